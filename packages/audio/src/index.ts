@@ -1,0 +1,2 @@
+/** @packageDocumentation @leitung/audio — implementation lands with its issue. */
+export const PACKAGE_NAME = '@leitung/audio';

@@ -1,0 +1,2 @@
+/** @packageDocumentation @leitung/crypto — implementation lands with its issue. */
+export const PACKAGE_NAME = '@leitung/crypto';

@@ -1,0 +1,80 @@
+/**
+ * Consumer check: each library package is packed with `npm pack`, installed from the tarballs into a
+ * scratch project outside the workspace, and loaded with both `import` and `require`; publint must find
+ * no error in any package. This is what a user of the published packages gets.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { publint } from 'publint';
+import { formatMessage } from 'publint/utils';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listWorkspacePackages } from './workspace.js';
+
+const libraries = listWorkspacePackages().filter((p) => !p.private);
+const scratch = mkdtempSync(join(tmpdir(), 'leitung-consumer-'));
+
+function run(cmd: string, args: string[], cwd: string): string {
+  return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+beforeAll(() => {
+  const tarballs: string[] = [];
+  for (const pkg of libraries) {
+    const out = run('npm', ['pack', '--json', '--pack-destination', scratch], pkg.dir);
+    const [info] = JSON.parse(out) as { filename: string }[];
+    tarballs.push(join(scratch, info!.filename));
+  }
+  const app = join(scratch, 'app');
+  run('mkdir', ['-p', app], scratch);
+  writeFileSync(
+    join(app, 'package.json'),
+    JSON.stringify({ name: 'consumer', private: true, version: '0.0.0' }),
+  );
+  // All tarballs in one install so sibling dependencies resolve to the packed versions, not a registry.
+  // Install scripts are off: this checks packaging, not native builds.
+  run(
+    'npm',
+    ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', ...tarballs],
+    app,
+  );
+}, 600_000);
+
+afterAll(() => {
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+describe('packed packages', () => {
+  it.each(libraries.map((p) => [p.name, p] as const))(
+    '%s passes publint with no error',
+    async (_name, pkg) => {
+      const { messages, pkg: manifest } = await publint({ pkgDir: pkg.dir, level: 'warning', pack: 'npm' });
+      const problems = messages.map((m) => `${m.type}: ${formatMessage(m, manifest, { color: false })}`);
+      expect(problems.filter((p) => p.startsWith('error'))).toEqual([]);
+    },
+  );
+
+  it.each(libraries.map((p) => [p.name] as const))('%s loads with import and require', (name) => {
+    const app = join(scratch, 'app');
+    const esm = run(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `const m = await import(${JSON.stringify(name)}); console.log(Object.keys(m).length);`,
+      ],
+      app,
+    );
+    const cjs = run(
+      process.execPath,
+      ['-e', `console.log(Object.keys(require(${JSON.stringify(name)})).length);`],
+      app,
+    );
+    expect(Number(esm.trim())).toBeGreaterThan(0);
+    expect(Number(cjs.trim())).toBe(Number(esm.trim()));
+    // Only dist, README, LICENSE and package.json ship: no sources, tests or fixtures with keys.
+    const installed = readdirSync(join(app, 'node_modules', ...name.split('/'))).sort();
+    for (const f of installed) expect(['LICENSE', 'README.md', 'dist', 'package.json']).toContain(f);
+  });
+});
