@@ -9,7 +9,7 @@ const packages = listWorkspacePackages();
 describe('dependency direction (DESIGN.md §1)', () => {
   it('finds the six library packages', () => {
     const names = packages.map((p) => p.name);
-    for (const n of ['wire', 'crypto', 'merkle', 'audio', 'client', 'relay'])
+    for (const n of ['wire', 'crypto', 'merkle', 'audio', 'session', 'client', 'relay'])
       expect(names).toContain(`@leitung/${n}`);
   });
 

@@ -1,14 +1,16 @@
 /**
  * The dependency table of DESIGN.md §1 (docs/architecture.md): which workspace packages each package
- * may import. Leaves import nothing from the workspace; client and relay never import each other.
+ * may import. Leaves import nothing from the workspace; client and relay never import each other; the
+ * handshake and channel logic both need lives one layer down, in @leitung/session.
  */
 export const ALLOWED_WORKSPACE_DEPENDENCIES: Readonly<Record<string, readonly string[]>> = {
   '@leitung/wire': [],
   '@leitung/crypto': [],
   '@leitung/merkle': [],
   '@leitung/audio': [],
-  '@leitung/client': ['@leitung/wire', '@leitung/crypto', '@leitung/merkle'],
-  '@leitung/relay': ['@leitung/wire', '@leitung/crypto', '@leitung/merkle'],
+  '@leitung/session': ['@leitung/wire', '@leitung/crypto', '@leitung/merkle'],
+  '@leitung/client': ['@leitung/wire', '@leitung/crypto', '@leitung/merkle', '@leitung/session'],
+  '@leitung/relay': ['@leitung/wire', '@leitung/crypto', '@leitung/merkle', '@leitung/session'],
   '@leitung/example-relay': ['@leitung/relay'],
   '@leitung/example-phonebook': ['@leitung/client', '@leitung/audio'],
 };
