@@ -1,0 +1,115 @@
+/**
+ * Registration handshake (DESIGN.md §3, seed §2.2 made sound): REGISTER → CHALLENGE → PROVE → WELCOME.
+ * REGISTER, CHALLENGE and PROVE travel before the channel is sealed; their canonical bytes are what
+ * both sides hash into the handshake transcript.
+ */
+import { bytes, list, optional, struct, u64, utf8, varBytes } from '../codec/schema.js';
+import { FIELD_LIMITS as L } from './field-limits.js';
+import { defineMessage } from './message-definition.js';
+import {
+  consistencyProofSchema,
+  type DirectoryEntry,
+  directoryEntrySchema,
+  inclusionProofSchema,
+  type PhonebookPage,
+  phonebookPageSchema,
+  type SignedTreeHead,
+  signedTreeHeadSchema,
+} from './shared-structs.js';
+
+/** Client → relay. Opens a registration. */
+export interface Register {
+  type: 'REGISTER';
+  /** Requested display name, UTF-8. ≤ 64 bytes. */
+  name: string;
+  /** Client's identity key, SPKI DER (RSA-4096). ≤ 2048 bytes. */
+  publicKey: Uint8Array;
+  /** Fresh random nonce. 32 bytes. */
+  clientNonce: Uint8Array;
+  /** Size of the last tree head this client accepted from this directory, 0 if none. u64. */
+  knownTreeSize: number;
+}
+
+export const registerMessage = defineMessage<Register>()(
+  'REGISTER',
+  'client',
+  struct({
+    name: utf8(L.nameMaxBytes),
+    publicKey: varBytes(L.publicKeyMaxBytes),
+    clientNonce: bytes(L.nonceBytes),
+    knownTreeSize: u64,
+  }),
+);
+
+/** Relay → client. Proves the relay's identity and directory state, and challenges the client. */
+export interface Challenge {
+  type: 'CHALLENGE';
+  /** Relay's identity key, SPKI DER; the client checks it against its pinned fingerprint. ≤ 2048 bytes. */
+  relayPublicKey: Uint8Array;
+  /** Fresh random nonce. 32 bytes. */
+  relayNonce: Uint8Array;
+  /** The challenge sealed to the client's key (RSA-OAEP). ≤ 2048 bytes. */
+  sealedChallenge: Uint8Array;
+  /** Current signed tree head of the key directory. */
+  treeHead: SignedTreeHead;
+  /** Consistency proof from the client's `knownTreeSize` to `treeHead.size`; empty if that was 0. ≤ 128 hashes. */
+  consistencyProof: readonly Uint8Array[];
+  /** Every public key of a small directory, so the client can check the seed's flat root. ≤ 256 keys. */
+  keyList?: readonly Uint8Array[];
+}
+
+export const challengeMessage = defineMessage<Challenge>()(
+  'CHALLENGE',
+  'relay',
+  struct({
+    relayPublicKey: varBytes(L.publicKeyMaxBytes),
+    relayNonce: bytes(L.nonceBytes),
+    sealedChallenge: varBytes(L.sealedHandshakeMaxBytes),
+    treeHead: signedTreeHeadSchema,
+    consistencyProof: consistencyProofSchema,
+    keyList: optional(list(varBytes(L.publicKeyMaxBytes), L.keyListMaxKeys)),
+  }),
+);
+
+/** Client → relay. Answers the challenge and transports the client's channel secret. */
+export interface Prove {
+  type: 'PROVE';
+  /** Challenge and client channel secret, sealed to the relay's key. ≤ 2048 bytes. */
+  sealed: Uint8Array;
+}
+
+export const proveMessage = defineMessage<Prove>()(
+  'PROVE',
+  'client',
+  struct({ sealed: varBytes(L.sealedHandshakeMaxBytes) }),
+);
+
+/** Relay → client, first sealed frame. Registration succeeded. */
+export interface Welcome {
+  type: 'WELCOME';
+  /** The client's id (SHA3-256 of its SPKI DER). 32 bytes. */
+  clientId: Uint8Array;
+  /** The client's own directory entry. */
+  entry: DirectoryEntry;
+  /** Inclusion proof of `entry` in `treeHead`. ≤ 64 hashes. */
+  inclusionProof: readonly Uint8Array[];
+  /** The directory's head after the client's entry was appended (or found). */
+  treeHead: SignedTreeHead;
+  /** Consistency proof from the CHALLENGE's head to `treeHead`. ≤ 128 hashes. */
+  consistencyProof: readonly Uint8Array[];
+  /** The first page of the phonebook. */
+  phonebook: PhonebookPage;
+}
+
+export const welcomeMessage = defineMessage<Welcome>()(
+  'WELCOME',
+  'relay',
+  struct({
+    clientId: bytes(L.clientIdBytes),
+    entry: directoryEntrySchema,
+    inclusionProof: inclusionProofSchema,
+    treeHead: signedTreeHeadSchema,
+    consistencyProof: consistencyProofSchema,
+    phonebook: phonebookPageSchema,
+  }),
+);

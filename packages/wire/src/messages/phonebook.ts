@@ -1,0 +1,69 @@
+/**
+ * Phonebook (DESIGN.md §3 step 6): pages on request, deltas pushed by the relay. Contacts carry an id,
+ * a name and a presence bit — never an address (LESSONS #21).
+ */
+import { enumOf, list, struct, u16, u32 } from '../codec/schema.js';
+import { FIELD_LIMITS as L } from './field-limits.js';
+import { defineMessage } from './message-definition.js';
+import { type Contact, contactSchema, type PhonebookPage, phonebookPageSchema } from './shared-structs.js';
+
+/** Client → relay. Asks for a window of the phonebook. */
+export interface PhonebookRequest {
+  type: 'PHONEBOOK_REQUEST';
+  /** Echoed in the PHONEBOOK_PAGE that answers. u32. */
+  requestId: number;
+  /** Position of the first contact wanted. u32. */
+  offset: number;
+  /** Most contacts wanted; the relay sends at most 256 whatever is asked. u16. */
+  limit: number;
+}
+
+export const phonebookRequestMessage = defineMessage<PhonebookRequest>()(
+  'PHONEBOOK_REQUEST',
+  'client',
+  struct({ requestId: u32, offset: u32, limit: u16 }),
+);
+
+/** Relay → client. Answers a PHONEBOOK_REQUEST. */
+export interface PhonebookPageMessage {
+  type: 'PHONEBOOK_PAGE';
+  /** The request's `requestId`. u32. */
+  requestId: number;
+  /** The window asked for. */
+  page: PhonebookPage;
+}
+
+export const phonebookPageMessage = defineMessage<PhonebookPageMessage>()(
+  'PHONEBOOK_PAGE',
+  'relay',
+  struct({ requestId: u32, page: phonebookPageSchema }),
+);
+
+/** What happened to a contact. */
+export type PhonebookChangeKind = 'added' | 'online' | 'offline';
+
+/** One change in a PHONEBOOK_DELTA. */
+export interface PhonebookChange {
+  /** `added`: a new directory entry; `online`/`offline`: a presence change. */
+  kind: PhonebookChangeKind;
+  /** The contact as it is after the change. */
+  contact: Contact;
+}
+
+/** Relay → client, unsolicited. Changes since the last page or delta. */
+export interface PhonebookDelta {
+  type: 'PHONEBOOK_DELTA';
+  /** Changes in the order they happened. ≤ 256. */
+  changes: readonly PhonebookChange[];
+}
+
+export const phonebookDeltaMessage = defineMessage<PhonebookDelta>()(
+  'PHONEBOOK_DELTA',
+  'relay',
+  struct({
+    changes: list(
+      struct({ kind: enumOf(['added', 'online', 'offline']), contact: contactSchema }),
+      L.phonebookDeltaMaxChanges,
+    ),
+  }),
+);

@@ -1,0 +1,88 @@
+/**
+ * Structs shared by several messages: the key directory's signed tree head and entries
+ * (DESIGN.md §4) and the phonebook's contacts (§3). None of them carries a network address: the
+ * phonebook never tells one client where another is (DESIGN.md §3.6, LESSONS #21).
+ */
+import { bool, bytes, list, structOf, u32, u64, utf8, varBytes } from '../codec/schema.js';
+import { FIELD_LIMITS as L } from './field-limits.js';
+
+/** The relay's signed statement of the key directory's Merkle tree (DESIGN.md §4). */
+export interface SignedTreeHead {
+  /** Number of entries in the log. u64 (≤ 2^53 − 1). */
+  size: number;
+  /** Merkle tree hash of the first `size` entries (RFC 9162 hashing, SHA3-256). 32 bytes. */
+  root: Uint8Array;
+  /** When the relay signed this head, milliseconds since the Unix epoch. u64. */
+  time: number;
+  /** Identifies the directory (log) this head belongs to. 32 bytes. */
+  logId: Uint8Array;
+  /** Relay's RSA-PSS signature over the head (what exactly is signed: docs/protocol.md). ≤ 1024 bytes. */
+  signature: Uint8Array;
+}
+
+export const signedTreeHeadSchema = structOf<SignedTreeHead>()({
+  size: u64,
+  root: bytes(L.hashBytes),
+  time: u64,
+  logId: bytes(L.hashBytes),
+  signature: varBytes(L.signatureMaxBytes),
+});
+
+/** One leaf of the key directory (DESIGN.md §4). */
+export interface DirectoryEntry {
+  /** Position in the log, from 0. u64. */
+  index: number;
+  /** SHA3-256 of `publicKey`. 32 bytes. */
+  clientId: Uint8Array;
+  /** Bound display name, UTF-8. ≤ 64 bytes. */
+  name: string;
+  /** SPKI DER public key. ≤ 2048 bytes. */
+  publicKey: Uint8Array;
+  /** When the entry was appended, milliseconds since the Unix epoch. u64. */
+  time: number;
+}
+
+export const directoryEntrySchema = structOf<DirectoryEntry>()({
+  index: u64,
+  clientId: bytes(L.clientIdBytes),
+  name: utf8(L.nameMaxBytes),
+  publicKey: varBytes(L.publicKeyMaxBytes),
+  time: u64,
+});
+
+/** A phonebook line: who, and whether they are reachable now. Never an address. */
+export interface Contact {
+  /** The contact's id. 32 bytes. */
+  clientId: Uint8Array;
+  /** The contact's bound name. ≤ 64 bytes. */
+  name: string;
+  /** Whether the contact is connected to the directory now. */
+  online: boolean;
+}
+
+export const contactSchema = structOf<Contact>()({
+  clientId: bytes(L.clientIdBytes),
+  name: utf8(L.nameMaxBytes),
+  online: bool,
+});
+
+/** A window of the phonebook, ordered by directory index. */
+export interface PhonebookPage {
+  /** Position of the first contact in the whole phonebook. u32. */
+  offset: number;
+  /** Number of contacts in the whole phonebook. u32. */
+  total: number;
+  /** The contacts of this page. ≤ 256. */
+  contacts: readonly Contact[];
+}
+
+export const phonebookPageSchema = structOf<PhonebookPage>()({
+  offset: u32,
+  total: u32,
+  contacts: list(contactSchema, L.phonebookPageMaxContacts),
+});
+
+/** Hashes of an inclusion proof, leaf to root. */
+export const inclusionProofSchema = list(bytes(L.hashBytes), L.inclusionProofMaxHashes);
+/** Hashes of a consistency proof (RFC 9162 §2.1.4). */
+export const consistencyProofSchema = list(bytes(L.hashBytes), L.consistencyProofMaxHashes);
