@@ -1,0 +1,100 @@
+/**
+ * Hybrid public-key encryption of any size (DESIGN.md §5 `seal`/`open`), built from the seed's 48-byte
+ * secret:
+ *
+ *   secret        = iv(16) ‖ key(32), fresh from the CSPRNG for every seal
+ *   wrapped       = RSA-OAEP-SHA256(recipient, secret, label = "leitung/v1 seal")          (512 bytes)
+ *   encKey‖macKey = HKDF-SHA256(ikm = secret, salt = "", info = "leitung/v1 seal-keys", 64)
+ *   sealed        = 0x01 ‖ wrapped ‖ AES-256-CBC(encKey, iv, PKCS#7(m)) ‖ tag(32)
+ *   tag           = HMAC-SHA256(macKey, u64be(len(A)) ‖ A ‖ iv ‖ ciphertext),  A = 0x01 ‖ wrapped ‖ associatedData
+ *
+ * The tag binds the version byte and the wrapped secret, so no part can be swapped. `open` fails with one
+ * CRYPTO_ERR_DECRYPT for every cause. When the RSA step fails it continues with a random secret and fails at
+ * the tag instead (implicit rejection, as TLS 1.2 does for RSA key exchange, RFC 5246 §7.4.7.1), so that
+ * "bad OAEP" and "bad tag" take the same path and no Manger-style oracle is offered (LESSONS #5).
+ */
+import type { CryptoBackend } from './backend.js';
+import { concatBytes, requireBytes, utf8 } from './bytes.js';
+import { EtmKeys, encryptThenMac, verifyThenDecrypt } from './encrypt-then-mac.js';
+import { decryptFailed } from './errors.js';
+import { hkdf } from './hashing.js';
+import { AES_BLOCK } from './pkcs7.js';
+import { oaepEncrypt } from './rsa.js';
+import { privateHandle, RSA_MODULUS_BYTES, type RsaPrivateKey, type RsaPublicKey } from './rsa-keys.js';
+
+export const SEAL_VERSION = 1;
+export const SEAL_SECRET_LENGTH = 48;
+const SEAL_LABEL = utf8('leitung/v1 seal');
+const SEAL_KEYS_INFO = utf8('leitung/v1 seal-keys');
+const NO_SALT = new Uint8Array(0);
+const TAG_LENGTH = 32;
+/** Sealed length = 1 + 512 + plaintext rounded up to the next 16-byte block (≥ 1 padding byte) + 32. */
+export const SEAL_OVERHEAD = 1 + RSA_MODULUS_BYTES + TAG_LENGTH;
+
+const EMPTY = new Uint8Array(0);
+
+function keysFromSecret(backend: CryptoBackend, secret: Uint8Array): EtmKeys {
+  const okm = hkdf(backend, 'sha256', secret, NO_SALT, SEAL_KEYS_INFO, 64);
+  try {
+    return new EtmKeys(backend, okm.subarray(0, 32), okm.subarray(32));
+  } finally {
+    okm.fill(0);
+  }
+}
+
+export function seal(
+  backend: CryptoBackend,
+  randomBytes: (length: number) => Uint8Array,
+  recipient: RsaPublicKey,
+  plaintext: Uint8Array,
+  associatedData: Uint8Array = EMPTY,
+): Uint8Array {
+  requireBytes('plaintext', plaintext);
+  requireBytes('associatedData', associatedData);
+  const secret = randomBytes(SEAL_SECRET_LENGTH);
+  const keys = keysFromSecret(backend, secret);
+  try {
+    const header = concatBytes(Uint8Array.of(SEAL_VERSION), oaepEncrypt(backend, randomBytes, recipient, secret, SEAL_LABEL));
+    const body = encryptThenMac(keys, secret.subarray(0, 16), plaintext, concatBytes(header, associatedData));
+    return concatBytes(header, body);
+  } finally {
+    secret.fill(0);
+    keys.destroy();
+  }
+}
+
+export function open(
+  backend: CryptoBackend,
+  randomBytes: (length: number) => Uint8Array,
+  key: RsaPrivateKey,
+  sealed: Uint8Array,
+  associatedData: Uint8Array = EMPTY,
+): Uint8Array {
+  requireBytes('sealed', sealed);
+  requireBytes('associatedData', associatedData);
+  const handle = privateHandle(key, backend);
+  if (sealed.length < SEAL_OVERHEAD + AES_BLOCK || sealed[0] !== SEAL_VERSION) throw decryptFailed();
+  const header = sealed.subarray(0, 1 + RSA_MODULUS_BYTES);
+  let secret: Uint8Array | undefined;
+  try {
+    secret = backend.rsa.oaepDecrypt(handle, header.subarray(1), SEAL_LABEL);
+  } catch {
+    secret = undefined;
+  }
+  const unwrapped = secret !== undefined && secret.length === SEAL_SECRET_LENGTH;
+  if (!unwrapped) secret = randomBytes(SEAL_SECRET_LENGTH);
+  const keys = keysFromSecret(backend, secret!);
+  try {
+    const plaintext = verifyThenDecrypt(
+      keys,
+      secret!.subarray(0, 16),
+      sealed.subarray(header.length),
+      concatBytes(header, associatedData),
+    );
+    if (!unwrapped || !plaintext) throw decryptFailed();
+    return plaintext;
+  } finally {
+    secret!.fill(0);
+    keys.destroy();
+  }
+}

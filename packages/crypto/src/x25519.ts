@@ -1,0 +1,84 @@
+/**
+ * X25519 ephemeral key agreement (RFC 7748 §5, §6.1) for forward-secret call keys (DESIGN.md §5 step 4).
+ *
+ * The private scalar is kept as 32 raw bytes in this object (not inside a native key handle) so that
+ * `destroy()` can overwrite it at hang-up; each agreement hands a short-lived copy to the backend.
+ * An all-zero shared secret — the result for the low-order points an attacker could send — is refused with
+ * CRYPTO_ERR_ZERO_SHARED_SECRET, as RFC 7748 §6.1 allows and the protocol requires. Other non-canonical
+ * public values (u ≥ 2^255 − 19, the top bit set, points on the twist) are processed as RFC 7748 says: the
+ * top bit is masked and the result is a deterministic function of the input (docs/crypto.md §X25519).
+ */
+import type { CryptoBackend } from './backend.js';
+import { requireBytes } from './bytes.js';
+import { CryptoError, CryptoErrorCode, invalidArgument } from './errors.js';
+
+export const X25519_KEY_LENGTH = 32;
+
+const states = new WeakMap<X25519PrivateKey, { scalar: Uint8Array; destroyed: boolean }>();
+const INTERNAL: unique symbol = Symbol('x25519-key');
+
+export class X25519PrivateKey {
+  /** The 32-byte public value to send to the peer. */
+  readonly publicKey: Uint8Array;
+
+  /** @internal Use `generateX25519KeyPair` or `importX25519PrivateKey`. */
+  constructor(token: symbol, scalar: Uint8Array, publicKey: Uint8Array) {
+    if (token !== INTERNAL) throw invalidArgument('use generateX25519KeyPair to create keys');
+    states.set(this, { scalar, destroyed: false });
+    this.publicKey = publicKey;
+  }
+
+  get destroyed(): boolean {
+    return states.get(this)?.destroyed ?? true;
+  }
+
+  /** Overwrites the private scalar. Idempotent. */
+  destroy(): void {
+    const state = states.get(this);
+    if (!state || state.destroyed) return;
+    state.scalar.fill(0);
+    state.destroyed = true;
+  }
+}
+
+export interface X25519KeyPair {
+  readonly publicKey: Uint8Array;
+  readonly privateKey: X25519PrivateKey;
+}
+
+/** Private key from 32 raw bytes (copied; the caller may wipe its own copy). */
+export function importX25519PrivateKey(backend: CryptoBackend, raw: Uint8Array): X25519PrivateKey {
+  const scalar = Uint8Array.from(requireBytes('privateKey', raw, X25519_KEY_LENGTH));
+  return new X25519PrivateKey(INTERNAL, scalar, backend.x25519PublicKey(scalar));
+}
+
+export function generateX25519KeyPair(
+  backend: CryptoBackend,
+  randomBytes: (length: number) => Uint8Array,
+): X25519KeyPair {
+  const raw = randomBytes(X25519_KEY_LENGTH);
+  try {
+    const privateKey = importX25519PrivateKey(backend, raw);
+    return { publicKey: privateKey.publicKey, privateKey };
+  } finally {
+    raw.fill(0);
+  }
+}
+
+export function x25519SharedSecret(
+  backend: CryptoBackend,
+  privateKey: X25519PrivateKey,
+  peerPublicKey: Uint8Array,
+): Uint8Array {
+  const state = privateKey instanceof X25519PrivateKey ? states.get(privateKey) : undefined;
+  if (!state) throw invalidArgument('expected an X25519PrivateKey');
+  if (state.destroyed) throw new CryptoError(CryptoErrorCode.KeyDestroyed, 'X25519 key was destroyed');
+  requireBytes('peerPublicKey', peerPublicKey, X25519_KEY_LENGTH);
+  const shared = backend.x25519(state.scalar, peerPublicKey);
+  let nonZero = 0;
+  for (const b of shared ?? []) nonZero |= b;
+  if (!shared || nonZero === 0) {
+    throw new CryptoError(CryptoErrorCode.ZeroSharedSecret, 'X25519 shared secret is all zero (low-order peer key)');
+  }
+  return shared;
+}
