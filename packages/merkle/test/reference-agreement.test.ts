@@ -1,0 +1,153 @@
+/**
+ * The incremental log against the naive reference tree (reference-tree.ts): roots, inclusion and
+ * consistency proofs (and their subtree forms) agree for every size 1..300 with every leaf and every
+ * pair of sizes, and for random sizes up to 100 000 (fast-check); every proof produced verifies.
+ */
+import fc from 'fast-check';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  MerkleLog,
+  SHA3_256,
+  verifyConsistency,
+  verifyInclusion,
+  verifySubtreeConsistency,
+  verifySubtreeInclusion,
+} from '../src/index.js';
+import { hex, leafData, NODE_SHA256 } from './hashes.js';
+import { ReferenceTree, validSubtrees } from './reference-tree.js';
+
+describe('all sizes 1..300, every leaf and every pair of sizes', () => {
+  const N = 300;
+  const leaves = Array.from({ length: N }, (_, i) => leafData(i));
+  const reference = new ReferenceTree(NODE_SHA256, leaves);
+  const log = new MerkleLog({ hash: NODE_SHA256 });
+
+  beforeAll(() => {
+    // Grown one leaf at a time; after each append the root, and every proof at the current size,
+    // must match the reference.
+    for (let n = 1; n <= N; n++) {
+      log.append(leaves[n - 1]!);
+      expect(log.size).toBe(n);
+      expect(hex([log.root()])).toEqual(hex([reference.mth(0, n)]));
+      for (let i = 0; i < n; i++) expect(hex(log.inclusionProof(i))).toEqual(hex(reference.path(i, 0, n)));
+      for (let m = 1; m <= n; m++) expect(hex(log.consistencyProof(m))).toEqual(hex(reference.proof(m, n)));
+    }
+  });
+
+  it('roots and leaf hashes at every earlier size match', () => {
+    for (let n = 0; n <= N; n++) expect(hex([log.root(n)])).toEqual(hex([reference.mth(0, n)]));
+    for (let i = 0; i < N; i++) expect(hex([log.leafHash(i)])).toEqual(hex([reference.leafHash(i)]));
+  });
+
+  it('every inclusion proof at every earlier size matches and verifies', () => {
+    for (let n = 1; n <= N; n++) {
+      const root = log.root(n);
+      for (let i = 0; i < n; i++) {
+        const proof = log.inclusionProof(i, n);
+        expect(hex(proof)).toEqual(hex(reference.path(i, 0, n)));
+        verifyInclusion({ index: i, size: n, leafHash: reference.leafHash(i), proof, root }, NODE_SHA256);
+      }
+    }
+  });
+
+  it('every consistency proof between earlier sizes matches and verifies', () => {
+    for (let n = 1; n <= N; n++) {
+      const newRoot = log.root(n);
+      for (let m = 1; m <= n; m++) {
+        const proof = log.consistencyProof(m, n);
+        expect(hex(proof)).toEqual(hex(reference.proof(m, n)));
+        verifyConsistency({ oldSize: m, newSize: n, oldRoot: log.root(m), newRoot, proof }, NODE_SHA256);
+      }
+    }
+  });
+
+  it('every subtree inclusion and subtree consistency proof (sizes ≤ 64) matches and verifies', () => {
+    for (let n = 1; n <= 64; n++) {
+      const root = log.root(n);
+      for (const [start, end] of validSubtrees(n)) {
+        const subtreeRoot = log.subtreeRoot(start, end);
+        expect(hex([subtreeRoot])).toEqual(hex([reference.mth(start, end)]));
+        const consistency = log.subtreeConsistencyProof(start, end, n);
+        expect(hex(consistency)).toEqual(hex(reference.subtreeProof(start, end, n)));
+        verifySubtreeConsistency({ start, end, size: n, subtreeRoot, root, proof: consistency }, NODE_SHA256);
+        if (end !== n) continue;
+        for (let i = start; i < end; i++) {
+          const proof = log.subtreeInclusionProof(i, start, end);
+          expect(hex(proof)).toEqual(hex(reference.path(i - start, start, end)));
+          verifySubtreeInclusion(
+            { index: i, start, end, leafHash: reference.leafHash(i), proof, subtreeRoot },
+            NODE_SHA256,
+          );
+        }
+      }
+    }
+  });
+});
+
+describe('random sizes up to 100 000 (fast-check)', () => {
+  const N = 100_000;
+  const leaves = Array.from({ length: N }, (_, i) => leafData(i));
+  const reference = new ReferenceTree(NODE_SHA256, leaves);
+  const log = new MerkleLog({ hash: NODE_SHA256 });
+
+  beforeAll(() => {
+    for (let i = 0; i < N; i += 1000) log.appendMany(leaves.slice(i, i + 1000));
+  });
+
+  const sizeAndLeaf = fc
+    .integer({ min: 1, max: N })
+    .chain((n) => fc.tuple(fc.constant(n), fc.integer({ min: 0, max: n - 1 }), fc.integer({ min: 1, max: n })));
+
+  it('roots, inclusion and consistency proofs agree with the reference and verify', () => {
+    fc.assert(
+      fc.property(sizeAndLeaf, ([n, i, m]) => {
+        const root = log.root(n);
+        expect(hex([root])).toEqual(hex([reference.mth(0, n)]));
+        const inclusion = log.inclusionProof(i, n);
+        expect(hex(inclusion)).toEqual(hex(reference.path(i, 0, n)));
+        expect(inclusion.length).toBeLessThanOrEqual(17);
+        verifyInclusion({ index: i, size: n, leafHash: reference.leafHash(i), proof: inclusion, root }, NODE_SHA256);
+        const consistency = log.consistencyProof(m, n);
+        expect(hex(consistency)).toEqual(hex(reference.proof(m, n)));
+        verifyConsistency(
+          { oldSize: m, newSize: n, oldRoot: log.root(m), newRoot: root, proof: consistency },
+          NODE_SHA256,
+        );
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('a log grown to exactly n in random batches has the same root as the reference', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 3000 }),
+        fc.array(fc.integer({ min: 1, max: 400 }), { minLength: 1, maxLength: 20 }),
+        (n, batches) => {
+          const grown = new MerkleLog({ hash: NODE_SHA256 });
+          let k = 0;
+          while (grown.size < n) {
+            const take = Math.min(batches[k++ % batches.length]!, n - grown.size);
+            if (take === 1) grown.append(leaves[grown.size]!);
+            else grown.appendMany(leaves.slice(grown.size, grown.size + take));
+          }
+          expect(hex([grown.root()])).toEqual(hex([reference.mth(0, n)]));
+        },
+      ),
+      { numRuns: 30 },
+    );
+  });
+});
+
+describe('default hash (SHA3-256, @noble/hashes)', () => {
+  it('agrees with the reference tree over SHA3-256', () => {
+    const leaves = Array.from({ length: 37 }, (_, i) => leafData(i));
+    const reference = new ReferenceTree(SHA3_256, leaves);
+    const log = new MerkleLog();
+    log.appendMany(leaves);
+    for (let n = 1; n <= leaves.length; n++) {
+      expect(hex([log.root(n)])).toEqual(hex([reference.mth(0, n)]));
+      for (let i = 0; i < n; i += 5) expect(hex(log.inclusionProof(i, n))).toEqual(hex(reference.path(i, 0, n)));
+    }
+  });
+});
