@@ -43,7 +43,8 @@ export class FrameDecoder {
 
   /** Bytes received but not yet returned as part of a frame (header bytes included). */
   get bufferedBytes(): number {
-    return this.#headerFilled + this.#bodyFilled;
+    if (this.#bodyLength === undefined) return this.#headerFilled;
+    return FRAME_HEADER_SIZE + this.#bodyFilled;
   }
 
   /** Bytes currently reserved for the frame being assembled (diagnostic for memory accounting). */
@@ -53,7 +54,7 @@ export class FrameDecoder {
 
   /** True while part of a frame (even one header byte) has arrived but the frame is not complete. */
   get hasPartialFrame(): boolean {
-    return this.bufferedBytes > 0 || this.#bodyLength !== undefined;
+    return this.bufferedBytes > 0;
   }
 
   /** Payload length announced by the header of the frame being assembled, if the header is complete. */
