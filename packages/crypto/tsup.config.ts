@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // index: Node entry (native backend by default); portable: browser entry (no node:* imports).
+  entry: ['src/index.ts', 'src/portable.ts'],
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,
