@@ -94,7 +94,8 @@ export class MerkleLog {
     if (size === 0) return emptyRoot(this.hash);
     if (size === this.count) {
       this.currentRoot ??= this.frontierRoot();
-      return this.currentRoot;
+      // A copy: the cached root must not change if the caller modifies what it was given.
+      return new Uint8Array(this.currentRoot);
     }
     return this.rangeHash(0, size);
   }
