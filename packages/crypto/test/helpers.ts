@@ -1,4 +1,5 @@
 /** Shared test setup: both backends, the Wycheproof folder beside the repository, small byte helpers. */
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { expect } from 'vitest';
@@ -87,4 +88,17 @@ export function observable(error: CryptoError): string {
     keys: Object.keys(error).sort(),
     proto: Object.getPrototypeOf(error).constructor.name,
   });
+}
+
+/** A reproducible byte source for tests (SHA-256 in counter mode over a seed); never for real keys. */
+export function deterministicRandom(seed: string): (length: number) => Uint8Array {
+  let counter = 0;
+  return (length) => {
+    const out = new Uint8Array(length);
+    for (let offset = 0; offset < length; offset += 32) {
+      const block = createHash('sha256').update(`${seed}:${counter++}`).digest();
+      out.set(block.subarray(0, Math.min(32, length - offset)), offset);
+    }
+    return out;
+  };
 }
