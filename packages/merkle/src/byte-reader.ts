@@ -17,8 +17,8 @@ export class ByteReader {
     if (this.offset + length > this.data.length) {
       throw new EncodingError(`${this.what}: truncated in ${field}`);
     }
-    // A copy, also when `data` is a Buffer (whose slice() is a view): decoded fields never alias input.
-    const out = Uint8Array.prototype.slice.call(this.data, this.offset, this.offset + length);
+    // A plain Uint8Array copy, also when `data` is a Buffer: decoded fields never alias the input.
+    const out = new Uint8Array(this.data.subarray(this.offset, this.offset + length));
     this.offset += length;
     return out;
   }

@@ -68,37 +68,48 @@ describe('pure verifiers', () => {
     [999, 1000],
   ];
 
-  it.each(inclusionCases)('inclusion of leaf %i in %i leaves: every bit of proof, root, leaf, index', (i, n) => {
-    const check = { index: i, size: n, leafHash: log.leafHash(i), proof: log.inclusionProof(i, n), root: log.root(n) };
-    verifyInclusion(check, NODE_SHA256);
-    let rejected = 0;
-    check.proof.forEach((hash, k) => {
+  it.each(inclusionCases)(
+    'inclusion of leaf %i in %i leaves: every bit of proof, root, leaf, index',
+    (i, n) => {
+      const check = {
+        index: i,
+        size: n,
+        leafHash: log.leafHash(i),
+        proof: log.inclusionProof(i, n),
+        root: log.root(n),
+      };
+      verifyInclusion(check, NODE_SHA256);
+      let rejected = 0;
+      check.proof.forEach((hash, k) => {
+        for (let bit = 0; bit < HASH_BITS; bit++) {
+          const proof = check.proof.map((h, j) => (j === k ? flipBit(hash, bit) : h));
+          expectRejected(() => verifyInclusion({ ...check, proof }, NODE_SHA256));
+          rejected++;
+        }
+      });
       for (let bit = 0; bit < HASH_BITS; bit++) {
-        const proof = check.proof.map((h, j) => (j === k ? flipBit(hash, bit) : h));
-        expectRejected(() => verifyInclusion({ ...check, proof }, NODE_SHA256));
+        const root = flipBit(check.root, bit);
+        let error: unknown;
+        try {
+          verifyInclusion({ ...check, root }, NODE_SHA256);
+        } catch (e) {
+          error = e;
+        }
+        expect(error).toBeInstanceOf(RootMismatchError);
+        expect((error as RootMismatchError).expected).toBe(hex([root])[0]);
+        expect((error as RootMismatchError).computed).toBe(hex([check.root])[0]);
+        expectRejected(() =>
+          verifyInclusion({ ...check, leafHash: flipBit(check.leafHash, bit) }, NODE_SHA256),
+        );
+        rejected += 2;
+      }
+      for (let b = 0; b < NUMBER_BITS; b++) {
+        expectRejected(() => verifyInclusion({ ...check, index: flipNumberBit(i, b) }, NODE_SHA256));
         rejected++;
       }
-    });
-    for (let bit = 0; bit < HASH_BITS; bit++) {
-      const root = flipBit(check.root, bit);
-      let error: unknown;
-      try {
-        verifyInclusion({ ...check, root }, NODE_SHA256);
-      } catch (e) {
-        error = e;
-      }
-      expect(error).toBeInstanceOf(RootMismatchError);
-      expect((error as RootMismatchError).expected).toBe(hex([root])[0]);
-      expect((error as RootMismatchError).computed).toBe(hex([check.root])[0]);
-      expectRejected(() => verifyInclusion({ ...check, leafHash: flipBit(check.leafHash, bit) }, NODE_SHA256));
-      rejected += 2;
-    }
-    for (let b = 0; b < NUMBER_BITS; b++) {
-      expectRejected(() => verifyInclusion({ ...check, index: flipNumberBit(i, b) }, NODE_SHA256));
-      rejected++;
-    }
-    expect(rejected).toBe(check.proof.length * HASH_BITS + 2 * HASH_BITS + NUMBER_BITS);
-  });
+      expect(rejected).toBe(check.proof.length * HASH_BITS + 2 * HASH_BITS + NUMBER_BITS);
+    },
+  );
 
   const consistencyCases: [number, number][] = [
     [1, 2],
@@ -129,8 +140,12 @@ describe('pure verifiers', () => {
       }
     });
     for (let bit = 0; bit < HASH_BITS; bit++) {
-      expectRejected(() => verifyConsistency({ ...check, oldRoot: flipBit(check.oldRoot, bit) }, NODE_SHA256));
-      expectRejected(() => verifyConsistency({ ...check, newRoot: flipBit(check.newRoot, bit) }, NODE_SHA256));
+      expectRejected(() =>
+        verifyConsistency({ ...check, oldRoot: flipBit(check.oldRoot, bit) }, NODE_SHA256),
+      );
+      expectRejected(() =>
+        verifyConsistency({ ...check, newRoot: flipBit(check.newRoot, bit) }, NODE_SHA256),
+      );
     }
     for (let b = 0; b < NUMBER_BITS; b++) {
       expectRejected(() => verifyConsistency({ ...check, oldSize: flipNumberBit(m, b) }, NODE_SHA256));
@@ -138,7 +153,13 @@ describe('pure verifiers', () => {
   });
 
   it('does not bind the tree size on its own (RFC 9162): that is the signed tree head’s job', () => {
-    const check = { index: 0, size: 5, leafHash: log.leafHash(0), proof: log.inclusionProof(0, 5), root: log.root(5) };
+    const check = {
+      index: 0,
+      size: 5,
+      leafHash: log.leafHash(0),
+      proof: log.inclusionProof(0, 5),
+      root: log.root(5),
+    };
     // Same hash chain for leaf 0 in 5 and in 7 leaves: no verifier of this proof format can tell them apart.
     expect(() => verifyInclusion({ ...check, size: 7 }, NODE_SHA256)).not.toThrow();
   });
@@ -147,7 +168,8 @@ describe('pure verifiers', () => {
 describe('client checks: signed tree head + entry inclusion, tree-head tracker', () => {
   const keys = generateKeyPairSync('ed25519');
   const signFn = (message: Uint8Array) => new Uint8Array(sign(null, message, keys.privateKey));
-  const verifyFn = (message: Uint8Array, signature: Uint8Array) => verify(null, message, keys.publicKey, signature);
+  const verifyFn = (message: Uint8Array, signature: Uint8Array) =>
+    verify(null, message, keys.publicKey, signature);
   const logId = new Uint8Array(32).fill(7);
   const log = new MerkleLog({ hash: NODE_SHA256 });
   const entries: DirectoryEntry[] = [];

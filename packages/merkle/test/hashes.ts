@@ -3,7 +3,10 @@ import { createHash } from 'node:crypto';
 import type { HashFunction } from '../src/index.js';
 
 export const NODE_SHA256: HashFunction = { size: 32, hash: (d) => createHash('sha256').update(d).digest() };
-export const NODE_SHA3_256: HashFunction = { size: 32, hash: (d) => createHash('sha3-256').update(d).digest() };
+export const NODE_SHA3_256: HashFunction = {
+  size: 32,
+  hash: (d) => createHash('sha3-256').update(d).digest(),
+};
 
 /** Deterministic, distinct leaf data. */
 export function leafData(i: number): Uint8Array {

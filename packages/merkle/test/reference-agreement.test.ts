@@ -96,7 +96,9 @@ describe('random sizes up to 100 000 (fast-check)', () => {
 
   const sizeAndLeaf = fc
     .integer({ min: 1, max: N })
-    .chain((n) => fc.tuple(fc.constant(n), fc.integer({ min: 0, max: n - 1 }), fc.integer({ min: 1, max: n })));
+    .chain((n) =>
+      fc.tuple(fc.constant(n), fc.integer({ min: 0, max: n - 1 }), fc.integer({ min: 1, max: n })),
+    );
 
   it('roots, inclusion and consistency proofs agree with the reference and verify', () => {
     fc.assert(
@@ -106,7 +108,10 @@ describe('random sizes up to 100 000 (fast-check)', () => {
         const inclusion = log.inclusionProof(i, n);
         expect(hex(inclusion)).toEqual(hex(reference.path(i, 0, n)));
         expect(inclusion.length).toBeLessThanOrEqual(17);
-        verifyInclusion({ index: i, size: n, leafHash: reference.leafHash(i), proof: inclusion, root }, NODE_SHA256);
+        verifyInclusion(
+          { index: i, size: n, leafHash: reference.leafHash(i), proof: inclusion, root },
+          NODE_SHA256,
+        );
         const consistency = log.consistencyProof(m, n);
         expect(hex(consistency)).toEqual(hex(reference.proof(m, n)));
         verifyConsistency(
@@ -147,7 +152,8 @@ describe('default hash (SHA3-256, @noble/hashes)', () => {
     log.appendMany(leaves);
     for (let n = 1; n <= leaves.length; n++) {
       expect(hex([log.root(n)])).toEqual(hex([reference.mth(0, n)]));
-      for (let i = 0; i < n; i += 5) expect(hex(log.inclusionProof(i, n))).toEqual(hex(reference.path(i, 0, n)));
+      for (let i = 0; i < n; i += 5)
+        expect(hex(log.inclusionProof(i, n))).toEqual(hex(reference.path(i, 0, n)));
     }
   });
 });

@@ -74,7 +74,8 @@ export class ReferenceTree {
     if (start === 0 && end === n) return known ? [] : [this.mth(lo, hi)];
     const k = largestPowerOfTwoBelow(n);
     if (end <= k) return [...this.subtreeSubproof(start, end, lo, lo + k, known), this.mth(lo + k, hi)];
-    if (k <= start) return [...this.subtreeSubproof(start - k, end - k, lo + k, hi, known), this.mth(lo, lo + k)];
+    if (k <= start)
+      return [...this.subtreeSubproof(start - k, end - k, lo + k, hi, known), this.mth(lo, lo + k)];
     return [...this.subtreeSubproof(0, end - k, lo + k, hi, false), this.mth(lo, lo + k)];
   }
 }
