@@ -478,3 +478,24 @@ describe('encoding validates against the schema', () => {
     });
   });
 });
+
+describe('size against JSON with base64url byte fields (the comparison in docs/protocol.md)', () => {
+  const base64url = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url');
+  const jsonSize = (message: ControlMessage) =>
+    Buffer.byteLength(JSON.stringify(message, (_key, v) => (v instanceof Uint8Array ? base64url(v) : v)));
+
+  it('the binary form is smaller for every fixture', () => {
+    for (const [, message] of fixtures) expect(encodeMessage(message).length).toBeLessThan(jsonSize(message));
+  });
+
+  it.each([
+    ['CHALLENGE with key list', 3355, 4630],
+    ['WELCOME', 2120, 3223],
+    ['CALL_REQUEST', 1452, 1999],
+    ['PING', 18, 60],
+  ])('%s: %i bytes binary, %i bytes JSON', (label, binary, json) => {
+    const message = fixtures.find(([l]) => l === label)![1];
+    expect(encodeMessage(message).length).toBe(binary);
+    expect(jsonSize(message)).toBe(json);
+  });
+});
