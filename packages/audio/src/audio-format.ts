@@ -1,0 +1,30 @@
+/**
+ * The one internal audio format (DESIGN.md §8): 48 kHz, mono, signed 16-bit, 20 ms frames. Sources and
+ * sinks at other rates or channel counts convert at the edges.
+ */
+import { AudioError } from './errors.js';
+
+export const SAMPLE_RATE = 48_000;
+export const FRAME_MS = 20;
+export const FRAME_SAMPLES = (SAMPLE_RATE * FRAME_MS) / 1000;
+/** Media timestamps count samples of the 48 kHz clock, as RTP does for Opus (RFC 7587 §4.1). */
+export const SAMPLES_PER_MS = SAMPLE_RATE / 1000;
+
+/** Throws AUDIO_ERR_INVALID_FRAME unless `pcm` is an Int16Array of exactly one frame. */
+export function assertFrame(pcm: unknown): asserts pcm is Int16Array {
+  if (!(pcm instanceof Int16Array)) {
+    throw new AudioError('AUDIO_ERR_INVALID_FRAME', 'a frame must be an Int16Array');
+  }
+  if (pcm.length !== FRAME_SAMPLES) {
+    throw new AudioError(
+      'AUDIO_ERR_INVALID_FRAME',
+      `a frame holds ${FRAME_SAMPLES} samples (20 ms at 48 kHz), got ${pcm.length}`,
+    );
+  }
+}
+
+/** Clamps and rounds a float sample to signed 16-bit. */
+export function toInt16(x: number): number {
+  const r = Math.round(x);
+  return Math.min(32767, Math.max(r, -32768));
+}

@@ -1,0 +1,28 @@
+/**
+ * The frame transport this package needs, defined here so that audio knows nothing of sockets or keys
+ * (DESIGN.md §1). The client's media channel implements it structurally over encrypted UDP; tests use
+ * an in-memory one (impaired-link.ts).
+ *
+ * Contract:
+ * - `send` hands one frame to the network and returns at once; it never blocks and may drop.
+ * - Frames reach `onFrame` listeners in any order, possibly duplicated, possibly never. The transport
+ *   neither reorders nor deduplicates; the jitter buffer does.
+ * - `sequence` is a uint32 that grows by one per frame sent; `timestamp` is a uint32 on the 48 kHz
+ *   media clock that grows by 960 per 20 ms frame, also across frames not sent (DTX), as in RTP
+ *   (RFC 3550 §5.1, RFC 7587 §4.1). Both wrap modulo 2^32. A transport whose header holds fewer bits
+ *   must extend them to 32 before delivery.
+ * - `payload` is opaque to the transport: one codec id byte, then the codec's bytes (packetizer.ts).
+ */
+export interface MediaFrame {
+  readonly sequence: number;
+  readonly timestamp: number;
+  readonly payload: Uint8Array;
+}
+
+export interface FrameTransport {
+  send(frame: MediaFrame): void;
+  /** Subscribes to received frames; returns the function that unsubscribes. */
+  onFrame(listener: (frame: MediaFrame) => void): () => void;
+  /** Stops delivery and releases the transport; idempotent. */
+  close(): void;
+}

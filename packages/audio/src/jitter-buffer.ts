@@ -1,0 +1,468 @@
+/**
+ * Adaptive jitter buffer (DESIGN.md §8), sans-I/O: frames and the receive time go in with `push`, and
+ * once per 20 ms `pull` says what to play. The caller owns the clock: every method takes `now` in ms.
+ *
+ * Playout runs on the media clock: slot `t` is played when `now − t/48` reaches the playout offset. Let
+ * o = arrival − media time be a packet's transit offset; the buffer keeps the offsets of the last
+ * `historyPackets` packets and aims at an offset `target` above the smallest one, where target is the
+ * `quantile` (95th by default) of (o − min o), clamped to [minDelayMs, maxDelayMs]: that many packets
+ * are on time and the rest are concealed. The target rises at once and falls with a half-life, and the
+ * playout offset follows it by whole frames: a concealed frame is inserted to grow (at most one per
+ * `growIntervalFrames`), a frame is dropped to shrink (at most one per `shrinkIntervalFrames`, in a
+ * quiet moment when the caller says so). Late packets are discarded and counted, duplicates dropped,
+ * reordering undone; at most `maxPackets` frames are held, so memory never grows without bound.
+ */
+import { FRAME_MS, FRAME_SAMPLES, SAMPLES_PER_MS } from './audio-format.js';
+import { AudioError } from './errors.js';
+import type { MediaFrame } from './frame-transport.js';
+import { InterarrivalJitter } from './interarrival-jitter.js';
+import { MAX_PAYLOAD_BYTES } from './packetizer.js';
+import { isUint32, unwrapUint32, wrapUint32 } from './serial-number.js';
+
+export interface JitterBufferOptions {
+  /** Lower bound of the target delay; default 20 ms. */
+  readonly minDelayMs?: number;
+  /** Hard upper bound of the target delay; default 160 ms. */
+  readonly maxDelayMs?: number;
+  /** Delay used before enough arrivals are seen; default 40 ms. */
+  readonly initialDelayMs?: number;
+  /** Share of packets that should arrive in time; default 0.95. */
+  readonly quantile?: number;
+  /** Arrivals the jitter estimate looks back on; default 250 (5 s). */
+  readonly historyPackets?: number;
+  /** Most frames held at once; default 32. */
+  readonly maxPackets?: number;
+  /** Half-life with which the target falls after jitter calms down; default 1000 ms. */
+  readonly shrinkHalfLifeMs?: number;
+  /** Pulls between two inserted frames while growing; default 2. */
+  readonly growIntervalFrames?: number;
+  /** Pulls between two dropped frames while shrinking; default 10. */
+  readonly shrinkIntervalFrames?: number;
+  /** Concealed frames in a row before playing plain silence; default 10. */
+  readonly maxConcealFrames?: number;
+  /** A timestamp jump larger than this restarts the buffer (the sender restarted); default 2000 ms. */
+  readonly resyncMs?: number;
+}
+
+export const JITTER_BUFFER_DEFAULTS: Required<JitterBufferOptions> = {
+  minDelayMs: 20,
+  maxDelayMs: 160,
+  initialDelayMs: 40,
+  quantile: 0.95,
+  historyPackets: 250,
+  maxPackets: 32,
+  shrinkHalfLifeMs: 1000,
+  growIntervalFrames: 2,
+  shrinkIntervalFrames: 10,
+  maxConcealFrames: 10,
+  resyncMs: 2000,
+};
+
+/** What `push` did with a frame. */
+export type PushResult = 'accepted' | 'duplicate' | 'late' | 'overflow' | 'invalid';
+
+/** Why a frame is concealed: it never came, the sender skipped it (DTX), or the buffer is growing. */
+export type ConcealReason = 'missing' | 'dtx' | 'stretch';
+
+export type PlayoutDecision =
+  | {
+      readonly kind: 'play';
+      readonly timestamp: number;
+      readonly sequence: number;
+      readonly payload: Uint8Array;
+      /** How long this frame waited in the buffer, ms. */
+      readonly waitedMs: number;
+    }
+  | {
+      readonly kind: 'conceal';
+      readonly timestamp: number;
+      readonly reason: ConcealReason;
+      /** Payload of the following frame when already buffered (for FEC), else undefined. */
+      readonly next: Uint8Array | undefined;
+    }
+  | { readonly kind: 'silence'; readonly reason: 'buffering' | 'drained' };
+
+export interface PullHints {
+  /** The audio just played was quiet, so dropping a frame now is not heard. */
+  readonly quiet?: boolean;
+}
+
+export interface JitterBufferStats {
+  /** Distinct frames received (late ones included, duplicates and invalid ones not). */
+  readonly packetsReceived: number;
+  readonly packetsDuplicate: number;
+  /** Frames that arrived after their slot was played; discarded. */
+  readonly packetsLate: number;
+  /** RFC 3550 §6.4.1 cumulative loss: expected minus received, never negative. */
+  readonly packetsLost: number;
+  /** Frames dropped to shrink the delay or because the buffer was full. */
+  readonly packetsDiscarded: number;
+  readonly packetsInvalid: number;
+  readonly resyncs: number;
+  readonly framesPlayed: number;
+  /** Frames concealed because their packet was missing or skipped (DTX). */
+  readonly framesConcealed: number;
+  /** Frames inserted to grow the delay. */
+  readonly framesStretched: number;
+  /** Pulls answered with silence after playout started (drained buffer). */
+  readonly framesSilent: number;
+  readonly interarrivalJitterMs: number;
+  /** Current playout offset above the fastest packet's transit, i.e. the delay this buffer adds. */
+  readonly bufferDelayMs: number;
+  readonly targetDelayMs: number;
+  readonly bufferedPackets: number;
+  /** G.107 burst ratio of the missing-frame pattern (1 = random). */
+  readonly burstRatio: number;
+}
+
+interface Entry {
+  readonly sequence: number;
+  readonly timestamp: number;
+  readonly payload: Uint8Array;
+  readonly arrival: number;
+}
+
+type Phase =
+  | { readonly kind: 'idle' }
+  | { readonly kind: 'buffering'; readonly startAt: number }
+  | { readonly kind: 'playing'; readonly nextTs: number };
+
+const MIN_HISTORY = 16;
+const SEEN_WINDOW = 1024;
+
+export class JitterBuffer {
+  readonly #o: Required<JitterBufferOptions>;
+  #phase: Phase = { kind: 'idle' };
+  readonly #buffer = new Map<number, Entry>();
+  readonly #seen = new Set<number>();
+  readonly #seenOrder: number[] = [];
+  readonly #history: number[] = [];
+  #historyNext = 0;
+  readonly #jitter = new InterarrivalJitter();
+
+  #tsBase = 0;
+  #highestTs = 0;
+  #highestSeq = 0;
+  #baseSeq = 0;
+  #lastPlayedSeq: number | undefined;
+
+  #target: number;
+  #targetUpdatedAt: number | undefined;
+  #minTransit: number | undefined;
+  #bufferDelay = 0;
+  #sinceAdjust = 0;
+  #concealedInRow = 0;
+  #lastSlotLost = false;
+  #slotsFound = 0;
+  #slotsLost = 0;
+  #foundToLost = 0;
+  #lostToFound = 0;
+
+  #received = 0;
+  #receivedBeforeResync = 0;
+  #expectedBeforeResync = 0;
+  #duplicate = 0;
+  #late = 0;
+  #discarded = 0;
+  #invalid = 0;
+  #resyncs = 0;
+  #played = 0;
+  #concealed = 0;
+  #stretched = 0;
+  #silent = 0;
+
+  constructor(options: JitterBufferOptions = {}) {
+    this.#o = validate(options);
+    this.#target = clamp(this.#o.initialDelayMs, this.#o.minDelayMs, this.#o.maxDelayMs);
+  }
+
+  /** Takes one received frame. Never throws for bad frames from the network: they count as invalid. */
+  push(frame: MediaFrame, now: number): PushResult {
+    checkNow(now);
+    if (!isValidFrame(frame)) {
+      this.#invalid++;
+      return 'invalid';
+    }
+    if (this.#phase.kind === 'idle') this.#start(frame, now);
+    let seq = unwrapUint32(frame.sequence, this.#highestSeq);
+    let ts = unwrapUint32(frame.timestamp, this.#highestTs);
+    const reference = this.#phase.kind === 'playing' ? this.#phase.nextTs : this.#highestTs;
+    if (Math.abs(ts - reference) > this.#o.resyncMs * SAMPLES_PER_MS) {
+      this.#resync(frame, now);
+      seq = frame.sequence;
+      ts = frame.timestamp;
+    }
+    if (this.#seen.has(seq) || this.#buffer.has(ts)) {
+      this.#duplicate++;
+      return 'duplicate';
+    }
+    this.#markSeen(seq);
+    this.#received++;
+    this.#highestSeq = Math.max(this.#highestSeq, seq);
+    this.#highestTs = Math.max(this.#highestTs, ts);
+    this.#jitter.update(now, ts);
+    this.#observeTransit(now - this.#mediaMs(ts), now);
+
+    if (this.#phase.kind === 'playing' && ts < this.#phase.nextTs) {
+      this.#late++;
+      return 'late';
+    }
+    if (this.#buffer.size >= this.#o.maxPackets) {
+      const oldest = this.#oldest();
+      if (oldest === undefined || ts < oldest.timestamp) {
+        this.#discarded++;
+        return 'overflow';
+      }
+      // Full: we are far behind the sender. Drop the oldest frame and skip playout past it.
+      this.#buffer.delete(oldest.timestamp);
+      this.#discarded++;
+      if (this.#phase.kind === 'playing' && this.#phase.nextTs <= oldest.timestamp) {
+        this.#phase = { kind: 'playing', nextTs: oldest.timestamp + FRAME_SAMPLES };
+      }
+    }
+    this.#buffer.set(ts, { sequence: seq, timestamp: ts, payload: frame.payload, arrival: now });
+    return 'accepted';
+  }
+
+  /** Decides what to play for the next 20 ms. Call once per frame period. */
+  pull(now: number, hints: PullHints = {}): PlayoutDecision {
+    checkNow(now);
+    const phase = this.#phase;
+    switch (phase.kind) {
+      case 'idle':
+        return { kind: 'silence', reason: 'buffering' };
+      case 'buffering': {
+        const oldest = this.#oldest();
+        // Pulls come every 20 ms: start at the pull nearest to the planned time, not the first after it.
+        if (now < phase.startAt - FRAME_MS / 2 || oldest === undefined)
+          return { kind: 'silence', reason: 'buffering' };
+        this.#phase = { kind: 'playing', nextTs: oldest.timestamp };
+        this.#sinceAdjust = 0;
+        return this.#playSlot(now, oldest.timestamp, hints);
+      }
+      case 'playing':
+        return this.#playSlot(now, phase.nextTs, hints);
+      default:
+        return assertNever(phase);
+    }
+  }
+
+  stats(): JitterBufferStats {
+    const expected =
+      this.#expectedBeforeResync + (this.#received > 0 ? this.#highestSeq - this.#baseSeq + 1 : 0);
+    const received = this.#receivedBeforeResync + this.#received;
+    const p = this.#slotsFound > 0 ? this.#foundToLost / this.#slotsFound : 0;
+    const q = this.#slotsLost > 0 ? this.#lostToFound / this.#slotsLost : 1;
+    return {
+      packetsReceived: received,
+      packetsDuplicate: this.#duplicate,
+      packetsLate: this.#late,
+      packetsLost: Math.max(0, expected - received),
+      packetsDiscarded: this.#discarded,
+      packetsInvalid: this.#invalid,
+      resyncs: this.#resyncs,
+      framesPlayed: this.#played,
+      framesConcealed: this.#concealed,
+      framesStretched: this.#stretched,
+      framesSilent: this.#silent,
+      interarrivalJitterMs: this.#jitter.valueMs,
+      bufferDelayMs: this.#bufferDelay,
+      targetDelayMs: this.#target,
+      bufferedPackets: this.#buffer.size,
+      burstRatio: p + q > 0 && this.#slotsLost > 0 ? Math.max(1, 1 / (p + q)) : 1,
+    };
+  }
+
+  #playSlot(now: number, slot: number, hints: PullHints): PlayoutDecision {
+    let nextTs = slot;
+    const offset = now - this.#mediaMs(nextTs);
+    this.#bufferDelay = Math.max(0, offset - (this.#minTransit ?? offset));
+    const error = this.#bufferDelay - this.#target;
+    this.#sinceAdjust++;
+
+    if (error < -FRAME_MS / 2 && this.#sinceAdjust >= this.#o.growIntervalFrames) {
+      this.#sinceAdjust = 0;
+      this.#stretched++;
+      return { kind: 'conceal', timestamp: wrapUint32(nextTs), reason: 'stretch', next: undefined };
+    }
+    // Shrink by one frame when a full frame too much is buffered (0.75 frame: the band of
+    // −0.5 … +0.75 frames is wider than one step, so grow and shrink never chase each other).
+    const tooMuch = error > 0.75 * FRAME_MS;
+    const urgent = error > 2 * FRAME_MS;
+    if (
+      tooMuch &&
+      (hints.quiet === true || urgent) &&
+      this.#sinceAdjust >= this.#o.shrinkIntervalFrames &&
+      this.#buffer.has(nextTs + FRAME_SAMPLES)
+    ) {
+      if (this.#buffer.delete(nextTs)) this.#discarded++;
+      nextTs += FRAME_SAMPLES;
+      this.#sinceAdjust = 0;
+      this.#bufferDelay = Math.max(0, this.#bufferDelay - FRAME_MS);
+    }
+
+    const entry = this.#buffer.get(nextTs);
+    this.#phase = { kind: 'playing', nextTs: nextTs + FRAME_SAMPLES };
+    if (entry !== undefined) {
+      this.#buffer.delete(nextTs);
+      this.#lastPlayedSeq = entry.sequence;
+      this.#concealedInRow = 0;
+      this.#played++;
+      this.#recordSlot(false);
+      return {
+        kind: 'play',
+        timestamp: wrapUint32(entry.timestamp),
+        sequence: wrapUint32(entry.sequence),
+        payload: entry.payload,
+        waitedMs: now - entry.arrival,
+      };
+    }
+    const following = this.#oldest();
+    const skipped =
+      following !== undefined &&
+      this.#lastPlayedSeq !== undefined &&
+      following.sequence === this.#lastPlayedSeq + 1;
+    const reason: ConcealReason = skipped ? 'dtx' : 'missing';
+    if (reason === 'missing') this.#recordSlot(true);
+    this.#concealedInRow++;
+    if (this.#concealedInRow > this.#o.maxConcealFrames) {
+      this.#silent++;
+      return { kind: 'silence', reason: 'drained' };
+    }
+    this.#concealed++;
+    return {
+      kind: 'conceal',
+      timestamp: wrapUint32(nextTs),
+      reason,
+      next: this.#buffer.get(nextTs + FRAME_SAMPLES)?.payload,
+    };
+  }
+
+  #start(frame: MediaFrame, now: number): void {
+    this.#tsBase = frame.timestamp;
+    this.#highestTs = frame.timestamp;
+    this.#highestSeq = frame.sequence;
+    this.#baseSeq = frame.sequence;
+    this.#phase = { kind: 'buffering', startAt: now + this.#target };
+  }
+
+  #resync(frame: MediaFrame, now: number): void {
+    this.#resyncs++;
+    this.#expectedBeforeResync += this.#highestSeq - this.#baseSeq + 1;
+    this.#receivedBeforeResync += this.#received;
+    this.#received = 0;
+    this.#buffer.clear();
+    this.#seen.clear();
+    this.#seenOrder.length = 0;
+    this.#history.length = 0;
+    this.#historyNext = 0;
+    this.#minTransit = undefined;
+    this.#lastPlayedSeq = undefined;
+    this.#jitter.restart();
+    this.#start(frame, now);
+  }
+
+  #markSeen(seq: number): void {
+    this.#seen.add(seq);
+    this.#seenOrder.push(seq);
+    if (this.#seenOrder.length > SEEN_WINDOW) this.#seen.delete(this.#seenOrder.shift()!);
+  }
+
+  #observeTransit(transit: number, now: number): void {
+    if (this.#history.length < this.#o.historyPackets) this.#history.push(transit);
+    else this.#history[this.#historyNext] = transit;
+    this.#historyNext = (this.#historyNext + 1) % this.#o.historyPackets;
+
+    const sorted = Float64Array.from(this.#history).sort();
+    this.#minTransit = sorted[0];
+    let raw = this.#o.initialDelayMs;
+    if (sorted.length >= MIN_HISTORY) {
+      const index = Math.min(sorted.length - 1, Math.ceil(this.#o.quantile * sorted.length) - 1);
+      raw = sorted[Math.max(0, index)]! - sorted[0]!;
+    }
+    raw = clamp(raw, this.#o.minDelayMs, this.#o.maxDelayMs);
+    if (raw >= this.#target || this.#targetUpdatedAt === undefined) {
+      this.#target = raw;
+    } else {
+      const dt = Math.max(0, now - this.#targetUpdatedAt);
+      this.#target += (raw - this.#target) * (1 - 2 ** (-dt / this.#o.shrinkHalfLifeMs));
+    }
+    this.#targetUpdatedAt = now;
+  }
+
+  #recordSlot(lost: boolean): void {
+    if (this.#slotsFound + this.#slotsLost > 0) {
+      if (lost && !this.#lastSlotLost) this.#foundToLost++;
+      if (!lost && this.#lastSlotLost) this.#lostToFound++;
+    }
+    if (lost) this.#slotsLost++;
+    else this.#slotsFound++;
+    this.#lastSlotLost = lost;
+  }
+
+  #oldest(): Entry | undefined {
+    let oldest: Entry | undefined;
+    for (const e of this.#buffer.values())
+      if (oldest === undefined || e.timestamp < oldest.timestamp) oldest = e;
+    return oldest;
+  }
+
+  #mediaMs(ts: number): number {
+    return (ts - this.#tsBase) / SAMPLES_PER_MS;
+  }
+}
+
+function isValidFrame(frame: unknown): frame is MediaFrame {
+  if (typeof frame !== 'object' || frame === null) return false;
+  const f = frame as Partial<MediaFrame>;
+  return (
+    isUint32(f.sequence) &&
+    isUint32(f.timestamp) &&
+    f.payload instanceof Uint8Array &&
+    f.payload.length > 0 &&
+    f.payload.length <= MAX_PAYLOAD_BYTES
+  );
+}
+
+function checkNow(now: number): void {
+  if (typeof now !== 'number' || !Number.isFinite(now)) {
+    throw new AudioError('AUDIO_ERR_INVALID_ARGUMENT', '`now` must be a finite number of milliseconds');
+  }
+}
+
+function validate(options: JitterBufferOptions): Required<JitterBufferOptions> {
+  const o = { ...JITTER_BUFFER_DEFAULTS };
+  for (const [key, value] of Object.entries(options)) {
+    if (value === undefined) continue;
+    if (!(key in o))
+      throw new AudioError('AUDIO_ERR_INVALID_ARGUMENT', `unknown jitter buffer option ${key}`);
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+      throw new AudioError('AUDIO_ERR_INVALID_ARGUMENT', `jitter buffer option ${key} must be a number ≥ 0`);
+    }
+    (o as Record<string, number>)[key] = value;
+  }
+  const bad = (why: string) => new AudioError('AUDIO_ERR_INVALID_ARGUMENT', `jitter buffer: ${why}`);
+  if (o.minDelayMs > o.maxDelayMs) throw bad('minDelayMs exceeds maxDelayMs');
+  if (!(o.quantile > 0 && o.quantile <= 1)) throw bad('quantile must be in (0, 1]');
+  for (const key of [
+    'historyPackets',
+    'maxPackets',
+    'growIntervalFrames',
+    'shrinkIntervalFrames',
+    'maxConcealFrames',
+  ] as const) {
+    if (!Number.isInteger(o[key]) || o[key] < 1) throw bad(`${key} must be an integer ≥ 1`);
+  }
+  if (o.maxPackets < 2) throw bad('maxPackets must be at least 2');
+  if (o.shrinkHalfLifeMs <= 0) throw bad('shrinkHalfLifeMs must be positive');
+  if (o.resyncMs < o.maxDelayMs) throw bad('resyncMs must be at least maxDelayMs');
+  return o;
+}
+
+function clamp(x: number, lo: number, hi: number): number {
+  return x < lo ? lo : Math.min(x, hi);
+}
+
+function assertNever(x: never): never {
+  throw new AudioError('AUDIO_ERR_INVALID_ARGUMENT', `unexpected state ${JSON.stringify(x)}`);
+}

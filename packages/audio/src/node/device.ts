@@ -1,0 +1,335 @@
+/**
+ * System audio devices through child processes: `arecord`/`aplay` (ALSA) or `sox` (its default device,
+ * `-d`; AUDIODEV selects another). They exchange raw 48 kHz mono signed 16-bit little-endian PCM over
+ * pipes. Back-pressure comes from the pipes: a capture stream that is not read fills the pipe and the
+ * recorder blocks; a playback write resolves only when the pipe has room.
+ *
+ * Errors: a tool that is not installed → AUDIO_ERR_DEVICE_UNAVAILABLE (from `open*`); a tool that
+ * starts and then fails (no sound card, device busy) → AUDIO_ERR_DEVICE_FAILED from the next `read` or
+ * `write`, with the tool's last stderr line. `close` stops the child (SIGTERM, then SIGKILL after a
+ * grace period) and always waits for it to exit.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, isAbsolute, join } from 'node:path';
+import { assertFrame, FRAME_SAMPLES, SAMPLE_RATE } from '../audio-format.js';
+import type { AudioSink, AudioSource } from '../audio-stream.js';
+import { AudioError } from '../errors.js';
+import { int16FromLittleEndian, littleEndianFromInt16 } from '../wav.js';
+
+export type CaptureTool = 'arecord' | 'sox';
+export type PlaybackTool = 'aplay' | 'sox';
+
+export interface DeviceOptions<Tool extends string> {
+  /** Which tool to run; default: the ALSA tool if installed, else sox. */
+  readonly tool?: Tool;
+  /** Device name (ALSA `-D` for arecord/aplay; AUDIODEV for sox); default: the system default. */
+  readonly device?: string;
+  /** Directories searched for the tools; default: $PATH. */
+  readonly searchPath?: string;
+}
+
+/** A source or sink backed by a child process. */
+export interface ProcessHandle {
+  /** The child's process id (undefined once it could not start). */
+  readonly pid: number | undefined;
+}
+
+export type ProcessSource = AudioSource & ProcessHandle;
+export type ProcessSink = AudioSink & ProcessHandle;
+
+const FRAME_BYTES = FRAME_SAMPLES * 2;
+const KILL_GRACE_MS = 2000;
+const DRAIN_TIMEOUT_MS = 10_000;
+
+/** Absolute path of `name` on the search path, or undefined. */
+export function findExecutable(name: string, searchPath = process.env.PATH ?? ''): string | undefined {
+  const candidates = isAbsolute(name)
+    ? [name]
+    : searchPath
+        .split(delimiter)
+        .filter(Boolean)
+        .map((d) => join(d, name));
+  for (const candidate of candidates) {
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here; keep looking
+    }
+  }
+  return undefined;
+}
+
+/** Which device tools are installed. */
+export function availableAudioTools(searchPath?: string): Record<'arecord' | 'aplay' | 'sox', boolean> {
+  return {
+    arecord: findExecutable('arecord', searchPath) !== undefined,
+    aplay: findExecutable('aplay', searchPath) !== undefined,
+    sox: findExecutable('sox', searchPath) !== undefined,
+  };
+}
+
+const RAW_FORMAT_SOX = [
+  '-t',
+  'raw',
+  '-r',
+  String(SAMPLE_RATE),
+  '-e',
+  'signed-integer',
+  '-b',
+  '16',
+  '-c',
+  '1',
+  '-L',
+];
+const RAW_FORMAT_ALSA = ['-t', 'raw', '-f', 'S16_LE', '-r', String(SAMPLE_RATE), '-c', '1'];
+
+/** Opens the capture device (microphone) as a source of 20 ms frames. */
+export async function openCaptureDevice(options: DeviceOptions<CaptureTool> = {}): Promise<ProcessSource> {
+  const tool = pickTool(options, ['arecord', 'sox']);
+  const device = options.device;
+  if (tool.name === 'arecord') {
+    return spawnPcmSource(tool.path, ['-q', ...RAW_FORMAT_ALSA, ...(device ? ['-D', device] : [])]);
+  }
+  return spawnPcmSource(tool.path, ['-q', '-d', ...RAW_FORMAT_SOX, '-'], soxEnv(device));
+}
+
+/** Opens the playback device (speaker) as a sink of 20 ms frames. */
+export async function openPlaybackDevice(options: DeviceOptions<PlaybackTool> = {}): Promise<ProcessSink> {
+  const tool = pickTool(options, ['aplay', 'sox']);
+  const device = options.device;
+  if (tool.name === 'aplay') {
+    return spawnPcmSink(tool.path, ['-q', ...RAW_FORMAT_ALSA, ...(device ? ['-D', device] : [])]);
+  }
+  return spawnPcmSink(tool.path, ['-q', ...RAW_FORMAT_SOX, '-', '-d'], soxEnv(device));
+}
+
+function soxEnv(device: string | undefined): NodeJS.ProcessEnv | undefined {
+  return device === undefined ? undefined : { ...process.env, AUDIODEV: device };
+}
+
+function pickTool<T extends string>(
+  options: DeviceOptions<T>,
+  order: readonly T[],
+): { name: T; path: string } {
+  const names = options.tool === undefined ? order : [options.tool];
+  for (const name of names) {
+    if (!order.includes(name)) {
+      throw new AudioError('AUDIO_ERR_INVALID_ARGUMENT', `unsupported audio tool ${String(name)}`);
+    }
+    const path = findExecutable(name, options.searchPath);
+    if (path !== undefined) return { name, path };
+  }
+  throw new AudioError(
+    'AUDIO_ERR_DEVICE_UNAVAILABLE',
+    `no audio device tool found (looked for ${names.join(', ')}); install alsa-utils or sox`,
+  );
+}
+
+/**
+ * Runs `command` and reads raw 48 kHz mono s16le PCM from its stdout as frames. Resolves once the
+ * process has started; rejects with AUDIO_ERR_DEVICE_UNAVAILABLE when it cannot be started.
+ */
+export async function spawnPcmSource(
+  command: string,
+  args: readonly string[],
+  env?: NodeJS.ProcessEnv,
+): Promise<ProcessSource> {
+  const child = await start(command, args, ['ignore', 'pipe', 'pipe'], env);
+  return new ChildSource(child);
+}
+
+/** Runs `command` and writes frames as raw 48 kHz mono s16le PCM into its stdin. */
+export async function spawnPcmSink(
+  command: string,
+  args: readonly string[],
+  env?: NodeJS.ProcessEnv,
+): Promise<ProcessSink> {
+  const child = await start(command, args, ['pipe', 'ignore', 'pipe'], env);
+  return new ChildSink(child);
+}
+
+function start(
+  command: string,
+  args: readonly string[],
+  stdio: ['ignore' | 'pipe', 'ignore' | 'pipe', 'pipe'],
+  env: NodeJS.ProcessEnv | undefined,
+): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    let child: ChildProcess;
+    try {
+      child = spawn(command, [...args], { stdio, ...(env === undefined ? {} : { env }) });
+    } catch (cause) {
+      reject(new AudioError('AUDIO_ERR_DEVICE_UNAVAILABLE', `cannot start ${command}`, { cause }));
+      return;
+    }
+    const onError = (cause: Error) => {
+      reject(new AudioError('AUDIO_ERR_DEVICE_UNAVAILABLE', `cannot start ${command}`, { cause }));
+    };
+    child.once('error', onError);
+    child.once('spawn', () => {
+      child.off('error', onError);
+      resolve(child);
+    });
+  });
+}
+
+/** Exit bookkeeping shared by source and sink. */
+class ChildWatch {
+  readonly child: ChildProcess;
+  readonly exited: Promise<void>;
+  exitCode: number | null = null;
+  signal: NodeJS.Signals | null = null;
+  running = true;
+  killedByUs = false;
+  #stderrTail = '';
+
+  constructor(child: ChildProcess) {
+    this.child = child;
+    // After 'spawn', process errors (e.g. a failed kill) must not become unhandled 'error' events.
+    child.on('error', () => undefined);
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (chunk: string) => {
+      this.#stderrTail = (this.#stderrTail + chunk).slice(-512);
+    });
+    this.exited = new Promise((resolve) => {
+      child.once('close', (code, signal) => {
+        this.running = false;
+        this.exitCode = code;
+        this.signal = signal;
+        resolve();
+      });
+    });
+  }
+
+  failure(): AudioError | undefined {
+    if (this.running || this.killedByUs || this.exitCode === 0) return undefined;
+    const lastLine = this.#stderrTail.trim().split('\n').pop() ?? '';
+    const how = this.exitCode !== null ? `exit code ${this.exitCode}` : `signal ${this.signal}`;
+    return new AudioError(
+      'AUDIO_ERR_DEVICE_FAILED',
+      `audio tool failed (${how})${lastLine ? `: ${lastLine}` : ''}`,
+    );
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.killedByUs = true;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => {
+      if (this.running) this.child.kill('SIGKILL');
+    }, KILL_GRACE_MS);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
+
+class ChildSource implements ProcessSource {
+  readonly #watch: ChildWatch;
+  #ended = false;
+  #closed = false;
+
+  constructor(child: ChildProcess) {
+    this.#watch = new ChildWatch(child);
+    child.stdout!.on('end', () => {
+      this.#ended = true;
+    });
+    // Paused mode: bytes stay in the pipe until read() asks for them.
+    child.stdout!.pause();
+  }
+
+  get pid(): number | undefined {
+    return this.#watch.child.pid;
+  }
+
+  async read(): Promise<Int16Array | null> {
+    const stdout = this.#watch.child.stdout!;
+    for (;;) {
+      if (this.#closed) return null;
+      const chunk = stdout.read(FRAME_BYTES) as Buffer | null;
+      if (chunk !== null) {
+        const frame = new Int16Array(FRAME_SAMPLES);
+        frame.set(int16FromLittleEndian(chunk));
+        return frame;
+      }
+      if (this.#ended || stdout.readableEnded || stdout.destroyed) {
+        await this.#watch.exited;
+        const failure = this.#watch.failure();
+        if (failure !== undefined) throw failure;
+        return null;
+      }
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          stdout.off('readable', done);
+          stdout.off('end', done);
+          stdout.off('close', done);
+          resolve();
+        };
+        stdout.once('readable', done);
+        stdout.once('end', done);
+        stdout.once('close', done);
+      });
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#watch.stop();
+    this.#watch.child.stdout?.destroy();
+  }
+}
+
+class ChildSink implements ProcessSink {
+  readonly #watch: ChildWatch;
+  #pipeError: Error | undefined;
+  #closed = false;
+
+  constructor(child: ChildProcess) {
+    this.#watch = new ChildWatch(child);
+    child.stdin!.on('error', (err) => {
+      this.#pipeError = err;
+    });
+  }
+
+  get pid(): number | undefined {
+    return this.#watch.child.pid;
+  }
+
+  async write(frame: Int16Array): Promise<void> {
+    if (this.#closed) throw new AudioError('AUDIO_ERR_CLOSED', 'the playback sink is closed');
+    assertFrame(frame);
+    this.#throwIfFailed();
+    const stdin = this.#watch.child.stdin!;
+    if (stdin.write(littleEndianFromInt16(frame))) return;
+    await Promise.race([
+      new Promise<void>((resolve) => stdin.once('drain', resolve)),
+      this.#watch.exited,
+      new Promise<void>((resolve) => stdin.once('error', () => resolve())),
+    ]);
+    this.#throwIfFailed();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const stdin = this.#watch.child.stdin!;
+    if (this.#watch.running && !stdin.destroyed) stdin.end();
+    const timer = setTimeout(() => void this.#watch.stop(), DRAIN_TIMEOUT_MS);
+    await this.#watch.exited;
+    clearTimeout(timer);
+    const failure = this.#watch.failure();
+    if (failure !== undefined) throw failure;
+  }
+
+  #throwIfFailed(): void {
+    const failure = this.#watch.failure();
+    if (failure !== undefined) throw failure;
+    if (this.#pipeError !== undefined || !this.#watch.running) {
+      throw new AudioError('AUDIO_ERR_DEVICE_FAILED', 'the audio tool stopped accepting audio', {
+        cause: this.#pipeError,
+      });
+    }
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * The part of libopus the Opus codec needs, so that the codec runs on whichever build is at hand: the
+ * WebAssembly build (browsers and Node, opus-wasm.ts) or the prebuilt native addon of @evan/opus
+ * (Node only, node/opus-native.ts). The bitstream is RFC 6716, so any encoder pairs with any decoder.
+ */
+
+/** libopus request codes (opus_defines.h) used by the backends. */
+export const OPUS_CTL = {
+  setBitrate: 4002,
+  setVbr: 4006,
+  setComplexity: 4010,
+  setInbandFec: 4012,
+  setPacketLossPerc: 4014,
+  setDtx: 4016,
+  setSignal: 4024,
+  getLookahead: 4027,
+} as const;
+
+export const OPUS_APPLICATION_VOIP = 2048;
+export const OPUS_SIGNAL_VOICE = 3001;
+
+/** Encoder settings, validated by opus-codec.ts before a backend sees them. */
+export interface OpusEncoderSettings {
+  readonly bitrate: number;
+  readonly complexity: number;
+  readonly vbr: boolean;
+  readonly fec: boolean;
+  readonly expectedLossPercent: number;
+  readonly dtx: boolean;
+}
+
+export interface OpusEncoderHandle {
+  /** Encodes 960 samples; returns a fresh copy of the packet. */
+  encode(pcm: Int16Array): Uint8Array;
+  /** Encoder lookahead in samples (OPUS_GET_LOOKAHEAD). */
+  readonly lookahead: number;
+  close(): void;
+}
+
+export interface OpusDecoderHandle {
+  /**
+   * Decodes 960 samples. `packet` null runs packet-loss concealment; with `fec` true the packet's in-band
+   * FEC data for the previous frame is decoded instead (opus_decode(), decode_fec = 1).
+   */
+  decode(packet: Uint8Array | null, fec: boolean): Int16Array;
+  close(): void;
+}
+
+export interface OpusBackend {
+  /** Human-readable build name, e.g. `libopus-wasm-simd`. */
+  readonly name: string;
+  /** Whether this backend's decoder can decode in-band FEC. */
+  readonly fec: boolean;
+  createEncoder(settings: OpusEncoderSettings): OpusEncoderHandle;
+  createDecoder(): OpusDecoderHandle;
+}

@@ -1,0 +1,178 @@
+/**
+ * Opus (RFC 6716) as the default voice codec (DESIGN.md §8): VoIP application, voice signal, 20 ms
+ * frames at 48 kHz mono, 24 kbit/s, in-band FEC on, DTX optional.
+ *
+ * Constant bitrate is the default on purpose: with variable bitrate the packet sizes of an encrypted
+ * stream follow the speech and leak what is said (RFC 6562 §3; RFC 7587 §7), and encryption hides
+ * contents, not lengths. DTX leaks talk spurts for the same reason and is off by default.
+ */
+import { assertFrame, FRAME_SAMPLES } from './audio-format.js';
+import {
+  type AudioCodec,
+  type AudioDecoder,
+  type AudioEncoder,
+  CODEC_IDS,
+  type CodecImpairment,
+  type ConcealedFrame,
+  type EncodedFrame,
+} from './codec.js';
+import { OPUS_IMPAIRMENT, OPUS_LOW_RATE_IMPAIRMENT } from './e-model.js';
+import { AudioError } from './errors.js';
+import type {
+  OpusBackend,
+  OpusDecoderHandle,
+  OpusEncoderHandle,
+  OpusEncoderSettings,
+} from './opus-backend.js';
+import { opusPacketHasFec } from './opus-packet.js';
+
+export interface OpusCodecOptions {
+  /** Target bitrate in bit/s, 6000–128000; default 24000 (DESIGN.md §8: 16–32 kbit/s for speech). */
+  readonly bitrate?: number;
+  /** Encoder complexity 0–10; default 9. */
+  readonly complexity?: number;
+  /** Variable bitrate; default false (see the module comment). */
+  readonly vbr?: boolean;
+  /** In-band forward error correction; default true. */
+  readonly fec?: boolean;
+  /**
+   * Loss the encoder should plan for, 0–100 % (OPUS_SET_PACKET_LOSS_PERC); default 10. libopus only
+   * spends bits on FEC when this is above 0.
+   */
+  readonly expectedLossPercent?: number;
+  /** Discontinuous transmission; default false. */
+  readonly dtx?: boolean;
+}
+
+export const OPUS_DEFAULTS: Required<OpusCodecOptions> = {
+  bitrate: 24_000,
+  complexity: 9,
+  vbr: false,
+  fec: true,
+  expectedLossPercent: 10,
+  dtx: false,
+};
+
+/** Builds the Opus codec on a libopus backend (opus-wasm.ts, or node/opus-native.ts in Node). */
+export function createOpusCodec(backend: OpusBackend, options: OpusCodecOptions = {}): AudioCodec {
+  const settings = validate(options);
+  const impairment: CodecImpairment = settings.bitrate >= 16_000 ? OPUS_IMPAIRMENT : OPUS_LOW_RATE_IMPAIRMENT;
+  return {
+    name: 'opus',
+    id: CODEC_IDS.opus,
+    impairment,
+    // One 20 ms frame plus libopus's 6.5 ms lookahead in VoIP mode (OPUS_GET_LOOKAHEAD = 312 at 48 kHz).
+    algorithmicDelayMs: 26.5,
+    createEncoder: () => new OpusEncoder(backend.createEncoder(settings), settings.dtx),
+    createDecoder: () => new OpusDecoder(backend.createDecoder(), backend.fec),
+  };
+}
+
+function validate(options: OpusCodecOptions): OpusEncoderSettings {
+  const s = { ...OPUS_DEFAULTS, ...definedOnly(options) };
+  checkInt('bitrate', s.bitrate, 6000, 128_000);
+  checkInt('complexity', s.complexity, 0, 10);
+  checkInt('expectedLossPercent', s.expectedLossPercent, 0, 100);
+  for (const key of ['vbr', 'fec', 'dtx'] as const) {
+    if (typeof s[key] !== 'boolean') {
+      throw new AudioError('AUDIO_ERR_INVALID_ARGUMENT', `Opus option ${key} must be a boolean`);
+    }
+  }
+  return s;
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function checkInt(name: string, value: unknown, min: number, max: number): void {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new AudioError(
+      'AUDIO_ERR_INVALID_ARGUMENT',
+      `Opus option ${name} must be an integer in ${min}–${max}`,
+    );
+  }
+}
+
+class OpusEncoder implements AudioEncoder {
+  readonly codec = 'opus';
+  readonly lookaheadSamples: number;
+  readonly #handle: OpusEncoderHandle;
+  readonly #dtx: boolean;
+  #closed = false;
+
+  constructor(handle: OpusEncoderHandle, dtx: boolean) {
+    this.#handle = handle;
+    this.#dtx = dtx;
+    this.lookaheadSamples = handle.lookahead;
+  }
+
+  encode(pcm: Int16Array): EncodedFrame {
+    if (this.#closed) throw new AudioError('AUDIO_ERR_CLOSED', 'the Opus encoder is closed');
+    assertFrame(pcm);
+    const data = wrapCodecFailure(() => this.#handle.encode(pcm));
+    // opus_encode(): "If the return value is 2 bytes or less, then the packet does not need to be transmitted".
+    return { data, dtx: this.#dtx && data.length <= 2 };
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#handle.close();
+  }
+}
+
+class OpusDecoder implements AudioDecoder {
+  readonly codec = 'opus';
+  readonly supportsFec: boolean;
+  readonly #handle: OpusDecoderHandle;
+  #closed = false;
+
+  constructor(handle: OpusDecoderHandle, fec: boolean) {
+    this.#handle = handle;
+    this.supportsFec = fec;
+  }
+
+  decode(data: Uint8Array): Int16Array {
+    this.#assertOpen();
+    if (!(data instanceof Uint8Array) || data.length === 0) {
+      throw new AudioError('AUDIO_ERR_CODEC_FAILURE', 'an Opus packet has at least one byte');
+    }
+    return wrapCodecFailure(() => this.#handle.decode(data, false));
+  }
+
+  conceal(next?: Uint8Array): ConcealedFrame {
+    this.#assertOpen();
+    if (this.supportsFec && next !== undefined && opusPacketHasFec(next)) {
+      try {
+        return { pcm: this.#handle.decode(next, true), method: 'fec' };
+      } catch {
+        // A corrupt next packet must not stop playout: fall through to plain concealment.
+      }
+    }
+    try {
+      return { pcm: this.#handle.decode(null, false), method: 'plc' };
+    } catch {
+      return { pcm: new Int16Array(FRAME_SAMPLES), method: 'silence' };
+    }
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#handle.close();
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new AudioError('AUDIO_ERR_CLOSED', 'the Opus decoder is closed');
+  }
+}
+
+function wrapCodecFailure<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (cause) {
+    if (cause instanceof AudioError) throw cause;
+    throw new AudioError('AUDIO_ERR_CODEC_FAILURE', 'libopus rejected the frame', { cause });
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * Shell around {@link AudioReceiver}: subscribes to a transport, feeds arrivals to the jitter buffer with
+ * the clock's time, and every 20 ms pulls one frame into the sink, waiting for the sink's back-pressure.
+ * Emits `stats:update` periodically. The stream owns its receiver and sink: `stop` closes both and
+ * unsubscribes from the transport (which stays open; its owner closes it).
+ */
+import { FRAME_MS } from './audio-format.js';
+import type { AudioSink } from './audio-stream.js';
+import { AudioError } from './errors.js';
+import type { FrameTransport } from './frame-transport.js';
+import type { AudioReceiver, ReceiveStats } from './receiver.js';
+import { type StreamClock, SYSTEM_CLOCK } from './send-stream.js';
+import { TypedEmitter } from './typed-emitter.js';
+
+export interface AudioReceiveStreamOptions {
+  readonly receiver: AudioReceiver;
+  readonly transport: Pick<FrameTransport, 'onFrame'>;
+  readonly sink: AudioSink;
+  readonly clock?: StreamClock;
+  /** Period of `stats:update`; default 1000 ms. */
+  readonly statsIntervalMs?: number;
+}
+
+export type AudioReceiveStreamEvents = {
+  'stats:update': ReceiveStats;
+  'stream:failed': AudioError;
+};
+
+export class AudioReceiveStream extends TypedEmitter<AudioReceiveStreamEvents> {
+  readonly #o: AudioReceiveStreamOptions;
+  readonly #clock: StreamClock;
+  #state: 'idle' | 'running' | 'stopped' = 'idle';
+  #unsubscribe: (() => void) | undefined;
+  #done: Promise<void> | undefined;
+
+  constructor(options: AudioReceiveStreamOptions) {
+    super();
+    this.#o = options;
+    this.#clock = options.clock ?? SYSTEM_CLOCK;
+  }
+
+  /** Starts receiving and playing out; resolves when the stream has stopped and released everything. */
+  run(): Promise<void> {
+    if (this.#state !== 'idle') throw new AudioError('AUDIO_ERR_CLOSED', 'a receive stream runs once');
+    this.#state = 'running';
+    this.#unsubscribe = this.#o.transport.onFrame((frame) => {
+      if (this.#state === 'running') this.#o.receiver.receive(frame, this.#clock.now());
+    });
+    this.#done = this.#loop();
+    return this.#done;
+  }
+
+  stats(): ReceiveStats {
+    return this.#o.receiver.stats(this.#clock.now());
+  }
+
+  async stop(): Promise<void> {
+    const wasIdle = this.#state === 'idle';
+    this.#state = 'stopped';
+    if (wasIdle) await this.#release();
+    else await this.#done;
+  }
+
+  async #loop(): Promise<void> {
+    const interval = this.#o.statsIntervalMs ?? 1000;
+    const start = this.#clock.now();
+    let lastStats = start;
+    let frames = 0;
+    try {
+      while (this.#state === 'running') {
+        const now = this.#clock.now();
+        const frame = this.#o.receiver.pull(now);
+        await this.#o.sink.write(frame.pcm);
+        frames++;
+        if (now - lastStats >= interval) {
+          lastStats = now;
+          this.emit('stats:update', this.#o.receiver.stats(now));
+        }
+        const wait = start + frames * FRAME_MS - this.#clock.now();
+        if (wait > 0 && this.#state === 'running') await this.#clock.sleep(wait);
+      }
+    } catch (cause) {
+      const err =
+        cause instanceof AudioError
+          ? cause
+          : new AudioError('AUDIO_ERR_DEVICE_FAILED', 'receive stream failed', { cause });
+      this.emit('stream:failed', err);
+    } finally {
+      this.#state = 'stopped';
+      await this.#release();
+    }
+  }
+
+  async #release(): Promise<void> {
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
+    this.#o.receiver.close();
+    await this.#o.sink.close();
+  }
+}

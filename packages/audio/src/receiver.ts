@@ -1,0 +1,236 @@
+/**
+ * Receive side of one audio stream, sans-I/O: transport frames in (`receive`), one 20 ms PCM frame out
+ * per `pull`, plus call-quality statistics. Combines the jitter buffer, one decoder per codec id seen,
+ * concealment (Opus FEC/PLC, PCM fade) and the E-model.
+ */
+import { FRAME_MS, FRAME_SAMPLES } from './audio-format.js';
+import type { AudioCodec, AudioDecoder, ConcealMethod } from './codec.js';
+import { eModel } from './e-model.js';
+import { AudioError } from './errors.js';
+import type { MediaFrame } from './frame-transport.js';
+import {
+  JitterBuffer,
+  type JitterBufferOptions,
+  type JitterBufferStats,
+  type PlayoutDecision,
+  type PushResult,
+} from './jitter-buffer.js';
+import { type DecodedPayload, decodePayload } from './packetizer.js';
+import type { BitrateKbps } from './sender.js';
+import { LEITUNG_MEDIA_OVERHEAD, type MediaPacketOverhead, mediaPacketSize } from './wire-overhead.js';
+
+export interface AudioReceiverOptions {
+  /** Codecs this stream may carry; a decoder is made for each on first use. */
+  readonly codecs: readonly AudioCodec[];
+  readonly jitterBuffer?: JitterBufferOptions;
+  readonly overhead?: MediaPacketOverhead;
+  /** One-way network delay for the E-model (e.g. half the relay RTT); default 0 until set. */
+  readonly networkDelayMs?: number;
+}
+
+/** Where a played frame came from. */
+export type PlayoutSource = 'decoded' | ConcealMethod;
+
+export interface PlayoutFrame {
+  readonly pcm: Int16Array;
+  readonly source: PlayoutSource;
+  readonly decision: PlayoutDecision['kind'];
+}
+
+export interface ReceiveStats extends JitterBufferStats {
+  readonly framesDecoded: number;
+  /** Missing frames rebuilt from the next packet's in-band FEC. */
+  readonly framesRecoveredFec: number;
+  /** Frames produced by codec concealment (Opus PLC or PCM fade). */
+  readonly framesPlc: number;
+  /** Played frames whose payload failed to decode (concealed instead). */
+  readonly framesCorrupt: number;
+  readonly payloadBytes: number;
+  readonly packetBytes: number;
+  readonly ipBytes: number;
+  /** Averages over the time since the first frame arrived. */
+  readonly bitrateKbps: BitrateKbps;
+  /** Ppl for the E-model: (lost + late − FEC-recovered) / expected, in percent. */
+  readonly effectiveLossPercent: number;
+  /** Mouth-to-ear estimate: network + jitter buffer + codec delay, ms. */
+  readonly oneWayDelayMs: number;
+  readonly rFactor: number;
+  readonly mos: number;
+}
+
+/** RMS below which a decoded frame counts as quiet (−40 dBFS), so the buffer may drop it unheard. */
+const QUIET_RMS = 32768 * 10 ** (-40 / 20);
+
+export class AudioReceiver {
+  readonly #codecs = new Map<number, AudioCodec>();
+  readonly #decoders = new Map<number, AudioDecoder>();
+  readonly #jitter: JitterBuffer;
+  readonly #overhead: MediaPacketOverhead;
+  #networkDelayMs: number;
+  #current: { codec: AudioCodec; decoder: AudioDecoder } | undefined;
+  #quiet = false;
+  #firstArrival: number | undefined;
+  #payloadBytes = 0;
+  #packetBytes = 0;
+  #ipBytes = 0;
+  #decoded = 0;
+  #fec = 0;
+  #plc = 0;
+  #corrupt = 0;
+  #closed = false;
+
+  constructor(options: AudioReceiverOptions) {
+    if (!Array.isArray(options.codecs) || options.codecs.length === 0) {
+      throw new AudioError('AUDIO_ERR_INVALID_ARGUMENT', 'the receiver needs at least one codec');
+    }
+    for (const codec of options.codecs) this.#codecs.set(codec.id, codec);
+    this.#jitter = new JitterBuffer(options.jitterBuffer);
+    this.#overhead = options.overhead ?? LEITUNG_MEDIA_OVERHEAD;
+    this.#networkDelayMs = checkDelay(options.networkDelayMs ?? 0);
+  }
+
+  /** Takes one frame from the transport at time `now` (ms). Bad frames are counted, never thrown. */
+  receive(frame: MediaFrame, now: number): PushResult {
+    this.#assertOpen();
+    const result = this.#jitter.push(frame, now);
+    if (result !== 'invalid' && result !== 'duplicate') {
+      this.#firstArrival ??= now;
+      const size = mediaPacketSize(frame.payload.length, this.#overhead);
+      this.#payloadBytes += frame.payload.length;
+      this.#packetBytes += size.packetBytes;
+      this.#ipBytes += size.ipBytes;
+    }
+    return result;
+  }
+
+  /** Produces the next 20 ms of audio. Call once per frame period, driven by the playout clock. */
+  pull(now: number): PlayoutFrame {
+    this.#assertOpen();
+    const decision = this.#jitter.pull(now, { quiet: this.#quiet });
+    switch (decision.kind) {
+      case 'play': {
+        const payload = this.#split(decision.payload);
+        const decoder = payload === undefined ? undefined : this.#decoderFor(payload.codecId);
+        if (payload !== undefined && decoder !== undefined) {
+          try {
+            const pcm = decoder.decode(payload.data);
+            this.#decoded++;
+            this.#quiet = rms(pcm) < QUIET_RMS;
+            return { pcm, source: 'decoded', decision: decision.kind };
+          } catch {
+            // A payload that does not decode is concealed like a lost one.
+          }
+        }
+        this.#corrupt++;
+        return this.#conceal(undefined, decision.kind);
+      }
+      case 'conceal':
+        return this.#conceal(decision.next, decision.kind);
+      case 'silence':
+        return { pcm: new Int16Array(FRAME_SAMPLES), source: 'silence', decision: decision.kind };
+      default:
+        return assertNever(decision);
+    }
+  }
+
+  /** Updates the one-way network delay used by the E-model (e.g. from relay RTT / 2). */
+  setNetworkDelay(ms: number): void {
+    this.#networkDelayMs = checkDelay(ms);
+  }
+
+  stats(now: number): ReceiveStats {
+    const jb = this.#jitter.stats();
+    const expected = jb.packetsReceived + jb.packetsLost;
+    const lossPackets = Math.max(0, jb.packetsLost + jb.packetsLate - this.#fec);
+    const effectiveLossPercent = expected > 0 ? (100 * lossPackets) / expected : 0;
+    const codec = this.#current?.codec ?? this.#codecs.values().next().value!;
+    const oneWayDelayMs = this.#networkDelayMs + jb.bufferDelayMs + codec.algorithmicDelayMs;
+    const quality = eModel({
+      oneWayDelayMs,
+      packetLossPercent: effectiveLossPercent,
+      burstRatio: jb.burstRatio,
+      impairment: codec.impairment,
+    });
+    const seconds = this.#firstArrival === undefined ? 0 : (now - this.#firstArrival + FRAME_MS) / 1000;
+    const kbps = (bytes: number) => (seconds > 0 ? (bytes * 8) / seconds / 1000 : 0);
+    return {
+      ...jb,
+      framesDecoded: this.#decoded,
+      framesRecoveredFec: this.#fec,
+      framesPlc: this.#plc,
+      framesCorrupt: this.#corrupt,
+      payloadBytes: this.#payloadBytes,
+      packetBytes: this.#packetBytes,
+      ipBytes: this.#ipBytes,
+      bitrateKbps: {
+        payload: kbps(this.#payloadBytes),
+        packet: kbps(this.#packetBytes),
+        ip: kbps(this.#ipBytes),
+      },
+      effectiveLossPercent,
+      oneWayDelayMs,
+      rFactor: quality.r,
+      mos: quality.mos,
+    };
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const decoder of this.#decoders.values()) decoder.close();
+    this.#decoders.clear();
+  }
+
+  #conceal(next: Uint8Array | undefined, decision: PlayoutDecision['kind']): PlayoutFrame {
+    const current = this.#current;
+    if (current === undefined) return { pcm: new Int16Array(FRAME_SAMPLES), source: 'silence', decision };
+    const following = next === undefined ? undefined : this.#split(next);
+    const nextData = following?.codecId === current.codec.id ? following.data : undefined;
+    const { pcm, method } = current.decoder.conceal(nextData);
+    if (method === 'fec') this.#fec++;
+    else if (method === 'plc' || method === 'fade') this.#plc++;
+    this.#quiet = rms(pcm) < QUIET_RMS;
+    return { pcm, source: method, decision };
+  }
+
+  #split(payload: Uint8Array): DecodedPayload | undefined {
+    try {
+      return decodePayload(payload);
+    } catch {
+      return undefined;
+    }
+  }
+
+  #decoderFor(codecId: number): AudioDecoder | undefined {
+    const codec = this.#codecs.get(codecId);
+    if (codec === undefined) return undefined;
+    let decoder = this.#decoders.get(codecId);
+    if (decoder === undefined) {
+      decoder = codec.createDecoder();
+      this.#decoders.set(codecId, decoder);
+    }
+    this.#current = { codec, decoder };
+    return decoder;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new AudioError('AUDIO_ERR_CLOSED', 'the audio receiver is closed');
+  }
+}
+
+function rms(pcm: Int16Array): number {
+  let sum = 0;
+  for (let i = 0; i < pcm.length; i++) sum += pcm[i]! * pcm[i]!;
+  return Math.sqrt(sum / pcm.length);
+}
+
+function checkDelay(ms: number): number {
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
+    throw new AudioError('AUDIO_ERR_INVALID_ARGUMENT', 'network delay must be a finite number ≥ 0 ms');
+  }
+  return ms;
+}
+
+function assertNever(x: never): never {
+  throw new AudioError('AUDIO_ERR_INVALID_ARGUMENT', `unexpected playout decision ${JSON.stringify(x)}`);
+}

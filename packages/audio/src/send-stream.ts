@@ -1,0 +1,113 @@
+/**
+ * Shell around {@link AudioSender}: reads a source, encodes, sends over a transport, paced to real time,
+ * and emits `stats:update` periodically. Clock and sleep are injectable so tests run on virtual time.
+ * The stream owns its source and sender: `stop` closes both.
+ */
+import { FRAME_MS } from './audio-format.js';
+import type { AudioSource } from './audio-stream.js';
+import { AudioError } from './errors.js';
+import type { FrameTransport } from './frame-transport.js';
+import type { AudioSender, SendStats } from './sender.js';
+import { TypedEmitter } from './typed-emitter.js';
+
+export interface StreamClock {
+  /** Milliseconds on a monotonic clock. */
+  readonly now: () => number;
+  readonly sleep: (ms: number) => Promise<void>;
+}
+
+export const SYSTEM_CLOCK: StreamClock = {
+  now: () => performance.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+export interface AudioSendStreamOptions {
+  readonly source: AudioSource;
+  readonly sender: AudioSender;
+  readonly transport: Pick<FrameTransport, 'send'>;
+  /**
+   * Pace frames to real time: one every 20 ms (default). Pass 0 for sources that block on a hardware
+   * clock of their own, such as a capture device.
+   */
+  readonly paceMs?: number;
+  readonly clock?: StreamClock;
+  /** Period of `stats:update`; default 1000 ms. */
+  readonly statsIntervalMs?: number;
+}
+
+export type AudioSendStreamEvents = {
+  'stats:update': SendStats;
+  'stream:ended': SendStats;
+  'stream:failed': AudioError;
+};
+
+export class AudioSendStream extends TypedEmitter<AudioSendStreamEvents> {
+  readonly #o: AudioSendStreamOptions;
+  readonly #clock: StreamClock;
+  #state: 'idle' | 'running' | 'stopped' = 'idle';
+  #done: Promise<void> | undefined;
+
+  constructor(options: AudioSendStreamOptions) {
+    super();
+    this.#o = options;
+    this.#clock = options.clock ?? SYSTEM_CLOCK;
+  }
+
+  /** Runs until the source ends or `stop` is called; resolves when everything is closed. */
+  run(): Promise<void> {
+    if (this.#state !== 'idle') throw new AudioError('AUDIO_ERR_CLOSED', 'a send stream runs once');
+    this.#state = 'running';
+    this.#done = this.#loop();
+    return this.#done;
+  }
+
+  async stop(): Promise<void> {
+    if (this.#state === 'idle') {
+      this.#state = 'stopped';
+      await this.#release();
+      return;
+    }
+    this.#state = 'stopped';
+    await this.#done;
+  }
+
+  async #loop(): Promise<void> {
+    const pace = this.#o.paceMs ?? FRAME_MS;
+    const interval = this.#o.statsIntervalMs ?? 1000;
+    const start = this.#clock.now();
+    let lastStats = start;
+    let frames = 0;
+    try {
+      while (this.#state === 'running') {
+        const pcm = await this.#o.source.read();
+        if (pcm === null || this.#state !== 'running') break;
+        const frame = this.#o.sender.encode(pcm);
+        if (frame !== undefined) this.#o.transport.send(frame);
+        frames++;
+        const now = this.#clock.now();
+        if (now - lastStats >= interval) {
+          lastStats = now;
+          this.emit('stats:update', this.#o.sender.stats());
+        }
+        // Deadlines from the start, not from the last frame: sleeping never accumulates drift.
+        const wait = start + frames * pace - now;
+        if (pace > 0 && wait > 0) await this.#clock.sleep(wait);
+      }
+      this.emit('stream:ended', this.#o.sender.stats());
+    } catch (cause) {
+      const err =
+        cause instanceof AudioError
+          ? cause
+          : new AudioError('AUDIO_ERR_DEVICE_FAILED', 'send stream failed', { cause });
+      this.emit('stream:failed', err);
+    } finally {
+      this.#state = 'stopped';
+      await this.#release();
+    }
+  }
+
+  async #release(): Promise<void> {
+    this.#o.sender.close();
+    await this.#o.source.close();
+  }
+}
