@@ -1,2 +1,55 @@
-/** @packageDocumentation @leitung/session — the session layer shared by client and relay. */
-export const PACKAGE_NAME = '@leitung/session';
+/**
+ * @packageDocumentation
+ * `@leitung/session`: the protocol logic both ends share (docs/session-protocol.md) — registration
+ * handshake and sealed control channel, signed tree heads, signed and sealed call data with forward-secret
+ * media keys, and media packet authentication. Synchronous and sans-I/O; crypto (with its RNG) is injected.
+ */
+export {
+  CALL_ID_BYTES,
+  CALL_SECRET_BYTES,
+  type CallData,
+  decodeCallData,
+  encodeCallData,
+} from './call-data.js';
+export { CallIdReplayGuard } from './call-id-replay-guard.js';
+export {
+  acceptOffer,
+  CALL_OFFER_MAX_SKEW_MS,
+  type CallOfferInput,
+  completeCall,
+  createCallOffer,
+  OpenedOffer,
+  type OpenOfferInput,
+  openCallOffer,
+  PendingCall,
+} from './call-offer.js';
+export {
+  type ChannelKeys,
+  type ChannelSecrets,
+  deriveChannelKeys,
+  type HandshakeTranscript,
+  transcriptHash,
+} from './channel-keys.js';
+export {
+  ClientHandshake,
+  type ClientHandshakeOptions,
+  type ClientHandshakeResult,
+  verifyEntry,
+} from './client-handshake.js';
+export { SessionError, SessionErrorCode } from './errors.js';
+export { clientIdOf, logIdOf } from './identity.js';
+export {
+  BIND_MAX_SKEW_MS,
+  buildControlPacket,
+  type ControlPacketInput,
+  type ControlPacketKind,
+  clockSkewMs,
+  directionOf,
+  senderOf,
+  verifyControlPacket,
+} from './media-bind.js';
+export { type CallRole, deriveMediaKeys, type MediaKeyInput, MediaKeys } from './media-keys.js';
+export { type MediaFrame, MediaReceiver, MediaSender } from './media-stream.js';
+export { type ChallengeContent, RelayHandshake, type RelayHandshakeOptions } from './relay-handshake.js';
+export { type DirectionKeys, SealedChannel } from './sealed-channel.js';
+export { acceptTreeHead, signTreeHead, type TreeHeadCheck } from './tree-heads.js';

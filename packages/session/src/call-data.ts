@@ -1,0 +1,98 @@
+/**
+ * The call data a caller signs and seals to the callee (docs/session-protocol.md §3, DESIGN.md §5):
+ *
+ *   "LCD1" ‖ callId(16) ‖ callerId(32) ‖ calleeId(32) ‖ secret(48) ‖ callerEphemeral(32)
+ *   ‖ u64(time ms) ‖ u8(count) ‖ codecs(count)
+ *
+ * Fixed offsets, one encoding per value: the signature covers exactly these bytes.
+ */
+import { SessionError, SessionErrorCode } from './errors.js';
+
+export const CALL_ID_BYTES = 16;
+export const CLIENT_ID_BYTES = 32;
+/** The seed's call secret: 16-byte IV ‖ 32-byte AES key. */
+export const CALL_SECRET_BYTES = 48;
+export const EPHEMERAL_BYTES = 32;
+const MAGIC = [0x4c, 0x43, 0x44, 0x31]; // "LCD1"
+const FIXED_BYTES = 4 + CALL_ID_BYTES + 2 * CLIENT_ID_BYTES + CALL_SECRET_BYTES + EPHEMERAL_BYTES + 8 + 1;
+export const MAX_CODECS = 16;
+
+export interface CallData {
+  readonly callId: Uint8Array;
+  readonly callerId: Uint8Array;
+  readonly calleeId: Uint8Array;
+  readonly secret: Uint8Array;
+  readonly callerEphemeral: Uint8Array;
+  /** Caller's clock when the offer was made, ms since the Unix epoch. */
+  readonly time: number;
+  /** Codec ids the caller offers, in preference order. */
+  readonly codecs: readonly number[];
+}
+
+export function encodeCallData(data: CallData): Uint8Array {
+  const fields: [string, Uint8Array, number][] = [
+    ['callId', data.callId, CALL_ID_BYTES],
+    ['callerId', data.callerId, CLIENT_ID_BYTES],
+    ['calleeId', data.calleeId, CLIENT_ID_BYTES],
+    ['secret', data.secret, CALL_SECRET_BYTES],
+    ['callerEphemeral', data.callerEphemeral, EPHEMERAL_BYTES],
+  ];
+  for (const [name, value, length] of fields) {
+    if (!(value instanceof Uint8Array) || value.length !== length)
+      throw invalid(`${name} must be ${length} bytes`);
+  }
+  if (!Number.isSafeInteger(data.time) || data.time < 0) throw invalid('time must be a non-negative integer');
+  if (data.codecs.length > MAX_CODECS || data.codecs.some((c) => !Number.isInteger(c) || c < 0 || c > 255)) {
+    throw invalid(`codecs must be at most ${MAX_CODECS} ids of 0..255`);
+  }
+  const out = new Uint8Array(FIXED_BYTES + data.codecs.length);
+  out.set(MAGIC, 0);
+  let offset = 4;
+  for (const [, value] of fields) {
+    out.set(value, offset);
+    offset += value.length;
+  }
+  new DataView(out.buffer).setBigUint64(offset, BigInt(data.time));
+  offset += 8;
+  out[offset++] = data.codecs.length;
+  out.set(data.codecs, offset);
+  return out;
+}
+
+/** Parses call data; SESSION_ERR_CALL_DATA_INVALID for anything but the exact layout. */
+export function decodeCallData(bytes: Uint8Array): CallData {
+  if (bytes.length < FIXED_BYTES || MAGIC.some((b, i) => bytes[i] !== b)) throw malformed();
+  const count = bytes[FIXED_BYTES - 1]!;
+  if (count > MAX_CODECS || bytes.length !== FIXED_BYTES + count) throw malformed();
+  let offset = 4;
+  const take = (length: number): Uint8Array => {
+    const v = bytes.slice(offset, offset + length);
+    offset += length;
+    return v;
+  };
+  const callId = take(CALL_ID_BYTES);
+  const callerId = take(CLIENT_ID_BYTES);
+  const calleeId = take(CLIENT_ID_BYTES);
+  const secret = take(CALL_SECRET_BYTES);
+  const callerEphemeral = take(EPHEMERAL_BYTES);
+  const time = new DataView(bytes.buffer, bytes.byteOffset + offset, 8).getBigUint64(0);
+  if (time > BigInt(Number.MAX_SAFE_INTEGER)) throw malformed();
+  offset += 9;
+  return {
+    callId,
+    callerId,
+    calleeId,
+    secret,
+    callerEphemeral,
+    time: Number(time),
+    codecs: [...take(count)],
+  };
+}
+
+function invalid(message: string): SessionError {
+  return new SessionError(SessionErrorCode.InvalidArgument, message);
+}
+
+function malformed(): SessionError {
+  return new SessionError(SessionErrorCode.CallDataInvalid, 'call data is malformed');
+}

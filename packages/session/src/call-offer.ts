@@ -1,0 +1,257 @@
+/**
+ * Both ends of call setup (docs/session-protocol.md §3, DESIGN.md §5). The caller signs and seals call
+ * data to the callee; the callee checks it against the caller the relay authenticated, the caller's
+ * directory key, its own id, freshness and replay; accept adds the callee's X25519 share and a key
+ * confirmation. Secrets and ephemeral keys are erased as soon as the media keys exist.
+ */
+import type { LeitungCrypto, RsaPrivateKey, RsaPublicKey, X25519PrivateKey } from '@leitung/crypto';
+import { bytesEqual, concat, lengthPrefixed } from './bytes.js';
+import {
+  CALL_ID_BYTES,
+  CALL_SECRET_BYTES,
+  type CallData,
+  decodeCallData,
+  encodeCallData,
+} from './call-data.js';
+import type { CallIdReplayGuard } from './call-id-replay-guard.js';
+import { SessionError, SessionErrorCode } from './errors.js';
+import { clientIdOf } from './identity.js';
+import { LABEL_CALL_DATA } from './labels.js';
+import { deriveMediaKeys, type MediaKeys } from './media-keys.js';
+
+/** How far the offer's time may be from the callee's clock (DESIGN.md §5 "freshness"). */
+export const CALL_OFFER_MAX_SKEW_MS = 60_000;
+const MAX_SIGNATURE_BYTES = 1024;
+
+/** Caller-side state between CALL_REQUEST and CALL_RESPONSE. */
+export class PendingCall {
+  readonly callId: Uint8Array;
+  readonly callerId: Uint8Array;
+  readonly calleeId: Uint8Array;
+  readonly #secret: Uint8Array;
+  readonly #ephemeral: X25519PrivateKey;
+
+  constructor(data: CallData, ephemeral: X25519PrivateKey) {
+    this.callId = data.callId;
+    this.callerId = data.callerId;
+    this.calleeId = data.calleeId;
+    this.#secret = data.secret;
+    this.#ephemeral = ephemeral;
+  }
+
+  /** @internal */
+  material(): { secret: Uint8Array; ephemeral: X25519PrivateKey } {
+    if (this.#ephemeral.destroyed)
+      throw new SessionError(SessionErrorCode.Destroyed, 'call secrets were erased');
+    return { secret: this.#secret, ephemeral: this.#ephemeral };
+  }
+
+  /** Erases the call secret and the ephemeral private key (reject, timeout, hang-up). Idempotent. */
+  destroy(): void {
+    this.#secret.fill(0);
+    this.#ephemeral.destroy();
+  }
+}
+
+export interface CallOfferInput {
+  readonly crypto: LeitungCrypto;
+  readonly caller: { readonly id: Uint8Array; readonly privateKey: RsaPrivateKey };
+  readonly callee: { readonly id: Uint8Array; readonly publicKey: RsaPublicKey };
+  readonly codecs: readonly number[];
+  readonly now: number;
+  /** Fresh random if omitted. */
+  readonly callId?: Uint8Array;
+}
+
+/** The CALL_REQUEST content and the caller's pending state. */
+export function createCallOffer(input: CallOfferInput): {
+  callId: Uint8Array;
+  sealedCallData: Uint8Array;
+  pending: PendingCall;
+} {
+  const { crypto } = input;
+  const callId = input.callId ?? crypto.randomBytes(CALL_ID_BYTES);
+  // Seed §2.3: the 48-byte secret (16-byte IV ‖ 32-byte key), all of it from the CSPRNG (LESSONS #18).
+  const secret = crypto.randomBytes(CALL_SECRET_BYTES);
+  const ephemeral = crypto.generateX25519KeyPair();
+  const data: CallData = {
+    callId,
+    callerId: input.caller.id,
+    calleeId: input.callee.id,
+    secret,
+    callerEphemeral: ephemeral.publicKey,
+    time: input.now,
+    codecs: input.codecs,
+  };
+  const encoded = encodeCallData(data);
+  const signature = crypto.sign(input.caller.privateKey, concat(LABEL_CALL_DATA, encoded));
+  const plaintext = concat(lengthPrefixed(encoded), lengthPrefixed(signature));
+  const sealedCallData = crypto.seal(input.callee.publicKey, plaintext);
+  encoded.fill(0);
+  plaintext.fill(0);
+  return { callId, sealedCallData, pending: new PendingCall(data, ephemeral.privateKey) };
+}
+
+/** A verified incoming offer, callee side. */
+export class OpenedOffer {
+  readonly callId: Uint8Array;
+  readonly callerId: Uint8Array;
+  readonly calleeId: Uint8Array;
+  readonly callerEphemeral: Uint8Array;
+  readonly time: number;
+  readonly codecs: readonly number[];
+  readonly #secret: Uint8Array;
+
+  constructor(data: CallData) {
+    this.callId = data.callId;
+    this.callerId = data.callerId;
+    this.calleeId = data.calleeId;
+    this.callerEphemeral = data.callerEphemeral;
+    this.time = data.time;
+    this.codecs = data.codecs;
+    this.#secret = data.secret;
+  }
+
+  /** @internal */
+  secret(): Uint8Array {
+    if (this.#secret.every((b) => b === 0)) {
+      throw new SessionError(SessionErrorCode.Destroyed, 'call secret was erased');
+    }
+    return this.#secret;
+  }
+
+  /** Erases the call secret (reject, busy, timeout). Idempotent. */
+  destroy(): void {
+    this.#secret.fill(0);
+  }
+}
+
+export interface OpenOfferInput {
+  readonly crypto: LeitungCrypto;
+  readonly sealedCallData: Uint8Array;
+  /** The call id the relay stated in INCOMING_CALL. */
+  readonly statedCallId: Uint8Array;
+  readonly callee: { readonly id: Uint8Array; readonly privateKey: RsaPrivateKey };
+  /** The caller id the relay stated in INCOMING_CALL (from its authenticated connection). */
+  readonly statedCallerId: Uint8Array;
+  /** The caller's key from the directory, inclusion-verified (and pinned) by the callee. */
+  readonly callerPublicKey: RsaPublicKey;
+  readonly now: number;
+  readonly replayGuard: CallIdReplayGuard;
+}
+
+/** Opens and checks an offer; each failed check has its own SessionError code. */
+export function openCallOffer(input: OpenOfferInput): OpenedOffer {
+  const { crypto } = input;
+  let plaintext: Uint8Array;
+  try {
+    plaintext = crypto.open(input.callee.privateKey, input.sealedCallData);
+  } catch (error) {
+    throw new SessionError(SessionErrorCode.CallDataInvalid, 'call data does not open for this callee', {
+      cause: error,
+    });
+  }
+  const { encoded, signature } = splitSigned(plaintext);
+  const data = decodeCallData(encoded);
+  const offer = new OpenedOffer(data);
+  try {
+    if (!bytesEqual(clientIdOf(crypto, input.callerPublicKey), input.statedCallerId)) {
+      throw new SessionError(
+        SessionErrorCode.EntryMismatch,
+        'caller key does not belong to the stated caller',
+      );
+    }
+    // The caller is who the relay authenticated, never who the message claims (LESSONS #7).
+    if (!bytesEqual(data.callerId, input.statedCallerId)) {
+      throw new SessionError(SessionErrorCode.CallerMismatch, 'call data names another caller');
+    }
+    if (!bytesEqual(data.callId, input.statedCallId)) {
+      throw new SessionError(SessionErrorCode.CallDataInvalid, 'call data is for another call id');
+    }
+    if (!crypto.verify(input.callerPublicKey, concat(LABEL_CALL_DATA, encoded), signature)) {
+      throw new SessionError(SessionErrorCode.CallSignature, 'caller signature does not verify');
+    }
+    if (!bytesEqual(data.calleeId, input.callee.id)) {
+      throw new SessionError(SessionErrorCode.CalleeMismatch, 'call data is addressed to someone else');
+    }
+    if (Math.abs(input.now - data.time) > CALL_OFFER_MAX_SKEW_MS) {
+      throw new SessionError(SessionErrorCode.CallStale, 'call offer is not fresh');
+    }
+    if (!input.replayGuard.admit(data.callId, input.now)) {
+      throw new SessionError(SessionErrorCode.CallReplay, 'call id was offered before');
+    }
+    return offer;
+  } catch (error) {
+    offer.destroy();
+    throw error;
+  } finally {
+    plaintext.fill(0);
+  }
+}
+
+/** Accepting: the callee's share, the confirmation tag and the callee's media keys. Erases the secret. */
+export function acceptOffer(
+  crypto: LeitungCrypto,
+  offer: OpenedOffer,
+): { ephemeral: Uint8Array; confirm: Uint8Array; keys: MediaKeys } {
+  const own = crypto.generateX25519KeyPair();
+  try {
+    const { keys, confirm } = deriveMediaKeys(crypto, {
+      role: 'callee',
+      callId: offer.callId,
+      callerId: offer.callerId,
+      calleeId: offer.calleeId,
+      secret: offer.secret(),
+      ownEphemeral: own.privateKey,
+      callerEphemeral: offer.callerEphemeral,
+      calleeEphemeral: own.publicKey,
+    });
+    return { ephemeral: own.publicKey, confirm, keys };
+  } finally {
+    own.privateKey.destroy();
+    offer.destroy();
+  }
+}
+
+/** Caller side on CALL_RESPONSE accept: checks the confirmation, returns the media keys, erases secrets. */
+export function completeCall(
+  crypto: LeitungCrypto,
+  pending: PendingCall,
+  response: { readonly ephemeral: Uint8Array; readonly confirm: Uint8Array },
+): MediaKeys {
+  const { secret, ephemeral } = pending.material();
+  try {
+    const { keys, confirm } = deriveMediaKeys(crypto, {
+      role: 'caller',
+      callId: pending.callId,
+      callerId: pending.callerId,
+      calleeId: pending.calleeId,
+      secret,
+      ownEphemeral: ephemeral,
+      callerEphemeral: ephemeral.publicKey,
+      calleeEphemeral: response.ephemeral,
+    });
+    if (response.confirm.length !== confirm.length || !bytesEqual(confirm, response.confirm)) {
+      keys.destroy();
+      throw new SessionError(SessionErrorCode.Confirm, 'key confirmation does not match');
+    }
+    return keys;
+  } catch (error) {
+    if (error instanceof SessionError) throw error;
+    throw new SessionError(SessionErrorCode.Confirm, 'callee key share is invalid', { cause: error });
+  } finally {
+    pending.destroy();
+  }
+}
+
+function splitSigned(plaintext: Uint8Array): { encoded: Uint8Array; signature: Uint8Array } {
+  const view = new DataView(plaintext.buffer, plaintext.byteOffset, plaintext.byteLength);
+  const bad = (): SessionError =>
+    new SessionError(SessionErrorCode.CallDataInvalid, 'call data is malformed');
+  if (plaintext.length < 8) throw bad();
+  const a = view.getUint32(0);
+  if (a > plaintext.length - 8) throw bad();
+  const b = view.getUint32(4 + a);
+  if (b > MAX_SIGNATURE_BYTES || 8 + a + b !== plaintext.length) throw bad();
+  return { encoded: plaintext.slice(4, 4 + a), signature: plaintext.slice(8 + a) };
+}

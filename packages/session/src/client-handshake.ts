@@ -1,0 +1,293 @@
+/**
+ * Client side of the registration handshake (docs/session-protocol.md §1, DESIGN.md §3), sans-I/O:
+ * `start()` gives REGISTER, `onChallenge()` checks the relay and gives PROVE, `onWelcome()` checks the
+ * registration result and gives the sealed channel. Every check that fails stops the handshake with its
+ * own SessionError code; nothing is returned that was not verified.
+ */
+import type { LeitungCrypto, RsaPrivateKey, RsaPublicKey } from '@leitung/crypto';
+import { type DirectoryEntry as LogEntry, verifyEntryInclusion } from '@leitung/merkle';
+import {
+  type Challenge,
+  type ControlMessage,
+  decodeMessage,
+  encodeMessage,
+  type SignedTreeHead,
+  type Welcome,
+  WireError,
+} from '@leitung/wire';
+import { bytesEqual, concat } from './bytes.js';
+import { deriveChannelKeys, wipeChannelKeys } from './channel-keys.js';
+import { SessionError, SessionErrorCode } from './errors.js';
+import { HANDSHAKE_SECRET_BYTES, OAEP_LABEL_CHALLENGE, OAEP_LABEL_PROVE } from './handshake-labels.js';
+import { clientIdOf } from './identity.js';
+import { SealedChannel } from './sealed-channel.js';
+import { acceptTreeHead } from './tree-heads.js';
+
+export interface ClientHandshakeOptions {
+  readonly crypto: LeitungCrypto;
+  /** The client's identity key. */
+  readonly privateKey: RsaPrivateKey;
+  /** The name to register (NFC-normalised here). */
+  readonly name: string;
+  /** Hex SHA3-256 fingerprint of the relay's SPKI, from its relay-list entry (DESIGN.md §2). */
+  readonly pinnedRelayFingerprint: string;
+  /** The last tree head this client accepted from this directory (from the vault). */
+  readonly lastTreeHead?: SignedTreeHead | undefined;
+}
+
+/** What a completed handshake yields. */
+export interface ClientHandshakeResult {
+  readonly channel: SealedChannel;
+  readonly welcome: Welcome;
+  /** The newest verified tree head: store it as the last accepted head. */
+  readonly treeHead: SignedTreeHead;
+  readonly relayPublicKey: RsaPublicKey;
+  readonly clientId: Uint8Array;
+}
+
+type State =
+  | { readonly kind: 'initial' }
+  | { readonly kind: 'awaiting-challenge'; readonly register: Uint8Array; readonly clientNonce: Uint8Array }
+  | {
+      readonly kind: 'awaiting-welcome';
+      readonly relayPublicKey: RsaPublicKey;
+      readonly challengeHead: SignedTreeHead;
+      readonly channel: SealedChannel;
+    }
+  | { readonly kind: 'done' }
+  | { readonly kind: 'failed' };
+
+export class ClientHandshake {
+  readonly #options: ClientHandshakeOptions;
+  readonly #name: string;
+  readonly #spki: Uint8Array;
+  readonly #clientId: Uint8Array;
+  #state: State = { kind: 'initial' };
+
+  constructor(options: ClientHandshakeOptions) {
+    this.#options = options;
+    this.#name = options.name.normalize('NFC');
+    this.#spki = options.privateKey.publicKey.toDer();
+    this.#clientId = clientIdOf(options.crypto, this.#spki);
+  }
+
+  get clientId(): Uint8Array {
+    return this.#clientId;
+  }
+
+  /** The REGISTER frame payload. */
+  start(): Uint8Array {
+    if (this.#state.kind !== 'initial') throw unexpected('start() called twice');
+    const clientNonce = this.#options.crypto.randomBytes(HANDSHAKE_SECRET_BYTES);
+    const register = encodeMessage({
+      type: 'REGISTER',
+      name: this.#name,
+      publicKey: this.#spki,
+      clientNonce,
+      knownTreeSize: this.#options.lastTreeHead?.size ?? 0,
+    });
+    this.#state = { kind: 'awaiting-challenge', register, clientNonce };
+    return register;
+  }
+
+  /** Checks CHALLENGE (relay key pin, tree head, consistency, small-directory key list); returns PROVE. */
+  onChallenge(payload: Uint8Array): Uint8Array {
+    const state = this.#state;
+    if (state.kind !== 'awaiting-challenge') throw unexpected('CHALLENGE not expected now');
+    this.#state = { kind: 'failed' };
+    const challenge = expectMessage(decodePlain(payload), 'CHALLENGE');
+    const { crypto } = this.#options;
+
+    // 1. The relay must be the pinned one: no trust on first use (DESIGN.md §2, LESSONS #2).
+    let relayPublicKey: RsaPublicKey;
+    try {
+      relayPublicKey = crypto.importRsaPublicKey(challenge.relayPublicKey);
+    } catch (error) {
+      throw new SessionError(SessionErrorCode.RelayKeyMismatch, 'relay key is not a valid RSA-4096 key', {
+        cause: error,
+      });
+    }
+    if (relayPublicKey.fingerprint() !== this.#options.pinnedRelayFingerprint.toLowerCase()) {
+      throw new SessionError(
+        SessionErrorCode.RelayKeyMismatch,
+        'relay key does not match the pinned fingerprint',
+      );
+    }
+    // 2–3. Signed tree head, consistent with the last one this client accepted (DESIGN.md §4).
+    acceptTreeHead({
+      crypto,
+      signingKey: relayPublicKey,
+      previous: this.#options.lastTreeHead,
+      next: challenge.treeHead,
+      consistencyProof: challenge.consistencyProof,
+    });
+    // 4. Small directories: the full key list must be exactly the signed directory (seed's flat root).
+    if (challenge.keyList !== undefined) checkKeyList(challenge);
+
+    // Only the owner of our private key can read the challenge (LESSONS #8: identity enforced).
+    let challengeSecret: Uint8Array;
+    try {
+      challengeSecret = crypto.rsaDecrypt(
+        this.#options.privateKey,
+        challenge.sealedChallenge,
+        OAEP_LABEL_CHALLENGE,
+      );
+    } catch (error) {
+      throw new SessionError(SessionErrorCode.UnexpectedMessage, 'challenge is not sealed to this client', {
+        cause: error,
+      });
+    }
+    if (challengeSecret.length !== HANDSHAKE_SECRET_BYTES) {
+      throw new SessionError(SessionErrorCode.UnexpectedMessage, 'challenge has the wrong length');
+    }
+    const clientSecret = crypto.randomBytes(HANDSHAKE_SECRET_BYTES);
+    const proveInput = concat(challengeSecret, clientSecret);
+    const prove = encodeMessage({
+      type: 'PROVE',
+      sealed: crypto.rsaEncrypt(relayPublicKey, proveInput, OAEP_LABEL_PROVE),
+    });
+    proveInput.fill(0);
+    const keys = deriveChannelKeys(
+      crypto,
+      {
+        challenge: challengeSecret,
+        clientSecret,
+        clientNonce: state.clientNonce,
+        relayNonce: challenge.relayNonce,
+      },
+      { register: state.register, challenge: payload, prove },
+    );
+    challengeSecret.fill(0);
+    clientSecret.fill(0);
+    const channel = new SealedChannel(crypto, keys.clientToRelay, keys.relayToClient);
+    wipeChannelKeys(keys);
+    this.#state = { kind: 'awaiting-welcome', relayPublicKey, challengeHead: challenge.treeHead, channel };
+    return prove;
+  }
+
+  /**
+   * Opens and checks WELCOME (own id, entry, inclusion proof, signed head consistent with the CHALLENGE
+   * head). A plain ERROR frame instead (the relay refused the proof or the name) becomes SESSION_ERR_REFUSED.
+   */
+  onWelcome(payload: Uint8Array): ClientHandshakeResult {
+    const state = this.#state;
+    if (state.kind !== 'awaiting-welcome') throw unexpected('WELCOME not expected now');
+    this.#state = { kind: 'failed' };
+    let message: ControlMessage;
+    try {
+      message = state.channel.open(payload);
+    } catch (error) {
+      state.channel.destroy();
+      // Refusals after PROVE cannot be sealed (the relay has no channel keys then): they arrive plain.
+      const plain = tryDecode(payload);
+      if (plain?.type === 'ERROR') throw refused(plain.code, plain.message);
+      throw error;
+    }
+    try {
+      const welcome = expectMessage(message, 'WELCOME');
+      const treeHead = this.#checkWelcome(welcome, state.relayPublicKey, state.challengeHead);
+      this.#state = { kind: 'done' };
+      return {
+        channel: state.channel,
+        welcome,
+        treeHead,
+        relayPublicKey: state.relayPublicKey,
+        clientId: this.#clientId,
+      };
+    } catch (error) {
+      state.channel.destroy();
+      throw error;
+    }
+  }
+
+  #checkWelcome(
+    welcome: Welcome,
+    relayPublicKey: RsaPublicKey,
+    challengeHead: SignedTreeHead,
+  ): SignedTreeHead {
+    const { crypto } = this.#options;
+    const { entry } = welcome;
+    if (
+      !bytesEqual(welcome.clientId, this.#clientId) ||
+      !bytesEqual(entry.clientId, this.#clientId) ||
+      !bytesEqual(entry.publicKey, this.#spki) ||
+      entry.name !== this.#name
+    ) {
+      throw new SessionError(SessionErrorCode.WelcomeMismatch, 'WELCOME does not describe this client');
+    }
+    acceptTreeHead({
+      crypto,
+      signingKey: relayPublicKey,
+      previous: challengeHead,
+      next: welcome.treeHead,
+      consistencyProof: welcome.consistencyProof,
+    });
+    verifyEntry(entry, welcome.inclusionProof, welcome.treeHead);
+    return welcome.treeHead;
+  }
+}
+
+/** Checks that `entry` is included in `treeHead` (already verified); SESSION_ERR_INCLUSION otherwise. */
+export function verifyEntry(entry: LogEntry, proof: readonly Uint8Array[], treeHead: SignedTreeHead): void {
+  try {
+    verifyEntryInclusion({ entry, proof, treeHead });
+  } catch (error) {
+    throw new SessionError(SessionErrorCode.Inclusion, 'entry is not included in the signed tree head', {
+      cause: error,
+    });
+  }
+}
+
+/**
+ * The seed's small-directory check made meaningful: the key list must have one key per log entry and
+ * (as the log is append-only and each entry binds one key) no key twice. The flat root over it is the
+ * seed's display value; the binding to the signed root comes from the entries' inclusion proofs.
+ */
+function checkKeyList(challenge: Challenge): void {
+  const keys = challenge.keyList ?? [];
+  if (keys.length !== challenge.treeHead.size) {
+    throw new SessionError(
+      SessionErrorCode.DirectoryMismatch,
+      'key list size differs from the signed tree size',
+    );
+  }
+  const seen = new Set<string>();
+  for (const key of keys) {
+    const id = Array.from(key, (b) => b.toString(16).padStart(2, '0')).join('');
+    if (seen.has(id)) throw new SessionError(SessionErrorCode.DirectoryMismatch, 'key list repeats a key');
+    seen.add(id);
+  }
+}
+
+function decodePlain(payload: Uint8Array): ControlMessage {
+  const message = decodeMessage(payload);
+  if (message.type === 'ERROR') throw refused(message.code, message.message);
+  return message;
+}
+
+function tryDecode(payload: Uint8Array): ControlMessage | undefined {
+  try {
+    return decodeMessage(payload);
+  } catch (error) {
+    if (error instanceof WireError) return undefined;
+    throw error;
+  }
+}
+
+function expectMessage<T extends ControlMessage['type']>(
+  message: ControlMessage,
+  type: T,
+): Extract<ControlMessage, { type: T }> {
+  if (message.type !== type) throw unexpected(`expected ${type}, got ${message.type}`);
+  return message as Extract<ControlMessage, { type: T }>;
+}
+
+function refused(code: string, message: string): SessionError {
+  return new SessionError(SessionErrorCode.Refused, `relay refused: ${code}: ${message}`, {
+    relayCode: code,
+  });
+}
+
+function unexpected(message: string): SessionError {
+  return new SessionError(SessionErrorCode.UnexpectedMessage, message);
+}

@@ -1,0 +1,69 @@
+/**
+ * Typed errors of the session layer. Every check the handshake, channel and call code makes has its own
+ * stable `code`, so a client can tell the user exactly which protection fired (issue 7: "any failed check
+ * stops with a typed error naming what failed").
+ */
+export const SessionErrorCode = {
+  /** The relay's key does not match the pinned fingerprint (DESIGN.md §2, LESSONS #2). */
+  RelayKeyMismatch: 'SESSION_ERR_RELAY_KEY_MISMATCH',
+  /** A signed tree head's signature does not verify under the relay key. */
+  TreeHeadSignature: 'SESSION_ERR_TREE_HEAD_SIGNATURE',
+  /** A tree head is not consistent with the last accepted one (rewritten history or split view). */
+  TreeInconsistent: 'SESSION_ERR_TREE_INCONSISTENT',
+  /** The full key list sent with a small directory does not match the signed tree head. */
+  DirectoryMismatch: 'SESSION_ERR_DIRECTORY_MISMATCH',
+  /** An entry's inclusion proof does not verify against the signed tree head. */
+  Inclusion: 'SESSION_ERR_INCLUSION',
+  /** A directory entry is inconsistent in itself (clientId is not the hash of its key, wrong name…). */
+  EntryMismatch: 'SESSION_ERR_ENTRY_MISMATCH',
+  /** WELCOME does not describe this client (wrong id, name or key). */
+  WelcomeMismatch: 'SESSION_ERR_WELCOME_MISMATCH',
+  /** The relay refused the registration with an ERROR message; `relayCode` says why. */
+  Refused: 'SESSION_ERR_REFUSED',
+  /** A message arrived that the handshake does not expect in its current state. */
+  UnexpectedMessage: 'SESSION_ERR_UNEXPECTED_MESSAGE',
+  /** Relay side: the PROVE answer is wrong. One code for every cause: no decryption oracle (LESSONS #5). */
+  ProofFailed: 'SESSION_ERR_PROOF_FAILED',
+  /** The sealed-channel sealed frame failed authentication (tampered, replayed, reordered, injected). */
+  ChannelAuth: 'SESSION_ERR_CHANNEL_AUTH',
+  /** The channel was destroyed. */
+  ChannelClosed: 'SESSION_ERR_CHANNEL_CLOSED',
+  /** Call data could not be opened or parsed (wrong recipient, tampered, malformed). */
+  CallDataInvalid: 'SESSION_ERR_CALL_DATA_INVALID',
+  /** The caller's signature over the call data does not verify under the caller's directory key. */
+  CallSignature: 'SESSION_ERR_CALL_SIGNATURE',
+  /** The caller named in the call data is not the caller the relay authenticated (LESSONS #7). */
+  CallerMismatch: 'SESSION_ERR_CALLER_MISMATCH',
+  /** The call data is addressed to someone else. */
+  CalleeMismatch: 'SESSION_ERR_CALLEE_MISMATCH',
+  /** The call data is too old or from the future (±60 s). */
+  CallStale: 'SESSION_ERR_CALL_STALE',
+  /** A call id seen before: a replayed call offer. */
+  CallReplay: 'SESSION_ERR_CALL_REPLAY',
+  /** The callee's key confirmation is wrong: the accept did not come from the holder of the secret. */
+  Confirm: 'SESSION_ERR_CONFIRM',
+  /** A media packet failed authentication or is not for this session/direction. */
+  MediaAuth: 'SESSION_ERR_MEDIA_AUTH',
+  /** An authentic media packet that was already received or is older than the replay window. */
+  MediaReplay: 'SESSION_ERR_MEDIA_REPLAY',
+  /** Keys or secrets were already erased (call ended). */
+  Destroyed: 'SESSION_ERR_DESTROYED',
+  /** A caller of this API passed a value that is out of range. */
+  InvalidArgument: 'SESSION_ERR_INVALID_ARGUMENT',
+} as const;
+
+export type SessionErrorCode = (typeof SessionErrorCode)[keyof typeof SessionErrorCode];
+
+/** The one error class of @leitung/session; branch on `code`. */
+export class SessionError extends Error {
+  override readonly name = 'SessionError';
+  readonly code: SessionErrorCode;
+  /** For SESSION_ERR_REFUSED: the relay's error code (e.g. RELAY_ERR_NAME_TAKEN). */
+  readonly relayCode: string | undefined;
+
+  constructor(code: SessionErrorCode, message: string, options?: { cause?: unknown; relayCode?: string }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.relayCode = options?.relayCode;
+  }
+}

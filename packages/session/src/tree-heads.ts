@@ -1,0 +1,71 @@
+/**
+ * Signed tree heads with the relay's key (DESIGN.md §3 step 2, §4): RSA-PSS over merkle's canonical
+ * tree-head encoding, and the client-side decision whether a new head may replace the last accepted one.
+ */
+import type { LeitungCrypto, RsaPrivateKey, RsaPublicKey } from '@leitung/crypto';
+import {
+  checkTreeHeadUpdate,
+  type MerkleError,
+  type SignedTreeHead,
+  signTreeHead as signHead,
+  type TreeHead,
+  type TreeHeadChange,
+} from '@leitung/merkle';
+import { SessionError, SessionErrorCode } from './errors.js';
+import { logIdOf } from './identity.js';
+
+/** Signs `head` (RSA-PSS-SHA256) with the relay's key. */
+export function signTreeHead(
+  crypto: LeitungCrypto,
+  privateKey: RsaPrivateKey,
+  head: TreeHead,
+): SignedTreeHead {
+  return signHead(head, (message) => crypto.sign(privateKey, message));
+}
+
+/** What a client holds about one directory: who signs it and the last head it accepted. */
+export interface TreeHeadCheck {
+  readonly crypto: LeitungCrypto;
+  /** The key that signs this directory's heads (v1: the relay's pinned key). */
+  readonly signingKey: RsaPublicKey;
+  /** The last head accepted for this log, if any (from the vault). */
+  readonly previous: SignedTreeHead | undefined;
+  readonly next: SignedTreeHead;
+  /** Consistency proof from `previous.size` to `next.size`. */
+  readonly consistencyProof: readonly Uint8Array[];
+}
+
+/**
+ * Accepts `next` only if it is signed by `signingKey`, names that key's log, and extends `previous`
+ * (consistency proof; same size needs the same root, a smaller size is refused). Throws SessionError
+ * SESSION_ERR_TREE_HEAD_SIGNATURE or SESSION_ERR_TREE_INCONSISTENT (with the merkle error as cause).
+ */
+export function acceptTreeHead(check: TreeHeadCheck): TreeHeadChange {
+  const { crypto, signingKey } = check;
+  const decision = checkTreeHeadUpdate(
+    {
+      logId: logIdOf(crypto, signingKey),
+      verifySignature: (message, signature) => crypto.verify(signingKey, message, signature),
+    },
+    { previous: check.previous, next: check.next, consistencyProof: check.consistencyProof },
+  );
+  switch (decision.kind) {
+    case 'accepted':
+      return decision.change;
+    case 'rejected':
+      throw treeHeadError(decision.error);
+  }
+}
+
+function treeHeadError(error: MerkleError): SessionError {
+  if (error.code === 'MERKLE_ERR_BAD_SIGNATURE') {
+    return new SessionError(SessionErrorCode.TreeHeadSignature, 'tree head signature does not verify', {
+      cause: error,
+    });
+  }
+  return new SessionError(
+    SessionErrorCode.TreeInconsistent,
+    `tree head is not consistent with the last accepted one (${error.code})`,
+    { cause: error },
+  );
+}

@@ -1,0 +1,40 @@
+import { createCrypto, type LeitungCrypto, type RsaPrivateKey } from '@leitung/crypto';
+import { MemoryStorage, MerkleLog, type SignedTreeHead } from '@leitung/merkle';
+import type { DirectoryEntry } from '@leitung/wire';
+import { testKeyPair } from '../../../scripts/test-keys.mjs';
+import { clientIdOf, logIdOf, signTreeHead } from '../src/index.js';
+
+export const crypto: LeitungCrypto = createCrypto();
+
+export async function key(name: string): Promise<RsaPrivateKey> {
+  return crypto.importRsaPrivateKey((await testKeyPair(name)).privateKeyPem);
+}
+
+/** A relay-side directory: a Merkle log of entries whose heads the relay key signs. */
+export class TestDirectory {
+  readonly log = new MerkleLog({ storage: new MemoryStorage() });
+  readonly entries: DirectoryEntry[] = [];
+  constructor(readonly relayKey: RsaPrivateKey) {}
+
+  add(name: string, publicKey: Uint8Array, time = 1_700_000_000_000): DirectoryEntry {
+    const entry: DirectoryEntry = {
+      index: this.entries.length,
+      clientId: clientIdOf(crypto, publicKey),
+      name,
+      publicKey,
+      time,
+    };
+    this.log.appendEntry(entry);
+    this.entries.push(entry);
+    return entry;
+  }
+
+  head(size = this.entries.length, time = 1_700_000_000_000): SignedTreeHead {
+    return signTreeHead(crypto, this.relayKey, {
+      logId: logIdOf(crypto, this.relayKey.publicKey),
+      size,
+      root: this.log.root(size),
+      time,
+    });
+  }
+}

@@ -1,0 +1,314 @@
+import type { RsaPrivateKey } from '@leitung/crypto';
+import { decodeMessage, encodeMessage, type SignedTreeHead } from '@leitung/wire';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  ClientHandshake,
+  type ClientHandshakeOptions,
+  clientIdOf,
+  RelayHandshake,
+  SessionError,
+} from '../src/index.js';
+import { crypto, key, TestDirectory } from './fixtures.js';
+
+let relayKey: RsaPrivateKey;
+let aliceKey: RsaPrivateKey;
+let bobKey: RsaPrivateKey;
+let malloryKey: RsaPrivateKey;
+
+beforeAll(async () => {
+  [relayKey, aliceKey, bobKey, malloryKey] = await Promise.all([
+    key('relay'),
+    key('alice'),
+    key('bob'),
+    key('mallory'),
+  ]);
+});
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (error) {
+    return (error as { code?: string }).code;
+  }
+  return undefined;
+}
+
+/**
+ * Runs one registration of `clientKey` as `name` against a directory, in-process, as a relay core would:
+ * REGISTER → CHALLENGE (current head + consistency from knownTreeSize) → PROVE → append → WELCOME.
+ */
+function handshake(
+  dir: TestDirectory,
+  clientKey: RsaPrivateKey,
+  name: string,
+  options: Partial<ClientHandshakeOptions> & {
+    tamperChallenge?: (bytes: Uint8Array) => Uint8Array;
+    tamperWelcome?: (welcome: ReturnType<typeof welcomeFor>) => ReturnType<typeof welcomeFor>;
+    signingRelayKey?: RsaPrivateKey;
+  } = {},
+) {
+  const client = new ClientHandshake({
+    crypto,
+    privateKey: clientKey,
+    name,
+    pinnedRelayFingerprint: relayKey.publicKey.fingerprint(),
+    ...options,
+  });
+  const relay = new RelayHandshake({ crypto, privateKey: options.signingRelayKey ?? relayKey });
+  const register = relay.onRegister(client.start());
+  const oldSize = dir.entries.length;
+  const known = register.knownTreeSize;
+  let challenge = relay.challenge({
+    treeHead: dir.head(),
+    consistencyProof: known > 0 && known < oldSize ? dir.log.consistencyProof(known, oldSize) : [],
+  });
+  if (options.tamperChallenge) challenge = options.tamperChallenge(challenge);
+  const prove = client.onChallenge(challenge);
+  const relayChannel = relay.onProve(prove);
+  const entry = dir.add(name, register.publicKey);
+  let welcome = welcomeFor(dir, entry, oldSize);
+  if (options.tamperWelcome) welcome = options.tamperWelcome(welcome);
+  const result = client.onWelcome(relayChannel.seal(welcome));
+  return { client, relay, relayChannel, result };
+}
+
+function welcomeFor(dir: TestDirectory, entry: TestDirectory['entries'][number], oldSize: number) {
+  const size = dir.entries.length;
+  return {
+    type: 'WELCOME' as const,
+    clientId: entry.clientId,
+    entry,
+    inclusionProof: dir.log.inclusionProof(entry.index, size),
+    treeHead: dir.head(size),
+    consistencyProof: oldSize > 0 ? dir.log.consistencyProof(oldSize, size) : [],
+    phonebook: { offset: 0, total: 0, contacts: [] },
+  };
+}
+
+describe('registration handshake (docs/session-protocol.md §1)', () => {
+  it('completes, verifies WELCOME and gives both sides one working sealed channel', () => {
+    const dir = new TestDirectory(relayKey);
+    dir.add('bob', bobKey.publicKey.toDer());
+    const { result, relayChannel } = handshake(dir, aliceKey, 'alice');
+    expect(result.clientId).toEqual(clientIdOf(crypto, aliceKey.publicKey));
+    expect(result.treeHead.size).toBe(2);
+    const ping = { type: 'PING' as const, nonce: new Uint8Array(8).fill(7), sentAt: 1 };
+    expect(relayChannel.open(result.channel.seal(ping))).toEqual(ping);
+    const pong = result.channel.open(
+      relayChannel.seal({
+        type: 'PONG',
+        nonce: ping.nonce,
+        load: { clients: 1, calls: 0, packetsPerSecond: 0, capacity: 10 },
+      }),
+    );
+    expect(pong.type).toBe('PONG');
+  });
+
+  it('accepts a later registration whose head is consistent with the one the client kept', () => {
+    const dir = new TestDirectory(relayKey);
+    const first = handshake(dir, aliceKey, 'alice');
+    dir.add('carol', malloryKey.publicKey.toDer());
+    const second = handshake(dir, bobKey, 'bob', { lastTreeHead: first.result.treeHead });
+    expect(second.result.treeHead.size).toBe(3);
+  });
+
+  it('refuses a relay whose key is not the pinned one (no TOFU, LESSONS #2)', () => {
+    const dir = new TestDirectory(malloryKey);
+    expect(codeOf(() => handshake(dir, aliceKey, 'alice', { signingRelayKey: malloryKey }))).toBe(
+      'SESSION_ERR_RELAY_KEY_MISMATCH',
+    );
+  });
+
+  it('refuses a tree head with a bad signature', () => {
+    const dir = new TestDirectory(relayKey);
+    dir.add('bob', bobKey.publicKey.toDer());
+    const tamper = (bytes: Uint8Array) => {
+      const m = decodeMessage(bytes);
+      if (m.type !== 'CHALLENGE') throw new Error('not a challenge');
+      const sig = m.treeHead.signature.slice();
+      sig[10]! ^= 1;
+      return encodeMessage({ ...m, treeHead: { ...m.treeHead, signature: sig } });
+    };
+    expect(codeOf(() => handshake(dir, aliceKey, 'alice', { tamperChallenge: tamper }))).toBe(
+      'SESSION_ERR_TREE_HEAD_SIGNATURE',
+    );
+  });
+
+  it('refuses a tree head that rewrites history (not consistent with the last accepted head)', () => {
+    const dir = new TestDirectory(relayKey);
+    dir.add('bob', bobKey.publicKey.toDer());
+    dir.add('carol', malloryKey.publicKey.toDer());
+    const kept: SignedTreeHead = dir.head(2);
+    // A forked directory: same size, different history, correctly signed by the same relay key.
+    const fork = new TestDirectory(relayKey);
+    fork.add('bob', bobKey.publicKey.toDer());
+    fork.add('mallory', malloryKey.publicKey.toDer());
+    fork.add('dave', malloryKey.publicKey.toDer());
+    expect(codeOf(() => handshake(fork, aliceKey, 'alice', { lastTreeHead: kept }))).toBe(
+      'SESSION_ERR_TREE_INCONSISTENT',
+    );
+  });
+
+  it('refuses a shrunken directory', () => {
+    const dir = new TestDirectory(relayKey);
+    dir.add('bob', bobKey.publicKey.toDer());
+    dir.add('carol', malloryKey.publicKey.toDer());
+    const kept = dir.head(2);
+    const small = new TestDirectory(relayKey);
+    small.add('bob', bobKey.publicKey.toDer());
+    expect(codeOf(() => handshake(small, aliceKey, 'alice', { lastTreeHead: kept }))).toBe(
+      'SESSION_ERR_TREE_INCONSISTENT',
+    );
+  });
+
+  it('refuses a WELCOME whose entry carries another key (key substitution)', () => {
+    const dir = new TestDirectory(relayKey);
+    const code = codeOf(() =>
+      handshake(dir, aliceKey, 'alice', {
+        tamperWelcome: (w) => ({ ...w, entry: { ...w.entry, publicKey: malloryKey.publicKey.toDer() } }),
+      }),
+    );
+    expect(code).toBe('SESSION_ERR_WELCOME_MISMATCH');
+  });
+
+  it('refuses a WELCOME whose inclusion proof does not verify', () => {
+    const dir = new TestDirectory(relayKey);
+    dir.add('bob', bobKey.publicKey.toDer());
+    dir.add('carol', malloryKey.publicKey.toDer());
+    const code = codeOf(() =>
+      handshake(dir, aliceKey, 'alice', {
+        tamperWelcome: (w) => ({ ...w, inclusionProof: w.inclusionProof.slice(1) }),
+      }),
+    );
+    expect(code).toBe('SESSION_ERR_INCLUSION');
+  });
+
+  it('refuses a WELCOME head that is not consistent with the CHALLENGE head', () => {
+    const dir = new TestDirectory(relayKey);
+    dir.add('bob', bobKey.publicKey.toDer());
+    const code = codeOf(() =>
+      handshake(dir, aliceKey, 'alice', {
+        tamperWelcome: (w) => ({ ...w, consistencyProof: [new Uint8Array(32)] }),
+      }),
+    );
+    expect(code).toBe('SESSION_ERR_TREE_INCONSISTENT');
+  });
+
+  it('relay refuses a PROVE from someone who cannot decrypt the challenge, with one code for every cause', () => {
+    const client = new ClientHandshake({
+      crypto,
+      privateKey: aliceKey,
+      name: 'alice',
+      pinnedRelayFingerprint: relayKey.publicKey.fingerprint(),
+    });
+    const dir = new TestDirectory(relayKey);
+    const relay = new RelayHandshake({ crypto, privateKey: relayKey });
+    relay.onRegister(client.start());
+    relay.challenge({ treeHead: dir.head(), consistencyProof: [] });
+    // An impostor who claims alice's key but guesses the challenge.
+    const guess = encodeMessage({
+      type: 'PROVE',
+      sealed: crypto.rsaEncrypt(
+        relayKey.publicKey,
+        crypto.randomBytes(64),
+        new TextEncoder().encode('leitung/v1 prove'),
+      ),
+    });
+    expect(codeOf(() => relay.onProve(guess))).toBe('SESSION_ERR_PROOF_FAILED');
+
+    for (const bad of [
+      encodeMessage({ type: 'PROVE', sealed: crypto.randomBytes(512) }),
+      encodeMessage({ type: 'PROVE', sealed: new Uint8Array(3) }),
+      new Uint8Array([1, 2, 3]),
+    ]) {
+      const r = new RelayHandshake({ crypto, privateKey: relayKey });
+      const c = new ClientHandshake({
+        crypto,
+        privateKey: aliceKey,
+        name: 'alice',
+        pinnedRelayFingerprint: relayKey.publicKey.fingerprint(),
+      });
+      r.onRegister(c.start());
+      r.challenge({ treeHead: dir.head(), consistencyProof: [] });
+      expect(codeOf(() => r.onProve(bad))).toBe('SESSION_ERR_PROOF_FAILED');
+    }
+  });
+
+  it('turns a plain ERROR in place of CHALLENGE or WELCOME into SESSION_ERR_REFUSED with the relay code', () => {
+    const client = new ClientHandshake({
+      crypto,
+      privateKey: aliceKey,
+      name: 'alice',
+      pinnedRelayFingerprint: relayKey.publicKey.fingerprint(),
+    });
+    client.start();
+    try {
+      client.onChallenge(
+        encodeMessage({ type: 'ERROR', code: 'RELAY_ERR_NAME_TAKEN', message: 'taken', fatal: true }),
+      );
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(SessionError);
+      expect((error as SessionError).code).toBe('SESSION_ERR_REFUSED');
+      expect((error as SessionError).relayCode).toBe('RELAY_ERR_NAME_TAKEN');
+    }
+  });
+});
+
+describe('sealed channel (docs/session-protocol.md §2)', () => {
+  function pair() {
+    const dir = new TestDirectory(relayKey);
+    const { result, relayChannel } = handshake(dir, aliceKey, 'alice');
+    return { client: result.channel, relay: relayChannel };
+  }
+  const ping = (n: number) => ({ type: 'PING' as const, nonce: new Uint8Array(8).fill(n), sentAt: n });
+
+  it('rejects a tampered frame and stays closed afterwards', () => {
+    const { client, relay } = pair();
+    const frame = client.seal(ping(1));
+    for (const index of [0, 20, frame.length - 1]) {
+      const bad = frame.slice();
+      bad[index]! ^= 0x01;
+      const { client: c2, relay: r2 } = pair();
+      const f2 = c2.seal(ping(1));
+      const b2 = f2.slice();
+      b2[Math.min(index, f2.length - 1)]! ^= 0x01;
+      expect(codeOf(() => r2.open(b2))).toBe('SESSION_ERR_CHANNEL_AUTH');
+      expect(codeOf(() => r2.open(f2))).toBe('SESSION_ERR_CHANNEL_AUTH');
+    }
+    expect(relay.open(frame)).toEqual(ping(1));
+  });
+
+  it('rejects a replayed frame', () => {
+    const { client, relay } = pair();
+    const frame = client.seal(ping(1));
+    relay.open(frame);
+    expect(codeOf(() => relay.open(frame))).toBe('SESSION_ERR_CHANNEL_AUTH');
+  });
+
+  it('rejects reordered frames', () => {
+    const { client, relay } = pair();
+    const a = client.seal(ping(1));
+    const b = client.seal(ping(2));
+    expect(codeOf(() => relay.open(b))).toBe('SESSION_ERR_CHANNEL_AUTH');
+    expect(a.length).toBeGreaterThan(0);
+  });
+
+  it('rejects a frame reflected back to its sender (direction keys differ)', () => {
+    const { client } = pair();
+    const frame = client.seal(ping(1));
+    expect(codeOf(() => client.open(frame))).toBe('SESSION_ERR_CHANNEL_AUTH');
+  });
+
+  it('rejects a frame from another session', () => {
+    const one = pair();
+    const two = pair();
+    expect(codeOf(() => two.relay.open(one.client.seal(ping(1))))).toBe('SESSION_ERR_CHANNEL_AUTH');
+  });
+
+  it('refuses to work after destroy', () => {
+    const { client } = pair();
+    client.destroy();
+    expect(codeOf(() => client.seal(ping(1)))).toBe('SESSION_ERR_CHANNEL_CLOSED');
+  });
+});
