@@ -11,10 +11,6 @@ export class ByteWriter {
     this.#view = new DataView(this.bytes.buffer);
   }
 
-  get offset(): number {
-    return this.#offset;
-  }
-
   u8(value: number): void {
     this.#view.setUint8(this.#offset++, value);
   }

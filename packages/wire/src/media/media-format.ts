@@ -33,7 +33,7 @@ export const MediaPacketType = {
   BIND: 2,
   /** Relay → client: the BIND was accepted. */
   BIND_ACK: 3,
-  /** Either way: keeps the UDP mapping and the session alive when no audio flows. */
+  /** Client → relay: keeps the UDP mapping and the session alive when no audio flows. */
   KEEPALIVE: 4,
 } as const;
 
@@ -49,9 +49,9 @@ export interface MediaHeader {
   direction: MediaDirection;
   /** Media session id from MEDIA_GRANT. u32. */
   sessionId: number;
-  /** Per-direction packet counter. u32. */
+  /** Per (session, direction) packet counter; for DATA the input of the per-packet IV. u32. */
   sequence: number;
-  /** DATA: 48 kHz sample clock of the frame; other types: sender's millisecond clock mod 2^32. u32. */
+  /** DATA: 48 kHz sample clock of the frame; other types: sender's Unix time in seconds mod 2^32. u32. */
   timestamp: number;
 }
 
