@@ -63,7 +63,12 @@ export interface CryptoBackend {
   /** AES with a 16-, 24- or 32-byte key. */
   aes(key: Uint8Array): AesCipher;
   pbkdf2Sha256(password: Uint8Array, salt: Uint8Array, iterations: number, length: number): Uint8Array;
-  scrypt(password: Uint8Array, salt: Uint8Array, params: ScryptParameters, length: number): Promise<Uint8Array>;
+  scrypt(
+    password: Uint8Array,
+    salt: Uint8Array,
+    params: ScryptParameters,
+    length: number,
+  ): Promise<Uint8Array>;
   scryptSync(password: Uint8Array, salt: Uint8Array, params: ScryptParameters, length: number): Uint8Array;
   readonly rsa: RsaBackend;
   /** X25519 public key of a 32-byte private scalar (RFC 7748 §6.1, clamping done inside). */

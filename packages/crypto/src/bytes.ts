@@ -27,7 +27,8 @@ export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
 
 /** 8-byte big-endian encoding of a non-negative safe integer (lengths and sequence numbers). */
 export function u64be(value: number): Uint8Array {
-  if (!Number.isSafeInteger(value) || value < 0) throw invalidArgument('value must be a non-negative safe integer');
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw invalidArgument('value must be a non-negative safe integer');
   const out = new Uint8Array(8);
   const view = new DataView(out.buffer);
   view.setUint32(0, Math.floor(value / 0x1_0000_0000));
@@ -37,7 +38,9 @@ export function u64be(value: number): Uint8Array {
 
 /** Plain Uint8Array view of any Uint8Array subclass (e.g. a Node Buffer) without copying. */
 export function plainBytes(bytes: Uint8Array): Uint8Array {
-  return bytes.constructor === Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return bytes.constructor === Uint8Array
+    ? bytes
+    : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 const encoder = new TextEncoder();

@@ -6,7 +6,13 @@
  */
 import type { CryptoBackend, HashName } from './backend.js';
 import { isBytes } from './bytes.js';
-import { decryptPkcs8, decryptPkcs8Sync, finishEncryption, PKCS8_KEY_LENGTH, planEncryption } from './encrypted-pkcs8.js';
+import {
+  decryptPkcs8,
+  decryptPkcs8Sync,
+  finishEncryption,
+  PKCS8_KEY_LENGTH,
+  planEncryption,
+} from './encrypted-pkcs8.js';
 import { CryptoError, CryptoErrorCode, invalidArgument } from './errors.js';
 import { safetyNumber } from './fingerprint.js';
 import { hash, hkdf, hmac, hmacVerify } from './hashing.js';
@@ -75,8 +81,14 @@ export interface LeitungCrypto {
   /** Unencrypted PKCS#8 DER bytes or "PRIVATE KEY" PEM; RSA-4096, e = 65537 only. */
   importRsaPrivateKey(input: string | Uint8Array): RsaPrivateKey;
   /** "ENCRYPTED PRIVATE KEY" PEM or DER (PBES2: scrypt or PBKDF2-HMAC-SHA256, AES-256-CBC). */
-  importEncryptedRsaPrivateKey(input: string | Uint8Array, passphrase: string | Uint8Array): Promise<RsaPrivateKey>;
-  importEncryptedRsaPrivateKeySync(input: string | Uint8Array, passphrase: string | Uint8Array): RsaPrivateKey;
+  importEncryptedRsaPrivateKey(
+    input: string | Uint8Array,
+    passphrase: string | Uint8Array,
+  ): Promise<RsaPrivateKey>;
+  importEncryptedRsaPrivateKeySync(
+    input: string | Uint8Array,
+    passphrase: string | Uint8Array,
+  ): RsaPrivateKey;
   /** "ENCRYPTED PRIVATE KEY" PEM: PBES2 with scrypt (default N = 2^15, r = 8, p = 1) and AES-256-CBC. */
   exportEncryptedRsaPrivateKey(
     key: RsaPrivateKey,
@@ -140,7 +152,10 @@ function keyDecryptFailed(error: unknown): never {
 }
 
 /** The API bound to `options.backend`, with `defaultBackend` when none is given. */
-export function bindCrypto(defaultBackend: () => CryptoBackend, options: CreateCryptoOptions = {}): LeitungCrypto {
+export function bindCrypto(
+  defaultBackend: () => CryptoBackend,
+  options: CreateCryptoOptions = {},
+): LeitungCrypto {
   const backend = options.backend ?? defaultBackend();
   const random = checkedRandom(options.randomBytes ?? ((n) => backend.randomBytes(n)));
   const now = options.now ?? (() => performance.now());
@@ -168,7 +183,8 @@ export function bindCrypto(defaultBackend: () => CryptoBackend, options: CreateC
     quantumSafeHash: (data) => hash(backend, 'sha3-256', data),
     hash: (name, data) => hash(backend, name, data),
     hmac: (name, key, data) => hmac(backend, name, key, data),
-    hmacVerify: (name, key, data, tag, tagLength = 32) => hmacVerify(backend, name, key, data, tag, tagLength),
+    hmacVerify: (name, key, data, tag, tagLength = 32) =>
+      hmacVerify(backend, name, key, data, tag, tagLength),
     hkdf: (name, ikm, salt, info, length) => hkdf(backend, name, ikm, salt, info, length),
     scrypt: (passphrase, salt, options) => scryptAsync(backend, passphrase, salt, options),
     scryptSync: (passphrase, salt, options) => scryptSync(backend, passphrase, salt, options),
@@ -176,8 +192,10 @@ export function bindCrypto(defaultBackend: () => CryptoBackend, options: CreateC
     generateRsaKeyPair: (options) => generateRsaKeyPair(backend, now, options),
     importRsaPublicKey: (input) => importPublicKey(backend, input),
     importRsaPrivateKey: (input) => importPrivateKey(backend, input),
-    importEncryptedRsaPrivateKey: async (input, passphrase) => fromPkcs8(await decryptPkcs8(backend, input, passphrase)),
-    importEncryptedRsaPrivateKeySync: (input, passphrase) => fromPkcs8(decryptPkcs8Sync(backend, input, passphrase)),
+    importEncryptedRsaPrivateKey: async (input, passphrase) =>
+      fromPkcs8(await decryptPkcs8(backend, input, passphrase)),
+    importEncryptedRsaPrivateKeySync: (input, passphrase) =>
+      fromPkcs8(decryptPkcs8Sync(backend, input, passphrase)),
     exportEncryptedRsaPrivateKey: async (key, passphrase, params) => {
       const plan = planEncryption(random, passphrase, params);
       const pkcs8 = exportPkcs8(key);
@@ -204,7 +222,8 @@ export function bindCrypto(defaultBackend: () => CryptoBackend, options: CreateC
     sign: (key, message) => pssSign(backend, random, key, message),
     verify: (key, message, signature) => pssVerify(backend, key, message, signature),
 
-    seal: (recipient, plaintext, associatedData) => seal(backend, random, recipient, plaintext, associatedData),
+    seal: (recipient, plaintext, associatedData) =>
+      seal(backend, random, recipient, plaintext, associatedData),
     open: (key, sealed, associatedData) => open(backend, random, key, sealed, associatedData),
 
     createMessageCipher: (encKey, macKey) => createMessageCipher(backend, random, encKey, macKey),

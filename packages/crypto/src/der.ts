@@ -146,7 +146,7 @@ export function encodeObjectIdentifier(oid: string): Uint8Array {
   const out: number[] = [];
   for (const v of values) {
     const group: number[] = [v % 128];
-    for (let n = Math.floor(v / 128); n > 0; n = Math.floor(n / 128)) group.unshift(0x80 | n % 128);
+    for (let n = Math.floor(v / 128); n > 0; n = Math.floor(n / 128)) group.unshift(0x80 | (n % 128));
     out.push(...group);
   }
   return encodeTlv(TAG_OID, Uint8Array.from(out));

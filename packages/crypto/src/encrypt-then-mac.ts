@@ -41,7 +41,12 @@ function tagOf(keys: EtmKeys, ad: Uint8Array, iv: Uint8Array, ciphertext: Uint8A
 }
 
 /** ciphertext ‖ tag(32) for `plaintext` under `iv`. */
-export function encryptThenMac(keys: EtmKeys, iv: Uint8Array, plaintext: Uint8Array, ad: Uint8Array): Uint8Array {
+export function encryptThenMac(
+  keys: EtmKeys,
+  iv: Uint8Array,
+  plaintext: Uint8Array,
+  ad: Uint8Array,
+): Uint8Array {
   const padded = pad(plaintext);
   const ciphertext = keys.aes.cbcEncrypt(iv, padded);
   padded.fill(0);

@@ -9,16 +9,16 @@
  */
 import type { CryptoBackend, ScryptParameters } from './backend.js';
 import {
+  type DerNode,
   encodeObjectIdentifier,
   encodeOctetString,
   encodeSequence,
   encodeSmallInteger,
-  octetString,
   objectIdentifier,
+  octetString,
   parseDer,
   sequence,
   smallInteger,
-  type DerNode,
 } from './der.js';
 import { CryptoError, CryptoErrorCode } from './errors.js';
 import { decodePem, encodePem } from './pem.js';
@@ -51,7 +51,8 @@ function unsupported(message: string): CryptoError {
 }
 
 function checkKeyLength(node: DerNode | undefined): void {
-  if (node !== undefined && smallInteger(node) !== KEY_LENGTH) throw unsupported('PBES2 key length must be 32');
+  if (node !== undefined && smallInteger(node) !== KEY_LENGTH)
+    throw unsupported('PBES2 key length must be 32');
 }
 
 function parseKdf(node: DerNode | undefined): Kdf {
@@ -98,7 +99,8 @@ function parse(der: Uint8Array): Parsed {
   const [encOid, ivNode] = sequence(encNode);
   if (objectIdentifier(encOid) !== AES256_CBC) throw unsupported('PBES2 cipher must be AES-256-CBC');
   const iv = octetString(ivNode);
-  if (iv.length !== IV_LENGTH) throw new CryptoError(CryptoErrorCode.KeyFormat, 'AES-CBC IV must be 16 bytes');
+  if (iv.length !== IV_LENGTH)
+    throw new CryptoError(CryptoErrorCode.KeyFormat, 'AES-CBC IV must be 16 bytes');
   return { kdf: parseKdf(kdfNode), iv, ciphertext: octetString(encrypted) };
 }
 

@@ -54,7 +54,9 @@ export class CryptoReplayError extends CryptoError {
   constructor(reason: ReplayReason) {
     super(
       CryptoErrorCode.Replay,
-      reason === 'duplicate' ? 'packet sequence number already received' : 'packet older than the replay window',
+      reason === 'duplicate'
+        ? 'packet sequence number already received'
+        : 'packet older than the replay window',
     );
     this.name = 'CryptoReplayError';
     this.reason = reason;

@@ -23,7 +23,8 @@ export function hash(backend: CryptoBackend, name: HashName, data: Uint8Array): 
 
 function parts(data: Uint8Array | readonly Uint8Array[]): readonly Uint8Array[] {
   if (isBytes(data)) return [data];
-  if (!Array.isArray(data) || !data.every(isBytes)) throw invalidArgument('data must be a Uint8Array or an array of them');
+  if (!Array.isArray(data) || !data.every(isBytes))
+    throw invalidArgument('data must be a Uint8Array or an array of them');
   return data;
 }
 

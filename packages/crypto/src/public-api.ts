@@ -6,16 +6,31 @@ export type { AesCipher, CryptoBackend, HashName, HmacKey, RsaBackend, ScryptPar
 export { constantTimeEqual } from './constant-time.js';
 export type { CreateCryptoOptions, LeitungCrypto } from './create-crypto.js';
 export { CryptoError, CryptoErrorCode, CryptoReplayError, type ReplayReason } from './errors.js';
-export { MESSAGE_IV_LENGTH, MESSAGE_OVERHEAD, MESSAGE_TAG_LENGTH, type MessageCipher } from './message-cipher.js';
-export { PACKET_MIN_LENGTH, PACKET_TAG_LENGTH, type PacketCipher, type PacketCipherOptions } from './packet-cipher.js';
+export {
+  MESSAGE_IV_LENGTH,
+  MESSAGE_OVERHEAD,
+  MESSAGE_TAG_LENGTH,
+  type MessageCipher,
+} from './message-cipher.js';
+export {
+  PACKET_MIN_LENGTH,
+  PACKET_TAG_LENGTH,
+  type PacketCipher,
+  type PacketCipherOptions,
+} from './packet-cipher.js';
 export { decodePem, encodePem, type PemLabel } from './pem.js';
 export {
   DEFAULT_REPLAY_WINDOW,
   MIN_REPLAY_WINDOW,
-  ReplayWindow,
   type ReplayVerdict,
+  ReplayWindow,
 } from './replay-window.js';
-export { PSS_SALT_LENGTH, RSA_CIPHERTEXT_LENGTH, RSA_OAEP_MAX_PLAINTEXT, RSA_SIGNATURE_LENGTH } from './rsa.js';
+export {
+  PSS_SALT_LENGTH,
+  RSA_CIPHERTEXT_LENGTH,
+  RSA_OAEP_MAX_PLAINTEXT,
+  RSA_SIGNATURE_LENGTH,
+} from './rsa.js';
 export type { GenerateRsaKeyPairOptions, KeygenPhase, KeygenProgress, RsaKeyPair } from './rsa-keygen.js';
 export { RSA_MODULUS_BITS, RsaPrivateKey, RsaPublicKey } from './rsa-keys.js';
 export { DEFAULT_SCRYPT_PARAMETERS, type ScryptOptions } from './scrypt.js';

@@ -84,5 +84,6 @@ export class ReplayWindow {
 }
 
 export function requireSequence(seq: number): void {
-  if (!Number.isSafeInteger(seq) || seq < 0) throw invalidArgument('sequence number must be a non-negative safe integer');
+  if (!Number.isSafeInteger(seq) || seq < 0)
+    throw invalidArgument('sequence number must be a non-negative safe integer');
 }

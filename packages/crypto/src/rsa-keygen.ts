@@ -34,7 +34,8 @@ export async function generateRsaKeyPair(
   options: GenerateRsaKeyPairOptions = {},
 ): Promise<RsaKeyPair> {
   const interval = options.progressIntervalMs ?? 250;
-  if (!Number.isFinite(interval) || interval < 10) throw invalidArgument('progressIntervalMs must be at least 10');
+  if (!Number.isFinite(interval) || interval < 10)
+    throw invalidArgument('progressIntervalMs must be at least 10');
   const report = options.onProgress;
   const start = now();
   const tell = (phase: KeygenPhase): void => report?.({ phase, elapsedMs: now() - start });

@@ -44,8 +44,10 @@ function checkAlgorithm(node: Parameters<typeof sequence>[0]): void {
 }
 
 function checkModulusAndExponent(n: Uint8Array, e: Uint8Array): void {
-  if (n.length !== RSA_MODULUS_BYTES || !(n[0]! & 0x80)) throw unsupported('RSA modulus must be exactly 4096 bits');
-  if (e.length !== 3 || e[0] !== 1 || e[1] !== 0 || e[2] !== 1) throw unsupported('RSA public exponent must be 65537');
+  if (n.length !== RSA_MODULUS_BYTES || !(n[0]! & 0x80))
+    throw unsupported('RSA modulus must be exactly 4096 bits');
+  if (e.length !== 3 || e[0] !== 1 || e[1] !== 0 || e[2] !== 1)
+    throw unsupported('RSA public exponent must be 65537');
 }
 
 /** Validates SubjectPublicKeyInfo (RFC 5280 §4.1.2.7) holding an RSAPublicKey (RFC 8017 A.1.1). */
@@ -71,7 +73,8 @@ export function checkPkcs8(der: Uint8Array): void {
   if (v !== 0 && v !== 1) throw keyFormat('unknown PrivateKeyInfo version');
   checkAlgorithm(algorithm);
   const fields = sequence(parseDer(octetString(privateKey)));
-  if (fields.length !== 9 || smallInteger(fields[0]) !== 0) throw unsupported('only two-prime RSA private keys');
+  if (fields.length !== 9 || smallInteger(fields[0]) !== 0)
+    throw unsupported('only two-prime RSA private keys');
   const [n, e, d, p, q, dP, dQ, qInv] = fields.slice(1).map((f) => unsignedInteger(f)) as [
     Uint8Array,
     Uint8Array,
@@ -230,7 +233,12 @@ export function privateHandle(key: RsaPrivateKey, backend: CryptoBackend): unkno
 }
 
 function newPublicKey(backend: CryptoBackend, handle: unknown, spki: Uint8Array): RsaPublicKey {
-  return new RsaPublicKey(INTERNAL, { owner: backend, handles: new Map([[backend, handle]]), spki, destroyed: false });
+  return new RsaPublicKey(INTERNAL, {
+    owner: backend,
+    handles: new Map([[backend, handle]]),
+    spki,
+    destroyed: false,
+  });
 }
 
 function tryBackend<T>(parse: () => T): T {
@@ -288,5 +296,9 @@ export function wrapPrivateHandle(backend: CryptoBackend, handle: unknown): RsaP
   const spki = backend.rsa.exportSpki(publicHandleOfKey);
   checkSpki(spki);
   const publicKey = newPublicKey(backend, publicHandleOfKey, spki);
-  return new RsaPrivateKey(INTERNAL, { owner: backend, handles: new Map([[backend, handle]]), destroyed: false }, publicKey);
+  return new RsaPrivateKey(
+    INTERNAL,
+    { owner: backend, handles: new Map([[backend, handle]]), destroyed: false },
+    publicKey,
+  );
 }

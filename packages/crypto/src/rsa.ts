@@ -9,7 +9,13 @@ import type { CryptoBackend } from './backend.js';
 import { requireBytes } from './bytes.js';
 import { decryptFailed, invalidArgument } from './errors.js';
 import { HASH_LENGTH } from './hashing.js';
-import { privateHandle, publicHandle, RSA_MODULUS_BYTES, type RsaPrivateKey, type RsaPublicKey } from './rsa-keys.js';
+import {
+  privateHandle,
+  publicHandle,
+  RSA_MODULUS_BYTES,
+  type RsaPrivateKey,
+  type RsaPublicKey,
+} from './rsa-keys.js';
 
 /** Longest OAEP plaintext for a 4096-bit key: k − 2·hLen − 2 (RFC 8017 §7.1.1). */
 export const RSA_OAEP_MAX_PLAINTEXT = RSA_MODULUS_BYTES - 2 * HASH_LENGTH - 2;
@@ -71,7 +77,12 @@ export function pssSign(
 }
 
 /** True only for a PSS-SHA256 signature with exactly a 32-byte salt; never throws for a bad signature. */
-export function pssVerify(backend: CryptoBackend, key: RsaPublicKey, message: Uint8Array, signature: Uint8Array): boolean {
+export function pssVerify(
+  backend: CryptoBackend,
+  key: RsaPublicKey,
+  message: Uint8Array,
+  signature: Uint8Array,
+): boolean {
   requireBytes('message', message);
   requireBytes('signature', signature);
   const handle = publicHandle(key, backend);

@@ -54,7 +54,10 @@ export function seal(
   const secret = randomBytes(SEAL_SECRET_LENGTH);
   const keys = keysFromSecret(backend, secret);
   try {
-    const header = concatBytes(Uint8Array.of(SEAL_VERSION), oaepEncrypt(backend, randomBytes, recipient, secret, SEAL_LABEL));
+    const header = concatBytes(
+      Uint8Array.of(SEAL_VERSION),
+      oaepEncrypt(backend, randomBytes, recipient, secret, SEAL_LABEL),
+    );
     const body = encryptThenMac(keys, secret.subarray(0, 16), plaintext, concatBytes(header, associatedData));
     return concatBytes(header, body);
   } finally {

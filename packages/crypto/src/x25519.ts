@@ -14,18 +14,31 @@ import { CryptoError, CryptoErrorCode, invalidArgument } from './errors.js';
 
 export const X25519_KEY_LENGTH = 32;
 
-const states = new WeakMap<X25519PrivateKey, { scalar: Uint8Array; destroyed: boolean }>();
+interface State {
+  readonly backend: CryptoBackend;
+  readonly scalar: Uint8Array;
+  publicKey?: Uint8Array;
+  destroyed: boolean;
+}
+
+const states = new WeakMap<X25519PrivateKey, State>();
 const INTERNAL: unique symbol = Symbol('x25519-key');
 
 export class X25519PrivateKey {
-  /** The 32-byte public value to send to the peer. */
-  readonly publicKey: Uint8Array;
-
   /** @internal Use `generateX25519KeyPair` or `importX25519PrivateKey`. */
-  constructor(token: symbol, scalar: Uint8Array, publicKey: Uint8Array) {
+  constructor(token: symbol, backend: CryptoBackend, scalar: Uint8Array) {
     if (token !== INTERNAL) throw invalidArgument('use generateX25519KeyPair to create keys');
-    states.set(this, { scalar, destroyed: false });
-    this.publicKey = publicKey;
+    states.set(this, { backend, scalar, destroyed: false });
+  }
+
+  /** The 32-byte public value to send to the peer (computed on first use, kept after destroy). */
+  get publicKey(): Uint8Array {
+    const state = states.get(this)!;
+    if (!state.publicKey) {
+      if (state.destroyed) throw new CryptoError(CryptoErrorCode.KeyDestroyed, 'X25519 key was destroyed');
+      state.publicKey = state.backend.x25519PublicKey(state.scalar);
+    }
+    return Uint8Array.from(state.publicKey);
   }
 
   get destroyed(): boolean {
@@ -49,7 +62,7 @@ export interface X25519KeyPair {
 /** Private key from 32 raw bytes (copied; the caller may wipe its own copy). */
 export function importX25519PrivateKey(backend: CryptoBackend, raw: Uint8Array): X25519PrivateKey {
   const scalar = Uint8Array.from(requireBytes('privateKey', raw, X25519_KEY_LENGTH));
-  return new X25519PrivateKey(INTERNAL, scalar, backend.x25519PublicKey(scalar));
+  return new X25519PrivateKey(INTERNAL, backend, scalar);
 }
 
 export function generateX25519KeyPair(
@@ -78,7 +91,10 @@ export function x25519SharedSecret(
   let nonZero = 0;
   for (const b of shared ?? []) nonZero |= b;
   if (!shared || nonZero === 0) {
-    throw new CryptoError(CryptoErrorCode.ZeroSharedSecret, 'X25519 shared secret is all zero (low-order peer key)');
+    throw new CryptoError(
+      CryptoErrorCode.ZeroSharedSecret,
+      'X25519 shared secret is all zero (low-order peer key)',
+    );
   }
   return shared;
 }

@@ -3,7 +3,14 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { expect } from 'vitest';
-import { type CryptoBackend, CryptoError, createCrypto, type LeitungCrypto, nativeBackend, portableBackend } from '../src/index.js';
+import {
+  type CryptoBackend,
+  CryptoError,
+  createCrypto,
+  type LeitungCrypto,
+  nativeBackend,
+  portableBackend,
+} from '../src/index.js';
 
 export const BACKENDS: readonly CryptoBackend[] = [nativeBackend(), portableBackend()];
 

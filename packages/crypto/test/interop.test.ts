@@ -9,7 +9,13 @@ import { sha3_256 as nobleSha3 } from '@noble/hashes/sha3.js';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { testKeyPair } from '../../../scripts/test-keys.mjs';
-import { createCrypto, type LeitungCrypto, nativeBackend, portableBackend, type RsaPrivateKey } from '../src/index.js';
+import {
+  createCrypto,
+  type LeitungCrypto,
+  nativeBackend,
+  portableBackend,
+  type RsaPrivateKey,
+} from '../src/index.js';
 import { bytes, deterministicRandom, native, portable } from './helpers.js';
 
 const DIRECTIONS = [
@@ -60,7 +66,9 @@ describe('deterministic functions agree byte for byte', () => {
         (name, data, salt, info, length) => {
           expect(portable.sha256(data)).toEqual(native.sha256(data));
           expect(portable.hmac(name, salt, data)).toEqual(native.hmac(name, salt, data));
-          expect(portable.hkdf(name, data, salt, info, length)).toEqual(native.hkdf(name, data, salt, info, length));
+          expect(portable.hkdf(name, data, salt, info, length)).toEqual(
+            native.hkdf(name, data, salt, info, length),
+          );
         },
       ),
       { numRuns: 200 },
@@ -129,7 +137,9 @@ describe.each(DIRECTIONS)('%s', (_name, from, to) => {
       [bytes(446, 0x55), undefined],
     ];
     for (const [plaintext, label] of cases) {
-      expect(to.rsaDecrypt(receiver.priv, from.rsaEncrypt(sender.pub, plaintext, label), label)).toEqual(plaintext);
+      expect(to.rsaDecrypt(receiver.priv, from.rsaEncrypt(sender.pub, plaintext, label), label)).toEqual(
+        plaintext,
+      );
     }
   });
 
@@ -188,6 +198,8 @@ describe.each(DIRECTIONS)('%s', (_name, from, to) => {
     const encrypted = await from.exportEncryptedRsaPrivateKey(sender.priv, 'correct horse', { N: 1024 });
     const imported: RsaPrivateKey = await to.importEncryptedRsaPrivateKey(encrypted, 'correct horse');
     expect(imported.publicKey.fingerprint()).toBe(sender.pub.fingerprint());
-    expect(to.importEncryptedRsaPrivateKeySync(encrypted, 'correct horse').publicKey.equals(receiver.pub)).toBe(true);
+    expect(
+      to.importEncryptedRsaPrivateKeySync(encrypted, 'correct horse').publicKey.equals(receiver.pub),
+    ).toBe(true);
   });
 });

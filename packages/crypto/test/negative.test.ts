@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { testKeyPair } from '../../../scripts/test-keys.mjs';
 import {
   CryptoErrorCode,
-  CryptoReplayError,
+  type CryptoReplayError,
   type LeitungCrypto,
   type RsaPrivateKey,
   type RsaPublicKey,
@@ -32,8 +32,14 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('%s backend', (_name, b
 
   beforeAll(() => {
     c = cryptoFor(backend);
-    alice = { pub: c.importRsaPublicKey(alicePem.publicKeyPem), priv: c.importRsaPrivateKey(alicePem.privateKeyPem) };
-    bob = { pub: c.importRsaPublicKey(bobPem.publicKeyPem), priv: c.importRsaPrivateKey(bobPem.privateKeyPem) };
+    alice = {
+      pub: c.importRsaPublicKey(alicePem.publicKeyPem),
+      priv: c.importRsaPrivateKey(alicePem.privateKeyPem),
+    };
+    bob = {
+      pub: c.importRsaPublicKey(bobPem.publicKeyPem),
+      priv: c.importRsaPrivateKey(bobPem.privateKeyPem),
+    };
   });
 
   describe('message cipher', () => {
@@ -50,7 +56,8 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('%s backend', (_name, b
         expect(error.code).toBe(CryptoErrorCode.Auth);
         errors.add(observable(error));
       }
-      for (let i = 0; i < ad.length; i++) errors.add(observable(caught(() => cipher.open(sealed, flipBit(ad, i)))));
+      for (let i = 0; i < ad.length; i++)
+        errors.add(observable(caught(() => cipher.open(sealed, flipBit(ad, i)))));
       errors.add(observable(caught(() => cipher.open(sealed))));
       errors.add(observable(caught(() => cipher.open(sealed, utf8('leitung/v1 frame\0\0\0\0\0\0\0\x06')))));
       expect(errors.size).toBe(1);
@@ -64,7 +71,9 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('%s backend', (_name, b
         expect(caught(() => cipher.open(sealed.subarray(0, length), ad)).code).toBe(CryptoErrorCode.Auth);
       }
       expect(caught(() => cipher.open(new Uint8Array([...sealed, 0]), ad)).code).toBe(CryptoErrorCode.Auth);
-      expect(caught(() => cipher.open(new Uint8Array([...sealed, ...bytes(16)]), ad)).code).toBe(CryptoErrorCode.Auth);
+      expect(caught(() => cipher.open(new Uint8Array([...sealed, ...bytes(16)]), ad)).code).toBe(
+        CryptoErrorCode.Auth,
+      );
     });
 
     it('refuses a wrong key', () => {
@@ -84,7 +93,9 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('%s backend', (_name, b
     });
 
     it('refuses bad key sizes, equal enc/mac keys and use after destroy', () => {
-      expect(caught(() => c.createMessageCipher(bytes(16), macKey)).code).toBe(CryptoErrorCode.InvalidArgument);
+      expect(caught(() => c.createMessageCipher(bytes(16), macKey)).code).toBe(
+        CryptoErrorCode.InvalidArgument,
+      );
       expect(caught(() => c.createMessageCipher(encKey, encKey)).code).toBe(CryptoErrorCode.InvalidArgument);
       const cipher = c.createMessageCipher(encKey, macKey);
       const sealed = cipher.seal(bytes(3));
@@ -96,7 +107,8 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('%s backend', (_name, b
 
   describe('packet cipher', () => {
     const keyMaterial = bytes(32, 0x42);
-    const header = (seq: number) => new Uint8Array([0x10, 0x01, 0, 0, 0, 7, 0, 0, seq >> 8, seq & 0xff, 0, 0, 0, 0]);
+    const header = (seq: number) =>
+      new Uint8Array([0x10, 0x01, 0, 0, 0, 7, 0, 0, seq >> 8, seq & 0xff, 0, 0, 0, 0]);
 
     it('refuses a flipped bit in ciphertext, tag or header, and a different sequence number', () => {
       const sender = c.createPacketCipher(keyMaterial);
@@ -106,7 +118,8 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('%s backend', (_name, b
       for (let i = 0; i < packet.length; i++) {
         errors.add(observable(caught(() => receiver.open(5, header(5), flipBit(packet, i, 7 - (i % 8))))));
       }
-      for (let i = 0; i < 14; i++) errors.add(observable(caught(() => receiver.open(5, flipBit(header(5), i), packet))));
+      for (let i = 0; i < 14; i++)
+        errors.add(observable(caught(() => receiver.open(5, flipBit(header(5), i), packet))));
       errors.add(observable(caught(() => receiver.open(6, header(5), packet))));
       expect([...errors]).toHaveLength(1);
       expect(caught(() => receiver.open(5, header(5), flipBit(packet, 0))).code).toBe(CryptoErrorCode.Auth);
@@ -119,7 +132,9 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('%s backend', (_name, b
       const packet = sender.seal(1, header(1), bytes(100, 1));
       const receiver = c.createPacketCipher(keyMaterial);
       for (let length = 0; length < packet.length; length++) {
-        expect(caught(() => receiver.open(1, header(1), packet.subarray(0, length))).code).toBe(CryptoErrorCode.Auth);
+        expect(caught(() => receiver.open(1, header(1), packet.subarray(0, length))).code).toBe(
+          CryptoErrorCode.Auth,
+        );
       }
       const stranger = c.createPacketCipher(bytes(32, 0x43));
       expect(caught(() => stranger.open(1, header(1), packet)).code).toBe(CryptoErrorCode.Auth);
@@ -141,9 +156,13 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('%s backend', (_name, b
       expect(old.code).toBe(CryptoErrorCode.Replay);
       expect((old as CryptoReplayError).reason).toBe('too-old');
       expect(receiver.open(150, header(150), packets.get(150)!)).toEqual(bytes(20, 150));
-      expect(caught(() => receiver.open(150, header(150), packets.get(150)!)).code).toBe(CryptoErrorCode.Replay);
+      expect(caught(() => receiver.open(150, header(150), packets.get(150)!)).code).toBe(
+        CryptoErrorCode.Replay,
+      );
       // A forgery of an old number is an authentication failure, never a replay verdict.
-      expect(caught(() => receiver.open(1, header(1), flipBit(packets.get(1)!, 3))).code).toBe(CryptoErrorCode.Auth);
+      expect(caught(() => receiver.open(1, header(1), flipBit(packets.get(1)!, 3))).code).toBe(
+        CryptoErrorCode.Auth,
+      );
     });
 
     it('never moves the window on an unauthenticated packet', () => {
@@ -176,7 +195,9 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('%s backend', (_name, b
       const forged = new Uint8Array([...ct, ...tag]);
       const error = caught(() => receiver.open(seq, header(seq), forged));
       expect(error.code).toBe(CryptoErrorCode.Auth);
-      expect(observable(error)).toBe(observable(caught(() => receiver.open(seq, header(seq), flipBit(forged, 40)))));
+      expect(observable(error)).toBe(
+        observable(caught(() => receiver.open(seq, header(seq), flipBit(forged, 40)))),
+      );
       expect(receiver.replayWindow.highest).toBeUndefined();
       // The same construction with valid padding opens: the hand-built layout is the real one.
       const good = backend.aes(enc).cbcEncrypt(iv, pad(bytes(5, 1)));
@@ -261,7 +282,9 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('%s backend', (_name, b
       const message = utf8('salt length');
       const key = createPrivateKey(alicePem.privateKeyPem);
       const withSalt = (saltLength: number) =>
-        Uint8Array.from(nodeSign('sha256', message, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength }));
+        Uint8Array.from(
+          nodeSign('sha256', message, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength }),
+        );
       expect(c.verify(alice.pub, message, withSalt(32))).toBe(true);
       expect(c.verify(alice.pub, message, withSalt(20))).toBe(false);
       expect(c.verify(alice.pub, message, withSalt(0))).toBe(false);
@@ -284,7 +307,8 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('%s backend', (_name, b
       const { privateKey } = c.generateX25519KeyPair();
       const lowOrder = [bytes(32, 0), Uint8Array.from([1, ...bytes(31)]), bytes(32, 0xff).fill(0x7f, 31)];
       lowOrder[2]![0] = 0xec; // p − 1 = 2^255 − 20, order 2 (little-endian: ec ff … ff 7f)
-      for (const u of lowOrder) expect(caught(() => c.x25519(privateKey, u)).code).toBe(CryptoErrorCode.ZeroSharedSecret);
+      for (const u of lowOrder)
+        expect(caught(() => c.x25519(privateKey, u)).code).toBe(CryptoErrorCode.ZeroSharedSecret);
       expect(caught(() => c.x25519(privateKey, bytes(31, 9))).code).toBe(CryptoErrorCode.InvalidArgument);
       privateKey.destroy();
       expect(caught(() => c.x25519(privateKey, bytes(32, 9))).code).toBe(CryptoErrorCode.KeyDestroyed);

@@ -25,7 +25,14 @@ import {
   sign,
   verify,
 } from 'node:crypto';
-import type { AesCipher, CryptoBackend, HashName, HmacKey, RsaBackend, ScryptParameters } from '../backend.js';
+import type {
+  AesCipher,
+  CryptoBackend,
+  HashName,
+  HmacKey,
+  RsaBackend,
+  ScryptParameters,
+} from '../backend.js';
 import { concatBytes, plainBytes } from '../bytes.js';
 
 const OAEP = constants.RSA_PKCS1_OAEP_PADDING;
@@ -36,7 +43,9 @@ const PSS_SALT_LENGTH = 32;
 const X25519_PKCS8_PREFIX = Uint8Array.from([
   0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20,
 ]);
-const X25519_SPKI_PREFIX = Uint8Array.from([0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x03, 0x21, 0x00]);
+const X25519_SPKI_PREFIX = Uint8Array.from([
+  0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x03, 0x21, 0x00,
+]);
 
 function keyObject(handle: unknown): KeyObject {
   return handle as KeyObject;
@@ -92,7 +101,12 @@ class NodeHmac implements HmacKey {
 
 function scryptOptions(params: ScryptParameters) {
   // OpenSSL needs 128·r·(N + p + 2) bytes; node's default cap (32 MiB) is below the vault default.
-  return { N: params.N, r: params.r, p: params.p, maxmem: 128 * params.r * (params.N + params.p + 2) + 1024 * 1024 };
+  return {
+    N: params.N,
+    r: params.r,
+    p: params.p,
+    maxmem: 128 * params.r * (params.N + params.p + 2) + 1024 * 1024,
+  };
 }
 
 function oaepOptions(handle: unknown, label: Uint8Array) {
@@ -108,10 +122,14 @@ function pssOptions(handle: unknown) {
 const rsa: RsaBackend = {
   generate: () =>
     new Promise((resolve, reject) => {
-      generateKeyPair('rsa', { modulusLength: 4096, publicExponent: 65537 }, (err, _publicKey, privateKey) => {
-        if (err) reject(err);
-        else resolve(privateKey);
-      });
+      generateKeyPair(
+        'rsa',
+        { modulusLength: 4096, publicExponent: 65537 },
+        (err, _publicKey, privateKey) => {
+          if (err) reject(err);
+          else resolve(privateKey);
+        },
+      );
     }),
   importSpki: (der) => createPublicKey({ key: asBuffer(der), format: 'der', type: 'spki' }),
   importPkcs8: (der) => createPrivateKey({ key: asBuffer(der), format: 'der', type: 'pkcs8' }),
@@ -119,7 +137,8 @@ const rsa: RsaBackend = {
   exportPkcs8: (handle) => plainBytes(keyObject(handle).export({ format: 'der', type: 'pkcs8' })),
   publicFromPrivate: (handle) => createPublicKey(keyObject(handle)),
   oaepEncrypt: (handle, plaintext, label) => plainBytes(publicEncrypt(oaepOptions(handle, label), plaintext)),
-  oaepDecrypt: (handle, ciphertext, label) => plainBytes(privateDecrypt(oaepOptions(handle, label), ciphertext)),
+  oaepDecrypt: (handle, ciphertext, label) =>
+    plainBytes(privateDecrypt(oaepOptions(handle, label), ciphertext)),
   pssSign: (handle, message) => plainBytes(sign('sha256', message, pssOptions(handle))),
   pssVerify: (handle, message, signature) => verify('sha256', message, pssOptions(handle), signature),
   // A KeyObject cannot be wiped from JavaScript; OpenSSL clears the key when the object is collected.
@@ -141,7 +160,11 @@ function x25519PrivateKeyObject(privateKey: Uint8Array): KeyObject {
 }
 
 function x25519PublicKeyObject(publicKey: Uint8Array): KeyObject {
-  return createPublicKey({ key: asBuffer(concatBytes(X25519_SPKI_PREFIX, publicKey)), format: 'der', type: 'spki' });
+  return createPublicKey({
+    key: asBuffer(concatBytes(X25519_SPKI_PREFIX, publicKey)),
+    format: 'der',
+    type: 'spki',
+  });
 }
 
 /** The node:crypto backend (OpenSSL). */

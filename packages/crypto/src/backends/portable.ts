@@ -26,7 +26,8 @@ function randomBytes(length: number): Uint8Array {
     throw new CryptoError(CryptoErrorCode.Unsupported, 'no secure random source (crypto.getRandomValues)');
   }
   const out = new Uint8Array(length);
-  for (let i = 0; i < length; i += MAX_RANDOM_CHUNK) source.getRandomValues(out.subarray(i, i + MAX_RANDOM_CHUNK));
+  for (let i = 0; i < length; i += MAX_RANDOM_CHUNK)
+    source.getRandomValues(out.subarray(i, i + MAX_RANDOM_CHUNK));
   return out;
 }
 
@@ -185,7 +186,9 @@ const rsa: RsaBackend = {
       }),
     ),
   oaepDecrypt: (handle, ciphertext, label) =>
-    fromBinaryString((handle as ForgePrivateKey).decrypt(toBinaryString(ciphertext), 'RSA-OAEP', sha256Options(label))),
+    fromBinaryString(
+      (handle as ForgePrivateKey).decrypt(toBinaryString(ciphertext), 'RSA-OAEP', sha256Options(label)),
+    ),
   pssSign: (handle, message, salt) =>
     fromBinaryString((handle as ForgePrivateKey).sign(sha256Digest(message), pssScheme(salt))),
   pssVerify: (handle, message, signature) => {
@@ -214,7 +217,8 @@ export function portableBackend(): CryptoBackend {
     hash: (name, data) => nobleHash(name)(data),
     hmacKey: (name, key) => new NobleHmac(name, key),
     aes: (key) => new ForgeAes(key),
-    pbkdf2Sha256: (password, salt, iterations, length) => pbkdf2(sha256, password, salt, { c: iterations, dkLen: length }),
+    pbkdf2Sha256: (password, salt, iterations, length) =>
+      pbkdf2(sha256, password, salt, { c: iterations, dkLen: length }),
     scrypt: (password, salt, params, length) => scryptAsync(password, salt, { ...params, dkLen: length }),
     scryptSync: (password, salt, params, length) => scrypt(password, salt, { ...params, dkLen: length }),
     rsa,
