@@ -11,25 +11,31 @@ import { EncodingError } from './errors.js';
 export interface DomainTag {
   readonly label: string;
   readonly version: number;
+  /** label ‖ 0x00, precomputed. */
+  readonly prefix: Uint8Array;
+}
+
+export function domainTag(label: string, version: number): DomainTag {
+  const prefix = new Uint8Array(label.length + 1);
+  for (let i = 0; i < label.length; i++) prefix[i] = label.charCodeAt(i);
+  return Object.freeze({ label, version, prefix });
+}
+
+/** Bytes {@link writeDomainTag} writes. */
+export function domainTagLength(tag: DomainTag): number {
+  return tag.prefix.length + 1;
 }
 
 export function writeDomainTag(writer: ByteWriter, tag: DomainTag): void {
-  writer.bytes(asciiBytes(tag.label));
-  writer.u8(0);
+  writer.bytes(tag.prefix);
   writer.u8(tag.version);
 }
 
 export function readDomainTag(reader: ByteReader, tag: DomainTag, what: string): void {
-  const expected = asciiBytes(tag.label);
-  const label = reader.bytes(expected.length + 1, 'domain tag');
-  for (let i = 0; i < expected.length; i++) {
-    if (label[i] !== expected[i]) throw new EncodingError(`${what}: wrong domain tag`);
+  const prefix = reader.bytes(tag.prefix.length, 'domain tag');
+  for (let i = 0; i < prefix.length; i++) {
+    if (prefix[i] !== tag.prefix[i]) throw new EncodingError(`${what}: wrong domain tag`);
   }
-  if (label[expected.length] !== 0) throw new EncodingError(`${what}: wrong domain tag`);
   const version = reader.u8('version');
   if (version !== tag.version) throw new EncodingError(`${what}: unsupported version ${version}`);
-}
-
-function asciiBytes(label: string): Uint8Array {
-  return Uint8Array.from(label, (c) => c.charCodeAt(0));
 }

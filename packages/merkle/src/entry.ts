@@ -15,7 +15,7 @@
  */
 import { ByteReader } from './byte-reader.js';
 import { ByteWriter } from './byte-writer.js';
-import { type DomainTag, readDomainTag, writeDomainTag } from './domain-tag.js';
+import { type DomainTag, domainTag, domainTagLength, readDomainTag, writeDomainTag } from './domain-tag.js';
 import { EncodingError, InvalidFieldError, NameNotNfcError } from './errors.js';
 import { type HashFunction, hashLeaf, SHA3_256 } from './hash.js';
 import { assertSafeInteger } from './safe-integer.js';
@@ -34,7 +34,7 @@ export interface DirectoryEntry {
   readonly time: number;
 }
 
-export const ENTRY_TAG: DomainTag = Object.freeze({ label: 'leitung/key-directory/entry', version: 1 });
+export const ENTRY_TAG: DomainTag = domainTag('leitung/key-directory/entry', 1);
 export const CLIENT_ID_BYTES = 32;
 const U16_MAX = 0xffff;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -57,7 +57,9 @@ export function encodeEntry(entry: DirectoryEntry): Uint8Array {
   if (entry.publicKey.length > U16_MAX)
     throw new InvalidFieldError('publicKey', `longer than ${U16_MAX} bytes`);
 
-  const w = new ByteWriter();
+  const length =
+    domainTagLength(ENTRY_TAG) + 8 + CLIENT_ID_BYTES + 2 + name.length + 2 + entry.publicKey.length + 8;
+  const w = new ByteWriter(length);
   writeDomainTag(w, ENTRY_TAG);
   w.u64(entry.index);
   w.bytes(entry.clientId);

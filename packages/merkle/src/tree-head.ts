@@ -14,7 +14,7 @@
  */
 import { ByteReader } from './byte-reader.js';
 import { ByteWriter } from './byte-writer.js';
-import { type DomainTag, readDomainTag, writeDomainTag } from './domain-tag.js';
+import { type DomainTag, domainTag, readDomainTag, writeDomainTag } from './domain-tag.js';
 import { BadSignatureError, EncodingError, InvalidFieldError } from './errors.js';
 import { assertSafeInteger } from './safe-integer.js';
 
@@ -39,10 +39,7 @@ export type SignFunction = (message: Uint8Array) => Uint8Array;
 /** Checks a signature over a message; returns false (or throws) when it is not valid. */
 export type VerifySignatureFunction = (message: Uint8Array, signature: Uint8Array) => boolean;
 
-export const TREE_HEAD_TAG: DomainTag = Object.freeze({
-  label: 'leitung/key-directory/tree-head',
-  version: 1,
-});
+export const TREE_HEAD_TAG: DomainTag = domainTag('leitung/key-directory/tree-head', 1);
 const U8_MAX = 0xff;
 const U16_MAX = 0xffff;
 

@@ -22,47 +22,46 @@ describe('all sizes 1..300, every leaf and every pair of sizes', () => {
   const reference = new ReferenceTree(NODE_SHA256, leaves);
   const log = new MerkleLog({ hash: NODE_SHA256 });
 
-  beforeAll(() => {
-    // Grown one leaf at a time; after each append the root, and every proof at the current size,
-    // must match the reference.
+  it('a log grown one leaf at a time matches the reference after every append', () => {
+    // At each size n: the root, every inclusion proof (all n leaves) and every consistency proof (from
+    // every m ≤ n) equal the reference's, and each of them verifies.
     for (let n = 1; n <= N; n++) {
       log.append(leaves[n - 1]!);
       expect(log.size).toBe(n);
-      expect(hex([log.root()])).toEqual(hex([reference.mth(0, n)]));
-      for (let i = 0; i < n; i++) expect(hex(log.inclusionProof(i))).toEqual(hex(reference.path(i, 0, n)));
-      for (let m = 1; m <= n; m++) expect(hex(log.consistencyProof(m))).toEqual(hex(reference.proof(m, n)));
-    }
-  });
-
-  it('roots and leaf hashes at every earlier size match', () => {
-    for (let n = 0; n <= N; n++) expect(hex([log.root(n)])).toEqual(hex([reference.mth(0, n)]));
-    for (let i = 0; i < N; i++) expect(hex([log.leafHash(i)])).toEqual(hex([reference.leafHash(i)]));
-  });
-
-  it('every inclusion proof at every earlier size matches and verifies', () => {
-    for (let n = 1; n <= N; n++) {
-      const root = log.root(n);
+      const root = log.root();
+      expect(hex([root])).toEqual(hex([reference.mth(0, n)]));
       for (let i = 0; i < n; i++) {
-        const proof = log.inclusionProof(i, n);
+        const proof = log.inclusionProof(i);
         expect(hex(proof)).toEqual(hex(reference.path(i, 0, n)));
         verifyInclusion({ index: i, size: n, leafHash: reference.leafHash(i), proof, root }, NODE_SHA256);
       }
+      for (let m = 1; m <= n; m++) {
+        const proof = log.consistencyProof(m);
+        expect(hex(proof)).toEqual(hex(reference.proof(m, n)));
+        verifyConsistency(
+          { oldSize: m, newSize: n, oldRoot: reference.mth(0, m), newRoot: root, proof },
+          NODE_SHA256,
+        );
+      }
     }
   });
 
-  it('every consistency proof between earlier sizes matches and verifies', () => {
+  it('the grown log answers for every earlier size: roots, leaf hashes, and proofs', () => {
+    // Normally grown by the test above; grown here when that one is filtered out.
+    while (log.size < N) log.append(leaves[log.size]!);
+    for (let n = 0; n <= N; n++) expect(hex([log.root(n)])).toEqual(hex([reference.mth(0, n)]));
+    for (let i = 0; i < N; i++) expect(hex([log.leafHash(i)])).toEqual(hex([reference.leafHash(i)]));
     for (let n = 1; n <= N; n++) {
-      const newRoot = log.root(n);
-      for (let m = 1; m <= n; m++) {
-        const proof = log.consistencyProof(m, n);
-        expect(hex(proof)).toEqual(hex(reference.proof(m, n)));
-        verifyConsistency({ oldSize: m, newSize: n, oldRoot: log.root(m), newRoot, proof }, NODE_SHA256);
-      }
+      for (let i = n % 3; i < n; i += 3)
+        expect(hex(log.inclusionProof(i, n))).toEqual(hex(reference.path(i, 0, n)));
+      for (let m = 1 + (n % 3); m <= n; m += 3)
+        expect(hex(log.consistencyProof(m, n))).toEqual(hex(reference.proof(m, n)));
     }
   });
 
   it('every subtree inclusion and subtree consistency proof (sizes ≤ 64) matches and verifies', () => {
     for (let n = 1; n <= 64; n++) {
+      while (log.size < n) log.append(leaves[log.size]!);
       const root = log.root(n);
       for (const [start, end] of validSubtrees(n)) {
         const subtreeRoot = log.subtreeRoot(start, end);
