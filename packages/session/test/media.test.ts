@@ -1,4 +1,3 @@
-import type { RsaPrivateKey } from '@leitung/crypto';
 import { decodeMediaPacket } from '@leitung/wire';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
