@@ -1,8 +1,9 @@
 /**
  * BIND, BIND_ACK and KEEPALIVE packets (docs/session-protocol.md §4, DESIGN.md §5 step 5). Each proves
  * knowledge of the side's grant token with a 16-byte HMAC over the 14-byte header under a per-type label.
- * The header's sequence is a strictly increasing per-side counter and its timestamp the sender's
- * millisecond clock mod 2^32, so the relay can refuse a captured BIND replayed from another address.
+ * The header's sequence is a strictly increasing per-side counter and its timestamp the sender's Unix
+ * time in seconds mod 2^32 (docs/protocol.md §5), so the relay can refuse a captured BIND replayed from
+ * another address.
  */
 import type { LeitungCrypto } from '@leitung/crypto';
 import {
@@ -38,7 +39,7 @@ export interface ControlPacketInput {
   readonly side: CallRole;
   /** Strictly increasing per side (BIND/KEEPALIVE); BIND_ACK echoes the BIND's counter. */
   readonly counter: number;
-  /** Sender's clock in ms (Unix epoch); sent mod 2^32. */
+  /** Sender's clock in ms (Unix epoch); sent as whole seconds mod 2^32. */
   readonly nowMs: number;
 }
 
@@ -49,7 +50,7 @@ export function buildControlPacket(crypto: LeitungCrypto, input: ControlPacketIn
     direction: directionOf(input.side),
     sessionId: input.sessionId,
     sequence: input.counter >>> 0,
-    timestamp: Math.floor(input.nowMs) % 2 ** 32,
+    timestamp: Math.floor(input.nowMs / 1000) % 2 ** 32,
   });
   return concat(header, controlTag(crypto, input.kind, input.token, header));
 }
@@ -61,11 +62,14 @@ export function verifyControlPacket(crypto: LeitungCrypto, token: Uint8Array, pa
   return crypto.hmacVerify('sha256', token, [labelOf(kind), packet.header], packet.body, MEDIA_TAG_SIZE);
 }
 
-/** Distance between two 32-bit millisecond clocks, tolerant of wrap-around. */
+/**
+ * Distance in ms between a packet's clock (Unix seconds mod 2^32) and the receiver's clock `nowMs`,
+ * tolerant of wrap-around; whole-second resolution.
+ */
 export function clockSkewMs(timestamp: number, nowMs: number): number {
-  const d = (Math.floor(nowMs) - timestamp) % 2 ** 32;
+  const d = (Math.floor(nowMs / 1000) - timestamp) % 2 ** 32;
   const wrapped = d < 0 ? d + 2 ** 32 : d;
-  return Math.min(wrapped, 2 ** 32 - wrapped);
+  return Math.min(wrapped, 2 ** 32 - wrapped) * 1000;
 }
 
 function controlTag(crypto: LeitungCrypto, kind: ControlPacketKind, token: Uint8Array, header: Uint8Array) {

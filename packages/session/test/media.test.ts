@@ -129,7 +129,8 @@ describe('BIND / KEEPALIVE / BIND_ACK tags', () => {
   });
 
   it('measure clock skew across the 32-bit wrap', () => {
-    expect(clockSkewMs(2 ** 32 - 10, 2 ** 32 * 5 + 20)).toBe(30);
-    expect(clockSkewMs(100, 2 ** 32 * 3 + 50)).toBe(50);
+    expect(clockSkewMs(2 ** 32 - 10, (2 ** 32 * 5 + 20) * 1000)).toBe(30_000);
+    expect(clockSkewMs(100, (2 ** 32 * 3 + 150) * 1000 + 999)).toBe(50_000);
+    expect(clockSkewMs(Math.floor(1_800_000_000_500 / 1000), 1_800_000_000_500)).toBe(0);
   });
 });
