@@ -83,7 +83,10 @@ export type PlayoutDecision =
   | { readonly kind: 'silence'; readonly reason: 'buffering' | 'drained' };
 
 export interface PullHints {
-  /** The audio just played was quiet, so dropping a frame now is not heard. */
+  /**
+   * Whether the audio just played was quiet, so that dropping a frame now is not heard. When given as
+   * false the buffer postpones shrinking (up to a second); when omitted it shrinks whenever due.
+   */
   readonly quiet?: boolean;
 }
 
@@ -128,6 +131,8 @@ type Phase =
   | { readonly kind: 'playing'; readonly nextTs: number };
 
 const MIN_HISTORY = 16;
+/** Pulls (1 s) a shrink waits for a quiet moment before it drops a frame anyway. */
+const SHRINK_PATIENCE_PULLS = 50;
 const SEEN_WINDOW = 1024;
 
 export class JitterBuffer {
@@ -151,6 +156,7 @@ export class JitterBuffer {
   #minTransit: number | undefined;
   #bufferDelay = 0;
   #sinceAdjust = 0;
+  #excessPulls = 0;
   #concealedInRow = 0;
   #lastSlotLost = false;
   #slotsFound = 0;
@@ -288,13 +294,17 @@ export class JitterBuffer {
     // Shrink by one frame when a full frame too much is buffered (0.75 frame: the band of
     // −0.5 … +0.75 frames is wider than one step, so grow and shrink never chase each other).
     const tooMuch = error > 0.75 * FRAME_MS;
-    const urgent = error > 2 * FRAME_MS;
+    this.#excessPulls = tooMuch ? this.#excessPulls + 1 : 0;
+    // Prefer a quiet moment (when the caller can tell); never wait more than a second or two frames.
+    const shrinkNow =
+      (hints.quiet ?? true) || error > 2 * FRAME_MS || this.#excessPulls >= SHRINK_PATIENCE_PULLS;
     if (
       tooMuch &&
-      (hints.quiet === true || urgent) &&
+      shrinkNow &&
       this.#sinceAdjust >= this.#o.shrinkIntervalFrames &&
       this.#buffer.has(nextTs + FRAME_SAMPLES)
     ) {
+      this.#excessPulls = 0;
       if (this.#buffer.delete(nextTs)) this.#discarded++;
       nextTs += FRAME_SAMPLES;
       this.#sinceAdjust = 0;

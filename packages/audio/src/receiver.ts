@@ -35,6 +35,8 @@ export interface PlayoutFrame {
   readonly pcm: Int16Array;
   readonly source: PlayoutSource;
   readonly decision: PlayoutDecision['kind'];
+  /** Media timestamp (uint32, 48 kHz) of the slot this frame fills; undefined for silence. */
+  readonly timestamp: number | undefined;
 }
 
 export interface ReceiveStats extends JitterBufferStats {
@@ -116,18 +118,23 @@ export class AudioReceiver {
             const pcm = decoder.decode(payload.data);
             this.#decoded++;
             this.#quiet = rms(pcm) < QUIET_RMS;
-            return { pcm, source: 'decoded', decision: decision.kind };
+            return { pcm, source: 'decoded', decision: decision.kind, timestamp: decision.timestamp };
           } catch {
             // A payload that does not decode is concealed like a lost one.
           }
         }
         this.#corrupt++;
-        return this.#conceal(undefined, decision.kind);
+        return this.#conceal(undefined, decision.kind, decision.timestamp);
       }
       case 'conceal':
-        return this.#conceal(decision.next, decision.kind);
+        return this.#conceal(decision.next, decision.kind, decision.timestamp);
       case 'silence':
-        return { pcm: new Int16Array(FRAME_SAMPLES), source: 'silence', decision: decision.kind };
+        return {
+          pcm: new Int16Array(FRAME_SAMPLES),
+          source: 'silence',
+          decision: decision.kind,
+          timestamp: undefined,
+        };
       default:
         return assertNever(decision);
     }
@@ -181,16 +188,17 @@ export class AudioReceiver {
     this.#decoders.clear();
   }
 
-  #conceal(next: Uint8Array | undefined, decision: PlayoutDecision['kind']): PlayoutFrame {
+  #conceal(next: Uint8Array | undefined, decision: PlayoutDecision['kind'], timestamp: number): PlayoutFrame {
     const current = this.#current;
-    if (current === undefined) return { pcm: new Int16Array(FRAME_SAMPLES), source: 'silence', decision };
+    if (current === undefined)
+      return { pcm: new Int16Array(FRAME_SAMPLES), source: 'silence', decision, timestamp };
     const following = next === undefined ? undefined : this.#split(next);
     const nextData = following?.codecId === current.codec.id ? following.data : undefined;
     const { pcm, method } = current.decoder.conceal(nextData);
     if (method === 'fec') this.#fec++;
     else if (method === 'plc' || method === 'fade') this.#plc++;
     this.#quiet = rms(pcm) < QUIET_RMS;
-    return { pcm, source: method, decision };
+    return { pcm, source: method, decision, timestamp };
   }
 
   #split(payload: Uint8Array): DecodedPayload | undefined {

@@ -34,7 +34,10 @@ export async function makeSpeech(): Promise<Int16Array> {
     const raw = join(dir, 'speech-22k.wav');
     const wav = join(dir, 'speech-48k.wav');
     execFileSync('espeak-ng', ['-w', raw, TEXT], { stdio: 'ignore' });
-    execFileSync('sox', [raw, '-r', String(SAMPLE_RATE), '-c', '1', '-b', '16', wav], { stdio: 'ignore' });
+    // -D: no dither, so the signal (and every measurement on it) is the same on every run.
+    execFileSync('sox', [raw, '-D', '-r', String(SAMPLE_RATE), '-c', '1', '-b', '16', wav], {
+      stdio: 'ignore',
+    });
     const { format, samples } = await decodeWav(readFileSync(wav));
     if (format.sampleRate !== SAMPLE_RATE || format.channels !== 1) throw new Error('sox did not resample');
     return samples;
