@@ -5,7 +5,13 @@
  * own SessionError code; nothing is returned that was not verified.
  */
 import type { LeitungCrypto, RsaPrivateKey, RsaPublicKey } from '@leitung/crypto';
-import { type DirectoryEntry as LogEntry, verifyEntryInclusion } from '@leitung/merkle';
+import {
+  flatRoot,
+  type DirectoryEntry as LogEntry,
+  MemoryStorage,
+  MerkleLog,
+  verifyEntryInclusion,
+} from '@leitung/merkle';
 import {
   type Challenge,
   type ControlMessage,
@@ -43,6 +49,11 @@ export interface ClientHandshakeResult {
   readonly treeHead: SignedTreeHead;
   readonly relayPublicKey: RsaPublicKey;
   readonly clientId: Uint8Array;
+  /**
+   * The seed's flat root (SHA3-256 over the sorted keys) of the full directory, when the relay sent it
+   * (small directories) and it matched the signed Merkle root; for display and compatibility.
+   */
+  readonly flatRoot: string | undefined;
 }
 
 type State =
@@ -53,6 +64,7 @@ type State =
       readonly relayPublicKey: RsaPublicKey;
       readonly challengeHead: SignedTreeHead;
       readonly channel: SealedChannel;
+      readonly flatRoot: string | undefined;
     }
   | { readonly kind: 'done' }
   | { readonly kind: 'failed' };
@@ -121,8 +133,8 @@ export class ClientHandshake {
       next: challenge.treeHead,
       consistencyProof: challenge.consistencyProof,
     });
-    // 4. Small directories: the full key list must be exactly the signed directory (seed's flat root).
-    if (challenge.keyList !== undefined) checkKeyList(challenge);
+    // 4. Small directories: the full entry list must be exactly the signed directory (seed's flat root).
+    const directoryRoot = challenge.directory === undefined ? undefined : checkDirectory(crypto, challenge);
 
     // Only the owner of our private key can read the challenge (LESSONS #8: identity enforced).
     let challengeSecret: Uint8Array;
@@ -161,7 +173,13 @@ export class ClientHandshake {
     clientSecret.fill(0);
     const channel = new SealedChannel(crypto, keys.clientToRelay, keys.relayToClient);
     wipeChannelKeys(keys);
-    this.#state = { kind: 'awaiting-welcome', relayPublicKey, challengeHead: challenge.treeHead, channel };
+    this.#state = {
+      kind: 'awaiting-welcome',
+      relayPublicKey,
+      challengeHead: challenge.treeHead,
+      channel,
+      flatRoot: directoryRoot,
+    };
     return prove;
   }
 
@@ -193,6 +211,7 @@ export class ClientHandshake {
         treeHead,
         relayPublicKey: state.relayPublicKey,
         clientId: this.#clientId,
+        flatRoot: state.flatRoot,
       };
     } catch (error) {
       state.channel.destroy();
@@ -239,24 +258,34 @@ export function verifyEntry(entry: LogEntry, proof: readonly Uint8Array[], treeH
 }
 
 /**
- * The seed's small-directory check made meaningful: the key list must have one key per log entry and
- * (as the log is append-only and each entry binds one key) no key twice. The flat root over it is the
- * seed's display value; the binding to the signed root comes from the entries' inclusion proofs.
+ * The seed's small-directory check made meaningful (DESIGN.md §4, LESSONS #3): the relay sends every
+ * entry; the client rebuilds the RFC 9162 tree from them and requires the signed root, so the list is
+ * bound to the signed head; each entry must be self-consistent (clientId = SHA3-256 of its key, index in
+ * order). Only then is the seed's flat root computed, over exactly those keys. Returns the flat root.
  */
-function checkKeyList(challenge: Challenge): void {
-  const keys = challenge.keyList ?? [];
-  if (keys.length !== challenge.treeHead.size) {
-    throw new SessionError(
-      SessionErrorCode.DirectoryMismatch,
-      'key list size differs from the signed tree size',
-    );
+function checkDirectory(crypto: LeitungCrypto, challenge: Challenge): string {
+  const entries = challenge.directory ?? [];
+  const mismatch = (why: string) => new SessionError(SessionErrorCode.DirectoryMismatch, why);
+  if (entries.length !== challenge.treeHead.size)
+    throw mismatch('directory size differs from the signed tree size');
+  const log = new MerkleLog({ storage: new MemoryStorage() });
+  entries.forEach((entry, index) => {
+    if (entry.index !== index) throw mismatch('directory entries are out of order');
+    if (!bytesEqual(clientIdOf(crypto, entry.publicKey), entry.clientId)) {
+      throw mismatch('directory entry id is not the hash of its key');
+    }
+    try {
+      log.appendEntry(entry);
+    } catch (error) {
+      throw new SessionError(SessionErrorCode.DirectoryMismatch, 'directory entry cannot be encoded', {
+        cause: error,
+      });
+    }
+  });
+  if (entries.length > 0 && !bytesEqual(log.root(), challenge.treeHead.root)) {
+    throw mismatch('directory does not hash to the signed root');
   }
-  const seen = new Set<string>();
-  for (const key of keys) {
-    const id = Array.from(key, (b) => b.toString(16).padStart(2, '0')).join('');
-    if (seen.has(id)) throw new SessionError(SessionErrorCode.DirectoryMismatch, 'key list repeats a key');
-    seen.add(id);
-  }
+  return flatRoot(entries.map((e) => e.publicKey));
 }
 
 function decodePlain(payload: Uint8Array): ControlMessage {

@@ -4,7 +4,13 @@
  * `onRegister` → (core checks the name) → `challenge()` → `onProve()` → sealed channel.
  */
 import type { LeitungCrypto, RsaPrivateKey, RsaPublicKey } from '@leitung/crypto';
-import { decodeMessage, encodeMessage, type Register, type SignedTreeHead } from '@leitung/wire';
+import {
+  type DirectoryEntry,
+  decodeMessage,
+  encodeMessage,
+  type Register,
+  type SignedTreeHead,
+} from '@leitung/wire';
 import { bytesEqual } from './bytes.js';
 import { deriveChannelKeys, wipeChannelKeys } from './channel-keys.js';
 import { SessionError, SessionErrorCode } from './errors.js';
@@ -23,8 +29,8 @@ export interface ChallengeContent {
   readonly treeHead: SignedTreeHead;
   /** From the client's `knownTreeSize` to `treeHead.size` (empty when there is nothing to prove). */
   readonly consistencyProof: readonly Uint8Array[];
-  /** Every key of a small directory, in log order. */
-  readonly keyList?: readonly Uint8Array[] | undefined;
+  /** Every entry of a small directory (≤ 64), in log order, so the client can check it whole. */
+  readonly directory?: readonly DirectoryEntry[] | undefined;
 }
 
 type State =
@@ -105,7 +111,7 @@ export class RelayHandshake {
       sealedChallenge: crypto.rsaEncrypt(state.clientKey, challenge, OAEP_LABEL_CHALLENGE),
       treeHead: content.treeHead,
       consistencyProof: content.consistencyProof,
-      ...(content.keyList === undefined ? {} : { keyList: content.keyList }),
+      ...(content.directory === undefined ? {} : { directory: content.directory }),
     });
     this.#state = {
       kind: 'challenged',

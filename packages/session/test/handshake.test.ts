@@ -45,6 +45,7 @@ function handshake(
     tamperChallenge?: (bytes: Uint8Array) => Uint8Array;
     tamperWelcome?: (welcome: ReturnType<typeof welcomeFor>) => ReturnType<typeof welcomeFor>;
     signingRelayKey?: RsaPrivateKey;
+    sendDirectory?: (entries: TestDirectory['entries']) => TestDirectory['entries'];
   } = {},
 ) {
   const client = new ClientHandshake({
@@ -61,6 +62,7 @@ function handshake(
   let challenge = relay.challenge({
     treeHead: dir.head(),
     consistencyProof: known > 0 && known < oldSize ? dir.log.consistencyProof(known, oldSize) : [],
+    directory: options.sendDirectory?.([...dir.entries]),
   });
   if (options.tamperChallenge) challenge = options.tamperChallenge(challenge);
   const prove = client.onChallenge(challenge);
@@ -251,6 +253,40 @@ describe('registration handshake (docs/session-protocol.md §1)', () => {
       expect(error).toBeInstanceOf(SessionError);
       expect((error as SessionError).code).toBe('SESSION_ERR_REFUSED');
       expect((error as SessionError).relayCode).toBe('RELAY_ERR_NAME_TAKEN');
+    }
+  });
+});
+
+describe('small-directory check (DESIGN.md §4, the seed flat root made sound)', () => {
+  function directoryOf() {
+    const dir = new TestDirectory(relayKey);
+    dir.add('bob', bobKey.publicKey.toDer());
+    dir.add('carol', malloryKey.publicKey.toDer());
+    return dir;
+  }
+
+  it('accepts the full directory when it hashes to the signed root and reports the flat root', async () => {
+    const { flatRoot } = await import('@leitung/merkle');
+    const dir = directoryOf();
+    const { result } = handshake(dir, aliceKey, 'alice', { sendDirectory: (e) => e });
+    expect(result.flatRoot).toBe(flatRoot([bobKey.publicKey.toDer(), malloryKey.publicKey.toDer()]));
+  });
+
+  it('refuses a directory with a substituted key, a missing entry or reordered entries', () => {
+    const swapKey = (e: TestDirectory['entries']) =>
+      e.map((x, i) =>
+        i === 1
+          ? { ...x, publicKey: aliceKey.publicKey.toDer(), clientId: clientIdOf(crypto, aliceKey.publicKey) }
+          : x,
+      );
+    const forgedId = (e: TestDirectory['entries']) =>
+      e.map((x, i) => (i === 1 ? { ...x, publicKey: aliceKey.publicKey.toDer() } : x));
+    const drop = (e: TestDirectory['entries']) => e.slice(1);
+    const reorder = (e: TestDirectory['entries']) => [e[1]!, e[0]!];
+    for (const tamper of [swapKey, forgedId, drop, reorder]) {
+      expect(codeOf(() => handshake(directoryOf(), aliceKey, 'alice', { sendDirectory: tamper }))).toBe(
+        'SESSION_ERR_DIRECTORY_MISMATCH',
+      );
     }
   });
 });

@@ -262,14 +262,14 @@ describe('decoding names the field at fault', () => {
   });
 
   it('a list count the remaining bytes cannot hold is refused before any item is read', () => {
-    // 256 keys announced (within the maximum), none present: the count check fires on the list itself,
-    // not on keyList[0], so no list of 256 entries is ever built from a short frame.
+    // 64 entries announced (the maximum), none present: the count check fires on the list itself,
+    // not on directory[0], so no list of 64 entries is ever built from a short frame.
     const bytes = encodeMessage(fixtureOf('CHALLENGE'));
-    expect(bytes.at(-1)).toBe(0); // keyList absent
+    expect(bytes.at(-1)).toBe(0); // directory absent
     const truncated = new Uint8Array(bytes.length + 2);
     truncated.set(bytes);
-    truncated.set([1, 0x01, 0x00], bytes.length - 1);
-    expectWireError(() => decodeMessage(truncated), 'WIRE_ERR_TRUNCATED', 'keyList');
+    truncated.set([1, 0x00, 0x40], bytes.length - 1);
+    expectWireError(() => decodeMessage(truncated), 'WIRE_ERR_TRUNCATED', 'directory');
   });
 
   it('a byte length above the field maximum', () => {
@@ -489,7 +489,7 @@ describe('size against JSON with base64url byte fields (the comparison in docs/p
   });
 
   it.each([
-    ['CHALLENGE with key list', 3355, 4630],
+    ['CHALLENGE with directory', 3520, 4983],
     ['WELCOME', 2120, 3223],
     ['CALL_REQUEST', 1452, 1999],
     ['PING', 18, 60],

@@ -35,8 +35,11 @@ export const FIELD_LIMITS = {
   inclusionProofMaxHashes: 64,
   /** Hashes in a consistency proof (at most about 2 × log2 of the tree size). */
   consistencyProofMaxHashes: 128,
-  /** Public keys in CHALLENGE's optional full key list (small directories only). */
-  keyListMaxKeys: 256,
+  /**
+   * Entries in CHALLENGE's optional full directory (small directories only). 64 entries of RSA-4096 keys
+   * are about 42 KiB, so a CHALLENGE carrying them stays inside the default 64 KiB frame.
+   */
+  directoryMaxEntries: 64,
   /** Contacts in one phonebook page. */
   phonebookPageMaxContacts: 256,
   /** Changes in one PHONEBOOK_DELTA. */

@@ -54,8 +54,11 @@ export interface Challenge {
   treeHead: SignedTreeHead;
   /** Consistency proof from the client's `knownTreeSize` to `treeHead.size`; empty if that was 0. ≤ 128 hashes. */
   consistencyProof: readonly Uint8Array[];
-  /** Every public key of a small directory, so the client can check the seed's flat root. ≤ 256 keys. */
-  keyList?: readonly Uint8Array[];
+  /**
+   * Every entry of a small directory, in log order (≤ 64 entries): the client rebuilds the Merkle root
+   * from them and compares it with the signed head, then computes the seed's flat root over their keys.
+   */
+  directory?: readonly DirectoryEntry[];
 }
 
 export const challengeMessage = defineMessage<Challenge>()(
@@ -67,7 +70,7 @@ export const challengeMessage = defineMessage<Challenge>()(
     sealedChallenge: varBytes(L.sealedHandshakeMaxBytes),
     treeHead: signedTreeHeadSchema,
     consistencyProof: consistencyProofSchema,
-    keyList: optional(list(varBytes(L.publicKeyMaxBytes), L.keyListMaxKeys)),
+    directory: optional(list(directoryEntrySchema, L.directoryMaxEntries)),
   }),
 );
 

@@ -62,7 +62,7 @@ export const fixtures: readonly (readonly [string, ControlMessage])[] = [
     },
   ],
   [
-    'CHALLENGE with key list',
+    'CHALLENGE with directory',
     {
       type: 'CHALLENGE',
       relayPublicKey: spki(3),
@@ -70,7 +70,13 @@ export const fixtures: readonly (readonly [string, ControlMessage])[] = [
       sealedChallenge: pattern(512, 5),
       treeHead: { ...treeHead, size: 3 },
       consistencyProof: [],
-      keyList: [spki(7), spki(8), spki(9)],
+      directory: [7, 8, 9].map((n, index) => ({
+        index,
+        clientId: hash(n),
+        name: `user${n}`,
+        publicKey: spki(n),
+        time: 1_700_000_000_000 + n,
+      })),
     },
   ],
   ['PROVE', { type: 'PROVE', sealed: pattern(512, 10) }],
