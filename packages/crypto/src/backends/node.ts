@@ -160,11 +160,10 @@ function x25519PrivateKeyObject(privateKey: Uint8Array): KeyObject {
 }
 
 function x25519PublicKeyObject(publicKey: Uint8Array): KeyObject {
-  return createPublicKey({
-    key: asBuffer(concatBytes(X25519_SPKI_PREFIX, publicKey)),
-    format: 'der',
-    type: 'spki',
-  });
+  // JWK import is ~10× faster than SPKI DER in OpenSSL 3; the public value is no secret, so a string is fine.
+  // (Private scalars go through DER in a wipeable buffer instead: a JWK would leave an immutable string.)
+  const x = asBuffer(publicKey).toString('base64url');
+  return createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x }, format: 'jwk' });
 }
 
 /** The node:crypto backend (OpenSSL). */

@@ -1,0 +1,185 @@
+// @leitung/crypto benchmark (issue 3, DESIGN.md §9): ops/s of every operation on both backends — native
+// (node:crypto / OpenSSL) and portable (node-forge + @noble) — next to `openssl speed -seconds 2 rsa4096`
+// on the same machine in the same run, with the native-to-OpenSSL ratio for RSA private-key operations.
+//
+//   cd packages/crypto && npx tsup && npm run bench
+//   (= node ../../bench/crypto/run.mjs [--quick])
+//
+// Imports the BUILT package. Each measurement runs one operation in a loop: a warm-up, then three timed
+// windows; ops/s is the best window (iterations / elapsed). `openssl speed` runs before and after the
+// native backend and the better run is the reference. Payloads: 1 KiB for hashes, HMAC, message cipher and sealed boxes;
+// 160 B for media packets (a 20 ms Opus frame at ~64 kbit/s is smaller); 32 B for RSA-OAEP.
+import { execFileSync } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
+import { createCrypto, nativeBackend, portableBackend } from '@leitung/crypto';
+
+const QUICK = process.argv.includes('--quick');
+const WINDOW_MS = QUICK ? 100 : 300;
+const ROUNDS = 3;
+const MIN_ITERATIONS = 3;
+
+/**
+ * ops/s of `fn`, best of ROUNDS timed windows after a warm-up: on a shared machine the best window is the
+ * one least disturbed by other processes. `fn` receives a call counter that never repeats.
+ */
+function measure(fn) {
+  let call = 0;
+  const warmEnd = performance.now() + WINDOW_MS / 2;
+  do fn(call++);
+  while (performance.now() < warmEnd);
+  let best = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    let iterations = 0;
+    const start = performance.now();
+    let elapsed = 0;
+    do {
+      fn(call++);
+      iterations++;
+      elapsed = performance.now() - start;
+    } while (elapsed < WINDOW_MS || iterations < MIN_ITERATIONS);
+    best = Math.max(best, (iterations * 1000) / elapsed);
+  }
+  return best;
+}
+
+async function measureAsync(fn, minMs) {
+  await fn();
+  let iterations = 0;
+  const start = performance.now();
+  let elapsed = 0;
+  do {
+    await fn();
+    iterations++;
+    elapsed = performance.now() - start;
+  } while (elapsed < minMs || iterations < MIN_ITERATIONS);
+  return (iterations * 1000) / elapsed;
+}
+
+function opensslSpeed() {
+  try {
+    const out = execFileSync('openssl', ['speed', '-seconds', '2', 'rsa4096'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    const m = /rsa\s+4096 bits\s+[\d.]+s\s+[\d.]+s\s+([\d.]+)\s+([\d.]+)/.exec(out);
+    if (!m) return undefined;
+    return { sign: Number(m[1]), verify: Number(m[2]), line: m[0].replace(/\s+/g, ' ') };
+  } catch {
+    return undefined;
+  }
+}
+
+const kib = new Uint8Array(1024).fill(0x61);
+const frame = new Uint8Array(160).fill(0x62);
+const header = new Uint8Array(14).fill(0x01);
+const secret32 = new Uint8Array(32).fill(0x63);
+
+async function benchBackend(backend, keyPem) {
+  const c = createCrypto({ backend });
+  const priv = c.importRsaPrivateKey(keyPem.privateKeyPem);
+  const pub = c.importRsaPublicKey(keyPem.publicKeyPem);
+  const oaep = c.rsaEncrypt(pub, secret32);
+  const signature = c.sign(priv, kib);
+  const sealed = c.seal(pub, kib);
+  const message = c.createMessageCipher(c.randomBytes(32), c.randomBytes(32));
+  const sealedMessage = message.seal(kib, header);
+  const sender = c.createPacketCipher(c.randomBytes(32));
+  let sendSeq = 0;
+  const x = c.generateX25519KeyPair();
+  const y = c.generateX25519KeyPair();
+  const r = {};
+  r['RSA-4096 OAEP encrypt (32 B)'] = measure(() => c.rsaEncrypt(pub, secret32));
+  r['RSA-4096 OAEP decrypt'] = measure(() => c.rsaDecrypt(priv, oaep));
+  r['RSA-4096 PSS sign (1 KiB)'] = measure(() => c.sign(priv, kib));
+  r['RSA-4096 PSS verify'] = measure(() => c.verify(pub, kib, signature));
+  r['seal 1 KiB (OAEP + AES-CBC + HMAC)'] = measure(() => c.seal(pub, kib));
+  r['open 1 KiB'] = measure(() => c.open(priv, sealed));
+  r['message cipher seal 1 KiB'] = measure(() => message.seal(kib, header));
+  r['message cipher open 1 KiB'] = measure(() => message.open(sealedMessage, header));
+  r['packet cipher seal 160 B'] = measure(() => sender.seal(sendSeq++, header, frame));
+  // Open needs a fresh authentic packet per call (the replay window refuses repeats): seal enough first.
+  const packetKey = c.randomBytes(32);
+  const packetSender = c.createPacketCipher(packetKey);
+  const packets = [];
+  const count = Math.ceil(r['packet cipher seal 160 B'] * ((WINDOW_MS * (ROUNDS + 0.5)) / 1000) * 3) + 10;
+  for (let seq = 0; seq < count; seq++) packets.push(packetSender.seal(seq, header, frame));
+  const receiver = c.createPacketCipher(packetKey);
+  r['packet cipher open 160 B'] = measure((i) => {
+    if (i >= packets.length) throw new Error('bench: too few packets sealed for the open loop');
+    receiver.open(i, header, packets[i]);
+  });
+  r['SHA3-256 1 KiB'] = measure(() => c.sha3_256(kib));
+  r['SHA-256 1 KiB'] = measure(() => c.sha256(kib));
+  r['HMAC-SHA256 1 KiB'] = measure(() => c.hmac('sha256', secret32, kib));
+  r['HKDF-SHA256 (32 B out)'] = measure(() => c.hkdf('sha256', secret32, header, header, 32));
+  r['X25519 key pair'] = measure(() => c.generateX25519KeyPair().privateKey.destroy());
+  r['X25519 shared secret'] = measure(() => c.x25519(x.privateKey, y.publicKey));
+  r['scrypt N=2^15 r=8 p=1 (vault default)'] = await measureAsync(
+    () => c.scrypt('passphrase', secret32),
+    QUICK ? 300 : 1500,
+  );
+  return r;
+}
+
+function fmt(v) {
+  if (v === undefined) return '—';
+  if (v >= 1000) return `${Math.round(v).toLocaleString('en-US')}`;
+  if (v >= 10) return v.toFixed(0);
+  return v.toFixed(1);
+}
+
+const started = performance.now();
+console.log(
+  `# @leitung/crypto benchmark — ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}`,
+);
+console.log(
+  `load average at start: ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
+
+const opensslRuns = [opensslSpeed()];
+console.log(
+  opensslRuns[0] ? `openssl speed -seconds 2 rsa4096: ${opensslRuns[0].line}` : 'openssl not available',
+);
+
+const keygenStart = performance.now();
+const { privateKey } = await createCrypto({ backend: nativeBackend() }).generateRsaKeyPair();
+const keygenMs = performance.now() - keygenStart;
+const keyPem = { privateKeyPem: privateKey.toPkcs8Pem(), publicKeyPem: privateKey.publicKey.toPem() };
+console.log(
+  `one native RSA-4096 key generation: ${keygenMs.toFixed(0)} ms (a single sample; it varies widely)`,
+);
+
+const native = await benchBackend(nativeBackend(), keyPem);
+// OpenSSL again right after the native run; the better of the two runs is the reference.
+if (opensslRuns[0]) {
+  opensslRuns.push(opensslSpeed());
+  console.log(`openssl speed -seconds 2 rsa4096: ${opensslRuns[1]?.line}`);
+}
+const openssl = opensslRuns[0] && {
+  sign: Math.max(...opensslRuns.map((run) => run?.sign ?? 0)),
+  verify: Math.max(...opensslRuns.map((run) => run?.verify ?? 0)),
+};
+const portable = await benchBackend(portableBackend(), keyPem);
+
+console.log('');
+console.log('| operation | native ops/s | portable ops/s | native ÷ portable |');
+console.log('| --- | ---: | ---: | ---: |');
+for (const op of Object.keys(native)) {
+  console.log(
+    `| ${op} | ${fmt(native[op])} | ${fmt(portable[op])} | ${(native[op] / portable[op]).toFixed(1)}× |`,
+  );
+}
+if (openssl) {
+  const sign = native['RSA-4096 PSS sign (1 KiB)'];
+  const decrypt = native['RSA-4096 OAEP decrypt'];
+  console.log(`| openssl speed rsa4096 private-key sign | ${fmt(openssl.sign)} | | |`);
+  console.log('');
+  console.log(
+    `native ÷ openssl (RSA-4096 private-key ops): sign ${(sign / openssl.sign).toFixed(2)}, ` +
+      `OAEP decrypt ${(decrypt / openssl.sign).toFixed(2)}; ` +
+      `verify ${(native['RSA-4096 PSS verify'] / openssl.verify).toFixed(2)} of openssl's ${fmt(openssl.verify)} verify/s`,
+  );
+}
+console.log(`total bench time: ${((performance.now() - started) / 1000).toFixed(0)} s`);
