@@ -8,6 +8,7 @@
  * (e.g. N = 2^14, r = 8), because that is its built-in scrypt memory cap.
  */
 import type { CryptoBackend, ScryptParameters } from './backend.js';
+import { requireBytes } from './bytes.js';
 import {
   type DerNode,
   encodeObjectIdentifier,
@@ -105,7 +106,8 @@ function parse(der: Uint8Array): Parsed {
 }
 
 function toDer(input: string | Uint8Array): Uint8Array {
-  return typeof input === 'string' ? decodePem(input, 'ENCRYPTED PRIVATE KEY') : input;
+  if (typeof input === 'string') return decodePem(input, 'ENCRYPTED PRIVATE KEY');
+  return requireBytes('encrypted key', input);
 }
 
 function decryptWith(backend: CryptoBackend, parsed: Parsed, key: Uint8Array): Uint8Array {

@@ -36,6 +36,11 @@ const NO_SALT = new Uint8Array(0);
 export interface PacketCipherOptions {
   /** Replay window size in packets (≥ 64, default 128). */
   readonly windowSize?: number;
+  /**
+   * The highest sequence number already sealed under this key material by an earlier cipher object
+   * (failover with unchanged keys, docs/protocol.md `lastSequence`): `seal` then refuses it and all below.
+   */
+  readonly lastSealed?: number;
 }
 
 export interface PacketCipher {
@@ -62,6 +67,10 @@ class AesCbcHmacPacketCipher implements PacketCipher {
       throw invalidArgument('packet key material must be 32 or 64 bytes');
     }
     this.replayWindow = new ReplayWindow(options.windowSize ?? DEFAULT_REPLAY_WINDOW);
+    if (options.lastSealed !== undefined) {
+      requireSequence(options.lastSealed);
+      this.#lastSealed = options.lastSealed;
+    }
     const encKey = hkdf(backend, 'sha256', keyMaterial, NO_SALT, LABEL_ENC, 32);
     const macKey = hkdf(backend, 'sha256', keyMaterial, NO_SALT, LABEL_MAC, 32);
     const ivKey = hkdf(backend, 'sha256', keyMaterial, NO_SALT, LABEL_IV, 32);

@@ -2,7 +2,7 @@
  * PEM (RFC 7468 §2, strict form): one block, a known label, base64 body in lines, nothing else.
  * Explanatory text and RFC 1421 headers (e.g. "Proc-Type", the legacy OpenSSL encryption) are refused.
  */
-import { CryptoError, CryptoErrorCode } from './errors.js';
+import { CryptoError, CryptoErrorCode, invalidArgument } from './errors.js';
 
 export type PemLabel = 'PUBLIC KEY' | 'PRIVATE KEY' | 'ENCRYPTED PRIVATE KEY';
 
@@ -21,6 +21,7 @@ const PEM_BLOCK = /^-----BEGIN ([A-Z0-9 ]+)-----\r?\n([A-Za-z0-9+/=\r\n]+?)\r?\n
 
 /** DER bytes of the PEM block labelled `label`; CRYPTO_ERR_KEY_FORMAT for anything else. */
 export function decodePem(text: string, label: PemLabel): Uint8Array {
+  if (typeof text !== 'string') throw invalidArgument('PEM input must be a string');
   const match = PEM_BLOCK.exec(text.trim());
   if (!match) throw new CryptoError(CryptoErrorCode.KeyFormat, 'not a single PEM block');
   if (match[1] !== label) throw new CryptoError(CryptoErrorCode.KeyFormat, `expected a PEM "${label}" block`);
@@ -36,5 +37,6 @@ export function decodePem(text: string, label: PemLabel): Uint8Array {
 
 /** The label of a PEM block, if `text` is one. */
 export function pemLabel(text: string): string | undefined {
+  if (typeof text !== 'string') return undefined;
   return PEM_BLOCK.exec(text.trim())?.[1];
 }

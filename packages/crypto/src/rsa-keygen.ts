@@ -31,12 +31,15 @@ export interface RsaKeyPair {
 export async function generateRsaKeyPair(
   backend: CryptoBackend,
   now: () => number,
-  options: GenerateRsaKeyPairOptions = {},
+  options: GenerateRsaKeyPairOptions | undefined,
 ): Promise<RsaKeyPair> {
-  const interval = options.progressIntervalMs ?? 250;
-  if (!Number.isFinite(interval) || interval < 10)
+  const interval = options?.progressIntervalMs ?? 250;
+  if (typeof interval !== 'number' || !Number.isFinite(interval) || interval < 10) {
     throw invalidArgument('progressIntervalMs must be at least 10');
-  const report = options.onProgress;
+  }
+  const report = options?.onProgress;
+  if (report !== undefined && typeof report !== 'function')
+    throw invalidArgument('onProgress must be a function');
   const start = now();
   const tell = (phase: KeygenPhase): void => report?.({ phase, elapsedMs: now() - start });
   tell('started');

@@ -214,6 +214,10 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('%s backend', (_name, b
       expect(caught(() => sender.seal(-1, header(8), bytes(1))).code).toBe(CryptoErrorCode.InvalidArgument);
       sender.destroy();
       expect(caught(() => sender.seal(9, header(9), bytes(1))).code).toBe(CryptoErrorCode.KeyDestroyed);
+      // A new object for the same keys after failover continues above the last sequence number sent.
+      const resumed = c.createPacketCipher(keyMaterial, { lastSealed: 8 });
+      expect(caught(() => resumed.seal(8, header(8), bytes(1))).code).toBe(CryptoErrorCode.SequenceReuse);
+      expect(resumed.seal(9, header(9), bytes(1))).toHaveLength(32);
     });
 
     it('identical frames under consecutive sequence numbers give unrelated ciphertexts (LESSONS #12)', () => {
