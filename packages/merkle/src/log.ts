@@ -159,6 +159,7 @@ export class MerkleLog {
 
   private appendLeafHashes(leafHashes: readonly Uint8Array[]): number {
     const first = this.count;
+    if (leafHashes.length === 0) return first;
     const frontier = this.frontier.slice();
     const nodes: StoredNode[] = [];
     let size = first;

@@ -28,11 +28,6 @@ export function splitPoint(n: number): number {
   return 2 ** (bitLength(n - 1) - 1);
 }
 
-/** True when `n` is a positive power of two. */
-export function isPowerOfTwo(n: number): boolean {
-  return n > 0 && 2 ** (bitLength(n) - 1) === n;
-}
-
 /** `x >> 1` for 0 ≤ x ≤ 2^53 − 1. */
 export function half(x: number): number {
   return x < TWO_32 ? x >>> 1 : Math.floor(x / 2);
