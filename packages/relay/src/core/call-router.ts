@@ -1,0 +1,233 @@
+/**
+ * Call routing (DESIGN.md §5, docs/protocol.md §4.5): CALL_REQUEST → INCOMING_CALL with the caller taken
+ * from the authenticated connection (never from the message, LESSONS #7), CALL_RESPONSE forwarded to the
+ * caller, CALL_END both ways, offline / busy / ring-timeout answers, and a media session with one token
+ * per side on accept. One call per client at a time (a second caller gets `busy`). Every way a call ends —
+ * CALL_END, reject, disconnect, ring timeout, idle media, shutdown — frees the call and its media session
+ * at once, so no state is left behind (LESSONS #22).
+ */
+import type { CallEnd, CallEndReason, CallRequest, CallResponse, CallResume } from '@leitung/wire';
+import { RelayErrorCode } from '../errors.js';
+import { toHex } from '../hex.js';
+import type { RelayLimits } from '../limits.js';
+import type { MediaRouter } from '../media/media-router.js';
+import type { Signalling } from '../signalling/signalling.js';
+import type { RelayEvent } from './outputs.js';
+
+type CallState =
+  | { readonly kind: 'ringing'; readonly deadline: number }
+  | { readonly kind: 'active'; readonly sessionId: number };
+
+interface Call {
+  readonly key: string;
+  readonly callId: Uint8Array;
+  readonly caller: string;
+  readonly callee: string;
+  state: CallState;
+}
+
+/** The authenticated party sending a call message. */
+export interface CallParty {
+  readonly clientId: string;
+  readonly clientIdBytes: Uint8Array;
+  readonly name: string;
+}
+
+export interface CallRouterOptions {
+  readonly media: MediaRouter;
+  readonly signalling: Signalling;
+  readonly limits: RelayLimits;
+  readonly emit: (event: RelayEvent) => void;
+}
+
+/** A refusal for the requesting client (sent as ERROR), or undefined when the message was handled. */
+export type CallRefusal = { readonly code: RelayErrorCode; readonly message: string } | undefined;
+
+export class CallRouter {
+  readonly #options: CallRouterOptions;
+  readonly #calls = new Map<string, Call>();
+  readonly #byClient = new Map<string, Call>();
+
+  constructor(options: CallRouterOptions) {
+    this.#options = options;
+  }
+
+  /** Calls ringing or in progress. */
+  get count(): number {
+    return this.#calls.size;
+  }
+
+  /** Whether the client is in a call (ringing or active). */
+  inCall(clientId: string): boolean {
+    return this.#byClient.has(clientId);
+  }
+
+  request(caller: CallParty, message: CallRequest, now: number): CallRefusal {
+    const callee = toHex(message.callee);
+    const key = toHex(message.callId);
+    if (callee === caller.clientId) return refusal(RelayErrorCode.BadRequest, 'a client cannot call itself');
+    if (this.#byClient.has(caller.clientId)) {
+      return refusal(RelayErrorCode.CallActive, 'this client is already in a call');
+    }
+    if (this.#calls.has(key)) return refusal(RelayErrorCode.CallActive, 'this call id is in use');
+    const { signalling, emit } = this.#options;
+    if (!signalling.isOnline(callee)) {
+      signalling.deliver(caller.clientId, callEnd(message.callId, 'offline'));
+      emit({ type: 'call:ended', callId: key, reason: 'offline' });
+      return undefined;
+    }
+    if (this.#byClient.has(callee)) {
+      signalling.deliver(caller.clientId, callEnd(message.callId, 'busy'));
+      emit({ type: 'call:ended', callId: key, reason: 'busy' });
+      return undefined;
+    }
+    const call: Call = {
+      key,
+      callId: message.callId,
+      caller: caller.clientId,
+      callee,
+      state: { kind: 'ringing', deadline: now + this.#options.limits.ringTimeoutMs },
+    };
+    this.#calls.set(key, call);
+    this.#byClient.set(call.caller, call);
+    this.#byClient.set(call.callee, call);
+    emit({ type: 'call:started', callId: key, caller: call.caller, callee });
+    signalling.deliver(callee, {
+      type: 'INCOMING_CALL',
+      callId: message.callId,
+      // LESSONS #7: the caller is the authenticated identity of the requesting connection.
+      caller: caller.clientIdBytes,
+      callerName: caller.name,
+      sealedCallData: message.sealedCallData,
+    });
+    return undefined;
+  }
+
+  respond(from: CallParty, message: CallResponse, now: number): CallRefusal {
+    const call = this.#calls.get(toHex(message.callId));
+    if (call === undefined || call.callee !== from.clientId || call.state.kind !== 'ringing') {
+      return refusal(RelayErrorCode.UnknownCall, 'no call is ringing for this client with that id');
+    }
+    const { signalling, emit, media } = this.#options;
+    emit({ type: 'call:answered', callId: call.key, decision: message.decision });
+    signalling.deliver(call.caller, message);
+    if (message.decision !== 'accept') {
+      this.#free(call, message.decision === 'busy' ? 'busy' : 'rejected');
+      return undefined;
+    }
+    const grant = media.allocate(call.key, now);
+    if (grant === undefined) {
+      this.#endBoth(call, 'error');
+      return undefined;
+    }
+    call.state = { kind: 'active', sessionId: grant.sessionId };
+    emit({ type: 'media:allocated', callId: call.key, sessionId: grant.sessionId });
+    const base = {
+      type: 'MEDIA_GRANT',
+      callId: call.callId,
+      sessionId: grant.sessionId,
+      expiresAt: grant.expiresAt,
+    };
+    signalling.deliver(call.caller, {
+      ...base,
+      type: 'MEDIA_GRANT',
+      token: grant.callerToken,
+      side: 'caller',
+    });
+    signalling.deliver(call.callee, {
+      ...base,
+      type: 'MEDIA_GRANT',
+      token: grant.calleeToken,
+      side: 'callee',
+    });
+    grant.callerToken.fill(0);
+    grant.calleeToken.fill(0);
+    return undefined;
+  }
+
+  end(from: CallParty, message: CallEnd): CallRefusal {
+    const call = this.#calls.get(toHex(message.callId));
+    if (call === undefined || (call.caller !== from.clientId && call.callee !== from.clientId)) {
+      return refusal(RelayErrorCode.UnknownCall, 'this client has no call with that id');
+    }
+    const other = call.caller === from.clientId ? call.callee : call.caller;
+    this.#options.signalling.deliver(other, callEnd(call.callId, message.reason));
+    this.#free(call, message.reason);
+    return undefined;
+  }
+
+  /**
+   * CALL_RESUME continues a call after failover from another relay; that needs the directory and call
+   * state shared between relays (the cluster backend, issue 9). A single relay answers CALL_END.
+   */
+  resume(from: CallParty, message: CallResume): CallRefusal {
+    const reason: CallEndReason = this.#options.signalling.isOnline(toHex(message.peer))
+      ? 'error'
+      : 'offline';
+    this.#options.signalling.deliver(from.clientId, callEnd(message.callId, reason));
+    return undefined;
+  }
+
+  /** The client's connection is gone: its call ends for the other party. */
+  clientGone(clientId: string): void {
+    const call = this.#byClient.get(clientId);
+    if (call === undefined) return;
+    const other = call.caller === clientId ? call.callee : call.caller;
+    this.#options.signalling.deliver(other, callEnd(call.callId, 'offline'));
+    this.#free(call, 'offline');
+  }
+
+  /** A media session expired (never bound, or idle): its call ends for both. */
+  mediaExpired(callKey: string): void {
+    const call = this.#calls.get(callKey);
+    if (call !== undefined) this.#endBoth(call, 'timeout');
+  }
+
+  /** Ends unanswered calls; returns the next ring deadline, if any. */
+  tick(now: number): number | undefined {
+    let next: number | undefined;
+    for (const call of [...this.#calls.values()]) {
+      if (call.state.kind !== 'ringing') continue;
+      if (now >= call.state.deadline) this.#endBoth(call, 'timeout');
+      else next = next === undefined ? call.state.deadline : Math.min(next, call.state.deadline);
+    }
+    return next;
+  }
+
+  /** Ends every call (relay shutdown). */
+  shutdown(): void {
+    for (const call of [...this.#calls.values()]) this.#endBoth(call, 'relay-shutdown');
+  }
+
+  #endBoth(call: Call, reason: CallEndReason): void {
+    this.#options.signalling.deliver(call.caller, callEnd(call.callId, reason));
+    this.#options.signalling.deliver(call.callee, callEnd(call.callId, reason));
+    this.#free(call, reason);
+  }
+
+  #free(call: Call, reason: string): void {
+    this.#calls.delete(call.key);
+    if (this.#byClient.get(call.caller) === call) this.#byClient.delete(call.caller);
+    if (this.#byClient.get(call.callee) === call) this.#byClient.delete(call.callee);
+    if (call.state.kind === 'active') {
+      const released = this.#options.media.release(call.state.sessionId);
+      if (released) {
+        this.#options.emit({
+          type: 'media:released',
+          callId: call.key,
+          sessionId: call.state.sessionId,
+          reason,
+        });
+      }
+    }
+    this.#options.emit({ type: 'call:ended', callId: call.key, reason });
+  }
+}
+
+function callEnd(callId: Uint8Array, reason: CallEndReason): CallEnd {
+  return { type: 'CALL_END', callId, reason };
+}
+
+function refusal(code: RelayErrorCode, message: string): CallRefusal {
+  return { code, message };
+}

@@ -1,0 +1,58 @@
+/**
+ * Per-connection state of the control channel (DESIGN.md §3). The phase is a discriminated union; the
+ * core switches over it exhaustively:
+ *
+ *   awaiting-register ──REGISTER──▶ challenged ──PROVE ok──▶ established ──▶ closed
+ *          │                             │                        │
+ *          └──── PING (unsealed) ────────┘                        └── every frame sealed
+ */
+import type { RelayHandshake, SealedChannel } from '@leitung/session';
+import type { FrameDecoder } from '@leitung/wire';
+import type { LocalDelivery } from '../signalling/signalling.js';
+import type { ConnectionId } from './outputs.js';
+
+export type ConnectionPhase =
+  | { readonly kind: 'awaiting-register' }
+  | {
+      readonly kind: 'challenged';
+      readonly handshake: RelayHandshake;
+      readonly name: string;
+      readonly publicKey: Uint8Array;
+      readonly clientId: string;
+      /** Size of the tree head shown in CHALLENGE; WELCOME proves consistency from it. */
+      readonly challengeSize: number;
+    }
+  | {
+      readonly kind: 'established';
+      readonly channel: SealedChannel;
+      readonly clientId: string;
+      readonly clientIdBytes: Uint8Array;
+      readonly name: string;
+      readonly deliver: LocalDelivery;
+    }
+  | { readonly kind: 'closed' };
+
+export interface Connection {
+  readonly id: ConnectionId;
+  readonly remoteIp: string;
+  readonly openedAt: number;
+  readonly decoder: FrameDecoder;
+  /** Time of the last complete frame (idle timeout). */
+  lastFrameAt: number;
+  /** When the frame now being assembled started arriving (partial-frame timeout). */
+  partialSince: number | undefined;
+  phase: ConnectionPhase;
+}
+
+/** The client id of a connection that has one (challenged or established). */
+export function clientIdOf(connection: Connection): string | undefined {
+  const phase = connection.phase;
+  switch (phase.kind) {
+    case 'challenged':
+    case 'established':
+      return phase.clientId;
+    case 'awaiting-register':
+    case 'closed':
+      return undefined;
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * What the sans-I/O {@link RelayCore} asks its shell to do, and what it reports. Each input returns a
+ * list of outputs; the shell performs them in order.
+ */
+import type { RelayErrorCode } from '../errors.js';
+
+/** A connection's id, chosen by the shell. */
+export type ConnectionId = number;
+
+/** Why the relay closed a connection: a relay or wire error code, or an orderly reason. */
+export type CloseReason = RelayErrorCode | `WIRE_ERR_${string}` | 'peer-closed';
+
+export type RelayEvent =
+  | { readonly type: 'connection:opened'; readonly connId: ConnectionId; readonly remoteIp: string }
+  | {
+      readonly type: 'connection:closed';
+      readonly connId: ConnectionId;
+      readonly reason: CloseReason;
+      readonly clientId?: string;
+    }
+  | {
+      readonly type: 'request:refused';
+      readonly connId: ConnectionId;
+      readonly code: string;
+      readonly remoteIp: string;
+      readonly clientId?: string;
+    }
+  | {
+      readonly type: 'client:registered';
+      readonly clientId: string;
+      readonly name: string;
+      readonly index: number;
+      readonly created: boolean;
+    }
+  | { readonly type: 'client:online'; readonly clientId: string; readonly name: string }
+  | { readonly type: 'client:offline'; readonly clientId: string; readonly name: string }
+  | { readonly type: 'directory:appended'; readonly index: number; readonly size: number }
+  | {
+      readonly type: 'call:started';
+      readonly callId: string;
+      readonly caller: string;
+      readonly callee: string;
+    }
+  | { readonly type: 'call:answered'; readonly callId: string; readonly decision: string }
+  | { readonly type: 'call:ended'; readonly callId: string; readonly reason: string }
+  | { readonly type: 'media:allocated'; readonly callId: string; readonly sessionId: number }
+  | {
+      readonly type: 'media:released';
+      readonly callId: string;
+      readonly sessionId: number;
+      readonly reason: string;
+    };
+
+export type RelayEventType = RelayEvent['type'];
+
+export type RelayOutput =
+  /** Frame `payload` (encodeFrame) and write it to the connection. */
+  | { readonly kind: 'send'; readonly connId: ConnectionId; readonly payload: Uint8Array }
+  /** Flush what was sent, then close the connection. The core has already forgotten it. */
+  | { readonly kind: 'close'; readonly connId: ConnectionId; readonly reason: CloseReason }
+  /** Call `tick` no later than `at` (ms, the core's clock). */
+  | { readonly kind: 'schedule'; readonly at: number }
+  /** Report an event (logs, metrics, the shell's event emitter). */
+  | { readonly kind: 'event'; readonly event: RelayEvent };

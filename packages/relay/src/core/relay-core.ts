@@ -1,0 +1,868 @@
+/**
+ * The relay's sans-I/O core (DESIGN.md §1, §3–§6): connections, the registration handshake, the sealed
+ * control channel, the key directory, the phonebook, key lookups, call routing and the protections around
+ * them. Inputs are `connectionOpened`, `bytesReceived` / `frameReceived`, `connectionClosed` and `tick`,
+ * each with the current time; each returns the {@link RelayOutput}s for the shell (send, close, schedule,
+ * event). Clock and randomness are injected (the `now` arguments; the RNG inside `crypto`), so a whole
+ * relay runs deterministically in one process in tests. The UDP side is the {@link MediaRouter} in
+ * `media`, which the core allocates sessions in and the shell feeds datagrams to.
+ *
+ * Every rejection is a typed ERROR to that peer (sealed once the channel exists), an event and a counter,
+ * and it only ever closes the offending connection.
+ */
+import type { LeitungCrypto, RsaPrivateKey } from '@leitung/crypto';
+import { RelayHandshake, SessionError } from '@leitung/session';
+import {
+  type Contact,
+  type ControlMessage,
+  type DirectoryEntry,
+  decodeMessage,
+  encodeMessage,
+  FrameDecoder,
+  FrameError,
+  MESSAGE_SENDER,
+  type PhonebookChangeKind,
+  type PhonebookPage,
+  WireError,
+} from '@leitung/wire';
+import type { KeyDirectory } from '../directory/key-directory.js';
+import { RelayError, RelayErrorCode } from '../errors.js';
+import { toHex } from '../hex.js';
+import { type RelayLimits, resolveLimits } from '../limits.js';
+import { MediaRouter } from '../media/media-router.js';
+import { Blocklist } from '../protection/blocklist.js';
+import { KeyedRateLimiter } from '../protection/token-bucket.js';
+import { LocalSignalling, type Signalling } from '../signalling/signalling.js';
+import { type CallParty, type CallRefusal, CallRouter } from './call-router.js';
+import { type Connection, type ConnectionPhase, clientIdOf } from './connection.js';
+import type { CloseReason, ConnectionId, RelayEvent, RelayOutput } from './outputs.js';
+
+export interface RelayCoreOptions {
+  readonly crypto: LeitungCrypto;
+  /** The relay's identity key (handshake, tree-head signatures). */
+  readonly privateKey: RsaPrivateKey;
+  readonly directory: KeyDirectory;
+  readonly limits?: Partial<RelayLimits>;
+  /** Presence and delivery; {@link LocalSignalling} by default. */
+  readonly signalling?: Signalling;
+  readonly blocklist?: Blocklist;
+}
+
+/** Plain counters the metrics read (cheap to keep; no library in the core). */
+export interface RelayCoreStats {
+  connectionsAccepted: number;
+  framesReceived: number;
+  handshakesCompleted: number;
+  registrations: number;
+  logins: number;
+  callsRequested: number;
+  /** Rejections by code (every ERROR the relay sent and every refused connection). */
+  readonly refusals: Map<string, number>;
+}
+
+/** The relay's load as PONG reports it (docs/protocol.md §4.6). */
+export interface RelayLoadFigures {
+  readonly clients: number;
+  readonly calls: number;
+  readonly packetsPerSecond: number;
+  readonly capacity: number;
+}
+
+interface IpCount {
+  total: number;
+  unauthenticated: number;
+}
+
+interface Refusal {
+  readonly code: string;
+  readonly message: string;
+  readonly fatal: boolean;
+  readonly requestId?: number | undefined;
+}
+
+type BucketName =
+  | 'handshakesPerIp'
+  | 'handshakesPerIdentity'
+  | 'lookupsPerIp'
+  | 'lookupsPerIdentity'
+  | 'callsPerIp'
+  | 'callsPerIdentity';
+
+const HOUSEKEEPING_INTERVAL_MS = 1000;
+const SWEEP_INTERVAL_MS = 10_000;
+
+export class RelayCore {
+  readonly limits: RelayLimits;
+  readonly media: MediaRouter;
+  readonly stats: RelayCoreStats = {
+    connectionsAccepted: 0,
+    framesReceived: 0,
+    handshakesCompleted: 0,
+    registrations: 0,
+    logins: 0,
+    callsRequested: 0,
+    refusals: new Map(),
+  };
+  readonly #crypto: LeitungCrypto;
+  readonly #privateKey: RsaPrivateKey;
+  readonly #directory: KeyDirectory;
+  readonly #signalling: Signalling;
+  readonly #calls: CallRouter;
+  readonly #connections = new Map<ConnectionId, Connection>();
+  /** Connections before WELCOME, oldest first (Map keeps insertion order). */
+  readonly #unauthenticated = new Map<ConnectionId, Connection>();
+  readonly #established = new Map<string, Connection>();
+  readonly #perIp = new Map<string, IpCount>();
+  readonly #buckets: Record<BucketName, KeyedRateLimiter>;
+  #blocklist: Blocklist;
+  #out: RelayOutput[] = [];
+  #keyList: { size: number; keys: Uint8Array[] } | undefined;
+  #lastSweep = 0;
+  #shuttingDown = false;
+
+  constructor(options: RelayCoreOptions) {
+    this.limits = resolveLimits(options.limits);
+    this.#crypto = options.crypto;
+    this.#privateKey = options.privateKey;
+    this.#directory = options.directory;
+    this.#signalling = options.signalling ?? new LocalSignalling();
+    this.#blocklist = options.blocklist ?? Blocklist.empty();
+    const limits = this.limits;
+    this.media = new MediaRouter({
+      crypto: options.crypto,
+      maxPacketSize: limits.maxMediaPacketSize,
+      packetsPerSide: limits.mediaPacketsPerSide,
+      bindTimeoutMs: limits.mediaBindTimeoutMs,
+      idleTimeoutMs: limits.mediaIdleTimeoutMs,
+      maxSessions: limits.maxMediaSessions,
+    });
+    this.#calls = new CallRouter({
+      media: this.media,
+      signalling: this.#signalling,
+      limits,
+      emit: (event) => this.#emit(event),
+    });
+    const bucket = (key: BucketName) => new KeyedRateLimiter(limits[key], limits.maxBucketKeys);
+    this.#buckets = {
+      handshakesPerIp: bucket('handshakesPerIp'),
+      handshakesPerIdentity: bucket('handshakesPerIdentity'),
+      lookupsPerIp: bucket('lookupsPerIp'),
+      lookupsPerIdentity: bucket('lookupsPerIdentity'),
+      callsPerIp: bucket('callsPerIp'),
+      callsPerIdentity: bucket('callsPerIdentity'),
+    };
+  }
+
+  /** Open control connections. */
+  get connectionCount(): number {
+    return this.#connections.size;
+  }
+
+  /** Connections that have not finished the handshake. */
+  get unauthenticatedCount(): number {
+    return this.#unauthenticated.size;
+  }
+
+  /** Clients with an established channel on this relay. */
+  get clientCount(): number {
+    return this.#established.size;
+  }
+
+  /** Calls ringing or in progress. */
+  get callCount(): number {
+    return this.#calls.count;
+  }
+
+  get directorySize(): number {
+    return this.#directory.size();
+  }
+
+  /** Bytes held for a connection's incomplete frame (diagnostic: memory pinned by one peer). */
+  bufferedBytes(connId: ConnectionId): number {
+    return this.#connections.get(connId)?.decoder.reservedBytes ?? 0;
+  }
+
+  load(): RelayLoadFigures {
+    return {
+      clients: this.#established.size,
+      calls: this.#calls.count,
+      packetsPerSecond: Math.min(0xffffffff, Math.round(this.media.packetsPerSecond)),
+      capacity: Math.min(0xffffffff, Math.round(this.limits.capacityPacketsPerSecond)),
+    };
+  }
+
+  /** A TCP connection was accepted. Applies the blocklist and the connection caps. */
+  connectionOpened(connId: ConnectionId, remoteIp: string, now: number): RelayOutput[] {
+    return this.#run(() => {
+      const ip = plainIp(remoteIp);
+      const connection: Connection = {
+        id: connId,
+        remoteIp: ip,
+        openedAt: now,
+        decoder: new FrameDecoder({ maxFrameSize: this.limits.maxFrameSize }),
+        lastFrameAt: now,
+        partialSince: undefined,
+        phase: { kind: 'awaiting-register' },
+      };
+      const count = this.#perIp.get(ip) ?? { total: 0, unauthenticated: 0 };
+      const refusal = this.#shuttingDown
+        ? fatal(RelayErrorCode.ShuttingDown, 'the relay is shutting down')
+        : this.#blocklist.isAddressBlocked(ip)
+          ? fatal(RelayErrorCode.Blocked, 'this address is blocked')
+          : count.total >= this.limits.maxConnectionsPerIp ||
+              count.unauthenticated >= this.limits.maxUnauthenticatedPerIp
+            ? fatal(RelayErrorCode.TooManyConnections, 'too many connections from this address')
+            : undefined;
+      if (refusal !== undefined) {
+        // Not registered in any table: the refusal is sent plain and the socket closed.
+        this.#count(refusal.code);
+        this.#emit({ type: 'request:refused', connId, code: refusal.code, remoteIp: ip });
+        this.#out.push({ kind: 'send', connId, payload: errorPayload(refusal) });
+        this.#out.push({ kind: 'close', connId, reason: refusal.code as CloseReason });
+        return;
+      }
+      if (this.#unauthenticated.size >= this.limits.maxUnauthenticated) {
+        // Cap on handshakes in progress: the oldest (closest to its timeout) makes room.
+        const oldest = this.#unauthenticated.values().next();
+        if (!oldest.done)
+          this.#refuse(oldest.value, fatal(RelayErrorCode.Evicted, 'too many handshakes in progress'));
+      }
+      count.total++;
+      count.unauthenticated++;
+      this.#perIp.set(ip, count);
+      this.#connections.set(connId, connection);
+      this.#unauthenticated.set(connId, connection);
+      this.stats.connectionsAccepted++;
+      this.#emit({ type: 'connection:opened', connId, remoteIp: ip });
+      this.#out.push({ kind: 'schedule', at: now + this.limits.handshakeTimeoutMs });
+    });
+  }
+
+  /** Bytes arrived on a connection: framing (max size on the header, before buffering), then frames. */
+  bytesReceived(connId: ConnectionId, chunk: Uint8Array, now: number): RelayOutput[] {
+    return this.#run(() => {
+      const connection = this.#connections.get(connId);
+      if (connection === undefined) return;
+      let frames: Uint8Array[];
+      try {
+        frames = connection.decoder.push(chunk);
+      } catch (error) {
+        const code = error instanceof FrameError ? error.code : RelayErrorCode.Internal;
+        this.#refuse(connection, fatal(code, 'framing error'));
+        return;
+      }
+      for (const frame of frames) {
+        if (connection.phase.kind === 'closed') return;
+        this.#frame(connection, frame, now);
+      }
+      if (connection.phase.kind === 'closed') return;
+      if (!connection.decoder.hasPartialFrame) connection.partialSince = undefined;
+      else if (connection.partialSince === undefined) {
+        connection.partialSince = now;
+        this.#out.push({ kind: 'schedule', at: now + this.limits.partialFrameTimeoutMs });
+      }
+    });
+  }
+
+  /** One complete frame payload (for shells that do their own framing, and for tests). */
+  frameReceived(connId: ConnectionId, payload: Uint8Array, now: number): RelayOutput[] {
+    return this.#run(() => {
+      const connection = this.#connections.get(connId);
+      if (connection !== undefined) this.#frame(connection, payload, now);
+    });
+  }
+
+  /** The peer closed the connection (or the socket failed). */
+  connectionClosed(connId: ConnectionId, _now: number): RelayOutput[] {
+    return this.#run(() => {
+      const connection = this.#connections.get(connId);
+      if (connection !== undefined) this.#forget(connection, 'peer-closed');
+    });
+  }
+
+  /** Timers: handshake, partial-frame and idle timeouts; ring timeouts; media expiry; load figures. */
+  tick(now: number): RelayOutput[] {
+    return this.#run(() => {
+      let next = now + HOUSEKEEPING_INTERVAL_MS;
+      const limits = this.limits;
+      for (const connection of [...this.#connections.values()]) {
+        const phase = connection.phase;
+        const deadlines: [number, RelayErrorCode][] = [];
+        if (phase.kind === 'awaiting-register' || phase.kind === 'challenged') {
+          deadlines.push([connection.openedAt + limits.handshakeTimeoutMs, RelayErrorCode.HandshakeTimeout]);
+        } else if (phase.kind === 'established') {
+          deadlines.push([connection.lastFrameAt + limits.idleTimeoutMs, RelayErrorCode.IdleTimeout]);
+        }
+        if (connection.partialSince !== undefined) {
+          deadlines.push([
+            connection.partialSince + limits.partialFrameTimeoutMs,
+            RelayErrorCode.PartialFrameTimeout,
+          ]);
+        }
+        const due = deadlines.find(([at]) => now >= at);
+        if (due !== undefined) {
+          this.#refuse(connection, fatal(due[1], 'timeout'));
+          continue;
+        }
+        for (const [at] of deadlines) next = Math.min(next, at);
+      }
+      const ring = this.#calls.tick(now);
+      if (ring !== undefined) next = Math.min(next, ring);
+      for (const expired of this.media.expire(now)) {
+        this.#emit({
+          type: 'media:released',
+          callId: expired.callKey,
+          sessionId: expired.sessionId,
+          reason: expired.reason,
+        });
+        this.#calls.mediaExpired(expired.callKey);
+      }
+      this.media.sampleRate(now);
+      if (now - this.#lastSweep >= SWEEP_INTERVAL_MS) {
+        this.#lastSweep = now;
+        for (const limiter of Object.values(this.#buckets)) limiter.sweep(now);
+      }
+      this.#out.push({ kind: 'schedule', at: next });
+    });
+  }
+
+  /** Replaces the blocklist (SIGHUP) and closes connections it now blocks. */
+  setBlocklist(blocklist: Blocklist, _now: number): RelayOutput[] {
+    return this.#run(() => {
+      this.#blocklist = blocklist;
+      for (const connection of [...this.#connections.values()]) {
+        const clientId = clientIdOf(connection);
+        if (
+          blocklist.isAddressBlocked(connection.remoteIp) ||
+          (clientId !== undefined && blocklist.isKeyBlocked(clientId))
+        ) {
+          this.#refuse(connection, fatal(RelayErrorCode.Blocked, 'blocked'));
+        }
+      }
+    });
+  }
+
+  /** Orderly shutdown: every call ends with `relay-shutdown`, every connection is closed. */
+  shutdown(_now: number): RelayOutput[] {
+    return this.#run(() => {
+      this.#shuttingDown = true;
+      this.#calls.shutdown();
+      for (const connection of [...this.#connections.values()]) {
+        this.#refuse(connection, fatal(RelayErrorCode.ShuttingDown, 'the relay is shutting down'));
+      }
+    });
+  }
+
+  #run(fn: () => void): RelayOutput[] {
+    fn();
+    const out = this.#out;
+    this.#out = [];
+    return out;
+  }
+
+  #emit(event: RelayEvent): void {
+    this.#out.push({ kind: 'event', event });
+  }
+
+  #count(code: string): void {
+    this.stats.refusals.set(code, (this.stats.refusals.get(code) ?? 0) + 1);
+  }
+
+  #frame(connection: Connection, payload: Uint8Array, now: number): void {
+    this.stats.framesReceived++;
+    connection.lastFrameAt = now;
+    const phase = connection.phase;
+    try {
+      switch (phase.kind) {
+        case 'awaiting-register':
+          this.#awaitingRegister(connection, payload, now);
+          return;
+        case 'challenged':
+          this.#challenged(connection, phase, payload, now);
+          return;
+        case 'established':
+          this.#onSealedFrame(connection, phase, payload, now);
+          return;
+        case 'closed':
+          return;
+      }
+    } catch (error) {
+      // A bug or a storage failure while handling one peer must not take the relay down.
+      const code = error instanceof RelayError ? error.code : RelayErrorCode.Internal;
+      if (connection.phase.kind !== 'closed') this.#refuse(connection, fatal(code, 'internal error'));
+    }
+  }
+
+  // ---- handshake (DESIGN.md §3, docs/session-protocol.md §1) ----
+
+  #awaitingRegister(connection: Connection, payload: Uint8Array, now: number): void {
+    const message = this.#decodePlain(connection, payload);
+    if (message === undefined) return;
+    switch (message.type) {
+      case 'PING':
+        // Clients probe relays they are not registered on (DESIGN.md §6): PING is allowed unsealed here.
+        if (!this.#buckets.lookupsPerIp.take(connection.remoteIp, now)) {
+          this.#refuse(connection, {
+            code: RelayErrorCode.RateLimited,
+            message: 'too many requests',
+            fatal: false,
+          });
+          return;
+        }
+        this.#out.push({
+          kind: 'send',
+          connId: connection.id,
+          payload: encodeMessage({ type: 'PONG', nonce: message.nonce, load: this.load() }),
+        });
+        return;
+      case 'REGISTER':
+        this.#register(connection, payload, message.name, message.publicKey, message.knownTreeSize, now);
+        return;
+      default:
+        this.#refuse(connection, fatal(RelayErrorCode.UnexpectedMessage, 'REGISTER expected'));
+    }
+  }
+
+  #register(
+    connection: Connection,
+    payload: Uint8Array,
+    name: string,
+    publicKey: Uint8Array,
+    knownTreeSize: number,
+    now: number,
+  ): void {
+    if (!this.#buckets.handshakesPerIp.take(connection.remoteIp, now)) {
+      this.#refuse(connection, fatal(RelayErrorCode.RateLimited, 'too many registrations from this address'));
+      return;
+    }
+    const clientId = toHex(this.#crypto.sha3_256(publicKey));
+    if (this.#blocklist.isKeyBlocked(clientId)) {
+      this.#refuse(connection, fatal(RelayErrorCode.Blocked, 'this key is blocked'));
+      return;
+    }
+    if (!this.#buckets.handshakesPerIdentity.take(clientId, now)) {
+      this.#refuse(connection, fatal(RelayErrorCode.RateLimited, 'too many registrations for this key'));
+      return;
+    }
+    try {
+      this.#directory.plan(name, publicKey);
+    } catch (error) {
+      if (!(error instanceof RelayError)) throw error;
+      this.#refuse(connection, fatal(error.code, error.message));
+      return;
+    }
+    const handshake = new RelayHandshake({ crypto: this.#crypto, privateKey: this.#privateKey });
+    try {
+      handshake.onRegister(payload);
+    } catch (error) {
+      if (!(error instanceof SessionError) && !(error instanceof WireError)) throw error;
+      this.#refuse(
+        connection,
+        fatal(RelayErrorCode.RegisterInvalid, 'the key is not an RSA-4096 public key'),
+      );
+      return;
+    }
+    const treeHead = this.#directory.treeHead();
+    const size = treeHead.size;
+    const consistencyProof =
+      knownTreeSize > 0 && knownTreeSize < size ? this.#directory.consistencyProof(knownTreeSize, size) : [];
+    const keyList = size <= this.limits.keyListMaxEntries ? this.#smallKeyList(size) : undefined;
+    const challenge = handshake.challenge({ treeHead, consistencyProof, keyList });
+    connection.phase = { kind: 'challenged', handshake, name, publicKey, clientId, challengeSize: size };
+    this.#out.push({ kind: 'send', connId: connection.id, payload: challenge });
+  }
+
+  #challenged(
+    connection: Connection,
+    phase: Extract<ConnectionPhase, { kind: 'challenged' }>,
+    payload: Uint8Array,
+    now: number,
+  ): void {
+    let channel: ReturnType<RelayHandshake['onProve']>;
+    try {
+      channel = phase.handshake.onProve(payload);
+    } catch (error) {
+      if (!(error instanceof SessionError)) throw error;
+      // One answer for every failure: no oracle on the OAEP decryption (LESSONS #5).
+      this.#refuse(connection, fatal(RelayErrorCode.ProofFailed, 'identity proof failed'));
+      return;
+    }
+    let entry: DirectoryEntry;
+    let created: boolean;
+    try {
+      if (this.#established.size >= this.limits.maxClients && !this.#established.has(phase.clientId)) {
+        throw new RelayError(RelayErrorCode.TooManyConnections, 'the relay is full');
+      }
+      ({ entry, created } = this.#directory.register(phase.name, phase.publicKey, now));
+    } catch (error) {
+      channel.destroy();
+      if (!(error instanceof RelayError)) throw error;
+      this.#refuse(connection, fatal(error.code, error.message));
+      return;
+    }
+    const previous = this.#established.get(phase.clientId);
+    if (previous !== undefined) {
+      // The same identity logged in again (e.g. after a network change): the newest connection wins.
+      this.#refuse(previous, fatal(RelayErrorCode.Replaced, 'this identity connected again elsewhere'));
+    }
+    const clientIdBytes = entry.clientId;
+    const deliver = (message: ControlMessage) => this.#sendSealed(connection, message);
+    connection.phase = {
+      kind: 'established',
+      channel,
+      clientId: phase.clientId,
+      clientIdBytes,
+      name: entry.name,
+      deliver,
+    };
+    this.#unauthenticated.delete(connection.id);
+    const count = this.#perIp.get(connection.remoteIp);
+    if (count !== undefined) count.unauthenticated--;
+    this.#established.set(phase.clientId, connection);
+    this.stats.handshakesCompleted++;
+    if (created) this.stats.registrations++;
+    else this.stats.logins++;
+
+    const treeHead = this.#directory.treeHead();
+    const size = treeHead.size;
+    this.#sendSealed(connection, {
+      type: 'WELCOME',
+      clientId: clientIdBytes,
+      entry,
+      inclusionProof: this.#directory.inclusionProof(entry.index, size),
+      treeHead,
+      consistencyProof:
+        phase.challengeSize > 0 && phase.challengeSize < size
+          ? this.#directory.consistencyProof(phase.challengeSize, size)
+          : [],
+      phonebook: this.#phonebookPage(0, this.limits.phonebookPageSize),
+    });
+    this.#signalling.attach(phase.clientId, deliver);
+    this.#emit({
+      type: 'client:registered',
+      clientId: phase.clientId,
+      name: entry.name,
+      index: entry.index,
+      created,
+    });
+    if (created) this.#emit({ type: 'directory:appended', index: entry.index, size });
+    this.#emit({ type: 'client:online', clientId: phase.clientId, name: entry.name });
+    this.#broadcastChange(created ? 'added' : 'online', entry, true, phase.clientId);
+  }
+
+  // ---- established channel ----
+
+  #onSealedFrame(
+    connection: Connection,
+    phase: Extract<ConnectionPhase, { kind: 'established' }>,
+    payload: Uint8Array,
+    now: number,
+  ): void {
+    let message: ControlMessage;
+    try {
+      message = phase.channel.open(payload);
+    } catch (error) {
+      if (error instanceof SessionError) {
+        // Tampered, replayed, reordered or injected: nothing after it can be trusted (DESIGN.md §3 step 5).
+        this.#refuse(connection, fatal(RelayErrorCode.ChannelAuth, 'sealed frame failed authentication'));
+        return;
+      }
+      if (error instanceof WireError) {
+        // Authentic but undecodable. An unknown type keeps the channel in sync (docs/protocol.md §8).
+        const unknown = error.code === 'WIRE_ERR_UNKNOWN_TYPE';
+        this.#refuse(connection, { code: error.code, message: 'undecodable message', fatal: !unknown });
+        return;
+      }
+      throw error;
+    }
+    if (MESSAGE_SENDER[message.type] === 'relay') {
+      this.#refuse(connection, fatal('WIRE_ERR_WRONG_SENDER', `${message.type} is never sent by a client`));
+      return;
+    }
+    const party: CallParty = {
+      clientId: phase.clientId,
+      clientIdBytes: phase.clientIdBytes,
+      name: phase.name,
+    };
+    switch (message.type) {
+      case 'PING':
+        if (this.#lookupAllowed(connection, phase.clientId, now, undefined)) {
+          this.#sendSealed(connection, { type: 'PONG', nonce: message.nonce, load: this.load() });
+        }
+        return;
+      case 'PHONEBOOK_REQUEST':
+        if (this.#lookupAllowed(connection, phase.clientId, now, message.requestId)) {
+          this.#sendSealed(connection, {
+            type: 'PHONEBOOK_PAGE',
+            requestId: message.requestId,
+            page: this.#phonebookPage(message.offset, Math.min(message.limit, this.limits.phonebookPageSize)),
+          });
+        }
+        return;
+      case 'GET_PUBLIC_KEY':
+        if (this.#lookupAllowed(connection, phase.clientId, now, message.requestId)) {
+          this.#publicKey(connection, message.requestId, message.target);
+        }
+        return;
+      case 'GET_CONSISTENCY':
+        if (this.#lookupAllowed(connection, phase.clientId, now, message.requestId)) {
+          this.#consistency(connection, message.requestId, message.fromSize, message.toSize);
+        }
+        return;
+      case 'CALL_REQUEST': {
+        const allowed =
+          this.#buckets.callsPerIp.take(connection.remoteIp, now) &&
+          this.#buckets.callsPerIdentity.take(phase.clientId, now);
+        if (!allowed) {
+          this.#refuse(connection, {
+            code: RelayErrorCode.RateLimited,
+            message: 'too many calls',
+            fatal: false,
+          });
+          return;
+        }
+        this.stats.callsRequested++;
+        this.#callRefusal(connection, this.#calls.request(party, message, now));
+        return;
+      }
+      case 'CALL_RESPONSE':
+        this.#callRefusal(connection, this.#calls.respond(party, message, now));
+        return;
+      case 'CALL_END':
+        this.#callRefusal(connection, this.#calls.end(party, message));
+        return;
+      case 'CALL_RESUME':
+        this.#callRefusal(connection, this.#calls.resume(party, message));
+        return;
+      case 'ERROR':
+        // A client's ERROR is informational; a fatal one means it is about to close.
+        if (message.fatal) this.#forget(connection, 'peer-closed');
+        return;
+      case 'REGISTER':
+      case 'PROVE':
+        this.#refuse(connection, fatal(RelayErrorCode.UnexpectedMessage, 'already registered'));
+        return;
+      case 'CHALLENGE':
+      case 'WELCOME':
+      case 'PHONEBOOK_PAGE':
+      case 'PHONEBOOK_DELTA':
+      case 'PUBLIC_KEY':
+      case 'CONSISTENCY':
+      case 'INCOMING_CALL':
+      case 'MEDIA_GRANT':
+      case 'PONG':
+        this.#refuse(connection, fatal('WIRE_ERR_WRONG_SENDER', `${message.type} is never sent by a client`));
+        return;
+      default:
+        assertNever(message);
+    }
+  }
+
+  #lookupAllowed(
+    connection: Connection,
+    clientId: string,
+    now: number,
+    requestId: number | undefined,
+  ): boolean {
+    if (
+      this.#buckets.lookupsPerIp.take(connection.remoteIp, now) &&
+      this.#buckets.lookupsPerIdentity.take(clientId, now)
+    ) {
+      return true;
+    }
+    this.#refuse(connection, {
+      code: RelayErrorCode.RateLimited,
+      message: 'too many requests',
+      fatal: false,
+      requestId,
+    });
+    return false;
+  }
+
+  #publicKey(
+    connection: Connection,
+    requestId: number,
+    target: Extract<ControlMessage, { type: 'GET_PUBLIC_KEY' }>['target'],
+  ): void {
+    const entry =
+      target.by === 'name'
+        ? this.#directory.entryByName(target.name)
+        : this.#directory.entryByClientId(target.clientId);
+    if (entry === undefined) {
+      this.#refuse(connection, {
+        code: RelayErrorCode.NotFound,
+        message: 'no such entry',
+        fatal: false,
+        requestId,
+      });
+      return;
+    }
+    const treeHead = this.#directory.treeHead();
+    this.#sendSealed(connection, {
+      type: 'PUBLIC_KEY',
+      requestId,
+      entry,
+      inclusionProof: this.#directory.inclusionProof(entry.index, treeHead.size),
+      treeHead,
+    });
+  }
+
+  #consistency(
+    connection: Connection,
+    requestId: number,
+    fromSize: number,
+    toSize: number | undefined,
+  ): void {
+    const current = this.#directory.size();
+    const to = toSize ?? current;
+    const treeHead = to <= current ? this.#directory.treeHeadAt(to) : undefined;
+    if (fromSize < 1 || fromSize > to || treeHead === undefined) {
+      this.#refuse(connection, {
+        code: RelayErrorCode.BadRequest,
+        message: 'no consistency proof between those sizes',
+        fatal: false,
+        requestId,
+      });
+      return;
+    }
+    this.#sendSealed(connection, {
+      type: 'CONSISTENCY',
+      requestId,
+      fromSize,
+      treeHead,
+      proof: this.#directory.consistencyProof(fromSize, to),
+    });
+  }
+
+  #callRefusal(connection: Connection, refusal: CallRefusal): void {
+    if (refusal !== undefined) this.#refuse(connection, { ...refusal, fatal: false });
+  }
+
+  // ---- phonebook (DESIGN.md §3 step 6): ids, names and presence only, never an address ----
+
+  #phonebookPage(offset: number, limit: number): PhonebookPage {
+    const total = this.#directory.size();
+    const entries = offset < total ? this.#directory.entries(offset, Math.min(limit, 256)) : [];
+    return {
+      offset: Math.min(offset, 0xffffffff),
+      total,
+      contacts: entries.map((entry) => this.#contact(entry)),
+    };
+  }
+
+  #contact(entry: DirectoryEntry, online?: boolean): Contact {
+    return {
+      clientId: entry.clientId,
+      name: entry.name,
+      online: online ?? this.#signalling.isOnline(toHex(entry.clientId)),
+    };
+  }
+
+  #broadcastChange(kind: PhonebookChangeKind, entry: DirectoryEntry, online: boolean, except: string): void {
+    this.#signalling.broadcast(
+      { type: 'PHONEBOOK_DELTA', changes: [{ kind, contact: this.#contact(entry, online) }] },
+      except,
+    );
+  }
+
+  #smallKeyList(size: number): Uint8Array[] {
+    if (this.#keyList?.size !== size) {
+      this.#keyList = { size, keys: this.#directory.entries(0, size).map((entry) => entry.publicKey) };
+    }
+    return this.#keyList.keys;
+  }
+
+  // ---- sending, refusing, closing ----
+
+  #decodePlain(connection: Connection, payload: Uint8Array): ControlMessage | undefined {
+    try {
+      return decodeMessage(payload, { from: 'client' });
+    } catch (error) {
+      if (!(error instanceof WireError)) throw error;
+      this.#refuse(connection, fatal(error.code, 'undecodable message'));
+      return undefined;
+    }
+  }
+
+  #sendSealed(connection: Connection, message: ControlMessage): void {
+    if (connection.phase.kind !== 'established') return;
+    this.#out.push({ kind: 'send', connId: connection.id, payload: connection.phase.channel.seal(message) });
+  }
+
+  /**
+   * Rejects something a peer did: typed ERROR (sealed once the channel exists), event, counter; a fatal
+   * refusal closes that connection only.
+   */
+  #refuse(connection: Connection, refusal: Refusal): void {
+    this.#count(refusal.code);
+    const clientId = clientIdOf(connection);
+    this.#emit({
+      type: 'request:refused',
+      connId: connection.id,
+      code: refusal.code,
+      remoteIp: connection.remoteIp,
+      ...(clientId === undefined ? {} : { clientId }),
+    });
+    const message: ControlMessage = {
+      type: 'ERROR',
+      ...(refusal.requestId === undefined ? {} : { requestId: refusal.requestId }),
+      code: refusal.code,
+      message: refusal.message.slice(0, 200),
+      fatal: refusal.fatal,
+    };
+    if (connection.phase.kind === 'established') this.#sendSealed(connection, message);
+    else this.#out.push({ kind: 'send', connId: connection.id, payload: encodeMessage(message) });
+    if (refusal.fatal) this.#forget(connection, refusal.code as CloseReason);
+  }
+
+  /** Removes every trace of a connection; presence, calls and media of its client end with it. */
+  #forget(connection: Connection, reason: CloseReason): void {
+    const phase = connection.phase;
+    if (phase.kind === 'closed') return;
+    connection.phase = { kind: 'closed' };
+    this.#connections.delete(connection.id);
+    const wasUnauthenticated = this.#unauthenticated.delete(connection.id);
+    const count = this.#perIp.get(connection.remoteIp);
+    if (count !== undefined) {
+      count.total--;
+      if (wasUnauthenticated) count.unauthenticated--;
+      if (count.total <= 0) this.#perIp.delete(connection.remoteIp);
+    }
+    const clientId = phase.kind === 'established' || phase.kind === 'challenged' ? phase.clientId : undefined;
+    if (phase.kind === 'established' && this.#established.get(phase.clientId) === connection) {
+      this.#established.delete(phase.clientId);
+      this.#signalling.detach(phase.clientId, phase.deliver);
+      this.#calls.clientGone(phase.clientId);
+      this.#emit({ type: 'client:offline', clientId: phase.clientId, name: phase.name });
+      const entry = this.#directory.entryByClientId(phase.clientIdBytes);
+      if (entry !== undefined && !this.#signalling.isOnline(phase.clientId)) {
+        this.#broadcastChange('offline', entry, false, phase.clientId);
+      }
+    }
+    if (phase.kind === 'established') phase.channel.destroy();
+    this.#out.push({ kind: 'close', connId: connection.id, reason });
+    this.#emit({
+      type: 'connection:closed',
+      connId: connection.id,
+      reason,
+      ...(clientId === undefined ? {} : { clientId }),
+    });
+  }
+}
+
+function fatal(code: string, message: string): Refusal {
+  return { code, message, fatal: true };
+}
+
+function errorPayload(refusal: Refusal): Uint8Array {
+  return encodeMessage({ type: 'ERROR', code: refusal.code, message: refusal.message, fatal: refusal.fatal });
+}
+
+/** IPv4-mapped IPv6 (`::ffff:a.b.c.d`, as dual-stack sockets report IPv4 peers) as plain IPv4. */
+function plainIp(ip: string): string {
+  return /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(ip) ? ip.slice(7) : ip;
+}
+
+function assertNever(value: never): never {
+  throw new RelayError(RelayErrorCode.Internal, `unhandled message ${(value as { type?: string }).type}`);
+}

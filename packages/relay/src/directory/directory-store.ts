@@ -1,0 +1,37 @@
+/**
+ * Where the key directory lives (DESIGN.md §4, §6). One synchronous interface with two implementations
+ * here — {@link MemoryDirectoryStore} for unit tests and {@link SqliteDirectoryStore} (default) — so a
+ * cluster backend can replace them without touching the core.
+ *
+ * The store holds three things: the entries (name ↔ key bindings, by index), the Merkle log's nodes
+ * (through `logStorage`, the @leitung/merkle storage contract) and the signed tree heads, one per tree
+ * size. `atomically` groups an entry, its log nodes and the new signed head into one transaction: after a
+ * crash either all three are there or none (issue 6: "a restart loses no registration and no log entry").
+ */
+import type { LogStorage, SignedTreeHead } from '@leitung/merkle';
+import type { DirectoryEntry } from '@leitung/wire';
+
+export interface DirectoryStore {
+  /** The Merkle log's node storage; its `commit` joins a running `atomically` transaction. */
+  readonly logStorage: LogStorage;
+  /** Number of entries. */
+  count(): number;
+  entryAt(index: number): DirectoryEntry | undefined;
+  entryByClientId(clientId: Uint8Array): DirectoryEntry | undefined;
+  /** By the name's uniqueness key (name-policy.ts `nameKey`). */
+  entryByNameKey(key: string): DirectoryEntry | undefined;
+  /** Entries `offset … offset + limit − 1` in index order. */
+  entries(offset: number, limit: number): DirectoryEntry[];
+  /** Stores a new entry; its index must be `count()`. Throws RelayError RELAY_ERR_STORAGE otherwise. */
+  insertEntry(entry: DirectoryEntry, nameKey: string): void;
+  /** The signed head stored for tree size `size`. */
+  treeHead(size: number): SignedTreeHead | undefined;
+  /** The signed head of the largest size. */
+  latestTreeHead(): SignedTreeHead | undefined;
+  /** Stores (or replaces) the signed head of `head.size`. */
+  putTreeHead(head: SignedTreeHead): void;
+  /** Runs `fn` as one transaction: if it throws, nothing it wrote stays. */
+  atomically<T>(fn: () => T): T;
+  /** Releases the store (closes the database). */
+  close(): void;
+}

@@ -1,0 +1,202 @@
+/**
+ * The key directory as the relay core sees it (DESIGN.md §4): first-come name ↔ key bindings, an
+ * append-only Merkle log over the entries, and signed tree heads. {@link KeyDirectory} is the interface
+ * (a cluster backend implements it on shared storage); {@link LocalKeyDirectory} implements it on a
+ * {@link DirectoryStore} with @leitung/merkle's log.
+ *
+ * A new binding is one transaction: entry, log nodes and the newly signed head (issue 6). The head is
+ * signed only when the tree changes and cached; the same head is served until the next binding, and a
+ * restart serves the stored one, byte for byte.
+ */
+import type { LeitungCrypto, RsaPrivateKey } from '@leitung/crypto';
+import { type HashFunction, MerkleLog, type SignedTreeHead } from '@leitung/merkle';
+import { clientIdOf, logIdOf, signTreeHead } from '@leitung/session';
+import type { DirectoryEntry } from '@leitung/wire';
+import { RelayError, RelayErrorCode } from '../errors.js';
+import type { DirectoryStore } from './directory-store.js';
+import { checkName, nameKey } from './name-policy.js';
+
+/** What REGISTER would do: bind a new name, or log in to an existing binding of this key. */
+export type RegistrationPlan =
+  | { readonly kind: 'new'; readonly name: string; readonly nameKey: string }
+  | { readonly kind: 'login'; readonly entry: DirectoryEntry };
+
+export interface RegistrationResult {
+  readonly entry: DirectoryEntry;
+  /** True when this call appended the entry (a new binding); false for a login. */
+  readonly created: boolean;
+}
+
+export interface KeyDirectory {
+  /** Id of this directory's log (SHA3-256 of the signing key's SPKI DER). */
+  readonly logId: Uint8Array;
+  /** Number of entries. */
+  size(): number;
+  /** The current signed tree head. */
+  treeHead(): SignedTreeHead;
+  /** The signed head of an earlier size, if one was issued. */
+  treeHeadAt(size: number): SignedTreeHead | undefined;
+  /**
+   * Decides what a REGISTER of `name` with `publicKey` would do, without writing anything (nothing is
+   * written before PROVE, LESSONS #8). Throws RELAY_ERR_NAME_INVALID, RELAY_ERR_NAME_TAKEN or
+   * RELAY_ERR_KEY_REGISTERED.
+   */
+  plan(name: string, publicKey: Uint8Array): RegistrationPlan;
+  /** Binds (or logs in); re-checks the plan, as another registration may have won the name meanwhile. */
+  register(name: string, publicKey: Uint8Array, now: number): RegistrationResult;
+  entryAt(index: number): DirectoryEntry | undefined;
+  entryByName(name: string): DirectoryEntry | undefined;
+  entryByClientId(clientId: Uint8Array): DirectoryEntry | undefined;
+  entries(offset: number, limit: number): DirectoryEntry[];
+  inclusionProof(index: number, size: number): Uint8Array[];
+  /** RFC 9162 consistency proof from `fromSize` (≥ 1) to `toSize`. */
+  consistencyProof(fromSize: number, toSize: number): Uint8Array[];
+  close(): void;
+}
+
+export interface LocalKeyDirectoryOptions {
+  readonly store: DirectoryStore;
+  readonly crypto: LeitungCrypto;
+  /** The relay's key: it signs the tree heads and names the log. */
+  readonly privateKey: RsaPrivateKey;
+  /** Clock for entry and tree-head times (ms). */
+  readonly now: () => number;
+}
+
+export class LocalKeyDirectory implements KeyDirectory {
+  readonly logId: Uint8Array;
+  readonly #store: DirectoryStore;
+  readonly #crypto: LeitungCrypto;
+  readonly #privateKey: RsaPrivateKey;
+  readonly #log: MerkleLog;
+  #head: SignedTreeHead;
+
+  constructor(options: LocalKeyDirectoryOptions) {
+    this.#store = options.store;
+    this.#crypto = options.crypto;
+    this.#privateKey = options.privateKey;
+    this.logId = logIdOf(options.crypto, options.privateKey.publicKey);
+    const crypto = options.crypto;
+    const sha3: HashFunction = { size: 32, hash: (data) => crypto.sha3_256(data) };
+    this.#log = new MerkleLog({ storage: this.#store.logStorage, hash: sha3 });
+    if (this.#log.size !== this.#store.count()) {
+      throw new RelayError(RelayErrorCode.Storage, 'directory entries and Merkle log disagree in size');
+    }
+    this.#head = this.#loadOrSignHead(options.now());
+  }
+
+  size(): number {
+    return this.#log.size;
+  }
+
+  treeHead(): SignedTreeHead {
+    return this.#head;
+  }
+
+  treeHeadAt(size: number): SignedTreeHead | undefined {
+    if (size === this.#head.size) return this.#head;
+    return this.#store.treeHead(size);
+  }
+
+  plan(name: string, publicKey: Uint8Array): RegistrationPlan {
+    const checked = checkName(name);
+    const byKey = this.#store.entryByClientId(clientIdOf(this.#crypto, publicKey));
+    if (byKey !== undefined) {
+      if (byKey.name !== checked.name) {
+        throw new RelayError(RelayErrorCode.KeyRegistered, 'this key is bound to another name');
+      }
+      return { kind: 'login', entry: byKey };
+    }
+    if (this.#store.entryByNameKey(checked.key) !== undefined) {
+      throw new RelayError(RelayErrorCode.NameTaken, 'this name is bound to another key');
+    }
+    return { kind: 'new', name: checked.name, nameKey: checked.key };
+  }
+
+  register(name: string, publicKey: Uint8Array, now: number): RegistrationResult {
+    const plan = this.plan(name, publicKey);
+    if (plan.kind === 'login') return { entry: plan.entry, created: false };
+    const entry: DirectoryEntry = {
+      index: this.#log.size,
+      clientId: clientIdOf(this.#crypto, publicKey),
+      name: plan.name,
+      publicKey: publicKey.slice(),
+      time: now,
+    };
+    try {
+      const head = this.#store.atomically(() => {
+        this.#store.insertEntry(entry, plan.nameKey);
+        this.#log.appendEntry(entry);
+        const signed = this.#sign(now);
+        this.#store.putTreeHead(signed);
+        return signed;
+      });
+      this.#head = head;
+    } catch (error) {
+      // The transaction rolled back: re-read the log so its in-memory edge matches storage again.
+      this.#log.reload();
+      if (error instanceof RelayError) throw error;
+      throw new RelayError(RelayErrorCode.Storage, 'could not append to the directory', { cause: error });
+    }
+    return { entry, created: true };
+  }
+
+  entryAt(index: number): DirectoryEntry | undefined {
+    return this.#store.entryAt(index);
+  }
+
+  entryByName(name: string): DirectoryEntry | undefined {
+    return this.#store.entryByNameKey(nameKey(name));
+  }
+
+  entryByClientId(clientId: Uint8Array): DirectoryEntry | undefined {
+    return this.#store.entryByClientId(clientId);
+  }
+
+  entries(offset: number, limit: number): DirectoryEntry[] {
+    return this.#store.entries(offset, limit);
+  }
+
+  inclusionProof(index: number, size: number): Uint8Array[] {
+    return this.#log.inclusionProof(index, size);
+  }
+
+  consistencyProof(fromSize: number, toSize: number): Uint8Array[] {
+    return this.#log.consistencyProof(fromSize, toSize);
+  }
+
+  close(): void {
+    this.#store.close();
+  }
+
+  #sign(now: number): SignedTreeHead {
+    return signTreeHead(this.#crypto, this.#privateKey, {
+      logId: this.logId,
+      size: this.#log.size,
+      root: this.#log.root(),
+      time: now,
+    });
+  }
+
+  /** The stored head of the current size, checked against the log; a new one only for a fresh store. */
+  #loadOrSignHead(now: number): SignedTreeHead {
+    const stored = this.#store.latestTreeHead();
+    if (stored === undefined) {
+      if (this.#log.size !== 0) throw new RelayError(RelayErrorCode.Storage, 'directory has no signed head');
+      const head = this.#sign(now);
+      this.#store.atomically(() => this.#store.putTreeHead(head));
+      return head;
+    }
+    if (stored.size !== this.#log.size || !sameBytes(stored.root, this.#log.root())) {
+      throw new RelayError(RelayErrorCode.Storage, 'stored tree head does not match the Merkle log');
+    }
+    if (!sameBytes(stored.logId, this.logId)) {
+      throw new RelayError(RelayErrorCode.Storage, 'the directory was signed with another relay key');
+    }
+    return stored;
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((value, i) => value === b[i]);
+}

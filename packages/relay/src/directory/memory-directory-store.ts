@@ -1,0 +1,117 @@
+/**
+ * In-memory {@link DirectoryStore} for unit tests and throwaway relays. `atomically` keeps an undo journal
+ * so a failed registration leaves no entry behind, like the SQLite store's rollback.
+ */
+import type { LogBatch, LogStorage, SignedTreeHead } from '@leitung/merkle';
+import type { DirectoryEntry } from '@leitung/wire';
+import { RelayError, RelayErrorCode } from '../errors.js';
+import { toHex } from '../hex.js';
+import type { DirectoryStore } from './directory-store.js';
+
+export class MemoryDirectoryStore implements DirectoryStore {
+  readonly logStorage: LogStorage;
+  readonly #entries: DirectoryEntry[] = [];
+  readonly #byClientId = new Map<string, number>();
+  readonly #byNameKey = new Map<string, number>();
+  readonly #heads = new Map<number, SignedTreeHead>();
+  #latest: number | undefined;
+  #journal: (() => void)[] | undefined;
+
+  constructor() {
+    // Nodes are journaled like entries, so a transaction that fails after the log commit is undone whole.
+    const nodes = new Map<string, Uint8Array>();
+    let size = 0;
+    this.logStorage = {
+      getSize: () => size,
+      getNode: (level, index) => nodes.get(`${level}/${index}`)?.slice(),
+      commit: (batch: LogBatch) => {
+        const previousSize = size;
+        const added: string[] = [];
+        for (const node of batch.nodes) {
+          const key = `${node.level}/${node.index}`;
+          if (nodes.has(key)) continue;
+          nodes.set(key, node.hash.slice());
+          added.push(key);
+        }
+        size = batch.size;
+        this.#journal?.push(() => {
+          for (const key of added) nodes.delete(key);
+          size = previousSize;
+        });
+      },
+    };
+  }
+
+  count(): number {
+    return this.#entries.length;
+  }
+
+  entryAt(index: number): DirectoryEntry | undefined {
+    return this.#entries[index];
+  }
+
+  entryByClientId(clientId: Uint8Array): DirectoryEntry | undefined {
+    const index = this.#byClientId.get(toHex(clientId));
+    return index === undefined ? undefined : this.#entries[index];
+  }
+
+  entryByNameKey(key: string): DirectoryEntry | undefined {
+    const index = this.#byNameKey.get(key);
+    return index === undefined ? undefined : this.#entries[index];
+  }
+
+  entries(offset: number, limit: number): DirectoryEntry[] {
+    return this.#entries.slice(offset, offset + limit);
+  }
+
+  insertEntry(entry: DirectoryEntry, nameKey: string): void {
+    const id = toHex(entry.clientId);
+    if (entry.index !== this.#entries.length || this.#byClientId.has(id) || this.#byNameKey.has(nameKey)) {
+      throw new RelayError(RelayErrorCode.Storage, 'entry conflicts with the stored directory');
+    }
+    this.#entries.push(entry);
+    this.#byClientId.set(id, entry.index);
+    this.#byNameKey.set(nameKey, entry.index);
+    this.#journal?.push(() => {
+      this.#entries.pop();
+      this.#byClientId.delete(id);
+      this.#byNameKey.delete(nameKey);
+    });
+  }
+
+  treeHead(size: number): SignedTreeHead | undefined {
+    return this.#heads.get(size);
+  }
+
+  latestTreeHead(): SignedTreeHead | undefined {
+    return this.#latest === undefined ? undefined : this.#heads.get(this.#latest);
+  }
+
+  putTreeHead(head: SignedTreeHead): void {
+    const previous = this.#heads.get(head.size);
+    const latest = this.#latest;
+    this.#heads.set(head.size, head);
+    if (latest === undefined || head.size >= latest) this.#latest = head.size;
+    this.#journal?.push(() => {
+      if (previous === undefined) this.#heads.delete(head.size);
+      else this.#heads.set(head.size, previous);
+      this.#latest = latest;
+    });
+  }
+
+  atomically<T>(fn: () => T): T {
+    if (this.#journal !== undefined) return fn();
+    const journal: (() => void)[] = [];
+    this.#journal = journal;
+    try {
+      return fn();
+    } catch (error) {
+      for (const undo of journal.reverse()) undo();
+      throw error;
+    } finally {
+      this.#journal = undefined;
+    }
+  }
+
+  close(): void {}
+}

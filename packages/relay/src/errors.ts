@@ -1,0 +1,76 @@
+/**
+ * Typed errors of the relay. Every rejection the relay makes is one of these codes: sent to the peer in an
+ * ERROR message (docs/protocol.md §4.7) where a control channel exists, counted in the metrics, and raised
+ * as a {@link RelayError} from the local API (storage, options, key file). Codes are stable; tests and
+ * clients branch on them, never on the message text. Messages never carry key material.
+ */
+export const RelayErrorCode = {
+  /** The requested name is bound to another key (first come, first bound; DESIGN.md §2). */
+  NameTaken: 'RELAY_ERR_NAME_TAKEN',
+  /** The requested name breaks the name policy (NFC, length, allowed characters). */
+  NameInvalid: 'RELAY_ERR_NAME_INVALID',
+  /** The key is already bound to another name (one name per key). */
+  KeyRegistered: 'RELAY_ERR_KEY_REGISTERED',
+  /** The PROVE answer is wrong. One code for every cause: no decryption oracle (LESSONS #5). */
+  ProofFailed: 'RELAY_ERR_PROOF_FAILED',
+  /** The REGISTER is not acceptable (bad key, not an RSA-4096 SPKI). */
+  RegisterInvalid: 'RELAY_ERR_REGISTER_INVALID',
+  /** A message arrived that the connection's state does not allow (e.g. anything but REGISTER first). */
+  UnexpectedMessage: 'RELAY_ERR_UNEXPECTED_MESSAGE',
+  /** A sealed frame failed authentication (tampered, replayed, reordered, injected): connection closed. */
+  ChannelAuth: 'RELAY_ERR_CHANNEL_AUTH',
+  /** The handshake did not finish in time. */
+  HandshakeTimeout: 'RELAY_ERR_HANDSHAKE_TIMEOUT',
+  /** A frame stayed incomplete for too long. */
+  PartialFrameTimeout: 'RELAY_ERR_PARTIAL_FRAME_TIMEOUT',
+  /** The connection was silent for longer than the idle timeout. */
+  IdleTimeout: 'RELAY_ERR_IDLE_TIMEOUT',
+  /** Too many connections from this IP address. */
+  TooManyConnections: 'RELAY_ERR_TOO_MANY_CONNECTIONS',
+  /** The unauthenticated connection was dropped to make room (cap on handshakes in progress). */
+  Evicted: 'RELAY_ERR_EVICTED',
+  /** A token bucket is empty (per IP or per identity: handshakes, lookups, call requests). */
+  RateLimited: 'RELAY_ERR_RATE_LIMITED',
+  /** The IP address or key fingerprint is on the blocklist. */
+  Blocked: 'RELAY_ERR_BLOCKED',
+  /** The same identity registered again on a new connection; the old one is closed. */
+  Replaced: 'RELAY_ERR_REPLACED',
+  /** GET_PUBLIC_KEY for a name or id that is not in the directory. */
+  NotFound: 'RELAY_ERR_NOT_FOUND',
+  /** A request whose values are out of range (sizes beyond the tree, a call to oneself, …). */
+  BadRequest: 'RELAY_ERR_BAD_REQUEST',
+  /** CALL_RESPONSE / CALL_END for a call this client is not a party of (or that does not exist). */
+  UnknownCall: 'RELAY_ERR_UNKNOWN_CALL',
+  /** CALL_REQUEST while this client already has a call (one call at a time), or a call id in use. */
+  CallActive: 'RELAY_ERR_CALL_ACTIVE',
+  /** The relay has no media session left (all session ids in use or the configured cap reached). */
+  MediaExhausted: 'RELAY_ERR_MEDIA_EXHAUSTED',
+  /** The relay is shutting down. */
+  ShuttingDown: 'RELAY_ERR_SHUTTING_DOWN',
+  /** Storage failed (SQLite error, corrupt data); the operation changed nothing. */
+  Storage: 'RELAY_ERR_STORAGE',
+  /** The relay key file is unreadable, not a private key, or readable by others. */
+  KeyFile: 'RELAY_ERR_KEY_FILE',
+  /** The blocklist file has a line that is neither an IP address, a subnet nor a key fingerprint. */
+  BlocklistInvalid: 'RELAY_ERR_BLOCKLIST_INVALID',
+  /** A local caller passed an invalid option. */
+  InvalidOption: 'RELAY_ERR_INVALID_OPTION',
+  /** An unexpected internal failure while handling one peer; only that peer is affected. */
+  Internal: 'RELAY_ERR_INTERNAL',
+} as const;
+
+export type RelayErrorCode = (typeof RelayErrorCode)[keyof typeof RelayErrorCode];
+
+/** Every code, for docs and exhaustive tests. */
+export const RELAY_ERROR_CODES: readonly RelayErrorCode[] = Object.values(RelayErrorCode);
+
+/** The one error class of @leitung/relay; branch on `code`. */
+export class RelayError extends Error {
+  override readonly name = 'RelayError';
+  readonly code: RelayErrorCode;
+
+  constructor(code: RelayErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+  }
+}

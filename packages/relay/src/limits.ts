@@ -1,0 +1,126 @@
+/**
+ * Every limit the relay enforces (DESIGN.md §3, §6; LESSONS #20), with its default. docs/relay.md lists
+ * them. A limit is a number a deployment may tune; the protection it implements is never optional.
+ */
+import { DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_MEDIA_PACKET_SIZE } from '@leitung/wire';
+import { RelayError, RelayErrorCode } from './errors.js';
+
+/** A token bucket: `burst` tokens at most, refilled at `perSecond`. */
+export interface BucketLimit {
+  readonly perSecond: number;
+  readonly burst: number;
+}
+
+export interface RelayLimits {
+  /** Largest control frame payload accepted (checked on the 4-byte header, before buffering). */
+  readonly maxFrameSize: number;
+  /** A frame that stays incomplete this long closes its connection (ms). */
+  readonly partialFrameTimeoutMs: number;
+  /** REGISTER → WELCOME must finish within this time from connect (ms). */
+  readonly handshakeTimeoutMs: number;
+  /** An established connection silent this long is closed (ms); clients PING well within it. */
+  readonly idleTimeoutMs: number;
+  /** Open connections per remote IP address. */
+  readonly maxConnectionsPerIp: number;
+  /** Connections that have not finished the handshake, from one IP address. */
+  readonly maxUnauthenticatedPerIp: number;
+  /** Connections that have not finished the handshake, in total; when full the oldest is dropped. */
+  readonly maxUnauthenticated: number;
+  /** Established clients in total. */
+  readonly maxClients: number;
+  /** REGISTER attempts per IP address. */
+  readonly handshakesPerIp: BucketLimit;
+  /** REGISTER attempts per identity (client key). */
+  readonly handshakesPerIdentity: BucketLimit;
+  /** Lookups (GET_PUBLIC_KEY, GET_CONSISTENCY, PHONEBOOK_REQUEST, PING) per IP address. */
+  readonly lookupsPerIp: BucketLimit;
+  /** Lookups per identity. */
+  readonly lookupsPerIdentity: BucketLimit;
+  /** CALL_REQUESTs per IP address. */
+  readonly callsPerIp: BucketLimit;
+  /** CALL_REQUESTs per identity. */
+  readonly callsPerIdentity: BucketLimit;
+  /** Keys remembered per bucket family; idle buckets are forgotten first. */
+  readonly maxBucketKeys: number;
+  /** An unanswered INCOMING_CALL ends with CALL_END timeout after this long (ms). */
+  readonly ringTimeoutMs: number;
+  /** A granted media session that no side has bound is freed after this long (ms). */
+  readonly mediaBindTimeoutMs: number;
+  /** A media session with no packet for this long is freed and its call ended (ms). */
+  readonly mediaIdleTimeoutMs: number;
+  /** Largest media datagram accepted; larger ones are dropped before any lookup. */
+  readonly maxMediaPacketSize: number;
+  /** Packets per second and side a media session may send (DATA, BIND, KEEPALIVE). */
+  readonly mediaPacketsPerSide: BucketLimit;
+  /** Media sessions at most (also the calls in progress at most). */
+  readonly maxMediaSessions: number;
+  /** Contacts in WELCOME's first phonebook page and the most any PHONEBOOK_PAGE carries. */
+  readonly phonebookPageSize: number;
+  /** Directories up to this size also send their full key list in CHALLENGE (seed's flat root). */
+  readonly keyListMaxEntries: number;
+  /** Media packets per second the relay is provisioned for (PONG `capacity`). */
+  readonly capacityPacketsPerSecond: number;
+}
+
+export const DEFAULT_LIMITS: RelayLimits = Object.freeze({
+  maxFrameSize: DEFAULT_MAX_FRAME_SIZE,
+  partialFrameTimeoutMs: 10_000,
+  handshakeTimeoutMs: 15_000,
+  idleTimeoutMs: 120_000,
+  maxConnectionsPerIp: 32,
+  maxUnauthenticatedPerIp: 8,
+  maxUnauthenticated: 512,
+  maxClients: 100_000,
+  handshakesPerIp: { perSecond: 5, burst: 20 },
+  handshakesPerIdentity: { perSecond: 1, burst: 5 },
+  lookupsPerIp: { perSecond: 50, burst: 200 },
+  lookupsPerIdentity: { perSecond: 20, burst: 100 },
+  callsPerIp: { perSecond: 5, burst: 20 },
+  callsPerIdentity: { perSecond: 1, burst: 5 },
+  maxBucketKeys: 100_000,
+  ringTimeoutMs: 30_000,
+  mediaBindTimeoutMs: 30_000,
+  mediaIdleTimeoutMs: 60_000,
+  maxMediaPacketSize: DEFAULT_MAX_MEDIA_PACKET_SIZE,
+  mediaPacketsPerSide: { perSecond: 250, burst: 100 },
+  maxMediaSessions: 50_000,
+  phonebookPageSize: 100,
+  keyListMaxEntries: 32,
+  capacityPacketsPerSecond: 50_000,
+});
+
+const BUCKETS = [
+  'handshakesPerIp',
+  'handshakesPerIdentity',
+  'lookupsPerIp',
+  'lookupsPerIdentity',
+  'callsPerIp',
+  'callsPerIdentity',
+  'mediaPacketsPerSide',
+] as const;
+
+/** Defaults overridden by `overrides`, each value checked; RELAY_ERR_INVALID_OPTION otherwise. */
+export function resolveLimits(overrides: Partial<RelayLimits> = {}): RelayLimits {
+  const limits: RelayLimits = { ...DEFAULT_LIMITS, ...overrides };
+  for (const [key, value] of Object.entries(limits)) {
+    if ((BUCKETS as readonly string[]).includes(key)) {
+      const bucket = value as BucketLimit;
+      if (
+        !(bucket?.perSecond > 0) ||
+        !(bucket.burst >= 1) ||
+        !Number.isFinite(bucket.perSecond + bucket.burst)
+      ) {
+        throw new RelayError(RelayErrorCode.InvalidOption, `limit ${key} needs perSecond > 0 and burst ≥ 1`);
+      }
+    } else if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+      throw new RelayError(RelayErrorCode.InvalidOption, `limit ${key} must be a positive number`);
+    }
+  }
+  if (limits.phonebookPageSize > 256) {
+    throw new RelayError(RelayErrorCode.InvalidOption, 'phonebookPageSize is at most 256 (protocol limit)');
+  }
+  if (limits.keyListMaxEntries > 256) {
+    throw new RelayError(RelayErrorCode.InvalidOption, 'keyListMaxEntries is at most 256 (protocol limit)');
+  }
+  return Object.freeze(limits);
+}

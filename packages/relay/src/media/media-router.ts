@@ -1,0 +1,336 @@
+/**
+ * The media forwarder's sans-I/O core (DESIGN.md §5 step 5, docs/session-protocol.md §4, LESSONS #13).
+ *
+ * Per call one media session: a random u32 id unique on this relay and one random 32-byte token per side.
+ * A side binds its UDP address with a BIND that proves its token (HMAC via @leitung/session) and carries a
+ * strictly increasing counter and a clock within ±30 s, so a BIND captured and replayed from another
+ * address is dropped and cannot move the binding. DATA is forwarded verbatim, only from the bound address
+ * of the side named by the direction bit, only to the other side's bound address, within the side's
+ * packet-rate bucket. Everything else is dropped and counted by reason — before any cryptography.
+ *
+ * The DATA path is built to be cheap: integer header checks on the received bytes, one Map lookup, a
+ * string/port compare, a token-bucket step, and it returns a decision object prepared when the binding
+ * was made, so forwarding a packet allocates nothing here.
+ */
+import type { LeitungCrypto } from '@leitung/crypto';
+import { BIND_MAX_SKEW_MS, buildControlPacket, clockSkewMs, verifyControlPacket } from '@leitung/session';
+import {
+  decodeMediaPacket,
+  MEDIA_HEADER_SIZE,
+  MEDIA_PROTOCOL_VERSION,
+  MEDIA_TAG_SIZE,
+  MediaPacketType,
+} from '@leitung/wire';
+import type { BucketLimit } from '../limits.js';
+import { TokenBucket } from '../protection/token-bucket.js';
+
+/** Why a datagram was dropped; each has its own counter. */
+export type MediaDropReason =
+  /** Longer than the maximum packet size. */
+  | 'oversize'
+  /** Not a media packet: short, wrong version, unassigned type, reserved flags, wrong length. */
+  | 'malformed'
+  /** A BIND_ACK (only the relay sends those). */
+  | 'unexpected-type'
+  /** No media session with this id. */
+  | 'unknown-session'
+  /** DATA from a side that has not bound yet. */
+  | 'unbound'
+  /** DATA or KEEPALIVE from an address other than the side's bound one. */
+  | 'wrong-source'
+  /** DATA whose destination side has not bound yet. */
+  | 'peer-unbound'
+  /** Over the side's packet-rate bucket. */
+  | 'rate'
+  /** BIND/KEEPALIVE clock more than 30 s from the relay's. */
+  | 'clock-skew'
+  /** BIND/KEEPALIVE counter not above the last accepted one (a replay). */
+  | 'replayed-counter'
+  /** BIND/KEEPALIVE tag does not prove the side's token. */
+  | 'bad-token';
+
+export const MEDIA_DROP_REASONS: readonly MediaDropReason[] = [
+  'oversize',
+  'malformed',
+  'unexpected-type',
+  'unknown-session',
+  'unbound',
+  'wrong-source',
+  'peer-unbound',
+  'rate',
+  'clock-skew',
+  'replayed-counter',
+  'bad-token',
+];
+
+export interface MediaEndpoint {
+  readonly address: string;
+  readonly port: number;
+}
+
+export type MediaDecision =
+  | { readonly kind: 'forward'; readonly address: string; readonly port: number }
+  | {
+      readonly kind: 'reply';
+      readonly bytes: Uint8Array;
+      readonly address: string;
+      readonly port: number;
+      /** 'bound' for the first BIND of a side, 'rebound' when a BIND moved it, 'refreshed' otherwise. */
+      readonly binding: 'bound' | 'rebound' | 'refreshed';
+    }
+  | { readonly kind: 'refresh' }
+  | { readonly kind: 'drop'; readonly reason: MediaDropReason };
+
+/** Side index: 0 = caller (direction bit 0), 1 = callee. */
+type Side = 0 | 1;
+
+type ForwardDecision = Extract<MediaDecision, { kind: 'forward' }>;
+
+interface MediaSession {
+  readonly id: number;
+  readonly callKey: string;
+  readonly tokens: readonly [Uint8Array, Uint8Array];
+  readonly endpoints: [MediaEndpoint | undefined, MediaEndpoint | undefined];
+  /** forwards[s]: where packets from side s go (the other side's endpoint), once both are bound. */
+  readonly forwards: [ForwardDecision | undefined, ForwardDecision | undefined];
+  readonly counters: [number, number];
+  readonly buckets: readonly [TokenBucket, TokenBucket];
+  readonly createdAt: number;
+  lastActivity: number;
+}
+
+/** What the core hands to each side in MEDIA_GRANT. */
+export interface MediaGrantMaterial {
+  readonly sessionId: number;
+  readonly callerToken: Uint8Array;
+  readonly calleeToken: Uint8Array;
+  /** A session that no side binds by then is freed (ms). */
+  readonly expiresAt: number;
+}
+
+export interface ExpiredMediaSession {
+  readonly sessionId: number;
+  /** The `callKey` given to `allocate`. */
+  readonly callKey: string;
+  readonly reason: 'bind-timeout' | 'idle';
+}
+
+export interface MediaRouterOptions {
+  readonly crypto: LeitungCrypto;
+  readonly maxPacketSize: number;
+  readonly packetsPerSide: BucketLimit;
+  readonly bindTimeoutMs: number;
+  readonly idleTimeoutMs: number;
+  readonly maxSessions: number;
+}
+
+const DROP = Object.fromEntries(
+  MEDIA_DROP_REASONS.map((reason) => [reason, Object.freeze({ kind: 'drop', reason })]),
+) as { readonly [R in MediaDropReason]: Extract<MediaDecision, { kind: 'drop' }> };
+const REFRESH: MediaDecision = Object.freeze({ kind: 'refresh' });
+const CONTROL_PACKET_SIZE = MEDIA_HEADER_SIZE + MEDIA_TAG_SIZE;
+const MIN_PACKET_SIZE = MEDIA_HEADER_SIZE + MEDIA_TAG_SIZE;
+
+export class MediaRouter {
+  readonly #crypto: LeitungCrypto;
+  readonly #options: MediaRouterOptions;
+  readonly #sessions = new Map<number, MediaSession>();
+  /** Packets and bytes forwarded since start. */
+  forwardedPackets = 0;
+  forwardedBytes = 0;
+  /** Accepted BINDs that created or moved a binding. */
+  binds = 0;
+  rebinds = 0;
+  readonly drops: Record<MediaDropReason, number> = Object.fromEntries(
+    MEDIA_DROP_REASONS.map((reason) => [reason, 0]),
+  ) as Record<MediaDropReason, number>;
+  #rateSampleAt: number | undefined;
+  #rateSamplePackets = 0;
+  #packetsPerSecond = 0;
+
+  constructor(options: MediaRouterOptions) {
+    this.#crypto = options.crypto;
+    this.#options = options;
+  }
+
+  /** Media sessions in existence. */
+  get sessionCount(): number {
+    return this.#sessions.size;
+  }
+
+  /** Recent forwarding rate (packets/s), updated by {@link MediaRouter.sampleRate}. */
+  get packetsPerSecond(): number {
+    return this.#packetsPerSecond;
+  }
+
+  hasSession(sessionId: number): boolean {
+    return this.#sessions.has(sessionId);
+  }
+
+  /**
+   * A new session for the call `callKey`: a random id not in use and a fresh token per side. Returns
+   * undefined when the session cap is reached.
+   */
+  allocate(callKey: string, now: number): MediaGrantMaterial | undefined {
+    if (this.#sessions.size >= this.#options.maxSessions) return undefined;
+    let id: number;
+    do {
+      const r = this.#crypto.randomBytes(4);
+      id = ((r[0]! << 24) | (r[1]! << 16) | (r[2]! << 8) | r[3]!) >>> 0;
+    } while (id === 0 || this.#sessions.has(id));
+    const tokens = [this.#crypto.randomBytes(32), this.#crypto.randomBytes(32)] as const;
+    const limit = this.#options.packetsPerSide;
+    this.#sessions.set(id, {
+      id,
+      callKey,
+      tokens,
+      endpoints: [undefined, undefined],
+      forwards: [undefined, undefined],
+      counters: [-1, -1],
+      buckets: [new TokenBucket(limit, now), new TokenBucket(limit, now)],
+      createdAt: now,
+      lastActivity: now,
+    });
+    return {
+      sessionId: id,
+      callerToken: tokens[0].slice(),
+      calleeToken: tokens[1].slice(),
+      expiresAt: now + this.#options.bindTimeoutMs,
+    };
+  }
+
+  /** Frees a session (CALL_END, disconnect); its tokens are erased. */
+  release(sessionId: number): boolean {
+    const session = this.#sessions.get(sessionId);
+    if (session === undefined) return false;
+    this.#sessions.delete(sessionId);
+    session.tokens[0].fill(0);
+    session.tokens[1].fill(0);
+    return true;
+  }
+
+  /** Handles one received datagram. Never throws on packet contents. */
+  datagram(bytes: Uint8Array, from: MediaEndpoint, now: number): MediaDecision {
+    const length = bytes.length;
+    // docs/protocol.md §5 size and header rules, as integer checks on the received bytes.
+    if (length > this.#options.maxPacketSize) return this.#drop('oversize');
+    if (length < MIN_PACKET_SIZE) return this.#drop('malformed');
+    const first = bytes[0]!;
+    const flags = bytes[1]!;
+    if (first >>> 4 !== MEDIA_PROTOCOL_VERSION || (flags & 0xfe) !== 0) return this.#drop('malformed');
+    const type = first & 0x0f;
+    const sessionId = ((bytes[2]! << 24) | (bytes[3]! << 16) | (bytes[4]! << 8) | bytes[5]!) >>> 0;
+    if (type === MediaPacketType.DATA) {
+      const session = this.#sessions.get(sessionId);
+      if (session === undefined) return this.#drop('unknown-session');
+      const side = flags as Side;
+      const bound = session.endpoints[side];
+      if (bound === undefined) return this.#drop('unbound');
+      if (bound.port !== from.port || bound.address !== from.address) return this.#drop('wrong-source');
+      const forward = session.forwards[side];
+      if (forward === undefined) return this.#drop('peer-unbound');
+      if (!session.buckets[side].take(now)) return this.#drop('rate');
+      session.lastActivity = now;
+      this.forwardedPackets++;
+      this.forwardedBytes += length;
+      return forward;
+    }
+    if (type === MediaPacketType.BIND || type === MediaPacketType.KEEPALIVE) {
+      if (length !== CONTROL_PACKET_SIZE) return this.#drop('malformed');
+      const session = this.#sessions.get(sessionId);
+      if (session === undefined) return this.#drop('unknown-session');
+      return this.#control(session, bytes, type === MediaPacketType.BIND, flags as Side, from, now);
+    }
+    if (type === MediaPacketType.BIND_ACK) return this.#drop('unexpected-type');
+    return this.#drop('malformed');
+  }
+
+  /** Frees sessions never bound in time or idle too long; the core ends their calls. */
+  expire(now: number): ExpiredMediaSession[] {
+    const expired: ExpiredMediaSession[] = [];
+    for (const session of this.#sessions.values()) {
+      const bound = session.endpoints[0] !== undefined || session.endpoints[1] !== undefined;
+      if (!bound && now - session.createdAt >= this.#options.bindTimeoutMs) {
+        expired.push({ sessionId: session.id, callKey: session.callKey, reason: 'bind-timeout' });
+      } else if (bound && now - session.lastActivity >= this.#options.idleTimeoutMs) {
+        expired.push({ sessionId: session.id, callKey: session.callKey, reason: 'idle' });
+      }
+    }
+    for (const e of expired) this.release(e.sessionId);
+    return expired;
+  }
+
+  /** Updates the packets/s figure reported in PONG (an exponentially weighted average, ~5 s). */
+  sampleRate(now: number): void {
+    if (this.#rateSampleAt === undefined) {
+      this.#rateSampleAt = now;
+      this.#rateSamplePackets = this.forwardedPackets;
+      return;
+    }
+    const elapsed = now - this.#rateSampleAt;
+    if (elapsed < 1000) return;
+    const rate = ((this.forwardedPackets - this.#rateSamplePackets) * 1000) / elapsed;
+    const weight = Math.min(1, elapsed / 5000);
+    this.#packetsPerSecond += (rate - this.#packetsPerSecond) * weight;
+    this.#rateSampleAt = now;
+    this.#rateSamplePackets = this.forwardedPackets;
+  }
+
+  /** BIND / KEEPALIVE: cheap checks first (clock, counter, source, rate), the HMAC last. */
+  #control(
+    session: MediaSession,
+    bytes: Uint8Array,
+    isBind: boolean,
+    side: Side,
+    from: MediaEndpoint,
+    now: number,
+  ): MediaDecision {
+    const counter = ((bytes[6]! << 24) | (bytes[7]! << 16) | (bytes[8]! << 8) | bytes[9]!) >>> 0;
+    const timestamp = ((bytes[10]! << 24) | (bytes[11]! << 16) | (bytes[12]! << 8) | bytes[13]!) >>> 0;
+    if (clockSkewMs(timestamp, now) > BIND_MAX_SKEW_MS) return this.#drop('clock-skew');
+    if (counter <= session.counters[side]) return this.#drop('replayed-counter');
+    const bound = session.endpoints[side];
+    const sameSource = bound !== undefined && bound.port === from.port && bound.address === from.address;
+    if (!isBind && !sameSource) return this.#drop('wrong-source');
+    if (!session.buckets[side].take(now)) return this.#drop('rate');
+    const token = session.tokens[side];
+    if (!verifyControlPacket(this.#crypto, token, decodeMediaPacket(bytes))) return this.#drop('bad-token');
+    session.counters[side] = counter;
+    session.lastActivity = now;
+    if (!isBind) return REFRESH;
+    let binding: 'bound' | 'rebound' | 'refreshed' = 'refreshed';
+    if (!sameSource) {
+      binding = bound === undefined ? 'bound' : 'rebound';
+      if (bound === undefined) this.binds++;
+      else this.rebinds++;
+      session.endpoints[side] = { address: from.address, port: from.port };
+      this.#rebuildForwards(session);
+    }
+    const ack = buildControlPacket(this.#crypto, {
+      kind: 'BIND_ACK',
+      token,
+      sessionId: session.id,
+      side: side === 0 ? 'caller' : 'callee',
+      counter,
+      nowMs: now,
+    });
+    return { kind: 'reply', bytes: ack, address: from.address, port: from.port, binding };
+  }
+
+  #rebuildForwards(session: MediaSession): void {
+    const [caller, callee] = session.endpoints;
+    session.forwards[0] =
+      callee === undefined
+        ? undefined
+        : Object.freeze({ kind: 'forward', address: callee.address, port: callee.port });
+    session.forwards[1] =
+      caller === undefined
+        ? undefined
+        : Object.freeze({ kind: 'forward', address: caller.address, port: caller.port });
+  }
+
+  #drop(reason: MediaDropReason): MediaDecision {
+    this.drops[reason]++;
+    return DROP[reason];
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * Token buckets (DESIGN.md §6 "token buckets per IP and per identity"). Time is passed in, never read,
+ * so limits are exact in tests. A bucket starts full.
+ */
+import type { BucketLimit } from '../limits.js';
+
+export class TokenBucket {
+  #tokens: number;
+  #updatedAt: number;
+
+  constructor(
+    readonly limit: BucketLimit,
+    now: number,
+  ) {
+    this.#tokens = limit.burst;
+    this.#updatedAt = now;
+  }
+
+  /** Takes one token if there is one. */
+  take(now: number): boolean {
+    this.#refill(now);
+    if (this.#tokens < 1) return false;
+    this.#tokens -= 1;
+    return true;
+  }
+
+  /** True when the bucket has been refilled to the brim (nothing to remember about this key). */
+  isFull(now: number): boolean {
+    this.#refill(now);
+    return this.#tokens >= this.limit.burst;
+  }
+
+  #refill(now: number): void {
+    const elapsed = now - this.#updatedAt;
+    if (elapsed > 0) {
+      this.#tokens = Math.min(this.limit.burst, this.#tokens + (elapsed * this.limit.perSecond) / 1000);
+      this.#updatedAt = now;
+    }
+  }
+}
+
+/**
+ * One bucket per key (an IP address, a client id). Memory is bounded: full buckets carry no information
+ * and are swept, and when `maxKeys` is reached the least recently created key is forgotten (it starts
+ * full again, which only ever errs towards the peer).
+ */
+export class KeyedRateLimiter {
+  readonly #buckets = new Map<string, TokenBucket>();
+
+  constructor(
+    readonly limit: BucketLimit,
+    readonly maxKeys: number,
+  ) {}
+
+  get size(): number {
+    return this.#buckets.size;
+  }
+
+  take(key: string, now: number): boolean {
+    let bucket = this.#buckets.get(key);
+    if (bucket === undefined) {
+      if (this.#buckets.size >= this.maxKeys) {
+        this.sweep(now);
+        if (this.#buckets.size >= this.maxKeys) {
+          const oldest = this.#buckets.keys().next();
+          if (!oldest.done) this.#buckets.delete(oldest.value);
+        }
+      }
+      bucket = new TokenBucket(this.limit, now);
+      this.#buckets.set(key, bucket);
+    }
+    return bucket.take(now);
+  }
+
+  /** Forgets every bucket that has refilled completely. */
+  sweep(now: number): void {
+    for (const [key, bucket] of this.#buckets) if (bucket.isFull(now)) this.#buckets.delete(key);
+  }
+}
