@@ -55,16 +55,12 @@ describe('pure verifiers', () => {
 
   const inclusionCases: [number, number][] = [
     [0, 1],
-    [1, 2],
     [2, 3],
     [0, 5],
-    [4, 5],
     [6, 7],
-    [5, 8],
     [12, 13],
     [63, 64],
     [37, 100],
-    [511, 1000],
     [999, 1000],
   ];
 
@@ -113,15 +109,11 @@ describe('pure verifiers', () => {
 
   const consistencyCases: [number, number][] = [
     [1, 2],
-    [2, 5],
     [3, 7],
     [4, 8],
-    [6, 8],
     [7, 13],
-    [63, 65],
     [100, 1000],
     [511, 999],
-    [999, 1000],
   ];
 
   it.each(consistencyCases)('consistency %i → %i: every bit of proof, both roots, old size', (m, n) => {
@@ -198,7 +190,6 @@ describe('client checks: signed tree head + entry inclusion, tree-head tracker',
 
   it.each([
     [0, 5],
-    [3, 7],
     [150, 300],
   ])('entry %i in a signed head of size %i: every bit of proof, root, size and index', (i, n) => {
     const entry = entries[i]!;
@@ -221,7 +212,6 @@ describe('client checks: signed tree head + entry inclusion, tree-head tracker',
   });
 
   it.each([
-    [1, 5],
     [5, 7],
     [100, 300],
   ])('tree head %i → %i: every bit of proof, new root and both sizes', (m, n) => {
