@@ -7,7 +7,7 @@
 //
 // Entries are realistic: a 550-byte SPKI (the size of an RSA-4096 key), a 32-byte client id and a short
 // name, so each leaf is about 640 bytes; "append" includes encodeEntry. Imports the BUILT package.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import {
   encodeEntry,
   MerkleLog,
@@ -21,7 +21,8 @@ const ENTRIES = Number(process.argv[2] ?? 1_000_000);
 const SAMPLES = 5_000;
 const TARGETS = { proofHashes: 20, verifyUs: 100, appendPerSec: 50_000 };
 
-const nodeSha3 = { size: 32, hash: (d) => createHash('sha3-256').update(d).digest() };
+// crypto.hash is node:crypto's one-shot form (Node ≥ 20.12), cheaper per call than createHash().
+const nodeSha3 = { size: 32, hash: (d) => hash('sha3-256', d, 'buffer') };
 const configs = [
   { name: 'noble SHA3 (default)', hash: SHA3_256 },
   { name: 'node:crypto sha3-256', hash: nodeSha3 },

@@ -12,7 +12,7 @@ import { HashFunctionError } from './errors.js';
 /**
  * A synchronous hash function. `size` is its output length in bytes; `hash` must return exactly that
  * many bytes and must not keep or modify its input. Inject a faster one where available, e.g.
- * `{ size: 32, hash: (d) => createHash('sha3-256').update(d).digest() }` with node:crypto.
+ * `{ size: 32, hash: (d) => hash('sha3-256', d, 'buffer') }` with node:crypto's one-shot `hash`.
  */
 export interface HashFunction {
   readonly size: number;
