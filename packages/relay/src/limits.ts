@@ -2,7 +2,7 @@
  * Every limit the relay enforces (DESIGN.md §3, §6; LESSONS #20), with its default. docs/relay.md lists
  * them. A limit is a number a deployment may tune; the protection it implements is never optional.
  */
-import { DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_MEDIA_PACKET_SIZE } from '@leitung/wire';
+import { DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_MEDIA_PACKET_SIZE, FIELD_LIMITS } from '@leitung/wire';
 import { RelayError, RelayErrorCode } from './errors.js';
 
 /** A token bucket: `burst` tokens at most, refilled at `perSecond`. */
@@ -56,8 +56,8 @@ export interface RelayLimits {
   readonly maxMediaSessions: number;
   /** Contacts in WELCOME's first phonebook page and the most any PHONEBOOK_PAGE carries. */
   readonly phonebookPageSize: number;
-  /** Directories up to this size also send their full key list in CHALLENGE (seed's flat root). */
-  readonly keyListMaxEntries: number;
+  /** Directories up to this size send every entry in CHALLENGE (seed's flat root; protocol cap 64). */
+  readonly directoryListMaxEntries: number;
   /** Media packets per second the relay is provisioned for (PONG `capacity`). */
   readonly capacityPacketsPerSecond: number;
 }
@@ -85,7 +85,7 @@ export const DEFAULT_LIMITS: RelayLimits = Object.freeze({
   mediaPacketsPerSide: { perSecond: 250, burst: 100 },
   maxMediaSessions: 50_000,
   phonebookPageSize: 100,
-  keyListMaxEntries: 32,
+  directoryListMaxEntries: 32,
   capacityPacketsPerSecond: 50_000,
 });
 
@@ -119,8 +119,11 @@ export function resolveLimits(overrides: Partial<RelayLimits> = {}): RelayLimits
   if (limits.phonebookPageSize > 256) {
     throw new RelayError(RelayErrorCode.InvalidOption, 'phonebookPageSize is at most 256 (protocol limit)');
   }
-  if (limits.keyListMaxEntries > 256) {
-    throw new RelayError(RelayErrorCode.InvalidOption, 'keyListMaxEntries is at most 256 (protocol limit)');
+  if (limits.directoryListMaxEntries > FIELD_LIMITS.directoryMaxEntries) {
+    throw new RelayError(
+      RelayErrorCode.InvalidOption,
+      `directoryListMaxEntries is at most ${FIELD_LIMITS.directoryMaxEntries} (protocol limit)`,
+    );
   }
   return Object.freeze(limits);
 }

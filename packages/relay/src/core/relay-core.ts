@@ -116,7 +116,7 @@ export class RelayCore {
   readonly #buckets: Record<BucketName, KeyedRateLimiter>;
   #blocklist: Blocklist;
   #out: RelayOutput[] = [];
-  #keyList: { size: number; keys: Uint8Array[] } | undefined;
+  #smallList: { size: number; entries: DirectoryEntry[] } | undefined;
   #lastSweep = 0;
   #shuttingDown = false;
 
@@ -466,8 +466,8 @@ export class RelayCore {
     const size = treeHead.size;
     const consistencyProof =
       knownTreeSize > 0 && knownTreeSize < size ? this.#directory.consistencyProof(knownTreeSize, size) : [];
-    const keyList = size <= this.limits.keyListMaxEntries ? this.#smallKeyList(size) : undefined;
-    const challenge = handshake.challenge({ treeHead, consistencyProof, keyList });
+    const directory = size <= this.limits.directoryListMaxEntries ? this.#smallDirectory(size) : undefined;
+    const challenge = handshake.challenge({ treeHead, consistencyProof, directory });
     connection.phase = { kind: 'challenged', handshake, name, publicKey, clientId, challengeSize: size };
     this.#out.push({ kind: 'send', connId: connection.id, payload: challenge });
   }
@@ -765,11 +765,10 @@ export class RelayCore {
     );
   }
 
-  #smallKeyList(size: number): Uint8Array[] {
-    if (this.#keyList?.size !== size) {
-      this.#keyList = { size, keys: this.#directory.entries(0, size).map((entry) => entry.publicKey) };
-    }
-    return this.#keyList.keys;
+  /** Every entry of a small directory, cached per size (CHALLENGE lets the client check it whole). */
+  #smallDirectory(size: number): DirectoryEntry[] {
+    if (this.#smallList?.size !== size) this.#smallList = { size, entries: this.#directory.entries(0, size) };
+    return this.#smallList.entries;
   }
 
   // ---- sending, refusing, closing ----
@@ -786,7 +785,15 @@ export class RelayCore {
 
   #sendSealed(connection: Connection, message: ControlMessage): void {
     if (connection.phase.kind !== 'established') return;
-    this.#out.push({ kind: 'send', connId: connection.id, payload: connection.phase.channel.seal(message) });
+    let payload: Uint8Array;
+    try {
+      payload = connection.phase.channel.seal(message);
+    } catch (error) {
+      // A channel that failed authentication refuses to seal: the connection is being closed anyway.
+      if (error instanceof SessionError) return;
+      throw error;
+    }
+    this.#out.push({ kind: 'send', connId: connection.id, payload });
   }
 
   /**

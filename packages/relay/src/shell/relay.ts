@@ -208,7 +208,17 @@ export class Relay extends EventEmitter<RelayEvents> {
       return;
     }
     this.#sockets.set(connId, socket);
-    socket.on('data', (chunk: Buffer) => this.#perform(this.core.bytesReceived(connId, chunk, this.#now())));
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        this.#perform(this.core.bytesReceived(connId, chunk, this.#now()));
+      } catch (error) {
+        // The core handles every peer input; reaching this is a bug. It must cost one connection only.
+        this.#logger.error({ connId, err: error instanceof Error ? error.name : 'unknown' }, 'internal error');
+        this.#sockets.delete(connId);
+        socket.destroy();
+        this.#perform(this.core.connectionClosed(connId, this.#now()));
+      }
+    });
     socket.on('error', () => {
       // 'close' follows; a reset by the peer is not the relay's problem.
     });
