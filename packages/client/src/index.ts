@@ -1,2 +1,97 @@
-/** @packageDocumentation @leitung/client — implementation lands with its issue. */
-export const PACKAGE_NAME = '@leitung/client';
+/**
+ * @packageDocumentation
+ * `@leitung/client`: secure relayed calls behind one typed, event-driven API (docs/client.md).
+ *
+ * - {@link setupClient}: seed §2.1 setup on a data directory (vault, identity, name, monitor, relays).
+ * - {@link Client}: the shell — registration, phonebook, verified key lookups, calls, media transport,
+ *   relay choice and failover — over {@link ClientCore}, the sans-I/O protocol core.
+ * - {@link MediaChannelCore}: BIND/KEEPALIVE and the packet cipher of one call's media.
+ * - {@link ClientRelayManager}, {@link RelaySelector}, {@link Backoff}, {@link probeRelay}.
+ * - {@link SecureVault}: the encrypted key store. {@link SecurityMonitor}: Linux process hardening checks.
+ * - Errors: {@link ClientError} with `code` (CLIENT_ERR_…); session checks keep their SESSION_ERR_… codes.
+ */
+export { fromHex, toHex } from './bytes.js';
+export type { CallState, CallStateName } from './core/call-state.js';
+export {
+  ClientCore,
+  type ClientCoreOptions,
+  type CommandResult,
+  type CoreOutput,
+  type CoreTiming,
+  type EstablishedCall,
+  type VerifiedContact,
+} from './core/client-core.js';
+export { type ClientStore, MemoryStore, type PinnedContact } from './core/client-store.js';
+export type {
+  CallAcceptedEvent,
+  CallEndedEvent,
+  CallIncomingEvent,
+  CallOutgoingEvent,
+  CallRefusedEvent,
+  CallRoleName,
+  ConnectionErrorEvent,
+  ConnectionStateEvent,
+  ConnectionStateName,
+  ContactInfo,
+  ContactKeyChangedEvent,
+  ContactVerification,
+  ContactVerifiedEvent,
+  CoreEvent,
+  CoreEventType,
+  MediaBoundEvent,
+  MediaFailedEvent,
+  MediaFrameEvent,
+  Peer,
+  PhonebookUpdateEvent,
+  RegistrationCompleteEvent,
+  RegistrationFailedEvent,
+  TreeHeadAcceptedEvent,
+} from './core/events.js';
+export { ClientError, ClientErrorCode, errorCodeOf } from './errors.js';
+export {
+  MediaChannelCore,
+  type MediaChannelCoreOptions,
+  type MediaChannelStats,
+  type MediaChannelTiming,
+  type MediaDropReason,
+  type MediaInput,
+} from './media/media-channel-core.js';
+export type { MediaFrame, MediaTransport } from './media/media-transport.js';
+export {
+  type FindingCode,
+  type SecurityFinding,
+  SecurityMonitor,
+  type SecurityMonitorEvents,
+  type SecurityMonitorOptions,
+  type Severity,
+} from './monitor/security-monitor.js';
+export { Backoff, type BackoffOptions } from './relays/backoff.js';
+export { ClientRelayManager, type ClientRelayManagerOptions } from './relays/client-relay-manager.js';
+export { parseRelayEntry, type RelayEntry } from './relays/relay-entry.js';
+export { type ProbeResult, probeRelay, type RelayProbe } from './relays/relay-prober.js';
+export {
+  loadOf,
+  RelaySelector,
+  type RelaySelectorOptions,
+  type RelayStatus,
+} from './relays/relay-selector.js';
+export {
+  type CallOptions,
+  Client,
+  type ClientEvents,
+  type ClientOptions,
+  type RelayLostEvent,
+  type RelaySwitchedEvent,
+} from './shell/client.js';
+export {
+  type ClientSetup,
+  checkName,
+  NAME_FILE,
+  type SetupClientOptions,
+  type SetupProgress,
+  setupClient,
+  VAULT_FILE,
+} from './shell/setup-client.js';
+export type { AtomicWriteHooks } from './vault/atomic-file.js';
+export { SecureVault, type SecureVaultOptions } from './vault/secure-vault.js';
+export type { SettingValue } from './vault/vault-contents.js';

@@ -1,0 +1,129 @@
+/**
+ * The client's view of one relay's key directory (DESIGN.md §4): the last accepted signed tree head and
+ * the checks every key handed to the client must pass — the entry describes what was asked for and its id
+ * is the hash of its key, its inclusion proof holds against a signed head, and that head is consistent
+ * with the last one accepted (which may need a GET_CONSISTENCY round trip when the directory grew).
+ */
+import type { LeitungCrypto, RsaPublicKey } from '@leitung/crypto';
+import { acceptTreeHead, clientIdOf, verifyEntry } from '@leitung/session';
+import type { DirectoryEntry, KeyLookupTarget, SignedTreeHead } from '@leitung/wire';
+import { bytesEqual, toHex } from '../bytes.js';
+import { ClientError, ClientErrorCode } from '../errors.js';
+import type { ClientStore } from './client-store.js';
+
+export type HeadChange = 'first' | 'unchanged' | 'grown';
+
+export class DirectoryView {
+  readonly #crypto: LeitungCrypto;
+  readonly #relayKey: RsaPublicKey;
+  readonly #store: ClientStore;
+  /** Hex log id = fingerprint of the relay key that signs the log's heads. */
+  readonly logId: string;
+  #head: SignedTreeHead;
+
+  /** `head`: the head accepted at registration (already checked by the handshake). */
+  constructor(crypto: LeitungCrypto, relayKey: RsaPublicKey, store: ClientStore, head: SignedTreeHead) {
+    this.#crypto = crypto;
+    this.#relayKey = relayKey;
+    this.#store = store;
+    this.logId = relayKey.fingerprint();
+    this.#head = head;
+  }
+
+  get head(): SignedTreeHead {
+    return this.#head;
+  }
+
+  /**
+   * Checks `next` against the accepted head with `proof` (from the accepted head's size) and accepts it.
+   * Throws SESSION_ERR_TREE_HEAD_SIGNATURE / SESSION_ERR_TREE_INCONSISTENT.
+   */
+  advance(next: SignedTreeHead, proof: readonly Uint8Array[]): HeadChange {
+    const change = acceptTreeHead({
+      crypto: this.#crypto,
+      signingKey: this.#relayKey,
+      previous: this.#head,
+      next,
+      consistencyProof: proof,
+    });
+    if (change !== 'unchanged') {
+      this.#head = next;
+      this.#store.setTreeHead(this.logId, next);
+    }
+    return change;
+  }
+
+  /** Checks a head's signature and log on its own (no consistency): SESSION_ERR_TREE_HEAD_SIGNATURE. */
+  checkSignature(head: SignedTreeHead): void {
+    acceptTreeHead({
+      crypto: this.#crypto,
+      signingKey: this.#relayKey,
+      previous: undefined,
+      next: head,
+      consistencyProof: [],
+    });
+  }
+
+  /**
+   * What a PUBLIC_KEY answer still needs before its head can be trusted: nothing (same size as the accepted
+   * head, checked here), or a consistency proof between the two sizes.
+   */
+  relation(head: SignedTreeHead): 'same' | 'newer' | 'older' {
+    if (head.size === this.#head.size) return 'same';
+    return head.size > this.#head.size ? 'newer' : 'older';
+  }
+
+  /**
+   * An older head than the accepted one (a relay of the same log that lags): signed, and the accepted head
+   * extends it (`proof` from `older.size` to the accepted size). Throws SESSION_ERR_TREE_….
+   */
+  checkOlder(older: SignedTreeHead, proof: readonly Uint8Array[], current: SignedTreeHead): void {
+    this.checkSignature(older);
+    acceptTreeHead({
+      crypto: this.#crypto,
+      signingKey: this.#relayKey,
+      previous: older,
+      next: current,
+      consistencyProof: proof,
+    });
+  }
+}
+
+/**
+ * Checks a directory entry in itself and against the lookup target, then its inclusion proof against
+ * `head` (which the caller has already accepted). Returns the entry's key.
+ * CLIENT_ERR_ENTRY_MISMATCH for a substituted or malformed entry; SESSION_ERR_INCLUSION for a bad proof.
+ */
+export function verifyLookupEntry(
+  crypto: LeitungCrypto,
+  target: KeyLookupTarget,
+  entry: DirectoryEntry,
+  proof: readonly Uint8Array[],
+  head: SignedTreeHead,
+): RsaPublicKey {
+  let key: RsaPublicKey;
+  try {
+    key = crypto.importRsaPublicKey(entry.publicKey);
+  } catch (error) {
+    throw new ClientError(ClientErrorCode.EntryMismatch, 'directory entry key is not an RSA-4096 key', {
+      cause: error,
+    });
+  }
+  // The id must be the hash of the key: otherwise the relay pairs someone's id with another key.
+  if (!bytesEqual(clientIdOf(crypto, entry.publicKey), entry.clientId)) {
+    throw new ClientError(ClientErrorCode.EntryMismatch, 'directory entry id is not the hash of its key');
+  }
+  const matches =
+    target.by === 'name'
+      ? entry.name === target.name.normalize('NFC')
+      : bytesEqual(entry.clientId, target.clientId);
+  if (!matches) {
+    throw new ClientError(ClientErrorCode.EntryMismatch, 'directory entry is not the one asked for');
+  }
+  verifyEntry(entry, proof, head);
+  return key;
+}
+
+export function targetLabel(target: KeyLookupTarget): string {
+  return target.by === 'name' ? target.name : toHex(target.clientId);
+}

@@ -1,0 +1,184 @@
+/**
+ * The typed events of the client (`noun:verb`, docs/architecture.md). The sans-I/O core produces them as
+ * values; the Client shell emits each one under its `type` with eventemitter3. Events carry public values
+ * only (ids, names, fingerprints, codes) — never keys or secrets.
+ */
+import type { CallEndReason, SignedTreeHead } from '@leitung/wire';
+import type { RelayEntry } from '../relays/relay-entry.js';
+
+export type ConnectionStateName = 'idle' | 'connecting' | 'handshaking' | 'ready' | 'closed';
+
+/** How far a contact's key has been checked (DESIGN.md §4). */
+export type ContactVerification =
+  /** Seen in the phonebook only: no proof checked yet. */
+  | 'unverified'
+  /** Looked up with an inclusion proof against a signed, consistent tree head, and pinned. */
+  | 'verified'
+  /** The verified key differs from the pinned one: calls blocked until `acceptContactKey`. */
+  | 'key-changed';
+
+export interface ContactInfo {
+  /** Hex client id (= fingerprint of the contact's key). */
+  readonly clientId: string;
+  readonly name: string;
+  readonly online: boolean;
+  readonly verification: ContactVerification;
+}
+
+/** The other party of a call. */
+export interface Peer {
+  readonly clientId: string;
+  readonly name: string;
+}
+
+export type CallRoleName = 'caller' | 'callee';
+
+export interface RegistrationCompleteEvent {
+  readonly type: 'registration:complete';
+  readonly clientId: string;
+  readonly name: string;
+  readonly relay: RelayEntry;
+  /** The signed tree head accepted at registration (also stored as the last accepted head). */
+  readonly treeHead: SignedTreeHead;
+  /** How the head relates to the one kept from earlier sessions. */
+  readonly treeHeadChange: 'first' | 'unchanged' | 'grown';
+}
+
+export interface RegistrationFailedEvent {
+  readonly type: 'registration:failed';
+  readonly relay: RelayEntry;
+  /** The typed error naming the failed check (SESSION_ERR_… or CLIENT_ERR_…). */
+  readonly code: string;
+  readonly error: Error;
+}
+
+export interface ConnectionStateEvent {
+  readonly type: 'connection:state';
+  readonly state: ConnectionStateName;
+  readonly relay: RelayEntry | undefined;
+}
+
+export interface ConnectionErrorEvent {
+  readonly type: 'connection:error';
+  readonly code: string;
+  readonly error: Error;
+}
+
+export interface PhonebookUpdateEvent {
+  readonly type: 'phonebook:update';
+  readonly contacts: readonly ContactInfo[];
+  /** Contacts added or changed by this update (all of them for a full page). */
+  readonly changed: readonly ContactInfo[];
+}
+
+export interface ContactVerifiedEvent {
+  readonly type: 'contact:verified';
+  readonly contact: ContactInfo;
+  /** Tree size the inclusion proof was checked against. */
+  readonly treeSize: number;
+}
+
+export interface ContactKeyChangedEvent {
+  readonly type: 'contact:key-changed';
+  readonly name: string;
+  /** Hex id (fingerprint) of the pinned key. */
+  readonly pinnedClientId: string;
+  /** Hex id (fingerprint) of the key the directory now shows. */
+  readonly newClientId: string;
+  /** Whether the new key came with a verified proof (lookup) or only from the phonebook. */
+  readonly source: 'lookup' | 'phonebook';
+}
+
+export interface CallOutgoingEvent {
+  readonly type: 'call:outgoing';
+  readonly callId: string;
+  readonly peer: Peer;
+}
+
+export interface CallIncomingEvent {
+  readonly type: 'call:incoming';
+  readonly callId: string;
+  /** The caller as the relay authenticated it, with a verified, pinned key and a valid signature. */
+  readonly peer: Peer;
+  /** Codec ids the caller offers. */
+  readonly codecs: readonly number[];
+  /** Safety number for out-of-band comparison (digits, grouped). */
+  readonly safetyNumber: string;
+}
+
+export interface CallAcceptedEvent {
+  readonly type: 'call:accepted';
+  readonly callId: string;
+  readonly peer: Peer;
+  readonly role: CallRoleName;
+}
+
+export interface CallEndedEvent {
+  readonly type: 'call:ended';
+  readonly callId: string;
+  readonly peer: Peer | undefined;
+  readonly reason: CallEndReason;
+  /** Who ended it: this client, the other party (through the relay), or the relay itself. */
+  readonly by: 'local' | 'remote';
+  /** Set when the call ended because a check failed (e.g. SESSION_ERR_CONFIRM). */
+  readonly code?: string;
+}
+
+export interface CallRefusedEvent {
+  readonly type: 'call:refused';
+  /** Hex call id the relay stated. */
+  readonly callId: string;
+  /** Hex caller id the relay stated. */
+  readonly callerId: string;
+  /** The failed check: SESSION_ERR_CALL_SIGNATURE, SESSION_ERR_CALLER_MISMATCH, SESSION_ERR_INCLUSION, … */
+  readonly code: string;
+  readonly error: Error;
+}
+
+export interface MediaBoundEvent {
+  readonly type: 'media:bound';
+  readonly callId: string;
+  readonly sessionId: number;
+}
+
+export interface MediaFailedEvent {
+  readonly type: 'media:failed';
+  readonly callId: string;
+  readonly code: string;
+}
+
+export interface MediaFrameEvent {
+  readonly type: 'media:frame';
+  readonly callId: string;
+  readonly sequence: number;
+  readonly timestamp: number;
+  readonly payload: Uint8Array;
+}
+
+export interface TreeHeadAcceptedEvent {
+  readonly type: 'tree-head:accepted';
+  readonly logId: string;
+  readonly size: number;
+  readonly change: 'first' | 'unchanged' | 'grown';
+}
+
+/** Everything the core reports. */
+export type CoreEvent =
+  | ConnectionStateEvent
+  | ConnectionErrorEvent
+  | RegistrationCompleteEvent
+  | RegistrationFailedEvent
+  | PhonebookUpdateEvent
+  | ContactVerifiedEvent
+  | ContactKeyChangedEvent
+  | CallOutgoingEvent
+  | CallIncomingEvent
+  | CallAcceptedEvent
+  | CallEndedEvent
+  | CallRefusedEvent
+  | MediaBoundEvent
+  | MediaFailedEvent
+  | MediaFrameEvent
+  | TreeHeadAcceptedEvent;
+
+export type CoreEventType = CoreEvent['type'];

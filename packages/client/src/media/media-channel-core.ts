@@ -1,0 +1,287 @@
+/**
+ * The media channel of one call, sans-I/O (DESIGN.md §5 step 5, docs/session-protocol.md §4): it binds to
+ * the relay's media session by proving the MEDIA_GRANT token in BIND (retried with exponential backoff until
+ * a BIND_ACK arrives), keeps the binding alive with KEEPALIVE, binds again when the local address changes or
+ * the call moves to another relay (CALL_RESUME), seals outgoing frames with the per-direction packet cipher
+ * and opens incoming DATA (authenticate, replay window, decrypt) with @leitung/session's MediaSender and
+ * MediaReceiver. Datagrams in, datagrams and frames out; the clock is passed in.
+ */
+import type { LeitungCrypto } from '@leitung/crypto';
+import {
+  buildControlPacket,
+  directionOf,
+  type MediaFrame,
+  type MediaKeys,
+  MediaReceiver,
+  MediaSender,
+  SessionError,
+  verifyControlPacket,
+} from '@leitung/session';
+import { decodeMediaPacket, type MediaGrant, type MediaPacket } from '@leitung/wire';
+import { ClientError, ClientErrorCode } from '../errors.js';
+
+export interface MediaChannelTiming {
+  /** First BIND retry delay (doubles per retry). Default 200 ms. */
+  readonly bindRetryMs?: number;
+  /** Longest BIND retry delay. Default 2 000 ms. */
+  readonly bindRetryMaxMs?: number;
+  /** BINDs sent before giving up. Default 10. */
+  readonly bindAttempts?: number;
+  /** KEEPALIVE period while bound. Default 5 000 ms. */
+  readonly keepaliveIntervalMs?: number;
+}
+
+export interface MediaChannelCoreOptions extends MediaChannelTiming {
+  readonly crypto: LeitungCrypto;
+  /** The call's media keys; the channel uses them and never exposes them. */
+  readonly keys: MediaKeys;
+  readonly grant: MediaGrant;
+  /** Highest sequence this side sent before (continuing a call after failover). */
+  readonly lastSequence?: number | undefined;
+}
+
+type BindState =
+  | { readonly kind: 'idle' }
+  | {
+      readonly kind: 'binding';
+      readonly attempts: number;
+      readonly nextAt: number;
+      readonly firstCounter: number;
+    }
+  | { readonly kind: 'bound'; readonly keepaliveAt: number }
+  | { readonly kind: 'failed' }
+  | { readonly kind: 'closed' };
+
+/** What one received datagram turned out to be. */
+export type MediaInput =
+  | { readonly kind: 'frame'; readonly frame: MediaFrame }
+  | { readonly kind: 'bound'; readonly sessionId: number }
+  | { readonly kind: 'dropped'; readonly reason: MediaDropReason };
+
+export type MediaDropReason = 'malformed' | 'not-for-us' | 'auth' | 'replay' | 'closed' | 'stale-ack';
+
+export interface MediaChannelStats {
+  sent: number;
+  received: number;
+  dropped: Record<MediaDropReason | 'unbound' | 'sequence', number>;
+}
+
+export class MediaChannelCore {
+  readonly #crypto: LeitungCrypto;
+  readonly #keys: MediaKeys;
+  readonly #sender: MediaSender;
+  readonly #receiver: MediaReceiver;
+  readonly #retryMs: number;
+  readonly #retryMaxMs: number;
+  readonly #attempts: number;
+  readonly #keepaliveMs: number;
+  #grant: MediaGrant;
+  #state: BindState = { kind: 'idle' };
+  /** Strictly increasing counter of BIND/KEEPALIVE (session-protocol §4). */
+  #counter = 0;
+  #lastSent: number | undefined;
+  readonly stats: MediaChannelStats = {
+    sent: 0,
+    received: 0,
+    dropped: {
+      malformed: 0,
+      'not-for-us': 0,
+      auth: 0,
+      replay: 0,
+      closed: 0,
+      'stale-ack': 0,
+      unbound: 0,
+      sequence: 0,
+    },
+  };
+
+  constructor(options: MediaChannelCoreOptions) {
+    if (options.keys.role !== options.grant.side) {
+      throw new ClientError(ClientErrorCode.Protocol, 'media grant is for the other side of the call');
+    }
+    this.#crypto = options.crypto;
+    this.#keys = options.keys;
+    this.#grant = options.grant;
+    this.#sender = new MediaSender(options.crypto, options.keys, options.grant.sessionId);
+    this.#receiver = new MediaReceiver(options.crypto, options.keys, options.grant.sessionId);
+    this.#retryMs = options.bindRetryMs ?? 200;
+    this.#retryMaxMs = options.bindRetryMaxMs ?? 2_000;
+    this.#attempts = options.bindAttempts ?? 10;
+    this.#keepaliveMs = options.keepaliveIntervalMs ?? 5_000;
+    this.#lastSent = options.lastSequence;
+  }
+
+  get sessionId(): number {
+    return this.#grant.sessionId;
+  }
+
+  get bound(): boolean {
+    return this.#state.kind === 'bound';
+  }
+
+  get failed(): boolean {
+    return this.#state.kind === 'failed';
+  }
+
+  /** Highest DATA sequence sent so far (CALL_RESUME's `lastSequence`). */
+  get lastSentSequence(): number | undefined {
+    return this.#lastSent;
+  }
+
+  /** Starts (or restarts) binding: returns the first BIND. */
+  bind(now: number): Uint8Array[] {
+    if (this.#state.kind !== 'idle') return [];
+    const first = this.#counter + 1;
+    this.#state = { kind: 'binding', attempts: 1, nextAt: now + this.#retryMs, firstCounter: first };
+    return [this.#control('BIND', now)];
+  }
+
+  /** The local address changed (socket re-created, NAT rebinding): prove the token again from it. */
+  addressChanged(now: number): Uint8Array[] {
+    if (this.#state.kind !== 'binding' && this.#state.kind !== 'bound') return [];
+    const first = this.#counter + 1;
+    this.#state = { kind: 'binding', attempts: 1, nextAt: now + this.#retryMs, firstCounter: first };
+    return [this.#control('BIND', now)];
+  }
+
+  /** The call continues on another relay with a new grant (CALL_RESUME); keys and sequence unchanged. */
+  rebind(grant: MediaGrant, now: number): Uint8Array[] {
+    if (grant.side !== this.#keys.role) {
+      throw new ClientError(ClientErrorCode.Protocol, 'media grant is for the other side of the call');
+    }
+    if (this.#state.kind === 'closed') return [];
+    this.#grant = grant;
+    this.#sender.rebind(grant.sessionId);
+    this.#receiver.rebind(grant.sessionId);
+    const first = this.#counter + 1;
+    this.#state = { kind: 'binding', attempts: 1, nextAt: now + this.#retryMs, firstCounter: first };
+    return [this.#control('BIND', now)];
+  }
+
+  /** Datagrams due at `now` (BIND retries, KEEPALIVE). */
+  tick(now: number): { datagrams: Uint8Array[]; failed: boolean } {
+    const state = this.#state;
+    switch (state.kind) {
+      case 'binding': {
+        if (now < state.nextAt) return { datagrams: [], failed: false };
+        if (state.attempts >= this.#attempts) {
+          this.#state = { kind: 'failed' };
+          return { datagrams: [], failed: true };
+        }
+        const delay = Math.min(this.#retryMs * 2 ** state.attempts, this.#retryMaxMs);
+        this.#state = { ...state, attempts: state.attempts + 1, nextAt: now + delay };
+        return { datagrams: [this.#control('BIND', now)], failed: false };
+      }
+      case 'bound': {
+        if (now < state.keepaliveAt) return { datagrams: [], failed: false };
+        this.#state = { kind: 'bound', keepaliveAt: now + this.#keepaliveMs };
+        return { datagrams: [this.#control('KEEPALIVE', now)], failed: false };
+      }
+      case 'idle':
+      case 'failed':
+      case 'closed':
+        return { datagrams: [], failed: false };
+    }
+  }
+
+  nextTimeout(): number | undefined {
+    const state = this.#state;
+    switch (state.kind) {
+      case 'binding':
+        return state.nextAt;
+      case 'bound':
+        return state.keepaliveAt;
+      case 'idle':
+      case 'failed':
+      case 'closed':
+        return undefined;
+    }
+  }
+
+  /** One datagram from the relay's media port. */
+  receive(datagram: Uint8Array, now: number): MediaInput {
+    if (this.#state.kind === 'closed' || this.#state.kind === 'idle') return this.#drop('closed');
+    let packet: MediaPacket;
+    try {
+      packet = decodeMediaPacket(datagram);
+    } catch {
+      return this.#drop('malformed');
+    }
+    if (packet.sessionId !== this.#grant.sessionId) return this.#drop('not-for-us');
+    switch (packet.type) {
+      case 'BIND_ACK':
+        return this.#onBindAck(packet, now);
+      case 'DATA':
+        return this.#onData(datagram);
+      case 'BIND':
+      case 'KEEPALIVE':
+        return this.#drop('not-for-us');
+    }
+  }
+
+  /** The DATA datagram for `frame`, or undefined when it cannot be sent (not bound, sequence not above the last). */
+  send(frame: MediaFrame): Uint8Array | undefined {
+    if (this.#state.kind !== 'bound') {
+      this.stats.dropped.unbound += 1;
+      return undefined;
+    }
+    // The IV comes from the sequence number: it must never repeat under these keys (packet cipher).
+    if (this.#lastSent !== undefined && frame.sequence <= this.#lastSent) {
+      this.stats.dropped.sequence += 1;
+      return undefined;
+    }
+    const datagram = this.#sender.seal(frame);
+    this.#lastSent = frame.sequence;
+    this.stats.sent += 1;
+    return datagram;
+  }
+
+  /** Stops the channel and erases its ciphers. Idempotent. The MediaKeys are erased by their owner. */
+  close(): void {
+    this.#state = { kind: 'closed' };
+    this.#sender.destroy();
+    this.#receiver.destroy();
+  }
+
+  #onBindAck(packet: MediaPacket, now: number): MediaInput {
+    const state = this.#state;
+    if (packet.direction !== directionOf(this.#keys.role)) return this.#drop('not-for-us');
+    if (!verifyControlPacket(this.#crypto, this.#grant.token, packet)) return this.#drop('auth');
+    if (state.kind !== 'binding') return this.#drop('stale-ack');
+    // The ACK must echo a BIND of the current round: an older one may be a delayed or replayed answer.
+    if (packet.sequence < state.firstCounter || packet.sequence > this.#counter)
+      return this.#drop('stale-ack');
+    this.#state = { kind: 'bound', keepaliveAt: now + this.#keepaliveMs };
+    return { kind: 'bound', sessionId: this.#grant.sessionId };
+  }
+
+  #onData(datagram: Uint8Array): MediaInput {
+    try {
+      const frame = this.#receiver.open(datagram);
+      this.stats.received += 1;
+      return { kind: 'frame', frame };
+    } catch (error) {
+      if (error instanceof SessionError && error.code === 'SESSION_ERR_MEDIA_REPLAY')
+        return this.#drop('replay');
+      if (error instanceof SessionError) return this.#drop('auth');
+      throw error;
+    }
+  }
+
+  #control(kind: 'BIND' | 'KEEPALIVE', now: number): Uint8Array {
+    this.#counter += 1;
+    return buildControlPacket(this.#crypto, {
+      kind,
+      token: this.#grant.token,
+      sessionId: this.#grant.sessionId,
+      side: this.#keys.role,
+      counter: this.#counter,
+      nowMs: now,
+    });
+  }
+
+  #drop(reason: MediaDropReason): MediaInput {
+    this.stats.dropped[reason] += 1;
+    return { kind: 'dropped', reason };
+  }
+}

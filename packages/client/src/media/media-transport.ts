@@ -1,0 +1,23 @@
+/**
+ * The frame transport @leitung/audio defines (its frame-transport.ts), matched structurally: the client
+ * does not import audio (DESIGN.md §1), yet a Client's `mediaTransport()` can be handed to audio's send and
+ * receive streams as is. Frames are authenticated and decrypted before delivery; the transport neither
+ * reorders nor deduplicates beyond the replay window (the jitter buffer does).
+ */
+export interface MediaFrame {
+  /** uint32, one per frame sent. */
+  readonly sequence: number;
+  /** uint32 on the 48 kHz media clock. */
+  readonly timestamp: number;
+  /** Opaque to the transport: codec id byte, then the codec's bytes. */
+  readonly payload: Uint8Array;
+}
+
+export interface MediaTransport {
+  /** Hands one frame to the network; returns at once, may drop (e.g. before the media session is bound). */
+  send(frame: MediaFrame): void;
+  /** Subscribes to received frames; returns the function that unsubscribes. */
+  onFrame(listener: (frame: MediaFrame) => void): () => void;
+  /** Stops delivery to this transport's listeners; idempotent. Does not end the call. */
+  close(): void;
+}

@@ -1,0 +1,44 @@
+/**
+ * A relay-list entry (DESIGN.md §2, seed §3): where a relay listens and the fingerprint of its key. The
+ * client refuses a relay whose key does not match the fingerprint — no trust on first use (LESSONS #2).
+ */
+import { ClientError, ClientErrorCode } from '../errors.js';
+
+export interface RelayEntry {
+  /** Host name or IP address of the relay's control (TCP) and media (UDP) ports. */
+  readonly host: string;
+  /** TCP port of the control channel. */
+  readonly port: number;
+  /** UDP port of the media forwarder. */
+  readonly mediaPort: number;
+  /** Hex SHA3-256 of the relay key's SPKI DER (64 hex digits). */
+  readonly fingerprint: string;
+}
+
+/** A stable key for maps: the fingerprint (one relay key, one relay). */
+export function relayKey(entry: RelayEntry): string {
+  return entry.fingerprint.toLowerCase();
+}
+
+const isPort = (p: unknown): p is number => Number.isInteger(p) && (p as number) > 0 && (p as number) < 65536;
+
+/** Checks and normalises an entry (e.g. one read from a relay's `--info-out` JSON). */
+export function parseRelayEntry(value: unknown): RelayEntry {
+  const v = value as Partial<Record<keyof RelayEntry, unknown>> | null;
+  if (
+    typeof v !== 'object' ||
+    v === null ||
+    typeof v.host !== 'string' ||
+    v.host.length === 0 ||
+    !isPort(v.port) ||
+    !isPort(v.mediaPort) ||
+    typeof v.fingerprint !== 'string' ||
+    !/^[0-9a-fA-F]{64}$/.test(v.fingerprint)
+  ) {
+    throw new ClientError(
+      ClientErrorCode.InvalidArgument,
+      'relay entry needs host, port, mediaPort and a 64-hex-digit fingerprint',
+    );
+  }
+  return { host: v.host, port: v.port, mediaPort: v.mediaPort, fingerprint: v.fingerprint.toLowerCase() };
+}

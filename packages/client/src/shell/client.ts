@@ -1,0 +1,636 @@
+/**
+ * The Client shell (DESIGN.md §1: thin shells around sans-I/O cores): ClientCore for the protocol, a TCP
+ * ControlConnection, one UDP MediaSocket per call, timers, the ClientRelayManager for relay choice and
+ * failover, and eventemitter3 events named `noun:verb`. Async methods take an AbortSignal.
+ */
+import { createCrypto, type LeitungCrypto, type RsaPrivateKey } from '@leitung/crypto';
+import { EventEmitter } from 'eventemitter3';
+import {
+  ClientCore,
+  type CommandResult,
+  type CoreOutput,
+  type CoreTiming,
+  type EstablishedCall,
+  type VerifiedContact,
+} from '../core/client-core.js';
+import type { ClientStore } from '../core/client-store.js';
+import type { ContactInfo, CoreEvent, CoreEventType, RegistrationCompleteEvent } from '../core/events.js';
+import { ClientError, ClientErrorCode, errorCodeOf } from '../errors.js';
+import type { MediaChannelTiming } from '../media/media-channel-core.js';
+import type { MediaFrame, MediaTransport } from '../media/media-transport.js';
+import type { SecurityFinding, SecurityMonitor } from '../monitor/security-monitor.js';
+import type { BackoffOptions } from '../relays/backoff.js';
+import { ClientRelayManager } from '../relays/client-relay-manager.js';
+import { type RelayEntry, relayKey } from '../relays/relay-entry.js';
+import { probeRelay, type RelayProbe } from '../relays/relay-prober.js';
+import type { RelaySelectorOptions, RelayStatus } from '../relays/relay-selector.js';
+import { ControlConnection } from './control-connection.js';
+import { MediaSocket } from './media-socket.js';
+
+export interface RelaySwitchedEvent {
+  readonly type: 'relay:switched';
+  readonly from: RelayEntry | undefined;
+  readonly to: RelayEntry;
+  /** `failover`: the old relay dropped or stopped answering; `better`: a clearly faster relay (hysteresis). */
+  readonly reason: 'failover' | 'better';
+}
+
+export interface RelayLostEvent {
+  readonly type: 'relay:lost';
+  readonly relay: RelayEntry;
+  readonly code: string;
+}
+
+/** Every event of the Client, by name. */
+export type ClientEvents = { [K in CoreEventType]: [Extract<CoreEvent, { type: K }>] } & {
+  'relay:switched': [RelaySwitchedEvent];
+  'relay:lost': [RelayLostEvent];
+  'security:finding': [SecurityFinding];
+};
+
+export interface ClientOptions {
+  readonly identity: RsaPrivateKey;
+  readonly name: string;
+  /** Relay-list entries `{host, port, mediaPort, fingerprint}`. */
+  readonly relays: readonly RelayEntry[];
+  readonly crypto?: LeitungCrypto;
+  /** Tree heads and pinned contacts (a SecureVault, or in memory by default). */
+  readonly store?: ClientStore;
+  /** Writes the store to disk after changes (e.g. `() => vault.save()`). */
+  readonly persist?: () => Promise<void>;
+  readonly codecs?: readonly number[];
+  readonly timing?: CoreTiming;
+  readonly media?: MediaChannelTiming;
+  readonly relaySelection?: RelaySelectorOptions;
+  readonly backoff?: BackoffOptions;
+  /** How a relay is probed (default: unsealed PING/PONG over TCP). */
+  readonly probe?: RelayProbe;
+  readonly probeTimeoutMs?: number;
+  /** Re-probe period; a clearly better relay is switched to while no call is up. 0 = never (default 30 000). */
+  readonly probeIntervalMs?: number;
+  /** How long a failed relay is ranked last (default 10 000 ms). */
+  readonly failurePenaltyMs?: number;
+  /** Registration attempts `start()` makes before CLIENT_ERR_NO_RELAY (default 3 per relay). */
+  readonly startAttempts?: number;
+  /** Findings of this monitor are re-emitted as `security:finding`. */
+  readonly monitor?: SecurityMonitor;
+  /** Wall clock in ms (default Date.now); call data freshness is checked against it. */
+  readonly now?: () => number;
+}
+
+export interface CallOptions {
+  readonly signal?: AbortSignal;
+}
+
+type Waiter = { resolve: (event: RegistrationCompleteEvent) => void; reject: (error: Error) => void };
+
+export class Client extends EventEmitter<ClientEvents> {
+  readonly crypto: LeitungCrypto;
+  readonly relays: ClientRelayManager;
+  readonly #core: ClientCore;
+  readonly #options: ClientOptions;
+  readonly #now: () => number;
+  readonly #commands = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  #connection: ControlConnection | undefined;
+  #registration: Waiter | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #probeTimer: NodeJS.Timeout | undefined;
+  #media: { callId: string; socket: MediaSocket; target: string } | undefined;
+  readonly #frameListeners = new Set<(frame: MediaFrame) => void>();
+  #persisting: Promise<void> | undefined;
+  #persistAgain = false;
+  #started = false;
+  #closed = false;
+  #wasReady = false;
+  #reconnecting: Promise<void> | undefined;
+  #lastRelay: RelayEntry | undefined;
+  #switching = false;
+  /** Aborted by close(): ends backoff sleeps and reconnect loops at once. */
+  readonly #lifetime = new AbortController();
+
+  constructor(options: ClientOptions) {
+    super();
+    if (options.relays.length === 0) {
+      throw new ClientError(ClientErrorCode.InvalidArgument, 'the relay list is empty');
+    }
+    this.#options = options;
+    this.crypto = options.crypto ?? createCrypto();
+    this.#now = options.now ?? Date.now;
+    this.#core = new ClientCore({
+      crypto: this.crypto,
+      identity: options.identity,
+      name: options.name,
+      ...(options.store === undefined ? {} : { store: options.store }),
+      ...(options.codecs === undefined ? {} : { codecs: options.codecs }),
+      ...(options.timing === undefined ? {} : { timing: options.timing }),
+      ...(options.media === undefined ? {} : { media: options.media }),
+    });
+    const random = (n: number) => this.crypto.randomBytes(n);
+    this.relays = new ClientRelayManager({
+      relays: options.relays,
+      probe: options.probe ?? ((entry, timeoutMs) => probeRelay(entry, timeoutMs, random)),
+      ...(options.relaySelection === undefined ? {} : { selection: options.relaySelection }),
+      ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
+      ...(options.probeTimeoutMs === undefined ? {} : { probeTimeoutMs: options.probeTimeoutMs }),
+      ...(options.failurePenaltyMs === undefined ? {} : { failurePenaltyMs: options.failurePenaltyMs }),
+    });
+    options.monitor?.on('security:finding', (finding) => this.emit('security:finding', finding));
+  }
+
+  // ─── state ──────────────────────────────────────────────────────────────────────────────────────────
+
+  get clientId(): string {
+    return this.#core.clientId;
+  }
+
+  get name(): string {
+    return this.#core.name;
+  }
+
+  get connectionState() {
+    return this.#core.connectionState;
+  }
+
+  get callState() {
+    return this.#core.callState;
+  }
+
+  /** Hex id of the current call, if any. */
+  get callId(): string | undefined {
+    return this.#core.callId;
+  }
+
+  /** The relay the client is on (or was last on). */
+  get relay(): RelayEntry | undefined {
+    return this.#core.relay;
+  }
+
+  get contacts(): ContactInfo[] {
+    return this.#core.contacts();
+  }
+
+  get treeHead() {
+    return this.#core.treeHead;
+  }
+
+  relayStatus(): RelayStatus[] {
+    return this.relays.status();
+  }
+
+  mediaStats() {
+    return this.#core.mediaStats();
+  }
+
+  // ─── lifecycle ──────────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Probes the relays, then registers with the best one (trying the next ones with backoff on failure).
+   * Resolves on `registration:complete`; rejects with CLIENT_ERR_NO_RELAY (cause: the last failure) when
+   * every attempt failed, or CLIENT_ERR_ABORTED.
+   */
+  async start(options: CallOptions = {}): Promise<RegistrationCompleteEvent> {
+    if (this.#started) throw new ClientError(ClientErrorCode.InvalidState, 'start() was already called');
+    this.#started = true;
+    await this.relays.probeAll();
+    throwIfAborted(options.signal);
+    const limit = this.#options.startAttempts ?? 3 * this.#options.relays.length;
+    const signal = options.signal
+      ? AbortSignal.any([options.signal, this.#lifetime.signal])
+      : this.#lifetime.signal;
+    const event = await this.#connectUntilRegistered(signal, limit);
+    this.#scheduleProbes();
+    return event;
+  }
+
+  /** Hangs up, closes every socket and timer. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#core.close(this.#now());
+    this.#flush();
+    this.#closed = true;
+    this.#lifetime.abort();
+    clearTimeout(this.#timer);
+    clearTimeout(this.#probeTimer);
+    this.#connection?.close();
+    this.#connection = undefined;
+    this.#closeMedia();
+    this.#registration?.reject(new ClientError(ClientErrorCode.ConnectionClosed, 'client closed'));
+    this.#registration = undefined;
+    for (const { reject } of this.#commands.values()) {
+      reject(new ClientError(ClientErrorCode.ConnectionClosed, 'client closed'));
+    }
+    this.#commands.clear();
+    await this.#reconnecting?.catch(() => undefined);
+    await this.#persisting;
+  }
+
+  // ─── commands ───────────────────────────────────────────────────────────────────────────────────────
+
+  /** Looks a contact up by name or `{clientId}` with proof; pins its key on first use. */
+  lookup(
+    target: string | { readonly clientId: string },
+    options: CallOptions = {},
+  ): Promise<VerifiedContact> {
+    throwIfAborted(options.signal);
+    const handle = this.#core.lookup(target, this.#now());
+    return this.#await<VerifiedContact>(handle, options.signal, () => undefined);
+  }
+
+  /**
+   * Calls a contact; resolves when the callee accepted and the key confirmation checked out. Rejects with
+   * CLIENT_ERR_CALL_REJECTED / _PEER_BUSY / _CALL_TIMEOUT / _CALL_ENDED / _CONTACT_KEY_CHANGED / _BUSY, a
+   * SESSION_ERR_… code of a failed check, or CLIENT_ERR_ABORTED (which hangs up).
+   */
+  call(target: string | { readonly clientId: string }, options: CallOptions = {}): Promise<EstablishedCall> {
+    throwIfAborted(options.signal);
+    const handle = this.#core.placeCall(target, this.#now());
+    return this.#await<EstablishedCall>(handle, options.signal, () => {
+      if (this.#core.callState !== 'idle' && this.#core.callState !== 'ended') this.#core.hangUp(this.#now());
+    });
+  }
+
+  /** Accepts the ringing call (`call:incoming`). */
+  answer(): void {
+    this.#command(() => this.#core.answer(this.#now()));
+  }
+
+  /** Rejects the ringing call. */
+  reject(): void {
+    this.#command(() => this.#core.reject(this.#now()));
+  }
+
+  /** Ends the current call. */
+  hangUp(): void {
+    this.#command(() => this.#core.hangUp(this.#now()));
+  }
+
+  /** Pins the new key of a contact after `contact:key-changed` (compare safety numbers first). */
+  acceptContactKey(name: string): void {
+    this.#command(() => this.#core.acceptContactKey(name, this.#now()));
+  }
+
+  /** Safety number with a pinned contact, for out-of-band comparison. */
+  safetyNumber(name: string): string {
+    return this.#core.safetyNumber(name);
+  }
+
+  /** Sends one media frame on the active call; false if it cannot be sent now (not bound, no call). */
+  sendFrame(frame: MediaFrame): boolean {
+    const sent = this.#core.sendFrame(frame);
+    this.#flush();
+    return sent;
+  }
+
+  /**
+   * The media channel of the current call as the frame transport @leitung/audio defines (structurally:
+   * `send`, `onFrame`, `close`). Frames are authenticated and decrypted; `close` only unsubscribes.
+   */
+  mediaTransport(): MediaTransport {
+    const listeners = new Set<(frame: MediaFrame) => void>();
+    let closed = false;
+    return {
+      send: (frame) => {
+        if (!closed) this.sendFrame(frame);
+      },
+      onFrame: (listener) => {
+        if (closed) return () => undefined;
+        listeners.add(listener);
+        this.#frameListeners.add(listener);
+        return () => {
+          listeners.delete(listener);
+          this.#frameListeners.delete(listener);
+        };
+      },
+      close: () => {
+        closed = true;
+        for (const l of listeners) this.#frameListeners.delete(l);
+        listeners.clear();
+      },
+    };
+  }
+
+  /** Re-creates the call's UDP socket (new local port) and binds again — what a NAT rebinding looks like. */
+  rebindMedia(): void {
+    const media = this.#media;
+    const relay = this.#core.relay;
+    if (!media || !relay) return;
+    media.socket.close();
+    media.socket = new MediaSocket({ host: relay.host, port: relay.mediaPort }, (d) => this.#datagram(d));
+    this.#core.mediaAddressChanged(this.#now());
+    this.#flush();
+  }
+
+  // ─── connecting and failover ────────────────────────────────────────────────────────────────────────
+
+  async #connectUntilRegistered(
+    signal: AbortSignal | undefined,
+    limit: number,
+  ): Promise<RegistrationCompleteEvent> {
+    let attempts = 0;
+    let lastError: Error | undefined;
+    while (!this.#closed) {
+      const relay = this.relays.rank()[0]!;
+      try {
+        const event = await this.#register(relay, signal);
+        this.relays.succeeded(relay);
+        return event;
+      } catch (error) {
+        if (signal?.aborted) throw aborted();
+        if (this.#closed) break;
+        lastError = error instanceof Error ? error : new Error(String(error));
+        this.relays.failed(relay);
+        attempts += 1;
+        if (attempts >= limit) break;
+        await sleep(this.relays.backoff.next(), signal);
+      }
+    }
+    throw new ClientError(ClientErrorCode.NoRelay, 'no relay could be reached and registered with', {
+      ...(lastError === undefined ? {} : { cause: lastError }),
+    });
+  }
+
+  #register(relay: RelayEntry, signal: AbortSignal | undefined): Promise<RegistrationCompleteEvent> {
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        this.#registration = undefined;
+        this.#connection?.close();
+        reject(aborted());
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#registration = {
+        resolve: (event) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(event);
+        },
+        reject: (error) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+      };
+      this.#core.connect(relay, this.#now());
+      const connection: ControlConnection = new ControlConnection(relay, {
+        onOpen: () => {
+          if (this.#connection !== connection) return;
+          this.#core.transportOpened(this.#now());
+          this.#flush();
+        },
+        onFrame: (payload) => {
+          if (this.#connection !== connection) return;
+          this.#core.receive(payload, this.#now());
+          this.#flush();
+        },
+        onClose: (code) => {
+          if (this.#connection !== connection) return;
+          this.#connection = undefined;
+          this.#core.transportClosed(this.#now(), code);
+          this.#flush();
+        },
+      });
+      this.#connection = connection;
+      this.#flush();
+    });
+  }
+
+  /** The registered connection was lost: fail over to the next-best relay with backoff (DESIGN.md §6). */
+  #failover(lost: RelayEntry, code: string): void {
+    if (this.#closed || this.#reconnecting) return;
+    this.emit('relay:lost', { type: 'relay:lost', relay: lost, code });
+    if (!this.#switching) this.relays.failed(lost);
+    const reason = this.#switching ? 'better' : 'failover';
+    this.#switching = false;
+    this.#reconnecting = (async () => {
+      try {
+        const event = await this.#connectUntilRegistered(this.#lifetime.signal, Number.POSITIVE_INFINITY);
+        if (relayKey(event.relay) !== relayKey(lost) || reason === 'better') {
+          this.emit('relay:switched', { type: 'relay:switched', from: lost, to: event.relay, reason });
+        }
+      } catch {
+        // Only reached when the client was closed meanwhile.
+      } finally {
+        this.#reconnecting = undefined;
+      }
+    })();
+  }
+
+  #scheduleProbes(): void {
+    const interval = this.#options.probeIntervalMs ?? 30_000;
+    if (interval <= 0 || this.#closed) return;
+    this.#probeTimer = setTimeout(async () => {
+      await this.relays.probeAll();
+      if (this.#closed) return;
+      const current = this.#core.relay;
+      const idle = this.#core.callState === 'idle' || this.#core.callState === 'ended';
+      if (current && idle && this.#core.connectionState === 'ready' && !this.#reconnecting) {
+        const choice = this.relays.choose(current);
+        if (choice && relayKey(choice) !== relayKey(current)) {
+          // Hysteresis already applied: the other relay is clearly better. Move while no call is up.
+          this.#switching = true;
+          this.#connection?.close();
+        }
+      }
+      this.#scheduleProbes();
+    }, interval);
+    this.#probeTimer.unref();
+  }
+
+  // ─── output handling ────────────────────────────────────────────────────────────────────────────────
+
+  #flush(): void {
+    for (const output of this.#core.takeOutputs()) this.#apply(output);
+    this.#schedule();
+  }
+
+  #apply(output: CoreOutput): void {
+    switch (output.kind) {
+      case 'send':
+        this.#connection?.send(output.payload);
+        return;
+      case 'close': {
+        const connection = this.#connection;
+        this.#connection = undefined;
+        connection?.close();
+        return;
+      }
+      case 'datagram':
+        this.#sendDatagram(output.callId, output.data);
+        return;
+      case 'persist':
+        this.#persist();
+        return;
+      case 'result':
+        this.#settle(output.handle, output.result);
+        return;
+      case 'event':
+        this.#onEvent(output.event);
+        return;
+    }
+  }
+
+  #onEvent(event: CoreEvent): void {
+    switch (event.type) {
+      case 'registration:complete':
+        this.#wasReady = true;
+        this.#lastRelay = event.relay;
+        this.#registration?.resolve(event);
+        this.#registration = undefined;
+        break;
+      case 'registration:failed':
+        this.#registration?.reject(event.error);
+        this.#registration = undefined;
+        break;
+      case 'connection:state':
+        if (event.state === 'closed') {
+          this.#registration?.reject(new ClientError(ClientErrorCode.ConnectionClosed, 'connection closed'));
+          this.#registration = undefined;
+          if (this.#wasReady && !this.#closed && this.#lastRelay) {
+            this.#wasReady = false;
+            const lost = this.#lastRelay;
+            queueMicrotask(() => this.#failover(lost, ClientErrorCode.ConnectionClosed));
+          }
+        }
+        break;
+      case 'call:ended':
+        this.#closeMedia();
+        break;
+      case 'media:frame':
+        for (const listener of [...this.#frameListeners]) {
+          listener({ sequence: event.sequence, timestamp: event.timestamp, payload: event.payload });
+        }
+        break;
+      default:
+        break;
+    }
+    this.emit(event.type, event as never);
+  }
+
+  #sendDatagram(callId: string, data: Uint8Array): void {
+    const relay = this.#core.relay;
+    if (!relay) return;
+    const target = `${relay.host}:${relay.mediaPort}`;
+    if (this.#media && this.#media.callId !== callId) this.#closeMedia();
+    if (!this.#media) {
+      const socket = new MediaSocket({ host: relay.host, port: relay.mediaPort }, (d) => this.#datagram(d));
+      this.#media = { callId, socket, target };
+    } else if (this.#media.target !== target) {
+      this.#media.socket.retarget({ host: relay.host, port: relay.mediaPort });
+      this.#media.target = target;
+    }
+    this.#media.socket.send(data);
+  }
+
+  #datagram(data: Uint8Array): void {
+    this.#core.datagramReceived(data, this.#now());
+    this.#flush();
+  }
+
+  #closeMedia(): void {
+    this.#media?.socket.close();
+    this.#media = undefined;
+  }
+
+  #schedule(): void {
+    clearTimeout(this.#timer);
+    if (this.#closed) return;
+    const at = this.#core.nextTimeout();
+    if (at === undefined) return;
+    this.#timer = setTimeout(
+      () => {
+        this.#core.tick(this.#now());
+        this.#flush();
+      },
+      Math.max(0, at - this.#now()),
+    );
+    this.#timer.unref();
+  }
+
+  #persist(): void {
+    const persist = this.#options.persist;
+    if (!persist) return;
+    if (this.#persisting) {
+      this.#persistAgain = true;
+      return;
+    }
+    this.#persisting = (async () => {
+      do {
+        this.#persistAgain = false;
+        try {
+          await persist();
+        } catch (error) {
+          const err = error instanceof Error ? error : new Error(String(error));
+          this.emit('connection:error', {
+            type: 'connection:error',
+            code: errorCodeOf(err) ?? 'PERSIST',
+            error: err,
+          });
+        }
+      } while (this.#persistAgain);
+      this.#persisting = undefined;
+    })();
+  }
+
+  #await<T>(handle: number, signal: AbortSignal | undefined, onAbort: () => void): Promise<T> {
+    const promise = new Promise<T>((resolve, reject) => {
+      const abort = () => {
+        if (!this.#commands.delete(handle)) return;
+        onAbort();
+        this.#flush();
+        reject(aborted());
+      };
+      signal?.addEventListener('abort', abort, { once: true });
+      this.#commands.set(handle, {
+        resolve: (value) => {
+          signal?.removeEventListener('abort', abort);
+          resolve(value as T);
+        },
+        reject: (error) => {
+          signal?.removeEventListener('abort', abort);
+          reject(error);
+        },
+      });
+    });
+    this.#flush();
+    return promise;
+  }
+
+  #settle(handle: number, result: CommandResult): void {
+    const command = this.#commands.get(handle);
+    if (!command) return;
+    this.#commands.delete(handle);
+    if (result.ok) command.resolve(result.value);
+    else command.reject(result.error);
+  }
+
+  #command(run: () => void): void {
+    try {
+      run();
+    } finally {
+      this.#flush();
+    }
+  }
+}
+
+function aborted(): ClientError {
+  return new ClientError(ClientErrorCode.Aborted, 'aborted');
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw aborted();
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(aborted());
+      return;
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(aborted());
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,62 @@
+/**
+ * The TCP control connection of the Client shell: net.Socket + wire's FrameDecoder, framing out with
+ * encodeFrame. It only moves bytes; the protocol is in ClientCore.
+ */
+import net from 'node:net';
+import { encodeFrame, FrameDecoder } from '@leitung/wire';
+import { errorCodeOf } from '../errors.js';
+import type { RelayEntry } from '../relays/relay-entry.js';
+
+export interface ControlConnectionHandlers {
+  onOpen(): void;
+  onFrame(payload: Uint8Array): void;
+  /** Called once, whatever the cause; `code` is a framing or socket error code when there was one. */
+  onClose(code: string | undefined): void;
+}
+
+export class ControlConnection {
+  readonly relay: RelayEntry;
+  readonly #socket: net.Socket;
+  readonly #decoder = new FrameDecoder();
+  #closed = false;
+
+  constructor(relay: RelayEntry, handlers: ControlConnectionHandlers) {
+    this.relay = relay;
+    const socket = net.connect({ host: relay.host, port: relay.port });
+    this.#socket = socket;
+    socket.setNoDelay(true);
+    let code: string | undefined;
+    socket.on('connect', () => handlers.onOpen());
+    socket.on('data', (chunk) => {
+      let frames: Uint8Array[];
+      try {
+        frames = this.#decoder.push(new Uint8Array(chunk));
+      } catch (error) {
+        // A framing error desynchronises the stream: close (docs/protocol.md §7).
+        code = errorCodeOf(error);
+        socket.destroy();
+        return;
+      }
+      for (const frame of frames) {
+        if (this.#closed) return;
+        handlers.onFrame(frame);
+      }
+    });
+    socket.on('error', (error) => {
+      code ??= errorCodeOf(error);
+    });
+    socket.on('close', () => {
+      this.#closed = true;
+      handlers.onClose(code);
+    });
+  }
+
+  send(payload: Uint8Array): void {
+    if (!this.#closed && !this.#socket.destroyed) this.#socket.write(encodeFrame(payload));
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#socket.destroy();
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * Client setup as in the seed §2.1, on a data directory: start the SecurityMonitor (Linux), open or create
+ * the SecureVault, load or create the RSA-4096 identity (with progress), load the name (from the options,
+ * the vault, or an existing `client_name.txt`), pin the relay list, and build the Client with its relay
+ * manager. The caller then runs `client.start()`.
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  createCrypto,
+  type KeygenProgress,
+  type LeitungCrypto,
+  type ScryptParameters,
+} from '@leitung/crypto';
+import { ClientError, ClientErrorCode } from '../errors.js';
+import { SecurityMonitor } from '../monitor/security-monitor.js';
+import { parseRelayEntry, type RelayEntry } from '../relays/relay-entry.js';
+import { SecureVault } from '../vault/secure-vault.js';
+import { Client, type ClientOptions } from './client.js';
+
+export const VAULT_FILE = 'vault.leitung';
+export const NAME_FILE = 'client_name.txt';
+
+export type SetupProgress =
+  | { readonly step: 'monitor'; readonly supported: boolean }
+  | { readonly step: 'vault'; readonly created: boolean }
+  | { readonly step: 'identity'; readonly created: boolean; readonly keygen?: KeygenProgress }
+  | { readonly step: 'name'; readonly source: 'options' | 'vault' | 'file' };
+
+export interface SetupClientOptions {
+  /** Directory for the vault and `client_name.txt` (created 0700 if missing). */
+  readonly dataDir: string;
+  readonly passphrase: string;
+  /** Relay list; when empty, the relays pinned in the vault are used. */
+  readonly relays?: readonly RelayEntry[];
+  /** The name to register; otherwise the vault's, otherwise `client_name.txt`. */
+  readonly name?: string;
+  readonly crypto?: LeitungCrypto;
+  /** scrypt work factors for a new vault. */
+  readonly scrypt?: Partial<ScryptParameters>;
+  /** `strict`: do not unlock the vault while a debugger is attached. */
+  readonly policy?: 'standard' | 'strict';
+  /** Run the SecurityMonitor (default true). */
+  readonly monitor?: boolean;
+  readonly onProgress?: (progress: SetupProgress) => void;
+  /** Further Client options (timing, backoff, …). */
+  readonly client?: Partial<
+    Omit<ClientOptions, 'identity' | 'name' | 'relays' | 'store' | 'persist' | 'crypto'>
+  >;
+}
+
+export interface ClientSetup {
+  readonly client: Client;
+  readonly vault: SecureVault;
+  readonly monitor: SecurityMonitor | undefined;
+  /** True when this run generated the identity key. */
+  readonly createdIdentity: boolean;
+}
+
+export async function setupClient(options: SetupClientOptions): Promise<ClientSetup> {
+  const crypto = options.crypto ?? createCrypto();
+  const progress = options.onProgress ?? (() => undefined);
+  await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
+  const vaultPath = join(options.dataDir, VAULT_FILE);
+
+  const monitor = options.monitor === false ? undefined : new SecurityMonitor({ vaultPath });
+  progress({ step: 'monitor', supported: monitor?.supported ?? false });
+
+  const existing = await SecureVault.exists(vaultPath);
+  const vaultOptions = {
+    crypto,
+    ...(options.scrypt === undefined ? {} : { scrypt: options.scrypt }),
+    ...(options.policy === undefined ? {} : { policy: options.policy }),
+    ...(monitor === undefined ? {} : { monitor }),
+  };
+  const vault = existing
+    ? await SecureVault.open(vaultPath, options.passphrase, vaultOptions)
+    : await SecureVault.create(vaultPath, options.passphrase, vaultOptions);
+  progress({ step: 'vault', created: !existing });
+
+  try {
+    let createdIdentity = false;
+    if (!vault.hasIdentity) {
+      const pair = await crypto.generateRsaKeyPair({
+        onProgress: (keygen) => progress({ step: 'identity', created: true, keygen }),
+      });
+      vault.setIdentity(pair.privateKey);
+      createdIdentity = true;
+    }
+    const identity = vault.identity();
+    progress({ step: 'identity', created: createdIdentity });
+
+    const { name, source } = await resolveName(options, vault);
+    vault.name = name;
+    progress({ step: 'name', source });
+
+    const relays = (options.relays ?? []).map(parseRelayEntry);
+    for (const relay of relays) vault.pinRelay(relay);
+    const relayList = relays.length > 0 ? relays : vault.relays();
+    if (relayList.length === 0) {
+      throw new ClientError(ClientErrorCode.InvalidArgument, 'no relays given and none pinned in the vault');
+    }
+    await vault.save();
+
+    monitor?.start();
+    const client = new Client({
+      ...options.client,
+      identity,
+      name,
+      relays: relayList,
+      crypto,
+      store: vault,
+      persist: () => vault.save(),
+      ...(monitor === undefined ? {} : { monitor }),
+    });
+    return { client, vault, monitor, createdIdentity };
+  } catch (error) {
+    monitor?.stop();
+    vault.close();
+    throw error;
+  }
+}
+
+/** Options, then vault, then the seed's `client_name.txt` (written for the seed's tools when absent). */
+async function resolveName(
+  options: SetupClientOptions,
+  vault: SecureVault,
+): Promise<{ name: string; source: 'options' | 'vault' | 'file' }> {
+  const file = join(options.dataDir, NAME_FILE);
+  let fromFile: string | undefined;
+  try {
+    fromFile = (await readFile(file, 'utf8')).trim();
+  } catch {
+    fromFile = undefined;
+  }
+  const pick =
+    options.name !== undefined
+      ? { name: options.name, source: 'options' as const }
+      : vault.name !== undefined
+        ? { name: vault.name, source: 'vault' as const }
+        : fromFile
+          ? { name: fromFile, source: 'file' as const }
+          : undefined;
+  if (!pick)
+    throw new ClientError(ClientErrorCode.NoName, `no name given, none in the vault and no ${NAME_FILE}`);
+  const name = checkName(pick.name);
+  if (fromFile === undefined) await writeFile(file, `${name}\n`, { mode: 0o600 });
+  return { name, source: pick.source };
+}
+
+/** NFC, 1–64 bytes of UTF-8, no control characters (the directory may be stricter; DESIGN.md §2). */
+export function checkName(raw: string): string {
+  const name = raw.normalize('NFC');
+  const bytes = new TextEncoder().encode(name).length;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused
+  if (bytes === 0 || bytes > 64 || /[\u0000-\u001f\u007f]/.test(name)) {
+    throw new ClientError(
+      ClientErrorCode.InvalidArgument,
+      'a name is 1–64 bytes of UTF-8 without control characters',
+    );
+  }
+  return name;
+}

@@ -1,8 +1,0 @@
-import { describe, expect, it } from 'vitest';
-import { PACKAGE_NAME } from '../src/index.js';
-
-describe('@leitung/client', () => {
-  it('names itself', () => {
-    expect(PACKAGE_NAME).toBe('@leitung/client');
-  });
-});

@@ -1,0 +1,67 @@
+/**
+ * The key directory of the relay double: a Merkle log of entries whose heads the relay key signs, and the
+ * name → key bindings. It outlives a double's sockets, so a "restarted" relay shows the same history.
+ */
+import type { LeitungCrypto, RsaPrivateKey } from '@leitung/crypto';
+import { MemoryStorage, MerkleLog } from '@leitung/merkle';
+import { clientIdOf, logIdOf, signTreeHead } from '@leitung/session';
+import type { DirectoryEntry, SignedTreeHead } from '@leitung/wire';
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+export class DoubleDirectory {
+  readonly log = new MerkleLog({ storage: new MemoryStorage() });
+  readonly entries: DirectoryEntry[] = [];
+  readonly #byName = new Map<string, DirectoryEntry>();
+  readonly #byId = new Map<string, DirectoryEntry>();
+
+  constructor(
+    readonly crypto: LeitungCrypto,
+    readonly signingKey: RsaPrivateKey,
+  ) {}
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  byName(name: string): DirectoryEntry | undefined {
+    return this.#byName.get(name);
+  }
+
+  byId(id: Uint8Array): DirectoryEntry | undefined {
+    return this.#byId.get(hex(id));
+  }
+
+  /** Appends an entry (first come, first bound). */
+  add(name: string, publicKey: Uint8Array, time = Date.now()): DirectoryEntry {
+    const entry: DirectoryEntry = {
+      index: this.entries.length,
+      clientId: clientIdOf(this.crypto, publicKey),
+      name,
+      publicKey,
+      time,
+    };
+    this.log.appendEntry(entry);
+    this.entries.push(entry);
+    if (!this.#byName.has(name)) this.#byName.set(name, entry);
+    this.#byId.set(hex(entry.clientId), entry);
+    return entry;
+  }
+
+  head(size = this.entries.length, key: RsaPrivateKey = this.signingKey): SignedTreeHead {
+    return signTreeHead(this.crypto, key, {
+      logId: logIdOf(this.crypto, key.publicKey),
+      size,
+      root: this.log.root(size),
+      time: Date.now(),
+    });
+  }
+
+  consistency(from: number, to = this.entries.length): Uint8Array[] {
+    return from > 0 && from < to ? this.log.consistencyProof(from, to) : [];
+  }
+
+  inclusion(index: number, size = this.entries.length): Uint8Array[] {
+    return this.log.inclusionProof(index, size);
+  }
+}
