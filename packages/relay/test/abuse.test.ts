@@ -1,0 +1,176 @@
+import { connect, type Socket } from 'node:net';
+import type { RsaPrivateKey } from '@leitung/crypto';
+import {
+  acceptOffer,
+  CallIdReplayGuard,
+  clientIdOf,
+  completeCall,
+  createCallOffer,
+  MediaReceiver,
+  MediaSender,
+  openCallOffer,
+} from '@leitung/session';
+import { decodeMessage, encodeFrame } from '@leitung/wire';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { LocalKeyDirectory, MemoryDirectoryStore, RelayCore, type RelayOutput } from '../src/index.js';
+import { useFixture } from './support/fixture.js';
+import { crypto, key } from './support/keys.js';
+import { MediaPeer } from './support/media-peer.js';
+
+let relayKey: RsaPrivateKey;
+let alice: RsaPrivateKey;
+let bob: RsaPrivateKey;
+let mallory: RsaPrivateKey;
+
+beforeAll(async () => {
+  [relayKey, alice, bob, mallory] = await Promise.all([key('relay'), key('alice'), key('bob'), key('mallory')]);
+});
+
+const fx = useFixture();
+const sockets: Socket[] = [];
+const peers: MediaPeer[] = [];
+afterEach(() => {
+  for (const s of sockets.splice(0)) s.destroy();
+  for (const p of peers.splice(0)) p.close();
+});
+
+function sent(outputs: readonly RelayOutput[]) {
+  return outputs.flatMap((o) => (o.kind === 'send' ? [decodeMessage(o.payload)] : []));
+}
+
+describe('framing limits (DESIGN.md §3, LESSONS #20)', () => {
+  it('refuses a 2^32−1 length header after 4 bytes, without allocating anything for it', () => {
+    const directory = new LocalKeyDirectory({ store: new MemoryDirectoryStore(), crypto, privateKey: relayKey, now: () => 0 });
+    const core = new RelayCore({ crypto, privateKey: relayKey, directory });
+    core.connectionOpened(1, '10.0.0.1', 0);
+    expect(sent(core.bytesReceived(1, new Uint8Array([0xff, 0xff, 0xff]), 1))).toEqual([]);
+    expect(core.bufferedBytes(1)).toBe(0);
+    const outputs = core.bytesReceived(1, new Uint8Array([0xff]), 2);
+    expect(sent(outputs)).toMatchObject([{ type: 'ERROR', code: 'WIRE_ERR_FRAME_TOO_LARGE', fatal: true }]);
+    expect(outputs.some((o) => o.kind === 'close' && o.connId === 1)).toBe(true);
+    expect(core.connectionCount).toBe(0);
+    // An acceptable but large announced frame pins memory only as its bytes arrive.
+    core.connectionOpened(2, '10.0.0.1', 0);
+    core.bytesReceived(2, new Uint8Array([0x00, 0x01, 0x00, 0x00, 1, 2, 3]), 3);
+    expect(core.bufferedBytes(2)).toBeLessThanOrEqual(4096);
+    // …and times out if it never completes.
+    const later = core.tick(core.limits.partialFrameTimeoutMs + 10);
+    expect(sent(later)).toMatchObject([{ type: 'ERROR', code: 'RELAY_ERR_PARTIAL_FRAME_TIMEOUT' }]);
+  });
+
+  it('over a socket: the oversized header gets a typed ERROR and only that connection closes', async () => {
+    const relay = await fx.relay();
+    const bystander = await fx.client(relay);
+    await bystander.register(alice, 'alice', relay.fingerprint);
+    const attacker = await fx.client(relay);
+    attacker.sendRaw(new Uint8Array([0xff, 0xff, 0xff, 0xff]));
+    expect(await attacker.nextPlain()).toMatchObject({ type: 'ERROR', code: 'WIRE_ERR_FRAME_TOO_LARGE', fatal: true });
+    await attacker.waitClosed();
+    bystander.send({ type: 'PING', nonce: new Uint8Array(8), sentAt: 0 });
+    await bystander.next('PONG');
+  });
+});
+
+describe('floods (issue 6 abuse tests)', () => {
+  it('1 000 garbage connections and malformed frames leave a concurrent registration and call working', async () => {
+    const relay = await fx.relay();
+    const garbage = (i: number): Uint8Array => {
+      switch (i % 5) {
+        case 0:
+          return crypto.randomBytes(64); // random bytes: some huge length header
+        case 1:
+          return new Uint8Array([0xff, 0xff, 0xff, 0xff]);
+        case 2:
+          return encodeFrame(crypto.randomBytes(100)); // a frame that does not decode
+        case 3:
+          return new Uint8Array([0x00, 0x00, 0xf0, 0x00, 1, 2]); // a partial frame, then silence
+        default:
+          return new Uint8Array(0); // connect and hold
+      }
+    };
+    const flood = async () => {
+      const batch = 100;
+      for (let start = 0; start < 1000; start += batch) {
+        await Promise.all(
+          Array.from({ length: batch }, (_, k) => {
+            const i = start + k;
+            return new Promise<void>((resolve) => {
+              const s = connect({ host: relay.host, port: relay.port, localAddress: `127.0.0.${2 + (i % 10)}` });
+              sockets.push(s);
+              s.on('error', () => resolve());
+              s.on('connect', () => {
+                const bytes = garbage(i);
+                if (bytes.length > 0) s.write(bytes);
+                resolve();
+              });
+            });
+          }),
+        );
+      }
+    };
+
+    const legit = async () => {
+      const a = await fx.client(relay);
+      const b = await fx.client(relay);
+      await a.register(alice, 'alice', relay.fingerprint);
+      await b.register(bob, 'bob', relay.fingerprint);
+      const idA = clientIdOf(crypto, alice.publicKey);
+      const idB = clientIdOf(crypto, bob.publicKey);
+      const offer = createCallOffer({ crypto, caller: { id: idA, privateKey: alice }, callee: { id: idB, publicKey: bob.publicKey }, codecs: [1], now: Date.now() });
+      a.send({ type: 'CALL_REQUEST', callId: offer.callId, callee: idB, sealedCallData: offer.sealedCallData });
+      const incoming = await b.next('INCOMING_CALL');
+      const opened = openCallOffer({
+        crypto,
+        sealedCallData: incoming.sealedCallData,
+        statedCallId: incoming.callId,
+        callee: { id: idB, privateKey: bob },
+        statedCallerId: incoming.caller,
+        callerPublicKey: alice.publicKey,
+        now: Date.now(),
+        replayGuard: new CallIdReplayGuard(),
+      });
+      const accepted = acceptOffer(crypto, opened);
+      b.send({ type: 'CALL_RESPONSE', callId: offer.callId, decision: 'accept', ephemeral: accepted.ephemeral, confirm: accepted.confirm });
+      const response = await a.next('CALL_RESPONSE');
+      const aliceKeys = completeCall(crypto, offer.pending, { ephemeral: response.ephemeral!, confirm: response.confirm! });
+      const [ga, gb] = [await a.next('MEDIA_GRANT'), await b.next('MEDIA_GRANT')];
+      const [pa, pb] = [await MediaPeer.open(), await MediaPeer.open()];
+      peers.push(pa, pb);
+      pa.send(pa.bind(ga), relay);
+      pb.send(pb.bind(gb), relay);
+      expect(await pa.waitFor(1)).toBe(1);
+      expect(await pb.waitFor(1)).toBe(1);
+      // A malformed-datagram flood at the media port while audio flows.
+      const junk = await MediaPeer.open('127.0.0.20');
+      peers.push(junk);
+      const sender = new MediaSender(crypto, aliceKeys, ga.sessionId);
+      const receiver = new MediaReceiver(crypto, accepted.keys, gb.sessionId);
+      for (let seq = 0; seq < 20; seq++) {
+        for (let j = 0; j < 50; j++) junk.send(crypto.randomBytes(20 + j * 10), relay);
+        pa.send(sender.seal({ sequence: seq, timestamp: seq * 960, payload: new Uint8Array(160).fill(seq) }), relay);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      expect(await pb.waitFor(21, 5000)).toBe(21);
+      const frames = pb.received.slice(1).map((d) => receiver.open(d));
+      expect(frames.map((f) => f.sequence)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    };
+
+    // A registered client that floods malformed sealed frames is cut off without affecting anyone.
+    const flooder = async () => {
+      const m = await fx.client(relay);
+      await m.register(mallory, 'mallory', relay.fingerprint);
+      for (let i = 0; i < 200; i++) m.sendRaw(encodeFrame(crypto.randomBytes(48)));
+      await m.waitClosed();
+    };
+
+    await Promise.all([flood(), legit(), flooder()]);
+    const refusals = relay.core.stats.refusals;
+    expect(refusals.get('RELAY_ERR_TOO_MANY_CONNECTIONS')).toBeGreaterThan(0);
+    expect(refusals.get('WIRE_ERR_FRAME_TOO_LARGE')).toBeGreaterThan(0);
+    expect(refusals.get('RELAY_ERR_CHANNEL_AUTH')).toBe(1);
+    expect(relay.core.media.drops.malformed + relay.core.media.drops['unknown-session']).toBeGreaterThan(500);
+    // Held connections are bounded per address (DEFAULT: 8 unauthenticated each).
+    expect(relay.core.unauthenticatedCount).toBeLessThanOrEqual(10 * relay.core.limits.maxUnauthenticatedPerIp);
+    expect(relay.core.clientCount).toBe(2);
+  });
+});
