@@ -87,6 +87,8 @@ export class RelayDoubleCore {
   readonly forwarded: Uint8Array[] = [];
   readonly dropped: string[] = [];
   readonly received: ControlMessage[] = [];
+  /** PROVE frames received (a client that refused the CHALLENGE never sends one). */
+  proves = 0;
   readonly #pageSize: number;
   readonly #conns = new Map<number, Conn>();
   readonly #online = new Map<string, number>();
@@ -154,7 +156,12 @@ export class RelayDoubleCore {
     }
   }
 
-  /** Ends every live call (the relay is going away). */
+  /** The connection id of an online client. */
+  connOf(clientId: string): number | undefined {
+    return this.#online.get(clientId);
+  }
+
+  /** Hex ids of the clients online now. */
   online(): string[] {
     return [...this.#online.keys()];
   }
@@ -199,6 +206,7 @@ export class RelayDoubleCore {
   }
 
   #onProve(conn: number, c: Extract<Conn, { kind: 'challenged' }>, payload: Uint8Array): void {
+    this.proves += 1;
     let channel: SealedChannel;
     try {
       channel = c.handshake.onProve(payload);

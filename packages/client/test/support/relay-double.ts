@@ -98,6 +98,12 @@ export class RelayDouble {
     if (udp) await new Promise<void>((resolve) => udp.close(() => resolve()));
   }
 
+  /** Drops the TCP connection of an online client (the relay keeps its live call for CALL_RESUME). */
+  dropConnection(clientId: string): void {
+    const conn = this.core.connOf(clientId);
+    if (conn !== undefined) this.#sockets.get(conn)?.socket.destroy();
+  }
+
   #accept(socket: net.Socket): void {
     const conn = this.#nextConn++;
     const decoder = new FrameDecoder();

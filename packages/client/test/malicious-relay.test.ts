@@ -1,0 +1,274 @@
+/**
+ * A relay that lies (issue 7 "Done when"; LESSONS #2–#4, #6, #7): each lie is refused with its own code,
+ * and the client does not proceed past the failed check. Real sockets against the relay double.
+ */
+import type { RsaPrivateKey } from '@leitung/crypto';
+import { createCallOffer } from '@leitung/session';
+import { decodeMessage, encodeMessage } from '@leitung/wire';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type {
+  CallRefusedEvent,
+  Client,
+  ContactKeyChangedEvent,
+  RegistrationFailedEvent,
+} from '../src/index.js';
+import { MemoryStore } from '../src/index.js';
+import { DoubleDirectory } from './support/double-directory.js';
+import { ClientPool, crypto, key, nextEvent, rejection, waitFor } from './support/fixtures.js';
+import { RelayDouble } from './support/relay-double.js';
+
+let relayKey: RsaPrivateKey;
+let aliceKey: RsaPrivateKey;
+let bobKey: RsaPrivateKey;
+let carolKey: RsaPrivateKey;
+let malloryKey: RsaPrivateKey;
+const pool = new ClientPool();
+const relays: RelayDouble[] = [];
+
+beforeAll(async () => {
+  [relayKey, aliceKey, bobKey, carolKey, malloryKey] = await Promise.all(
+    ['relay', 'alice', 'bob', 'carol', 'mallory'].map(key),
+  );
+});
+
+afterEach(async () => {
+  await pool.closeAll();
+  await Promise.all(relays.splice(0).map((r) => r.stop()));
+});
+
+async function double(
+  options: { key?: RsaPrivateKey; directory?: DoubleDirectory } = {},
+): Promise<RelayDouble> {
+  const relay = await RelayDouble.start({ crypto, key: options.key ?? relayKey, ...options });
+  relays.push(relay);
+  return relay;
+}
+
+/** Registration must fail with `code` at every attempt, without sending PROVE. */
+async function expectRegistrationRefused(client: Client, relay: RelayDouble, code: string): Promise<void> {
+  const failures: RegistrationFailedEvent[] = [];
+  client.on('registration:failed', (e) => failures.push(e));
+  const error = await rejection(client.start());
+  expect(error.code).toBe('CLIENT_ERR_NO_RELAY');
+  expect((error.cause as { code?: string }).code).toBe(code);
+  expect(failures.length).toBeGreaterThan(0);
+  expect(failures.every((f) => f.code === code)).toBe(true);
+  expect(relay.core.proves).toBe(0);
+  expect(client.connectionState).toBe('closed');
+}
+
+async function pair(relay: RelayDouble, options: { store?: MemoryStore } = {}) {
+  const alice = pool.make(aliceKey, 'alice', [relay.entry], options);
+  const bob = pool.make(bobKey, 'bob', [relay.entry]);
+  await alice.start();
+  await bob.start();
+  return { alice, bob };
+}
+
+describe('registration with a lying relay', () => {
+  it('refuses a relay whose key is not the pinned one: SESSION_ERR_RELAY_KEY_MISMATCH', async () => {
+    const impostor = await double({ key: malloryKey });
+    const pinned = { ...impostor.entry, fingerprint: relayKey.publicKey.fingerprint() };
+    const alice = pool.make(aliceKey, 'alice', [pinned]);
+    await expectRegistrationRefused(alice, impostor, 'SESSION_ERR_RELAY_KEY_MISMATCH');
+  });
+
+  it('refuses a CHALLENGE tree head with a bad signature: SESSION_ERR_TREE_HEAD_SIGNATURE', async () => {
+    const relay = await double();
+    relay.core.directory.add('bob', bobKey.publicKey.toDer());
+    relay.core.lies.challenge = (payload) => {
+      const m = decodeMessage(payload);
+      if (m.type !== 'CHALLENGE') return payload;
+      const signature = m.treeHead.signature.slice();
+      signature[7]! ^= 0x40;
+      return encodeMessage({ ...m, treeHead: { ...m.treeHead, signature } });
+    };
+    await expectRegistrationRefused(
+      pool.make(aliceKey, 'alice', [relay.entry]),
+      relay,
+      'SESSION_ERR_TREE_HEAD_SIGNATURE',
+    );
+  });
+
+  it('refuses a directory that is not consistent with the head kept from before: SESSION_ERR_TREE_INCONSISTENT', async () => {
+    const store = new MemoryStore();
+    const honest = new DoubleDirectory(crypto, relayKey);
+    const first = await double({ directory: honest });
+    honest.add('bob', bobKey.publicKey.toDer());
+    const alice = pool.make(aliceKey, 'alice', [first.entry], { store });
+    await alice.start();
+    expect(store.treeHead(relayKey.publicKey.fingerprint())?.size).toBe(2);
+    await alice.close();
+    await first.stop();
+
+    // The same relay key now shows a rewritten history: bob's entry replaced by mallory's key.
+    const forked = new DoubleDirectory(crypto, relayKey);
+    forked.add('bob', malloryKey.publicKey.toDer());
+    forked.add('alice', aliceKey.publicKey.toDer());
+    forked.add('carol', carolKey.publicKey.toDer());
+    const liar = await double({ directory: forked });
+    const again = pool.make(aliceKey, 'alice', [liar.entry], { store });
+    await expectRegistrationRefused(again, liar, 'SESSION_ERR_TREE_INCONSISTENT');
+    // The head kept in the store is still the honest one.
+    expect(store.treeHead(relayKey.publicKey.fingerprint())?.size).toBe(2);
+  });
+});
+
+describe('key lookups with a lying relay', () => {
+  it('refuses an entry whose key is not the one its id names (substituted key): CLIENT_ERR_ENTRY_MISMATCH', async () => {
+    const relay = await double();
+    const { alice } = await pair(relay);
+    relay.core.lies.publicKey = (answer) =>
+      answer.entry.name === 'bob'
+        ? { ...answer, entry: { ...answer.entry, publicKey: malloryKey.publicKey.toDer() } }
+        : answer;
+    expect((await rejection(alice.lookup('bob'))).code).toBe('CLIENT_ERR_ENTRY_MISMATCH');
+    expect((await rejection(alice.call('bob'))).code).toBe('CLIENT_ERR_ENTRY_MISMATCH');
+    expect(relay.core.received.filter((m) => m.type === 'CALL_REQUEST')).toEqual([]);
+  });
+
+  it('refuses a substituted key for bob from a forked log signed by the relay: SESSION_ERR_TREE_INCONSISTENT', async () => {
+    const relay = await double();
+    const { alice } = await pair(relay);
+    // A second history of the same size in which "bob" is mallory's key, with a valid inclusion proof.
+    const fork = new DoubleDirectory(crypto, relayKey);
+    fork.add('alice', aliceKey.publicKey.toDer());
+    const fake = fork.add('bob', malloryKey.publicKey.toDer());
+    relay.core.lies.publicKey = (answer) => ({
+      ...answer,
+      entry: fake,
+      inclusionProof: fork.inclusion(fake.index),
+      treeHead: fork.head(),
+    });
+    expect((await rejection(alice.lookup('bob'))).code).toBe('SESSION_ERR_TREE_INCONSISTENT');
+  });
+
+  it('refuses an entry without its inclusion proof: SESSION_ERR_INCLUSION', async () => {
+    const relay = await double();
+    const { alice } = await pair(relay);
+    relay.core.lies.publicKey = (answer) => ({ ...answer, inclusionProof: [] });
+    expect((await rejection(alice.lookup('bob'))).code).toBe('SESSION_ERR_INCLUSION');
+  });
+
+  it('refuses a lookup head with a bad signature: SESSION_ERR_TREE_HEAD_SIGNATURE', async () => {
+    const relay = await double();
+    const { alice } = await pair(relay);
+    relay.core.lies.publicKey = (answer) => {
+      const signature = answer.treeHead.signature.slice();
+      signature[100]! ^= 1;
+      return { ...answer, treeHead: { ...answer.treeHead, signature } };
+    };
+    expect((await rejection(alice.lookup('bob'))).code).toBe('SESSION_ERR_TREE_HEAD_SIGNATURE');
+  });
+
+  it('asks GET_CONSISTENCY when the directory grew, and refuses a bad consistency proof', async () => {
+    const relay = await double();
+    const { alice } = await pair(relay);
+    const before = alice.treeHead!.size;
+    await pool.make(carolKey, 'carol', [relay.entry]).start();
+    const carol = await alice.lookup('carol');
+    expect(carol.name).toBe('carol');
+    expect(relay.core.received.some((m) => m.type === 'GET_CONSISTENCY')).toBe(true);
+    expect(before).toBe(1);
+    expect(alice.treeHead!.size).toBe(3);
+
+    await pool.make(malloryKey, 'mallory', [relay.entry]).start();
+    relay.core.lies.consistency = (answer) => ({
+      ...answer,
+      proof: answer.proof.map(() => new Uint8Array(32)),
+    });
+    expect((await rejection(alice.lookup('mallory'))).code).toBe('SESSION_ERR_TREE_INCONSISTENT');
+    expect(alice.treeHead!.size).toBe(3);
+  });
+
+  it('pins a contact key: a changed key raises contact:key-changed and blocks calls until accepted', async () => {
+    const relay = await double();
+    const { alice } = await pair(relay);
+    await alice.lookup('bob');
+    // The relay binds "bob" to mallory's key in the log (a valid, consistent, proven entry).
+    const squatted = relay.core.directory.add('bob', malloryKey.publicKey.toDer());
+    relay.core.lies.publicKey = (answer) =>
+      answer.entry.name === 'bob'
+        ? { ...answer, entry: squatted, inclusionProof: relay.core.directory.inclusion(squatted.index) }
+        : answer;
+    const changed = nextEvent<ContactKeyChangedEvent>(alice, 'contact:key-changed');
+    const looked = await alice.lookup('bob');
+    expect(looked.keyChanged).toBe(true);
+    expect(await changed).toMatchObject({
+      name: 'bob',
+      pinnedClientId: crypto.fingerprint(bobKey.publicKey),
+      newClientId: crypto.fingerprint(malloryKey.publicKey),
+      source: 'lookup',
+    });
+    expect((await rejection(alice.call('bob'))).code).toBe('CLIENT_ERR_CONTACT_KEY_CHANGED');
+    expect(relay.core.received.filter((m) => m.type === 'CALL_REQUEST')).toEqual([]);
+    alice.acceptContactKey('bob');
+    expect(alice.safetyNumber('bob')).toBe(
+      crypto.safetyNumber(alice.clientId, crypto.fingerprint(malloryKey.publicKey)),
+    );
+  });
+});
+
+describe('incoming calls through a lying relay', () => {
+  it('refuses an INCOMING_CALL whose caller signature does not match: SESSION_ERR_CALL_SIGNATURE', async () => {
+    const relay = await double();
+    const { alice, bob } = await pair(relay);
+    const aliceId = crypto.sha3_256(aliceKey.publicKey.toDer());
+    const bobId = crypto.sha3_256(bobKey.publicKey.toDer());
+    // The relay replaces alice's call data with data claiming to be alice but signed by mallory.
+    relay.core.lies.incomingCall = (message) => ({
+      ...message,
+      sealedCallData: createCallOffer({
+        crypto,
+        callId: message.callId,
+        caller: { id: aliceId, privateKey: malloryKey },
+        callee: { id: bobId, publicKey: bobKey.publicKey },
+        codecs: [2],
+        now: Date.now(),
+      }).sealedCallData,
+    });
+    let rang = false;
+    bob.on('call:incoming', () => {
+      rang = true;
+    });
+    const refused = nextEvent<CallRefusedEvent>(bob, 'call:refused');
+    const call = rejection(alice.call('bob'));
+    expect(await refused).toMatchObject({ code: 'SESSION_ERR_CALL_SIGNATURE', callerId: alice.clientId });
+    expect((await call).code).toBe('CLIENT_ERR_CALL_ENDED');
+    expect(rang).toBe(false);
+    expect(bob.callState).toBe('ended');
+  });
+
+  it('refuses an INCOMING_CALL that states another caller than the call data: SESSION_ERR_CALLER_MISMATCH', async () => {
+    const relay = await double();
+    const { alice, bob } = await pair(relay);
+    const carol = pool.make(carolKey, 'carol', [relay.entry]);
+    await carol.start();
+    await waitFor(() => bob.contacts.some((c) => c.name === 'carol'));
+    // Alice calls, but the relay tells bob that carol is calling (LESSONS #7).
+    relay.core.lies.incomingCall = (message) => ({
+      ...message,
+      caller: crypto.sha3_256(carolKey.publicKey.toDer()),
+      callerName: 'carol',
+    });
+    const refused = nextEvent<CallRefusedEvent>(bob, 'call:refused');
+    void alice.call('bob').catch(() => undefined);
+    expect((await refused).code).toBe('SESSION_ERR_CALLER_MISMATCH');
+  });
+
+  it('refuses a replayed INCOMING_CALL: SESSION_ERR_CALL_REPLAY', async () => {
+    const relay = await double();
+    const { alice, bob } = await pair(relay);
+    let captured: Parameters<NonNullable<typeof relay.core.lies.incomingCall>>[0] | undefined;
+    relay.core.lies.incomingCall = (message) => {
+      captured ??= message;
+      return captured;
+    };
+    bob.once('call:incoming', () => bob.reject());
+    expect((await rejection(alice.call('bob'))).code).toBe('CLIENT_ERR_CALL_REJECTED');
+    // The relay replays the first call's INCOMING_CALL for the second call.
+    const refused = nextEvent<CallRefusedEvent>(bob, 'call:refused');
+    void alice.call('bob').catch(() => undefined);
+    expect((await refused).code).toBe('SESSION_ERR_CALL_REPLAY');
+  });
+});
