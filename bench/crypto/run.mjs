@@ -1,15 +1,19 @@
-// @leitung/crypto benchmark (issue 3, DESIGN.md §9): ops/s of every operation on both backends — native
+// @leitung/crypto benchmark (issue 3, DESIGN.md §9): the rate of every operation on both backends — native
 // (node:crypto / OpenSSL) and portable (node-forge + @noble) — next to `openssl speed -seconds 2 rsa4096`
 // on the same machine in the same run, with the native-to-OpenSSL ratio for RSA private-key operations.
 //
 //   cd packages/crypto && npx tsup && npm run bench
 //   (= node ../../bench/crypto/run.mjs [--quick])
 //
-// Imports the BUILT package. Each measurement runs one operation in a loop: a warm-up, then three timed
-// windows; ops/s is the best window (iterations / elapsed). For the OpenSSL comparison, `openssl speed`
-// and the native RSA private-key operations alternate for three rounds and the best of each is compared,
-// so that both meet the same load on a shared machine. Payloads: 1 KiB for hashes, HMAC, message cipher and sealed boxes;
-// 160 B for media packets (a 20 ms Opus frame at ~64 kbit/s is smaller); 32 B for RSA-OAEP.
+// Imports the BUILT package. The reference machine is shared (2 cores, other jobs running), so rates are
+// per CPU-second of this process rather than per wall-clock second: what an operation costs in CPU does
+// not depend on how many other processes wait for the cores, while wall-clock rates fall with the load.
+// Each measurement runs one operation in a loop: a warm-up, then three timed windows; the best window
+// counts. `openssl speed` divides by its user CPU time (unless given -elapsed), so for the comparison the
+// native RSA private-key operations are measured the same way (user CPU time), alternating with
+// `openssl speed` for three rounds, best of each.
+// Payloads: 1 KiB for hashes, HMAC, the message cipher and sealed boxes; 160 B for media packets (a 20 ms
+// Opus frame at ≤ 48 kbit/s is at most 120 B); 32 B for RSA-OAEP.
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { createCrypto, nativeBackend, portableBackend } from '@leitung/crypto';
@@ -19,11 +23,17 @@ const WINDOW_MS = QUICK ? 100 : 300;
 const ROUNDS = 3;
 const MIN_ITERATIONS = 3;
 
+/** CPU seconds this process used since `since` (all threads); `userOnly` is openssl's divisor. */
+function cpuSeconds(since, userOnly = false) {
+  const used = process.cpuUsage(since);
+  return (userOnly ? used.user : used.user + used.system) / 1e6;
+}
+
 /**
- * ops/s of `fn`, best of ROUNDS timed windows after a warm-up: on a shared machine the best window is the
- * one least disturbed by other processes. `fn` receives a call counter that never repeats.
+ * Operations per CPU-second of `fn`: best of ROUNDS windows (each ≥ WINDOW_MS of wall-clock time) after
+ * a warm-up. `fn` receives a call counter that never repeats, warm-up included.
  */
-function measure(fn) {
+function measure(fn, userOnly = false) {
   let call = 0;
   const warmEnd = performance.now() + WINDOW_MS / 2;
   do fn(call++);
@@ -31,53 +41,28 @@ function measure(fn) {
   let best = 0;
   for (let round = 0; round < ROUNDS; round++) {
     let iterations = 0;
-    const start = performance.now();
-    let elapsed = 0;
-    do {
-      fn(call++);
-      iterations++;
-      elapsed = performance.now() - start;
-    } while (elapsed < WINDOW_MS || iterations < MIN_ITERATIONS);
-    best = Math.max(best, (iterations * 1000) / elapsed);
-  }
-  return best;
-}
-
-/**
- * ops per second of this process's user CPU time — the divisor `openssl speed` uses unless given
- * -elapsed — best of ROUNDS windows. On a loaded machine wall-clock rates fall while CPU-time rates do not,
- * so the OpenSSL comparison is made like for like on CPU time.
- */
-function measureCpu(fn) {
-  const warmEnd = performance.now() + WINDOW_MS / 2;
-  do fn();
-  while (performance.now() < warmEnd);
-  let best = 0;
-  for (let round = 0; round < ROUNDS; round++) {
-    let iterations = 0;
     const startCpu = process.cpuUsage();
     const start = performance.now();
     do {
-      fn();
+      fn(call++);
       iterations++;
     } while (performance.now() - start < WINDOW_MS || iterations < MIN_ITERATIONS);
-    const userSeconds = process.cpuUsage(startCpu).user / 1e6;
-    best = Math.max(best, iterations / userSeconds);
+    best = Math.max(best, iterations / cpuSeconds(startCpu, userOnly));
   }
   return best;
 }
 
+/** Operations per CPU-second of an async operation (all threads: scrypt runs in the libuv pool). */
 async function measureAsync(fn, minMs) {
   await fn();
   let iterations = 0;
+  const startCpu = process.cpuUsage();
   const start = performance.now();
-  let elapsed = 0;
   do {
     await fn();
     iterations++;
-    elapsed = performance.now() - start;
-  } while (elapsed < minMs || iterations < MIN_ITERATIONS);
-  return (iterations * 1000) / elapsed;
+  } while (performance.now() - start < minMs || iterations < MIN_ITERATIONS);
+  return iterations / cpuSeconds(startCpu);
 }
 
 function opensslSpeed(seconds) {
@@ -108,8 +93,6 @@ async function benchBackend(backend, keyPem) {
   const sealed = c.seal(pub, kib);
   const message = c.createMessageCipher(c.randomBytes(32), c.randomBytes(32));
   const sealedMessage = message.seal(kib, header);
-  const sender = c.createPacketCipher(c.randomBytes(32));
-  let sendSeq = 0;
   const x = c.generateX25519KeyPair();
   const y = c.generateX25519KeyPair();
   const r = {};
@@ -121,17 +104,18 @@ async function benchBackend(backend, keyPem) {
   r['open 1 KiB'] = measure(() => c.open(priv, sealed));
   r['message cipher seal 1 KiB'] = measure(() => message.seal(kib, header));
   r['message cipher open 1 KiB'] = measure(() => message.open(sealedMessage, header));
-  r['packet cipher seal 160 B'] = measure(() => sender.seal(sendSeq++, header, frame));
+  const sender = c.createPacketCipher(c.randomBytes(32));
+  r['packet cipher seal 160 B'] = measure((seq) => sender.seal(seq, header, frame));
   // Open needs a fresh authentic packet per call (the replay window refuses repeats): seal enough first.
   const packetKey = c.randomBytes(32);
   const packetSender = c.createPacketCipher(packetKey);
-  const packets = [];
   const count = Math.ceil(r['packet cipher seal 160 B'] * ((WINDOW_MS * (ROUNDS + 0.5)) / 1000) * 3) + 10;
+  const packets = [];
   for (let seq = 0; seq < count; seq++) packets.push(packetSender.seal(seq, header, frame));
   const receiver = c.createPacketCipher(packetKey);
-  r['packet cipher open 160 B'] = measure((i) => {
-    if (i >= packets.length) throw new Error('bench: too few packets sealed for the open loop');
-    receiver.open(i, header, packets[i]);
+  r['packet cipher open 160 B'] = measure((seq) => {
+    if (seq >= packets.length) throw new Error('bench: too few packets sealed for the open loop');
+    receiver.open(seq, header, packets[seq]);
   });
   r['SHA3-256 1 KiB'] = measure(() => c.sha3_256(kib));
   r['SHA-256 1 KiB'] = measure(() => c.sha256(kib));
@@ -147,7 +131,6 @@ async function benchBackend(backend, keyPem) {
 }
 
 function fmt(v) {
-  if (v === undefined) return '—';
   if (v >= 1000) return `${Math.round(v).toLocaleString('en-US')}`;
   if (v >= 10) return v.toFixed(0);
   return v.toFixed(1);
@@ -168,53 +151,52 @@ const { privateKey } = await createCrypto({ backend: nativeBackend() }).generate
 const keygenMs = performance.now() - keygenStart;
 const keyPem = { privateKeyPem: privateKey.toPkcs8Pem(), publicKeyPem: privateKey.publicKey.toPem() };
 console.log(
-  `one native RSA-4096 key generation: ${keygenMs.toFixed(0)} ms (a single sample; it varies widely)`,
+  `one native RSA-4096 key generation: ${keygenMs.toFixed(0)} ms wall-clock (one sample; it varies widely)`,
 );
 
-// The reference: `openssl speed rsa4096` (ops per CPU-second) interleaved with the native private-key
-// operations measured the same way, three rounds, best of each.
+// The reference: `openssl speed rsa4096` (operations per user-CPU-second) alternating with the native
+// private-key operations measured the same way; three rounds, best of each.
 const rsaNative = createCrypto({ backend: nativeBackend() });
 const rsaKey = rsaNative.importRsaPrivateKey(keyPem.privateKeyPem);
 const rsaCiphertext = rsaNative.rsaEncrypt(rsaKey.publicKey, secret32);
-const reference = { sign: 0, verify: 0, nativeSign: 0, nativeDecrypt: 0, lines: [] };
+const seconds = QUICK ? 1 : 2;
+const reference = { sign: 0, nativeSign: 0, nativeDecrypt: 0, lines: [] };
 for (let round = 0; round < (QUICK ? 1 : 3); round++) {
-  const run = opensslSpeed(QUICK ? 1 : 2);
+  const run = opensslSpeed(seconds);
   if (!run) break;
   reference.lines.push(run.line);
   reference.sign = Math.max(reference.sign, run.sign);
-  reference.verify = Math.max(reference.verify, run.verify);
   reference.nativeSign = Math.max(
     reference.nativeSign,
-    measureCpu(() => rsaNative.sign(rsaKey, kib)),
+    measure(() => rsaNative.sign(rsaKey, kib), true),
   );
   reference.nativeDecrypt = Math.max(
     reference.nativeDecrypt,
-    measureCpu(() => rsaNative.rsaDecrypt(rsaKey, rsaCiphertext)),
+    measure(() => rsaNative.rsaDecrypt(rsaKey, rsaCiphertext), true),
   );
 }
-for (const line of reference.lines) console.log(`openssl speed -seconds ${QUICK ? 1 : 2} rsa4096: ${line}`);
-const openssl = reference.lines.length > 0 ? reference : undefined;
-if (!openssl) console.log('openssl not available');
+for (const line of reference.lines) console.log(`openssl speed -seconds ${seconds} rsa4096: ${line}`);
+if (reference.lines.length === 0) console.log('openssl not available: no reference');
 
 const native = await benchBackend(nativeBackend(), keyPem);
 const portable = await benchBackend(portableBackend(), keyPem);
 
 console.log('');
-console.log('| operation | native ops/s | portable ops/s | native ÷ portable |');
+console.log('| operation (per CPU-second) | native | portable | native ÷ portable |');
 console.log('| --- | ---: | ---: | ---: |');
 for (const op of Object.keys(native)) {
-  console.log(
-    `| ${op} | ${fmt(native[op])} | ${fmt(portable[op])} | ${(native[op] / portable[op]).toFixed(1)}× |`,
-  );
+  const ratio = (native[op] / portable[op]).toFixed(1);
+  console.log(`| ${op} | ${fmt(native[op])} | ${fmt(portable[op])} | ${ratio}× |`);
 }
-if (openssl) {
-  console.log(`| openssl speed rsa4096 private-key sign (per CPU-second) | ${fmt(openssl.sign)} | | |`);
+if (reference.lines.length > 0) {
+  console.log(`| openssl speed rsa4096 sign (per user-CPU-second, best run) | ${fmt(reference.sign)} | | |`);
   console.log('');
   console.log(
-    `RSA-4096 private-key ops per CPU-second, interleaved with openssl (best of rounds): native sign ` +
-      `${fmt(openssl.nativeSign)}, native OAEP decrypt ${fmt(openssl.nativeDecrypt)}, openssl sign ${fmt(openssl.sign)} → ` +
-      `native ÷ openssl = ${(openssl.nativeSign / openssl.sign).toFixed(2)} (sign), ` +
-      `${(openssl.nativeDecrypt / openssl.sign).toFixed(2)} (decrypt)`,
+    `RSA-4096 private-key operations per user-CPU-second, alternating with openssl (best of rounds): ` +
+      `native sign ${fmt(reference.nativeSign)}, native OAEP decrypt ${fmt(reference.nativeDecrypt)}, ` +
+      `openssl sign ${fmt(reference.sign)} → native ÷ openssl = ` +
+      `${(reference.nativeSign / reference.sign).toFixed(2)} (sign), ` +
+      `${(reference.nativeDecrypt / reference.sign).toFixed(2)} (decrypt)`,
   );
 }
 console.log(
@@ -222,4 +204,4 @@ console.log(
     .map((l) => l.toFixed(2))
     .join(' ')}`,
 );
-console.log(`total bench time: ${((performance.now() - started) / 1000).toFixed(0)} s`);
+console.log(`total bench time: ${((performance.now() - started) / 1000).toFixed(0)} s (wall-clock)`);
