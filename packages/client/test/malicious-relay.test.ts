@@ -26,9 +26,13 @@ const pool = new ClientPool();
 const relays: RelayDouble[] = [];
 
 beforeAll(async () => {
-  [relayKey, aliceKey, bobKey, carolKey, malloryKey] = await Promise.all(
-    ['relay', 'alice', 'bob', 'carol', 'mallory'].map(key),
-  );
+  [relayKey, aliceKey, bobKey, carolKey, malloryKey] = await Promise.all([
+    key('relay'),
+    key('alice'),
+    key('bob'),
+    key('carol'),
+    key('mallory'),
+  ]);
 });
 
 afterEach(async () => {

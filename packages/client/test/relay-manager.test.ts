@@ -24,9 +24,8 @@ const pool = new ClientPool();
 const relays: RelayDouble[] = [];
 
 beforeAll(async () => {
-  [aliceKey, bobKey, carolKey, ...keys] = await Promise.all(
-    ['alice', 'bob', 'carol', 'relay', 'relay-b', 'relay-c'].map(key),
-  );
+  [aliceKey, bobKey, carolKey] = await Promise.all([key('alice'), key('bob'), key('carol')]);
+  keys = await Promise.all(['relay', 'relay-b', 'relay-c'].map(key));
 });
 
 afterEach(async () => {
