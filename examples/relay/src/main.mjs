@@ -1,3 +1,113 @@
 #!/usr/bin/env node
-console.error('leitung-relay: not built yet (see issue "relay and the leitung-relay program").');
-process.exit(1);
+// leitung-relay: runs one Leitung relay (docs/operations.md). Control on TCP, media on UDP, the key
+// directory in SQLite under --data, Prometheus metrics on loopback, JSON logs on stderr.
+import { renameSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createRelayLogger, RelayError, startRelay } from '@leitung/relay';
+
+const HELP = `Usage: leitung-relay [options]
+
+Runs a Leitung relay: registration and key directory (control, TCP) and media forwarding (UDP).
+
+Options:
+  --host ADDR          address to listen on (default 127.0.0.1)
+  --port PORT          control TCP port (default 5060; 0 picks a free port)
+  --media-port PORT    media UDP port (default 5061; 0 picks a free port)
+  --data DIR           data directory: relay key and directory database (default ./leitung-relay-data)
+  --metrics-port PORT  serve Prometheus metrics on 127.0.0.1:PORT/metrics (off unless given)
+  --info-out FILE      write this relay's relay-list entry {host, port, mediaPort, fingerprint} as JSON
+  --blocklist FILE     blocked IP addresses, subnets and key fingerprints; re-read on SIGHUP
+  --log-level LEVEL    trace, debug, info, warn, error, fatal or silent (default info)
+  --help               show this help
+
+Signals: SIGHUP reloads the blocklist; SIGINT and SIGTERM end open calls, close every connection and
+the database, and exit.
+`;
+
+function fail(message) {
+  console.error(`leitung-relay: ${message}`);
+  console.error('Try --help.');
+  process.exit(2);
+}
+
+function port(value, name, fallback) {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) > 65535) fail(`${name} must be a port number (0-65535)`);
+  return Number(value);
+}
+
+let parsed;
+try {
+  parsed = parseArgs({
+    options: {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      'media-port': { type: 'string' },
+      data: { type: 'string' },
+      'metrics-port': { type: 'string' },
+      'info-out': { type: 'string' },
+      blocklist: { type: 'string' },
+      'log-level': { type: 'string' },
+      help: { type: 'boolean' },
+    },
+    strict: true,
+  });
+} catch (error) {
+  fail(error.message);
+}
+const args = parsed.values;
+if (args.help) {
+  process.stdout.write(HELP);
+  process.exit(0);
+}
+const levels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+const level = args['log-level'] ?? 'info';
+if (!levels.includes(level)) fail(`--log-level must be one of ${levels.join(', ')}`);
+
+const logger = createRelayLogger({ level, destination: process.stderr });
+let relay;
+try {
+  relay = await startRelay({
+    host: args.host ?? '127.0.0.1',
+    port: port(args.port, '--port', 5060),
+    mediaPort: port(args['media-port'], '--media-port', 5061),
+    dataDir: resolve(args.data ?? 'leitung-relay-data'),
+    ...(args['metrics-port'] === undefined ? {} : { metricsPort: port(args['metrics-port'], '--metrics-port') }),
+    ...(args.blocklist === undefined ? {} : { blocklistFile: resolve(args.blocklist) }),
+    logger,
+  });
+} catch (error) {
+  const code = error instanceof RelayError ? `${error.code}: ` : '';
+  console.error(`leitung-relay: cannot start: ${code}${error.message}`);
+  process.exit(1);
+}
+
+const info = relay.info();
+if (args['info-out']) {
+  const file = resolve(args['info-out']);
+  writeFileSync(`${file}.tmp`, `${JSON.stringify(info, null, 2)}\n`);
+  renameSync(`${file}.tmp`, file);
+}
+console.log(`leitung-relay fingerprint ${info.fingerprint}`);
+console.log(`leitung-relay control tcp ${info.host}:${info.port}`);
+console.log(`leitung-relay media udp ${info.host}:${info.mediaPort}`);
+if (relay.metricsPort !== undefined) console.log(`leitung-relay metrics http://127.0.0.1:${relay.metricsPort}/metrics`);
+console.log(`leitung-relay data ${relay.dataDir}`);
+console.log('leitung-relay ready');
+
+let stopping = false;
+async function stop(signal) {
+  if (stopping) return;
+  stopping = true;
+  console.log(`leitung-relay stopping (${signal})`);
+  await relay.close();
+  console.log('leitung-relay stopped');
+  process.exit(0);
+}
+process.on('SIGINT', () => stop('SIGINT'));
+process.on('SIGTERM', () => stop('SIGTERM'));
+process.on('SIGHUP', () => {
+  const ok = relay.reloadBlocklist();
+  console.log(ok ? 'leitung-relay blocklist reloaded' : 'leitung-relay blocklist not reloaded (see log)');
+});

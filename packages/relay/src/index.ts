@@ -59,5 +59,6 @@ export {
   startRelay,
 } from './shell/relay.js';
 export { loadOrCreateRelayKey, RELAY_KEY_FILE, type RelayKeyResult } from './shell/relay-key-file.js';
+export { createRelayLogger, type RelayLoggerOptions } from './shell/relay-logger.js';
 export { createRelayMetrics, type RelayMetricsSources } from './shell/relay-metrics.js';
 export { type LocalDelivery, LocalSignalling, type Signalling } from './signalling/signalling.js';
