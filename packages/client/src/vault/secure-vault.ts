@@ -107,7 +107,7 @@ export class SecureVault implements ClientStore {
     }
     const crypto = options.crypto ?? createCrypto();
     const bytes = await readChecked(path);
-    const file = decodeVaultFile(bytes);
+    const file = decodeVaultFile(crypto, bytes);
     const keys = await deriveVaultKeys(crypto, passphrase, file.header);
     if (!keys.verifyCheck(file.check)) {
       keys.destroy();
@@ -163,12 +163,16 @@ export class SecureVault implements ClientStore {
     return this.#identity;
   }
 
-  /** Stores `key` as the identity (call `save()` to persist). */
+  /**
+   * Stores `key` as the identity (call `save()` to persist). The caller keeps ownership of `key`;
+   * `identity()` returns the vault's own copy, which `close()` erases.
+   */
   setIdentity(key: RsaPrivateKey): void {
     const contents = this.#live();
     contents.identity?.fill(0);
     contents.identity = key.toPkcs8Der();
-    this.#identity = key;
+    this.#identity?.destroy();
+    this.#identity = undefined;
   }
 
   /** The identity as an encrypted PKCS#8 PEM (scrypt + AES-256-CBC), for backup or moving devices. */
@@ -189,7 +193,8 @@ export class SecureVault implements ClientStore {
       });
     }
     this.setIdentity(key);
-    return key;
+    key.destroy();
+    return this.identity();
   }
 
   // ─── name, relays, settings ─────────────────────────────────────────────────────────────────────────
@@ -250,7 +255,7 @@ export class SecureVault implements ClientStore {
   async save(): Promise<void> {
     const keys = this.#liveKeys();
     const plaintext = encodeContents(this.#live());
-    const file = encodeVaultFile(this.#header, keys, plaintext);
+    const file = encodeVaultFile(this.#crypto, this.#header, keys, plaintext);
     plaintext.fill(0);
     await writeFileAtomic(this.path, file, this.#hooks);
   }
@@ -262,7 +267,7 @@ export class SecureVault implements ClientStore {
     const header = newHeader(this.#crypto, scrypt ?? this.#header.params);
     const keys = await deriveVaultKeys(this.#crypto, newPassphrase, header);
     const plaintext = encodeContents(this.#live());
-    const file = encodeVaultFile(header, keys, plaintext);
+    const file = encodeVaultFile(this.#crypto, header, keys, plaintext);
     plaintext.fill(0);
     try {
       await writeFileAtomic(this.path, file, this.#hooks);

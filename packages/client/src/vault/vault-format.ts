@@ -4,12 +4,15 @@
  *   header = "LEITVLT1" (8) ‖ version u8 = 1 ‖ kdf u8 = 1 (scrypt) ‖ N u32 ‖ r u32 ‖ p u32 ‖ salt (32)
  *   check  = HMAC-SHA256(checkKey, "leitung/v1 vault check")                       (32)
  *   body   = MessageCipher(encKey, macKey).seal(contents, associatedData = header ‖ check)
+ *   digest = SHA-256(header ‖ check ‖ body)                                        (32)
  *
  *   master = scrypt(passphrase NFC, salt, N, r, p, 64)
  *   encKey ‖ macKey ‖ checkKey = HKDF-SHA256(master, salt, "leitung/v1 vault keys", 96)
  *
- * The check value tells a wrong passphrase (check fails) from a damaged file (check holds, body fails);
- * it gives an attacker nothing an offline guess against the body tag would not. The header is associated
+ * The unkeyed digest catches accidental damage anywhere (a flipped bit in the salt would otherwise look
+ * like a wrong passphrase); the keyed check value then tells a wrong passphrase from a deliberately altered
+ * file (check holds, body fails). The check gives an attacker nothing an offline guess against the body
+ * tag would not. The header is associated
  * data, so changed scrypt parameters or salt are detected. AES-256-CBC + HMAC-SHA256 encrypt-then-MAC is
  * @leitung/crypto's message cipher (DESIGN.md §7: "scrypt → AES-256 + HMAC").
  */
@@ -21,6 +24,7 @@ const VERSION = 1;
 const KDF_SCRYPT = 1;
 export const SALT_BYTES = 32;
 const CHECK_BYTES = 32;
+const DIGEST_BYTES = 32;
 export const HEADER_BYTES = MAGIC.length + 2 + 12 + SALT_BYTES;
 const LABEL_KEYS = new TextEncoder().encode('leitung/v1 vault keys');
 const LABEL_CHECK = new TextEncoder().encode('leitung/v1 vault check');
@@ -87,15 +91,24 @@ export function encodeHeader(header: VaultHeader): Uint8Array {
 }
 
 /** Parses the fixed part of a vault file; CLIENT_ERR_VAULT_CORRUPT for anything else. */
-export function decodeVaultFile(bytes: Uint8Array): {
+export function decodeVaultFile(
+  crypto: LeitungCrypto,
+  bytes: Uint8Array,
+): {
   header: VaultHeader;
   associatedData: Uint8Array;
   check: Uint8Array;
   body: Uint8Array;
 } {
-  if (bytes.length < HEADER_BYTES + CHECK_BYTES + 1 || !MAGIC.every((b, i) => bytes[i] === b)) {
+  if (
+    bytes.length < HEADER_BYTES + CHECK_BYTES + DIGEST_BYTES + 1 ||
+    !MAGIC.every((b, i) => bytes[i] === b)
+  ) {
     throw corrupt('not a Leitung vault file');
   }
+  const end = bytes.length - DIGEST_BYTES;
+  const digest = crypto.sha256(bytes.subarray(0, end));
+  if (!digest.every((b, i) => bytes[end + i] === b)) throw corrupt('vault file is damaged (digest mismatch)');
   if (bytes[8] !== VERSION || bytes[9] !== KDF_SCRYPT) throw corrupt('unsupported vault version');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const N = view.getUint32(10);
@@ -109,21 +122,30 @@ export function decodeVaultFile(bytes: Uint8Array): {
     header: { params: { N, r, p }, salt },
     associatedData: bytes.slice(0, HEADER_BYTES + CHECK_BYTES),
     check: bytes.slice(HEADER_BYTES, HEADER_BYTES + CHECK_BYTES),
-    body: bytes.slice(HEADER_BYTES + CHECK_BYTES),
+    body: bytes.slice(HEADER_BYTES + CHECK_BYTES, end),
   };
 }
 
 /** The whole file for `contents` under `keys`. */
-export function encodeVaultFile(header: VaultHeader, keys: VaultKeys, contents: Uint8Array): Uint8Array {
+export function encodeVaultFile(
+  crypto: LeitungCrypto,
+  header: VaultHeader,
+  keys: VaultKeys,
+  contents: Uint8Array,
+): Uint8Array {
   const head = encodeHeader(header);
   const check = keys.checkValue();
   const associatedData = new Uint8Array(head.length + check.length);
   associatedData.set(head, 0);
   associatedData.set(check, head.length);
   const body = keys.cipher.seal(contents, associatedData);
-  const out = new Uint8Array(associatedData.length + body.length);
+  const out = new Uint8Array(associatedData.length + body.length + DIGEST_BYTES);
   out.set(associatedData, 0);
   out.set(body, associatedData.length);
+  out.set(
+    crypto.sha256(out.subarray(0, associatedData.length + body.length)),
+    associatedData.length + body.length,
+  );
   return out;
 }
 

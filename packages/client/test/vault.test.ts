@@ -1,0 +1,257 @@
+/**
+ * SecureVault (DESIGN.md §7): round trip, wrong passphrase (nothing overwritten), corrupted file, an
+ * interrupted write (the old vault survives), permissions, passphrase change, identity export/import and
+ * the strict policy under a debugger. Cheap scrypt parameters keep it fast.
+ */
+import { chmod, chown, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RsaPrivateKey } from '@leitung/crypto';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { SecureVault, SecurityMonitor } from '../src/index.js';
+import { crypto, key, rejection } from './support/fixtures.js';
+
+const scrypt = { N: 2 ** 10, r: 8, p: 1 };
+const options = { crypto, scrypt };
+let dir: string;
+let path: string;
+let alice: RsaPrivateKey;
+let bob: RsaPrivateKey;
+
+beforeAll(async () => {
+  [alice, bob] = await Promise.all([key('alice'), key('bob')]);
+});
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'leitung-vault-'));
+  path = join(dir, 'vault.leitung');
+});
+
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const relay = { host: '127.0.0.1', port: 5060, mediaPort: 5061, fingerprint: 'ab'.repeat(32) };
+const head = {
+  size: 7,
+  root: new Uint8Array(32).fill(3),
+  time: 1_700_000_000_000,
+  logId: new Uint8Array(32).fill(9),
+  signature: new Uint8Array(512).fill(5),
+};
+
+async function filled(): Promise<SecureVault> {
+  const vault = await SecureVault.create(path, 'correct horse', options);
+  vault.setIdentity(alice);
+  vault.name = 'alice';
+  vault.pinRelay(relay);
+  vault.setTreeHead('cd'.repeat(32), head);
+  vault.pinContact({
+    name: 'bob',
+    clientId: bob.publicKey.fingerprint(),
+    publicKey: bob.publicKey.toDer(),
+    pinnedAt: 42,
+  });
+  vault.setSetting('codec', { preferred: 'opus', bitrate: 24_000 });
+  await vault.save();
+  return vault;
+}
+
+describe('SecureVault', () => {
+  it('round-trips every kind of content, encrypted, with mode 0600', async () => {
+    (await filled()).close();
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
+    const bytes = await readFile(path);
+    for (const plain of ['alice', 'bob', 'opus', '127.0.0.1', bob.publicKey.fingerprint()]) {
+      expect(bytes.includes(Buffer.from(plain))).toBe(false);
+    }
+    const vault = await SecureVault.open(path, 'correct horse', options);
+    expect(vault.identity().publicKey.equals(alice.publicKey)).toBe(true);
+    expect(vault.name).toBe('alice');
+    expect(vault.relays()).toEqual([relay]);
+    expect(vault.treeHead('cd'.repeat(32))).toEqual(head);
+    expect(vault.contact('bob')).toEqual({
+      name: 'bob',
+      clientId: bob.publicKey.fingerprint(),
+      publicKey: bob.publicKey.toDer(),
+      pinnedAt: 42,
+    });
+    expect(vault.setting('codec')).toEqual({ preferred: 'opus', bitrate: 24_000 });
+    vault.close();
+    expect(() => vault.name).toThrow(expect.objectContaining({ code: 'CLIENT_ERR_VAULT_CLOSED' }));
+  });
+
+  it('refuses a wrong passphrase with a typed error and leaves the file untouched', async () => {
+    (await filled()).close();
+    const before = await readFile(path);
+    const mtime = (await stat(path)).mtimeMs;
+    expect((await rejection(SecureVault.open(path, 'wrong horse', options))).code).toBe(
+      'CLIENT_ERR_VAULT_WRONG_PASSPHRASE',
+    );
+    expect(await readFile(path)).toEqual(before);
+    expect((await stat(path)).mtimeMs).toBe(mtime);
+    expect((await readdir(dir)).sort()).toEqual(['vault.leitung']);
+  });
+
+  it('refuses a corrupted file: any flipped byte, truncation, garbage, an empty file', async () => {
+    (await filled()).close();
+    const good = await readFile(path);
+    for (const offset of [0, 9, 12, 30, 60, 90, good.length - 40, good.length - 1]) {
+      const bad = Buffer.from(good);
+      bad[offset]! ^= 0x01;
+      await writeFile(path, bad, { mode: 0o600 });
+      expect(
+        (await rejection(SecureVault.open(path, 'correct horse', options))).code,
+        `offset ${offset}`,
+      ).toBe('CLIENT_ERR_VAULT_CORRUPT');
+    }
+    for (const bad of [
+      good.subarray(0, good.length - 1),
+      good.subarray(0, 40),
+      crypto.randomBytes(500),
+      new Uint8Array(),
+    ]) {
+      await writeFile(path, bad, { mode: 0o600 });
+      expect((await rejection(SecureVault.open(path, 'correct horse', options))).code).toBe(
+        'CLIENT_ERR_VAULT_CORRUPT',
+      );
+    }
+  });
+
+  it('detects a deliberately altered body whose digest was fixed up', async () => {
+    (await filled()).close();
+    const bad = Buffer.from(await readFile(path));
+    bad[bad.length - 60]! ^= 0x01;
+    crypto.sha256(bad.subarray(0, bad.length - 32)).forEach((b, i) => {
+      bad[bad.length - 32 + i] = b;
+    });
+    await writeFile(path, bad, { mode: 0o600 });
+    expect((await rejection(SecureVault.open(path, 'correct horse', options))).code).toBe(
+      'CLIENT_ERR_VAULT_CORRUPT',
+    );
+  });
+
+  it('an interrupted write leaves the old vault intact; the leftover temp file is cleaned up', async () => {
+    const vault = await filled();
+    vault.name = 'renamed';
+    const crash = await SecureVault.open(path, 'correct horse', {
+      ...options,
+      writeHooks: {
+        beforeRename: () => {
+          throw new Error('power cut');
+        },
+      },
+    });
+    crash.name = 'half-written';
+    await expect(crash.save()).rejects.toThrow('power cut');
+    expect((await readdir(dir)).filter((n) => n.endsWith('.tmp'))).toHaveLength(1);
+    const reopened = await SecureVault.open(path, 'correct horse', options);
+    expect(reopened.name).toBe('alice');
+    expect((await readdir(dir)).sort()).toEqual(['vault.leitung']);
+    await vault.save();
+    expect((await SecureVault.open(path, 'correct horse', options)).name).toBe('renamed');
+  });
+
+  it('refuses a vault readable or writable by group or others, and one owned by another user', async () => {
+    (await filled()).close();
+    for (const mode of [0o640, 0o604, 0o620, 0o644, 0o666]) {
+      await chmod(path, mode);
+      expect((await rejection(SecureVault.open(path, 'correct horse', options))).code).toBe(
+        'CLIENT_ERR_VAULT_PERMISSIONS',
+      );
+    }
+    await chmod(path, 0o600);
+    expect((await SecureVault.open(path, 'correct horse', options)).name).toBe('alice');
+    if (process.getuid?.() === 0) {
+      await chown(path, 4242, 4242);
+      expect((await rejection(SecureVault.open(path, 'correct horse', options))).code).toBe(
+        'CLIENT_ERR_VAULT_PERMISSIONS',
+      );
+    }
+  });
+
+  it('creates the file 0600 even under a permissive umask', async () => {
+    const old = process.umask(0);
+    try {
+      (await SecureVault.create(path, 'pw', options)).close();
+    } finally {
+      process.umask(old);
+    }
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
+  });
+
+  it('changes the passphrase: the old one stops working, the contents stay', async () => {
+    const vault = await filled();
+    await vault.changePassphrase('new battery staple');
+    vault.close();
+    expect((await rejection(SecureVault.open(path, 'correct horse', options))).code).toBe(
+      'CLIENT_ERR_VAULT_WRONG_PASSPHRASE',
+    );
+    const reopened = await SecureVault.open(path, 'new battery staple', options);
+    expect(reopened.identity().publicKey.equals(alice.publicKey)).toBe(true);
+    expect(reopened.contact('bob')?.pinnedAt).toBe(42);
+  });
+
+  it('exports the identity as encrypted PKCS#8 and imports it elsewhere', async () => {
+    const vault = await filled();
+    const pem = await vault.exportIdentity('export pass', scrypt);
+    expect(pem).toMatch(/^-----BEGIN ENCRYPTED PRIVATE KEY-----/);
+    const other = await SecureVault.create(join(dir, 'other.leitung'), 'other', options);
+    expect(other.hasIdentity).toBe(false);
+    expect(() => other.identity()).toThrow(expect.objectContaining({ code: 'CLIENT_ERR_NO_IDENTITY' }));
+    expect((await rejection(other.importIdentity(pem, 'not it'))).code).toBe('CLIENT_ERR_IDENTITY_IMPORT');
+    const imported = await other.importIdentity(pem, 'export pass');
+    expect(imported.publicKey.fingerprint()).toBe(alice.publicKey.fingerprint());
+    await other.save();
+    other.close();
+    const again = await SecureVault.open(join(dir, 'other.leitung'), 'other', options);
+    expect(again.identity().publicKey.equals(alice.publicKey)).toBe(true);
+  });
+
+  it('strict policy: refuses to unlock while a debugger is attached', async () => {
+    (await filled()).close();
+    const traced = new SecurityMonitor({
+      platform: 'linux',
+      readFile: (p) =>
+        p.endsWith('/status') ? 'Name:\tnode\nTracerPid:\t4711\nUid:\t1000\t1000\t1000\t1000\n' : undefined,
+    });
+    const untraced = new SecurityMonitor({ platform: 'linux', readFile: () => 'TracerPid:\t0\n' });
+    expect(
+      (
+        await rejection(
+          SecureVault.open(path, 'correct horse', { ...options, policy: 'strict', monitor: traced }),
+        )
+      ).code,
+    ).toBe('CLIENT_ERR_DEBUGGER_ATTACHED');
+    // The standard policy only reports; strict without a tracer opens.
+    expect((await SecureVault.open(path, 'correct horse', { ...options, monitor: traced })).name).toBe(
+      'alice',
+    );
+    expect(
+      (await SecureVault.open(path, 'correct horse', { ...options, policy: 'strict', monitor: untraced }))
+        .name,
+    ).toBe('alice');
+  });
+
+  it('create refuses an existing file; open reports a missing one', async () => {
+    (await filled()).close();
+    expect((await rejection(SecureVault.create(path, 'x', options))).code).toBe('CLIENT_ERR_VAULT_EXISTS');
+    expect((await rejection(SecureVault.open(join(dir, 'none'), 'x', options))).code).toBe(
+      'CLIENT_ERR_VAULT_NOT_FOUND',
+    );
+    expect((await rejection(SecureVault.open(path, '', options))).code).toBe('CLIENT_ERR_INVALID_ARGUMENT');
+  });
+
+  it('refuses work factors from a file that would exhaust memory', async () => {
+    (await filled()).close();
+    const bad = Buffer.from(await readFile(path));
+    bad.writeUInt32BE(2 ** 24, 10);
+    crypto.sha256(bad.subarray(0, bad.length - 32)).forEach((b, i) => {
+      bad[bad.length - 32 + i] = b;
+    });
+    await writeFile(path, bad, { mode: 0o600 });
+    expect((await rejection(SecureVault.open(path, 'correct horse', options))).code).toBe(
+      'CLIENT_ERR_VAULT_CORRUPT',
+    );
+  });
+});
