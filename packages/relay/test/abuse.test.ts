@@ -23,7 +23,12 @@ let bob: RsaPrivateKey;
 let mallory: RsaPrivateKey;
 
 beforeAll(async () => {
-  [relayKey, alice, bob, mallory] = await Promise.all([key('relay'), key('alice'), key('bob'), key('mallory')]);
+  [relayKey, alice, bob, mallory] = await Promise.all([
+    key('relay'),
+    key('alice'),
+    key('bob'),
+    key('mallory'),
+  ]);
 });
 
 const fx = useFixture();
@@ -40,7 +45,12 @@ function sent(outputs: readonly RelayOutput[]) {
 
 describe('framing limits (DESIGN.md §3, LESSONS #20)', () => {
   it('refuses a 2^32−1 length header after 4 bytes, without allocating anything for it', () => {
-    const directory = new LocalKeyDirectory({ store: new MemoryDirectoryStore(), crypto, privateKey: relayKey, now: () => 0 });
+    const directory = new LocalKeyDirectory({
+      store: new MemoryDirectoryStore(),
+      crypto,
+      privateKey: relayKey,
+      now: () => 0,
+    });
     const core = new RelayCore({ crypto, privateKey: relayKey, directory });
     core.connectionOpened(1, '10.0.0.1', 0);
     expect(sent(core.bytesReceived(1, new Uint8Array([0xff, 0xff, 0xff]), 1))).toEqual([]);
@@ -64,7 +74,11 @@ describe('framing limits (DESIGN.md §3, LESSONS #20)', () => {
     await bystander.register(alice, 'alice', relay.fingerprint);
     const attacker = await fx.client(relay);
     attacker.sendRaw(new Uint8Array([0xff, 0xff, 0xff, 0xff]));
-    expect(await attacker.nextPlain()).toMatchObject({ type: 'ERROR', code: 'WIRE_ERR_FRAME_TOO_LARGE', fatal: true });
+    expect(await attacker.nextPlain()).toMatchObject({
+      type: 'ERROR',
+      code: 'WIRE_ERR_FRAME_TOO_LARGE',
+      fatal: true,
+    });
     await attacker.waitClosed();
     bystander.send({ type: 'PING', nonce: new Uint8Array(8), sentAt: 0 });
     await bystander.next('PONG');
@@ -95,7 +109,11 @@ describe('floods (issue 6 abuse tests)', () => {
           Array.from({ length: batch }, (_, k) => {
             const i = start + k;
             return new Promise<void>((resolve) => {
-              const s = connect({ host: relay.host, port: relay.port, localAddress: `127.0.0.${2 + (i % 10)}` });
+              const s = connect({
+                host: relay.host,
+                port: relay.port,
+                localAddress: `127.0.0.${2 + (i % 10)}`,
+              });
               sockets.push(s);
               s.on('error', () => resolve());
               s.on('connect', () => {
@@ -116,8 +134,19 @@ describe('floods (issue 6 abuse tests)', () => {
       await b.register(bob, 'bob', relay.fingerprint);
       const idA = clientIdOf(crypto, alice.publicKey);
       const idB = clientIdOf(crypto, bob.publicKey);
-      const offer = createCallOffer({ crypto, caller: { id: idA, privateKey: alice }, callee: { id: idB, publicKey: bob.publicKey }, codecs: [1], now: Date.now() });
-      a.send({ type: 'CALL_REQUEST', callId: offer.callId, callee: idB, sealedCallData: offer.sealedCallData });
+      const offer = createCallOffer({
+        crypto,
+        caller: { id: idA, privateKey: alice },
+        callee: { id: idB, publicKey: bob.publicKey },
+        codecs: [1],
+        now: Date.now(),
+      });
+      a.send({
+        type: 'CALL_REQUEST',
+        callId: offer.callId,
+        callee: idB,
+        sealedCallData: offer.sealedCallData,
+      });
       const incoming = await b.next('INCOMING_CALL');
       const opened = openCallOffer({
         crypto,
@@ -130,9 +159,18 @@ describe('floods (issue 6 abuse tests)', () => {
         replayGuard: new CallIdReplayGuard(),
       });
       const accepted = acceptOffer(crypto, opened);
-      b.send({ type: 'CALL_RESPONSE', callId: offer.callId, decision: 'accept', ephemeral: accepted.ephemeral, confirm: accepted.confirm });
+      b.send({
+        type: 'CALL_RESPONSE',
+        callId: offer.callId,
+        decision: 'accept',
+        ephemeral: accepted.ephemeral,
+        confirm: accepted.confirm,
+      });
       const response = await a.next('CALL_RESPONSE');
-      const aliceKeys = completeCall(crypto, offer.pending, { ephemeral: response.ephemeral!, confirm: response.confirm! });
+      const aliceKeys = completeCall(crypto, offer.pending, {
+        ephemeral: response.ephemeral!,
+        confirm: response.confirm!,
+      });
       const [ga, gb] = [await a.next('MEDIA_GRANT'), await b.next('MEDIA_GRANT')];
       const [pa, pb] = [await MediaPeer.open(), await MediaPeer.open()];
       peers.push(pa, pb);
@@ -147,7 +185,10 @@ describe('floods (issue 6 abuse tests)', () => {
       const receiver = new MediaReceiver(crypto, accepted.keys, gb.sessionId);
       for (let seq = 0; seq < 20; seq++) {
         for (let j = 0; j < 50; j++) junk.send(crypto.randomBytes(20 + j * 10), relay);
-        pa.send(sender.seal({ sequence: seq, timestamp: seq * 960, payload: new Uint8Array(160).fill(seq) }), relay);
+        pa.send(
+          sender.seal({ sequence: seq, timestamp: seq * 960, payload: new Uint8Array(160).fill(seq) }),
+          relay,
+        );
         await new Promise((r) => setTimeout(r, 5));
       }
       expect(await pb.waitFor(21, 5000)).toBe(21);
@@ -170,7 +211,9 @@ describe('floods (issue 6 abuse tests)', () => {
     expect(refusals.get('RELAY_ERR_CHANNEL_AUTH')).toBe(1);
     expect(relay.core.media.drops.malformed + relay.core.media.drops['unknown-session']).toBeGreaterThan(500);
     // Held connections are bounded per address (DEFAULT: 8 unauthenticated each).
-    expect(relay.core.unauthenticatedCount).toBeLessThanOrEqual(10 * relay.core.limits.maxUnauthenticatedPerIp);
+    expect(relay.core.unauthenticatedCount).toBeLessThanOrEqual(
+      10 * relay.core.limits.maxUnauthenticatedPerIp,
+    );
     expect(relay.core.clientCount).toBe(2);
   });
 });

@@ -56,7 +56,12 @@ async function establishedCall(relay: Relay) {
     codecs: [1],
     now: Date.now(),
   });
-  a.send({ type: 'CALL_REQUEST', callId: offer.callId, callee: idOf(bob), sealedCallData: offer.sealedCallData });
+  a.send({
+    type: 'CALL_REQUEST',
+    callId: offer.callId,
+    callee: idOf(bob),
+    sealedCallData: offer.sealedCallData,
+  });
   const incoming = await b.next('INCOMING_CALL');
   const opened = openCallOffer({
     crypto,
@@ -69,9 +74,18 @@ async function establishedCall(relay: Relay) {
     replayGuard: new CallIdReplayGuard(),
   });
   const accepted = acceptOffer(crypto, opened);
-  b.send({ type: 'CALL_RESPONSE', callId: incoming.callId, decision: 'accept', ephemeral: accepted.ephemeral, confirm: accepted.confirm });
+  b.send({
+    type: 'CALL_RESPONSE',
+    callId: incoming.callId,
+    decision: 'accept',
+    ephemeral: accepted.ephemeral,
+    confirm: accepted.confirm,
+  });
   const response = await a.next('CALL_RESPONSE');
-  const aliceKeys = completeCall(crypto, offer.pending, { ephemeral: response.ephemeral!, confirm: response.confirm! });
+  const aliceKeys = completeCall(crypto, offer.pending, {
+    ephemeral: response.ephemeral!,
+    confirm: response.confirm!,
+  });
   const aliceGrant = await a.next('MEDIA_GRANT');
   const bobGrant = await b.next('MEDIA_GRANT');
   return { a, b, incoming, aliceKeys, bobKeys: accepted.keys, aliceGrant, bobGrant, callId: offer.callId };
@@ -108,7 +122,12 @@ describe('call routing (DESIGN.md §5)', () => {
     const c = await registered(relay, carol, 'carol');
     const callId = (n: number) => new Uint8Array(16).fill(n);
     const request = (from: TestClient, id: number, callee: RsaPrivateKey) =>
-      from.send({ type: 'CALL_REQUEST', callId: callId(id), callee: idOf(callee), sealedCallData: new Uint8Array(8) });
+      from.send({
+        type: 'CALL_REQUEST',
+        callId: callId(id),
+        callee: idOf(callee),
+        sealedCallData: new Uint8Array(8),
+      });
 
     // Offline: a registered key that is not connected.
     c.close();
@@ -170,7 +189,11 @@ describe('media forwarding (DESIGN.md §5 step 5, LESSONS #13)', () => {
     const forwarded = pb.received[before]!;
     expect(new Uint8Array(forwarded)).toEqual(datagram);
     expect(receiver.open(forwarded).payload).toEqual(frame);
-    const back = new MediaSender(crypto, call.bobKeys, call.bobGrant.sessionId).seal({ sequence: 0, timestamp: 0, payload: frame });
+    const back = new MediaSender(crypto, call.bobKeys, call.bobGrant.sessionId).seal({
+      sequence: 0,
+      timestamp: 0,
+      payload: frame,
+    });
     const beforeA = pa.received.length;
     pb.send(back, relay);
     expect(await pa.waitFor(beforeA + 1)).toBe(beforeA + 1);
@@ -188,7 +211,14 @@ describe('media forwarding (DESIGN.md §5 step 5, LESSONS #13)', () => {
     const pb = await peer();
     await bindPeer(relay, pb, call.bobGrant);
     const count = pb.received.length;
-    intruder.send(new MediaSender(crypto, call.aliceKeys, call.aliceGrant.sessionId).seal({ sequence: 0, timestamp: 0, payload: new Uint8Array(20) }), relay);
+    intruder.send(
+      new MediaSender(crypto, call.aliceKeys, call.aliceGrant.sessionId).seal({
+        sequence: 0,
+        timestamp: 0,
+        payload: new Uint8Array(20),
+      }),
+      relay,
+    );
     expect(await pb.waitFor(count + 1, 300)).toBe(count);
     expect(relay.core.media.drops.unbound).toBe(1);
   });
@@ -202,10 +232,20 @@ describe('media forwarding (DESIGN.md §5 step 5, LESSONS #13)', () => {
     await bindPeer(relay, pb, call.bobGrant);
     const spoofer = await peer('127.0.0.4');
     const count = pb.received.length;
-    const datagram = new MediaSender(crypto, call.aliceKeys, call.aliceGrant.sessionId).seal({ sequence: 5, timestamp: 0, payload: new Uint8Array(40) });
+    const datagram = new MediaSender(crypto, call.aliceKeys, call.aliceGrant.sessionId).seal({
+      sequence: 5,
+      timestamp: 0,
+      payload: new Uint8Array(40),
+    });
     spoofer.send(datagram, relay);
     // Unknown session and junk are dropped too, and counted by reason.
-    const junkHeader = encodeMediaHeader({ type: 'DATA', direction: 'caller-to-callee', sessionId: (call.aliceGrant.sessionId + 1) >>> 0, sequence: 0, timestamp: 0 });
+    const junkHeader = encodeMediaHeader({
+      type: 'DATA',
+      direction: 'caller-to-callee',
+      sessionId: (call.aliceGrant.sessionId + 1) >>> 0,
+      sequence: 0,
+      timestamp: 0,
+    });
     spoofer.send(new Uint8Array([...junkHeader, ...new Uint8Array(16)]), relay);
     spoofer.send(new Uint8Array(2000), relay);
     spoofer.send(new Uint8Array(10), relay);
@@ -235,7 +275,14 @@ describe('media forwarding (DESIGN.md §5 step 5, LESSONS #13)', () => {
     expect(relay.core.media.drops['replayed-counter']).toBe(1);
     // Bob's packets still go to Alice's real address, not to the attacker.
     const count = pa.received.length;
-    pb.send(new MediaSender(crypto, call.bobKeys, call.bobGrant.sessionId).seal({ sequence: 0, timestamp: 0, payload: new Uint8Array(30) }), relay);
+    pb.send(
+      new MediaSender(crypto, call.bobKeys, call.bobGrant.sessionId).seal({
+        sequence: 0,
+        timestamp: 0,
+        payload: new Uint8Array(30),
+      }),
+      relay,
+    );
     expect(await pa.waitFor(count + 1)).toBe(count + 1);
     expect(attacker.received.length).toBe(0);
     // A fresh BIND (new counter) from a new address does move it (NAT rebinding).

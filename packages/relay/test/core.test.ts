@@ -17,7 +17,10 @@ beforeAll(async () => {
 
 const harness = (limits: Partial<RelayLimits> = {}, blocklist?: Blocklist) =>
   new Harness(relayKey, { limits, ...(blocklist ? { blocklist } : {}) });
-const errorCode = (peer: Peer) => peer.inbox.find((m) => m.type === 'ERROR')?.type === 'ERROR' ? (peer.inbox.find((m) => m.type === 'ERROR') as { code: string }).code : undefined;
+const errorCode = (peer: Peer) =>
+  peer.inbox.find((m) => m.type === 'ERROR')?.type === 'ERROR'
+    ? (peer.inbox.find((m) => m.type === 'ERROR') as { code: string }).code
+    : undefined;
 const ping = { type: 'PING' as const, nonce: new Uint8Array(8), sentAt: 0 };
 
 describe('RelayCore timeouts (injected clock)', () => {
@@ -80,12 +83,16 @@ describe('RelayCore connection caps and rate limits', () => {
   });
 
   it('rate-limits registrations per IP (fatal) and lookups per identity (typed, not fatal)', () => {
-    const h = harness({ handshakesPerIp: { perSecond: 1, burst: 2 }, lookupsPerIdentity: { perSecond: 1, burst: 3 } });
+    const h = harness({
+      handshakesPerIp: { perSecond: 1, burst: 2 },
+      lookupsPerIdentity: { perSecond: 1, burst: 3 },
+    });
     const a = registerFull(h, alice, 'alice', '192.0.2.7');
     registerFull(h, bob, 'bob', '192.0.2.7');
     const third = registerFull(h, carol, 'carol', '192.0.2.7');
     expect(third.closed).toBe('RELAY_ERR_RATE_LIMITED');
-    for (let i = 0; i < 3; i++) h.send(a, { type: 'GET_PUBLIC_KEY', requestId: i, target: { by: 'name', name: 'bob' } });
+    for (let i = 0; i < 3; i++)
+      h.send(a, { type: 'GET_PUBLIC_KEY', requestId: i, target: { by: 'name', name: 'bob' } });
     h.send(a, { type: 'GET_PUBLIC_KEY', requestId: 3, target: { by: 'name', name: 'bob' } });
     expect(a.inbox.filter((m) => m.type === 'PUBLIC_KEY')).toHaveLength(3);
     expect(h.take(a, 'ERROR')).toMatchObject({ requestId: 3, code: 'RELAY_ERR_RATE_LIMITED', fatal: false });
@@ -102,7 +109,12 @@ describe('RelayCore connection caps and rate limits', () => {
     const h = harness({ callsPerIdentity: { perSecond: 0.1, burst: 1 } });
     const a = registerFull(h, alice, 'alice');
     registerFull(h, bob, 'bob');
-    const request = (n: number) => ({ type: 'CALL_REQUEST' as const, callId: new Uint8Array(16).fill(n), callee: new Uint8Array(32), sealedCallData: new Uint8Array(1) });
+    const request = (n: number) => ({
+      type: 'CALL_REQUEST' as const,
+      callId: new Uint8Array(16).fill(n),
+      callee: new Uint8Array(32),
+      sealedCallData: new Uint8Array(1),
+    });
     h.send(a, request(1));
     h.send(a, request(2));
     expect(h.take(a, 'CALL_END')).toMatchObject({ reason: 'offline' });
@@ -126,7 +138,9 @@ describe('RelayCore blocklists (DESIGN.md §6)', () => {
     const a = registerFull(h, alice, 'alice', '192.0.2.10');
     const b = registerFull(h, bob, 'bob', '192.0.2.11');
     const c = registerFull(h, carol, 'carol', '192.0.2.12');
-    h.apply(h.core.setBlocklist(Blocklist.parse(`192.0.2.10\n${crypto.fingerprint(bob.publicKey)}\n`), h.now));
+    h.apply(
+      h.core.setBlocklist(Blocklist.parse(`192.0.2.10\n${crypto.fingerprint(bob.publicKey)}\n`), h.now),
+    );
     expect(a.closed).toBe('RELAY_ERR_BLOCKED');
     expect(b.closed).toBe('RELAY_ERR_BLOCKED');
     expect(c.closed).toBeUndefined();
@@ -139,24 +153,48 @@ describe('RelayCore protocol state', () => {
   it('refuses messages a client may never send, and REGISTER after the handshake', () => {
     const h = harness();
     const a = registerFull(h, alice, 'alice');
-    h.send(a, { type: 'PONG', nonce: new Uint8Array(8), load: { clients: 0, calls: 0, packetsPerSecond: 0, capacity: 0 } });
+    h.send(a, {
+      type: 'PONG',
+      nonce: new Uint8Array(8),
+      load: { clients: 0, calls: 0, packetsPerSecond: 0, capacity: 0 },
+    });
     expect(a.closed).toBe('WIRE_ERR_WRONG_SENDER');
     const b = registerFull(h, bob, 'bob');
-    h.send(b, { type: 'REGISTER', name: 'x', publicKey: new Uint8Array(1), clientNonce: new Uint8Array(32), knownTreeSize: 0 });
+    h.send(b, {
+      type: 'REGISTER',
+      name: 'x',
+      publicKey: new Uint8Array(1),
+      clientNonce: new Uint8Array(32),
+      knownTreeSize: 0,
+    });
     expect(b.closed).toBe('RELAY_ERR_UNEXPECTED_MESSAGE');
   });
 
   it('refuses a REGISTER whose key is not RSA-4096', () => {
     const h = harness();
     const p = h.open();
-    h.plain(p, encodeMessage({ type: 'REGISTER', name: 'eve', publicKey: new Uint8Array(300).fill(1), clientNonce: new Uint8Array(32), knownTreeSize: 0 }));
+    h.plain(
+      p,
+      encodeMessage({
+        type: 'REGISTER',
+        name: 'eve',
+        publicKey: new Uint8Array(300).fill(1),
+        clientNonce: new Uint8Array(32),
+        knownTreeSize: 0,
+      }),
+    );
     expect(p.closed).toBe('RELAY_ERR_REGISTER_INVALID');
   });
 
   it('writes nothing before PROVE verifies (LESSONS #8)', () => {
     const h = harness();
     const p = h.open();
-    const handshake = new ClientHandshake({ crypto, privateKey: alice, name: 'alice', pinnedRelayFingerprint: relayKey.publicKey.fingerprint() });
+    const handshake = new ClientHandshake({
+      crypto,
+      privateKey: alice,
+      name: 'alice',
+      pinnedRelayFingerprint: relayKey.publicKey.fingerprint(),
+    });
     h.plain(p, handshake.start());
     expect(h.directory.size()).toBe(0);
     h.plain(p, encodeMessage({ type: 'PROVE', sealed: new Uint8Array(512) }));
@@ -181,7 +219,12 @@ describe('RelayCore protocol state', () => {
     const a = registerFull(h, alice, 'alice');
     const b = registerFull(h, bob, 'bob');
     const callId = new Uint8Array(16).fill(1);
-    h.send(a, { type: 'CALL_REQUEST', callId, callee: clientIdOf(crypto, bob.publicKey), sealedCallData: new Uint8Array(4) });
+    h.send(a, {
+      type: 'CALL_REQUEST',
+      callId,
+      callee: clientIdOf(crypto, bob.publicKey),
+      sealedCallData: new Uint8Array(4),
+    });
     h.send(b, { type: 'CALL_RESPONSE', callId, decision: 'accept', ephemeral: new Uint8Array(32) });
     const grant = h.take(a, 'MEDIA_GRANT');
     expect(h.core.media.hasSession(grant.sessionId)).toBe(true);
@@ -199,11 +242,20 @@ describe('RelayCore protocol state', () => {
     const b = registerFull(h, bob, 'bob');
     const idle = h.open();
     const callId = new Uint8Array(16).fill(2);
-    h.send(a, { type: 'CALL_REQUEST', callId, callee: clientIdOf(crypto, bob.publicKey), sealedCallData: new Uint8Array(4) });
+    h.send(a, {
+      type: 'CALL_REQUEST',
+      callId,
+      callee: clientIdOf(crypto, bob.publicKey),
+      sealedCallData: new Uint8Array(4),
+    });
     h.apply(h.core.shutdown(h.now));
     expect(h.take(a, 'CALL_END').reason).toBe('relay-shutdown');
     expect(h.take(b, 'CALL_END').reason).toBe('relay-shutdown');
-    expect([a.closed, b.closed, idle.closed]).toEqual(['RELAY_ERR_SHUTTING_DOWN', 'RELAY_ERR_SHUTTING_DOWN', 'RELAY_ERR_SHUTTING_DOWN']);
+    expect([a.closed, b.closed, idle.closed]).toEqual([
+      'RELAY_ERR_SHUTTING_DOWN',
+      'RELAY_ERR_SHUTTING_DOWN',
+      'RELAY_ERR_SHUTTING_DOWN',
+    ]);
     expect(h.core.connectionCount).toBe(0);
     expect(h.open().closed).toBe('RELAY_ERR_SHUTTING_DOWN');
   });

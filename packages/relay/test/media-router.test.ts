@@ -20,7 +20,11 @@ function setup(options: Partial<MediaRouterOptions> = {}) {
     ...options,
   });
   const grant = router.allocate('call-1', T0)!;
-  const bind = (side: 'caller' | 'callee', counter: number, options: { token?: Uint8Array; nowMs?: number; kind?: 'BIND' | 'KEEPALIVE' } = {}) =>
+  const bind = (
+    side: 'caller' | 'callee',
+    counter: number,
+    options: { token?: Uint8Array; nowMs?: number; kind?: 'BIND' | 'KEEPALIVE' } = {},
+  ) =>
     buildControlPacket(crypto, {
       kind: options.kind ?? 'BIND',
       token: options.token ?? (side === 'caller' ? grant.callerToken : grant.calleeToken),
@@ -29,7 +33,11 @@ function setup(options: Partial<MediaRouterOptions> = {}) {
       counter,
       nowMs: options.nowMs ?? T0,
     });
-  const data = (direction: 'caller-to-callee' | 'callee-to-caller', size = 180, sessionId = grant.sessionId) => {
+  const data = (
+    direction: 'caller-to-callee' | 'callee-to-caller',
+    size = 180,
+    sessionId = grant.sessionId,
+  ) => {
     const packet = new Uint8Array(size);
     packet.set(encodeMediaHeader({ type: 'DATA', direction, sessionId, sequence: 1, timestamp: 2 }));
     return packet;
@@ -42,12 +50,18 @@ describe('MediaRouter (docs/session-protocol.md §4)', () => {
     const { router, bind, data } = setup();
     const ack = router.datagram(bind('caller', 1), A, T0);
     expect(ack).toMatchObject({ kind: 'reply', address: A.address, port: A.port, binding: 'bound' });
-    expect(router.datagram(data('caller-to-callee'), A, T0)).toEqual({ kind: 'drop', reason: 'peer-unbound' });
+    expect(router.datagram(data('caller-to-callee'), A, T0)).toEqual({
+      kind: 'drop',
+      reason: 'peer-unbound',
+    });
     router.datagram(bind('callee', 1), B, T0);
     expect(router.datagram(data('caller-to-callee'), A, T0)).toEqual({ kind: 'forward', ...B });
     expect(router.datagram(data('callee-to-caller'), B, T0)).toEqual({ kind: 'forward', ...A });
     // Direction must match the source: the caller cannot send as the callee.
-    expect(router.datagram(data('callee-to-caller'), A, T0)).toEqual({ kind: 'drop', reason: 'wrong-source' });
+    expect(router.datagram(data('callee-to-caller'), A, T0)).toEqual({
+      kind: 'drop',
+      reason: 'wrong-source',
+    });
     expect(router.forwardedPackets).toBe(2);
   });
 
@@ -71,17 +85,37 @@ describe('MediaRouter (docs/session-protocol.md §4)', () => {
       [data('caller-to-callee', 180, 12345), 'unknown-session'],
       [data('caller-to-callee'), 'unbound'],
     ];
-    for (const [packet, reason] of cases) expect(router.datagram(packet, A, T0)).toEqual({ kind: 'drop', reason });
+    for (const [packet, reason] of cases)
+      expect(router.datagram(packet, A, T0)).toEqual({ kind: 'drop', reason });
     router.datagram(bind('caller', 1), A, T0);
-    expect(router.datagram(data('caller-to-callee'), X, T0)).toEqual({ kind: 'drop', reason: 'wrong-source' });
-    expect(router.drops).toMatchObject({ oversize: 1, malformed: 4, 'unexpected-type': 1, 'unknown-session': 1, unbound: 1, 'wrong-source': 1 });
+    expect(router.datagram(data('caller-to-callee'), X, T0)).toEqual({
+      kind: 'drop',
+      reason: 'wrong-source',
+    });
+    expect(router.drops).toMatchObject({
+      oversize: 1,
+      malformed: 4,
+      'unexpected-type': 1,
+      'unknown-session': 1,
+      unbound: 1,
+      'wrong-source': 1,
+    });
   });
 
   it('refuses BINDs with a wrong token, a stale clock or a used counter; a replay cannot move the binding', () => {
     const { router, bind, grant } = setup();
-    expect(router.datagram(bind('caller', 1, { token: grant.calleeToken }), X, T0)).toEqual({ kind: 'drop', reason: 'bad-token' });
-    expect(router.datagram(bind('caller', 1, { nowMs: T0 - 31_000 }), A, T0)).toEqual({ kind: 'drop', reason: 'clock-skew' });
-    expect(router.datagram(bind('caller', 1, { nowMs: T0 + 31_000 }), A, T0)).toEqual({ kind: 'drop', reason: 'clock-skew' });
+    expect(router.datagram(bind('caller', 1, { token: grant.calleeToken }), X, T0)).toEqual({
+      kind: 'drop',
+      reason: 'bad-token',
+    });
+    expect(router.datagram(bind('caller', 1, { nowMs: T0 - 31_000 }), A, T0)).toEqual({
+      kind: 'drop',
+      reason: 'clock-skew',
+    });
+    expect(router.datagram(bind('caller', 1, { nowMs: T0 + 31_000 }), A, T0)).toEqual({
+      kind: 'drop',
+      reason: 'clock-skew',
+    });
     const captured = bind('caller', 5);
     expect(router.datagram(captured, A, T0).kind).toBe('reply');
     expect(router.datagram(captured, X, T0 + 1000)).toEqual({ kind: 'drop', reason: 'replayed-counter' });
@@ -94,7 +128,10 @@ describe('MediaRouter (docs/session-protocol.md §4)', () => {
   it('accepts KEEPALIVE only from the bound address; it refreshes without moving', () => {
     const { router, bind } = setup();
     router.datagram(bind('caller', 1), A, T0);
-    expect(router.datagram(bind('caller', 2, { kind: 'KEEPALIVE' }), X, T0)).toEqual({ kind: 'drop', reason: 'wrong-source' });
+    expect(router.datagram(bind('caller', 2, { kind: 'KEEPALIVE' }), X, T0)).toEqual({
+      kind: 'drop',
+      reason: 'wrong-source',
+    });
     expect(router.datagram(bind('caller', 3, { kind: 'KEEPALIVE' }), A, T0)).toEqual({ kind: 'refresh' });
   });
 
@@ -116,12 +153,19 @@ describe('MediaRouter (docs/session-protocol.md §4)', () => {
     const second = router.allocate('call-2', T0)!;
     router.datagram(bind('caller', 1), A, T0);
     router.datagram(bind('callee', 1), B, T0);
-    expect(router.expire(T0 + 5000)).toEqual([{ sessionId: second.sessionId, callKey: 'call-2', reason: 'bind-timeout' }]);
+    expect(router.expire(T0 + 5000)).toEqual([
+      { sessionId: second.sessionId, callKey: 'call-2', reason: 'bind-timeout' },
+    ]);
     router.datagram(data('caller-to-callee'), A, T0 + 9000);
     expect(router.expire(T0 + 18_999)).toEqual([]);
-    expect(router.expire(T0 + 19_000)).toEqual([{ sessionId: grant.sessionId, callKey: 'call-1', reason: 'idle' }]);
+    expect(router.expire(T0 + 19_000)).toEqual([
+      { sessionId: grant.sessionId, callKey: 'call-1', reason: 'idle' },
+    ]);
     expect(router.sessionCount).toBe(0);
-    expect(router.datagram(data('caller-to-callee'), A, T0)).toEqual({ kind: 'drop', reason: 'unknown-session' });
+    expect(router.datagram(data('caller-to-callee'), A, T0)).toEqual({
+      kind: 'drop',
+      reason: 'unknown-session',
+    });
   });
 
   it('allocates unique random session ids up to the cap', () => {

@@ -55,9 +55,20 @@ describe('phonebook (DESIGN.md §3 step 6, LESSONS #21)', () => {
     a.send({ type: 'GET_PUBLIC_KEY', requestId: 2, target: { by: 'name', name: 'bob' } });
     await a.next('PUBLIC_KEY');
     const callId = new Uint8Array(16).fill(4);
-    a.send({ type: 'CALL_REQUEST', callId, callee: clientIdOf(crypto, keys.bob.publicKey), sealedCallData: new Uint8Array(9) });
+    a.send({
+      type: 'CALL_REQUEST',
+      callId,
+      callee: clientIdOf(crypto, keys.bob.publicKey),
+      sealedCallData: new Uint8Array(9),
+    });
     await b.next('INCOMING_CALL');
-    b.send({ type: 'CALL_RESPONSE', callId, decision: 'accept', ephemeral: new Uint8Array(32).fill(1), confirm: new Uint8Array(16) });
+    b.send({
+      type: 'CALL_RESPONSE',
+      callId,
+      decision: 'accept',
+      ephemeral: new Uint8Array(32).fill(1),
+      confirm: new Uint8Array(16),
+    });
     const grants = [await a.next('MEDIA_GRANT'), await b.next('MEDIA_GRANT')];
     const mediaPeers = [await MediaPeer.open(people[0].media), await MediaPeer.open(people[1].media)];
     peers.push(...mediaPeers);
@@ -93,14 +104,21 @@ describe('phonebook (DESIGN.md §3 step 6, LESSONS #21)', () => {
             new Uint8Array([...portBytes, ...ipBytes]),
           ];
           for (const bytes of received) {
-            for (const needle of needles) if (indexOf(bytes, needle) >= 0) leaks.push(`${people[j]!.name} ${ip}:${port} → ${people[i]!.name}`);
+            for (const needle of needles)
+              if (indexOf(bytes, needle) >= 0)
+                leaks.push(`${people[j]!.name} ${ip}:${port} → ${people[i]!.name}`);
           }
         }
       }
     }
     expect(leaks).toEqual([]);
     // The scan can find a leak: an address planted in a name would be reported.
-    expect(indexOf(encodeMessage({ type: 'ERROR', code: 'X', message: `at ${people[1].control}`, fatal: false }), new TextEncoder().encode(people[1].control))).toBeGreaterThan(0);
+    expect(
+      indexOf(
+        encodeMessage({ type: 'ERROR', code: 'X', message: `at ${people[1].control}`, fatal: false }),
+        new TextEncoder().encode(people[1].control),
+      ),
+    ).toBeGreaterThan(0);
   });
 
   it('pushes deltas on register, online and offline to every other client, and pages the list', async () => {
@@ -110,15 +128,21 @@ describe('phonebook (DESIGN.md §3 step 6, LESSONS #21)', () => {
     const b = await fx.client(relay);
     const welcome = await b.register(keys.bob, 'bob', relay.fingerprint);
     expect(welcome.welcome.phonebook).toMatchObject({ offset: 0, total: 2 });
-    expect(await a.next('PHONEBOOK_DELTA')).toMatchObject({ changes: [{ kind: 'added', contact: { name: 'bob', online: true } }] });
+    expect(await a.next('PHONEBOOK_DELTA')).toMatchObject({
+      changes: [{ kind: 'added', contact: { name: 'bob', online: true } }],
+    });
     const c = await fx.client(relay);
     await c.register(keys.carol, 'carol', relay.fingerprint);
     await a.next('PHONEBOOK_DELTA');
     b.close();
-    expect(await a.next('PHONEBOOK_DELTA')).toMatchObject({ changes: [{ kind: 'offline', contact: { name: 'bob', online: false } }] });
+    expect(await a.next('PHONEBOOK_DELTA')).toMatchObject({
+      changes: [{ kind: 'offline', contact: { name: 'bob', online: false } }],
+    });
     const b2 = await fx.client(relay);
     await b2.register(keys.bob, 'bob', relay.fingerprint);
-    expect(await a.next('PHONEBOOK_DELTA')).toMatchObject({ changes: [{ kind: 'online', contact: { name: 'bob', online: true } }] });
+    expect(await a.next('PHONEBOOK_DELTA')).toMatchObject({
+      changes: [{ kind: 'online', contact: { name: 'bob', online: true } }],
+    });
     a.send({ type: 'PHONEBOOK_REQUEST', requestId: 5, offset: 2, limit: 50 });
     const page = await a.next('PHONEBOOK_PAGE');
     expect(page).toMatchObject({ requestId: 5, page: { offset: 2, total: 3 } });
@@ -131,7 +155,8 @@ describe('restart (issue 6: no registration or log entry lost)', () => {
     const dataDir = await fx.dataDir();
     const first = await fx.relay({ dataDir });
     const fingerprint = first.fingerprint;
-    for (const name of ['alice', 'bob', 'carol'] as const) await (await fx.client(first)).register(keys[name], name, fingerprint);
+    for (const name of ['alice', 'bob', 'carol'] as const)
+      await (await fx.client(first)).register(keys[name], name, fingerprint);
     const a = await fx.client(first);
     const before = await a.register(keys.alice, 'alice', fingerprint);
     a.send({ type: 'GET_PUBLIC_KEY', requestId: 1, target: { by: 'name', name: 'carol' } });

@@ -53,8 +53,14 @@ describe('registration over a real socket (DESIGN.md §3)', () => {
     const challenge = await client.nextPlain();
     expect(challenge.type).toBe('CHALLENGE');
     // Mallory claims Alice's key but cannot decrypt the challenge: she guesses.
-    const relayKey = crypto.importRsaPublicKey(challenge.type === 'CHALLENGE' ? challenge.relayPublicKey : new Uint8Array());
-    const guess = crypto.rsaEncrypt(relayKey, crypto.randomBytes(64), new TextEncoder().encode('leitung/v1 prove'));
+    const relayKey = crypto.importRsaPublicKey(
+      challenge.type === 'CHALLENGE' ? challenge.relayPublicKey : new Uint8Array(),
+    );
+    const guess = crypto.rsaEncrypt(
+      relayKey,
+      crypto.randomBytes(64),
+      new TextEncoder().encode('leitung/v1 prove'),
+    );
     client.sendPlain({ type: 'PROVE', sealed: guess });
     const error = await client.nextPlain();
     expect(error).toMatchObject({ type: 'ERROR', code: 'RELAY_ERR_PROOF_FAILED', fatal: true });
@@ -157,7 +163,11 @@ describe('registration over a real socket (DESIGN.md §3)', () => {
     });
     verifyEntry(found.entry, found.inclusionProof, found.treeHead);
     // A proof for another entry does not verify this one (the check can fail).
-    a.send({ type: 'GET_PUBLIC_KEY', requestId: 8, target: { by: 'clientId', clientId: clientIdOf(crypto, mallory.publicKey) } });
+    a.send({
+      type: 'GET_PUBLIC_KEY',
+      requestId: 8,
+      target: { by: 'clientId', clientId: clientIdOf(crypto, mallory.publicKey) },
+    });
     const other = await a.next('PUBLIC_KEY');
     expect(other.entry.name).toBe('mallory');
     expect(() => verifyEntry(found.entry, other.inclusionProof, found.treeHead)).toThrow(SessionError);
@@ -165,14 +175,24 @@ describe('registration over a real socket (DESIGN.md §3)', () => {
     a.send({ type: 'GET_PUBLIC_KEY', requestId: 9, target: { by: 'name', name: 'nobody' } });
     expect(await a.next('ERROR')).toMatchObject({ requestId: 9, code: 'RELAY_ERR_NOT_FOUND', fatal: false });
     a.send({ type: 'GET_CONSISTENCY', requestId: 10, fromSize: 5 });
-    expect(await a.next('ERROR')).toMatchObject({ requestId: 10, code: 'RELAY_ERR_BAD_REQUEST', fatal: false });
+    expect(await a.next('ERROR')).toMatchObject({
+      requestId: 10,
+      code: 'RELAY_ERR_BAD_REQUEST',
+      fatal: false,
+    });
   });
 
   it('sends every entry in CHALLENGE for a small directory (the client checks it against the signed root)', async () => {
     const relay = await fx.relay();
     await (await fx.client(relay)).register(alice, 'alice', relay.fingerprint);
     const probe = await fx.client(relay);
-    probe.sendPlain({ type: 'REGISTER', name: 'bob', publicKey: bob.publicKey.toDer(), clientNonce: new Uint8Array(32), knownTreeSize: 0 });
+    probe.sendPlain({
+      type: 'REGISTER',
+      name: 'bob',
+      publicKey: bob.publicKey.toDer(),
+      clientNonce: new Uint8Array(32),
+      knownTreeSize: 0,
+    });
     const challenge = await probe.nextPlain();
     expect(challenge.type === 'CHALLENGE' && challenge.directory?.map((e) => e.publicKey)).toEqual([
       alice.publicKey.toDer(),
@@ -180,7 +200,10 @@ describe('registration over a real socket (DESIGN.md §3)', () => {
   });
 });
 
-async function consistency(client: Awaited<ReturnType<ReturnType<typeof useFixture>['client']>>, from: number) {
+async function consistency(
+  client: Awaited<ReturnType<ReturnType<typeof useFixture>['client']>>,
+  from: number,
+) {
   client.send({ type: 'GET_CONSISTENCY', requestId: 99, fromSize: from });
   const answer = await client.next('CONSISTENCY');
   return answer.proof;

@@ -74,7 +74,8 @@ export class SqliteDirectoryStore implements DirectoryStore {
   constructor(path: string) {
     let db: Database.Database | undefined;
     try {
-      db = new Database(path);
+      // A short busy timeout: the database is held exclusively by one relay, waiting longer cannot help.
+      db = new Database(path, { timeout: 100 });
       db.pragma('locking_mode = EXCLUSIVE');
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = FULL');

@@ -213,7 +213,10 @@ export class Relay extends EventEmitter<RelayEvents> {
         this.#perform(this.core.bytesReceived(connId, chunk, this.#now()));
       } catch (error) {
         // The core handles every peer input; reaching this is a bug. It must cost one connection only.
-        this.#logger.error({ connId, err: error instanceof Error ? error.name : 'unknown' }, 'internal error');
+        this.#logger.error(
+          { connId, err: error instanceof Error ? error.name : 'unknown' },
+          'internal error',
+        );
         this.#sockets.delete(connId);
         socket.destroy();
         this.#perform(this.core.connectionClosed(connId, this.#now()));

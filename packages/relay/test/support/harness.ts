@@ -4,7 +4,12 @@
  */
 import type { RsaPrivateKey } from '@leitung/crypto';
 import { ClientHandshake, type SealedChannel } from '@leitung/session';
-import { type ControlMessage, type ControlMessageOf, decodeMessage, type MessageTypeName } from '@leitung/wire';
+import {
+  type ControlMessage,
+  type ControlMessageOf,
+  decodeMessage,
+  type MessageTypeName,
+} from '@leitung/wire';
 import {
   type KeyDirectory,
   LocalKeyDirectory,
@@ -37,7 +42,12 @@ export class Harness {
   ) {
     this.directory =
       options.directory ??
-      new LocalKeyDirectory({ store: new MemoryDirectoryStore(), crypto, privateKey: relayKey, now: () => this.now });
+      new LocalKeyDirectory({
+        store: new MemoryDirectoryStore(),
+        crypto,
+        privateKey: relayKey,
+        now: () => this.now,
+      });
     this.core = new RelayCore({ crypto, privateKey: relayKey, directory: this.directory, ...options });
   }
 
@@ -84,7 +94,8 @@ export class Harness {
   /** Removes and returns the first message of `type` the peer received. */
   take<T extends MessageTypeName>(peer: Peer, type: T): ControlMessageOf<T> {
     const index = peer.inbox.findIndex((m) => m.type === type);
-    if (index < 0) throw new Error(`no ${type} for connection ${peer.connId}: ${peer.inbox.map((m) => m.type).join(',')}`);
+    if (index < 0)
+      throw new Error(`no ${type} for connection ${peer.connId}: ${peer.inbox.map((m) => m.type).join(',')}`);
     return peer.inbox.splice(index, 1)[0] as ControlMessageOf<T>;
   }
 
@@ -92,13 +103,17 @@ export class Harness {
     this.now += ms;
     this.apply(this.core.tick(this.now));
   }
-
 }
 
 /** Registers through the in-process core; returns the peer with its sealed channel. */
 export function registerFull(h: Harness, privateKey: RsaPrivateKey, name: string, ip?: string): Peer {
   const peer = h.open(ip);
-  const handshake = new ClientHandshake({ crypto, privateKey, name, pinnedRelayFingerprint: h.relayKey.publicKey.fingerprint() });
+  const handshake = new ClientHandshake({
+    crypto,
+    privateKey,
+    name,
+    pinnedRelayFingerprint: h.relayKey.publicKey.fingerprint(),
+  });
   const sends: Uint8Array[] = [];
   const run = (outputs: readonly RelayOutput[]) => {
     for (const o of outputs) {

@@ -31,7 +31,10 @@ export class MediaPeer {
   }
 
   /** A BIND for `grant` (or with another token / counter, to test refusals). */
-  bind(grant: MediaGrant, options: { token?: Uint8Array; counter?: number; nowMs?: number } = {}): Uint8Array {
+  bind(
+    grant: MediaGrant,
+    options: { token?: Uint8Array; counter?: number; nowMs?: number } = {},
+  ): Uint8Array {
     this.#counter = options.counter ?? this.#counter + 1;
     return buildControlPacket(crypto, {
       kind: 'BIND',

@@ -64,7 +64,11 @@ export class TestClient {
 
   static connect(relay: Endpoint, localAddress?: string): Promise<TestClient> {
     return new Promise((resolve, reject) => {
-      const socket = connect({ host: relay.host, port: relay.port, ...(localAddress ? { localAddress } : {}) });
+      const socket = connect({
+        host: relay.host,
+        port: relay.port,
+        ...(localAddress ? { localAddress } : {}),
+      });
       socket.once('connect', () => resolve(new TestClient(socket)));
       socket.once('error', reject);
     });
