@@ -3,7 +3,7 @@
  * @leitung/crypto for Node: every cryptographic operation of the Leitung protocol (RSA-4096 OAEP/PSS,
  * AES-256-CBC + HMAC-SHA256 message and packet ciphers, sealed boxes, SHA3-256, HKDF, scrypt, X25519,
  * fingerprints and safety numbers). `createCrypto()` uses the native node:crypto backend by default;
- * `portableBackend()` (node-forge + @noble) is the pure-JS alternative, also at `@leitung/crypto/portable`.
+ * `portableBackend()` (node-forge + `@noble/*`) is the pure-JS alternative, also at `@leitung/crypto/portable`.
  */
 import { nativeBackend } from './backends/node.js';
 import { bindCrypto, type CreateCryptoOptions, type LeitungCrypto } from './create-crypto.js';

@@ -1,7 +1,7 @@
 /**
  * @packageDocumentation
  * @leitung/crypto for browsers and other non-Node runtimes (`@leitung/crypto/portable`, and the `browser`
- * export condition of `@leitung/crypto`): the same API with the portable backend (node-forge + @noble +
+ * export condition of `@leitung/crypto`): the same API with the portable backend (node-forge + `@noble/*` +
  * WebCrypto random and key generation) as the default. Imports nothing from `node:*`.
  */
 import { portableBackend } from './backends/portable.js';

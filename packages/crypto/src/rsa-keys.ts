@@ -119,9 +119,9 @@ const INTERNAL: unique symbol = Symbol('rsa-key');
 /** An RSA-4096 public key (e = 65537). Create with `importRsaPublicKey` or from a private key. */
 export class RsaPublicKey {
   /** @internal Use `importRsaPublicKey`; keys cannot be constructed directly. */
-  constructor(token: symbol, state: PublicState) {
+  constructor(token: symbol, state: unknown) {
     if (token !== INTERNAL) throw invalidArgument('use importRsaPublicKey to create keys');
-    publicStates.set(this, state);
+    publicStates.set(this, state as PublicState);
   }
 
   /** SubjectPublicKeyInfo DER (a copy). */
@@ -154,9 +154,9 @@ export class RsaPrivateKey {
   readonly publicKey: RsaPublicKey;
 
   /** @internal Use `generateRsaKeyPair` or `importRsaPrivateKey`. */
-  constructor(token: symbol, state: KeyState, publicKey: RsaPublicKey) {
+  constructor(token: symbol, state: unknown, publicKey: RsaPublicKey) {
     if (token !== INTERNAL) throw invalidArgument('use importRsaPrivateKey to create keys');
-    privateStates.set(this, state);
+    privateStates.set(this, state as KeyState);
     this.publicKey = publicKey;
   }
 

@@ -110,9 +110,8 @@ function scryptOptions(params: ScryptParameters) {
 }
 
 function oaepOptions(handle: unknown, label: Uint8Array) {
-  const options = { key: keyObject(handle), padding: OAEP, oaepHash: 'sha256' };
-  // node:crypto rejects a zero-length oaepLabel on some versions; an absent label is the empty label.
-  return label.length > 0 ? { ...options, oaepLabel: label } : options;
+  // RFC 8017 §7.1: the label L is part of the scheme; an empty label is the default, not "no label".
+  return { key: keyObject(handle), padding: OAEP, oaepHash: 'sha256', oaepLabel: label };
 }
 
 function pssOptions(handle: unknown) {

@@ -209,7 +209,7 @@ const rsa: RsaBackend = {
   },
 };
 
-/** The node-forge + @noble backend (pure JavaScript, browser-capable). */
+/** The node-forge + `@noble/*` backend (pure JavaScript, browser-capable). */
 export function portableBackend(): CryptoBackend {
   return {
     name: 'portable',
