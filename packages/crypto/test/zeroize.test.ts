@@ -29,13 +29,21 @@ function spyOn(base: CryptoBackend): Spy {
       aes: (key) => {
         spy.keysSeen.push(key);
         const inner = base.aes(key);
-        return { ...bind(inner), destroy: () => (spy.destroyed++, inner.destroy()) };
+        const destroy = () => {
+          spy.destroyed++;
+          inner.destroy();
+        };
+        return { ...bind(inner), destroy };
       },
       hmacKey: (name, key) => {
         spy.keysSeen.push(key);
         spy.hmacKeys++;
         const inner = base.hmacKey(name, key);
-        return { mac: (parts) => inner.mac(parts), destroy: () => (spy.destroyed++, inner.destroy()) };
+        const destroy = () => {
+          spy.destroyed++;
+          inner.destroy();
+        };
+        return { mac: (parts) => inner.mac(parts), destroy };
       },
     },
   };
