@@ -29,7 +29,15 @@ export {
   StorageError,
 } from './errors.js';
 export { flatRoot, normaliseKey } from './flat-root.js';
-export { emptyRoot, type HashFunction, hashChildren, hashLeaf, SHA_256, SHA3_256 } from './hash.js';
+export {
+  emptyRoot,
+  type HashFunction,
+  hashChildren,
+  hashLeaf,
+  SHA_256,
+  SHA3_256,
+  SHA3_256_PORTABLE,
+} from './hash.js';
 export { MerkleLog, type MerkleLogOptions } from './log.js';
 export { MemoryStorage } from './memory-storage.js';
 export { isValidSubtree } from './proof-shape.js';

@@ -29,7 +29,15 @@ export {
   StaleTreeHeadError,
   StorageError,
 } from './errors.js';
-export { emptyRoot, type HashFunction, hashChildren, hashLeaf, SHA_256, SHA3_256 } from './hash.js';
+export {
+  emptyRoot,
+  type HashFunction,
+  hashChildren,
+  hashLeaf,
+  SHA_256,
+  SHA3_256,
+  SHA3_256_PORTABLE,
+} from './hash.js';
 export {
   decodeSignedTreeHead,
   decodeTreeHead,
