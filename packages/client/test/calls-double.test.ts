@@ -226,6 +226,23 @@ describe('calls through the relay double over real sockets', () => {
     expect(codeOf(() => eavesdropper.open(recorded))).toBe('SESSION_ERR_MEDIA_AUTH');
   });
 
+  it('binds again from a new local address (re-BIND) and the media keeps flowing', async () => {
+    const [alice, bob] = await registered([aliceKey, 'alice'], [bobKey, 'bob']);
+    bob!.once('call:incoming', () => bob!.answer());
+    const bound = Promise.all([nextEvent(alice!, 'media:bound'), nextEvent(bob!, 'media:bound')]);
+    const call = await alice!.call('bob');
+    await bound;
+    const session = relay!.core.session(call.callId)!;
+    const before = session.bound.caller!.port;
+    const rebound = nextEvent(alice!, 'media:bound');
+    alice!.rebindMedia();
+    await rebound;
+    expect(session.bound.caller!.port).not.toBe(before);
+    const atBob = nextEvent<MediaFrameEvent>(bob!, 'media:frame');
+    alice!.sendFrame(frame(0, 'from the new port'));
+    expect(new TextDecoder().decode((await atBob).payload)).toBe('from the new port');
+  });
+
   it('an offline callee ends the call with CLIENT_ERR_CALL_ENDED', async () => {
     const [alice, bob] = await registered([aliceKey, 'alice'], [bobKey, 'bob']);
     await bob!.close();

@@ -72,7 +72,7 @@ export interface ClientOptions {
   readonly failurePenaltyMs?: number;
   /** Registration attempts `start()` makes before CLIENT_ERR_NO_RELAY (default 3 per relay). */
   readonly startAttempts?: number;
-  /** Findings of this monitor are re-emitted as `security:finding`. */
+  /** Started by `start()`, stopped by `close()`; its findings are re-emitted as `security:finding`. */
   readonly monitor?: SecurityMonitor;
   /** Wall clock in ms (default Date.now); call data freshness is checked against it. */
   readonly now?: () => number;
@@ -191,6 +191,8 @@ export class Client extends EventEmitter<ClientEvents> {
   async start(options: CallOptions = {}): Promise<RegistrationCompleteEvent> {
     if (this.#started) throw new ClientError(ClientErrorCode.InvalidState, 'start() was already called');
     this.#started = true;
+    // Seed §2.1: the SecurityMonitor first (its findings are `security:finding` events), then the relays.
+    this.#options.monitor?.start();
     await this.relays.probeAll();
     throwIfAborted(options.signal);
     const limit = this.#options.startAttempts ?? 3 * this.#options.relays.length;
@@ -209,6 +211,7 @@ export class Client extends EventEmitter<ClientEvents> {
     this.#flush();
     this.#closed = true;
     this.#lifetime.abort();
+    this.#options.monitor?.stop();
     clearTimeout(this.#timer);
     clearTimeout(this.#probeTimer);
     this.#connection?.close();

@@ -2,7 +2,8 @@
  * Client setup as in the seed §2.1, on a data directory: start the SecurityMonitor (Linux), open or create
  * the SecureVault, load or create the RSA-4096 identity (with progress), load the name (from the options,
  * the vault, or an existing `client_name.txt`), pin the relay list, and build the Client with its relay
- * manager. The caller then runs `client.start()`.
+ * manager. The caller subscribes to events and runs `client.start()`, which starts the monitor (so its
+ * first findings reach `security:finding` listeners) and the relay manager.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -79,17 +80,6 @@ export async function setupClient(options: SetupClientOptions): Promise<ClientSe
   progress({ step: 'vault', created: !existing });
 
   try {
-    let createdIdentity = false;
-    if (!vault.hasIdentity) {
-      const pair = await crypto.generateRsaKeyPair({
-        onProgress: (keygen) => progress({ step: 'identity', created: true, keygen }),
-      });
-      vault.setIdentity(pair.privateKey);
-      createdIdentity = true;
-    }
-    const identity = vault.identity();
-    progress({ step: 'identity', created: createdIdentity });
-
     const { name, source } = await resolveName(options, vault);
     vault.name = name;
     progress({ step: 'name', source });
@@ -100,9 +90,21 @@ export async function setupClient(options: SetupClientOptions): Promise<ClientSe
     if (relayList.length === 0) {
       throw new ClientError(ClientErrorCode.InvalidArgument, 'no relays given and none pinned in the vault');
     }
+
+    let createdIdentity = false;
+    if (!vault.hasIdentity) {
+      const pair = await crypto.generateRsaKeyPair({
+        onProgress: (keygen) => progress({ step: 'identity', created: true, keygen }),
+      });
+      vault.setIdentity(pair.privateKey);
+      pair.privateKey.destroy();
+      createdIdentity = true;
+    }
+    const identity = vault.identity();
+    progress({ step: 'identity', created: createdIdentity });
+
     await vault.save();
 
-    monitor?.start();
     const client = new Client({
       ...options.client,
       identity,

@@ -1,5 +1,12 @@
 /** Shared test fixtures: crypto, cached RSA test keys, event helpers, client factory. */
 import { createCrypto, type LeitungCrypto, type RsaPrivateKey } from '@leitung/crypto';
+import {
+  acceptOffer,
+  CallIdReplayGuard,
+  completeCall,
+  createCallOffer,
+  openCallOffer,
+} from '@leitung/session';
 import type { EventEmitter } from 'eventemitter3';
 import { testKeyPair } from '../../../../scripts/test-keys.mjs';
 import { Client, type ClientOptions, type RelayEntry } from '../../src/index.js';
@@ -104,4 +111,30 @@ export async function rejection(promise: Promise<unknown>): Promise<{ code?: str
     return error as { code?: string; cause?: unknown };
   }
   throw new Error('expected a rejection');
+}
+
+/** Matching caller and callee media keys from a real (in-memory) call setup between two keys. */
+export function mediaKeyPair(callerKey: RsaPrivateKey, calleeKey: RsaPrivateKey) {
+  const caller = { id: crypto.sha3_256(callerKey.publicKey.toDer()), privateKey: callerKey };
+  const callee = { id: crypto.sha3_256(calleeKey.publicKey.toDer()), privateKey: calleeKey };
+  const now = Date.now();
+  const offer = createCallOffer({
+    crypto,
+    caller,
+    callee: { id: callee.id, publicKey: calleeKey.publicKey },
+    codecs: [2],
+    now,
+  });
+  const opened = openCallOffer({
+    crypto,
+    sealedCallData: offer.sealedCallData,
+    statedCallId: offer.callId,
+    callee,
+    statedCallerId: caller.id,
+    callerPublicKey: callerKey.publicKey,
+    now,
+    replayGuard: new CallIdReplayGuard(),
+  });
+  const answer = acceptOffer(crypto, opened);
+  return { callId: offer.callId, caller: completeCall(crypto, offer.pending, answer), callee: answer.keys };
 }

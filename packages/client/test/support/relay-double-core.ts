@@ -35,6 +35,12 @@ export interface Lies {
   consistency?: (answer: ControlMessageOf<'CONSISTENCY'>) => ControlMessageOf<'CONSISTENCY'>;
   /** Rewrites an INCOMING_CALL before it reaches the callee. */
   incomingCall?: (message: ControlMessageOf<'INCOMING_CALL'>) => ControlMessageOf<'INCOMING_CALL'>;
+  /** Rewrites a CALL_RESPONSE before it reaches the caller. */
+  callResponse?: (message: ControlMessageOf<'CALL_RESPONSE'>) => ControlMessageOf<'CALL_RESPONSE'>;
+  /** Swallows client messages for which this returns true (a relay that goes silent). */
+  drop?: (message: ControlMessage) => boolean;
+  /** Swallows the first, unsealed frame of new connections (REGISTER or PING). */
+  dropFirst?: boolean;
 }
 
 export type DoubleOutput =
@@ -166,7 +172,13 @@ export class RelayDoubleCore {
     return [...this.#online.keys()];
   }
 
+  /** Seals `message` to an online client (for tests of what a relay may or may not send). */
+  push(clientId: string, message: ControlMessage): void {
+    this.#toClient(clientId, message);
+  }
+
   #onFirst(conn: number, c: Extract<Conn, { kind: 'new' }>, payload: Uint8Array): void {
+    if (this.lies.dropFirst) return;
     const message = decodeMessage(payload);
     if (message.type === 'PING') {
       // Unsealed probe before REGISTER: clients measure RTT and load of relays they are not on.
@@ -247,6 +259,7 @@ export class RelayDoubleCore {
   #onSealed(conn: number, c: Extract<Conn, { kind: 'established' }>, payload: Uint8Array): void {
     const message = c.channel.open(payload);
     this.received.push(message);
+    if (this.lies.drop?.(message)) return;
     switch (message.type) {
       case 'PING':
         this.#out.push({
@@ -325,7 +338,7 @@ export class RelayDoubleCore {
       case 'CALL_RESPONSE': {
         const call = this.#calls.get(hex(message.callId));
         if (!call || call.callee !== c.clientId) return;
-        this.#toClient(call.caller, message);
+        this.#toClient(call.caller, this.lies.callResponse ? this.lies.callResponse(message) : message);
         if (message.decision !== 'accept') {
           this.#calls.delete(call.callId);
           return;
