@@ -70,11 +70,11 @@ export function eModel(input: EModelInput): EModelResult {
   return { r, mos: mosFromR(r), id, ieEff };
 }
 
-/** G.107 Annex B, eq. (B-4). */
+/** G.107 Annex B, eq. (B-4); clamped to 1, since the cubic dips just below 1 for R under about 6.5. */
 export function mosFromR(r: number): number {
   if (!(r > 0)) return 1;
   if (r >= 100) return 4.5;
-  return 1 + 0.035 * r + r * (r - 60) * (100 - r) * 7e-6;
+  return Math.max(1, 1 + 0.035 * r + r * (r - 60) * (100 - r) * 7e-6);
 }
 
 function finiteOr(x: number, fallback: number): number {

@@ -38,6 +38,16 @@ export interface ProcessHandle {
 export type ProcessSource = AudioSource & ProcessHandle;
 export type ProcessSink = AudioSink & ProcessHandle;
 
+export interface SpawnOptions {
+  /** Environment of the child; default: this process's. */
+  readonly env?: NodeJS.ProcessEnv;
+  /**
+   * Sinks only: how long `close` lets the child play what is still queued before stopping it;
+   * default 10 000 ms.
+   */
+  readonly closeTimeoutMs?: number;
+}
+
 const FRAME_BYTES = FRAME_SAMPLES * 2;
 const KILL_GRACE_MS = 2000;
 const DRAIN_TIMEOUT_MS = 10_000;
@@ -105,8 +115,8 @@ export async function openPlaybackDevice(options: DeviceOptions<PlaybackTool> = 
   return spawnPcmSink(tool.path, ['-q', ...RAW_FORMAT_SOX, '-', '-d'], soxEnv(device));
 }
 
-function soxEnv(device: string | undefined): NodeJS.ProcessEnv | undefined {
-  return device === undefined ? undefined : { ...process.env, AUDIODEV: device };
+function soxEnv(device: string | undefined): SpawnOptions {
+  return device === undefined ? {} : { env: { ...process.env, AUDIODEV: device } };
 }
 
 function pickTool<T extends string>(
@@ -134,9 +144,9 @@ function pickTool<T extends string>(
 export async function spawnPcmSource(
   command: string,
   args: readonly string[],
-  env?: NodeJS.ProcessEnv,
+  options: SpawnOptions = {},
 ): Promise<ProcessSource> {
-  const child = await start(command, args, ['ignore', 'pipe', 'pipe'], env);
+  const child = await start(command, args, ['ignore', 'pipe', 'pipe'], options.env);
   return new ChildSource(child);
 }
 
@@ -144,10 +154,14 @@ export async function spawnPcmSource(
 export async function spawnPcmSink(
   command: string,
   args: readonly string[],
-  env?: NodeJS.ProcessEnv,
+  options: SpawnOptions = {},
 ): Promise<ProcessSink> {
-  const child = await start(command, args, ['pipe', 'ignore', 'pipe'], env);
-  return new ChildSink(child);
+  const timeout = options.closeTimeoutMs ?? DRAIN_TIMEOUT_MS;
+  if (!(typeof timeout === 'number' && timeout >= 0 && Number.isFinite(timeout))) {
+    throw new AudioError('AUDIO_ERR_INVALID_ARGUMENT', 'closeTimeoutMs must be a finite number ≥ 0');
+  }
+  const child = await start(command, args, ['pipe', 'ignore', 'pipe'], options.env);
+  return new ChildSink(child, timeout);
 }
 
 function start(
@@ -225,18 +239,35 @@ class ChildWatch {
   }
 }
 
+/** Bytes held in memory before the capture pipe is paused (≈ 0.7 s of audio). */
+const SOURCE_BUFFER_BYTES = 64 * 1024;
+
 class ChildSource implements ProcessSource {
   readonly #watch: ChildWatch;
+  readonly #chunks: Buffer[] = [];
+  #buffered = 0;
   #ended = false;
   #closed = false;
+  #wake: (() => void) | undefined;
 
   constructor(child: ChildProcess) {
     this.#watch = new ChildWatch(child);
-    child.stdout!.on('end', () => {
-      this.#ended = true;
+    const stdout = child.stdout!;
+    // Flowing mode with explicit pause/resume: at most SOURCE_BUFFER_BYTES wait here, beyond that the
+    // pipe fills and the recorder blocks. Waiting on real 'data'/'end' events (not 'readable', which
+    // re-fires at once while too few bytes are buffered) keeps the event loop free.
+    stdout.on('data', (chunk: Buffer) => {
+      this.#chunks.push(chunk);
+      this.#buffered += chunk.length;
+      if (this.#buffered >= SOURCE_BUFFER_BYTES) stdout.pause();
+      this.#notify();
     });
-    // Paused mode: bytes stay in the pipe until read() asks for them.
-    child.stdout!.pause();
+    const finish = () => {
+      this.#ended = true;
+      this.#notify();
+    };
+    stdout.once('end', finish);
+    stdout.once('close', finish);
   }
 
   get pid(): number | undefined {
@@ -244,31 +275,18 @@ class ChildSource implements ProcessSource {
   }
 
   async read(): Promise<Int16Array | null> {
-    const stdout = this.#watch.child.stdout!;
     for (;;) {
       if (this.#closed) return null;
-      const chunk = stdout.read(FRAME_BYTES) as Buffer | null;
-      if (chunk !== null) {
-        const frame = new Int16Array(FRAME_SAMPLES);
-        frame.set(int16FromLittleEndian(chunk));
-        return frame;
-      }
-      if (this.#ended || stdout.readableEnded || stdout.destroyed) {
+      if (this.#buffered >= FRAME_BYTES || (this.#ended && this.#buffered > 0)) return this.#take();
+      if (this.#ended) {
         await this.#watch.exited;
         const failure = this.#watch.failure();
         if (failure !== undefined) throw failure;
         return null;
       }
+      this.#watch.child.stdout!.resume();
       await new Promise<void>((resolve) => {
-        const done = () => {
-          stdout.off('readable', done);
-          stdout.off('end', done);
-          stdout.off('close', done);
-          resolve();
-        };
-        stdout.once('readable', done);
-        stdout.once('end', done);
-        stdout.once('close', done);
+        this.#wake = resolve;
       });
     }
   }
@@ -276,18 +294,50 @@ class ChildSource implements ProcessSource {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#watch.stop();
+    this.#chunks.length = 0;
+    this.#buffered = 0;
+    this.#notify();
+    // Close our end of the pipe first: a recorder blocked on a full pipe then fails its write and
+    // exits, even one (like sox) that handles SIGTERM by trying to flush.
     this.#watch.child.stdout?.destroy();
+    await this.#watch.stop();
+  }
+
+  /** Cuts one frame off the front of the buffered bytes (zero-padded at the very end). */
+  #take(): Int16Array {
+    const bytes = new Uint8Array(FRAME_BYTES);
+    let filled = 0;
+    while (filled < FRAME_BYTES && this.#chunks.length > 0) {
+      const head = this.#chunks[0]!;
+      const n = Math.min(head.length, FRAME_BYTES - filled);
+      bytes.set(head.subarray(0, n), filled);
+      filled += n;
+      if (n === head.length) this.#chunks.shift();
+      else this.#chunks[0] = head.subarray(n);
+    }
+    this.#buffered -= filled;
+    if (this.#buffered < SOURCE_BUFFER_BYTES && !this.#ended) this.#watch.child.stdout?.resume();
+    const frame = new Int16Array(FRAME_SAMPLES);
+    frame.set(int16FromLittleEndian(bytes));
+    return frame;
+  }
+
+  #notify(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
   }
 }
 
 class ChildSink implements ProcessSink {
   readonly #watch: ChildWatch;
+  readonly #closeTimeoutMs: number;
   #pipeError: Error | undefined;
   #closed = false;
 
-  constructor(child: ChildProcess) {
+  constructor(child: ChildProcess, closeTimeoutMs: number) {
     this.#watch = new ChildWatch(child);
+    this.#closeTimeoutMs = closeTimeoutMs;
     child.stdin!.on('error', (err) => {
       this.#pipeError = err;
     });
@@ -316,7 +366,11 @@ class ChildSink implements ProcessSink {
     this.#closed = true;
     const stdin = this.#watch.child.stdin!;
     if (this.#watch.running && !stdin.destroyed) stdin.end();
-    const timer = setTimeout(() => void this.#watch.stop(), DRAIN_TIMEOUT_MS);
+    const timer = setTimeout(() => {
+      // Unplayed audio is dropped; the pipe goes first so a blocked child cannot hold us up.
+      stdin.destroy();
+      void this.#watch.stop();
+    }, this.#closeTimeoutMs);
     await this.#watch.exited;
     clearTimeout(timer);
     const failure = this.#watch.failure();

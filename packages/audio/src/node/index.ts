@@ -15,6 +15,7 @@ export {
   type ProcessHandle,
   type ProcessSink,
   type ProcessSource,
+  type SpawnOptions,
   spawnPcmSink,
   spawnPcmSource,
 } from './device.js';

@@ -1,0 +1,217 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import {
+  type AudioCodec,
+  barkSpectralDistance,
+  createOpusCodec,
+  envelopeCorrelation,
+  estimateDelay,
+  FRAME_SAMPLES,
+  instantiateOpusWasm,
+  instantiateOpusWasmSync,
+  type OpusBackend,
+  opusPacketHasFec,
+  opusPacketMode,
+} from '../src/index.js';
+import { loadOpusBackend, loadOpusWasmBackend, opusWasmPath } from '../src/node/index.js';
+import { syntheticSpeech } from './support/speech.js';
+
+const speech = syntheticSpeech(4);
+const frames = Array.from({ length: speech.length / FRAME_SAMPLES }, (_, k) =>
+  speech.slice(k * FRAME_SAMPLES, (k + 1) * FRAME_SAMPLES),
+);
+
+function roundTrip(codec: AudioCodec): { packets: Uint8Array[]; output: Int16Array } {
+  const enc = codec.createEncoder();
+  const dec = codec.createDecoder();
+  const packets = frames.map((f) => enc.encode(f).data);
+  const output = new Int16Array(speech.length);
+  packets.forEach((p, k) => {
+    output.set(dec.decode(p), k * FRAME_SAMPLES);
+  });
+  enc.close();
+  dec.close();
+  return { packets, output };
+}
+
+const backends: [string, () => OpusBackend][] = [
+  ['native encoder + wasm decoder', () => loadOpusBackend()],
+  ['wasm only', () => loadOpusWasmBackend()],
+];
+
+describe.each(backends)('Opus on %s', (_name, load) => {
+  const backend = load();
+
+  it('codes 20 ms frames at a constant 24 kbit/s (60-byte packets) in SILK wideband mode', () => {
+    const { packets, output } = roundTrip(createOpusCodec(backend));
+    expect(new Set(packets.map((p) => p.length))).toEqual(new Set([60]));
+    expect(packets.every((p) => opusPacketMode(p) === 'silk')).toBe(true);
+    const lag = estimateDelay(speech, output, 960).lagSamples;
+    expect(Math.abs(lag - 312)).toBeLessThanOrEqual(12);
+    const aligned = output.subarray(lag);
+    expect(envelopeCorrelation(speech, aligned)).toBeGreaterThan(0.98);
+    expect(barkSpectralDistance(speech, aligned)).toBeLessThan(4.5);
+  });
+
+  it('reports the encoder lookahead (6.5 ms) and the codec delay', () => {
+    const codec = createOpusCodec(backend);
+    const enc = codec.createEncoder();
+    expect(enc.lookaheadSamples).toBe(312);
+    expect(codec.algorithmicDelayMs).toBe(26.5);
+    enc.close();
+  });
+
+  it('follows the bitrate setting and, with VBR on, varies packet sizes', () => {
+    const at16 = roundTrip(createOpusCodec(backend, { bitrate: 16_000 })).packets;
+    expect(at16.every((p) => p.length === 40)).toBe(true);
+    const vbr = roundTrip(createOpusCodec(backend, { vbr: true })).packets;
+    expect(new Set(vbr.map((p) => p.length)).size).toBeGreaterThan(5);
+  });
+
+  it('carries in-band FEC only when enabled, and conceals a loss from it better than PLC does', () => {
+    const withFec = roundTrip(createOpusCodec(backend)).packets;
+    const withoutFec = roundTrip(createOpusCodec(backend, { fec: false })).packets;
+    expect(withFec.filter(opusPacketHasFec).length).toBeGreaterThan(withFec.length / 4);
+    expect(withoutFec.filter(opusPacketHasFec)).toEqual([]);
+
+    const codec = createOpusCodec(backend);
+    let fecError = 0;
+    let plcError = 0;
+    let trials = 0;
+    for (let k = 20; k < withFec.length - 1 && trials < 12; k += 7) {
+      if (!opusPacketHasFec(withFec[k + 1]!)) continue;
+      trials++;
+      const [truth, viaFec, viaPlc] = [0, 1, 2].map((mode) => {
+        const dec = codec.createDecoder();
+        for (let i = 0; i < k; i++) dec.decode(withFec[i]!);
+        const c =
+          mode === 0
+            ? { pcm: dec.decode(withFec[k]!), method: 'decoded' }
+            : mode === 1
+              ? dec.conceal(withFec[k + 1]!)
+              : dec.conceal();
+        dec.close();
+        if (mode === 1) expect(c.method).toBe('fec');
+        if (mode === 2) expect(c.method).toBe('plc');
+        return c.pcm;
+      });
+      fecError += squaredError(truth!, viaFec!);
+      plcError += squaredError(truth!, viaPlc!);
+    }
+    expect(trials).toBeGreaterThanOrEqual(5);
+    expect(fecError).toBeLessThan(plcError / 2);
+  });
+
+  it('marks tiny packets as DTX only when DTX is on', () => {
+    const silence = new Int16Array(FRAME_SAMPLES);
+    for (const dtx of [true, false]) {
+      const enc = createOpusCodec(backend, { dtx }).createEncoder();
+      const out = Array.from({ length: 40 }, () => enc.encode(silence));
+      expect(out.some((f) => f.dtx)).toBe(dtx);
+      if (dtx) expect(out.filter((f) => f.dtx).every((f) => f.data.length <= 2)).toBe(true);
+      enc.close();
+    }
+  });
+
+  it('rejects a corrupt packet with AUDIO_ERR_CODEC_FAILURE and keeps working', () => {
+    const dec = createOpusCodec(backend).createDecoder();
+    expect(() => dec.decode(Uint8Array.of(0xff, 0xff, 0xff))).toThrow(
+      expect.objectContaining({ code: 'AUDIO_ERR_CODEC_FAILURE' }),
+    );
+    expect(() => dec.decode(new Uint8Array(0))).toThrow(
+      expect.objectContaining({ code: 'AUDIO_ERR_CODEC_FAILURE' }),
+    );
+    // A 40 ms packet (TOC config 10: SILK WB 40 ms) is not one frame.
+    expect(() => dec.decode(Uint8Array.of(10 << 3, 0, 0, 0))).toThrow(
+      expect.objectContaining({ code: 'AUDIO_ERR_CODEC_FAILURE' }),
+    );
+    expect(dec.decode(roundTrip(createOpusCodec(backend)).packets[5]!)).toHaveLength(FRAME_SAMPLES);
+    dec.close();
+  });
+
+  it('refuses wrong frames and use after close with typed errors', () => {
+    const codec = createOpusCodec(backend);
+    const enc = codec.createEncoder();
+    expect(() => enc.encode(new Int16Array(480))).toThrow(
+      expect.objectContaining({ code: 'AUDIO_ERR_INVALID_FRAME' }),
+    );
+    expect(() => enc.encode(new Float32Array(960) as unknown as Int16Array)).toThrow(
+      expect.objectContaining({ code: 'AUDIO_ERR_INVALID_FRAME' }),
+    );
+    enc.close();
+    enc.close();
+    expect(() => enc.encode(new Int16Array(960))).toThrow(
+      expect.objectContaining({ code: 'AUDIO_ERR_CLOSED' }),
+    );
+    const dec = codec.createDecoder();
+    dec.close();
+    expect(() => dec.conceal()).toThrow(expect.objectContaining({ code: 'AUDIO_ERR_CLOSED' }));
+  });
+});
+
+describe('Opus codec options and backends', () => {
+  it('validates options with AUDIO_ERR_INVALID_ARGUMENT', () => {
+    const backend = loadOpusWasmBackend();
+    for (const bad of [
+      { bitrate: 5000 },
+      { bitrate: 24_000.5 },
+      { complexity: 11 },
+      { expectedLossPercent: -1 },
+      { dtx: 'yes' as unknown as boolean },
+    ]) {
+      expect(() => createOpusCodec(backend, bad)).toThrow(
+        expect.objectContaining({ code: 'AUDIO_ERR_INVALID_ARGUMENT' }),
+      );
+    }
+  });
+
+  it('rates Opus below 16 kbit/s with the narrowband impairment values', () => {
+    const backend = loadOpusWasmBackend();
+    expect(createOpusCodec(backend).impairment).toEqual({ ie: 0, bpl: 25.1 });
+    expect(createOpusCodec(backend, { bitrate: 12_000 }).impairment).toEqual({ ie: 11, bpl: 19 });
+  });
+
+  it('instantiates the wasm build asynchronously (the browser path) from bytes', async () => {
+    const backend = await instantiateOpusWasm(readFileSync(opusWasmPath()));
+    expect(backend.fec).toBe(true);
+    const { packets } = roundTrip(createOpusCodec(backend));
+    expect(packets).toHaveLength(frames.length);
+  });
+
+  it('refuses bytes that are not a libopus build with AUDIO_ERR_CODEC_UNAVAILABLE', async () => {
+    expect(() => instantiateOpusWasmSync(new Uint8Array([1, 2, 3]))).toThrow(
+      expect.objectContaining({ code: 'AUDIO_ERR_CODEC_UNAVAILABLE' }),
+    );
+    await expect(instantiateOpusWasm(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]))).rejects.toMatchObject({
+      code: 'AUDIO_ERR_CODEC_UNAVAILABLE',
+    });
+    expect(() => loadOpusBackend({ encoder: 'fast' as 'native' })).toThrow(
+      expect.objectContaining({ code: 'AUDIO_ERR_INVALID_ARGUMENT' }),
+    );
+  });
+
+  it('loads the native encoder where @evan/opus ships a prebuilt addon', () => {
+    const backend = loadOpusBackend({ encoder: 'native' });
+    expect(backend.name).toMatch(/^libopus-native-encoder\+libopus-wasm/);
+    expect(backend.fec).toBe(true);
+  });
+});
+
+describe('Opus packet inspection', () => {
+  it('reads the mode from the TOC byte and never claims FEC for packets that cannot carry it', () => {
+    expect(opusPacketMode(new Uint8Array(0))).toBeUndefined();
+    expect(opusPacketMode(Uint8Array.of(0 << 3))).toBe('silk');
+    expect(opusPacketMode(Uint8Array.of(12 << 3))).toBe('hybrid');
+    expect(opusPacketMode(Uint8Array.of(31 << 3))).toBe('celt');
+    expect(opusPacketHasFec(Uint8Array.of(31 << 3, 0xff, 0xff))).toBe(false); // CELT
+    expect(opusPacketHasFec(Uint8Array.of((9 << 3) | 4, 0xff, 0xff))).toBe(false); // stereo
+    expect(opusPacketHasFec(Uint8Array.of((9 << 3) | 1, 0xff, 0xff))).toBe(false); // two frames
+    expect(opusPacketHasFec(Uint8Array.of(9 << 3))).toBe(false); // too short
+  });
+});
+
+function squaredError(a: Int16Array, b: Int16Array): number {
+  let e = 0;
+  for (let i = 0; i < a.length; i++) e += (a[i]! - b[i]!) ** 2;
+  return e;
+}

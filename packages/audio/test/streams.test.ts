@@ -1,0 +1,153 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type AudioError,
+  AudioReceiver,
+  AudioReceiveStream,
+  AudioSender,
+  AudioSendStream,
+  type AudioSink,
+  createMemoryTransportPair,
+  createPcm16Codec,
+  createPcmSink,
+  createToneSource,
+  type MediaFrame,
+  type ReceiveStats,
+  type SendStats,
+  type StreamClock,
+} from '../src/index.js';
+
+/** Virtual time: sleeps resolve in deadline order, one per macrotask, so the streams interleave. */
+function virtualClock(): StreamClock {
+  let now = 0;
+  const waiters: { at: number; seq: number; resolve: () => void }[] = [];
+  let seq = 0;
+  const tick = () => {
+    waiters.sort((a, b) => a.at - b.at || a.seq - b.seq);
+    const next = waiters.shift();
+    if (next === undefined) return;
+    now = Math.max(now, next.at);
+    next.resolve();
+  };
+  return {
+    now: () => now,
+    sleep: (ms) =>
+      new Promise<void>((resolve) => {
+        waiters.push({ at: now + ms, seq: seq++, resolve });
+        setImmediate(tick);
+      }),
+  };
+}
+
+describe('send and receive streams (shells)', () => {
+  it('carry a tone end to end over a transport on virtual time, with stats events, and close cleanly', async () => {
+    const clock = virtualClock();
+    const codec = createPcm16Codec();
+    const [a, b] = createMemoryTransportPair();
+    const source = createToneSource({ frequency: 500, durationMs: 1000 });
+    let sourceClosed = false;
+    const watchedSource = {
+      read: () => source.read(),
+      close: async () => {
+        sourceClosed = true;
+        await source.close();
+      },
+    };
+    const sink = createPcmSink();
+    const send = new AudioSendStream({
+      source: watchedSource,
+      sender: new AudioSender({ codec }),
+      transport: a,
+      clock,
+      statsIntervalMs: 200,
+    });
+    const receive = new AudioReceiveStream({
+      receiver: new AudioReceiver({ codecs: [codec] }),
+      transport: b,
+      sink,
+      clock,
+      statsIntervalMs: 200,
+    });
+    const sendStats: SendStats[] = [];
+    const receiveStats: ReceiveStats[] = [];
+    let ended: SendStats | undefined;
+    send.on('stats:update', (s) => sendStats.push(s));
+    send.on('stream:ended', (s) => {
+      ended = s;
+    });
+    receive.on('stats:update', (s) => receiveStats.push(s));
+
+    const receiving = receive.run();
+    await send.run();
+    expect(clock.now()).toBeGreaterThanOrEqual(980);
+    await clock.sleep(300);
+    await receive.stop();
+    await receiving;
+
+    expect(ended?.packetsSent).toBe(50);
+    expect(sendStats.length).toBeGreaterThanOrEqual(4);
+    expect(receiveStats.length).toBeGreaterThanOrEqual(4);
+    const counts = receiveStats.map((s) => s.framesDecoded);
+    expect(counts).toEqual([...counts].sort((x, y) => x - y));
+    const final = receive.stats();
+    expect(final.framesDecoded).toBe(50);
+    expect(final.packetsLost).toBe(0);
+    expect(sink.frames).toBeGreaterThanOrEqual(60);
+    expect(sourceClosed).toBe(true);
+    await expect(sink.write(new Int16Array(960))).rejects.toMatchObject({ code: 'AUDIO_ERR_CLOSED' });
+    expect(() => send.run()).toThrow(expect.objectContaining({ code: 'AUDIO_ERR_CLOSED' }));
+    a.close();
+  });
+
+  it('reports a failing sink as stream:failed and releases everything', async () => {
+    const clock = virtualClock();
+    const codec = createPcm16Codec();
+    const [, b] = createMemoryTransportPair();
+    let closed = false;
+    let writes = 0;
+    const sink: AudioSink = {
+      write: async () => {
+        if (++writes === 3) throw new Error('speaker unplugged');
+      },
+      close: async () => {
+        closed = true;
+      },
+    };
+    const receive = new AudioReceiveStream({
+      receiver: new AudioReceiver({ codecs: [codec] }),
+      transport: b,
+      sink,
+      clock,
+    });
+    const failures: AudioError[] = [];
+    receive.on('stream:failed', (e) => failures.push(e));
+    await receive.run();
+    expect(failures.map((e) => e.code)).toEqual(['AUDIO_ERR_DEVICE_FAILED']);
+    expect(closed).toBe(true);
+  });
+
+  it('stop before run releases the source and sender', async () => {
+    const source = createToneSource({ frequency: 500 });
+    const send = new AudioSendStream({
+      source,
+      sender: new AudioSender({ codec: createPcm16Codec() }),
+      transport: { send: (_f: MediaFrame) => undefined },
+    });
+    await send.stop();
+    expect(await source.read()).toBeNull();
+  });
+
+  it('delivers in-memory frames asynchronously, never inside send', async () => {
+    const [a, b] = createMemoryTransportPair();
+    const got: number[] = [];
+    const off = b.onFrame((f) => got.push(f.sequence));
+    a.send({ sequence: 1, timestamp: 0, payload: Uint8Array.of(1, 0) });
+    expect(got).toEqual([]);
+    await Promise.resolve();
+    expect(got).toEqual([1]);
+    off();
+    a.send({ sequence: 2, timestamp: 960, payload: Uint8Array.of(1, 0) });
+    await Promise.resolve();
+    expect(got).toEqual([1]);
+    a.close();
+  });
+});
