@@ -141,7 +141,8 @@ describe('ClientRelayManager with several relays', () => {
     const gaps = attempts.slice(1).map((t, i) => t - attempts[i]!);
     // Nominal 100, 200, 400, 800 ms × the fixed jitter factor 0.75: never shorter (timers do not fire
     // early), and growing exponentially (checked with slack for a loaded machine).
-    [75, 150, 300, 600].forEach((delay, i) => expect(gaps[i]!).toBeGreaterThanOrEqual(delay - 2));
+    for (const [i, delay] of [75, 150, 300, 600].entries())
+      expect(gaps[i]!).toBeGreaterThanOrEqual(delay - 2);
     expect(gaps[3]!).toBeGreaterThan(2 * gaps[1]!);
     expect(gaps[2]!).toBeGreaterThan(1.5 * gaps[0]!);
 
