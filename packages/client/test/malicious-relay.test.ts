@@ -3,6 +3,7 @@
  * and the client does not proceed past the failed check. Real sockets against the relay double.
  */
 import type { RsaPrivateKey } from '@leitung/crypto';
+import { flatRoot } from '@leitung/merkle';
 import { createCallOffer } from '@leitung/session';
 import { decodeMessage, encodeMessage } from '@leitung/wire';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -92,6 +93,26 @@ describe('registration with a lying relay', () => {
       relay,
       'SESSION_ERR_TREE_HEAD_SIGNATURE',
     );
+  });
+
+  it('refuses a whole small directory that is not the signed one: SESSION_ERR_DIRECTORY_MISMATCH', async () => {
+    const relay = await double();
+    relay.core.directory.add('bob', bobKey.publicKey.toDer());
+    relay.core.directory.add('carol', carolKey.publicKey.toDer());
+    relay.core.lies.directory = (entries) =>
+      entries.map((e) => (e.name === 'bob' ? { ...e, publicKey: malloryKey.publicKey.toDer() } : e));
+    await expectRegistrationRefused(
+      pool.make(aliceKey, 'alice', [relay.entry]),
+      relay,
+      'SESSION_ERR_DIRECTORY_MISMATCH',
+    );
+  });
+
+  it('shows the seed flat root of a whole small directory that matches the signed root', async () => {
+    const relay = await double();
+    relay.core.directory.add('bob', bobKey.publicKey.toDer());
+    const event = await pool.make(aliceKey, 'alice', [relay.entry]).start();
+    expect(event.flatRoot).toBe(flatRoot([bobKey.publicKey.toDer()]));
   });
 
   it('refuses a directory that is not consistent with the head kept from before: SESSION_ERR_TREE_INCONSISTENT', async () => {

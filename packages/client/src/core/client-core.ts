@@ -555,6 +555,7 @@ export class ClientCore {
         relay: c.relay,
         treeHead: result.treeHead,
         treeHeadChange: change,
+        flatRoot: result.flatRoot,
       });
       this.#emit({ type: 'tree-head:accepted', logId: directory.logId, size: result.treeHead.size, change });
       this.#applyPage(result.welcome.phonebook, now);

@@ -42,6 +42,11 @@ export interface RegistrationCompleteEvent {
   readonly treeHead: SignedTreeHead;
   /** How the head relates to the one kept from earlier sessions. */
   readonly treeHeadChange: 'first' | 'unchanged' | 'grown';
+  /**
+   * The seed's flat root (SHA3-256 over the sorted keys, hex) when the relay sent the whole (small)
+   * directory and it rebuilt to the signed Merkle root; for display and comparison with the seed.
+   */
+  readonly flatRoot: string | undefined;
 }
 
 export interface RegistrationFailedEvent {

@@ -16,6 +16,7 @@ import {
   type Contact,
   type ControlMessage,
   type ControlMessageOf,
+  type DirectoryEntry,
   decodeMediaPacket,
   decodeMessage,
   encodeMessage,
@@ -27,6 +28,8 @@ import type { DoubleDirectory } from './double-directory.js';
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 export interface Lies {
+  /** Rewrites the directory sent whole with CHALLENGE (small directories). */
+  directory?: (entries: DirectoryEntry[]) => DirectoryEntry[];
   /** Rewrites the CHALLENGE payload (e.g. flip a signature bit). */
   challenge?: (payload: Uint8Array) => Uint8Array;
   /** Rewrites a PUBLIC_KEY answer (substituted key, missing proof, forked head…). */
@@ -202,9 +205,12 @@ export class RelayDoubleCore {
     }
     const size = this.directory.size;
     const known = register.knownTreeSize;
+    // Like the real relay: small directories (≤ 64 entries) go out whole, for the seed's flat-root check.
+    const whole = size <= 64 ? [...this.directory.entries] : undefined;
     let challenge = c.handshake.challenge({
       treeHead: this.directory.head(size),
       consistencyProof: known <= size ? this.directory.consistency(known, size) : [],
+      ...(whole === undefined ? {} : { directory: this.lies.directory ? this.lies.directory(whole) : whole }),
     });
     if (this.lies.challenge) challenge = this.lies.challenge(challenge);
     this.#conns.set(conn, {
