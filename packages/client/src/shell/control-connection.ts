@@ -55,8 +55,14 @@ export class ControlConnection {
     if (!this.#closed && !this.#socket.destroyed) this.#socket.write(encodeFrame(payload));
   }
 
+  /**
+   * Stops handling frames at once and closes: `end()` first so a last frame written just before (a
+   * CALL_END at hang-up) still goes out, then a hard close shortly after whatever the peer does.
+   */
   close(): void {
+    if (this.#closed) return;
     this.#closed = true;
-    this.#socket.destroy();
+    this.#socket.end();
+    setTimeout(() => this.#socket.destroy(), 250).unref();
   }
 }
