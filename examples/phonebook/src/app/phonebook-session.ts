@@ -1,0 +1,486 @@
+/**
+ * The phonebook's controller: one registered Client, the audio of its calls (CallMedia), and the state the
+ * UI shows. The terminal UI and the headless mode both drive this class, so what the end-to-end test
+ * exercises is what a person runs. Commands never throw: a failure becomes a notice and an event.
+ */
+import type { AudioCodec } from '@leitung/audio';
+import {
+  type CallEndedEvent,
+  type Client,
+  type ContactInfo,
+  type CoreEvent,
+  errorCodeOf,
+  type SecurityFinding,
+  type SecurityMonitor,
+} from '@leitung/client';
+import { describeError } from '../errors.js';
+import type { AudioChoice } from '../media/audio-io.js';
+import { CallMedia } from '../media/call-media.js';
+import { wallClock } from '../media/clock.js';
+import type { SessionEvent, StampedEvent } from './session-events.js';
+import type { CallView, KeyAlarm, Notice, PhonebookState } from './state.js';
+
+export interface PhonebookSessionOptions {
+  readonly client: Client;
+  readonly monitor?: SecurityMonitor | undefined;
+  /** Codec to send with. */
+  readonly codec: AudioCodec;
+  /** Codecs to decode (Opus and PCM16). */
+  readonly receiveCodecs: readonly AudioCodec[];
+  readonly audio: AudioChoice;
+  /** Period of `call:quality` updates; default 1000 ms. */
+  readonly qualityIntervalMs?: number;
+}
+
+type Listener = () => void;
+type EventListener = (event: StampedEvent) => void;
+
+interface ActiveMedia {
+  readonly callId: string;
+  readonly media: CallMedia;
+  readonly role: 'caller' | 'callee';
+  readonly peerName: string;
+  readonly dialAt: number | undefined;
+  firstFrameReported: boolean;
+}
+
+export class PhonebookSession {
+  readonly client: Client;
+  readonly #o: PhonebookSessionOptions;
+  readonly #listeners = new Set<Listener>();
+  readonly #eventListeners = new Set<EventListener>();
+  #state: PhonebookState;
+  #media: ActiveMedia | undefined;
+  #dial: { peer: string; at: number; abort: AbortController } | undefined;
+  #connectingAt: number | undefined;
+  #ticker: NodeJS.Timeout | undefined;
+  #closed = false;
+  /** Settles once the media of the current call has stopped and its statistics were reported. */
+  #stopping: Promise<void> = Promise.resolve();
+
+  constructor(options: PhonebookSessionOptions) {
+    this.#o = options;
+    this.client = options.client;
+    this.#state = {
+      self: { name: options.client.name, clientId: options.client.clientId },
+      connection: options.client.connectionState,
+      relay: options.client.relay,
+      contacts: [],
+      call: { kind: 'idle' },
+      alarms: [],
+      findings: [],
+      notice: undefined,
+    };
+    this.#wire();
+  }
+
+  // ─── observing ──────────────────────────────────────────────────────────────────────────────────────
+
+  /** The current snapshot (a new object after every change). */
+  readonly getState = (): PhonebookState => this.#state;
+
+  /** For useSyncExternalStore: called after every state change. */
+  readonly subscribe = (listener: Listener): (() => void) => {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  };
+
+  /** Every session event, stamped with its wall-clock time. */
+  onEvent(listener: EventListener): () => void {
+    this.#eventListeners.add(listener);
+    return () => this.#eventListeners.delete(listener);
+  }
+
+  /** Resolves when the last call's media has stopped (its output WAV is complete, `call:stats` sent). */
+  settled(): Promise<void> {
+    return this.#stopping;
+  }
+
+  // ─── commands ───────────────────────────────────────────────────────────────────────────────────────
+
+  /** Probes the relays and registers; rejects with the client's error when no relay could be used. */
+  async start(): Promise<void> {
+    const findings = this.#o.monitor?.scan() ?? [];
+    if (findings.length > 0) this.#update({ findings: dedupe([...this.#state.findings, ...findings]) });
+    for (const finding of findings) this.#emit({ event: 'security:finding', finding });
+    await this.client.start();
+  }
+
+  /** Looks the contact up (verified against the directory), then calls it. */
+  async call(name: string): Promise<void> {
+    const call = this.#state.call;
+    if (call.kind !== 'idle' && call.kind !== 'ended') {
+      this.#notice('warn', 'already in a call');
+      return;
+    }
+    const at = wallClock();
+    const abort = new AbortController();
+    this.#dial = { peer: name, at, abort };
+    this.#update({ call: { kind: 'dialing', peerName: name, since: at, ringing: false }, notice: undefined });
+    this.#emit({ event: 'call:dialing', peer: name });
+    try {
+      await this.client.call(name, { signal: abort.signal });
+    } catch (error) {
+      const code = errorCodeOf(error instanceof Error ? error : new Error(String(error))) ?? 'UNKNOWN';
+      this.#dial = undefined;
+      this.#emit({ event: 'call:failed', peer: name, code });
+      if (this.#state.call.kind === 'dialing') {
+        this.#update({
+          call: { kind: 'ended', peerName: name, reason: 'failed', by: 'local', code, at: wallClock() },
+        });
+      }
+      this.#notice(
+        code === 'CLIENT_ERR_ABORTED' ? 'info' : 'error',
+        `call to ${name}: ${describeError(error)}`,
+      );
+    }
+  }
+
+  answer(): void {
+    this.#try(() => this.client.answer());
+  }
+
+  reject(): void {
+    this.#try(() => this.client.reject());
+  }
+
+  /** Ends the call, or stops dialing. */
+  hangUp(): void {
+    if (this.#state.call.kind === 'dialing' && this.#dial) {
+      this.#dial.abort.abort();
+      return;
+    }
+    // Take the media counters while the call is still up: they are gone once it has ended.
+    this.#media?.media.quality();
+    this.#try(() => this.client.hangUp());
+  }
+
+  /** Verifies a contact's key against the directory (inclusion proof) and pins it on first use. */
+  async lookup(name: string): Promise<void> {
+    try {
+      const contact = await this.client.lookup(name);
+      if (!contact.keyChanged) this.#notice('info', `${name}: key verified against the directory and pinned`);
+    } catch (error) {
+      this.#notice('error', `look-up of ${name}: ${describeError(error)}`);
+    }
+  }
+
+  /** Pins the new key of a contact after a key-change alarm (compare the safety number first). */
+  acceptKey(name: string): void {
+    try {
+      this.client.acceptContactKey(name);
+      this.#update({ alarms: this.#state.alarms.filter((a) => a.name !== name) });
+      this.#notice('warn', `new key of ${name} accepted and pinned`);
+    } catch (error) {
+      this.#notice('error', `${describeError(error)} (press l to look ${name} up first)`);
+    }
+  }
+
+  /** Hides an alarm; the contact stays marked and calls to it stay blocked. */
+  dismissAlarm(name: string): void {
+    this.#update({ alarms: this.#state.alarms.filter((a) => a.name !== name) });
+  }
+
+  dismissNotice(): void {
+    if (this.#state.notice !== undefined) this.#update({ notice: undefined });
+  }
+
+  /** Safety number with a pinned contact, or undefined when its key is not pinned yet. */
+  safetyNumber(name: string): string | undefined {
+    try {
+      return this.client.safetyNumber(name);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Hangs up, stops the audio, closes the client. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#dial?.abort.abort();
+    clearInterval(this.#ticker);
+    await this.client.close();
+    await this.#stopMedia();
+    await this.#stopping;
+    this.#o.monitor?.stop();
+  }
+
+  // ─── client events ──────────────────────────────────────────────────────────────────────────────────
+
+  #wire(): void {
+    const c = this.client;
+    c.on('connection:state', (e) => {
+      if (e.state === 'connecting') this.#connectingAt = wallClock();
+      this.#update({ connection: e.state, relay: e.relay ?? this.#state.relay });
+      this.#emit({ event: 'connection:state', state: e.state });
+    });
+    c.on('registration:complete', (e) => {
+      const handshakeMs = this.#connectingAt === undefined ? undefined : wallClock() - this.#connectingAt;
+      this.#update({ connection: 'ready', relay: e.relay, contacts: this.#others(c.contacts) });
+      this.#emit({
+        event: 'registration:complete',
+        name: e.name,
+        clientId: e.clientId,
+        relay: e.relay,
+        handshakeMs,
+        treeHeadChange: e.treeHeadChange,
+      });
+    });
+    c.on('registration:failed', (e) => this.#notice('error', `registration failed: ${e.code}`));
+    c.on('connection:error', (e) => this.#notice('warn', `connection: ${e.code}`));
+    c.on('phonebook:update', (e) => {
+      const contacts = this.#others(e.contacts);
+      this.#update({ contacts });
+      this.#emit({ event: 'phonebook:update', contacts });
+    });
+    c.on('contact:verified', (e) => {
+      this.#update({ contacts: this.#others(c.contacts) });
+      this.#emit({ event: 'contact:verified', name: e.contact.name, clientId: e.contact.clientId });
+    });
+    c.on('contact:key-changed', (e) => this.#keyChanged(e));
+    c.on('call:outgoing', (e) => {
+      const call = this.#state.call;
+      if (call.kind === 'dialing') this.#update({ call: { ...call, ringing: true } });
+      this.#emit({ event: 'call:ringing', peer: e.peer, callId: e.callId });
+    });
+    c.on('call:incoming', (e) => {
+      this.#update({
+        call: {
+          kind: 'incoming',
+          callId: e.callId,
+          peer: e.peer,
+          safetyNumber: e.safetyNumber,
+          since: wallClock(),
+        },
+      });
+      this.#emit({ event: 'call:incoming', peer: e.peer, callId: e.callId, safetyNumber: e.safetyNumber });
+    });
+    c.on('call:refused', (e) => {
+      this.#notice('error', `incoming call refused: ${e.code}`);
+      this.#emit({ event: 'call:refused', callerId: e.callerId, code: e.code });
+    });
+    c.on('call:accepted', (e) => this.#accepted(e));
+    c.on('media:bound', (e) => this.#bound(e.callId, e.sessionId));
+    c.on('media:failed', (e) => {
+      this.#emit({ event: 'media:failed', callId: e.callId, code: e.code });
+      this.#notice('error', `media could not be bound at the relay (${e.code}); hanging up`);
+      this.hangUp();
+    });
+    c.on('call:ended', (e) => this.#ended(e));
+    c.on('relay:lost', (e) => {
+      this.#notice('warn', `relay ${e.relay.host}:${e.relay.port} lost (${e.code}); failing over`);
+      this.#emit({ event: 'relay:lost', relay: e.relay, code: e.code });
+    });
+    c.on('relay:switched', (e) => {
+      this.#update({ relay: e.to });
+      this.#notice('info', `now on relay ${e.to.host}:${e.to.port} (${e.reason})`);
+      this.#emit({ event: 'relay:switched', to: e.to, reason: e.reason });
+    });
+    c.on('security:finding', (finding) => {
+      this.#update({ findings: dedupe([...this.#state.findings, finding]) });
+      this.#emit({ event: 'security:finding', finding });
+    });
+  }
+
+  #keyChanged(e: Extract<CoreEvent, { type: 'contact:key-changed' }>): void {
+    const alarm: KeyAlarm = {
+      name: e.name,
+      pinnedClientId: e.pinnedClientId,
+      newClientId: e.newClientId,
+      source: e.source,
+      at: wallClock(),
+    };
+    // A newer alarm for the same contact replaces the old one (a lookup upgrades a phonebook alarm).
+    this.#update({
+      alarms: [...this.#state.alarms.filter((a) => a.name !== e.name), alarm],
+      contacts: this.#others(this.client.contacts),
+    });
+    this.#emit({
+      event: 'contact:key-changed',
+      name: e.name,
+      pinnedClientId: e.pinnedClientId,
+      newClientId: e.newClientId,
+      source: e.source,
+    });
+  }
+
+  #accepted(e: Extract<CoreEvent, { type: 'call:accepted' }>): void {
+    const safetyNumber = this.safetyNumber(e.peer.name);
+    const dialAt = e.role === 'caller' ? this.#dial?.at : undefined;
+    this.#dial = undefined;
+    const media: CallMedia = new CallMedia({
+      client: this.client,
+      codec: this.#o.codec,
+      receiveCodecs: this.#o.receiveCodecs,
+      audio: this.#o.audio,
+      notify: (text) => this.#notice('warn', text),
+      onFirstFrame: () => {
+        const current = this.#media;
+        if (current?.media === media) this.#reportFirstFrame(current);
+      },
+    });
+    const active: ActiveMedia = {
+      callId: e.callId,
+      media,
+      role: e.role,
+      peerName: e.peer.name,
+      dialAt,
+      firstFrameReported: false,
+    };
+    this.#media = active;
+    this.#update({
+      call: {
+        kind: 'active',
+        callId: e.callId,
+        peer: e.peer,
+        role: e.role,
+        safetyNumber,
+        since: wallClock(),
+        bound: false,
+        quality: undefined,
+        source: '',
+        sink: '',
+      },
+      notice: undefined,
+    });
+    this.#emit({ event: 'call:accepted', peer: e.peer, callId: e.callId, role: e.role, safetyNumber });
+    // Open files or devices now, but after the client has sent its BIND (this handler runs inside the
+    // client's output loop), so that neither waits for the other.
+    setImmediate(() => media.prepare().catch((error: unknown) => this.#audioFailed(error)));
+  }
+
+  #audioFailed(error: unknown): void {
+    this.#notice('error', `audio could not start: ${describeError(error)}`);
+    this.hangUp();
+  }
+
+  #bound(callId: string, sessionId: number): void {
+    const active = this.#media;
+    this.#emit({ event: 'media:bound', callId, sessionId });
+    if (!active || active.callId !== callId) return;
+    if (active.media.marks.boundAt !== undefined) return; // re-bound after a NAT change or failover
+    active.media.marks.boundAt = wallClock();
+    active.media.start().then(
+      () => {
+        const call = this.#state.call;
+        if (call.kind === 'active' && call.callId === callId) {
+          const { sourceLabel: source, sinkLabel: sink } = active.media;
+          this.#update({ call: { ...call, bound: true, source, sink } });
+        }
+      },
+      (error: unknown) => this.#audioFailed(error),
+    );
+    this.#startTicker();
+  }
+
+  #startTicker(): void {
+    clearInterval(this.#ticker);
+    const interval = this.#o.qualityIntervalMs ?? 1000;
+    this.#ticker = setInterval(() => {
+      const active = this.#media;
+      if (!active) return;
+      const quality = active.media.quality();
+      const call = this.#state.call;
+      if (call.kind === 'active' && call.callId === active.callId)
+        this.#update({ call: { ...call, quality } });
+      this.#emit({ event: 'call:quality', callId: active.callId, quality });
+    }, interval);
+    this.#ticker.unref();
+  }
+
+  #reportFirstFrame(active: ActiveMedia): void {
+    const { firstFrameAt, firstDecodedAt } = active.media.marks;
+    if (active.firstFrameReported || firstFrameAt === undefined) return;
+    active.firstFrameReported = true;
+    this.#emit({ event: 'media:first-frame', callId: active.callId, firstFrameAt, firstDecodedAt });
+  }
+
+  #ended(e: CallEndedEvent): void {
+    this.#dial = undefined;
+    this.#update({
+      call: {
+        kind: 'ended',
+        peerName: e.peer?.name ?? this.#media?.peerName,
+        reason: e.reason,
+        by: e.by,
+        code: e.code,
+        at: wallClock(),
+      },
+    });
+    this.#emit({
+      event: 'call:ended',
+      callId: e.callId,
+      peer: e.peer?.name,
+      reason: e.reason,
+      by: e.by,
+      code: e.code,
+    });
+    void this.#stopMedia();
+  }
+
+  #stopMedia(): Promise<void> {
+    const active = this.#media;
+    if (!active) return this.#stopping;
+    this.#media = undefined;
+    clearInterval(this.#ticker);
+    this.#ticker = undefined;
+    const previous = this.#stopping;
+    this.#stopping = (async () => {
+      await previous;
+      const stats = await active.media.stop();
+      this.#reportFirstFrame(active);
+      this.#emit({
+        event: 'call:stats',
+        callId: active.callId,
+        role: active.role,
+        peer: active.peerName,
+        dialAt: active.dialAt,
+        marks: stats.marks,
+        stats,
+      });
+    })().catch((error: unknown) =>
+      this.#notice('error', `audio did not stop cleanly: ${describeError(error)}`),
+    );
+    return this.#stopping;
+  }
+
+  // ─── helpers ────────────────────────────────────────────────────────────────────────────────────────
+
+  #others(contacts: readonly ContactInfo[]): ContactInfo[] {
+    return contacts
+      .filter((c) => c.clientId !== this.client.clientId)
+      .sort((a, b) => Number(b.online) - Number(a.online) || a.name.localeCompare(b.name));
+  }
+
+  #try(run: () => void): void {
+    try {
+      run();
+    } catch (error) {
+      this.#notice('warn', describeError(error));
+    }
+  }
+
+  #notice(level: Notice['level'], text: string): void {
+    this.#update({ notice: { level, text, at: wallClock() } });
+    this.#emit({ event: 'notice', level, text });
+  }
+
+  #update(patch: Partial<PhonebookState>): void {
+    this.#state = { ...this.#state, ...patch };
+    for (const listener of [...this.#listeners]) listener();
+  }
+
+  #emit(event: SessionEvent): void {
+    const stamped = { ...event, t: wallClock() } as StampedEvent;
+    for (const listener of [...this.#eventListeners]) listener(stamped);
+  }
+}
+
+function dedupe(findings: readonly SecurityFinding[]): SecurityFinding[] {
+  const seen = new Map<string, SecurityFinding>();
+  for (const f of findings) seen.set(`${f.code}:${JSON.stringify(f.detail ?? {})}`, f);
+  return [...seen.values()];
+}
+
+export type { CallView };

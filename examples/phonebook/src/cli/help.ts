@@ -1,0 +1,37 @@
+/** The text of `leitung-phonebook --help`. */
+export const HELP = `leitung-phonebook — end-to-end encrypted calls through Leitung relays
+
+Usage: leitung-phonebook [options]
+
+Identity and relays
+  --data DIR              data directory: vault (identity, pinned relays and contacts) and
+                          client_name.txt (default: $LEITUNG_PHONEBOOK_DATA or
+                          ~/.local/share/leitung-phonebook)
+  --relays FILE           relay list: a JSON array of entries {host, port, mediaPort, fingerprint}
+                          as written by \`leitung-relay --info-out\` (default: ./relays.json if
+                          present, else the relays pinned in the vault)
+  --name NAME             name to register on first run (else client_name.txt, else asked)
+  --passphrase-file FILE  vault passphrase from a file (or set LEITUNG_PASSPHRASE; else asked)
+  --import-identity FILE  first run: use this encrypted PKCS#8 PEM (passphrase: the vault's) as the
+                          identity instead of generating a new RSA-4096 key
+  --strict                refuse to unlock the vault while a debugger is attached
+
+Audio (default: the system's microphone and speaker, silence where there are none)
+  --input FILE.wav        send this file (any rate/channels; silence after its end)
+  --output FILE.wav       write what the other side says to this file (48 kHz mono)
+  --tone                  send a 440 Hz test tone
+  --codec opus|pcm16      codec to send (default opus, 24 kbit/s)
+
+Headless mode (for scripts and tests; any of these turns it on)
+  --headless              no terminal UI; events as text lines on stdout
+  --json                  events as JSON, one object per line, ending with the call statistics
+  --call NAME             call NAME as soon as it is online
+  --auto-answer           answer the first incoming call
+  --duration SECONDS      hang up after this long in the call
+  --timeout SECONDS       give up when no call is set up within this time (default 60)
+
+  -h, --help              this text
+  -v, --version           the version
+
+Keys in the terminal UI: ↑/↓ choose a contact · Enter call · l look up (verify) · a answer ·
+r reject · h hang up · k accept a changed key · q quit`;

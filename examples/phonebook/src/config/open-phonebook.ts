@@ -1,0 +1,93 @@
+/**
+ * First run and every run after it (seed §2.1 via @leitung/client's setupClient): read the relay list,
+ * optionally seed a new vault with an imported identity, then open or create the vault, create the
+ * RSA-4096 identity when there is none (progress reported), settle the name and build the Client.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  type ClientOptions,
+  type ClientSetup,
+  NAME_FILE,
+  SecureVault,
+  type SetupProgress,
+  setupClient,
+  VAULT_FILE,
+} from '@leitung/client';
+import { PhonebookError, PhonebookErrorCode } from '../errors.js';
+import { findRelayList } from './relays-file.js';
+
+export interface OpenPhonebookOptions {
+  readonly dataDir: string;
+  readonly passphrase: string;
+  readonly relaysFile: string | undefined;
+  readonly name: string | undefined;
+  readonly importIdentity: string | undefined;
+  readonly strict: boolean;
+  readonly onProgress?: (progress: SetupProgress) => void;
+  /** Further Client options (timing, probe interval). */
+  readonly client?: Partial<
+    Omit<ClientOptions, 'identity' | 'name' | 'relays' | 'store' | 'persist' | 'crypto'>
+  >;
+}
+
+/** True on a first run that has no name yet: no vault, no client_name.txt and no --name. */
+export function needsName(dataDir: string, name: string | undefined): boolean {
+  return (
+    name === undefined && !existsSync(join(dataDir, VAULT_FILE)) && !existsSync(join(dataDir, NAME_FILE))
+  );
+}
+
+/** True when the data directory holds no vault yet (the first run will create the identity). */
+export function isFirstRun(dataDir: string): boolean {
+  return !existsSync(join(dataDir, VAULT_FILE));
+}
+
+export async function openPhonebook(options: OpenPhonebookOptions): Promise<ClientSetup> {
+  const relays = await findRelayList(options.relaysFile);
+  const firstRun = isFirstRun(options.dataDir);
+  if (firstRun && relays.length === 0) {
+    throw new PhonebookError(
+      PhonebookErrorCode.NoRelays,
+      'no relay list: pass --relays FILE or put relays.json (written by leitung-relay --info-out) here',
+    );
+  }
+  if (firstRun && options.importIdentity !== undefined) {
+    await seedVault(options.dataDir, options.passphrase, options.importIdentity);
+  }
+  return setupClient({
+    dataDir: options.dataDir,
+    passphrase: options.passphrase,
+    relays,
+    ...(options.name === undefined ? {} : { name: options.name }),
+    policy: options.strict ? 'strict' : 'standard',
+    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+    ...(options.client === undefined ? {} : { client: options.client }),
+  });
+}
+
+/** Creates the vault with an imported identity (moving a key between devices, or fixed test keys). */
+async function seedVault(dataDir: string, passphrase: string, pemFile: string): Promise<void> {
+  let pem: string;
+  try {
+    pem = await readFile(pemFile, 'utf8');
+  } catch (cause) {
+    throw new PhonebookError(PhonebookErrorCode.IdentityFile, `cannot read the identity file ${pemFile}`, {
+      cause,
+    });
+  }
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const path = join(dataDir, VAULT_FILE);
+  const vault = await SecureVault.create(path, passphrase);
+  try {
+    await vault.importIdentity(pem, passphrase);
+    await vault.save();
+  } catch (error) {
+    // A vault without the wanted identity would make the next run generate a different key: remove it.
+    vault.close();
+    await rm(path, { force: true });
+    throw error;
+  }
+  vault.close();
+}

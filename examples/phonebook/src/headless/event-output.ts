@@ -1,0 +1,59 @@
+/**
+ * How the headless mode prints events: `--json` gives one JSON object per line (machine-readable; the
+ * demo and the tests parse it), otherwise a short text line per event for a human watching a script.
+ */
+import type { Writable } from 'node:stream';
+
+export type OutputEvent = { readonly event: string; readonly t: number } & Record<string, unknown>;
+
+export interface EventOutput {
+  write(event: OutputEvent): void;
+}
+
+export function jsonOutput(stream: Writable): EventOutput {
+  return { write: (event) => stream.write(`${JSON.stringify(event)}\n`) };
+}
+
+export function textOutput(stream: Writable): EventOutput {
+  return {
+    write: (event) => {
+      const time = new Date(event.t).toISOString().slice(11, 23);
+      const fields = Object.entries(summarize(event))
+        .filter(([k]) => k !== 'event' && k !== 't')
+        .map(([k, v]) => `${k}=${formatValue(v)}`)
+        .join(' ');
+      stream.write(`${time} ${event.event}${fields ? ` ${fields}` : ''}\n`);
+    },
+  };
+}
+
+function formatValue(value: unknown): string {
+  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : value.toFixed(2);
+  if (typeof value === 'string') return /\s/.test(value) ? JSON.stringify(value) : value;
+  if (value === undefined) return '-';
+  if (Array.isArray(value)) return `[${value.length}]`;
+  if (value !== null && typeof value === 'object') {
+    const o = value as Record<string, unknown>;
+    if (typeof o.name === 'string') return o.name;
+    if (typeof o.host === 'string' && typeof o.port === 'number') return `${o.host}:${o.port}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** Nested figures shown flat: the few numbers a person looks at. */
+function summarize(event: OutputEvent): Record<string, unknown> {
+  const q = (event.quality ?? (event.stats as Record<string, unknown> | undefined)?.quality) as
+    | Record<string, number | undefined>
+    | undefined;
+  if (q === undefined) return event;
+  const { quality: _q, stats: _s, marks: _m, ...rest } = event;
+  return {
+    ...rest,
+    loss: `${(q.lossPercent ?? 0).toFixed(1)}%`,
+    jitter: `${(q.jitterMs ?? 0).toFixed(1)}ms`,
+    rtt: q.rttMs === undefined ? '-' : `${q.rttMs.toFixed(1)}ms`,
+    send: `${(q.sendKbps ?? 0).toFixed(1)}kbit/s`,
+    receive: `${(q.receiveKbps ?? 0).toFixed(1)}kbit/s`,
+    mos: (q.mos ?? 0).toFixed(2),
+  };
+}

@@ -1,0 +1,226 @@
+/**
+ * Headless mode, for scripts, the demo and the tests: set up, register, then either call a contact as
+ * soon as it is online (`--call`), answer the first incoming call (`--auto-answer`), or just stay online.
+ * A call lasts `--duration` seconds (or until the other side hangs up); then the final statistics are
+ * printed (`call:stats`) and the program exits. Everything it prints is an event (event-output.ts).
+ *
+ * Exit status: 0 a call was set up and ended (or, without a call option, the program was stopped);
+ * 1 no call came about (timeout, contact offline, rejected, failed checks) or setup failed.
+ */
+import type { Writable } from 'node:stream';
+import { PhonebookSession } from '../app/phonebook-session.js';
+import type { StampedEvent } from '../app/session-events.js';
+import type { PhonebookOptions } from '../cli/args.js';
+import { openPhonebook } from '../config/open-phonebook.js';
+import { configuredPassphrase } from '../config/passphrase.js';
+import { codeOf, describeError, PhonebookError, PhonebookErrorCode } from '../errors.js';
+import { wallClock } from '../media/clock.js';
+import { loadCodecs } from '../media/codecs.js';
+import { jsonOutput, type OutputEvent, textOutput } from './event-output.js';
+
+export interface HeadlessIo {
+  readonly stdout: Writable;
+  readonly env: NodeJS.ProcessEnv;
+  /** Resolves when the process is asked to stop (SIGINT/SIGTERM). */
+  readonly stopRequested: Promise<void>;
+}
+
+export async function runHeadless(options: PhonebookOptions, io: HeadlessIo): Promise<number> {
+  const out = options.json ? jsonOutput(io.stdout) : textOutput(io.stdout);
+  const emit = (event: string, fields: Record<string, unknown> = {}) =>
+    out.write({ event, t: wallClock(), ...fields } as OutputEvent);
+
+  let session: PhonebookSession | undefined;
+  try {
+    const passphrase = await configuredPassphrase(options.passphraseFile, io.env);
+    if (passphrase === undefined) {
+      throw new PhonebookError(
+        PhonebookErrorCode.NoPassphrase,
+        'headless mode needs the vault passphrase: --passphrase-file FILE or LEITUNG_PASSPHRASE',
+      );
+    }
+    let lastTick = 0;
+    const setup = await openPhonebook({
+      dataDir: options.dataDir,
+      passphrase,
+      relaysFile: options.relaysFile,
+      name: options.name,
+      importIdentity: options.importIdentity,
+      strict: options.strict,
+      onProgress: (p) => {
+        if (p.step === 'identity' && p.keygen !== undefined) {
+          // Key generation reports every 250 ms; once a second is enough for a log.
+          if (p.keygen.phase === 'working' && p.keygen.elapsedMs - lastTick < 1000) return;
+          lastTick = p.keygen.elapsedMs;
+          emit('setup:progress', { step: 'identity', phase: p.keygen.phase, elapsedMs: p.keygen.elapsedMs });
+          return;
+        }
+        emit('setup:progress', { ...p });
+      },
+    });
+    const codecs = loadCodecs(options.codec);
+    session = new PhonebookSession({
+      client: setup.client,
+      monitor: setup.monitor,
+      codec: codecs.send,
+      receiveCodecs: codecs.receive,
+      audio: { input: options.input, output: options.output, tone: options.tone },
+    });
+    session.onEvent((e) => out.write(e as unknown as OutputEvent));
+    const stopped = io.stopRequested.then(() => 'stopped' as const);
+    await Promise.race([session.start(), stopped]);
+    if (await isSettled(stopped)) return finish(emit, session, 0, 'stopped');
+    const code = await runScenario(options, session, stopped);
+    return finish(emit, session, code.exit, code.why);
+  } catch (error) {
+    emit('error', { code: codeOf(error) ?? 'UNKNOWN', message: describeError(error) });
+    return finish(emit, session, 1, 'error');
+  }
+}
+
+type Outcome = { readonly exit: number; readonly why: string };
+
+function fail(code: PhonebookError['code'], message: string): never {
+  throw new PhonebookError(code, message);
+}
+
+async function runScenario(
+  options: PhonebookOptions,
+  session: PhonebookSession,
+  stopped: Promise<'stopped'>,
+): Promise<Outcome> {
+  const timers = new Timers();
+  try {
+    return await scenario(options, session, stopped, timers);
+  } finally {
+    timers.clear();
+  }
+}
+
+async function scenario(
+  options: PhonebookOptions,
+  session: PhonebookSession,
+  stopped: Promise<'stopped'>,
+  timers: Timers,
+): Promise<Outcome> {
+  const sleep = (ms: number) => timers.sleep(ms);
+  const deadline = sleep(options.timeoutS * 1000).then(() => 'timeout' as const);
+  if (options.call === undefined && !options.autoAnswer) {
+    // Stay online (reachable in the phonebook) until stopped or for --duration.
+    const duration =
+      options.durationS === undefined ? new Promise<never>(() => {}) : sleep(options.durationS * 1000);
+    await Promise.race([stopped, duration]);
+    return { exit: 0, why: 'stopped' };
+  }
+
+  if (options.call !== undefined) {
+    const peer = options.call;
+    const online = waitForState(session, (s) => s.contacts.some((c) => c.name === peer && c.online));
+    const first = await Promise.race([online.then(() => 'online' as const), deadline, stopped]);
+    online.cancel();
+    if (first !== 'online') {
+      return first === 'stopped'
+        ? { exit: 0, why: 'stopped' }
+        : fail(PhonebookErrorCode.ContactUnavailable, `${peer} did not come online within --timeout`);
+    }
+    void session.call(peer);
+  } else {
+    const ringing = waitForState(session, (s) => s.call.kind === 'incoming');
+    const first = await Promise.race([ringing.then(() => 'ringing' as const), deadline, stopped]);
+    ringing.cancel();
+    if (first !== 'ringing') {
+      return first === 'stopped'
+        ? { exit: 0, why: 'stopped' }
+        : fail(PhonebookErrorCode.Timeout, 'no incoming call within --timeout');
+    }
+    session.answer();
+  }
+
+  // Set up, or failed?
+  const up = waitForState(session, (s) => s.call.kind === 'active' || s.call.kind === 'ended');
+  const state = await Promise.race([up, deadline, stopped]);
+  up.cancel();
+  if (state === 'stopped') return { exit: 0, why: 'stopped' };
+  if (state === 'timeout' || state.call.kind !== 'active') {
+    if (state === 'timeout') session.hangUp();
+    return { exit: 1, why: 'call-failed' };
+  }
+
+  // In the call until it ends, --duration passes, or we are stopped.
+  const ended = waitForState(session, (s) => s.call.kind === 'ended');
+  const limit =
+    options.durationS === undefined ? new Promise<never>(() => {}) : sleep(options.durationS * 1000);
+  const how = await Promise.race([
+    ended.then(() => 'ended' as const),
+    limit.then(() => 'duration' as const),
+    stopped,
+  ]);
+  if (how !== 'ended') {
+    session.hangUp();
+    await ended;
+  }
+  ended.cancel();
+  await session.settled();
+  return { exit: 0, why: how === 'stopped' ? 'stopped' : 'call-ended' };
+}
+
+async function finish(
+  emit: (event: string, fields?: Record<string, unknown>) => void,
+  session: PhonebookSession | undefined,
+  exit: number,
+  why: string,
+): Promise<number> {
+  await session?.close();
+  emit('exit', { code: exit, why });
+  return exit;
+}
+
+type Cancellable<T> = Promise<T> & { cancel(): void };
+
+/** Resolves with the first state that satisfies `test` (checked now and after every change). */
+function waitForState<T extends ReturnType<PhonebookSession['getState']>>(
+  session: PhonebookSession,
+  test: (state: T) => boolean,
+): Cancellable<T> {
+  let unsubscribe = () => {};
+  const promise = new Promise<T>((resolve) => {
+    const check = () => {
+      const state = session.getState() as T;
+      if (test(state)) {
+        unsubscribe();
+        resolve(state);
+      }
+    };
+    unsubscribe = session.subscribe(check);
+    check();
+  }) as Cancellable<T>;
+  promise.cancel = () => unsubscribe();
+  return promise;
+}
+
+/** Timers that keep the process alive while it waits, all cleared when the scenario is over. */
+class Timers {
+  readonly #pending = new Set<NodeJS.Timeout>();
+
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(timer);
+        resolve();
+      }, ms);
+      this.#pending.add(timer);
+    });
+  }
+
+  clear(): void {
+    for (const timer of this.#pending) clearTimeout(timer);
+    this.#pending.clear();
+  }
+}
+
+async function isSettled(promise: Promise<unknown>): Promise<boolean> {
+  const marker = Symbol('pending');
+  return (await Promise.race([promise, Promise.resolve(marker)])) !== marker;
+}
+
+export type { StampedEvent };

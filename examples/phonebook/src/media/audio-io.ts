@@ -1,0 +1,135 @@
+/**
+ * Where a call's audio comes from and goes to: a WAV file, a test tone, or the system's devices
+ * (arecord/aplay or sox through @leitung/audio/node). A machine without a sound card still works: a
+ * device that cannot be opened, or fails once running, is replaced by silence (capture) or by a sink
+ * that discards (playback), and the program says so once.
+ */
+import {
+  type AudioSink,
+  type AudioSource,
+  createSilenceSource,
+  createToneSource,
+  FRAME_SAMPLES,
+} from '@leitung/audio';
+import {
+  createWavFileSink,
+  openCaptureDevice,
+  openPlaybackDevice,
+  openWavFileSource,
+} from '@leitung/audio/node';
+import { describeError } from '../errors.js';
+
+export interface AudioChoice {
+  readonly input: string | undefined;
+  readonly output: string | undefined;
+  readonly tone: boolean;
+}
+
+export interface OpenedSource {
+  readonly source: AudioSource;
+  /** What the user sees: `file speech.wav`, `tone 440 Hz`, `microphone`, `silence`. */
+  readonly label: string;
+}
+
+export interface OpenedSink {
+  readonly sink: AudioSink;
+  readonly label: string;
+}
+
+export type Notify = (text: string) => void;
+
+export const TONE_HZ = 440;
+
+export async function openCallSource(choice: AudioChoice, notify: Notify): Promise<OpenedSource> {
+  if (choice.input !== undefined) {
+    // A file ends; the call need not. Silence afterwards keeps the stream (and its statistics) going.
+    const file = await openWavFileSource(choice.input);
+    return { source: thenSilence(file), label: `file ${choice.input}` };
+  }
+  if (choice.tone)
+    return { source: createToneSource({ frequency: TONE_HZ, amplitude: 0.3 }), label: `tone ${TONE_HZ} Hz` };
+  try {
+    const device = await openCaptureDevice();
+    return { source: withFallbackSource(device, notify), label: 'microphone' };
+  } catch (error) {
+    notify(`no microphone (${describeError(error)}); sending silence`);
+    return { source: createSilenceSource(), label: 'silence' };
+  }
+}
+
+export async function openCallSink(choice: AudioChoice, notify: Notify): Promise<OpenedSink> {
+  if (choice.output !== undefined) {
+    return { sink: await createWavFileSink(choice.output), label: `file ${choice.output}` };
+  }
+  try {
+    const device = await openPlaybackDevice();
+    return { sink: withFallbackSink(device, notify), label: 'speaker' };
+  } catch (error) {
+    notify(`no speaker (${describeError(error)}); received audio is discarded`);
+    return { sink: discardSink(), label: 'discarded' };
+  }
+}
+
+/** The source's frames, then silence until closed. */
+export function thenSilence(inner: AudioSource): AudioSource {
+  let ended = false;
+  let closed = false;
+  return {
+    read: async () => {
+      if (closed) return null;
+      if (!ended) {
+        const frame = await inner.read();
+        if (frame !== null) return frame;
+        ended = true;
+        await inner.close();
+      }
+      return new Int16Array(FRAME_SAMPLES);
+    },
+    close: async () => {
+      closed = true;
+      if (!ended) await inner.close();
+    },
+  };
+}
+
+/** A device source that turns into silence when the device fails (e.g. `sox -d` with no sound card). */
+function withFallbackSource(inner: AudioSource, notify: Notify): AudioSource {
+  let failed = false;
+  return {
+    read: async () => {
+      if (!failed) {
+        try {
+          return await inner.read();
+        } catch (error) {
+          failed = true;
+          notify(`microphone failed (${describeError(error)}); sending silence`);
+          await inner.close().catch(() => undefined);
+        }
+      }
+      return new Int16Array(FRAME_SAMPLES);
+    },
+    close: () => (failed ? Promise.resolve() : inner.close()),
+  };
+}
+
+function withFallbackSink(inner: AudioSink, notify: Notify): AudioSink {
+  let failed = false;
+  return {
+    write: async (frame) => {
+      if (failed) return;
+      try {
+        await inner.write(frame);
+      } catch (error) {
+        failed = true;
+        notify(`speaker failed (${describeError(error)}); received audio is discarded`);
+        await inner.close().catch(() => undefined);
+      }
+    },
+    close: () => (failed ? Promise.resolve() : inner.close()),
+  };
+}
+
+/** Accepts every frame and keeps none (the receive stream paces itself). */
+export function discardSink(): AudioSink {
+  return { write: async () => undefined, close: async () => undefined };
+}
