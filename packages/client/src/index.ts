@@ -12,16 +12,10 @@
  */
 export { fromHex, toHex } from './bytes.js';
 export type { CallState, CallStateName } from './core/call-state.js';
-export {
-  ClientCore,
-  type ClientCoreOptions,
-  type CommandResult,
-  type CoreOutput,
-  type CoreTiming,
-  type EstablishedCall,
-  type VerifiedContact,
-} from './core/client-core.js';
+export { ClientCore, type ClientCoreOptions } from './core/client-core.js';
 export { type ClientStore, MemoryStore, type PinnedContact } from './core/client-store.js';
+export type { CommandResult, CoreOutput, EstablishedCall, VerifiedContact } from './core/core-outputs.js';
+export type { CoreTiming } from './core/core-timing.js';
 export type {
   CallAcceptedEvent,
   CallEndedEvent,

@@ -7,6 +7,9 @@
  * of commands. `nextTimeout()` says when `tick` is due. Clock and randomness are injected (`now` arguments,
  * the crypto object's RNG), so a whole call runs deterministically in one process.
  *
+ * This file holds the connection (handshake, sealed channel, keepalive), request matching and the key
+ * lookups; the call state machine is CallMachine (call-machine.ts), contact pinning ContactPins.
+ *
  * What is checked when:
  * - registration: relay key pin, CHALLENGE tree head signature and consistency with the stored head, key
  *   list, WELCOME own entry + inclusion + consistency (all in @leitung/session's ClientHandshake);
@@ -16,51 +19,31 @@
  * - every incoming call: caller key as above, then signature, ids, freshness, replay (openCallOffer);
  * - every accept: key confirmation (completeCall).
  */
-import type { LeitungCrypto, RsaPrivateKey, RsaPublicKey } from '@leitung/crypto';
+import type { LeitungCrypto, RsaPrivateKey } from '@leitung/crypto';
+import { ClientHandshake } from '@leitung/session';
 import {
-  acceptOffer,
-  CallIdReplayGuard,
-  ClientHandshake,
-  completeCall,
-  createCallOffer,
-  openCallOffer,
-  type SealedChannel,
-} from '@leitung/session';
-import {
-  type CallEndReason,
   type ControlMessage,
   type ControlMessageOf,
   type KeyLookupTarget,
   MESSAGE_SENDER,
-  type MediaGrant,
   type SignedTreeHead,
 } from '@leitung/wire';
 import { bytesEqual, toHex } from '../bytes.js';
 import { ClientError, ClientErrorCode, errorCodeOf } from '../errors.js';
-import { MediaChannelCore, type MediaChannelTiming } from '../media/media-channel-core.js';
+import type { MediaChannelCore, MediaChannelTiming } from '../media/media-channel-core.js';
 import type { RelayEntry } from '../relays/relay-entry.js';
-import { type CallState, callIdOf, isBusy } from './call-state.js';
+import { CallMachine } from './call-machine.js';
+import type { CallStateName } from './call-state.js';
 import { type ClientStore, MemoryStore } from './client-store.js';
+import type { Connection } from './connection-state.js';
+import { ContactPins } from './contact-pins.js';
+import { asError, invalid, keyChanged, notConnected } from './core-errors.js';
+import type { CommandResult, CoreOutput, VerifiedContact } from './core-outputs.js';
+import { type CoreTiming, resolveTiming } from './core-timing.js';
 import { DirectoryView, targetLabel, verifyLookupEntry } from './directory-view.js';
-import type { ConnectionStateName, ContactInfo, CoreEvent, Peer } from './events.js';
+import type { ConnectionStateName, ContactInfo, CoreEvent } from './events.js';
 import { Phonebook } from './phonebook.js';
 import { RequestTable } from './request-table.js';
-
-/** Timeouts of the core (milliseconds). */
-export interface CoreTiming {
-  /** From `connect` to WELCOME. Default 15 000. */
-  readonly handshakeTimeoutMs?: number;
-  /** A request without answer fails after this. Default 10 000. */
-  readonly requestTimeoutMs?: number;
-  /** Ringing without answer ends the call (both sides). Default 30 000. */
-  readonly ringTimeoutMs?: number;
-  /** Sealed PING period on a ready connection. Default 5 000. */
-  readonly keepaliveIntervalMs?: number;
-  /** Consecutive unanswered PINGs after which the connection counts as lost. Default 3. */
-  readonly keepaliveMisses?: number;
-  /** How long a live call waits for a new relay connection (CALL_RESUME) after losing its relay. Default 30 000. */
-  readonly resumeTimeoutMs?: number;
-}
 
 export interface ClientCoreOptions {
   readonly crypto: LeitungCrypto;
@@ -75,60 +58,6 @@ export interface ClientCoreOptions {
   readonly timing?: CoreTiming;
   readonly media?: MediaChannelTiming;
 }
-
-/** A verified directory lookup. */
-export interface VerifiedContact extends ContactInfo {
-  /** SPKI DER of the verified key. */
-  readonly publicKey: Uint8Array;
-  /** True when this key differs from the pinned one (see `contact:key-changed`). */
-  readonly keyChanged: boolean;
-}
-
-/** The result of a successful `placeCall`: the callee accepted and the keys are confirmed. */
-export interface EstablishedCall {
-  readonly callId: string;
-  readonly peer: Peer;
-}
-
-export type CommandResult =
-  | { readonly ok: true; readonly value: VerifiedContact | EstablishedCall }
-  | { readonly ok: false; readonly error: Error };
-
-export type CoreOutput =
-  /** Send this frame payload on the control connection (frame it with wire's encodeFrame). */
-  | { readonly kind: 'send'; readonly payload: Uint8Array }
-  /** Close the control connection; `code` says why. */
-  | { readonly kind: 'close'; readonly code: string }
-  /** Send this datagram to the relay's media port, from the call's media socket. */
-  | { readonly kind: 'datagram'; readonly callId: string; readonly data: Uint8Array }
-  | { readonly kind: 'event'; readonly event: CoreEvent }
-  /** The store changed: persist it (e.g. `vault.save()`). */
-  | { readonly kind: 'persist' }
-  /** The command started with `handle` finished. */
-  | { readonly kind: 'result'; readonly handle: number; readonly result: CommandResult };
-
-type Connection =
-  | { readonly kind: 'idle' }
-  | { readonly kind: 'connecting'; readonly relay: RelayEntry; readonly deadline: number }
-  | {
-      readonly kind: 'handshaking';
-      readonly relay: RelayEntry;
-      readonly handshake: ClientHandshake;
-      readonly deadline: number;
-      step: 'challenge' | 'welcome';
-    }
-  | {
-      readonly kind: 'ready';
-      readonly relay: RelayEntry;
-      readonly channel: SealedChannel;
-      readonly directory: DirectoryView;
-      nextPingAt: number;
-      outstandingPing: Uint8Array | undefined;
-      pingSentAt: number;
-      missed: number;
-      rttMs: number | undefined;
-    }
-  | { readonly kind: 'closed'; readonly relay: RelayEntry | undefined; readonly code: string };
 
 /** Why a key is being looked up. */
 type LookupPurpose =
@@ -159,14 +88,12 @@ export class ClientCore {
   readonly #clientIdHex: string;
   readonly #timing: Required<CoreTiming>;
   readonly #mediaTiming: MediaChannelTiming;
-  readonly #replayGuard = new CallIdReplayGuard();
   readonly #outputs: CoreOutput[] = [];
   readonly #requests = new RequestTable<Pending>();
   readonly #phonebook: Phonebook;
-  /** Verified keys that differ from the pin, by name, until the user accepts them. */
-  readonly #changedKeys = new Map<string, { clientId: string; publicKey: Uint8Array }>();
+  readonly #pins: ContactPins;
   #connection: Connection = { kind: 'idle' };
-  #call: CallState = { kind: 'idle' };
+  readonly #calls: CallMachine;
   #nextHandle = 1;
 
   constructor(options: ClientCoreOptions) {
@@ -177,17 +104,30 @@ export class ClientCore {
     this.#codecs = options.codecs ?? DEFAULT_CODECS;
     this.#clientId = this.#crypto.sha3_256(options.identity.publicKey.toDer());
     this.#clientIdHex = toHex(this.#clientId);
-    const t = options.timing ?? {};
-    this.#timing = {
-      handshakeTimeoutMs: t.handshakeTimeoutMs ?? 15_000,
-      requestTimeoutMs: t.requestTimeoutMs ?? 10_000,
-      ringTimeoutMs: t.ringTimeoutMs ?? 30_000,
-      keepaliveIntervalMs: t.keepaliveIntervalMs ?? 5_000,
-      keepaliveMisses: t.keepaliveMisses ?? 3,
-      resumeTimeoutMs: t.resumeTimeoutMs ?? 30_000,
-    };
+    this.#timing = resolveTiming(options.timing);
     this.#mediaTiming = options.media ?? {};
     this.#phonebook = new Phonebook(this.#clientIdHex, this.#store);
+    this.#pins = new ContactPins(this.#store, this.#phonebook);
+    this.#calls = new CallMachine({
+      crypto: this.#crypto,
+      identity: this.#identity,
+      clientId: this.#clientId,
+      clientIdHex: this.#clientIdHex,
+      codecs: this.#codecs,
+      ringTimeoutMs: this.#timing.ringTimeoutMs,
+      resumeTimeoutMs: this.#timing.resumeTimeoutMs,
+      media: this.#mediaTiming,
+      connected: () => this.#connection.kind === 'ready',
+      sendSealed: (message, now) => this.#sendSealed(message, now),
+      emit: (event) => this.#emit(event),
+      result: (handle, result) => this.#result(handle, result),
+      datagram: (callId, data) => this.#outputs.push({ kind: 'datagram', callId, data }),
+      lookup: (target, purpose, callId, now) =>
+        this.#request({ kind: 'lookup', target, purpose: { kind: purpose, callId } }, now),
+      cancelLookups: (purpose) => {
+        this.#requests.removeWhere((p) => p.kind !== 'phonebook' && p.purpose.kind === purpose);
+      },
+    });
   }
 
   // ─── state ──────────────────────────────────────────────────────────────────────────────────────────
@@ -210,14 +150,13 @@ export class ClientCore {
     return this.#connection.kind === 'idle' ? undefined : this.#connection.relay;
   }
 
-  get callState(): CallState['kind'] {
-    return this.#call.kind;
+  get callState(): CallStateName {
+    return this.#calls.state.kind;
   }
 
   /** Hex id of the current call, if any. */
   get callId(): string | undefined {
-    const id = callIdOf(this.#call);
-    return id && isBusy(this.#call) ? toHex(id) : undefined;
+    return this.#calls.callId;
   }
 
   /** The last accepted tree head on the current connection. */
@@ -225,7 +164,7 @@ export class ClientCore {
     return this.#connection.kind === 'ready' ? this.#connection.directory.head : undefined;
   }
 
-  /** Smoothed-free last round-trip time of the sealed keepalive, if measured. */
+  /** Round-trip time of the last answered sealed keepalive (unsmoothed), if measured. */
   get rttMs(): number | undefined {
     return this.#connection.kind === 'ready' ? this.#connection.rttMs : undefined;
   }
@@ -245,9 +184,7 @@ export class ClientCore {
     const c = this.#connection;
     if (c.kind === 'connecting' || c.kind === 'handshaking') times.push(c.deadline);
     if (c.kind === 'ready') times.push(c.nextPingAt);
-    const call = this.#call;
-    if (call.kind === 'outgoing-ringing' || call.kind === 'incoming-ringing') times.push(call.deadline);
-    if (call.kind === 'active') times.push(call.resumeDeadline, call.media?.nextTimeout());
+    times.push(this.#calls.nextTimeout());
     let min: number | undefined;
     for (const t of times) if (t !== undefined && (min === undefined || t < min)) min = t;
     return min;
@@ -344,13 +281,13 @@ export class ClientCore {
         now,
       );
     }
-    this.#tickCall(now);
+    this.#calls.tick(now);
   }
 
   /** Closes the connection on purpose (ends a live call first). */
   close(now: number): void {
-    if (isBusy(this.#call)) this.#endCall('hangup', 'local', now, { notify: true });
-    this.#close('CLIENT_CLOSED', now);
+    if (this.#calls.busy) this.#calls.end('hangup', 'local', now, { notify: true });
+    this.#close(ClientErrorCode.ConnectionClosed, now);
   }
 
   // ─── commands ───────────────────────────────────────────────────────────────────────────────────────
@@ -381,112 +318,56 @@ export class ClientCore {
     };
     if (!lookupTarget) return fail(invalid('placeCall needs a name or a 64-hex-digit client id'));
     if (this.#connection.kind !== 'ready') return fail(notConnected());
-    if (isBusy(this.#call)) return fail(new ClientError(ClientErrorCode.Busy, 'already in a call'));
+    if (this.#calls.busy) return fail(new ClientError(ClientErrorCode.Busy, 'already in a call'));
     const known =
       lookupTarget.by === 'name'
         ? this.#phonebook.byName(lookupTarget.name)
         : this.#phonebook.byId(toHex(lookupTarget.clientId));
-    if (known?.verification === 'key-changed' || (known && this.#changedKeys.has(known.name))) {
+    if (known?.verification === 'key-changed' || (known && this.#pins.blocked(known.name))) {
       return fail(keyChanged(known.name));
     }
     if (lookupTarget.by === 'clientId' && bytesEqual(lookupTarget.clientId, this.#clientId)) {
       return fail(invalid('cannot call yourself'));
     }
     const callId = this.#crypto.randomBytes(16);
-    this.#call = { kind: 'outgoing-resolving', callId, handle, targetLabel: targetLabel(lookupTarget) };
+    this.#calls.begin(handle, callId, targetLabel(lookupTarget));
     this.#request({ kind: 'lookup', target: lookupTarget, purpose: { kind: 'call', callId } }, now);
     return handle;
   }
 
   /** Accepts the ringing incoming call. */
   answer(now: number): void {
-    const call = this.#call;
-    if (call.kind !== 'incoming-ringing')
-      throw new ClientError(ClientErrorCode.InvalidState, 'no call is ringing');
-    const { ephemeral, confirm, keys } = acceptOffer(this.#crypto, call.offer);
-    this.#call = {
-      kind: 'active',
-      callId: call.callId,
-      peer: call.peer,
-      peerId: call.peerId,
-      role: 'callee',
-      keys,
-      media: undefined,
-      resumeDeadline: undefined,
-      resumeSent: false,
-    };
-    this.#sendSealed(
-      { type: 'CALL_RESPONSE', callId: call.callId, decision: 'accept', ephemeral, confirm },
-      now,
-    );
-    this.#emit({ type: 'call:accepted', callId: toHex(call.callId), peer: call.peer, role: 'callee' });
+    this.#calls.answer(now);
   }
 
   /** Rejects the ringing incoming call. */
   reject(now: number): void {
-    const call = this.#call;
-    if (call.kind !== 'incoming-ringing')
-      throw new ClientError(ClientErrorCode.InvalidState, 'no call is ringing');
-    this.#sendSealed({ type: 'CALL_RESPONSE', callId: call.callId, decision: 'reject' }, now);
-    this.#endCall('rejected', 'local', now, { notify: false });
+    this.#calls.reject(now);
   }
 
   /** Ends the current call in whatever state it is (ringing either way, or active). */
   hangUp(now: number): void {
-    const call = this.#call;
-    switch (call.kind) {
-      case 'idle':
-      case 'ended':
-        throw new ClientError(ClientErrorCode.InvalidState, 'no call to hang up');
-      case 'incoming-ringing':
-        this.reject(now);
-        return;
-      case 'incoming-verifying':
-      case 'outgoing-resolving':
-      case 'outgoing-ringing':
-      case 'active':
-        this.#endCall('hangup', 'local', now, { notify: call.kind !== 'outgoing-resolving' });
-        return;
-    }
+    this.#calls.hangUp(now);
   }
 
   /** Seals and sends one media frame of the active call; false when it cannot be sent now. */
   sendFrame(frame: { sequence: number; timestamp: number; payload: Uint8Array }): boolean {
-    const call = this.#call;
-    if (call.kind !== 'active' || !call.media) return false;
-    const data = call.media.send(frame);
-    if (!data) return false;
-    this.#outputs.push({ kind: 'datagram', callId: toHex(call.callId), data });
-    return true;
+    return this.#calls.sendFrame(frame);
   }
 
   /** A datagram arrived on the call's media socket. */
   datagramReceived(data: Uint8Array, now: number): void {
-    const call = this.#call;
-    if (call.kind !== 'active' || !call.media) return;
-    const input = call.media.receive(data, now);
-    switch (input.kind) {
-      case 'frame':
-        this.#emit({ type: 'media:frame', callId: toHex(call.callId), ...input.frame });
-        return;
-      case 'bound':
-        this.#emit({ type: 'media:bound', callId: toHex(call.callId), sessionId: input.sessionId });
-        return;
-      case 'dropped':
-        return;
-    }
+    this.#calls.datagramReceived(data, now);
   }
 
   /** The call's media socket was re-created (new local address): BIND again (re-BIND, DESIGN.md §5). */
   mediaAddressChanged(now: number): void {
-    const call = this.#call;
-    if (call.kind !== 'active' || !call.media) return;
-    this.#datagrams(call.callId, call.media.addressChanged(now));
+    this.#calls.mediaAddressChanged(now);
   }
 
   /** Media statistics of the active call. */
   mediaStats(): MediaChannelCore['stats'] | undefined {
-    return this.#call.kind === 'active' ? this.#call.media?.stats : undefined;
+    return this.#calls.mediaStats();
   }
 
   /**
@@ -494,22 +375,7 @@ export class ClientCore {
    * unblocks calls. Throws CLIENT_ERR_INVALID_STATE when no verified new key is known.
    */
   acceptContactKey(name: string, now: number): void {
-    const nfc = name.normalize('NFC');
-    const changed = this.#changedKeys.get(nfc);
-    if (!changed) {
-      throw new ClientError(
-        ClientErrorCode.InvalidState,
-        'no verified new key for this contact: look it up first',
-      );
-    }
-    this.#store.pinContact({
-      name: nfc,
-      clientId: changed.clientId,
-      publicKey: changed.publicKey,
-      pinnedAt: now,
-    });
-    this.#changedKeys.delete(nfc);
-    this.#phonebook.flagConflicts(nfc, changed.clientId);
+    this.#pins.accept(name.normalize('NFC'), now);
     this.#outputs.push({ kind: 'persist' });
     this.#emit({ type: 'phonebook:update', contacts: this.#phonebook.contacts(), changed: [] });
   }
@@ -559,7 +425,7 @@ export class ClientCore {
       });
       this.#emit({ type: 'tree-head:accepted', logId: directory.logId, size: result.treeHead.size, change });
       this.#applyPage(result.welcome.phonebook, now);
-      this.#resumeCall(now);
+      this.#calls.resume(now);
     } catch (error) {
       const err = asError(error);
       this.#emit({
@@ -600,16 +466,16 @@ export class ClientCore {
           this.#onConsistency(c, message, now);
           return;
         case 'INCOMING_CALL':
-          this.#onIncomingCall(message, now);
+          this.#calls.incoming(message, now);
           return;
         case 'CALL_RESPONSE':
-          this.#onCallResponse(message, now);
+          this.#calls.onCallResponse(message, now);
           return;
         case 'CALL_END':
-          this.#onCallEnd(message, now);
+          this.#calls.onCallEnd(message, now);
           return;
         case 'MEDIA_GRANT':
-          this.#onMediaGrant(message, now);
+          this.#calls.onMediaGrant(message, now);
           return;
         case 'ERROR':
           this.#onError(message, now);
@@ -656,18 +522,7 @@ export class ClientCore {
 
   /** A phonebook line whose name is pinned to another key: raise the alarm at once (DESIGN.md §4). */
   #flagPhonebookConflicts(changed: readonly ContactInfo[]): void {
-    for (const contact of changed) {
-      if (contact.verification !== 'key-changed') continue;
-      const pin = this.#store.contact(contact.name);
-      if (!pin) continue;
-      this.#emit({
-        type: 'contact:key-changed',
-        name: contact.name,
-        pinnedClientId: pin.clientId,
-        newClientId: contact.clientId,
-        source: 'phonebook',
-      });
-    }
+    for (const alarm of this.#pins.phonebookAlarms(changed)) this.#emit(alarm);
   }
 
   // ─── key lookups with proofs ────────────────────────────────────────────────────────────────────────
@@ -694,7 +549,7 @@ export class ClientCore {
         c.directory.advance(message.treeHead, []);
       } else {
         // The head differs from the last accepted one: prove it is the same history (DESIGN.md §4).
-        this.#checkSignatureFirst(c, message.treeHead);
+        c.directory.checkSignature(message.treeHead);
         const [fromSize, toSize] =
           relation === 'newer'
             ? [c.directory.head.size, message.treeHead.size]
@@ -710,10 +565,6 @@ export class ClientCore {
     } catch (error) {
       this.#lookupFailed(purpose, asError(error), now);
     }
-  }
-
-  #checkSignatureFirst(c: Extract<Connection, { kind: 'ready' }>, head: SignedTreeHead): void {
-    c.directory.checkSignature(head);
   }
 
   #onConsistency(
@@ -780,33 +631,20 @@ export class ClientCore {
         this.#result(purpose.handle, { ok: true, value: verified });
         return;
       case 'call':
-        this.#startOutgoing(purpose.callId, verified, key, now);
+        this.#calls.calleeVerified(purpose.callId, verified, key, now);
         return;
       case 'incoming':
-        this.#verifyIncoming(purpose.callId, verified, key, now);
+        this.#calls.callerVerified(purpose.callId, verified, key, now);
         return;
     }
   }
 
   /** Pins the key of `name` on first verified use; flags a different key (DESIGN.md §4). */
   #pin(name: string, clientId: string, publicKey: Uint8Array, now: number): ContactInfo {
-    const pin = this.#store.contact(name);
-    if (!pin) {
-      this.#store.pinContact({ name, clientId, publicKey, pinnedAt: now });
-      this.#outputs.push({ kind: 'persist' });
-      this.#phonebook.flagConflicts(name, clientId);
-      return this.#phonebook.setVerification(clientId, name, 'verified');
-    }
-    if (pin.clientId === clientId) return this.#phonebook.setVerification(clientId, name, 'verified');
-    this.#changedKeys.set(name, { clientId, publicKey });
-    this.#emit({
-      type: 'contact:key-changed',
-      name,
-      pinnedClientId: pin.clientId,
-      newClientId: clientId,
-      source: 'lookup',
-    });
-    return this.#phonebook.setVerification(clientId, name, 'key-changed');
+    const outcome = this.#pins.verified(name, clientId, publicKey, now);
+    if (outcome.stored) this.#outputs.push({ kind: 'persist' });
+    if (outcome.alarm) this.#emit(outcome.alarm);
+    return outcome.contact;
   }
 
   #lookupFailed(purpose: LookupPurpose, error: Error, now: number): void {
@@ -814,312 +652,11 @@ export class ClientCore {
       case 'user':
         this.#result(purpose.handle, { ok: false, error });
         return;
-      case 'call': {
-        const call = this.#call;
-        if (call.kind === 'outgoing-resolving' && bytesEqual(call.callId, purpose.callId)) {
-          this.#call = { kind: 'ended', callId: call.callId, reason: 'error' };
-          this.#result(call.handle, { ok: false, error });
-        }
-        return;
-      }
-      case 'incoming': {
-        const call = this.#call;
-        if (call.kind === 'incoming-verifying' && bytesEqual(call.callId, purpose.callId)) {
-          this.#refuseIncoming(call.callId, call.callerId, error, now);
-        }
-        return;
-      }
-    }
-  }
-
-  // ─── calls ──────────────────────────────────────────────────────────────────────────────────────────
-
-  #startOutgoing(callId: Uint8Array, contact: VerifiedContact, key: RsaPublicKey, now: number): void {
-    const call = this.#call;
-    if (call.kind !== 'outgoing-resolving' || !bytesEqual(call.callId, callId)) return;
-    if (contact.keyChanged) {
-      this.#call = { kind: 'ended', callId, reason: 'error' };
-      this.#result(call.handle, { ok: false, error: keyChanged(contact.name) });
-      return;
-    }
-    const calleeId = this.#crypto.sha3_256(contact.publicKey);
-    const offer = createCallOffer({
-      crypto: this.#crypto,
-      caller: { id: this.#clientId, privateKey: this.#identity },
-      callee: { id: calleeId, publicKey: key },
-      codecs: this.#codecs,
-      now,
-      callId,
-    });
-    const peer: Peer = { clientId: contact.clientId, name: contact.name };
-    this.#call = {
-      kind: 'outgoing-ringing',
-      callId,
-      handle: call.handle,
-      peer,
-      peerId: calleeId,
-      pending: offer.pending,
-      deadline: now + this.#timing.ringTimeoutMs,
-      grant: undefined,
-    };
-    this.#sendSealed(
-      { type: 'CALL_REQUEST', callId, callee: calleeId, sealedCallData: offer.sealedCallData },
-      now,
-    );
-    this.#emit({ type: 'call:outgoing', callId: toHex(callId), peer });
-  }
-
-  #onIncomingCall(message: ControlMessageOf<'INCOMING_CALL'>, now: number): void {
-    if (isBusy(this.#call)) {
-      // One call at a time; call waiting is answered "busy" (DESIGN.md §5). No secret is opened.
-      this.#sendSealed({ type: 'CALL_RESPONSE', callId: message.callId, decision: 'busy' }, now);
-      return;
-    }
-    this.#call = {
-      kind: 'incoming-verifying',
-      callId: message.callId,
-      callerId: message.caller,
-      callerName: message.callerName,
-      sealedCallData: message.sealedCallData,
-    };
-    // The caller is who the relay authenticated (LESSONS #7); its key must be proven like any other.
-    this.#request(
-      {
-        kind: 'lookup',
-        target: { by: 'clientId', clientId: message.caller },
-        purpose: { kind: 'incoming', callId: message.callId },
-      },
-      now,
-    );
-  }
-
-  #verifyIncoming(callId: Uint8Array, caller: VerifiedContact, key: RsaPublicKey, now: number): void {
-    const call = this.#call;
-    if (call.kind !== 'incoming-verifying' || !bytesEqual(call.callId, callId)) return;
-    if (caller.keyChanged) {
-      this.#refuseIncoming(callId, call.callerId, keyChanged(caller.name), now);
-      return;
-    }
-    try {
-      const offer = openCallOffer({
-        crypto: this.#crypto,
-        sealedCallData: call.sealedCallData,
-        statedCallId: callId,
-        callee: { id: this.#clientId, privateKey: this.#identity },
-        statedCallerId: call.callerId,
-        callerPublicKey: key,
-        now,
-        replayGuard: this.#replayGuard,
-      });
-      const peer: Peer = { clientId: caller.clientId, name: caller.name };
-      this.#call = {
-        kind: 'incoming-ringing',
-        callId,
-        peer,
-        peerId: call.callerId,
-        offer,
-        deadline: now + this.#timing.ringTimeoutMs,
-      };
-      this.#emit({
-        type: 'call:incoming',
-        callId: toHex(callId),
-        peer,
-        codecs: offer.codecs,
-        safetyNumber: this.#crypto.safetyNumber(this.#clientIdHex, caller.clientId),
-      });
-    } catch (error) {
-      this.#refuseIncoming(callId, call.callerId, asError(error), now);
-    }
-  }
-
-  /** An incoming offer failed a check: tell the user which, end the call at the relay. */
-  #refuseIncoming(callId: Uint8Array, callerId: Uint8Array, error: Error, now: number): void {
-    this.#call = { kind: 'ended', callId, reason: 'error' };
-    this.#emit({
-      type: 'call:refused',
-      callId: toHex(callId),
-      callerId: toHex(callerId),
-      code: errorCodeOf(error) ?? 'UNKNOWN',
-      error,
-    });
-    this.#sendSealed({ type: 'CALL_END', callId, reason: 'error' }, now);
-  }
-
-  #onCallResponse(message: ControlMessageOf<'CALL_RESPONSE'>, now: number): void {
-    const call = this.#call;
-    if (call.kind !== 'outgoing-ringing' || !bytesEqual(call.callId, message.callId)) return;
-    switch (message.decision) {
-      case 'accept': {
-        if (!message.ephemeral || !message.confirm) {
-          this.#endCall('error', 'local', now, { notify: true, code: ClientErrorCode.Protocol });
-          return;
-        }
-        let keys: ReturnType<typeof completeCall>;
-        try {
-          keys = completeCall(this.#crypto, call.pending, {
-            ephemeral: message.ephemeral,
-            confirm: message.confirm,
-          });
-        } catch (error) {
-          this.#endCall('error', 'local', now, { notify: true, code: errorCodeOf(error) ?? 'UNKNOWN' });
-          return;
-        }
-        this.#call = {
-          kind: 'active',
-          callId: call.callId,
-          peer: call.peer,
-          peerId: call.peerId,
-          role: 'caller',
-          keys,
-          media: undefined,
-          resumeDeadline: undefined,
-          resumeSent: false,
-        };
-        this.#emit({ type: 'call:accepted', callId: toHex(call.callId), peer: call.peer, role: 'caller' });
-        this.#result(call.handle, { ok: true, value: { callId: toHex(call.callId), peer: call.peer } });
-        if (call.grant) this.#onMediaGrant(call.grant, now);
-        return;
-      }
-      case 'reject':
-        this.#endCall('rejected', 'remote', now, { notify: false });
-        return;
-      case 'busy':
-        this.#endCall('busy', 'remote', now, { notify: false });
+      case 'call':
+      case 'incoming':
+        this.#calls.lookupFailed(purpose.kind, purpose.callId, error, now);
         return;
     }
-  }
-
-  #onCallEnd(message: ControlMessageOf<'CALL_END'>, now: number): void {
-    const id = callIdOf(this.#call);
-    if (!id || !isBusy(this.#call) || !bytesEqual(id, message.callId)) return;
-    this.#endCall(message.reason, 'remote', now, { notify: false });
-  }
-
-  #onMediaGrant(grant: MediaGrant, now: number): void {
-    const call = this.#call;
-    if (call.kind === 'outgoing-ringing' && bytesEqual(call.callId, grant.callId)) {
-      call.grant = grant;
-      return;
-    }
-    if (call.kind !== 'active' || !bytesEqual(call.callId, grant.callId)) return;
-    if (grant.side !== call.role)
-      throw new ClientError(ClientErrorCode.Protocol, 'media grant for the other side');
-    call.resumeSent = false;
-    if (!call.media) {
-      call.media = new MediaChannelCore({
-        crypto: this.#crypto,
-        keys: call.keys,
-        grant,
-        ...this.#mediaTiming,
-      });
-      this.#datagrams(call.callId, call.media.bind(now));
-    } else {
-      this.#datagrams(call.callId, call.media.rebind(grant, now));
-    }
-  }
-
-  /** After (re-)registration with a live call: ask this relay to carry it (CALL_RESUME, DESIGN.md §6). */
-  #resumeCall(now: number): void {
-    const call = this.#call;
-    if (call.kind !== 'active' || call.resumeDeadline === undefined) return;
-    call.resumeDeadline = undefined;
-    call.resumeSent = true;
-    const lastSequence = call.media?.lastSentSequence;
-    this.#sendSealed(
-      {
-        type: 'CALL_RESUME',
-        callId: call.callId,
-        peer: call.peerId,
-        ...(lastSequence === undefined ? {} : { lastSequence }),
-      },
-      now,
-    );
-  }
-
-  #tickCall(now: number): void {
-    const call = this.#call;
-    switch (call.kind) {
-      case 'outgoing-ringing':
-      case 'incoming-ringing':
-        if (now >= call.deadline) this.#endCall('timeout', 'local', now, { notify: true });
-        return;
-      case 'active': {
-        if (call.resumeDeadline !== undefined && now >= call.resumeDeadline) {
-          this.#endCall('error', 'local', now, { notify: false, code: ClientErrorCode.ConnectionClosed });
-          return;
-        }
-        if (!call.media) return;
-        const { datagrams, failed } = call.media.tick(now);
-        this.#datagrams(call.callId, datagrams);
-        if (failed) {
-          this.#emit({
-            type: 'media:failed',
-            callId: toHex(call.callId),
-            code: ClientErrorCode.MediaBindFailed,
-          });
-        }
-        return;
-      }
-      case 'idle':
-      case 'ended':
-      case 'outgoing-resolving':
-      case 'incoming-verifying':
-        return;
-    }
-  }
-
-  /**
-   * Ends the current call on every path, erasing its secrets: the pending offer (secret + ephemeral key),
-   * the opened offer (secret), the media keys and the media ciphers (forward secrecy, DESIGN.md §5 step 4).
-   */
-  #endCall(
-    reason: CallEndReason,
-    by: 'local' | 'remote',
-    now: number,
-    options: { notify: boolean; code?: string },
-  ): void {
-    const call = this.#call;
-    let peer: Peer | undefined;
-    switch (call.kind) {
-      case 'idle':
-      case 'ended':
-        return;
-      case 'outgoing-resolving':
-        this.#requests.removeWhere((p) => p.kind !== 'phonebook' && p.purpose.kind === 'call');
-        break;
-      case 'incoming-verifying':
-        this.#requests.removeWhere((p) => p.kind !== 'phonebook' && p.purpose.kind === 'incoming');
-        break;
-      case 'outgoing-ringing':
-        call.pending.destroy();
-        peer = call.peer;
-        break;
-      case 'incoming-ringing':
-        call.offer.destroy();
-        peer = call.peer;
-        break;
-      case 'active':
-        call.media?.close();
-        call.keys.destroy();
-        peer = call.peer;
-        break;
-    }
-    this.#call = { kind: 'ended', callId: call.callId, reason };
-    if (options.notify && this.#connection.kind === 'ready') {
-      this.#sendSealed({ type: 'CALL_END', callId: call.callId, reason }, now);
-    }
-    if (call.kind === 'outgoing-resolving' || call.kind === 'outgoing-ringing') {
-      this.#result(call.handle, { ok: false, error: callFailure(reason, by, options.code) });
-    }
-    if (call.kind === 'incoming-verifying') return;
-    this.#emit({
-      type: 'call:ended',
-      callId: toHex(call.callId),
-      peer,
-      reason,
-      by,
-      ...(options.code === undefined ? {} : { code: options.code }),
-    });
   }
 
   // ─── plumbing ───────────────────────────────────────────────────────────────────────────────────────
@@ -1168,11 +705,6 @@ export class ClientCore {
 
   #send(payload: Uint8Array): void {
     this.#outputs.push({ kind: 'send', payload });
-  }
-
-  #datagrams(callId: Uint8Array, datagrams: readonly Uint8Array[]): void {
-    const id = toHex(callId);
-    for (const data of datagrams) this.#outputs.push({ kind: 'datagram', callId: id, data });
   }
 
   #emit(event: CoreEvent): void {
@@ -1234,63 +766,10 @@ export class ClientCore {
     for (const pending of this.#requests.drain()) {
       this.#failPending(pending, new ClientError(ClientErrorCode.ConnectionClosed, 'connection closed'), now);
     }
-    const call = this.#call;
-    switch (call.kind) {
-      case 'active':
-        if (call.resumeDeadline === undefined) call.resumeDeadline = now + this.#timing.resumeTimeoutMs;
-        call.resumeSent = false;
-        return;
-      case 'outgoing-ringing':
-      case 'incoming-ringing':
-      case 'outgoing-resolving':
-      case 'incoming-verifying':
-        this.#endCall('error', 'local', now, { notify: false, code: ClientErrorCode.ConnectionClosed });
-        return;
-      case 'idle':
-      case 'ended':
-        return;
-    }
+    this.#calls.connectionLost(now);
   }
 }
 
 type RequestMessage =
   | Omit<ControlMessageOf<'GET_CONSISTENCY'>, 'requestId'>
   | Omit<ControlMessageOf<'PHONEBOOK_REQUEST'>, 'requestId'>;
-
-function callFailure(reason: CallEndReason, by: 'local' | 'remote', code?: string): ClientError {
-  switch (reason) {
-    case 'rejected':
-      return new ClientError(ClientErrorCode.CallRejected, 'the callee rejected the call');
-    case 'busy':
-      return new ClientError(ClientErrorCode.PeerBusy, 'the callee is busy');
-    case 'timeout':
-      return new ClientError(ClientErrorCode.CallTimeout, 'nobody answered');
-    case 'hangup':
-    case 'offline':
-    case 'error':
-    case 'relay-shutdown':
-      return new ClientError(
-        ClientErrorCode.CallEnded,
-        `call ended (${reason}, ${by}${code === undefined ? '' : `, ${code}`})`,
-      );
-  }
-}
-
-function keyChanged(name: string): ClientError {
-  return new ClientError(
-    ClientErrorCode.ContactKeyChanged,
-    `the key of ${JSON.stringify(name)} changed: compare safety numbers, then acceptContactKey()`,
-  );
-}
-
-function invalid(message: string): ClientError {
-  return new ClientError(ClientErrorCode.InvalidArgument, message);
-}
-
-function notConnected(): ClientError {
-  return new ClientError(ClientErrorCode.NotConnected, 'not registered with a relay');
-}
-
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
-}

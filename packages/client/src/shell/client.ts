@@ -5,15 +5,10 @@
  */
 import { createCrypto, type LeitungCrypto, type RsaPrivateKey } from '@leitung/crypto';
 import { EventEmitter } from 'eventemitter3';
-import {
-  ClientCore,
-  type CommandResult,
-  type CoreOutput,
-  type CoreTiming,
-  type EstablishedCall,
-  type VerifiedContact,
-} from '../core/client-core.js';
+import { ClientCore } from '../core/client-core.js';
 import type { ClientStore } from '../core/client-store.js';
+import type { CommandResult, CoreOutput, EstablishedCall, VerifiedContact } from '../core/core-outputs.js';
+import type { CoreTiming } from '../core/core-timing.js';
 import type { ContactInfo, CoreEvent, CoreEventType, RegistrationCompleteEvent } from '../core/events.js';
 import { ClientError, ClientErrorCode, errorCodeOf } from '../errors.js';
 import type { MediaChannelTiming } from '../media/media-channel-core.js';

@@ -1,0 +1,507 @@
+/**
+ * The call state machine of the client core (DESIGN.md §5; docs/client.md "State machines"), over
+ * @leitung/session's call offers: one call at a time, call waiting answered "busy", ring timeout, the
+ * media channel of the active call, CALL_RESUME after a lost connection, and every path to `ended`
+ * erasing the call's secrets. The ClientCore owns the connection and the key lookups; it feeds verified
+ * keys in and carries messages out through {@link CallHost}.
+ */
+import type { LeitungCrypto, RsaPrivateKey, RsaPublicKey } from '@leitung/crypto';
+import {
+  acceptOffer,
+  CallIdReplayGuard,
+  completeCall,
+  createCallOffer,
+  openCallOffer,
+} from '@leitung/session';
+import type {
+  CallEndReason,
+  ControlMessage,
+  ControlMessageOf,
+  KeyLookupTarget,
+  MediaGrant,
+} from '@leitung/wire';
+import { bytesEqual, toHex } from '../bytes.js';
+import { ClientError, ClientErrorCode, errorCodeOf } from '../errors.js';
+import { MediaChannelCore, type MediaChannelTiming } from '../media/media-channel-core.js';
+import { type CallState, callIdOf, isBusy } from './call-state.js';
+import { asError, callFailure, keyChanged } from './core-errors.js';
+import type { CommandResult, VerifiedContact } from './core-outputs.js';
+import type { CoreEvent, Peer } from './events.js';
+
+/** What the call machine needs from the client core. */
+export interface CallHost {
+  readonly crypto: LeitungCrypto;
+  readonly identity: RsaPrivateKey;
+  readonly clientId: Uint8Array;
+  readonly clientIdHex: string;
+  readonly codecs: readonly number[];
+  readonly ringTimeoutMs: number;
+  readonly resumeTimeoutMs: number;
+  readonly media: MediaChannelTiming;
+  /** True while registered (messages can be sent). */
+  connected(): boolean;
+  sendSealed(message: ControlMessage, now: number): void;
+  emit(event: CoreEvent): void;
+  result(handle: number, result: CommandResult): void;
+  datagram(callId: string, data: Uint8Array): void;
+  /** Starts a verified key lookup; the answer comes back as calleeVerified/callerVerified or lookupFailed. */
+  lookup(target: KeyLookupTarget, purpose: 'call' | 'incoming', callId: Uint8Array, now: number): void;
+  /** Drops pending lookups made for a call that ended meanwhile. */
+  cancelLookups(purpose: 'call' | 'incoming'): void;
+}
+
+export class CallMachine {
+  readonly #host: CallHost;
+  /** Call ids seen in offers (DESIGN.md §5 step 3): kept across connections and relays. */
+  readonly #replayGuard = new CallIdReplayGuard();
+  #state: CallState = { kind: 'idle' };
+
+  constructor(host: CallHost) {
+    this.#host = host;
+  }
+
+  get state(): CallState {
+    return this.#state;
+  }
+
+  /** Hex id of the current call, if one is up. */
+  get callId(): string | undefined {
+    const id = callIdOf(this.#state);
+    return id && isBusy(this.#state) ? toHex(id) : undefined;
+  }
+
+  get busy(): boolean {
+    return isBusy(this.#state);
+  }
+
+  /** When `tick` is due for this call, if ever. */
+  nextTimeout(): number | undefined {
+    const call = this.#state;
+    if (call.kind === 'outgoing-ringing' || call.kind === 'incoming-ringing') return call.deadline;
+    if (call.kind !== 'active') return undefined;
+    const media = call.media?.nextTimeout();
+    if (call.resumeDeadline === undefined) return media;
+    return media === undefined ? call.resumeDeadline : Math.min(media, call.resumeDeadline);
+  }
+
+  /** An outgoing call begins: the callee's key is being looked up (`calleeVerified` continues). */
+  begin(handle: number, callId: Uint8Array, targetLabel: string): void {
+    this.#state = { kind: 'outgoing-resolving', callId, handle, targetLabel };
+  }
+
+  /** A key lookup for this call failed. */
+  lookupFailed(purpose: 'call' | 'incoming', callId: Uint8Array, error: Error, now: number): void {
+    const call = this.#state;
+    if (purpose === 'call' && call.kind === 'outgoing-resolving' && bytesEqual(call.callId, callId)) {
+      this.#state = { kind: 'ended', callId: call.callId, reason: 'error' };
+      this.#host.result(call.handle, { ok: false, error });
+    }
+    if (purpose === 'incoming' && call.kind === 'incoming-verifying' && bytesEqual(call.callId, callId)) {
+      this.#refuseIncoming(call.callId, call.callerId, error, now);
+    }
+  }
+
+  /** The control connection is gone: a live call waits for CALL_RESUME, anything else ends. */
+  connectionLost(now: number): void {
+    const call = this.#state;
+    switch (call.kind) {
+      case 'active':
+        if (call.resumeDeadline === undefined) call.resumeDeadline = now + this.#host.resumeTimeoutMs;
+        call.resumeSent = false;
+        return;
+      case 'outgoing-ringing':
+      case 'incoming-ringing':
+      case 'outgoing-resolving':
+      case 'incoming-verifying':
+        this.end('error', 'local', now, { notify: false, code: ClientErrorCode.ConnectionClosed });
+        return;
+      case 'idle':
+      case 'ended':
+        return;
+    }
+  }
+
+  #datagrams(callId: Uint8Array, datagrams: readonly Uint8Array[]): void {
+    const id = toHex(callId);
+    for (const data of datagrams) this.#host.datagram(id, data);
+  }
+
+  /** Accepts the ringing incoming call. */
+  answer(now: number): void {
+    const call = this.#state;
+    if (call.kind !== 'incoming-ringing')
+      throw new ClientError(ClientErrorCode.InvalidState, 'no call is ringing');
+    const { ephemeral, confirm, keys } = acceptOffer(this.#host.crypto, call.offer);
+    this.#state = {
+      kind: 'active',
+      callId: call.callId,
+      peer: call.peer,
+      peerId: call.peerId,
+      role: 'callee',
+      keys,
+      media: undefined,
+      resumeDeadline: undefined,
+      resumeSent: false,
+    };
+    this.#host.sendSealed(
+      { type: 'CALL_RESPONSE', callId: call.callId, decision: 'accept', ephemeral, confirm },
+      now,
+    );
+    this.#host.emit({ type: 'call:accepted', callId: toHex(call.callId), peer: call.peer, role: 'callee' });
+  }
+
+  /** Rejects the ringing incoming call. */
+  reject(now: number): void {
+    const call = this.#state;
+    if (call.kind !== 'incoming-ringing')
+      throw new ClientError(ClientErrorCode.InvalidState, 'no call is ringing');
+    this.#host.sendSealed({ type: 'CALL_RESPONSE', callId: call.callId, decision: 'reject' }, now);
+    this.end('rejected', 'local', now, { notify: false });
+  }
+
+  /** Ends the current call in whatever state it is (ringing either way, or active). */
+  hangUp(now: number): void {
+    const call = this.#state;
+    switch (call.kind) {
+      case 'idle':
+      case 'ended':
+        throw new ClientError(ClientErrorCode.InvalidState, 'no call to hang up');
+      case 'incoming-ringing':
+        this.reject(now);
+        return;
+      case 'incoming-verifying':
+      case 'outgoing-resolving':
+      case 'outgoing-ringing':
+      case 'active':
+        this.end('hangup', 'local', now, { notify: call.kind !== 'outgoing-resolving' });
+        return;
+    }
+  }
+
+  /** Seals and sends one media frame of the active call; false when it cannot be sent now. */
+  sendFrame(frame: { sequence: number; timestamp: number; payload: Uint8Array }): boolean {
+    const call = this.#state;
+    if (call.kind !== 'active' || !call.media) return false;
+    const data = call.media.send(frame);
+    if (!data) return false;
+    this.#host.datagram(toHex(call.callId), data);
+    return true;
+  }
+
+  /** A datagram arrived on the call's media socket. */
+  datagramReceived(data: Uint8Array, now: number): void {
+    const call = this.#state;
+    if (call.kind !== 'active' || !call.media) return;
+    const input = call.media.receive(data, now);
+    switch (input.kind) {
+      case 'frame':
+        this.#host.emit({ type: 'media:frame', callId: toHex(call.callId), ...input.frame });
+        return;
+      case 'bound':
+        this.#host.emit({ type: 'media:bound', callId: toHex(call.callId), sessionId: input.sessionId });
+        return;
+      case 'dropped':
+        return;
+    }
+  }
+
+  /** The call's media socket was re-created (new local address): BIND again (re-BIND, DESIGN.md §5). */
+  mediaAddressChanged(now: number): void {
+    const call = this.#state;
+    if (call.kind !== 'active' || !call.media) return;
+    this.#datagrams(call.callId, call.media.addressChanged(now));
+  }
+
+  /** Media statistics of the active call. */
+  mediaStats(): MediaChannelCore['stats'] | undefined {
+    return this.#state.kind === 'active' ? this.#state.media?.stats : undefined;
+  }
+
+  // ─── call setup and signalling ──────────────────────────────────────────────────────────────────────
+
+  calleeVerified(callId: Uint8Array, contact: VerifiedContact, key: RsaPublicKey, now: number): void {
+    const call = this.#state;
+    if (call.kind !== 'outgoing-resolving' || !bytesEqual(call.callId, callId)) return;
+    if (contact.keyChanged) {
+      this.#state = { kind: 'ended', callId, reason: 'error' };
+      this.#host.result(call.handle, { ok: false, error: keyChanged(contact.name) });
+      return;
+    }
+    const calleeId = this.#host.crypto.sha3_256(contact.publicKey);
+    const offer = createCallOffer({
+      crypto: this.#host.crypto,
+      caller: { id: this.#host.clientId, privateKey: this.#host.identity },
+      callee: { id: calleeId, publicKey: key },
+      codecs: this.#host.codecs,
+      now,
+      callId,
+    });
+    const peer: Peer = { clientId: contact.clientId, name: contact.name };
+    this.#state = {
+      kind: 'outgoing-ringing',
+      callId,
+      handle: call.handle,
+      peer,
+      peerId: calleeId,
+      pending: offer.pending,
+      deadline: now + this.#host.ringTimeoutMs,
+      grant: undefined,
+    };
+    this.#host.sendSealed(
+      { type: 'CALL_REQUEST', callId, callee: calleeId, sealedCallData: offer.sealedCallData },
+      now,
+    );
+    this.#host.emit({ type: 'call:outgoing', callId: toHex(callId), peer });
+  }
+
+  incoming(message: ControlMessageOf<'INCOMING_CALL'>, now: number): void {
+    if (isBusy(this.#state)) {
+      // One call at a time; call waiting is answered "busy" (DESIGN.md §5). No secret is opened.
+      this.#host.sendSealed({ type: 'CALL_RESPONSE', callId: message.callId, decision: 'busy' }, now);
+      return;
+    }
+    this.#state = {
+      kind: 'incoming-verifying',
+      callId: message.callId,
+      callerId: message.caller,
+      callerName: message.callerName,
+      sealedCallData: message.sealedCallData,
+    };
+    // The caller is who the relay authenticated (LESSONS #7); its key must be proven like any other.
+    this.#host.lookup({ by: 'clientId', clientId: message.caller }, 'incoming', message.callId, now);
+  }
+
+  callerVerified(callId: Uint8Array, caller: VerifiedContact, key: RsaPublicKey, now: number): void {
+    const call = this.#state;
+    if (call.kind !== 'incoming-verifying' || !bytesEqual(call.callId, callId)) return;
+    if (caller.keyChanged) {
+      this.#refuseIncoming(callId, call.callerId, keyChanged(caller.name), now);
+      return;
+    }
+    try {
+      const offer = openCallOffer({
+        crypto: this.#host.crypto,
+        sealedCallData: call.sealedCallData,
+        statedCallId: callId,
+        callee: { id: this.#host.clientId, privateKey: this.#host.identity },
+        statedCallerId: call.callerId,
+        callerPublicKey: key,
+        now,
+        replayGuard: this.#replayGuard,
+      });
+      const peer: Peer = { clientId: caller.clientId, name: caller.name };
+      this.#state = {
+        kind: 'incoming-ringing',
+        callId,
+        peer,
+        peerId: call.callerId,
+        offer,
+        deadline: now + this.#host.ringTimeoutMs,
+      };
+      this.#host.emit({
+        type: 'call:incoming',
+        callId: toHex(callId),
+        peer,
+        codecs: offer.codecs,
+        safetyNumber: this.#host.crypto.safetyNumber(this.#host.clientIdHex, caller.clientId),
+      });
+    } catch (error) {
+      this.#refuseIncoming(callId, call.callerId, asError(error), now);
+    }
+  }
+
+  /** An incoming offer failed a check: tell the user which, end the call at the relay. */
+  #refuseIncoming(callId: Uint8Array, callerId: Uint8Array, error: Error, now: number): void {
+    this.#state = { kind: 'ended', callId, reason: 'error' };
+    this.#host.emit({
+      type: 'call:refused',
+      callId: toHex(callId),
+      callerId: toHex(callerId),
+      code: errorCodeOf(error) ?? 'UNKNOWN',
+      error,
+    });
+    this.#host.sendSealed({ type: 'CALL_END', callId, reason: 'error' }, now);
+  }
+
+  onCallResponse(message: ControlMessageOf<'CALL_RESPONSE'>, now: number): void {
+    const call = this.#state;
+    if (call.kind !== 'outgoing-ringing' || !bytesEqual(call.callId, message.callId)) return;
+    switch (message.decision) {
+      case 'accept': {
+        if (!message.ephemeral || !message.confirm) {
+          this.end('error', 'local', now, { notify: true, code: ClientErrorCode.Protocol });
+          return;
+        }
+        let keys: ReturnType<typeof completeCall>;
+        try {
+          keys = completeCall(this.#host.crypto, call.pending, {
+            ephemeral: message.ephemeral,
+            confirm: message.confirm,
+          });
+        } catch (error) {
+          this.end('error', 'local', now, { notify: true, code: errorCodeOf(error) ?? 'UNKNOWN' });
+          return;
+        }
+        this.#state = {
+          kind: 'active',
+          callId: call.callId,
+          peer: call.peer,
+          peerId: call.peerId,
+          role: 'caller',
+          keys,
+          media: undefined,
+          resumeDeadline: undefined,
+          resumeSent: false,
+        };
+        this.#host.emit({
+          type: 'call:accepted',
+          callId: toHex(call.callId),
+          peer: call.peer,
+          role: 'caller',
+        });
+        this.#host.result(call.handle, { ok: true, value: { callId: toHex(call.callId), peer: call.peer } });
+        if (call.grant) this.onMediaGrant(call.grant, now);
+        return;
+      }
+      case 'reject':
+        this.end('rejected', 'remote', now, { notify: false });
+        return;
+      case 'busy':
+        this.end('busy', 'remote', now, { notify: false });
+        return;
+    }
+  }
+
+  onCallEnd(message: ControlMessageOf<'CALL_END'>, now: number): void {
+    const id = callIdOf(this.#state);
+    if (!id || !isBusy(this.#state) || !bytesEqual(id, message.callId)) return;
+    this.end(message.reason, 'remote', now, { notify: false });
+  }
+
+  onMediaGrant(grant: MediaGrant, now: number): void {
+    const call = this.#state;
+    if (call.kind === 'outgoing-ringing' && bytesEqual(call.callId, grant.callId)) {
+      call.grant = grant;
+      return;
+    }
+    if (call.kind !== 'active' || !bytesEqual(call.callId, grant.callId)) return;
+    if (grant.side !== call.role)
+      throw new ClientError(ClientErrorCode.Protocol, 'media grant for the other side');
+    call.resumeSent = false;
+    if (!call.media) {
+      call.media = new MediaChannelCore({
+        crypto: this.#host.crypto,
+        keys: call.keys,
+        grant,
+        ...this.#host.media,
+      });
+      this.#datagrams(call.callId, call.media.bind(now));
+    } else {
+      this.#datagrams(call.callId, call.media.rebind(grant, now));
+    }
+  }
+
+  /** After (re-)registration with a live call: ask this relay to carry it (CALL_RESUME, DESIGN.md §6). */
+  resume(now: number): void {
+    const call = this.#state;
+    if (call.kind !== 'active' || call.resumeDeadline === undefined) return;
+    call.resumeDeadline = undefined;
+    call.resumeSent = true;
+    const lastSequence = call.media?.lastSentSequence;
+    this.#host.sendSealed(
+      {
+        type: 'CALL_RESUME',
+        callId: call.callId,
+        peer: call.peerId,
+        ...(lastSequence === undefined ? {} : { lastSequence }),
+      },
+      now,
+    );
+  }
+
+  tick(now: number): void {
+    const call = this.#state;
+    switch (call.kind) {
+      case 'outgoing-ringing':
+      case 'incoming-ringing':
+        if (now >= call.deadline) this.end('timeout', 'local', now, { notify: true });
+        return;
+      case 'active': {
+        if (call.resumeDeadline !== undefined && now >= call.resumeDeadline) {
+          this.end('error', 'local', now, { notify: false, code: ClientErrorCode.ConnectionClosed });
+          return;
+        }
+        if (!call.media) return;
+        const { datagrams, failed } = call.media.tick(now);
+        this.#datagrams(call.callId, datagrams);
+        if (failed) {
+          this.#host.emit({
+            type: 'media:failed',
+            callId: toHex(call.callId),
+            code: ClientErrorCode.MediaBindFailed,
+          });
+        }
+        return;
+      }
+      case 'idle':
+      case 'ended':
+      case 'outgoing-resolving':
+      case 'incoming-verifying':
+        return;
+    }
+  }
+
+  /**
+   * Ends the current call on every path, erasing its secrets: the pending offer (secret + ephemeral key),
+   * the opened offer (secret), the media keys and the media ciphers (forward secrecy, DESIGN.md §5 step 4).
+   */
+  end(
+    reason: CallEndReason,
+    by: 'local' | 'remote',
+    now: number,
+    options: { notify: boolean; code?: string },
+  ): void {
+    const call = this.#state;
+    let peer: Peer | undefined;
+    switch (call.kind) {
+      case 'idle':
+      case 'ended':
+        return;
+      case 'outgoing-resolving':
+        this.#host.cancelLookups('call');
+        break;
+      case 'incoming-verifying':
+        this.#host.cancelLookups('incoming');
+        break;
+      case 'outgoing-ringing':
+        call.pending.destroy();
+        peer = call.peer;
+        break;
+      case 'incoming-ringing':
+        call.offer.destroy();
+        peer = call.peer;
+        break;
+      case 'active':
+        call.media?.close();
+        call.keys.destroy();
+        peer = call.peer;
+        break;
+    }
+    this.#state = { kind: 'ended', callId: call.callId, reason };
+    if (options.notify && this.#host.connected()) {
+      this.#host.sendSealed({ type: 'CALL_END', callId: call.callId, reason }, now);
+    }
+    if (call.kind === 'outgoing-resolving' || call.kind === 'outgoing-ringing') {
+      this.#host.result(call.handle, { ok: false, error: callFailure(reason, by, options.code) });
+    }
+    if (call.kind === 'incoming-verifying') return;
+    this.#host.emit({
+      type: 'call:ended',
+      callId: toHex(call.callId),
+      peer,
+      reason,
+      by,
+      ...(options.code === undefined ? {} : { code: options.code }),
+    });
+  }
+}
