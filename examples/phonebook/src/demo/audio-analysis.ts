@@ -36,6 +36,8 @@ export interface DirectionAnalysis {
   /** Seconds of speech compared. */
   readonly comparedS: number;
   readonly windows: number;
+  /** The compared speech, window by window: the file's and the recording's, each aligned by its lag. */
+  readonly aligned: { readonly reference: Int16Array; readonly degraded: Int16Array };
 }
 
 const WINDOW = SAMPLE_RATE; // 1 s
@@ -86,6 +88,7 @@ export function analyzeDirection(
       envelope: 0,
       comparedS: 0,
       windows: 0,
+      aligned: { reference: new Int16Array(0), degraded: new Int16Array(0) },
     };
   }
   const delays = lags.map((l) => offsetMs + (l * 1000) / SAMPLE_RATE).sort((a, b) => a - b);
@@ -100,6 +103,7 @@ export function analyzeDirection(
     envelope: envelopeCorrelation(reference, degraded),
     comparedS: reference.length / SAMPLE_RATE,
     windows: lags.length,
+    aligned: { reference, degraded },
   };
 }
 
