@@ -110,9 +110,10 @@ export {
   envelopeCorrelation,
   envelopeDb,
   estimateDelay,
+  type Samples,
   type SpectralOptions,
 } from './signal-analysis.js';
-export { TypedEmitter } from './typed-emitter.js';
+export { type Listener, TypedEmitter } from './typed-emitter.js';
 export {
   type ByteReader,
   decodeWav,

@@ -10,7 +10,8 @@ import { SAMPLE_RATE } from './audio-format.js';
 import { AudioError } from './errors.js';
 import { fft, nextPowerOfTwo } from './fft.js';
 
-type Samples = Int16Array | Float32Array | Float64Array;
+/** Any array of samples the measurements accept. */
+export type Samples = Int16Array | Float32Array | Float64Array;
 
 export interface DelayEstimate {
   /** How many samples `degraded` lags `reference` (negative: leads). */
