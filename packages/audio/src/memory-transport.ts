@@ -2,7 +2,8 @@ import type { FrameTransport, MediaFrame } from './frame-transport.js';
 
 /**
  * Two connected in-memory transports: what one sends, the other's listeners receive on a later
- * microtask (never synchronously inside `send`), unimpaired. For shells and examples.
+ * microtask (never synchronously inside `send`), unimpaired. For shells and examples. Closing either
+ * end closes the pair.
  */
 export function createMemoryTransportPair(): [FrameTransport, FrameTransport] {
   const listeners: [Set<(f: MediaFrame) => void>, Set<(f: MediaFrame) => void>] = [new Set(), new Set()];

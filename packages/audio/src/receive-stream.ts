@@ -87,7 +87,15 @@ export class AudioReceiveStream extends TypedEmitter<AudioReceiveStreamEvents> {
       this.emit('stream:failed', err);
     } finally {
       this.#state = 'stopped';
-      await this.#release();
+      // A source or sink that fails to close is reported like any other failure, never thrown from run().
+      await this.#release().catch((cause: unknown) => {
+        this.emit(
+          'stream:failed',
+          cause instanceof AudioError
+            ? cause
+            : new AudioError('AUDIO_ERR_DEVICE_FAILED', 'receive stream close failed', { cause }),
+        );
+      });
     }
   }
 

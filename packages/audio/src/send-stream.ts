@@ -102,7 +102,15 @@ export class AudioSendStream extends TypedEmitter<AudioSendStreamEvents> {
       this.emit('stream:failed', err);
     } finally {
       this.#state = 'stopped';
-      await this.#release();
+      // A source or sink that fails to close is reported like any other failure, never thrown from run().
+      await this.#release().catch((cause: unknown) => {
+        this.emit(
+          'stream:failed',
+          cause instanceof AudioError
+            ? cause
+            : new AudioError('AUDIO_ERR_DEVICE_FAILED', 'send stream close failed', { cause }),
+        );
+      });
     }
   }
 

@@ -125,6 +125,30 @@ describe('send and receive streams (shells)', () => {
     expect(closed).toBe(true);
   });
 
+  it('reports a sink that fails to close as stream:failed instead of rejecting run()', async () => {
+    const clock = virtualClock();
+    const [, b] = createMemoryTransportPair();
+    const sink: AudioSink = {
+      write: async () => undefined,
+      close: async () => {
+        throw new Error('device vanished');
+      },
+    };
+    const receive = new AudioReceiveStream({
+      receiver: new AudioReceiver({ codecs: [createPcm16Codec()] }),
+      transport: b,
+      sink,
+      clock,
+    });
+    const failures: string[] = [];
+    receive.on('stream:failed', (e) => failures.push(e.code));
+    const running = receive.run();
+    await clock.sleep(100);
+    await receive.stop();
+    await running;
+    expect(failures).toEqual(['AUDIO_ERR_DEVICE_FAILED']);
+  });
+
   it('stop before run releases the source and sender', async () => {
     const source = createToneSource({ frequency: 500 });
     const send = new AudioSendStream({
