@@ -167,6 +167,27 @@ describe('ClientCore calls (fake clock)', () => {
     expect(eventsOf(bob, 'call:ended')[0]).toMatchObject({ reason: 'error', by: 'remote' });
   });
 
+  it('ends an outgoing call at once when the relay refuses the CALL_REQUEST (e.g. rate limited)', () => {
+    const { net, alice, bob, a } = setup();
+    net.relay.lies.refuseCalls = 'RELAY_ERR_RATE_LIMITED';
+    const handle = alice.core.placeCall('bob', net.now);
+    net.pump();
+    expect(alice.results.get(handle)).toMatchObject({
+      ok: false,
+      error: { code: 'CLIENT_ERR_RELAY_ERROR', relayCode: 'RELAY_ERR_RATE_LIMITED' },
+    });
+    expect(eventsOf(alice, 'call:ended')[0]).toMatchObject({
+      reason: 'error',
+      code: 'RELAY_ERR_RATE_LIMITED',
+    });
+    expect(a.ephemerals.every((k) => k.destroyed)).toBe(true);
+    expect(bob.core.callState).toBe('idle');
+    // Outside a ringing call such an ERROR is informational only.
+    net.relay.push(alice.core.clientId, { type: 'ERROR', code: 'RELAY_ERR_X', message: 'x', fatal: false });
+    net.pump();
+    expect(alice.core.connectionState).toBe('ready');
+  });
+
   it('refuses to call itself or to call while not registered', () => {
     const net = new InProcessNetwork(relayKey);
     const alice = net.join({ identity: aliceKey, name: 'alice' });

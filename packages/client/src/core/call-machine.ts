@@ -101,6 +101,20 @@ export class CallMachine {
     }
   }
 
+  /**
+   * The relay answered with a non-fatal ERROR that names no request. While ringing out, that is the relay
+   * refusing our CALL_REQUEST (e.g. RELAY_ERR_RATE_LIMITED; ERROR has no call id): the call ends at once
+   * with that error instead of ringing into the timeout. In any other state it is only informational.
+   */
+  relayRefused(error: ClientError, now: number): void {
+    if (this.#state.kind !== 'outgoing-ringing') return;
+    this.end('error', 'local', now, {
+      notify: false,
+      ...(error.relayCode === undefined ? {} : { code: error.relayCode }),
+      error,
+    });
+  }
+
   /** The control connection is gone: a live call waits for CALL_RESUME, anything else ends. */
   connectionLost(now: number): void {
     const call = this.#state;
@@ -459,7 +473,7 @@ export class CallMachine {
     reason: CallEndReason,
     by: 'local' | 'remote',
     now: number,
-    options: { notify: boolean; code?: string },
+    options: { notify: boolean; code?: string; error?: Error },
   ): void {
     const call = this.#state;
     let peer: Peer | undefined;
@@ -492,7 +506,10 @@ export class CallMachine {
       this.#host.sendSealed({ type: 'CALL_END', callId: call.callId, reason }, now);
     }
     if (call.kind === 'outgoing-resolving' || call.kind === 'outgoing-ringing') {
-      this.#host.result(call.handle, { ok: false, error: callFailure(reason, by, options.code) });
+      this.#host.result(call.handle, {
+        ok: false,
+        error: options.error ?? callFailure(reason, by, options.code),
+      });
     }
     if (call.kind === 'incoming-verifying') return;
     this.#host.emit({

@@ -506,6 +506,8 @@ export class ClientCore {
     if (message.requestId !== undefined) {
       const pending = this.#requests.take(message.requestId);
       if (pending) this.#failPending(pending, error, now);
+    } else if (!message.fatal) {
+      this.#calls.relayRefused(error, now);
     }
     if (message.fatal) this.#fail(error, now);
   }

@@ -14,6 +14,8 @@ export class DoubleDirectory {
   readonly entries: DirectoryEntry[] = [];
   readonly #byName = new Map<string, DirectoryEntry>();
   readonly #byId = new Map<string, DirectoryEntry>();
+  /** Signed heads by size: like a real relay, sign only when the tree changed. */
+  readonly #heads = new Map<number, SignedTreeHead>();
 
   constructor(
     readonly crypto: LeitungCrypto,
@@ -49,12 +51,16 @@ export class DoubleDirectory {
   }
 
   head(size = this.entries.length, key: RsaPrivateKey = this.signingKey): SignedTreeHead {
-    return signTreeHead(this.crypto, key, {
+    const cached = key === this.signingKey ? this.#heads.get(size) : undefined;
+    if (cached) return cached;
+    const head = signTreeHead(this.crypto, key, {
       logId: logIdOf(this.crypto, key.publicKey),
       size,
       root: this.log.root(size),
       time: Date.now(),
     });
+    if (key === this.signingKey) this.#heads.set(size, head);
+    return head;
   }
 
   consistency(from: number, to = this.entries.length): Uint8Array[] {

@@ -42,6 +42,8 @@ export interface Lies {
   callResponse?: (message: ControlMessageOf<'CALL_RESPONSE'>) => ControlMessageOf<'CALL_RESPONSE'>;
   /** Swallows client messages for which this returns true (a relay that goes silent). */
   drop?: (message: ControlMessage) => boolean;
+  /** Refuses every CALL_REQUEST with a non-fatal ERROR of this code (as a rate-limited relay does). */
+  refuseCalls?: string;
   /** Swallows the first, unsealed frame of new connections (REGISTER or PING). */
   dropFirst?: boolean;
 }
@@ -323,6 +325,15 @@ export class RelayDoubleCore {
         return;
       }
       case 'CALL_REQUEST': {
+        if (this.lies.refuseCalls) {
+          this.#reply(c, conn, {
+            type: 'ERROR',
+            code: this.lies.refuseCalls,
+            message: 'refused',
+            fatal: false,
+          });
+          return;
+        }
         const callee = hex(message.callee);
         const callId = hex(message.callId);
         if (!this.#online.has(callee)) {

@@ -60,7 +60,7 @@ export class RelayDouble {
   }
 
   async start(): Promise<void> {
-    const server = net.createServer((socket) => this.#accept(socket));
+    const server = net.createServer({ noDelay: true }, (socket) => this.#accept(socket));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.#port, '127.0.0.1', () => resolve());
