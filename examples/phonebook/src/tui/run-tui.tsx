@@ -1,8 +1,81 @@
+/**
+ * Starts the terminal UI (ink 6 + React 19): wires the setup (vault, identity, registration) to the
+ * screens, and closes everything — call, sockets, audio — when the user quits or the process is told to
+ * stop.
+ */
+import { render } from 'ink';
+import { PhonebookSession } from '../app/phonebook-session.js';
 import type { PhonebookOptions } from '../cli/args.js';
+import { isFirstRun, needsName, openPhonebook } from '../config/open-phonebook.js';
+import { configuredPassphrase } from '../config/passphrase.js';
+import { PhonebookError, PhonebookErrorCode } from '../errors.js';
+import { loadCodecs } from '../media/codecs.js';
+import { PhonebookApp } from './phonebook-app.js';
+import type { SetupInput, SetupStep } from './setup-screen.js';
 
-export async function runTui(
-  _options: PhonebookOptions,
-  _io: { env: NodeJS.ProcessEnv; stopRequested: Promise<void> },
-): Promise<number> {
-  return 1;
+export interface TuiIo {
+  readonly env: NodeJS.ProcessEnv;
+  readonly stopRequested: Promise<void>;
+}
+
+export async function runTui(options: PhonebookOptions, io: TuiIo): Promise<number> {
+  if (!process.stdin.isTTY || !process.stdout.isTTY) {
+    throw new PhonebookError(
+      PhonebookErrorCode.Usage,
+      'the terminal UI needs a terminal; use --headless (or --json, --call, --auto-answer) in scripts',
+    );
+  }
+  const passphrase = await configuredPassphrase(options.passphraseFile, io.env);
+  const codecs = loadCodecs(options.codec);
+  let session: PhonebookSession | undefined;
+
+  const boot = async (input: SetupInput, onStep: (step: SetupStep) => void): Promise<PhonebookSession> => {
+    const setup = await openPhonebook({
+      dataDir: options.dataDir,
+      passphrase: input.passphrase,
+      relaysFile: options.relaysFile,
+      name: input.name ?? options.name,
+      importIdentity: options.importIdentity,
+      strict: options.strict,
+      onProgress: (p) => {
+        if (p.step === 'identity' && p.keygen !== undefined)
+          onStep({ kind: 'keygen', elapsedMs: p.keygen.elapsedMs });
+        else if (p.step === 'identity') onStep({ kind: 'identity-ready', created: p.created });
+      },
+    });
+    const created = new PhonebookSession({
+      client: setup.client,
+      monitor: setup.monitor,
+      codec: codecs.send,
+      receiveCodecs: codecs.receive,
+      audio: { input: options.input, output: options.output, tone: options.tone },
+    });
+    session = created;
+    onStep({ kind: 'registering' });
+    await created.start();
+    return created;
+  };
+
+  let quitting: Promise<void> | undefined;
+  const app = render(
+    <PhonebookApp
+      passphrase={passphrase}
+      askName={needsName(options.dataDir, options.name)}
+      firstRun={isFirstRun(options.dataDir)}
+      boot={boot}
+      onQuit={() => quit()}
+    />,
+    { exitOnCtrlC: false },
+  );
+  const quit = () => {
+    quitting ??= (async () => {
+      await session?.close();
+      app.unmount();
+    })();
+    return quitting;
+  };
+  void io.stopRequested.then(quit);
+  await app.waitUntilExit();
+  await quit();
+  return 0;
 }
