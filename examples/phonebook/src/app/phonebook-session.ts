@@ -382,8 +382,10 @@ export class PhonebookSession {
       if (!active) return;
       const quality = active.media.quality();
       const call = this.#state.call;
-      if (call.kind === 'active' && call.callId === active.callId)
-        this.#update({ call: { ...call, quality } });
+      if (call.kind === 'active' && call.callId === active.callId) {
+        const { sourceLabel: source, sinkLabel: sink } = active.media;
+        this.#update({ call: { ...call, quality, source, sink } });
+      }
       this.#emit({ event: 'call:quality', callId: active.callId, quality });
     }, interval);
     this.#ticker.unref();

@@ -27,12 +27,13 @@ export interface AudioChoice {
 
 export interface OpenedSource {
   readonly source: AudioSource;
-  /** What the user sees: `file speech.wav`, `tone 440 Hz`, `microphone`, `silence`. */
+  /** What the user sees: `file speech.wav`, `tone 440 Hz`, `microphone`, `silence` (current value). */
   readonly label: string;
 }
 
 export interface OpenedSink {
   readonly sink: AudioSink;
+  /** `file out.wav`, `speaker`, `discarded` (current value: a failed device changes it). */
   readonly label: string;
 }
 
@@ -50,7 +51,14 @@ export async function openCallSource(choice: AudioChoice, notify: Notify): Promi
     return { source: createToneSource({ frequency: TONE_HZ, amplitude: 0.3 }), label: `tone ${TONE_HZ} Hz` };
   try {
     const device = await openCaptureDevice();
-    return { source: withFallbackSource(device, notify), label: 'microphone' };
+    const opened = {
+      label: 'microphone',
+      source: withFallbackSource(device, (text) => {
+        opened.label = 'silence (microphone failed)';
+        notify(text);
+      }),
+    };
+    return opened;
   } catch (error) {
     notify(`no microphone (${describeError(error)}); sending silence`);
     return { source: createSilenceSource(), label: 'silence' };
@@ -63,7 +71,14 @@ export async function openCallSink(choice: AudioChoice, notify: Notify): Promise
   }
   try {
     const device = await openPlaybackDevice();
-    return { sink: withFallbackSink(device, notify), label: 'speaker' };
+    const opened = {
+      label: 'speaker',
+      sink: withFallbackSink(device, (text) => {
+        opened.label = 'discarded (speaker failed)';
+        notify(text);
+      }),
+    };
+    return opened;
   } catch (error) {
     notify(`no speaker (${describeError(error)}); received audio is discarded`);
     return { sink: discardSink(), label: 'discarded' };

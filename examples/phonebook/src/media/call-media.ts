@@ -22,7 +22,7 @@ import {
 } from '@leitung/audio';
 import type { Client, MediaChannelStats } from '@leitung/client';
 import { describeError } from '../errors.js';
-import type { AudioChoice, Notify } from './audio-io.js';
+import type { AudioChoice, Notify, OpenedSink, OpenedSource } from './audio-io.js';
 import { openCallSink, openCallSource } from './audio-io.js';
 import { WALL_STREAM_CLOCK, wallClock } from './clock.js';
 import { LevelMeter } from './level-meter.js';
@@ -114,7 +114,7 @@ export class CallMedia {
   #prepared: Promise<void> | undefined;
   #running: Promise<unknown> | undefined;
   #channel: MediaChannelStats | undefined;
-  #labels = { source: '', sink: '' };
+  #opened: { source: OpenedSource; sink: OpenedSink } | undefined;
   #stopped: Promise<CallStats> | undefined;
 
   constructor(options: CallMediaOptions) {
@@ -124,11 +124,11 @@ export class CallMedia {
   }
 
   get sourceLabel(): string {
-    return this.#labels.source;
+    return this.#opened?.source.label ?? '';
   }
 
   get sinkLabel(): string {
-    return this.#labels.sink;
+    return this.#opened?.sink.label ?? '';
   }
 
   /**
@@ -162,7 +162,7 @@ export class CallMedia {
       openCallSource(this.#o.audio, notify),
       openCallSink(this.#o.audio, notify),
     ]);
-    this.#labels = { source: source.label, sink: sink.label };
+    this.#opened = { source, sink };
     if (this.#stopped) {
       // Hung up while the devices were opening.
       await Promise.all([source.source.close(), sink.sink.close()]);
@@ -217,8 +217,8 @@ export class CallMedia {
       this.marks.firstPlayoutAt = this.#receiver.firstPlayoutAt;
     return {
       codec: this.#o.codec.name,
-      source: this.#labels.source,
-      sink: this.#labels.sink,
+      source: this.sourceLabel,
+      sink: this.sinkLabel,
       marks: { ...this.marks },
       quality: snapshot.quality,
       send: snapshot.send,

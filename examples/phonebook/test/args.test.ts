@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { defaultDataDir, parseCommandLine } from '../src/cli/args.js';
+import { codeOf } from '../src/errors.js';
+
+function run(...argv: string[]) {
+  const parsed = parseCommandLine(argv, {});
+  if (parsed.kind !== 'run') throw new Error(`expected run, got ${parsed.kind}`);
+  return parsed.options;
+}
+
+function usageError(...argv: string[]): string | undefined {
+  try {
+    parseCommandLine(argv, {});
+  } catch (error) {
+    return codeOf(error);
+  }
+  return undefined;
+}
+
+describe('command line', () => {
+  it('defaults to the terminal UI with Opus and a 60 s timeout', () => {
+    const o = run();
+    expect(o).toMatchObject({
+      mode: 'tui',
+      codec: 'opus',
+      timeoutS: 60,
+      json: false,
+      autoAnswer: false,
+      tone: false,
+    });
+    expect(o.call).toBeUndefined();
+    expect(o.durationS).toBeUndefined();
+  });
+
+  it('turns headless on with --headless, --json, --call or --auto-answer', () => {
+    expect(run('--headless').mode).toBe('headless');
+    expect(run('--json').mode).toBe('headless');
+    expect(run('--call', 'bob').mode).toBe('headless');
+    expect(run('--auto-answer').mode).toBe('headless');
+  });
+
+  it('reads every option', () => {
+    const o = run(
+      ...['--data', 'd', '--relays', 'r.json', '--name', 'alice', '--passphrase-file', 'p'],
+      ...['--import-identity', 'id.pem', '--json', '--call', 'bob', '--duration', '2.5', '--timeout', '9'],
+      ...['--input', 'in.wav', '--output', 'out.wav', '--codec', 'pcm16', '--strict'],
+    );
+    expect(o).toMatchObject({
+      name: 'alice',
+      json: true,
+      call: 'bob',
+      durationS: 2.5,
+      timeoutS: 9,
+      codec: 'pcm16',
+      strict: true,
+    });
+    // Paths become absolute, so a child process started elsewhere finds the same files.
+    for (const p of [o.dataDir, o.relaysFile, o.passphraseFile, o.importIdentity, o.input, o.output]) {
+      expect(p).toMatch(/^\//);
+    }
+  });
+
+  it('answers --help and --version', () => {
+    expect(parseCommandLine(['--help']).kind).toBe('help');
+    expect(parseCommandLine(['-h']).kind).toBe('help');
+    expect(parseCommandLine(['--version']).kind).toBe('version');
+  });
+
+  it('refuses bad input with PHONEBOOK_ERR_USAGE', () => {
+    expect(usageError('--nonsense')).toBe('PHONEBOOK_ERR_USAGE');
+    expect(usageError('positional')).toBe('PHONEBOOK_ERR_USAGE');
+    expect(usageError('--call')).toBe('PHONEBOOK_ERR_USAGE');
+    expect(usageError('--call', ' ')).toBe('PHONEBOOK_ERR_USAGE');
+    expect(usageError('--call', 'bob', '--auto-answer')).toBe('PHONEBOOK_ERR_USAGE');
+    expect(usageError('--tone', '--input', 'x.wav')).toBe('PHONEBOOK_ERR_USAGE');
+    expect(usageError('--codec', 'mp3')).toBe('PHONEBOOK_ERR_USAGE');
+    for (const bad of ['0', '-1', 'abc', 'Infinity', '1e9'])
+      expect(usageError('--duration', bad)).toBe('PHONEBOOK_ERR_USAGE');
+    expect(usageError('--timeout', '0')).toBe('PHONEBOOK_ERR_USAGE');
+  });
+
+  it('takes the data directory from LEITUNG_PHONEBOOK_DATA, then XDG_DATA_HOME', () => {
+    expect(defaultDataDir({ LEITUNG_PHONEBOOK_DATA: '/x/pb' })).toBe('/x/pb');
+    expect(defaultDataDir({ XDG_DATA_HOME: '/xdg' })).toBe('/xdg/leitung-phonebook');
+    expect(defaultDataDir({})).toMatch(/\.local\/share\/leitung-phonebook$/);
+    const parsed = parseCommandLine([], { LEITUNG_PHONEBOOK_DATA: '/y' });
+    expect(parsed.kind === 'run' && parsed.options.dataDir).toBe('/y');
+  });
+});

@@ -1,0 +1,125 @@
+/**
+ * The leitung-phonebook program in headless mode, as scripts use it: exit statuses, typed error codes in
+ * the JSON events, a second run that reuses the vault, the text output, and a clean stop on SIGTERM.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startChild, stopAllChildren } from '../src/demo/child-process.js';
+import { type EventLine, startPhonebookProcess } from '../src/demo/phonebook-process.js';
+import { type RelayProcess, startRelayProcess } from '../src/demo/relay-process.js';
+import { phonebookProgram } from '../src/demo/workspace-paths.js';
+import { relayKeyPem, TEST_PASSPHRASE, writeEncryptedIdentity } from './support/identities.js';
+
+let temp: string;
+let relay: RelayProcess;
+let relaysFile: string;
+let passFile: string;
+const env = { ...process.env, LEITUNG_PASSPHRASE: '' };
+
+beforeAll(async () => {
+  temp = await mkdtemp(join(tmpdir(), 'leitung-phonebook-headless-'));
+  relay = await startRelayProcess({ dataDir: join(temp, 'relay'), keyPem: await relayKeyPem() });
+  relaysFile = join(temp, 'relays.json');
+  await writeFile(relaysFile, JSON.stringify([relay.entry]));
+  passFile = join(temp, 'passphrase');
+  await writeFile(passFile, TEST_PASSPHRASE);
+}, 60_000);
+
+afterAll(async () => {
+  await stopAllChildren();
+  await rm(temp, { recursive: true, force: true });
+});
+
+function errorOf(events: EventLine[]): string | undefined {
+  return events.find((e) => e.event === 'error')?.code as string | undefined;
+}
+
+describe('leitung-phonebook, headless', () => {
+  it('exits 2 on a usage error and prints help with --help', async () => {
+    const bad = startChild('bad', process.execPath, [phonebookProgram(), '--call']);
+    expect(await bad.exited).toBe(2);
+    expect(bad.stderr()).toContain('PHONEBOOK_ERR_USAGE');
+    const help = startChild('help', process.execPath, [phonebookProgram(), '--help']);
+    expect(await help.exited).toBe(0);
+    expect(help.stdout()).toContain('--auto-answer');
+  });
+
+  it('needs the vault passphrase from a file or LEITUNG_PASSPHRASE', async () => {
+    const p = startPhonebookProcess(
+      'nopass',
+      ['--data', join(temp, 'nopass'), '--relays', relaysFile, '--auto-answer'],
+      env,
+    );
+    expect(await p.process.exited).toBe(1);
+    expect(errorOf(p.events)).toBe('PHONEBOOK_ERR_NO_PASSPHRASE');
+    expect(p.events.at(-1)).toMatchObject({ event: 'exit', code: 1 });
+  });
+
+  it('gives up with PHONEBOOK_ERR_CONTACT_UNAVAILABLE when the contact never comes online', async () => {
+    const key = await writeEncryptedIdentity(temp, 'alice');
+    const args = ['--data', join(temp, 'alice'), '--relays', relaysFile, '--passphrase-file', passFile];
+    const p = startPhonebookProcess(
+      'alice',
+      [...args, '--name', 'alice', '--import-identity', key, '--call', 'nobody', '--timeout', '1'],
+      env,
+    );
+    expect(await p.process.exited).toBe(1);
+    expect(errorOf(p.events)).toBe('PHONEBOOK_ERR_CONTACT_UNAVAILABLE');
+    const setup = p.events.filter((e) => e.event === 'setup:progress');
+    // First run with an imported identity: no key generated (the vault was seeded with the import), name
+    // from the option.
+    expect(setup).not.toContainEqual(expect.objectContaining({ step: 'identity', created: true }));
+    expect(setup).toContainEqual(expect.objectContaining({ step: 'identity', created: false }));
+    expect(setup).toContainEqual(expect.objectContaining({ step: 'name', source: 'options' }));
+    const registered = p.events.find((e) => e.event === 'registration:complete');
+    expect(registered).toMatchObject({ name: 'alice', treeHeadChange: 'first' });
+    expect(registered?.handshakeMs).toBeGreaterThan(0);
+
+    // Second run: the vault has identity, name and the relay's tree head; a wrong passphrase is refused.
+    const again = startPhonebookProcess('alice-again', [...args, '--headless', '--duration', '0.5'], env);
+    expect(await again.process.exited).toBe(0);
+    expect(again.events).toContainEqual(
+      expect.objectContaining({ event: 'setup:progress', step: 'name', source: 'vault' }),
+    );
+    expect(again.events.find((e) => e.event === 'registration:complete')).toMatchObject({
+      clientId: registered?.clientId,
+      treeHeadChange: 'unchanged',
+    });
+    const wrong = startPhonebookProcess(
+      'alice-wrong',
+      ['--data', join(temp, 'alice'), '--relays', relaysFile, '--headless'],
+      {
+        ...env,
+        LEITUNG_PASSPHRASE: 'not the passphrase',
+      },
+    );
+    expect(await wrong.process.exited).toBe(1);
+    expect(errorOf(wrong.events)).toBe('CLIENT_ERR_VAULT_WRONG_PASSPHRASE');
+  });
+
+  it('prints text lines without --json and stops cleanly on SIGTERM', async () => {
+    const key = await writeEncryptedIdentity(temp, 'bob');
+    const child = startChild(
+      'bob',
+      process.execPath,
+      [
+        phonebookProgram(),
+        ...['--data', join(temp, 'bob'), '--relays', relaysFile, '--passphrase-file', passFile],
+        ...['--name', 'bob', '--import-identity', key, '--headless'],
+      ],
+      { env },
+    );
+    const end = Date.now() + 20_000;
+    while (!child.stdout().includes('registration:complete') && Date.now() < end) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(child.stdout()).toMatch(
+      /\d\d:\d\d:\d\d\.\d{3} registration:complete name=bob clientId=[0-9a-f]{64}/,
+    );
+    child.child.kill('SIGTERM');
+    expect(await child.exited).toBe(0);
+    expect(child.stdout()).toMatch(/exit code=0 why=stopped/);
+  });
+});
