@@ -19,7 +19,6 @@ const client = new Client({
   probeIntervalMs: 0,
 });
 let marks;
-if (process.env.DEBUG) for (const ev of ['call:incoming','call:refused','call:ended','call:accepted','media:bound','media:failed','connection:error','connection:state']) client.on(ev, (e) => console.log('callee', ev, e.code ?? e.state ?? e.reason ?? '', client.callState));
 client.on('call:incoming', () => {
   marks = { incomingAt: now() };
   client.answer();

@@ -251,8 +251,9 @@ const pct = (v: number) => `${v.toFixed(1)} %`;
 const kbps = (v: number) => `${v.toFixed(1)} kbit/s`;
 const say = (text: string) => process.stdout.write(`${text}\n`);
 const line = (label: string, text: string) => say(`  ${label.padEnd(13)}${text}`);
+/** A path as seen from where the user typed the command (npm sets INIT_CWD; turbo runs us elsewhere). */
 const shown = (path: string) => {
-  const rel = relative(process.cwd(), path);
+  const rel = relative(process.env.INIT_CWD ?? process.cwd(), path);
   return rel.startsWith('..') ? path : rel;
 };
 
