@@ -150,6 +150,10 @@ describe('the phonebook screen, driven by keystrokes', () => {
     expect(alarm).toContain('Calls to bob are');
     expect(alarm).toMatch(/bob\s+⚠ KEY CHANGED/);
     expect(alarm).not.toContain('In call with bob');
+    // The number to compare out of band is the one Bob's own phonebook computes for him and Carol.
+    const bob = sessions.find((s) => s.session.client.name === 'bob')!.session.client;
+    const expected = bob.crypto.safetyNumber(bob.clientId, carol.client.clientId);
+    expect(alarm.replace(/[║│\s]+/g, ' ')).toContain(`safety number with the new key ${expected}`);
 
     // Verify against the directory (l): the alarm now offers to accept the verified key (k).
     c.stdin.write('l');

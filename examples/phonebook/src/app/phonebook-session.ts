@@ -194,6 +194,15 @@ export class PhonebookSession {
     }
   }
 
+  /** The safety number with whoever holds the key `clientId` (hex fingerprint), pinned or not. */
+  #safetyNumberWith(clientId: string): string | undefined {
+    try {
+      return this.client.crypto.safetyNumber(this.client.clientId, clientId);
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Hangs up, stops the audio, closes the client. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -288,6 +297,7 @@ export class PhonebookSession {
       name: e.name,
       pinnedClientId: e.pinnedClientId,
       newClientId: e.newClientId,
+      safetyNumber: this.#safetyNumberWith(e.newClientId),
       source: e.source,
       at: wallClock(),
     };

@@ -12,6 +12,8 @@ export interface KeyAlarm {
   readonly pinnedClientId: string;
   /** Fingerprint of the key the directory now shows. */
   readonly newClientId: string;
+  /** Safety number with the new key, to compare out of band before accepting it. */
+  readonly safetyNumber: string | undefined;
   /** `lookup`: came with a verified inclusion proof (can be accepted); `phonebook`: look it up first. */
   readonly source: 'lookup' | 'phonebook';
   readonly at: number;

@@ -6,7 +6,7 @@
  */
 import { Box, Text } from 'ink';
 import type { KeyAlarm } from '../app/state.js';
-import { shortId } from './format.js';
+import { safetyRows, shortId } from './format.js';
 
 export function KeyAlarms({ alarms }: { readonly alarms: readonly KeyAlarm[] }) {
   if (alarms.length === 0) return null;
@@ -27,6 +27,11 @@ export function KeyAlarms({ alarms }: { readonly alarms: readonly KeyAlarm[] }) 
             Someone may be impersonating {alarm.name}, or {alarm.name} has a new device. Calls to {alarm.name}{' '}
             are blocked.
           </Text>
+          {alarm.safetyNumber === undefined ? null : (
+            <Text>
+              safety number with the new key <Text bold>{safetyRows(alarm.safetyNumber).join(' ')}</Text>
+            </Text>
+          )}
           <Text color="yellow">
             {alarm.source === 'lookup'
               ? `Compare the safety number with ${alarm.name} in person or by phone, then press k to accept the new key, x to dismiss.`

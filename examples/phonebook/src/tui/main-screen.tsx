@@ -86,14 +86,13 @@ export function MainScreen({ session, onQuit }: MainScreenProps) {
             .join(', ')}
         </Text>
       )}
-      <Text dimColor>
-        {' '}
-        ↑/↓ choose · Enter call · l verify key · a answer · r reject · h hang up · k accept changed key · q
-        quit
-      </Text>
+      <Text dimColor>{HELP_LINE}</Text>
     </Box>
   );
 }
+
+const HELP_LINE =
+  ' ↑↓ choose · Enter call · l verify · a answer · r reject · h hang up · k accept key · x dismiss · q quit';
 
 /** Re-renders every `intervalMs` (0: never) so that call timers move. */
 function useClock(intervalMs: number): number {
