@@ -43,14 +43,21 @@ afterAll(async () => {
   await rm(temp, { recursive: true, force: true });
 });
 
-async function start(
-  name: string,
-  before?: Parameters<typeof openTestSession>[3],
-): Promise<PhonebookSession> {
-  const s = await openTestSession(temp, relaysFile, name, before);
-  sessions.push(s);
-  await s.session.start();
-  return s.session;
+const started = new Map<string, Promise<PhonebookSession>>();
+
+/** The registered session of `name`, started on first use (so each test can also run on its own). */
+function start(name: string, before?: Parameters<typeof openTestSession>[3]): Promise<PhonebookSession> {
+  let session = started.get(name);
+  if (session === undefined) {
+    session = (async () => {
+      const s = await openTestSession(temp, relaysFile, name, before);
+      sessions.push(s);
+      await s.session.start();
+      return s.session;
+    })();
+    started.set(name, session);
+  }
+  return session;
 }
 
 function show(session: PhonebookSession) {
@@ -138,6 +145,7 @@ describe('the phonebook screen, driven by keystrokes', () => {
 
   it('shows a changed key as an alarm that blocks calls until verified and accepted', async () => {
     // Carol once verified "bob" with another key (mallory's): now the directory shows Bob's real key.
+    const [bob] = await Promise.all([start('bob'), start('alice')]);
     const carol = await start('carol', (setup) => pinWrongKey(setup, 'bob', 'mallory'));
     const c = show(carol);
     await until(c.lastFrame, (t) => /bob/.test(t), "bob on carol's screen");
@@ -145,14 +153,18 @@ describe('the phonebook screen, driven by keystrokes', () => {
     c.stdin.write(DOWN);
     await until(c.lastFrame, (t) => /▶ . bob/.test(t), 'bob selected');
     c.stdin.write(ENTER);
-    const alarm = await until(c.lastFrame, (t) => t.includes('SECURITY ALARM'), 'the key-change alarm');
+    // The call to Bob is refused before anything is sent: his key is not the pinned one.
+    const alarm = await until(
+      c.lastFrame,
+      (t) => t.includes('SECURITY ALARM') && t.includes('call to bob: CLIENT_ERR_CONTACT_KEY_CHANGED'),
+      'the key-change alarm and the blocked call',
+    );
     expect(alarm).toContain('THE KEY OF BOB HAS CHANGED');
     expect(alarm).toContain('Calls to bob are');
     expect(alarm).toMatch(/bob\s+⚠ KEY CHANGED/);
     expect(alarm).not.toContain('In call with bob');
     // The number to compare out of band is the one Bob's own phonebook computes for him and Carol.
-    const bob = sessions.find((s) => s.session.client.name === 'bob')!.session.client;
-    const expected = bob.crypto.safetyNumber(bob.clientId, carol.client.clientId);
+    const expected = bob!.client.crypto.safetyNumber(bob!.client.clientId, carol.client.clientId);
     expect(alarm.replace(/[║│\s]+/g, ' ')).toContain(`safety number with the new key ${expected}`);
 
     // Verify against the directory (l): the alarm now offers to accept the verified key (k).

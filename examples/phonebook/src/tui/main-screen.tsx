@@ -4,7 +4,7 @@
  * and the keys. It reads the session's state snapshot and sends commands; it holds only the selection.
  */
 import { Box, Text, useInput, useStdout } from 'ink';
-import { useEffect, useState, useSyncExternalStore } from 'react';
+import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import type { PhonebookSession } from '../app/phonebook-session.js';
 import { wallClock } from '../media/clock.js';
 import { CallPanel } from './call-panel.js';
@@ -20,27 +20,47 @@ export interface MainScreenProps {
 
 export function MainScreen({ session, onQuit }: MainScreenProps) {
   const state = useSyncExternalStore(session.subscribe, session.getState);
-  const [selected, setSelected] = useState(0);
+  // The selection follows a contact, not a row: when the list re-sorts (someone comes online), Enter must
+  // still call the person the cursor was on. A ref, so keys typed faster than React re-renders see it.
+  const selection = useRef<string | undefined>(undefined);
+  const [, redraw] = useState(0);
   const now = useClock(state.call.kind === 'dialing' || state.call.kind === 'active' ? 1000 : 0);
   useBell(state.alarms.length);
 
   const contacts = state.contacts;
-  const index = Math.min(selected, Math.max(0, contacts.length - 1));
-  const current = contacts[index];
+  const index = Math.max(
+    0,
+    contacts.findIndex((c) => c.clientId === selection.current),
+  );
   const call = state.call;
 
   useInput((input, key) => {
-    if (key.upArrow) setSelected(Math.max(0, index - 1));
-    else if (key.downArrow) setSelected(Math.min(contacts.length - 1, index + 1));
-    else if (call.kind === 'incoming' && input === 'a') session.answer();
-    else if (call.kind === 'incoming' && input === 'r') session.reject();
-    else if ((call.kind === 'dialing' || call.kind === 'active') && (input === 'h' || key.escape))
-      session.hangUp();
-    else if (key.return && current !== undefined && (call.kind === 'idle' || call.kind === 'ended')) {
-      void session.call(current.name);
-    } else if (input === 'l' && current !== undefined) void session.lookup(current.name);
-    else if (input === 'k' && state.alarms.length > 0) session.acceptKey(state.alarms[0]!.name);
-    else if (input === 'x' && state.alarms.length > 0) session.dismissAlarm(state.alarms[0]!.name);
+    // Read the session's current state, not this render's: the handler may lag a render behind.
+    const live = session.getState();
+    const list = live.contacts;
+    const at = Math.max(
+      0,
+      list.findIndex((c) => c.clientId === selection.current),
+    );
+    const here = list[at];
+    const select = (to: number) => {
+      const contact = list[Math.min(list.length - 1, Math.max(0, to))];
+      if (contact === undefined) return;
+      selection.current = contact.clientId;
+      redraw((n) => n + 1);
+    };
+    const kind = live.call.kind;
+    const alarm = live.alarms[0];
+    if (key.upArrow) select(at - 1);
+    else if (key.downArrow) select(at + 1);
+    else if (kind === 'incoming' && input === 'a') session.answer();
+    else if (kind === 'incoming' && input === 'r') session.reject();
+    else if ((kind === 'dialing' || kind === 'active') && (input === 'h' || key.escape)) session.hangUp();
+    else if (key.return && here !== undefined && (kind === 'idle' || kind === 'ended'))
+      void session.call(here.name);
+    else if (input === 'l' && here !== undefined) void session.lookup(here.name);
+    else if (input === 'k' && alarm !== undefined) session.acceptKey(alarm.name);
+    else if (input === 'x' && alarm !== undefined) session.dismissAlarm(alarm.name);
     else if (input === 'q' || (key.ctrl && input === 'c')) onQuit();
   });
 
