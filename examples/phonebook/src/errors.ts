@@ -20,7 +20,7 @@ export const PhonebookErrorCode = {
   ContactUnavailable: 'PHONEBOOK_ERR_CONTACT_UNAVAILABLE',
   /** Headless: no call was placed or answered before --timeout. */
   Timeout: 'PHONEBOOK_ERR_TIMEOUT',
-  /** The call could not be set up or its media never flowed. */
+  /** Headless: the call was not set up (rejected, busy, unanswered, a failed check, or --timeout). */
   CallFailed: 'PHONEBOOK_ERR_CALL_FAILED',
   /** Demo: the relay program did not start or did not write its relay-list entry. */
   RelayStart: 'PHONEBOOK_ERR_RELAY_START',

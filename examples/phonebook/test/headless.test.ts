@@ -99,7 +99,7 @@ describe('leitung-phonebook, headless', () => {
     expect(errorOf(wrong.events)).toBe('CLIENT_ERR_VAULT_WRONG_PASSPHRASE');
   });
 
-  it('prints text lines without --json and stops cleanly on SIGTERM', async () => {
+  it('prints text lines without --json, lets an unanswered call time out, and stops cleanly on SIGTERM', async () => {
     const key = await writeEncryptedIdentity(temp, 'bob');
     const child = startChild(
       'bob',
@@ -118,6 +118,22 @@ describe('leitung-phonebook, headless', () => {
     expect(child.stdout()).toMatch(
       /\d\d:\d\d:\d\d\.\d{3} registration:complete name=bob clientId=[0-9a-f]{64}/,
     );
+
+    // Bob is online but does not answer: a caller gives up at --timeout with PHONEBOOK_ERR_CALL_FAILED.
+    const carolKey = await writeEncryptedIdentity(temp, 'carol');
+    const carol = startPhonebookProcess(
+      'carol',
+      [
+        ...['--data', join(temp, 'carol'), '--relays', relaysFile, '--passphrase-file', passFile],
+        ...['--name', 'carol', '--import-identity', carolKey, '--call', 'bob', '--timeout', '4'],
+      ],
+      env,
+    );
+    expect(await carol.process.exited).toBe(1);
+    expect(errorOf(carol.events)).toBe('PHONEBOOK_ERR_CALL_FAILED');
+    expect(carol.events.some((e) => e.event === 'call:ringing')).toBe(true);
+    expect(child.stdout()).toContain('call:incoming');
+
     child.child.kill('SIGTERM');
     expect(await child.exited).toBe(0);
     expect(child.stdout()).toMatch(/exit code=0 why=stopped/);

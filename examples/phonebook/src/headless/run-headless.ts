@@ -141,9 +141,13 @@ async function scenario(
   const state = await Promise.race([up, deadline, stopped]);
   up.cancel();
   if (state === 'stopped') return { exit: 0, why: 'stopped' };
-  if (state === 'timeout' || state.call.kind !== 'active') {
-    if (state === 'timeout') session.hangUp();
-    return { exit: 1, why: 'call-failed' };
+  if (state === 'timeout') {
+    session.hangUp();
+    fail(PhonebookErrorCode.CallFailed, 'the call was not set up within --timeout');
+  }
+  if (state.call.kind !== 'active') {
+    const why = state.call.kind === 'ended' ? (state.call.code ?? state.call.reason) : state.call.kind;
+    fail(PhonebookErrorCode.CallFailed, `the call was not set up (${why})`);
   }
 
   // In the call until it ends, --duration passes, or we are stopped.
