@@ -18,7 +18,7 @@ import type { AudioChoice } from '../media/audio-io.js';
 import { CallMedia } from '../media/call-media.js';
 import { wallClock } from '../media/clock.js';
 import type { SessionEvent, StampedEvent } from './session-events.js';
-import type { CallView, KeyAlarm, Notice, PhonebookState } from './state.js';
+import type { KeyAlarm, Notice, PhonebookState } from './state.js';
 
 export interface PhonebookSessionOptions {
   readonly client: Client;
@@ -494,5 +494,3 @@ function dedupe(findings: readonly SecurityFinding[]): SecurityFinding[] {
   for (const f of findings) seen.set(`${f.code}:${JSON.stringify(f.detail ?? {})}`, f);
   return [...seen.values()];
 }
-
-export type { CallView };

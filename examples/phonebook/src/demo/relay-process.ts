@@ -113,7 +113,10 @@ async function readEntry(file: string): Promise<RelayEntry | undefined> {
   }
 }
 
-/** A TCP port free right now on 127.0.0.1 (for the metrics endpoint, whose port the relay does not report). */
+/**
+ * A TCP port free right now on 127.0.0.1, for the metrics endpoint: the relay-list entry does not carry it,
+ * and choosing it here keeps this independent of the relay's log format.
+ */
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();

@@ -9,7 +9,6 @@
  */
 import type { Writable } from 'node:stream';
 import { PhonebookSession } from '../app/phonebook-session.js';
-import type { StampedEvent } from '../app/session-events.js';
 import type { PhonebookOptions } from '../cli/args.js';
 import { openPhonebook } from '../config/open-phonebook.js';
 import { configuredPassphrase } from '../config/passphrase.js';
@@ -226,5 +225,3 @@ async function isSettled(promise: Promise<unknown>): Promise<boolean> {
   const marker = Symbol('pending');
   return (await Promise.race([promise, Promise.resolve(marker)])) !== marker;
 }
-
-export type { StampedEvent };
