@@ -57,6 +57,21 @@ describe('leitung-phonebook, headless', () => {
     expect(p.events.at(-1)).toMatchObject({ event: 'exit', code: 1 });
   });
 
+  it('fails at once, before creating anything, when the --input file is missing', async () => {
+    const data = join(temp, 'noinput');
+    const p = startPhonebookProcess(
+      'noinput',
+      ['--data', data, '--relays', relaysFile, '--passphrase-file', passFile, '--auto-answer'].concat([
+        '--input',
+        join(temp, 'missing.wav'),
+      ]),
+      env,
+    );
+    expect(await p.process.exited).toBe(1);
+    expect(errorOf(p.events)).toBe('AUDIO_ERR_FILE');
+    expect(p.events.some((e) => e.event === 'setup:progress')).toBe(false);
+  });
+
   it('gives up with PHONEBOOK_ERR_CONTACT_UNAVAILABLE when the contact never comes online', async () => {
     const key = await writeEncryptedIdentity(temp, 'alice');
     const args = ['--data', join(temp, 'alice'), '--relays', relaysFile, '--passphrase-file', passFile];

@@ -125,6 +125,10 @@ async function demo(outDir: string, cleanup: Cleanup): Promise<void> {
   const bSend = sendKbps(bobStats);
   say('\nResults');
   line(
+    'handshake',
+    `alice ${ms(aliceReg.handshakeMs)}, bob ${ms(bobReg.handshakeMs)}  (connect → verified WELCOME: identity challenge, sealed channel, signed tree head)`,
+  );
+  line(
     'call setup',
     `${ms(sub(bobMarks.firstDecodedAt, dialAt))}  dial → first decrypted and decoded audio frame at Bob`,
   );

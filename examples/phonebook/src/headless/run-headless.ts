@@ -13,6 +13,7 @@ import type { PhonebookOptions } from '../cli/args.js';
 import { openPhonebook } from '../config/open-phonebook.js';
 import { configuredPassphrase } from '../config/passphrase.js';
 import { codeOf, describeError, PhonebookError, PhonebookErrorCode } from '../errors.js';
+import { checkAudioFiles } from '../media/audio-io.js';
 import { wallClock } from '../media/clock.js';
 import { loadCodecs } from '../media/codecs.js';
 import { jsonOutput, type OutputEvent, textOutput } from './event-output.js';
@@ -38,6 +39,9 @@ export async function runHeadless(options: PhonebookOptions, io: HeadlessIo): Pr
         'headless mode needs the vault passphrase: --passphrase-file FILE or LEITUNG_PASSPHRASE',
       );
     }
+    // Before the (possibly seconds-long) identity creation: a wrong file name should fail at once.
+    const audio = { input: options.input, output: options.output, tone: options.tone };
+    await checkAudioFiles(audio);
     let lastTick = 0;
     const setup = await openPhonebook({
       dataDir: options.dataDir,
@@ -63,7 +67,7 @@ export async function runHeadless(options: PhonebookOptions, io: HeadlessIo): Pr
       monitor: setup.monitor,
       codec: codecs.send,
       receiveCodecs: codecs.receive,
-      audio: { input: options.input, output: options.output, tone: options.tone },
+      audio,
     });
     session.onEvent((e) => out.write(e as unknown as OutputEvent));
     const stopped = io.stopRequested.then(() => 'stopped' as const);

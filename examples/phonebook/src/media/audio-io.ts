@@ -85,6 +85,23 @@ export async function openCallSink(choice: AudioChoice, notify: Notify): Promise
   }
 }
 
+/**
+ * Opens and closes the chosen files once at start-up: a missing input or an unwritable output directory
+ * fails at once (AUDIO_ERR_…), not when a call is answered — and the file code paths are warm by the first
+ * call, which keeps their first-use cost out of call setup.
+ */
+export async function checkAudioFiles(choice: AudioChoice): Promise<void> {
+  if (choice.input !== undefined) {
+    const source = await openWavFileSource(choice.input);
+    try {
+      await source.read();
+    } finally {
+      await source.close();
+    }
+  }
+  if (choice.output !== undefined) await (await createWavFileSink(choice.output)).abort();
+}
+
 /** The source's frames, then silence until closed. */
 export function thenSilence(inner: AudioSource): AudioSource {
   let ended = false;

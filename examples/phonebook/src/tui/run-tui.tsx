@@ -9,6 +9,7 @@ import type { PhonebookOptions } from '../cli/args.js';
 import { isFirstRun, needsName, openPhonebook } from '../config/open-phonebook.js';
 import { configuredPassphrase } from '../config/passphrase.js';
 import { PhonebookError, PhonebookErrorCode } from '../errors.js';
+import { checkAudioFiles } from '../media/audio-io.js';
 import { loadCodecs } from '../media/codecs.js';
 import { PhonebookApp } from './phonebook-app.js';
 import type { SetupInput, SetupStep } from './setup-screen.js';
@@ -27,6 +28,8 @@ export async function runTui(options: PhonebookOptions, io: TuiIo): Promise<numb
   }
   const passphrase = await configuredPassphrase(options.passphraseFile, io.env);
   const codecs = loadCodecs(options.codec);
+  const audio = { input: options.input, output: options.output, tone: options.tone };
+  await checkAudioFiles(audio);
   let session: PhonebookSession | undefined;
 
   const boot = async (input: SetupInput, onStep: (step: SetupStep) => void): Promise<PhonebookSession> => {
@@ -48,7 +51,7 @@ export async function runTui(options: PhonebookOptions, io: TuiIo): Promise<numb
       monitor: setup.monitor,
       codec: codecs.send,
       receiveCodecs: codecs.receive,
-      audio: { input: options.input, output: options.output, tone: options.tone },
+      audio,
     });
     session = created;
     onStep({ kind: 'registering' });
