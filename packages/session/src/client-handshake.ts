@@ -39,6 +39,11 @@ export interface ClientHandshakeOptions {
   readonly pinnedRelayFingerprint: string;
   /** The last tree head this client accepted from this directory (from the vault). */
   readonly lastTreeHead?: SignedTreeHead | undefined;
+  /**
+   * The directory's log id (a relay cluster's shared id, from the relay-list entry). Default: the log id
+   * of the relay's own key, as for a single relay. The heads are always signed by the pinned relay key.
+   */
+  readonly expectedLogId?: Uint8Array | undefined;
 }
 
 /** What a completed handshake yields. */
@@ -129,6 +134,7 @@ export class ClientHandshake {
     acceptTreeHead({
       crypto,
       signingKey: relayPublicKey,
+      logId: this.#options.expectedLogId,
       previous: this.#options.lastTreeHead,
       next: challenge.treeHead,
       consistencyProof: challenge.consistencyProof,
@@ -237,6 +243,7 @@ export class ClientHandshake {
     acceptTreeHead({
       crypto,
       signingKey: relayPublicKey,
+      logId: this.#options.expectedLogId,
       previous: challengeHead,
       next: welcome.treeHead,
       consistencyProof: welcome.consistencyProof,

@@ -28,6 +28,11 @@ export interface TreeHeadCheck {
   readonly crypto: LeitungCrypto;
   /** The key that signs this directory's heads (v1: the relay's pinned key). */
   readonly signingKey: RsaPublicKey;
+  /**
+   * The log id the heads must name. Default `logIdOf(signingKey)` (a single relay). A relay cluster shares
+   * one log id while every relay signs with its own key (docs/operations.md "Relay cluster").
+   */
+  readonly logId?: Uint8Array | undefined;
   /** The last head accepted for this log, if any (from the vault). */
   readonly previous: SignedTreeHead | undefined;
   readonly next: SignedTreeHead;
@@ -36,7 +41,8 @@ export interface TreeHeadCheck {
 }
 
 /**
- * Accepts `next` only if it is signed by `signingKey`, names that key's log, and extends `previous`
+ * Accepts `next` only if it is signed by `signingKey`, names the expected log (`logId`, default that
+ * key's log), and extends `previous`
  * (consistency proof; same size needs the same root, a smaller size is refused). Throws SessionError
  * SESSION_ERR_TREE_HEAD_SIGNATURE or SESSION_ERR_TREE_INCONSISTENT (with the merkle error as cause).
  */
@@ -44,7 +50,7 @@ export function acceptTreeHead(check: TreeHeadCheck): TreeHeadChange {
   const { crypto, signingKey } = check;
   const decision = checkTreeHeadUpdate(
     {
-      logId: logIdOf(crypto, signingKey),
+      logId: check.logId ?? logIdOf(crypto, signingKey),
       verifySignature: (message, signature) => crypto.verify(signingKey, message, signature),
     },
     { previous: check.previous, next: check.next, consistencyProof: check.consistencyProof },
