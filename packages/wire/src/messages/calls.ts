@@ -139,6 +139,12 @@ export interface MediaGrant {
   side: CallSide;
   /** Time after which an unbound session is freed, milliseconds since the Unix epoch. u64. */
   expiresAt: number;
+  /**
+   * The relay that hosts the media session, by its fingerprint (relay cluster, docs/protocol.md §4.5):
+   * the client binds to that relay of its pinned relay list. Absent: the relay sending the grant. 32 bytes.
+   * Never an address: clients never learn each other's addresses (DESIGN.md §3.6).
+   */
+  mediaRelay?: Uint8Array;
 }
 
 export const mediaGrantMessage = defineMessage<MediaGrant>()(
@@ -150,5 +156,6 @@ export const mediaGrantMessage = defineMessage<MediaGrant>()(
     token: bytes(L.mediaTokenBytes),
     side: enumOf(['caller', 'callee']),
     expiresAt: u64,
+    mediaRelay: optional(bytes(L.relayFingerprintBytes)),
   }),
 );

@@ -11,6 +11,8 @@ export const FIELD_LIMITS = {
   clientIdBytes: 32,
   /** Handshake nonces (`clientNonce`, `relayNonce`). */
   nonceBytes: 32,
+  /** A relay's fingerprint (SHA3-256 of its key's SPKI DER), e.g. MEDIA_GRANT `mediaRelay`. */
+  relayFingerprintBytes: 32,
   /** Call identifier chosen by the caller. */
   callIdBytes: 16,
   /** Media session token in MEDIA_GRANT. */

@@ -160,6 +160,18 @@ export const fixtures: readonly (readonly [string, ControlMessage])[] = [
       expiresAt: 1_700_000_030_000,
     },
   ],
+  [
+    'MEDIA_GRANT on another relay of the cluster',
+    {
+      type: 'MEDIA_GRANT',
+      callId: pattern(16, 16),
+      sessionId: 7,
+      token: hash(23),
+      side: 'caller',
+      expiresAt: 1_700_000_030_000,
+      mediaRelay: hash(25),
+    },
+  ],
   ['PING', { type: 'PING', nonce: pattern(8, 24), sentAt: 1_700_000_000_000 }],
   [
     'PONG',
