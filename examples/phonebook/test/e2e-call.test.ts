@@ -5,16 +5,16 @@
  * encryption, the relay's UDP forwarder, the jitter buffer — and each side records what it heard.
  *
  * Bounds, and why:
- * - Audio delay (mouth to ear without sound devices, by cross-correlation; audio-analysis.ts): at least
- *   the Opus lookahead (6.5 ms; less means the alignment is wrong), at most 200 ms. By construction the
- *   pipeline adds the jitter buffer (capped at 160 ms by @leitung/audio), the 6.5 ms lookahead, under one
- *   20 ms frame of pacing phase between sender and receiver, and loopback transit: about 190 ms at worst.
- *   More would mean audio piling up somewhere (a queue growing), which is a bug. An idle machine measures
- *   25–50 ms; the demo prints it.
+ * - Audio delay (mouth to ear without sound devices, by cross-correlation, audio-analysis.ts; the median
+ *   over half-second windows): at least the Opus lookahead (6.5 ms; less means the alignment is wrong), at
+ *   most 200 ms. By construction the pipeline adds the jitter buffer (capped at 160 ms by @leitung/audio),
+ *   the 6.5 ms lookahead, under one 20 ms frame of pacing phase between sender and receiver, and loopback
+ *   transit: about 190 ms at worst. More would mean audio piling up somewhere (a queue growing), which is a
+ *   bug. An idle machine measures 25–50 ms, one loaded with the whole test suite about 100 ms.
  * - Speech match, on the windows after the first played frame, each aligned by its own lag: envelope
  *   correlation ≥ 0.90 and Bark spectral distance ≤ 7.5 dB. Clean Opus at 24 kbit/s measures ≈ 0.98 and
- *   3.5–4.5 dB here (@leitung/audio's in-memory round trip: ≈ 3.5 dB); jitter-buffer adaptation during a
- *   window costs a little more on a loaded machine (≈ 0.93 and 6 dB seen). The controls below — the
+ *   3.5–4.5 dB here (@leitung/audio's in-memory round trip: ≈ 3.5 dB); jitter-buffer steps and
+ *   concealment cost a little more on a heavily loaded machine (≈ 0.96 and 5–6 dB seen at load 25). The controls below — the
  *   other speaker's sentence, the recording with one frame in ten silenced, and the recording cut to
  *   telephone band (8 kHz) — must fail the same bounds, so the check can fail.
  * - Hang-up frees the relay's media session: the relay's metrics show one session during the call and
@@ -129,7 +129,7 @@ describe.skipIf(!tools)('a call between two phonebook processes through the rela
       bobSaid: bobSaid!,
     };
     console.warn(
-      `[phonebook e2e] delay a→b ${outcome.aToB.delayMs.toFixed(1)} ms, b→a ${outcome.bToA.delayMs.toFixed(1)} ms; ` +
+      `[phonebook e2e] delay a→b ${range(outcome.aToB)}, b→a ${range(outcome.bToA)}; ` +
         `envelope ${outcome.aToB.envelope.toFixed(3)} / ${outcome.bToA.envelope.toFixed(3)}; ` +
         `Bark ${outcome.aToB.barkDb.toFixed(2)} / ${outcome.bToA.barkDb.toFixed(2)} dB`,
     );
@@ -181,9 +181,10 @@ describe.skipIf(!tools)('a call between two phonebook processes through the rela
 
   it('has an audio delay within the bound, both ways', () => {
     for (const d of [outcome.aToB, outcome.bToA]) {
-      expect(d.windows).toBeGreaterThanOrEqual(2);
-      expect(d.minDelayMs).toBeGreaterThanOrEqual(DELAY_MIN_MS);
-      expect(d.maxDelayMs).toBeLessThanOrEqual(DELAY_MAX_MS);
+      expect(d.windows).toBeGreaterThanOrEqual(4);
+      // The median over the half-second windows: one window aligned on a wrong peak does not decide.
+      expect(d.delayMs).toBeGreaterThanOrEqual(DELAY_MIN_MS);
+      expect(d.delayMs).toBeLessThanOrEqual(DELAY_MAX_MS);
     }
   });
 
@@ -242,6 +243,10 @@ function event(p: PhonebookProcess, name: string): EventLine {
 
 function stats(p: PhonebookProcess): EventLine & { stats: Record<string, unknown> } {
   return event(p, 'call:stats') as EventLine & { stats: Record<string, unknown> };
+}
+
+function range(d: DirectionAnalysis): string {
+  return `${d.delayMs.toFixed(1)} ms (windows ${d.minDelayMs.toFixed(0)}–${d.maxDelayMs.toFixed(0)})`;
 }
 
 function narrowband(input: Int16Array): Int16Array {

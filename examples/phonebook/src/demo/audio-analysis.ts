@@ -8,7 +8,7 @@
  * file[i], the audio delay is `receiveStartedAt − sendStartedAt + L / 48 kHz`.
  *
  * The adaptive jitter buffer may move L during the call (it grows or shrinks its delay by whole frames),
- * so the lag is found per one-second window near the global lag, and quality is judged on the windows
+ * so the lag is found per half-second window near the global lag, and quality is judged on the windows
  * each aligned with its own lag. Quality measures come from @leitung/audio (signal-analysis.ts): the
  * Bark spectral distance and the correlation of 10 ms energy envelopes — Opus keeps spectra and
  * envelopes, not waveforms, so waveform SNR would say nothing.
@@ -40,7 +40,8 @@ export interface DirectionAnalysis {
   readonly aligned: { readonly reference: Int16Array; readonly degraded: Int16Array };
 }
 
-const WINDOW = SAMPLE_RATE; // 1 s
+/** Half a second: short enough that a jitter-buffer step rarely falls inside, long enough to align on. */
+const WINDOW = SAMPLE_RATE / 2;
 /** How far from the global lag a window's own lag may be (jitter-buffer adaptation). */
 const LOCAL_SEARCH = Math.round(0.15 * SAMPLE_RATE);
 /** Longest delay looked for. */
