@@ -18,6 +18,9 @@ Options:
   --metrics-port PORT  serve Prometheus metrics on 127.0.0.1:PORT/metrics (off unless given)
   --info-out FILE      write this relay's relay-list entry {host, port, mediaPort, fingerprint} as JSON
   --blocklist FILE     blocked IP addresses, subnets and key fingerprints; re-read on SIGHUP
+  --redis URL          join a relay cluster on Redis (redis://host:port): one directory, presence and
+                       call routing shared with the other relays (docs/operations.md "Relay cluster")
+  --cluster-id NAME    the cluster's name (default leitung); its log id is SHA3-256 of NAME
   --log-level LEVEL    trace, debug, info, warn, error, fatal or silent (default info)
   --help               show this help
 
@@ -48,6 +51,8 @@ try {
       'metrics-port': { type: 'string' },
       'info-out': { type: 'string' },
       blocklist: { type: 'string' },
+      redis: { type: 'string' },
+      'cluster-id': { type: 'string' },
       'log-level': { type: 'string' },
       help: { type: 'boolean' },
     },
@@ -64,6 +69,11 @@ if (args.help) {
 const levels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 const level = args['log-level'] ?? 'info';
 if (!levels.includes(level)) fail(`--log-level must be one of ${levels.join(', ')}`);
+if (args.redis !== undefined && !/^rediss?:\/\/./.test(args.redis)) fail('--redis must be a redis:// URL');
+if (args['cluster-id'] !== undefined && args.redis === undefined) fail('--cluster-id needs --redis');
+if (args['cluster-id'] !== undefined && !/^[\w.-]{1,64}$/.test(args['cluster-id'])) {
+  fail('--cluster-id must be 1-64 letters, digits, ".", "_" or "-"');
+}
 
 const logger = createRelayLogger({ level, destination: process.stderr });
 let relay;
@@ -75,6 +85,14 @@ try {
     dataDir: resolve(args.data ?? 'leitung-relay-data'),
     ...(args['metrics-port'] === undefined ? {} : { metricsPort: port(args['metrics-port'], '--metrics-port') }),
     ...(args.blocklist === undefined ? {} : { blocklistFile: resolve(args.blocklist) }),
+    ...(args.redis === undefined
+      ? {}
+      : {
+          cluster: {
+            redisUrl: args.redis,
+            ...(args['cluster-id'] === undefined ? {} : { clusterId: args['cluster-id'] }),
+          },
+        }),
     logger,
   });
 } catch (error) {
@@ -94,6 +112,7 @@ console.log(`leitung-relay control tcp ${info.host}:${info.port}`);
 console.log(`leitung-relay media udp ${info.host}:${info.mediaPort}`);
 if (relay.metricsPort !== undefined) console.log(`leitung-relay metrics http://127.0.0.1:${relay.metricsPort}/metrics`);
 console.log(`leitung-relay data ${relay.dataDir}`);
+if (info.logId !== undefined) console.log(`leitung-relay cluster log ${info.logId}`);
 console.log('leitung-relay ready');
 
 let stopping = false;

@@ -32,6 +32,7 @@ export type {
   ContactVerifiedEvent,
   CoreEvent,
   CoreEventType,
+  DirectorySplitViewEvent,
   MediaBoundEvent,
   MediaFailedEvent,
   MediaFrameEvent,
@@ -61,7 +62,7 @@ export {
 } from './monitor/security-monitor.js';
 export { Backoff, type BackoffOptions } from './relays/backoff.js';
 export { ClientRelayManager, type ClientRelayManagerOptions } from './relays/client-relay-manager.js';
-export { parseRelayEntry, type RelayEntry } from './relays/relay-entry.js';
+export { logIdOfEntry, parseRelayEntry, type RelayEntry } from './relays/relay-entry.js';
 export { type ProbeResult, probeRelay, type RelayProbe } from './relays/relay-prober.js';
 export {
   loadOf,

@@ -9,7 +9,24 @@
  * - {@link RelayCore} and {@link MediaRouter}: the sans-I/O cores, for tests and other shells.
  * - {@link KeyDirectory} / {@link DirectoryStore} / {@link Signalling}: the storage and signalling
  *   interfaces a cluster backend implements.
+ * - {@link ClusterNode}, {@link RedisSignalling}, {@link RedisLog}: the relay cluster on Redis
+ *   (`startRelay({ cluster: { redisUrl } })`, `leitung-relay --redis URL`; docs/operations.md).
  */
+
+export { type ClusterKeys, clusterKeys } from './cluster/cluster-keys.js';
+export {
+  type ClusterAppendResult,
+  type ClusterHandlers,
+  ClusterNode,
+  type ClusterNodeOptions,
+  clusterLogId,
+} from './cluster/cluster-node.js';
+export { type AppendOutcome, RedisLog } from './cluster/redis-log.js';
+export {
+  type ClusterPublisher,
+  RedisSignalling,
+  type RedisSignallingOptions,
+} from './cluster/redis-signalling.js';
 export { type CallParty, type CallRefusal, CallRouter, type CallRouterOptions } from './core/call-router.js';
 export type { Connection, ConnectionPhase } from './core/connection.js';
 export type { CloseReason, ConnectionId, RelayEvent, RelayEventType, RelayOutput } from './core/outputs.js';
@@ -53,6 +70,7 @@ export { KeyedRateLimiter, TokenBucket } from './protection/token-bucket.js';
 export { MEDIA_SOCKET_BUFFER_BYTES, MediaSocket, type MediaSocketOptions } from './shell/media-socket.js';
 export {
   Relay,
+  type RelayClusterOptions,
   type RelayEvents,
   type RelayListEntry,
   type StartRelayOptions,
@@ -61,4 +79,10 @@ export {
 export { loadOrCreateRelayKey, RELAY_KEY_FILE, type RelayKeyResult } from './shell/relay-key-file.js';
 export { createRelayLogger, type RelayLoggerOptions } from './shell/relay-logger.js';
 export { createRelayMetrics, type RelayMetricsSources } from './shell/relay-metrics.js';
+export type {
+  ClusterCall,
+  ClusterCalls,
+  ForwardedCallMessage,
+  ForwardingParty,
+} from './signalling/cluster-calls.js';
 export { type LocalDelivery, LocalSignalling, type Signalling } from './signalling/signalling.js';

@@ -55,9 +55,15 @@ export class CallMachine {
   /** Call ids seen in offers (DESIGN.md §5 step 3): kept across connections and relays. */
   readonly #replayGuard = new CallIdReplayGuard();
   #state: CallState = { kind: 'idle' };
+  #mediaRelay: string | undefined;
 
   constructor(host: CallHost) {
     this.#host = host;
+  }
+
+  /** Fingerprint (hex) of the relay hosting the call's media, when a grant named one (relay cluster). */
+  get mediaRelay(): string | undefined {
+    return this.#state.kind === 'active' ? this.#mediaRelay : undefined;
   }
 
   get state(): CallState {
@@ -402,6 +408,7 @@ export class CallMachine {
     if (grant.side !== call.role)
       throw new ClientError(ClientErrorCode.Protocol, 'media grant for the other side');
     call.resumeSent = false;
+    this.#mediaRelay = grant.mediaRelay === undefined ? undefined : toHex(grant.mediaRelay);
     if (!call.media) {
       call.media = new MediaChannelCore({
         crypto: this.#host.crypto,

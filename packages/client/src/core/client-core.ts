@@ -20,10 +20,11 @@
  * - every accept: key confirmation (completeCall).
  */
 import type { LeitungCrypto, RsaPrivateKey } from '@leitung/crypto';
-import { ClientHandshake } from '@leitung/session';
+import { ClientHandshake, SessionError } from '@leitung/session';
 import {
   type ControlMessage,
   type ControlMessageOf,
+  decodeMessage,
   type KeyLookupTarget,
   MESSAGE_SENDER,
   type SignedTreeHead,
@@ -31,7 +32,7 @@ import {
 import { bytesEqual, toHex } from '../bytes.js';
 import { ClientError, ClientErrorCode, errorCodeOf } from '../errors.js';
 import type { MediaChannelCore, MediaChannelTiming } from '../media/media-channel-core.js';
-import type { RelayEntry } from '../relays/relay-entry.js';
+import { logIdOfEntry, type RelayEntry } from '../relays/relay-entry.js';
 import { CallMachine } from './call-machine.js';
 import type { CallStateName } from './call-state.js';
 import { type ClientStore, MemoryStore } from './client-store.js';
@@ -159,6 +160,14 @@ export class ClientCore {
     return this.#calls.callId;
   }
 
+  /**
+   * Relay cluster: fingerprint (hex) of the relay that hosts the current call's media session, from the
+   * last MEDIA_GRANT's `mediaRelay`; undefined = the relay of the control connection.
+   */
+  get mediaRelay(): string | undefined {
+    return this.#calls.mediaRelay;
+  }
+
   /** The last accepted tree head on the current connection. */
   get treeHead(): SignedTreeHead | undefined {
     return this.#connection.kind === 'ready' ? this.#connection.directory.head : undefined;
@@ -209,7 +218,10 @@ export class ClientCore {
       privateKey: this.#identity,
       name: this.#name,
       pinnedRelayFingerprint: c.relay.fingerprint,
-      lastTreeHead: this.#store.treeHead(c.relay.fingerprint.toLowerCase()),
+      lastTreeHead: this.#store.treeHead(logIdOfEntry(c.relay)),
+      ...(c.relay.logId === undefined
+        ? {}
+        : { expectedLogId: Uint8Array.from(Buffer.from(c.relay.logId, 'hex')) }),
     });
     this.#setConnection({
       kind: 'handshaking',
@@ -392,17 +404,30 @@ export class ClientCore {
   #onHandshakeFrame(c: Extract<Connection, { kind: 'handshaking' }>, payload: Uint8Array, now: number): void {
     try {
       if (c.step === 'challenge') {
-        const prove = c.handshake.onChallenge(payload);
+        let prove: Uint8Array;
+        try {
+          prove = c.handshake.onChallenge(payload);
+        } catch (error) {
+          this.#checkSplitView(c.relay, payload, error);
+          throw error;
+        }
         c.step = 'welcome';
         this.#send(prove);
         return;
       }
       const result = c.handshake.onWelcome(payload);
-      const previous = this.#store.treeHead(result.relayPublicKey.fingerprint());
+      const logId = logIdOfEntry(c.relay);
+      const previous = this.#store.treeHead(logId);
       const change = !previous ? 'first' : previous.size === result.treeHead.size ? 'unchanged' : 'grown';
-      this.#store.setTreeHead(result.relayPublicKey.fingerprint(), result.treeHead);
+      this.#store.setTreeHead(logId, result.treeHead);
       this.#outputs.push({ kind: 'persist' });
-      const directory = new DirectoryView(this.#crypto, result.relayPublicKey, this.#store, result.treeHead);
+      const directory = new DirectoryView(
+        this.#crypto,
+        result.relayPublicKey,
+        this.#store,
+        result.treeHead,
+        logId,
+      );
       this.#setConnection({
         kind: 'ready',
         relay: c.relay,
@@ -436,6 +461,35 @@ export class ClientCore {
       });
       this.#close(errorCodeOf(err) ?? ClientErrorCode.Protocol, now);
     }
+  }
+
+  /**
+   * A CHALLENGE head that contradicts the head accepted for this log (same size, other root; or a
+   * consistency proof that fails) is a split view: reported with both heads (DESIGN.md §4). A head that is
+   * merely older (a relay that lags) is not.
+   */
+  #checkSplitView(relay: RelayEntry, payload: Uint8Array, error: unknown): void {
+    if (!(error instanceof SessionError) || error.code !== 'SESSION_ERR_TREE_INCONSISTENT') return;
+    const cause = (error as { cause?: { code?: string } }).cause?.code;
+    if (cause === 'MERKLE_ERR_SIZE_DECREASED' || cause === 'MERKLE_ERR_LOG_ID_MISMATCH') return;
+    const logId = logIdOfEntry(relay);
+    const accepted = this.#store.treeHead(logId);
+    let shown: SignedTreeHead | undefined;
+    try {
+      const message = decodeMessage(payload);
+      if (message.type === 'CHALLENGE') shown = message.treeHead;
+    } catch {
+      shown = undefined;
+    }
+    if (accepted === undefined || shown === undefined) return;
+    this.#emit({
+      type: 'directory:split-view',
+      relay: relay.fingerprint.toLowerCase(),
+      logId,
+      accepted,
+      shown,
+      code: cause ?? error.code,
+    });
   }
 
   // ─── messages on the sealed channel ─────────────────────────────────────────────────────────────────

@@ -21,12 +21,24 @@ export class DirectoryView {
   readonly logId: string;
   #head: SignedTreeHead;
 
-  /** `head`: the head accepted at registration (already checked by the handshake). */
-  constructor(crypto: LeitungCrypto, relayKey: RsaPublicKey, store: ClientStore, head: SignedTreeHead) {
+  readonly #logIdBytes: Uint8Array;
+
+  /**
+   * `head`: the head accepted at registration (already checked by the handshake). `logId` (hex): the
+   * directory's log — a cluster's shared id, or (default) the log of the relay's own key.
+   */
+  constructor(
+    crypto: LeitungCrypto,
+    relayKey: RsaPublicKey,
+    store: ClientStore,
+    head: SignedTreeHead,
+    logId: string = relayKey.fingerprint(),
+  ) {
     this.#crypto = crypto;
     this.#relayKey = relayKey;
     this.#store = store;
-    this.logId = relayKey.fingerprint();
+    this.logId = logId.toLowerCase();
+    this.#logIdBytes = Uint8Array.from(Buffer.from(this.logId, 'hex'));
     this.#head = head;
   }
 
@@ -42,6 +54,7 @@ export class DirectoryView {
     const change = acceptTreeHead({
       crypto: this.#crypto,
       signingKey: this.#relayKey,
+      logId: this.#logIdBytes,
       previous: this.#head,
       next,
       consistencyProof: proof,
@@ -58,6 +71,7 @@ export class DirectoryView {
     acceptTreeHead({
       crypto: this.#crypto,
       signingKey: this.#relayKey,
+      logId: this.#logIdBytes,
       previous: undefined,
       next: head,
       consistencyProof: [],
@@ -82,6 +96,7 @@ export class DirectoryView {
     acceptTreeHead({
       crypto: this.#crypto,
       signingKey: this.#relayKey,
+      logId: this.#logIdBytes,
       previous: older,
       next: current,
       consistencyProof: proof,

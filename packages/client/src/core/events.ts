@@ -168,7 +168,26 @@ export interface TreeHeadAcceptedEvent {
 }
 
 /** Everything the core reports. */
+/**
+ * A relay of a cluster showed a tree head that is not consistent with the last head the client accepted
+ * for that log (same size with another root, or a failed consistency proof): a split view (DESIGN.md §4).
+ * The relay is not used; both heads are reported as evidence.
+ */
+export interface DirectorySplitViewEvent {
+  readonly type: 'directory:split-view';
+  /** Fingerprint of the relay that showed `shown`. */
+  readonly relay: string;
+  /** Hex log id. */
+  readonly logId: string;
+  /** The last head the client accepted for this log. */
+  readonly accepted: SignedTreeHead;
+  /** The head the relay showed. */
+  readonly shown: SignedTreeHead;
+  readonly code: string;
+}
+
 export type CoreEvent =
+  | DirectorySplitViewEvent
   | ConnectionStateEvent
   | ConnectionErrorEvent
   | RegistrationCompleteEvent

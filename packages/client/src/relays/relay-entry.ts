@@ -13,6 +13,18 @@ export interface RelayEntry {
   readonly mediaPort: number;
   /** Hex SHA3-256 of the relay key's SPKI DER (64 hex digits). */
   readonly fingerprint: string;
+  /**
+   * Relay cluster: hex id of the cluster's shared directory log (64 hex digits). The relays of a cluster
+   * sign with their own keys but name this one log; the client checks every head it sees from any of
+   * them against the last one it accepted for this log (docs/client.md "Relay cluster"). Absent for a
+   * single relay: the log id is then the relay's fingerprint.
+   */
+  readonly logId?: string;
+}
+
+/** The id (hex) of the directory log the relay serves: the cluster's log id or the relay's own. */
+export function logIdOfEntry(entry: RelayEntry): string {
+  return (entry.logId ?? entry.fingerprint).toLowerCase();
 }
 
 /** A stable key for maps: the fingerprint (one relay key, one relay). */
@@ -33,12 +45,19 @@ export function parseRelayEntry(value: unknown): RelayEntry {
     !isPort(v.port) ||
     !isPort(v.mediaPort) ||
     typeof v.fingerprint !== 'string' ||
-    !/^[0-9a-fA-F]{64}$/.test(v.fingerprint)
+    !/^[0-9a-fA-F]{64}$/.test(v.fingerprint) ||
+    (v.logId !== undefined && (typeof v.logId !== 'string' || !/^[0-9a-fA-F]{64}$/.test(v.logId)))
   ) {
     throw new ClientError(
       ClientErrorCode.InvalidArgument,
-      'relay entry needs host, port, mediaPort and a 64-hex-digit fingerprint',
+      'relay entry needs host, port, mediaPort and a 64-hex-digit fingerprint (and logId, if any)',
     );
   }
-  return { host: v.host, port: v.port, mediaPort: v.mediaPort, fingerprint: v.fingerprint.toLowerCase() };
+  return {
+    host: v.host,
+    port: v.port,
+    mediaPort: v.mediaPort,
+    fingerprint: v.fingerprint.toLowerCase(),
+    ...(typeof v.logId === 'string' ? { logId: v.logId.toLowerCase() } : {}),
+  };
 }

@@ -310,7 +310,7 @@ export class Client extends EventEmitter<ClientEvents> {
   /** Re-creates the call's UDP socket (new local port) and binds again — what a NAT rebinding looks like. */
   rebindMedia(): void {
     const media = this.#media;
-    const relay = this.#core.relay;
+    const relay = this.#mediaTarget();
     if (!media || !relay) return;
     media.socket.close();
     media.socket = new MediaSocket({ host: relay.host, port: relay.mediaPort }, (d) => this.#datagram(d));
@@ -490,6 +490,12 @@ export class Client extends EventEmitter<ClientEvents> {
       case 'call:ended':
         this.#closeMedia();
         break;
+      case 'directory:split-view': {
+        // A relay that shows another tree is not used (DESIGN.md §4): ranked last like a failed relay.
+        const relay = this.relays.relays.find((r) => relayKey(r) === event.relay);
+        if (relay) this.relays.failed(relay);
+        break;
+      }
       case 'media:frame':
         for (const listener of [...this.#frameListeners]) {
           listener({ sequence: event.sequence, timestamp: event.timestamp, payload: event.payload });
@@ -501,8 +507,18 @@ export class Client extends EventEmitter<ClientEvents> {
     this.emit(event.type, event as never);
   }
 
+  /**
+   * Where the call's media goes: the relay a cluster's MEDIA_GRANT named (looked up by fingerprint in the
+   * pinned relay list: never an address from the protocol), else the relay of the control connection.
+   */
+  #mediaTarget(): RelayEntry | undefined {
+    const fingerprint = this.#core.mediaRelay;
+    if (fingerprint === undefined) return this.#core.relay;
+    return this.#options.relays.find((r) => relayKey(r) === fingerprint);
+  }
+
   #sendDatagram(callId: string, data: Uint8Array): void {
-    const relay = this.#core.relay;
+    const relay = this.#mediaTarget();
     if (!relay) return;
     const target = `${relay.host}:${relay.mediaPort}`;
     if (this.#media && this.#media.callId !== callId) this.#closeMedia();

@@ -8,9 +8,10 @@
  */
 import type { CallEnd, CallEndReason, CallRequest, CallResponse, CallResume } from '@leitung/wire';
 import { RelayErrorCode } from '../errors.js';
-import { toHex } from '../hex.js';
+import { fromHex, toHex } from '../hex.js';
 import type { RelayLimits } from '../limits.js';
 import type { MediaRouter } from '../media/media-router.js';
+import type { ClusterCall, ClusterCalls } from '../signalling/cluster-calls.js';
 import type { Signalling } from '../signalling/signalling.js';
 import type { RelayEvent } from './outputs.js';
 
@@ -38,6 +39,8 @@ export interface CallRouterOptions {
   readonly signalling: Signalling;
   readonly limits: RelayLimits;
   readonly emit: (event: RelayEvent) => void;
+  /** Relay cluster: the shared call table (cross-relay calls, resumption after a relay died). */
+  readonly cluster?: ClusterCalls;
 }
 
 /** A refusal for the requesting client (sent as ERROR), or undefined when the message was handled. */
@@ -66,7 +69,8 @@ export class CallRouter {
     const callee = toHex(message.callee);
     const key = toHex(message.callId);
     if (callee === caller.clientId) return refusal(RelayErrorCode.BadRequest, 'a client cannot call itself');
-    if (this.#byClient.has(caller.clientId)) {
+    const cluster = this.#options.cluster;
+    if (this.#byClient.has(caller.clientId) || cluster?.remoteCallOf(caller.clientId) !== undefined) {
       return refusal(RelayErrorCode.CallActive, 'this client is already in a call');
     }
     if (this.#calls.has(key)) return refusal(RelayErrorCode.CallActive, 'this call id is in use');
@@ -76,7 +80,7 @@ export class CallRouter {
       emit({ type: 'call:ended', callId: key, reason: 'offline' });
       return undefined;
     }
-    if (this.#byClient.has(callee)) {
+    if (this.#byClient.has(callee) || cluster?.remoteCallOf(callee) !== undefined) {
       signalling.deliver(caller.clientId, callEnd(message.callId, 'busy'));
       emit({ type: 'call:ended', callId: key, reason: 'busy' });
       return undefined;
@@ -91,6 +95,7 @@ export class CallRouter {
     this.#calls.set(key, call);
     this.#byClient.set(call.caller, call);
     this.#byClient.set(call.callee, call);
+    this.#announce(call);
     emit({ type: 'call:started', callId: key, caller: call.caller, callee });
     signalling.deliver(callee, {
       type: 'INCOMING_CALL',
@@ -105,20 +110,30 @@ export class CallRouter {
 
   respond(from: CallParty, message: CallResponse, now: number): CallRefusal {
     const call = this.#calls.get(toHex(message.callId));
+    if (call === undefined && this.#forwardToCarrier(from, message, (c) => c.callee === from.clientId)) {
+      return undefined;
+    }
     if (call === undefined || call.callee !== from.clientId || call.state.kind !== 'ringing') {
       return refusal(RelayErrorCode.UnknownCall, 'no call is ringing for this client with that id');
     }
-    const { signalling, emit, media } = this.#options;
+    const { signalling, emit } = this.#options;
     emit({ type: 'call:answered', callId: call.key, decision: message.decision });
     signalling.deliver(call.caller, message);
     if (message.decision !== 'accept') {
       this.#free(call, message.decision === 'busy' ? 'busy' : 'rejected');
       return undefined;
     }
+    this.#grant(call, now);
+    return undefined;
+  }
+
+  /** Allocates the call's media session on this relay and sends each party its MEDIA_GRANT. */
+  #grant(call: Call, now: number): void {
+    const { signalling, emit, media, cluster } = this.#options;
     const grant = media.allocate(call.key, now);
     if (grant === undefined) {
       this.#endBoth(call, 'error');
-      return undefined;
+      return;
     }
     call.state = { kind: 'active', sessionId: grant.sessionId };
     emit({ type: 'media:allocated', callId: call.key, sessionId: grant.sessionId });
@@ -127,6 +142,8 @@ export class CallRouter {
       callId: call.callId,
       sessionId: grant.sessionId,
       expiresAt: grant.expiresAt,
+      // Cluster: a party held by another relay binds here; it finds this relay in its pinned list.
+      ...(cluster === undefined ? {} : { mediaRelay: fromHex(cluster.relayId) }),
     };
     signalling.deliver(call.caller, {
       ...base,
@@ -142,11 +159,12 @@ export class CallRouter {
     });
     grant.callerToken.fill(0);
     grant.calleeToken.fill(0);
-    return undefined;
   }
 
   end(from: CallParty, message: CallEnd): CallRefusal {
     const call = this.#calls.get(toHex(message.callId));
+    const isParty = (c: ClusterCall) => c.caller === from.clientId || c.callee === from.clientId;
+    if (call === undefined && this.#forwardToCarrier(from, message, isParty)) return undefined;
     if (call === undefined || (call.caller !== from.clientId && call.callee !== from.clientId)) {
       return refusal(RelayErrorCode.UnknownCall, 'this client has no call with that id');
     }
@@ -157,10 +175,48 @@ export class CallRouter {
   }
 
   /**
-   * CALL_RESUME continues a call after failover from another relay; that needs the directory and call
-   * state shared between relays (the cluster backend, issue 9). A single relay answers CALL_END.
+   * CALL_RESUME continues a call after failover (DESIGN.md §6). A single relay answers CALL_END: it has no
+   * call state of other relays. In a cluster: the relay that carries the call gives both parties a new
+   * media session; a call whose relay is the one the client lost (it died) is taken over by this relay,
+   * with the parties from the shared call table; otherwise the message goes to the carrying relay.
+   * `forwarded`: another relay sent it here because this relay carries the call (never forwarded again).
    */
-  resume(from: CallParty, message: CallResume): CallRefusal {
+  resume(from: CallParty, message: CallResume, now: number, forwarded: boolean): CallRefusal {
+    const key = toHex(message.callId);
+    const peer = toHex(message.peer);
+    const isParty = (c: { caller: string; callee: string }) =>
+      (c.caller === from.clientId && c.callee === peer) || (c.callee === from.clientId && c.caller === peer);
+    const local = this.#calls.get(key);
+    if (local !== undefined && isParty(local) && local.state.kind === 'active') {
+      this.#releaseMedia(local, 'resumed');
+      this.#grant(local, now);
+      return undefined;
+    }
+    const cluster = this.#options.cluster;
+    const known = local === undefined ? cluster?.lookup(key) : undefined;
+    if (cluster !== undefined && known !== undefined && isParty(known)) {
+      const lostCarrier = cluster.previousRelayOf(from.clientId) === known.relay;
+      if (!forwarded && known.relay !== cluster.relayId && !lostCarrier) {
+        if (cluster.forward(known.relay, from, message)) return undefined;
+      }
+      if (this.#byClient.has(from.clientId) || this.#byClient.has(peer)) {
+        return refusal(RelayErrorCode.CallActive, 'a party of this call is in another call');
+      }
+      const call: Call = {
+        key,
+        callId: message.callId,
+        caller: known.caller,
+        callee: known.callee,
+        state: { kind: 'ringing', deadline: Number.POSITIVE_INFINITY },
+      };
+      this.#calls.set(key, call);
+      this.#byClient.set(call.caller, call);
+      this.#byClient.set(call.callee, call);
+      this.#announce(call);
+      this.#options.emit({ type: 'call:started', callId: key, caller: call.caller, callee: call.callee });
+      this.#grant(call, now);
+      return undefined;
+    }
     const reason: CallEndReason = this.#options.signalling.isOnline(toHex(message.peer))
       ? 'error'
       : 'offline';
@@ -171,7 +227,15 @@ export class CallRouter {
   /** The client's connection is gone: its call ends for the other party. */
   clientGone(clientId: string): void {
     const call = this.#byClient.get(clientId);
-    if (call === undefined) return;
+    if (call === undefined) {
+      // Cluster: a call carried by another relay ends there (as CALL_END `offline` of this party).
+      const remote = this.#options.cluster?.remoteCallOf(clientId);
+      if (remote !== undefined) {
+        const party = { clientId, clientIdBytes: fromHex(clientId), name: '' };
+        this.#options.cluster?.forward(remote.relay, party, callEnd(fromHex(remote.key), 'offline'));
+      }
+      return;
+    }
     const other = call.caller === clientId ? call.callee : call.caller;
     this.#options.signalling.deliver(other, callEnd(call.callId, 'offline'));
     this.#free(call, 'offline');
@@ -209,18 +273,44 @@ export class CallRouter {
     this.#calls.delete(call.key);
     if (this.#byClient.get(call.caller) === call) this.#byClient.delete(call.caller);
     if (this.#byClient.get(call.callee) === call) this.#byClient.delete(call.callee);
-    if (call.state.kind === 'active') {
-      const released = this.#options.media.release(call.state.sessionId);
-      if (released) {
-        this.#options.emit({
-          type: 'media:released',
-          callId: call.key,
-          sessionId: call.state.sessionId,
-          reason,
-        });
-      }
-    }
+    this.#releaseMedia(call, reason);
+    this.#options.cluster?.retire(call.key);
     this.#options.emit({ type: 'call:ended', callId: call.key, reason });
+  }
+
+  #releaseMedia(call: Call, reason: string): void {
+    if (call.state.kind !== 'active') return;
+    const released = this.#options.media.release(call.state.sessionId);
+    if (released) {
+      this.#options.emit({
+        type: 'media:released',
+        callId: call.key,
+        sessionId: call.state.sessionId,
+        reason,
+      });
+    }
+  }
+
+  #announce(call: Call): void {
+    const cluster = this.#options.cluster;
+    cluster?.announce({ key: call.key, caller: call.caller, callee: call.callee, relay: cluster.relayId });
+  }
+
+  /**
+   * Cluster: a message about a call this relay does not carry goes to the relay that does, when the
+   * sender is a party of it (`accepts`). True when it was forwarded.
+   */
+  #forwardToCarrier(
+    from: CallParty,
+    message: CallResponse | CallEnd,
+    accepts: (call: ClusterCall) => boolean,
+  ): boolean {
+    const cluster = this.#options.cluster;
+    const known = cluster?.lookup(toHex(message.callId));
+    if (cluster === undefined || known === undefined || known.relay === cluster.relayId || !accepts(known)) {
+      return false;
+    }
+    return cluster.forward(known.relay, from, message);
   }
 }
 

@@ -3,8 +3,12 @@
  * core switches over it exhaustively:
  *
  *   awaiting-register ──REGISTER──▶ challenged ──PROVE ok──▶ established ──▶ closed
- *          │                             │                        │
- *          └──── PING (unsealed) ────────┘                        └── every frame sealed
+ *          │                             │      │                 │
+ *          └──── PING (unsealed) ────────┘      │                 └── every frame sealed
+ *                                               └──▶ appending ──append completed──▶ established
+ *
+ * `appending` exists only in a relay cluster (docs/operations.md "Relay cluster"): a new binding is
+ * appended through the cluster's shared log (Redis) before WELCOME, which the shell does asynchronously.
  */
 import type { RelayHandshake, SealedChannel } from '@leitung/session';
 import type { FrameDecoder } from '@leitung/wire';
@@ -20,6 +24,14 @@ export type ConnectionPhase =
       readonly publicKey: Uint8Array;
       readonly clientId: string;
       /** Size of the tree head shown in CHALLENGE; WELCOME proves consistency from it. */
+      readonly challengeSize: number;
+    }
+  | {
+      readonly kind: 'appending';
+      readonly channel: SealedChannel;
+      readonly name: string;
+      readonly publicKey: Uint8Array;
+      readonly clientId: string;
       readonly challengeSize: number;
     }
   | {
@@ -49,6 +61,7 @@ export function clientIdOf(connection: Connection): string | undefined {
   const phase = connection.phase;
   switch (phase.kind) {
     case 'challenged':
+    case 'appending':
     case 'established':
       return phase.clientId;
     case 'awaiting-register':

@@ -58,6 +58,17 @@ export type RelayOutput =
   | { readonly kind: 'send'; readonly connId: ConnectionId; readonly payload: Uint8Array }
   /** Flush what was sent, then close the connection. The core has already forgotten it. */
   | { readonly kind: 'close'; readonly connId: ConnectionId; readonly reason: CloseReason }
+  /**
+   * Relay cluster only: append a new binding to the cluster's shared log, then answer with
+   * `appendCompleted` (once the local replica holds the entry) or `appendRefused`.
+   */
+  | {
+      readonly kind: 'append';
+      readonly connId: ConnectionId;
+      readonly name: string;
+      readonly publicKey: Uint8Array;
+      readonly time: number;
+    }
   /** Call `tick` no later than `at` (ms, the core's clock). */
   | { readonly kind: 'schedule'; readonly at: number }
   /** Report an event (logs, metrics, the shell's event emitter). */

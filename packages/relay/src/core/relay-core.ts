@@ -11,7 +11,7 @@
  * and it only ever closes the offending connection.
  */
 import type { LeitungCrypto, RsaPrivateKey } from '@leitung/crypto';
-import { RelayHandshake, SessionError } from '@leitung/session';
+import { RelayHandshake, type SealedChannel, SessionError } from '@leitung/session';
 import {
   type Contact,
   type ControlMessage,
@@ -21,6 +21,7 @@ import {
   FrameDecoder,
   FrameError,
   MESSAGE_SENDER,
+  type PhonebookChange,
   type PhonebookChangeKind,
   type PhonebookPage,
   WireError,
@@ -32,6 +33,7 @@ import { type RelayLimits, resolveLimits } from '../limits.js';
 import { MediaRouter } from '../media/media-router.js';
 import { Blocklist } from '../protection/blocklist.js';
 import { KeyedRateLimiter } from '../protection/token-bucket.js';
+import type { ClusterCalls, ForwardedCallMessage } from '../signalling/cluster-calls.js';
 import { LocalSignalling, type Signalling } from '../signalling/signalling.js';
 import { type CallParty, type CallRefusal, CallRouter } from './call-router.js';
 import { type Connection, type ConnectionPhase, clientIdOf } from './connection.js';
@@ -46,6 +48,13 @@ export interface RelayCoreOptions {
   /** Presence and delivery; {@link LocalSignalling} by default. */
   readonly signalling?: Signalling;
   readonly blocklist?: Blocklist;
+  /**
+   * Relay cluster (docs/operations.md "Relay cluster"): new bindings are appended through the shared log
+   * by the shell (`append` output, then `appendCompleted` / `appendRefused`) instead of synchronously.
+   */
+  readonly asyncAppend?: boolean;
+  /** Relay cluster: call state shared with the other relays (cross-relay calls and resumption). */
+  readonly cluster?: ClusterCalls;
 }
 
 /** Plain counters the metrics read (cheap to keep; no library in the core). */
@@ -119,6 +128,7 @@ export class RelayCore {
   #smallList: { size: number; entries: DirectoryEntry[] } | undefined;
   #lastSweep = 0;
   #shuttingDown = false;
+  readonly #asyncAppend: boolean;
 
   constructor(options: RelayCoreOptions) {
     this.limits = resolveLimits(options.limits);
@@ -127,6 +137,7 @@ export class RelayCore {
     this.#directory = options.directory;
     this.#signalling = options.signalling ?? new LocalSignalling();
     this.#blocklist = options.blocklist ?? Blocklist.empty();
+    this.#asyncAppend = options.asyncAppend ?? false;
     const limits = this.limits;
     this.media = new MediaRouter({
       crypto: options.crypto,
@@ -141,6 +152,7 @@ export class RelayCore {
       signalling: this.#signalling,
       limits,
       emit: (event) => this.#emit(event),
+      ...(options.cluster === undefined ? {} : { cluster: options.cluster }),
     });
     const bucket = (key: BucketName) => new KeyedRateLimiter(limits[key], limits.maxBucketKeys);
     this.#buckets = {
@@ -288,7 +300,7 @@ export class RelayCore {
       for (const connection of [...this.#connections.values()]) {
         const phase = connection.phase;
         const deadlines: [number, RelayErrorCode][] = [];
-        if (phase.kind === 'awaiting-register' || phase.kind === 'challenged') {
+        if (phase.kind === 'awaiting-register' || phase.kind === 'challenged' || phase.kind === 'appending') {
           deadlines.push([connection.openedAt + limits.handshakeTimeoutMs, RelayErrorCode.HandshakeTimeout]);
         } else if (phase.kind === 'established') {
           deadlines.push([connection.lastFrameAt + limits.idleTimeoutMs, RelayErrorCode.IdleTimeout]);
@@ -382,6 +394,10 @@ export class RelayCore {
           return;
         case 'established':
           this.#onSealedFrame(connection, phase, payload, now);
+          return;
+        case 'appending':
+          // The client waits for WELCOME; nothing else is expected before it.
+          this.#refuse(connection, fatal(RelayErrorCode.UnexpectedMessage, 'WELCOME not sent yet'));
           return;
         case 'closed':
           return;
@@ -493,13 +509,147 @@ export class RelayCore {
       if (this.#established.size >= this.limits.maxClients && !this.#established.has(phase.clientId)) {
         throw new RelayError(RelayErrorCode.TooManyConnections, 'the relay is full');
       }
-      ({ entry, created } = this.#directory.register(phase.name, phase.publicKey, now));
+      if (this.#asyncAppend) {
+        const plan = this.#directory.plan(phase.name, phase.publicKey);
+        if (plan.kind === 'new') {
+          // Cluster: the shared log decides (atomically, across relays) whether this binding is appended.
+          connection.phase = {
+            kind: 'appending',
+            channel,
+            name: phase.name,
+            publicKey: phase.publicKey,
+            clientId: phase.clientId,
+            challengeSize: phase.challengeSize,
+          };
+          this.#out.push({
+            kind: 'append',
+            connId: connection.id,
+            name: plan.name,
+            publicKey: phase.publicKey,
+            time: now,
+          });
+          return;
+        }
+        ({ entry, created } = { entry: plan.entry, created: false });
+      } else {
+        ({ entry, created } = this.#directory.register(phase.name, phase.publicKey, now));
+      }
     } catch (error) {
       channel.destroy();
       if (!(error instanceof RelayError)) throw error;
       this.#refuse(connection, fatal(error.code, error.message));
       return;
     }
+    this.#welcome(
+      connection,
+      { channel, clientId: phase.clientId, challengeSize: phase.challengeSize },
+      entry,
+      created,
+    );
+  }
+
+  /**
+   * Relay cluster: the shell appended the binding of an `appending` connection to the shared log and the
+   * local replica holds it now (`created`: false when the log already had this exact binding).
+   */
+  appendCompleted(connId: ConnectionId, created: boolean, _now: number): RelayOutput[] {
+    return this.#run(() => {
+      const connection = this.#connections.get(connId);
+      const phase = connection?.phase;
+      if (connection === undefined || phase?.kind !== 'appending') return;
+      const entry = this.#directory.entryByClientId(this.#crypto.sha3_256(phase.publicKey));
+      if (entry === undefined) {
+        phase.channel.destroy();
+        this.#refuse(connection, fatal(RelayErrorCode.Storage, 'the appended entry is missing'));
+        return;
+      }
+      this.#welcome(connection, phase, entry, created);
+    });
+  }
+
+  /** Relay cluster: the shared log refused the binding (RELAY_ERR_NAME_TAKEN, …) or could not be reached. */
+  appendRefused(connId: ConnectionId, code: string, message: string, _now: number): RelayOutput[] {
+    return this.#run(() => {
+      const connection = this.#connections.get(connId);
+      const phase = connection?.phase;
+      if (connection === undefined || phase?.kind !== 'appending') return;
+      phase.channel.destroy();
+      this.#refuse(connection, fatal(code, message));
+    });
+  }
+
+  /**
+   * Relay cluster: a call message of a client held by another relay, forwarded to this relay because
+   * this relay carries the call (docs/operations.md "Relay cluster"). `party` is the identity the other
+   * relay authenticated; a refusal goes back to that client as a non-fatal ERROR.
+   */
+  forwardedCallMessage(party: CallParty, message: ForwardedCallMessage, now: number): RelayOutput[] {
+    return this.#run(() => {
+      let refusal: CallRefusal;
+      switch (message.type) {
+        case 'CALL_RESPONSE':
+          refusal = this.#calls.respond(party, message, now);
+          break;
+        case 'CALL_END':
+          refusal = this.#calls.end(party, message);
+          break;
+        case 'CALL_RESUME':
+          refusal = this.#calls.resume(party, message, now, true);
+          break;
+      }
+      if (refusal !== undefined) {
+        this.#count(refusal.code);
+        this.#signalling.deliver(party.clientId, {
+          type: 'ERROR',
+          code: refusal.code,
+          message: refusal.message,
+          fatal: false,
+        });
+      }
+    });
+  }
+
+  /** Relay cluster: a message another relay sent for a client of this relay, or for all except one. */
+  clusterDelivery(
+    target: { readonly clientId: string } | { readonly except: string | undefined },
+    message: ControlMessage,
+    _now: number,
+  ): RelayOutput[] {
+    return this.#run(() => {
+      if ('clientId' in target) {
+        const connection = this.#established.get(target.clientId);
+        if (connection !== undefined) this.#sendSealed(connection, message);
+        return;
+      }
+      for (const [clientId, connection] of this.#established) {
+        if (clientId !== target.except) this.#sendSealed(connection, message);
+      }
+    });
+  }
+
+  /** Relay cluster: the clients of a relay that died are offline; this relay's clients are told. */
+  remoteClientsOffline(clientIds: readonly string[], _now: number): RelayOutput[] {
+    return this.#run(() => {
+      const changes: PhonebookChange[] = [];
+      for (const clientId of clientIds) {
+        const entry = this.#directory.entryByClientId(Uint8Array.from(Buffer.from(clientId, 'hex')));
+        if (entry === undefined || this.#signalling.isOnline(clientId)) continue;
+        changes.push({ kind: 'offline', contact: this.#contact(entry, false) });
+      }
+      for (let i = 0; i < changes.length; i += 64) {
+        const message: ControlMessage = { type: 'PHONEBOOK_DELTA', changes: changes.slice(i, i + 64) };
+        for (const connection of this.#established.values()) this.#sendSealed(connection, message);
+      }
+    });
+  }
+
+  #welcome(
+    connection: Connection,
+    phase: { readonly channel: SealedChannel; readonly clientId: string; readonly challengeSize: number },
+    entry: DirectoryEntry,
+    created: boolean,
+  ): void {
+    const channel = phase.channel;
     const previous = this.#established.get(phase.clientId);
     if (previous !== undefined) {
       // The same identity logged in again (e.g. after a network change): the newest connection wins.
@@ -632,7 +782,7 @@ export class RelayCore {
         this.#callRefusal(connection, this.#calls.end(party, message));
         return;
       case 'CALL_RESUME':
-        this.#callRefusal(connection, this.#calls.resume(party, message));
+        this.#callRefusal(connection, this.#calls.resume(party, message, now, false));
         return;
       case 'ERROR':
         // A client's ERROR is informational; a fatal one means it is about to close.
@@ -835,7 +985,10 @@ export class RelayCore {
       if (wasUnauthenticated) count.unauthenticated--;
       if (count.total <= 0) this.#perIp.delete(connection.remoteIp);
     }
-    const clientId = phase.kind === 'established' || phase.kind === 'challenged' ? phase.clientId : undefined;
+    const clientId =
+      phase.kind === 'established' || phase.kind === 'challenged' || phase.kind === 'appending'
+        ? phase.clientId
+        : undefined;
     if (phase.kind === 'established' && this.#established.get(phase.clientId) === connection) {
       this.#established.delete(phase.clientId);
       this.#signalling.detach(phase.clientId, phase.deliver);
@@ -846,7 +999,7 @@ export class RelayCore {
         this.#broadcastChange('offline', entry, false, phase.clientId);
       }
     }
-    if (phase.kind === 'established') phase.channel.destroy();
+    if (phase.kind === 'established' || phase.kind === 'appending') phase.channel.destroy();
     this.#out.push({ kind: 'close', connId: connection.id, reason });
     this.#emit({
       type: 'connection:closed',

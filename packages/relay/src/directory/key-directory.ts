@@ -61,6 +61,11 @@ export interface LocalKeyDirectoryOptions {
   readonly privateKey: RsaPrivateKey;
   /** Clock for entry and tree-head times (ms). */
   readonly now: () => number;
+  /**
+   * The log id the heads name. Default: SHA3-256 of the relay key's SPKI DER (a single relay). The relays
+   * of a cluster share one id (`clusterLogId`) and each signs with its own key (docs/operations.md).
+   */
+  readonly logId?: Uint8Array;
 }
 
 export class LocalKeyDirectory implements KeyDirectory {
@@ -75,7 +80,7 @@ export class LocalKeyDirectory implements KeyDirectory {
     this.#store = options.store;
     this.#crypto = options.crypto;
     this.#privateKey = options.privateKey;
-    this.logId = logIdOf(options.crypto, options.privateKey.publicKey);
+    this.logId = options.logId ?? logIdOf(options.crypto, options.privateKey.publicKey);
     const crypto = options.crypto;
     const sha3: HashFunction = { size: 32, hash: (data) => crypto.sha3_256(data) };
     this.#log = new MerkleLog({ storage: this.#store.logStorage, hash: sha3 });
@@ -139,6 +144,35 @@ export class LocalKeyDirectory implements KeyDirectory {
       throw new RelayError(RelayErrorCode.Storage, 'could not append to the directory', { cause: error });
     }
     return { entry, created: true };
+  }
+
+  /**
+   * Relay cluster: appends entries the shared log (Redis) ordered, in index order, in one transaction, and
+   * signs one head for the new size. Every replica holds the same entries in the same order, so every
+   * relay computes the same root for a size. The first entry's index must be `size()`
+   * (RELAY_ERR_STORAGE otherwise); names and keys were checked for uniqueness by the shared log.
+   */
+  applyReplicated(entries: readonly DirectoryEntry[], now: number): void {
+    if (entries.length === 0) return;
+    try {
+      const head = this.#store.atomically(() => {
+        for (const entry of entries) {
+          if (entry.index !== this.#log.size) {
+            throw new RelayError(RelayErrorCode.Storage, 'replicated entry out of order');
+          }
+          this.#store.insertEntry(entry, nameKey(entry.name));
+          this.#log.appendEntry(entry);
+        }
+        const signed = this.#sign(now);
+        this.#store.putTreeHead(signed);
+        return signed;
+      });
+      this.#head = head;
+    } catch (error) {
+      this.#log.reload();
+      if (error instanceof RelayError) throw error;
+      throw new RelayError(RelayErrorCode.Storage, 'could not apply replicated entries', { cause: error });
+    }
   }
 
   entryAt(index: number): DirectoryEntry | undefined {

@@ -15,12 +15,14 @@ import { encodeFrame } from '@leitung/wire';
 import { EventEmitter } from 'eventemitter3';
 import { type Logger, pino } from 'pino';
 import type { Registry } from 'prom-client';
+import { ClusterNode, clusterLogId } from '../cluster/cluster-node.js';
 import type { ConnectionId, RelayEvent, RelayEventType, RelayOutput } from '../core/outputs.js';
 import { RelayCore } from '../core/relay-core.js';
 import type { DirectoryStore } from '../directory/directory-store.js';
 import { LocalKeyDirectory } from '../directory/key-directory.js';
 import { SqliteDirectoryStore } from '../directory/sqlite-directory-store.js';
 import { RelayError, RelayErrorCode } from '../errors.js';
+import { toHex } from '../hex.js';
 import type { RelayLimits } from '../limits.js';
 import { Blocklist } from '../protection/blocklist.js';
 import type { Signalling } from '../signalling/signalling.js';
@@ -36,6 +38,20 @@ export interface RelayListEntry {
   readonly mediaPort: number;
   /** Hex SHA3-256 of the relay key's SPKI DER. */
   readonly fingerprint: string;
+  /** Relay cluster: hex id of the cluster's shared log (all relays of the cluster name the same). */
+  readonly logId?: string;
+}
+
+/** Relay cluster on Redis (docs/operations.md "Relay cluster"). */
+export interface RelayClusterOptions {
+  /** `redis://host:port[/db]`. */
+  readonly redisUrl: string;
+  /** The cluster's name; every relay of the cluster uses the same. Default `leitung`. */
+  readonly clusterId?: string;
+  /** Heartbeat period (default 500 ms). */
+  readonly heartbeatMs?: number;
+  /** A relay whose heartbeat is this old is dead, its clients offline (default 2 000 ms). */
+  readonly ttlMs?: number;
 }
 
 export interface StartRelayOptions {
@@ -58,6 +74,8 @@ export interface StartRelayOptions {
   readonly store?: DirectoryStore;
   /** Presence and delivery; single-relay in-process by default. */
   readonly signalling?: Signalling;
+  /** Join a relay cluster on Redis instead of running alone (`leitung-relay --redis URL`). */
+  readonly cluster?: RelayClusterOptions;
   readonly crypto?: LeitungCrypto;
   /** Clock (ms); `Date.now` by default. */
   readonly now?: () => number;
@@ -93,6 +111,7 @@ export class Relay extends EventEmitter<RelayEvents> {
   #closing: Promise<void> | undefined;
   #port = 0;
   #metricsPort: number | undefined;
+  readonly #cluster: ClusterNode | undefined;
 
   /** @internal Use {@link startRelay}. */
   constructor(init: {
@@ -104,6 +123,7 @@ export class Relay extends EventEmitter<RelayEvents> {
     logger: Logger;
     now: () => number;
     blocklistFile: string | undefined;
+    cluster?: ClusterNode | undefined;
   }) {
     super();
     this.core = init.core;
@@ -114,6 +134,7 @@ export class Relay extends EventEmitter<RelayEvents> {
     this.#logger = init.logger;
     this.#now = init.now;
     this.#blocklistFile = init.blocklistFile;
+    this.#cluster = init.cluster;
     this.metrics = createRelayMetrics({ core: this.core, blocklistReloads: () => ({ ...this.#reloads }) });
   }
 
@@ -134,7 +155,18 @@ export class Relay extends EventEmitter<RelayEvents> {
 
   /** The relay-list entry clients pin (`--info-out`). */
   info(): RelayListEntry {
-    return { host: this.host, port: this.port, mediaPort: this.mediaPort, fingerprint: this.fingerprint };
+    return {
+      host: this.host,
+      port: this.port,
+      mediaPort: this.mediaPort,
+      fingerprint: this.fingerprint,
+      ...(this.#cluster === undefined ? {} : { logId: toHex(this.#directory.logId) }),
+    };
+  }
+
+  /** The cluster membership, when the relay runs in a cluster. */
+  get cluster(): ClusterNode | undefined {
+    return this.#cluster;
   }
 
   /**
@@ -198,6 +230,13 @@ export class Relay extends EventEmitter<RelayEvents> {
     const address = tcp.address();
     this.#port = typeof address === 'object' && address !== null ? address.port : port;
     if (metricsPort !== undefined) await this.#serveMetrics(metricsPort);
+    await this.#cluster?.start({
+      deliver: (target, message) => this.#perform(this.core.clusterDelivery(target, message, this.#now())),
+      forwarded: (party, message) =>
+        this.#perform(this.core.forwardedCallMessage(party, message, this.#now())),
+      clientsGone: (clientIds) => this.#perform(this.core.remoteClientsOffline(clientIds, this.#now())),
+      replicated: (size) => this.#logger.debug({ size }, 'directory replicated'),
+    });
     this.#perform(this.core.tick(this.#now()));
   }
 
@@ -260,12 +299,48 @@ export class Relay extends EventEmitter<RelayEvents> {
         case 'schedule':
           this.#schedule(output.at);
           break;
+        case 'append':
+          this.#append(output);
+          break;
         case 'event':
           logEvent(this.#logger, output.event);
           this.emit(output.event.type, output.event as never);
           break;
       }
     }
+  }
+
+  /** Relay cluster: a registration goes through the shared log; the core continues when it is decided. */
+  #append(output: Extract<RelayOutput, { kind: 'append' }>): void {
+    const cluster = this.#cluster;
+    if (cluster === undefined) {
+      this.#perform(
+        this.core.appendRefused(output.connId, RelayErrorCode.Internal, 'no cluster', this.#now()),
+      );
+      return;
+    }
+    cluster.append(output.name, output.publicKey, output.time).then(
+      (result) => {
+        if (this.#closing !== undefined) return;
+        this.#perform(
+          result.ok
+            ? this.core.appendCompleted(output.connId, result.created, this.#now())
+            : this.core.appendRefused(output.connId, result.code, result.message, this.#now()),
+        );
+      },
+      (error: unknown) => {
+        this.#logger.error({ err: (error as Error).message }, 'cluster append failed');
+        if (this.#closing !== undefined) return;
+        this.#perform(
+          this.core.appendRefused(
+            output.connId,
+            RelayErrorCode.Storage,
+            'cluster append failed',
+            this.#now(),
+          ),
+        );
+      },
+    );
   }
 
   #schedule(at: number): void {
@@ -322,6 +397,7 @@ export class Relay extends EventEmitter<RelayEvents> {
         this.#metricsServer.close(() => resolve());
       }),
     ]);
+    await this.#cluster?.close();
     this.#directory.close();
     this.#logger.info('relay stopped');
   }
@@ -338,22 +414,51 @@ export async function startRelay(options: StartRelayOptions): Promise<Relay> {
     options.blocklistFile === undefined ? Blocklist.empty() : readBlocklist(options.blocklistFile);
   const key = await loadOrCreateRelayKey(crypto, options.dataDir);
   const store = options.store ?? new SqliteDirectoryStore(join(options.dataDir, 'directory.sqlite'));
+  const fingerprint = key.privateKey.publicKey.fingerprint();
+  const clusterOptions = options.cluster;
+  const clusterId = clusterOptions?.clusterId ?? 'leitung';
   let directory: LocalKeyDirectory;
   try {
-    directory = new LocalKeyDirectory({ store, crypto, privateKey: key.privateKey, now });
+    directory = new LocalKeyDirectory({
+      store,
+      crypto,
+      privateKey: key.privateKey,
+      now,
+      ...(clusterOptions === undefined ? {} : { logId: clusterLogId(crypto, clusterId) }),
+    });
   } catch (error) {
     store.close();
     throw error;
   }
+  let cluster: ClusterNode | undefined;
+  if (clusterOptions !== undefined) {
+    try {
+      cluster = await ClusterNode.connect({
+        redisUrl: clusterOptions.redisUrl,
+        clusterId,
+        relayId: fingerprint,
+        crypto,
+        directory,
+        now,
+        logger,
+        ...(clusterOptions.heartbeatMs === undefined ? {} : { heartbeatMs: clusterOptions.heartbeatMs }),
+        ...(clusterOptions.ttlMs === undefined ? {} : { ttlMs: clusterOptions.ttlMs }),
+      });
+    } catch (error) {
+      directory.close();
+      throw error;
+    }
+  }
+  const signalling = cluster?.signalling ?? options.signalling;
   const core = new RelayCore({
     crypto,
     privateKey: key.privateKey,
     directory,
     blocklist,
     ...(options.limits === undefined ? {} : { limits: options.limits }),
-    ...(options.signalling === undefined ? {} : { signalling: options.signalling }),
+    ...(signalling === undefined ? {} : { signalling }),
+    ...(cluster === undefined ? {} : { asyncAppend: true, cluster: cluster.signalling }),
   });
-  const fingerprint = key.privateKey.publicKey.fingerprint();
   const relay = new Relay({
     core,
     directory,
@@ -363,6 +468,7 @@ export async function startRelay(options: StartRelayOptions): Promise<Relay> {
     logger,
     now,
     blocklistFile: options.blocklistFile,
+    cluster,
   });
   try {
     await relay.listen(host, options.port ?? 5060, options.mediaPort ?? 5061, options.metricsPort);

@@ -1,0 +1,410 @@
+/**
+ * One relay's membership in a relay cluster on Redis (docs/operations.md "Relay cluster"): two Redis
+ * connections (commands, and pub/sub), the catch-up and live replication of the shared log into the
+ * local directory replica, the heartbeat (a key with a short TTL; a relay that stops refreshing it is
+ * dead and its clients offline within `ttlMs`), and the subscriptions that feed presence, the call table,
+ * broadcasts and this relay's inbox to the relay (through {@link ClusterHandlers}).
+ */
+import type { LeitungCrypto } from '@leitung/crypto';
+import { type ControlMessage, type DirectoryEntry, decodeMessage } from '@leitung/wire';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { LocalKeyDirectory } from '../directory/key-directory.js';
+import { checkName } from '../directory/name-policy.js';
+import { RelayError, RelayErrorCode } from '../errors.js';
+import type { ClusterCall, ForwardedCallMessage, ForwardingParty } from '../signalling/cluster-calls.js';
+import { type ClusterKeys, clusterKeys } from './cluster-keys.js';
+import { RedisLog } from './redis-log.js';
+import { INBOX_DELIVER, INBOX_FORWARD, RedisSignalling } from './redis-signalling.js';
+
+export interface ClusterNodeOptions {
+  /** `redis://host:port[/db]`. */
+  readonly redisUrl: string;
+  /** The cluster's name; its log id is SHA3-256 of the UTF-8 name (`clusterLogId`). */
+  readonly clusterId: string;
+  /** This relay's fingerprint (hex). */
+  readonly relayId: string;
+  readonly crypto: LeitungCrypto;
+  readonly directory: LocalKeyDirectory;
+  readonly now: () => number;
+  readonly logger: Logger;
+  /** Heartbeat period (default 500 ms). */
+  readonly heartbeatMs?: number;
+  /** Presence TTL: a relay silent this long is dead (default 2 000 ms). */
+  readonly ttlMs?: number;
+  /** How long a dead relay's calls stay resumable (default 60 000 ms). */
+  readonly resumeWindowMs?: number;
+}
+
+/** What the cluster hands to the relay core (via the shell). */
+export interface ClusterHandlers {
+  /** A message for a client of this relay (`clientId`), or for all of them except `except`. */
+  deliver(
+    target: { readonly clientId: string } | { readonly except: string | undefined },
+    message: ControlMessage,
+  ): void;
+  /** A call message another relay forwarded for its authenticated client. */
+  forwarded(party: ForwardingParty, message: ForwardedCallMessage): void;
+  /** Clients of a dead relay went offline. */
+  clientsGone(clientIds: readonly string[]): void;
+  /** The replica grew (entries applied). */
+  replicated(size: number): void;
+}
+
+/** The log id of a cluster: SHA3-256 of its name (UTF-8). */
+export function clusterLogId(crypto: LeitungCrypto, clusterId: string): Uint8Array {
+  return crypto.sha3_256(new TextEncoder().encode(clusterId));
+}
+
+/** Registration outcome for the core: appended or logged in, or a refusal code. */
+export type ClusterAppendResult =
+  | { readonly ok: true; readonly created: boolean }
+  | { readonly ok: false; readonly code: string; readonly message: string };
+
+export class ClusterNode {
+  readonly signalling: RedisSignalling;
+  readonly keys: ClusterKeys;
+  readonly #options: ClusterNodeOptions;
+  readonly #redis: Redis;
+  readonly #subscriber: Redis;
+  readonly #log: RedisLog;
+  #handlers: ClusterHandlers | undefined;
+  #heartbeat: NodeJS.Timeout | undefined;
+  #syncing: Promise<void> | undefined;
+  #syncAgain = false;
+  #closed = false;
+  readonly #knownRelays = new Set<string>();
+  readonly #timers = new Set<NodeJS.Timeout>();
+
+  private constructor(options: ClusterNodeOptions, redis: Redis, subscriber: Redis) {
+    this.#options = options;
+    this.#redis = redis;
+    this.#subscriber = subscriber;
+    this.keys = clusterKeys(options.clusterId);
+    this.#log = new RedisLog(redis, this.keys, options.crypto);
+    const keys = this.keys;
+    const ttl = this.#ttl;
+    this.signalling = new RedisSignalling({
+      relayId: options.relayId,
+      inbox: keys.inbox,
+      broadcastChannel: keys.broadcastChannel,
+      callsChannel: keys.callsChannel,
+      publisher: {
+        publish: (channel, payload) => this.#fire(this.#redis.publish(channel, payload)),
+        presence: (clientId, online) => {
+          const set = keys.clients(options.relayId);
+          const pipeline = this.#redis.multi();
+          if (online) pipeline.sadd(set, clientId).pexpire(set, ttl);
+          else pipeline.srem(set, clientId);
+          pipeline.publish(
+            keys.presenceChannel,
+            JSON.stringify({ r: options.relayId, c: clientId, o: online }),
+          );
+          this.#fire(pipeline.exec());
+        },
+        storeCall: (key, call) =>
+          this.#fire(
+            call === undefined
+              ? this.#redis.hdel(keys.calls, key)
+              : this.#redis.hset(keys.calls, key, JSON.stringify(call)),
+          ),
+      },
+    });
+  }
+
+  /** Connects to Redis and brings the local replica up to the shared log (before the relay serves). */
+  static async connect(options: ClusterNodeOptions): Promise<ClusterNode> {
+    const connect = (): Redis =>
+      new Redis(options.redisUrl, {
+        lazyConnect: true,
+        // Fail a command after a short outage instead of queueing it forever: a registration then gets
+        // RELAY_ERR_STORAGE and the client retries (possibly on another relay).
+        maxRetriesPerRequest: 2,
+        retryStrategy: (times) => Math.min(times * 100, 1000),
+      });
+    const redis = connect();
+    const subscriber = connect();
+    redis.on('error', () => undefined);
+    subscriber.on('error', () => undefined);
+    try {
+      await Promise.all([redis.connect(), subscriber.connect()]);
+    } catch (error) {
+      redis.disconnect();
+      subscriber.disconnect();
+      throw new RelayError(RelayErrorCode.Storage, `cannot connect to Redis at ${options.redisUrl}`, {
+        cause: error,
+      });
+    }
+    const node = new ClusterNode(options, redis, subscriber);
+    try {
+      await node.sync();
+      const shared = await node.#log.size();
+      if (options.directory.size() > shared) {
+        throw new RelayError(
+          RelayErrorCode.Storage,
+          `the local directory (${options.directory.size()} entries) is ahead of the cluster log (${shared})`,
+        );
+      }
+    } catch (error) {
+      await node.close();
+      throw error;
+    }
+    return node;
+  }
+
+  get #ttl(): number {
+    return this.#options.ttlMs ?? 2000;
+  }
+
+  /** Subscribes, loads presence and the call table, and starts the heartbeat. */
+  async start(handlers: ClusterHandlers): Promise<void> {
+    this.#handlers = handlers;
+    const { keys } = this;
+    const me = this.#options.relayId;
+    this.#subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => {
+      try {
+        this.#onMessage(channel.toString(), message);
+      } catch (error) {
+        this.#options.logger.warn({ err: (error as Error).message }, 'cluster message dropped');
+      }
+    });
+    // After a Redis restart or a lost connection: catch up what the notifications missed.
+    this.#subscriber.on('ready', () => this.#fire(this.sync()));
+    await this.#subscriber.subscribe(
+      keys.logChannel,
+      keys.presenceChannel,
+      keys.callsChannel,
+      keys.broadcastChannel,
+      keys.inbox(me),
+    );
+    await this.#redis.del(keys.clients(me));
+    await this.#beat();
+    const relays = await this.#redis.smembers(keys.relays);
+    for (const relay of relays) {
+      if (relay === me || (await this.#redis.exists(keys.alive(relay))) === 0) continue;
+      this.#knownRelays.add(relay);
+      for (const client of await this.#redis.smembers(keys.clients(relay))) {
+        this.signalling.onPresence(relay, client, true);
+      }
+    }
+    const calls = await this.#redis.hgetall(keys.calls);
+    for (const text of Object.values(calls)) {
+      const call = parseCall(text);
+      if (call !== undefined) this.signalling.onCallChange({ op: 'set', call });
+    }
+    const period = this.#options.heartbeatMs ?? 500;
+    const tick = () => {
+      if (this.#closed) return;
+      this.#fire(
+        this.#beat().finally(() => {
+          if (!this.#closed) this.#heartbeat = setTimeout(tick, period);
+        }),
+      );
+    };
+    this.#heartbeat = setTimeout(tick, period);
+  }
+
+  /** Appends a registration through the shared log, then waits until the local replica holds it. */
+  async append(name: string, publicKey: Uint8Array, time: number): Promise<ClusterAppendResult> {
+    const checked = checkName(name);
+    let outcome: Awaited<ReturnType<RedisLog['append']>>;
+    try {
+      outcome = await this.#log.append(checked.name, checked.key, publicKey, time);
+    } catch (error) {
+      this.#options.logger.warn({ err: (error as Error).message }, 'cluster append failed');
+      return { ok: false, code: RelayErrorCode.Storage, message: 'the cluster directory is unavailable' };
+    }
+    switch (outcome.kind) {
+      case 'name-taken':
+        return { ok: false, code: RelayErrorCode.NameTaken, message: 'this name is bound to another key' };
+      case 'key-registered':
+        return {
+          ok: false,
+          code: RelayErrorCode.KeyRegistered,
+          message: 'this key is bound to another name',
+        };
+      case 'appended':
+      case 'login':
+        while (this.#options.directory.size() <= outcome.index) {
+          const before = this.#options.directory.size();
+          await this.sync();
+          if (this.#options.directory.size() === before && this.#options.directory.size() <= outcome.index) {
+            return { ok: false, code: RelayErrorCode.Storage, message: 'the cluster log is behind' };
+          }
+        }
+        return { ok: true, created: outcome.kind === 'appended' };
+    }
+  }
+
+  /** Applies every entry of the shared log the replica does not hold yet (one sync at a time). */
+  sync(): Promise<void> {
+    if (this.#syncing !== undefined) {
+      this.#syncAgain = true;
+      return this.#syncing;
+    }
+    this.#syncing = (async () => {
+      try {
+        do {
+          this.#syncAgain = false;
+          let batch: DirectoryEntry[];
+          do {
+            batch = await this.#log.fetch(this.#options.directory.size());
+            if (batch.length > 0) {
+              this.#options.directory.applyReplicated(batch, this.#options.now());
+              this.#handlers?.replicated(this.#options.directory.size());
+            }
+          } while (batch.length > 0);
+        } while (this.#syncAgain);
+      } finally {
+        this.#syncing = undefined;
+      }
+    })();
+    return this.#syncing;
+  }
+
+  /** Stops the heartbeat, withdraws this relay's presence and closes both connections. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#heartbeat !== undefined) clearTimeout(this.#heartbeat);
+    for (const timer of this.#timers) clearTimeout(timer);
+    const me = this.#options.relayId;
+    try {
+      if (this.#redis.status === 'ready') {
+        await this.#redis.multi().del(this.keys.alive(me), this.keys.clients(me)).exec();
+      }
+    } catch {
+      // Redis gone: the TTL withdraws the presence anyway.
+    }
+    this.#subscriber.disconnect();
+    this.#redis.disconnect();
+  }
+
+  async #beat(): Promise<void> {
+    const { keys } = this;
+    const me = this.#options.relayId;
+    const ttl = this.#ttl;
+    const results = await this.#redis
+      .multi()
+      .set(keys.alive(me), '1', 'PX', ttl)
+      .sadd(keys.relays, me)
+      .pexpire(keys.clients(me), ttl)
+      .smembers(keys.relays)
+      .llen(keys.log)
+      .exec();
+    if (results === null) return;
+    const relays = (results[3]?.[1] ?? []) as string[];
+    const size = Number(results[4]?.[1] ?? 0);
+    if (size > this.#options.directory.size()) this.#fire(this.sync());
+    const others = relays.filter((r) => r !== me);
+    if (others.length === 0) return;
+    const alive = await this.#redis.multi(others.map((r) => ['exists', keys.alive(r)])).exec();
+    others.forEach((relay, i) => {
+      const up = Number(alive?.[i]?.[1] ?? 0) === 1;
+      if (up) {
+        this.#knownRelays.add(relay);
+        return;
+      }
+      this.#fire(this.#redis.srem(keys.relays, relay));
+      if (!this.#knownRelays.delete(relay) && this.signalling.isDead(relay)) return;
+      this.#relayDead(relay);
+    });
+  }
+
+  #relayDead(relay: string): void {
+    this.#options.logger.warn({ relay }, 'cluster relay is gone');
+    const gone = this.signalling.relayDead(relay);
+    if (gone.length > 0) this.#handlers?.clientsGone(gone);
+    // Its calls stay resumable for a while (CALL_RESUME takes them over), then they are forgotten.
+    const calls = this.signalling.callsOf(relay);
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      for (const key of calls) this.signalling.forgetCall(key);
+    }, this.#options.resumeWindowMs ?? 60_000);
+    timer.unref();
+    this.#timers.add(timer);
+  }
+
+  #onMessage(channel: string, message: Buffer): void {
+    const { keys } = this;
+    const handlers = this.#handlers;
+    if (handlers === undefined) return;
+    if (channel === keys.logChannel) {
+      this.#fire(this.sync());
+      return;
+    }
+    if (channel === keys.presenceChannel) {
+      const change = JSON.parse(message.toString()) as { r: string; c: string; o: boolean };
+      if (typeof change.r === 'string' && typeof change.c === 'string') {
+        if (change.r !== this.#options.relayId) this.#knownRelays.add(change.r);
+        this.signalling.onPresence(change.r, change.c, change.o === true);
+      }
+      return;
+    }
+    if (channel === keys.callsChannel) {
+      const change = JSON.parse(message.toString()) as { op: string; call?: unknown; key?: unknown };
+      if (change.op === 'set') {
+        const call = parseCall(JSON.stringify(change.call));
+        if (call !== undefined) this.signalling.onCallChange({ op: 'set', call });
+      } else if (change.op === 'delete' && typeof change.key === 'string') {
+        this.signalling.onCallChange({ op: 'delete', key: change.key });
+      }
+      return;
+    }
+    if (channel === keys.broadcastChannel) {
+      if (message.length < 64) return;
+      const from = message.subarray(0, 32).toString('hex');
+      if (from === this.#options.relayId) return;
+      const except = message.subarray(32, 64);
+      const exceptId = except.every((b) => b === 0) ? undefined : except.toString('hex');
+      handlers.deliver({ except: exceptId }, decodeMessage(message.subarray(64)));
+      return;
+    }
+    // This relay's inbox.
+    const kind = message[0];
+    if (kind === INBOX_DELIVER && message.length > 33) {
+      const clientId = message.subarray(1, 33).toString('hex');
+      handlers.deliver({ clientId }, decodeMessage(message.subarray(33)));
+    } else if (kind === INBOX_FORWARD && message.length > 34) {
+      const clientIdBytes = Uint8Array.from(message.subarray(1, 33));
+      const nameLength = message[33] ?? 0;
+      const name = message.subarray(34, 34 + nameLength).toString('utf8');
+      const forwarded = decodeMessage(message.subarray(34 + nameLength));
+      if (
+        forwarded.type !== 'CALL_RESPONSE' &&
+        forwarded.type !== 'CALL_END' &&
+        forwarded.type !== 'CALL_RESUME'
+      ) {
+        return;
+      }
+      handlers.forwarded(
+        { clientId: Buffer.from(clientIdBytes).toString('hex'), clientIdBytes, name },
+        forwarded,
+      );
+    }
+  }
+
+  #fire(promise: Promise<unknown>): void {
+    promise.catch((error: unknown) => {
+      if (!this.#closed)
+        this.#options.logger.warn({ err: (error as Error).message }, 'cluster operation failed');
+    });
+  }
+}
+
+function parseCall(text: string): ClusterCall | undefined {
+  try {
+    const value = JSON.parse(text) as Partial<ClusterCall>;
+    if (
+      typeof value.key === 'string' &&
+      typeof value.caller === 'string' &&
+      typeof value.callee === 'string' &&
+      typeof value.relay === 'string'
+    ) {
+      return { key: value.key, caller: value.caller, callee: value.callee, relay: value.relay };
+    }
+  } catch {
+    // Not a call: ignored.
+  }
+  return undefined;
+}
