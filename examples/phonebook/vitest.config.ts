@@ -6,7 +6,9 @@ export default mergeConfig(
   defineConfig({
     test: {
       include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
-      // The end-to-end and TUI suites start real processes; each needs its own timeouts.
+      // The end-to-end call streams audio in real time: the files run one after another, so that this
+      // suite's own relay and phonebook processes do not compete with it for the CPU.
+      fileParallelism: false,
       testTimeout: 60_000,
     },
   }),

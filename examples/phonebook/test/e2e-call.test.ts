@@ -11,12 +11,15 @@
  *   the 6.5 ms lookahead, under one 20 ms frame of pacing phase between sender and receiver, and loopback
  *   transit: about 190 ms at worst. More would mean audio piling up somewhere (a queue growing), which is a
  *   bug. An idle machine measures 25–50 ms, one loaded with the whole test suite about 100 ms.
- * - Speech match, on the windows after the first played frame, each aligned by its own lag: envelope
- *   correlation ≥ 0.90 and Bark spectral distance ≤ 7.5 dB. Clean Opus at 24 kbit/s measures ≈ 0.98 and
- *   3.5–4.5 dB here (@leitung/audio's in-memory round trip: ≈ 3.5 dB); jitter-buffer steps and
- *   concealment cost a little more on a heavily loaded machine (≈ 0.96 and 5–6 dB seen at load 25). The controls below — the
- *   other speaker's sentence, the recording with one frame in ten silenced, and the recording cut to
- *   telephone band (8 kHz) — must fail the same bounds, so the check can fail.
+ * - Speech match, from the first played frame on, per half-second window aligned by its own lag, the
+ *   median window: envelope correlation ≥ 0.90 and Bark spectral distance ≤ 7.5 dB. Clean Opus at 24 kbit/s
+ *   measures ≈ 0.98–0.99 and 3.5–5 dB here (@leitung/audio's in-memory round trip: ≈ 3.5 dB). The median
+ *   window, because this runs on a shared machine: a moment when other suites starve the playout loop
+ *   (late frames, concealment, jitter-buffer steps) spoils one or two windows — the worst one is printed —
+ *   while a defect of the pipeline spoils every window. The controls below — the other speaker's
+ *   sentence, the recording with one frame in ten silenced, the recording cut to telephone band (8 kHz) —
+ *   measured the same way must fail the same bounds (≈ −0.2 / 23 dB, 0.73, 12.5 dB), so the check can
+ *   fail.
  * - Hang-up frees the relay's media session: the relay's metrics show one session during the call and
  *   none after, and no call in progress.
  * - Every process exits: both phonebooks on their own with status 0 after the call, the relay on SIGTERM
@@ -25,15 +28,9 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  barkSpectralDistance,
-  decodeWav,
-  envelopeCorrelation,
-  FormatConverter,
-  Resampler,
-} from '@leitung/audio';
+import { decodeWav, FormatConverter, Resampler } from '@leitung/audio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { analyzeDirection, type DirectionAnalysis } from '../src/demo/audio-analysis.js';
+import { analyzeDirection, type DirectionAnalysis, windowedMatch } from '../src/demo/audio-analysis.js';
 import { stopAllChildren } from '../src/demo/child-process.js';
 import {
   type EventLine,
@@ -131,7 +128,9 @@ describe.skipIf(!tools)('a call between two phonebook processes through the rela
     console.warn(
       `[phonebook e2e] delay a→b ${range(outcome.aToB)}, b→a ${range(outcome.bToA)}; ` +
         `envelope ${outcome.aToB.envelope.toFixed(3)} / ${outcome.bToA.envelope.toFixed(3)}; ` +
-        `Bark ${outcome.aToB.barkDb.toFixed(2)} / ${outcome.bToA.barkDb.toFixed(2)} dB`,
+        `Bark ${outcome.aToB.barkDb.toFixed(2)} / ${outcome.bToA.barkDb.toFixed(2)} dB ` +
+        `(worst windows ${outcome.aToB.worstEnvelope.toFixed(3)} / ${outcome.bToA.worstEnvelope.toFixed(3)}, ` +
+        `${outcome.aToB.worstBarkDb.toFixed(2)} / ${outcome.bToA.worstBarkDb.toFixed(2)} dB)`,
     );
   }, 90_000);
 
@@ -194,19 +193,18 @@ describe.skipIf(!tools)('a call between two phonebook processes through the rela
       expect(d.barkDb).toBeLessThanOrEqual(BARK_MAX_DB);
     }
     const { reference, degraded } = outcome.aToB.aligned;
-    // The other speaker's sentence against Alice's: content matters, not just "some speech".
     const other = outcome.bobSaid.subarray(0, reference.length);
-    const ref = reference.subarray(0, other.length);
     const holes = degraded.slice();
     for (let k = 3; (k + 1) * 960 <= holes.length; k += 10) holes.fill(0, k * 960, (k + 1) * 960);
+    // The same measure (median window) on recordings that are wrong in the ways a broken pipeline would be.
+    const wrongContent = windowedMatch(reference.subarray(0, other.length), other); // Bob's sentence
+    const dropouts = windowedMatch(reference, holes); // one 20 ms frame in ten silenced
+    const telephone = windowedMatch(reference, narrowband(degraded)); // 8 kHz instead of wideband
     const controls = {
-      // The other speaker's sentence against Alice's: content matters, not just "some speech".
-      otherEnvelope: envelopeCorrelation(ref, other),
-      otherBark: barkSpectralDistance(ref, other),
-      // Dropouts: one 20 ms frame in ten silenced.
-      holesEnvelope: envelopeCorrelation(reference, holes),
-      // Telephone band instead of wideband.
-      narrowBark: barkSpectralDistance(reference, narrowband(degraded)),
+      otherEnvelope: wrongContent.envelope,
+      otherBark: wrongContent.barkDb,
+      holesEnvelope: dropouts.envelope,
+      narrowBark: telephone.barkDb,
     };
     console.warn(
       `[phonebook e2e] controls ${JSON.stringify(controls, (_k, v) => (typeof v === 'number' ? Number(v.toFixed(3)) : v))}`,

@@ -71,7 +71,7 @@ async function until(
   frame: () => string | undefined,
   test: (text: string) => boolean,
   what: string,
-  ms = 10_000,
+  ms = 20_000,
 ) {
   const end = Date.now() + ms;
   for (;;) {

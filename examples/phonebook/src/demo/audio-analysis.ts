@@ -8,10 +8,10 @@
  * file[i], the audio delay is `receiveStartedAt − sendStartedAt + L / 48 kHz`.
  *
  * The adaptive jitter buffer may move L during the call (it grows or shrinks its delay by whole frames),
- * so the lag is found per half-second window near the global lag, and quality is judged on the windows
- * each aligned with its own lag. Quality measures come from @leitung/audio (signal-analysis.ts): the
- * Bark spectral distance and the correlation of 10 ms energy envelopes — Opus keeps spectra and
- * envelopes, not waveforms, so waveform SNR would say nothing.
+ * so the lag is found per half-second window near the global lag, and quality is judged on the windows,
+ * each aligned with its own lag, summarised by the median window (windowedMatch). The measures come from
+ * @leitung/audio (signal-analysis.ts): the Bark spectral distance and the correlation of 10 ms energy
+ * envelopes — Opus keeps spectra and envelopes, not waveforms, so waveform SNR would say nothing.
  */
 import { barkSpectralDistance, envelopeCorrelation, estimateDelay, SAMPLE_RATE } from '@leitung/audio';
 
@@ -29,10 +29,13 @@ export interface DirectionAnalysis {
   readonly maxDelayMs: number;
   /** Peak of the normalised cross-correlation of the whole recording against the file. */
   readonly correlation: number;
-  /** Bark spectral distance of the aligned windows, dB (lower is better). */
+  /** Bark spectral distance, dB (lower is better): the median over the aligned windows. */
   readonly barkDb: number;
-  /** Correlation of the 10 ms energy envelopes of the aligned windows (1 = identical). */
+  /** Correlation of the 10 ms energy envelopes (1 = identical): the median over the aligned windows. */
   readonly envelope: number;
+  /** The worst window by each measure (a load spike on the machine shows up here, not in the median). */
+  readonly worstBarkDb: number;
+  readonly worstEnvelope: number;
   /** Seconds of speech compared. */
   readonly comparedS: number;
   readonly windows: number;
@@ -87,6 +90,8 @@ export function analyzeDirection(
       correlation: global.correlation,
       barkDb: Number.POSITIVE_INFINITY,
       envelope: 0,
+      worstBarkDb: Number.POSITIVE_INFINITY,
+      worstEnvelope: 0,
       comparedS: 0,
       windows: 0,
       aligned: { reference: new Int16Array(0), degraded: new Int16Array(0) },
@@ -95,17 +100,61 @@ export function analyzeDirection(
   const delays = lags.map((l) => offsetMs + (l * 1000) / SAMPLE_RATE).sort((a, b) => a - b);
   const reference = concat(refParts);
   const degraded = concat(degParts);
+  const match = windowedMatch(reference, degraded);
   return {
-    delayMs: delays[Math.floor(delays.length / 2)]!,
+    delayMs: median(delays),
     minDelayMs: delays[0]!,
     maxDelayMs: delays.at(-1)!,
     correlation: global.correlation,
-    barkDb: barkSpectralDistance(reference, degraded),
-    envelope: envelopeCorrelation(reference, degraded),
+    ...match,
     comparedS: reference.length / SAMPLE_RATE,
     windows: lags.length,
     aligned: { reference, degraded },
   };
+}
+
+export interface WindowedMatch {
+  readonly barkDb: number;
+  readonly envelope: number;
+  readonly worstBarkDb: number;
+  readonly worstEnvelope: number;
+}
+
+/**
+ * Bark distance and envelope correlation per half-second window of two aligned signals, summarised by
+ * the median window. A real defect of the pipeline — wrong band, dropouts, wrong content — shows in every
+ * window; a moment when the test machine starved the playout loop shows in one or two, and the median
+ * looks past it. The worst window is reported alongside.
+ */
+export function windowedMatch(reference: Int16Array, degraded: Int16Array): WindowedMatch {
+  const bark: number[] = [];
+  const envelope: number[] = [];
+  for (let s = 0; s + WINDOW <= Math.min(reference.length, degraded.length); s += WINDOW) {
+    const ref = reference.subarray(s, s + WINDOW);
+    const deg = degraded.subarray(s, s + WINDOW);
+    bark.push(barkSpectralDistance(ref, deg));
+    envelope.push(envelopeCorrelation(ref, deg));
+  }
+  if (bark.length === 0) {
+    return {
+      barkDb: Number.POSITIVE_INFINITY,
+      envelope: 0,
+      worstBarkDb: Number.POSITIVE_INFINITY,
+      worstEnvelope: 0,
+    };
+  }
+  return {
+    barkDb: median(bark),
+    envelope: median(envelope),
+    worstBarkDb: Math.max(...bark),
+    worstEnvelope: Math.min(...envelope),
+  };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 function rms(x: Int16Array): number {
