@@ -21,20 +21,27 @@ export const realRelayAvailable = existsSync(RELAY_PROGRAM) && existsSync(RELAY_
 
 export class RealRelay {
   readonly dataDir: string;
+  /** Extra program arguments (e.g. `--redis URL` for a relay cluster). */
+  readonly extraArgs: readonly string[];
   #child: ChildProcess | undefined;
   #entry: RelayEntry | undefined;
   stderr = '';
 
-  private constructor(dataDir: string) {
+  private constructor(dataDir: string, extraArgs: readonly string[]) {
     this.dataDir = dataDir;
+    this.extraArgs = extraArgs;
   }
 
   /** Starts a relay in `dataDir` whose key is the cached test key `keyName`. */
-  static async start(dataDir: string, keyName: string): Promise<RealRelay> {
+  static async start(
+    dataDir: string,
+    keyName: string,
+    extraArgs: readonly string[] = [],
+  ): Promise<RealRelay> {
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
     const pem = (await testKeyPair(keyName)).privateKeyPem;
     await writeFile(join(dataDir, 'relay-key.pem'), pem, { mode: 0o600 });
-    const relay = new RealRelay(dataDir);
+    const relay = new RealRelay(dataDir, extraArgs);
     await relay.start();
     return relay;
   }
@@ -64,6 +71,7 @@ export class RealRelay {
       info,
       '--log-level',
       'warn',
+      ...this.extraArgs,
     ];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.#child = child;
