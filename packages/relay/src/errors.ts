@@ -43,8 +43,6 @@ export const RelayErrorCode = {
   UnknownCall: 'RELAY_ERR_UNKNOWN_CALL',
   /** CALL_REQUEST while this client already has a call (one call at a time), or a call id in use. */
   CallActive: 'RELAY_ERR_CALL_ACTIVE',
-  /** The relay has no media session left (all session ids in use or the configured cap reached). */
-  MediaExhausted: 'RELAY_ERR_MEDIA_EXHAUSTED',
   /** The relay is shutting down. */
   ShuttingDown: 'RELAY_ERR_SHUTTING_DOWN',
   /** Storage failed (SQLite error, corrupt data); the operation changed nothing. */
