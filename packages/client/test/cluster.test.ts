@@ -242,7 +242,7 @@ describe.skipIf(!available)('relay cluster on Redis (three leitung-relay process
       const gapAtBob = longestGap(streams.bob.arrivals, killedAt - 100, end);
       const gapAtAlice = longestGap(streams.alice.arrivals, killedAt - 100, end);
       const gapAtGina = longestGap(streams.gina.arrivals, killedAt - 100, end);
-      console.log(
+      console.warn(
         `cluster kill test: media gap after SIGKILL of the media relay: at bob ${gapAtBob} ms, at alice ${gapAtAlice} ms; ` +
           `call on surviving relays (gina) longest gap ${gapAtGina} ms`,
       );
