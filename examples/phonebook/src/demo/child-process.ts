@@ -4,6 +4,7 @@
  * run that started it, also when that run fails.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { setPriority } from 'node:os';
 
 export interface ManagedChild {
   readonly name: string;
@@ -16,19 +17,38 @@ export interface ManagedChild {
   stop(graceMs?: number): Promise<number | string>;
 }
 
+export interface ChildOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly cwd?: string;
+  /** Called with each line of stdout. */
+  readonly onLine?: (line: string) => void;
+  /**
+   * Scheduling priority (nice value, −20…19). Real-time audio tested on a machine busy with other test
+   * suites is given a higher priority (e.g. −10) where the OS allows it, as audio software would be.
+   */
+  readonly priority?: number;
+}
+
 const running = new Set<ManagedChild>();
 
 export function startChild(
   name: string,
   command: string,
   args: readonly string[],
-  options: { env?: NodeJS.ProcessEnv; cwd?: string; onLine?: (line: string) => void } = {},
+  options: ChildOptions = {},
 ): ManagedChild {
   const child = spawn(command, [...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: options.env ?? process.env,
     ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
   });
+  if (options.priority !== undefined && child.pid !== undefined) {
+    try {
+      setPriority(child.pid, options.priority);
+    } catch {
+      // Raising priority needs privileges (root or CAP_SYS_NICE); without them the child runs as it is.
+    }
+  }
   let out = '';
   let err = '';
   let partial = '';

@@ -22,11 +22,13 @@ export function startPhonebookProcess(
   name: string,
   args: readonly string[],
   env?: NodeJS.ProcessEnv,
+  priority?: number,
 ): PhonebookProcess {
   const events: EventLine[] = [];
   const waiters = new Set<() => void>();
   const child = startChild(name, process.execPath, [phonebookProgram(), '--json', ...args], {
     ...(env === undefined ? {} : { env }),
+    ...(priority === undefined ? {} : { priority }),
     onLine: (line) => {
       if (!line.startsWith('{')) return;
       try {

@@ -29,6 +29,8 @@ export interface RelayProcessOptions {
   readonly keyPem?: string;
   /** How long to wait for the relay to come up (its first start generates a key). */
   readonly timeoutMs?: number;
+  /** Scheduling priority of the relay process (child-process.ts). */
+  readonly priority?: number;
 }
 
 export async function startRelayProcess(options: RelayProcessOptions): Promise<RelayProcess> {
@@ -38,21 +40,26 @@ export async function startRelayProcess(options: RelayProcessOptions): Promise<R
   }
   const infoFile = join(options.dataDir, 'relay-info.json');
   const metricsPort = await freePort();
-  const child = startChild('relay', process.execPath, [
-    relayProgram(),
-    '--host',
-    '127.0.0.1',
-    '--port',
-    '0',
-    '--media-port',
-    '0',
-    '--data',
-    options.dataDir,
-    '--info-out',
-    infoFile,
-    '--metrics-port',
-    String(metricsPort),
-  ]);
+  const child = startChild(
+    'relay',
+    process.execPath,
+    [
+      relayProgram(),
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--media-port',
+      '0',
+      '--data',
+      options.dataDir,
+      '--info-out',
+      infoFile,
+      '--metrics-port',
+      String(metricsPort),
+    ],
+    options.priority === undefined ? {} : { priority: options.priority },
+  );
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
   let entry: RelayEntry | undefined;
   while (entry === undefined) {
