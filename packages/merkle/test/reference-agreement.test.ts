@@ -53,7 +53,7 @@ describe('all sizes 1..300, every leaf and every pair of sizes', () => {
           );
       }
     }
-  });
+  }, 120_000);
 
   it('the grown log answers for every earlier size: roots, leaf hashes, and proofs', () => {
     // Normally grown by the test above; grown here when that one is filtered out.
