@@ -70,9 +70,13 @@ function waitForLine(child, text, what) {
 
 async function startCluster(n, base) {
   const port = await freePort();
-  const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
+  const redis = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    },
+  );
   await waitForLine(redis, 'Ready to accept connections', 'redis-server');
   const relays = [];
   for (let i = 0; i < n; i++) {
@@ -94,16 +98,29 @@ async function startCluster(n, base) {
     relays,
     async stop() {
       await Promise.all(
-        relays.map(({ child }) => new Promise((resolve) => { child.once('exit', resolve); child.kill('SIGTERM'); })),
+        relays.map(
+          ({ child }) =>
+            new Promise((resolve) => {
+              child.once('exit', resolve);
+              child.kill('SIGTERM');
+            }),
+        ),
       );
-      await new Promise((resolve) => { redis.once('exit', resolve); redis.kill('SIGTERM'); });
+      await new Promise((resolve) => {
+        redis.once('exit', resolve);
+        redis.kill('SIGTERM');
+      });
     },
   };
 }
 
 function makeClient(identity, name, entries, preferred) {
   return new Client({
-    identity, name, relays: entries, crypto, store: new MemoryStore(),
+    identity,
+    name,
+    relays: entries,
+    crypto,
+    store: new MemoryStore(),
     probeIntervalMs: 0,
     probe: async (entry) => ({
       rttMs: entry.fingerprint === preferred.fingerprint ? 1 : 50,
@@ -150,18 +167,24 @@ async function run(n, base, keys) {
     let setups = 0;
     const setupEnd = Date.now() + SECONDS * 1000;
     const setupStart = Date.now();
-    await Promise.all(pairs.map(async (p) => {
-      while (Date.now() < setupEnd) {
-        await callOnce(p.caller, p.callee, p.calleeName);
-        setups += 1;
-        await hangUp(p.caller, p.callee);
-      }
-    }));
+    await Promise.all(
+      pairs.map(async (p) => {
+        while (Date.now() < setupEnd) {
+          await callOnce(p.caller, p.callee, p.calleeName);
+          setups += 1;
+          await hangUp(p.caller, p.callee);
+        }
+      }),
+    );
     const setupRate = setups / ((Date.now() - setupStart) / 1000);
     // Forwarding: every party sends as fast as it can seal; count what arrives.
     for (const p of pairs) await callOnce(p.caller, p.callee, p.calleeName);
     let received = 0;
-    for (const p of pairs) for (const c of [p.caller, p.callee]) c.on('media:frame', () => { received += 1; });
+    for (const p of pairs)
+      for (const c of [p.caller, p.callee])
+        c.on('media:frame', () => {
+          received += 1;
+        });
     const payload = new Uint8Array(160);
     let sent = 0;
     let sequence = 0;
@@ -192,14 +215,22 @@ async function run(n, base, keys) {
 const base = mkdtempSync(join(tmpdir(), 'leitung-bench-cluster-'));
 try {
   const names = ['alice', 'bob', 'carol', 'dave', 'eve', 'frank'];
-  const keys = await Promise.all(names.map(async (n) => crypto.importRsaPrivateKey((await testKeyPair(n)).privateKeyPem)));
-  console.log(`bench/cluster: ${cpus().length} CPU(s) ${cpus()[0]?.model ?? ''}; ${SECONDS} s per measurement`);
+  const keys = await Promise.all(
+    names.map(async (n) => crypto.importRsaPrivateKey((await testKeyPair(n)).privateKeyPem)),
+  );
+  console.log(
+    `bench/cluster: ${cpus().length} CPU(s) ${cpus()[0]?.model ?? ''}; ${SECONDS} s per measurement`,
+  );
   const results = [];
   for (const n of [1, 2, 3]) results.push(await run(n, base, keys));
   const one = results[0];
   console.log('');
-  console.log('relays | pairs | cross-relay | call setups/s | x vs 1 | frames sent/s | frames forwarded+received/s | x vs 1');
-  console.log('------ | ----- | ----------- | ------------- | ------ | ------------- | --------------------------- | ------');
+  console.log(
+    'relays | pairs | cross-relay | call setups/s | x vs 1 | frames sent/s | frames forwarded+received/s | x vs 1',
+  );
+  console.log(
+    '------ | ----- | ----------- | ------------- | ------ | ------------- | --------------------------- | ------',
+  );
   for (const r of results) {
     console.log(
       `${r.n} | ${r.n} | ${r.n > 1 ? 'yes' : 'no'} | ${r.setupRate.toFixed(1)} | ${(r.setupRate / one.setupRate).toFixed(2)} | ` +
