@@ -11,7 +11,7 @@
 // competes for CPU, so CPU per packet at a fixed offered load is the fair figure (issue 6).
 //
 //   cd packages/relay && npx tsup && npm run bench          (= node ../../bench/relay/run.mjs)
-//   node bench/relay/run.mjs --calls 50,150,300,500 --seconds 4 [--only leitung,coturn,...]
+//   node bench/relay/run.mjs --calls 50,150,300,500 --seconds 3 [--only direct,bare-c,bare-node,leitung,coturn]
 import { execFileSync, fork, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -25,7 +25,7 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const { values: args } = parseArgs({
   options: {
     calls: { type: 'string', default: '50,150,300,500' },
-    seconds: { type: 'string', default: '4' },
+    seconds: { type: 'string', default: '3' },
     only: { type: 'string' },
   },
 });
@@ -169,7 +169,14 @@ function withTag(head) {
 }
 
 async function leitung() {
-  const child = fork(join(HERE, 'relay-process.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(join(HERE, 'relay-process.mjs'), [], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    // The flag the leitung-relay program runs with (examples/relay/src/main.mjs explains it); override
+    // with LEITUNG_BENCH_RELAY_NODE_ARGS (e.g. "" for Node's defaults) to compare.
+    execArgv: (process.env.LEITUNG_BENCH_RELAY_NODE_ARGS ?? '--max-semi-space-size=1')
+      .split(' ')
+      .filter(Boolean),
+  });
   started.push(child);
   const ask = (message, type) =>
     new Promise((resolve, reject) => {
@@ -390,7 +397,12 @@ if (wanted('bare-c')) {
   child.kill();
 }
 if (wanted('bare-node')) {
-  const { child, port } = await startProcess(process.execPath, [join(HERE, 'bare-forwarder.mjs'), '0']);
+  // Same V8 flag as the relay process (see leitung() below), so the two differ only in their code.
+  const { child, port } = await startProcess(process.execPath, [
+    '--max-semi-space-size=1',
+    join(HERE, 'bare-forwarder.mjs'),
+    '0',
+  ]);
   const run = bareRunner(child, port);
   for (const n of STEPS) row('bare-node', n, await run(n));
   child.kill();

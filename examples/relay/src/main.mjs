@@ -1,6 +1,11 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=1
 // leitung-relay: runs one Leitung relay (docs/operations.md). Control on TCP, media on UDP, the key
 // directory in SQLite under --data, Prometheus metrics on loopback, JSON logs on stderr.
+//
+// --max-semi-space-size=1 (MB) keeps V8's young generation small. Every received UDP datagram is a new
+// ArrayBuffer, and a scavenge sweeps all of them at once: with the default (growing) young generation a
+// scavenge comes every ~250 ms at 50 k packets/s and pauses forwarding for 2–4 ms, which is the relay's
+// p99 latency; with 1 MB it comes every ~30 ms and pauses well under a millisecond (bench/relay).
 import { renameSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
