@@ -32,3 +32,8 @@ export class AudioError extends Error {
 export function isAudioError(err: unknown, code?: AudioErrorCode): err is AudioError {
   return err instanceof AudioError && (code === undefined || err.code === code);
 }
+
+/** `cause` itself when it is an AudioError, else AUDIO_ERR_DEVICE_FAILED wrapping it (stream shells report, never throw). */
+export function asDeviceFailure(cause: unknown, message: string): AudioError {
+  return cause instanceof AudioError ? cause : new AudioError('AUDIO_ERR_DEVICE_FAILED', message, { cause });
+}

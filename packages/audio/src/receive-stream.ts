@@ -6,7 +6,7 @@
  */
 import { FRAME_MS } from './audio-format.js';
 import type { AudioSink } from './audio-stream.js';
-import { AudioError } from './errors.js';
+import { AudioError, asDeviceFailure } from './errors.js';
 import type { FrameTransport } from './frame-transport.js';
 import type { AudioReceiver, ReceiveStats } from './receiver.js';
 import { type StreamClock, SYSTEM_CLOCK } from './send-stream.js';
@@ -80,21 +80,12 @@ export class AudioReceiveStream extends TypedEmitter<AudioReceiveStreamEvents> {
         if (wait > 0 && this.#state === 'running') await this.#clock.sleep(wait);
       }
     } catch (cause) {
-      const err =
-        cause instanceof AudioError
-          ? cause
-          : new AudioError('AUDIO_ERR_DEVICE_FAILED', 'receive stream failed', { cause });
-      this.emit('stream:failed', err);
+      this.emit('stream:failed', asDeviceFailure(cause, 'receive stream failed'));
     } finally {
       this.#state = 'stopped';
       // A source or sink that fails to close is reported like any other failure, never thrown from run().
       await this.#release().catch((cause: unknown) => {
-        this.emit(
-          'stream:failed',
-          cause instanceof AudioError
-            ? cause
-            : new AudioError('AUDIO_ERR_DEVICE_FAILED', 'receive stream close failed', { cause }),
-        );
+        this.emit('stream:failed', asDeviceFailure(cause, 'receive stream close failed'));
       });
     }
   }

@@ -5,7 +5,7 @@
  */
 import { FRAME_MS } from './audio-format.js';
 import type { AudioSource } from './audio-stream.js';
-import { AudioError } from './errors.js';
+import { AudioError, asDeviceFailure } from './errors.js';
 import type { FrameTransport } from './frame-transport.js';
 import type { AudioSender, SendStats } from './sender.js';
 import { TypedEmitter } from './typed-emitter.js';
@@ -95,21 +95,12 @@ export class AudioSendStream extends TypedEmitter<AudioSendStreamEvents> {
       }
       this.emit('stream:ended', this.#o.sender.stats());
     } catch (cause) {
-      const err =
-        cause instanceof AudioError
-          ? cause
-          : new AudioError('AUDIO_ERR_DEVICE_FAILED', 'send stream failed', { cause });
-      this.emit('stream:failed', err);
+      this.emit('stream:failed', asDeviceFailure(cause, 'send stream failed'));
     } finally {
       this.#state = 'stopped';
       // A source or sink that fails to close is reported like any other failure, never thrown from run().
       await this.#release().catch((cause: unknown) => {
-        this.emit(
-          'stream:failed',
-          cause instanceof AudioError
-            ? cause
-            : new AudioError('AUDIO_ERR_DEVICE_FAILED', 'send stream close failed', { cause }),
-        );
+        this.emit('stream:failed', asDeviceFailure(cause, 'send stream close failed'));
       });
     }
   }
