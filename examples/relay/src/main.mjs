@@ -88,7 +88,9 @@ try {
     port: port(args.port, '--port', 5060),
     mediaPort: port(args['media-port'], '--media-port', 5061),
     dataDir: resolve(args.data ?? 'leitung-relay-data'),
-    ...(args['metrics-port'] === undefined ? {} : { metricsPort: port(args['metrics-port'], '--metrics-port') }),
+    ...(args['metrics-port'] === undefined
+      ? {}
+      : { metricsPort: port(args['metrics-port'], '--metrics-port') }),
     ...(args.blocklist === undefined ? {} : { blocklistFile: resolve(args.blocklist) }),
     ...(args.redis === undefined
       ? {}
@@ -115,7 +117,8 @@ if (args['info-out']) {
 console.log(`leitung-relay fingerprint ${info.fingerprint}`);
 console.log(`leitung-relay control tcp ${info.host}:${info.port}`);
 console.log(`leitung-relay media udp ${info.host}:${info.mediaPort}`);
-if (relay.metricsPort !== undefined) console.log(`leitung-relay metrics http://127.0.0.1:${relay.metricsPort}/metrics`);
+if (relay.metricsPort !== undefined)
+  console.log(`leitung-relay metrics http://127.0.0.1:${relay.metricsPort}/metrics`);
 console.log(`leitung-relay data ${relay.dataDir}`);
 if (info.logId !== undefined) console.log(`leitung-relay cluster log ${info.logId}`);
 console.log('leitung-relay ready');
