@@ -27,6 +27,7 @@ export {
   RedisSignalling,
   type RedisSignallingOptions,
 } from './cluster/redis-signalling.js';
+export { type BlockPolicy, NOTHING_BLOCKED } from './core/block-policy.js';
 export { type CallParty, type CallRefusal, CallRouter, type CallRouterOptions } from './core/call-router.js';
 export type { Connection, ConnectionPhase } from './core/connection.js';
 export type { CloseReason, ConnectionId, RelayEvent, RelayEventType, RelayOutput } from './core/outputs.js';

@@ -10,6 +10,7 @@
  * Every rejection is a typed ERROR to that peer (sealed once the channel exists), an event and a counter,
  * and it only ever closes the offending connection.
  */
+
 import type { LeitungCrypto, RsaPrivateKey } from '@leitung/crypto';
 import { RelayHandshake, type SealedChannel, SessionError } from '@leitung/session';
 import {
@@ -31,10 +32,10 @@ import { RelayError, RelayErrorCode } from '../errors.js';
 import { toHex } from '../hex.js';
 import { type RelayLimits, resolveLimits } from '../limits.js';
 import { MediaRouter } from '../media/media-router.js';
-import { Blocklist } from '../protection/blocklist.js';
 import { KeyedRateLimiter } from '../protection/token-bucket.js';
 import type { ClusterCalls, ForwardedCallMessage } from '../signalling/cluster-calls.js';
 import { LocalSignalling, type Signalling } from '../signalling/signalling.js';
+import { type BlockPolicy, NOTHING_BLOCKED } from './block-policy.js';
 import { type CallParty, type CallRefusal, CallRouter } from './call-router.js';
 import { type Connection, type ConnectionPhase, clientIdOf } from './connection.js';
 import type { CloseReason, ConnectionId, RelayEvent, RelayOutput } from './outputs.js';
@@ -47,7 +48,7 @@ export interface RelayCoreOptions {
   readonly limits?: Partial<RelayLimits>;
   /** Presence and delivery; {@link LocalSignalling} by default. */
   readonly signalling?: Signalling;
-  readonly blocklist?: Blocklist;
+  readonly blocklist?: BlockPolicy;
   /**
    * Relay cluster (docs/operations.md "Relay cluster"): new bindings are appended through the shared log
    * by the shell (`append` output, then `appendCompleted` / `appendRefused`) instead of synchronously.
@@ -123,7 +124,7 @@ export class RelayCore {
   readonly #established = new Map<string, Connection>();
   readonly #perIp = new Map<string, IpCount>();
   readonly #buckets: Record<BucketName, KeyedRateLimiter>;
-  #blocklist: Blocklist;
+  #blocklist: BlockPolicy;
   #out: RelayOutput[] = [];
   #smallList: { size: number; entries: DirectoryEntry[] } | undefined;
   #lastSweep = 0;
@@ -136,7 +137,7 @@ export class RelayCore {
     this.#privateKey = options.privateKey;
     this.#directory = options.directory;
     this.#signalling = options.signalling ?? new LocalSignalling();
-    this.#blocklist = options.blocklist ?? Blocklist.empty();
+    this.#blocklist = options.blocklist ?? NOTHING_BLOCKED;
     this.#asyncAppend = options.asyncAppend ?? false;
     const limits = this.limits;
     this.media = new MediaRouter({
@@ -339,7 +340,7 @@ export class RelayCore {
   }
 
   /** Replaces the blocklist (SIGHUP) and closes connections it now blocks. */
-  setBlocklist(blocklist: Blocklist, _now: number): RelayOutput[] {
+  setBlocklist(blocklist: BlockPolicy, _now: number): RelayOutput[] {
     return this.#run(() => {
       this.#blocklist = blocklist;
       for (const connection of [...this.#connections.values()]) {
