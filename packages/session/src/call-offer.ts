@@ -101,6 +101,7 @@ export class OpenedOffer {
   readonly time: number;
   readonly codecs: readonly number[];
   readonly #secret: Uint8Array;
+  #destroyed = false;
 
   constructor(data: CallData) {
     this.callId = data.callId;
@@ -114,15 +115,14 @@ export class OpenedOffer {
 
   /** @internal */
   secret(): Uint8Array {
-    if (this.#secret.every((b) => b === 0)) {
-      throw new SessionError(SessionErrorCode.Destroyed, 'call secret was erased');
-    }
+    if (this.#destroyed) throw new SessionError(SessionErrorCode.Destroyed, 'call secret was erased');
     return this.#secret;
   }
 
   /** Erases the call secret (reject, busy, timeout). Idempotent. */
   destroy(): void {
     this.#secret.fill(0);
+    this.#destroyed = true;
   }
 }
 
