@@ -48,6 +48,7 @@ export {
   senderOf,
   verifyControlPacket,
 } from './media-bind.js';
+export { isValidName, NAME_MAX_BYTES, NAME_MAX_CHARACTERS, nameKey, nameProblem } from './names.js';
 export { type CallRole, deriveMediaKeys, type MediaKeyInput, MediaKeys } from './media-keys.js';
 export { type MediaFrame, MediaReceiver, MediaSender } from './media-stream.js';
 export { type ChallengeContent, RelayHandshake, type RelayHandshakeOptions } from './relay-handshake.js';

@@ -13,6 +13,7 @@ import {
   type LeitungCrypto,
   type ScryptParameters,
 } from '@leitung/crypto';
+import { nameProblem } from '@leitung/session';
 import { ClientError, ClientErrorCode } from '../errors.js';
 import { SecurityMonitor } from '../monitor/security-monitor.js';
 import { parseRelayEntry, type RelayEntry } from '../relays/relay-entry.js';
@@ -150,16 +151,10 @@ async function resolveName(
   return { name, source: pick.source };
 }
 
-/** NFC, 1–64 bytes of UTF-8, no control characters (the directory may be stricter; DESIGN.md §2). */
+/** NFC-normalises `raw` and checks it against the directory's name policy (docs/key-transparency.md, "Names"). */
 export function checkName(raw: string): string {
   const name = raw.normalize('NFC');
-  const bytes = new TextEncoder().encode(name).length;
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused
-  if (bytes === 0 || bytes > 64 || /[\u0000-\u001f\u007f]/.test(name)) {
-    throw new ClientError(
-      ClientErrorCode.InvalidArgument,
-      'a name is 1–64 bytes of UTF-8 without control characters',
-    );
-  }
+  const problem = nameProblem(name);
+  if (problem !== undefined) throw new ClientError(ClientErrorCode.InvalidArgument, problem);
   return name;
 }
