@@ -11,8 +11,10 @@
  *   load-generator CONFIG   (CONFIG written by run.mjs; one JSON line of results on stdout)
  *
  * CONFIG: "ip port pps bytes warmup_ms window_ms sockets_per_side forwarder_pid expect_acks streams", then
- * one line per stream: "socket peer_socket session_id side bind_hex" (bind_hex "-" = no BIND). port 0 =
- * direct; expect_acks 0 = the forwarder does not answer BINDs (bare forwarders).
+ * one line per stream: "socket peer_socket session_id side bind_hex token_hex" (bind_hex "-" = no BIND,
+ * token_hex "-" = no token). port 0 = direct; expect_acks 0 = the forwarder does not answer BINDs (bare
+ * forwarders). A BIND_CHALLENGE is answered with a BIND_CONFIRM under the stream's token
+ * (docs/session-protocol.md §4.1, §4.2), which is why this links libcrypto (HMAC-SHA256).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -29,6 +31,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 typedef struct {
   int socket;
   int peer;
@@ -37,6 +42,8 @@ typedef struct {
   uint32_t sequence;
   unsigned char bind[64];
   int bind_len;
+  unsigned char token[32];
+  int has_token;
   long long next_ns;
 } stream_t;
 
@@ -81,6 +88,34 @@ static int hex_value(char c) {
   return -1;
 }
 
+/* BIND_CONFIRM = header(type 6, counter 2, clock) ‖ nonce ‖ HMAC-SHA256(token, label ‖ header ‖ nonce)[0..16]. */
+static void answer_challenge(stream_t *streams, int count, int socket, int fd, const unsigned char *challenge,
+                             const struct sockaddr_in *target) {
+  static const char label[] = "leitung/v1 bind-confirm";
+  uint32_t session;
+  memcpy(&session, challenge + 2, 4);
+  session = ntohl(session);
+  for (int k = 0; k < count; k++) {
+    stream_t *s = &streams[k];
+    if (s->socket != socket || s->session != session || s->side != challenge[1] || !s->has_token) continue;
+    unsigned char confirm[46], input[sizeof label - 1 + 30], tag[32];
+    unsigned int tag_len = 0;
+    confirm[0] = 0x16;
+    confirm[1] = (unsigned char)s->side;
+    memcpy(confirm + 2, challenge + 2, 4);
+    uint32_t counter = htonl(2), clock = htonl((uint32_t)time(NULL));
+    memcpy(confirm + 6, &counter, 4);
+    memcpy(confirm + 10, &clock, 4);
+    memcpy(confirm + 14, challenge + 14, 16);
+    memcpy(input, label, sizeof label - 1);
+    memcpy(input + sizeof label - 1, confirm, 30);
+    HMAC(EVP_sha256(), s->token, 32, input, sizeof input, tag, &tag_len);
+    memcpy(confirm + 30, tag, 16);
+    sendto(fd, confirm, sizeof confirm, 0, (const struct sockaddr *)target, sizeof *target);
+    return;
+  }
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) return 2;
   FILE *config = fopen(argv[1], "r");
@@ -91,15 +126,21 @@ int main(int argc, char **argv) {
              &pid, &expect_acks, &count) != 10)
     return 2;
   stream_t *streams = calloc((size_t)count, sizeof *streams);
-  char hex[256];
+  char hex[256], token_hex[256];
   for (int i = 0; i < count; i++) {
     stream_t *s = &streams[i];
-    if (fscanf(config, "%d %d %u %d %255s", &s->socket, &s->peer, &s->session, &s->side, hex) != 5) return 2;
+    if (fscanf(config, "%d %d %u %d %255s %255s", &s->socket, &s->peer, &s->session, &s->side, hex, token_hex) != 6)
+      return 2;
     if (hex[0] != '-') {
       for (int j = 0; hex[2 * j] && hex[2 * j + 1] && j < 64; j++) {
         s->bind[j] = (unsigned char)(hex_value(hex[2 * j]) * 16 + hex_value(hex[2 * j + 1]));
         s->bind_len = j + 1;
       }
+    }
+    if (token_hex[0] != '-' && strlen(token_hex) == 64) {
+      for (int j = 0; j < 32; j++)
+        s->token[j] = (unsigned char)(hex_value(token_hex[2 * j]) * 16 + hex_value(token_hex[2 * j + 1]));
+      s->has_token = 1;
     }
   }
   fclose(config);
@@ -138,8 +179,10 @@ int main(int argc, char **argv) {
     poll(polls, (nfds_t)sockets, 10);
     for (int i = 0; i < sockets; i++) {
       ssize_t n;
-      while ((n = recv(fds[i], packet, sizeof packet, 0)) > 0)
+      while ((n = recv(fds[i], packet, sizeof packet, 0)) > 0) {
         if ((packet[0] & 15) == 3) acks++;
+        if ((packet[0] & 15) == 5 && n == 30) answer_challenge(streams, count, i, fds[i], packet, &target);
+      }
     }
   }
 

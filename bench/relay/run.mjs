@@ -66,14 +66,17 @@ const scratch = mkdtempSync(join(tmpdir(), 'leitung-bench-relay-'));
 
 function compile(name) {
   const binary = join(scratch, name);
-  execFileSync('cc', ['-O2', '-o', binary, join(HERE, `${name}.c`)], { stdio: 'inherit' });
+  // The load generator answers BIND_CHALLENGEs with HMAC-SHA256 (libcrypto); the bare forwarder needs nothing.
+  const libraries = name === 'load-generator' ? ['-lcrypto'] : [];
+  execFileSync('cc', ['-O2', '-o', binary, join(HERE, `${name}.c`), ...libraries], { stdio: 'inherit' });
   return binary;
 }
 
 let generatorBinary;
 
 /**
- * Runs one step: calls[i] = {sessionId, binds?: [callerBind, calleeBind]}. Call i uses caller socket
+ * Runs one step: calls[i] = {sessionId, binds?: [callerBind, calleeBind], tokens?: [callerHex, calleeHex]}
+ * (the tokens answer the relay's BIND_CHALLENGE, docs/session-protocol.md §4.2). Call i uses caller socket
  * i % 16 and callee socket 16 + i % 16 of the generator. `target` undefined = direct (no forwarder).
  */
 async function drive({ calls, target, pid, expectAcks = false }) {
@@ -83,10 +86,11 @@ async function drive({ calls, target, pid, expectAcks = false }) {
     const calleeSocket = SOCKETS_PER_SIDE + (i % SOCKETS_PER_SIDE);
     for (const side of [0, 1]) {
       const bind = call.binds?.[side];
+      const token = call.tokens?.[side];
       const own = side === 0 ? callerSocket : calleeSocket;
       const peer = side === 0 ? calleeSocket : callerSocket;
       lines.push(
-        `${own} ${peer} ${call.sessionId} ${side} ${bind ? Buffer.from(bind).toString('hex') : '-'}`,
+        `${own} ${peer} ${call.sessionId} ${side} ${bind ? Buffer.from(bind).toString('hex') : '-'} ${token ?? '-'}`,
       );
     }
   });
@@ -199,6 +203,7 @@ async function leitung() {
     const { grants } = await ask({ type: 'allocate', count: n, step: step++ }, 'grants');
     const calls = grants.map((g) => ({
       sessionId: g.sessionId,
+      tokens: [g.callerToken, g.calleeToken],
       binds: [g.callerToken, g.calleeToken].map((token, side) =>
         buildControlPacket(crypto, {
           kind: 'BIND',

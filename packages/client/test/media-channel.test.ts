@@ -3,7 +3,7 @@
  * BIND_ACK, KEEPALIVE, re-BIND, the packet cipher and the replay window, and what it drops.
  */
 import type { RsaPrivateKey } from '@leitung/crypto';
-import { buildControlPacket } from '@leitung/session';
+import { buildBindChallenge, buildControlPacket, verifyControlPacket } from '@leitung/session';
 import { decodeMediaPacket, type MediaGrant } from '@leitung/wire';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MediaChannelCore } from '../src/index.js';
@@ -109,6 +109,34 @@ describe('MediaChannelCore', () => {
     });
     expect(caller.receive(ackFor(rebind!, token, 'caller'), T0 + 10).kind).toBe('bound');
     expect(caller.receive(new Uint8Array([1, 2, 3]), T0)).toEqual({ kind: 'dropped', reason: 'malformed' });
+  });
+
+  it('answers a BIND_CHALLENGE of the current round once per BIND with a BIND_CONFIRM; its ACK binds', () => {
+    const { caller, grant } = channels();
+    const token = grant('caller').token;
+    const nonce = new Uint8Array(16).fill(0x3c);
+    const challenge = (counter: number, side: 'caller' | 'callee' = 'caller') =>
+      buildBindChallenge({ sessionId: 77, side, counter, nowMs: T0, nonce });
+    const [bind] = caller.bind(T0);
+    expect(caller.receive(challenge(1, 'callee'), T0)).toEqual({ kind: 'dropped', reason: 'not-for-us' });
+    const answer = caller.receive(challenge(1), T0);
+    if (answer.kind !== 'challenged') throw new Error(`expected a challenge answer, got ${answer.kind}`);
+    const confirm = decodeMediaPacket(answer.datagrams[0]!);
+    expect(confirm).toMatchObject({ type: 'BIND_CONFIRM', sequence: 2, sessionId: 77 });
+    expect(confirm.body.subarray(0, 16)).toEqual(nonce);
+    expect(verifyControlPacket(crypto, token, confirm)).toBe(true);
+    // One answer per BIND: a repeated (or forged) challenge for the same BIND is ignored.
+    expect(caller.receive(challenge(1), T0)).toEqual({ kind: 'dropped', reason: 'stale-challenge' });
+    // A challenge for a BIND never sent is ignored.
+    expect(caller.receive(challenge(9), T0)).toEqual({ kind: 'dropped', reason: 'stale-challenge' });
+    // The retry's challenge is answered (the first confirm may have been lost).
+    const retry = caller.tick(caller.nextTimeout()!).datagrams[0]!;
+    expect(decodeMediaPacket(retry).sequence).toBe(3);
+    expect(caller.receive(challenge(3), T0).kind).toBe('challenged');
+    // The ACK of the confirm binds; challenges after that are stale.
+    expect(caller.receive(ackFor(answer.datagrams[0]!, token, 'caller'), T0).kind).toBe('bound');
+    expect(caller.receive(challenge(3), T0)).toEqual({ kind: 'dropped', reason: 'stale-challenge' });
+    expect(bind).toBeDefined();
   });
 
   it('sends KEEPALIVE while bound', () => {

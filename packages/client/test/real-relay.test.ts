@@ -108,6 +108,32 @@ describe.skipIf(!realRelayAvailable)('against the real leitung-relay', () => {
     expect(await ended).toMatchObject({ reason: 'hangup', by: 'remote' });
   });
 
+  it('NAT rebinding: a client on a new socket answers the relay’s BIND_CHALLENGE and media continues', async () => {
+    const r = await relay();
+    const [alice, bob] = await registered(r, [aliceKey, 'alice'], [bobKey, 'bob']);
+    const boundA = nextEvent<MediaBoundEvent>(alice!, 'media:bound');
+    const boundB = nextEvent<MediaBoundEvent>(bob!, 'media:bound');
+    bob!.once('call:incoming', () => bob!.answer());
+    await alice!.call('bob');
+    await Promise.all([boundA, boundB]);
+    const exchange = async (i: number) => {
+      const atBob = nextEvent<MediaFrameEvent>(bob!, 'media:frame');
+      alice!.sendFrame(frame(i, `alice ${i}`));
+      expect(new TextDecoder().decode((await atBob).payload)).toBe(`alice ${i}`);
+      const atAlice = nextEvent<MediaFrameEvent>(alice!, 'media:frame');
+      bob!.sendFrame(frame(i, `bob ${i}`));
+      expect(new TextDecoder().decode((await atAlice).payload)).toBe(`bob ${i}`);
+    };
+    await exchange(0);
+    // A new local socket is what a NAT rebinding looks like to the relay: a BIND from an unconfirmed
+    // address, challenged; the client echoes the nonce from there and the binding moves.
+    const rebound = nextEvent<MediaBoundEvent>(alice!, 'media:bound');
+    alice!.rebindMedia();
+    await rebound;
+    for (let i = 1; i < 4; i++) await exchange(i);
+    expect(alice!.mediaStats()).toMatchObject({ sent: 4, received: 4 });
+  });
+
   it('reject, busy and timeout reach the caller with their codes', async () => {
     const r = await relay();
     const [alice, bob, carol] = await registered(

@@ -59,6 +59,7 @@ export { type BucketLimit, DEFAULT_LIMITS, type RelayLimits, resolveLimits } fro
 export {
   type ExpiredMediaSession,
   MEDIA_DROP_REASONS,
+  type MediaBindingChange,
   type MediaDecision,
   type MediaDropReason,
   type MediaEndpoint,

@@ -50,8 +50,13 @@ export interface RelayLimits {
   readonly mediaIdleTimeoutMs: number;
   /** Largest media datagram accepted; larger ones are dropped before any lookup. */
   readonly maxMediaPacketSize: number;
-  /** Packets per second and side a media session may send (DATA, BIND, KEEPALIVE). */
+  /** Packets per second and side a media session may send (DATA, and control packets whose tag verifies). */
   readonly mediaPacketsPerSide: BucketLimit;
+  /**
+   * BIND/BIND_CONFIRM per second and media session from addresses no side has confirmed, charged before
+   * their HMAC (docs/session-protocol.md §4.3): junk naming a session id ends here, never in a side's bucket.
+   */
+  readonly mediaUnconfirmedControlPerSession: BucketLimit;
   /** Media sessions at most (also the calls in progress at most). */
   readonly maxMediaSessions: number;
   /** Contacts in WELCOME's first phonebook page and the most any PHONEBOOK_PAGE carries. */
@@ -83,6 +88,7 @@ export const DEFAULT_LIMITS: RelayLimits = Object.freeze({
   mediaIdleTimeoutMs: 60_000,
   maxMediaPacketSize: DEFAULT_MAX_MEDIA_PACKET_SIZE,
   mediaPacketsPerSide: { perSecond: 250, burst: 100 },
+  mediaUnconfirmedControlPerSession: { perSecond: 50, burst: 20 },
   maxMediaSessions: 50_000,
   phonebookPageSize: 100,
   directoryListMaxEntries: 32,
@@ -97,6 +103,7 @@ const BUCKETS = [
   'callsPerIp',
   'callsPerIdentity',
   'mediaPacketsPerSide',
+  'mediaUnconfirmedControlPerSession',
 ] as const;
 
 /** Defaults overridden by `overrides`, each value checked; RELAY_ERR_INVALID_OPTION otherwise. */

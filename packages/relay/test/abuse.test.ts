@@ -174,10 +174,7 @@ describe('floods (issue 6 abuse tests)', () => {
       const [ga, gb] = [await a.next('MEDIA_GRANT'), await b.next('MEDIA_GRANT')];
       const [pa, pb] = [await MediaPeer.open(), await MediaPeer.open()];
       peers.push(pa, pb);
-      pa.send(pa.bind(ga), relay);
-      pb.send(pb.bind(gb), relay);
-      expect(await pa.waitFor(1)).toBe(1);
-      expect(await pb.waitFor(1)).toBe(1);
+      await Promise.all([pa.establish(ga, relay), pb.establish(gb, relay)]);
       // A malformed-datagram flood at the media port while audio flows.
       const junk = await MediaPeer.open('127.0.0.20');
       peers.push(junk);
@@ -191,8 +188,8 @@ describe('floods (issue 6 abuse tests)', () => {
         );
         await new Promise((r) => setTimeout(r, 5));
       }
-      expect(await pb.waitFor(21, 5000)).toBe(21);
-      const frames = pb.received.slice(1).map((d) => receiver.open(d));
+      expect(await pb.waitFor(22, 5000)).toBe(22);
+      const frames = pb.received.slice(2).map((d) => receiver.open(d));
       expect(frames.map((f) => f.sequence)).toEqual(Array.from({ length: 20 }, (_, i) => i));
     };
 

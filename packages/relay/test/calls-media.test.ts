@@ -92,9 +92,7 @@ async function establishedCall(relay: Relay) {
 }
 
 async function bindPeer(relay: Relay, p: MediaPeer, grant: MediaGrant): Promise<void> {
-  const before = p.received.length;
-  p.send(p.bind(grant), relay);
-  expect(await p.waitFor(before + 1)).toBe(before + 1);
+  await p.establish(grant, relay);
 }
 
 describe('call routing (DESIGN.md §5)', () => {
@@ -268,6 +266,8 @@ describe('media forwarding (DESIGN.md §5 step 5, LESSONS #13)', () => {
     const capturedBind = pa.bind(call.aliceGrant);
     pa.send(capturedBind, relay);
     expect(await pa.waitFor(1)).toBe(1);
+    pa.send(pa.confirm(call.aliceGrant, pa.received[0]!), relay);
+    expect(await pa.waitFor(2)).toBe(2);
     await bindPeer(relay, pb, call.bobGrant);
     const attacker = await peer('127.0.0.5');
     attacker.send(capturedBind, relay);
@@ -285,10 +285,13 @@ describe('media forwarding (DESIGN.md §5 step 5, LESSONS #13)', () => {
     );
     expect(await pa.waitFor(count + 1)).toBe(count + 1);
     expect(attacker.received.length).toBe(0);
-    // A fresh BIND (new counter) from a new address does move it (NAT rebinding).
+    // A fresh BIND (new counter) from a new address moves it once the address answers the challenge.
     const moved = await peer('127.0.0.6');
     moved.send(moved.bind(call.aliceGrant, { counter: 10 }), relay);
     expect(await moved.waitFor(1)).toBe(1);
+    expect(relay.core.media.rebinds).toBe(0);
+    moved.send(moved.confirm(call.aliceGrant, moved.received[0]!), relay);
+    expect(await moved.waitFor(2)).toBe(2);
     expect(relay.core.media.rebinds).toBe(1);
   });
 });

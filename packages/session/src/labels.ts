@@ -13,3 +13,4 @@ export const LABEL_CONFIRM = utf8('leitung/v1 confirm');
 export const LABEL_BIND = utf8('leitung/v1 bind');
 export const LABEL_BIND_ACK = utf8('leitung/v1 bind-ack');
 export const LABEL_KEEPALIVE = utf8('leitung/v1 keepalive');
+export const LABEL_BIND_CONFIRM = utf8('leitung/v1 bind-confirm');

@@ -2,6 +2,8 @@ import { decodeMediaPacket } from '@leitung/wire';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   acceptOffer,
+  buildBindChallenge,
+  buildBindConfirm,
   buildControlPacket,
   CallIdReplayGuard,
   clientIdOf,
@@ -102,7 +104,7 @@ describe('DATA packets (docs/session-protocol.md §4)', () => {
   });
 });
 
-describe('BIND / KEEPALIVE / BIND_ACK tags', () => {
+describe('BIND / KEEPALIVE / BIND_ACK / BIND_CHALLENGE / BIND_CONFIRM tags', () => {
   const token = new Uint8Array(32).fill(9);
   const input = { token, sessionId: 99, side: 'caller' as const, counter: 3, nowMs: 1_800_000_000_123 };
 
@@ -126,6 +128,38 @@ describe('BIND / KEEPALIVE / BIND_ACK tags', () => {
       bad[offset]! ^= 1;
       expect(verifyControlPacket(crypto, token, decodeMediaPacket(bad))).toBe(false);
     }
+  });
+
+  it('BIND_CHALLENGE is as long as a BIND; BIND_CONFIRM covers the echoed nonce with the token', () => {
+    const nonce = new Uint8Array(16).fill(0x5a);
+    const bind = buildControlPacket(crypto, { ...input, kind: 'BIND' });
+    const challenge = buildBindChallenge({
+      sessionId: 99,
+      side: 'caller',
+      counter: 3,
+      nowMs: input.nowMs,
+      nonce,
+    });
+    expect(challenge.length).toBe(bind.length);
+    expect(decodeMediaPacket(challenge)).toMatchObject({
+      type: 'BIND_CHALLENGE',
+      sequence: 3,
+      sessionId: 99,
+    });
+    expect(decodeMediaPacket(challenge).body).toEqual(nonce);
+    const confirm = decodeMediaPacket(buildBindConfirm(crypto, { ...input, counter: 4, nonce }));
+    expect(confirm).toMatchObject({ type: 'BIND_CONFIRM', sequence: 4, direction: 'caller-to-callee' });
+    expect(verifyControlPacket(crypto, token, confirm)).toBe(true);
+    expect(verifyControlPacket(crypto, new Uint8Array(32), confirm)).toBe(false);
+    // Another nonce under the same tag does not verify.
+    const swapped = buildBindConfirm(crypto, { ...input, counter: 4, nonce });
+    swapped[14]! ^= 1;
+    expect(verifyControlPacket(crypto, token, decodeMediaPacket(swapped))).toBe(false);
+    // A challenge is not a control packet anyone can verify.
+    expect(verifyControlPacket(crypto, token, decodeMediaPacket(challenge))).toBe(false);
+    expect(codeOf(() => buildBindConfirm(crypto, { ...input, nonce: new Uint8Array(15) }))).toBe(
+      'SESSION_ERR_INVALID_ARGUMENT',
+    );
   });
 
   it('measure clock skew across the 32-bit wrap', () => {

@@ -35,6 +35,7 @@ export { encodeMediaHeader, encodeMediaPacket } from './media/media-encode.js';
 export {
   DEFAULT_MAX_MEDIA_PACKET_SIZE,
   MEDIA_HEADER_SIZE,
+  MEDIA_NONCE_SIZE,
   MEDIA_PACKET_SIZE_LIMIT,
   MEDIA_PROTOCOL_VERSION,
   MEDIA_TAG_SIZE,

@@ -7,6 +7,7 @@ import {
   encodeMediaHeader,
   encodeMediaPacket,
   MEDIA_HEADER_SIZE,
+  MEDIA_NONCE_SIZE,
   MEDIA_TAG_SIZE,
   type MediaHeader,
   MediaPacketError,
@@ -48,6 +49,7 @@ const packetArbitrary = headerArbitrary.chain((h) =>
       minLength: MEDIA_TAG_SIZE,
       maxLength: h.type === 'DATA' ? DEFAULT_MAX_MEDIA_PACKET_SIZE - MEDIA_HEADER_SIZE : MEDIA_TAG_SIZE,
     })
+    .map((body) => (h.type === 'BIND_CONFIRM' ? new Uint8Array(32).fill(body[0] ?? 0) : body))
     .map((body) => ({ ...h, body })),
 );
 
@@ -59,6 +61,8 @@ describe('media header layout (docs/protocol.md byte diagram)', () => {
     );
     expect(toHex(encodeMediaHeader({ ...header, type: 'BIND_ACK' }))).toMatch(/^1301/);
     expect(toHex(encodeMediaHeader({ ...header, type: 'KEEPALIVE' }))).toMatch(/^1401/);
+    expect(toHex(encodeMediaHeader({ ...header, type: 'BIND_CHALLENGE' }))).toMatch(/^1501/);
+    expect(toHex(encodeMediaHeader({ ...header, type: 'BIND_CONFIRM' }))).toMatch(/^1601/);
     expect(MEDIA_HEADER_SIZE).toBe(14);
   });
 
@@ -89,7 +93,12 @@ describe('media header layout (docs/protocol.md byte diagram)', () => {
 describe('round trips', () => {
   it.each(Object.keys(MediaPacketType) as MediaPacketTypeName[])('%s', (type) => {
     for (const direction of ['caller-to-callee', 'callee-to-caller'] as const) {
-      const body = type === 'DATA' ? new Uint8Array(160 + MEDIA_TAG_SIZE).fill(3) : tag;
+      const body =
+        type === 'DATA'
+          ? new Uint8Array(160 + MEDIA_TAG_SIZE).fill(3)
+          : type === 'BIND_CONFIRM'
+            ? new Uint8Array(MEDIA_NONCE_SIZE + MEDIA_TAG_SIZE).fill(4)
+            : tag;
       const bytes = encodeMediaPacket({ ...header, type, direction, body });
       expect(decodeMediaPacket(bytes)).toMatchObject({ ...header, type, direction });
       expect(checkMediaPacket(bytes)).toBeUndefined();
@@ -126,7 +135,7 @@ describe('rejection rules', () => {
     expectWireError(() => decodeMediaPacket(bytes), 'WIRE_ERR_MEDIA_UNSUPPORTED_VERSION');
   });
 
-  it.each([0, 5, 6, 9, 15])('unassigned type %i', (type) => {
+  it.each([0, 7, 9, 15])('unassigned type %i', (type) => {
     const bytes = packet(valid, 16);
     bytes[0] = 0x10 | type;
     expectWireError(() => decodeMediaPacket(bytes), 'WIRE_ERR_MEDIA_UNKNOWN_TYPE');
@@ -145,11 +154,22 @@ describe('rejection rules', () => {
     expect(decodeMediaPacket(packet(valid, 16)).body.length).toBe(16);
   });
 
-  it.each(['12', '13', '14'])('control type byte %s needs exactly one tag of body', (first) => {
-    const head = `${first} 00 00000001 00000002 00000003`;
-    expectWireError(() => decodeMediaPacket(packet(head, 15)), 'WIRE_ERR_MEDIA_TRUNCATED');
-    expect(decodeMediaPacket(packet(head, 16)).body.length).toBe(16);
-    expectWireError(() => decodeMediaPacket(packet(head, 17)), 'WIRE_ERR_MEDIA_TRAILING_BYTES');
+  it.each(['12', '13', '14', '15'])(
+    'control type byte %s needs exactly one tag (or nonce) of body',
+    (first) => {
+      const head = `${first} 00 00000001 00000002 00000003`;
+      expectWireError(() => decodeMediaPacket(packet(head, 15)), 'WIRE_ERR_MEDIA_TRUNCATED');
+      expect(decodeMediaPacket(packet(head, 16)).body.length).toBe(16);
+      expectWireError(() => decodeMediaPacket(packet(head, 17)), 'WIRE_ERR_MEDIA_TRAILING_BYTES');
+    },
+  );
+
+  it('BIND_CONFIRM needs exactly a nonce and a tag of body', () => {
+    const head = '16 00 00000001 00000002 00000003';
+    expectWireError(() => decodeMediaPacket(packet(head, 31)), 'WIRE_ERR_MEDIA_TRUNCATED');
+    expect(decodeMediaPacket(packet(head, 32))).toMatchObject({ type: 'BIND_CONFIRM' });
+    expect(decodeMediaPacket(packet(head, 32)).body.length).toBe(32);
+    expectWireError(() => decodeMediaPacket(packet(head, 33)), 'WIRE_ERR_MEDIA_TRAILING_BYTES');
   });
 
   it('accepts exactly the maximum packet size and refuses one byte more', () => {

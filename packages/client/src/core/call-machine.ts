@@ -220,6 +220,9 @@ export class CallMachine {
       case 'bound':
         this.#host.emit({ type: 'media:bound', callId: toHex(call.callId), sessionId: input.sessionId });
         return;
+      case 'challenged':
+        this.#datagrams(call.callId, input.datagrams);
+        return;
       case 'dropped':
         return;
     }

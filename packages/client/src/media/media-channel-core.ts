@@ -1,13 +1,16 @@
 /**
  * The media channel of one call, sans-I/O (DESIGN.md §5 step 5, docs/session-protocol.md §4): it binds to
  * the relay's media session by proving the MEDIA_GRANT token in BIND (retried with exponential backoff until
- * a BIND_ACK arrives), keeps the binding alive with KEEPALIVE, binds again when the local address changes or
+ * a BIND_ACK arrives), answers the relay's BIND_CHALLENGE with one BIND_CONFIRM per BIND of the current
+ * round (return routability, §4.2), keeps the binding alive with KEEPALIVE, binds again when the local
+ * address changes or
  * the call moves to another relay (CALL_RESUME), seals outgoing frames with the per-direction packet cipher
  * and opens incoming DATA (authenticate, replay window, decrypt) with @leitung/session's MediaSender and
  * MediaReceiver. Datagrams in, datagrams and frames out; the clock is passed in.
  */
 import type { LeitungCrypto } from '@leitung/crypto';
 import {
+  buildBindConfirm,
   buildControlPacket,
   directionOf,
   type MediaFrame,
@@ -56,9 +59,18 @@ type BindState =
 export type MediaInput =
   | { readonly kind: 'frame'; readonly frame: MediaFrame }
   | { readonly kind: 'bound'; readonly sessionId: number }
+  /** A BIND_CHALLENGE was answered: send `datagrams` (the BIND_CONFIRM) to the relay. */
+  | { readonly kind: 'challenged'; readonly datagrams: Uint8Array[] }
   | { readonly kind: 'dropped'; readonly reason: MediaDropReason };
 
-export type MediaDropReason = 'malformed' | 'not-for-us' | 'auth' | 'replay' | 'closed' | 'stale-ack';
+export type MediaDropReason =
+  | 'malformed'
+  | 'not-for-us'
+  | 'auth'
+  | 'replay'
+  | 'closed'
+  | 'stale-ack'
+  | 'stale-challenge';
 
 export interface MediaChannelStats {
   sent: number;
@@ -79,6 +91,8 @@ export class MediaChannelCore {
   #state: BindState = { kind: 'idle' };
   /** Strictly increasing counter of BIND/KEEPALIVE (session-protocol §4). */
   #counter = 0;
+  /** Counter of the last BIND whose challenge was answered: one BIND_CONFIRM per BIND at most. */
+  #answeredChallenge = 0;
   #lastSent: number | undefined;
   readonly stats: MediaChannelStats = {
     sent: 0,
@@ -90,6 +104,7 @@ export class MediaChannelCore {
       replay: 0,
       closed: 0,
       'stale-ack': 0,
+      'stale-challenge': 0,
       unbound: 0,
       sequence: 0,
     },
@@ -211,10 +226,13 @@ export class MediaChannelCore {
     switch (packet.type) {
       case 'BIND_ACK':
         return this.#onBindAck(packet, now);
+      case 'BIND_CHALLENGE':
+        return this.#onChallenge(packet, now);
       case 'DATA':
         return this.#onData(datagram);
       case 'BIND':
       case 'KEEPALIVE':
+      case 'BIND_CONFIRM':
         return this.#drop('not-for-us');
     }
   }
@@ -253,6 +271,35 @@ export class MediaChannelCore {
       return this.#drop('stale-ack');
     this.#state = { kind: 'bound', keepaliveAt: now + this.#keepaliveMs };
     return { kind: 'bound', sessionId: this.#grant.sessionId };
+  }
+
+  /**
+   * The relay saw our BIND from an address it has not confirmed for us (first BIND, new socket, NAT
+   * rebinding) and asks us to echo its nonce from there. The challenge is not authenticated, so it is
+   * answered only while binding, only for a BIND of the current round and only once per BIND: a forged
+   * challenge can cost us one datagram per BIND we sent, never a flood.
+   */
+  #onChallenge(packet: MediaPacket, now: number): MediaInput {
+    const state = this.#state;
+    if (packet.direction !== directionOf(this.#keys.role)) return this.#drop('not-for-us');
+    if (state.kind !== 'binding') return this.#drop('stale-challenge');
+    if (
+      packet.sequence < state.firstCounter ||
+      packet.sequence > this.#counter ||
+      packet.sequence <= this.#answeredChallenge
+    )
+      return this.#drop('stale-challenge');
+    this.#answeredChallenge = packet.sequence;
+    this.#counter += 1;
+    const confirm = buildBindConfirm(this.#crypto, {
+      token: this.#grant.token,
+      sessionId: this.#grant.sessionId,
+      side: this.#keys.role,
+      counter: this.#counter,
+      nowMs: now,
+      nonce: packet.body,
+    });
+    return { kind: 'challenged', datagrams: [confirm] };
   }
 
   #onData(datagram: Uint8Array): MediaInput {

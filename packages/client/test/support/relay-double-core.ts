@@ -6,6 +6,7 @@
  */
 import type { LeitungCrypto, RsaPrivateKey } from '@leitung/crypto';
 import {
+  buildBindChallenge,
   buildControlPacket,
   RelayHandshake,
   type SealedChannel,
@@ -23,6 +24,7 @@ import {
   type MediaPacket,
   type RelayLoad,
 } from '@leitung/wire';
+import { bytesEqual } from '../../src/bytes.js';
 import type { DoubleDirectory } from './double-directory.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -76,6 +78,8 @@ interface MediaSession {
   tokens: { caller: Uint8Array; callee: Uint8Array };
   bound: { caller?: Address | undefined; callee?: Address | undefined };
   counters: { caller: number; callee: number };
+  /** BIND_CHALLENGE nonces sent, by "side address:port" (return routability, session-protocol §4.2). */
+  nonces: Map<string, Uint8Array>;
 }
 
 export interface RelayDoubleCoreOptions {
@@ -425,7 +429,8 @@ export class RelayDoubleCore {
     const same = (a: Address | undefined) =>
       a !== undefined && a.address === from.address && a.port === from.port;
     switch (packet.type) {
-      case 'BIND': {
+      case 'BIND':
+      case 'BIND_CONFIRM': {
         if (!verifyControlPacket(this.crypto, session.tokens[side], packet)) {
           this.dropped.push('bad-token');
           return [];
@@ -435,7 +440,27 @@ export class RelayDoubleCore {
           return [];
         }
         session.counters[side] = packet.sequence;
-        session.bound[side] = from;
+        const key = `${side} ${from.address}:${from.port}`;
+        if (packet.type === 'BIND' && !same(session.bound[side])) {
+          const nonce = this.crypto.randomBytes(16);
+          session.nonces.set(key, nonce);
+          const challenge = buildBindChallenge({
+            sessionId: session.sessionId,
+            side,
+            counter: packet.sequence,
+            nowMs: Date.now(),
+            nonce,
+          });
+          return [{ to: from, data: challenge }];
+        }
+        if (packet.type === 'BIND_CONFIRM') {
+          const nonce = session.nonces.get(key);
+          if (nonce === undefined || !bytesEqual(nonce, packet.body.subarray(0, 16))) {
+            this.dropped.push('bad-nonce');
+            return [];
+          }
+          session.bound[side] = from;
+        }
         const ack = buildControlPacket(this.crypto, {
           kind: 'BIND_ACK',
           token: session.tokens[side],
@@ -461,6 +486,7 @@ export class RelayDoubleCore {
         return [{ to: target, data }];
       }
       case 'BIND_ACK':
+      case 'BIND_CHALLENGE':
         this.dropped.push('wrong-type');
         return [];
     }
@@ -482,6 +508,7 @@ export class RelayDoubleCore {
       tokens: { caller: this.crypto.randomBytes(32), callee: this.crypto.randomBytes(32) },
       bound: {},
       counters: { caller: 0, callee: 0 },
+      nonces: new Map(),
     };
     this.#sessions.set(sessionId, session);
     call.sessionId = sessionId;

@@ -144,6 +144,7 @@ export class RelayCore {
       crypto: options.crypto,
       maxPacketSize: limits.maxMediaPacketSize,
       packetsPerSide: limits.mediaPacketsPerSide,
+      unconfirmedControlPerSession: limits.mediaUnconfirmedControlPerSession,
       bindTimeoutMs: limits.mediaBindTimeoutMs,
       idleTimeoutMs: limits.mediaIdleTimeoutMs,
       maxSessions: limits.maxMediaSessions,

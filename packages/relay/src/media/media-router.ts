@@ -4,25 +4,39 @@
  * Per call one media session: a random u32 id unique on this relay and one random 32-byte token per side.
  * A side binds its UDP address with a BIND that proves its token (HMAC via @leitung/session) and carries a
  * strictly increasing counter and a clock within ±30 s, so a BIND captured and replayed from another
- * address is dropped and cannot move the binding. DATA is forwarded verbatim, only from the bound address
- * of the side named by the direction bit, only to the other side's bound address, within the side's
- * packet-rate bucket. Everything else is dropped and counted by reason — before any cryptography.
+ * address is dropped. A valid BIND from an address that is not the side's confirmed one moves nothing: it
+ * is answered with a BIND_CHALLENGE (no larger than the BIND) carrying a stateless relay nonce bound to
+ * session, side, address and time window, and only a BIND_CONFIRM under the token that echoes the nonce
+ * from that address confirms it (return routability, docs/session-protocol.md §4.2). DATA is forwarded
+ * verbatim, only from the confirmed address of the side named by the direction bit, only to the other
+ * side's confirmed address, within the side's packet-rate bucket. Everything else is dropped and counted by
+ * reason. Control packets are charged to a side's bucket only once their tag verifies, and the ones from
+ * unconfirmed addresses pass a per-session bucket before any cryptography, so junk naming a session id
+ * cannot starve the side's DATA (§4.3).
  *
  * The DATA path is built to be cheap: integer header checks on the received bytes, one Map lookup, a
  * string/port compare, a token-bucket step, and it returns a decision object prepared when the binding
  * was made, so forwarding a packet allocates nothing here.
  */
 import type { LeitungCrypto } from '@leitung/crypto';
-import { BIND_MAX_SKEW_MS, buildControlPacket, clockSkewMs, verifyControlPacket } from '@leitung/session';
+import {
+  BIND_MAX_SKEW_MS,
+  buildBindChallenge,
+  buildControlPacket,
+  clockSkewMs,
+  verifyControlPacket,
+} from '@leitung/session';
 import {
   decodeMediaPacket,
   MEDIA_HEADER_SIZE,
+  MEDIA_NONCE_SIZE,
   MEDIA_PROTOCOL_VERSION,
   MEDIA_TAG_SIZE,
   MediaPacketType,
 } from '@leitung/wire';
 import type { BucketLimit } from '../limits.js';
 import { TokenBucket } from '../protection/token-bucket.js';
+import { BindNonces } from './bind-nonces.js';
 
 /** Why a datagram was dropped; each has its own counter. */
 export type MediaDropReason =
@@ -30,24 +44,28 @@ export type MediaDropReason =
   | 'oversize'
   /** Not a media packet: short, wrong version, unassigned type, reserved flags, wrong length. */
   | 'malformed'
-  /** A BIND_ACK (only the relay sends those). */
+  /** A BIND_ACK or BIND_CHALLENGE (only the relay sends those). */
   | 'unexpected-type'
   /** No media session with this id. */
   | 'unknown-session'
   /** DATA from a side that has not bound yet. */
   | 'unbound'
-  /** DATA or KEEPALIVE from an address other than the side's bound one. */
+  /** DATA or KEEPALIVE from an address other than the side's confirmed one. */
   | 'wrong-source'
   /** DATA whose destination side has not bound yet. */
   | 'peer-unbound'
   /** Over the side's packet-rate bucket. */
   | 'rate'
-  /** BIND/KEEPALIVE clock more than 30 s from the relay's. */
+  /** BIND/BIND_CONFIRM from an unconfirmed address over the session's bucket for those (before the HMAC). */
+  | 'unconfirmed-rate'
+  /** BIND/KEEPALIVE/BIND_CONFIRM clock more than 30 s from the relay's. */
   | 'clock-skew'
-  /** BIND/KEEPALIVE counter not above the last accepted one (a replay). */
+  /** BIND/KEEPALIVE/BIND_CONFIRM counter not above the last accepted one (a replay). */
   | 'replayed-counter'
-  /** BIND/KEEPALIVE tag does not prove the side's token. */
-  | 'bad-token';
+  /** BIND/KEEPALIVE/BIND_CONFIRM tag does not prove the side's token. */
+  | 'bad-token'
+  /** BIND_CONFIRM whose nonce is not the relay's for this session, side and source address (or expired). */
+  | 'bad-nonce';
 
 export const MEDIA_DROP_REASONS: readonly MediaDropReason[] = [
   'oversize',
@@ -58,9 +76,11 @@ export const MEDIA_DROP_REASONS: readonly MediaDropReason[] = [
   'wrong-source',
   'peer-unbound',
   'rate',
+  'unconfirmed-rate',
   'clock-skew',
   'replayed-counter',
   'bad-token',
+  'bad-nonce',
 ];
 
 export interface MediaEndpoint {
@@ -75,11 +95,17 @@ export type MediaDecision =
       readonly bytes: Uint8Array;
       readonly address: string;
       readonly port: number;
-      /** 'bound' for the first BIND of a side, 'rebound' when a BIND moved it, 'refreshed' otherwise. */
-      readonly binding: 'bound' | 'rebound' | 'refreshed';
+      /**
+       * 'challenged': a BIND_CHALLENGE to an unconfirmed address (nothing moved); 'bound' / 'rebound': a
+       * BIND_CONFIRM confirmed the side's first / a new address; 'refreshed': a BIND_ACK to the
+       * confirmed address.
+       */
+      readonly binding: MediaBindingChange;
     }
   | { readonly kind: 'refresh' }
   | { readonly kind: 'drop'; readonly reason: MediaDropReason };
+
+export type MediaBindingChange = 'challenged' | 'bound' | 'rebound' | 'refreshed';
 
 /** Side index: 0 = caller (direction bit 0), 1 = callee. */
 type Side = 0 | 1;
@@ -90,11 +116,15 @@ interface MediaSession {
   readonly id: number;
   readonly callKey: string;
   readonly tokens: readonly [Uint8Array, Uint8Array];
+  /** Confirmed addresses (return routability proven); the only ones DATA comes from and goes to. */
   readonly endpoints: [MediaEndpoint | undefined, MediaEndpoint | undefined];
   /** forwards[s]: where packets from side s go (the other side's endpoint), once both are bound. */
   readonly forwards: [ForwardDecision | undefined, ForwardDecision | undefined];
   readonly counters: [number, number];
+  /** Per side: packets whose sender is authenticated (DATA from the confirmed address, verified control). */
   readonly buckets: readonly [TokenBucket, TokenBucket];
+  /** BIND/BIND_CONFIRM from unconfirmed addresses, charged before their HMAC is computed. */
+  readonly unconfirmed: TokenBucket;
   readonly createdAt: number;
   /** [last accepted packet (ms)]: a Float64Array, so the per-packet store allocates nothing. */
   readonly activity: Float64Array;
@@ -120,6 +150,8 @@ export interface MediaRouterOptions {
   readonly crypto: LeitungCrypto;
   readonly maxPacketSize: number;
   readonly packetsPerSide: BucketLimit;
+  /** BIND/BIND_CONFIRM per session from addresses no side has confirmed (checked before the HMAC). */
+  readonly unconfirmedControlPerSession: BucketLimit;
   readonly bindTimeoutMs: number;
   readonly idleTimeoutMs: number;
   readonly maxSessions: number;
@@ -130,17 +162,23 @@ const DROP = Object.fromEntries(
 ) as { readonly [R in MediaDropReason]: Extract<MediaDecision, { kind: 'drop' }> };
 const REFRESH: MediaDecision = Object.freeze({ kind: 'refresh' });
 const CONTROL_PACKET_SIZE = MEDIA_HEADER_SIZE + MEDIA_TAG_SIZE;
+const CONFIRM_PACKET_SIZE = MEDIA_HEADER_SIZE + MEDIA_NONCE_SIZE + MEDIA_TAG_SIZE;
 const MIN_PACKET_SIZE = MEDIA_HEADER_SIZE + MEDIA_TAG_SIZE;
+
+type ControlType = 'BIND' | 'KEEPALIVE' | 'BIND_CONFIRM';
 
 export class MediaRouter {
   readonly #crypto: LeitungCrypto;
   readonly #options: MediaRouterOptions;
   readonly #sessions = new Map<number, MediaSession>();
+  readonly #nonces: BindNonces;
   /** [packets, bytes] forwarded since start (typed storage: no allocation per packet, no 2^30 limit). */
   readonly #totals = new Float64Array(2);
-  /** Accepted BINDs that created or moved a binding. */
+  /** BIND_CONFIRMs that created or moved a binding. */
   binds = 0;
   rebinds = 0;
+  /** BIND_CHALLENGEs sent (valid BINDs from unconfirmed addresses). */
+  challenges = 0;
   readonly drops: Record<MediaDropReason, number> = Object.fromEntries(
     MEDIA_DROP_REASONS.map((reason) => [reason, 0]),
   ) as Record<MediaDropReason, number>;
@@ -151,6 +189,7 @@ export class MediaRouter {
   constructor(options: MediaRouterOptions) {
     this.#crypto = options.crypto;
     this.#options = options;
+    this.#nonces = new BindNonces(options.crypto);
   }
 
   /** DATA packets forwarded since start. */
@@ -198,6 +237,7 @@ export class MediaRouter {
       forwards: [undefined, undefined],
       counters: [-1, -1],
       buckets: [new TokenBucket(limit, now), new TokenBucket(limit, now)],
+      unconfirmed: new TokenBucket(this.#options.unconfirmedControlPerSession, now),
       createdAt: now,
       activity: Float64Array.of(now),
     });
@@ -246,14 +286,21 @@ export class MediaRouter {
       totals[1]! += length;
       return forward;
     }
+    let control: ControlType;
     if (type === MediaPacketType.BIND || type === MediaPacketType.KEEPALIVE) {
       if (length !== CONTROL_PACKET_SIZE) return this.#drop('malformed');
-      const session = this.#sessions.get(sessionId);
-      if (session === undefined) return this.#drop('unknown-session');
-      return this.#control(session, bytes, type === MediaPacketType.BIND, flags as Side, from, now);
+      control = type === MediaPacketType.BIND ? 'BIND' : 'KEEPALIVE';
+    } else if (type === MediaPacketType.BIND_CONFIRM) {
+      if (length !== CONFIRM_PACKET_SIZE) return this.#drop('malformed');
+      control = 'BIND_CONFIRM';
+    } else if (type === MediaPacketType.BIND_ACK || type === MediaPacketType.BIND_CHALLENGE) {
+      return this.#drop('unexpected-type');
+    } else {
+      return this.#drop('malformed');
     }
-    if (type === MediaPacketType.BIND_ACK) return this.#drop('unexpected-type');
-    return this.#drop('malformed');
+    const session = this.#sessions.get(sessionId);
+    if (session === undefined) return this.#drop('unknown-session');
+    return this.#control(session, bytes, control, flags as Side, from, now);
   }
 
   /** Frees sessions never bound in time or idle too long; the core ends their calls. */
@@ -287,11 +334,16 @@ export class MediaRouter {
     this.#rateSamplePackets = this.forwardedPackets;
   }
 
-  /** BIND / KEEPALIVE: cheap checks first (clock, counter, source, rate), the HMAC last. */
+  /**
+   * BIND / KEEPALIVE / BIND_CONFIRM (docs/session-protocol.md §4.2, §4.3). Cheap checks first (clock,
+   * counter, source); a packet from an address the side has not confirmed is charged to the session's
+   * unconfirmed-control bucket before its HMAC; the side's own bucket is charged only once the tag proves
+   * the token, so junk naming the session id never takes the side's DATA budget.
+   */
   #control(
     session: MediaSession,
     bytes: Uint8Array,
-    isBind: boolean,
+    type: ControlType,
     side: Side,
     from: MediaEndpoint,
     now: number,
@@ -301,16 +353,46 @@ export class MediaRouter {
     if (clockSkewMs(timestamp, now) > BIND_MAX_SKEW_MS) return this.#drop('clock-skew');
     if (counter <= session.counters[side]) return this.#drop('replayed-counter');
     const bound = session.endpoints[side];
-    const sameSource = bound !== undefined && bound.port === from.port && bound.address === from.address;
-    if (!isBind && !sameSource) return this.#drop('wrong-source');
-    if (!session.buckets[side].take(now)) return this.#drop('rate');
+    const confirmed = bound !== undefined && bound.port === from.port && bound.address === from.address;
+    if (!confirmed) {
+      if (type === 'KEEPALIVE') return this.#drop('wrong-source');
+      if (!session.unconfirmed.take(now)) return this.#drop('unconfirmed-rate');
+    }
     const token = session.tokens[side];
-    if (!verifyControlPacket(this.#crypto, token, decodeMediaPacket(bytes))) return this.#drop('bad-token');
+    const packet = decodeMediaPacket(bytes);
+    if (!verifyControlPacket(this.#crypto, token, packet)) return this.#drop('bad-token');
+    if (type === 'BIND_CONFIRM') {
+      const nonce = packet.body.subarray(0, MEDIA_NONCE_SIZE);
+      if (!this.#nonces.verify(nonce, session.id, side, from, now)) return this.#drop('bad-nonce');
+    }
+    if (!session.buckets[side].take(now)) return this.#drop('rate');
     session.counters[side] = counter;
+    if (type === 'KEEPALIVE') {
+      session.activity[0] = now;
+      return REFRESH;
+    }
+    if (type === 'BIND' && !confirmed) {
+      // Return routability: the address gets a challenge as long as the BIND, and nothing else, until a
+      // BIND_CONFIRM from it echoes the nonce. The confirmed address (if any) keeps its media meanwhile.
+      this.challenges++;
+      const challenge = buildBindChallenge({
+        sessionId: session.id,
+        side: side === 0 ? 'caller' : 'callee',
+        counter,
+        nowMs: now,
+        nonce: this.#nonces.issue(session.id, side, from, now),
+      });
+      return {
+        kind: 'reply',
+        bytes: challenge,
+        address: from.address,
+        port: from.port,
+        binding: 'challenged',
+      };
+    }
     session.activity[0] = now;
-    if (!isBind) return REFRESH;
-    let binding: 'bound' | 'rebound' | 'refreshed' = 'refreshed';
-    if (!sameSource) {
+    let binding: MediaBindingChange = 'refreshed';
+    if (!confirmed) {
       binding = bound === undefined ? 'bound' : 'rebound';
       if (bound === undefined) this.binds++;
       else this.rebinds++;

@@ -19,7 +19,7 @@ export interface MediaSocketOptions {
   readonly port: number;
   /** Clock in ms (injected for tests; `Date.now` by default). */
   readonly now?: () => number;
-  /** A BIND created or moved a binding. */
+  /** A BIND_CONFIRM created or moved a binding. */
   readonly onBinding?: (binding: 'bound' | 'rebound', sessionId: number) => void;
   readonly onError?: (error: Error) => void;
 }
@@ -51,7 +51,7 @@ export class MediaSocket {
         socket.send(message, decision.port, decision.address);
       } else if (decision.kind === 'reply') {
         socket.send(decision.bytes, decision.port, decision.address);
-        if (decision.binding !== 'refreshed' && onBinding !== undefined) {
+        if ((decision.binding === 'bound' || decision.binding === 'rebound') && onBinding !== undefined) {
           onBinding(decision.binding, message.readUInt32BE(2));
         }
       }

@@ -87,7 +87,7 @@ export function createRelayMetrics(sources: RelayMetricsSources): Registry {
   });
   new Counter({
     name: `${PREFIX}media_dropped_packets_total`,
-    help: 'Media datagrams dropped, by reason (all before any cryptography except bad-token).',
+    help: 'Media datagrams dropped, by reason (all before any cryptography except bad-token, bad-nonce and rate of control packets).',
     labelNames: ['reason'],
     registers: [registry],
     collect() {
@@ -97,13 +97,22 @@ export function createRelayMetrics(sources: RelayMetricsSources): Registry {
   });
   new Counter({
     name: `${PREFIX}media_binds_total`,
-    help: 'Accepted BINDs that bound a side (bound) or moved its address (rebound).',
+    help: 'BIND_CONFIRMs that bound a side (bound) or moved its address (rebound).',
     labelNames: ['kind'],
     registers: [registry],
     collect() {
       this.reset();
       this.inc({ kind: 'bound' }, media.binds);
       this.inc({ kind: 'rebound' }, media.rebinds);
+    },
+  });
+  new Counter({
+    name: `${PREFIX}media_bind_challenges_total`,
+    help: 'BIND_CHALLENGEs sent: valid BINDs from an address the side has not confirmed.',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(media.challenges);
     },
   });
   new Counter({

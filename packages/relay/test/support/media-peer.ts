@@ -1,7 +1,10 @@
-/** A UDP media endpoint for tests: BIND with a grant's token, send and receive datagrams. */
+/**
+ * A UDP media endpoint for tests: BIND with a grant's token, answer the relay's BIND_CHALLENGE, send and
+ * receive datagrams.
+ */
 import { createSocket, type Socket } from 'node:dgram';
-import { buildControlPacket } from '@leitung/session';
-import type { MediaGrant } from '@leitung/wire';
+import { buildBindConfirm, buildControlPacket } from '@leitung/session';
+import { decodeMediaPacket, type MediaGrant } from '@leitung/wire';
 import { crypto } from './keys.js';
 
 export class MediaPeer {
@@ -44,6 +47,32 @@ export class MediaPeer {
       counter: this.#counter,
       nowMs: options.nowMs ?? Date.now(),
     });
+  }
+
+  /** The BIND_CONFIRM answering `challenge` (a BIND_CHALLENGE datagram). */
+  confirm(grant: MediaGrant, challenge: Uint8Array, options: { token?: Uint8Array } = {}): Uint8Array {
+    this.#counter += 1;
+    return buildBindConfirm(crypto, {
+      token: options.token ?? grant.token,
+      sessionId: grant.sessionId,
+      side: grant.side,
+      counter: this.#counter,
+      nowMs: Date.now(),
+      nonce: decodeMediaPacket(challenge).body,
+    });
+  }
+
+  /** BIND → BIND_CHALLENGE → BIND_CONFIRM → BIND_ACK (docs/session-protocol.md §4.2). */
+  async establish(grant: MediaGrant, relay: { host: string; mediaPort: number }): Promise<void> {
+    const before = this.received.length;
+    this.send(this.bind(grant), relay);
+    if ((await this.waitFor(before + 1)) < before + 1) throw new Error('no BIND_CHALLENGE');
+    const challenge = this.received[before]!;
+    if (decodeMediaPacket(challenge).type !== 'BIND_CHALLENGE') throw new Error('expected BIND_CHALLENGE');
+    this.send(this.confirm(grant, challenge), relay);
+    if ((await this.waitFor(before + 2)) < before + 2) throw new Error('no BIND_ACK');
+    if (decodeMediaPacket(this.received[before + 1]!).type !== 'BIND_ACK')
+      throw new Error('expected BIND_ACK');
   }
 
   /** Waits until `count` datagrams have arrived (or `ms` passed) and returns how many did. */

@@ -8,6 +8,7 @@ import type { MediaPacketErrorCode } from '../errors.js';
 import {
   DIRECTION_BIT,
   MEDIA_HEADER_SIZE,
+  MEDIA_NONCE_SIZE,
   MEDIA_PROTOCOL_VERSION,
   MEDIA_TAG_SIZE,
   MEDIA_TYPE_NAMES,
@@ -34,8 +35,14 @@ export function checkPacket(bytes: Uint8Array, maxPacketSize: number): MediaPack
   if (MEDIA_TYPE_NAMES[typeId] === undefined) return 'WIRE_ERR_MEDIA_UNKNOWN_TYPE';
   if ((bytes[1]! & ~DIRECTION_BIT) !== 0) return 'WIRE_ERR_MEDIA_BAD_FLAGS';
   const bodyLength = length - MEDIA_HEADER_SIZE;
+  if (typeId === MediaPacketType.BIND_CONFIRM) {
+    // The echoed relay nonce, then the tag.
+    if (bodyLength < MEDIA_NONCE_SIZE + MEDIA_TAG_SIZE) return 'WIRE_ERR_MEDIA_TRUNCATED';
+    if (bodyLength > MEDIA_NONCE_SIZE + MEDIA_TAG_SIZE) return 'WIRE_ERR_MEDIA_TRAILING_BYTES';
+    return undefined;
+  }
   if (bodyLength < MEDIA_TAG_SIZE) return 'WIRE_ERR_MEDIA_TRUNCATED';
-  // BIND, BIND_ACK and KEEPALIVE carry nothing but their tag.
+  // BIND, BIND_ACK and KEEPALIVE carry nothing but their tag, BIND_CHALLENGE nothing but its nonce.
   if (typeId !== MediaPacketType.DATA && bodyLength > MEDIA_TAG_SIZE) return 'WIRE_ERR_MEDIA_TRAILING_BYTES';
   return undefined;
 }

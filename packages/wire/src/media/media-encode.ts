@@ -24,7 +24,10 @@ function writeHeader(target: Uint8Array, header: MediaHeader): void {
   }
   const { type, direction } = header;
   if (typeof type !== 'string' || !Object.hasOwn(MediaPacketType, type)) {
-    throw mediaError('WIRE_ERR_MEDIA_UNKNOWN_TYPE', 'type must be DATA, BIND, BIND_ACK or KEEPALIVE');
+    throw mediaError(
+      'WIRE_ERR_MEDIA_UNKNOWN_TYPE',
+      'type must be DATA, BIND, BIND_ACK, KEEPALIVE, BIND_CHALLENGE or BIND_CONFIRM',
+    );
   }
   if (direction !== 'caller-to-callee' && direction !== 'callee-to-caller') {
     throw mediaError('WIRE_ERR_MEDIA_MALFORMED', 'direction must be caller-to-callee or callee-to-caller');

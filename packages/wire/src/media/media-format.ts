@@ -6,7 +6,8 @@
  *   bytes 2–5   sessionId  u32 big-endian
  *   bytes 6–9   sequence   u32 big-endian
  *   bytes 10–13 timestamp  u32 big-endian
- *   bytes 14–   body (DATA: ciphertext ‖ 16-byte tag; BIND, BIND_ACK, KEEPALIVE: exactly a 16-byte tag)
+ *   bytes 14–   body (DATA: ciphertext ‖ 16-byte tag; BIND, BIND_ACK, KEEPALIVE: exactly a 16-byte tag;
+ *               BIND_CHALLENGE: exactly a 16-byte relay nonce; BIND_CONFIRM: 16-byte nonce ‖ 16-byte tag)
  */
 import { resolveIntegerOption } from '../argument-checks.js';
 
@@ -19,13 +20,16 @@ export const MEDIA_HEADER_SIZE = 14;
 /** Bytes of the authentication tag that ends every media packet body. */
 export const MEDIA_TAG_SIZE = 16;
 
+/** Bytes of the relay nonce in BIND_CHALLENGE and BIND_CONFIRM (docs/session-protocol.md §4). */
+export const MEDIA_NONCE_SIZE = 16;
+
 /** Default largest media packet, in bytes: stays below common path MTUs without fragmentation. */
 export const DEFAULT_MAX_MEDIA_PACKET_SIZE = 1200;
 
 /** The largest UDP payload over IPv4; no configuration may exceed it. */
 export const MEDIA_PACKET_SIZE_LIMIT = 65_507;
 
-/** Media packet types, the low nibble of byte 0. 0 and 5–15 are unassigned and rejected. */
+/** Media packet types, the low nibble of byte 0. 0 and 7–15 are unassigned and rejected. */
 export const MediaPacketType = {
   /** Encrypted codec frame. */
   DATA: 1,
@@ -35,6 +39,13 @@ export const MediaPacketType = {
   BIND_ACK: 3,
   /** Client → relay: keeps the UDP mapping and the session alive when no audio flows. */
   KEEPALIVE: 4,
+  /**
+   * Relay → client: a valid BIND came from an address that is not the side's confirmed one; the relay
+   * nonce must come back from that address in BIND_CONFIRM before the binding moves (return routability).
+   */
+  BIND_CHALLENGE: 5,
+  /** Client → relay: echoes a BIND_CHALLENGE nonce under the grant's token; moves the binding. */
+  BIND_CONFIRM: 6,
 } as const;
 
 /** Name of a media packet type. */
@@ -76,6 +87,8 @@ export const MEDIA_TYPE_NAMES: readonly (MediaPacketTypeName | undefined)[] = [
   'BIND',
   'BIND_ACK',
   'KEEPALIVE',
+  'BIND_CHALLENGE',
+  'BIND_CONFIRM',
 ];
 
 /** Flags byte bit 0. */
