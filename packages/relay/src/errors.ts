@@ -43,6 +43,11 @@ export const RelayErrorCode = {
   UnknownCall: 'RELAY_ERR_UNKNOWN_CALL',
   /** CALL_REQUEST while this client already has a call (one call at a time), or a call id in use. */
   CallActive: 'RELAY_ERR_CALL_ACTIVE',
+  /**
+   * CALL_REQUEST to a callee this caller already rang `unansweredCallsPerPair` times without an answer
+   * within the window: the callee is not rung until the back-off ends (docs/relay.md "Repeated calls").
+   */
+  CallSuppressed: 'RELAY_ERR_CALL_SUPPRESSED',
   /** The relay is shutting down. */
   ShuttingDown: 'RELAY_ERR_SHUTTING_DOWN',
   /** Storage failed (SQLite error, corrupt data); the operation changed nothing. */
