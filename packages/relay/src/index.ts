@@ -69,6 +69,7 @@ export {
 export { Blocklist } from './protection/blocklist.js';
 export { KeyedRateLimiter, TokenBucket } from './protection/token-bucket.js';
 export { MEDIA_SOCKET_BUFFER_BYTES, MediaSocket, type MediaSocketOptions } from './shell/media-socket.js';
+export { DEFAULT_REFUSAL_LOG, RefusalLog, type RefusalLogOptions } from './shell/refusal-log.js';
 export {
   Relay,
   type RelayClusterOptions,

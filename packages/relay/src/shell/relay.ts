@@ -28,6 +28,7 @@ import { Blocklist } from '../protection/blocklist.js';
 import type { Signalling } from '../signalling/signalling.js';
 import { logEvent } from './event-log.js';
 import { MediaSocket } from './media-socket.js';
+import { RefusalLog, type RefusalLogOptions } from './refusal-log.js';
 import { loadOrCreateRelayKey } from './relay-key-file.js';
 import { createRelayMetrics } from './relay-metrics.js';
 
@@ -70,6 +71,8 @@ export interface StartRelayOptions {
   readonly limits?: Partial<RelayLimits>;
   /** pino logger; logging is off when omitted. */
   readonly logger?: Logger;
+  /** Refusal lines per kind and interval before they are only summarised (docs/relay.md "Events and logs"). */
+  readonly refusalLog?: Partial<RefusalLogOptions>;
   /** Directory storage; SQLite in `dataDir` by default. */
   readonly store?: DirectoryStore;
   /** Presence and delivery; single-relay in-process by default. */
@@ -97,6 +100,7 @@ export class Relay extends EventEmitter<RelayEvents> {
   readonly host: string;
   readonly dataDir: string;
   readonly #logger: Logger;
+  readonly #refusals: RefusalLog;
   readonly #now: () => number;
   readonly #sockets = new Map<ConnectionId, Socket>();
   readonly #directory: LocalKeyDirectory;
@@ -124,6 +128,7 @@ export class Relay extends EventEmitter<RelayEvents> {
     now: () => number;
     blocklistFile: string | undefined;
     cluster?: ClusterNode | undefined;
+    refusalLog?: Partial<RefusalLogOptions> | undefined;
   }) {
     super();
     this.core = init.core;
@@ -132,6 +137,7 @@ export class Relay extends EventEmitter<RelayEvents> {
     this.host = init.host;
     this.dataDir = init.dataDir;
     this.#logger = init.logger;
+    this.#refusals = new RefusalLog(init.logger, init.now, init.refusalLog);
     this.#now = init.now;
     this.#blocklistFile = init.blocklistFile;
     this.#cluster = init.cluster;
@@ -303,7 +309,9 @@ export class Relay extends EventEmitter<RelayEvents> {
           this.#append(output);
           break;
         case 'event':
-          logEvent(this.#logger, output.event);
+          // Refusals go through the summariser: a flood of them must not flood the log.
+          if (output.event.type === 'request:refused') this.#refusals.record(output.event);
+          else logEvent(this.#logger, output.event);
           this.emit(output.event.type, output.event as never);
           break;
       }
@@ -399,6 +407,7 @@ export class Relay extends EventEmitter<RelayEvents> {
     ]);
     await this.#cluster?.close();
     this.#directory.close();
+    this.#refusals.close();
     this.#logger.info('relay stopped');
   }
 }
@@ -469,6 +478,7 @@ export async function startRelay(options: StartRelayOptions): Promise<Relay> {
     now,
     blocklistFile: options.blocklistFile,
     cluster,
+    refusalLog: options.refusalLog,
   });
   try {
     await relay.listen(host, options.port ?? 5060, options.mediaPort ?? 5061, options.metricsPort);
