@@ -52,6 +52,12 @@ export const RelayErrorCode = {
   ShuttingDown: 'RELAY_ERR_SHUTTING_DOWN',
   /** Storage failed (SQLite error, corrupt data); the operation changed nothing. */
   Storage: 'RELAY_ERR_STORAGE',
+  /**
+   * Relay cluster: an entry of the shared log in Redis failed a check (not canonical, name policy, not
+   * signed by a configured member relay, signed for another position, name or key already bound);
+   * replication of the log stops there (docs/operations.md "Relay cluster", "Trust model").
+   */
+  ClusterEntryInvalid: 'RELAY_ERR_CLUSTER_ENTRY_INVALID',
   /** The relay key file is unreadable, not a private key, or readable by others. */
   KeyFile: 'RELAY_ERR_KEY_FILE',
   /** The blocklist file has a line that is neither an IP address, a subnet nor a key fingerprint. */

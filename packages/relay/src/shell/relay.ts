@@ -15,6 +15,7 @@ import { encodeFrame } from '@leitung/wire';
 import { EventEmitter } from 'eventemitter3';
 import { type Logger, pino } from 'pino';
 import type { Registry } from 'prom-client';
+import { checkClusterMembers } from '../cluster/cluster-members.js';
 import { ClusterNode, clusterLogId } from '../cluster/cluster-node.js';
 import type { ConnectionId, RelayEvent, RelayEventType, RelayOutput } from '../core/outputs.js';
 import { RelayCore } from '../core/relay-core.js';
@@ -49,6 +50,12 @@ export interface RelayClusterOptions {
   readonly redisUrl: string;
   /** The cluster's name; every relay of the cluster uses the same. Default `leitung`. */
   readonly clusterId?: string;
+  /**
+   * Key fingerprints (hex) of every relay of the cluster, this one included (`--cluster-members FILE`,
+   * `parseClusterMembers`): only entries signed by one of them are applied (docs/operations.md
+   * "Trust model").
+   */
+  readonly members: readonly string[];
   /** Heartbeat period (default 500 ms). */
   readonly heartbeatMs?: number;
   /** A relay whose heartbeat is this old is dead, its clients offline (default 2 000 ms). */
@@ -141,7 +148,19 @@ export class Relay extends EventEmitter<RelayEvents> {
     this.#now = init.now;
     this.#blocklistFile = init.blocklistFile;
     this.#cluster = init.cluster;
-    this.metrics = createRelayMetrics({ core: this.core, blocklistReloads: () => ({ ...this.#reloads }) });
+    const cluster = init.cluster;
+    this.metrics = createRelayMetrics({
+      core: this.core,
+      blocklistReloads: () => ({ ...this.#reloads }),
+      ...(cluster === undefined
+        ? {}
+        : {
+            cluster: () => ({
+              refused: cluster.refusedEntries,
+              halted: cluster.replicationHalt !== undefined,
+            }),
+          }),
+    });
   }
 
   /** The control TCP port. */
@@ -446,6 +465,8 @@ export async function startRelay(options: StartRelayOptions): Promise<Relay> {
         redisUrl: clusterOptions.redisUrl,
         clusterId,
         relayId: fingerprint,
+        privateKey: key.privateKey,
+        members: checkClusterMembers(clusterOptions.members ?? [], fingerprint),
         crypto,
         directory,
         now,
