@@ -10,8 +10,7 @@
  */
 import { Writable } from 'node:stream';
 import type { RsaPrivateKey } from '@leitung/crypto';
-import { ClientHandshake } from '@leitung/session';
-import { encodeFrame } from '@leitung/wire';
+import { encodeMessage } from '@leitung/wire';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -95,16 +94,13 @@ async function cluster(): Promise<TrustCluster> {
 
 /** The registration handshake against a cluster relay (its heads name the cluster's log id). */
 async function register(client: TestClient, privateKey: RsaPrivateKey, name: string, relay: Relay) {
-  const handshake = new ClientHandshake({
-    crypto,
+  await client.register(
     privateKey,
     name,
-    pinnedRelayFingerprint: relay.fingerprint,
-    expectedLogId: Uint8Array.from(Buffer.from(relay.info().logId!, 'hex')),
-  });
-  client.sendRaw(encodeFrame(handshake.start()));
-  client.sendRaw(encodeFrame(handshake.onChallenge(await client.nextFrame())));
-  handshake.onWelcome(await client.nextFrame());
+    relay.fingerprint,
+    undefined,
+    Uint8Array.from(Buffer.from(relay.info().logId!, 'hex')),
+  );
 }
 
 async function until(check: () => boolean, what: string, ms = 5_000): Promise<void> {
@@ -210,5 +206,49 @@ describe.skipIf(!redisAvailable)('relay cluster: Redis is not trusted with direc
     });
     const index = await inject(c, text);
     await expectRefused(c, index);
+  }, 30_000);
+
+  it('(v) a message for a client published on a relay inbox is dropped when a name in it breaks the policy', async () => {
+    const c = await cluster();
+    const relay = c.relays[1]!;
+    const victim = await fx.client(relay);
+    await register(victim, alice, 'alice', relay);
+    const deliver = (callerName: string) =>
+      Buffer.concat([
+        Buffer.from([1]), // INBOX_DELIVER
+        Buffer.from(alice.publicKey.fingerprint(), 'hex'),
+        encodeMessage({
+          type: 'INCOMING_CALL',
+          callId: new Uint8Array(16).fill(9),
+          caller: crypto.sha3_256(mallory.publicKey.toDer()),
+          callerName,
+          sealedCallData: new Uint8Array(4),
+        }),
+      ]);
+    const inbox = clusterKeys(CLUSTER_ID).inbox(relay.fingerprint);
+    await c.writer.publish(inbox, deliver('\u001b]0;pwned\u0007boss'));
+    // Malformed presence and call-table messages are dropped too (ids must be hex of the right length).
+    const keys = clusterKeys(CLUSTER_ID);
+    await c.writer.publish(keys.presenceChannel, JSON.stringify({ r: 'x', c: '../../etc', o: true }));
+    await c.writer.publish(keys.callsChannel, JSON.stringify({ op: 'set', call: { key: 1, caller: [] } }));
+    // A well-formed one still passes (the path works; clients check call data end to end).
+    await c.writer.publish(inbox, deliver('boss'));
+    const incoming = await victim.next('INCOMING_CALL');
+    expect(incoming.callerName).toBe('boss');
+    expect(victim.history.filter((m) => m.type === 'INCOMING_CALL')).toHaveLength(1);
+  }, 30_000);
+
+  it('honest registrations racing on both relays are all signed for their index and applied everywhere', async () => {
+    const c = await cluster();
+    const names = ['bob', 'carol', 'dave', 'eve'];
+    const keys = await Promise.all(names.map((n) => key(n)));
+    await Promise.all(
+      names.map(async (name, i) => {
+        const relay = c.relays[i % 2]!;
+        await register(await fx.client(relay), keys[i]!, name, relay);
+      }),
+    );
+    await until(() => c.relays.every((r) => r.core.directorySize === 5), 'every entry replicated');
+    for (const relay of c.relays) expect(relay.cluster?.replicationHalt).toBeUndefined();
   }, 30_000);
 });
