@@ -206,6 +206,15 @@ describe.skipIf(!redisAvailable)('relay cluster: Redis is not trusted with direc
     });
     const index = await inject(c, text);
     await expectRefused(c, index);
+    // The operator repairs the log (the honest entry signed by a member, in place): replication resumes.
+    const logId = c.relays[0]!.info().logId!;
+    await c.writer.lset(
+      clusterKeys(CLUSTER_ID).log,
+      index,
+      signedBy(relay2Key, index, 'bob', mallory, logId),
+    );
+    await until(() => c.relays.every((r) => r.core.directorySize === 2), 'the repaired entry is applied');
+    for (const relay of c.relays) expect(relay.cluster?.replicationHalt).toBeUndefined();
   }, 30_000);
 
   it('(v) a message for a client published on a relay inbox is dropped when a name in it breaks the policy', async () => {

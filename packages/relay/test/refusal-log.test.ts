@@ -8,7 +8,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { RefusalLog } from '../src/index.js';
 import { dataDirWithKey, removeDir } from './support/keys.js';
 
 const MAIN = resolve(import.meta.dirname, '../../../examples/relay/src/main.mjs');
@@ -87,4 +89,42 @@ describe('refusal logging (docs/relay.md "Events and logs")', () => {
     expect(during).toBeLessThan(4096);
     expect(total).toBeLessThan(4096);
   }, 40_000);
+
+  it('RefusalLog: K lines per kind and interval, then one summary when the interval ends', () => {
+    vi.useFakeTimers();
+    try {
+      const lines: Record<string, unknown>[] = [];
+      const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+      let now = 0;
+      const log = new RefusalLog(logger, () => now, { linesPerInterval: 2, intervalMs: 1_000 });
+      const refused = (code: string, remoteIp: string) =>
+        log.record({ type: 'request:refused', connId: 1, code, remoteIp });
+      for (let i = 0; i < 5; i++) refused('RELAY_ERR_BLOCKED', `10.0.0.${i % 3}`);
+      refused('RELAY_ERR_RATE_LIMITED', '10.0.0.9');
+      expect(lines.map((l) => l.code)).toEqual([
+        'RELAY_ERR_BLOCKED',
+        'RELAY_ERR_BLOCKED',
+        'RELAY_ERR_RATE_LIMITED',
+      ]);
+      now = 1_000;
+      vi.advanceTimersByTime(1_000);
+      expect(lines[3]).toMatchObject({
+        kind: 'RELAY_ERR_BLOCKED',
+        refusals: 3,
+        addresses: 3,
+        msg: '3 more refusals of kind RELAY_ERR_BLOCKED from 3 addresses in the last 1 s',
+      });
+      // A new interval logs again; nothing is summarised for kinds with nothing held back.
+      now = 1_500;
+      refused('RELAY_ERR_BLOCKED', '10.0.0.1');
+      log.close();
+      expect(lines).toHaveLength(5);
+      expect(lines[4]).toMatchObject({ code: 'RELAY_ERR_BLOCKED', msg: 'request:refused' });
+      expect(() => new RefusalLog(logger, () => now, { intervalMs: 0 })).toThrow(
+        expect.objectContaining({ code: 'RELAY_ERR_INVALID_OPTION' }),
+      );
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });

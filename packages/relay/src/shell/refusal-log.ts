@@ -7,6 +7,7 @@
  */
 import type { Logger } from 'pino';
 import type { RelayEvent } from '../core/outputs.js';
+import { RelayError, RelayErrorCode } from '../errors.js';
 
 export interface RefusalLogOptions {
   /** Lines written per refusal kind and interval before refusals are only counted. Default 5. */
@@ -43,6 +44,17 @@ export class RefusalLog {
     this.#logger = logger;
     this.#now = now;
     this.#options = { ...DEFAULT_REFUSAL_LOG, ...options };
+    const { linesPerInterval, intervalMs } = this.#options;
+    if (
+      !Number.isSafeInteger(linesPerInterval) ||
+      linesPerInterval < 0 ||
+      !(intervalMs >= 1 && intervalMs < 2 ** 31)
+    ) {
+      throw new RelayError(
+        RelayErrorCode.InvalidOption,
+        'refusalLog needs linesPerInterval ≥ 0 (an integer) and 1 ≤ intervalMs < 2^31',
+      );
+    }
   }
 
   record(event: RefusedEvent): void {
