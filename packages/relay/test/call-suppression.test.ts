@@ -15,9 +15,10 @@ import type { TestClient } from './support/test-client.js';
 let alice: RsaPrivateKey;
 let bob: RsaPrivateKey;
 let carol: RsaPrivateKey;
+let dave: RsaPrivateKey;
 
 beforeAll(async () => {
-  [alice, bob, carol] = await Promise.all([key('alice'), key('bob'), key('carol')]);
+  [alice, bob, carol, dave] = await Promise.all([key('alice'), key('bob'), key('carol'), key('dave')]);
 });
 
 const fx = useFixture();
@@ -105,5 +106,31 @@ describe('repeated unanswered calls (docs/relay.md "Repeated calls")', () => {
     callId = freshCallId();
     ring(b, alice, callId);
     expect(await a.next('INCOMING_CALL')).toMatchObject({ callId });
+  }, 20_000);
+
+  it('the back-off ends after callSuppressionMs; maxRingingCalls caps calls ringing at once', async () => {
+    const relay = await fx.relay({
+      limits: { ringTimeoutMs: 1_000, unansweredCallsPerPair: 1, callSuppressionMs: 300, maxRingingCalls: 1 },
+    });
+    const a = await registered(relay, alice, 'alice');
+    const b = await registered(relay, bob, 'bob');
+    const c = await registered(relay, carol, 'carol');
+    await registered(relay, dave, 'dave');
+    let callId = freshCallId();
+    const placedAt = Date.now();
+    ring(a, bob, callId);
+    await b.next('INCOMING_CALL');
+    // While alice → bob rings, no other call may ring (cap of 1).
+    ring(c, dave, freshCallId());
+    expect(await c.next('ERROR')).toMatchObject({ code: 'RELAY_ERR_RATE_LIMITED', fatal: false });
+    // Alice cancels: unanswered; the back-off lasts until 300 ms after that call's ring deadline.
+    a.send({ type: 'CALL_END', callId, reason: 'hangup' });
+    await b.next('CALL_END');
+    ring(a, bob, freshCallId());
+    expect(await a.next('ERROR')).toMatchObject({ code: 'RELAY_ERR_CALL_SUPPRESSED' });
+    await new Promise((r) => setTimeout(r, Math.max(0, placedAt + 1_000 + 300 + 100 - Date.now())));
+    callId = freshCallId();
+    ring(a, bob, callId);
+    expect(await b.next('INCOMING_CALL')).toMatchObject({ callId });
   }, 20_000);
 });

@@ -301,7 +301,7 @@ export class CallRouter {
     if (call.state.kind === 'ringing') {
       this.#ringing--;
       // Every way a ringing call ends unanswered counts, except the relay's own shutdown or failure.
-      if (reason !== 'relay-shutdown' && reason !== 'error') this.#unanswered(call, call.state.startedAt);
+      if (reason !== 'relay-shutdown' && reason !== 'error') this.#unanswered(call, call.state);
     }
     if (this.#byClient.get(call.caller) === call) this.#byClient.delete(call.caller);
     if (this.#byClient.get(call.callee) === call) this.#byClient.delete(call.callee);
@@ -310,9 +310,15 @@ export class CallRouter {
     this.#options.emit({ type: 'call:ended', callId: call.key, reason });
   }
 
-  /** Counts an unanswered call of the pair; the R-th within the window starts the back-off. */
-  #unanswered(call: Call, at: number): void {
+  /**
+   * Counts an unanswered call of the pair (by when it was placed); the R-th within the window starts the
+   * back-off, which lasts until `callSuppressionMs` after that call's ring deadline — so at least that
+   * long after it stopped ringing, however it ended (the core does not pass a clock into every ending).
+   */
+  #unanswered(call: Call, ringing: { readonly startedAt: number; readonly deadline: number }): void {
     const limits = this.#options.limits;
+    const at = ringing.startedAt;
+    const end = Number.isFinite(ringing.deadline) ? ringing.deadline : at;
     const key = pairKey(call.caller, call.callee);
     let record = this.#pairs.get(key);
     if (record === undefined || at - record.windowStart >= limits.unansweredCallWindowMs) {
@@ -320,7 +326,7 @@ export class CallRouter {
     }
     record.count++;
     if (record.count >= limits.unansweredCallsPerPair) {
-      record.suppressedUntil = at + limits.callSuppressionMs;
+      record.suppressedUntil = end + limits.callSuppressionMs;
       record.count = 0;
       record.windowStart = at;
     }
