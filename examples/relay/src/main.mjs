@@ -9,7 +9,13 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createRelayLogger, parseClusterMembers, RelayError, RelayErrorCode, startRelay } from '@leitung/relay';
+import {
+  createRelayLogger,
+  parseClusterMembers,
+  RelayError,
+  RelayErrorCode,
+  startRelay,
+} from '@leitung/relay';
 
 const HELP = `Usage: leitung-relay [options]
 
@@ -79,7 +85,8 @@ const level = args['log-level'] ?? 'info';
 if (!levels.includes(level)) fail(`--log-level must be one of ${levels.join(', ')}`);
 if (args.redis !== undefined && !/^rediss?:\/\/./.test(args.redis)) fail('--redis must be a redis:// URL');
 if (args['cluster-id'] !== undefined && args.redis === undefined) fail('--cluster-id needs --redis');
-if (args['cluster-members'] !== undefined && args.redis === undefined) fail('--cluster-members needs --redis');
+if (args['cluster-members'] !== undefined && args.redis === undefined)
+  fail('--cluster-members needs --redis');
 if (args.redis !== undefined && args['cluster-members'] === undefined) {
   fail('--redis needs --cluster-members FILE (the fingerprints of the cluster relays)');
 }
@@ -93,7 +100,9 @@ function readMembers(path) {
   try {
     text = readFileSync(resolve(path), 'utf8');
   } catch (error) {
-    throw new RelayError(RelayErrorCode.InvalidOption, `cannot read --cluster-members ${path}`, { cause: error });
+    throw new RelayError(RelayErrorCode.InvalidOption, `cannot read --cluster-members ${path}`, {
+      cause: error,
+    });
   }
   return parseClusterMembers(text);
 }
