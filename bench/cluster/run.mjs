@@ -79,12 +79,17 @@ async function startCluster(n, base) {
   );
   await waitForLine(redis, 'Ready to accept connections', 'redis-server');
   const relays = [];
+  const keyNames = Array.from({ length: n }, (_, i) => (i === 0 ? 'relay' : `relay-${i + 1}`));
+  // Every relay of the cluster is a configured member (docs/operations.md "Trust model").
+  const members = [];
+  for (const keyName of keyNames) members.push(crypto.fingerprint((await testKeyPair(keyName)).publicKeyPem));
   for (let i = 0; i < n; i++) {
     const dir = join(base, `relay-${n}-${i}`);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const keyName = i === 0 ? 'relay' : `relay-${i + 1}`;
+    const keyName = keyNames[i];
     writeFileSync(join(dir, 'relay-key.pem'), (await testKeyPair(keyName)).privateKeyPem, { mode: 0o600 });
-    const child = spawn(process.execPath, [RELAY_PROCESS, dir, `redis://127.0.0.1:${port}`, `bench-${n}`], {
+    const relayArgs = [RELAY_PROCESS, dir, `redis://127.0.0.1:${port}`, `bench-${n}`, members.join(',')];
+    const child = spawn(process.execPath, relayArgs, {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';

@@ -6,10 +6,16 @@
 // ArrayBuffer, and a scavenge sweeps all of them at once: with the default (growing) young generation a
 // scavenge comes every ~250 ms at 50 k packets/s and pauses forwarding for 2–4 ms, which is the relay's
 // p99 latency; with 1 MB it comes every ~30 ms and pauses well under a millisecond (bench/relay).
-import { renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createRelayLogger, RelayError, startRelay } from '@leitung/relay';
+import {
+  createRelayLogger,
+  parseClusterMembers,
+  RelayError,
+  RelayErrorCode,
+  startRelay,
+} from '@leitung/relay';
 
 const HELP = `Usage: leitung-relay [options]
 
@@ -26,6 +32,8 @@ Options:
   --redis URL          join a relay cluster on Redis (redis://host:port): one directory, presence and
                        call routing shared with the other relays (docs/operations.md "Relay cluster")
   --cluster-id NAME    the cluster's name (default leitung); its log id is SHA3-256 of NAME
+  --cluster-members FILE  required with --redis: the key fingerprints of every relay of the cluster
+                       (this one included), one per line; only entries they signed are applied
   --log-level LEVEL    trace, debug, info, warn, error, fatal or silent (default info)
   --help               show this help
 
@@ -58,6 +66,7 @@ try {
       blocklist: { type: 'string' },
       redis: { type: 'string' },
       'cluster-id': { type: 'string' },
+      'cluster-members': { type: 'string' },
       'log-level': { type: 'string' },
       help: { type: 'boolean' },
     },
@@ -76,11 +85,28 @@ const level = args['log-level'] ?? 'info';
 if (!levels.includes(level)) fail(`--log-level must be one of ${levels.join(', ')}`);
 if (args.redis !== undefined && !/^rediss?:\/\/./.test(args.redis)) fail('--redis must be a redis:// URL');
 if (args['cluster-id'] !== undefined && args.redis === undefined) fail('--cluster-id needs --redis');
+if (args['cluster-members'] !== undefined && args.redis === undefined)
+  fail('--cluster-members needs --redis');
+if (args.redis !== undefined && args['cluster-members'] === undefined) {
+  fail('--redis needs --cluster-members FILE (the fingerprints of the cluster relays)');
+}
 if (args['cluster-id'] !== undefined && !/^[\w.-]{1,64}$/.test(args['cluster-id'])) {
   fail('--cluster-id must be 1-64 letters, digits, ".", "_" or "-"');
 }
 
 const logger = createRelayLogger({ level, destination: process.stderr });
+function readMembers(path) {
+  let text;
+  try {
+    text = readFileSync(resolve(path), 'utf8');
+  } catch (error) {
+    throw new RelayError(RelayErrorCode.InvalidOption, `cannot read --cluster-members ${path}`, {
+      cause: error,
+    });
+  }
+  return parseClusterMembers(text);
+}
+
 let relay;
 try {
   relay = await startRelay({
@@ -97,6 +123,7 @@ try {
       : {
           cluster: {
             redisUrl: args.redis,
+            members: readMembers(args['cluster-members']),
             ...(args['cluster-id'] === undefined ? {} : { clusterId: args['cluster-id'] }),
           },
         }),

@@ -8,14 +8,15 @@
  * from the received media) while a call on surviving relays goes on; a relay restart and a Redis restart
  * lose no directory entry. Skipped with a notice when redis-server or the relay program is missing.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RsaPrivateKey } from '@leitung/crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testKeyPair } from '../../../scripts/test-keys.mjs';
 import type { Client, DirectorySplitViewEvent, MediaFrameEvent, RelayEntry } from '../src/index.js';
 import { MemoryStore } from '../src/index.js';
-import { ClientPool, key, waitFor } from './support/fixtures.js';
+import { ClientPool, crypto, key, waitFor } from './support/fixtures.js';
 import { RealRelay, realRelayAvailable } from './support/real-relay.js';
 import { RedisServer, redisAvailable } from './support/redis-server.js';
 
@@ -87,6 +88,14 @@ async function answered(caller: Client, callee: Client, target: string) {
   await bound;
 }
 
+/** A `--cluster-members` file with the fingerprints of the cached test keys `keyNames`. */
+async function writeMembers(file: string, keyNames: readonly string[]): Promise<void> {
+  const lines = await Promise.all(
+    keyNames.map(async (k) => crypto.fingerprint((await testKeyPair(k)).publicKeyPem)),
+  );
+  await writeFile(join(base, file), `${lines.join('\n')}\n`);
+}
+
 describe.skipIf(!available)('relay cluster on Redis (three leitung-relay processes)', () => {
   beforeAll(async () => {
     base = await mkdtemp(join(tmpdir(), 'leitung-cluster-'));
@@ -97,9 +106,19 @@ describe.skipIf(!available)('relay cluster on Redis (three leitung-relay process
     });
     await mkdir(join(base, 'redis'), { recursive: true });
     redis = await RedisServer.start(join(base, 'redis'));
+    // Every relay is configured with the fingerprints of the cluster's relays (docs/operations.md
+    // "Trust model"); the fork below is a cluster of its own.
+    await writeMembers('members.txt', ['relay', 'relay-2', 'relay-3']);
+    await writeMembers('fork-members.txt', ['relay-4']);
     const started = await Promise.all(
       ['relay', 'relay-2', 'relay-3'].map((k, i) =>
-        RealRelay.start(join(base, `relay-${i + 1}`), k, ['--redis', redis!.url, ...CLUSTER]),
+        RealRelay.start(join(base, `relay-${i + 1}`), k, [
+          '--redis',
+          redis!.url,
+          ...CLUSTER,
+          '--cluster-members',
+          join(base, 'members.txt'),
+        ]),
       ),
     );
     relays.push(...started);
@@ -184,7 +203,13 @@ describe.skipIf(!available)('relay cluster on Redis (three leitung-relay process
     }
     // A relay claiming the same cluster log id but holding another tree (its own Redis): a split view.
     forkRedis = await RedisServer.start();
-    const fork = await RealRelay.start(join(base, 'fork'), 'relay-4', ['--redis', forkRedis.url, ...CLUSTER]);
+    const fork = await RealRelay.start(join(base, 'fork'), 'relay-4', [
+      '--redis',
+      forkRedis.url,
+      ...CLUSTER,
+      '--cluster-members',
+      join(base, 'fork-members.txt'),
+    ]);
     try {
       expect(fork.entry.logId).toBe(relays[0]!.entry.logId);
       const forkStore = new MemoryStore();

@@ -43,10 +43,21 @@ export const RelayErrorCode = {
   UnknownCall: 'RELAY_ERR_UNKNOWN_CALL',
   /** CALL_REQUEST while this client already has a call (one call at a time), or a call id in use. */
   CallActive: 'RELAY_ERR_CALL_ACTIVE',
+  /**
+   * CALL_REQUEST to a callee this caller already rang `unansweredCallsPerPair` times without an answer
+   * within the window: the callee is not rung until the back-off ends (docs/relay.md "Repeated calls").
+   */
+  CallSuppressed: 'RELAY_ERR_CALL_SUPPRESSED',
   /** The relay is shutting down. */
   ShuttingDown: 'RELAY_ERR_SHUTTING_DOWN',
   /** Storage failed (SQLite error, corrupt data); the operation changed nothing. */
   Storage: 'RELAY_ERR_STORAGE',
+  /**
+   * Relay cluster: an entry of the shared log in Redis failed a check (not canonical, name policy, not
+   * signed by a configured member relay, signed for another position, name or key already bound);
+   * replication of the log stops there (docs/operations.md "Relay cluster", "Trust model").
+   */
+  ClusterEntryInvalid: 'RELAY_ERR_CLUSTER_ENTRY_INVALID',
   /** The relay key file is unreadable, not a private key, or readable by others. */
   KeyFile: 'RELAY_ERR_KEY_FILE',
   /** The blocklist file has a line that is neither an IP address, a subnet nor a key fingerprint. */

@@ -13,15 +13,23 @@
  *   (`startRelay({ cluster: { redisUrl } })`, `leitung-relay --redis URL`; docs/operations.md).
  */
 
+export {
+  clusterEntryMessage,
+  decodeClusterEntry,
+  encodeClusterEntry,
+  type StoredClusterEntry,
+} from './cluster/cluster-entry.js';
 export { type ClusterKeys, clusterKeys } from './cluster/cluster-keys.js';
+export { ClusterMembers, checkClusterMembers, parseClusterMembers } from './cluster/cluster-members.js';
 export {
   type ClusterAppendResult,
   type ClusterHandlers,
   ClusterNode,
   type ClusterNodeOptions,
   clusterLogId,
+  type ReplicationHalt,
 } from './cluster/cluster-node.js';
-export { type AppendOutcome, RedisLog } from './cluster/redis-log.js';
+export { type AppendOutcome, type EntrySigner, RedisLog } from './cluster/redis-log.js';
 export {
   type ClusterPublisher,
   RedisSignalling,
@@ -70,6 +78,7 @@ export {
 export { Blocklist } from './protection/blocklist.js';
 export { KeyedRateLimiter, TokenBucket } from './protection/token-bucket.js';
 export { MEDIA_SOCKET_BUFFER_BYTES, MediaSocket, type MediaSocketOptions } from './shell/media-socket.js';
+export { DEFAULT_REFUSAL_LOG, RefusalLog, type RefusalLogOptions } from './shell/refusal-log.js';
 export {
   Relay,
   type RelayClusterOptions,

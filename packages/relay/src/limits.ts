@@ -44,6 +44,17 @@ export interface RelayLimits {
   readonly maxBucketKeys: number;
   /** An unanswered INCOMING_CALL ends with CALL_END timeout after this long (ms). */
   readonly ringTimeoutMs: number;
+  /**
+   * Unanswered calls (ring timeout, rejected, cancelled while ringing) from one caller to one callee within
+   * `unansweredCallWindowMs` before further calls of that pair are refused (docs/relay.md "Repeated calls").
+   */
+  readonly unansweredCallsPerPair: number;
+  /** The window in which unanswered calls of a pair are counted (ms). */
+  readonly unansweredCallWindowMs: number;
+  /** How long a pair's calls are refused with RELAY_ERR_CALL_SUPPRESSED once it reached the count (ms). */
+  readonly callSuppressionMs: number;
+  /** Calls ringing at once, relay-wide; beyond it CALL_REQUEST is refused (RELAY_ERR_RATE_LIMITED). */
+  readonly maxRingingCalls: number;
   /** A granted media session that no side has bound is freed after this long (ms). */
   readonly mediaBindTimeoutMs: number;
   /** A media session with no packet for this long is freed and its call ended (ms). */
@@ -84,6 +95,10 @@ export const DEFAULT_LIMITS: RelayLimits = Object.freeze({
   callsPerIdentity: { perSecond: 1, burst: 5 },
   maxBucketKeys: 100_000,
   ringTimeoutMs: 30_000,
+  unansweredCallsPerPair: 3,
+  unansweredCallWindowMs: 600_000,
+  callSuppressionMs: 600_000,
+  maxRingingCalls: 10_000,
   mediaBindTimeoutMs: 30_000,
   mediaIdleTimeoutMs: 60_000,
   maxMediaPacketSize: DEFAULT_MAX_MEDIA_PACKET_SIZE,

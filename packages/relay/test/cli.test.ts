@@ -66,6 +66,13 @@ describe('leitung-relay program', () => {
     const bad = spawnSync(process.execPath, [MAIN, '--bogus'], { encoding: 'utf8' });
     expect(bad.status).toBe(2);
     expect(spawnSync(process.execPath, [MAIN, '--port', '70000'], { encoding: 'utf8' }).status).toBe(2);
+    // docs/operations.md "Trust model": a cluster relay needs its configured member list.
+    expect(help.stdout).toContain('--cluster-members');
+    const noMembers = spawnSync(process.execPath, [MAIN, '--redis', 'redis://127.0.0.1:1'], {
+      encoding: 'utf8',
+    });
+    expect(noMembers.status).toBe(2);
+    expect(noMembers.stderr).toContain('--cluster-members');
   });
 
   it('starts on port 0, writes the relay-list entry, reloads on SIGHUP and shuts down cleanly on SIGTERM', async () => {

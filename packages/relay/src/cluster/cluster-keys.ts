@@ -13,6 +13,11 @@ export interface ClusterKeys {
   readonly logChannel: string;
   /** Set of relay ids (hex fingerprints) that joined. */
   readonly relays: string;
+  /**
+   * Hash: relay id → base64 SPKI of its key, written by each relay when it joins. Untrusted: a key is used
+   * only when its fingerprint is the id and a configured member (cluster-members.ts).
+   */
+  readonly relayKeys: string;
   /** Key with a short TTL, refreshed by the relay's heartbeat: the relay is alive. */
   alive(relayId: string): string;
   /** Set of the client ids the relay holds (same TTL as `alive`). */
@@ -37,6 +42,7 @@ export function clusterKeys(clusterId: string): ClusterKeys {
     ids: `${p}ids`,
     logChannel: `${p}log-appended`,
     relays: `${p}relays`,
+    relayKeys: `${p}relay-keys`,
     alive: (relayId) => `${p}relay:${relayId}:alive`,
     clients: (relayId) => `${p}relay:${relayId}:clients`,
     presenceChannel: `${p}presence`,

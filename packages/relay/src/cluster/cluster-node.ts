@@ -5,15 +5,17 @@
  * dead and its clients offline within `ttlMs`), and the subscriptions that feed presence, the call table,
  * broadcasts and this relay's inbox to the relay (through {@link ClusterHandlers}).
  */
-import type { LeitungCrypto } from '@leitung/crypto';
+import type { LeitungCrypto, RsaPrivateKey } from '@leitung/crypto';
 import { type ControlMessage, type DirectoryEntry, decodeMessage } from '@leitung/wire';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { LocalKeyDirectory } from '../directory/key-directory.js';
-import { checkName } from '../directory/name-policy.js';
+import { checkName, nameKey } from '../directory/name-policy.js';
 import { RelayError, RelayErrorCode } from '../errors.js';
 import type { ClusterCall, ForwardedCallMessage, ForwardingParty } from '../signalling/cluster-calls.js';
+import { clusterEntryMessage, decodeClusterEntry, encodeClusterEntry } from './cluster-entry.js';
 import { type ClusterKeys, clusterKeys } from './cluster-keys.js';
+import { ClusterMembers } from './cluster-members.js';
 import { RedisLog } from './redis-log.js';
 import { INBOX_DELIVER, INBOX_FORWARD, RedisSignalling } from './redis-signalling.js';
 
@@ -24,6 +26,13 @@ export interface ClusterNodeOptions {
   readonly clusterId: string;
   /** This relay's fingerprint (hex). */
   readonly relayId: string;
+  /** This relay's key: it signs every entry it appends to the shared log. */
+  readonly privateKey: RsaPrivateKey;
+  /**
+   * Fingerprints of the relays whose signed entries this relay applies (checkClusterMembers: includes
+   * this relay). Configured, never read from Redis (docs/operations.md "Trust model").
+   */
+  readonly members: readonly string[];
   readonly crypto: LeitungCrypto;
   readonly directory: LocalKeyDirectory;
   readonly now: () => number;
@@ -56,6 +65,13 @@ export function clusterLogId(crypto: LeitungCrypto, clusterId: string): Uint8Arr
   return crypto.sha3_256(new TextEncoder().encode(clusterId));
 }
 
+/** Why replication of the shared log stopped: the first entry that failed its checks. */
+export interface ReplicationHalt {
+  readonly index: number;
+  readonly code: string;
+  readonly reason: string;
+}
+
 /** Registration outcome for the core: appended or logged in, or a refusal code. */
 export type ClusterAppendResult =
   | { readonly ok: true; readonly created: boolean }
@@ -68,6 +84,10 @@ export class ClusterNode {
   readonly #redis: Redis;
   readonly #subscriber: Redis;
   readonly #log: RedisLog;
+  readonly #members: ClusterMembers;
+  #halt: (ReplicationHalt & { readonly text: string }) | undefined;
+  #refusedEntries = 0;
+  #dropped = 0;
   #handlers: ClusterHandlers | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
   #syncing: Promise<void> | undefined;
@@ -83,6 +103,10 @@ export class ClusterNode {
     this.keys = clusterKeys(options.clusterId);
     this.#log = new RedisLog(redis, this.keys, options.crypto);
     const keys = this.keys;
+    this.#members = new ClusterMembers(options.crypto, options.members, (fingerprint) =>
+      redis.hget(keys.relayKeys, fingerprint),
+    );
+    this.#members.remember(options.privateKey.publicKey);
     const ttl = this.#ttl;
     this.signalling = new RedisSignalling({
       relayId: options.relayId,
@@ -137,6 +161,12 @@ export class ClusterNode {
     }
     const node = new ClusterNode(options, redis, subscriber);
     try {
+      // Publish this relay's key so the other members can check its entries (they pin its fingerprint).
+      await redis.hset(
+        node.keys.relayKeys,
+        options.relayId,
+        Buffer.from(options.privateKey.publicKey.toDer()).toString('base64'),
+      );
       await node.sync();
       const shared = await node.#log.size();
       if (options.directory.size() > shared) {
@@ -152,6 +182,17 @@ export class ClusterNode {
     return node;
   }
 
+  /** Set when an entry of the shared log failed its checks: replication stopped there. */
+  get replicationHalt(): ReplicationHalt | undefined {
+    const halt = this.#halt;
+    return halt === undefined ? undefined : { index: halt.index, code: halt.code, reason: halt.reason };
+  }
+
+  /** Entries of the shared log refused so far (each distinct refusal counted once). */
+  get refusedEntries(): number {
+    return this.#refusedEntries;
+  }
+
   get #ttl(): number {
     return this.#options.ttlMs ?? 2000;
   }
@@ -165,7 +206,14 @@ export class ClusterNode {
       try {
         this.#onMessage(channel.toString(), message);
       } catch (error) {
-        this.#options.logger.warn({ err: (error as Error).message }, 'cluster message dropped');
+        // Logged at the 1st, 2nd, 4th, 8th, … drop: a Redis writer flooding the channels cannot flood the log.
+        this.#dropped++;
+        if ((this.#dropped & (this.#dropped - 1)) === 0) {
+          this.#options.logger.warn(
+            { err: (error as Error).message, dropped: this.#dropped },
+            'cluster message dropped',
+          );
+        }
       }
     });
     // After a Redis restart or a lost connection: catch up what the notifications missed.
@@ -207,9 +255,18 @@ export class ClusterNode {
   /** Appends a registration through the shared log, then waits until the local replica holds it. */
   async append(name: string, publicKey: Uint8Array, time: number): Promise<ClusterAppendResult> {
     const checked = checkName(name);
+    const { crypto, directory, privateKey, relayId } = this.#options;
+    const clientId = crypto.sha3_256(publicKey);
+    const sign = (index: number) =>
+      encodeClusterEntry(
+        crypto,
+        directory.logId,
+        { index, clientId, name: checked.name, publicKey, time },
+        { privateKey, fingerprint: relayId },
+      );
     let outcome: Awaited<ReturnType<RedisLog['append']>>;
     try {
-      outcome = await this.#log.append(checked.name, checked.key, publicKey, time);
+      outcome = await this.#log.append(checked.name, checked.key, publicKey, directory.size(), sign);
     } catch (error) {
       this.#options.logger.warn({ err: (error as Error).message }, 'cluster append failed');
       return { ok: false, code: RelayErrorCode.Storage, message: 'the cluster directory is unavailable' };
@@ -227,7 +284,16 @@ export class ClusterNode {
       case 'login':
         while (this.#options.directory.size() <= outcome.index) {
           const before = this.#options.directory.size();
-          await this.sync();
+          try {
+            await this.sync();
+          } catch (error) {
+            this.#options.logger.warn({ err: (error as Error).message }, 'cluster sync failed');
+            return {
+              ok: false,
+              code: RelayErrorCode.Storage,
+              message: 'the cluster directory is unavailable',
+            };
+          }
           if (this.#options.directory.size() === before && this.#options.directory.size() <= outcome.index) {
             return { ok: false, code: RelayErrorCode.Storage, message: 'the cluster log is behind' };
           }
@@ -236,7 +302,12 @@ export class ClusterNode {
     }
   }
 
-  /** Applies every entry of the shared log the replica does not hold yet (one sync at a time). */
+  /**
+   * Applies every entry of the shared log the replica does not hold yet (one sync at a time), each only
+   * after its checks (`#check`). The first entry that fails stops replication there: the valid entries
+   * before it are applied, it is reported once (error log, metric), and later syncs stay halted while that
+   * entry is unchanged in Redis (docs/operations.md "Trust model").
+   */
   sync(): Promise<void> {
     if (this.#syncing !== undefined) {
       this.#syncAgain = true;
@@ -246,20 +317,101 @@ export class ClusterNode {
       try {
         do {
           this.#syncAgain = false;
-          let batch: DirectoryEntry[];
-          do {
-            batch = await this.#log.fetch(this.#options.directory.size());
-            if (batch.length > 0) {
-              this.#options.directory.applyReplicated(batch, this.#options.now());
-              this.#handlers?.replicated(this.#options.directory.size());
-            }
-          } while (batch.length > 0);
+          while (await this.#syncBatch()) {
+            // Next batch.
+          }
         } while (this.#syncAgain);
       } finally {
         this.#syncing = undefined;
       }
     })();
     return this.#syncing;
+  }
+
+  /** One batch; true when entries were applied and more may follow. */
+  async #syncBatch(): Promise<boolean> {
+    const { directory } = this.#options;
+    const from = directory.size();
+    const halt = this.#halt;
+    if (halt !== undefined && halt.index === from && (await this.#log.entryAt(from)) === halt.text) {
+      return false;
+    }
+    const texts = await this.#log.fetch(from);
+    if (texts.length === 0) return false;
+    const { accepted, refused } = await this.#check(texts, from);
+    if (accepted.length > 0) {
+      directory.applyReplicated(accepted, this.#options.now());
+      this.#handlers?.replicated(directory.size());
+    }
+    if (refused !== undefined) {
+      const text = texts[accepted.length] ?? '';
+      const previous = this.#halt;
+      if (previous?.index !== refused.index || previous.text !== text) {
+        this.#refusedEntries++;
+        this.#options.logger.error(
+          { code: refused.code, index: refused.index, reason: refused.reason },
+          'cluster log entry refused; replication of the cluster log stopped',
+        );
+      }
+      this.#halt = { ...refused, text };
+      return false;
+    }
+    if (this.#halt !== undefined) {
+      this.#options.logger.warn({ index: this.#halt.index }, 'cluster log replication resumed');
+      this.#halt = undefined;
+    }
+    return true;
+  }
+
+  /**
+   * Checks entries `from`, `from + 1`, … in order: canonical form and name policy (decodeClusterEntry),
+   * signed by a configured member for this log id and this index, name and key not bound yet (in the
+   * replica or earlier in the batch). Returns the valid prefix and the first failure.
+   */
+  async #check(
+    texts: readonly string[],
+    from: number,
+  ): Promise<{ accepted: DirectoryEntry[]; refused: ReplicationHalt | undefined }> {
+    const { crypto, directory } = this.#options;
+    const accepted: DirectoryEntry[] = [];
+    const names = new Set<string>();
+    const ids = new Set<string>();
+    for (const [i, text] of texts.entries()) {
+      const index = from + i;
+      const refuse = (reason: string) => ({
+        accepted,
+        refused: { index, code: RelayErrorCode.ClusterEntryInvalid, reason },
+      });
+      let stored: ReturnType<typeof decodeClusterEntry>;
+      try {
+        stored = decodeClusterEntry(crypto, text, index);
+      } catch (error) {
+        return refuse((error as Error).message);
+      }
+      const { entry, signer, signature } = stored;
+      if (!this.#members.isMember(signer)) {
+        return refuse(`cluster log entry ${index}: signed by ${signer}, not a configured member`);
+      }
+      const key = await this.#members.keyOf(signer);
+      if (key === undefined) {
+        return refuse(`cluster log entry ${index}: no valid published key for member ${signer}`);
+      }
+      if (!crypto.verify(key, clusterEntryMessage(directory.logId, entry), signature)) {
+        return refuse(`cluster log entry ${index}: the signature does not verify`);
+      }
+      const folded = nameKey(entry.name);
+      const id = Buffer.from(entry.clientId).toString('hex');
+      if (names.has(folded) || directory.entryByName(entry.name) !== undefined) {
+        return refuse(`cluster log entry ${index}: the name is already bound`);
+      }
+      if (ids.has(id) || directory.entryByClientId(entry.clientId) !== undefined) {
+        return refuse(`cluster log entry ${index}: the key is already bound`);
+      }
+      names.add(folded);
+      ids.add(id);
+      accepted.push(entry);
+    }
+    return { accepted, refused: undefined };
   }
 
   /** Stops the heartbeat, withdraws this relay's presence and closes both connections. */
@@ -333,11 +485,14 @@ export class ClusterNode {
       this.#fire(this.sync());
       return;
     }
+    // Everything below comes from Redis, which is not trusted with content (docs/operations.md "Trust
+    // model"): ids must be hex of the right length, messages must decode as what a relay may send, and
+    // every name must pass the name policy; anything else is dropped (logged at the 1st, 2nd, 4th, … drop).
     if (channel === keys.presenceChannel) {
-      const change = JSON.parse(message.toString()) as { r: string; c: string; o: boolean };
-      if (typeof change.r === 'string' && typeof change.c === 'string') {
+      const change = JSON.parse(message.toString()) as { r?: unknown; c?: unknown; o?: unknown };
+      if (isHex(change.r, 64) && isHex(change.c, 64) && typeof change.o === 'boolean') {
         if (change.r !== this.#options.relayId) this.#knownRelays.add(change.r);
-        this.signalling.onPresence(change.r, change.c, change.o === true);
+        this.signalling.onPresence(change.r, change.c, change.o);
       }
       return;
     }
@@ -346,7 +501,7 @@ export class ClusterNode {
       if (change.op === 'set') {
         const call = parseCall(JSON.stringify(change.call));
         if (call !== undefined) this.signalling.onCallChange({ op: 'set', call });
-      } else if (change.op === 'delete' && typeof change.key === 'string') {
+      } else if (change.op === 'delete' && isHex(change.key, 32)) {
         this.signalling.onCallChange({ op: 'delete', key: change.key });
       }
       return;
@@ -357,19 +512,22 @@ export class ClusterNode {
       if (from === this.#options.relayId) return;
       const except = message.subarray(32, 64);
       const exceptId = except.every((b) => b === 0) ? undefined : except.toString('hex');
-      handlers.deliver({ except: exceptId }, decodeMessage(message.subarray(64)));
+      handlers.deliver({ except: exceptId }, relayMessage(message.subarray(64)));
       return;
     }
     // This relay's inbox.
     const kind = message[0];
     if (kind === INBOX_DELIVER && message.length > 33) {
       const clientId = message.subarray(1, 33).toString('hex');
-      handlers.deliver({ clientId }, decodeMessage(message.subarray(33)));
+      handlers.deliver({ clientId }, relayMessage(message.subarray(33)));
     } else if (kind === INBOX_FORWARD && message.length > 34) {
       const clientIdBytes = Uint8Array.from(message.subarray(1, 33));
       const nameLength = message[33] ?? 0;
-      const name = message.subarray(34, 34 + nameLength).toString('utf8');
-      const forwarded = decodeMessage(message.subarray(34 + nameLength));
+      if (message.length < 34 + nameLength) return;
+      const name = new TextDecoder('utf-8', { fatal: true }).decode(message.subarray(34, 34 + nameLength));
+      // The forwarding relay's authenticated client: an empty name (a party gone offline) or a policy name.
+      if (name !== '') checkName(name);
+      const forwarded = decodeMessage(message.subarray(34 + nameLength), { from: 'client' });
       if (
         forwarded.type !== 'CALL_RESPONSE' &&
         forwarded.type !== 'CALL_END' &&
@@ -392,14 +550,30 @@ export class ClusterNode {
   }
 }
 
+function isHex(value: unknown, length: number): value is string {
+  return typeof value === 'string' && value.length === length && /^[0-9a-f]*$/.test(value);
+}
+
+/**
+ * A message another relay published for clients of this one: it must decode as a relay → client message
+ * and every name it carries must pass the name policy (else RelayError / WireError: dropped by the caller).
+ */
+function relayMessage(payload: Uint8Array): ControlMessage {
+  const message = decodeMessage(payload, { from: 'relay' });
+  if (message.type === 'INCOMING_CALL') checkName(message.callerName);
+  if (message.type === 'PHONEBOOK_DELTA')
+    for (const change of message.changes) checkName(change.contact.name);
+  return message;
+}
+
 function parseCall(text: string): ClusterCall | undefined {
   try {
     const value = JSON.parse(text) as Partial<ClusterCall>;
     if (
-      typeof value.key === 'string' &&
-      typeof value.caller === 'string' &&
-      typeof value.callee === 'string' &&
-      typeof value.relay === 'string'
+      isHex(value.key, 32) &&
+      isHex(value.caller, 64) &&
+      isHex(value.callee, 64) &&
+      isHex(value.relay, 64)
     ) {
       return { key: value.key, caller: value.caller, callee: value.callee, relay: value.relay };
     }

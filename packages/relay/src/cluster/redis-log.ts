@@ -3,15 +3,16 @@
  * holds the ORDER of the directory entries; every relay applies them in that order to its local replica
  * (its DirectoryStore and Merkle log). A registration appends through one Lua script, which Redis runs
  * atomically: the name and the client id are checked, the index is assigned and the entry pushed in one
- * step, so two relays can never bind one name twice or assign one index twice.
+ * step, so two relays can never bind one name twice or assign one index twice. Every entry is signed by
+ * the appending relay for the index it gets (cluster-entry.ts); the script refuses to push an entry signed
+ * for another index (`stale`: the log grew meanwhile) and the relay signs again for the new position.
  */
 import type { LeitungCrypto } from '@leitung/crypto';
-import type { DirectoryEntry } from '@leitung/wire';
 import type { Redis } from 'ioredis';
 import { RelayError, RelayErrorCode } from '../errors.js';
 import type { ClusterKeys } from './cluster-keys.js';
 
-/** KEYS: log, names, ids. ARGV: name key, client id hex, entry JSON, channel, name. */
+/** KEYS: log, names, ids. ARGV: name key, client id hex, entry JSON, channel, name, signed index. */
 const APPEND_SCRIPT = `
 local byId = redis.call('HGET', KEYS[3], ARGV[2])
 if byId then
@@ -20,6 +21,8 @@ if byId then
   return {'key-registered', tonumber(byId)}
 end
 if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1 then return {'name-taken', -1} end
+local size = redis.call('LLEN', KEYS[1])
+if size ~= tonumber(ARGV[6]) then return {'stale', size} end
 local index = redis.call('RPUSH', KEYS[1], ARGV[3]) - 1
 redis.call('HSET', KEYS[2], ARGV[1], index)
 redis.call('HSET', KEYS[3], ARGV[2], index)
@@ -34,13 +37,12 @@ export type AppendOutcome =
   | { readonly kind: 'name-taken' }
   | { readonly kind: 'key-registered' };
 
-interface StoredEntry {
-  readonly n: string;
-  readonly k: string;
-  readonly t: number;
-}
+/** Signs the entry for `index` and returns its stored text (encodeClusterEntry). */
+export type EntrySigner = (index: number) => string;
 
 const FETCH_BATCH = 500;
+/** Attempts when other relays keep appending between signing and pushing. */
+const MAX_APPEND_ATTEMPTS = 16;
 
 export class RedisLog {
   readonly #redis: Redis;
@@ -53,35 +55,51 @@ export class RedisLog {
     this.#crypto = crypto;
   }
 
-  /** Appends `name` ↔ `publicKey` unless the name or the key is bound already (atomic in Redis). */
-  async append(name: string, nameKey: string, publicKey: Uint8Array, time: number): Promise<AppendOutcome> {
+  /**
+   * Appends `name` ↔ `publicKey` unless the name or the key is bound already (atomic in Redis). `sign`
+   * produces the entry signed for a given index; `expected` is the first index tried (the replica size).
+   */
+  async append(
+    name: string,
+    nameKey: string,
+    publicKey: Uint8Array,
+    expected: number,
+    sign: EntrySigner,
+  ): Promise<AppendOutcome> {
     const clientId = Buffer.from(this.#crypto.sha3_256(publicKey)).toString('hex');
-    const stored: StoredEntry = { n: name, k: Buffer.from(publicKey).toString('base64'), t: time };
     const keys = this.#keys;
-    const result = (await this.#redis.eval(
-      APPEND_SCRIPT,
-      3,
-      keys.log,
-      keys.names,
-      keys.ids,
-      nameKey,
-      clientId,
-      JSON.stringify(stored),
-      keys.logChannel,
-      name,
-    )) as [string, number];
-    const [kind, index] = result;
-    switch (kind) {
-      case 'appended':
-      case 'login':
-        return { kind, index: Number(index) };
-      case 'name-taken':
-        return { kind: 'name-taken' };
-      case 'key-registered':
-        return { kind: 'key-registered' };
-      default:
-        throw new RelayError(RelayErrorCode.Storage, 'unexpected answer from the cluster log');
+    let index = expected;
+    for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
+      const result = (await this.#redis.eval(
+        APPEND_SCRIPT,
+        3,
+        keys.log,
+        keys.names,
+        keys.ids,
+        nameKey,
+        clientId,
+        sign(index),
+        keys.logChannel,
+        name,
+        String(index),
+      )) as [string, number];
+      const [kind, value] = result;
+      switch (kind) {
+        case 'appended':
+        case 'login':
+          return { kind, index: Number(value) };
+        case 'name-taken':
+          return { kind: 'name-taken' };
+        case 'key-registered':
+          return { kind: 'key-registered' };
+        case 'stale':
+          index = Number(value);
+          continue;
+        default:
+          throw new RelayError(RelayErrorCode.Storage, 'unexpected answer from the cluster log');
+      }
     }
+    throw new RelayError(RelayErrorCode.Storage, 'the cluster log kept growing while appending');
   }
 
   /** Number of entries in the shared log. */
@@ -89,31 +107,13 @@ export class RedisLog {
     return this.#redis.llen(this.#keys.log);
   }
 
-  /** Entries from `from` on (at most one batch), decoded, with their indices. */
-  async fetch(from: number): Promise<DirectoryEntry[]> {
-    const raw = await this.#redis.lrange(this.#keys.log, from, from + FETCH_BATCH - 1);
-    return raw.map((text, i) => this.#decode(text, from + i));
+  /** The stored text of one entry (null beyond the end). */
+  async entryAt(index: number): Promise<string | null> {
+    return this.#redis.lindex(this.#keys.log, index);
   }
 
-  #decode(text: string, index: number): DirectoryEntry {
-    let stored: StoredEntry;
-    try {
-      stored = JSON.parse(text) as StoredEntry;
-    } catch (error) {
-      throw new RelayError(RelayErrorCode.Storage, `cluster log entry ${index} is not JSON`, {
-        cause: error,
-      });
-    }
-    if (typeof stored.n !== 'string' || typeof stored.k !== 'string' || !Number.isSafeInteger(stored.t)) {
-      throw new RelayError(RelayErrorCode.Storage, `cluster log entry ${index} is malformed`);
-    }
-    const publicKey = Uint8Array.from(Buffer.from(stored.k, 'base64'));
-    return {
-      index,
-      clientId: this.#crypto.sha3_256(publicKey),
-      name: stored.n,
-      publicKey,
-      time: stored.t,
-    };
+  /** The stored texts of the entries from `from` on (at most one batch), unchecked. */
+  async fetch(from: number): Promise<string[]> {
+    return this.#redis.lrange(this.#keys.log, from, from + FETCH_BATCH - 1);
   }
 }

@@ -16,7 +16,7 @@ import type { Signalling } from '../signalling/signalling.js';
 import type { RelayEvent } from './outputs.js';
 
 type CallState =
-  | { readonly kind: 'ringing'; readonly deadline: number }
+  | { readonly kind: 'ringing'; readonly startedAt: number; readonly deadline: number }
   | { readonly kind: 'active'; readonly sessionId: number };
 
 interface Call {
@@ -25,6 +25,16 @@ interface Call {
   readonly caller: string;
   readonly callee: string;
   state: CallState;
+}
+
+/**
+ * Unanswered calls of one caller → callee pair (docs/relay.md "Repeated calls"): how many since
+ * `windowStart`, and until when further calls of the pair are refused.
+ */
+interface PairRecord {
+  count: number;
+  windowStart: number;
+  suppressedUntil: number;
 }
 
 /** The authenticated party sending a call message. */
@@ -50,6 +60,9 @@ export class CallRouter {
   readonly #options: CallRouterOptions;
   readonly #calls = new Map<string, Call>();
   readonly #byClient = new Map<string, Call>();
+  /** caller›callee → unanswered calls; insertion order = age, so the oldest record is dropped when full. */
+  readonly #pairs = new Map<string, PairRecord>();
+  #ringing = 0;
 
   constructor(options: CallRouterOptions) {
     this.#options = options;
@@ -74,6 +87,15 @@ export class CallRouter {
       return refusal(RelayErrorCode.CallActive, 'this client is already in a call');
     }
     if (this.#calls.has(key)) return refusal(RelayErrorCode.CallActive, 'this call id is in use');
+    // docs/relay.md "Repeated calls": a caller whose calls to this callee went unanswered too often does
+    // not ring it again until the back-off ends; the callee sees nothing.
+    const record = this.#pairs.get(pairKey(caller.clientId, callee));
+    if (record !== undefined && now < record.suppressedUntil) {
+      return refusal(RelayErrorCode.CallSuppressed, 'too many unanswered calls to this callee; try later');
+    }
+    if (this.#ringing >= this.#options.limits.maxRingingCalls) {
+      return refusal(RelayErrorCode.RateLimited, 'too many calls ringing');
+    }
     const { signalling, emit } = this.#options;
     if (!signalling.isOnline(callee)) {
       signalling.deliver(caller.clientId, callEnd(message.callId, 'offline'));
@@ -90,8 +112,9 @@ export class CallRouter {
       callId: message.callId,
       caller: caller.clientId,
       callee,
-      state: { kind: 'ringing', deadline: now + this.#options.limits.ringTimeoutMs },
+      state: { kind: 'ringing', startedAt: now, deadline: now + this.#options.limits.ringTimeoutMs },
     };
+    this.#ringing++;
     this.#calls.set(key, call);
     this.#byClient.set(call.caller, call);
     this.#byClient.set(call.callee, call);
@@ -123,6 +146,8 @@ export class CallRouter {
       this.#free(call, message.decision === 'busy' ? 'busy' : 'rejected');
       return undefined;
     }
+    // An answered call clears the pair's record (docs/relay.md "Repeated calls").
+    this.#pairs.delete(pairKey(call.caller, call.callee));
     this.#grant(call, now);
     return undefined;
   }
@@ -135,6 +160,7 @@ export class CallRouter {
       this.#endBoth(call, 'error');
       return;
     }
+    if (call.state.kind === 'ringing') this.#ringing--;
     call.state = { kind: 'active', sessionId: grant.sessionId };
     emit({ type: 'media:allocated', callId: call.key, sessionId: grant.sessionId });
     const base = {
@@ -207,8 +233,9 @@ export class CallRouter {
         callId: message.callId,
         caller: known.caller,
         callee: known.callee,
-        state: { kind: 'ringing', deadline: Number.POSITIVE_INFINITY },
+        state: { kind: 'ringing', startedAt: now, deadline: Number.POSITIVE_INFINITY },
       };
+      this.#ringing++;
       this.#calls.set(key, call);
       this.#byClient.set(call.caller, call);
       this.#byClient.set(call.callee, call);
@@ -271,11 +298,46 @@ export class CallRouter {
 
   #free(call: Call, reason: string): void {
     this.#calls.delete(call.key);
+    if (call.state.kind === 'ringing') {
+      this.#ringing--;
+      // Every way a ringing call ends unanswered counts, except the relay's own shutdown or failure.
+      if (reason !== 'relay-shutdown' && reason !== 'error') this.#unanswered(call, call.state);
+    }
     if (this.#byClient.get(call.caller) === call) this.#byClient.delete(call.caller);
     if (this.#byClient.get(call.callee) === call) this.#byClient.delete(call.callee);
     this.#releaseMedia(call, reason);
     this.#options.cluster?.retire(call.key);
     this.#options.emit({ type: 'call:ended', callId: call.key, reason });
+  }
+
+  /**
+   * Counts an unanswered call of the pair (by when it was placed); the R-th within the window starts the
+   * back-off, which lasts until `callSuppressionMs` after that call's ring deadline — so at least that
+   * long after it stopped ringing, however it ended (the core does not pass a clock into every ending).
+   */
+  #unanswered(call: Call, ringing: { readonly startedAt: number; readonly deadline: number }): void {
+    const limits = this.#options.limits;
+    const at = ringing.startedAt;
+    const end = Number.isFinite(ringing.deadline) ? ringing.deadline : at;
+    const key = pairKey(call.caller, call.callee);
+    let record = this.#pairs.get(key);
+    if (record === undefined || at - record.windowStart >= limits.unansweredCallWindowMs) {
+      record = { count: 0, windowStart: at, suppressedUntil: record?.suppressedUntil ?? 0 };
+    }
+    record.count++;
+    if (record.count >= limits.unansweredCallsPerPair) {
+      record.suppressedUntil = end + limits.callSuppressionMs;
+      record.count = 0;
+      record.windowStart = at;
+    }
+    // Re-insert so the map's order stays "least recently touched first"; bounded like the buckets.
+    this.#pairs.delete(key);
+    this.#pairs.set(key, record);
+    while (this.#pairs.size > limits.maxBucketKeys) {
+      const oldest = this.#pairs.keys().next();
+      if (oldest.done) break;
+      this.#pairs.delete(oldest.value);
+    }
   }
 
   #releaseMedia(call: Call, reason: string): void {
@@ -316,6 +378,10 @@ export class CallRouter {
 
 function callEnd(callId: Uint8Array, reason: CallEndReason): CallEnd {
   return { type: 'CALL_END', callId, reason };
+}
+
+function pairKey(caller: string, callee: string): string {
+  return `${caller}>${callee}`;
 }
 
 function refusal(code: RelayErrorCode, message: string): CallRefusal {

@@ -15,6 +15,7 @@ export function logEvent(logger: Logger, event: RelayEvent): void {
       logger.debug(event, event.type);
       return;
     case 'request:refused':
+      // The relay shell logs refusals through its RefusalLog (rate-limited per kind); this is the plain form.
       logger.info(event, event.type);
       return;
     case 'client:registered':

@@ -14,6 +14,8 @@ export interface RelayMetricsSources {
   readonly core: RelayCore;
   /** Blocklist reloads so far, by result. */
   readonly blocklistReloads: () => { readonly ok: number; readonly failed: number };
+  /** Relay cluster: shared-log entries refused, and whether replication is stopped at one. */
+  readonly cluster?: () => { readonly refused: number; readonly halted: boolean };
 }
 
 export function createRelayMetrics(sources: RelayMetricsSources): Registry {
@@ -127,5 +129,19 @@ export function createRelayMetrics(sources: RelayMetricsSources): Registry {
       this.inc({ result: 'failed' }, reloads.failed);
     },
   });
+  const cluster = sources.cluster;
+  if (cluster !== undefined) {
+    // Alarm metrics (docs/operations.md "What to monitor"): a refused entry means someone wrote to Redis.
+    counter(
+      'cluster_entries_refused',
+      'Cluster log entries refused (not signed by a member, name policy, already bound, not canonical).',
+      () => cluster().refused,
+    );
+    gauge(
+      'cluster_replication_halted',
+      '1 while replication of the cluster log is stopped at a refused entry.',
+      () => (cluster().halted ? 1 : 0),
+    );
+  }
   return registry;
 }

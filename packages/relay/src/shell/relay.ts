@@ -15,6 +15,7 @@ import { encodeFrame } from '@leitung/wire';
 import { EventEmitter } from 'eventemitter3';
 import { type Logger, pino } from 'pino';
 import type { Registry } from 'prom-client';
+import { checkClusterMembers } from '../cluster/cluster-members.js';
 import { ClusterNode, clusterLogId } from '../cluster/cluster-node.js';
 import type { ConnectionId, RelayEvent, RelayEventType, RelayOutput } from '../core/outputs.js';
 import { RelayCore } from '../core/relay-core.js';
@@ -28,6 +29,7 @@ import { Blocklist } from '../protection/blocklist.js';
 import type { Signalling } from '../signalling/signalling.js';
 import { logEvent } from './event-log.js';
 import { MediaSocket } from './media-socket.js';
+import { RefusalLog, type RefusalLogOptions } from './refusal-log.js';
 import { loadOrCreateRelayKey } from './relay-key-file.js';
 import { createRelayMetrics } from './relay-metrics.js';
 
@@ -48,6 +50,12 @@ export interface RelayClusterOptions {
   readonly redisUrl: string;
   /** The cluster's name; every relay of the cluster uses the same. Default `leitung`. */
   readonly clusterId?: string;
+  /**
+   * Key fingerprints (hex) of every relay of the cluster, this one included (`--cluster-members FILE`,
+   * `parseClusterMembers`): only entries signed by one of them are applied (docs/operations.md
+   * "Trust model").
+   */
+  readonly members: readonly string[];
   /** Heartbeat period (default 500 ms). */
   readonly heartbeatMs?: number;
   /** A relay whose heartbeat is this old is dead, its clients offline (default 2 000 ms). */
@@ -70,6 +78,8 @@ export interface StartRelayOptions {
   readonly limits?: Partial<RelayLimits>;
   /** pino logger; logging is off when omitted. */
   readonly logger?: Logger;
+  /** Refusal lines per kind and interval before they are only summarised (docs/relay.md "Events and logs"). */
+  readonly refusalLog?: Partial<RefusalLogOptions>;
   /** Directory storage; SQLite in `dataDir` by default. */
   readonly store?: DirectoryStore;
   /** Presence and delivery; single-relay in-process by default. */
@@ -97,6 +107,7 @@ export class Relay extends EventEmitter<RelayEvents> {
   readonly host: string;
   readonly dataDir: string;
   readonly #logger: Logger;
+  readonly #refusals: RefusalLog;
   readonly #now: () => number;
   readonly #sockets = new Map<ConnectionId, Socket>();
   readonly #directory: LocalKeyDirectory;
@@ -124,6 +135,7 @@ export class Relay extends EventEmitter<RelayEvents> {
     now: () => number;
     blocklistFile: string | undefined;
     cluster?: ClusterNode | undefined;
+    refusalLog?: Partial<RefusalLogOptions> | undefined;
   }) {
     super();
     this.core = init.core;
@@ -132,10 +144,23 @@ export class Relay extends EventEmitter<RelayEvents> {
     this.host = init.host;
     this.dataDir = init.dataDir;
     this.#logger = init.logger;
+    this.#refusals = new RefusalLog(init.logger, init.now, init.refusalLog);
     this.#now = init.now;
     this.#blocklistFile = init.blocklistFile;
     this.#cluster = init.cluster;
-    this.metrics = createRelayMetrics({ core: this.core, blocklistReloads: () => ({ ...this.#reloads }) });
+    const cluster = init.cluster;
+    this.metrics = createRelayMetrics({
+      core: this.core,
+      blocklistReloads: () => ({ ...this.#reloads }),
+      ...(cluster === undefined
+        ? {}
+        : {
+            cluster: () => ({
+              refused: cluster.refusedEntries,
+              halted: cluster.replicationHalt !== undefined,
+            }),
+          }),
+    });
   }
 
   /** The control TCP port. */
@@ -303,7 +328,9 @@ export class Relay extends EventEmitter<RelayEvents> {
           this.#append(output);
           break;
         case 'event':
-          logEvent(this.#logger, output.event);
+          // Refusals go through the summariser: a flood of them must not flood the log.
+          if (output.event.type === 'request:refused') this.#refusals.record(output.event);
+          else logEvent(this.#logger, output.event);
           this.emit(output.event.type, output.event as never);
           break;
       }
@@ -399,6 +426,7 @@ export class Relay extends EventEmitter<RelayEvents> {
     ]);
     await this.#cluster?.close();
     this.#directory.close();
+    this.#refusals.close();
     this.#logger.info('relay stopped');
   }
 }
@@ -437,6 +465,8 @@ export async function startRelay(options: StartRelayOptions): Promise<Relay> {
         redisUrl: clusterOptions.redisUrl,
         clusterId,
         relayId: fingerprint,
+        privateKey: key.privateKey,
+        members: checkClusterMembers(clusterOptions.members ?? [], fingerprint),
         crypto,
         directory,
         now,
@@ -469,6 +499,7 @@ export async function startRelay(options: StartRelayOptions): Promise<Relay> {
     now,
     blocklistFile: options.blocklistFile,
     cluster,
+    refusalLog: options.refusalLog,
   });
   try {
     await relay.listen(host, options.port ?? 5060, options.mediaPort ?? 5061, options.metricsPort);

@@ -97,6 +97,8 @@ export class TestClient {
     name: string,
     pinnedRelayFingerprint: string,
     lastTreeHead?: SignedTreeHead,
+    /** A relay cluster's log id (its heads name it, not the relay's own). */
+    expectedLogId?: Uint8Array,
   ): Promise<ClientHandshakeResult> {
     const handshake = new ClientHandshake({
       crypto,
@@ -104,6 +106,7 @@ export class TestClient {
       name,
       pinnedRelayFingerprint,
       ...(lastTreeHead ? { lastTreeHead } : {}),
+      ...(expectedLogId ? { expectedLogId } : {}),
     });
     this.socket.write(encodeFrame(handshake.start()));
     const challenge = await this.nextFrame();
