@@ -79,7 +79,7 @@ export const fixtures: readonly (readonly [string, ControlMessage])[] = [
       })),
     },
   ],
-  ['PROVE', { type: 'PROVE', sealed: pattern(512, 10) }],
+  ['PROVE', { type: 'PROVE', sealed: pattern(512, 10), confirm: pattern(32, 11) }],
   [
     'WELCOME',
     {
