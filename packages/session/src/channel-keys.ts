@@ -38,7 +38,11 @@ export function transcriptHash(crypto: LeitungCrypto, t: HandshakeTranscript): U
  * ch = SHA3-256("leitung/v1 handshake" ‖ lp(REGISTER) ‖ lp(CHALLENGE)): what PROVE's key confirmation
  * covers (docs/session-protocol.md §1).
  */
-export function challengeTranscriptHash(crypto: LeitungCrypto, register: Uint8Array, challenge: Uint8Array) {
+export function challengeTranscriptHash(
+  crypto: LeitungCrypto,
+  register: Uint8Array,
+  challenge: Uint8Array,
+): Uint8Array {
   return crypto.sha3_256(concat(LABEL_HANDSHAKE, lengthPrefixed(register), lengthPrefixed(challenge)));
 }
 

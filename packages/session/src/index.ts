@@ -26,8 +26,10 @@ export {
 export {
   type ChannelKeys,
   type ChannelSecrets,
+  challengeTranscriptHash,
   deriveChannelKeys,
   type HandshakeTranscript,
+  registrationConfirm,
   transcriptHash,
 } from './channel-keys.js';
 export {
@@ -37,6 +39,12 @@ export {
   verifyEntry,
 } from './client-handshake.js';
 export { SessionError, SessionErrorCode } from './errors.js';
+export {
+  HANDSHAKE_SECRET_BYTES,
+  OAEP_LABEL_CHALLENGE,
+  OAEP_LABEL_PROVE,
+  SEALED_CHALLENGE_BYTES,
+} from './handshake-labels.js';
 export { clientIdOf, logIdOf } from './identity.js';
 export {
   BIND_MAX_SKEW_MS,
