@@ -82,7 +82,7 @@ function primeBatches(): readonly (readonly [bigint, readonly number[]])[] {
  * Modulus sanity (docs/crypto.md §3): a 4096-bit n that is even, has a prime factor below 2^14 or is a
  * perfect square is no two-prime RSA modulus of two 2048-bit primes; such keys are cheap to make in bulk
  * (Sybil registrations) and some make OpenSSL fail later with an untyped error. One BigInt remainder per
- * group of primes whose product fits a double, then double arithmetic (~0.3 ms). A modulus of several
+ * group of primes whose product fits a double, then double arithmetic (0.3–0.8 ms). A modulus of several
  * large primes cannot be told apart from the public key; registration budgets bound those (docs/relay.md).
  */
 function checkModulusSanity(n: Uint8Array): void {

@@ -77,7 +77,7 @@ export const DEFAULT_LIMITS: RelayLimits = Object.freeze({
   maxClients: 100_000,
   handshakesPerIp: { perSecond: 5, burst: 20 },
   handshakesPerIdentity: { perSecond: 1, burst: 5 },
-  newNamesPerAddress: { perSecond: 5 / 3600, burst: 5 },
+  newNamesPerAddress: { perSecond: 5 / 3600, burst: 10 },
   newNamesGlobal: { perSecond: 0.25, burst: 100 },
   lookupsPerIp: { perSecond: 50, burst: 200 },
   lookupsPerIdentity: { perSecond: 20, burst: 100 },
