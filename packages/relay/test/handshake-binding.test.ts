@@ -161,7 +161,9 @@ async function maliciousRelay(r2: Relay) {
         upstream!.sendRaw(encodeFrame(forged));
         const welcome = channel.open(await upstream!.nextFrame());
         state.loggedInOnR2 = welcome.type === 'WELCOME';
-        victim.end(encodeFrame(encodeMessage({ type: 'ERROR', code: 'M_DONE', message: 'bye', fatal: true })));
+        victim.end(
+          encodeFrame(encodeMessage({ type: 'ERROR', code: 'M_DONE', message: 'bye', fatal: true })),
+        );
       })().catch(() => {});
     });
   });
