@@ -22,8 +22,9 @@ import {
 } from '@leitung/session';
 import { type ControlMessage, decodeMessage, encodeFrame, encodeMessage, FrameDecoder } from '@leitung/wire';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ClientPool, crypto, key, rejection } from './support/fixtures.js';
+import { ClientPool, crypto, key, nextEvent, rejection } from './support/fixtures.js';
 import { RealRelay, realRelayAvailable } from './support/real-relay.js';
+import { RelayDouble } from './support/relay-double.js';
 
 let aliceKey: RsaPrivateKey;
 let malloryKey: RsaPrivateKey;
@@ -161,5 +162,27 @@ describe.skipIf(!realRelayAvailable)('a pinned relay forwarding another relay’
     const direct = pool.make(aliceKey, 'alice', [r2.entry]);
     await direct.start();
     expect(direct.name).toBe('alice');
+  });
+});
+
+describe('REGISTER sealed to a relay key learnt from a verified CHALLENGE (docs/session-protocol.md §1)', () => {
+  it('a reconnect sends REGISTER_SEALED: the observer sees neither name nor key', async () => {
+    const relay = await RelayDouble.start({ crypto, key: relayKey });
+    try {
+      const alice = pool.make(aliceKey, 'alice', [relay.entry], { backoff: { baseMs: 20, maxMs: 100 } });
+      await alice.start();
+      const again = nextEvent(alice, 'registration:complete', () => true, 5_000);
+      relay.dropConnection(alice.clientId);
+      await again;
+      const [first, second] = relay.core.registrations.map((p) => decodeMessage(p));
+      expect(first?.type).toBe('REGISTER');
+      expect(second?.type).toBe('REGISTER_SEALED');
+      const clear = Buffer.from(relay.core.registrations[1]!);
+      expect(clear.includes(Buffer.from('alice'))).toBe(false);
+      expect(clear.includes(Buffer.from(aliceKey.publicKey.toDer().subarray(0, 64)))).toBe(false);
+    } finally {
+      await pool.closeAll();
+      await relay.stop();
+    }
   });
 });

@@ -8,6 +8,7 @@ import { createPrivateKey } from 'node:crypto';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { RsaPrivateKey } from '@leitung/crypto';
 import {
+  ClientHandshake,
   challengeTranscriptHash,
   deriveChannelKeys,
   HANDSHAKE_SECRET_BYTES,
@@ -375,5 +376,72 @@ describe('REGISTER keys whose modulus cannot be two large primes (docs/crypto.md
     expect(relay.core.directorySize).toBe(0);
     const honest = await fx.client(relay);
     expect((await honest.register(alice, 'alice', relay.fingerprint)).welcome.entry.name).toBe('alice');
+  });
+});
+
+describe('REGISTER sealed to the pinned relay key (docs/session-protocol.md §1)', () => {
+  /** Forwards verbatim and records what a passive observer sees from the client. */
+  async function recordingProxy(relay: Relay) {
+    const seen: Buffer[] = [];
+    const endpoint = await listen((client) => {
+      const upstream = connect({ host: relay.host, port: relay.port });
+      upstream.on('error', () => {});
+      sockets.push(upstream);
+      client.on('data', (chunk: Buffer) => {
+        seen.push(chunk);
+        upstream.write(chunk);
+      });
+      upstream.on('data', (chunk) => client.write(chunk));
+      upstream.on('close', () => client.destroy());
+      client.on('close', () => upstream.destroy());
+    });
+    return { endpoint, seen: () => Buffer.concat(seen) };
+  }
+
+  async function registerVia(
+    endpoint: Endpoint,
+    privateKey: RsaPrivateKey,
+    name: string,
+    relay: Relay,
+    known: boolean,
+  ) {
+    const client = await TestClient.connect(endpoint);
+    sockets.push(client.socket);
+    const handshake = new ClientHandshake({
+      crypto,
+      privateKey,
+      name,
+      pinnedRelayFingerprint: relay.fingerprint,
+      ...(known ? { relayPublicKey: relayKey.publicKey.toDer() } : {}),
+    });
+    client.sendRaw(encodeFrame(handshake.start()));
+    client.sendRaw(encodeFrame(handshake.onChallenge(await client.nextFrame())));
+    return handshake.onWelcome(await client.nextFrame());
+  }
+
+  it('a passive observer sees neither the name nor the key; a plain REGISTER shows both', async () => {
+    const relay = await fx.relay();
+    const sealed = await recordingProxy(relay);
+    expect((await registerVia(sealed.endpoint, alice, 'alice', relay, true)).welcome.entry.name).toBe(
+      'alice',
+    );
+    expect(sealed.seen().includes(Buffer.from('alice'))).toBe(false);
+    expect(sealed.seen().includes(Buffer.from(alice.publicKey.toDer()))).toBe(false);
+    const plain = await recordingProxy(relay);
+    await registerVia(plain.endpoint, bob, 'bob', relay, false);
+    expect(plain.seen().includes(Buffer.from('bob'))).toBe(true);
+    expect(plain.seen().includes(Buffer.from(bob.publicKey.toDer()))).toBe(true);
+  });
+
+  it('a REGISTER_SEALED that does not open is RELAY_ERR_REGISTER_INVALID; the relay keeps serving', async () => {
+    const relay = await fx.relay();
+    const client = await fx.client(relay);
+    client.sendPlain({ type: 'REGISTER_SEALED', sealed: crypto.seal(mallory.publicKey, new Uint8Array(40)) });
+    expect(await client.nextPlain()).toMatchObject({ code: 'RELAY_ERR_REGISTER_INVALID', fatal: true });
+    await client.waitClosed();
+    expect(
+      (await registerVia({ host: relay.host, port: relay.port }, alice, 'alice', relay, true)).welcome.entry
+        .name,
+    ).toBe('alice');
   });
 });

@@ -37,6 +37,7 @@ import {
 } from './handshake-labels.js';
 import { clientIdOf } from './identity.js';
 import { SealedChannel } from './sealed-channel.js';
+import { sealRegister } from './sealed-register.js';
 import { acceptTreeHead } from './tree-heads.js';
 
 export interface ClientHandshakeOptions {
@@ -54,6 +55,12 @@ export interface ClientHandshakeOptions {
    * of the relay's own key, as for a single relay. The heads are always signed by the pinned relay key.
    */
   readonly expectedLogId?: Uint8Array | undefined;
+  /**
+   * The pinned relay's key (SPKI DER), when known from an earlier verified CHALLENGE: REGISTER is then
+   * sent as REGISTER_SEALED to it, hiding name and key from passive observers (docs/session-protocol.md §1).
+   * A key whose fingerprint is not the pinned one is SESSION_ERR_RELAY_KEY_MISMATCH at `start()`.
+   */
+  readonly relayPublicKey?: Uint8Array | undefined;
 }
 
 /** What a completed handshake yields. */
@@ -102,7 +109,7 @@ export class ClientHandshake {
     return this.#clientId;
   }
 
-  /** The REGISTER frame payload. */
+  /** The REGISTER frame payload (REGISTER_SEALED when the relay's key is known). */
   start(): Uint8Array {
     if (this.#state.kind !== 'initial') throw unexpected('start() called twice');
     const clientNonce = this.#options.crypto.randomBytes(HANDSHAKE_SECRET_BYTES);
@@ -114,7 +121,27 @@ export class ClientHandshake {
       knownTreeSize: this.#options.lastTreeHead?.size ?? 0,
     });
     this.#state = { kind: 'awaiting-challenge', register, clientNonce };
-    return register;
+    const relayKey = this.#options.relayPublicKey;
+    if (relayKey === undefined) return register;
+    const { crypto } = this.#options;
+    let key: RsaPublicKey;
+    try {
+      key = crypto.importRsaPublicKey(relayKey);
+    } catch (error) {
+      this.#state = { kind: 'failed' };
+      throw new SessionError(
+        SessionErrorCode.RelayKeyMismatch,
+        'cached relay key is not a valid RSA-4096 key',
+        {
+          cause: error,
+        },
+      );
+    }
+    if (key.fingerprint() !== this.#options.pinnedRelayFingerprint.toLowerCase()) {
+      this.#state = { kind: 'failed' };
+      throw new SessionError(SessionErrorCode.RelayKeyMismatch, 'cached relay key is not the pinned one');
+    }
+    return sealRegister(crypto, key, register);
   }
 
   /** Checks CHALLENGE (relay key pin, tree head, consistency, small-directory key list); returns PROVE. */

@@ -15,6 +15,8 @@ export const OAEP_LABEL_PROVE = utf8('leitung/v1 prove');
 export const LABEL_CONFIRM_KEY = utf8('leitung/v1 register-confirm-key');
 /** HMAC prefix of PROVE's `confirm` tag. */
 export const LABEL_REGISTER_CONFIRM = utf8('leitung/v1 register-confirm');
+/** Associated data of REGISTER_SEALED's sealed box. */
+export const LABEL_REGISTER_SEALED = utf8('leitung/v1 register-sealed');
 /** Length of nonces, the challenge, the client's channel secret, key ids, hashes and `confirm`. */
 export const HANDSHAKE_SECRET_BYTES = 32;
 /** Sealed challenge plaintext: challenge(32) ‖ relayKeyId(32) ‖ H(REGISTER)(32). */

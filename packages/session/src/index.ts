@@ -41,6 +41,7 @@ export {
 export { SessionError, SessionErrorCode } from './errors.js';
 export {
   HANDSHAKE_SECRET_BYTES,
+  LABEL_REGISTER_SEALED,
   OAEP_LABEL_CHALLENGE,
   OAEP_LABEL_PROVE,
   SEALED_CHALLENGE_BYTES,
@@ -61,4 +62,5 @@ export { type MediaFrame, MediaReceiver, MediaSender } from './media-stream.js';
 export { isValidName, NAME_MAX_BYTES, NAME_MAX_CHARACTERS, nameKey, nameProblem } from './names.js';
 export { type ChallengeContent, RelayHandshake, type RelayHandshakeOptions } from './relay-handshake.js';
 export { type DirectionKeys, SealedChannel } from './sealed-channel.js';
+export { openSealedRegister, sealRegister } from './sealed-register.js';
 export { acceptTreeHead, signTreeHead, type TreeHeadCheck } from './tree-heads.js';

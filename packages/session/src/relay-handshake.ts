@@ -22,6 +22,7 @@ import { SessionError, SessionErrorCode } from './errors.js';
 import { HANDSHAKE_SECRET_BYTES, OAEP_LABEL_CHALLENGE, OAEP_LABEL_PROVE } from './handshake-labels.js';
 import { clientIdOf } from './identity.js';
 import { SealedChannel } from './sealed-channel.js';
+import { openSealedRegister } from './sealed-register.js';
 
 export interface RelayHandshakeOptions {
   readonly crypto: LeitungCrypto;
@@ -75,15 +76,22 @@ export class RelayHandshake {
   }
 
   /**
-   * Parses REGISTER. Throws WireError for malformed bytes, SESSION_ERR_UNEXPECTED_MESSAGE for another
-   * message type, SESSION_ERR_INVALID_ARGUMENT when the key is not an RSA-4096/65537 SPKI.
+   * Parses REGISTER or REGISTER_SEALED. Throws WireError for malformed bytes, SESSION_ERR_UNEXPECTED_MESSAGE
+   * for another message type, SESSION_ERR_INVALID_ARGUMENT when the key is not an RSA-4096/65537 SPKI or
+   * the sealed REGISTER does not open.
    */
   onRegister(payload: Uint8Array): Register {
     if (this.#state.kind !== 'awaiting-register') {
       throw new SessionError(SessionErrorCode.UnexpectedMessage, 'REGISTER not expected now');
     }
     this.#state = { kind: 'failed' };
-    const message = decodeMessage(payload);
+    let message = decodeMessage(payload);
+    if (message.type === 'REGISTER_SEALED') {
+      // The transcript hashes the inner REGISTER, as the client does (docs/session-protocol.md §1).
+      const opened = openSealedRegister(this.#crypto, this.#privateKey, message.sealed);
+      message = opened.register;
+      payload = opened.bytes;
+    }
     if (message.type !== 'REGISTER') {
       throw new SessionError(SessionErrorCode.UnexpectedMessage, `expected REGISTER, got ${message.type}`);
     }

@@ -237,6 +237,41 @@ describe('registration handshake (docs/session-protocol.md §1)', () => {
     }
   });
 
+  it('sends REGISTER sealed to a known relay key: no name or key in clear, same transcript', () => {
+    const dir = new TestDirectory(relayKey);
+    const client = new ClientHandshake({
+      crypto,
+      privateKey: aliceKey,
+      name: 'alice',
+      pinnedRelayFingerprint: relayKey.publicKey.fingerprint(),
+      relayPublicKey: relayKey.publicKey.toDer(),
+    });
+    const first = client.start();
+    expect(decodeMessage(first).type).toBe('REGISTER_SEALED');
+    const hex = Buffer.from(first).toString('hex');
+    expect(hex).not.toContain(Buffer.from('alice').toString('hex'));
+    expect(hex).not.toContain(Buffer.from(aliceKey.publicKey.toDer().subarray(0, 64)).toString('hex'));
+    const relay = new RelayHandshake({ crypto, privateKey: relayKey });
+    expect(relay.onRegister(first).name).toBe('alice');
+    const challenge = relay.challenge({ treeHead: dir.head(), consistencyProof: [] });
+    const relayChannel = relay.onProve(client.onChallenge(challenge));
+    const entry = dir.add('alice', aliceKey.publicKey.toDer());
+    const result = client.onWelcome(relayChannel.seal(welcomeFor(dir, entry, 0)));
+    expect(result.welcome.entry.name).toBe('alice');
+    // A cached key that is not the pinned relay's is refused before anything is sent.
+    const wrong = new ClientHandshake({
+      crypto,
+      privateKey: aliceKey,
+      name: 'alice',
+      pinnedRelayFingerprint: relayKey.publicKey.fingerprint(),
+      relayPublicKey: malloryKey.publicKey.toDer(),
+    });
+    expect(codeOf(() => wrong.start())).toBe('SESSION_ERR_RELAY_KEY_MISMATCH');
+    // A sealed REGISTER for another relay does not open.
+    const other = new RelayHandshake({ crypto, privateKey: malloryKey });
+    expect(codeOf(() => other.onRegister(first))).toBe('SESSION_ERR_INVALID_ARGUMENT');
+  });
+
   it('refuses a challenge another relay sealed, forwarded by the pinned relay (key id in the sealed challenge)', () => {
     // Mallory is the pinned relay; she forwards honest relay R2's sealed challenge in her own CHALLENGE.
     const client = new ClientHandshake({

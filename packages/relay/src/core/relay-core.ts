@@ -12,7 +12,7 @@
  */
 
 import { CryptoError, type LeitungCrypto, type RsaPrivateKey } from '@leitung/crypto';
-import { RelayHandshake, type SealedChannel, SessionError } from '@leitung/session';
+import { openSealedRegister, RelayHandshake, type SealedChannel, SessionError } from '@leitung/session';
 import {
   type Contact,
   type ControlMessage,
@@ -439,6 +439,38 @@ export class RelayCore {
       case 'REGISTER':
         this.#register(connection, payload, message.name, message.publicKey, message.knownTreeSize, now);
         return;
+      case 'REGISTER_SEALED': {
+        // Opening costs an RSA decryption: the per-address handshake bucket is charged first.
+        if (!this.#buckets.handshakesPerIp.take(connection.remoteIp, now)) {
+          this.#refuse(
+            connection,
+            fatal(RelayErrorCode.RateLimited, 'too many registrations from this address'),
+          );
+          return;
+        }
+        let opened: ReturnType<typeof openSealedRegister>;
+        try {
+          opened = openSealedRegister(this.#crypto, this.#privateKey, message.sealed);
+        } catch (error) {
+          if (!(error instanceof SessionError)) throw error;
+          this.#refuse(
+            connection,
+            fatal(RelayErrorCode.RegisterInvalid, 'the sealed REGISTER does not open'),
+          );
+          return;
+        }
+        const { register, bytes } = opened;
+        this.#register(
+          connection,
+          bytes,
+          register.name,
+          register.publicKey,
+          register.knownTreeSize,
+          now,
+          true,
+        );
+        return;
+      }
       default:
         this.#refuse(connection, fatal(RelayErrorCode.UnexpectedMessage, 'REGISTER expected'));
     }
@@ -451,8 +483,9 @@ export class RelayCore {
     publicKey: Uint8Array,
     knownTreeSize: number,
     now: number,
+    ipCharged = false,
   ): void {
-    if (!this.#buckets.handshakesPerIp.take(connection.remoteIp, now)) {
+    if (!ipCharged && !this.#buckets.handshakesPerIp.take(connection.remoteIp, now)) {
       this.#refuse(connection, fatal(RelayErrorCode.RateLimited, 'too many registrations from this address'));
       return;
     }
@@ -820,6 +853,7 @@ export class RelayCore {
         if (message.fatal) this.#forget(connection, 'peer-closed');
         return;
       case 'REGISTER':
+      case 'REGISTER_SEALED':
       case 'PROVE':
         this.#refuse(connection, fatal(RelayErrorCode.UnexpectedMessage, 'already registered'));
         return;

@@ -41,6 +41,23 @@ export const registerMessage = defineMessage<Register>()(
   }),
 );
 
+/**
+ * Client → relay, in place of REGISTER when the client already holds the pinned relay's key: the REGISTER
+ * payload in a sealed box to that key, so a passive observer sees neither name nor key
+ * (docs/session-protocol.md §1). ≤ 4096 bytes.
+ */
+export interface RegisterSealed {
+  type: 'REGISTER_SEALED';
+  /** Sealed box (docs/crypto.md §7) of the REGISTER payload, associated data "leitung/v1 register-sealed". */
+  sealed: Uint8Array;
+}
+
+export const registerSealedMessage = defineMessage<RegisterSealed>()(
+  'REGISTER_SEALED',
+  'client',
+  struct({ sealed: varBytes(L.sealedRegisterMaxBytes) }),
+);
+
 /** Relay → client. Proves the relay's identity and directory state, and challenges the client. */
 export interface Challenge {
   type: 'CHALLENGE';
