@@ -34,6 +34,9 @@ Options:
   --cluster-id NAME    the cluster's name (default leitung); its log id is SHA3-256 of NAME
   --cluster-members FILE  required with --redis: the key fingerprints of every relay of the cluster
                        (this one included), one per line; only entries they signed are applied
+  --new-names-per-address N
+                       new name bindings per hour from one IPv4 address / IPv6 /64 (default 5, burst 10)
+  --new-names-global N new name bindings per hour from all addresses together (default 900, burst 100)
   --log-level LEVEL    trace, debug, info, warn, error, fatal or silent (default info)
   --help               show this help
 
@@ -67,6 +70,8 @@ try {
       redis: { type: 'string' },
       'cluster-id': { type: 'string' },
       'cluster-members': { type: 'string' },
+      'new-names-per-address': { type: 'string' },
+      'new-names-global': { type: 'string' },
       'log-level': { type: 'string' },
       help: { type: 'boolean' },
     },
@@ -94,6 +99,20 @@ if (args['cluster-id'] !== undefined && !/^[\w.-]{1,64}$/.test(args['cluster-id'
   fail('--cluster-id must be 1-64 letters, digits, ".", "_" or "-"');
 }
 
+// Registration budgets (docs/relay.md "Registration budgets"): N per hour, and a burst of N.
+function perHour(value, name) {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 1_000_000) {
+    fail(`${name} must be a whole number of names per hour (1-1000000)`);
+  }
+  return { perSecond: Number(value) / 3600, burst: Number(value) };
+}
+const limits = {};
+const perAddress = perHour(args['new-names-per-address'], '--new-names-per-address');
+const global = perHour(args['new-names-global'], '--new-names-global');
+if (perAddress !== undefined) limits.newNamesPerAddress = perAddress;
+if (global !== undefined) limits.newNamesGlobal = global;
+
 const logger = createRelayLogger({ level, destination: process.stderr });
 function readMembers(path) {
   let text;
@@ -118,6 +137,7 @@ try {
       ? {}
       : { metricsPort: port(args['metrics-port'], '--metrics-port') }),
     ...(args.blocklist === undefined ? {} : { blocklistFile: resolve(args.blocklist) }),
+    ...(Object.keys(limits).length === 0 ? {} : { limits }),
     ...(args.redis === undefined
       ? {}
       : {

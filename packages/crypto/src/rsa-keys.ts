@@ -48,6 +48,64 @@ function checkModulusAndExponent(n: Uint8Array, e: Uint8Array): void {
     throw unsupported('RSA modulus must be exactly 4096 bits');
   if (e.length !== 3 || e[0] !== 1 || e[1] !== 0 || e[2] !== 1)
     throw unsupported('RSA public exponent must be 65537');
+  checkModulusSanity(n);
+}
+
+/** Small-prime bound of the modulus sanity check (docs/crypto.md §3): primes below 2^14. */
+export const SMALL_PRIME_BOUND = 1 << 14;
+let smallPrimeBatches: readonly (readonly [bigint, readonly number[]])[] | undefined;
+
+/** The primes below SMALL_PRIME_BOUND, grouped so that each group's product stays below 2^53. */
+function primeBatches(): readonly (readonly [bigint, readonly number[]])[] {
+  if (smallPrimeBatches !== undefined) return smallPrimeBatches;
+  const composite = new Uint8Array(SMALL_PRIME_BOUND);
+  const batches: [bigint, number[]][] = [];
+  let product = 1;
+  let primes: number[] = [];
+  for (let i = 2; i < SMALL_PRIME_BOUND; i++) {
+    if (composite[i]) continue;
+    for (let j = i * i; j < SMALL_PRIME_BOUND; j += i) composite[j] = 1;
+    if (product * i > Number.MAX_SAFE_INTEGER) {
+      batches.push([BigInt(product), primes]);
+      product = 1;
+      primes = [];
+    }
+    product *= i;
+    primes.push(i);
+  }
+  batches.push([BigInt(product), primes]);
+  smallPrimeBatches = batches;
+  return batches;
+}
+
+/**
+ * Modulus sanity (docs/crypto.md §3): a 4096-bit n that is even, has a prime factor below 2^14 or is a
+ * perfect square is no two-prime RSA modulus of two 2048-bit primes; such keys are cheap to make in bulk
+ * (Sybil registrations) and some make OpenSSL fail later with an untyped error. One BigInt remainder per
+ * group of primes whose product fits a double, then double arithmetic (0.3–0.8 ms). A modulus of several
+ * large primes cannot be told apart from the public key; registration budgets bound those (docs/relay.md).
+ */
+function checkModulusSanity(n: Uint8Array): void {
+  if ((n[n.length - 1]! & 1) === 0) throw unsupported('RSA modulus is even');
+  const N = bigintOf(n);
+  for (const [product, primes] of primeBatches()) {
+    const r = Number(N % product);
+    for (const p of primes) {
+      if (r % p === 0) throw unsupported('RSA modulus has a small prime factor');
+    }
+  }
+  const root = isqrt(N);
+  if (root * root === N) throw unsupported('RSA modulus is a perfect square');
+}
+
+/** ⌊√n⌋ for 0 < n < 2^4096, Newton's method from 2^2048 (above the root). */
+function isqrt(n: bigint): bigint {
+  let x = 1n << BigInt(RSA_MODULUS_BITS / 2);
+  for (;;) {
+    const y = (x + n / x) >> 1n;
+    if (y >= x) return x;
+    x = y;
+  }
 }
 
 /** Validates SubjectPublicKeyInfo (RFC 5280 §4.1.2.7) holding an RSAPublicKey (RFC 8017 A.1.1). */

@@ -62,6 +62,19 @@ function tamperedSpki(mutate: (der: Uint8Array) => void): Uint8Array {
   return der;
 }
 
+/** A well-formed rsaEncryption SPKI for an arbitrary 4096-bit modulus `n` and e = 65537. */
+function spkiWithModulus(n: bigint): Uint8Array {
+  const hex = n.toString(16).padStart(1024, '0');
+  const integer = Uint8Array.from(Buffer.from(`00${hex}`, 'hex'));
+  const rsaPublicKey = encodeSequence(encodeTlv(0x02, integer), encodeTlv(0x02, Uint8Array.of(1, 0, 1)));
+  return encodeSequence(
+    encodeSequence(encodeObjectIdentifier('1.2.840.113549.1.1.1'), encodeTlv(0x05, new Uint8Array(0))),
+    encodeTlv(0x03, Uint8Array.from([0, ...rsaPublicKey])),
+  );
+}
+
+const bigOf = (base64url: string) => BigInt(`0x${Buffer.from(base64url, 'base64url').toString('hex')}`);
+
 describe.each(BACKENDS.map((b) => [b.name, b] as const))('%s backend', (_name, backend) => {
   const c = cryptoFor(backend);
 
@@ -104,6 +117,33 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('%s backend', (_name, b
       encodeTlv(0x03, Uint8Array.from([0, ...rsaPublicKey])),
     );
     expect(caught(() => c.importRsaPublicKey(short)).code).toBe(CryptoErrorCode.KeyUnsupported);
+  });
+
+  it('refuses 4096-bit moduli that are not two large primes: even, small factor, square (docs/crypto.md §3)', () => {
+    const jwk = createPrivateKey(alice.privateKeyPem).export({ format: 'jwk' });
+    const n = bigOf(jwk.n!);
+    const p = bigOf(jwk.p!);
+    // The builder is right: Alice's own modulus through it imports.
+    expect(c.importRsaPublicKey(spkiWithModulus(n)).equals(c.importRsaPublicKey(alice.publicKeyPem))).toBe(
+      true,
+    );
+    const smallFactor = (q: bigint) => {
+      let k = (1n << 4095n) / q + 1n;
+      if (k % 2n === 0n) k += 1n;
+      return q * k;
+    };
+    const refused = [
+      n ^ 1n, // even
+      smallFactor(3n),
+      smallFactor(16381n), // the largest prime below 2^14
+      p * p, // a perfect square of a 2048-bit prime: no small factor
+    ];
+    for (const bad of refused) {
+      expect(bad.toString(2)).toHaveLength(4096);
+      expect(caught(() => c.importRsaPublicKey(spkiWithModulus(bad))).code).toBe(
+        CryptoErrorCode.KeyUnsupported,
+      );
+    }
   });
 
   it('refuses malformed input: CRYPTO_ERR_KEY_FORMAT', () => {

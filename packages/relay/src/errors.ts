@@ -29,6 +29,11 @@ export const RelayErrorCode = {
   TooManyConnections: 'RELAY_ERR_TOO_MANY_CONNECTIONS',
   /** The unauthenticated connection was dropped to make room (cap on handshakes in progress). */
   Evicted: 'RELAY_ERR_EVICTED',
+  /**
+   * A NEW name binding is over the registration budget of the source network (IPv4 address, IPv6 /64) or
+   * of the relay; the message says when to retry. Logins of existing bindings are never refused for it.
+   */
+  RegistrationBudget: 'RELAY_ERR_REGISTRATION_BUDGET',
   /** A token bucket is empty (per IP or per identity: handshakes, lookups, call requests). */
   RateLimited: 'RELAY_ERR_RATE_LIMITED',
   /** The IP address or key fingerprint is on the blocklist. */

@@ -32,6 +32,10 @@ export interface RelayLimits {
   readonly handshakesPerIp: BucketLimit;
   /** REGISTER attempts per identity (client key). */
   readonly handshakesPerIdentity: BucketLimit;
+  /** NEW name bindings per source network (IPv4 address, IPv6 /64); logins are free (docs/relay.md). */
+  readonly newNamesPerAddress: BucketLimit;
+  /** NEW name bindings of the whole relay, from every address together. */
+  readonly newNamesGlobal: BucketLimit;
   /** Lookups (GET_PUBLIC_KEY, GET_CONSISTENCY, PHONEBOOK_REQUEST, PING) per IP address. */
   readonly lookupsPerIp: BucketLimit;
   /** Lookups per identity. */
@@ -89,6 +93,8 @@ export const DEFAULT_LIMITS: RelayLimits = Object.freeze({
   maxClients: 100_000,
   handshakesPerIp: { perSecond: 5, burst: 20 },
   handshakesPerIdentity: { perSecond: 1, burst: 5 },
+  newNamesPerAddress: { perSecond: 5 / 3600, burst: 10 },
+  newNamesGlobal: { perSecond: 0.25, burst: 100 },
   lookupsPerIp: { perSecond: 50, burst: 200 },
   lookupsPerIdentity: { perSecond: 20, burst: 100 },
   callsPerIp: { perSecond: 5, burst: 20 },
@@ -113,6 +119,8 @@ export const DEFAULT_LIMITS: RelayLimits = Object.freeze({
 const BUCKETS = [
   'handshakesPerIp',
   'handshakesPerIdentity',
+  'newNamesPerAddress',
+  'newNamesGlobal',
   'lookupsPerIp',
   'lookupsPerIdentity',
   'callsPerIp',

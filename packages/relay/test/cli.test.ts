@@ -60,8 +60,16 @@ describe('leitung-relay program', () => {
       '--metrics-port',
       '--info-out',
       '--blocklist',
+      '--new-names-per-address',
+      '--new-names-global',
     ]) {
       expect(help.stdout).toContain(flag);
+    }
+    for (const budget of ['0', '-1', 'x']) {
+      const run = spawnSync(process.execPath, [MAIN, '--new-names-per-address', budget], {
+        encoding: 'utf8',
+      });
+      expect(run.status).toBe(2);
     }
     const bad = spawnSync(process.execPath, [MAIN, '--bogus'], { encoding: 'utf8' });
     expect(bad.status).toBe(2);
@@ -73,6 +81,39 @@ describe('leitung-relay program', () => {
     });
     expect(noMembers.status).toBe(2);
     expect(noMembers.stderr).toContain('--cluster-members');
+  });
+
+  it('--new-names-per-address sets the registration budget of one address (docs/relay.md)', async () => {
+    const data = await dataDirWithKey();
+    dirs.push(data);
+    const info = join(data, 'relay.json');
+    const relay = start([
+      '--data',
+      data,
+      '--port',
+      '0',
+      '--media-port',
+      '0',
+      '--info-out',
+      info,
+      '--new-names-per-address',
+      '1',
+    ]);
+    await relay.waitFor('leitung-relay ready');
+    const entry = JSON.parse(readFileSync(info, 'utf8')) as {
+      host: string;
+      port: number;
+      fingerprint: string;
+    };
+    const a = await TestClient.connect(entry);
+    const b = await TestClient.connect(entry);
+    clients.push(a, b);
+    await a.register(alice, 'alice', entry.fingerprint);
+    const refused = await b.register(bob, 'bob', entry.fingerprint).then(
+      () => undefined,
+      (error: { relayCode?: string }) => error.relayCode,
+    );
+    expect(refused).toBe('RELAY_ERR_REGISTRATION_BUDGET');
   });
 
   it('starts on port 0, writes the relay-list entry, reloads on SIGHUP and shuts down cleanly on SIGTERM', async () => {

@@ -197,7 +197,7 @@ describe('RelayCore protocol state', () => {
     });
     h.plain(p, handshake.start());
     expect(h.directory.size()).toBe(0);
-    h.plain(p, encodeMessage({ type: 'PROVE', sealed: new Uint8Array(512) }));
+    h.plain(p, encodeMessage({ type: 'PROVE', sealed: new Uint8Array(512), confirm: new Uint8Array(32) }));
     expect(p.closed).toBe('RELAY_ERR_PROOF_FAILED');
     expect(h.directory.size()).toBe(0);
   });

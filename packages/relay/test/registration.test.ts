@@ -61,7 +61,7 @@ describe('registration over a real socket (DESIGN.md §3)', () => {
       crypto.randomBytes(64),
       new TextEncoder().encode('leitung/v1 prove'),
     );
-    client.sendPlain({ type: 'PROVE', sealed: guess });
+    client.sendPlain({ type: 'PROVE', sealed: guess, confirm: new Uint8Array(32) });
     const error = await client.nextPlain();
     expect(error).toMatchObject({ type: 'ERROR', code: 'RELAY_ERR_PROOF_FAILED', fatal: true });
     await client.waitClosed();

@@ -5,6 +5,7 @@
  */
 import type { LeitungCrypto } from '@leitung/crypto';
 import { concat, lengthPrefixed } from './bytes.js';
+import { LABEL_CONFIRM_KEY, LABEL_REGISTER_CONFIRM } from './handshake-labels.js';
 import { LABEL_CHANNEL, LABEL_HANDSHAKE } from './labels.js';
 import type { DirectionKeys } from './sealed-channel.js';
 
@@ -31,6 +32,49 @@ export function transcriptHash(crypto: LeitungCrypto, t: HandshakeTranscript): U
   return crypto.sha3_256(
     concat(LABEL_HANDSHAKE, lengthPrefixed(t.register), lengthPrefixed(t.challenge), lengthPrefixed(t.prove)),
   );
+}
+
+/**
+ * ch = SHA3-256("leitung/v1 handshake" ‖ lp(REGISTER) ‖ lp(CHALLENGE)): what PROVE's key confirmation
+ * covers (docs/session-protocol.md §1).
+ */
+export function challengeTranscriptHash(
+  crypto: LeitungCrypto,
+  register: Uint8Array,
+  challenge: Uint8Array,
+): Uint8Array {
+  return crypto.sha3_256(concat(LABEL_HANDSHAKE, lengthPrefixed(register), lengthPrefixed(challenge)));
+}
+
+/**
+ * PROVE's key confirmation (docs/session-protocol.md §1):
+ * `ck = HKDF-SHA256(challenge ‖ clientSecret, clientNonce ‖ relayNonce, "leitung/v1 register-confirm-key" ‖ ch, 32)`,
+ * `confirm = HMAC-SHA256(ck, "leitung/v1 register-confirm" ‖ ch ‖ H(sealed))`. Only the holder of the
+ * client key (who read `challenge`) can compute it, and only over the REGISTER and CHALLENGE bytes the
+ * relay itself received and sent: a rewritten name or a relayed CHALLENGE gives another tag.
+ */
+export function registrationConfirm(
+  crypto: LeitungCrypto,
+  secrets: ChannelSecrets,
+  challengeHash: Uint8Array,
+  sealed: Uint8Array,
+): Uint8Array {
+  const ikm = concat(secrets.challenge, secrets.clientSecret);
+  const key = crypto.hkdf(
+    'sha256',
+    ikm,
+    concat(secrets.clientNonce, secrets.relayNonce),
+    concat(LABEL_CONFIRM_KEY, challengeHash),
+    32,
+  );
+  ikm.fill(0);
+  const tag = crypto.hmac(
+    'sha256',
+    key,
+    concat(LABEL_REGISTER_CONFIRM, challengeHash, crypto.sha3_256(sealed)),
+  );
+  key.fill(0);
+  return tag;
 }
 
 export function deriveChannelKeys(

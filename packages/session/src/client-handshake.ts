@@ -22,11 +22,22 @@ import {
   WireError,
 } from '@leitung/wire';
 import { bytesEqual, concat } from './bytes.js';
-import { deriveChannelKeys, wipeChannelKeys } from './channel-keys.js';
+import {
+  challengeTranscriptHash,
+  deriveChannelKeys,
+  registrationConfirm,
+  wipeChannelKeys,
+} from './channel-keys.js';
 import { SessionError, SessionErrorCode } from './errors.js';
-import { HANDSHAKE_SECRET_BYTES, OAEP_LABEL_CHALLENGE, OAEP_LABEL_PROVE } from './handshake-labels.js';
+import {
+  HANDSHAKE_SECRET_BYTES,
+  OAEP_LABEL_CHALLENGE,
+  OAEP_LABEL_PROVE,
+  SEALED_CHALLENGE_BYTES,
+} from './handshake-labels.js';
 import { clientIdOf } from './identity.js';
 import { SealedChannel } from './sealed-channel.js';
+import { sealRegister } from './sealed-register.js';
 import { acceptTreeHead } from './tree-heads.js';
 
 export interface ClientHandshakeOptions {
@@ -44,6 +55,12 @@ export interface ClientHandshakeOptions {
    * of the relay's own key, as for a single relay. The heads are always signed by the pinned relay key.
    */
   readonly expectedLogId?: Uint8Array | undefined;
+  /**
+   * The pinned relay's key (SPKI DER), when known from an earlier verified CHALLENGE: REGISTER is then
+   * sent as REGISTER_SEALED to it, hiding name and key from passive observers (docs/session-protocol.md §1).
+   * A key whose fingerprint is not the pinned one is SESSION_ERR_RELAY_KEY_MISMATCH at `start()`.
+   */
+  readonly relayPublicKey?: Uint8Array | undefined;
 }
 
 /** What a completed handshake yields. */
@@ -92,7 +109,7 @@ export class ClientHandshake {
     return this.#clientId;
   }
 
-  /** The REGISTER frame payload. */
+  /** The REGISTER frame payload (REGISTER_SEALED when the relay's key is known). */
   start(): Uint8Array {
     if (this.#state.kind !== 'initial') throw unexpected('start() called twice');
     const clientNonce = this.#options.crypto.randomBytes(HANDSHAKE_SECRET_BYTES);
@@ -104,7 +121,27 @@ export class ClientHandshake {
       knownTreeSize: this.#options.lastTreeHead?.size ?? 0,
     });
     this.#state = { kind: 'awaiting-challenge', register, clientNonce };
-    return register;
+    const relayKey = this.#options.relayPublicKey;
+    if (relayKey === undefined) return register;
+    const { crypto } = this.#options;
+    let key: RsaPublicKey;
+    try {
+      key = crypto.importRsaPublicKey(relayKey);
+    } catch (error) {
+      this.#state = { kind: 'failed' };
+      throw new SessionError(
+        SessionErrorCode.RelayKeyMismatch,
+        'cached relay key is not a valid RSA-4096 key',
+        {
+          cause: error,
+        },
+      );
+    }
+    if (key.fingerprint() !== this.#options.pinnedRelayFingerprint.toLowerCase()) {
+      this.#state = { kind: 'failed' };
+      throw new SessionError(SessionErrorCode.RelayKeyMismatch, 'cached relay key is not the pinned one');
+    }
+    return sealRegister(crypto, key, register);
   }
 
   /** Checks CHALLENGE (relay key pin, tree head, consistency, small-directory key list); returns PROVE. */
@@ -143,38 +180,51 @@ export class ClientHandshake {
     const directoryRoot = challenge.directory === undefined ? undefined : checkDirectory(crypto, challenge);
 
     // Only the owner of our private key can read the challenge (LESSONS #8: identity enforced).
-    let challengeSecret: Uint8Array;
+    let opened: Uint8Array;
     try {
-      challengeSecret = crypto.rsaDecrypt(
-        this.#options.privateKey,
-        challenge.sealedChallenge,
-        OAEP_LABEL_CHALLENGE,
-      );
+      opened = crypto.rsaDecrypt(this.#options.privateKey, challenge.sealedChallenge, OAEP_LABEL_CHALLENGE);
     } catch (error) {
       throw new SessionError(SessionErrorCode.UnexpectedMessage, 'challenge is not sealed to this client', {
         cause: error,
       });
     }
-    if (challengeSecret.length !== HANDSHAKE_SECRET_BYTES) {
-      throw new SessionError(SessionErrorCode.UnexpectedMessage, 'challenge has the wrong length');
+    // The challenge is only answered for the pinned relay and for our own REGISTER (docs/session-protocol.md
+    // §1): a relay that forwards another relay's challenge, or an attacker who rewrote REGISTER, is caught
+    // here, before anything is revealed.
+    const bound =
+      opened.length === SEALED_CHALLENGE_BYTES &&
+      bytesEqual(
+        opened.subarray(HANDSHAKE_SECRET_BYTES, 2 * HANDSHAKE_SECRET_BYTES),
+        crypto.sha3_256(challenge.relayPublicKey),
+      ) &&
+      bytesEqual(opened.subarray(2 * HANDSHAKE_SECRET_BYTES), crypto.sha3_256(state.register));
+    if (!bound) {
+      opened.fill(0);
+      throw new SessionError(
+        SessionErrorCode.ChallengeBinding,
+        'challenge is not bound to this relay and this REGISTER',
+      );
     }
+    const challengeSecret = opened.slice(0, HANDSHAKE_SECRET_BYTES);
+    opened.fill(0);
     const clientSecret = crypto.randomBytes(HANDSHAKE_SECRET_BYTES);
+    const secrets = {
+      challenge: challengeSecret,
+      clientSecret,
+      clientNonce: state.clientNonce,
+      relayNonce: challenge.relayNonce,
+    };
     const proveInput = concat(challengeSecret, clientSecret);
-    const prove = encodeMessage({
-      type: 'PROVE',
-      sealed: crypto.rsaEncrypt(relayPublicKey, proveInput, OAEP_LABEL_PROVE),
-    });
+    const sealed = crypto.rsaEncrypt(relayPublicKey, proveInput, OAEP_LABEL_PROVE);
     proveInput.fill(0);
-    const keys = deriveChannelKeys(
+    const confirm = registrationConfirm(
       crypto,
-      {
-        challenge: challengeSecret,
-        clientSecret,
-        clientNonce: state.clientNonce,
-        relayNonce: challenge.relayNonce,
-      },
-      { register: state.register, challenge: payload, prove },
+      secrets,
+      challengeTranscriptHash(crypto, state.register, payload),
+      sealed,
     );
+    const prove = encodeMessage({ type: 'PROVE', sealed, confirm });
+    const keys = deriveChannelKeys(crypto, secrets, { register: state.register, challenge: payload, prove });
     challengeSecret.fill(0);
     clientSecret.fill(0);
     const channel = new SealedChannel(crypto, keys.clientToRelay, keys.relayToClient);

@@ -22,7 +22,15 @@ export const SessionErrorCode = {
   Refused: 'SESSION_ERR_REFUSED',
   /** A message arrived that the handshake does not expect in its current state. */
   UnexpectedMessage: 'SESSION_ERR_UNEXPECTED_MESSAGE',
-  /** Relay side: the PROVE answer is wrong. One code for every cause: no decryption oracle (LESSONS #5). */
+  /**
+   * The sealed challenge names another relay key or another REGISTER than this client's: a relay relaying
+   * another relay's challenge, or a rewritten REGISTER (docs/session-protocol.md §1). Nothing was answered.
+   */
+  ChallengeBinding: 'SESSION_ERR_CHALLENGE_BINDING',
+  /**
+   * Relay side: the PROVE answer is wrong (challenge or key confirmation). One code for every cause: no
+   * decryption oracle (LESSONS #5).
+   */
   ProofFailed: 'SESSION_ERR_PROOF_FAILED',
   /** The sealed-channel sealed frame failed authentication (tampered, replayed, reordered, injected). */
   ChannelAuth: 'SESSION_ERR_CHANNEL_AUTH',

@@ -26,8 +26,10 @@ export {
 export {
   type ChannelKeys,
   type ChannelSecrets,
+  challengeTranscriptHash,
   deriveChannelKeys,
   type HandshakeTranscript,
+  registrationConfirm,
   transcriptHash,
 } from './channel-keys.js';
 export {
@@ -37,6 +39,13 @@ export {
   verifyEntry,
 } from './client-handshake.js';
 export { SessionError, SessionErrorCode } from './errors.js';
+export {
+  HANDSHAKE_SECRET_BYTES,
+  LABEL_REGISTER_SEALED,
+  OAEP_LABEL_CHALLENGE,
+  OAEP_LABEL_PROVE,
+  SEALED_CHALLENGE_BYTES,
+} from './handshake-labels.js';
 export { clientIdOf, logIdOf } from './identity.js';
 export {
   BIND_MAX_SKEW_MS,
@@ -57,4 +66,5 @@ export { type MediaFrame, MediaReceiver, MediaSender } from './media-stream.js';
 export { isValidName, NAME_MAX_BYTES, NAME_MAX_CHARACTERS, nameKey, nameProblem } from './names.js';
 export { type ChallengeContent, RelayHandshake, type RelayHandshakeOptions } from './relay-handshake.js';
 export { type DirectionKeys, SealedChannel } from './sealed-channel.js';
+export { openSealedRegister, sealRegister } from './sealed-register.js';
 export { acceptTreeHead, signTreeHead, type TreeHeadCheck } from './tree-heads.js';

@@ -11,12 +11,18 @@ import {
   type Register,
   type SignedTreeHead,
 } from '@leitung/wire';
-import { bytesEqual } from './bytes.js';
-import { deriveChannelKeys, wipeChannelKeys } from './channel-keys.js';
+import { bytesEqual, concat } from './bytes.js';
+import {
+  challengeTranscriptHash,
+  deriveChannelKeys,
+  registrationConfirm,
+  wipeChannelKeys,
+} from './channel-keys.js';
 import { SessionError, SessionErrorCode } from './errors.js';
 import { HANDSHAKE_SECRET_BYTES, OAEP_LABEL_CHALLENGE, OAEP_LABEL_PROVE } from './handshake-labels.js';
 import { clientIdOf } from './identity.js';
 import { SealedChannel } from './sealed-channel.js';
+import { openSealedRegister } from './sealed-register.js';
 
 export interface RelayHandshakeOptions {
   readonly crypto: LeitungCrypto;
@@ -70,15 +76,22 @@ export class RelayHandshake {
   }
 
   /**
-   * Parses REGISTER. Throws WireError for malformed bytes, SESSION_ERR_UNEXPECTED_MESSAGE for another
-   * message type, SESSION_ERR_INVALID_ARGUMENT when the key is not an RSA-4096/65537 SPKI.
+   * Parses REGISTER or REGISTER_SEALED. Throws WireError for malformed bytes, SESSION_ERR_UNEXPECTED_MESSAGE
+   * for another message type, SESSION_ERR_INVALID_ARGUMENT when the key is not an RSA-4096/65537 SPKI or
+   * the sealed REGISTER does not open.
    */
   onRegister(payload: Uint8Array): Register {
     if (this.#state.kind !== 'awaiting-register') {
       throw new SessionError(SessionErrorCode.UnexpectedMessage, 'REGISTER not expected now');
     }
     this.#state = { kind: 'failed' };
-    const message = decodeMessage(payload);
+    let message = decodeMessage(payload);
+    if (message.type === 'REGISTER_SEALED') {
+      // The transcript hashes the inner REGISTER, as the client does (docs/session-protocol.md §1).
+      const opened = openSealedRegister(this.#crypto, this.#privateKey, message.sealed);
+      message = opened.register;
+      payload = opened.bytes;
+    }
     if (message.type !== 'REGISTER') {
       throw new SessionError(SessionErrorCode.UnexpectedMessage, `expected REGISTER, got ${message.type}`);
     }
@@ -108,7 +121,13 @@ export class RelayHandshake {
       type: 'CHALLENGE',
       relayPublicKey: this.#privateKey.publicKey.toDer(),
       relayNonce,
-      sealedChallenge: crypto.rsaEncrypt(state.clientKey, challenge, OAEP_LABEL_CHALLENGE),
+      sealedChallenge: sealChallenge(
+        crypto,
+        state.clientKey,
+        challenge,
+        this.#privateKey,
+        state.registerBytes,
+      ),
       treeHead: content.treeHead,
       consistencyProof: content.consistencyProof,
       ...(content.directory === undefined ? {} : { directory: content.directory }),
@@ -126,7 +145,7 @@ export class RelayHandshake {
 
   /**
    * Checks PROVE and derives the channel. Every failure — malformed frame, OAEP failure, wrong length,
-   * wrong challenge — is the same SESSION_ERR_PROOF_FAILED (no oracle, LESSONS #5).
+   * wrong challenge, wrong key confirmation — is the same SESSION_ERR_PROOF_FAILED (no oracle, LESSONS #5).
    */
   onProve(payload: Uint8Array): SealedChannel {
     const state = this.#state;
@@ -136,34 +155,56 @@ export class RelayHandshake {
     this.#state = { kind: 'failed' };
     const crypto = this.#crypto;
     let opened: Uint8Array | undefined;
+    let confirm: Uint8Array | undefined;
+    let sealed: Uint8Array | undefined;
     try {
       const message = decodeMessage(payload);
-      if (message.type === 'PROVE')
-        opened = crypto.rsaDecrypt(this.#privateKey, message.sealed, OAEP_LABEL_PROVE);
+      if (message.type === 'PROVE') {
+        ({ sealed, confirm } = message);
+        opened = crypto.rsaDecrypt(this.#privateKey, sealed, OAEP_LABEL_PROVE);
+      }
     } catch {
       opened = undefined;
     }
-    const valid =
-      opened !== undefined &&
-      opened.length === 2 * HANDSHAKE_SECRET_BYTES &&
-      bytesEqual(opened.subarray(0, HANDSHAKE_SECRET_BYTES), state.challenge);
-    if (!valid || opened === undefined) {
+    const fail = (): never => {
       opened?.fill(0);
       state.challenge.fill(0);
       throw new SessionError(SessionErrorCode.ProofFailed, 'identity proof failed');
+    };
+    if (
+      opened === undefined ||
+      confirm === undefined ||
+      sealed === undefined ||
+      opened.length !== 2 * HANDSHAKE_SECRET_BYTES ||
+      !bytesEqual(opened.subarray(0, HANDSHAKE_SECRET_BYTES), state.challenge)
+    ) {
+      return fail();
     }
     const clientSecret = opened.slice(HANDSHAKE_SECRET_BYTES);
     opened.fill(0);
-    const keys = deriveChannelKeys(
+    const secrets = {
+      challenge: state.challenge,
+      clientSecret,
+      clientNonce: state.register.clientNonce,
+      relayNonce: state.relayNonce,
+    };
+    // Key confirmation over the REGISTER and CHALLENGE bytes this relay saw (docs/session-protocol.md §1):
+    // the caller commits nothing (directory entry, session replacement) unless this verifies.
+    const expected = registrationConfirm(
       crypto,
-      {
-        challenge: state.challenge,
-        clientSecret,
-        clientNonce: state.register.clientNonce,
-        relayNonce: state.relayNonce,
-      },
-      { register: state.registerBytes, challenge: state.challengeBytes, prove: payload },
+      secrets,
+      challengeTranscriptHash(crypto, state.registerBytes, state.challengeBytes),
+      sealed,
     );
+    if (!bytesEqual(expected, confirm)) {
+      clientSecret.fill(0);
+      return fail();
+    }
+    const keys = deriveChannelKeys(crypto, secrets, {
+      register: state.registerBytes,
+      challenge: state.challengeBytes,
+      prove: payload,
+    });
     state.challenge.fill(0);
     clientSecret.fill(0);
     const channel = new SealedChannel(crypto, keys.relayToClient, keys.clientToRelay);
@@ -171,4 +212,26 @@ export class RelayHandshake {
     this.#state = { kind: 'done' };
     return channel;
   }
+}
+
+/**
+ * The sealed challenge (docs/session-protocol.md §1): `OAEP(pk_C, challenge ‖ SHA3-256(relay SPKI) ‖
+ * SHA3-256(REGISTER), label "leitung/v1 bound-challenge")`. The client answers only when the key id is its
+ * pinned relay's and the hash is of its own REGISTER, so the answer is useless on any other relay.
+ */
+function sealChallenge(
+  crypto: LeitungCrypto,
+  clientKey: RsaPublicKey,
+  challenge: Uint8Array,
+  relayKey: RsaPrivateKey,
+  registerBytes: Uint8Array,
+): Uint8Array {
+  const plaintext = concat(
+    challenge,
+    crypto.sha3_256(relayKey.publicKey.toDer()),
+    crypto.sha3_256(registerBytes),
+  );
+  const sealed = crypto.rsaEncrypt(clientKey, plaintext, OAEP_LABEL_CHALLENGE);
+  plaintext.fill(0);
+  return sealed;
 }

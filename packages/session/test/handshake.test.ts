@@ -215,12 +215,13 @@ describe('registration handshake (docs/session-protocol.md §1)', () => {
         crypto.randomBytes(64),
         new TextEncoder().encode('leitung/v1 prove'),
       ),
+      confirm: crypto.randomBytes(32),
     });
     expect(codeOf(() => relay.onProve(guess))).toBe('SESSION_ERR_PROOF_FAILED');
 
     for (const bad of [
-      encodeMessage({ type: 'PROVE', sealed: crypto.randomBytes(512) }),
-      encodeMessage({ type: 'PROVE', sealed: new Uint8Array(3) }),
+      encodeMessage({ type: 'PROVE', sealed: crypto.randomBytes(512), confirm: new Uint8Array(32) }),
+      encodeMessage({ type: 'PROVE', sealed: new Uint8Array(3), confirm: new Uint8Array(32) }),
       new Uint8Array([1, 2, 3]),
     ]) {
       const r = new RelayHandshake({ crypto, privateKey: relayKey });
@@ -233,6 +234,109 @@ describe('registration handshake (docs/session-protocol.md §1)', () => {
       r.onRegister(c.start());
       r.challenge({ treeHead: dir.head(), consistencyProof: [] });
       expect(codeOf(() => r.onProve(bad))).toBe('SESSION_ERR_PROOF_FAILED');
+    }
+  });
+
+  it('sends REGISTER sealed to a known relay key: no name or key in clear, same transcript', () => {
+    const dir = new TestDirectory(relayKey);
+    const client = new ClientHandshake({
+      crypto,
+      privateKey: aliceKey,
+      name: 'alice',
+      pinnedRelayFingerprint: relayKey.publicKey.fingerprint(),
+      relayPublicKey: relayKey.publicKey.toDer(),
+    });
+    const first = client.start();
+    expect(decodeMessage(first).type).toBe('REGISTER_SEALED');
+    const hex = Buffer.from(first).toString('hex');
+    expect(hex).not.toContain(Buffer.from('alice').toString('hex'));
+    expect(hex).not.toContain(Buffer.from(aliceKey.publicKey.toDer().subarray(0, 64)).toString('hex'));
+    const relay = new RelayHandshake({ crypto, privateKey: relayKey });
+    expect(relay.onRegister(first).name).toBe('alice');
+    const challenge = relay.challenge({ treeHead: dir.head(), consistencyProof: [] });
+    const relayChannel = relay.onProve(client.onChallenge(challenge));
+    const entry = dir.add('alice', aliceKey.publicKey.toDer());
+    const result = client.onWelcome(relayChannel.seal(welcomeFor(dir, entry, 0)));
+    expect(result.welcome.entry.name).toBe('alice');
+    // A cached key that is not the pinned relay's is refused before anything is sent.
+    const wrong = new ClientHandshake({
+      crypto,
+      privateKey: aliceKey,
+      name: 'alice',
+      pinnedRelayFingerprint: relayKey.publicKey.fingerprint(),
+      relayPublicKey: malloryKey.publicKey.toDer(),
+    });
+    expect(codeOf(() => wrong.start())).toBe('SESSION_ERR_RELAY_KEY_MISMATCH');
+    // A sealed REGISTER for another relay does not open.
+    const other = new RelayHandshake({ crypto, privateKey: malloryKey });
+    expect(codeOf(() => other.onRegister(first))).toBe('SESSION_ERR_INVALID_ARGUMENT');
+  });
+
+  it('refuses a challenge another relay sealed, forwarded by the pinned relay (key id in the sealed challenge)', () => {
+    // Mallory is the pinned relay; she forwards honest relay R2's sealed challenge in her own CHALLENGE.
+    const client = new ClientHandshake({
+      crypto,
+      privateKey: aliceKey,
+      name: 'alice',
+      pinnedRelayFingerprint: malloryKey.publicKey.fingerprint(),
+    });
+    const register = client.start();
+    const r2 = new RelayHandshake({ crypto, privateKey: relayKey });
+    r2.onRegister(register);
+    const fromR2 = decodeMessage(
+      r2.challenge({ treeHead: new TestDirectory(relayKey).head(), consistencyProof: [] }),
+    );
+    if (fromR2.type !== 'CHALLENGE') throw new Error('expected CHALLENGE');
+    const forwarded = encodeMessage({
+      ...fromR2,
+      relayPublicKey: malloryKey.publicKey.toDer(),
+      treeHead: new TestDirectory(malloryKey).head(),
+    });
+    expect(codeOf(() => client.onChallenge(forwarded))).toBe('SESSION_ERR_CHALLENGE_BINDING');
+  });
+
+  it('refuses a challenge for a REGISTER whose name was rewritten on the way (H(REGISTER) in the seal)', () => {
+    const client = new ClientHandshake({
+      crypto,
+      privateKey: aliceKey,
+      name: 'alice',
+      pinnedRelayFingerprint: relayKey.publicKey.fingerprint(),
+    });
+    const original = decodeMessage(client.start());
+    if (original.type !== 'REGISTER') throw new Error('expected REGISTER');
+    const relay = new RelayHandshake({ crypto, privateKey: relayKey });
+    relay.onRegister(encodeMessage({ ...original, name: 'mallory' }));
+    const challenge = relay.challenge({ treeHead: new TestDirectory(relayKey).head(), consistencyProof: [] });
+    expect(codeOf(() => client.onChallenge(challenge))).toBe('SESSION_ERR_CHALLENGE_BINDING');
+  });
+
+  it('relay refuses a PROVE whose key confirmation does not cover the REGISTER and CHALLENGE it saw', () => {
+    const dir = new TestDirectory(relayKey);
+    // A correct answer with one confirm bit flipped, and an answer to another CHALLENGE (other relayNonce).
+    for (const tamper of ['confirm', 'challenge'] as const) {
+      const client = new ClientHandshake({
+        crypto,
+        privateKey: aliceKey,
+        name: 'alice',
+        pinnedRelayFingerprint: relayKey.publicKey.fingerprint(),
+      });
+      const relay = new RelayHandshake({ crypto, privateKey: relayKey });
+      relay.onRegister(client.start());
+      let challenge = relay.challenge({ treeHead: dir.head(), consistencyProof: [] });
+      if (tamper === 'challenge') {
+        const message = decodeMessage(challenge);
+        if (message.type !== 'CHALLENGE') throw new Error('expected CHALLENGE');
+        challenge = encodeMessage({ ...message, relayNonce: new Uint8Array(32).fill(9) });
+      }
+      let prove = client.onChallenge(challenge);
+      if (tamper === 'confirm') {
+        const message = decodeMessage(prove);
+        if (message.type !== 'PROVE') throw new Error('expected PROVE');
+        const confirm = message.confirm.slice();
+        confirm[0]! ^= 1;
+        prove = encodeMessage({ ...message, confirm });
+      }
+      expect(codeOf(() => relay.onProve(prove))).toBe('SESSION_ERR_PROOF_FAILED');
     }
   });
 

@@ -60,7 +60,7 @@ export type {
 export { type ControlMessage, type ControlMessageOf, MESSAGE_SENDER } from './messages/catalogue.js';
 export type { ErrorMessage } from './messages/error-message.js';
 export { FIELD_LIMITS } from './messages/field-limits.js';
-export type { Challenge, Prove, Register, Welcome } from './messages/handshake.js';
+export type { Challenge, Prove, Register, RegisterSealed, Welcome } from './messages/handshake.js';
 export type {
   Consistency,
   GetConsistency,

@@ -442,9 +442,10 @@ describe('encoding validates against the schema', () => {
   });
 
   it('refuses byte and list lengths above the maxima, and accepts the maxima', () => {
-    expect(() => encode({ type: 'PROVE', sealed: new Uint8Array(2048) })).not.toThrow();
+    const confirm = new Uint8Array(32);
+    expect(() => encode({ type: 'PROVE', sealed: new Uint8Array(2048), confirm })).not.toThrow();
     expectWireError(
-      () => encode({ type: 'PROVE', sealed: new Uint8Array(2049) }),
+      () => encode({ type: 'PROVE', sealed: new Uint8Array(2049), confirm }),
       'WIRE_ERR_FIELD_TOO_LONG',
       'sealed',
     );
@@ -471,10 +472,11 @@ describe('encoding validates against the schema', () => {
   });
 
   it('accepts a Buffer for byte fields and decodes to a plain Uint8Array', () => {
-    const prove = { type: 'PROVE', sealed: Buffer.from([1, 2, 3]) } as const;
+    const prove = { type: 'PROVE', sealed: Buffer.from([1, 2, 3]), confirm: Buffer.alloc(32, 7) } as const;
     expect(decodeMessage(encodeMessage(prove))).toStrictEqual({
       type: 'PROVE',
       sealed: Uint8Array.of(1, 2, 3),
+      confirm: new Uint8Array(32).fill(7),
     });
   });
 });

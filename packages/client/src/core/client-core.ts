@@ -95,6 +95,11 @@ export class ClientCore {
   readonly #pins: ContactPins;
   #connection: Connection = { kind: 'idle' };
   readonly #calls: CallMachine;
+  /**
+   * Relay keys (SPKI DER) by pinned fingerprint, from verified CHALLENGEs: the next registration with that
+   * relay sends REGISTER_SEALED (docs/session-protocol.md §1). In memory only for this run.
+   */
+  readonly #relayKeys = new Map<string, Uint8Array>();
   #nextHandle = 1;
 
   constructor(options: ClientCoreOptions) {
@@ -218,6 +223,7 @@ export class ClientCore {
       privateKey: this.#identity,
       name: this.#name,
       pinnedRelayFingerprint: c.relay.fingerprint,
+      relayPublicKey: this.#relayKeys.get(c.relay.fingerprint.toLowerCase()),
       lastTreeHead: this.#store.treeHead(logIdOfEntry(c.relay)),
       ...(c.relay.logId === undefined
         ? {}
@@ -416,6 +422,7 @@ export class ClientCore {
         return;
       }
       const result = c.handshake.onWelcome(payload);
+      this.#relayKeys.set(c.relay.fingerprint.toLowerCase(), result.relayPublicKey.toDer());
       const logId = logIdOfEntry(c.relay);
       const previous = this.#store.treeHead(logId);
       const change = !previous ? 'first' : previous.size === result.treeHead.size ? 'unchanged' : 'grown';
@@ -538,6 +545,7 @@ export class ClientCore {
         case 'CHALLENGE':
           throw new ClientError(ClientErrorCode.Protocol, `${message.type} after registration`);
         case 'REGISTER':
+        case 'REGISTER_SEALED':
         case 'PROVE':
         case 'PHONEBOOK_REQUEST':
         case 'GET_PUBLIC_KEY':

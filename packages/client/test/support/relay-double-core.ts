@@ -102,6 +102,8 @@ export class RelayDoubleCore {
   readonly forwarded: Uint8Array[] = [];
   readonly dropped: string[] = [];
   readonly received: ControlMessage[] = [];
+  /** The first frame of every registration (REGISTER or REGISTER_SEALED), as received. */
+  readonly registrations: Uint8Array[] = [];
   /** PROVE frames received (a client that refused the CHALLENGE never sends one). */
   proves = 0;
   readonly #pageSize: number;
@@ -199,6 +201,7 @@ export class RelayDoubleCore {
       });
       return;
     }
+    this.registrations.push(payload.slice());
     const register = c.handshake.onRegister(payload);
     const bound = this.directory.byName(register.name);
     if (bound && hex(bound.publicKey) !== hex(register.publicKey)) {

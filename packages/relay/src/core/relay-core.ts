@@ -11,8 +11,8 @@
  * and it only ever closes the offending connection.
  */
 
-import type { LeitungCrypto, RsaPrivateKey } from '@leitung/crypto';
-import { RelayHandshake, type SealedChannel, SessionError } from '@leitung/session';
+import { CryptoError, type LeitungCrypto, type RsaPrivateKey } from '@leitung/crypto';
+import { openSealedRegister, RelayHandshake, type SealedChannel, SessionError } from '@leitung/session';
 import {
   type Contact,
   type ControlMessage,
@@ -32,6 +32,7 @@ import { RelayError, RelayErrorCode } from '../errors.js';
 import { toHex } from '../hex.js';
 import { type RelayLimits, resolveLimits } from '../limits.js';
 import { MediaRouter } from '../media/media-router.js';
+import { RegistrationBudget } from '../protection/registration-budget.js';
 import { KeyedRateLimiter } from '../protection/token-bucket.js';
 import type { ClusterCalls, ForwardedCallMessage } from '../signalling/cluster-calls.js';
 import { LocalSignalling, type Signalling } from '../signalling/signalling.js';
@@ -124,6 +125,7 @@ export class RelayCore {
   readonly #established = new Map<string, Connection>();
   readonly #perIp = new Map<string, IpCount>();
   readonly #buckets: Record<BucketName, KeyedRateLimiter>;
+  readonly #budget: RegistrationBudget;
   #blocklist: BlockPolicy;
   #out: RelayOutput[] = [];
   #smallList: { size: number; entries: DirectoryEntry[] } | undefined;
@@ -165,6 +167,8 @@ export class RelayCore {
       callsPerIp: bucket('callsPerIp'),
       callsPerIdentity: bucket('callsPerIdentity'),
     };
+    // Starts full: a bucket created at time 0 is at its burst for any later `now`.
+    this.#budget = new RegistrationBudget(limits, 0);
   }
 
   /** Open control connections. */
@@ -436,6 +440,38 @@ export class RelayCore {
       case 'REGISTER':
         this.#register(connection, payload, message.name, message.publicKey, message.knownTreeSize, now);
         return;
+      case 'REGISTER_SEALED': {
+        // Opening costs an RSA decryption: the per-address handshake bucket is charged first.
+        if (!this.#buckets.handshakesPerIp.take(connection.remoteIp, now)) {
+          this.#refuse(
+            connection,
+            fatal(RelayErrorCode.RateLimited, 'too many registrations from this address'),
+          );
+          return;
+        }
+        let opened: ReturnType<typeof openSealedRegister>;
+        try {
+          opened = openSealedRegister(this.#crypto, this.#privateKey, message.sealed);
+        } catch (error) {
+          if (!(error instanceof SessionError)) throw error;
+          this.#refuse(
+            connection,
+            fatal(RelayErrorCode.RegisterInvalid, 'the sealed REGISTER does not open'),
+          );
+          return;
+        }
+        const { register, bytes } = opened;
+        this.#register(
+          connection,
+          bytes,
+          register.name,
+          register.publicKey,
+          register.knownTreeSize,
+          now,
+          true,
+        );
+        return;
+      }
       default:
         this.#refuse(connection, fatal(RelayErrorCode.UnexpectedMessage, 'REGISTER expected'));
     }
@@ -448,8 +484,9 @@ export class RelayCore {
     publicKey: Uint8Array,
     knownTreeSize: number,
     now: number,
+    ipCharged = false,
   ): void {
-    if (!this.#buckets.handshakesPerIp.take(connection.remoteIp, now)) {
+    if (!ipCharged && !this.#buckets.handshakesPerIp.take(connection.remoteIp, now)) {
       this.#refuse(connection, fatal(RelayErrorCode.RateLimited, 'too many registrations from this address'));
       return;
     }
@@ -463,31 +500,55 @@ export class RelayCore {
       return;
     }
     try {
-      this.#directory.plan(name, publicKey);
+      const plan = this.#directory.plan(name, publicKey);
+      // Checked here without charging (no RSA work for an exhausted budget); charged at commit (§1).
+      if (plan.kind === 'new') this.#checkBudget(connection.remoteIp, now, false);
     } catch (error) {
       if (!(error instanceof RelayError)) throw error;
       this.#refuse(connection, fatal(error.code, error.message));
       return;
     }
     const handshake = new RelayHandshake({ crypto: this.#crypto, privateKey: this.#privateKey });
+    let challenge: Uint8Array | undefined;
     try {
       handshake.onRegister(payload);
+      const treeHead = this.#directory.treeHead();
+      const size = treeHead.size;
+      const consistencyProof =
+        knownTreeSize > 0 && knownTreeSize < size
+          ? this.#directory.consistencyProof(knownTreeSize, size)
+          : [];
+      const directory = size <= this.limits.directoryListMaxEntries ? this.#smallDirectory(size) : undefined;
+      challenge = handshake.challenge({ treeHead, consistencyProof, directory });
+      connection.phase = { kind: 'challenged', handshake, name, publicKey, clientId, challengeSize: size };
     } catch (error) {
-      if (!(error instanceof SessionError) && !(error instanceof WireError)) throw error;
+      // A key the crypto layer refuses (not RSA-4096/65537, even modulus, small factor…) is a typed refusal,
+      // never RELAY_ERR_INTERNAL (docs/session-protocol.md §1).
+      if (
+        !(error instanceof SessionError) &&
+        !(error instanceof WireError) &&
+        !(error instanceof CryptoError)
+      )
+        throw error;
       this.#refuse(
         connection,
-        fatal(RelayErrorCode.RegisterInvalid, 'the key is not an RSA-4096 public key'),
+        fatal(RelayErrorCode.RegisterInvalid, 'the key is not an acceptable RSA-4096 public key'),
       );
       return;
     }
-    const treeHead = this.#directory.treeHead();
-    const size = treeHead.size;
-    const consistencyProof =
-      knownTreeSize > 0 && knownTreeSize < size ? this.#directory.consistencyProof(knownTreeSize, size) : [];
-    const directory = size <= this.limits.directoryListMaxEntries ? this.#smallDirectory(size) : undefined;
-    const challenge = handshake.challenge({ treeHead, consistencyProof, directory });
-    connection.phase = { kind: 'challenged', handshake, name, publicKey, clientId, challengeSize: size };
     this.#out.push({ kind: 'send', connId: connection.id, payload: challenge });
+  }
+
+  /**
+   * Registration budgets (docs/relay.md): RELAY_ERR_REGISTRATION_BUDGET with a retry hint when a new
+   * binding from this network or the relay as a whole is over budget; `charge` takes the token.
+   */
+  #checkBudget(remoteIp: string, now: number, charge: boolean): void {
+    const waitMs = this.#budget.waitMs(remoteIp, now);
+    if (waitMs > 0 || (charge && !this.#budget.take(remoteIp, now))) {
+      const seconds = Math.max(1, Math.ceil(waitMs / 1000));
+      throw new RelayError(RelayErrorCode.RegistrationBudget, `too many new names; retry after ${seconds} s`);
+    }
   }
 
   #challenged(
@@ -511,8 +572,10 @@ export class RelayCore {
       if (this.#established.size >= this.limits.maxClients && !this.#established.has(phase.clientId)) {
         throw new RelayError(RelayErrorCode.TooManyConnections, 'the relay is full');
       }
+      // Only now, with PROVE's key confirmation verified, is anything committed (docs/session-protocol.md §1).
+      const plan = this.#directory.plan(phase.name, phase.publicKey);
+      if (plan.kind === 'new') this.#checkBudget(connection.remoteIp, now, true);
       if (this.#asyncAppend) {
-        const plan = this.#directory.plan(phase.name, phase.publicKey);
         if (plan.kind === 'new') {
           // Cluster: the shared log decides (atomically, across relays) whether this binding is appended.
           connection.phase = {
@@ -791,6 +854,7 @@ export class RelayCore {
         if (message.fatal) this.#forget(connection, 'peer-closed');
         return;
       case 'REGISTER':
+      case 'REGISTER_SEALED':
       case 'PROVE':
         this.#refuse(connection, fatal(RelayErrorCode.UnexpectedMessage, 'already registered'));
         return;

@@ -28,6 +28,13 @@ export class TokenBucket {
     return true;
   }
 
+  /** Milliseconds until a token is available (0 if one is there now); takes nothing. */
+  waitMs(now: number): number {
+    this.#refill(now);
+    const missing = 1 - this.#state[0]!;
+    return missing <= 0 ? 0 : Math.ceil((missing * 1000) / this.limit.perSecond);
+  }
+
   /** True when the bucket has been refilled to the brim (nothing to remember about this key). */
   isFull(now: number): boolean {
     this.#refill(now);
@@ -75,6 +82,11 @@ export class KeyedRateLimiter {
       this.#buckets.set(key, bucket);
     }
     return bucket.take(now);
+  }
+
+  /** Milliseconds until `key` has a token (0 if it has one now); takes nothing, remembers nothing. */
+  waitMs(key: string, now: number): number {
+    return this.#buckets.get(key)?.waitMs(now) ?? 0;
   }
 
   /** Forgets every bucket that has refilled completely. */

@@ -20,7 +20,9 @@ import {
   type Prove,
   proveMessage,
   type Register,
+  type RegisterSealed,
   registerMessage,
+  registerSealedMessage,
   type Welcome,
   welcomeMessage,
 } from './handshake.js';
@@ -49,6 +51,7 @@ import {
 /** Every control message, discriminated on `type`. */
 export type ControlMessage =
   | Register
+  | RegisterSealed
   | Challenge
   | Prove
   | Welcome
@@ -78,6 +81,7 @@ const DEFINITIONS: { readonly [N in MessageTypeName]: MessageDefinition<N> } = {
   CHALLENGE: challengeMessage,
   PROVE: proveMessage,
   WELCOME: welcomeMessage,
+  REGISTER_SEALED: registerSealedMessage,
   PHONEBOOK_REQUEST: phonebookRequestMessage,
   PHONEBOOK_PAGE: phonebookPageMessage,
   PHONEBOOK_DELTA: phonebookDeltaMessage,

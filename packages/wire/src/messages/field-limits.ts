@@ -31,6 +31,8 @@ export const FIELD_LIMITS = {
   sealedHandshakeMaxBytes: 2048,
   /** Sealed, signed call data (CALL_REQUEST, INCOMING_CALL). */
   sealedCallDataMaxBytes: 4096,
+  /** REGISTER_SEALED `sealed`: a sealed box around a REGISTER payload. */
+  sealedRegisterMaxBytes: 4096,
   /** Callee's confirmation in CALL_RESPONSE. */
   confirmMaxBytes: 1024,
   /** Hashes in an inclusion proof (a tree of 2^64 leaves needs 64). */

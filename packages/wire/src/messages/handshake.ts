@@ -41,6 +41,23 @@ export const registerMessage = defineMessage<Register>()(
   }),
 );
 
+/**
+ * Client → relay, in place of REGISTER when the client already holds the pinned relay's key: the REGISTER
+ * payload in a sealed box to that key, so a passive observer sees neither name nor key
+ * (docs/session-protocol.md §1). ≤ 4096 bytes.
+ */
+export interface RegisterSealed {
+  type: 'REGISTER_SEALED';
+  /** Sealed box (docs/crypto.md §7) of the REGISTER payload, associated data "leitung/v1 register-sealed". */
+  sealed: Uint8Array;
+}
+
+export const registerSealedMessage = defineMessage<RegisterSealed>()(
+  'REGISTER_SEALED',
+  'client',
+  struct({ sealed: varBytes(L.sealedRegisterMaxBytes) }),
+);
+
 /** Relay → client. Proves the relay's identity and directory state, and challenges the client. */
 export interface Challenge {
   type: 'CHALLENGE';
@@ -48,7 +65,10 @@ export interface Challenge {
   relayPublicKey: Uint8Array;
   /** Fresh random nonce. 32 bytes. */
   relayNonce: Uint8Array;
-  /** The challenge sealed to the client's key (RSA-OAEP). ≤ 2048 bytes. */
+  /**
+   * `challenge ‖ SHA3-256(relayPublicKey) ‖ SHA3-256(REGISTER payload)` sealed to the client's key
+   * (RSA-OAEP, docs/session-protocol.md §1). ≤ 2048 bytes.
+   */
   sealedChallenge: Uint8Array;
   /** Current signed tree head of the key directory. */
   treeHead: SignedTreeHead;
@@ -79,12 +99,17 @@ export interface Prove {
   type: 'PROVE';
   /** Challenge and client channel secret, sealed to the relay's key. ≤ 2048 bytes. */
   sealed: Uint8Array;
+  /**
+   * Key confirmation over REGISTER and CHALLENGE (HMAC-SHA256, docs/session-protocol.md §1): the relay
+   * commits the registration only when it verifies. 32 bytes.
+   */
+  confirm: Uint8Array;
 }
 
 export const proveMessage = defineMessage<Prove>()(
   'PROVE',
   'client',
-  struct({ sealed: varBytes(L.sealedHandshakeMaxBytes) }),
+  struct({ sealed: varBytes(L.sealedHandshakeMaxBytes), confirm: bytes(L.hashBytes) }),
 );
 
 /** Relay → client, first sealed frame. Registration succeeded. */

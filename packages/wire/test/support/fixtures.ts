@@ -79,7 +79,8 @@ export const fixtures: readonly (readonly [string, ControlMessage])[] = [
       })),
     },
   ],
-  ['PROVE', { type: 'PROVE', sealed: pattern(512, 10) }],
+  ['REGISTER_SEALED', { type: 'REGISTER_SEALED', sealed: pattern(1249, 12) }],
+  ['PROVE', { type: 'PROVE', sealed: pattern(512, 10), confirm: pattern(32, 11) }],
   [
     'WELCOME',
     {
