@@ -26,6 +26,7 @@ import { deriveChannelKeys, wipeChannelKeys } from './channel-keys.js';
 import { SessionError, SessionErrorCode } from './errors.js';
 import { HANDSHAKE_SECRET_BYTES, OAEP_LABEL_CHALLENGE, OAEP_LABEL_PROVE } from './handshake-labels.js';
 import { clientIdOf } from './identity.js';
+import { checkDirectoryNameMap, checkOwnNameBinding } from './name-bindings.js';
 import { SealedChannel } from './sealed-channel.js';
 import { acceptTreeHead } from './tree-heads.js';
 
@@ -249,6 +250,7 @@ export class ClientHandshake {
       consistencyProof: welcome.consistencyProof,
     });
     verifyEntry(entry, welcome.inclusionProof, welcome.treeHead);
+    checkOwnNameBinding(entry, welcome.mapProof, welcome.treeHead);
     return welcome.treeHead;
   }
 }
@@ -292,6 +294,7 @@ function checkDirectory(crypto: LeitungCrypto, challenge: Challenge): string {
   if (entries.length > 0 && !bytesEqual(log.root(), challenge.treeHead.root)) {
     throw mismatch('directory does not hash to the signed root');
   }
+  checkDirectoryNameMap(entries, challenge.treeHead);
   return flatRoot(entries.map((e) => e.publicKey));
 }
 
