@@ -56,11 +56,13 @@ export class NameMap {
   static build(pairs: readonly MapPair[], hash: HashFunction = SHA3_256): NameMap {
     checkHashFunction(hash);
     for (const pair of pairs) checkPair(pair, hash);
-    const sorted = [...pairs].sort((a, b) => compareBytes(a.key, b.key));
-    for (let i = 1; i < sorted.length; i++) {
-      if (compareBytes(sorted[i - 1]!.key, sorted[i]!.key) === 0)
-        throw new DuplicateKeyError(toHex(sorted[i]!.key));
+    // Hex strings order like the bytes and sort natively, far faster than a byte-wise comparator.
+    const decorated = pairs.map((pair) => ({ hex: toHex(pair.key), pair }));
+    decorated.sort((a, b) => (a.hex < b.hex ? -1 : a.hex > b.hex ? 1 : 0));
+    for (let i = 1; i < decorated.length; i++) {
+      if (decorated[i - 1]!.hex === decorated[i]!.hex) throw new DuplicateKeyError(decorated[i]!.hex);
     }
+    const sorted = decorated.map((d) => d.pair);
     const empty = mapEmptyHash(hash);
     const root = buildSorted(hash, empty, sorted, 0, sorted.length, 0);
     return new NameMap(hash, root, sorted.length, empty);
@@ -84,7 +86,7 @@ export class NameMap {
   /** A new map in which `key` has `value` (added, or replacing the old value); this map is unchanged. */
   set(key: Uint8Array, value: Uint8Array): NameMap {
     checkPair({ key, value }, this.#hash);
-    const added = this.get(key) === undefined;
+    const added = this.get(key) === undefined; // O(depth) walk without hashing
     const root = insert(this.#hash, this.#empty, this.#root, 0, key.slice(), value.slice());
     return new NameMap(this.#hash, root, this.size + (added ? 1 : 0), this.#empty);
   }
