@@ -50,7 +50,9 @@ const prove = time(() => {
   for (const p of proofs) map.prove(p.key);
 });
 
-console.log(`name map, ${NAMES} names, node ${process.version}, ${availableParallelism()} cpus, load ${loadavg()[0].toFixed(2)}`);
+console.log(
+  `name map, ${NAMES} names, node ${process.version}, ${availableParallelism()} cpus, load ${loadavg()[0].toFixed(2)}`,
+);
 console.log(`build (sorted bulk)      ${build.ms.toFixed(0)} ms`);
 console.log(`insert                   ${((insert.ms * 1000) / SAMPLES).toFixed(1)} µs each`);
 console.log(`prove                    ${((prove.ms * 1000) / SAMPLES).toFixed(1)} µs each`);
