@@ -13,8 +13,8 @@
  * log prefix (each folded name → leaf hash of its first entry), and lookups and WELCOME carry its proofs.
  */
 import type { LeitungCrypto, RsaPrivateKey } from '@leitung/crypto';
-import { entryLeafHash, type HashFunction, MerkleLog, type NameMap } from '@leitung/merkle';
-import { clientIdOf, logIdOf, nameMapKey, nameMapOf, signTreeHead } from '@leitung/session';
+import { entryLeafHash, type HashFunction, type MapPair, MerkleLog, NameMap } from '@leitung/merkle';
+import { clientIdOf, logIdOf, nameMapKey, signTreeHead } from '@leitung/session';
 import type { DirectoryEntry, MapProof, SignedTreeHead } from '@leitung/wire';
 import { RelayError, RelayErrorCode } from '../errors.js';
 import type { DirectoryStore, StoredHead } from './directory-store.js';
@@ -60,6 +60,9 @@ export interface KeyDirectory {
   close(): void;
 }
 
+/** Entries read per page when the name map is rebuilt at start. */
+const MAP_BUILD_PAGE = 10_000;
+
 export interface LocalKeyDirectoryOptions {
   readonly store: DirectoryStore;
   readonly crypto: LeitungCrypto;
@@ -95,7 +98,7 @@ export class LocalKeyDirectory implements KeyDirectory {
     if (this.#log.size !== this.#store.count()) {
       throw new RelayError(RelayErrorCode.Storage, 'directory entries and Merkle log disagree in size');
     }
-    this.#map = nameMapOf(this.#store.entries(0, this.#log.size));
+    this.#map = this.#buildMap();
     this.#head = this.#loadOrSignHead(options.now());
   }
 
@@ -218,6 +221,24 @@ export class LocalKeyDirectory implements KeyDirectory {
 
   close(): void {
     this.#store.close();
+  }
+
+  /**
+   * The name map of the whole log, read in pages so that only (key, value) pairs stay in memory — never
+   * every entry's public key at once.
+   */
+  #buildMap(): NameMap {
+    const pairs: MapPair[] = [];
+    const bound = new Set<string>();
+    for (let offset = 0; offset < this.#log.size; offset += MAP_BUILD_PAGE) {
+      for (const entry of this.#store.entries(offset, MAP_BUILD_PAGE)) {
+        const folded = nameKey(entry.name);
+        if (bound.has(folded)) continue;
+        bound.add(folded);
+        pairs.push({ key: nameMapKey(entry.name), value: entryLeafHash(entry) });
+      }
+    }
+    return NameMap.build(pairs);
   }
 
   #sign(now: number, map: NameMap): SignedTreeHead {
