@@ -32,6 +32,7 @@ export type {
   ContactVerifiedEvent,
   CoreEvent,
   CoreEventType,
+  DirectoryNameConflictEvent,
   DirectorySplitViewEvent,
   MediaBoundEvent,
   MediaFailedEvent,

@@ -3,8 +3,8 @@
  * and the client does not proceed past the failed check. Real sockets against the relay double.
  */
 import type { RsaPrivateKey } from '@leitung/crypto';
-import { flatRoot } from '@leitung/merkle';
-import { createCallOffer } from '@leitung/session';
+import { entryLeafHash, flatRoot } from '@leitung/merkle';
+import { createCallOffer, nameMapKey, nameMapOf } from '@leitung/session';
 import { decodeMessage, encodeMessage } from '@leitung/wire';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type {
@@ -210,11 +210,21 @@ describe('key lookups with a lying relay', () => {
     const relay = await double();
     const { alice } = await pair(relay);
     await alice.lookup('bob');
-    // The relay binds "bob" to mallory's key in the log (a valid, consistent, proven entry).
+    // The relay binds "bob" to mallory's key in the log (a valid, consistent, proven entry) and also
+    // rewrites its signed name map so that "bob" maps to mallory's entry: signed evidence against the relay
+    // (bob is alarmed at his next login, small directories expose it), but the lookup's proofs all hold,
+    // so here the contact pin is what stops the call.
     const squatted = relay.core.directory.add('bob', malloryKey.publicKey.toDer());
+    relay.core.directory.mapOf = (entries) =>
+      nameMapOf(entries).set(nameMapKey('bob'), entryLeafHash(squatted));
     relay.core.lies.publicKey = (answer) =>
       answer.entry.name === 'bob'
-        ? { ...answer, entry: squatted, inclusionProof: relay.core.directory.inclusion(squatted.index) }
+        ? {
+            ...answer,
+            entry: squatted,
+            inclusionProof: relay.core.directory.inclusion(squatted.index),
+            mapProof: relay.core.directory.mapProof('bob'),
+          }
         : answer;
     const changed = nextEvent<ContactKeyChangedEvent>(alice, 'contact:key-changed');
     const looked = await alice.lookup('bob');

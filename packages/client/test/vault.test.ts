@@ -35,6 +35,7 @@ const relay = { host: '127.0.0.1', port: 5060, mediaPort: 5061, fingerprint: 'ab
 const head = {
   size: 7,
   root: new Uint8Array(32).fill(3),
+  mapRoot: new Uint8Array(32).fill(6),
   time: 1_700_000_000_000,
   logId: new Uint8Array(32).fill(9),
   signature: new Uint8Array(512).fill(5),

@@ -15,3 +15,10 @@ export function toHex(bytes: Uint8Array): string {
   for (const b of bytes) out += HEX[b];
   return out;
 }
+
+/** Lexicographic order of byte strings (shorter first on a common prefix). */
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
+}

@@ -23,7 +23,9 @@ export type MerkleErrorCode =
   | 'MERKLE_ERR_ENCODING'
   | 'MERKLE_ERR_INVALID_KEY'
   | 'MERKLE_ERR_HASH_FUNCTION'
-  | 'MERKLE_ERR_STORAGE';
+  | 'MERKLE_ERR_STORAGE'
+  | 'MERKLE_ERR_MAP_PROOF'
+  | 'MERKLE_ERR_DUPLICATE_KEY';
 
 /** Base class: `instanceof MerkleError` catches everything this package throws on bad input. */
 export class MerkleError extends Error {
@@ -246,6 +248,27 @@ export class StorageError extends MerkleError {
 
   constructor(message: string, options?: { cause?: unknown }) {
     super('MERKLE_ERR_STORAGE', message, options);
+  }
+}
+
+/** A name-map proof is malformed: its terminal pair does not lie on the path of the key looked up. */
+export class MapProofError extends MerkleError {
+  declare readonly code: 'MERKLE_ERR_MAP_PROOF';
+
+  constructor(message: string) {
+    super('MERKLE_ERR_MAP_PROOF', message);
+  }
+}
+
+/** A name map was to be built from pairs of which two share a key. */
+export class DuplicateKeyError extends MerkleError {
+  declare readonly code: 'MERKLE_ERR_DUPLICATE_KEY';
+  /** The repeated key, lowercase hex. */
+  readonly key: string;
+
+  constructor(key: string) {
+    super('MERKLE_ERR_DUPLICATE_KEY', `map key ${key} occurs twice`);
+    this.key = key;
   }
 }
 

@@ -3,11 +3,12 @@
  * `@leitung/merkle` — the key directory's append-only Merkle log (RFC 9162 hashing, injected hash,
  * SHA3-256 by default) with inclusion and consistency proofs, its storage interface and in-memory
  * storage, canonical entry and tree-head encodings, signed tree heads, the verifiers (also available
- * alone as `@leitung/merkle/verify`) and the seed's flat root. See docs/key-transparency.md.
+ * alone as `@leitung/merkle/verify`), the verifiable name map and the seed's flat root. See docs/key-transparency.md.
  */
 export { type DirectoryEntry, decodeEntry, encodeEntry, entryLeafHash } from './entry.js';
 export {
   BadSignatureError,
+  DuplicateKeyError,
   EmptyTreeError,
   EncodingError,
   HashFunctionError,
@@ -18,6 +19,7 @@ export {
   InvalidNumberError,
   InvalidSubtreeError,
   LogIdMismatchError,
+  MapProofError,
   MerkleError,
   type MerkleErrorCode,
   NameNotNfcError,
@@ -39,7 +41,9 @@ export {
   SHA3_256_PORTABLE,
 } from './hash.js';
 export { MerkleLog, type MerkleLogOptions } from './log.js';
+export { MAP_KEY_BYTES, mapEmptyHash, mapKeyOfFoldedName, mapLeafHash, mapNodeHash } from './map-hash.js';
 export { MemoryStorage } from './memory-storage.js';
+export { type MapPair, NameMap } from './name-map.js';
 export { isValidSubtree } from './proof-shape.js';
 export type { LogBatch, LogStorage, StoredNode } from './storage.js';
 export {
@@ -76,3 +80,11 @@ export {
   verifyInclusion,
   verifySubtreeInclusion,
 } from './verify-inclusion.js';
+export {
+  type MapLookup,
+  type MapProof,
+  type MapProofCheck,
+  type MapTerminal,
+  rootFromMapProof,
+  verifyMapProof,
+} from './verify-map.js';

@@ -10,7 +10,7 @@
  * - older than the freshness limit (if one is set) → rejected, MERKLE_ERR_STALE_TREE_HEAD
  * - no previous head                               → accepted, "first" (trust on first sight)
  * - smaller than the previous head                 → rejected, MERKLE_ERR_SIZE_DECREASED
- * - same size, different root                      → rejected, MERKLE_ERR_SPLIT_VIEW
+ * - same size, different root (or map root)        → rejected, MERKLE_ERR_SPLIT_VIEW
  * - same size, same root                           → accepted, "unchanged"
  * - larger, consistency proof fails                → rejected with the verifier's error
  * - larger, consistency proof holds                → accepted, "grown"
@@ -95,6 +95,14 @@ function decide(policy: TreeHeadPolicy, update: TreeHeadUpdate): TreeHeadChange 
   if (next.size === previous.size) {
     if (!equalBytes(next.root, previous.root)) {
       throw new SplitViewError(next.size, toHex(previous.root), toHex(next.root));
+    }
+    // Same log, two name maps: the map is a function of the log, so one of the heads lies (docs/key-transparency.md).
+    if (
+      previous.mapRoot !== undefined &&
+      next.mapRoot !== undefined &&
+      !equalBytes(next.mapRoot, previous.mapRoot)
+    ) {
+      throw new SplitViewError(next.size, toHex(previous.mapRoot), toHex(next.mapRoot));
     }
     expectEmptyProof(consistencyProof);
     return 'unchanged';

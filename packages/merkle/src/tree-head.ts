@@ -7,14 +7,20 @@
  *   logId  u8 length ‖ bytes                  1 … 255 bytes (Leitung uses 32)
  *   size   u64                                number of entries
  *   root   u8 length ‖ bytes                  1 … 255 bytes (the hash size; 32 for SHA3-256)
+ *   mapRoot u8 length ‖ bytes                 version 2 only: root of the name map (name-map.ts)
  *   time   u64                                milliseconds since the Unix epoch
+ *
+ * Version 2 (docs/key-transparency.md, "Encodings") adds `mapRoot`, so the signature binds the name map
+ * to the log it is derived from; a head without `mapRoot` is encoded as version 1. Leitung's protocol
+ * only accepts version 2 heads (the wire struct requires `mapRoot`).
  *
  * A signed tree head on the wire is that encoding followed by `u16 length ‖ signature`. Signing and
  * verifying are injected functions: this package never touches keys.
  */
 import { ByteReader } from './byte-reader.js';
 import { ByteWriter } from './byte-writer.js';
-import { type DomainTag, domainTag, readDomainTag, writeDomainTag } from './domain-tag.js';
+import { equalBytes } from './bytes.js';
+import { type DomainTag, domainTag, writeDomainTag } from './domain-tag.js';
 import { BadSignatureError, EncodingError, InvalidFieldError } from './errors.js';
 import { assertSafeInteger } from './safe-integer.js';
 
@@ -25,6 +31,11 @@ export interface TreeHead {
   readonly size: number;
   /** RFC 9162 Merkle tree hash of the first `size` entries. */
   readonly root: Uint8Array;
+  /**
+   * Root of the name map of the first `size` entries (each folded name → leaf hash of the first entry
+   * binding it). Present: version 2 encoding; absent: version 1 (log only).
+   */
+  readonly mapRoot?: Uint8Array | undefined;
   /** When the head was made, milliseconds since the Unix epoch. */
   readonly time: number;
 }
@@ -40,6 +51,8 @@ export type SignFunction = (message: Uint8Array) => Uint8Array;
 export type VerifySignatureFunction = (message: Uint8Array, signature: Uint8Array) => boolean;
 
 export const TREE_HEAD_TAG: DomainTag = domainTag('leitung/key-directory/tree-head', 1);
+/** The same label, version 2: with `mapRoot`. */
+export const TREE_HEAD_TAG_V2: DomainTag = domainTag('leitung/key-directory/tree-head', 2);
 const U8_MAX = 0xff;
 const U16_MAX = 0xffff;
 
@@ -63,7 +76,14 @@ export function signTreeHead(head: TreeHead, sign: SignFunction): SignedTreeHead
   const message = encodeTreeHead(head);
   const signature = sign(message);
   checkSignatureField(signature);
-  return { logId: head.logId, size: head.size, root: head.root, time: head.time, signature };
+  return {
+    logId: head.logId,
+    size: head.size,
+    root: head.root,
+    ...(head.mapRoot === undefined ? {} : { mapRoot: head.mapRoot }),
+    time: head.time,
+    signature,
+  };
 }
 
 /**
@@ -106,23 +126,38 @@ function writeTreeHead(w: ByteWriter, head: TreeHead): void {
   checkShortBytes('logId', head.logId);
   assertSafeInteger('size', head.size);
   checkShortBytes('root', head.root);
+  if (head.mapRoot !== undefined) checkShortBytes('mapRoot', head.mapRoot);
   assertSafeInteger('time', head.time);
-  writeDomainTag(w, TREE_HEAD_TAG);
+  writeDomainTag(w, head.mapRoot === undefined ? TREE_HEAD_TAG : TREE_HEAD_TAG_V2);
   w.u8(head.logId.length);
   w.bytes(head.logId);
   w.u64(head.size);
   w.u8(head.root.length);
   w.bytes(head.root);
+  if (head.mapRoot !== undefined) {
+    w.u8(head.mapRoot.length);
+    w.bytes(head.mapRoot);
+  }
   w.u64(head.time);
 }
 
 function readTreeHead(r: ByteReader): TreeHead {
-  readDomainTag(r, TREE_HEAD_TAG, 'tree head');
+  const version = readTreeHeadVersion(r);
   const logId = readShortBytes(r, 'logId');
   const size = r.u64('size');
   const root = readShortBytes(r, 'root');
+  const mapRoot = version === 2 ? readShortBytes(r, 'mapRoot') : undefined;
   const time = r.u64('time');
-  return { logId, size, root, time };
+  return mapRoot === undefined ? { logId, size, root, time } : { logId, size, root, mapRoot, time };
+}
+
+/** Version 1 (log only) or 2 (with the map root); anything else is an EncodingError. */
+function readTreeHeadVersion(r: ByteReader): 1 | 2 {
+  const prefix = r.bytes(TREE_HEAD_TAG.prefix.length, 'domain tag');
+  if (!equalBytes(prefix, TREE_HEAD_TAG.prefix)) throw new EncodingError('tree head: wrong domain tag');
+  const version = r.u8('version');
+  if (version !== 1 && version !== 2) throw new EncodingError(`tree head: unsupported version ${version}`);
+  return version;
 }
 
 function readShortBytes(r: ByteReader, field: string): Uint8Array {

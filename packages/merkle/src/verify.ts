@@ -3,12 +3,13 @@
  * `@leitung/merkle/verify` — what a client needs to check the key directory, and nothing that builds
  * trees: inclusion and consistency proof verifiers (RFC 9162 §2.1.3.2, §2.1.4.2, and the subtree forms
  * of draft-ietf-plants-merkle-tree-certs), the canonical entry and tree-head encodings, tree-head
- * signature checks with an injected verifier, and the tree-head tracker that refuses shrinking,
+ * signature checks with an injected verifier, name-map proof verification, and the tree-head tracker that refuses shrinking,
  * inconsistent or split-view heads. See docs/key-transparency.md.
  */
 export { type DirectoryEntry, decodeEntry, encodeEntry, entryLeafHash } from './entry.js';
 export {
   BadSignatureError,
+  DuplicateKeyError,
   EmptyTreeError,
   EncodingError,
   HashFunctionError,
@@ -19,6 +20,7 @@ export {
   InvalidNumberError,
   InvalidSubtreeError,
   LogIdMismatchError,
+  MapProofError,
   MerkleError,
   type MerkleErrorCode,
   NameNotNfcError,
@@ -38,6 +40,7 @@ export {
   SHA3_256,
   SHA3_256_PORTABLE,
 } from './hash.js';
+export { MAP_KEY_BYTES, mapEmptyHash, mapKeyOfFoldedName, mapLeafHash, mapNodeHash } from './map-hash.js';
 export {
   decodeSignedTreeHead,
   decodeTreeHead,
@@ -72,3 +75,11 @@ export {
   verifyInclusion,
   verifySubtreeInclusion,
 } from './verify-inclusion.js';
+export {
+  type MapLookup,
+  type MapProof,
+  type MapProofCheck,
+  type MapTerminal,
+  rootFromMapProof,
+  verifyMapProof,
+} from './verify-map.js';

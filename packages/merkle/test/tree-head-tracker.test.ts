@@ -155,3 +155,14 @@ describe('TreeHeadTracker', () => {
     expect(resumed.offer(heads[19]!, []).kind).toBe('rejected');
   });
 });
+
+describe('heads with name map roots', () => {
+  it('rejects two heads of one size and root that disagree on the map root (split view)', () => {
+    const base = honest.treeHead(logId, 9000);
+    const a = signTreeHead({ ...base, mapRoot: new Uint8Array(32).fill(1) }, signBy(keys.privateKey));
+    const b = signTreeHead({ ...base, mapRoot: new Uint8Array(32).fill(2) }, signBy(keys.privateKey));
+    const decision = checkTreeHeadUpdate(policy, { previous: a, next: b, consistencyProof: [] });
+    expect(decision.kind === 'rejected' && decision.error.code).toBe('MERKLE_ERR_SPLIT_VIEW');
+    expect(checkTreeHeadUpdate(policy, { previous: a, next: a, consistencyProof: [] }).kind).toBe('accepted');
+  });
+});

@@ -128,3 +128,45 @@ describe('signed tree heads', () => {
     expect(() => signTreeHead(head, () => new Uint8Array(0))).toThrow(InvalidFieldError);
   });
 });
+
+describe('version 2: tree heads with the name map root', () => {
+  const mapped: TreeHead = { ...head, mapRoot: new Uint8Array(32).fill(5) };
+
+  it('writes the documented layout (version 2, mapRoot after root) and round-trips', () => {
+    const expected = Buffer.concat([
+      Buffer.from('leitung/key-directory/tree-head\0', 'latin1'),
+      Buffer.from([2, 32]),
+      Buffer.alloc(32, 1),
+      Buffer.from('00000000000f4240', 'hex'),
+      Buffer.from([32]),
+      Buffer.alloc(32, 2),
+      Buffer.from([32]),
+      Buffer.alloc(32, 5),
+      Buffer.from('0000018bcfe56800', 'hex'),
+    ]);
+    expect(Buffer.from(encodeTreeHead(mapped)).toString('hex')).toBe(expected.toString('hex'));
+    expect(decodeTreeHead(encodeTreeHead(mapped))).toEqual(mapped);
+    const signed = signTreeHead(mapped, signPss);
+    expect(decodeSignedTreeHead(encodeSignedTreeHead(signed))).toEqual(signed);
+  });
+
+  it('the signature covers mapRoot: every single-bit change of it is rejected', () => {
+    const signed = signTreeHead(mapped, signPss);
+    verifyTreeHeadSignature(signed, verifyPss);
+    for (let bit = 0; bit < 256; bit += 7) {
+      const mapRoot = signed.mapRoot!.slice();
+      mapRoot[bit >> 3]! ^= 0x80 >> (bit & 7);
+      expect(() => verifyTreeHeadSignature({ ...signed, mapRoot }, verifyPss)).toThrow(BadSignatureError);
+    }
+    // Dropping mapRoot turns the head into a version 1 encoding: another message, another signature.
+    const { mapRoot: _dropped, ...withoutMap } = signed;
+    expect(() => verifyTreeHeadSignature(withoutMap, verifyPss)).toThrow(BadSignatureError);
+  });
+
+  it('refuses an unknown version and an empty mapRoot', () => {
+    const bytes = Buffer.from(encodeTreeHead(mapped));
+    bytes[32] = 3;
+    expect(() => decodeTreeHead(bytes)).toThrow(EncodingError);
+    expect(() => encodeTreeHead({ ...head, mapRoot: new Uint8Array(0) })).toThrow(InvalidFieldError);
+  });
+});

@@ -36,6 +36,7 @@ import {
   SEALED_CHALLENGE_BYTES,
 } from './handshake-labels.js';
 import { clientIdOf } from './identity.js';
+import { checkDirectoryNameMap, checkOwnNameBinding } from './name-bindings.js';
 import { SealedChannel } from './sealed-channel.js';
 import { sealRegister } from './sealed-register.js';
 import { acceptTreeHead } from './tree-heads.js';
@@ -299,6 +300,7 @@ export class ClientHandshake {
       consistencyProof: welcome.consistencyProof,
     });
     verifyEntry(entry, welcome.inclusionProof, welcome.treeHead);
+    checkOwnNameBinding(entry, welcome.mapProof, welcome.treeHead);
     return welcome.treeHead;
   }
 }
@@ -342,6 +344,7 @@ function checkDirectory(crypto: LeitungCrypto, challenge: Challenge): string {
   if (entries.length > 0 && !bytesEqual(log.root(), challenge.treeHead.root)) {
     throw mismatch('directory does not hash to the signed root');
   }
+  checkDirectoryNameMap(entries, challenge.treeHead);
   return flatRoot(entries.map((e) => e.publicKey));
 }
 

@@ -12,6 +12,17 @@ export const SessionErrorCode = {
   TreeInconsistent: 'SESSION_ERR_TREE_INCONSISTENT',
   /** The full key list sent with a small directory does not match the signed tree head. */
   DirectoryMismatch: 'SESSION_ERR_DIRECTORY_MISMATCH',
+  /** A name-map proof does not verify against the signed head's `mapRoot` (docs/key-transparency.md). */
+  MapProof: 'SESSION_ERR_MAP_PROOF',
+  /**
+   * The signed name map binds the entry's name to another entry, or to none: the entry is a second
+   * binding of a taken name (or its first binding is hidden), and its key is refused.
+   */
+  NameBinding: 'SESSION_ERR_NAME_BINDING',
+  /** Owner monitoring: at login the signed name map binds this client's own name to another entry, or none. */
+  NameHijacked: 'SESSION_ERR_NAME_HIJACKED',
+  /** A small directory sent whole holds two entries whose names fold to one name. */
+  DuplicateName: 'SESSION_ERR_DUPLICATE_NAME',
   /** An entry's inclusion proof does not verify against the signed tree head. */
   Inclusion: 'SESSION_ERR_INCLUSION',
   /** A directory entry is inconsistent in itself (clientId is not the hash of its key, wrong name…). */
@@ -68,10 +79,17 @@ export class SessionError extends Error {
   readonly code: SessionErrorCode;
   /** For SESSION_ERR_REFUSED: the relay's error code (e.g. RELAY_ERR_NAME_TAKEN). */
   readonly relayCode: string | undefined;
+  /** For the name-map codes: the directory name concerned. */
+  readonly directoryName: string | undefined;
 
-  constructor(code: SessionErrorCode, message: string, options?: { cause?: unknown; relayCode?: string }) {
+  constructor(
+    code: SessionErrorCode,
+    message: string,
+    options?: { cause?: unknown; relayCode?: string; directoryName?: string },
+  ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.relayCode = options?.relayCode;
+    this.directoryName = options?.directoryName;
   }
 }

@@ -63,8 +63,15 @@ export {
 } from './media-bind.js';
 export { type CallRole, deriveMediaKeys, type MediaKeyInput, MediaKeys } from './media-keys.js';
 export { type MediaFrame, MediaReceiver, MediaSender } from './media-stream.js';
+export {
+  checkDirectoryNameMap,
+  checkOwnNameBinding,
+  nameMapKey,
+  nameMapOf,
+  verifyNameBinding,
+} from './name-bindings.js';
 export { isValidName, NAME_MAX_BYTES, NAME_MAX_CHARACTERS, nameKey, nameProblem } from './names.js';
 export { type ChallengeContent, RelayHandshake, type RelayHandshakeOptions } from './relay-handshake.js';
 export { type DirectionKeys, SealedChannel } from './sealed-channel.js';
 export { openSealedRegister, sealRegister } from './sealed-register.js';
-export { acceptTreeHead, signTreeHead, type TreeHeadCheck } from './tree-heads.js';
+export { acceptTreeHead, type MappedTreeHead, signTreeHead, type TreeHeadCheck } from './tree-heads.js';

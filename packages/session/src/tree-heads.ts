@@ -11,16 +11,28 @@ import {
   type TreeHead,
   type TreeHeadChange,
 } from '@leitung/merkle';
+import type { SignedTreeHead as WireSignedTreeHead } from '@leitung/wire';
 import { SessionError, SessionErrorCode } from './errors.js';
 import { logIdOf } from './identity.js';
 
-/** Signs `head` (RSA-PSS-SHA256) with the relay's key. */
+/** A tree head as Leitung signs it: always with the name-map root (encoding version 2). */
+export type MappedTreeHead = TreeHead & { readonly mapRoot: Uint8Array };
+
+/** Signs `head` (RSA-PSS-SHA256) with the relay's key, over the version 2 encoding (with `mapRoot`). */
 export function signTreeHead(
   crypto: LeitungCrypto,
   privateKey: RsaPrivateKey,
-  head: TreeHead,
-): SignedTreeHead {
-  return signHead(head, (message) => crypto.sign(privateKey, message));
+  head: MappedTreeHead,
+): WireSignedTreeHead {
+  const signed = signHead(head, (message) => crypto.sign(privateKey, message));
+  return {
+    logId: signed.logId,
+    size: signed.size,
+    root: signed.root,
+    mapRoot: head.mapRoot,
+    time: signed.time,
+    signature: signed.signature,
+  };
 }
 
 /** What a client holds about one directory: who signs it and the last head it accepted. */
@@ -48,6 +60,10 @@ export interface TreeHeadCheck {
  */
 export function acceptTreeHead(check: TreeHeadCheck): TreeHeadChange {
   const { crypto, signingKey } = check;
+  // A version 1 head (no name-map root) binds no name map: Leitung refuses it (docs/key-transparency.md).
+  if (!(check.next.mapRoot instanceof Uint8Array) || check.next.mapRoot.length !== 32) {
+    throw new SessionError(SessionErrorCode.TreeHeadSignature, 'tree head does not sign a name-map root');
+  }
   const decision = checkTreeHeadUpdate(
     {
       logId: check.logId ?? logIdOf(crypto, signingKey),

@@ -1,6 +1,6 @@
 import type { RsaPrivateKey } from '@leitung/crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { acceptTreeHead, logIdOf, SessionError, signTreeHead } from '../src/index.js';
+import { acceptTreeHead, logIdOf, nameMapOf, SessionError, signTreeHead } from '../src/index.js';
 import { crypto, key, TestDirectory } from './fixtures.js';
 
 /** A relay cluster (docs/operations.md): every relay signs with its own key, all heads name one log id. */
@@ -15,7 +15,8 @@ describe('tree heads with a shared cluster log id', () => {
   });
 
   function headFrom(signer: RsaPrivateKey, directory: TestDirectory, size: number, logId = clusterLogId) {
-    return signTreeHead(crypto, signer, { logId, size, root: directory.log.root(size), time: 1 });
+    const mapRoot = nameMapOf(directory.entries.slice(0, size)).root();
+    return signTreeHead(crypto, signer, { logId, size, root: directory.log.root(size), mapRoot, time: 1 });
   }
 
   it('accepts a head of relay B that extends the head accepted from relay A (same log id)', () => {

@@ -1,8 +1,8 @@
 import { createCrypto, type LeitungCrypto, type RsaPrivateKey } from '@leitung/crypto';
-import { MemoryStorage, MerkleLog, type SignedTreeHead } from '@leitung/merkle';
-import type { DirectoryEntry } from '@leitung/wire';
+import { MemoryStorage, MerkleLog } from '@leitung/merkle';
+import type { DirectoryEntry, MapProof, SignedTreeHead } from '@leitung/wire';
 import { testKeyPair } from '../../../scripts/test-keys.mjs';
-import { clientIdOf, logIdOf, signTreeHead } from '../src/index.js';
+import { clientIdOf, logIdOf, nameMapKey, nameMapOf, signTreeHead } from '../src/index.js';
 
 export const crypto: LeitungCrypto = createCrypto();
 
@@ -34,7 +34,13 @@ export class TestDirectory {
       logId: logIdOf(crypto, this.relayKey.publicKey),
       size,
       root: this.log.root(size),
+      mapRoot: nameMapOf(this.entries.slice(0, size)).root(),
       time,
     });
+  }
+
+  /** Name-map proof of `name` in the map of the first `size` entries. */
+  mapProof(name: string, size = this.entries.length): MapProof {
+    return nameMapOf(this.entries.slice(0, size)).prove(nameMapKey(name));
   }
 }

@@ -83,6 +83,7 @@ function welcomeFor(dir: TestDirectory, entry: TestDirectory['entries'][number],
     inclusionProof: dir.log.inclusionProof(entry.index, size),
     treeHead: dir.head(size),
     consistencyProof: oldSize > 0 ? dir.log.consistencyProof(oldSize, size) : [],
+    mapProof: dir.mapProof(entry.name, size),
     phonebook: { offset: 0, total: 0, contacts: [] },
   };
 }

@@ -83,4 +83,11 @@ export type {
   PhonebookPageMessage,
   PhonebookRequest,
 } from './messages/phonebook.js';
-export type { Contact, DirectoryEntry, PhonebookPage, SignedTreeHead } from './messages/shared-structs.js';
+export type {
+  Contact,
+  DirectoryEntry,
+  MapProof,
+  MapProofTerminal,
+  PhonebookPage,
+  SignedTreeHead,
+} from './messages/shared-structs.js';

@@ -182,8 +182,8 @@ describe('decoding names the field at fault', () => {
     const message = fixtureOf('CHALLENGE') as Extract<ControlMessage, { type: 'CHALLENGE' }>;
     const withMax = { ...message, treeHead: { ...message.treeHead, signature: pattern(1024, 0) } };
     const bytes = encodeMessage(withMax);
-    // version, type, relayPublicKey, relayNonce, sealedChallenge, size, root, time, logId
-    const at = 2 + (2 + 550) + 32 + (2 + 512) + 8 + 32 + 8 + 32;
+    // version, type, relayPublicKey, relayNonce, sealedChallenge, size, root, mapRoot, time, logId
+    const at = 2 + (2 + 550) + 32 + (2 + 512) + 8 + 32 + 32 + 8 + 32;
     expect((bytes[at]! << 8) | bytes[at + 1]!).toBe(1024);
     bytes[at + 1] = 1; // 1024 → 1025
     expectWireError(() => decodeMessage(bytes), 'WIRE_ERR_FIELD_TOO_LONG', 'treeHead.signature');
@@ -491,8 +491,8 @@ describe('size against JSON with base64url byte fields (the comparison in docs/p
   });
 
   it.each([
-    ['CHALLENGE with directory', 3520, 4983],
-    ['WELCOME', 2120, 3223],
+    ['CHALLENGE with directory', 3552, 5039],
+    ['WELCOME', 2763, 4220],
     ['CALL_REQUEST', 1452, 1999],
     ['PING', 18, 60],
   ])('%s: %i bytes binary, %i bytes JSON', (label, binary, json) => {

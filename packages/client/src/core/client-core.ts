@@ -19,7 +19,7 @@
  * - every incoming call: caller key as above, then signature, ids, freshness, replay (openCallOffer);
  * - every accept: key confirmation (completeCall).
  */
-import type { LeitungCrypto, RsaPrivateKey } from '@leitung/crypto';
+import type { LeitungCrypto, RsaPrivateKey, RsaPublicKey } from '@leitung/crypto';
 import { ClientHandshake, SessionError } from '@leitung/session';
 import {
   type ControlMessage,
@@ -460,6 +460,7 @@ export class ClientCore {
       this.#calls.resume(now);
     } catch (error) {
       const err = asError(error);
+      this.#reportNameConflict(err, c.relay);
       this.#emit({
         type: 'registration:failed',
         relay: c.relay,
@@ -496,6 +497,29 @@ export class ClientCore {
       accepted,
       shown,
       code: cause ?? error.code,
+    });
+  }
+
+  /**
+   * A signed name map that contradicts a binding is evidence of relay misbehaviour: besides the typed
+   * error, it is reported as `directory:name-conflict` (docs/key-transparency.md, "What a client checks").
+   */
+  #reportNameConflict(error: unknown, relay?: RelayEntry): void {
+    if (!(error instanceof SessionError)) return;
+    const code = error.code;
+    if (
+      code !== 'SESSION_ERR_NAME_HIJACKED' &&
+      code !== 'SESSION_ERR_DUPLICATE_NAME' &&
+      code !== 'SESSION_ERR_NAME_BINDING'
+    ) {
+      return;
+    }
+    const from = relay ?? (this.#connection.kind === 'ready' ? this.#connection.relay : undefined);
+    this.#emit({
+      type: 'directory:name-conflict',
+      relay: from?.fingerprint.toLowerCase() ?? '',
+      name: error.directoryName ?? '',
+      code,
     });
   }
 
@@ -682,7 +706,20 @@ export class ClientCore {
     purpose: LookupPurpose,
     now: number,
   ): void {
-    const key = verifyLookupEntry(this.#crypto, target, answer.entry, answer.inclusionProof, answer.treeHead);
+    let key: RsaPublicKey;
+    try {
+      key = verifyLookupEntry(
+        this.#crypto,
+        target,
+        answer.entry,
+        answer.inclusionProof,
+        answer.treeHead,
+        answer.mapProof,
+      );
+    } catch (error) {
+      this.#reportNameConflict(error);
+      throw error;
+    }
     const contact = this.#pin(answer.entry.name, toHex(answer.entry.clientId), answer.entry.publicKey, now);
     this.#emit({ type: 'contact:verified', contact, treeSize: answer.treeHead.size });
     const verified: VerifiedContact = {

@@ -5,8 +5,8 @@
  * with the last one accepted (which may need a GET_CONSISTENCY round trip when the directory grew).
  */
 import type { LeitungCrypto, RsaPublicKey } from '@leitung/crypto';
-import { acceptTreeHead, clientIdOf, verifyEntry } from '@leitung/session';
-import type { DirectoryEntry, KeyLookupTarget, SignedTreeHead } from '@leitung/wire';
+import { acceptTreeHead, clientIdOf, nameKey, verifyEntry, verifyNameBinding } from '@leitung/session';
+import type { DirectoryEntry, KeyLookupTarget, MapProof, SignedTreeHead } from '@leitung/wire';
 import { bytesEqual, toHex } from '../bytes.js';
 import { ClientError, ClientErrorCode } from '../errors.js';
 import type { ClientStore } from './client-store.js';
@@ -105,9 +105,12 @@ export class DirectoryView {
 }
 
 /**
- * Checks a directory entry in itself and against the lookup target, then its inclusion proof against
- * `head` (which the caller has already accepted). Returns the entry's key.
- * CLIENT_ERR_ENTRY_MISMATCH for a substituted or malformed entry; SESSION_ERR_INCLUSION for a bad proof.
+ * Checks a directory entry in itself and against the lookup target, then its inclusion proof and its
+ * name-map proof against `head` (which the caller has already accepted): the entry must be in the log
+ * AND be the one binding its name (docs/key-transparency.md, "What a client checks"). Returns its key.
+ * CLIENT_ERR_ENTRY_MISMATCH for a substituted or malformed entry (or one whose name does not fold to the
+ * name asked for); SESSION_ERR_INCLUSION / SESSION_ERR_MAP_PROOF for a bad proof; SESSION_ERR_NAME_BINDING
+ * when the signed map binds the name to another entry or to none (a second binding is never pinned).
  */
 export function verifyLookupEntry(
   crypto: LeitungCrypto,
@@ -115,6 +118,7 @@ export function verifyLookupEntry(
   entry: DirectoryEntry,
   proof: readonly Uint8Array[],
   head: SignedTreeHead,
+  mapProof: MapProof,
 ): RsaPublicKey {
   let key: RsaPublicKey;
   try {
@@ -130,12 +134,13 @@ export function verifyLookupEntry(
   }
   const matches =
     target.by === 'name'
-      ? entry.name === target.name.normalize('NFC')
+      ? nameKey(entry.name) === nameKey(target.name)
       : bytesEqual(entry.clientId, target.clientId);
   if (!matches) {
     throw new ClientError(ClientErrorCode.EntryMismatch, 'directory entry is not the one asked for');
   }
   verifyEntry(entry, proof, head);
+  verifyNameBinding(entry, mapProof, head);
   return key;
 }
 

@@ -186,8 +186,24 @@ export interface DirectorySplitViewEvent {
   readonly code: string;
 }
 
+/**
+ * The relay's signed name map contradicts a binding (docs/key-transparency.md, "The name map"): at login
+ * it binds this client's own name to another key or none (`SESSION_ERR_NAME_HIJACKED`), a small
+ * directory binds one name twice (`SESSION_ERR_DUPLICATE_NAME`), or a looked-up entry is not the one its
+ * name maps to (`SESSION_ERR_NAME_BINDING`). Signed evidence of relay misbehaviour; nothing is used.
+ */
+export interface DirectoryNameConflictEvent {
+  readonly type: 'directory:name-conflict';
+  /** Fingerprint of the relay that showed it. */
+  readonly relay: string;
+  /** The name concerned, as the relay sent it. */
+  readonly name: string;
+  readonly code: 'SESSION_ERR_NAME_HIJACKED' | 'SESSION_ERR_DUPLICATE_NAME' | 'SESSION_ERR_NAME_BINDING';
+}
+
 export type CoreEvent =
   | DirectorySplitViewEvent
+  | DirectoryNameConflictEvent
   | ConnectionStateEvent
   | ConnectionErrorEvent
   | RegistrationCompleteEvent

@@ -55,6 +55,7 @@ export function encodeContents(c: VaultContents): Uint8Array {
         {
           size: h.size,
           root: toBase64(h.root),
+          mapRoot: toBase64(h.mapRoot),
           time: h.time,
           logId: toBase64(h.logId),
           signature: toBase64(h.signature),
@@ -93,9 +94,12 @@ export function decodeContents(bytes: Uint8Array): VaultContents {
   }
   for (const [logId, value] of entriesOf(json.treeHeads, 'treeHeads')) {
     const h = value as Record<string, unknown>;
+    // A head saved before heads signed the name map binds no map: forget it (docs/key-transparency.md).
+    if (h.mapRoot === undefined) continue;
     out.treeHeads.set(logId, {
       size: safeInt(h.size, 'tree size'),
       root: b64(h.root, 'tree root'),
+      mapRoot: b64(h.mapRoot, 'map root'),
       time: safeInt(h.time, 'tree time'),
       logId: b64(h.logId, 'log id'),
       signature: b64(h.signature, 'tree signature'),

@@ -3,9 +3,9 @@
  * name → key bindings. It outlives a double's sockets, so a "restarted" relay shows the same history.
  */
 import type { LeitungCrypto, RsaPrivateKey } from '@leitung/crypto';
-import { MemoryStorage, MerkleLog } from '@leitung/merkle';
-import { clientIdOf, logIdOf, signTreeHead } from '@leitung/session';
-import type { DirectoryEntry, SignedTreeHead } from '@leitung/wire';
+import { MemoryStorage, MerkleLog, type NameMap } from '@leitung/merkle';
+import { clientIdOf, logIdOf, nameMapKey, nameMapOf, signTreeHead } from '@leitung/session';
+import type { DirectoryEntry, MapProof, SignedTreeHead } from '@leitung/wire';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
@@ -16,6 +16,11 @@ export class DoubleDirectory {
   readonly #byId = new Map<string, DirectoryEntry>();
   /** Signed heads by size: like a real relay, sign only when the tree changed. */
   readonly #heads = new Map<number, SignedTreeHead>();
+  /**
+   * The name map a head of `size` signs. Honest by default (first binding of each folded name); a
+   * malicious relay replaces it (then set it before the first head of that size is signed).
+   */
+  mapOf: (entries: readonly DirectoryEntry[], size: number) => NameMap = (entries) => nameMapOf(entries);
 
   constructor(
     readonly crypto: LeitungCrypto,
@@ -57,6 +62,7 @@ export class DoubleDirectory {
       logId: logIdOf(this.crypto, key.publicKey),
       size,
       root: this.log.root(size),
+      mapRoot: this.mapOf(this.entries.slice(0, size), size).root(),
       time: Date.now(),
     });
     if (key === this.signingKey) this.#heads.set(size, head);
@@ -65,6 +71,16 @@ export class DoubleDirectory {
 
   consistency(from: number, to = this.entries.length): Uint8Array[] {
     return from > 0 && from < to ? this.log.consistencyProof(from, to) : [];
+  }
+
+  /** Map proof of `name` under the map the head of `size` signs. */
+  mapProof(name: string, size = this.entries.length): MapProof {
+    return this.mapOf(this.entries.slice(0, size), size).prove(nameMapKey(name));
+  }
+
+  /** Forgets signed heads (after changing `mapOf`, so new heads sign the new map). */
+  forgetHeads(): void {
+    this.#heads.clear();
   }
 
   inclusion(index: number, size = this.entries.length): Uint8Array[] {

@@ -30,8 +30,8 @@ import type { DoubleDirectory } from './double-directory.js';
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 export interface Lies {
-  /** Rewrites the directory sent whole with CHALLENGE (small directories). */
-  directory?: (entries: DirectoryEntry[]) => DirectoryEntry[];
+  /** Rewrites the directory sent whole with CHALLENGE (small directories); undefined: not sent at all. */
+  directory?: (entries: DirectoryEntry[]) => DirectoryEntry[] | undefined;
   /** Rewrites the CHALLENGE payload (e.g. flip a signature bit). */
   challenge?: (payload: Uint8Array) => Uint8Array;
   /** Rewrites a PUBLIC_KEY answer (substituted key, missing proof, forked head…). */
@@ -215,11 +215,12 @@ export class RelayDoubleCore {
     const size = this.directory.size;
     const known = register.knownTreeSize;
     // Like the real relay: small directories (≤ 64 entries) go out whole, for the seed's flat-root check.
-    const whole = size <= 64 ? [...this.directory.entries] : undefined;
+    const listed = size <= 64 ? [...this.directory.entries] : undefined;
+    const whole = listed !== undefined && this.lies.directory ? this.lies.directory(listed) : listed;
     let challenge = c.handshake.challenge({
       treeHead: this.directory.head(size),
       consistencyProof: known <= size ? this.directory.consistency(known, size) : [],
-      ...(whole === undefined ? {} : { directory: this.lies.directory ? this.lies.directory(whole) : whole }),
+      ...(whole === undefined ? {} : { directory: whole }),
     });
     if (this.lies.challenge) challenge = this.lies.challenge(challenge);
     this.#conns.set(conn, {
@@ -265,6 +266,7 @@ export class RelayDoubleCore {
         inclusionProof: this.directory.inclusion(entry.index, size),
         treeHead: this.directory.head(size),
         consistencyProof: this.directory.consistency(c.headSize, size),
+        mapProof: this.directory.mapProof(entry.name, size),
         phonebook: this.#page(0, this.#pageSize),
       }),
     );
@@ -313,6 +315,7 @@ export class RelayDoubleCore {
           entry,
           inclusionProof: this.directory.inclusion(entry.index, size),
           treeHead: this.directory.head(size),
+          mapProof: this.directory.mapProof(entry.name, size),
         };
         if (this.lies.publicKey) answer = this.lies.publicKey(answer);
         this.#reply(c, conn, answer);

@@ -750,6 +750,8 @@ export class RelayCore {
         phase.challengeSize > 0 && phase.challengeSize < size
           ? this.#directory.consistencyProof(phase.challengeSize, size)
           : [],
+      // Owner monitoring: the client checks that its own name maps to this entry (docs/key-transparency.md).
+      mapProof: this.#directory.mapProof(entry.name),
       phonebook: this.#phonebookPage(0, this.limits.phonebookPageSize),
     });
     this.#signalling.attach(phase.clientId, deliver);
@@ -920,6 +922,7 @@ export class RelayCore {
       entry,
       inclusionProof: this.#directory.inclusionProof(entry.index, treeHead.size),
       treeHead,
+      mapProof: this.#directory.mapProof(entry.name),
     });
   }
 

@@ -9,6 +9,10 @@
  * crash either all three are there or none (issue 6: "a restart loses no registration and no log entry").
  */
 import type { LogStorage, SignedTreeHead } from '@leitung/merkle';
+
+/** A stored signed head: `mapRoot` is absent for heads signed before heads carried the name map. */
+export type StoredHead = SignedTreeHead;
+
 import type { DirectoryEntry } from '@leitung/wire';
 
 export interface DirectoryStore {

@@ -7,13 +7,17 @@
  * A new binding is one transaction: entry, log nodes and the newly signed head (issue 6). The head is
  * signed only when the tree changes and cached; the same head is served until the next binding, and a
  * restart serves the stored one, byte for byte.
+ *
+ * The name map (docs/key-transparency.md, "The name map") lives in memory: rebuilt from the entries at
+ * start, and advanced in the same step as the log — the head of every size signs the map of exactly that
+ * log prefix (each folded name → leaf hash of its first entry), and lookups and WELCOME carry its proofs.
  */
 import type { LeitungCrypto, RsaPrivateKey } from '@leitung/crypto';
-import { type HashFunction, MerkleLog, type SignedTreeHead } from '@leitung/merkle';
-import { clientIdOf, logIdOf, signTreeHead } from '@leitung/session';
-import type { DirectoryEntry } from '@leitung/wire';
+import { entryLeafHash, type HashFunction, type MapPair, MerkleLog, NameMap } from '@leitung/merkle';
+import { clientIdOf, logIdOf, nameMapKey, signTreeHead } from '@leitung/session';
+import type { DirectoryEntry, MapProof, SignedTreeHead } from '@leitung/wire';
 import { RelayError, RelayErrorCode } from '../errors.js';
-import type { DirectoryStore } from './directory-store.js';
+import type { DirectoryStore, StoredHead } from './directory-store.js';
 import { checkName, nameKey } from './name-policy.js';
 
 /** What REGISTER would do: bind a new name, or log in to an existing binding of this key. */
@@ -34,8 +38,10 @@ export interface KeyDirectory {
   size(): number;
   /** The current signed tree head. */
   treeHead(): SignedTreeHead;
-  /** The signed head of an earlier size, if one was issued. */
+  /** The signed head of an earlier size, if one was issued (with a name-map root). */
   treeHeadAt(size: number): SignedTreeHead | undefined;
+  /** Name-map proof of `name` under the current head's `mapRoot` (membership or non-membership). */
+  mapProof(name: string): MapProof;
   /**
    * Decides what a REGISTER of `name` with `publicKey` would do, without writing anything (nothing is
    * written before PROVE, LESSONS #8). Throws RELAY_ERR_NAME_INVALID, RELAY_ERR_NAME_TAKEN or
@@ -53,6 +59,9 @@ export interface KeyDirectory {
   consistencyProof(fromSize: number, toSize: number): Uint8Array[];
   close(): void;
 }
+
+/** Entries read per page when the name map is rebuilt at start. */
+const MAP_BUILD_PAGE = 10_000;
 
 export interface LocalKeyDirectoryOptions {
   readonly store: DirectoryStore;
@@ -74,6 +83,8 @@ export class LocalKeyDirectory implements KeyDirectory {
   readonly #crypto: LeitungCrypto;
   readonly #privateKey: RsaPrivateKey;
   readonly #log: MerkleLog;
+  /** The name map of the whole log; immutable, replaced only after its head is committed. */
+  #map: NameMap;
   #head: SignedTreeHead;
 
   constructor(options: LocalKeyDirectoryOptions) {
@@ -87,6 +98,7 @@ export class LocalKeyDirectory implements KeyDirectory {
     if (this.#log.size !== this.#store.count()) {
       throw new RelayError(RelayErrorCode.Storage, 'directory entries and Merkle log disagree in size');
     }
+    this.#map = this.#buildMap();
     this.#head = this.#loadOrSignHead(options.now());
   }
 
@@ -100,7 +112,11 @@ export class LocalKeyDirectory implements KeyDirectory {
 
   treeHeadAt(size: number): SignedTreeHead | undefined {
     if (size === this.#head.size) return this.#head;
-    return this.#store.treeHead(size);
+    return mapped(this.#store.treeHead(size));
+  }
+
+  mapProof(name: string): MapProof {
+    return this.#map.prove(nameMapKey(name));
   }
 
   plan(name: string, publicKey: Uint8Array): RegistrationPlan {
@@ -128,15 +144,17 @@ export class LocalKeyDirectory implements KeyDirectory {
       publicKey: publicKey.slice(),
       time: now,
     };
+    const map = withFirstBindings(this.#map, [entry]);
     try {
       const head = this.#store.atomically(() => {
         this.#store.insertEntry(entry, plan.nameKey);
         this.#log.appendEntry(entry);
-        const signed = this.#sign(now);
+        const signed = this.#sign(now, map);
         this.#store.putTreeHead(signed);
         return signed;
       });
       this.#head = head;
+      this.#map = map;
     } catch (error) {
       // The transaction rolled back: re-read the log so its in-memory edge matches storage again.
       this.#log.reload();
@@ -154,6 +172,7 @@ export class LocalKeyDirectory implements KeyDirectory {
    */
   applyReplicated(entries: readonly DirectoryEntry[], now: number): void {
     if (entries.length === 0) return;
+    const map = withFirstBindings(this.#map, entries);
     try {
       const head = this.#store.atomically(() => {
         for (const entry of entries) {
@@ -163,11 +182,12 @@ export class LocalKeyDirectory implements KeyDirectory {
           this.#store.insertEntry(entry, nameKey(entry.name));
           this.#log.appendEntry(entry);
         }
-        const signed = this.#sign(now);
+        const signed = this.#sign(now, map);
         this.#store.putTreeHead(signed);
         return signed;
       });
       this.#head = head;
+      this.#map = map;
     } catch (error) {
       this.#log.reload();
       if (error instanceof RelayError) throw error;
@@ -203,11 +223,30 @@ export class LocalKeyDirectory implements KeyDirectory {
     this.#store.close();
   }
 
-  #sign(now: number): SignedTreeHead {
+  /**
+   * The name map of the whole log, read in pages so that only (key, value) pairs stay in memory — never
+   * every entry's public key at once.
+   */
+  #buildMap(): NameMap {
+    const pairs: MapPair[] = [];
+    const bound = new Set<string>();
+    for (let offset = 0; offset < this.#log.size; offset += MAP_BUILD_PAGE) {
+      for (const entry of this.#store.entries(offset, MAP_BUILD_PAGE)) {
+        const folded = nameKey(entry.name);
+        if (bound.has(folded)) continue;
+        bound.add(folded);
+        pairs.push({ key: nameMapKey(entry.name), value: entryLeafHash(entry) });
+      }
+    }
+    return NameMap.build(pairs);
+  }
+
+  #sign(now: number, map: NameMap): SignedTreeHead {
     return signTreeHead(this.#crypto, this.#privateKey, {
       logId: this.logId,
       size: this.#log.size,
       root: this.#log.root(),
+      mapRoot: map.root(),
       time: now,
     });
   }
@@ -217,7 +256,7 @@ export class LocalKeyDirectory implements KeyDirectory {
     const stored = this.#store.latestTreeHead();
     if (stored === undefined) {
       if (this.#log.size !== 0) throw new RelayError(RelayErrorCode.Storage, 'directory has no signed head');
-      const head = this.#sign(now);
+      const head = this.#sign(now, this.#map);
       this.#store.atomically(() => this.#store.putTreeHead(head));
       return head;
     }
@@ -227,8 +266,33 @@ export class LocalKeyDirectory implements KeyDirectory {
     if (!sameBytes(stored.logId, this.logId)) {
       throw new RelayError(RelayErrorCode.Storage, 'the directory was signed with another relay key');
     }
-    return stored;
+    if (stored.mapRoot === undefined) {
+      // A head from before heads signed the name map: sign the same tree again, now with its map.
+      const head = this.#sign(now, this.#map);
+      this.#store.atomically(() => this.#store.putTreeHead(head));
+      return head;
+    }
+    if (!sameBytes(stored.mapRoot, this.#map.root())) {
+      throw new RelayError(RelayErrorCode.Storage, 'stored tree head does not match the name map');
+    }
+    return { ...stored, mapRoot: stored.mapRoot };
   }
+}
+
+/** `map` advanced by `entries` in log order: a name already bound keeps its first entry. */
+function withFirstBindings(map: NameMap, entries: readonly DirectoryEntry[]): NameMap {
+  let next = map;
+  for (const entry of entries) {
+    const key = nameMapKey(entry.name);
+    if (next.get(key) === undefined) next = next.set(key, entryLeafHash(entry));
+  }
+  return next;
+}
+
+/** A stored head with its name-map root; version 1 heads (none) are not served. */
+function mapped(head: StoredHead | undefined): SignedTreeHead | undefined {
+  if (head?.mapRoot === undefined) return undefined;
+  return { ...head, mapRoot: head.mapRoot };
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -8,7 +8,8 @@
  *   entries(idx INTEGER PRIMARY KEY, client_id BLOB UNIQUE, name TEXT, name_key TEXT UNIQUE,
  *           public_key BLOB, time INTEGER)
  *   log_nodes(level INTEGER, idx INTEGER, hash BLOB, PRIMARY KEY(level, idx)) WITHOUT ROWID
- *   tree_heads(size INTEGER PRIMARY KEY, root BLOB, time INTEGER, log_id BLOB, signature BLOB)
+ *   tree_heads(size INTEGER PRIMARY KEY, root BLOB, time INTEGER, log_id BLOB, signature BLOB,
+ *              map_root BLOB)                           map_root NULL: a version 1 head (no name map)
  *
  * The database is opened in EXCLUSIVE locking mode and locked at once: a second relay started on the same
  * data directory fails with RELAY_ERR_STORAGE instead of appending to the same log.
@@ -42,7 +43,8 @@ CREATE TABLE IF NOT EXISTS tree_heads (
   root BLOB NOT NULL,
   time INTEGER NOT NULL,
   log_id BLOB NOT NULL,
-  signature BLOB NOT NULL
+  signature BLOB NOT NULL,
+  map_root BLOB
 );
 `;
 
@@ -60,10 +62,11 @@ interface HeadRow {
   time: number;
   log_id: Uint8Array;
   signature: Uint8Array;
+  map_root: Uint8Array | null;
 }
 
 const ENTRY_COLUMNS = 'idx, client_id, name, public_key, time';
-const HEAD_COLUMNS = 'size, root, time, log_id, signature';
+const HEAD_COLUMNS = 'size, root, time, log_id, signature, map_root';
 
 export class SqliteDirectoryStore implements DirectoryStore {
   readonly logStorage: LogStorage;
@@ -81,6 +84,10 @@ export class SqliteDirectoryStore implements DirectoryStore {
       db.pragma('synchronous = FULL');
       db.exec('BEGIN IMMEDIATE');
       db.exec(SCHEMA);
+      // Databases made before heads carried the name-map root gain the (nullable) column in place.
+      const columns = db.prepare('PRAGMA table_info(tree_heads)').all() as { name: string }[];
+      if (!columns.some((c) => c.name === 'map_root'))
+        db.exec('ALTER TABLE tree_heads ADD COLUMN map_root BLOB');
       const version = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as
         | { value: number }
         | undefined;
@@ -166,7 +173,14 @@ export class SqliteDirectoryStore implements DirectoryStore {
 
   putTreeHead(head: SignedTreeHead): void {
     this.#guard(() =>
-      this.#statements.putHead.run(head.size, head.root, head.time, head.logId, head.signature),
+      this.#statements.putHead.run(
+        head.size,
+        head.root,
+        head.time,
+        head.logId,
+        head.signature,
+        head.mapRoot ?? null,
+      ),
     );
   }
 
@@ -207,7 +221,7 @@ function prepare(db: Database.Database) {
     headAt: db.prepare(`SELECT ${HEAD_COLUMNS} FROM tree_heads WHERE size = ?`),
     latestHead: db.prepare(`SELECT ${HEAD_COLUMNS} FROM tree_heads ORDER BY size DESC LIMIT 1`),
     putHead: db.prepare(
-      'INSERT OR REPLACE INTO tree_heads (size, root, time, log_id, signature) VALUES (?, ?, ?, ?, ?)',
+      'INSERT OR REPLACE INTO tree_heads (size, root, time, log_id, signature, map_root) VALUES (?, ?, ?, ?, ?, ?)',
     ),
   };
 }
@@ -236,6 +250,7 @@ function headOf(row: HeadRow | undefined): SignedTreeHead | undefined {
     time: row.time,
     logId: bytes(row.log_id),
     signature: bytes(row.signature),
+    ...(row.map_root === null ? {} : { mapRoot: bytes(row.map_root) }),
   };
 }
 

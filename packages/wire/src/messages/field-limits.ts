@@ -37,6 +37,8 @@ export const FIELD_LIMITS = {
   confirmMaxBytes: 1024,
   /** Hashes in an inclusion proof (a tree of 2^64 leaves needs 64). */
   inclusionProofMaxHashes: 64,
+  /** Sibling hashes in a name-map proof (one per bit of a 256-bit map key at most). */
+  mapProofMaxHashes: 256,
   /** Hashes in a consistency proof (at most about 2 × log2 of the tree size). */
   consistencyProofMaxHashes: 128,
   /**

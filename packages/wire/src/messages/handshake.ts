@@ -11,6 +11,8 @@ import {
   type DirectoryEntry,
   directoryEntrySchema,
   inclusionProofSchema,
+  type MapProof,
+  mapProofSchema,
   type PhonebookPage,
   phonebookPageSchema,
   type SignedTreeHead,
@@ -125,6 +127,8 @@ export interface Welcome {
   treeHead: SignedTreeHead;
   /** Consistency proof from the CHALLENGE's head to `treeHead`. ≤ 128 hashes. */
   consistencyProof: readonly Uint8Array[];
+  /** Name-map proof of the client's own name under `treeHead.mapRoot` (owner monitoring on every login). */
+  mapProof: MapProof;
   /** The first page of the phonebook. */
   phonebook: PhonebookPage;
 }
@@ -138,6 +142,7 @@ export const welcomeMessage = defineMessage<Welcome>()(
     inclusionProof: inclusionProofSchema,
     treeHead: signedTreeHeadSchema,
     consistencyProof: consistencyProofSchema,
+    mapProof: mapProofSchema,
     phonebook: phonebookPageSchema,
   }),
 );

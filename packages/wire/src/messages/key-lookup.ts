@@ -10,6 +10,8 @@ import {
   type DirectoryEntry,
   directoryEntrySchema,
   inclusionProofSchema,
+  type MapProof,
+  mapProofSchema,
   type SignedTreeHead,
   signedTreeHeadSchema,
 } from './shared-structs.js';
@@ -49,6 +51,8 @@ export interface PublicKey {
   inclusionProof: readonly Uint8Array[];
   /** The signed head the proof is against. */
   treeHead: SignedTreeHead;
+  /** Name-map proof of `entry.name` under `treeHead.mapRoot`: the name's only binding is `entry`. */
+  mapProof: MapProof;
 }
 
 export const publicKeyMessage = defineMessage<PublicKey>()(
@@ -59,6 +63,7 @@ export const publicKeyMessage = defineMessage<PublicKey>()(
     entry: directoryEntrySchema,
     inclusionProof: inclusionProofSchema,
     treeHead: signedTreeHeadSchema,
+    mapProof: mapProofSchema,
   }),
 );
 

@@ -3,7 +3,7 @@
  * (DESIGN.md §4) and the phonebook's contacts (§3). None of them carries a network address: the
  * phonebook never tells one client where another is (DESIGN.md §3.6, LESSONS #21).
  */
-import { bool, bytes, list, structOf, u32, u64, utf8, varBytes } from '../codec/schema.js';
+import { bool, bytes, list, struct, structOf, u32, u64, utf8, varBytes, variant } from '../codec/schema.js';
 import { FIELD_LIMITS as L } from './field-limits.js';
 
 /** The relay's signed statement of the key directory's Merkle tree (DESIGN.md §4). */
@@ -12,6 +12,11 @@ export interface SignedTreeHead {
   size: number;
   /** Merkle tree hash of the first `size` entries (RFC 9162 hashing, SHA3-256). 32 bytes. */
   root: Uint8Array;
+  /**
+   * Root of the name map of the first `size` entries: each folded name → leaf hash of the first entry
+   * binding it (docs/key-transparency.md, "The name map"). Signed with the rest (tree head version 2). 32 bytes.
+   */
+  mapRoot: Uint8Array;
   /** When the relay signed this head, milliseconds since the Unix epoch. u64. */
   time: number;
   /** Identifies the directory (log) this head belongs to. 32 bytes. */
@@ -23,6 +28,7 @@ export interface SignedTreeHead {
 export const signedTreeHeadSchema = structOf<SignedTreeHead>()({
   size: u64,
   root: bytes(L.hashBytes),
+  mapRoot: bytes(L.hashBytes),
   time: u64,
   logId: bytes(L.hashBytes),
   signature: varBytes(L.signatureMaxBytes),
@@ -86,3 +92,24 @@ export const phonebookPageSchema = structOf<PhonebookPage>()({
 export const inclusionProofSchema = list(bytes(L.hashBytes), L.inclusionProofMaxHashes);
 /** Hashes of a consistency proof (RFC 9162 §2.1.4). */
 export const consistencyProofSchema = list(bytes(L.hashBytes), L.consistencyProofMaxHashes);
+
+/** Where a name-map proof's path ends: an empty subtree, or the one pair its subtree holds. */
+export type MapProofTerminal = { kind: 'empty' } | { kind: 'leaf'; key: Uint8Array; value: Uint8Array };
+
+/**
+ * Membership or non-membership proof of one name in the name map of a signed tree head
+ * (docs/key-transparency.md, "The name map"): sibling hashes from the root down, then the terminal.
+ */
+export interface MapProof {
+  /** Sibling hashes, root to terminal. ≤ 256 hashes of 32 bytes. */
+  siblings: readonly Uint8Array[];
+  terminal: MapProofTerminal;
+}
+
+export const mapProofSchema = structOf<MapProof>()({
+  siblings: list(bytes(L.hashBytes), L.mapProofMaxHashes),
+  terminal: variant('kind', {
+    empty: struct({}),
+    leaf: struct({ key: bytes(L.hashBytes), value: bytes(L.hashBytes) }),
+  }),
+});
