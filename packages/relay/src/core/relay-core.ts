@@ -32,6 +32,7 @@ import { RelayError, RelayErrorCode } from '../errors.js';
 import { toHex } from '../hex.js';
 import { type RelayLimits, resolveLimits } from '../limits.js';
 import { MediaRouter } from '../media/media-router.js';
+import { addressKey } from '../protection/address-key.js';
 import { KeyedRateLimiter } from '../protection/token-bucket.js';
 import type { ClusterCalls, ForwardedCallMessage } from '../signalling/cluster-calls.js';
 import { LocalSignalling, type Signalling } from '../signalling/signalling.js';
@@ -208,16 +209,18 @@ export class RelayCore {
   connectionOpened(connId: ConnectionId, remoteIp: string, now: number): RelayOutput[] {
     return this.#run(() => {
       const ip = plainIp(remoteIp);
+      const slots = addressKey(ip);
       const connection: Connection = {
         id: connId,
         remoteIp: ip,
+        addressKey: slots,
         openedAt: now,
         decoder: new FrameDecoder({ maxFrameSize: this.limits.maxFrameSize }),
         lastFrameAt: now,
         partialSince: undefined,
         phase: { kind: 'awaiting-register' },
       };
-      const count = this.#perIp.get(ip) ?? { total: 0, unauthenticated: 0 };
+      const count = this.#perIp.get(slots) ?? { total: 0, unauthenticated: 0 };
       const refusal = this.#shuttingDown
         ? fatal(RelayErrorCode.ShuttingDown, 'the relay is shutting down')
         : this.#blocklist.isAddressBlocked(ip)
@@ -225,7 +228,9 @@ export class RelayCore {
           : count.total >= this.limits.maxConnectionsPerIp ||
               count.unauthenticated >= this.limits.maxUnauthenticatedPerIp
             ? fatal(RelayErrorCode.TooManyConnections, 'too many connections from this address')
-            : undefined;
+            : this.#unauthenticated.size >= this.limits.maxUnauthenticated && !this.#evictIdleHandshake()
+              ? fatal(RelayErrorCode.TooManyConnections, 'too many handshakes in progress')
+              : undefined;
       if (refusal !== undefined) {
         // Not registered in any table: the refusal is sent plain and the socket closed.
         this.#count(refusal.code);
@@ -234,15 +239,9 @@ export class RelayCore {
         this.#out.push({ kind: 'close', connId, reason: refusal.code as CloseReason });
         return;
       }
-      if (this.#unauthenticated.size >= this.limits.maxUnauthenticated) {
-        // Cap on handshakes in progress: the oldest (closest to its timeout) makes room.
-        const oldest = this.#unauthenticated.values().next();
-        if (!oldest.done)
-          this.#refuse(oldest.value, fatal(RelayErrorCode.Evicted, 'too many handshakes in progress'));
-      }
       count.total++;
       count.unauthenticated++;
-      this.#perIp.set(ip, count);
+      this.#perIp.set(slots, count);
       this.#connections.set(connId, connection);
       this.#unauthenticated.set(connId, connection);
       this.stats.connectionsAccepted++;
@@ -364,6 +363,29 @@ export class RelayCore {
         this.#refuse(connection, fatal(RelayErrorCode.ShuttingDown, 'the relay is shutting down'));
       }
     });
+  }
+
+  /**
+   * The handshake table is full (docs/relay.md "Handshake slots"): a newcomer may only displace a connection
+   * that has progressed no further than itself — one still waiting for its REGISTER — taken from the address
+   * that holds the most handshake slots (the oldest of that address). A connection that has been sent
+   * CHALLENGE is never evicted; it keeps its handshake timeout. False when nothing may be evicted.
+   */
+  #evictIdleHandshake(): boolean {
+    let victim: Connection | undefined;
+    let victimSlots = 0;
+    for (const candidate of this.#unauthenticated.values()) {
+      if (candidate.phase.kind !== 'awaiting-register') continue;
+      const held = this.#perIp.get(candidate.addressKey)?.unauthenticated ?? 0;
+      // Oldest first (insertion order): a later connection only wins with strictly more slots.
+      if (held > victimSlots) {
+        victim = candidate;
+        victimSlots = held;
+      }
+    }
+    if (victim === undefined) return false;
+    this.#refuse(victim, fatal(RelayErrorCode.Evicted, 'too many handshakes in progress'));
+    return true;
   }
 
   #run(fn: () => void): RelayOutput[] {
@@ -667,7 +689,7 @@ export class RelayCore {
       deliver,
     };
     this.#unauthenticated.delete(connection.id);
-    const count = this.#perIp.get(connection.remoteIp);
+    const count = this.#perIp.get(connection.addressKey);
     if (count !== undefined) count.unauthenticated--;
     this.#established.set(phase.clientId, connection);
     this.stats.handshakesCompleted++;
@@ -980,11 +1002,11 @@ export class RelayCore {
     connection.phase = { kind: 'closed' };
     this.#connections.delete(connection.id);
     const wasUnauthenticated = this.#unauthenticated.delete(connection.id);
-    const count = this.#perIp.get(connection.remoteIp);
+    const count = this.#perIp.get(connection.addressKey);
     if (count !== undefined) {
       count.total--;
       if (wasUnauthenticated) count.unauthenticated--;
-      if (count.total <= 0) this.#perIp.delete(connection.remoteIp);
+      if (count.total <= 0) this.#perIp.delete(connection.addressKey);
     }
     const clientId =
       phase.kind === 'established' || phase.kind === 'challenged' || phase.kind === 'appending'
