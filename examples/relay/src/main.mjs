@@ -27,6 +27,8 @@ Options:
                        call routing shared with the other relays (docs/operations.md "Relay cluster")
   --cluster-id NAME    the cluster's name (default leitung); its log id is SHA3-256 of NAME
   --log-level LEVEL    trace, debug, info, warn, error, fatal or silent (default info)
+  --log-metadata       DEBUGGING ONLY: also log communication metadata — client ids and names,
+                       presence, who called whom, media addresses (off: calls are only counted)
   --help               show this help
 
 Signals: SIGHUP reloads the blocklist; SIGINT and SIGTERM end open calls, close every connection and
@@ -59,6 +61,7 @@ try {
       redis: { type: 'string' },
       'cluster-id': { type: 'string' },
       'log-level': { type: 'string' },
+      'log-metadata': { type: 'boolean' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -101,6 +104,7 @@ try {
           },
         }),
     logger,
+    logMetadata: args['log-metadata'] === true,
   });
 } catch (error) {
   const code = error instanceof RelayError ? `${error.code}: ` : '';

@@ -71,7 +71,7 @@ export interface RelayCoreStats {
   readonly refusals: Map<string, number>;
 }
 
-/** The relay's load as PONG reports it (docs/protocol.md §4.6). */
+/** The relay's load figures (exact from {@link RelayCore.load}, coarse in PONG: docs/protocol.md §4.6). */
 export interface RelayLoadFigures {
   readonly clients: number;
   readonly calls: number;
@@ -100,6 +100,8 @@ type BucketName =
   | 'callsPerIdentity';
 
 const HOUSEKEEPING_INTERVAL_MS = 1000;
+/** PONG's load granularity in percent (docs/protocol.md §4.6). */
+export const LOAD_STEP_PERCENT = 5;
 const SWEEP_INTERVAL_MS = 10_000;
 
 export class RelayCore {
@@ -196,6 +198,21 @@ export class RelayCore {
     return this.#connections.get(connId)?.decoder.reservedBytes ?? 0;
   }
 
+  /**
+   * What PONG reports (docs/protocol.md §4.6, docs/relay.md "Metadata the relay reveals"): no client or
+   * call count, only the media load as a percentage rounded down to a multiple of {@link LOAD_STEP_PERCENT}
+   * (`packetsPerSecond` = that percentage, `capacity` = 100) — enough for relay selection's 80 % rule, too
+   * coarse to watch one client come and go or one call start. The exact figures are for the operator's
+   * metrics ({@link load}), never for the network.
+   */
+  publicLoad(): RelayLoadFigures {
+    const exact = this.load();
+    const percent = exact.capacity === 0 ? 100 : (exact.packetsPerSecond / exact.capacity) * 100;
+    const bucket = Math.min(255, Math.floor(percent / LOAD_STEP_PERCENT) * LOAD_STEP_PERCENT);
+    return { clients: 0, calls: 0, packetsPerSecond: bucket, capacity: 100 };
+  }
+
+  /** Exact load figures, for the operator (metrics); PONG carries {@link publicLoad}. */
   load(): RelayLoadFigures {
     return {
       clients: this.#established.size,
@@ -451,7 +468,7 @@ export class RelayCore {
         this.#out.push({
           kind: 'send',
           connId: connection.id,
-          payload: encodeMessage({ type: 'PONG', nonce: message.nonce, load: this.load() }),
+          payload: encodeMessage({ type: 'PONG', nonce: message.nonce, load: this.publicLoad() }),
         });
         return;
       case 'REGISTER':
@@ -760,7 +777,7 @@ export class RelayCore {
     switch (message.type) {
       case 'PING':
         if (this.#lookupAllowed(connection, phase.clientId, now, undefined)) {
-          this.#sendSealed(connection, { type: 'PONG', nonce: message.nonce, load: this.load() });
+          this.#sendSealed(connection, { type: 'PONG', nonce: message.nonce, load: this.publicLoad() });
         }
         return;
       case 'PHONEBOOK_REQUEST':

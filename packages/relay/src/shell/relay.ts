@@ -70,6 +70,11 @@ export interface StartRelayOptions {
   readonly limits?: Partial<RelayLimits>;
   /** pino logger; logging is off when omitted. */
   readonly logger?: Logger;
+  /**
+   * Log communication metadata: client ids and names, presence, who called whom, media addresses
+   * (docs/relay.md "Events and logs"). For debugging only; off by default.
+   */
+  readonly logMetadata?: boolean;
   /** Directory storage; SQLite in `dataDir` by default. */
   readonly store?: DirectoryStore;
   /** Presence and delivery; single-relay in-process by default. */
@@ -97,6 +102,7 @@ export class Relay extends EventEmitter<RelayEvents> {
   readonly host: string;
   readonly dataDir: string;
   readonly #logger: Logger;
+  readonly #logMetadata: boolean;
   readonly #now: () => number;
   readonly #sockets = new Map<ConnectionId, Socket>();
   readonly #directory: LocalKeyDirectory;
@@ -121,6 +127,7 @@ export class Relay extends EventEmitter<RelayEvents> {
     host: string;
     dataDir: string;
     logger: Logger;
+    logMetadata?: boolean;
     now: () => number;
     blocklistFile: string | undefined;
     cluster?: ClusterNode | undefined;
@@ -132,6 +139,7 @@ export class Relay extends EventEmitter<RelayEvents> {
     this.host = init.host;
     this.dataDir = init.dataDir;
     this.#logger = init.logger;
+    this.#logMetadata = init.logMetadata ?? false;
     this.#now = init.now;
     this.#blocklistFile = init.blocklistFile;
     this.#cluster = init.cluster;
@@ -214,7 +222,10 @@ export class Relay extends EventEmitter<RelayEvents> {
       host,
       port: mediaPort,
       now: this.#now,
-      onBinding: (binding, sessionId) => this.#logger.debug({ sessionId, binding }, 'media binding'),
+      // A bound address is metadata (where a call's party is): only with logMetadata.
+      onBinding: (binding, sessionId) => {
+        if (this.#logMetadata) this.#logger.debug({ sessionId, binding }, 'media binding');
+      },
       onError: (error) => this.#logger.debug({ err: error.message }, 'media socket error'),
     });
     const tcp = createTcpServer({ noDelay: true }, (socket) => this.#accept(socket));
@@ -303,7 +314,7 @@ export class Relay extends EventEmitter<RelayEvents> {
           this.#append(output);
           break;
         case 'event':
-          logEvent(this.#logger, output.event);
+          logEvent(this.#logger, output.event, { metadata: this.#logMetadata });
           this.emit(output.event.type, output.event as never);
           break;
       }
@@ -466,6 +477,7 @@ export async function startRelay(options: StartRelayOptions): Promise<Relay> {
     host,
     dataDir: options.dataDir,
     logger,
+    ...(options.logMetadata === undefined ? {} : { logMetadata: options.logMetadata }),
     now,
     blocklistFile: options.blocklistFile,
     cluster,
@@ -482,9 +494,13 @@ export async function startRelay(options: StartRelayOptions): Promise<Relay> {
       keyCreated: key.created,
       directorySize: directory.size(),
       metricsPort: relay.metricsPort,
+      logMetadata: options.logMetadata === true,
     },
     'relay started',
   );
+  if (options.logMetadata === true) {
+    logger.warn('logging communication metadata (client ids, names, presence, who called whom)');
+  }
   return relay;
 }
 
