@@ -81,5 +81,6 @@ export type {
   PhonebookDelta,
   PhonebookPageMessage,
   PhonebookRequest,
+  PresenceWatch,
 } from './messages/phonebook.js';
 export type { Contact, DirectoryEntry, PhonebookPage, SignedTreeHead } from './messages/shared-structs.js';

@@ -41,9 +41,11 @@ import {
   type PhonebookDelta,
   type PhonebookPageMessage,
   type PhonebookRequest,
+  type PresenceWatch,
   phonebookDeltaMessage,
   phonebookPageMessage,
   phonebookRequestMessage,
+  presenceWatchMessage,
 } from './phonebook.js';
 
 /** Every control message, discriminated on `type`. */
@@ -55,6 +57,7 @@ export type ControlMessage =
   | PhonebookRequest
   | PhonebookPageMessage
   | PhonebookDelta
+  | PresenceWatch
   | GetPublicKey
   | PublicKey
   | GetConsistency
@@ -81,6 +84,7 @@ const DEFINITIONS: { readonly [N in MessageTypeName]: MessageDefinition<N> } = {
   PHONEBOOK_REQUEST: phonebookRequestMessage,
   PHONEBOOK_PAGE: phonebookPageMessage,
   PHONEBOOK_DELTA: phonebookDeltaMessage,
+  PRESENCE_WATCH: presenceWatchMessage,
   GET_PUBLIC_KEY: getPublicKeyMessage,
   PUBLIC_KEY: publicKeyMessage,
   GET_CONSISTENCY: getConsistencyMessage,
