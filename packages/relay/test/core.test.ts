@@ -210,6 +210,9 @@ describe('RelayCore protocol state', () => {
     expect(first.closed).toBe('RELAY_ERR_REPLACED');
     expect(second.channel).toBeDefined();
     expect(h.core.clientCount).toBe(2);
+    // Presence needs a mutual watch (docs/protocol.md "Presence"); the new connection watches afresh.
+    h.send(second, { type: 'PRESENCE_WATCH', clientIds: [clientIdOf(crypto, bob.publicKey)] });
+    h.send(watcher, { type: 'PRESENCE_WATCH', clientIds: [clientIdOf(crypto, alice.publicKey)] });
     h.send(watcher, { type: 'PHONEBOOK_REQUEST', requestId: 1, offset: 0, limit: 10 });
     expect(h.take(watcher, 'PHONEBOOK_PAGE').page.contacts.map((c) => c.online)).toEqual([true, true]);
   });

@@ -22,14 +22,12 @@ import {
   FrameDecoder,
   FrameError,
   MESSAGE_SENDER,
-  type PhonebookChange,
-  type PhonebookChangeKind,
   type PhonebookPage,
   WireError,
 } from '@leitung/wire';
 import type { KeyDirectory } from '../directory/key-directory.js';
 import { RelayError, RelayErrorCode } from '../errors.js';
-import { toHex } from '../hex.js';
+import { fromHex, toHex } from '../hex.js';
 import { type RelayLimits, resolveLimits } from '../limits.js';
 import { MediaRouter } from '../media/media-router.js';
 import { addressKey } from '../protection/address-key.js';
@@ -40,6 +38,7 @@ import { type BlockPolicy, NOTHING_BLOCKED } from './block-policy.js';
 import { type CallParty, type CallRefusal, CallRouter } from './call-router.js';
 import { type Connection, type ConnectionPhase, clientIdOf } from './connection.js';
 import type { CloseReason, ConnectionId, RelayEvent, RelayOutput } from './outputs.js';
+import { PresenceTable } from './presence-table.js';
 
 export interface RelayCoreOptions {
   readonly crypto: LeitungCrypto;
@@ -97,7 +96,8 @@ type BucketName =
   | 'lookupsPerIp'
   | 'lookupsPerIdentity'
   | 'callsPerIp'
-  | 'callsPerIdentity';
+  | 'callsPerIdentity'
+  | 'presenceWatchesPerIdentity';
 
 const HOUSEKEEPING_INTERVAL_MS = 1000;
 /** PONG's load granularity in percent (docs/protocol.md §4.6). */
@@ -126,6 +126,7 @@ export class RelayCore {
   readonly #unauthenticated = new Map<ConnectionId, Connection>();
   readonly #established = new Map<string, Connection>();
   readonly #perIp = new Map<string, IpCount>();
+  readonly #presence = new PresenceTable();
   readonly #buckets: Record<BucketName, KeyedRateLimiter>;
   #blocklist: BlockPolicy;
   #out: RelayOutput[] = [];
@@ -166,6 +167,7 @@ export class RelayCore {
       lookupsPerIdentity: bucket('lookupsPerIdentity'),
       callsPerIp: bucket('callsPerIp'),
       callsPerIdentity: bucket('callsPerIdentity'),
+      presenceWatchesPerIdentity: bucket('presenceWatchesPerIdentity'),
     };
   }
 
@@ -649,7 +651,11 @@ export class RelayCore {
     });
   }
 
-  /** Relay cluster: a message another relay sent for a client of this relay, or for all except one. */
+  /**
+   * Relay cluster: a message another relay sent for a client of this relay, or for all except one. Presence
+   * changes pass this relay's half of the mutual-watch rule (docs/protocol.md "Presence"); a broadcast
+   * never carries presence.
+   */
   clusterDelivery(
     target: { readonly clientId: string } | { readonly except: string | undefined },
     message: ControlMessage,
@@ -658,27 +664,36 @@ export class RelayCore {
     return this.#run(() => {
       if ('clientId' in target) {
         const connection = this.#established.get(target.clientId);
-        if (connection !== undefined) this.#sendSealed(connection, message);
+        if (connection === undefined) return;
+        if (message.type !== 'PHONEBOOK_DELTA') {
+          this.#sendSealed(connection, message);
+          return;
+        }
+        for (const change of message.changes) {
+          if (change.kind === 'added')
+            this.#sendSealed(connection, { type: 'PHONEBOOK_DELTA', changes: [change] });
+          else this.#presenceHere(target.clientId, toHex(change.contact.clientId), change.kind === 'online');
+        }
         return;
       }
+      const forward =
+        message.type === 'PHONEBOOK_DELTA'
+          ? { ...message, changes: message.changes.filter((change) => change.kind === 'added') }
+          : message;
+      if (forward.type === 'PHONEBOOK_DELTA' && forward.changes.length === 0) return;
       for (const [clientId, connection] of this.#established) {
-        if (clientId !== target.except) this.#sendSealed(connection, message);
+        if (clientId !== target.except) this.#sendSealed(connection, forward);
       }
     });
   }
 
-  /** Relay cluster: the clients of a relay that died are offline; this relay's clients are told. */
+  /** Relay cluster: the clients of a relay that died are offline; whoever saw them online is told. */
   remoteClientsOffline(clientIds: readonly string[], _now: number): RelayOutput[] {
     return this.#run(() => {
-      const changes: PhonebookChange[] = [];
       for (const clientId of clientIds) {
-        const entry = this.#directory.entryByClientId(Uint8Array.from(Buffer.from(clientId, 'hex')));
-        if (entry === undefined || this.#signalling.isOnline(clientId)) continue;
-        changes.push({ kind: 'offline', contact: this.#contact(entry, false) });
-      }
-      for (let i = 0; i < changes.length; i += 64) {
-        const message: ControlMessage = { type: 'PHONEBOOK_DELTA', changes: changes.slice(i, i + 64) };
-        for (const connection of this.#established.values()) this.#sendSealed(connection, message);
+        if (this.#signalling.isOnline(clientId)) continue;
+        for (const recipient of this.#presence.toldAbout(clientId))
+          this.#presenceHere(recipient, clientId, false);
       }
     });
   }
@@ -709,6 +724,8 @@ export class RelayCore {
     const count = this.#perIp.get(connection.addressKey);
     if (count !== undefined) count.unauthenticated--;
     this.#established.set(phase.clientId, connection);
+    // A new connection watches nobody until its PRESENCE_WATCH (docs/protocol.md "Presence").
+    this.#presence.join(phase.clientId);
     this.stats.handshakesCompleted++;
     if (created) this.stats.registrations++;
     else this.stats.logins++;
@@ -725,7 +742,7 @@ export class RelayCore {
         phase.challengeSize > 0 && phase.challengeSize < size
           ? this.#directory.consistencyProof(phase.challengeSize, size)
           : [],
-      phonebook: this.#phonebookPage(0, this.limits.phonebookPageSize),
+      phonebook: this.#phonebookPage(phase.clientId, 0, this.limits.phonebookPageSize),
     });
     this.#signalling.attach(phase.clientId, deliver);
     this.#emit({
@@ -737,7 +754,13 @@ export class RelayCore {
     });
     if (created) this.#emit({ type: 'directory:appended', index: entry.index, size });
     this.#emit({ type: 'client:online', clientId: phase.clientId, name: entry.name });
-    this.#broadcastChange(created ? 'added' : 'online', entry, true, phase.clientId);
+    // A new directory entry is news for everyone (the directory is public); a login is not broadcast.
+    if (created) {
+      this.#signalling.broadcast(
+        { type: 'PHONEBOOK_DELTA', changes: [{ kind: 'added', contact: this.#contact(entry, false) }] },
+        phase.clientId,
+      );
+    }
   }
 
   // ---- established channel ----
@@ -785,9 +808,24 @@ export class RelayCore {
           this.#sendSealed(connection, {
             type: 'PHONEBOOK_PAGE',
             requestId: message.requestId,
-            page: this.#phonebookPage(message.offset, Math.min(message.limit, this.limits.phonebookPageSize)),
+            page: this.#phonebookPage(
+              phase.clientId,
+              message.offset,
+              Math.min(message.limit, this.limits.phonebookPageSize),
+            ),
           });
         }
+        return;
+      case 'PRESENCE_WATCH':
+        if (!this.#buckets.presenceWatchesPerIdentity.take(phase.clientId, now)) {
+          this.#refuse(connection, {
+            code: RelayErrorCode.RateLimited,
+            message: 'too many watch changes',
+            fatal: false,
+          });
+          return;
+        }
+        this.#watch(phase.clientId, message.clientIds);
         return;
       case 'GET_PUBLIC_KEY':
         if (this.#lookupAllowed(connection, phase.clientId, now, message.requestId)) {
@@ -930,29 +968,76 @@ export class RelayCore {
 
   // ---- phonebook (DESIGN.md §3 step 6): ids, names and presence only, never an address ----
 
-  #phonebookPage(offset: number, limit: number): PhonebookPage {
+  #phonebookPage(recipient: string, offset: number, limit: number): PhonebookPage {
     const total = this.#directory.size();
     const entries = offset < total ? this.#directory.entries(offset, Math.min(limit, 256)) : [];
     return {
       offset: Math.min(offset, 0xffffffff),
       total,
-      contacts: entries.map((entry) => this.#contact(entry)),
+      contacts: entries.map((entry) => {
+        const clientId = toHex(entry.clientId);
+        // Online only where the mutual-watch rule says so (docs/protocol.md "Presence"); own line: true.
+        return this.#contact(entry, clientId === recipient || this.#presence.sees(recipient, clientId));
+      }),
     };
   }
 
-  #contact(entry: DirectoryEntry, online?: boolean): Contact {
-    return {
-      clientId: entry.clientId,
-      name: entry.name,
-      online: online ?? this.#signalling.isOnline(toHex(entry.clientId)),
-    };
+  #contact(entry: DirectoryEntry, online: boolean): Contact {
+    return { clientId: entry.clientId, name: entry.name, online };
   }
 
-  #broadcastChange(kind: PhonebookChangeKind, entry: DirectoryEntry, online: boolean, except: string): void {
-    this.#signalling.broadcast(
-      { type: 'PHONEBOOK_DELTA', changes: [{ kind, contact: this.#contact(entry, online) }] },
-      except,
+  // ---- presence (docs/protocol.md "Presence"): only between clients that watch each other ----
+
+  /** A PRESENCE_WATCH: the new set replaces the old; whoever the change concerns is told. */
+  #watch(clientId: string, ids: readonly Uint8Array[]): void {
+    const { added, removed } = this.#presence.setWatching(
+      clientId,
+      ids.map((id) => toHex(id)),
     );
+    for (const subject of removed) {
+      // Neither side sees the other any more.
+      this.#presenceHere(clientId, subject, false);
+      this.#presenceFor(subject, clientId, false);
+    }
+    // clientId watches each added contact: its half of the rule holds; the contact's relay checks the other.
+    for (const subject of added) this.#presenceFor(subject, clientId, true);
+  }
+
+  /**
+   * Tells `recipient` that `subject` is online or offline. The caller guarantees the subject's half of the
+   * rule (`subject` watches `recipient`) for `online`; the relay that holds `recipient` checks the other.
+   */
+  #presenceFor(recipient: string, subject: string, online: boolean): void {
+    if (this.#established.has(recipient)) {
+      this.#presenceHere(recipient, subject, online);
+      return;
+    }
+    if (!this.#signalling.isOnline(recipient)) return;
+    const entry = this.#directory.entryByClientId(fromHex(subject));
+    if (entry === undefined) return;
+    // Relay cluster: the recipient's relay applies its half in clusterDelivery.
+    this.#signalling.deliver(recipient, {
+      type: 'PHONEBOOK_DELTA',
+      changes: [{ kind: online ? 'online' : 'offline', contact: this.#contact(entry, online) }],
+    });
+  }
+
+  /** `recipient` is connected here: its half of the rule, then the change (and the mutual answer). */
+  #presenceHere(recipient: string, subject: string, online: boolean): void {
+    const connection = this.#established.get(recipient);
+    if (connection === undefined) return;
+    const told = online
+      ? this.#presence.tellOnline(recipient, subject)
+      : this.#presence.tellOffline(recipient, subject);
+    if (!told) return;
+    const entry = this.#directory.entryByClientId(fromHex(subject));
+    if (entry === undefined) return;
+    this.#sendSealed(connection, {
+      type: 'PHONEBOOK_DELTA',
+      changes: [{ kind: online ? 'online' : 'offline', contact: this.#contact(entry, online) }],
+    });
+    // Mutual: the recipient watches the subject, so the subject may see the recipient (if it watches back).
+    if (online) this.#presenceFor(subject, recipient, true);
   }
 
   /** Every entry of a small directory, cached per size (CHALLENGE lets the client check it whole). */
@@ -1034,9 +1119,10 @@ export class RelayCore {
       this.#signalling.detach(phase.clientId, phase.deliver);
       this.#calls.clientGone(phase.clientId);
       this.#emit({ type: 'client:offline', clientId: phase.clientId, name: phase.name });
-      const entry = this.#directory.entryByClientId(phase.clientIdBytes);
-      if (entry !== undefined && !this.#signalling.isOnline(phase.clientId)) {
-        this.#broadcastChange('offline', entry, false, phase.clientId);
+      const watched = this.#presence.leave(phase.clientId);
+      if (!this.#signalling.isOnline(phase.clientId)) {
+        // Only those who were told it was online hear that it is gone (docs/protocol.md "Presence").
+        for (const recipient of watched) this.#presenceFor(recipient, phase.clientId, false);
       }
     }
     if (phase.kind === 'established' || phase.kind === 'appending') phase.channel.destroy();
