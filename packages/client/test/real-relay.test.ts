@@ -62,6 +62,8 @@ async function registered(r: RealRelay, ...specs: [RsaPrivateKey, string][]): Pr
   const clients = specs.map(([k, name]) =>
     pool.make(k, name, [r.entry], { timing: { ringTimeoutMs: 1_500 } }),
   );
+  // Presence needs a mutual watch (docs/protocol.md "Presence"): everyone watches everyone here.
+  for (const c of clients) c.watchPresence(specs.map(([, n]) => n));
   for (const c of clients) await c.start();
   for (const c of clients) {
     await waitFor(
@@ -106,6 +108,26 @@ describe.skipIf(!realRelayAvailable)('against the real leitung-relay', () => {
     const ended = nextEvent<CallEndedEvent>(bob!, 'call:ended');
     alice!.hangUp();
     expect(await ended).toMatchObject({ reason: 'hangup', by: 'remote' });
+  });
+
+  it('watchPresence: a contact shows online only once it watches back; an outsider never does', async () => {
+    const r = await relay();
+    const [alice, bob, carol] = ['alice', 'bob', 'carol'].map((name, i) =>
+      pool.make([aliceKey, bobKey, carolKey][i]!, name, [r.entry]),
+    ) as [Client, Client, Client];
+    alice.watchPresence(['bob']);
+    carol.watchPresence(['alice', 'bob']); // nobody watches carol
+    for (const c of [alice, bob, carol]) await c.start();
+    await waitFor(() => alice.contacts.length === 2 && carol.contacts.length === 2, 5_000, 'phonebooks');
+    const online = (c: Client) => c.contacts.filter((x) => x.online).map((x) => x.name);
+    expect(online(alice)).toEqual([]);
+    bob.watchPresence(['alice']);
+    await waitFor(() => online(alice).includes('bob') && online(bob).includes('alice'), 5_000, 'mutual');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(online(alice)).toEqual(['bob']);
+    expect(online(carol)).toEqual([]);
+    bob.watchPresence([]);
+    await waitFor(() => online(alice).length === 0, 5_000, 'bob unwatched alice');
   });
 
   it('reject, busy and timeout reach the caller with their codes', async () => {
