@@ -50,7 +50,9 @@ async function measure(n) {
   for (let i = 0; i < n; i++) {
     const keys = { enc: crypto.randomBytes(32), mac: crypto.randomBytes(32) };
     const channel = new SealedChannel(crypto, keys, keys);
-    signalling.attach(Buffer.from(crypto.randomBytes(32)).toString('hex'), (message) => frames.push(channel.seal(message)));
+    signalling.attach(Buffer.from(crypto.randomBytes(32)).toString('hex'), (message) =>
+      frames.push(channel.seal(message)),
+    );
   }
   const login = [];
   const logout = [];
@@ -88,7 +90,9 @@ const base = await measure(0);
 const loaded = await measure(online);
 const perClient = (a, b) => ((b - a) / Math.max(1, online)).toFixed(2);
 console.log(`online clients      login µs (median)   logout µs (median)`);
-console.log(`0                   ${base.loginUs.toFixed(0).padStart(8)}            ${base.logoutUs.toFixed(0).padStart(8)}`);
+console.log(
+  `0                   ${base.loginUs.toFixed(0).padStart(8)}            ${base.logoutUs.toFixed(0).padStart(8)}`,
+);
 console.log(
   `${String(online).padEnd(20)}${loaded.loginUs.toFixed(0).padStart(8)}            ${loaded.logoutUs.toFixed(0).padStart(8)}`,
 );
