@@ -1000,7 +1000,13 @@ export class RelayCore {
       this.#presenceFor(subject, clientId, false);
     }
     // clientId watches each added contact: its half of the rule holds; the contact's relay checks the other.
-    for (const subject of added) this.#presenceFor(subject, clientId, true);
+    // The `offline` first resets what the contact was told about an earlier connection of clientId that
+    // another relay of a cluster has not noticed closing yet (a no-op otherwise), so the `online` is news
+    // there and is answered with the contact's own presence.
+    for (const subject of added) {
+      this.#presenceFor(subject, clientId, false);
+      this.#presenceFor(subject, clientId, true);
+    }
   }
 
   /**
