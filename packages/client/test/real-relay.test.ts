@@ -19,7 +19,7 @@ import type {
   RegistrationCompleteEvent,
   RelaySwitchedEvent,
 } from '../src/index.js';
-import { MemoryStore } from '../src/index.js';
+import { loadOf, MemoryStore, probeRelay } from '../src/index.js';
 import { ClientPool, crypto, key, nextEvent, rejection, waitFor } from './support/fixtures.js';
 import { RealRelay, realRelayAvailable } from './support/real-relay.js';
 
@@ -128,6 +128,10 @@ describe.skipIf(!realRelayAvailable)('against the real leitung-relay', () => {
     expect(online(carol)).toEqual([]);
     bob.watchPresence([]);
     await waitFor(() => online(alice).length === 0, 5_000, 'bob unwatched alice');
+    // Relay selection's probe sees only the coarse load (docs/protocol.md §4.6), never the 3 clients.
+    const probe = await probeRelay(r.entry, 2_000, (n) => crypto.randomBytes(n));
+    expect(probe.load).toEqual({ clients: 0, calls: 0, packetsPerSecond: 0, capacity: 100 });
+    expect(loadOf(probe.load)).toBe(0);
   });
 
   it('reject, busy and timeout reach the caller with their codes', async () => {
