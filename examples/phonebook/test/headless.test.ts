@@ -114,6 +114,45 @@ describe('leitung-phonebook, headless', () => {
     expect(errorOf(wrong.events)).toBe('CLIENT_ERR_VAULT_WRONG_PASSPHRASE');
   });
 
+  it('--call keeps calling while the callee is offline and gets through once it comes online', async () => {
+    // Presence needs a mutual watch (docs/protocol.md "Presence"); an auto-answering callee watches nobody,
+    // so the caller cannot wait for an online flag: it retries on CALL_END offline.
+    const [daveKey, malloryKey] = await Promise.all([
+      writeEncryptedIdentity(temp, 'dave'),
+      writeEncryptedIdentity(temp, 'mallory'),
+    ]);
+    const common = ['--relays', relaysFile, '--passphrase-file', passFile];
+    const dave = (extra: string[]) =>
+      startPhonebookProcess(
+        'dave',
+        [...common, '--data', join(temp, 'dave'), '--name', 'dave', '--import-identity', daveKey, ...extra],
+        env,
+      );
+    // dave exists in the directory but is offline when mallory starts calling.
+    expect(await dave(['--headless', '--duration', '0.2']).process.exited).toBe(0);
+    const mallory = startPhonebookProcess(
+      'mallory',
+      [
+        ...common,
+        ...['--data', join(temp, 'mallory'), '--name', 'mallory', '--import-identity', malloryKey],
+        ...['--call', 'dave', '--timeout', '30', '--duration', '0.5'],
+      ],
+      env,
+    );
+    await mallory.waitFor('call:ended', 20_000, (e) => e.reason === 'offline');
+    const answering = startPhonebookProcess(
+      'dave-answers',
+      [...common, '--data', join(temp, 'dave'), '--auto-answer', '--duration', '0.5'],
+      env,
+    );
+    expect(await mallory.process.exited).toBe(0);
+    expect(await answering.process.exited).toBe(0);
+    expect(
+      mallory.events.filter((e) => e.event === 'call:ended' && e.reason === 'offline').length,
+    ).toBeGreaterThan(0);
+    expect(mallory.events.some((e) => e.event === 'call:accepted')).toBe(true);
+  }, 60_000);
+
   it('prints text lines without --json, lets an unanswered call time out, and stops cleanly on SIGTERM', async () => {
     const key = await writeEncryptedIdentity(temp, 'bob');
     const child = startChild(

@@ -85,6 +85,9 @@ async function until(
 describe('the phonebook screen, driven by keystrokes', () => {
   it('renders the phonebook, places a call with Enter, shows the incoming prompt, answers with a, hangs up with h', async () => {
     const [alice, bob] = await Promise.all([start('alice'), start('bob')]);
+    // Presence needs a mutual watch (docs/protocol.md "Presence"): they are each other's contacts.
+    alice.watch(['bob']);
+    bob.watch(['alice']);
     const a = show(alice);
     const b = show(bob);
 

@@ -38,6 +38,8 @@ Options:
                        new name bindings per hour from one IPv4 address / IPv6 /64 (default 5, burst 10)
   --new-names-global N new name bindings per hour from all addresses together (default 900, burst 100)
   --log-level LEVEL    trace, debug, info, warn, error, fatal or silent (default info)
+  --log-metadata       DEBUGGING ONLY: also log communication metadata — client ids and names,
+                       presence, who called whom, media addresses (off: calls are only counted)
   --help               show this help
 
 Signals: SIGHUP reloads the blocklist; SIGINT and SIGTERM end open calls, close every connection and
@@ -73,6 +75,7 @@ try {
       'new-names-per-address': { type: 'string' },
       'new-names-global': { type: 'string' },
       'log-level': { type: 'string' },
+      'log-metadata': { type: 'boolean' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -148,6 +151,7 @@ try {
           },
         }),
     logger,
+    logMetadata: args['log-metadata'] === true,
   });
 } catch (error) {
   const code = error instanceof RelayError ? `${error.code}: ` : '';

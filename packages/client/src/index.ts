@@ -43,6 +43,7 @@ export type {
   RegistrationFailedEvent,
   TreeHeadAcceptedEvent,
 } from './core/events.js';
+export type { PresenceTarget } from './core/presence-watch.js';
 export { ClientError, ClientErrorCode, errorCodeOf } from './errors.js';
 export {
   MediaChannelCore,

@@ -139,6 +139,8 @@ describe.skipIf(!available)('relay cluster on Redis (three leitung-relay process
     const alice = client('alice', relays[0]!);
     const bob = client('bob', relays[1]!);
     const carol = client('carol', relays[2]!);
+    // Presence needs a mutual watch (docs/protocol.md "Presence"), across relays too.
+    for (const c of [alice, bob, carol]) c.watchPresence(['alice', 'bob', 'carol']);
     for (const c of [alice, bob, carol]) await c.start();
     expect(alice.relay?.fingerprint).toBe(relays[0]!.entry.fingerprint);
     expect(bob.relay?.fingerprint).toBe(relays[1]!.entry.fingerprint);
@@ -240,6 +242,10 @@ describe.skipIf(!available)('relay cluster on Redis (three leitung-relay process
     const bob = client('bob', relays[1]!);
     const carol = client('carol', relays[2]!);
     const gina = client('gina', relays[1]!);
+    alice.watchPresence(['bob']);
+    bob.watchPresence(['alice']);
+    carol.watchPresence(['gina']);
+    gina.watchPresence(['carol']);
     for (const c of [alice, bob, carol, gina]) await c.start();
     await waitFor(() => alice.contacts.some((x) => x.name === 'bob' && x.online), 5_000, 'bob online');
     await waitFor(() => carol.contacts.some((x) => x.name === 'gina' && x.online), 5_000, 'gina online');

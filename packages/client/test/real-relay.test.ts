@@ -19,7 +19,7 @@ import type {
   RegistrationCompleteEvent,
   RelaySwitchedEvent,
 } from '../src/index.js';
-import { MemoryStore } from '../src/index.js';
+import { loadOf, MemoryStore, probeRelay } from '../src/index.js';
 import { ClientPool, crypto, key, nextEvent, rejection, waitFor } from './support/fixtures.js';
 import { RealRelay, realRelayAvailable } from './support/real-relay.js';
 
@@ -62,6 +62,8 @@ async function registered(r: RealRelay, ...specs: [RsaPrivateKey, string][]): Pr
   const clients = specs.map(([k, name]) =>
     pool.make(k, name, [r.entry], { timing: { ringTimeoutMs: 1_500 } }),
   );
+  // Presence needs a mutual watch (docs/protocol.md "Presence"): everyone watches everyone here.
+  for (const c of clients) c.watchPresence(specs.map(([, n]) => n));
   for (const c of clients) await c.start();
   for (const c of clients) {
     await waitFor(
@@ -132,6 +134,30 @@ describe.skipIf(!realRelayAvailable)('against the real leitung-relay', () => {
     await rebound;
     for (let i = 1; i < 4; i++) await exchange(i);
     expect(alice!.mediaStats()).toMatchObject({ sent: 4, received: 4 });
+  });
+
+  it('watchPresence: a contact shows online only once it watches back; an outsider never does', async () => {
+    const r = await relay();
+    const [alice, bob, carol] = ['alice', 'bob', 'carol'].map((name, i) =>
+      pool.make([aliceKey, bobKey, carolKey][i]!, name, [r.entry]),
+    ) as [Client, Client, Client];
+    alice.watchPresence(['bob']);
+    carol.watchPresence(['alice', 'bob']); // nobody watches carol
+    for (const c of [alice, bob, carol]) await c.start();
+    await waitFor(() => alice.contacts.length === 2 && carol.contacts.length === 2, 5_000, 'phonebooks');
+    const online = (c: Client) => c.contacts.filter((x) => x.online).map((x) => x.name);
+    expect(online(alice)).toEqual([]);
+    bob.watchPresence(['alice']);
+    await waitFor(() => online(alice).includes('bob') && online(bob).includes('alice'), 5_000, 'mutual');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(online(alice)).toEqual(['bob']);
+    expect(online(carol)).toEqual([]);
+    bob.watchPresence([]);
+    await waitFor(() => online(alice).length === 0, 5_000, 'bob unwatched alice');
+    // Relay selection's probe sees only the coarse load (docs/protocol.md §4.6), never the 3 clients.
+    const probe = await probeRelay(r.entry, 2_000, (n) => crypto.randomBytes(n));
+    expect(probe.load).toEqual({ clients: 0, calls: 0, packetsPerSecond: 0, capacity: 100 });
+    expect(loadOf(probe.load)).toBe(0);
   });
 
   it('reject, busy and timeout reach the caller with their codes', async () => {

@@ -81,6 +81,20 @@ describe('RelaySelector', () => {
     expect(s.rank(1_000)[0]).toEqual(A);
   });
 
+  it('works on the coarse load relays report (docs/protocol.md §4.6: percent in steps of 5, no counts)', () => {
+    const coarse = (percent: number) => ({ clients: 0, calls: 0, packetsPerSecond: percent, capacity: 100 });
+    const s = new RelaySelector([A!, B!]);
+    s.probed(A!, 10, coarse(85));
+    s.probed(B!, 50, coarse(80));
+    expect(s.statusOf(A!)?.overloaded).toBe(true);
+    expect(s.statusOf(B!)?.overloaded).toBe(false);
+    expect(s.rank(0)).toEqual([B, A]);
+    s.probed(A!, 10, coarse(70));
+    expect(s.statusOf(A!)?.overloaded).toBe(true); // hysteresis: back only below 70 %
+    s.probed(A!, 10, coarse(65));
+    expect(s.rank(0)).toEqual([A, B]);
+  });
+
   it('computes load as packets/s over capacity', () => {
     expect(loadOf({ clients: 0, calls: 0, packetsPerSecond: 400, capacity: 500 })).toBe(0.8);
     expect(loadOf({ clients: 0, calls: 0, packetsPerSecond: 0, capacity: 0 })).toBe(0);

@@ -44,6 +44,8 @@ export interface RelayLimits {
   readonly callsPerIp: BucketLimit;
   /** CALL_REQUESTs per identity. */
   readonly callsPerIdentity: BucketLimit;
+  /** PRESENCE_WATCH messages per identity (docs/protocol.md "Presence"). */
+  readonly presenceWatchesPerIdentity: BucketLimit;
   /** Keys remembered per bucket family; idle buckets are forgotten first. */
   readonly maxBucketKeys: number;
   /** An unanswered INCOMING_CALL ends with CALL_END timeout after this long (ms). */
@@ -99,6 +101,7 @@ export const DEFAULT_LIMITS: RelayLimits = Object.freeze({
   lookupsPerIdentity: { perSecond: 20, burst: 100 },
   callsPerIp: { perSecond: 5, burst: 20 },
   callsPerIdentity: { perSecond: 1, burst: 5 },
+  presenceWatchesPerIdentity: { perSecond: 1, burst: 10 },
   maxBucketKeys: 100_000,
   ringTimeoutMs: 30_000,
   unansweredCallsPerPair: 3,
@@ -125,6 +128,7 @@ const BUCKETS = [
   'lookupsPerIdentity',
   'callsPerIp',
   'callsPerIdentity',
+  'presenceWatchesPerIdentity',
   'mediaPacketsPerSide',
   'mediaUnconfirmedControlPerSession',
 ] as const;

@@ -20,6 +20,14 @@ afterEach(() => {
   for (const p of peers.splice(0)) p.close();
 });
 
+/** The next presence change (`online`/`offline`) a client received, skipping `added` deltas. */
+async function presence(client: TestClient) {
+  for (;;) {
+    const delta = await client.next('PHONEBOOK_DELTA');
+    if (delta.changes.some((change) => change.kind !== 'added')) return delta;
+  }
+}
+
 function indexOf(haystack: Uint8Array, needle: Uint8Array): number {
   outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
     for (let j = 0; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer;
@@ -45,6 +53,17 @@ describe('phonebook (DESIGN.md §3 step 6, LESSONS #21)', () => {
     }
     const [a, b, c] = clients as [TestClient, TestClient, TestClient];
     // Presence changes, paging, lookups and a call with bound media, so every message kind is exercised.
+    // Everyone watches everyone (presence needs a mutual watch, docs/protocol.md "Presence").
+    const ids = people.map((p) => clientIdOf(crypto, keys[p.name].publicKey));
+    a.send({ type: 'PRESENCE_WATCH', clientIds: ids });
+    b.send({ type: 'PRESENCE_WATCH', clientIds: ids });
+    expect(await presence(a)).toMatchObject({
+      changes: [{ kind: 'online', contact: { name: 'bob' } }],
+    });
+    c.send({ type: 'PRESENCE_WATCH', clientIds: ids });
+    expect(await presence(a)).toMatchObject({
+      changes: [{ kind: 'online', contact: { name: 'carol' } }],
+    });
     a.send({ type: 'PHONEBOOK_REQUEST', requestId: 1, offset: 0, limit: 10 });
     const page = await a.next('PHONEBOOK_PAGE');
     expect(page.page.contacts.map((x) => [x.name, x.online])).toEqual([
@@ -83,7 +102,9 @@ describe('phonebook (DESIGN.md §3 step 6, LESSONS #21)', () => {
       return list;
     });
     c.close();
-    await a.next('PHONEBOOK_DELTA');
+    expect(await presence(a)).toMatchObject({
+      changes: [{ kind: 'offline', contact: { name: 'carol' } }],
+    });
 
     const leaks: string[] = [];
     for (const [i, client] of clients.entries()) {
@@ -121,32 +142,55 @@ describe('phonebook (DESIGN.md §3 step 6, LESSONS #21)', () => {
     ).toBeGreaterThan(0);
   });
 
-  it('pushes deltas on register, online and offline to every other client, and pages the list', async () => {
+  it('pushes new entries to every client, presence only between mutual watchers, and pages the list', async () => {
     const relay = await fx.relay({ limits: { phonebookPageSize: 2 } });
+    const id = (name: keyof typeof keys) => clientIdOf(crypto, keys[name].publicKey);
     const a = await fx.client(relay);
     await a.register(keys.alice, 'alice', relay.fingerprint);
     const b = await fx.client(relay);
     const welcome = await b.register(keys.bob, 'bob', relay.fingerprint);
     expect(welcome.welcome.phonebook).toMatchObject({ offset: 0, total: 2 });
+    // Nobody watches anybody yet: only the own line is online.
+    expect(welcome.welcome.phonebook.contacts.map((x) => [x.name, x.online])).toEqual([
+      ['alice', false],
+      ['bob', true],
+    ]);
     expect(await a.next('PHONEBOOK_DELTA')).toMatchObject({
-      changes: [{ kind: 'added', contact: { name: 'bob', online: true } }],
+      changes: [{ kind: 'added', contact: { name: 'bob', online: false } }],
     });
     const c = await fx.client(relay);
     await c.register(keys.carol, 'carol', relay.fingerprint);
     await a.next('PHONEBOOK_DELTA');
+    a.send({ type: 'PRESENCE_WATCH', clientIds: [id('bob'), id('carol')] });
+    b.send({ type: 'PRESENCE_WATCH', clientIds: [id('alice')] });
+    expect(await presence(a)).toMatchObject({
+      changes: [{ kind: 'online', contact: { name: 'bob', online: true } }],
+    });
+    expect(await presence(b)).toMatchObject({
+      changes: [{ kind: 'online', contact: { name: 'alice', online: true } }],
+    });
     b.close();
-    expect(await a.next('PHONEBOOK_DELTA')).toMatchObject({
+    expect(await presence(a)).toMatchObject({
       changes: [{ kind: 'offline', contact: { name: 'bob', online: false } }],
     });
     const b2 = await fx.client(relay);
     await b2.register(keys.bob, 'bob', relay.fingerprint);
-    expect(await a.next('PHONEBOOK_DELTA')).toMatchObject({
+    b2.send({ type: 'PRESENCE_WATCH', clientIds: [id('alice')] });
+    expect(await presence(a)).toMatchObject({
       changes: [{ kind: 'online', contact: { name: 'bob', online: true } }],
     });
-    a.send({ type: 'PHONEBOOK_REQUEST', requestId: 5, offset: 2, limit: 50 });
+    a.send({ type: 'PHONEBOOK_REQUEST', requestId: 5, offset: 0, limit: 50 });
+    const first = await a.next('PHONEBOOK_PAGE');
+    // carol does not watch alice back: alice never sees her online.
+    expect(first.page.contacts.map((x) => [x.name, x.online])).toEqual([
+      ['alice', true],
+      ['bob', true],
+    ]);
+    a.send({ type: 'PHONEBOOK_REQUEST', requestId: 6, offset: 2, limit: 50 });
     const page = await a.next('PHONEBOOK_PAGE');
-    expect(page).toMatchObject({ requestId: 5, page: { offset: 2, total: 3 } });
-    expect(page.page.contacts.map((x) => x.name)).toEqual(['carol']);
+    expect(page).toMatchObject({ requestId: 6, page: { offset: 2, total: 3 } });
+    expect(page.page.contacts.map((x) => [x.name, x.online])).toEqual([['carol', false]]);
+    expect(a.pending().filter((m) => m.type === 'PHONEBOOK_DELTA')).toEqual([]);
   });
 });
 

@@ -82,6 +82,7 @@ export type {
   PhonebookDelta,
   PhonebookPageMessage,
   PhonebookRequest,
+  PresenceWatch,
 } from './messages/phonebook.js';
 export type {
   Contact,

@@ -30,6 +30,11 @@ export interface PhonebookSessionOptions {
   readonly audio: AudioChoice;
   /** Period of `call:quality` updates; default 1000 ms. */
   readonly qualityIntervalMs?: number;
+  /**
+   * Contacts whose presence to watch from the start (e.g. the pinned contacts of the vault). Names this
+   * session calls or looks up are added. Relays show a contact online only when it watches back.
+   */
+  readonly watch?: readonly string[];
 }
 
 type Listener = () => void;
@@ -55,6 +60,8 @@ export class PhonebookSession {
   #connectingAt: number | undefined;
   #ticker: NodeJS.Timeout | undefined;
   #closed = false;
+  /** Names whose presence is watched (docs/client.md "Presence"). */
+  readonly #watched = new Set<string>();
   /** Settles once the media of the current call has stopped and its statistics were reported. */
   #stopping: Promise<void> = Promise.resolve();
 
@@ -72,6 +79,7 @@ export class PhonebookSession {
       notice: undefined,
     };
     this.#wire();
+    this.watch(options.watch ?? []);
   }
 
   // ─── observing ──────────────────────────────────────────────────────────────────────────────────────
@@ -106,8 +114,18 @@ export class PhonebookSession {
     await this.client.start();
   }
 
+  /** Adds contacts to the presence watch; they show online once they watch this client too. */
+  watch(names: readonly string[]): void {
+    const before = this.#watched.size;
+    for (const name of names) if (name !== this.client.name) this.#watched.add(name);
+    // A phonebook is small; beyond the protocol's 256 the newest names are not watched.
+    if (this.#watched.size !== before)
+      this.#try(() => this.client.watchPresence([...this.#watched].slice(0, 256)));
+  }
+
   /** Looks the contact up (verified against the directory), then calls it. */
   async call(name: string): Promise<void> {
+    this.watch([name]);
     const call = this.#state.call;
     if (call.kind !== 'idle' && call.kind !== 'ended') {
       this.#notice('warn', 'already in a call');
@@ -122,11 +140,20 @@ export class PhonebookSession {
       await this.client.call(name, { signal: abort.signal });
     } catch (error) {
       const code = errorCodeOf(error instanceof Error ? error : new Error(String(error))) ?? 'UNKNOWN';
+      // The relay's own code says more than CLIENT_ERR_RELAY_ERROR (e.g. RELAY_ERR_NOT_FOUND: no such name).
+      const relayCode = (error as { relayCode?: unknown }).relayCode;
       this.#dial = undefined;
       this.#emit({ event: 'call:failed', peer: name, code });
       if (this.#state.call.kind === 'dialing') {
         this.#update({
-          call: { kind: 'ended', peerName: name, reason: 'failed', by: 'local', code, at: wallClock() },
+          call: {
+            kind: 'ended',
+            peerName: name,
+            reason: 'failed',
+            by: 'local',
+            code: typeof relayCode === 'string' ? relayCode : code,
+            at: wallClock(),
+          },
         });
       }
       this.#notice(
@@ -157,6 +184,7 @@ export class PhonebookSession {
 
   /** Verifies a contact's key against the directory (inclusion proof) and pins it on first use. */
   async lookup(name: string): Promise<void> {
+    this.watch([name]);
     try {
       const contact = await this.client.lookup(name);
       if (!contact.keyChanged) this.#notice('info', `${name}: key verified against the directory and pinned`);

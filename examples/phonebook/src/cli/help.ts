@@ -25,7 +25,7 @@ Audio (default: the system's microphone and speaker, silence where there are non
 Headless mode (for scripts and tests; any of these turns it on)
   --headless              no terminal UI; events as text lines on stdout
   --json                  events as JSON, one object per line, ending with the call statistics
-  --call NAME             call NAME as soon as it is online
+  --call NAME             call NAME as soon as it is reachable
   --auto-answer           answer the first incoming call
   --duration SECONDS      hang up after this long in the call
   --timeout SECONDS       give up when no call is set up within this time (default 60)

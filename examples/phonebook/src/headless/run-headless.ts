@@ -1,6 +1,10 @@
 /**
  * Headless mode, for scripts, the demo and the tests: set up, register, then either call a contact as
- * soon as it is online (`--call`), answer the first incoming call (`--auto-answer`), or just stay online.
+ * soon as it is reachable (`--call`), answer the first incoming call (`--auto-answer`), or just stay online.
+ * Relays show a contact online only when it watches this client back (docs/protocol.md "Presence"), and an
+ * auto-answering callee watches nobody in particular, so `--call` does not wait for an online flag: it
+ * calls, and while the relay answers CALL_END `offline` (or the name is not registered yet) it calls again
+ * every second — or at once when the contact shows up online — until `--timeout`.
  * A call lasts `--duration` seconds (or until the other side hangs up); then the final statistics are
  * printed (`call:stats`) and the program exits. Everything it prints is an event (event-output.ts).
  *
@@ -68,6 +72,7 @@ export async function runHeadless(options: PhonebookOptions, io: HeadlessIo): Pr
       codec: codecs.send,
       receiveCodecs: codecs.receive,
       audio,
+      watch: setup.vault.contacts().map((contact) => contact.name),
     });
     session.onEvent((e) => out.write(e as unknown as OutputEvent));
     const stopped = io.stopRequested.then(() => 'stopped' as const);
@@ -118,15 +123,34 @@ async function scenario(
 
   if (options.call !== undefined) {
     const peer = options.call;
-    const online = waitForState(session, (s) => s.contacts.some((c) => c.name === peer && c.online));
-    const first = await Promise.race([online.then(() => 'online' as const), deadline, stopped]);
-    online.cancel();
-    if (first !== 'online') {
-      return first === 'stopped'
-        ? { exit: 0, why: 'stopped' }
-        : fail(PhonebookErrorCode.ContactUnavailable, `${peer} did not come online within --timeout`);
+    for (;;) {
+      void session.call(peer);
+      // Set up, or ended (CALL_END offline comes right after the request: no waiting for a ring timeout).
+      const settled = waitForState(session, (s) => s.call.kind === 'active' || s.call.kind === 'ended');
+      const first = await Promise.race([settled, deadline, stopped]);
+      settled.cancel();
+      if (first === 'stopped') {
+        session.hangUp();
+        return { exit: 0, why: 'stopped' };
+      }
+      if (first === 'timeout') {
+        const call = session.getState().call;
+        session.hangUp();
+        if (call.kind === 'dialing' && call.ringing) {
+          fail(PhonebookErrorCode.CallFailed, 'the call was not set up within --timeout');
+        }
+        fail(PhonebookErrorCode.ContactUnavailable, `${peer} did not come online within --timeout`);
+      }
+      if (first.call.kind !== 'ended' || !unreachable(first.call)) break;
+      // Not reachable yet: again in a second, or as soon as the contact shows up online.
+      const online = waitForState(session, (s) => s.contacts.some((c) => c.name === peer && c.online));
+      const next = await Promise.race([online.then(() => 'retry' as const), sleep(1000), deadline, stopped]);
+      online.cancel();
+      if (next === 'stopped') return { exit: 0, why: 'stopped' };
+      if (next === 'timeout') {
+        fail(PhonebookErrorCode.ContactUnavailable, `${peer} did not come online within --timeout`);
+      }
     }
-    void session.call(peer);
   } else {
     const ringing = waitForState(session, (s) => s.call.kind === 'incoming');
     const first = await Promise.race([ringing.then(() => 'ringing' as const), deadline, stopped]);
@@ -180,6 +204,13 @@ async function finish(
   await session?.close();
   emit('exit', { code: exit, why });
   return exit;
+}
+
+/** A call that ended because the callee is not connected, or not (yet) in the directory: worth retrying. */
+function unreachable(
+  call: Extract<ReturnType<PhonebookSession['getState']>['call'], { kind: 'ended' }>,
+): boolean {
+  return call.reason === 'offline' || call.code === 'RELAY_ERR_NOT_FOUND';
 }
 
 type Cancellable<T> = Promise<T> & { cancel(): void };

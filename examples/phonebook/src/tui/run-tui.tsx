@@ -52,6 +52,8 @@ export async function runTui(options: PhonebookOptions, io: TuiIo): Promise<numb
       codec: codecs.send,
       receiveCodecs: codecs.receive,
       audio,
+      // Pinned contacts: their presence is asked for (they show online once they watch back).
+      watch: setup.vault.contacts().map((contact) => contact.name),
     });
     session = created;
     onStep({ kind: 'registering' });

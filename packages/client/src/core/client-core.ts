@@ -44,6 +44,7 @@ import { type CoreTiming, resolveTiming } from './core-timing.js';
 import { DirectoryView, targetLabel, verifyLookupEntry } from './directory-view.js';
 import type { ConnectionStateName, ContactInfo, CoreEvent } from './events.js';
 import { Phonebook } from './phonebook.js';
+import { type PresenceTarget, PresenceWatch } from './presence-watch.js';
 import { RequestTable } from './request-table.js';
 
 export interface ClientCoreOptions {
@@ -93,6 +94,7 @@ export class ClientCore {
   readonly #requests = new RequestTable<Pending>();
   readonly #phonebook: Phonebook;
   readonly #pins: ContactPins;
+  readonly #presence: PresenceWatch;
   #connection: Connection = { kind: 'idle' };
   readonly #calls: CallMachine;
   /**
@@ -114,6 +116,7 @@ export class ClientCore {
     this.#mediaTiming = options.media ?? {};
     this.#phonebook = new Phonebook(this.#clientIdHex, this.#store);
     this.#pins = new ContactPins(this.#store, this.#phonebook);
+    this.#presence = new PresenceWatch(this.#store, this.#phonebook, this.#clientIdHex);
     this.#calls = new CallMachine({
       crypto: this.#crypto,
       identity: this.#identity,
@@ -353,6 +356,17 @@ export class ClientCore {
     return handle;
   }
 
+  /**
+   * The contacts (names or client ids) whose presence this client wants, replacing the previous ones
+   * (docs/client.md "Presence"). Relays show a contact online only when it watches this client too. Kept
+   * across reconnects; sent to the relay now if connected, else after the next WELCOME. Throws
+   * CLIENT_ERR_INVALID_ARGUMENT for a bad target or more than 256 of them.
+   */
+  watchPresence(targets: readonly PresenceTarget[], now: number): void {
+    this.#presence.set(targets);
+    this.#syncPresence(now);
+  }
+
   /** Accepts the ringing incoming call. */
   answer(now: number): void {
     this.#calls.answer(now);
@@ -395,6 +409,8 @@ export class ClientCore {
   acceptContactKey(name: string, now: number): void {
     this.#pins.accept(name.normalize('NFC'), now);
     this.#outputs.push({ kind: 'persist' });
+    // A watched name now resolves to the newly pinned key.
+    this.#syncPresence(now);
     this.#emit({ type: 'phonebook:update', contacts: this.#phonebook.contacts(), changed: [] });
   }
 
@@ -456,6 +472,7 @@ export class ClientCore {
         flatRoot: result.flatRoot,
       });
       this.#emit({ type: 'tree-head:accepted', logId: directory.logId, size: result.treeHead.size, change });
+      this.#presence.connectionStarted();
       this.#applyPage(result.welcome.phonebook, now);
       this.#calls.resume(now);
     } catch (error) {
@@ -542,6 +559,7 @@ export class ClientCore {
           const changed = this.#phonebook.applyDelta(message.changes);
           this.#flagPhonebookConflicts(changed);
           this.#emit({ type: 'phonebook:update', contacts: this.#phonebook.contacts(), changed });
+          this.#syncPresence(now);
           return;
         }
         case 'PUBLIC_KEY':
@@ -576,6 +594,7 @@ export class ClientCore {
         case 'GET_CONSISTENCY':
         case 'CALL_REQUEST':
         case 'CALL_RESUME':
+        case 'PRESENCE_WATCH':
         case 'PING':
           // Filtered by the sender check in `receive`; listed so the switch stays exhaustive.
           return;
@@ -602,6 +621,7 @@ export class ClientCore {
     const changed = this.#phonebook.applyPage(page);
     this.#flagPhonebookConflicts(changed);
     this.#emit({ type: 'phonebook:update', contacts: this.#phonebook.contacts(), changed });
+    this.#syncPresence(now);
     const next = page.offset + page.contacts.length;
     if (page.contacts.length > 0 && next < page.total) {
       this.#request({ kind: 'phonebook' }, now, { type: 'PHONEBOOK_REQUEST', offset: next, limit: 256 });
@@ -792,6 +812,13 @@ export class ClientCore {
   #failPending(pending: Pending, error: Error, now: number): void {
     if (pending.kind === 'phonebook') return;
     this.#lookupFailed(pending.purpose, error, now);
+  }
+
+  /** Sends PRESENCE_WATCH when the resolved set differs from what the relay holds. */
+  #syncPresence(now: number): void {
+    if (this.#connection.kind !== 'ready') return;
+    const ids = this.#presence.pending();
+    if (ids !== undefined) this.#sendSealed({ type: 'PRESENCE_WATCH', clientIds: ids }, now);
   }
 
   #sendSealed(message: ControlMessage, now: number): void {

@@ -10,6 +10,7 @@ import type { ClientStore } from '../core/client-store.js';
 import type { CommandResult, CoreOutput, EstablishedCall, VerifiedContact } from '../core/core-outputs.js';
 import type { CoreTiming } from '../core/core-timing.js';
 import type { ContactInfo, CoreEvent, CoreEventType, RegistrationCompleteEvent } from '../core/events.js';
+import type { PresenceTarget } from '../core/presence-watch.js';
 import { ClientError, ClientErrorCode, errorCodeOf } from '../errors.js';
 import type { MediaChannelTiming } from '../media/media-channel-core.js';
 import type { MediaFrame, MediaTransport } from '../media/media-transport.js';
@@ -260,6 +261,17 @@ export class Client extends EventEmitter<ClientEvents> {
   /** Ends the current call. */
   hangUp(): void {
     this.#command(() => this.#core.hangUp(this.#now()));
+  }
+
+  /**
+   * The contacts (names or `{ clientId }`) whose presence this client wants; replaces the previous set
+   * (docs/client.md "Presence"). Relays show a contact online only when it watches this client as well,
+   * so contacts see each other and nobody else sees either. Kept across reconnects and failover. Throws
+   * CLIENT_ERR_INVALID_ARGUMENT for a bad target or more than 256.
+   */
+  watchPresence(targets: readonly PresenceTarget[]): void {
+    this.#core.watchPresence(targets, this.#now());
+    this.#flush();
   }
 
   /** Pins the new key of a contact after `contact:key-changed` (compare safety numbers first). */

@@ -47,6 +47,8 @@ export type ConnectionPhase =
 export interface Connection {
   readonly id: ConnectionId;
   readonly remoteIp: string;
+  /** What per-address quotas count against: IPv4 /32, IPv6 /64 (docs/relay.md "Handshake slots"). */
+  readonly addressKey: string;
   readonly openedAt: number;
   readonly decoder: FrameDecoder;
   /** Time of the last complete frame (idle timeout). */

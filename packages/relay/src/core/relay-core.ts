@@ -22,17 +22,16 @@ import {
   FrameDecoder,
   FrameError,
   MESSAGE_SENDER,
-  type PhonebookChange,
-  type PhonebookChangeKind,
   type PhonebookPage,
   WireError,
 } from '@leitung/wire';
 import type { KeyDirectory } from '../directory/key-directory.js';
 import { RelayError, RelayErrorCode } from '../errors.js';
-import { toHex } from '../hex.js';
+import { fromHex, toHex } from '../hex.js';
 import { type RelayLimits, resolveLimits } from '../limits.js';
 import { MediaRouter } from '../media/media-router.js';
 import { RegistrationBudget } from '../protection/registration-budget.js';
+import { addressKey } from '../protection/address-key.js';
 import { KeyedRateLimiter } from '../protection/token-bucket.js';
 import type { ClusterCalls, ForwardedCallMessage } from '../signalling/cluster-calls.js';
 import { LocalSignalling, type Signalling } from '../signalling/signalling.js';
@@ -40,6 +39,7 @@ import { type BlockPolicy, NOTHING_BLOCKED } from './block-policy.js';
 import { type CallParty, type CallRefusal, CallRouter } from './call-router.js';
 import { type Connection, type ConnectionPhase, clientIdOf } from './connection.js';
 import type { CloseReason, ConnectionId, RelayEvent, RelayOutput } from './outputs.js';
+import { PresenceTable } from './presence-table.js';
 
 export interface RelayCoreOptions {
   readonly crypto: LeitungCrypto;
@@ -71,7 +71,7 @@ export interface RelayCoreStats {
   readonly refusals: Map<string, number>;
 }
 
-/** The relay's load as PONG reports it (docs/protocol.md §4.6). */
+/** The relay's load figures (exact from {@link RelayCore.load}, coarse in PONG: docs/protocol.md §4.6). */
 export interface RelayLoadFigures {
   readonly clients: number;
   readonly calls: number;
@@ -97,9 +97,12 @@ type BucketName =
   | 'lookupsPerIp'
   | 'lookupsPerIdentity'
   | 'callsPerIp'
-  | 'callsPerIdentity';
+  | 'callsPerIdentity'
+  | 'presenceWatchesPerIdentity';
 
 const HOUSEKEEPING_INTERVAL_MS = 1000;
+/** PONG's load granularity in percent (docs/protocol.md §4.6). */
+export const LOAD_STEP_PERCENT = 5;
 const SWEEP_INTERVAL_MS = 10_000;
 
 export class RelayCore {
@@ -124,6 +127,7 @@ export class RelayCore {
   readonly #unauthenticated = new Map<ConnectionId, Connection>();
   readonly #established = new Map<string, Connection>();
   readonly #perIp = new Map<string, IpCount>();
+  readonly #presence = new PresenceTable();
   readonly #buckets: Record<BucketName, KeyedRateLimiter>;
   readonly #budget: RegistrationBudget;
   #blocklist: BlockPolicy;
@@ -166,6 +170,7 @@ export class RelayCore {
       lookupsPerIdentity: bucket('lookupsPerIdentity'),
       callsPerIp: bucket('callsPerIp'),
       callsPerIdentity: bucket('callsPerIdentity'),
+      presenceWatchesPerIdentity: bucket('presenceWatchesPerIdentity'),
     };
     // Starts full: a bucket created at time 0 is at its burst for any later `now`.
     this.#budget = new RegistrationBudget(limits, 0);
@@ -200,6 +205,21 @@ export class RelayCore {
     return this.#connections.get(connId)?.decoder.reservedBytes ?? 0;
   }
 
+  /**
+   * What PONG reports (docs/protocol.md §4.6, docs/relay.md "Metadata the relay reveals"): no client or
+   * call count, only the media load as a percentage rounded down to a multiple of {@link LOAD_STEP_PERCENT}
+   * (`packetsPerSecond` = that percentage, `capacity` = 100) — enough for relay selection's 80 % rule, too
+   * coarse to watch one client come and go or one call start. The exact figures are for the operator's
+   * metrics ({@link load}), never for the network.
+   */
+  publicLoad(): RelayLoadFigures {
+    const exact = this.load();
+    const percent = exact.capacity === 0 ? 100 : (exact.packetsPerSecond / exact.capacity) * 100;
+    const bucket = Math.min(255, Math.floor(percent / LOAD_STEP_PERCENT) * LOAD_STEP_PERCENT);
+    return { clients: 0, calls: 0, packetsPerSecond: bucket, capacity: 100 };
+  }
+
+  /** Exact load figures, for the operator (metrics); PONG carries {@link publicLoad}. */
   load(): RelayLoadFigures {
     return {
       clients: this.#established.size,
@@ -213,16 +233,18 @@ export class RelayCore {
   connectionOpened(connId: ConnectionId, remoteIp: string, now: number): RelayOutput[] {
     return this.#run(() => {
       const ip = plainIp(remoteIp);
+      const slots = addressKey(ip);
       const connection: Connection = {
         id: connId,
         remoteIp: ip,
+        addressKey: slots,
         openedAt: now,
         decoder: new FrameDecoder({ maxFrameSize: this.limits.maxFrameSize }),
         lastFrameAt: now,
         partialSince: undefined,
         phase: { kind: 'awaiting-register' },
       };
-      const count = this.#perIp.get(ip) ?? { total: 0, unauthenticated: 0 };
+      const count = this.#perIp.get(slots) ?? { total: 0, unauthenticated: 0 };
       const refusal = this.#shuttingDown
         ? fatal(RelayErrorCode.ShuttingDown, 'the relay is shutting down')
         : this.#blocklist.isAddressBlocked(ip)
@@ -230,7 +252,9 @@ export class RelayCore {
           : count.total >= this.limits.maxConnectionsPerIp ||
               count.unauthenticated >= this.limits.maxUnauthenticatedPerIp
             ? fatal(RelayErrorCode.TooManyConnections, 'too many connections from this address')
-            : undefined;
+            : this.#unauthenticated.size >= this.limits.maxUnauthenticated && !this.#evictIdleHandshake()
+              ? fatal(RelayErrorCode.TooManyConnections, 'too many handshakes in progress')
+              : undefined;
       if (refusal !== undefined) {
         // Not registered in any table: the refusal is sent plain and the socket closed.
         this.#count(refusal.code);
@@ -239,15 +263,9 @@ export class RelayCore {
         this.#out.push({ kind: 'close', connId, reason: refusal.code as CloseReason });
         return;
       }
-      if (this.#unauthenticated.size >= this.limits.maxUnauthenticated) {
-        // Cap on handshakes in progress: the oldest (closest to its timeout) makes room.
-        const oldest = this.#unauthenticated.values().next();
-        if (!oldest.done)
-          this.#refuse(oldest.value, fatal(RelayErrorCode.Evicted, 'too many handshakes in progress'));
-      }
       count.total++;
       count.unauthenticated++;
-      this.#perIp.set(ip, count);
+      this.#perIp.set(slots, count);
       this.#connections.set(connId, connection);
       this.#unauthenticated.set(connId, connection);
       this.stats.connectionsAccepted++;
@@ -371,6 +389,29 @@ export class RelayCore {
     });
   }
 
+  /**
+   * The handshake table is full (docs/relay.md "Handshake slots"): a newcomer may only displace a connection
+   * that has progressed no further than itself — one still waiting for its REGISTER — taken from the address
+   * that holds the most handshake slots (the oldest of that address). A connection that has been sent
+   * CHALLENGE is never evicted; it keeps its handshake timeout. False when nothing may be evicted.
+   */
+  #evictIdleHandshake(): boolean {
+    let victim: Connection | undefined;
+    let victimSlots = 0;
+    for (const candidate of this.#unauthenticated.values()) {
+      if (candidate.phase.kind !== 'awaiting-register') continue;
+      const held = this.#perIp.get(candidate.addressKey)?.unauthenticated ?? 0;
+      // Oldest first (insertion order): a later connection only wins with strictly more slots.
+      if (held > victimSlots) {
+        victim = candidate;
+        victimSlots = held;
+      }
+    }
+    if (victim === undefined) return false;
+    this.#refuse(victim, fatal(RelayErrorCode.Evicted, 'too many handshakes in progress'));
+    return true;
+  }
+
   #run(fn: () => void): RelayOutput[] {
     fn();
     const out = this.#out;
@@ -434,7 +475,7 @@ export class RelayCore {
         this.#out.push({
           kind: 'send',
           connId: connection.id,
-          payload: encodeMessage({ type: 'PONG', nonce: message.nonce, load: this.load() }),
+          payload: encodeMessage({ type: 'PONG', nonce: message.nonce, load: this.publicLoad() }),
         });
         return;
       case 'REGISTER':
@@ -674,7 +715,11 @@ export class RelayCore {
     });
   }
 
-  /** Relay cluster: a message another relay sent for a client of this relay, or for all except one. */
+  /**
+   * Relay cluster: a message another relay sent for a client of this relay, or for all except one. Presence
+   * changes pass this relay's half of the mutual-watch rule (docs/protocol.md "Presence"); a broadcast
+   * never carries presence.
+   */
   clusterDelivery(
     target: { readonly clientId: string } | { readonly except: string | undefined },
     message: ControlMessage,
@@ -683,27 +728,36 @@ export class RelayCore {
     return this.#run(() => {
       if ('clientId' in target) {
         const connection = this.#established.get(target.clientId);
-        if (connection !== undefined) this.#sendSealed(connection, message);
+        if (connection === undefined) return;
+        if (message.type !== 'PHONEBOOK_DELTA') {
+          this.#sendSealed(connection, message);
+          return;
+        }
+        for (const change of message.changes) {
+          if (change.kind === 'added')
+            this.#sendSealed(connection, { type: 'PHONEBOOK_DELTA', changes: [change] });
+          else this.#presenceHere(target.clientId, toHex(change.contact.clientId), change.kind === 'online');
+        }
         return;
       }
+      const forward =
+        message.type === 'PHONEBOOK_DELTA'
+          ? { ...message, changes: message.changes.filter((change) => change.kind === 'added') }
+          : message;
+      if (forward.type === 'PHONEBOOK_DELTA' && forward.changes.length === 0) return;
       for (const [clientId, connection] of this.#established) {
-        if (clientId !== target.except) this.#sendSealed(connection, message);
+        if (clientId !== target.except) this.#sendSealed(connection, forward);
       }
     });
   }
 
-  /** Relay cluster: the clients of a relay that died are offline; this relay's clients are told. */
+  /** Relay cluster: the clients of a relay that died are offline; whoever saw them online is told. */
   remoteClientsOffline(clientIds: readonly string[], _now: number): RelayOutput[] {
     return this.#run(() => {
-      const changes: PhonebookChange[] = [];
       for (const clientId of clientIds) {
-        const entry = this.#directory.entryByClientId(Uint8Array.from(Buffer.from(clientId, 'hex')));
-        if (entry === undefined || this.#signalling.isOnline(clientId)) continue;
-        changes.push({ kind: 'offline', contact: this.#contact(entry, false) });
-      }
-      for (let i = 0; i < changes.length; i += 64) {
-        const message: ControlMessage = { type: 'PHONEBOOK_DELTA', changes: changes.slice(i, i + 64) };
-        for (const connection of this.#established.values()) this.#sendSealed(connection, message);
+        if (this.#signalling.isOnline(clientId)) continue;
+        for (const recipient of this.#presence.toldAbout(clientId))
+          this.#presenceHere(recipient, clientId, false);
       }
     });
   }
@@ -731,9 +785,11 @@ export class RelayCore {
       deliver,
     };
     this.#unauthenticated.delete(connection.id);
-    const count = this.#perIp.get(connection.remoteIp);
+    const count = this.#perIp.get(connection.addressKey);
     if (count !== undefined) count.unauthenticated--;
     this.#established.set(phase.clientId, connection);
+    // A new connection watches nobody until its PRESENCE_WATCH (docs/protocol.md "Presence").
+    this.#presence.join(phase.clientId);
     this.stats.handshakesCompleted++;
     if (created) this.stats.registrations++;
     else this.stats.logins++;
@@ -752,7 +808,7 @@ export class RelayCore {
           : [],
       // Owner monitoring: the client checks that its own name maps to this entry (docs/key-transparency.md).
       mapProof: this.#directory.mapProof(entry.name),
-      phonebook: this.#phonebookPage(0, this.limits.phonebookPageSize),
+      phonebook: this.#phonebookPage(phase.clientId, 0, this.limits.phonebookPageSize),
     });
     this.#signalling.attach(phase.clientId, deliver);
     this.#emit({
@@ -764,7 +820,13 @@ export class RelayCore {
     });
     if (created) this.#emit({ type: 'directory:appended', index: entry.index, size });
     this.#emit({ type: 'client:online', clientId: phase.clientId, name: entry.name });
-    this.#broadcastChange(created ? 'added' : 'online', entry, true, phase.clientId);
+    // A new directory entry is news for everyone (the directory is public); a login is not broadcast.
+    if (created) {
+      this.#signalling.broadcast(
+        { type: 'PHONEBOOK_DELTA', changes: [{ kind: 'added', contact: this.#contact(entry, false) }] },
+        phase.clientId,
+      );
+    }
   }
 
   // ---- established channel ----
@@ -804,7 +866,7 @@ export class RelayCore {
     switch (message.type) {
       case 'PING':
         if (this.#lookupAllowed(connection, phase.clientId, now, undefined)) {
-          this.#sendSealed(connection, { type: 'PONG', nonce: message.nonce, load: this.load() });
+          this.#sendSealed(connection, { type: 'PONG', nonce: message.nonce, load: this.publicLoad() });
         }
         return;
       case 'PHONEBOOK_REQUEST':
@@ -812,9 +874,24 @@ export class RelayCore {
           this.#sendSealed(connection, {
             type: 'PHONEBOOK_PAGE',
             requestId: message.requestId,
-            page: this.#phonebookPage(message.offset, Math.min(message.limit, this.limits.phonebookPageSize)),
+            page: this.#phonebookPage(
+              phase.clientId,
+              message.offset,
+              Math.min(message.limit, this.limits.phonebookPageSize),
+            ),
           });
         }
+        return;
+      case 'PRESENCE_WATCH':
+        if (!this.#buckets.presenceWatchesPerIdentity.take(phase.clientId, now)) {
+          this.#refuse(connection, {
+            code: RelayErrorCode.RateLimited,
+            message: 'too many watch changes',
+            fatal: false,
+          });
+          return;
+        }
+        this.#watch(phase.clientId, message.clientIds);
         return;
       case 'GET_PUBLIC_KEY':
         if (this.#lookupAllowed(connection, phase.clientId, now, message.requestId)) {
@@ -959,29 +1036,82 @@ export class RelayCore {
 
   // ---- phonebook (DESIGN.md §3 step 6): ids, names and presence only, never an address ----
 
-  #phonebookPage(offset: number, limit: number): PhonebookPage {
+  #phonebookPage(recipient: string, offset: number, limit: number): PhonebookPage {
     const total = this.#directory.size();
     const entries = offset < total ? this.#directory.entries(offset, Math.min(limit, 256)) : [];
     return {
       offset: Math.min(offset, 0xffffffff),
       total,
-      contacts: entries.map((entry) => this.#contact(entry)),
+      contacts: entries.map((entry) => {
+        const clientId = toHex(entry.clientId);
+        // Online only where the mutual-watch rule says so (docs/protocol.md "Presence"); own line: true.
+        return this.#contact(entry, clientId === recipient || this.#presence.sees(recipient, clientId));
+      }),
     };
   }
 
-  #contact(entry: DirectoryEntry, online?: boolean): Contact {
-    return {
-      clientId: entry.clientId,
-      name: entry.name,
-      online: online ?? this.#signalling.isOnline(toHex(entry.clientId)),
-    };
+  #contact(entry: DirectoryEntry, online: boolean): Contact {
+    return { clientId: entry.clientId, name: entry.name, online };
   }
 
-  #broadcastChange(kind: PhonebookChangeKind, entry: DirectoryEntry, online: boolean, except: string): void {
-    this.#signalling.broadcast(
-      { type: 'PHONEBOOK_DELTA', changes: [{ kind, contact: this.#contact(entry, online) }] },
-      except,
+  // ---- presence (docs/protocol.md "Presence"): only between clients that watch each other ----
+
+  /** A PRESENCE_WATCH: the new set replaces the old; whoever the change concerns is told. */
+  #watch(clientId: string, ids: readonly Uint8Array[]): void {
+    const { added, removed } = this.#presence.setWatching(
+      clientId,
+      ids.map((id) => toHex(id)),
     );
+    for (const subject of removed) {
+      // Neither side sees the other any more.
+      this.#presenceHere(clientId, subject, false);
+      this.#presenceFor(subject, clientId, false);
+    }
+    // clientId watches each added contact: its half of the rule holds; the contact's relay checks the other.
+    // The `offline` first resets what the contact was told about an earlier connection of clientId that
+    // another relay of a cluster has not noticed closing yet (a no-op otherwise), so the `online` is news
+    // there and is answered with the contact's own presence.
+    for (const subject of added) {
+      this.#presenceFor(subject, clientId, false);
+      this.#presenceFor(subject, clientId, true);
+    }
+  }
+
+  /**
+   * Tells `recipient` that `subject` is online or offline. The caller guarantees the subject's half of the
+   * rule (`subject` watches `recipient`) for `online`; the relay that holds `recipient` checks the other.
+   */
+  #presenceFor(recipient: string, subject: string, online: boolean): void {
+    if (this.#established.has(recipient)) {
+      this.#presenceHere(recipient, subject, online);
+      return;
+    }
+    if (!this.#signalling.isOnline(recipient)) return;
+    const entry = this.#directory.entryByClientId(fromHex(subject));
+    if (entry === undefined) return;
+    // Relay cluster: the recipient's relay applies its half in clusterDelivery.
+    this.#signalling.deliver(recipient, {
+      type: 'PHONEBOOK_DELTA',
+      changes: [{ kind: online ? 'online' : 'offline', contact: this.#contact(entry, online) }],
+    });
+  }
+
+  /** `recipient` is connected here: its half of the rule, then the change (and the mutual answer). */
+  #presenceHere(recipient: string, subject: string, online: boolean): void {
+    const connection = this.#established.get(recipient);
+    if (connection === undefined) return;
+    const told = online
+      ? this.#presence.tellOnline(recipient, subject)
+      : this.#presence.tellOffline(recipient, subject);
+    if (!told) return;
+    const entry = this.#directory.entryByClientId(fromHex(subject));
+    if (entry === undefined) return;
+    this.#sendSealed(connection, {
+      type: 'PHONEBOOK_DELTA',
+      changes: [{ kind: online ? 'online' : 'offline', contact: this.#contact(entry, online) }],
+    });
+    // Mutual: the recipient watches the subject, so the subject may see the recipient (if it watches back).
+    if (online) this.#presenceFor(subject, recipient, true);
   }
 
   /** Every entry of a small directory, cached per size (CHALLENGE lets the client check it whole). */
@@ -1048,11 +1178,11 @@ export class RelayCore {
     connection.phase = { kind: 'closed' };
     this.#connections.delete(connection.id);
     const wasUnauthenticated = this.#unauthenticated.delete(connection.id);
-    const count = this.#perIp.get(connection.remoteIp);
+    const count = this.#perIp.get(connection.addressKey);
     if (count !== undefined) {
       count.total--;
       if (wasUnauthenticated) count.unauthenticated--;
-      if (count.total <= 0) this.#perIp.delete(connection.remoteIp);
+      if (count.total <= 0) this.#perIp.delete(connection.addressKey);
     }
     const clientId =
       phase.kind === 'established' || phase.kind === 'challenged' || phase.kind === 'appending'
@@ -1063,9 +1193,10 @@ export class RelayCore {
       this.#signalling.detach(phase.clientId, phase.deliver);
       this.#calls.clientGone(phase.clientId);
       this.#emit({ type: 'client:offline', clientId: phase.clientId, name: phase.name });
-      const entry = this.#directory.entryByClientId(phase.clientIdBytes);
-      if (entry !== undefined && !this.#signalling.isOnline(phase.clientId)) {
-        this.#broadcastChange('offline', entry, false, phase.clientId);
+      const watched = this.#presence.leave(phase.clientId);
+      if (!this.#signalling.isOnline(phase.clientId)) {
+        // Only those who were told it was online hear that it is gone (docs/protocol.md "Presence").
+        for (const recipient of watched) this.#presenceFor(recipient, phase.clientId, false);
       }
     }
     if (phase.kind === 'established' || phase.kind === 'appending') phase.channel.destroy();

@@ -80,6 +80,11 @@ export interface StartRelayOptions {
   readonly logger?: Logger;
   /** Refusal lines per kind and interval before they are only summarised (docs/relay.md "Events and logs"). */
   readonly refusalLog?: Partial<RefusalLogOptions>;
+  /**
+   * Log communication metadata: client ids and names, presence, who called whom, media addresses
+   * (docs/relay.md "Events and logs"). For debugging only; off by default.
+   */
+  readonly logMetadata?: boolean;
   /** Directory storage; SQLite in `dataDir` by default. */
   readonly store?: DirectoryStore;
   /** Presence and delivery; single-relay in-process by default. */
@@ -108,6 +113,7 @@ export class Relay extends EventEmitter<RelayEvents> {
   readonly dataDir: string;
   readonly #logger: Logger;
   readonly #refusals: RefusalLog;
+  readonly #logMetadata: boolean;
   readonly #now: () => number;
   readonly #sockets = new Map<ConnectionId, Socket>();
   readonly #directory: LocalKeyDirectory;
@@ -132,6 +138,7 @@ export class Relay extends EventEmitter<RelayEvents> {
     host: string;
     dataDir: string;
     logger: Logger;
+    logMetadata?: boolean;
     now: () => number;
     blocklistFile: string | undefined;
     cluster?: ClusterNode | undefined;
@@ -145,6 +152,7 @@ export class Relay extends EventEmitter<RelayEvents> {
     this.dataDir = init.dataDir;
     this.#logger = init.logger;
     this.#refusals = new RefusalLog(init.logger, init.now, init.refusalLog);
+    this.#logMetadata = init.logMetadata ?? false;
     this.#now = init.now;
     this.#blocklistFile = init.blocklistFile;
     this.#cluster = init.cluster;
@@ -239,7 +247,10 @@ export class Relay extends EventEmitter<RelayEvents> {
       host,
       port: mediaPort,
       now: this.#now,
-      onBinding: (binding, sessionId) => this.#logger.debug({ sessionId, binding }, 'media binding'),
+      // A bound address is metadata (where a call's party is): only with logMetadata.
+      onBinding: (binding, sessionId) => {
+        if (this.#logMetadata) this.#logger.debug({ sessionId, binding }, 'media binding');
+      },
       onError: (error) => this.#logger.debug({ err: error.message }, 'media socket error'),
     });
     const tcp = createTcpServer({ noDelay: true }, (socket) => this.#accept(socket));
@@ -330,7 +341,7 @@ export class Relay extends EventEmitter<RelayEvents> {
         case 'event':
           // Refusals go through the summariser: a flood of them must not flood the log.
           if (output.event.type === 'request:refused') this.#refusals.record(output.event);
-          else logEvent(this.#logger, output.event);
+          else logEvent(this.#logger, output.event, { metadata: this.#logMetadata });
           this.emit(output.event.type, output.event as never);
           break;
       }
@@ -496,6 +507,7 @@ export async function startRelay(options: StartRelayOptions): Promise<Relay> {
     host,
     dataDir: options.dataDir,
     logger,
+    ...(options.logMetadata === undefined ? {} : { logMetadata: options.logMetadata }),
     now,
     blocklistFile: options.blocklistFile,
     cluster,
@@ -513,9 +525,13 @@ export async function startRelay(options: StartRelayOptions): Promise<Relay> {
       keyCreated: key.created,
       directorySize: directory.size(),
       metricsPort: relay.metricsPort,
+      logMetadata: options.logMetadata === true,
     },
     'relay started',
   );
+  if (options.logMetadata === true) {
+    logger.warn('logging communication metadata (client ids, names, presence, who called whom)');
+  }
   return relay;
 }
 

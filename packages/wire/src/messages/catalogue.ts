@@ -43,9 +43,11 @@ import {
   type PhonebookDelta,
   type PhonebookPageMessage,
   type PhonebookRequest,
+  type PresenceWatch,
   phonebookDeltaMessage,
   phonebookPageMessage,
   phonebookRequestMessage,
+  presenceWatchMessage,
 } from './phonebook.js';
 
 /** Every control message, discriminated on `type`. */
@@ -58,6 +60,7 @@ export type ControlMessage =
   | PhonebookRequest
   | PhonebookPageMessage
   | PhonebookDelta
+  | PresenceWatch
   | GetPublicKey
   | PublicKey
   | GetConsistency
@@ -85,6 +88,7 @@ const DEFINITIONS: { readonly [N in MessageTypeName]: MessageDefinition<N> } = {
   PHONEBOOK_REQUEST: phonebookRequestMessage,
   PHONEBOOK_PAGE: phonebookPageMessage,
   PHONEBOOK_DELTA: phonebookDeltaMessage,
+  PRESENCE_WATCH: presenceWatchMessage,
   GET_PUBLIC_KEY: getPublicKeyMessage,
   PUBLIC_KEY: publicKeyMessage,
   GET_CONSISTENCY: getConsistencyMessage,

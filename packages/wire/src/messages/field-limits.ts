@@ -50,6 +50,8 @@ export const FIELD_LIMITS = {
   phonebookPageMaxContacts: 256,
   /** Changes in one PHONEBOOK_DELTA. */
   phonebookDeltaMaxChanges: 256,
+  /** Contacts whose presence one client may watch (PRESENCE_WATCH). */
+  presenceWatchMaxIds: 256,
   /** ERROR `code`, UTF-8 bytes. */
   errorCodeMaxBytes: 64,
   /** ERROR `message`, UTF-8 bytes. */

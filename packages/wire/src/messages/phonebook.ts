@@ -1,8 +1,10 @@
 /**
  * Phonebook (DESIGN.md §3 step 6): pages on request, deltas pushed by the relay. Contacts carry an id,
- * a name and a presence bit — never an address (LESSONS #21).
+ * a name and a presence bit — never an address (LESSONS #21). Presence is not broadcast: a client names
+ * the contacts it watches (PRESENCE_WATCH) and sees a contact online only when both watch each other
+ * (docs/protocol.md "Presence").
  */
-import { enumOf, list, struct, u16, u32 } from '../codec/schema.js';
+import { bytes, enumOf, list, struct, u16, u32 } from '../codec/schema.js';
 import { FIELD_LIMITS as L } from './field-limits.js';
 import { defineMessage } from './message-definition.js';
 import { type Contact, contactSchema, type PhonebookPage, phonebookPageSchema } from './shared-structs.js';
@@ -66,4 +68,21 @@ export const phonebookDeltaMessage = defineMessage<PhonebookDelta>()(
       L.phonebookDeltaMaxChanges,
     ),
   }),
+);
+
+/**
+ * Client → relay. The complete set of contacts whose presence this client wants; replaces the previous set
+ * (an empty list watches nobody). The relay reports a contact `online`/`offline` only while the contact
+ * watches this client too (docs/protocol.md "Presence").
+ */
+export interface PresenceWatch {
+  type: 'PRESENCE_WATCH';
+  /** Client ids (32 bytes each), no duplicates needed. ≤ 256. */
+  clientIds: readonly Uint8Array[];
+}
+
+export const presenceWatchMessage = defineMessage<PresenceWatch>()(
+  'PRESENCE_WATCH',
+  'client',
+  struct({ clientIds: list(bytes(L.clientIdBytes), L.presenceWatchMaxIds) }),
 );

@@ -112,6 +112,8 @@ export const fixtures: readonly (readonly [string, ControlMessage])[] = [
       ],
     },
   ],
+  ['PRESENCE_WATCH', { type: 'PRESENCE_WATCH', clientIds: [hash(16), hash(17)] }],
+  ['PRESENCE_WATCH empty', { type: 'PRESENCE_WATCH', clientIds: [] }],
   ['GET_PUBLIC_KEY by name', { type: 'GET_PUBLIC_KEY', requestId: 7, target: { by: 'name', name: 'bob' } }],
   [
     'GET_PUBLIC_KEY by id',
