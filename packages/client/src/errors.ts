@@ -43,6 +43,10 @@ export const ClientErrorCode = {
   MediaBindFailed: 'CLIENT_ERR_MEDIA_BIND_FAILED',
   /** The vault's passphrase is wrong (nothing was changed on disk). */
   VaultWrongPassphrase: 'CLIENT_ERR_VAULT_WRONG_PASSPHRASE',
+  /** A new passphrase (vault creation, passphrase change, identity export) is too weak. */
+  WeakPassphrase: 'CLIENT_ERR_WEAK_PASSPHRASE',
+  /** The vault's scrypt parameters lie below the floor (N = 2^15, r = 8, p = 1): refused before any work. */
+  VaultKdfWeak: 'CLIENT_ERR_VAULT_KDF_WEAK',
   /** The vault file is damaged or not a vault (bad header, failed authentication of the contents). */
   VaultCorrupt: 'CLIENT_ERR_VAULT_CORRUPT',
   /** The vault file is readable or writable by group or others, or owned by another user. */

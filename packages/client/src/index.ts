@@ -88,5 +88,10 @@ export {
   VAULT_FILE,
 } from './shell/setup-client.js';
 export type { AtomicWriteHooks } from './vault/atomic-file.js';
+export {
+  MIN_PASSPHRASE_CHARACTERS,
+  MIN_PASSPHRASE_DISTINCT,
+  passphraseProblem,
+} from './vault/passphrase-policy.js';
 export { SecureVault, type SecureVaultOptions } from './vault/secure-vault.js';
 export type { SettingValue } from './vault/vault-contents.js';

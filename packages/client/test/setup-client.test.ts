@@ -21,7 +21,7 @@ import {
 import { codeOf, crypto, key, rejection } from './support/fixtures.js';
 import { RelayDouble } from './support/relay-double.js';
 
-const scrypt = { N: 2 ** 10, r: 8, p: 1 };
+const scrypt = { N: 2 ** 15, r: 8, p: 1 };
 let dir: string;
 let relayKey: RsaPrivateKey;
 let bobKey: RsaPrivateKey;
@@ -49,7 +49,7 @@ afterEach(async () => {
 async function setup(options: Partial<Parameters<typeof setupClient>[0]> = {}): Promise<ClientSetup> {
   const s = await setupClient({
     dataDir: dir,
-    passphrase: 'pass phrase',
+    passphrase: 'a pass phrase',
     crypto,
     scrypt,
     client: { probeIntervalMs: 0, startAttempts: 1 },
@@ -99,7 +99,7 @@ describe('setupClient', () => {
   });
 
   it('takes the name from the options and writes client_name.txt for the seed', async () => {
-    const vault = await SecureVault.create(join(dir, VAULT_FILE), 'pass phrase', { crypto, scrypt });
+    const vault = await SecureVault.create(join(dir, VAULT_FILE), 'a pass phrase', { crypto, scrypt });
     vault.setIdentity(bobKey);
     await vault.save();
     vault.close();
@@ -115,7 +115,7 @@ describe('setupClient', () => {
   it('refuses to start without a name, with a bad name, without relays, or with the wrong passphrase', async () => {
     const entry = { host: '127.0.0.1', port: 9, mediaPort: 9, fingerprint: 'ab'.repeat(32) };
     expect((await rejection(setup({ relays: [entry] }))).code).toBe('CLIENT_ERR_NO_NAME');
-    expect((await rejection(setup({ relays: [entry], passphrase: 'other' }))).code).toBe(
+    expect((await rejection(setup({ relays: [entry], passphrase: 'another one' }))).code).toBe(
       'CLIENT_ERR_VAULT_WRONG_PASSPHRASE',
     );
     expect((await rejection(setup({ relays: [], name: 'bob' }))).code).toBe('CLIENT_ERR_INVALID_ARGUMENT');
@@ -126,7 +126,7 @@ describe('setupClient', () => {
 
   it('uses an identity imported into the vault', async () => {
     const path = join(dir, VAULT_FILE);
-    const vault = await SecureVault.create(path, 'pass phrase', { crypto, scrypt });
+    const vault = await SecureVault.create(path, 'a pass phrase', { crypto, scrypt });
     vault.setIdentity(bobKey);
     vault.name = 'bob';
     await vault.save();

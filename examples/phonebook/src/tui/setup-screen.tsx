@@ -93,7 +93,7 @@ export function SetupScreen(props: SetupScreenProps) {
           label="Vault passphrase:"
           hint={
             props.firstRun
-              ? 'First run: choose a passphrase for the vault that will hold your identity key.'
+              ? 'First run: choose a passphrase (at least 12 characters) for the vault that will hold your identity key.'
               : 'Unlock the vault that holds your identity key.'
           }
           mask
