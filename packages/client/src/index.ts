@@ -52,6 +52,7 @@ export {
   type MediaInput,
 } from './media/media-channel-core.js';
 export type { MediaFrame, MediaTransport } from './media/media-transport.js';
+export { disableInspectorSignal } from './monitor/inspector-signal.js';
 export {
   type FindingCode,
   type SecurityFinding,
