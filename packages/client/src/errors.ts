@@ -63,6 +63,10 @@ export const ClientErrorCode = {
   IdentityImport: 'CLIENT_ERR_IDENTITY_IMPORT',
   /** Strict security policy: the vault is not unlocked while a debugger is attached. */
   DebuggerAttached: 'CLIENT_ERR_DEBUGGER_ATTACHED',
+  /** A relay-list entry names a pinned relay address with another key fingerprint (security alarm). */
+  RelayPinConflict: 'CLIENT_ERR_RELAY_PIN_CONFLICT',
+  /** A relay-list entry is not pinned in the vault and pinning was not asked for explicitly. */
+  RelayNotPinned: 'CLIENT_ERR_RELAY_NOT_PINNED',
   /** No client name: none given, none in the vault, no client_name.txt. */
   NoName: 'CLIENT_ERR_NO_NAME',
 } as const;

@@ -137,4 +137,41 @@ describe('setupClient', () => {
     expect(s.createdIdentity).toBe(false);
     expect(s.client.clientId).toBe(crypto.fingerprint(bobKey.publicKey));
   });
+
+  it('never changes relay pins from a relay list: another key for a pinned address is an alarm, new relays need addRelays', async () => {
+    const path = join(dir, VAULT_FILE);
+    const vault = await SecureVault.create(path, 'a pass phrase', { crypto, scrypt });
+    vault.setIdentity(bobKey);
+    vault.name = 'bob';
+    await vault.save();
+    vault.close();
+    const a = { host: '127.0.0.1', port: 9, mediaPort: 9, fingerprint: 'ab'.repeat(32) };
+    const planted = { ...a, fingerprint: 'cd'.repeat(32) };
+    const b = { host: '127.0.0.1', port: 19, mediaPort: 19, fingerprint: 'ef'.repeat(32) };
+    const first: SetupProgress[] = [];
+    const s = await setup({ relays: [a], onProgress: (p) => first.push(p) });
+    expect(first.find((p) => p.step === 'relays')).toEqual({ step: 'relays', using: 1, pinned: [a] });
+    await s.client.close();
+    s.vault.close();
+    setups.length = 0;
+
+    const pinsNow = async () => {
+      const v = await SecureVault.open(path, 'a pass phrase', { crypto });
+      const pins = v.relays();
+      v.close();
+      return pins;
+    };
+    expect((await rejection(setup({ relays: [planted] }))).code).toBe('CLIENT_ERR_RELAY_PIN_CONFLICT');
+    expect((await rejection(setup({ addRelays: [planted] }))).code).toBe('CLIENT_ERR_RELAY_PIN_CONFLICT');
+    expect((await rejection(setup({ relays: [a, b] }))).code).toBe('CLIENT_ERR_RELAY_NOT_PINNED');
+    expect(await pinsNow()).toEqual([a]);
+
+    const added: SetupProgress[] = [];
+    const t = await setup({ addRelays: [b], onProgress: (p) => added.push(p) });
+    expect(added.find((p) => p.step === 'relays')).toEqual({ step: 'relays', using: 1, pinned: [b] });
+    await t.client.close();
+    t.vault.close();
+    setups.length = 0;
+    expect(await pinsNow()).toEqual([a, b]);
+  });
 });

@@ -30,6 +30,8 @@ export interface PhonebookSessionOptions {
   readonly audio: AudioChoice;
   /** Period of `call:quality` updates; default 1000 ms. */
   readonly qualityIntervalMs?: number;
+  /** A notice to show from the start (e.g. the relays pinned by this run, with their fingerprints). */
+  readonly initialNotice?: Omit<Notice, 'at'>;
 }
 
 type Listener = () => void;
@@ -69,7 +71,7 @@ export class PhonebookSession {
       call: { kind: 'idle' },
       alarms: [],
       findings: [],
-      notice: undefined,
+      notice: options.initialNotice === undefined ? undefined : { ...options.initialNotice, at: wallClock() },
     };
     this.#wire();
   }
