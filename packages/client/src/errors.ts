@@ -23,6 +23,8 @@ export const ClientErrorCode = {
   Protocol: 'CLIENT_ERR_PROTOCOL',
   /** A directory entry is not what was asked for, or its id is not the hash of its key (key substitution). */
   EntryMismatch: 'CLIENT_ERR_ENTRY_MISMATCH',
+  /** A directory entry's name fails the name policy (control, bidi or escape characters, …). */
+  NamePolicy: 'CLIENT_ERR_NAME_POLICY',
   /** A contact's verified key differs from the pinned one; calls to it are blocked until accepted. */
   ContactKeyChanged: 'CLIENT_ERR_CONTACT_KEY_CHANGED',
   /** No such contact (not in the phonebook, or not found by the relay). */

@@ -28,6 +28,7 @@ export type {
   ConnectionStateName,
   ContactInfo,
   ContactKeyChangedEvent,
+  ContactRejectedEvent,
   ContactVerification,
   ContactVerifiedEvent,
   CoreEvent,
@@ -42,6 +43,7 @@ export type {
   RegistrationFailedEvent,
   TreeHeadAcceptedEvent,
 } from './core/events.js';
+export { displaySafe } from './display-safe.js';
 export { ClientError, ClientErrorCode, errorCodeOf } from './errors.js';
 export {
   MediaChannelCore,

@@ -11,6 +11,7 @@ import type {
   CallRefusedEvent,
   Client,
   ContactKeyChangedEvent,
+  ContactRejectedEvent,
   RegistrationFailedEvent,
 } from '../src/index.js';
 import { MemoryStore } from '../src/index.js';
@@ -231,6 +232,45 @@ describe('key lookups with a lying relay', () => {
     expect(alice.safetyNumber('bob')).toBe(
       crypto.safetyNumber(alice.clientId, crypto.fingerprint(malloryKey.publicKey)),
     );
+  });
+});
+
+describe('names from a lying relay', () => {
+  it('drops phonebook lines whose name fails the policy (terminal escapes) and refuses such a lookup entry: CLIENT_ERR_NAME_POLICY', async () => {
+    // A directory (as a Redis writer could make it) holding a name that retitles the terminal and rings.
+    const directory = new DoubleDirectory(crypto, relayKey);
+    const evil = directory.add('\x1b]0;pwned\x07carol', carolKey.publicKey.toDer());
+    const relay = await double({ directory });
+    const alice = pool.make(aliceKey, 'alice', [relay.entry]);
+    const rejected: ContactRejectedEvent[] = [];
+    alice.on('contact:rejected', (e) => rejected.push(e));
+    await alice.start();
+    await waitFor(() => rejected.length === 1);
+    expect(rejected[0]).toMatchObject({ source: 'phonebook', name: '\\x1b]0;pwned\\x07carol' });
+    expect(alice.contacts.map((c) => c.name)).not.toContain(evil.name);
+
+    // A pushed delta with a fake "✔ verified" in green is dropped the same way.
+    relay.push(alice.clientId, {
+      type: 'PHONEBOOK_DELTA',
+      changes: [
+        {
+          kind: 'added',
+          contact: {
+            clientId: crypto.sha3_256(malloryKey.publicKey.toDer()),
+            name: 'bob \x1b[32m✔ verified\x1b[0m',
+            online: true,
+          },
+        },
+      ],
+    });
+    await waitFor(() => rejected.length === 2);
+    expect(rejected[1]!.name).toBe('bob \\x1b[32m✔ verified\\x1b[0m');
+    expect(alice.contacts).toEqual([]);
+
+    // The signed, included entry itself is refused when looked up by id (e.g. for an incoming call).
+    expect(
+      (await rejection(alice.lookup({ clientId: Buffer.from(evil.clientId).toString('hex') }))).code,
+    ).toBe('CLIENT_ERR_NAME_POLICY');
   });
 });
 

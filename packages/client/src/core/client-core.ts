@@ -30,6 +30,7 @@ import {
   type SignedTreeHead,
 } from '@leitung/wire';
 import { bytesEqual, toHex } from '../bytes.js';
+import { displaySafe } from '../display-safe.js';
 import { ClientError, ClientErrorCode, errorCodeOf } from '../errors.js';
 import type { MediaChannelCore, MediaChannelTiming } from '../media/media-channel-core.js';
 import { logIdOfEntry, type RelayEntry } from '../relays/relay-entry.js';
@@ -509,6 +510,7 @@ export class ClientCore {
           return;
         case 'PHONEBOOK_DELTA': {
           const changed = this.#phonebook.applyDelta(message.changes);
+          for (const rejected of this.#phonebook.takeRejected()) this.#emit(rejected);
           this.#flagPhonebookConflicts(changed);
           this.#emit({ type: 'phonebook:update', contacts: this.#phonebook.contacts(), changed });
           return;
@@ -554,7 +556,7 @@ export class ClientCore {
   }
 
   #onError(message: ControlMessageOf<'ERROR'>, now: number): void {
-    const error = new ClientError(ClientErrorCode.RelayError, `relay error ${message.code}`, {
+    const error = new ClientError(ClientErrorCode.RelayError, `relay error ${displaySafe(message.code)}`, {
       relayCode: message.code,
     });
     if (message.requestId !== undefined) {
@@ -568,6 +570,7 @@ export class ClientCore {
 
   #applyPage(page: ControlMessageOf<'PHONEBOOK_PAGE'>['page'], now: number): void {
     const changed = this.#phonebook.applyPage(page);
+    for (const rejected of this.#phonebook.takeRejected()) this.#emit(rejected);
     this.#flagPhonebookConflicts(changed);
     this.#emit({ type: 'phonebook:update', contacts: this.#phonebook.contacts(), changed });
     const next = page.offset + page.contacts.length;
