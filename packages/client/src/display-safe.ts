@@ -6,15 +6,14 @@
  *
  * Turned into visible escapes: C0 and C1 controls, DEL (Unicode Cc), format characters — bidi embeddings,
  * overrides, isolates and marks, zero-width characters, soft hyphen, tags (Cf) —, line and paragraph
- * separators (Zl, Zp), lone surrogates (Cs) and private-use characters (Co). A backslash is doubled so an
- * escape in the output always means an escaped character.
+ * separators (Zl, Zp), lone surrogates (Cs) and private-use characters (Co). The result holds none of
+ * them, so applying it again changes nothing: layers may each make sure (the SDK and the program).
  */
-const UNSAFE = /[\\\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Co}]/gu;
+const UNSAFE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Co}]/gu;
 
 /** `text` with every character that could control a terminal or reorder text shown as an escape. */
 export function displaySafe(text: string): string {
   return text.replace(UNSAFE, (ch) => {
-    if (ch === '\\') return '\\\\';
     const cp = ch.codePointAt(0) ?? 0;
     if (cp < 0x100) return `\\x${cp.toString(16).padStart(2, '0')}`;
     if (cp < 0x10000) return `\\u${cp.toString(16).padStart(4, '0')}`;

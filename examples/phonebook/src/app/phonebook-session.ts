@@ -250,6 +250,10 @@ export class PhonebookSession {
       this.#emit({ event: 'contact:verified', name: e.contact.name, clientId: e.contact.clientId });
     });
     c.on('contact:key-changed', (e) => this.#keyChanged(e));
+    c.on('contact:rejected', (e) => {
+      this.#notice('warn', `the relay sent a contact with an invalid name (${e.reason}), dropped: ${e.name}`);
+      this.#emit({ event: 'contact:rejected', clientId: e.clientId, name: e.name, reason: e.reason });
+    });
     c.on('call:outgoing', (e) => {
       const call = this.#state.call;
       if (call.kind === 'dialing') this.#update({ call: { ...call, ringing: true } });

@@ -6,6 +6,7 @@
 import { Box, Text, useInput } from 'ink';
 import { useEffect, useState } from 'react';
 import { describeError } from '../errors.js';
+import { shown } from './display-text.js';
 import { TextPrompt } from './text-prompt.js';
 
 export type SetupStep =
@@ -115,7 +116,7 @@ export function SetupScreen(props: SetupScreenProps) {
       ) : null}
       {phase.kind === 'failed' ? (
         <Box flexDirection="column">
-          <Text color="red">{phase.message}</Text>
+          <Text color="red">{shown(phase.message)}</Text>
           <Text dimColor>press q to quit</Text>
         </Box>
       ) : null}
