@@ -2,6 +2,9 @@
  * A relay that lies (issue 7 "Done when"; LESSONS #2–#4, #6, #7): each lie is refused with its own code,
  * and the client does not proceed past the failed check. Real sockets against the relay double.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { RsaPrivateKey } from '@leitung/crypto';
 import { flatRoot } from '@leitung/merkle';
 import { createCallOffer } from '@leitung/session';
@@ -14,7 +17,7 @@ import type {
   ContactRejectedEvent,
   RegistrationFailedEvent,
 } from '../src/index.js';
-import { MemoryStore } from '../src/index.js';
+import { MemoryStore, SecureVault } from '../src/index.js';
 import { DoubleDirectory } from './support/double-directory.js';
 import { ClientPool, crypto, key, nextEvent, rejection, waitFor } from './support/fixtures.js';
 import { RelayDouble } from './support/relay-double.js';
@@ -319,6 +322,54 @@ describe('incoming calls through a lying relay', () => {
     const refused = nextEvent<CallRefusedEvent>(bob, 'call:refused');
     void alice.call('bob').catch(() => undefined);
     expect((await refused).code).toBe('SESSION_ERR_CALLER_MISMATCH');
+  });
+
+  it('refuses a recorded INCOMING_CALL replayed after the callee restarted: SESSION_ERR_CALL_REPLAY', async () => {
+    const relay = await double();
+    const dir = await mkdtemp(join(tmpdir(), 'leitung-replay-'));
+    try {
+      const path = join(dir, 'vault.leitung');
+      const first = await SecureVault.create(path, 'bob vault passphrase', { crypto });
+      const alice = pool.make(aliceKey, 'alice', [relay.entry]);
+      const bob = pool.make(bobKey, 'bob', [relay.entry], { store: first, persist: () => first.save() });
+      await alice.start();
+      await bob.start();
+      let captured: Parameters<NonNullable<typeof relay.core.lies.incomingCall>>[0] | undefined;
+      relay.core.lies.incomingCall = (message) => {
+        captured ??= message;
+        return message;
+      };
+      bob.once('call:incoming', () => bob.reject());
+      expect((await rejection(alice.call('bob'))).code).toBe('CLIENT_ERR_CALL_REJECTED');
+
+      // The callee restarts: a new Client on the same vault file, nothing kept in memory.
+      await bob.close();
+      first.close();
+      // (The shell saves asynchronously after the core's `persist`; give that save a moment.)
+      const reopen = () => SecureVault.open(path, 'bob vault passphrase', { crypto });
+      let vault = await reopen();
+      for (let i = 0; i < 20 && vault.seenCallIds().length === 0; i++) {
+        vault.close();
+        await new Promise((r) => setTimeout(r, 50));
+        vault = await reopen();
+      }
+      const restarted = pool.make(bobKey, 'bob', [relay.entry], {
+        store: vault,
+        persist: () => vault.save(),
+      });
+      await restarted.start();
+      const rang: unknown[] = [];
+      restarted.on('call:incoming', (e) => rang.push(e));
+      const refused = nextEvent<CallRefusedEvent>(restarted, 'call:refused');
+      // The relay replays the recorded offer, well inside its freshness window.
+      relay.push(restarted.clientId, captured!);
+      expect((await refused).code).toBe('SESSION_ERR_CALL_REPLAY');
+      expect(rang).toEqual([]);
+      await restarted.close();
+      vault.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a replayed INCOMING_CALL: SESSION_ERR_CALL_REPLAY', async () => {

@@ -20,7 +20,7 @@ import { LABEL_CALL_DATA } from './labels.js';
 import { deriveMediaKeys, type MediaKeys } from './media-keys.js';
 
 /** How far the offer's time may be from the callee's clock (DESIGN.md §5 "freshness"). */
-export const CALL_OFFER_MAX_SKEW_MS = 60_000;
+export const CALL_OFFER_MAX_SKEW_MS = 30_000;
 const MAX_SIGNATURE_BYTES = 1024;
 
 /** Caller-side state between CALL_REQUEST and CALL_RESPONSE. */

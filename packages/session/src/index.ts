@@ -48,9 +48,9 @@ export {
   senderOf,
   verifyControlPacket,
 } from './media-bind.js';
-export { isValidName, NAME_MAX_BYTES, NAME_MAX_CHARACTERS, nameKey, nameProblem } from './names.js';
 export { type CallRole, deriveMediaKeys, type MediaKeyInput, MediaKeys } from './media-keys.js';
 export { type MediaFrame, MediaReceiver, MediaSender } from './media-stream.js';
+export { isValidName, NAME_MAX_BYTES, NAME_MAX_CHARACTERS, nameKey, nameProblem } from './names.js';
 export { type ChallengeContent, RelayHandshake, type RelayHandshakeOptions } from './relay-handshake.js';
 export { type DirectionKeys, SealedChannel } from './sealed-channel.js';
 export { acceptTreeHead, signTreeHead, type TreeHeadCheck } from './tree-heads.js';

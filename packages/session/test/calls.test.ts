@@ -137,10 +137,20 @@ describe('call setup (docs/session-protocol.md §3)', () => {
     );
   });
 
-  it('refuses a stale or future offer', () => {
+  it('refuses a stale or future offer (±30 s)', () => {
     const offer = offerFrom(alice);
-    expect(codeOf(() => open(offer, { now: NOW + 61_000 }))).toBe('SESSION_ERR_CALL_STALE');
-    expect(codeOf(() => open(offer, { now: NOW - 61_000 }))).toBe('SESSION_ERR_CALL_STALE');
+    expect(codeOf(() => open(offer, { now: NOW + 31_000 }))).toBe('SESSION_ERR_CALL_STALE');
+    expect(codeOf(() => open(offer, { now: NOW - 31_000 }))).toBe('SESSION_ERR_CALL_STALE');
+    expect(codeOf(() => open(offer, { now: NOW + 29_000 }))).toBeUndefined();
+  });
+
+  it('a guard restored from its entries refuses the ids it had seen (restart)', () => {
+    const offer = offerFrom(alice);
+    const guard = new CallIdReplayGuard();
+    open(offer, { replayGuard: guard });
+    const restored = new CallIdReplayGuard({ seen: JSON.parse(JSON.stringify(guard.entries())) });
+    expect(restored.size).toBe(1);
+    expect(codeOf(() => open(offer, { replayGuard: restored }))).toBe('SESSION_ERR_CALL_REPLAY');
   });
 
   it('refuses a replayed call id', () => {

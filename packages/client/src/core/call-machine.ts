@@ -48,17 +48,24 @@ export interface CallHost {
   lookup(target: KeyLookupTarget, purpose: 'call' | 'incoming', callId: Uint8Array, now: number): void;
   /** Drops pending lookups made for a call that ended meanwhile. */
   cancelLookups(purpose: 'call' | 'incoming'): void;
+  /** Call ids seen before this process started (the store's), and where to put them after a change. */
+  readonly seenCallIds: readonly (readonly [string, number])[];
+  seenCallIdsChanged(entries: readonly (readonly [string, number])[]): void;
 }
 
 export class CallMachine {
   readonly #host: CallHost;
-  /** Call ids seen in offers (DESIGN.md §5 step 3): kept across connections and relays. */
-  readonly #replayGuard = new CallIdReplayGuard();
+  /**
+   * Call ids seen in offers (DESIGN.md §5 step 3): kept across connections and relays, and across
+   * restarts through the store (docs/session-protocol.md "Call offers").
+   */
+  readonly #replayGuard: CallIdReplayGuard;
   #state: CallState = { kind: 'idle' };
   #mediaRelay: string | undefined;
 
   constructor(host: CallHost) {
     this.#host = host;
+    this.#replayGuard = new CallIdReplayGuard({ seen: host.seenCallIds });
   }
 
   /** Fingerprint (hex) of the relay hosting the call's media, when a grant named one (relay cluster). */
@@ -299,16 +306,26 @@ export class CallMachine {
       return;
     }
     try {
-      const offer = openCallOffer({
-        crypto: this.#host.crypto,
-        sealedCallData: call.sealedCallData,
-        statedCallId: callId,
-        callee: { id: this.#host.clientId, privateKey: this.#host.identity },
-        statedCallerId: call.callerId,
-        callerPublicKey: key,
-        now,
-        replayGuard: this.#replayGuard,
-      });
+      const before = this.#replayGuard.size;
+      let offer: ReturnType<typeof openCallOffer>;
+      try {
+        offer = openCallOffer({
+          crypto: this.#host.crypto,
+          sealedCallData: call.sealedCallData,
+          statedCallId: callId,
+          callee: { id: this.#host.clientId, privateKey: this.#host.identity },
+          statedCallerId: call.callerId,
+          callerPublicKey: key,
+          now,
+          replayGuard: this.#replayGuard,
+        });
+      } finally {
+        // Persisted before the phone rings: an admitted id must be refused after a restart too.
+        const entries = this.#replayGuard.entries();
+        const last = entries.at(-1);
+        const admitted = last !== undefined && last[0] === toHex(callId) && last[1] === now;
+        if (admitted || entries.length !== before) this.#host.seenCallIdsChanged(entries);
+      }
       const peer: Peer = { clientId: caller.clientId, name: caller.name };
       this.#state = {
         kind: 'incoming-ringing',

@@ -129,6 +129,12 @@ export class ClientCore {
       cancelLookups: (purpose) => {
         this.#requests.removeWhere((p) => p.kind !== 'phonebook' && p.purpose.kind === purpose);
       },
+      seenCallIds: this.#store.seenCallIds?.() ?? [],
+      seenCallIdsChanged: (entries) => {
+        if (this.#store.setSeenCallIds === undefined) return;
+        this.#store.setSeenCallIds(entries);
+        this.#outputs.push({ kind: 'persist' });
+      },
     });
   }
 

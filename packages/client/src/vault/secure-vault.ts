@@ -53,6 +53,9 @@ export interface SecureVaultOptions {
   readonly writeHooks?: AtomicWriteHooks;
 }
 
+/** Settings key of the persisted call-id replay guard (docs/session-protocol.md "Call offers"). */
+const SEEN_CALL_IDS = 'leitung.seenCallIds';
+
 export class SecureVault implements ClientStore {
   readonly path: string;
   readonly #crypto: LeitungCrypto;
@@ -233,6 +236,24 @@ export class SecureVault implements ClientStore {
   }
 
   // ─── ClientStore ────────────────────────────────────────────────────────────────────────────────────
+
+  /** Call ids seen in incoming offers (kept in the settings under a reserved key; see ClientStore). */
+  seenCallIds(): readonly (readonly [string, number])[] {
+    const value = this.#live().settings.get(SEEN_CALL_IDS);
+    if (!Array.isArray(value)) return [];
+    return value.flatMap((item) =>
+      Array.isArray(item) && typeof item[0] === 'string' && typeof item[1] === 'number'
+        ? [[item[0], item[1]] as const]
+        : [],
+    );
+  }
+
+  setSeenCallIds(entries: readonly (readonly [string, number])[]): void {
+    this.#live().settings.set(
+      SEEN_CALL_IDS,
+      entries.map(([id, at]) => [id, at]),
+    );
+  }
 
   treeHead(logId: string): SignedTreeHead | undefined {
     return this.#live().treeHeads.get(logId);
