@@ -15,6 +15,7 @@ import type {
   Client,
   ContactKeyChangedEvent,
   ContactRejectedEvent,
+  DirectorySplitViewEvent,
   RegistrationFailedEvent,
 } from '../src/index.js';
 import { MemoryStore, SecureVault } from '../src/index.js';
@@ -235,6 +236,41 @@ describe('key lookups with a lying relay', () => {
     expect(alice.safetyNumber('bob')).toBe(
       crypto.safetyNumber(alice.clientId, crypto.fingerprint(malloryKey.publicKey)),
     );
+  });
+});
+
+describe('tree-head gossip in calls (docs/key-transparency.md "Gossip in calls")', () => {
+  it('a call reveals a relay that shows caller and callee two forked logs: directory:split-view', async () => {
+    const relay = await double();
+    const { alice, bob } = await pair(relay);
+    // The relay forks its log after alice and bob: alice's branch binds "carol" to mallory's key, the
+    // real one to carol's. Both are signed by the relay and extend the history both have seen.
+    const fork = new DoubleDirectory(crypto, relayKey);
+    for (const e of relay.core.directory.entries) fork.add(e.name, e.publicKey, e.time);
+    fork.add('carol', malloryKey.publicKey.toDer());
+    relay.core.directory.add('carol', carolKey.publicKey.toDer());
+    relay.core.lies.publicKey = (answer, requester) => {
+      if (requester !== alice.clientId) return answer;
+      const entry = fork.byName(answer.entry.name)!;
+      return { ...answer, entry, inclusionProof: fork.inclusion(entry.index), treeHead: fork.head() };
+    };
+    relay.core.lies.consistency = (answer, requester) =>
+      requester !== alice.clientId
+        ? answer
+        : { ...answer, treeHead: fork.head(fork.size), proof: fork.consistency(answer.fromSize, fork.size) };
+    // Each accepts its branch (each is consistent with what it saw before): same size, other roots.
+    await alice.lookup('carol');
+    await bob.lookup('carol');
+    expect(alice.treeHead?.size).toBe(bob.treeHead?.size);
+    expect(alice.treeHead?.root).not.toEqual(bob.treeHead?.root);
+
+    const splits: DirectorySplitViewEvent[] = [];
+    bob.on('directory:split-view', (e) => splits.push(e));
+    bob.once('call:incoming', () => bob.reject());
+    expect((await rejection(alice.call('bob'))).code).toBe('CLIENT_ERR_CALL_REJECTED');
+    await waitFor(() => splits.length > 0);
+    expect(splits[0]).toMatchObject({ code: 'SESSION_ERR_TREE_INCONSISTENT', shown: alice.treeHead });
+    expect(splits[0]!.accepted).toEqual(bob.treeHead);
   });
 });
 

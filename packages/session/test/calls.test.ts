@@ -197,6 +197,47 @@ describe('call setup (docs/session-protocol.md §3)', () => {
   });
 });
 
+describe('tree-head gossip in the call data (docs/key-transparency.md "Gossip in calls")', () => {
+  it("carries the caller's encoded head, signed with the offer, to the callee", () => {
+    const head = new Uint8Array(600).map((_, i) => i & 0xff);
+    const offer = createCallOffer({
+      crypto,
+      caller: { id: id(alice), privateKey: alice },
+      callee: { id: id(bob), publicKey: bob.publicKey },
+      codecs: [1],
+      now: NOW,
+      treeHead: head,
+    });
+    expect(open(offer).treeHead).toEqual(head);
+    expect(open(offerFrom(alice)).treeHead).toBeUndefined();
+  });
+
+  it('encodes the head as a bounded tail; a cut or padded tail is malformed', () => {
+    const data = {
+      callId: new Uint8Array(16).fill(1),
+      callerId: new Uint8Array(32).fill(2),
+      calleeId: new Uint8Array(32).fill(3),
+      secret: new Uint8Array(48).fill(4),
+      callerEphemeral: new Uint8Array(32).fill(5),
+      time: NOW,
+      codecs: [1, 0],
+      treeHead: new Uint8Array(100).fill(6),
+    };
+    const bytes = encodeCallData(data);
+    expect(decodeCallData(bytes)).toEqual(data);
+    const base = bytes.length - 102;
+    for (let n = base + 1; n < bytes.length; n++) {
+      expect(codeOf(() => decodeCallData(bytes.subarray(0, n)))).toBe('SESSION_ERR_CALL_DATA_INVALID');
+    }
+    const padded = new Uint8Array(bytes.length + 1);
+    padded.set(bytes);
+    expect(codeOf(() => decodeCallData(padded))).toBe('SESSION_ERR_CALL_DATA_INVALID');
+    expect(codeOf(() => encodeCallData({ ...data, treeHead: new Uint8Array(0) }))).toBe(
+      'SESSION_ERR_INVALID_ARGUMENT',
+    );
+  });
+});
+
 describe('CallIdReplayGuard', () => {
   it('forgets ids after the retention window and stays bounded', () => {
     const guard = new CallIdReplayGuard({ retainMs: 1000, maxEntries: 3 });

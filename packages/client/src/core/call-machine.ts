@@ -51,6 +51,10 @@ export interface CallHost {
   /** Call ids seen before this process started (the store's), and where to put them after a change. */
   readonly seenCallIds: readonly (readonly [string, number])[];
   seenCallIdsChanged(entries: readonly (readonly [string, number])[]): void;
+  /** This side's last accepted signed tree head, encoded, to gossip in the offer (key-transparency.md). */
+  gossipHead(): Uint8Array | undefined;
+  /** The caller's gossiped head from a verified offer: compare it with ours. */
+  gossipReceived(head: Uint8Array, now: number): void;
 }
 
 export class CallMachine {
@@ -262,6 +266,7 @@ export class CallMachine {
       codecs: this.#host.codecs,
       now,
       callId,
+      treeHead: this.#host.gossipHead(),
     });
     const peer: Peer = { clientId: contact.clientId, name: contact.name };
     this.#state = {
@@ -342,6 +347,8 @@ export class CallMachine {
         codecs: offer.codecs,
         safetyNumber: this.#host.crypto.safetyNumber(this.#host.clientIdHex, caller.clientId),
       });
+      // Both parties should see one log: a relay that forked it is caught here (key-transparency.md).
+      if (offer.treeHead !== undefined) this.#host.gossipReceived(offer.treeHead, now);
     } catch (error) {
       this.#refuseIncoming(callId, call.callerId, asError(error), now);
     }
