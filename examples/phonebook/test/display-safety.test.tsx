@@ -24,7 +24,10 @@ const TITLE = '\x1b]0;pwned\x07carol';
 const FAKE_MARK = 'dave \x1b[32m✔ verified\x1b[0m';
 const BIDI = 'eve\u202eexe.txt';
 /** Bytes a terminal would act on: ESC, BEL, C1 CSI/OSC, bidi embeddings/overrides/isolates. */
-const DANGEROUS = /[\x07\x1b\x9b\x9d\u202a-\u202e\u2066-\u2069]/;
+const DANGEROUS_CODES = new Set([
+  0x07, 0x1b, 0x9b, 0x9d, 0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069,
+]);
+const DANGEROUS = { test: (text: string) => [...text].some((ch) => DANGEROUS_CODES.has(ch.codePointAt(0)!)) };
 
 let temp: string;
 let relay: RelayDouble;
