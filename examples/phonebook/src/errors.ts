@@ -6,9 +6,9 @@
 export const PhonebookErrorCode = {
   /** A command-line option is unknown, missing its value or out of range. */
   Usage: 'PHONEBOOK_ERR_USAGE',
-  /** relays.json cannot be read, is not JSON, or holds an entry that is not a relay-list entry. */
+  /** A named relay list cannot be read, is not JSON, or holds an entry that is not a relay-list entry. */
   RelaysFile: 'PHONEBOOK_ERR_RELAYS_FILE',
-  /** No relay list: no --relays file, no ./relays.json and none pinned in the vault. */
+  /** No relay list: no --relays (or --add-relay) file and none pinned in the vault (first run). */
   NoRelays: 'PHONEBOOK_ERR_NO_RELAYS',
   /** No vault passphrase: no --passphrase-file, no LEITUNG_PASSPHRASE and no terminal to ask on. */
   NoPassphrase: 'PHONEBOOK_ERR_NO_PASSPHRASE',

@@ -1,56 +1,10 @@
 /**
- * leitung-phonebook: the seed's PHONEBOOK client (§1.1, §2.1). With a terminal, the interactive UI
- * (tui/); with --headless, --json, --call or --auto-answer, the scripted mode (headless/).
+ * Entry point of leitung-phonebook. Before anything else is loaded, SIGUSR1 is made inert: on Node 20 the
+ * signal opens the inspector on 127.0.0.1:9229, and a debugger attached to a phonebook reads the vault
+ * passphrase and every key (docs/client.md "SecurityMonitor findings"). A JavaScript listener replaces
+ * that default; Node 20 has no --disable-sigusr1. The listener stays for the life of the process (removing
+ * it would restore the default); the SecurityMonitor adds its own to report each such signal. The program
+ * itself is imported only afterwards, so the unguarded window is Node's own start-up.
  */
-import { createRequire } from 'node:module';
-import { parseCommandLine } from './cli/args.js';
-import { HELP } from './cli/help.js';
-import { codeOf, describeError } from './errors.js';
-import { runHeadless } from './headless/run-headless.js';
-
-async function main(): Promise<number> {
-  let parsed: ReturnType<typeof parseCommandLine>;
-  try {
-    parsed = parseCommandLine(process.argv.slice(2), process.env);
-  } catch (error) {
-    process.stderr.write(`leitung-phonebook: ${describeError(error)}\n(see --help)\n`);
-    return 2;
-  }
-  switch (parsed.kind) {
-    case 'help':
-      process.stdout.write(`${HELP}\n`);
-      return 0;
-    case 'version':
-      process.stdout.write(`${version()}\n`);
-      return 0;
-    case 'run':
-      break;
-  }
-  const { options } = parsed;
-  const stopRequested = new Promise<void>((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
-  });
-  if (options.mode === 'headless') {
-    return runHeadless(options, { stdout: process.stdout, env: process.env, stopRequested });
-  }
-  const { runTui } = await import('./tui/run-tui.js');
-  return runTui(options, { env: process.env, stopRequested });
-}
-
-function version(): string {
-  const require = createRequire(import.meta.url);
-  return (require('../package.json') as { version: string }).version;
-}
-
-main().then(
-  (code) => {
-    process.exitCode = code;
-    // Everything was closed; if a stray handle still holds the loop, do not hang a script on it.
-    setTimeout(() => process.exit(code), 2000).unref();
-  },
-  (error: unknown) => {
-    process.stderr.write(`leitung-phonebook: ${codeOf(error) ?? 'UNKNOWN'}: ${describeError(error)}\n`);
-    process.exit(1);
-  },
-);
+process.on('SIGUSR1', () => {});
+await import('./program.js');

@@ -41,7 +41,8 @@ describe('command line', () => {
 
   it('reads every option', () => {
     const o = run(
-      ...['--data', 'd', '--relays', 'r.json', '--name', 'alice', '--passphrase-file', 'p'],
+      ...['--data', 'd', '--relays', 'r.json', '--add-relay', 'more.json', '--name', 'alice'],
+      ...['--passphrase-file', 'p'],
       ...['--import-identity', 'id.pem', '--json', '--call', 'bob', '--duration', '2.5', '--timeout', '9'],
       ...['--input', 'in.wav', '--output', 'out.wav', '--codec', 'pcm16', '--strict'],
     );
@@ -55,7 +56,8 @@ describe('command line', () => {
       strict: true,
     });
     // Paths become absolute, so a child process started elsewhere finds the same files.
-    for (const p of [o.dataDir, o.relaysFile, o.passphraseFile, o.importIdentity, o.input, o.output]) {
+    const paths = [o.dataDir, o.relaysFile, o.addRelayFile, o.passphraseFile, o.importIdentity];
+    for (const p of [...paths, o.input, o.output]) {
       expect(p).toMatch(/^\//);
     }
   });

@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isFirstRun, needsName, openPhonebook } from '../src/config/open-phonebook.js';
 import { configuredPassphrase } from '../src/config/passphrase.js';
-import { findRelayList, parseRelayList, readRelayList } from '../src/config/relays-file.js';
+import {
+  ignoredLocalRelayList,
+  namedRelayList,
+  parseRelayList,
+  readRelayList,
+} from '../src/config/relays-file.js';
 import { codeOf } from '../src/errors.js';
 import { writeEncryptedIdentity } from './support/identities.js';
 
@@ -60,12 +65,15 @@ describe('relays.json', () => {
     }
   });
 
-  it('reads the file, and ./relays.json when no file is named', async () => {
+  it('reads the named file only; a ./relays.json that no option names is ignored (and reported)', async () => {
     const file = join(dir, 'relays.json');
     await writeFile(file, JSON.stringify([entry]));
     expect(await readRelayList(file)).toEqual([entry]);
-    expect(await findRelayList(undefined, dir)).toEqual([entry]);
-    expect(await findRelayList(undefined, join(dir, 'elsewhere'))).toEqual([]);
+    expect(await namedRelayList(file)).toEqual([entry]);
+    expect(await namedRelayList(undefined)).toEqual([]);
+    expect(ignoredLocalRelayList(undefined, undefined, dir)).toBe(file);
+    expect(ignoredLocalRelayList(file, undefined, dir)).toBeUndefined();
+    expect(ignoredLocalRelayList(undefined, undefined, join(dir, 'elsewhere'))).toBeUndefined();
     expect(await codeOfRejection(readRelayList(join(dir, 'missing.json')))).toBe('PHONEBOOK_ERR_RELAYS_FILE');
   });
 });

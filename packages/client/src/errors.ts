@@ -23,6 +23,8 @@ export const ClientErrorCode = {
   Protocol: 'CLIENT_ERR_PROTOCOL',
   /** A directory entry is not what was asked for, or its id is not the hash of its key (key substitution). */
   EntryMismatch: 'CLIENT_ERR_ENTRY_MISMATCH',
+  /** A directory entry's name fails the name policy (control, bidi or escape characters, …). */
+  NamePolicy: 'CLIENT_ERR_NAME_POLICY',
   /** A contact's verified key differs from the pinned one; calls to it are blocked until accepted. */
   ContactKeyChanged: 'CLIENT_ERR_CONTACT_KEY_CHANGED',
   /** No such contact (not in the phonebook, or not found by the relay). */
@@ -43,6 +45,10 @@ export const ClientErrorCode = {
   MediaBindFailed: 'CLIENT_ERR_MEDIA_BIND_FAILED',
   /** The vault's passphrase is wrong (nothing was changed on disk). */
   VaultWrongPassphrase: 'CLIENT_ERR_VAULT_WRONG_PASSPHRASE',
+  /** A new passphrase (vault creation, passphrase change, identity export) is too weak. */
+  WeakPassphrase: 'CLIENT_ERR_WEAK_PASSPHRASE',
+  /** The vault's scrypt parameters lie below the floor (N = 2^15, r = 8, p = 1): refused before any work. */
+  VaultKdfWeak: 'CLIENT_ERR_VAULT_KDF_WEAK',
   /** The vault file is damaged or not a vault (bad header, failed authentication of the contents). */
   VaultCorrupt: 'CLIENT_ERR_VAULT_CORRUPT',
   /** The vault file is readable or writable by group or others, or owned by another user. */
@@ -59,6 +65,10 @@ export const ClientErrorCode = {
   IdentityImport: 'CLIENT_ERR_IDENTITY_IMPORT',
   /** Strict security policy: the vault is not unlocked while a debugger is attached. */
   DebuggerAttached: 'CLIENT_ERR_DEBUGGER_ATTACHED',
+  /** A relay-list entry names a pinned relay address with another key fingerprint (security alarm). */
+  RelayPinConflict: 'CLIENT_ERR_RELAY_PIN_CONFLICT',
+  /** A relay-list entry is not pinned in the vault and pinning was not asked for explicitly. */
+  RelayNotPinned: 'CLIENT_ERR_RELAY_NOT_PINNED',
   /** No client name: none given, none in the vault, no client_name.txt. */
   NoName: 'CLIENT_ERR_NO_NAME',
 } as const;

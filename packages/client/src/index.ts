@@ -28,6 +28,7 @@ export type {
   ConnectionStateName,
   ContactInfo,
   ContactKeyChangedEvent,
+  ContactRejectedEvent,
   ContactVerification,
   ContactVerifiedEvent,
   CoreEvent,
@@ -44,6 +45,7 @@ export type {
   TreeHeadAcceptedEvent,
 } from './core/events.js';
 export type { PresenceTarget } from './core/presence-watch.js';
+export { displaySafe } from './display-safe.js';
 export { ClientError, ClientErrorCode, errorCodeOf } from './errors.js';
 export {
   MediaChannelCore,
@@ -54,6 +56,7 @@ export {
   type MediaInput,
 } from './media/media-channel-core.js';
 export type { MediaFrame, MediaTransport } from './media/media-transport.js';
+export { disableInspectorSignal } from './monitor/inspector-signal.js';
 export {
   type FindingCode,
   type SecurityFinding,
@@ -90,5 +93,10 @@ export {
   VAULT_FILE,
 } from './shell/setup-client.js';
 export type { AtomicWriteHooks } from './vault/atomic-file.js';
+export {
+  MIN_PASSPHRASE_CHARACTERS,
+  MIN_PASSPHRASE_DISTINCT,
+  passphraseProblem,
+} from './vault/passphrase-policy.js';
 export { SecureVault, type SecureVaultOptions } from './vault/secure-vault.js';
 export type { SettingValue } from './vault/vault-contents.js';

@@ -2,6 +2,9 @@
  * A relay that lies (issue 7 "Done when"; LESSONS #2–#4, #6, #7): each lie is refused with its own code,
  * and the client does not proceed past the failed check. Real sockets against the relay double.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { RsaPrivateKey } from '@leitung/crypto';
 import { entryLeafHash, flatRoot } from '@leitung/merkle';
 import { createCallOffer, nameMapKey, nameMapOf } from '@leitung/session';
@@ -11,9 +14,11 @@ import type {
   CallRefusedEvent,
   Client,
   ContactKeyChangedEvent,
+  ContactRejectedEvent,
+  DirectorySplitViewEvent,
   RegistrationFailedEvent,
 } from '../src/index.js';
-import { MemoryStore } from '../src/index.js';
+import { MemoryStore, SecureVault } from '../src/index.js';
 import { DoubleDirectory } from './support/double-directory.js';
 import { ClientPool, crypto, key, nextEvent, rejection, waitFor } from './support/fixtures.js';
 import { RelayDouble } from './support/relay-double.js';
@@ -244,6 +249,80 @@ describe('key lookups with a lying relay', () => {
   });
 });
 
+describe('tree-head gossip in calls (docs/key-transparency.md "Gossip in calls")', () => {
+  it('a call reveals a relay that shows caller and callee two forked logs: directory:split-view', async () => {
+    const relay = await double();
+    const { alice, bob } = await pair(relay);
+    // The relay forks its log after alice and bob: alice's branch binds "carol" to mallory's key, the
+    // real one to carol's. Both are signed by the relay and extend the history both have seen.
+    const fork = new DoubleDirectory(crypto, relayKey);
+    for (const e of relay.core.directory.entries) fork.add(e.name, e.publicKey, e.time);
+    fork.add('carol', malloryKey.publicKey.toDer());
+    relay.core.directory.add('carol', carolKey.publicKey.toDer());
+    relay.core.lies.publicKey = (answer, requester) => {
+      if (requester !== alice.clientId) return answer;
+      const entry = fork.byName(answer.entry.name)!;
+      return { ...answer, entry, inclusionProof: fork.inclusion(entry.index), treeHead: fork.head() };
+    };
+    relay.core.lies.consistency = (answer, requester) =>
+      requester !== alice.clientId
+        ? answer
+        : { ...answer, treeHead: fork.head(fork.size), proof: fork.consistency(answer.fromSize, fork.size) };
+    // Each accepts its branch (each is consistent with what it saw before): same size, other roots.
+    await alice.lookup('carol');
+    await bob.lookup('carol');
+    expect(alice.treeHead?.size).toBe(bob.treeHead?.size);
+    expect(alice.treeHead?.root).not.toEqual(bob.treeHead?.root);
+
+    const splits: DirectorySplitViewEvent[] = [];
+    bob.on('directory:split-view', (e) => splits.push(e));
+    bob.once('call:incoming', () => bob.reject());
+    expect((await rejection(alice.call('bob'))).code).toBe('CLIENT_ERR_CALL_REJECTED');
+    await waitFor(() => splits.length > 0);
+    expect(splits[0]).toMatchObject({ code: 'SESSION_ERR_TREE_INCONSISTENT', shown: alice.treeHead });
+    expect(splits[0]!.accepted).toEqual(bob.treeHead);
+  });
+});
+
+describe('names from a lying relay', () => {
+  it('drops phonebook lines whose name fails the policy (terminal escapes) and refuses such a lookup entry: CLIENT_ERR_NAME_POLICY', async () => {
+    // A directory (as a Redis writer could make it) holding a name that retitles the terminal and rings.
+    const directory = new DoubleDirectory(crypto, relayKey);
+    const evil = directory.add('\x1b]0;pwned\x07carol', carolKey.publicKey.toDer());
+    const relay = await double({ directory });
+    const alice = pool.make(aliceKey, 'alice', [relay.entry]);
+    const rejected: ContactRejectedEvent[] = [];
+    alice.on('contact:rejected', (e) => rejected.push(e));
+    await alice.start();
+    await waitFor(() => rejected.length === 1);
+    expect(rejected[0]).toMatchObject({ source: 'phonebook', name: '\\x1b]0;pwned\\x07carol' });
+    expect(alice.contacts.map((c) => c.name)).not.toContain(evil.name);
+
+    // A pushed delta with a fake "✔ verified" in green is dropped the same way.
+    relay.push(alice.clientId, {
+      type: 'PHONEBOOK_DELTA',
+      changes: [
+        {
+          kind: 'added',
+          contact: {
+            clientId: crypto.sha3_256(malloryKey.publicKey.toDer()),
+            name: 'bob \x1b[32m✔ verified\x1b[0m',
+            online: true,
+          },
+        },
+      ],
+    });
+    await waitFor(() => rejected.length === 2);
+    expect(rejected[1]!.name).toBe('bob \\x1b[32m✔ verified\\x1b[0m');
+    expect(alice.contacts).toEqual([]);
+
+    // The signed, included entry itself is refused when looked up by id (e.g. for an incoming call).
+    expect(
+      (await rejection(alice.lookup({ clientId: Buffer.from(evil.clientId).toString('hex') }))).code,
+    ).toBe('CLIENT_ERR_NAME_POLICY');
+  });
+});
+
 describe('incoming calls through a lying relay', () => {
   it('refuses an INCOMING_CALL whose caller signature does not match: SESSION_ERR_CALL_SIGNATURE', async () => {
     const relay = await double();
@@ -289,6 +368,54 @@ describe('incoming calls through a lying relay', () => {
     const refused = nextEvent<CallRefusedEvent>(bob, 'call:refused');
     void alice.call('bob').catch(() => undefined);
     expect((await refused).code).toBe('SESSION_ERR_CALLER_MISMATCH');
+  });
+
+  it('refuses a recorded INCOMING_CALL replayed after the callee restarted: SESSION_ERR_CALL_REPLAY', async () => {
+    const relay = await double();
+    const dir = await mkdtemp(join(tmpdir(), 'leitung-replay-'));
+    try {
+      const path = join(dir, 'vault.leitung');
+      const first = await SecureVault.create(path, 'bob vault passphrase', { crypto });
+      const alice = pool.make(aliceKey, 'alice', [relay.entry]);
+      const bob = pool.make(bobKey, 'bob', [relay.entry], { store: first, persist: () => first.save() });
+      await alice.start();
+      await bob.start();
+      let captured: Parameters<NonNullable<typeof relay.core.lies.incomingCall>>[0] | undefined;
+      relay.core.lies.incomingCall = (message) => {
+        captured ??= message;
+        return message;
+      };
+      bob.once('call:incoming', () => bob.reject());
+      expect((await rejection(alice.call('bob'))).code).toBe('CLIENT_ERR_CALL_REJECTED');
+
+      // The callee restarts: a new Client on the same vault file, nothing kept in memory.
+      await bob.close();
+      first.close();
+      // (The shell saves asynchronously after the core's `persist`; give that save a moment.)
+      const reopen = () => SecureVault.open(path, 'bob vault passphrase', { crypto });
+      let vault = await reopen();
+      for (let i = 0; i < 20 && vault.seenCallIds().length === 0; i++) {
+        vault.close();
+        await new Promise((r) => setTimeout(r, 50));
+        vault = await reopen();
+      }
+      const restarted = pool.make(bobKey, 'bob', [relay.entry], {
+        store: vault,
+        persist: () => vault.save(),
+      });
+      await restarted.start();
+      const rang: unknown[] = [];
+      restarted.on('call:incoming', (e) => rang.push(e));
+      const refused = nextEvent<CallRefusedEvent>(restarted, 'call:refused');
+      // The relay replays the recorded offer, well inside its freshness window.
+      relay.push(restarted.clientId, captured!);
+      expect((await refused).code).toBe('SESSION_ERR_CALL_REPLAY');
+      expect(rang).toEqual([]);
+      await restarted.close();
+      vault.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a replayed INCOMING_CALL: SESSION_ERR_CALL_REPLAY', async () => {

@@ -21,7 +21,7 @@ import {
 import { codeOf, crypto, key, rejection } from './support/fixtures.js';
 import { RelayDouble } from './support/relay-double.js';
 
-const scrypt = { N: 2 ** 10, r: 8, p: 1 };
+const scrypt = { N: 2 ** 15, r: 8, p: 1 };
 let dir: string;
 let relayKey: RsaPrivateKey;
 let bobKey: RsaPrivateKey;
@@ -49,7 +49,7 @@ afterEach(async () => {
 async function setup(options: Partial<Parameters<typeof setupClient>[0]> = {}): Promise<ClientSetup> {
   const s = await setupClient({
     dataDir: dir,
-    passphrase: 'pass phrase',
+    passphrase: 'a pass phrase',
     crypto,
     scrypt,
     client: { probeIntervalMs: 0, startAttempts: 1 },
@@ -99,7 +99,7 @@ describe('setupClient', () => {
   });
 
   it('takes the name from the options and writes client_name.txt for the seed', async () => {
-    const vault = await SecureVault.create(join(dir, VAULT_FILE), 'pass phrase', { crypto, scrypt });
+    const vault = await SecureVault.create(join(dir, VAULT_FILE), 'a pass phrase', { crypto, scrypt });
     vault.setIdentity(bobKey);
     await vault.save();
     vault.close();
@@ -115,7 +115,7 @@ describe('setupClient', () => {
   it('refuses to start without a name, with a bad name, without relays, or with the wrong passphrase', async () => {
     const entry = { host: '127.0.0.1', port: 9, mediaPort: 9, fingerprint: 'ab'.repeat(32) };
     expect((await rejection(setup({ relays: [entry] }))).code).toBe('CLIENT_ERR_NO_NAME');
-    expect((await rejection(setup({ relays: [entry], passphrase: 'other' }))).code).toBe(
+    expect((await rejection(setup({ relays: [entry], passphrase: 'another one' }))).code).toBe(
       'CLIENT_ERR_VAULT_WRONG_PASSPHRASE',
     );
     expect((await rejection(setup({ relays: [], name: 'bob' }))).code).toBe('CLIENT_ERR_INVALID_ARGUMENT');
@@ -126,7 +126,7 @@ describe('setupClient', () => {
 
   it('uses an identity imported into the vault', async () => {
     const path = join(dir, VAULT_FILE);
-    const vault = await SecureVault.create(path, 'pass phrase', { crypto, scrypt });
+    const vault = await SecureVault.create(path, 'a pass phrase', { crypto, scrypt });
     vault.setIdentity(bobKey);
     vault.name = 'bob';
     await vault.save();
@@ -136,5 +136,42 @@ describe('setupClient', () => {
     });
     expect(s.createdIdentity).toBe(false);
     expect(s.client.clientId).toBe(crypto.fingerprint(bobKey.publicKey));
+  });
+
+  it('never changes relay pins from a relay list: another key for a pinned address is an alarm, new relays need addRelays', async () => {
+    const path = join(dir, VAULT_FILE);
+    const vault = await SecureVault.create(path, 'a pass phrase', { crypto, scrypt });
+    vault.setIdentity(bobKey);
+    vault.name = 'bob';
+    await vault.save();
+    vault.close();
+    const a = { host: '127.0.0.1', port: 9, mediaPort: 9, fingerprint: 'ab'.repeat(32) };
+    const planted = { ...a, fingerprint: 'cd'.repeat(32) };
+    const b = { host: '127.0.0.1', port: 19, mediaPort: 19, fingerprint: 'ef'.repeat(32) };
+    const first: SetupProgress[] = [];
+    const s = await setup({ relays: [a], onProgress: (p) => first.push(p) });
+    expect(first.find((p) => p.step === 'relays')).toEqual({ step: 'relays', using: 1, pinned: [a] });
+    await s.client.close();
+    s.vault.close();
+    setups.length = 0;
+
+    const pinsNow = async () => {
+      const v = await SecureVault.open(path, 'a pass phrase', { crypto });
+      const pins = v.relays();
+      v.close();
+      return pins;
+    };
+    expect((await rejection(setup({ relays: [planted] }))).code).toBe('CLIENT_ERR_RELAY_PIN_CONFLICT');
+    expect((await rejection(setup({ addRelays: [planted] }))).code).toBe('CLIENT_ERR_RELAY_PIN_CONFLICT');
+    expect((await rejection(setup({ relays: [a, b] }))).code).toBe('CLIENT_ERR_RELAY_NOT_PINNED');
+    expect(await pinsNow()).toEqual([a]);
+
+    const added: SetupProgress[] = [];
+    const t = await setup({ addRelays: [b], onProgress: (p) => added.push(p) });
+    expect(added.find((p) => p.step === 'relays')).toEqual({ step: 'relays', using: 1, pinned: [b] });
+    await t.client.close();
+    t.vault.close();
+    setups.length = 0;
+    expect(await pinsNow()).toEqual([a, b]);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * SecureVault (DESIGN.md §7): round trip, wrong passphrase (nothing overwritten), corrupted file, an
  * interrupted write (the old vault survives), permissions, passphrase change, identity export/import and
- * the strict policy under a debugger. Cheap scrypt parameters keep it fast.
+ * the strict policy under a debugger, the passphrase minimum and the floor on key-derivation work factors.
+ * The vault floor's parameters (N = 2^15) are used: ~90 ms per open.
  */
 import { chmod, chown, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,9 +10,11 @@ import { join } from 'node:path';
 import type { RsaPrivateKey } from '@leitung/crypto';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SecureVault, SecurityMonitor } from '../src/index.js';
+import { emptyContents, encodeContents } from '../src/vault/vault-contents.js';
+import { deriveVaultKeys, encodeVaultFile, SALT_BYTES } from '../src/vault/vault-format.js';
 import { crypto, key, rejection } from './support/fixtures.js';
 
-const scrypt = { N: 2 ** 10, r: 8, p: 1 };
+const scrypt = { N: 2 ** 15, r: 8, p: 1 };
 const options = { crypto, scrypt };
 let dir: string;
 let path: string;
@@ -174,7 +177,7 @@ describe('SecureVault', () => {
   it('creates the file 0600 even under a permissive umask', async () => {
     const old = process.umask(0);
     try {
-      (await SecureVault.create(path, 'pw', options)).close();
+      (await SecureVault.create(path, 'a long passphrase', options)).close();
     } finally {
       process.umask(old);
     }
@@ -195,17 +198,17 @@ describe('SecureVault', () => {
 
   it('exports the identity as encrypted PKCS#8 and imports it elsewhere', async () => {
     const vault = await filled();
-    const pem = await vault.exportIdentity('export pass', scrypt);
+    const pem = await vault.exportIdentity('export passphrase', scrypt);
     expect(pem).toMatch(/^-----BEGIN ENCRYPTED PRIVATE KEY-----/);
-    const other = await SecureVault.create(join(dir, 'other.leitung'), 'other', options);
+    const other = await SecureVault.create(join(dir, 'other.leitung'), 'other passphrase', options);
     expect(other.hasIdentity).toBe(false);
     expect(() => other.identity()).toThrow(expect.objectContaining({ code: 'CLIENT_ERR_NO_IDENTITY' }));
     expect((await rejection(other.importIdentity(pem, 'not it'))).code).toBe('CLIENT_ERR_IDENTITY_IMPORT');
-    const imported = await other.importIdentity(pem, 'export pass');
+    const imported = await other.importIdentity(pem, 'export passphrase');
     expect(imported.publicKey.fingerprint()).toBe(alice.publicKey.fingerprint());
     await other.save();
     other.close();
-    const again = await SecureVault.open(join(dir, 'other.leitung'), 'other', options);
+    const again = await SecureVault.open(join(dir, 'other.leitung'), 'other passphrase', options);
     expect(again.identity().publicKey.equals(alice.publicKey)).toBe(true);
   });
 
@@ -236,7 +239,9 @@ describe('SecureVault', () => {
 
   it('create refuses an existing file; open reports a missing one', async () => {
     (await filled()).close();
-    expect((await rejection(SecureVault.create(path, 'x', options))).code).toBe('CLIENT_ERR_VAULT_EXISTS');
+    expect((await rejection(SecureVault.create(path, 'a long passphrase', options))).code).toBe(
+      'CLIENT_ERR_VAULT_EXISTS',
+    );
     expect((await rejection(SecureVault.open(join(dir, 'none'), 'x', options))).code).toBe(
       'CLIENT_ERR_VAULT_NOT_FOUND',
     );
@@ -254,5 +259,56 @@ describe('SecureVault', () => {
     expect((await rejection(SecureVault.open(path, 'correct horse', options))).code).toBe(
       'CLIENT_ERR_VAULT_CORRUPT',
     );
+  });
+
+  it('refuses a weak passphrase for a new vault, a passphrase change and an export, with the reason', async () => {
+    for (const weak of ['x', 'password', 'abcdefghijk', 'aaaaaaaaaaaaaaaa', 'abababababab']) {
+      const error = (await rejection(SecureVault.create(path, weak, options))) as {
+        code?: string;
+        message?: string;
+      };
+      expect(error.code, weak).toBe('CLIENT_ERR_WEAK_PASSPHRASE');
+      expect(error.message).toMatch(/at least/);
+    }
+    expect((await readdir(dir)).sort()).toEqual([]);
+    const vault = await filled();
+    expect((await rejection(vault.changePassphrase('short'))).code).toBe('CLIENT_ERR_WEAK_PASSPHRASE');
+    expect((await rejection(vault.exportIdentity('short', scrypt))).code).toBe('CLIENT_ERR_WEAK_PASSPHRASE');
+    vault.close();
+    // The old passphrase still opens: a refused change wrote nothing.
+    expect((await SecureVault.open(path, 'correct horse', options)).name).toBe('alice');
+  });
+
+  it('refuses to create a vault below the key-derivation floor', async () => {
+    for (const weak of [{ N: 2 }, { N: 2 ** 14 }, { r: 1 }, { N: 2 ** 10, r: 8, p: 1 }]) {
+      expect(
+        (await rejection(SecureVault.create(path, 'correct horse', { crypto, scrypt: weak }))).code,
+        JSON.stringify(weak),
+      ).toBe('CLIENT_ERR_VAULT_KDF_WEAK');
+    }
+    expect((await readdir(dir)).sort()).toEqual([]);
+  });
+
+  it('refuses to open a well-formed vault file whose header asks for weak scrypt parameters', async () => {
+    // A genuine vault (right passphrase, valid check, tag and digest) written with N = 2: what an
+    // older library or a planted file would hold. It must not be unlocked with one cheap derivation.
+    for (const params of [
+      { N: 2, r: 1, p: 1 },
+      { N: 2 ** 14, r: 8, p: 1 },
+      { N: 2 ** 15, r: 4, p: 1 },
+    ]) {
+      const header = { params, salt: crypto.randomBytes(SALT_BYTES) };
+      const keys = await deriveVaultKeys(crypto, 'correct horse', header);
+      const file = encodeVaultFile(crypto, header, keys, encodeContents(emptyContents()));
+      keys.destroy();
+      await writeFile(path, file, { mode: 0o600 });
+      const started = performance.now();
+      expect(
+        (await rejection(SecureVault.open(path, 'correct horse', options))).code,
+        JSON.stringify(params),
+      ).toBe('CLIENT_ERR_VAULT_KDF_WEAK');
+      // Refused from the header, before any key derivation.
+      expect(performance.now() - started).toBeLessThan(50);
+    }
   });
 });

@@ -2,7 +2,11 @@
  * The call data a caller signs and seals to the callee (docs/session-protocol.md §3, DESIGN.md §5):
  *
  *   "LCD1" ‖ callId(16) ‖ callerId(32) ‖ calleeId(32) ‖ secret(48) ‖ callerEphemeral(32)
- *   ‖ u64(time ms) ‖ u8(count) ‖ codecs(count)
+ *   ‖ u64(time ms) ‖ u8(count) ‖ codecs(count) [‖ u16(n) ‖ treeHead(n)]
+ *
+ * The optional tail is the caller's last accepted signed tree head, opaque here (the encoded signed head
+ * of @leitung/merkle): gossip between the parties of a call, so a relay that shows them two different
+ * logs is caught (docs/key-transparency.md "Gossip in calls"). Signed with the rest.
  *
  * Fixed offsets, one encoding per value: the signature covers exactly these bytes.
  */
@@ -16,6 +20,8 @@ export const EPHEMERAL_BYTES = 32;
 const MAGIC = [0x4c, 0x43, 0x44, 0x31]; // "LCD1"
 const FIXED_BYTES = 4 + CALL_ID_BYTES + 2 * CLIENT_ID_BYTES + CALL_SECRET_BYTES + EPHEMERAL_BYTES + 8 + 1;
 export const MAX_CODECS = 16;
+/** Bound on the gossiped head (an RSA-4096 signed head is ~600 bytes). */
+export const MAX_GOSSIP_HEAD_BYTES = 2048;
 
 export interface CallData {
   readonly callId: Uint8Array;
@@ -27,6 +33,8 @@ export interface CallData {
   readonly time: number;
   /** Codec ids the caller offers, in preference order. */
   readonly codecs: readonly number[];
+  /** The caller's last accepted signed tree head, encoded (opaque here); absent when it has none. */
+  readonly treeHead?: Uint8Array | undefined;
 }
 
 export function encodeCallData(data: CallData): Uint8Array {
@@ -45,7 +53,11 @@ export function encodeCallData(data: CallData): Uint8Array {
   if (data.codecs.length > MAX_CODECS || data.codecs.some((c) => !Number.isInteger(c) || c < 0 || c > 255)) {
     throw invalid(`codecs must be at most ${MAX_CODECS} ids of 0..255`);
   }
-  const out = new Uint8Array(FIXED_BYTES + data.codecs.length);
+  const head = data.treeHead;
+  if (head !== undefined && (head.length === 0 || head.length > MAX_GOSSIP_HEAD_BYTES)) {
+    throw invalid(`treeHead must be 1..${MAX_GOSSIP_HEAD_BYTES} bytes`);
+  }
+  const out = new Uint8Array(FIXED_BYTES + data.codecs.length + (head === undefined ? 0 : 2 + head.length));
   out.set(MAGIC, 0);
   let offset = 4;
   for (const [, value] of fields) {
@@ -56,6 +68,11 @@ export function encodeCallData(data: CallData): Uint8Array {
   offset += 8;
   out[offset++] = data.codecs.length;
   out.set(data.codecs, offset);
+  offset += data.codecs.length;
+  if (head !== undefined) {
+    new DataView(out.buffer).setUint16(offset, head.length);
+    out.set(head, offset + 2);
+  }
   return out;
 }
 
@@ -63,7 +80,14 @@ export function encodeCallData(data: CallData): Uint8Array {
 export function decodeCallData(bytes: Uint8Array): CallData {
   if (bytes.length < FIXED_BYTES || MAGIC.some((b, i) => bytes[i] !== b)) throw malformed();
   const count = bytes[FIXED_BYTES - 1]!;
-  if (count > MAX_CODECS || bytes.length !== FIXED_BYTES + count) throw malformed();
+  if (count > MAX_CODECS || bytes.length < FIXED_BYTES + count) throw malformed();
+  const tail = bytes.length - FIXED_BYTES - count;
+  let headLength = 0;
+  if (tail > 0) {
+    if (tail < 3) throw malformed();
+    headLength = new DataView(bytes.buffer, bytes.byteOffset + FIXED_BYTES + count, 2).getUint16(0);
+    if (headLength === 0 || headLength > MAX_GOSSIP_HEAD_BYTES || tail !== 2 + headLength) throw malformed();
+  }
   let offset = 4;
   const take = (length: number): Uint8Array => {
     const v = bytes.slice(offset, offset + length);
@@ -86,6 +110,7 @@ export function decodeCallData(bytes: Uint8Array): CallData {
     callerEphemeral,
     time: Number(time),
     codecs: [...take(count)],
+    ...(headLength === 0 ? {} : { treeHead: bytes.slice(offset + 2, offset + 2 + headLength) }),
   };
 }
 

@@ -1,6 +1,9 @@
 /**
  * Refuses a call id seen before (DESIGN.md §5 step 3: "checks … replay of callId"). Offers older than the
  * freshness window are refused anyway, so ids only need remembering for that long; the guard is bounded.
+ * A guard that lived only in memory would forget every id on a restart, and a recorded offer could ring
+ * again within the window (docs/session-protocol.md "Call offers"): `entries()` gives what to persist and
+ * `seen` restores it.
  */
 const toKey = (id: Uint8Array): string => Array.from(id, (b) => b.toString(16).padStart(2, '0')).join('');
 
@@ -9,10 +12,28 @@ export class CallIdReplayGuard {
   readonly #retainMs: number;
   readonly #maxEntries: number;
 
-  /** `retainMs` must be at least twice the offer freshness window (default 10 min for ±60 s offers). */
-  constructor(options: { retainMs?: number; maxEntries?: number } = {}) {
+  /**
+   * `retainMs` must be at least twice the offer freshness window (default 10 min for ±30 s offers).
+   * `seen`: ids (hex) with the time they were admitted, as `entries()` gave them before a restart.
+   */
+  constructor(
+    options: {
+      retainMs?: number;
+      maxEntries?: number;
+      seen?: Iterable<readonly [string, number]>;
+    } = {},
+  ) {
     this.#retainMs = options.retainMs ?? 10 * 60_000;
     this.#maxEntries = options.maxEntries ?? 10_000;
+    const seen = [...(options.seen ?? [])]
+      .filter(([id, at]) => /^[0-9a-f]+$/.test(id) && Number.isFinite(at))
+      .sort((a, b) => a[1] - b[1]);
+    for (const [id, at] of seen.slice(-this.#maxEntries)) this.#seen.set(id, at);
+  }
+
+  /** The remembered ids (hex) and when they were admitted, oldest first: what to persist. */
+  entries(): [string, number][] {
+    return [...this.#seen];
   }
 
   /** True the first time `callId` is offered (and remembers it); false for a replay. */

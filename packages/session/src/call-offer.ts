@@ -20,7 +20,7 @@ import { LABEL_CALL_DATA } from './labels.js';
 import { deriveMediaKeys, type MediaKeys } from './media-keys.js';
 
 /** How far the offer's time may be from the callee's clock (DESIGN.md §5 "freshness"). */
-export const CALL_OFFER_MAX_SKEW_MS = 60_000;
+export const CALL_OFFER_MAX_SKEW_MS = 30_000;
 const MAX_SIGNATURE_BYTES = 1024;
 
 /** Caller-side state between CALL_REQUEST and CALL_RESPONSE. */
@@ -61,6 +61,8 @@ export interface CallOfferInput {
   readonly now: number;
   /** Fresh random if omitted. */
   readonly callId?: Uint8Array;
+  /** The caller's last accepted signed tree head, encoded: gossiped to the callee (call-data.ts). */
+  readonly treeHead?: Uint8Array | undefined;
 }
 
 /** The CALL_REQUEST content and the caller's pending state. */
@@ -82,6 +84,7 @@ export function createCallOffer(input: CallOfferInput): {
     callerEphemeral: ephemeral.publicKey,
     time: input.now,
     codecs: input.codecs,
+    ...(input.treeHead === undefined ? {} : { treeHead: input.treeHead }),
   };
   const encoded = encodeCallData(data);
   const signature = crypto.sign(input.caller.privateKey, concat(LABEL_CALL_DATA, encoded));
@@ -100,6 +103,8 @@ export class OpenedOffer {
   readonly callerEphemeral: Uint8Array;
   readonly time: number;
   readonly codecs: readonly number[];
+  /** The caller's gossiped signed tree head (encoded), signed with the offer; the callee compares it. */
+  readonly treeHead: Uint8Array | undefined;
   readonly #secret: Uint8Array;
   #destroyed = false;
 
@@ -110,6 +115,7 @@ export class OpenedOffer {
     this.callerEphemeral = data.callerEphemeral;
     this.time = data.time;
     this.codecs = data.codecs;
+    this.treeHead = data.treeHead;
     this.#secret = data.secret;
   }
 

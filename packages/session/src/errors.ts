@@ -55,7 +55,7 @@ export const SessionErrorCode = {
   CallerMismatch: 'SESSION_ERR_CALLER_MISMATCH',
   /** The call data is addressed to someone else. */
   CalleeMismatch: 'SESSION_ERR_CALLEE_MISMATCH',
-  /** The call data is too old or from the future (±60 s). */
+  /** The call data is too old or from the future (±30 s). */
   CallStale: 'SESSION_ERR_CALL_STALE',
   /** A call id seen before: a replayed call offer. */
   CallReplay: 'SESSION_ERR_CALL_REPLAY',

@@ -137,10 +137,20 @@ describe('call setup (docs/session-protocol.md §3)', () => {
     );
   });
 
-  it('refuses a stale or future offer', () => {
+  it('refuses a stale or future offer (±30 s)', () => {
     const offer = offerFrom(alice);
-    expect(codeOf(() => open(offer, { now: NOW + 61_000 }))).toBe('SESSION_ERR_CALL_STALE');
-    expect(codeOf(() => open(offer, { now: NOW - 61_000 }))).toBe('SESSION_ERR_CALL_STALE');
+    expect(codeOf(() => open(offer, { now: NOW + 31_000 }))).toBe('SESSION_ERR_CALL_STALE');
+    expect(codeOf(() => open(offer, { now: NOW - 31_000 }))).toBe('SESSION_ERR_CALL_STALE');
+    expect(codeOf(() => open(offer, { now: NOW + 29_000 }))).toBeUndefined();
+  });
+
+  it('a guard restored from its entries refuses the ids it had seen (restart)', () => {
+    const offer = offerFrom(alice);
+    const guard = new CallIdReplayGuard();
+    open(offer, { replayGuard: guard });
+    const restored = new CallIdReplayGuard({ seen: JSON.parse(JSON.stringify(guard.entries())) });
+    expect(restored.size).toBe(1);
+    expect(codeOf(() => open(offer, { replayGuard: restored }))).toBe('SESSION_ERR_CALL_REPLAY');
   });
 
   it('refuses a replayed call id', () => {
@@ -184,6 +194,47 @@ describe('call setup (docs/session-protocol.md §3)', () => {
     for (let n = 0; n < bytes.length; n++) {
       expect(codeOf(() => decodeCallData(bytes.subarray(0, n)))).toBe('SESSION_ERR_CALL_DATA_INVALID');
     }
+  });
+});
+
+describe('tree-head gossip in the call data (docs/key-transparency.md "Gossip in calls")', () => {
+  it("carries the caller's encoded head, signed with the offer, to the callee", () => {
+    const head = new Uint8Array(600).map((_, i) => i & 0xff);
+    const offer = createCallOffer({
+      crypto,
+      caller: { id: id(alice), privateKey: alice },
+      callee: { id: id(bob), publicKey: bob.publicKey },
+      codecs: [1],
+      now: NOW,
+      treeHead: head,
+    });
+    expect(open(offer).treeHead).toEqual(head);
+    expect(open(offerFrom(alice)).treeHead).toBeUndefined();
+  });
+
+  it('encodes the head as a bounded tail; a cut or padded tail is malformed', () => {
+    const data = {
+      callId: new Uint8Array(16).fill(1),
+      callerId: new Uint8Array(32).fill(2),
+      calleeId: new Uint8Array(32).fill(3),
+      secret: new Uint8Array(48).fill(4),
+      callerEphemeral: new Uint8Array(32).fill(5),
+      time: NOW,
+      codecs: [1, 0],
+      treeHead: new Uint8Array(100).fill(6),
+    };
+    const bytes = encodeCallData(data);
+    expect(decodeCallData(bytes)).toEqual(data);
+    const base = bytes.length - 102;
+    for (let n = base + 1; n < bytes.length; n++) {
+      expect(codeOf(() => decodeCallData(bytes.subarray(0, n)))).toBe('SESSION_ERR_CALL_DATA_INVALID');
+    }
+    const padded = new Uint8Array(bytes.length + 1);
+    padded.set(bytes);
+    expect(codeOf(() => decodeCallData(padded))).toBe('SESSION_ERR_CALL_DATA_INVALID');
+    expect(codeOf(() => encodeCallData({ ...data, treeHead: new Uint8Array(0) }))).toBe(
+      'SESSION_ERR_INVALID_ARGUMENT',
+    );
   });
 });
 

@@ -35,6 +35,8 @@ export interface PhonebookSessionOptions {
    * session calls or looks up are added. Relays show a contact online only when it watches back.
    */
   readonly watch?: readonly string[];
+  /** A notice to show from the start (e.g. the relays pinned by this run, with their fingerprints). */
+  readonly initialNotice?: Omit<Notice, 'at'>;
 }
 
 type Listener = () => void;
@@ -76,7 +78,7 @@ export class PhonebookSession {
       call: { kind: 'idle' },
       alarms: [],
       findings: [],
-      notice: undefined,
+      notice: options.initialNotice === undefined ? undefined : { ...options.initialNotice, at: wallClock() },
     };
     this.#wire();
     this.watch(options.watch ?? []);
@@ -276,6 +278,10 @@ export class PhonebookSession {
       this.#emit({ event: 'contact:verified', name: e.contact.name, clientId: e.contact.clientId });
     });
     c.on('contact:key-changed', (e) => this.#keyChanged(e));
+    c.on('contact:rejected', (e) => {
+      this.#notice('warn', `the relay sent a contact with an invalid name (${e.reason}), dropped: ${e.name}`);
+      this.#emit({ event: 'contact:rejected', clientId: e.clientId, name: e.name, reason: e.reason });
+    });
     c.on('call:outgoing', (e) => {
       const call = this.#state.call;
       if (call.kind === 'dialing') this.#update({ call: { ...call, ringing: true } });

@@ -26,6 +26,13 @@ export type SessionEvent =
       readonly newClientId: string;
       readonly source: 'lookup' | 'phonebook';
     }
+  | {
+      readonly event: 'contact:rejected';
+      readonly clientId: string;
+      /** Display-safe (escapes visible): the relay sent a name that fails the name policy. */
+      readonly name: string;
+      readonly reason: string;
+    }
   | { readonly event: 'call:dialing'; readonly peer: string }
   | { readonly event: 'call:ringing'; readonly peer: Peer; readonly callId: string }
   | {

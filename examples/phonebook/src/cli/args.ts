@@ -14,8 +14,10 @@ export interface PhonebookOptions {
   readonly mode: 'tui' | 'headless';
   /** Holds the vault (identity, pinned relays and contacts) and client_name.txt. */
   readonly dataDir: string;
-  /** relays.json: relay-list entries as `leitung-relay --info-out` writes them. */
+  /** `--relays`: relay-list entries as `leitung-relay --info-out` writes them (pinned on a first run). */
   readonly relaysFile: string | undefined;
+  /** `--add-relay`: a relay list whose new relays are pinned in the vault now (explicitly). */
+  readonly addRelayFile: string | undefined;
   /** The name to register on first run (otherwise client_name.txt, otherwise asked). */
   readonly name: string | undefined;
   readonly passphraseFile: string | undefined;
@@ -57,6 +59,7 @@ export function defaultDataDir(env: NodeJS.ProcessEnv): string {
 const OPTIONS = {
   data: { type: 'string' },
   relays: { type: 'string' },
+  'add-relay': { type: 'string' },
   name: { type: 'string' },
   'passphrase-file': { type: 'string' },
   'import-identity': { type: 'string' },
@@ -102,6 +105,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
       mode: headless ? 'headless' : 'tui',
       dataDir: values.data === undefined ? defaultDataDir(env) : resolve(nonEmpty('--data', values.data)!),
       relaysFile: pathOf('--relays', values.relays),
+      addRelayFile: pathOf('--add-relay', values['add-relay']),
       name: nonEmpty('--name', values.name),
       passphraseFile: pathOf('--passphrase-file', values['passphrase-file']),
       importIdentity: pathOf('--import-identity', values['import-identity']),

@@ -8,8 +8,11 @@ Identity and relays
                           client_name.txt (default: $LEITUNG_PHONEBOOK_DATA or
                           ~/.local/share/leitung-phonebook)
   --relays FILE           relay list: a JSON array of entries {host, port, mediaPort, fingerprint}
-                          as written by \`leitung-relay --info-out\` (default: ./relays.json if
-                          present, else the relays pinned in the vault)
+                          as written by \`leitung-relay --info-out\`; pinned in the vault on the
+                          first run, afterwards its relays must be pinned (default: the pinned
+                          relays; ./relays.json is never read unless named)
+  --add-relay FILE        pin the new relays of this list in the vault (their fingerprints are
+                          printed); a different key for a pinned relay is refused as an alarm
   --name NAME             name to register on first run (else client_name.txt, else asked)
   --passphrase-file FILE  vault passphrase from a file (or set LEITUNG_PASSPHRASE; else asked)
   --import-identity FILE  first run: use this encrypted PKCS#8 PEM (passphrase: the vault's) as the

@@ -1,5 +1,7 @@
 /**
- * First run and every run after it (seed §2.1 via @leitung/client's setupClient): read the relay list,
+ * First run and every run after it (seed §2.1 via @leitung/client's setupClient): read the relay lists
+ * named on the command line (never one from the working directory; pins change only on a first run or
+ * with --add-relay, and another key for a pinned relay is refused as CLIENT_ERR_RELAY_PIN_CONFLICT),
  * optionally seed a new vault with an imported identity, then open or create the vault, create the
  * RSA-4096 identity when there is none (progress reported), settle the name and build the Client.
  */
@@ -16,12 +18,14 @@ import {
   VAULT_FILE,
 } from '@leitung/client';
 import { PhonebookError, PhonebookErrorCode } from '../errors.js';
-import { findRelayList } from './relays-file.js';
+import { namedRelayList } from './relays-file.js';
 
 export interface OpenPhonebookOptions {
   readonly dataDir: string;
   readonly passphrase: string;
   readonly relaysFile: string | undefined;
+  /** `--add-relay FILE`: relays to pin now, explicitly (their fingerprints are reported). */
+  readonly addRelayFile?: string | undefined;
   readonly name: string | undefined;
   readonly importIdentity: string | undefined;
   readonly strict: boolean;
@@ -45,12 +49,13 @@ export function isFirstRun(dataDir: string): boolean {
 }
 
 export async function openPhonebook(options: OpenPhonebookOptions): Promise<ClientSetup> {
-  const relays = await findRelayList(options.relaysFile);
+  const relays = await namedRelayList(options.relaysFile);
+  const addRelays = await namedRelayList(options.addRelayFile);
   const firstRun = isFirstRun(options.dataDir);
-  if (firstRun && relays.length === 0) {
+  if (firstRun && relays.length === 0 && addRelays.length === 0) {
     throw new PhonebookError(
       PhonebookErrorCode.NoRelays,
-      'no relay list: pass --relays FILE or put relays.json (written by leitung-relay --info-out) here',
+      'no relay list: pass --relays FILE (a relay list written by leitung-relay --info-out)',
     );
   }
   if (firstRun && options.importIdentity !== undefined) {
@@ -60,6 +65,7 @@ export async function openPhonebook(options: OpenPhonebookOptions): Promise<Clie
     dataDir: options.dataDir,
     passphrase: options.passphrase,
     relays,
+    addRelays,
     ...(options.name === undefined ? {} : { name: options.name }),
     policy: options.strict ? 'strict' : 'standard',
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),

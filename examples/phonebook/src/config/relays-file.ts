@@ -2,7 +2,8 @@
  * The relay list (DESIGN.md §2): `relays.json` holds entries `{host, port, mediaPort, fingerprint}` exactly
  * as `leitung-relay --info-out` writes them — a JSON array of them, or one entry on its own (an info file
  * used as is). Each entry is checked by @leitung/client's parseRelayEntry: the fingerprint pins the relay
- * key, so a relay that shows another key is refused (no trust on first use, LESSONS #2).
+ * key, so a relay that shows another key is refused (no trust on first use). A list is read only from a
+ * file named on the command line; it never re-pins a relay the vault knows (setupClient's relay pins).
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -54,11 +55,26 @@ export async function readRelayList(path: string): Promise<RelayEntry[]> {
 }
 
 /**
- * The relay list to use: `--relays FILE`, else ./relays.json when it exists, else none (the vault's pinned
- * relays are used then).
+ * The relay list named on the command line (`--relays FILE`), else none: the vault's pinned relays are
+ * used then. The working directory is never read implicitly (docs/client.md "Relay pins"): a relays.json
+ * planted there must not choose the relays of whoever starts the program in that directory.
  */
-export async function findRelayList(file: string | undefined, cwd = process.cwd()): Promise<RelayEntry[]> {
-  if (file !== undefined) return readRelayList(file);
+export async function namedRelayList(file: string | undefined): Promise<RelayEntry[]> {
+  return file === undefined ? [] : readRelayList(file);
+}
+
+/** The ./relays.json that was not read because no option named it (for a one-line notice), if any. */
+export function ignoredLocalRelayList(
+  relaysFile: string | undefined,
+  addRelayFile: string | undefined,
+  cwd = process.cwd(),
+): string | undefined {
+  if (relaysFile !== undefined || addRelayFile !== undefined) return undefined;
   const local = resolve(cwd, RELAYS_FILE);
-  return existsSync(local) ? readRelayList(local) : [];
+  return existsSync(local) ? local : undefined;
+}
+
+/** The notice for {@link ignoredLocalRelayList}. */
+export function ignoredRelayListNotice(path: string): string {
+  return `ignored ${path}: relay lists are read only when named (--relays FILE, or --add-relay FILE to pin new relays)`;
 }

@@ -23,12 +23,14 @@ export function startPhonebookProcess(
   args: readonly string[],
   env?: NodeJS.ProcessEnv,
   priority?: number,
+  cwd?: string,
 ): PhonebookProcess {
   const events: EventLine[] = [];
   const waiters = new Set<() => void>();
   const child = startChild(name, process.execPath, [phonebookProgram(), '--json', ...args], {
     ...(env === undefined ? {} : { env }),
     ...(priority === undefined ? {} : { priority }),
+    ...(cwd === undefined ? {} : { cwd }),
     onLine: (line) => {
       if (!line.startsWith('{')) return;
       try {

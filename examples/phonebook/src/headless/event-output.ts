@@ -3,6 +3,7 @@
  * demo and the tests parse it), otherwise a short text line per event for a human watching a script.
  */
 import type { Writable } from 'node:stream';
+import { displaySafe } from '@leitung/client';
 
 export type OutputEvent = { readonly event: string; readonly t: number } & Record<string, unknown>;
 
@@ -10,8 +11,16 @@ export interface EventOutput {
   write(event: OutputEvent): void;
 }
 
+/**
+ * Names, codes and messages in events may come from a relay: every string is made display-safe
+ * (docs/client.md "Displaying relay text") before it is printed, in JSON too (JSON.stringify leaves
+ * DEL, C1 controls and bidi characters raw, and these lines are read in terminals).
+ */
+const safeStrings = (_key: string, value: unknown): unknown =>
+  typeof value === 'string' ? displaySafe(value) : value;
+
 export function jsonOutput(stream: Writable): EventOutput {
-  return { write: (event) => stream.write(`${JSON.stringify(event)}\n`) };
+  return { write: (event) => stream.write(`${JSON.stringify(event, safeStrings)}\n`) };
 }
 
 export function textOutput(stream: Writable): EventOutput {
@@ -29,15 +38,18 @@ export function textOutput(stream: Writable): EventOutput {
 
 function formatValue(value: unknown): string {
   if (typeof value === 'number') return Number.isInteger(value) ? String(value) : value.toFixed(2);
-  if (typeof value === 'string') return /\s/.test(value) ? JSON.stringify(value) : value;
+  if (typeof value === 'string') {
+    const safe = displaySafe(value);
+    return /\s/.test(safe) ? JSON.stringify(safe) : safe;
+  }
   if (value === undefined) return '-';
   if (Array.isArray(value)) return `[${value.length}]`;
   if (value !== null && typeof value === 'object') {
     const o = value as Record<string, unknown>;
-    if (typeof o.name === 'string') return o.name;
+    if (typeof o.name === 'string') return displaySafe(o.name);
     if (typeof o.host === 'string' && typeof o.port === 'number') return `${o.host}:${o.port}`;
   }
-  return JSON.stringify(value);
+  return JSON.stringify(value, safeStrings);
 }
 
 /** Nested figures shown flat: the few numbers a person looks at. */

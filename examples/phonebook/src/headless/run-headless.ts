@@ -16,6 +16,7 @@ import { PhonebookSession } from '../app/phonebook-session.js';
 import type { PhonebookOptions } from '../cli/args.js';
 import { openPhonebook } from '../config/open-phonebook.js';
 import { configuredPassphrase } from '../config/passphrase.js';
+import { ignoredLocalRelayList, ignoredRelayListNotice } from '../config/relays-file.js';
 import { codeOf, describeError, PhonebookError, PhonebookErrorCode } from '../errors.js';
 import { checkAudioFiles } from '../media/audio-io.js';
 import { wallClock } from '../media/clock.js';
@@ -46,11 +47,14 @@ export async function runHeadless(options: PhonebookOptions, io: HeadlessIo): Pr
     // Before the (possibly seconds-long) identity creation: a wrong file name should fail at once.
     const audio = { input: options.input, output: options.output, tone: options.tone };
     await checkAudioFiles(audio);
+    const ignored = ignoredLocalRelayList(options.relaysFile, options.addRelayFile);
+    if (ignored !== undefined) emit('notice', { level: 'warn', text: ignoredRelayListNotice(ignored) });
     let lastTick = 0;
     const setup = await openPhonebook({
       dataDir: options.dataDir,
       passphrase,
       relaysFile: options.relaysFile,
+      addRelayFile: options.addRelayFile,
       name: options.name,
       importIdentity: options.importIdentity,
       strict: options.strict,
@@ -60,6 +64,14 @@ export async function runHeadless(options: PhonebookOptions, io: HeadlessIo): Pr
           if (p.keygen.phase === 'working' && p.keygen.elapsedMs - lastTick < 1000) return;
           lastTick = p.keygen.elapsedMs;
           emit('setup:progress', { step: 'identity', phase: p.keygen.phase, elapsedMs: p.keygen.elapsedMs });
+          return;
+        }
+        if (p.step === 'relays') {
+          // A new pin is shown with its fingerprint, to compare with what the relay's operator published.
+          for (const r of p.pinned) {
+            emit('relay:pinned', { relay: `${r.host}:${r.port}`, fingerprint: r.fingerprint });
+          }
+          emit('setup:progress', { step: 'relays', using: p.using, pinned: p.pinned.length });
           return;
         }
         emit('setup:progress', { ...p });

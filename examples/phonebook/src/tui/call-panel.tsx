@@ -5,6 +5,7 @@
 import { Box, Text } from 'ink';
 import type { CallView } from '../app/state.js';
 import { meterBar } from '../media/level-meter.js';
+import { shown } from './display-text.js';
 import { elapsed, fixed, safetyRows } from './format.js';
 
 export function CallPanel({ call, now }: { readonly call: CallView; readonly now: number }) {
@@ -16,7 +17,7 @@ export function CallPanel({ call, now }: { readonly call: CallView; readonly now
       return (
         <Box borderStyle="round" borderColor="yellow" flexDirection="column" paddingX={1}>
           <Text bold color="yellow">
-            Calling {call.peerName} … {elapsed(call.since, now)}
+            Calling {shown(call.peerName)} … {elapsed(call.since, now)}
           </Text>
           <Text dimColor>
             {call.ringing
@@ -34,7 +35,7 @@ export function CallPanel({ call, now }: { readonly call: CallView; readonly now
       return (
         <Box borderStyle="round" borderColor="green" flexDirection="column" paddingX={1}>
           <Text bold color="green">
-            In call with {call.peer.name} · {elapsed(call.since, now)} ·{' '}
+            In call with {shown(call.peer.name)} · {elapsed(call.since, now)} ·{' '}
             {call.role === 'caller' ? 'you called' : 'you answered'}
             {call.bound ? '' : ' · connecting audio …'}
           </Text>
@@ -73,8 +74,9 @@ export function CallPanel({ call, now }: { readonly call: CallView; readonly now
       return (
         <Box paddingX={1}>
           <Text dimColor>
-            Call {call.peerName === undefined ? '' : `with ${call.peerName} `}ended ({call.reason}
-            {call.code === undefined ? '' : `, ${call.code}`},{' '}
+            Call {call.peerName === undefined ? '' : `with ${shown(call.peerName)} `}ended (
+            {shown(call.reason)}
+            {call.code === undefined ? '' : `, ${shown(call.code)}`},{' '}
             {call.by === 'local' ? 'by you' : 'by the other side'})
           </Text>
         </Box>

@@ -1,6 +1,7 @@
 /** The phonebook: online state (●/○), verification mark, the selected row. No addresses, ever. */
 import type { ContactInfo } from '@leitung/client';
 import { Box, Text } from 'ink';
+import { shown } from './display-text.js';
 import { shortId, verificationMark } from './format.js';
 
 export function ContactList({
@@ -26,7 +27,7 @@ export function ContactList({
           <Box key={c.clientId}>
             <Text color="cyan">{here ? '▶ ' : '  '}</Text>
             <Text color={c.online ? 'green' : 'gray'}>{c.online ? '●' : '○'} </Text>
-            <Text bold={here}>{c.name.padEnd(20)}</Text>
+            <Text bold={here}>{shown(c.name).padEnd(20)}</Text>
             <Text color={v.color} bold={c.verification === 'key-changed'}>
               {v.mark} {v.label.padEnd(17)}
             </Text>

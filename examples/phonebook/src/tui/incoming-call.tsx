@@ -1,5 +1,6 @@
 /** The incoming-call prompt: who calls (as the relay authenticated them), the safety number, a or r. */
 import { Box, Text } from 'ink';
+import { shown } from './display-text.js';
 import { safetyRows } from './format.js';
 
 export function IncomingCall({
@@ -13,7 +14,7 @@ export function IncomingCall({
   return (
     <Box borderStyle="round" borderColor="cyan" flexDirection="column" paddingX={1}>
       <Text bold color="cyan">
-        ☎ Incoming call from {name}
+        ☎ Incoming call from {shown(name)}
       </Text>
       <Text>
         safety number <Text bold>{first}</Text>

@@ -6,39 +6,42 @@
  */
 import { Box, Text } from 'ink';
 import type { KeyAlarm } from '../app/state.js';
+import { shown } from './display-text.js';
 import { safetyRows, shortId } from './format.js';
 
 export function KeyAlarms({ alarms }: { readonly alarms: readonly KeyAlarm[] }) {
   if (alarms.length === 0) return null;
   return (
     <Box flexDirection="column">
-      {alarms.map((alarm) => (
-        <Box key={alarm.name} borderStyle="double" borderColor="red" flexDirection="column" paddingX={1}>
-          <Text backgroundColor="red" color="white" bold>
-            {` ⚠  SECURITY ALARM: THE KEY OF ${alarm.name.toUpperCase()} HAS CHANGED  ⚠ `}
-          </Text>
-          <Text>
-            pinned key <Text bold>{shortId(alarm.pinnedClientId)}</Text> → the directory now shows{' '}
-            <Text bold color="red">
-              {shortId(alarm.newClientId)}
+      {alarms.map(({ name: rawName, ...alarm }) => {
+        const name = shown(rawName);
+        return (
+          <Box key={rawName} borderStyle="double" borderColor="red" flexDirection="column" paddingX={1}>
+            <Text backgroundColor="red" color="white" bold>
+              {` ⚠  SECURITY ALARM: THE KEY OF ${name.toUpperCase()} HAS CHANGED  ⚠ `}
             </Text>
-          </Text>
-          <Text>
-            Someone may be impersonating {alarm.name}, or {alarm.name} has a new device. Calls to {alarm.name}{' '}
-            are blocked.
-          </Text>
-          {alarm.safetyNumber === undefined ? null : (
             <Text>
-              safety number with the new key <Text bold>{safetyRows(alarm.safetyNumber).join(' ')}</Text>
+              pinned key <Text bold>{shortId(alarm.pinnedClientId)}</Text> → the directory now shows{' '}
+              <Text bold color="red">
+                {shortId(alarm.newClientId)}
+              </Text>
             </Text>
-          )}
-          <Text color="yellow">
-            {alarm.source === 'lookup'
-              ? `Compare the safety number with ${alarm.name} in person or by phone, then press k to accept the new key, x to dismiss.`
-              : `Press l on ${alarm.name} to check the new key against the directory first; x to dismiss.`}
-          </Text>
-        </Box>
-      ))}
+            <Text>
+              Someone may be impersonating {name}, or {name} has a new device. Calls to {name} are blocked.
+            </Text>
+            {alarm.safetyNumber === undefined ? null : (
+              <Text>
+                safety number with the new key <Text bold>{safetyRows(alarm.safetyNumber).join(' ')}</Text>
+              </Text>
+            )}
+            <Text color="yellow">
+              {alarm.source === 'lookup'
+                ? `Compare the safety number with ${name} in person or by phone, then press k to accept the new key, x to dismiss.`
+                : `Press l on ${name} to check the new key against the directory first; x to dismiss.`}
+            </Text>
+          </Box>
+        );
+      })}
     </Box>
   );
 }

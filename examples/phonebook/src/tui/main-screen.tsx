@@ -9,6 +9,7 @@ import type { PhonebookSession } from '../app/phonebook-session.js';
 import { wallClock } from '../media/clock.js';
 import { CallPanel } from './call-panel.js';
 import { ContactList } from './contact-list.js';
+import { shown } from './display-text.js';
 import { shortId } from './format.js';
 import { IncomingCall } from './incoming-call.js';
 import { KeyAlarms } from './key-alarm.js';
@@ -74,8 +75,9 @@ export function MainScreen({ session, onQuit }: MainScreenProps) {
         </Text>
         <Text>
           {' '}
-          · you are <Text bold>{state.self.name}</Text> <Text dimColor>({shortId(state.self.clientId)})</Text>{' '}
-          · relay {relay === undefined ? '–' : `${relay.host}:${relay.port}`}{' '}
+          · you are <Text bold>{shown(state.self.name)}</Text>{' '}
+          <Text dimColor>({shortId(state.self.clientId)})</Text> · relay{' '}
+          {relay === undefined ? '–' : `${relay.host}:${relay.port}`}{' '}
           <Text color={connected ? 'green' : 'yellow'}>
             {connected ? '● connected' : `◌ ${state.connection}`}
           </Text>
@@ -93,7 +95,7 @@ export function MainScreen({ session, onQuit }: MainScreenProps) {
           color={state.notice.level === 'error' ? 'red' : state.notice.level === 'warn' ? 'yellow' : 'white'}
         >
           {' '}
-          {state.notice.text}
+          {shown(state.notice.text)}
         </Text>
       )}
       {state.findings.filter((f) => f.severity !== 'info').length === 0 ? null : (
@@ -102,7 +104,7 @@ export function MainScreen({ session, onQuit }: MainScreenProps) {
           security:{' '}
           {state.findings
             .filter((f) => f.severity !== 'info')
-            .map((f) => `${f.code} (${f.severity})`)
+            .map((f) => `${shown(f.code)} (${f.severity})`)
             .join(', ')}
         </Text>
       )}

@@ -17,7 +17,7 @@ export interface PhonebookAppProps {
 }
 
 /** After these the passphrase is asked again instead of giving up. */
-const RETRY_CODES = ['CLIENT_ERR_VAULT_WRONG_PASSPHRASE'];
+const RETRY_CODES = ['CLIENT_ERR_VAULT_WRONG_PASSPHRASE', 'CLIENT_ERR_WEAK_PASSPHRASE'];
 
 export function PhonebookApp(props: PhonebookAppProps) {
   const [session, setSession] = useState<PhonebookSession | undefined>(undefined);

@@ -3,11 +3,13 @@
  * screens, and closes everything — call, sockets, audio — when the user quits or the process is told to
  * stop.
  */
+import type { RelayEntry } from '@leitung/client';
 import { render } from 'ink';
 import { PhonebookSession } from '../app/phonebook-session.js';
 import type { PhonebookOptions } from '../cli/args.js';
 import { isFirstRun, needsName, openPhonebook } from '../config/open-phonebook.js';
 import { configuredPassphrase } from '../config/passphrase.js';
+import { ignoredLocalRelayList, ignoredRelayListNotice } from '../config/relays-file.js';
 import { PhonebookError, PhonebookErrorCode } from '../errors.js';
 import { checkAudioFiles } from '../media/audio-io.js';
 import { loadCodecs } from '../media/codecs.js';
@@ -32,11 +34,15 @@ export async function runTui(options: PhonebookOptions, io: TuiIo): Promise<numb
   await checkAudioFiles(audio);
   let session: PhonebookSession | undefined;
 
+  const ignored = ignoredLocalRelayList(options.relaysFile, options.addRelayFile);
+  if (ignored !== undefined) process.stderr.write(`leitung-phonebook: ${ignoredRelayListNotice(ignored)}\n`);
   const boot = async (input: SetupInput, onStep: (step: SetupStep) => void): Promise<PhonebookSession> => {
+    const pinned: RelayEntry[] = [];
     const setup = await openPhonebook({
       dataDir: options.dataDir,
       passphrase: input.passphrase,
       relaysFile: options.relaysFile,
+      addRelayFile: options.addRelayFile,
       name: input.name ?? options.name,
       importIdentity: options.importIdentity,
       strict: options.strict,
@@ -44,6 +50,7 @@ export async function runTui(options: PhonebookOptions, io: TuiIo): Promise<numb
         if (p.step === 'identity' && p.keygen !== undefined)
           onStep({ kind: 'keygen', elapsedMs: p.keygen.elapsedMs });
         else if (p.step === 'identity') onStep({ kind: 'identity-ready', created: p.created });
+        else if (p.step === 'relays') pinned.push(...p.pinned);
       },
     });
     const created = new PhonebookSession({
@@ -54,6 +61,14 @@ export async function runTui(options: PhonebookOptions, io: TuiIo): Promise<numb
       audio,
       // Pinned contacts: their presence is asked for (they show online once they watch back).
       watch: setup.vault.contacts().map((contact) => contact.name),
+      ...(pinned.length === 0
+        ? {}
+        : {
+            initialNotice: {
+              level: 'warn' as const,
+              text: `pinned ${pinned.map((r) => `relay ${r.host}:${r.port} with key fingerprint ${r.fingerprint}`).join('; ')}`,
+            },
+          }),
     });
     session = created;
     onStep({ kind: 'registering' });

@@ -6,6 +6,7 @@
 import { Box, Text, useInput } from 'ink';
 import { useEffect, useState } from 'react';
 import { describeError } from '../errors.js';
+import { shown } from './display-text.js';
 import { TextPrompt } from './text-prompt.js';
 
 export type SetupStep =
@@ -93,7 +94,7 @@ export function SetupScreen(props: SetupScreenProps) {
           label="Vault passphrase:"
           hint={
             props.firstRun
-              ? 'First run: choose a passphrase for the vault that will hold your identity key.'
+              ? 'First run: choose a passphrase (at least 12 characters) for the vault that will hold your identity key.'
               : 'Unlock the vault that holds your identity key.'
           }
           mask
@@ -115,7 +116,7 @@ export function SetupScreen(props: SetupScreenProps) {
       ) : null}
       {phase.kind === 'failed' ? (
         <Box flexDirection="column">
-          <Text color="red">{phase.message}</Text>
+          <Text color="red">{shown(phase.message)}</Text>
           <Text dimColor>press q to quit</Text>
         </Box>
       ) : null}

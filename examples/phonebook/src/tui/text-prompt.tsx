@@ -1,6 +1,7 @@
 /** A one-line text prompt (ink has no input component): typing, Backspace, Enter; masked for secrets. */
 import { Box, Text, useInput } from 'ink';
 import { useRef, useState } from 'react';
+import { shown as displayed } from './display-text.js';
 
 export interface TextPromptProps {
   readonly label: string;
@@ -41,7 +42,7 @@ export function TextPrompt({ label, hint, mask = false, error, onSubmit }: TextP
         <Text>{mask ? '•'.repeat(shown.length) : shown}</Text>
         <Text inverse> </Text>
       </Box>
-      {error === undefined ? null : <Text color="red">{error}</Text>}
+      {error === undefined ? null : <Text color="red">{displayed(error)}</Text>}
     </Box>
   );
 }

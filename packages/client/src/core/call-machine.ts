@@ -48,17 +48,28 @@ export interface CallHost {
   lookup(target: KeyLookupTarget, purpose: 'call' | 'incoming', callId: Uint8Array, now: number): void;
   /** Drops pending lookups made for a call that ended meanwhile. */
   cancelLookups(purpose: 'call' | 'incoming'): void;
+  /** Call ids seen before this process started (the store's), and where to put them after a change. */
+  readonly seenCallIds: readonly (readonly [string, number])[];
+  seenCallIdsChanged(entries: readonly (readonly [string, number])[]): void;
+  /** This side's last accepted signed tree head, encoded, to gossip in the offer (key-transparency.md). */
+  gossipHead(): Uint8Array | undefined;
+  /** The caller's gossiped head from a verified offer: compare it with ours. */
+  gossipReceived(head: Uint8Array, now: number): void;
 }
 
 export class CallMachine {
   readonly #host: CallHost;
-  /** Call ids seen in offers (DESIGN.md §5 step 3): kept across connections and relays. */
-  readonly #replayGuard = new CallIdReplayGuard();
+  /**
+   * Call ids seen in offers (DESIGN.md §5 step 3): kept across connections and relays, and across
+   * restarts through the store (docs/session-protocol.md "Call offers").
+   */
+  readonly #replayGuard: CallIdReplayGuard;
   #state: CallState = { kind: 'idle' };
   #mediaRelay: string | undefined;
 
   constructor(host: CallHost) {
     this.#host = host;
+    this.#replayGuard = new CallIdReplayGuard({ seen: host.seenCallIds });
   }
 
   /** Fingerprint (hex) of the relay hosting the call's media, when a grant named one (relay cluster). */
@@ -258,6 +269,7 @@ export class CallMachine {
       codecs: this.#host.codecs,
       now,
       callId,
+      treeHead: this.#host.gossipHead(),
     });
     const peer: Peer = { clientId: contact.clientId, name: contact.name };
     this.#state = {
@@ -302,16 +314,26 @@ export class CallMachine {
       return;
     }
     try {
-      const offer = openCallOffer({
-        crypto: this.#host.crypto,
-        sealedCallData: call.sealedCallData,
-        statedCallId: callId,
-        callee: { id: this.#host.clientId, privateKey: this.#host.identity },
-        statedCallerId: call.callerId,
-        callerPublicKey: key,
-        now,
-        replayGuard: this.#replayGuard,
-      });
+      const before = this.#replayGuard.size;
+      let offer: ReturnType<typeof openCallOffer>;
+      try {
+        offer = openCallOffer({
+          crypto: this.#host.crypto,
+          sealedCallData: call.sealedCallData,
+          statedCallId: callId,
+          callee: { id: this.#host.clientId, privateKey: this.#host.identity },
+          statedCallerId: call.callerId,
+          callerPublicKey: key,
+          now,
+          replayGuard: this.#replayGuard,
+        });
+      } finally {
+        // Persisted before the phone rings: an admitted id must be refused after a restart too.
+        const entries = this.#replayGuard.entries();
+        const last = entries.at(-1);
+        const admitted = last !== undefined && last[0] === toHex(callId) && last[1] === now;
+        if (admitted || entries.length !== before) this.#host.seenCallIdsChanged(entries);
+      }
       const peer: Peer = { clientId: caller.clientId, name: caller.name };
       this.#state = {
         kind: 'incoming-ringing',
@@ -328,6 +350,8 @@ export class CallMachine {
         codecs: offer.codecs,
         safetyNumber: this.#host.crypto.safetyNumber(this.#host.clientIdHex, caller.clientId),
       });
+      // Both parties should see one log: a relay that forked it is caught here (key-transparency.md).
+      if (offer.treeHead !== undefined) this.#host.gossipReceived(offer.treeHead, now);
     } catch (error) {
       this.#refuseIncoming(callId, call.callerId, asError(error), now);
     }

@@ -20,7 +20,8 @@
  * - every accept: key confirmation (completeCall).
  */
 import type { LeitungCrypto, RsaPrivateKey, RsaPublicKey } from '@leitung/crypto';
-import { ClientHandshake, SessionError } from '@leitung/session';
+import { decodeSignedTreeHead, encodeSignedTreeHead } from '@leitung/merkle';
+import { ClientHandshake, SessionError, SessionErrorCode } from '@leitung/session';
 import {
   type ControlMessage,
   type ControlMessageOf,
@@ -30,6 +31,7 @@ import {
   type SignedTreeHead,
 } from '@leitung/wire';
 import { bytesEqual, toHex } from '../bytes.js';
+import { displaySafe } from '../display-safe.js';
 import { ClientError, ClientErrorCode, errorCodeOf } from '../errors.js';
 import type { MediaChannelCore, MediaChannelTiming } from '../media/media-channel-core.js';
 import { logIdOfEntry, type RelayEntry } from '../relays/relay-entry.js';
@@ -76,7 +78,9 @@ type Pending =
       readonly purpose: LookupPurpose;
       readonly direction: 'newer' | 'older';
     }
-  | { readonly kind: 'phonebook' };
+  | { readonly kind: 'phonebook' }
+  /** A head gossiped by the other party of a call, waiting for the relay's consistency proof. */
+  | { readonly kind: 'gossip'; readonly head: SignedTreeHead; readonly direction: 'newer' | 'older' };
 
 const DEFAULT_CODECS = [2, 1];
 
@@ -134,7 +138,20 @@ export class ClientCore {
       lookup: (target, purpose, callId, now) =>
         this.#request({ kind: 'lookup', target, purpose: { kind: purpose, callId } }, now),
       cancelLookups: (purpose) => {
-        this.#requests.removeWhere((p) => p.kind !== 'phonebook' && p.purpose.kind === purpose);
+        this.#requests.removeWhere(
+          (p) => (p.kind === 'lookup' || p.kind === 'consistency') && p.purpose.kind === purpose,
+        );
+      },
+      gossipHead: () => {
+        const c = this.#connection;
+        return c.kind === 'ready' ? encodeSignedTreeHead(c.directory.head) : undefined;
+      },
+      gossipReceived: (head, now) => this.#checkGossipedHead(head, now),
+      seenCallIds: this.#store.seenCallIds?.() ?? [],
+      seenCallIdsChanged: (entries) => {
+        if (this.#store.setSeenCallIds === undefined) return;
+        this.#store.setSeenCallIds(entries);
+        this.#outputs.push({ kind: 'persist' });
       },
     });
   }
@@ -557,6 +574,7 @@ export class ClientCore {
           return;
         case 'PHONEBOOK_DELTA': {
           const changed = this.#phonebook.applyDelta(message.changes);
+          for (const rejected of this.#phonebook.takeRejected()) this.#emit(rejected);
           this.#flagPhonebookConflicts(changed);
           this.#emit({ type: 'phonebook:update', contacts: this.#phonebook.contacts(), changed });
           this.#syncPresence(now);
@@ -605,7 +623,7 @@ export class ClientCore {
   }
 
   #onError(message: ControlMessageOf<'ERROR'>, now: number): void {
-    const error = new ClientError(ClientErrorCode.RelayError, `relay error ${message.code}`, {
+    const error = new ClientError(ClientErrorCode.RelayError, `relay error ${displaySafe(message.code)}`, {
       relayCode: message.code,
     });
     if (message.requestId !== undefined) {
@@ -619,6 +637,7 @@ export class ClientCore {
 
   #applyPage(page: ControlMessageOf<'PHONEBOOK_PAGE'>['page'], now: number): void {
     const changed = this.#phonebook.applyPage(page);
+    for (const rejected of this.#phonebook.takeRejected()) this.#emit(rejected);
     this.#flagPhonebookConflicts(changed);
     this.#emit({ type: 'phonebook:update', contacts: this.#phonebook.contacts(), changed });
     this.#syncPresence(now);
@@ -631,6 +650,90 @@ export class ClientCore {
   /** A phonebook line whose name is pinned to another key: raise the alarm at once (DESIGN.md §4). */
   #flagPhonebookConflicts(changed: readonly ContactInfo[]): void {
     for (const alarm of this.#pins.phonebookAlarms(changed)) this.#emit(alarm);
+  }
+
+  // ─── tree-head gossip in calls (docs/key-transparency.md "Gossip in calls") ─────────────────────────
+
+  /**
+   * The other party's last accepted head for a log, from its signed offer. Same log as ours: same size ⇒
+   * same root; otherwise the relay must prove consistency (GET_CONSISTENCY). A contradiction or a missing
+   * proof is a split view: the relay shows the two parties different logs. Heads of other logs, or not
+   * signed by this relay's key (another relay of a cluster), are not comparable here and are ignored.
+   */
+  #checkGossipedHead(encoded: Uint8Array, now: number): void {
+    const c = this.#connection;
+    if (c.kind !== 'ready') return;
+    let head: SignedTreeHead;
+    try {
+      head = decodeSignedTreeHead(encoded);
+      if (toHex(head.logId) !== c.directory.logId) return;
+      c.directory.checkSignature(head);
+    } catch {
+      return;
+    }
+    const relation = c.directory.relation(head);
+    if (relation === 'same') {
+      // One size, one tree and one name map (docs/key-transparency.md "The name map").
+      const mine = c.directory.head;
+      const sameMap =
+        head.mapRoot !== undefined && mine.mapRoot !== undefined && bytesEqual(head.mapRoot, mine.mapRoot);
+      if (!bytesEqual(head.root, mine.root) || !sameMap) {
+        this.#gossipSplitView(head, SessionErrorCode.TreeInconsistent);
+      }
+      return;
+    }
+    const [fromSize, toSize] =
+      relation === 'newer' ? [c.directory.head.size, head.size] : [head.size, c.directory.head.size];
+    this.#request({ kind: 'gossip', head, direction: relation }, now, {
+      type: 'GET_CONSISTENCY',
+      fromSize,
+      toSize,
+    });
+  }
+
+  #gossipConsistency(
+    c: Extract<Connection, { kind: 'ready' }>,
+    pending: Extract<Pending, { kind: 'gossip' }>,
+    message: ControlMessageOf<'CONSISTENCY'>,
+  ): void {
+    const { head } = pending;
+    try {
+      if (pending.direction === 'newer') {
+        if (message.fromSize !== c.directory.head.size || message.treeHead.size !== head.size) {
+          throw new ClientError(ClientErrorCode.Protocol, 'CONSISTENCY is not between the requested sizes');
+        }
+        c.directory.advance(message.treeHead, message.proof);
+        c.directory.advance(head, []);
+        this.#emit({
+          type: 'tree-head:accepted',
+          logId: c.directory.logId,
+          size: head.size,
+          change: 'grown',
+        });
+        this.#outputs.push({ kind: 'persist' });
+      } else {
+        if (message.fromSize !== head.size || message.treeHead.size !== c.directory.head.size) {
+          throw new ClientError(ClientErrorCode.Protocol, 'CONSISTENCY is not between the requested sizes');
+        }
+        c.directory.advance(message.treeHead, []);
+        c.directory.checkOlder(head, message.proof, c.directory.head);
+      }
+    } catch (error) {
+      this.#gossipSplitView(head, errorCodeOf(error) ?? SessionErrorCode.TreeInconsistent);
+    }
+  }
+
+  #gossipSplitView(shown: SignedTreeHead, code: string): void {
+    const c = this.#connection;
+    if (c.kind !== 'ready') return;
+    this.#emit({
+      type: 'directory:split-view',
+      relay: c.relay.fingerprint.toLowerCase(),
+      logId: c.directory.logId,
+      accepted: c.directory.head,
+      shown,
+      code,
+    });
   }
 
   // ─── key lookups with proofs ────────────────────────────────────────────────────────────────────────
@@ -682,6 +785,10 @@ export class ClientCore {
   ) {
     const pending = this.#requests.take(message.requestId);
     if (!pending) return;
+    if (pending.kind === 'gossip') {
+      this.#gossipConsistency(c, pending, message);
+      return;
+    }
     if (pending.kind !== 'consistency') {
       this.#failPending(
         pending,
@@ -811,6 +918,11 @@ export class ClientCore {
 
   #failPending(pending: Pending, error: Error, now: number): void {
     if (pending.kind === 'phonebook') return;
+    if (pending.kind === 'gossip') {
+      // A relay that does not answer for its own log's consistency cannot prove it: a split view.
+      this.#gossipSplitView(pending.head, errorCodeOf(error) ?? 'CLIENT_ERR_PROTOCOL');
+      return;
+    }
     this.#lookupFailed(pending.purpose, error, now);
   }
 

@@ -25,6 +25,12 @@ export interface ClientStore {
   /** The pinned key for `name`, if any. */
   contact(name: string): PinnedContact | undefined;
   pinContact(contact: PinnedContact): void;
+  /**
+   * Call ids (hex) seen in incoming offers and when (docs/session-protocol.md "Call offers"): kept so a
+   * recorded offer cannot ring again after a restart. Optional for stores that need not survive one.
+   */
+  seenCallIds?(): readonly (readonly [string, number])[];
+  setSeenCallIds?(entries: readonly (readonly [string, number])[]): void;
 }
 
 /** A ClientStore that lives in memory only. */
@@ -46,5 +52,15 @@ export class MemoryStore implements ClientStore {
 
   pinContact(contact: PinnedContact): void {
     this.#contacts.set(contact.name, contact);
+  }
+
+  #seenCallIds: readonly (readonly [string, number])[] = [];
+
+  seenCallIds(): readonly (readonly [string, number])[] {
+    return this.#seenCallIds;
+  }
+
+  setSeenCallIds(entries: readonly (readonly [string, number])[]): void {
+    this.#seenCallIds = [...entries];
   }
 }

@@ -5,7 +5,14 @@
  * with the last one accepted (which may need a GET_CONSISTENCY round trip when the directory grew).
  */
 import type { LeitungCrypto, RsaPublicKey } from '@leitung/crypto';
-import { acceptTreeHead, clientIdOf, nameKey, verifyEntry, verifyNameBinding } from '@leitung/session';
+import {
+  acceptTreeHead,
+  clientIdOf,
+  nameKey,
+  nameProblem,
+  verifyEntry,
+  verifyNameBinding,
+} from '@leitung/session';
 import type { DirectoryEntry, KeyLookupTarget, MapProof, SignedTreeHead } from '@leitung/wire';
 import { bytesEqual, toHex } from '../bytes.js';
 import { ClientError, ClientErrorCode } from '../errors.js';
@@ -132,6 +139,9 @@ export function verifyLookupEntry(
   if (!bytesEqual(clientIdOf(crypto, entry.publicKey), entry.clientId)) {
     throw new ClientError(ClientErrorCode.EntryMismatch, 'directory entry id is not the hash of its key');
   }
+  // A name the directory's policy forbids is no one's name (docs/key-transparency.md "Names").
+  const problem = nameProblem(entry.name);
+  if (problem !== undefined) throw new ClientError(ClientErrorCode.NamePolicy, `directory entry: ${problem}`);
   const matches =
     target.by === 'name'
       ? nameKey(entry.name) === nameKey(target.name)

@@ -94,6 +94,18 @@ export interface ContactKeyChangedEvent {
   readonly source: 'lookup' | 'phonebook';
 }
 
+/**
+ * The relay sent a directory name that fails the name policy (docs/key-transparency.md "Names"): the
+ * line is dropped, never shown or called. `name` is already display-safe (escapes visible).
+ */
+export interface ContactRejectedEvent {
+  readonly type: 'contact:rejected';
+  readonly clientId: string;
+  readonly name: string;
+  readonly reason: string;
+  readonly source: 'phonebook';
+}
+
 export interface CallOutgoingEvent {
   readonly type: 'call:outgoing';
   readonly callId: string;
@@ -211,6 +223,7 @@ export type CoreEvent =
   | PhonebookUpdateEvent
   | ContactVerifiedEvent
   | ContactKeyChangedEvent
+  | ContactRejectedEvent
   | CallOutgoingEvent
   | CallIncomingEvent
   | CallAcceptedEvent

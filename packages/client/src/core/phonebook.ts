@@ -4,10 +4,12 @@
  * could invent it), so a contact is "verified" only after a key lookup with an inclusion proof, and a
  * line whose name is pinned to another key is flagged "key-changed" at once.
  */
+import { nameProblem } from '@leitung/session';
 import type { Contact, PhonebookChange, PhonebookPage } from '@leitung/wire';
 import { toHex } from '../bytes.js';
+import { displaySafe } from '../display-safe.js';
 import type { ClientStore } from './client-store.js';
-import type { ContactInfo, ContactVerification } from './events.js';
+import type { ContactInfo, ContactRejectedEvent, ContactVerification } from './events.js';
 
 interface Line {
   clientId: string;
@@ -21,6 +23,8 @@ export class Phonebook {
   readonly #ownId: string;
   readonly #store: ClientStore;
   #total = 0;
+  /** Lines dropped for a name that fails the policy, until the core reports them. */
+  #rejected: ContactRejectedEvent[] = [];
 
   constructor(ownClientId: string, store: ClientStore) {
     this.#ownId = ownClientId;
@@ -92,9 +96,29 @@ export class Phonebook {
     }
   }
 
+  /** The lines dropped since the last call (name policy), as events. */
+  takeRejected(): ContactRejectedEvent[] {
+    const rejected = this.#rejected;
+    this.#rejected = [];
+    return rejected;
+  }
+
   #upsert(contact: Contact): Line | undefined {
     const clientId = toHex(contact.clientId);
     if (clientId === this.#ownId) return undefined;
+    // The relay is not trusted with names either: one that fails the directory's own policy (control,
+    // bidi or escape characters, …) is dropped and reported, never displayed (docs/client.md).
+    const problem = nameProblem(contact.name);
+    if (problem !== undefined) {
+      this.#rejected.push({
+        type: 'contact:rejected',
+        clientId,
+        name: displaySafe(contact.name),
+        reason: problem,
+        source: 'phonebook',
+      });
+      return undefined;
+    }
     const name = contact.name.normalize('NFC');
     const existing = this.#lines.get(clientId);
     if (existing) {

@@ -11,6 +11,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import inspector from 'node:inspector';
 import { EventEmitter } from 'eventemitter3';
+import { disableInspectorSignal } from './inspector-signal.js';
 import {
   environValue,
   inspectorFlags,
@@ -26,6 +27,7 @@ export type FindingCode =
   | 'core-dumps-enabled'
   | 'ptrace-unrestricted'
   | 'inspector-enabled'
+  | 'inspector-signal'
   | 'node-options'
   | 'ld-preload'
   | 'vault-permissions'
@@ -68,6 +70,19 @@ export class SecurityMonitor extends EventEmitter<SecurityMonitorEvents> {
   /** Keys of findings already emitted: periodic scans only report what is new. */
   readonly #reported = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
+  /** Reports SIGUSR1 (an attempt to open the inspector) while started; see inspector-signal.ts. */
+  readonly #onInspectorSignal = (): void => {
+    this.emit(
+      'security:finding',
+      finding(
+        'inspector-signal',
+        'critical',
+        'SIGUSR1 received: someone tried to open the Node inspector (it stayed closed)',
+        { signal: 'SIGUSR1', at: Date.now() },
+      ),
+    );
+    this.scan();
+  };
 
   constructor(options: SecurityMonitorOptions = {}) {
     super();
@@ -119,6 +134,11 @@ export class SecurityMonitor extends EventEmitter<SecurityMonitorEvents> {
 
   /** Scans now and then periodically (Linux); on other platforms reports once and stops. */
   start(): void {
+    // The inspector must stay closed even between scans: SIGUSR1 is made inert (and reported) at once.
+    if (this.#self() && disableInspectorSignal()) {
+      process.off('SIGUSR1', this.#onInspectorSignal);
+      process.on('SIGUSR1', this.#onInspectorSignal);
+    }
     this.scan();
     if (!this.supported || this.#timer) return;
     this.#timer = setInterval(() => this.scan(), this.#options.intervalMs ?? 10_000);
@@ -126,6 +146,8 @@ export class SecurityMonitor extends EventEmitter<SecurityMonitorEvents> {
   }
 
   stop(): void {
+    // Only the reporting listener goes; disableInspectorSignal's permanent one keeps SIGUSR1 inert.
+    process.off('SIGUSR1', this.#onInspectorSignal);
     clearInterval(this.#timer);
     this.#timer = undefined;
   }

@@ -17,6 +17,7 @@ import { nameProblem } from '@leitung/session';
 import { ClientError, ClientErrorCode } from '../errors.js';
 import { SecurityMonitor } from '../monitor/security-monitor.js';
 import { parseRelayEntry, type RelayEntry } from '../relays/relay-entry.js';
+import { newRelayPins } from '../relays/relay-pins.js';
 import { SecureVault } from '../vault/secure-vault.js';
 import { Client, type ClientOptions } from './client.js';
 
@@ -27,14 +28,23 @@ export type SetupProgress =
   | { readonly step: 'monitor'; readonly supported: boolean }
   | { readonly step: 'vault'; readonly created: boolean }
   | { readonly step: 'identity'; readonly created: boolean; readonly keygen?: KeygenProgress }
-  | { readonly step: 'name'; readonly source: 'options' | 'vault' | 'file' };
+  | { readonly step: 'name'; readonly source: 'options' | 'vault' | 'file' }
+  /** The relays this run uses; `pinned` are the ones pinned now (show their fingerprints to the user). */
+  | { readonly step: 'relays'; readonly using: number; readonly pinned: readonly RelayEntry[] };
 
 export interface SetupClientOptions {
   /** Directory for the vault and `client_name.txt` (created 0700 if missing). */
   readonly dataDir: string;
   readonly passphrase: string;
-  /** Relay list; when empty, the relays pinned in the vault are used. */
+  /**
+   * Relay list for this run; when empty (and no `addRelays`), the relays pinned in the vault are used.
+   * While the vault pins no relay yet (first run) its entries are pinned; afterwards every entry must be
+   * pinned already (CLIENT_ERR_RELAY_NOT_PINNED) — a list never adds pins silently (docs/client.md
+   * "Relay pins"). An entry for a pinned address with another fingerprint: CLIENT_ERR_RELAY_PIN_CONFLICT.
+   */
   readonly relays?: readonly RelayEntry[];
+  /** Relays the user explicitly asked to pin now (reported in the `relays` progress step). */
+  readonly addRelays?: readonly RelayEntry[];
   /** The name to register; otherwise the vault's, otherwise `client_name.txt`. */
   readonly name?: string;
   readonly crypto?: LeitungCrypto;
@@ -86,11 +96,21 @@ export async function setupClient(options: SetupClientOptions): Promise<ClientSe
     progress({ step: 'name', source });
 
     const relays = (options.relays ?? []).map(parseRelayEntry);
-    for (const relay of relays) vault.pinRelay(relay);
-    const relayList = relays.length > 0 ? relays : vault.relays();
+    const added = (options.addRelays ?? []).map(parseRelayEntry);
+    const pins = vault.relays();
+    const pinned = [
+      ...newRelayPins(pins, relays, pins.length === 0),
+      ...newRelayPins(pins, added, true),
+    ].filter((e, i, all) => all.findIndex((o) => o.fingerprint === e.fingerprint) === i);
+    for (const relay of pinned) vault.pinRelay(relay);
+    const given = [...relays, ...added].filter(
+      (e, i, all) => all.findIndex((o) => o.fingerprint === e.fingerprint) === i,
+    );
+    const relayList = given.length > 0 ? given : vault.relays();
     if (relayList.length === 0) {
       throw new ClientError(ClientErrorCode.InvalidArgument, 'no relays given and none pinned in the vault');
     }
+    progress({ step: 'relays', using: relayList.length, pinned });
 
     let createdIdentity = false;
     if (!vault.hasIdentity) {

@@ -21,6 +21,7 @@ import { ClientError, ClientErrorCode } from '../errors.js';
 import { SecurityMonitor } from '../monitor/security-monitor.js';
 import { parseRelayEntry, type RelayEntry } from '../relays/relay-entry.js';
 import { type AtomicWriteHooks, removeStaleTemps, writeFileAtomic } from './atomic-file.js';
+import { checkNewPassphrase } from './passphrase-policy.js';
 import {
   decodeContents,
   emptyContents,
@@ -29,10 +30,12 @@ import {
   type VaultContents,
 } from './vault-contents.js';
 import {
+  checkKdfFloor,
   corrupt,
   decodeVaultFile,
   deriveVaultKeys,
   encodeVaultFile,
+  MIN_SCRYPT,
   SALT_BYTES,
   type VaultHeader,
   type VaultKeys,
@@ -40,7 +43,7 @@ import {
 
 export interface SecureVaultOptions {
   readonly crypto?: LeitungCrypto;
-  /** scrypt work factors for `create` and `changePassphrase` (default N = 2^15, r = 8, p = 1). */
+  /** scrypt work factors for `create` and `changePassphrase` (default and floor N = 2^15, r = 8, p = 1). */
   readonly scrypt?: Partial<ScryptParameters>;
   /** `strict`: refuse to unlock while a debugger is attached (default `standard`). */
   readonly policy?: 'standard' | 'strict';
@@ -49,6 +52,9 @@ export interface SecureVaultOptions {
   /** Test hook into atomic writes (simulate a crash before the rename). */
   readonly writeHooks?: AtomicWriteHooks;
 }
+
+/** Settings key of the persisted call-id replay guard (docs/session-protocol.md "Call offers"). */
+const SEEN_CALL_IDS = 'leitung.seenCallIds';
 
 export class SecureVault implements ClientStore {
   readonly path: string;
@@ -82,6 +88,7 @@ export class SecureVault implements ClientStore {
     options: SecureVaultOptions = {},
   ): Promise<SecureVault> {
     checkPassphrase(passphrase);
+    checkNewPassphrase(passphrase);
     const crypto = options.crypto ?? createCrypto();
     if (await exists(path))
       throw new ClientError(ClientErrorCode.VaultExists, 'a vault file already exists there');
@@ -176,8 +183,9 @@ export class SecureVault implements ClientStore {
   }
 
   /** The identity as an encrypted PKCS#8 PEM (scrypt + AES-256-CBC), for backup or moving devices. */
-  exportIdentity(passphrase: string, scrypt?: Partial<ScryptParameters>): Promise<string> {
+  async exportIdentity(passphrase: string, scrypt?: Partial<ScryptParameters>): Promise<string> {
     checkPassphrase(passphrase);
+    checkNewPassphrase(passphrase);
     return this.#crypto.exportEncryptedRsaPrivateKey(this.identity(), passphrase, scrypt);
   }
 
@@ -229,6 +237,24 @@ export class SecureVault implements ClientStore {
 
   // ─── ClientStore ────────────────────────────────────────────────────────────────────────────────────
 
+  /** Call ids seen in incoming offers (kept in the settings under a reserved key; see ClientStore). */
+  seenCallIds(): readonly (readonly [string, number])[] {
+    const value = this.#live().settings.get(SEEN_CALL_IDS);
+    if (!Array.isArray(value)) return [];
+    return value.flatMap((item) =>
+      Array.isArray(item) && typeof item[0] === 'string' && typeof item[1] === 'number'
+        ? [[item[0], item[1]] as const]
+        : [],
+    );
+  }
+
+  setSeenCallIds(entries: readonly (readonly [string, number])[]): void {
+    this.#live().settings.set(
+      SEEN_CALL_IDS,
+      entries.map(([id, at]) => [id, at]),
+    );
+  }
+
   treeHead(logId: string): SignedTreeHead | undefined {
     return this.#live().treeHeads.get(logId);
   }
@@ -263,6 +289,7 @@ export class SecureVault implements ClientStore {
   /** Re-encrypts under a new passphrase (new salt) and saves; the old passphrase stops working. */
   async changePassphrase(newPassphrase: string, scrypt?: Partial<ScryptParameters>): Promise<void> {
     checkPassphrase(newPassphrase);
+    checkNewPassphrase(newPassphrase);
     const old = this.#liveKeys();
     const header = newHeader(this.#crypto, scrypt ?? this.#header.params);
     const keys = await deriveVaultKeys(this.#crypto, newPassphrase, header);
@@ -301,11 +328,11 @@ export class SecureVault implements ClientStore {
   }
 }
 
+/** A fresh header; parameters below the floor are refused so no vault is written that `open` would refuse. */
 function newHeader(crypto: LeitungCrypto, scrypt: Partial<ScryptParameters> | undefined): VaultHeader {
-  return {
-    params: { N: scrypt?.N ?? 2 ** 15, r: scrypt?.r ?? 8, p: scrypt?.p ?? 1 },
-    salt: crypto.randomBytes(SALT_BYTES),
-  };
+  const params = { N: scrypt?.N ?? MIN_SCRYPT.N, r: scrypt?.r ?? MIN_SCRYPT.r, p: scrypt?.p ?? MIN_SCRYPT.p };
+  checkKdfFloor(params);
+  return { params, salt: crypto.randomBytes(SALT_BYTES) };
 }
 
 function checkPassphrase(passphrase: unknown): void {

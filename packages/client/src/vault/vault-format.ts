@@ -34,6 +34,24 @@ const MAX_N = 2 ** 20;
 const MAX_R = 32;
 const MAX_P = 16;
 
+/**
+ * The floor on work factors (docs/client.md "SecureVault"): a vault is neither created nor opened below
+ * N = 2^15, r = 8, p = 1 (32 MiB, ~90 ms per guess). A file header asking for less would make every
+ * offline passphrase guess cheap, so `open` refuses it before deriving anything (CLIENT_ERR_VAULT_KDF_WEAK).
+ */
+export const MIN_SCRYPT: Readonly<ScryptParameters> = { N: 2 ** 15, r: 8, p: 1 };
+
+/** CLIENT_ERR_VAULT_KDF_WEAK when `params` lie below {@link MIN_SCRYPT}. */
+export function checkKdfFloor(params: ScryptParameters): void {
+  if (params.N < MIN_SCRYPT.N || params.r < MIN_SCRYPT.r || params.p < MIN_SCRYPT.p) {
+    throw new ClientError(
+      ClientErrorCode.VaultKdfWeak,
+      `vault key derivation below the floor (scrypt N=${params.N}, r=${params.r}, p=${params.p}; ` +
+        `at least N=${MIN_SCRYPT.N}, r=${MIN_SCRYPT.r}, p=${MIN_SCRYPT.p})`,
+    );
+  }
+}
+
 export interface VaultHeader {
   readonly params: ScryptParameters;
   readonly salt: Uint8Array;
@@ -117,6 +135,7 @@ export function decodeVaultFile(
   if (N < 2 || N > MAX_N || (N & (N - 1)) !== 0 || r < 1 || r > MAX_R || p < 1 || p > MAX_P) {
     throw corrupt('vault key-derivation parameters out of range');
   }
+  checkKdfFloor({ N, r, p });
   const salt = bytes.slice(22, 22 + SALT_BYTES);
   return {
     header: { params: { N, r, p }, salt },

@@ -34,10 +34,16 @@ export interface Lies {
   directory?: (entries: DirectoryEntry[]) => DirectoryEntry[] | undefined;
   /** Rewrites the CHALLENGE payload (e.g. flip a signature bit). */
   challenge?: (payload: Uint8Array) => Uint8Array;
-  /** Rewrites a PUBLIC_KEY answer (substituted key, missing proof, forked head…). */
-  publicKey?: (answer: ControlMessageOf<'PUBLIC_KEY'>) => ControlMessageOf<'PUBLIC_KEY'>;
-  /** Rewrites a CONSISTENCY answer. */
-  consistency?: (answer: ControlMessageOf<'CONSISTENCY'>) => ControlMessageOf<'CONSISTENCY'>;
+  /**
+   * Rewrites a PUBLIC_KEY answer (substituted key, missing proof, forked head…); `requester` is the hex id
+   * of the asking client, so one client can be shown a forked log and another the real one.
+   */
+  publicKey?: (answer: ControlMessageOf<'PUBLIC_KEY'>, requester: string) => ControlMessageOf<'PUBLIC_KEY'>;
+  /** Rewrites a CONSISTENCY answer (`requester` as above). */
+  consistency?: (
+    answer: ControlMessageOf<'CONSISTENCY'>,
+    requester: string,
+  ) => ControlMessageOf<'CONSISTENCY'>;
   /** Rewrites an INCOMING_CALL before it reaches the callee. */
   incomingCall?: (message: ControlMessageOf<'INCOMING_CALL'>) => ControlMessageOf<'INCOMING_CALL'>;
   /** Rewrites a CALL_RESPONSE before it reaches the caller. */
@@ -317,7 +323,7 @@ export class RelayDoubleCore {
           treeHead: this.directory.head(size),
           mapProof: this.directory.mapProof(entry.name, size),
         };
-        if (this.lies.publicKey) answer = this.lies.publicKey(answer);
+        if (this.lies.publicKey) answer = this.lies.publicKey(answer, c.clientId);
         this.#reply(c, conn, answer);
         return;
       }
@@ -330,7 +336,7 @@ export class RelayDoubleCore {
           treeHead: this.directory.head(to),
           proof: this.directory.consistency(message.fromSize, to),
         };
-        if (this.lies.consistency) answer = this.lies.consistency(answer);
+        if (this.lies.consistency) answer = this.lies.consistency(answer, c.clientId);
         this.#reply(c, conn, answer);
         return;
       }

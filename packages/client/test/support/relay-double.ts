@@ -98,6 +98,12 @@ export class RelayDouble {
     if (udp) await new Promise<void>((resolve) => udp.close(() => resolve()));
   }
 
+  /** Seals `message` to an online client and sends it now (unsolicited lies: deltas, errors). */
+  push(clientId: string, message: Parameters<RelayDoubleCore['push']>[1]): void {
+    this.core.push(clientId, message);
+    this.#apply(this.core.take());
+  }
+
   /** Drops the TCP connection of an online client (the relay keeps its live call for CALL_RESUME). */
   dropConnection(clientId: string): void {
     const conn = this.core.connOf(clientId);
