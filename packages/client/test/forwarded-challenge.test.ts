@@ -9,7 +9,7 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RsaPrivateKey } from '@leitung/crypto';
-import { emptyRoot, SHA3_256 } from '@leitung/merkle';
+import { emptyRoot, NameMap, SHA3_256 } from '@leitung/merkle';
 import {
   challengeTranscriptHash,
   deriveChannelKeys,
@@ -94,6 +94,7 @@ async function maliciousRelay(r2: RealRelay) {
         logId: logIdOf(crypto, malloryKey.publicKey),
         size: 0,
         root: emptyRoot(SHA3_256),
+        mapRoot: NameMap.empty().root(),
         time: Date.now(),
       });
       victim.write(

@@ -665,7 +665,10 @@ export class ClientCore {
     if (c.kind !== 'ready') return;
     let head: SignedTreeHead;
     try {
-      head = decodeSignedTreeHead(encoded);
+      const decoded = decodeSignedTreeHead(encoded);
+      // A head without a name map (encoding version 1) is refused everywhere in this protocol.
+      if (decoded.mapRoot === undefined) return;
+      head = { ...decoded, mapRoot: decoded.mapRoot };
       if (toHex(head.logId) !== c.directory.logId) return;
       c.directory.checkSignature(head);
     } catch {
@@ -675,9 +678,7 @@ export class ClientCore {
     if (relation === 'same') {
       // One size, one tree and one name map (docs/key-transparency.md "The name map").
       const mine = c.directory.head;
-      const sameMap =
-        head.mapRoot !== undefined && mine.mapRoot !== undefined && bytesEqual(head.mapRoot, mine.mapRoot);
-      if (!bytesEqual(head.root, mine.root) || !sameMap) {
+      if (!bytesEqual(head.root, mine.root) || !bytesEqual(head.mapRoot, mine.mapRoot)) {
         this.#gossipSplitView(head, SessionErrorCode.TreeInconsistent);
       }
       return;
