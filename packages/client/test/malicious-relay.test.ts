@@ -262,7 +262,13 @@ describe('tree-head gossip in calls (docs/key-transparency.md "Gossip in calls")
     relay.core.lies.publicKey = (answer, requester) => {
       if (requester !== alice.clientId) return answer;
       const entry = fork.byName(answer.entry.name)!;
-      return { ...answer, entry, inclusionProof: fork.inclusion(entry.index), treeHead: fork.head() };
+      return {
+        ...answer,
+        entry,
+        inclusionProof: fork.inclusion(entry.index),
+        mapProof: fork.mapProof(entry.name),
+        treeHead: fork.head(),
+      };
     };
     relay.core.lies.consistency = (answer, requester) =>
       requester !== alice.clientId
