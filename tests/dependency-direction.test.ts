@@ -6,7 +6,7 @@ import { listWorkspacePackages } from './workspace.js';
 
 const packages = listWorkspacePackages();
 
-describe('dependency direction (DESIGN.md §1)', () => {
+describe('dependency direction (docs/design.md §1)', () => {
   it('finds the six library packages', () => {
     const names = packages.map((p) => p.name);
     for (const n of ['wire', 'crypto', 'merkle', 'audio', 'session', 'client', 'relay'])

@@ -1,5 +1,5 @@
 /**
- * The dependency table of DESIGN.md §1 (docs/architecture.md): which workspace packages each package
+ * The dependency table of docs/design.md §1 (docs/architecture.md): which workspace packages each package
  * may import. Leaves import nothing from the workspace; client and relay never import each other; the
  * handshake and channel logic both need lives one layer down, in @leitung/session.
  */

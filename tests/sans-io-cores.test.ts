@@ -1,5 +1,5 @@
 /**
- * Sans-I/O cores import no `node:*` module, directly or through anything they import (DESIGN.md §1: cores
+ * Sans-I/O cores import no `node:*` module, directly or through anything they import (docs/design.md §1: cores
  * take bytes and `now` in and give bytes, events and timeouts out; shells own sockets, files and timers).
  * Walks the relative-import graph of each core's source.
  */

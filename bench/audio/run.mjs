@@ -104,7 +104,7 @@ for (let k = 0; (k + 1) * FRAME_SAMPLES <= speech.length; k++) {
 
 // ---------------------------------------------------------------- an emulated packet cipher
 // Not @leitung/client (it does not exist yet): node:crypto AES-256-CBC + HMAC-SHA256 truncated to 16
-// bytes over header and ciphertext, the shape DESIGN.md §5 describes, to show what encryption adds.
+// bytes over header and ciphertext, the shape docs/design.md §5 describes, to show what encryption adds.
 const encKey = randomBytes(32);
 const macKey = randomBytes(32);
 function seal(sequence, payload) {

@@ -1,4 +1,4 @@
-// Key-directory log benchmark (DESIGN.md §9: a directory of 1 M keys — proof ≤ 20 hashes (640 B),
+// Key-directory log benchmark (docs/design.md §9: a directory of 1 M keys — proof ≤ 20 hashes (640 B),
 // verify ≤ 100 µs, append ≥ 50 000 entries/s). Builds a 1 000 000-entry log twice, side by side: with the
 // portable SHA3-256 (@noble/hashes, pure JS; the default where the platform has no SHA3) and with the
 // package's default on Node (node:crypto's sha3-256 via process.getBuiltinModule).

@@ -1,4 +1,4 @@
-// Media forwarding benchmark (issue 6, DESIGN.md §9): N concurrent calls, 50 packets/s each way,
+// Media forwarding benchmark (issue 6, docs/design.md §9): N concurrent calls, 50 packets/s each way,
 // 172-byte packets, for rising N, through
 //   - the Leitung relay (the real shell of the BUILT @leitung/relay, in its own process),
 //   - a bare C forwarder (recvfrom/sendto, no checks; compiled at bench time) — the ceiling,

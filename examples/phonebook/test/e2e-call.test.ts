@@ -192,7 +192,7 @@ describe.skipIf(!tools)('a call between two phonebook processes through the rela
       expect(s.receive.packetsReceived).toBeGreaterThan(CALL_S * 50 * 0.8);
       expect(s.receive.framesDecoded).toBeGreaterThan(CALL_S * 50 * 0.7);
       expect(s.receive.packetsLost).toBeLessThan(s.receive.packetsReceived * 0.05);
-      // Opus 24 kbit/s plus header, cipher padding and tag; DESIGN.md §9: ≤ 48 kbit/s on the wire.
+      // Opus 24 kbit/s plus header, cipher padding and tag; docs/design.md §9: ≤ 48 kbit/s on the wire.
       expect(s.send.bitrateKbps.packet).toBeGreaterThan(24);
       expect(s.send.bitrateKbps.packet).toBeLessThan(48);
     }

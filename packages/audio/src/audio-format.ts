@@ -1,5 +1,5 @@
 /**
- * The one internal audio format (DESIGN.md §8): 48 kHz, mono, signed 16-bit, 20 ms frames. Sources and
+ * The one internal audio format (docs/design.md §8): 48 kHz, mono, signed 16-bit, 20 ms frames. Sources and
  * sinks at other rates or channel counts convert at the edges.
  */
 import { AudioError } from './errors.js';

@@ -1,6 +1,6 @@
 /**
  * The frame transport this package needs, defined here so that audio knows nothing of sockets or keys
- * (DESIGN.md §1). The client's media channel implements it structurally over encrypted UDP; tests use
+ * (docs/design.md §1). The client's media channel implements it structurally over encrypted UDP; tests use
  * an in-memory one (impaired-link.ts).
  *
  * Contract:

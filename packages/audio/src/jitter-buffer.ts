@@ -1,5 +1,5 @@
 /**
- * Adaptive jitter buffer (DESIGN.md §8), sans-I/O: frames and the receive time go in with `push`, and
+ * Adaptive jitter buffer (docs/design.md §8), sans-I/O: frames and the receive time go in with `push`, and
  * once per 20 ms `pull` says what to play. The caller owns the clock: every method takes `now` in ms.
  *
  * Playout runs on the media clock: slot `t` is played when `now − t/48` reaches the playout offset. Let

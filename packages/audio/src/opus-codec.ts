@@ -1,5 +1,5 @@
 /**
- * Opus (RFC 6716) as the default voice codec (DESIGN.md §8): VoIP application, voice signal, 20 ms
+ * Opus (RFC 6716) as the default voice codec (docs/design.md §8): VoIP application, voice signal, 20 ms
  * frames at 48 kHz mono, 24 kbit/s, in-band FEC on, DTX optional.
  *
  * Constant bitrate is the default on purpose: with variable bitrate the packet sizes of an encrypted
@@ -27,7 +27,7 @@ import type {
 import { opusPacketHasFec } from './opus-packet.js';
 
 export interface OpusCodecOptions {
-  /** Target bitrate in bit/s, 6000–128000; default 24000 (DESIGN.md §8: 16–32 kbit/s for speech). */
+  /** Target bitrate in bit/s, 6000–128000; default 24000 (docs/design.md §8: 16–32 kbit/s for speech). */
   readonly bitrate?: number;
   /** Encoder complexity 0–10; default 9. */
   readonly complexity?: number;

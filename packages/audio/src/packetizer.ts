@@ -1,6 +1,6 @@
 /**
  * Framing of codec output into transport frames and back. The payload is one codec id byte followed by
- * the codec bytes: sequence number and timestamp already travel in the media header (DESIGN.md §5), so
+ * the codec bytes: sequence number and timestamp already travel in the media header (docs/design.md §5), so
  * one byte is all the per-frame overhead this layer adds.
  */
 import { FRAME_SAMPLES } from './audio-format.js';

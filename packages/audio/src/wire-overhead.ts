@@ -1,6 +1,6 @@
 /**
  * What one transport frame costs on the wire, for bitrate reports. The default is the Leitung media
- * packet (DESIGN.md §5): a 14-byte header, the payload under AES-256-CBC with PKCS#7 padding (always
+ * packet (docs/design.md §5): a 14-byte header, the payload under AES-256-CBC with PKCS#7 padding (always
  * 1–16 bytes, up to the next 16-byte boundary; the IV is derived from the sequence number, so it costs
  * nothing), and a 16-byte truncated HMAC-SHA256 tag; then 20 bytes IPv4 + 8 bytes UDP, plus 20 bytes
  * per extra IPv4 fragment when a datagram exceeds the MTU (RFC 791).

@@ -1,5 +1,5 @@
 /**
- * A relay that lies (issue 7 "Done when"; LESSONS #2–#4, #6, #7): each lie is refused with its own code,
+ * A relay that lies (issue 7 "Done when"; docs/lessons.md #2–#4, #6, #7): each lie is refused with its own code,
  * and the client does not proceed past the failed check. Real sockets against the relay double.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -365,7 +365,7 @@ describe('incoming calls through a lying relay', () => {
     const carol = pool.make(carolKey, 'carol', [relay.entry]);
     await carol.start();
     await waitFor(() => bob.contacts.some((c) => c.name === 'carol'));
-    // Alice calls, but the relay tells bob that carol is calling (LESSONS #7).
+    // Alice calls, but the relay tells bob that carol is calling (docs/lessons.md #7).
     relay.core.lies.incomingCall = (message) => ({
       ...message,
       caller: crypto.sha3_256(carolKey.publicKey.toDer()),

@@ -1,5 +1,5 @@
 /**
- * MediaChannelCore on its own (DESIGN.md §5, docs/session-protocol.md §4): BIND with backoff until a valid
+ * MediaChannelCore on its own (docs/design.md §5, docs/session-protocol.md §4): BIND with backoff until a valid
  * BIND_ACK, KEEPALIVE, re-BIND, the packet cipher and the replay window, and what it drops.
  */
 import type { RsaPrivateKey } from '@leitung/crypto';

@@ -1,4 +1,4 @@
-/** RelaySelector and Backoff in isolation (DESIGN.md §6): choice by RTT, the 80 % rule, hysteresis, backoff. */
+/** RelaySelector and Backoff in isolation (docs/design.md §6): choice by RTT, the 80 % rule, hysteresis, backoff. */
 import { describe, expect, it } from 'vitest';
 import { Backoff, loadOf, type RelayEntry, RelaySelector } from '../src/index.js';
 

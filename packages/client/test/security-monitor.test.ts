@@ -1,5 +1,5 @@
 /**
- * SecurityMonitor (DESIGN.md §7): the /proc parsers, every rule on injected /proc contents, the
+ * SecurityMonitor (docs/design.md §7): the /proc parsers, every rule on injected /proc contents, the
  * "unsupported" behaviour off Linux, and on Linux real child processes: one run with --inspect, one traced
  * by strace and one by gdb (each skipped with a notice when the tool is missing), one with LD_PRELOAD and
  * NODE_OPTIONS. Every child a test starts is killed by that test, even on failure.

@@ -1,5 +1,5 @@
 /**
- * SecureVault (DESIGN.md §7): round trip, wrong passphrase (nothing overwritten), corrupted file, an
+ * SecureVault (docs/design.md §7): round trip, wrong passphrase (nothing overwritten), corrupted file, an
  * interrupted write (the old vault survives), permissions, passphrase change, identity export/import and
  * the strict policy under a debugger, the passphrase minimum and the floor on key-derivation work factors.
  * The vault floor's parameters (N = 2^15) are used: ~90 ms per open.

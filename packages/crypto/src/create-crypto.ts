@@ -124,7 +124,7 @@ export interface LeitungCrypto {
   /** RFC 7748 X25519; CRYPTO_ERR_ZERO_SHARED_SECRET for low-order peer keys. */
   x25519(privateKey: X25519PrivateKey, peerPublicKey: Uint8Array): Uint8Array;
 
-  /** SHA3-256 of the SPKI DER, hex (DESIGN.md §2 clientId). Accepts a key, SPKI DER or PEM. */
+  /** SHA3-256 of the SPKI DER, hex (docs/design.md §2 clientId). Accepts a key, SPKI DER or PEM. */
   fingerprint(key: RsaPublicKey | string | Uint8Array): string;
   /** 60 digits in groups of 5 from two fingerprints, independent of their order. */
   safetyNumber(fingerprintA: string, fingerprintB: string): string;

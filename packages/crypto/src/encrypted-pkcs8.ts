@@ -1,5 +1,5 @@
 /**
- * Encrypted PKCS#8 (RFC 5958 §3 EncryptedPrivateKeyInfo) for storing identity keys (DESIGN.md §7 vault).
+ * Encrypted PKCS#8 (RFC 5958 §3 EncryptedPrivateKeyInfo) for storing identity keys (docs/design.md §7 vault).
  *
  * Written as PBES2 (RFC 8018 §6.2) with the scrypt KDF (RFC 7914 §7, default N = 2^15, r = 8, p = 1) and
  * AES-256-CBC. Node's own export would use PBKDF2 with 2048 iterations, which is far weaker per guess.

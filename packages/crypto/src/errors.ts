@@ -2,7 +2,7 @@
  * Typed errors of @leitung/crypto. Callers branch on `code`, never on the message (docs/errors.md).
  * Messages never contain key material, plaintext or the reason a decryption failed: every failure of one
  * decryption path carries the same code and message so that no padding or OAEP oracle can be built from
- * them (LESSONS #5, RFC 8017 §7.1.2 note, Vaudenay 2002).
+ * them (docs/lessons.md #5, RFC 8017 §7.1.2 note, Vaudenay 2002).
  */
 export const CryptoErrorCode = {
   /** An argument has the wrong type, length or range (key size, HKDF length, scrypt parameters, …). */

@@ -1,5 +1,5 @@
 /**
- * Safety numbers (DESIGN.md §2): a string of digits two people compare out of band to confirm they hold
+ * Safety numbers (docs/design.md §2): a string of digits two people compare out of band to confirm they hold
  * each other's real keys — the same idea as Signal's safety numbers.
  *
  * For each fingerprint f (SHA3-256 of an SPKI DER, 64 hex digits): h = SHA3-256("leitung/v1 safety-number"

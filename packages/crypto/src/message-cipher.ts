@@ -1,5 +1,5 @@
 /**
- * The message cipher for control frames (DESIGN.md §3 step 5; docs/session-protocol.md §2):
+ * The message cipher for control frames (docs/design.md §3 step 5; docs/session-protocol.md §2):
  *
  *   sealed = iv(16, random) ‖ AES-256-CBC(encKey, iv, PKCS#7(plaintext)) ‖ tag(32)
  *

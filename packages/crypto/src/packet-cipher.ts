@@ -1,5 +1,5 @@
 /**
- * The packet cipher for media (DESIGN.md §5; docs/session-protocol.md §4):
+ * The packet cipher for media (docs/design.md §5; docs/session-protocol.md §4):
  *
  *   encKey, macKey, ivKey = HKDF-SHA256(keyMaterial, salt = "", info = "leitung/v1 packet-enc" | "-mac" | "-iv")
  *   iv     = AES-256(ivKey, u64be(0) ‖ u64be(seq))          (one block; never sent, never repeated)

@@ -1,5 +1,5 @@
 /**
- * RSA-4096 key objects (DESIGN.md §2: e = 65537, 4096-bit identities) and their import/export.
+ * RSA-4096 key objects (docs/design.md §2: e = 65537, 4096-bit identities) and their import/export.
  *
  * Every key that enters the package goes through the same backend-independent checks before a backend
  * parses it: strict DER, algorithm rsaEncryption, modulus exactly 4096 bits, e = 65537, and for private
@@ -192,7 +192,7 @@ export class RsaPublicKey {
     return encodePem('PUBLIC KEY', publicState(this).spki);
   }
 
-  /** SHA3-256 of the SPKI DER, lower-case hex: the client id of DESIGN.md §2. */
+  /** SHA3-256 of the SPKI DER, lower-case hex: the client id of docs/design.md §2. */
   fingerprint(): string {
     const state = publicState(this);
     state.fingerprint ??= toHex(state.owner.hash('sha3-256', state.spki));

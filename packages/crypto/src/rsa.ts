@@ -1,7 +1,7 @@
 /**
  * RSA-4096 operations: RSAES-OAEP with SHA-256 / MGF1-SHA-256 (RFC 8017 §7.1) and RSASSA-PSS with SHA-256 /
  * MGF1-SHA-256 and a 32-byte salt (RFC 8017 §8.1). There is no PKCS#1 v1.5 encryption in this package
- * (LESSONS #5): OAEP is the only RSA encryption, and every OAEP decryption failure — wrong length,
+ * (docs/lessons.md #5): OAEP is the only RSA encryption, and every OAEP decryption failure — wrong length,
  * ciphertext not below the modulus, bad padding, wrong label, wrong key — is the same CRYPTO_ERR_DECRYPT
  * with the same message, so the error itself is no Manger/Bleichenbacher oracle.
  */

@@ -1,5 +1,5 @@
 /**
- * Hybrid public-key encryption of any size (DESIGN.md §5 `seal`/`open`), built from the seed's 48-byte
+ * Hybrid public-key encryption of any size (docs/design.md §5 `seal`/`open`), built from the seed's 48-byte
  * secret:
  *
  *   secret        = iv(16) ‖ key(32), fresh from the CSPRNG for every seal
@@ -11,7 +11,7 @@
  * The tag binds the version byte and the wrapped secret, so no part can be swapped. `open` fails with one
  * CRYPTO_ERR_DECRYPT for every cause. When the RSA step fails it continues with a random secret and fails at
  * the tag instead (implicit rejection, as TLS 1.2 does for RSA key exchange, RFC 5246 §7.4.7.1), so that
- * "bad OAEP" and "bad tag" take the same path and no Manger-style oracle is offered (LESSONS #5).
+ * "bad OAEP" and "bad tag" take the same path and no Manger-style oracle is offered (docs/lessons.md #5).
  */
 import type { CryptoBackend } from './backend.js';
 import { concatBytes, requireBytes, utf8 } from './bytes.js';

@@ -1,5 +1,5 @@
 /**
- * X25519 ephemeral key agreement (RFC 7748 §5, §6.1) for forward-secret call keys (DESIGN.md §5 step 4).
+ * X25519 ephemeral key agreement (RFC 7748 §5, §6.1) for forward-secret call keys (docs/design.md §5 step 4).
  *
  * The private scalar is kept as 32 raw bytes in this object (not inside a native key handle) so that
  * `destroy()` can overwrite it at hang-up; each agreement hands a short-lived copy to the backend.

@@ -57,7 +57,7 @@ describe('package structure', () => {
     expect(reachable('index.ts').has('backends/node.ts')).toBe(true);
   });
 
-  it('no source selects PKCS#1 v1.5 encryption padding (LESSONS #5)', () => {
+  it('no source selects PKCS#1 v1.5 encryption padding (docs/lessons.md #5)', () => {
     const forbidden = /RSA_PKCS1_PADDING|RSAES-PKCS1-V1_5|RSA_NO_PADDING|'RAW'|"RAW"/;
     const offenders = sources().filter((file) => forbidden.test(readFileSync(join(SRC, file), 'utf8')));
     expect(offenders).toEqual([]);

@@ -220,7 +220,7 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('%s backend', (_name, b
       expect(resumed.seal(9, header(9), bytes(1))).toHaveLength(32);
     });
 
-    it('identical frames under consecutive sequence numbers give unrelated ciphertexts (LESSONS #12)', () => {
+    it('identical frames under consecutive sequence numbers give unrelated ciphertexts (docs/lessons.md #12)', () => {
       const sender = c.createPacketCipher(keyMaterial);
       const a = sender.seal(1, header(1), bytes(64, 0x7f));
       const b = sender.seal(2, header(1), bytes(64, 0x7f));

@@ -176,7 +176,7 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('%s backend', (_name, b
     expect(caught(() => c.importRsaPrivateKey(pem)).code).toBe(CryptoErrorCode.KeyFormat);
   });
 
-  it('never decrypts PKCS#1 v1.5 ciphertexts (LESSONS #5)', () => {
+  it('never decrypts PKCS#1 v1.5 ciphertexts (docs/lessons.md #5)', () => {
     const priv = c.importRsaPrivateKey(alice.privateKeyPem);
     const v15 = publicEncrypt(
       { key: alice.publicKeyPem, padding: constants.RSA_PKCS1_PADDING },

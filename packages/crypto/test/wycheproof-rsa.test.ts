@@ -1,7 +1,7 @@
 /**
  * Wycheproof RSA files (C2SP/wycheproof, read from ../shared/vectors/wycheproof beside the repository):
  * every valid case accepted, every invalid case rejected, and every OAEP failure — bad padding or
- * malformed ciphertext — indistinguishable (same code, message, class and fields; LESSONS #5).
+ * malformed ciphertext — indistinguishable (same code, message, class and fields; docs/lessons.md #5).
  *
  * node-forge's RSA private operation is ~40× slower than OpenSSL's (~150 ms per 4096-bit decryption), so
  * on the portable backend the OAEP file runs all 19 invalid cases but only a fixed sample of the 18 valid

@@ -1,5 +1,5 @@
 /**
- * Directory entries (DESIGN.md §4) and their canonical encoding, which is the leaf data of the log.
+ * Directory entries (docs/design.md §4) and their canonical encoding, which is the leaf data of the log.
  *
  *   "leitung/key-directory/entry" 0x00   context label (domain-tag.ts)
  *   0x01                                  version
@@ -24,7 +24,7 @@ import { assertSafeInteger } from './safe-integer.js';
 export interface DirectoryEntry {
   /** Position in the log, from 0. */
   readonly index: number;
-  /** SHA3-256 of `publicKey` (DESIGN.md §2); 32 bytes. This package does not recompute it. */
+  /** SHA3-256 of `publicKey` (docs/design.md §2); 32 bytes. This package does not recompute it. */
   readonly clientId: Uint8Array;
   /** Display name, NFC-normalised by the caller (this package refuses other forms, it never rewrites). */
   readonly name: string;

@@ -1,7 +1,7 @@
 /**
- * The seed's "Merkle root", kept for compatibility with small directories (DESIGN.md §4): SHA3-256,
+ * The seed's "Merkle root", kept for compatibility with small directories (docs/design.md §4): SHA3-256,
  * lowercase hex, of the normalised keys, de-duplicated, sorted and joined with "|||". It is a checksum
- * of a key list, not a Merkle tree: it has no proofs and no trust anchor (LESSONS #3), so it is only
+ * of a key list, not a Merkle tree: it has no proofs and no trust anchor (docs/lessons.md #3), so it is only
  * ever a cross-check next to the signed tree head, never a replacement for it.
  *
  * Normalisation of one key (normaliseKey):

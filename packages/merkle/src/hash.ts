@@ -31,7 +31,7 @@ type OneShotHash = (algorithm: string, data: Uint8Array, outputEncoding: 'buffer
  * The platform's native SHA3-256 when the runtime offers one without a static `node:*` import (Node ≥ 20.16
  * has `process.getBuiltinModule` and one-shot `crypto.hash`), checked once against @noble/hashes on a
  * known input; undefined elsewhere (browsers have no SHA3 in WebCrypto). About 4× faster than noble,
- * which is what brings appends and proof checks inside DESIGN.md §9's targets (docs/benchmarks.md).
+ * which is what brings appends and proof checks inside docs/design.md §9's targets (docs/benchmarks.md).
  */
 function platformSha3(): HashFunction | undefined {
   try {
@@ -57,7 +57,7 @@ function platformSha3(): HashFunction | undefined {
 }
 
 /**
- * The directory's default hash (DESIGN.md §4): SHA3-256, native where the platform has it, else
+ * The directory's default hash (docs/design.md §4): SHA3-256, native where the platform has it, else
  * @noble/hashes. Both give identical bytes (tested); only speed differs.
  */
 export const SHA3_256: HashFunction = platformSha3() ?? SHA3_256_PORTABLE;

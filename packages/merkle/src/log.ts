@@ -1,5 +1,5 @@
 /**
- * The append-only Merkle log of the key directory (DESIGN.md §4), RFC 9162 hashing throughout.
+ * The append-only Merkle log of the key directory (docs/design.md §4), RFC 9162 hashing throughout.
  *
  * Append keeps the "frontier" — the roots of the perfect subtrees along the right edge, one per set
  * bit of the size — in memory: a new leaf merges with the frontier while its index is odd, so an

@@ -1,5 +1,5 @@
 /**
- * What a client does with every tree head it is shown (DESIGN.md §3 step 3, §4): check the signature,
+ * What a client does with every tree head it is shown (docs/design.md §3 step 3, §4): check the signature,
  * then accept it only if it extends the last head it accepted. Pure: the accepted head is returned, and
  * {@link TreeHeadTracker} merely remembers it; persisting it (SecureVault) is the caller's job.
  *

@@ -1,6 +1,6 @@
 /**
  * Tree heads: the directory's statement "my log `logId` has `size` entries with root `root`, as of
- * `time`", and its canonical encoding, which is exactly what the relay signs (DESIGN.md §3 step 2, §4):
+ * `time`", and its canonical encoding, which is exactly what the relay signs (docs/design.md §3 step 2, §4):
  *
  *   "leitung/key-directory/tree-head" 0x00   context label (domain-tag.ts)
  *   0x01                                      version

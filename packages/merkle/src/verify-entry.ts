@@ -1,5 +1,5 @@
 /**
- * The check a client makes on every public key it is handed (DESIGN.md §4, §5.1; LESSONS #4): the
+ * The check a client makes on every public key it is handed (docs/design.md §4, §5.1; docs/lessons.md #4): the
  * entry is leaf `entry.index` of the tree described by an accepted tree head. The entry's own index is
  * inside the leaf data, so a proof for one position can never vouch for an entry claiming another.
  */

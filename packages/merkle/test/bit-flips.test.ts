@@ -182,7 +182,7 @@ describe('client checks: signed tree head + entry inclusion, tree-head tracker',
     }
   });
 
-  /** What a client does with a PUBLIC_KEY answer (DESIGN.md §5.1). */
+  /** What a client does with a PUBLIC_KEY answer (docs/design.md §5.1). */
   function clientAccepts(entry: DirectoryEntry, proof: readonly Uint8Array[], head: SignedTreeHead): void {
     verifyTreeHeadSignature(head, verifyFn);
     verifyEntryInclusion({ entry, proof, treeHead: head }, NODE_SHA256);

@@ -1,6 +1,6 @@
 /**
  * Tree-head encoding (the signature input), signed tree heads on the wire, and signature checks with an
- * injected verifier — here RSA-PSS-SHA256 with a 4096-bit test key, as the relay will use (DESIGN.md §3).
+ * injected verifier — here RSA-PSS-SHA256 with a 4096-bit test key, as the relay will use (docs/design.md §3).
  */
 import { constants, sign, verify } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';

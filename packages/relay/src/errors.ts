@@ -5,13 +5,13 @@
  * clients branch on them, never on the message text. Messages never carry key material.
  */
 export const RelayErrorCode = {
-  /** The requested name is bound to another key (first come, first bound; DESIGN.md §2). */
+  /** The requested name is bound to another key (first come, first bound; docs/design.md §2). */
   NameTaken: 'RELAY_ERR_NAME_TAKEN',
   /** The requested name breaks the name policy (NFC, length, allowed characters). */
   NameInvalid: 'RELAY_ERR_NAME_INVALID',
   /** The key is already bound to another name (one name per key). */
   KeyRegistered: 'RELAY_ERR_KEY_REGISTERED',
-  /** The PROVE answer is wrong. One code for every cause: no decryption oracle (LESSONS #5). */
+  /** The PROVE answer is wrong. One code for every cause: no decryption oracle (docs/lessons.md #5). */
   ProofFailed: 'RELAY_ERR_PROOF_FAILED',
   /** The REGISTER is not acceptable (bad key, not an RSA-4096 SPKI). */
   RegisterInvalid: 'RELAY_ERR_REGISTER_INVALID',

@@ -1,6 +1,6 @@
 /**
  * @packageDocumentation
- * `@leitung/relay`: the Leitung relay (DESIGN.md §3–§6). It proves who each client is, publishes every key
+ * `@leitung/relay`: the Leitung relay (docs/design.md §3–§6). It proves who each client is, publishes every key
  * in a transparency log with signed tree heads, delivers the phonebook without addresses, routes call
  * signalling with the caller taken from the authenticated channel, and forwards end-to-end encrypted media
  * between the two bound addresses of a call without being able to read it.

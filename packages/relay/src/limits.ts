@@ -1,5 +1,5 @@
 /**
- * Every limit the relay enforces (DESIGN.md §3, §6; LESSONS #20), with its default. docs/relay.md lists
+ * Every limit the relay enforces (docs/design.md §3, §6; docs/lessons.md #20), with its default. docs/relay.md lists
  * them. A limit is a number a deployment may tune; the protection it implements is never optional.
  */
 import { DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_MEDIA_PACKET_SIZE, FIELD_LIMITS } from '@leitung/wire';

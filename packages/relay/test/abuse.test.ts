@@ -43,7 +43,7 @@ function sent(outputs: readonly RelayOutput[]) {
   return outputs.flatMap((o) => (o.kind === 'send' ? [decodeMessage(o.payload)] : []));
 }
 
-describe('framing limits (DESIGN.md §3, LESSONS #20)', () => {
+describe('framing limits (docs/design.md §3, docs/lessons.md #20)', () => {
   it('refuses a 2^32−1 length header after 4 bytes, without allocating anything for it', () => {
     const directory = new LocalKeyDirectory({
       store: new MemoryDirectoryStore(),

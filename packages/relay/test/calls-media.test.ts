@@ -95,7 +95,7 @@ async function bindPeer(relay: Relay, p: MediaPeer, grant: MediaGrant): Promise<
   await p.establish(grant, relay);
 }
 
-describe('call routing (DESIGN.md §5)', () => {
+describe('call routing (docs/design.md §5)', () => {
   it('routes request → incoming call (caller from the authenticated channel) → accept → grants', async () => {
     const relay = await fx.relay();
     const call = await establishedCall(relay);
@@ -106,7 +106,7 @@ describe('call routing (DESIGN.md §5)', () => {
     expect(call.bobGrant.side).toBe('callee');
     expect(call.aliceGrant.token).not.toEqual(call.bobGrant.token);
     expect(relay.core.media.hasSession(call.aliceGrant.sessionId)).toBe(true);
-    // Hang-up: forwarded to the other side; call and media session are gone (LESSONS #22).
+    // Hang-up: forwarded to the other side; call and media session are gone (docs/lessons.md #22).
     call.a.send({ type: 'CALL_END', callId: call.callId, reason: 'hangup' });
     expect(await call.b.next('CALL_END')).toMatchObject({ reason: 'hangup' });
     expect(relay.core.callCount).toBe(0);
@@ -169,7 +169,7 @@ describe('call routing (DESIGN.md §5)', () => {
   });
 });
 
-describe('media forwarding (DESIGN.md §5 step 5, LESSONS #13)', () => {
+describe('media forwarding (docs/design.md §5 step 5, docs/lessons.md #13)', () => {
   it('forwards DATA verbatim between the bound addresses; only the peer can decrypt', async () => {
     const relay = await fx.relay();
     const call = await establishedCall(relay);

@@ -122,7 +122,7 @@ describe('RelayCore connection caps and rate limits', () => {
   });
 });
 
-describe('RelayCore blocklists (DESIGN.md §6)', () => {
+describe('RelayCore blocklists (docs/design.md §6)', () => {
   it('refuses blocked addresses at connect and blocked keys at REGISTER', () => {
     const fingerprint = crypto.fingerprint(bob.publicKey);
     const h = harness({}, Blocklist.parse(`198.18.0.0/15\nkey ${fingerprint}\n`));
@@ -186,7 +186,7 @@ describe('RelayCore protocol state', () => {
     expect(p.closed).toBe('RELAY_ERR_REGISTER_INVALID');
   });
 
-  it('writes nothing before PROVE verifies (LESSONS #8)', () => {
+  it('writes nothing before PROVE verifies (docs/lessons.md #8)', () => {
     const h = harness();
     const p = h.open();
     const handshake = new ClientHandshake({

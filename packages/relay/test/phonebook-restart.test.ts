@@ -36,7 +36,7 @@ function indexOf(haystack: Uint8Array, needle: Uint8Array): number {
   return -1;
 }
 
-describe('phonebook (DESIGN.md §3 step 6, LESSONS #21)', () => {
+describe('phonebook (docs/design.md §3 step 6, docs/lessons.md #21)', () => {
   it('never carries another client’s IP address or port, in any byte sent to a client', async () => {
     const relay = await fx.relay();
     // Each client connects from its own loopback address and binds media from another one.

@@ -18,7 +18,7 @@ const codeOf = (fn: () => unknown) => {
   return undefined;
 };
 
-describe('name policy (DESIGN.md §2, LESSONS #14)', () => {
+describe('name policy (docs/design.md §2, docs/lessons.md #14)', () => {
   it('accepts ordinary names in many scripts', () => {
     for (const name of [
       'alice',

@@ -25,7 +25,7 @@ async function refusal(promise: Promise<unknown>): Promise<{ code?: string; rela
   throw new Error('expected a refusal');
 }
 
-describe('registration over a real socket (DESIGN.md §3)', () => {
+describe('registration over a real socket (docs/design.md §3)', () => {
   it('completes the full handshake: pinned key, signed head, inclusion proof, sealed channel', async () => {
     const relay = await fx.relay();
     const client = await fx.client(relay);

@@ -32,7 +32,7 @@ function tempDir(): string {
   return dir;
 }
 
-describe('relay key file (DESIGN.md §2)', () => {
+describe('relay key file (docs/design.md §2)', () => {
   it('is created on first start (PKCS#8 PEM, mode 0600) and reused afterwards', async () => {
     const dir = tempDir();
     const first = await loadOrCreateRelayKey(crypto, dir);
@@ -55,7 +55,7 @@ describe('relay key file (DESIGN.md §2)', () => {
   });
 });
 
-describe('logs never contain key material (LESSONS #19)', () => {
+describe('logs never contain key material (docs/lessons.md #19)', () => {
   it('a full run at trace level logs no PEM, no key bytes and no media token', async () => {
     const lines: string[] = [];
     const sink = new Writable({

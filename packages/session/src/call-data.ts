@@ -1,5 +1,5 @@
 /**
- * The call data a caller signs and seals to the callee (docs/session-protocol.md §3, DESIGN.md §5):
+ * The call data a caller signs and seals to the callee (docs/session-protocol.md §3, docs/design.md §5):
  *
  *   "LCD1" ‖ callId(16) ‖ callerId(32) ‖ calleeId(32) ‖ secret(48) ‖ callerEphemeral(32)
  *   ‖ u64(time ms) ‖ u8(count) ‖ codecs(count) [‖ u16(n) ‖ treeHead(n)]

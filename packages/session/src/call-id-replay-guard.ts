@@ -1,5 +1,5 @@
 /**
- * Refuses a call id seen before (DESIGN.md §5 step 3: "checks … replay of callId"). Offers older than the
+ * Refuses a call id seen before (docs/design.md §5 step 3: "checks … replay of callId"). Offers older than the
  * freshness window are refused anyway, so ids only need remembering for that long; the guard is bounded.
  * A guard that lived only in memory would forget every id on a restart, and a recorded offer could ring
  * again within the window (docs/session-protocol.md "Call offers"): `entries()` gives what to persist and

@@ -1,5 +1,5 @@
 /**
- * Both ends of call setup (docs/session-protocol.md §3, DESIGN.md §5). The caller signs and seals call
+ * Both ends of call setup (docs/session-protocol.md §3, docs/design.md §5). The caller signs and seals call
  * data to the callee; the callee checks it against the caller the relay authenticated, the caller's
  * directory key, its own id, freshness and replay; accept adds the callee's X25519 share and a key
  * confirmation. Secrets and ephemeral keys are erased as soon as the media keys exist.
@@ -19,7 +19,7 @@ import { clientIdOf } from './identity.js';
 import { LABEL_CALL_DATA } from './labels.js';
 import { deriveMediaKeys, type MediaKeys } from './media-keys.js';
 
-/** How far the offer's time may be from the callee's clock (DESIGN.md §5 "freshness"). */
+/** How far the offer's time may be from the callee's clock (docs/design.md §5 "freshness"). */
 export const CALL_OFFER_MAX_SKEW_MS = 30_000;
 const MAX_SIGNATURE_BYTES = 1024;
 
@@ -73,7 +73,7 @@ export function createCallOffer(input: CallOfferInput): {
 } {
   const { crypto } = input;
   const callId = input.callId ?? crypto.randomBytes(CALL_ID_BYTES);
-  // Seed §2.3: the 48-byte secret (16-byte IV ‖ 32-byte key), all of it from the CSPRNG (LESSONS #18).
+  // Seed §2.3: the 48-byte secret (16-byte IV ‖ 32-byte key), all of it from the CSPRNG (docs/lessons.md #18).
   const secret = crypto.randomBytes(CALL_SECRET_BYTES);
   const ephemeral = crypto.generateX25519KeyPair();
   const data: CallData = {
@@ -167,7 +167,7 @@ export function openCallOffer(input: OpenOfferInput): OpenedOffer {
         'caller key does not belong to the stated caller',
       );
     }
-    // The caller is who the relay authenticated, never who the message claims (LESSONS #7).
+    // The caller is who the relay authenticated, never who the message claims (docs/lessons.md #7).
     if (!bytesEqual(data.callerId, input.statedCallerId)) {
       throw new SessionError(SessionErrorCode.CallerMismatch, 'call data names another caller');
     }

@@ -1,5 +1,5 @@
 /**
- * Client side of the registration handshake (docs/session-protocol.md §1, DESIGN.md §3), sans-I/O:
+ * Client side of the registration handshake (docs/session-protocol.md §1, docs/design.md §3), sans-I/O:
  * `start()` gives REGISTER, `onChallenge()` checks the relay and gives PROVE, `onWelcome()` checks the
  * registration result and gives the sealed channel. Every check that fails stops the handshake with its
  * own SessionError code; nothing is returned that was not verified.
@@ -47,7 +47,7 @@ export interface ClientHandshakeOptions {
   readonly privateKey: RsaPrivateKey;
   /** The name to register (NFC-normalised here). */
   readonly name: string;
-  /** Hex SHA3-256 fingerprint of the relay's SPKI, from its relay-list entry (DESIGN.md §2). */
+  /** Hex SHA3-256 fingerprint of the relay's SPKI, from its relay-list entry (docs/design.md §2). */
   readonly pinnedRelayFingerprint: string;
   /** The last tree head this client accepted from this directory (from the vault). */
   readonly lastTreeHead?: SignedTreeHead | undefined;
@@ -153,7 +153,7 @@ export class ClientHandshake {
     const challenge = expectMessage(decodePlain(payload), 'CHALLENGE');
     const { crypto } = this.#options;
 
-    // 1. The relay must be the pinned one: no trust on first use (DESIGN.md §2, LESSONS #2).
+    // 1. The relay must be the pinned one: no trust on first use (docs/design.md §2, docs/lessons.md #2).
     let relayPublicKey: RsaPublicKey;
     try {
       relayPublicKey = crypto.importRsaPublicKey(challenge.relayPublicKey);
@@ -168,7 +168,7 @@ export class ClientHandshake {
         'relay key does not match the pinned fingerprint',
       );
     }
-    // 2–3. Signed tree head, consistent with the last one this client accepted (DESIGN.md §4).
+    // 2–3. Signed tree head, consistent with the last one this client accepted (docs/design.md §4).
     acceptTreeHead({
       crypto,
       signingKey: relayPublicKey,
@@ -180,7 +180,7 @@ export class ClientHandshake {
     // 4. Small directories: the full entry list must be exactly the signed directory (seed's flat root).
     const directoryRoot = challenge.directory === undefined ? undefined : checkDirectory(crypto, challenge);
 
-    // Only the owner of our private key can read the challenge (LESSONS #8: identity enforced).
+    // Only the owner of our private key can read the challenge (docs/lessons.md #8: identity enforced).
     let opened: Uint8Array;
     try {
       opened = crypto.rsaDecrypt(this.#options.privateKey, challenge.sealedChallenge, OAEP_LABEL_CHALLENGE);
@@ -317,7 +317,7 @@ export function verifyEntry(entry: LogEntry, proof: readonly Uint8Array[], treeH
 }
 
 /**
- * The seed's small-directory check made meaningful (DESIGN.md §4, LESSONS #3): the relay sends every
+ * The seed's small-directory check made meaningful (docs/design.md §4, docs/lessons.md #3): the relay sends every
  * entry; the client rebuilds the RFC 9162 tree from them and requires the signed root, so the list is
  * bound to the signed head; each entry must be self-consistent (clientId = SHA3-256 of its key, index in
  * order). Only then is the seed's flat root computed, over exactly those keys. Returns the flat root.

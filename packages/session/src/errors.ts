@@ -4,7 +4,7 @@
  * stops with a typed error naming what failed").
  */
 export const SessionErrorCode = {
-  /** The relay's key does not match the pinned fingerprint (DESIGN.md §2, LESSONS #2). */
+  /** The relay's key does not match the pinned fingerprint (docs/design.md §2, docs/lessons.md #2). */
   RelayKeyMismatch: 'SESSION_ERR_RELAY_KEY_MISMATCH',
   /** A signed tree head's signature does not verify under the relay key. */
   TreeHeadSignature: 'SESSION_ERR_TREE_HEAD_SIGNATURE',
@@ -40,7 +40,7 @@ export const SessionErrorCode = {
   ChallengeBinding: 'SESSION_ERR_CHALLENGE_BINDING',
   /**
    * Relay side: the PROVE answer is wrong (challenge or key confirmation). One code for every cause: no
-   * decryption oracle (LESSONS #5).
+   * decryption oracle (docs/lessons.md #5).
    */
   ProofFailed: 'SESSION_ERR_PROOF_FAILED',
   /** The sealed-channel sealed frame failed authentication (tampered, replayed, reordered, injected). */
@@ -51,7 +51,7 @@ export const SessionErrorCode = {
   CallDataInvalid: 'SESSION_ERR_CALL_DATA_INVALID',
   /** The caller's signature over the call data does not verify under the caller's directory key. */
   CallSignature: 'SESSION_ERR_CALL_SIGNATURE',
-  /** The caller named in the call data is not the caller the relay authenticated (LESSONS #7). */
+  /** The caller named in the call data is not the caller the relay authenticated (docs/lessons.md #7). */
   CallerMismatch: 'SESSION_ERR_CALLER_MISMATCH',
   /** The call data is addressed to someone else. */
   CalleeMismatch: 'SESSION_ERR_CALLEE_MISMATCH',

@@ -1,5 +1,5 @@
 /**
- * Identities and directory logs (DESIGN.md §2, §4): a client id is SHA3-256 of the SPKI DER of its key;
+ * Identities and directory logs (docs/design.md §2, §4): a client id is SHA3-256 of the SPKI DER of its key;
  * a log id is SHA3-256 of the SPKI DER of the key that signs the log's tree heads.
  */
 import type { LeitungCrypto, RsaPublicKey } from '@leitung/crypto';

@@ -1,6 +1,6 @@
 /**
  * BIND, BIND_ACK, KEEPALIVE, BIND_CHALLENGE and BIND_CONFIRM packets (docs/session-protocol.md §4,
- * DESIGN.md §5 step 5). BIND, BIND_ACK and KEEPALIVE prove knowledge of the side's grant token with a
+ * docs/design.md §5 step 5). BIND, BIND_ACK and KEEPALIVE prove knowledge of the side's grant token with a
  * 16-byte HMAC over the 14-byte header under a per-type label; BIND_CONFIRM proves it over the header and
  * the relay nonce it echoes. BIND_CHALLENGE carries only the relay's nonce (the relay computes it; it is
  * not authenticated to the client, whose only answer is one BIND_CONFIRM per BIND it sent). The header's

@@ -1,5 +1,5 @@
 /**
- * Media keys of a call (docs/session-protocol.md §3, DESIGN.md §5 step 4):
+ * Media keys of a call (docs/session-protocol.md §3, docs/design.md §5 step 4):
  * HKDF-SHA256(secret ‖ X25519(own, peer), salt = callId, info = "leitung/v1 media" ‖ callerId ‖ calleeId ‖
  * callerEphemeral ‖ calleeEphemeral) → callerToCallee ‖ calleeToCaller ‖ confirmKey. The ephemeral
  * X25519 share is what gives forward secrecy: the RSA-sealed secret alone does not determine the keys.

@@ -35,7 +35,7 @@ export class MediaSender {
     this.#sessionId = sessionId;
   }
 
-  /** After failover the same keys continue under the new relay's session id (DESIGN.md §6). */
+  /** After failover the same keys continue under the new relay's session id (docs/design.md §6). */
   rebind(sessionId: number): void {
     this.#sessionId = sessionId;
   }

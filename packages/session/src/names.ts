@@ -1,5 +1,5 @@
 /**
- * Directory names (docs/key-transparency.md, "Names"; DESIGN.md §2): one policy, shared by the relay (which binds
+ * Directory names (docs/key-transparency.md, "Names"; docs/design.md §2): one policy, shared by the relay (which binds
  * names) and the client (which displays and checks names a relay sends — a relay is not trusted to apply it).
  *
  * - The bound form is NFC. A name must already be NFC when registered, so the name in WELCOME is

@@ -145,7 +145,7 @@ export class RelayHandshake {
 
   /**
    * Checks PROVE and derives the channel. Every failure — malformed frame, OAEP failure, wrong length,
-   * wrong challenge, wrong key confirmation — is the same SESSION_ERR_PROOF_FAILED (no oracle, LESSONS #5).
+   * wrong challenge, wrong key confirmation — is the same SESSION_ERR_PROOF_FAILED (no oracle, docs/lessons.md #5).
    */
   onProve(payload: Uint8Array): SealedChannel {
     const state = this.#state;

@@ -1,5 +1,5 @@
 /**
- * The sealed control channel (docs/session-protocol.md §2, DESIGN.md §3 step 5): after the handshake
+ * The sealed control channel (docs/session-protocol.md §2, docs/design.md §3 step 5): after the handshake
  * every frame in each direction is AES-256-CBC + HMAC-SHA256 with an implicit per-direction sequence
  * number in the associated data, so a tampered, replayed, reordered or injected frame fails to open.
  * The first failure poisons the channel: the connection must be closed (nothing after it can be trusted).

@@ -1,5 +1,5 @@
 /**
- * Signed tree heads with the relay's key (DESIGN.md §3 step 2, §4): RSA-PSS over merkle's canonical
+ * Signed tree heads with the relay's key (docs/design.md §3 step 2, §4): RSA-PSS over merkle's canonical
  * tree-head encoding, and the client-side decision whether a new head may replace the last accepted one.
  */
 import type { LeitungCrypto, RsaPrivateKey, RsaPublicKey } from '@leitung/crypto';

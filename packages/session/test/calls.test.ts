@@ -102,7 +102,7 @@ describe('call setup (docs/session-protocol.md §3)', () => {
     expect(codeOf(() => open({ ...offer, sealedCallData: bad }))).toBe('SESSION_ERR_CALL_DATA_INVALID');
   });
 
-  it('refuses an offer whose caller is not the one the relay authenticated (LESSONS #7)', () => {
+  it('refuses an offer whose caller is not the one the relay authenticated (docs/lessons.md #7)', () => {
     // Mallory signs with her key but claims to be Alice in the call data; the relay states Mallory.
     const offer = offerFrom(mallory, id(alice));
     expect(

@@ -115,7 +115,7 @@ describe('registration handshake (docs/session-protocol.md §1)', () => {
     expect(second.result.treeHead.size).toBe(3);
   });
 
-  it('refuses a relay whose key is not the pinned one (no TOFU, LESSONS #2)', () => {
+  it('refuses a relay whose key is not the pinned one (no TOFU, docs/lessons.md #2)', () => {
     const dir = new TestDirectory(malloryKey);
     expect(codeOf(() => handshake(dir, aliceKey, 'alice', { signingRelayKey: malloryKey }))).toBe(
       'SESSION_ERR_RELAY_KEY_MISMATCH',
@@ -362,7 +362,7 @@ describe('registration handshake (docs/session-protocol.md §1)', () => {
   });
 });
 
-describe('small-directory check (DESIGN.md §4, the seed flat root made sound)', () => {
+describe('small-directory check (docs/design.md §4, the seed flat root made sound)', () => {
   function directoryOf() {
     const dir = new TestDirectory(relayKey);
     dir.add('bob', bobKey.publicKey.toDer());

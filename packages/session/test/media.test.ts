@@ -96,7 +96,7 @@ describe('DATA packets (docs/session-protocol.md §4)', () => {
     expect(receive.open(send.seal(frame(14))).sequence).toBe(14);
   });
 
-  it('identical payloads give different ciphertexts (no static IV, LESSONS #12)', () => {
+  it('identical payloads give different ciphertexts (no static IV, docs/lessons.md #12)', () => {
     const send = new MediaSender(crypto, callerKeys, 3);
     const a = send.seal({ sequence: 1, timestamp: 0, payload: new Uint8Array(64) });
     const b = send.seal({ sequence: 2, timestamp: 0, payload: new Uint8Array(64) });

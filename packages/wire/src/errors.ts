@@ -5,7 +5,7 @@
  * field contents (they may be keys or ciphertext).
  */
 
-/** Codes raised by the stream framing (DESIGN.md §3). */
+/** Codes raised by the stream framing (docs/design.md §3). */
 export type FrameErrorCode = 'WIRE_ERR_FRAME_TOO_LARGE' | 'WIRE_ERR_FRAME_EMPTY';
 
 /** Codes raised by the control-message codec. */
@@ -18,7 +18,7 @@ export type MessageErrorCode =
   | 'WIRE_ERR_FIELD_TOO_LONG'
   | 'WIRE_ERR_WRONG_SENDER';
 
-/** Codes raised by the UDP media packet codec (DESIGN.md §5). */
+/** Codes raised by the UDP media packet codec (docs/design.md §5). */
 export type MediaPacketErrorCode =
   | 'WIRE_ERR_MEDIA_TRUNCATED'
   | 'WIRE_ERR_MEDIA_TOO_LARGE'

@@ -30,7 +30,7 @@ function fieldNames(schema: Schema, path: string): string[] {
   }
 }
 
-/** Words that would reveal where a client is (DESIGN.md §3.6, LESSONS #21). */
+/** Words that would reveal where a client is (docs/design.md §3.6, docs/lessons.md #21). */
 const LOCATION_WORDS = new Set([
   'address',
   'addr',

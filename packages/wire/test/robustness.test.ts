@@ -1,6 +1,6 @@
 /**
  * Whatever bytes arrive, the decoders return a value or throw their own typed error — never another
- * exception, never a hang (DESIGN.md §3: malformed messages never crash or stall the relay).
+ * exception, never a hang (docs/design.md §3: malformed messages never crash or stall the relay).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

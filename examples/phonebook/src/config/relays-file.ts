@@ -1,5 +1,5 @@
 /**
- * The relay list (DESIGN.md §2): `relays.json` holds entries `{host, port, mediaPort, fingerprint}` exactly
+ * The relay list (docs/design.md §2): `relays.json` holds entries `{host, port, mediaPort, fingerprint}` exactly
  * as `leitung-relay --info-out` writes them — a JSON array of them, or one entry on its own (an info file
  * used as is). Each entry is checked by @leitung/client's parseRelayEntry: the fingerprint pins the relay
  * key, so a relay that shows another key is refused (no trust on first use). A list is read only from a

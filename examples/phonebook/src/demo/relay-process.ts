@@ -1,7 +1,7 @@
 /**
  * Runs the `leitung-relay` program as a child process on loopback with its own data directory, waits for
  * its relay-list entry (`--info-out`), and reads its Prometheus metrics. The phonebook may not import
- * @leitung/relay (DESIGN.md §1), and a real call goes through the real program anyway.
+ * @leitung/relay (docs/design.md §1), and a real call goes through the real program anyway.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';

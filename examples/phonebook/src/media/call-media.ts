@@ -4,7 +4,7 @@
  * The client implements audio's FrameTransport structurally, so nothing here touches packets or keys.
  *
  * Besides playing and recording it keeps the timing marks the reports need: when the first authenticated
- * frame arrived and was decoded (call-setup time, DESIGN.md §9), when audio first played out of the jitter
+ * frame arrived and was decoded (call-setup time, docs/design.md §9), when audio first played out of the jitter
  * buffer, and when the first sample went out and the first sample came in (audio delay by
  * cross-correlation in the demo and the end-to-end test).
  */

@@ -1,5 +1,5 @@
 /**
- * The codecs of a call: Opus at 24 kbit/s (DESIGN.md §8) on libopus from @evan/opus (native encoder
+ * The codecs of a call: Opus at 24 kbit/s (docs/design.md §8) on libopus from @evan/opus (native encoder
  * where it loads, wasm otherwise), PCM16 for the seed's raw mode. The receiver decodes both, whichever
  * the other side sends (the payload's codec id byte says which).
  */

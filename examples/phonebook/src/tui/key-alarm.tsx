@@ -1,5 +1,5 @@
 /**
- * The key-change alarm (DESIGN.md §4: clients pin contact keys and raise an alarm when one changes). It
+ * The key-change alarm (docs/design.md §4: clients pin contact keys and raise an alarm when one changes). It
  * must be impossible to miss: a red, double-bordered block at the top of every screen, in capitals, that
  * stays until the user accepts the new key (after comparing the safety number out of band) or dismisses
  * it — and calls to that contact stay blocked until the key is accepted.

@@ -1,5 +1,5 @@
 /**
- * The call state machine of the client core (DESIGN.md §5; docs/client.md "State machines"), over
+ * The call state machine of the client core (docs/design.md §5; docs/client.md "State machines"), over
  * @leitung/session's call offers: one call at a time, call waiting answered "busy", ring timeout, the
  * media channel of the active call, CALL_RESUME after a lost connection, and every path to `ended`
  * erasing the call's secrets. The ClientCore owns the connection and the key lookups; it feeds verified
@@ -60,7 +60,7 @@ export interface CallHost {
 export class CallMachine {
   readonly #host: CallHost;
   /**
-   * Call ids seen in offers (DESIGN.md §5 step 3): kept across connections and relays, and across
+   * Call ids seen in offers (docs/design.md §5 step 3): kept across connections and relays, and across
    * restarts through the store (docs/session-protocol.md "Call offers").
    */
   readonly #replayGuard: CallIdReplayGuard;
@@ -239,7 +239,7 @@ export class CallMachine {
     }
   }
 
-  /** The call's media socket was re-created (new local address): BIND again (re-BIND, DESIGN.md §5). */
+  /** The call's media socket was re-created (new local address): BIND again (re-BIND, docs/design.md §5). */
   mediaAddressChanged(now: number): void {
     const call = this.#state;
     if (call.kind !== 'active' || !call.media) return;
@@ -291,7 +291,7 @@ export class CallMachine {
 
   incoming(message: ControlMessageOf<'INCOMING_CALL'>, now: number): void {
     if (isBusy(this.#state)) {
-      // One call at a time; call waiting is answered "busy" (DESIGN.md §5). No secret is opened.
+      // One call at a time; call waiting is answered "busy" (docs/design.md §5). No secret is opened.
       this.#host.sendSealed({ type: 'CALL_RESPONSE', callId: message.callId, decision: 'busy' }, now);
       return;
     }
@@ -302,7 +302,7 @@ export class CallMachine {
       callerName: message.callerName,
       sealedCallData: message.sealedCallData,
     };
-    // The caller is who the relay authenticated (LESSONS #7); its key must be proven like any other.
+    // The caller is who the relay authenticated (docs/lessons.md #7); its key must be proven like any other.
     this.#host.lookup({ by: 'clientId', clientId: message.caller }, 'incoming', message.callId, now);
   }
 
@@ -449,7 +449,7 @@ export class CallMachine {
     }
   }
 
-  /** After (re-)registration with a live call: ask this relay to carry it (CALL_RESUME, DESIGN.md §6). */
+  /** After (re-)registration with a live call: ask this relay to carry it (CALL_RESUME, docs/design.md §6). */
   resume(now: number): void {
     const call = this.#state;
     if (call.kind !== 'active' || call.resumeDeadline === undefined) return;
@@ -501,7 +501,7 @@ export class CallMachine {
 
   /**
    * Ends the current call on every path, erasing its secrets: the pending offer (secret + ephemeral key),
-   * the opened offer (secret), the media keys and the media ciphers (forward secrecy, DESIGN.md §5 step 4).
+   * the opened offer (secret), the media keys and the media ciphers (forward secrecy, docs/design.md §5 step 4).
    */
   end(
     reason: CallEndReason,

@@ -1,5 +1,5 @@
 /**
- * The call state machine of one client (DESIGN.md §5): one call at a time.
+ * The call state machine of one client (docs/design.md §5): one call at a time.
  *
  *   idle ─placeCall→ outgoing-resolving ─key verified→ outgoing-ringing ─accept→ active ─CALL_END→ ended
  *   idle ─INCOMING_CALL→ incoming-verifying ─offer verified→ incoming-ringing ─answer→ active

@@ -1,5 +1,5 @@
 /**
- * ClientCore: the whole client protocol, sans-I/O (DESIGN.md §1, §3–§5; docs/session-protocol.md).
+ * ClientCore: the whole client protocol, sans-I/O (docs/design.md §1, §3–§5; docs/session-protocol.md).
  *
  * Inputs: `connect`, `transportOpened`, `receive(payload)`, `transportClosed`, `datagramReceived`,
  * `tick(now)` and the user's commands. Outputs (drained with `takeOutputs()`): frame payloads to send,
@@ -330,7 +330,7 @@ export class ClientCore {
 
   // ─── commands ───────────────────────────────────────────────────────────────────────────────────────
 
-  /** Looks a contact up with proof (DESIGN.md §4); settles with a VerifiedContact. Returns the handle. */
+  /** Looks a contact up with proof (docs/design.md §4); settles with a VerifiedContact. Returns the handle. */
   lookup(target: string | { readonly clientId: string }, now: number): number {
     const handle = this.#handle();
     const lookupTarget = this.#target(target);
@@ -409,7 +409,7 @@ export class ClientCore {
     this.#calls.datagramReceived(data, now);
   }
 
-  /** The call's media socket was re-created (new local address): BIND again (re-BIND, DESIGN.md §5). */
+  /** The call's media socket was re-created (new local address): BIND again (re-BIND, docs/design.md §5). */
   mediaAddressChanged(now: number): void {
     this.#calls.mediaAddressChanged(now);
   }
@@ -507,7 +507,7 @@ export class ClientCore {
 
   /**
    * A CHALLENGE head that contradicts the head accepted for this log (same size, other root; or a
-   * consistency proof that fails) is a split view: reported with both heads (DESIGN.md §4). A head that is
+   * consistency proof that fails) is a split view: reported with both heads (docs/design.md §4). A head that is
    * merely older (a relay that lags) is not.
    */
   #checkSplitView(relay: RelayEntry, payload: Uint8Array, error: unknown): void {
@@ -647,7 +647,7 @@ export class ClientCore {
     }
   }
 
-  /** A phonebook line whose name is pinned to another key: raise the alarm at once (DESIGN.md §4). */
+  /** A phonebook line whose name is pinned to another key: raise the alarm at once (docs/design.md §4). */
   #flagPhonebookConflicts(changed: readonly ContactInfo[]): void {
     for (const alarm of this.#pins.phonebookAlarms(changed)) this.#emit(alarm);
   }
@@ -760,7 +760,7 @@ export class ClientCore {
       if (relation === 'same') {
         c.directory.advance(message.treeHead, []);
       } else {
-        // The head differs from the last accepted one: prove it is the same history (DESIGN.md §4).
+        // The head differs from the last accepted one: prove it is the same history (docs/design.md §4).
         c.directory.checkSignature(message.treeHead);
         const [fromSize, toSize] =
           relation === 'newer'
@@ -868,7 +868,7 @@ export class ClientCore {
     }
   }
 
-  /** Pins the key of `name` on first verified use; flags a different key (DESIGN.md §4). */
+  /** Pins the key of `name` on first verified use; flags a different key (docs/design.md §4). */
   #pin(name: string, clientId: string, publicKey: Uint8Array, now: number): ContactInfo {
     const outcome = this.#pins.verified(name, clientId, publicKey, now);
     if (outcome.stored) this.#outputs.push({ kind: 'persist' });
@@ -894,7 +894,7 @@ export class ClientCore {
     if (c.outstandingPing) {
       c.missed += 1;
       if (c.missed >= this.#timing.keepaliveMisses) {
-        // Missed keepalives count as a dropped connection: the relay manager fails over (DESIGN.md §6).
+        // Missed keepalives count as a dropped connection: the relay manager fails over (docs/design.md §6).
         const error = new ClientError(ClientErrorCode.Timeout, 'relay stopped answering keepalives');
         this.#emit({ type: 'connection:error', code: error.code, error });
         this.#close(ClientErrorCode.Timeout, now);

@@ -1,5 +1,5 @@
 /**
- * What the client core remembers between sessions (DESIGN.md §4, §7): the last accepted tree head of each
+ * What the client core remembers between sessions (docs/design.md §4, §7): the last accepted tree head of each
  * directory log and the pinned key of each contact. The SecureVault implements this interface (and keeps
  * it encrypted at rest); {@link MemoryStore} is for tests and ephemeral clients. Synchronous on purpose:
  * the core is sans-I/O and asks its shell to persist (the `persist` output) after every change.

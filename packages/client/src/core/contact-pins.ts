@@ -1,5 +1,5 @@
 /**
- * Contact key pinning (DESIGN.md §4: "clients also pin contact keys and raise an alarm when one
+ * Contact key pinning (docs/design.md §4: "clients also pin contact keys and raise an alarm when one
  * changes"): the first verified key of a name is pinned in the store; a later verified key that differs
  * is held back — calls to and from that contact are refused — until the user accepts it. A phonebook line
  * whose name is pinned to another id raises the alarm too (it proves nothing, but is worth knowing).

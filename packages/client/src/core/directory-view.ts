@@ -1,5 +1,5 @@
 /**
- * The client's view of one relay's key directory (DESIGN.md §4): the last accepted signed tree head and
+ * The client's view of one relay's key directory (docs/design.md §4): the last accepted signed tree head and
  * the checks every key handed to the client must pass — the entry describes what was asked for and its id
  * is the hash of its key, its inclusion proof holds against a signed head, and that head is consistent
  * with the last one accepted (which may need a GET_CONSISTENCY round trip when the directory grew).

@@ -8,7 +8,7 @@ import type { RelayEntry } from '../relays/relay-entry.js';
 
 export type ConnectionStateName = 'idle' | 'connecting' | 'handshaking' | 'ready' | 'closed';
 
-/** How far a contact's key has been checked (DESIGN.md §4). */
+/** How far a contact's key has been checked (docs/design.md §4). */
 export type ContactVerification =
   /** Seen in the phonebook only: no proof checked yet. */
   | 'unverified'
@@ -182,7 +182,7 @@ export interface TreeHeadAcceptedEvent {
 /** Everything the core reports. */
 /**
  * A relay of a cluster showed a tree head that is not consistent with the last head the client accepted
- * for that log (same size with another root, or a failed consistency proof): a split view (DESIGN.md §4).
+ * for that log (same size with another root, or a failed consistency proof): a split view (docs/design.md §4).
  * The relay is not used; both heads are reported as evidence.
  */
 export interface DirectorySplitViewEvent {

@@ -1,5 +1,5 @@
 /**
- * The client's phonebook (DESIGN.md §3 step 6): the first page from WELCOME, further pages on request and
+ * The client's phonebook (docs/design.md §3 step 6): the first page from WELCOME, further pages on request and
  * live deltas. Contacts carry their verification state: a phonebook line alone proves nothing (the relay
  * could invent it), so a contact is "verified" only after a key lookup with an inclusion proof, and a
  * line whose name is pinned to another key is flagged "key-changed" at once.

@@ -1,5 +1,5 @@
 /**
- * The media channel of one call, sans-I/O (DESIGN.md §5 step 5, docs/session-protocol.md §4): it binds to
+ * The media channel of one call, sans-I/O (docs/design.md §5 step 5, docs/session-protocol.md §4): it binds to
  * the relay's media session by proving the MEDIA_GRANT token in BIND (retried with exponential backoff until
  * a BIND_ACK arrives), answers the relay's BIND_CHALLENGE with one BIND_CONFIRM per BIND of the current
  * round (return routability, §4.2), keeps the binding alive with KEEPALIVE, binds again when the local

@@ -1,6 +1,6 @@
 /**
  * The frame transport @leitung/audio defines (its frame-transport.ts), matched structurally: the client
- * does not import audio (DESIGN.md §1), yet a Client's `mediaTransport()` can be handed to audio's send and
+ * does not import audio (docs/design.md §1), yet a Client's `mediaTransport()` can be handed to audio's send and
  * receive streams as is. Frames are authenticated and decrypted before delivery; the transport neither
  * reorders nor deduplicates beyond the replay window (the jitter buffer does).
  */

@@ -1,5 +1,5 @@
 /**
- * Exponential backoff with jitter for reconnect attempts (DESIGN.md §6: "failover … with backoff and
+ * Exponential backoff with jitter for reconnect attempts (docs/design.md §6: "failover … with backoff and
  * jitter"). The n-th delay is min(maxMs, baseMs · 2^n) scaled by a random factor in [0.5, 1) ("equal
  * jitter"): clients that lost the same relay at the same moment do not reconnect in lockstep, and each
  * still waits at least half the nominal delay. The random source is injected (tests make it fixed).

@@ -1,5 +1,5 @@
 /**
- * ClientRelayManager (seed §3, §3.5; DESIGN.md §6): knows the relay list, probes RTT and load, ranks the
+ * ClientRelayManager (seed §3, §3.5; docs/design.md §6): knows the relay list, probes RTT and load, ranks the
  * relays (RelaySelector: RTT, 80 % load rule, hysteresis), remembers failures and paces reconnect attempts
  * (Backoff: exponential with jitter). The Client shell asks it which relay to use and reports what happened;
  * connecting and registering stay in the client core.

@@ -1,5 +1,5 @@
 /**
- * RTT and load probing of a relay (DESIGN.md §6): a short TCP connection carrying one unsealed PING, which
+ * RTT and load probing of a relay (docs/design.md §6): a short TCP connection carrying one unsealed PING, which
  * relays answer before REGISTER with an unsealed PONG holding their load. Nothing secret is sent; the PONG
  * is only used to rank relays — the relay's identity is still checked at registration (pinned key).
  */

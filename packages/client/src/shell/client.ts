@@ -1,5 +1,5 @@
 /**
- * The Client shell (DESIGN.md §1: thin shells around sans-I/O cores): ClientCore for the protocol, a TCP
+ * The Client shell (docs/design.md §1: thin shells around sans-I/O cores): ClientCore for the protocol, a TCP
  * ControlConnection, one UDP MediaSocket per call, timers, the ClientRelayManager for relay choice and
  * failover, and eventemitter3 events named `noun:verb`. Async methods take an AbortSignal.
  */
@@ -401,7 +401,7 @@ export class Client extends EventEmitter<ClientEvents> {
     });
   }
 
-  /** The registered connection was lost: fail over to the next-best relay with backoff (DESIGN.md §6). */
+  /** The registered connection was lost: fail over to the next-best relay with backoff (docs/design.md §6). */
   #failover(lost: RelayEntry, code: string): void {
     if (this.#closed || this.#reconnecting) return;
     this.emit('relay:lost', { type: 'relay:lost', relay: lost, code });
@@ -503,7 +503,7 @@ export class Client extends EventEmitter<ClientEvents> {
         this.#closeMedia();
         break;
       case 'directory:split-view': {
-        // A relay that shows another tree is not used (DESIGN.md §4): ranked last like a failed relay.
+        // A relay that shows another tree is not used (docs/design.md §4): ranked last like a failed relay.
         const relay = this.relays.relays.find((r) => relayKey(r) === event.relay);
         if (relay) this.relays.failed(relay);
         break;

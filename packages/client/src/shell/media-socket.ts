@@ -1,5 +1,5 @@
 /**
- * The UDP socket of one call's media channel (DESIGN.md §5). It is a connected UDP socket: the kernel
+ * The UDP socket of one call's media channel (docs/design.md §5). It is a connected UDP socket: the kernel
  * delivers only datagrams from the relay's media address, so anything from elsewhere is dropped before any
  * parsing or cryptography. Re-creating it (new local port) is how the Client re-BINDs after an address
  * change; `retarget` moves it to another relay (CALL_RESUME).

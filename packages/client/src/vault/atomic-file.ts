@@ -1,5 +1,5 @@
 /**
- * Crash-safe file replacement (DESIGN.md §7): write a temporary file in the same directory (created 0600,
+ * Crash-safe file replacement (docs/design.md §7): write a temporary file in the same directory (created 0600,
  * exclusively), fsync it, rename it over the target, fsync the directory. A crash at any point leaves either
  * the old file or the new one, never a mixture; a leftover temporary file is removed on the next write.
  */

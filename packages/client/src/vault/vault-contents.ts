@@ -1,5 +1,5 @@
 /**
- * What the vault holds (DESIGN.md §7), and its plaintext encoding: UTF-8 JSON with byte fields in base64.
+ * What the vault holds (docs/design.md §7), and its plaintext encoding: UTF-8 JSON with byte fields in base64.
  * The contents are authenticated before they are parsed, so a parse failure means a bug or a damaged file
  * whose damage survived the MAC (impossible in practice); it is still reported as CLIENT_ERR_VAULT_CORRUPT
  * rather than trusted.

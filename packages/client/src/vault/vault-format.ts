@@ -14,7 +14,7 @@
  * file (check holds, body fails). The check gives an attacker nothing an offline guess against the body
  * tag would not. The header is associated
  * data, so changed scrypt parameters or salt are detected. AES-256-CBC + HMAC-SHA256 encrypt-then-MAC is
- * @leitung/crypto's message cipher (DESIGN.md §7: "scrypt → AES-256 + HMAC").
+ * @leitung/crypto's message cipher (docs/design.md §7: "scrypt → AES-256 + HMAC").
  */
 import type { LeitungCrypto, MessageCipher, ScryptParameters } from '@leitung/crypto';
 import { ClientError, ClientErrorCode } from '../errors.js';

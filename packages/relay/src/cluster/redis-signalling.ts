@@ -8,7 +8,7 @@
  * A message for a client held by another relay is published, encoded, on that relay's inbox channel;
  * that relay seals it onto the client's channel. What arrives from Redis is schema-checked by the
  * {@link ClusterNode} before it gets here (docs/operations.md "Trust model"); clients still check
- * everything end to end (DESIGN.md §4, §5).
+ * everything end to end (docs/design.md §4, §5).
  */
 import { type ControlMessage, encodeMessage } from '@leitung/wire';
 import type {

@@ -1,5 +1,5 @@
 /**
- * What the sans-I/O core asks of a blocklist (DESIGN.md §6). The file-backed {@link Blocklist} in
+ * What the sans-I/O core asks of a blocklist (docs/design.md §6). The file-backed {@link Blocklist} in
  * protection/ implements it with node:net's BlockList; keeping the core on this interface keeps node:*
  * out of the core, so it runs deterministically anywhere.
  */

@@ -1,10 +1,10 @@
 /**
- * Call routing (DESIGN.md §5, docs/protocol.md §4.5): CALL_REQUEST → INCOMING_CALL with the caller taken
- * from the authenticated connection (never from the message, LESSONS #7), CALL_RESPONSE forwarded to the
+ * Call routing (docs/design.md §5, docs/protocol.md §4.5): CALL_REQUEST → INCOMING_CALL with the caller taken
+ * from the authenticated connection (never from the message, docs/lessons.md #7), CALL_RESPONSE forwarded to the
  * caller, CALL_END both ways, offline / busy / ring-timeout answers, and a media session with one token
  * per side on accept. One call per client at a time (a second caller gets `busy`). Every way a call ends —
  * CALL_END, reject, disconnect, ring timeout, idle media, shutdown — frees the call and its media session
- * at once, so no state is left behind (LESSONS #22).
+ * at once, so no state is left behind (docs/lessons.md #22).
  */
 import type { CallEnd, CallEndReason, CallRequest, CallResponse, CallResume } from '@leitung/wire';
 import { RelayErrorCode } from '../errors.js';
@@ -123,7 +123,7 @@ export class CallRouter {
     signalling.deliver(callee, {
       type: 'INCOMING_CALL',
       callId: message.callId,
-      // LESSONS #7: the caller is the authenticated identity of the requesting connection.
+      // docs/lessons.md #7: the caller is the authenticated identity of the requesting connection.
       caller: caller.clientIdBytes,
       callerName: caller.name,
       sealedCallData: message.sealedCallData,
@@ -201,7 +201,7 @@ export class CallRouter {
   }
 
   /**
-   * CALL_RESUME continues a call after failover (DESIGN.md §6). A single relay answers CALL_END: it has no
+   * CALL_RESUME continues a call after failover (docs/design.md §6). A single relay answers CALL_END: it has no
    * call state of other relays. In a cluster: the relay that carries the call gives both parties a new
    * media session; a call whose relay is the one the client lost (it died) is taken over by this relay,
    * with the parties from the shared call table; otherwise the message goes to the carrying relay.

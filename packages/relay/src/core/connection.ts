@@ -1,5 +1,5 @@
 /**
- * Per-connection state of the control channel (DESIGN.md §3). The phase is a discriminated union; the
+ * Per-connection state of the control channel (docs/design.md §3). The phase is a discriminated union; the
  * core switches over it exhaustively:
  *
  *   awaiting-register ──REGISTER──▶ challenged ──PROVE ok──▶ established ──▶ closed

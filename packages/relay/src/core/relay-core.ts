@@ -1,5 +1,5 @@
 /**
- * The relay's sans-I/O core (DESIGN.md §1, §3–§6): connections, the registration handshake, the sealed
+ * The relay's sans-I/O core (docs/design.md §1, §3–§6): connections, the registration handshake, the sealed
  * control channel, the key directory, the phonebook, key lookups, call routing and the protections around
  * them. Inputs are `connectionOpened`, `bytesReceived` / `frameReceived`, `connectionClosed` and `tick`,
  * each with the current time; each returns the {@link RelayOutput}s for the shell (send, close, schedule,
@@ -456,14 +456,14 @@ export class RelayCore {
     }
   }
 
-  // ---- handshake (DESIGN.md §3, docs/session-protocol.md §1) ----
+  // ---- handshake (docs/design.md §3, docs/session-protocol.md §1) ----
 
   #awaitingRegister(connection: Connection, payload: Uint8Array, now: number): void {
     const message = this.#decodePlain(connection, payload);
     if (message === undefined) return;
     switch (message.type) {
       case 'PING':
-        // Clients probe relays they are not registered on (DESIGN.md §6): PING is allowed unsealed here.
+        // Clients probe relays they are not registered on (docs/design.md §6): PING is allowed unsealed here.
         if (!this.#buckets.lookupsPerIp.take(connection.remoteIp, now)) {
           this.#refuse(connection, {
             code: RelayErrorCode.RateLimited,
@@ -603,7 +603,7 @@ export class RelayCore {
       channel = phase.handshake.onProve(payload);
     } catch (error) {
       if (!(error instanceof SessionError)) throw error;
-      // One answer for every failure: no oracle on the OAEP decryption (LESSONS #5).
+      // One answer for every failure: no oracle on the OAEP decryption (docs/lessons.md #5).
       this.#refuse(connection, fatal(RelayErrorCode.ProofFailed, 'identity proof failed'));
       return;
     }
@@ -842,7 +842,7 @@ export class RelayCore {
       message = phase.channel.open(payload);
     } catch (error) {
       if (error instanceof SessionError) {
-        // Tampered, replayed, reordered or injected: nothing after it can be trusted (DESIGN.md §3 step 5).
+        // Tampered, replayed, reordered or injected: nothing after it can be trusted (docs/design.md §3 step 5).
         this.#refuse(connection, fatal(RelayErrorCode.ChannelAuth, 'sealed frame failed authentication'));
         return;
       }
@@ -1034,7 +1034,7 @@ export class RelayCore {
     if (refusal !== undefined) this.#refuse(connection, { ...refusal, fatal: false });
   }
 
-  // ---- phonebook (DESIGN.md §3 step 6): ids, names and presence only, never an address ----
+  // ---- phonebook (docs/design.md §3 step 6): ids, names and presence only, never an address ----
 
   #phonebookPage(recipient: string, offset: number, limit: number): PhonebookPage {
     const total = this.#directory.size();

@@ -1,5 +1,5 @@
 /**
- * Where the key directory lives (DESIGN.md §4, §6). One synchronous interface with two implementations
+ * Where the key directory lives (docs/design.md §4, §6). One synchronous interface with two implementations
  * here — {@link MemoryDirectoryStore} for unit tests and {@link SqliteDirectoryStore} (default) — so a
  * cluster backend can replace them without touching the core.
  *

@@ -1,5 +1,5 @@
 /**
- * The key directory as the relay core sees it (DESIGN.md §4): first-come name ↔ key bindings, an
+ * The key directory as the relay core sees it (docs/design.md §4): first-come name ↔ key bindings, an
  * append-only Merkle log over the entries, and signed tree heads. {@link KeyDirectory} is the interface
  * (a cluster backend implements it on shared storage); {@link LocalKeyDirectory} implements it on a
  * {@link DirectoryStore} with @leitung/merkle's log.
@@ -44,7 +44,7 @@ export interface KeyDirectory {
   mapProof(name: string): MapProof;
   /**
    * Decides what a REGISTER of `name` with `publicKey` would do, without writing anything (nothing is
-   * written before PROVE, LESSONS #8). Throws RELAY_ERR_NAME_INVALID, RELAY_ERR_NAME_TAKEN or
+   * written before PROVE, docs/lessons.md #8). Throws RELAY_ERR_NAME_INVALID, RELAY_ERR_NAME_TAKEN or
    * RELAY_ERR_KEY_REGISTERED.
    */
   plan(name: string, publicKey: Uint8Array): RegistrationPlan;

@@ -1,5 +1,5 @@
 /**
- * The media forwarder's sans-I/O core (DESIGN.md §5 step 5, docs/session-protocol.md §4, LESSONS #13).
+ * The media forwarder's sans-I/O core (docs/design.md §5 step 5, docs/session-protocol.md §4, docs/lessons.md #13).
  *
  * Per call one media session: a random u32 id unique on this relay and one random 32-byte token per side.
  * A side binds its UDP address with a BIND that proves its token (HMAC via @leitung/session) and carries a

@@ -1,5 +1,5 @@
 /**
- * Blocklists of IP addresses (single addresses or CIDR subnets) and client key fingerprints (DESIGN.md
+ * Blocklists of IP addresses (single addresses or CIDR subnets) and client key fingerprints (docs/design.md
  * §6). The text format is one item per line, `#` starts a comment:
  *
  *   203.0.113.7

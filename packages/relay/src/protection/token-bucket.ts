@@ -1,5 +1,5 @@
 /**
- * Token buckets (DESIGN.md §6 "token buckets per IP and per identity"). Time is passed in, never read,
+ * Token buckets (docs/design.md §6 "token buckets per IP and per identity"). Time is passed in, never read,
  * so limits are exact in tests. A bucket starts full.
  */
 import type { BucketLimit } from '../limits.js';

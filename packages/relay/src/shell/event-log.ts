@@ -1,6 +1,6 @@
 /**
  * Structured logging of core events (pino). Events carry ids, names, codes and counts only — no key,
- * token, nonce, ciphertext or frame content ever reaches a log line (LESSONS #19), which a test checks by
+ * token, nonce, ciphertext or frame content ever reaches a log line (docs/lessons.md #19), which a test checks by
  * capturing the log of a full run.
  *
  * By default the log holds no communication metadata (docs/relay.md "Events and logs"): no call event (who

@@ -1,5 +1,5 @@
 /**
- * The UDP shell around {@link MediaRouter} (DESIGN.md §5 step 5). Per datagram: one router call, then at
+ * The UDP shell around {@link MediaRouter} (docs/design.md §5 step 5). Per datagram: one router call, then at
  * most one `send` of the received buffer itself (DATA is forwarded verbatim, never copied). Socket buffers
  * are raised to ~4 MiB: the default 208 KiB overflows near 100 k packets/s on this kind of machine
  * (TOOLCHAIN.md "UDP relaying"). The socket's address lookup is a synchronous identity function — every

@@ -1,5 +1,5 @@
 /**
- * The relay's identity key on disk (DESIGN.md §2: relays have their own RSA-4096 key; clients pin its
+ * The relay's identity key on disk (docs/design.md §2: relays have their own RSA-4096 key; clients pin its
  * fingerprint). Created on first start as unencrypted PKCS#8 PEM with mode 0600, written atomically
  * (temporary file in the same directory, fsync, rename, fsync of the directory) so a crash never leaves a
  * half-written key; reused on every later start. A key file that others can read is refused

@@ -1,6 +1,6 @@
 /**
  * The relay's pino logger: JSON lines, with redaction of any field named like key material as a second
- * line of defence — the events the relay logs carry ids, names, codes and counts only (LESSONS #19).
+ * line of defence — the events the relay logs carry ids, names, codes and counts only (docs/lessons.md #19).
  */
 import { type DestinationStream, type Level, type Logger, pino } from 'pino';
 

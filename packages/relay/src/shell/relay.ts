@@ -33,7 +33,7 @@ import { RefusalLog, type RefusalLogOptions } from './refusal-log.js';
 import { loadOrCreateRelayKey } from './relay-key-file.js';
 import { createRelayMetrics } from './relay-metrics.js';
 
-/** The entry clients put in their relay list to pin this relay (DESIGN.md §2). */
+/** The entry clients put in their relay list to pin this relay (docs/design.md §2). */
 export interface RelayListEntry {
   readonly host: string;
   readonly port: number;

@@ -1,5 +1,5 @@
 /**
- * What the call router needs from a relay cluster (docs/operations.md "Relay cluster", DESIGN.md §6):
+ * What the call router needs from a relay cluster (docs/operations.md "Relay cluster", docs/design.md §6):
  * every relay keeps a replica of the cluster's call table (which relay carries each call and who its
  * parties are, kept current through Redis pub/sub), so the synchronous core can route a CALL_RESPONSE /
  * CALL_END to the relay that carries the call, refuse a callee that is busy on another relay, and let a

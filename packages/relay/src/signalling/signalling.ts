@@ -1,6 +1,6 @@
 /**
  * Signalling: which client is online, and delivering a control message to the connection that holds a
- * client (DESIGN.md §6). The core talks only to this interface, so a cluster backend (issue 9: presence
+ * client (docs/design.md §6). The core talks only to this interface, so a cluster backend (issue 9: presence
  * and delivery through Redis) can route a message to a client held by another relay without touching the
  * core. {@link LocalSignalling} is the single-relay implementation: everything is in this process.
  */

@@ -3,7 +3,7 @@ import { FrameError } from '../errors.js';
 import { FRAME_HEADER_SIZE, type FrameOptions, resolveMaxFrameSize } from './frame-limits.js';
 
 /**
- * Prefixes `payload` with its 4-byte big-endian length (DESIGN.md §3). Applies the same rules as the
+ * Prefixes `payload` with its 4-byte big-endian length (docs/design.md §3). Applies the same rules as the
  * decoder, so nothing is sent that the peer would refuse: an empty payload gives WIRE_ERR_FRAME_EMPTY,
  * one above `maxFrameSize` gives WIRE_ERR_FRAME_TOO_LARGE.
  */

@@ -10,7 +10,7 @@ const MIN_BODY_RESERVE = 4096;
 
 /**
  * Sans-I/O decoder for the control stream's framing: a 4-byte big-endian length, then that many
- * payload bytes (DESIGN.md §3).
+ * payload bytes (docs/design.md §3).
  *
  * Feed it whatever the transport delivers — one byte, many frames, frames split anywhere — and it
  * returns the frames that became complete. The length header alone decides whether a frame is

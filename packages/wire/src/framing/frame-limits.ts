@@ -1,4 +1,4 @@
-/** Limits of the stream framing (DESIGN.md §3; docs/protocol.md "Framing"). */
+/** Limits of the stream framing (docs/design.md §3; docs/protocol.md "Framing"). */
 import { resolveIntegerOption } from '../argument-checks.js';
 
 /** Bytes of the big-endian length header in front of every frame. */

@@ -1,6 +1,6 @@
 /**
  * Allocation-free validation of a received media packet, for the relay's hot path: junk is dropped
- * on these integer checks before any session lookup or cryptography (DESIGN.md §6 "UDP packets from
+ * on these integer checks before any session lookup or cryptography (docs/design.md §6 "UDP packets from
  * unbound sources dropped before any crypto").
  */
 import { requireBytes } from '../argument-checks.js';

@@ -25,7 +25,7 @@ export function mediaError(code: MediaPacketErrorCode, detail?: string): MediaPa
 }
 
 /**
- * Decodes a received media packet (DESIGN.md §5). `header` and `body` of the result are views into
+ * Decodes a received media packet (docs/design.md §5). `header` and `body` of the result are views into
  * `bytes` (no copy): authenticate `header` as associated data before trusting anything else. Throws
  * {@link MediaPacketError} for anything {@link checkMediaPacket} rejects.
  */

@@ -1,5 +1,5 @@
 /**
- * Layout of a UDP media packet (DESIGN.md §5; docs/protocol.md "Media packets"):
+ * Layout of a UDP media packet (docs/design.md §5; docs/protocol.md "Media packets"):
  *
  *   byte 0      version (high 4 bits) | packet type (low 4 bits)
  *   byte 1      flags: bit 0 = direction (0 caller→callee, 1 callee→caller); bits 1–7 must be 0

@@ -1,6 +1,6 @@
 /**
- * Call signalling and media grants (DESIGN.md §5, §6). The relay routes by client id and states the
- * caller's authenticated id itself (LESSONS #7); call data is sealed end to end and opaque here.
+ * Call signalling and media grants (docs/design.md §5, §6). The relay routes by client id and states the
+ * caller's authenticated id itself (docs/lessons.md #7); call data is sealed end to end and opaque here.
  */
 import { bytes, enumOf, optional, struct, u32, u64, utf8, varBytes } from '../codec/schema.js';
 import { FIELD_LIMITS as L } from './field-limits.js';
@@ -106,7 +106,7 @@ export const callEndMessage = defineMessage<CallEnd>()(
   }),
 );
 
-/** Client → relay after failover (DESIGN.md §6). Continue a live call through this relay, keys unchanged. */
+/** Client → relay after failover (docs/design.md §6). Continue a live call through this relay, keys unchanged. */
 export interface CallResume {
   type: 'CALL_RESUME';
   /** The call's id. 16 bytes. */
@@ -142,7 +142,7 @@ export interface MediaGrant {
   /**
    * The relay that hosts the media session, by its fingerprint (relay cluster, docs/protocol.md §4.5):
    * the client binds to that relay of its pinned relay list. Absent: the relay sending the grant. 32 bytes.
-   * Never an address: clients never learn each other's addresses (DESIGN.md §3.6).
+   * Never an address: clients never learn each other's addresses (docs/design.md §3.6).
    */
   mediaRelay?: Uint8Array;
 }

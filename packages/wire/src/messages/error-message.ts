@@ -1,4 +1,4 @@
-/** The typed error reply (DESIGN.md §3: unknown or malformed messages get a typed error reply). */
+/** The typed error reply (docs/design.md §3: unknown or malformed messages get a typed error reply). */
 import { bool, optional, struct, u32, utf8 } from '../codec/schema.js';
 import { FIELD_LIMITS as L } from './field-limits.js';
 import { defineMessage } from './message-definition.js';

@@ -7,7 +7,7 @@
 export const FIELD_LIMITS = {
   /** SHA3-256 output: Merkle roots, proof hashes, log ids. */
   hashBytes: 32,
-  /** `clientId` = SHA3-256 of the client's SPKI DER (DESIGN.md §2). */
+  /** `clientId` = SHA3-256 of the client's SPKI DER (docs/design.md §2). */
   clientIdBytes: 32,
   /** Handshake nonces (`clientNonce`, `relayNonce`). */
   nonceBytes: 32,

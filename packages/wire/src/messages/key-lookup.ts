@@ -1,5 +1,5 @@
 /**
- * Key lookup with proofs (DESIGN.md §4, §5 step 1): every key a client receives comes with an
+ * Key lookup with proofs (docs/design.md §4, §5 step 1): every key a client receives comes with an
  * inclusion proof against a signed tree head, and clients can ask for consistency between heads.
  */
 import { bytes, optional, struct, u32, u64, utf8, variant } from '../codec/schema.js';

@@ -1,4 +1,4 @@
-/** Liveness and load for relay selection (DESIGN.md §6). */
+/** Liveness and load for relay selection (docs/design.md §6). */
 import { bytes, struct, u32, u64 } from '../codec/schema.js';
 import { FIELD_LIMITS as L } from './field-limits.js';
 import { defineMessage } from './message-definition.js';

@@ -1,6 +1,6 @@
 /**
- * Phonebook (DESIGN.md §3 step 6): pages on request, deltas pushed by the relay. Contacts carry an id,
- * a name and a presence bit — never an address (LESSONS #21). Presence is not broadcast: a client names
+ * Phonebook (docs/design.md §3 step 6): pages on request, deltas pushed by the relay. Contacts carry an id,
+ * a name and a presence bit — never an address (docs/lessons.md #21). Presence is not broadcast: a client names
  * the contacts it watches (PRESENCE_WATCH) and sees a contact online only when both watch each other
  * (docs/protocol.md "Presence").
  */

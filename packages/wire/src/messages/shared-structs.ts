@@ -1,12 +1,12 @@
 /**
  * Structs shared by several messages: the key directory's signed tree head and entries
- * (DESIGN.md §4) and the phonebook's contacts (§3). None of them carries a network address: the
- * phonebook never tells one client where another is (DESIGN.md §3.6, LESSONS #21).
+ * (docs/design.md §4) and the phonebook's contacts (§3). None of them carries a network address: the
+ * phonebook never tells one client where another is (docs/design.md §3.6, docs/lessons.md #21).
  */
 import { bool, bytes, list, struct, structOf, u32, u64, utf8, varBytes, variant } from '../codec/schema.js';
 import { FIELD_LIMITS as L } from './field-limits.js';
 
-/** The relay's signed statement of the key directory's Merkle tree (DESIGN.md §4). */
+/** The relay's signed statement of the key directory's Merkle tree (docs/design.md §4). */
 export interface SignedTreeHead {
   /** Number of entries in the log. u64 (≤ 2^53 − 1). */
   size: number;
@@ -34,7 +34,7 @@ export const signedTreeHeadSchema = structOf<SignedTreeHead>()({
   signature: varBytes(L.signatureMaxBytes),
 });
 
-/** One leaf of the key directory (DESIGN.md §4). */
+/** One leaf of the key directory (docs/design.md §4). */
 export interface DirectoryEntry {
   /** Position in the log, from 0. u64. */
   index: number;
