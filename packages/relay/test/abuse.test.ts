@@ -1,18 +1,10 @@
 import { connect, type Socket } from 'node:net';
 import type { RsaPrivateKey } from '@leitung/crypto';
-import {
-  acceptOffer,
-  CallIdReplayGuard,
-  clientIdOf,
-  completeCall,
-  createCallOffer,
-  MediaReceiver,
-  MediaSender,
-  openCallOffer,
-} from '@leitung/session';
+import { MediaReceiver, MediaSender } from '@leitung/session';
 import { decodeMessage, encodeFrame } from '@leitung/wire';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LocalKeyDirectory, MemoryDirectoryStore, RelayCore, type RelayOutput } from '../src/index.js';
+import { establishedCall } from './support/established-call.js';
 import { useFixture } from './support/fixture.js';
 import { crypto, key } from './support/keys.js';
 import { MediaPeer } from './support/media-peer.js';
@@ -128,50 +120,12 @@ describe('floods (issue 6 abuse tests)', () => {
     };
 
     const legit = async () => {
-      const a = await fx.client(relay);
-      const b = await fx.client(relay);
-      await a.register(alice, 'alice', relay.fingerprint);
-      await b.register(bob, 'bob', relay.fingerprint);
-      const idA = clientIdOf(crypto, alice.publicKey);
-      const idB = clientIdOf(crypto, bob.publicKey);
-      const offer = createCallOffer({
-        crypto,
-        caller: { id: idA, privateKey: alice },
-        callee: { id: idB, publicKey: bob.publicKey },
-        codecs: [1],
-        now: Date.now(),
-      });
-      a.send({
-        type: 'CALL_REQUEST',
-        callId: offer.callId,
-        callee: idB,
-        sealedCallData: offer.sealedCallData,
-      });
-      const incoming = await b.next('INCOMING_CALL');
-      const opened = openCallOffer({
-        crypto,
-        sealedCallData: incoming.sealedCallData,
-        statedCallId: incoming.callId,
-        callee: { id: idB, privateKey: bob },
-        statedCallerId: incoming.caller,
-        callerPublicKey: alice.publicKey,
-        now: Date.now(),
-        replayGuard: new CallIdReplayGuard(),
-      });
-      const accepted = acceptOffer(crypto, opened);
-      b.send({
-        type: 'CALL_RESPONSE',
-        callId: offer.callId,
-        decision: 'accept',
-        ephemeral: accepted.ephemeral,
-        confirm: accepted.confirm,
-      });
-      const response = await a.next('CALL_RESPONSE');
-      const aliceKeys = completeCall(crypto, offer.pending, {
-        ephemeral: response.ephemeral!,
-        confirm: response.confirm!,
-      });
-      const [ga, gb] = [await a.next('MEDIA_GRANT'), await b.next('MEDIA_GRANT')];
+      const {
+        aliceKeys,
+        bobKeys,
+        aliceGrant: ga,
+        bobGrant: gb,
+      } = await establishedCall(fx, relay, alice, bob);
       const [pa, pb] = [await MediaPeer.open(), await MediaPeer.open()];
       peers.push(pa, pb);
       await Promise.all([pa.establish(ga, relay), pb.establish(gb, relay)]);
@@ -179,7 +133,7 @@ describe('floods (issue 6 abuse tests)', () => {
       const junk = await MediaPeer.open('127.0.0.20');
       peers.push(junk);
       const sender = new MediaSender(crypto, aliceKeys, ga.sessionId);
-      const receiver = new MediaReceiver(crypto, accepted.keys, gb.sessionId);
+      const receiver = new MediaReceiver(crypto, bobKeys, gb.sessionId);
       for (let seq = 0; seq < 20; seq++) {
         for (let j = 0; j < 50; j++) junk.send(crypto.randomBytes(20 + j * 10), relay);
         pa.send(
