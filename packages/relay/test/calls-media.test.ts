@@ -1,17 +1,9 @@
 import type { RsaPrivateKey } from '@leitung/crypto';
-import {
-  acceptOffer,
-  CallIdReplayGuard,
-  clientIdOf,
-  completeCall,
-  createCallOffer,
-  MediaReceiver,
-  MediaSender,
-  openCallOffer,
-} from '@leitung/session';
+import { clientIdOf, MediaReceiver, MediaSender } from '@leitung/session';
 import { encodeMediaHeader, type MediaGrant } from '@leitung/wire';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Relay } from '../src/index.js';
+import { establishedCall as establishCall } from './support/established-call.js';
 import { useFixture } from './support/fixture.js';
 import { crypto, key } from './support/keys.js';
 import { MediaPeer } from './support/media-peer.js';
@@ -46,50 +38,7 @@ async function registered(relay: Relay, privateKey: RsaPrivateKey, name: string)
 const idOf = (k: RsaPrivateKey) => clientIdOf(crypto, k.publicKey);
 
 /** Alice calls Bob, Bob accepts; both hold media keys and grants. */
-async function establishedCall(relay: Relay) {
-  const a = await registered(relay, alice, 'alice');
-  const b = await registered(relay, bob, 'bob');
-  const offer = createCallOffer({
-    crypto,
-    caller: { id: idOf(alice), privateKey: alice },
-    callee: { id: idOf(bob), publicKey: bob.publicKey },
-    codecs: [1],
-    now: Date.now(),
-  });
-  a.send({
-    type: 'CALL_REQUEST',
-    callId: offer.callId,
-    callee: idOf(bob),
-    sealedCallData: offer.sealedCallData,
-  });
-  const incoming = await b.next('INCOMING_CALL');
-  const opened = openCallOffer({
-    crypto,
-    sealedCallData: incoming.sealedCallData,
-    statedCallId: incoming.callId,
-    callee: { id: idOf(bob), privateKey: bob },
-    statedCallerId: incoming.caller,
-    callerPublicKey: alice.publicKey,
-    now: Date.now(),
-    replayGuard: new CallIdReplayGuard(),
-  });
-  const accepted = acceptOffer(crypto, opened);
-  b.send({
-    type: 'CALL_RESPONSE',
-    callId: incoming.callId,
-    decision: 'accept',
-    ephemeral: accepted.ephemeral,
-    confirm: accepted.confirm,
-  });
-  const response = await a.next('CALL_RESPONSE');
-  const aliceKeys = completeCall(crypto, offer.pending, {
-    ephemeral: response.ephemeral!,
-    confirm: response.confirm!,
-  });
-  const aliceGrant = await a.next('MEDIA_GRANT');
-  const bobGrant = await b.next('MEDIA_GRANT');
-  return { a, b, incoming, aliceKeys, bobKeys: accepted.keys, aliceGrant, bobGrant, callId: offer.callId };
-}
+const establishedCall = (relay: Relay) => establishCall(fx, relay, alice, bob);
 
 async function bindPeer(relay: Relay, p: MediaPeer, grant: MediaGrant): Promise<void> {
   await p.establish(grant, relay);

@@ -53,5 +53,5 @@ export async function establishedCall(fx: Fixture, relay: Relay, alice: RsaPriva
   });
   const aliceGrant = await a.next('MEDIA_GRANT');
   const bobGrant = await b.next('MEDIA_GRANT');
-  return { a, b, aliceKeys, bobKeys: accepted.keys, aliceGrant, bobGrant, callId: offer.callId };
+  return { a, b, incoming, aliceKeys, bobKeys: accepted.keys, aliceGrant, bobGrant, callId: offer.callId };
 }
