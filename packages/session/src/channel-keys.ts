@@ -59,15 +59,7 @@ export function registrationConfirm(
   challengeHash: Uint8Array,
   sealed: Uint8Array,
 ): Uint8Array {
-  const ikm = concat(secrets.challenge, secrets.clientSecret);
-  const key = crypto.hkdf(
-    'sha256',
-    ikm,
-    concat(secrets.clientNonce, secrets.relayNonce),
-    concat(LABEL_CONFIRM_KEY, challengeHash),
-    32,
-  );
-  ikm.fill(0);
+  const key = handshakeHkdf(crypto, secrets, concat(LABEL_CONFIRM_KEY, challengeHash), 32);
   const tag = crypto.hmac(
     'sha256',
     key,
@@ -82,21 +74,24 @@ export function deriveChannelKeys(
   secrets: ChannelSecrets,
   transcript: HandshakeTranscript,
 ): ChannelKeys {
-  const ikm = concat(secrets.challenge, secrets.clientSecret);
-  const okm = crypto.hkdf(
-    'sha256',
-    ikm,
-    concat(secrets.clientNonce, secrets.relayNonce),
-    concat(LABEL_CHANNEL, transcriptHash(crypto, transcript)),
-    128,
-  );
-  ikm.fill(0);
+  const okm = handshakeHkdf(crypto, secrets, concat(LABEL_CHANNEL, transcriptHash(crypto, transcript)), 128);
   const keys: ChannelKeys = {
     clientToRelay: { enc: okm.slice(0, 32), mac: okm.slice(32, 64) },
     relayToClient: { enc: okm.slice(64, 96), mac: okm.slice(96, 128) },
   };
   okm.fill(0);
   return keys;
+}
+
+/**
+ * HKDF-SHA256 over both handshake secrets, salted with both nonces (docs/session-protocol.md §1); `info`
+ * names what the output is for. The concatenated input keying material is wiped after use.
+ */
+function handshakeHkdf(crypto: LeitungCrypto, secrets: ChannelSecrets, info: Uint8Array, length: number) {
+  const ikm = concat(secrets.challenge, secrets.clientSecret);
+  const okm = crypto.hkdf('sha256', ikm, concat(secrets.clientNonce, secrets.relayNonce), info, length);
+  ikm.fill(0);
+  return okm;
 }
 
 /** Overwrites every key in `keys` (the ciphers made from them keep their own copies). */
