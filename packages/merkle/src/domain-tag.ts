@@ -32,10 +32,21 @@ export function writeDomainTag(writer: ByteWriter, tag: DomainTag): void {
 }
 
 export function readDomainTag(reader: ByteReader, tag: DomainTag, what: string): void {
+  readDomainTagVersion(reader, tag, [tag.version], what);
+}
+
+/** Reads `tag`'s label and returns its version byte, which must be one of `versions`. */
+export function readDomainTagVersion(
+  reader: ByteReader,
+  tag: DomainTag,
+  versions: readonly number[],
+  what: string,
+): number {
   const prefix = reader.bytes(tag.prefix.length, 'domain tag');
   for (let i = 0; i < prefix.length; i++) {
     if (prefix[i] !== tag.prefix[i]) throw new EncodingError(`${what}: wrong domain tag`);
   }
   const version = reader.u8('version');
-  if (version !== tag.version) throw new EncodingError(`${what}: unsupported version ${version}`);
+  if (!versions.includes(version)) throw new EncodingError(`${what}: unsupported version ${version}`);
+  return version;
 }

@@ -5,7 +5,7 @@
  * storage, canonical entry and tree-head encodings, signed tree heads, the verifiers (also available
  * alone as `@leitung/merkle/verify`), the verifiable name map and the seed's flat root. See docs/key-transparency.md.
  */
-export { type DirectoryEntry, decodeEntry, encodeEntry, entryLeafHash } from './entry.js';
+export { type DirectoryEntry, decodeEntry, encodeEntry, entryLeafHash, type KeyRotation } from './entry.js';
 export {
   BadSignatureError,
   DuplicateKeyError,

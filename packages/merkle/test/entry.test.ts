@@ -46,6 +46,42 @@ describe('encodeEntry / decodeEntry', () => {
     expect(decodeEntry(encodeEntry(entry))).toEqual(entry);
   });
 
+  it('writes a key rotation as version 2 with the replaced clientId and the signature after time', () => {
+    const rotated: DirectoryEntry = {
+      ...entry,
+      rotation: { previous: new Uint8Array(32).fill(0xcd), signature: Uint8Array.of(9, 8, 7) },
+    };
+    const plain = Buffer.from(encodeEntry(entry));
+    const bytes = Buffer.from(encodeEntry(rotated));
+    const versionAt = 'leitung/key-directory/entry\0'.length;
+    expect(bytes[versionAt]).toBe(2);
+    // Apart from the version byte, a rotation entry is the plain entry with the two fields appended.
+    expect(bytes.subarray(versionAt + 1, plain.length).equals(plain.subarray(versionAt + 1))).toBe(true);
+    expect(bytes.subarray(plain.length).toString('hex')).toBe(`${'cd'.repeat(32)}0003090807`);
+    expect(decodeEntry(bytes)).toEqual(rotated);
+    expect(Buffer.from(entryLeafHash(rotated)).equals(Buffer.from(entryLeafHash(entry)))).toBe(false);
+  });
+
+  it('refuses a rotation with a wrong-length previous id or an empty signature, both ways', () => {
+    const bad = (rotation: { previous: Uint8Array; signature: Uint8Array }) =>
+      encodeEntry({ ...entry, rotation });
+    expect(() => bad({ previous: new Uint8Array(31), signature: Uint8Array.of(1) })).toThrow(
+      InvalidFieldError,
+    );
+    expect(() => bad({ previous: new Uint8Array(32), signature: new Uint8Array(0) })).toThrow(
+      InvalidFieldError,
+    );
+    const encoded = Buffer.from(
+      encodeEntry({ ...entry, rotation: { previous: new Uint8Array(32), signature: Uint8Array.of(1) } }),
+    );
+    const emptySignature = Buffer.concat([encoded.subarray(0, encoded.length - 3), Buffer.from([0, 0])]);
+    expect(() => decodeEntry(emptySignature)).toThrow(EncodingError);
+    // A version 1 entry with rotation bytes appended is trailing garbage, not a rotation.
+    expect(() => decodeEntry(Buffer.concat([encodeEntry(entry), encoded.subarray(-35)]))).toThrow(
+      EncodingError,
+    );
+  });
+
   it('decodes from a Buffer into fields that do not alias it', () => {
     const buffer = Buffer.from(encodeEntry(entry));
     const decoded = decodeEntry(buffer);

@@ -344,7 +344,7 @@ function checkDirectory(crypto: LeitungCrypto, challenge: Challenge): string {
   if (entries.length > 0 && !bytesEqual(log.root(), challenge.treeHead.root)) {
     throw mismatch('directory does not hash to the signed root');
   }
-  checkDirectoryNameMap(entries, challenge.treeHead);
+  checkDirectoryNameMap(crypto, entries, challenge.treeHead);
   return flatRoot(entries.map((e) => e.publicKey));
 }
 

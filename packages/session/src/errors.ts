@@ -23,6 +23,11 @@ export const SessionErrorCode = {
   NameHijacked: 'SESSION_ERR_NAME_HIJACKED',
   /** A small directory sent whole holds two entries whose names fold to one name. */
   DuplicateName: 'SESSION_ERR_DUPLICATE_NAME',
+  /**
+   * A key-rotation entry is not a valid rotation of the binding it replaces: wrong previous key, changed
+   * name, or the old key's signature does not verify (docs/key-transparency.md, "Key rotation").
+   */
+  KeyRotation: 'SESSION_ERR_KEY_ROTATION',
   /** An entry's inclusion proof does not verify against the signed tree head. */
   Inclusion: 'SESSION_ERR_INCLUSION',
   /** A directory entry is inconsistent in itself (clientId is not the hash of its key, wrong name…). */

@@ -48,6 +48,14 @@ export {
 } from './handshake-labels.js';
 export { clientIdOf, logIdOf } from './identity.js';
 export {
+  checkKeyRotation,
+  type RotatedBinding,
+  type RotationStatementInput,
+  rotationStatement,
+  type SignedRotation,
+  signKeyRotation,
+} from './key-rotation.js';
+export {
   BIND_MAX_SKEW_MS,
   type BindChallengeInput,
   type BindConfirmInput,

@@ -14,3 +14,4 @@ export const LABEL_BIND = utf8('leitung/v1 bind');
 export const LABEL_BIND_ACK = utf8('leitung/v1 bind-ack');
 export const LABEL_KEEPALIVE = utf8('leitung/v1 keepalive');
 export const LABEL_BIND_CONFIRM = utf8('leitung/v1 bind-confirm');
+export const LABEL_KEY_ROTATION = utf8('leitung/v1 key-rotation');

@@ -1,16 +1,19 @@
 /**
  * The name map as the client checks it (docs/key-transparency.md, "The name map", "What a client checks").
- * The map of a log prefix binds each folded name (`nameKey`) to the leaf hash of the FIRST entry that
- * binds it; every signed head carries its root. These checks make a second binding of a name impossible
+ * The map of a log prefix binds each folded name (`nameKey`) to the leaf hash of its CURRENT binding: the
+ * first entry that binds it, or the last key rotation of that binding (docs/key-transparency.md, "Key
+ * rotation"); every signed head carries its root. These checks make a second binding of a name impossible
  * to use quietly:
  *
  * - every looked-up entry must be the one its name maps to (`verifyNameBinding`): a relay that keeps a
  *   second binding in its log cannot hand it out without a map proof that contradicts the first;
  * - at every login the owner checks that its own name maps to its own entry (`checkOwnNameBinding`), so
  *   a map that points the name elsewhere is seen by the person it hurts;
- * - a small directory sent whole must hold each folded name once and hash to the signed map root
- *   (`checkDirectoryNameMap`), so a head whose map disagrees with its log is caught by anyone holding it.
+ * - a small directory sent whole must hold each folded name once — later entries of a name only as valid,
+ *   signed rotations of its current binding — and hash to the signed map root (`checkDirectoryNameMap`),
+ *   so a head whose map disagrees with its log is caught by anyone holding it.
  */
+import type { LeitungCrypto } from '@leitung/crypto';
 import {
   entryLeafHash,
   type DirectoryEntry as LogEntry,
@@ -24,6 +27,7 @@ import {
 import type { DirectoryEntry, MapProof, SignedTreeHead } from '@leitung/wire';
 import { bytesEqual } from './bytes.js';
 import { SessionError, SessionErrorCode } from './errors.js';
+import { checkKeyRotation } from './key-rotation.js';
 import { nameKey } from './names.js';
 
 /** The name-map key of a name: SHA3-256 over the map-key label and the name's folded form. */
@@ -32,17 +36,32 @@ export function nameMapKey(name: string): Uint8Array {
 }
 
 /**
- * The name map of a log prefix (entries in log order): each folded name → leaf hash of its first entry.
- * Later entries with a name already bound do not change the map (an honest relay never appends them).
+ * The current binding of every folded name of a log prefix (entries in log order): the first entry of the
+ * name, replaced by each later entry that is a rotation naming the current binding's clientId. Any other
+ * later entry of a bound name changes nothing (an honest relay never appends one). Signatures are not
+ * checked here: the relay checked them before appending, and a client checks them with `checkKeyRotation`.
  */
-export function nameMapOf(entries: readonly LogEntry[]): NameMap {
-  const first = new Map<string, LogEntry>();
+export function currentBindings(entries: readonly LogEntry[]): Map<string, LogEntry> {
+  const current = new Map<string, LogEntry>();
   for (const entry of entries) {
     const key = nameKey(entry.name);
-    if (!first.has(key)) first.set(key, entry);
+    const bound = current.get(key);
+    if (bound === undefined) {
+      if (entry.rotation === undefined) current.set(key, entry);
+    } else if (entry.rotation !== undefined && bytesEqual(entry.rotation.previous, bound.clientId)) {
+      current.set(key, entry);
+    }
   }
+  return current;
+}
+
+/** The name map of a log prefix (entries in log order): each folded name → leaf hash of its current binding. */
+export function nameMapOf(entries: readonly LogEntry[]): NameMap {
   return NameMap.build(
-    [...first.values()].map((entry) => ({ key: nameMapKey(entry.name), value: entryLeafHash(entry) })),
+    [...currentBindings(entries).values()].map((entry) => ({
+      key: nameMapKey(entry.name),
+      value: entryLeafHash(entry),
+    })),
   );
 }
 
@@ -106,22 +125,35 @@ export function checkOwnNameBinding(entry: DirectoryEntry, proof: MapProof, head
 
 /**
  * A small directory sent whole (CHALLENGE `directory`, already checked to hash to the signed log root):
- * every folded name occurs once (SESSION_ERR_DUPLICATE_NAME, naming the name), and the name map rebuilt
- * from the entries equals the signed `mapRoot` (SESSION_ERR_DIRECTORY_MISMATCH otherwise).
+ * every folded name is bound once — a later entry of a name only as a rotation of its current binding,
+ * signed by that binding's key (SESSION_ERR_DUPLICATE_NAME, naming the name, for anything else;
+ * SESSION_ERR_KEY_ROTATION for a rotation whose signature fails) — and the name map rebuilt from the
+ * entries equals the signed `mapRoot` (SESSION_ERR_DIRECTORY_MISMATCH otherwise).
  */
-export function checkDirectoryNameMap(entries: readonly DirectoryEntry[], head: SignedTreeHead): void {
-  const seen = new Map<string, number>();
+export function checkDirectoryNameMap(
+  crypto: LeitungCrypto,
+  entries: readonly DirectoryEntry[],
+  head: SignedTreeHead,
+): void {
+  const current = new Map<string, DirectoryEntry>();
   for (const entry of entries) {
     const key = nameKey(entry.name);
-    const earlier = seen.get(key);
-    if (earlier !== undefined) {
+    const bound = current.get(key);
+    if (bound === undefined && entry.rotation === undefined) {
+      current.set(key, entry);
+      continue;
+    }
+    if (bound === undefined || entry.rotation === undefined) {
       throw new SessionError(
         SessionErrorCode.DuplicateName,
-        `the directory binds one name twice (entries ${earlier} and ${entry.index})`,
+        bound === undefined
+          ? `the directory holds a rotation of an unbound name (entry ${entry.index})`
+          : `the directory binds one name twice (entries ${bound.index} and ${entry.index})`,
         { directoryName: entry.name },
       );
     }
-    seen.set(key, entry.index);
+    checkKeyRotation(crypto, head.logId, entry, bound);
+    current.set(key, entry);
   }
   let map: NameMap;
   try {

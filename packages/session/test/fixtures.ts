@@ -2,7 +2,7 @@ import { createCrypto, type LeitungCrypto, type RsaPrivateKey } from '@leitung/c
 import { MemoryStorage, MerkleLog } from '@leitung/merkle';
 import type { DirectoryEntry, MapProof, SignedTreeHead } from '@leitung/wire';
 import { testKeyPair } from '../../../scripts/test-keys.mjs';
-import { clientIdOf, logIdOf, nameMapKey, nameMapOf, signTreeHead } from '../src/index.js';
+import { clientIdOf, logIdOf, nameMapKey, nameMapOf, signKeyRotation, signTreeHead } from '../src/index.js';
 
 export const crypto: LeitungCrypto = createCrypto();
 
@@ -23,6 +23,32 @@ export class TestDirectory {
       name,
       publicKey,
       time,
+    };
+    this.log.appendEntry(entry);
+    this.entries.push(entry);
+    return entry;
+  }
+
+  /** Appends a rotation of `previous` to `nextKey`, signed by `signer` (the old key, when honest). */
+  rotate(
+    previous: DirectoryEntry,
+    signer: RsaPrivateKey,
+    nextKey: RsaPrivateKey,
+    time = 1_700_000_000_000,
+  ): DirectoryEntry {
+    const signed = signKeyRotation(crypto, {
+      logId: logIdOf(crypto, this.relayKey.publicKey),
+      name: previous.name,
+      previousKey: signer,
+      nextKey,
+    });
+    const entry: DirectoryEntry = {
+      index: this.entries.length,
+      clientId: clientIdOf(crypto, signed.publicKey),
+      name: previous.name,
+      publicKey: signed.publicKey,
+      time,
+      rotation: { previous: previous.clientId, signature: signed.signature },
     };
     this.log.appendEntry(entry);
     this.entries.push(entry);

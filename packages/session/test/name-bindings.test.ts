@@ -138,7 +138,7 @@ describe('checkOwnNameBinding (owner monitoring at login)', () => {
 describe('checkDirectoryNameMap (small directories sent whole)', () => {
   it('refuses a directory that binds one folded name twice, naming it (SESSION_ERR_DUPLICATE_NAME)', () => {
     const dir = doubleBound();
-    const error = errorOf(() => checkDirectoryNameMap(dir.entries, dir.head()));
+    const error = errorOf(() => checkDirectoryNameMap(crypto, dir.entries, dir.head()));
     expect(error?.code).toBe('SESSION_ERR_DUPLICATE_NAME');
     expect(error?.directoryName).toBe('Alice');
   });
@@ -147,9 +147,9 @@ describe('checkDirectoryNameMap (small directories sent whole)', () => {
     const dir = new TestDirectory(relayKey);
     dir.add('alice', aliceKey.publicKey.toDer());
     dir.add('bob', malloryKey.publicKey.toDer());
-    checkDirectoryNameMap(dir.entries, dir.head());
+    checkDirectoryNameMap(crypto, dir.entries, dir.head());
     const lying = NameMap.empty().set(nameMapKey('alice'), entryLeafHash(dir.entries[1]!));
-    expect(errorOf(() => checkDirectoryNameMap(dir.entries, headWithMap(dir, lying)))?.code).toBe(
+    expect(errorOf(() => checkDirectoryNameMap(crypto, dir.entries, headWithMap(dir, lying)))?.code).toBe(
       'SESSION_ERR_DIRECTORY_MISMATCH',
     );
   });

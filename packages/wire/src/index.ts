@@ -67,6 +67,7 @@ export type {
   GetPublicKey,
   KeyLookupTarget,
   PublicKey,
+  RotateKey,
 } from './messages/key-lookup.js';
 export type { Ping, Pong, RelayLoad } from './messages/load.js';
 export { type DecodeMessageOptions, decodeMessage, encodeMessage } from './messages/message-codec.js';
@@ -87,6 +88,7 @@ export type {
 export type {
   Contact,
   DirectoryEntry,
+  KeyRotation,
   MapProof,
   MapProofTerminal,
   PhonebookPage,

@@ -35,6 +35,8 @@ import {
   getPublicKeyMessage,
   type PublicKey,
   publicKeyMessage,
+  type RotateKey,
+  rotateKeyMessage,
 } from './key-lookup.js';
 import { type Ping, type Pong, pingMessage, pongMessage } from './load.js';
 import type { MessageDefinition } from './message-definition.js';
@@ -65,6 +67,7 @@ export type ControlMessage =
   | PublicKey
   | GetConsistency
   | Consistency
+  | RotateKey
   | CallRequest
   | IncomingCall
   | CallResponse
@@ -93,6 +96,7 @@ const DEFINITIONS: { readonly [N in MessageTypeName]: MessageDefinition<N> } = {
   PUBLIC_KEY: publicKeyMessage,
   GET_CONSISTENCY: getConsistencyMessage,
   CONSISTENCY: consistencyMessage,
+  ROTATE_KEY: rotateKeyMessage,
   CALL_REQUEST: callRequestMessage,
   INCOMING_CALL: incomingCallMessage,
   CALL_RESPONSE: callResponseMessage,

@@ -2,7 +2,7 @@
  * Key lookup with proofs (docs/design.md §4, §5 step 1): every key a client receives comes with an
  * inclusion proof against a signed tree head, and clients can ask for consistency between heads.
  */
-import { bytes, optional, struct, u32, u64, utf8, variant } from '../codec/schema.js';
+import { bytes, optional, struct, u32, u64, utf8, varBytes, variant } from '../codec/schema.js';
 import { FIELD_LIMITS as L } from './field-limits.js';
 import { defineMessage } from './message-definition.js';
 import {
@@ -101,4 +101,31 @@ export const consistencyMessage = defineMessage<Consistency>()(
   'CONSISTENCY',
   'relay',
   struct({ requestId: u32, fromSize: u64, treeHead: signedTreeHeadSchema, proof: consistencyProofSchema }),
+);
+
+/**
+ * Client → relay, on a registered session. Replaces the session's key for its name by `publicKey`
+ * (docs/key-transparency.md, "Key rotation"); answered by the PUBLIC_KEY of the new entry, or an ERROR.
+ */
+export interface RotateKey {
+  type: 'ROTATE_KEY';
+  /** Echoed in the PUBLIC_KEY (or ERROR) that answers. u32. */
+  requestId: number;
+  /** The new key, SPKI DER. ≤ 2048 bytes. */
+  publicKey: Uint8Array;
+  /** The session's (old) key's RSA-PSS signature over the rotation statement. ≤ 1024 bytes. */
+  signature: Uint8Array;
+  /** The new key's RSA-PSS signature over the same statement: proof that the sender holds it. ≤ 1024 bytes. */
+  possession: Uint8Array;
+}
+
+export const rotateKeyMessage = defineMessage<RotateKey>()(
+  'ROTATE_KEY',
+  'client',
+  struct({
+    requestId: u32,
+    publicKey: varBytes(L.publicKeyMaxBytes),
+    signature: varBytes(L.signatureMaxBytes),
+    possession: varBytes(L.signatureMaxBytes),
+  }),
 );

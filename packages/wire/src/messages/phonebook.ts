@@ -42,11 +42,14 @@ export const phonebookPageMessage = defineMessage<PhonebookPageMessage>()(
 );
 
 /** What happened to a contact. */
-export type PhonebookChangeKind = 'added' | 'online' | 'offline';
+export type PhonebookChangeKind = 'added' | 'online' | 'offline' | 'rotated';
 
 /** One change in a PHONEBOOK_DELTA. */
 export interface PhonebookChange {
-  /** `added`: a new directory entry; `online`/`offline`: a presence change. */
+  /**
+   * `added`: a new directory entry; `online`/`offline`: a presence change; `rotated`: the contact's name
+   * now has this key (docs/key-transparency.md, "Key rotation"), and the line of its old key is gone.
+   */
   kind: PhonebookChangeKind;
   /** The contact as it is after the change. */
   contact: Contact;
@@ -64,7 +67,7 @@ export const phonebookDeltaMessage = defineMessage<PhonebookDelta>()(
   'relay',
   struct({
     changes: list(
-      struct({ kind: enumOf(['added', 'online', 'offline']), contact: contactSchema }),
+      struct({ kind: enumOf(['added', 'online', 'offline', 'rotated']), contact: contactSchema }),
       L.phonebookDeltaMaxChanges,
     ),
   }),

@@ -3,7 +3,19 @@
  * (docs/design.md §4) and the phonebook's contacts (§3). None of them carries a network address: the
  * phonebook never tells one client where another is (docs/design.md §3.6, docs/lessons.md #21).
  */
-import { bool, bytes, list, struct, structOf, u32, u64, utf8, varBytes, variant } from '../codec/schema.js';
+import {
+  bool,
+  bytes,
+  list,
+  optional,
+  struct,
+  structOf,
+  u32,
+  u64,
+  utf8,
+  varBytes,
+  variant,
+} from '../codec/schema.js';
 import { FIELD_LIMITS as L } from './field-limits.js';
 
 /** The relay's signed statement of the key directory's Merkle tree (docs/design.md §4). */
@@ -46,6 +58,19 @@ export interface DirectoryEntry {
   publicKey: Uint8Array;
   /** When the entry was appended, milliseconds since the Unix epoch. u64. */
   time: number;
+  /**
+   * Present when the entry rotates the name's key (docs/key-transparency.md, "Key rotation"): the binding
+   * it replaces and that binding's key's signature over the rotation statement.
+   */
+  rotation?: KeyRotation;
+}
+
+/** The rotation part of a directory entry. */
+export interface KeyRotation {
+  /** clientId of the replaced binding. 32 bytes. */
+  previous: Uint8Array;
+  /** The replaced key's RSA-PSS signature over the rotation statement. ≤ 1024 bytes. */
+  signature: Uint8Array;
 }
 
 export const directoryEntrySchema = structOf<DirectoryEntry>()({
@@ -54,6 +79,9 @@ export const directoryEntrySchema = structOf<DirectoryEntry>()({
   name: utf8(L.nameMaxBytes),
   publicKey: varBytes(L.publicKeyMaxBytes),
   time: u64,
+  rotation: optional(
+    structOf<KeyRotation>()({ previous: bytes(L.clientIdBytes), signature: varBytes(L.signatureMaxBytes) }),
+  ),
 });
 
 /** A phonebook line: who, and whether they are reachable now. Never an address. */

@@ -145,6 +145,27 @@ export const fixtures: readonly (readonly [string, ControlMessage])[] = [
   ['GET_CONSISTENCY to size', { type: 'GET_CONSISTENCY', requestId: 10, fromSize: 100, toSize: 1_234_567 }],
   ['CONSISTENCY', { type: 'CONSISTENCY', requestId: 9, fromSize: 100, treeHead, proof: proof(30, 15) }],
   [
+    'ROTATE_KEY',
+    {
+      type: 'ROTATE_KEY',
+      requestId: 11,
+      publicKey: spki(0x70),
+      signature: pattern(512, 0x71),
+      possession: pattern(512, 0x72),
+    },
+  ],
+  [
+    'PUBLIC_KEY of a key rotation',
+    {
+      type: 'PUBLIC_KEY',
+      requestId: 11,
+      entry: { ...entry, rotation: { previous: hash(0x73), signature: pattern(512, 0x74) } },
+      inclusionProof: proof(21, 14),
+      treeHead,
+      mapProof: { siblings: [], terminal: { kind: 'empty' } },
+    },
+  ],
+  [
     'CALL_REQUEST',
     { type: 'CALL_REQUEST', callId: pattern(16, 16), callee: hash(17), sealedCallData: pattern(1400, 18) },
   ],
