@@ -96,16 +96,15 @@ export function checkKeyRotation(
   entry: DirectoryEntry,
   previous: RotatedBinding,
 ): void {
-  const fail = (why: string): never => {
-    throw new SessionError(SessionErrorCode.KeyRotation, `invalid key rotation: ${why}`, {
+  const fail = (why: string): SessionError =>
+    new SessionError(SessionErrorCode.KeyRotation, `invalid key rotation: ${why}`, {
       directoryName: entry.name,
     });
-  };
   const rotation = entry.rotation;
-  if (rotation === undefined) return fail('the entry is not a rotation');
-  if (!bytesEqual(rotation.previous, previous.clientId)) return fail('it replaces another key');
-  if (entry.name !== previous.name) return fail('it changes the name');
-  if (bytesEqual(entry.clientId, previous.clientId)) return fail('the key does not change');
+  if (rotation === undefined) throw fail('the entry is not a rotation');
+  if (!bytesEqual(rotation.previous, previous.clientId)) throw fail('it replaces another key');
+  if (entry.name !== previous.name) throw fail('it changes the name');
+  if (bytesEqual(entry.clientId, previous.clientId)) throw fail('the key does not change');
   let oldKey: ReturnType<LeitungCrypto['importRsaPublicKey']>;
   try {
     oldKey = crypto.importRsaPublicKey(previous.publicKey);
@@ -121,7 +120,5 @@ export function checkKeyRotation(
     previous: previous.clientId,
     publicKey: entry.publicKey,
   });
-  if (!crypto.verify(oldKey, statement, rotation.signature)) {
-    fail('the old key did not sign it');
-  }
+  if (!crypto.verify(oldKey, statement, rotation.signature)) throw fail('the old key did not sign it');
 }
