@@ -13,6 +13,15 @@ export const RelayErrorCode = {
   KeyRegistered: 'RELAY_ERR_KEY_REGISTERED',
   /** The PROVE answer is wrong. One code for every cause: no decryption oracle (docs/lessons.md #5). */
   ProofFailed: 'RELAY_ERR_PROOF_FAILED',
+  /**
+   * The key's binding was replaced by a key rotation (docs/key-transparency.md, "Key rotation"): it can no
+   * longer log in, rotate or be looked up by id; its name now has another key.
+   */
+  KeyRotated: 'RELAY_ERR_KEY_ROTATED',
+  /** A ROTATE_KEY whose old-key signature or new-key possession proof does not verify, or an unusable key. */
+  RotationInvalid: 'RELAY_ERR_ROTATION_INVALID',
+  /** A request this relay does not offer in its configuration (e.g. key rotation on a relay cluster). */
+  Unsupported: 'RELAY_ERR_UNSUPPORTED',
   /** The REGISTER is not acceptable (bad key, not an RSA-4096 SPKI). */
   RegisterInvalid: 'RELAY_ERR_REGISTER_INVALID',
   /** A message arrived that the connection's state does not allow (e.g. anything but REGISTER first). */

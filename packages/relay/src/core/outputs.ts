@@ -36,6 +36,13 @@ export type RelayEvent =
   | { readonly type: 'client:offline'; readonly clientId: string; readonly name: string }
   | { readonly type: 'directory:appended'; readonly index: number; readonly size: number }
   | {
+      readonly type: 'client:key-rotated';
+      readonly previousClientId: string;
+      readonly clientId: string;
+      readonly name: string;
+      readonly index: number;
+    }
+  | {
       readonly type: 'call:started';
       readonly callId: string;
       readonly caller: string;

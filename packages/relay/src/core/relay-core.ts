@@ -104,6 +104,10 @@ const HOUSEKEEPING_INTERVAL_MS = 1000;
 /** PONG's load granularity in percent (docs/protocol.md §4.6). */
 export const LOAD_STEP_PERCENT = 5;
 const SWEEP_INTERVAL_MS = 10_000;
+/** Encoded bytes of a directory entry besides its key and rotation signature (ids, name, lengths, times). */
+const ENTRY_OVERHEAD_BYTES = 160;
+/** Room a CHALLENGE needs besides its directory: relay key, nonces, sealed challenge, head, proof. */
+const CHALLENGE_ROOM_BYTES = 8 * 1024;
 
 export class RelayCore {
   readonly limits: RelayLimits;
@@ -132,7 +136,7 @@ export class RelayCore {
   readonly #budget: RegistrationBudget;
   #blocklist: BlockPolicy;
   #out: RelayOutput[] = [];
-  #smallList: { size: number; entries: DirectoryEntry[] } | undefined;
+  #smallList: { size: number; entries: DirectoryEntry[] | undefined } | undefined;
   #lastSweep = 0;
   #shuttingDown = false;
   readonly #asyncAppend: boolean;
@@ -903,6 +907,9 @@ export class RelayCore {
           this.#consistency(connection, message.requestId, message.fromSize, message.toSize);
         }
         return;
+      case 'ROTATE_KEY':
+        this.#rotateKey(connection, phase, message, now);
+        return;
       case 'CALL_REQUEST': {
         const allowed =
           this.#buckets.callsPerIp.take(connection.remoteIp, now) &&
@@ -953,6 +960,59 @@ export class RelayCore {
     }
   }
 
+  /**
+   * Key rotation (docs/key-transparency.md, "Key rotation"): the session's binding is replaced by the new
+   * key. Charged to the registration budgets like a new name (it grows the log). The answer is the new
+   * entry's PUBLIC_KEY; everyone is told (`rotated`), and this session — now of a replaced key — is closed
+   * so the client logs in again with its new key.
+   */
+  #rotateKey(
+    connection: Connection,
+    phase: Extract<ConnectionPhase, { kind: 'established' }>,
+    message: Extract<ControlMessage, { type: 'ROTATE_KEY' }>,
+    now: number,
+  ): void {
+    const refuse = (code: RelayErrorCode, text: string) =>
+      this.#refuse(connection, { code, message: text, fatal: false, requestId: message.requestId });
+    if (this.#asyncAppend) {
+      // The shared log of a cluster has no rotation step yet (docs/security.md "Open").
+      refuse(RelayErrorCode.Unsupported, 'key rotation is not available on a relay cluster');
+      return;
+    }
+    let entry: DirectoryEntry;
+    try {
+      this.#checkBudget(connection.remoteIp, now, false);
+      entry = this.#directory.rotate(phase.clientIdBytes, message, now);
+      this.#budget.take(connection.remoteIp, now);
+    } catch (error) {
+      if (!(error instanceof RelayError)) throw error;
+      refuse(error.code, error.message);
+      return;
+    }
+    const treeHead = this.#directory.treeHead();
+    this.#sendSealed(connection, {
+      type: 'PUBLIC_KEY',
+      requestId: message.requestId,
+      entry,
+      inclusionProof: this.#directory.inclusionProof(entry.index, treeHead.size),
+      treeHead,
+      mapProof: this.#directory.mapProof(entry.name),
+    });
+    this.#emit({ type: 'directory:appended', index: entry.index, size: treeHead.size });
+    this.#emit({
+      type: 'client:key-rotated',
+      previousClientId: phase.clientId,
+      clientId: toHex(entry.clientId),
+      name: entry.name,
+      index: entry.index,
+    });
+    this.#signalling.broadcast(
+      { type: 'PHONEBOOK_DELTA', changes: [{ kind: 'rotated', contact: this.#contact(entry, false) }] },
+      phase.clientId,
+    );
+    this.#forget(connection, RelayErrorCode.KeyRotated);
+  }
+
   #lookupAllowed(
     connection: Connection,
     clientId: string,
@@ -983,6 +1043,16 @@ export class RelayCore {
       target.by === 'name'
         ? this.#directory.entryByName(target.name)
         : this.#directory.entryByClientId(target.clientId);
+    if (entry !== undefined && !this.#isCurrent(entry)) {
+      // A replaced key's entry would come with a map proof naming its successor: say so instead.
+      this.#refuse(connection, {
+        code: RelayErrorCode.KeyRotated,
+        message: 'this key was replaced by a key rotation; look the name up',
+        fatal: false,
+        requestId,
+      });
+      return;
+    }
     if (entry === undefined) {
       this.#refuse(connection, {
         code: RelayErrorCode.NotFound,
@@ -1036,9 +1106,16 @@ export class RelayCore {
 
   // ---- phonebook (docs/design.md §3 step 6): ids, names and presence only, never an address ----
 
+  /** True when `entry` is its name's current binding (not replaced by a key rotation). */
+  #isCurrent(entry: DirectoryEntry): boolean {
+    const current = this.#directory.entryByName(entry.name);
+    return current !== undefined && current.index === entry.index;
+  }
+
+  /** A window of the current bindings: a key replaced by a rotation is no phonebook line. */
   #phonebookPage(recipient: string, offset: number, limit: number): PhonebookPage {
-    const total = this.#directory.size();
-    const entries = offset < total ? this.#directory.entries(offset, Math.min(limit, 256)) : [];
+    const total = this.#directory.contactCount();
+    const entries = offset < total ? this.#directory.contacts(offset, Math.min(limit, 256)) : [];
     return {
       offset: Math.min(offset, 0xffffffff),
       total,
@@ -1114,9 +1191,21 @@ export class RelayCore {
     if (online) this.#presenceFor(subject, recipient, true);
   }
 
-  /** Every entry of a small directory, cached per size (CHALLENGE lets the client check it whole). */
-  #smallDirectory(size: number): DirectoryEntry[] {
-    if (this.#smallList?.size !== size) this.#smallList = { size, entries: this.#directory.entries(0, size) };
+  /**
+   * Every entry of a small directory, cached per size (CHALLENGE lets the client check it whole); none when
+   * its entries (rotations carry a signature too) would not leave room in a CHALLENGE frame.
+   */
+  #smallDirectory(size: number): DirectoryEntry[] | undefined {
+    if (this.#smallList?.size !== size) {
+      const entries = this.#directory.entries(0, size);
+      let bytes = 0;
+      for (const e of entries)
+        bytes += ENTRY_OVERHEAD_BYTES + e.publicKey.length + (e.rotation?.signature.length ?? 0);
+      this.#smallList = {
+        size,
+        entries: bytes <= this.limits.maxFrameSize - CHALLENGE_ROOM_BYTES ? entries : undefined,
+      };
+    }
     return this.#smallList.entries;
   }
 

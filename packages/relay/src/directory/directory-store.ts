@@ -22,11 +22,19 @@ export interface DirectoryStore {
   count(): number;
   entryAt(index: number): DirectoryEntry | undefined;
   entryByClientId(clientId: Uint8Array): DirectoryEntry | undefined;
-  /** By the name's uniqueness key (name-policy.ts `nameKey`). */
+  /** The current binding of a name, by its uniqueness key (name-policy.ts `nameKey`); never a replaced one. */
   entryByNameKey(key: string): DirectoryEntry | undefined;
-  /** Entries `offset … offset + limit − 1` in index order. */
+  /** Entries `offset … offset + limit − 1` in index order (the whole log, replaced bindings included). */
   entries(offset: number, limit: number): DirectoryEntry[];
-  /** Stores a new entry; its index must be `count()`. Throws RelayError RELAY_ERR_STORAGE otherwise. */
+  /** Number of current bindings: entries not replaced by a key rotation (the phonebook's size). */
+  currentCount(): number;
+  /** Current bindings `offset … offset + limit − 1` of the index-ordered list of current bindings. */
+  currentEntries(offset: number, limit: number): DirectoryEntry[];
+  /**
+   * Stores a new entry; its index must be `count()`. A key rotation (`entry.rotation`) also marks the
+   * binding it replaces, which must be the current binding of `nameKey`. Throws RelayError
+   * RELAY_ERR_STORAGE otherwise.
+   */
   insertEntry(entry: DirectoryEntry, nameKey: string): void;
   /** The signed head stored for tree size `size`. */
   treeHead(size: number): SignedTreeHead | undefined;

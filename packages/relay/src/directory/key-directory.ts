@@ -10,11 +10,21 @@
  *
  * The name map (docs/key-transparency.md, "The name map") lives in memory: rebuilt from the entries at
  * start, and advanced in the same step as the log — the head of every size signs the map of exactly that
- * log prefix (each folded name → leaf hash of its first entry), and lookups and WELCOME carry its proofs.
+ * log prefix (each folded name → leaf hash of its current binding), and lookups and WELCOME carry its
+ * proofs. A key rotation (docs/key-transparency.md, "Key rotation") is appended like a binding and moves
+ * its name's map value to itself; the binding it replaces stays in the log but is no longer current.
  */
 import type { LeitungCrypto, RsaPrivateKey } from '@leitung/crypto';
 import { entryLeafHash, type HashFunction, type MapPair, MerkleLog, NameMap } from '@leitung/merkle';
-import { clientIdOf, logIdOf, nameMapKey, signTreeHead } from '@leitung/session';
+import {
+  checkKeyRotation,
+  clientIdOf,
+  logIdOf,
+  nameMapKey,
+  rotationStatement,
+  SessionError,
+  signTreeHead,
+} from '@leitung/session';
 import type { DirectoryEntry, MapProof, SignedTreeHead } from '@leitung/wire';
 import { RelayError, RelayErrorCode } from '../errors.js';
 import type { DirectoryStore, StoredHead } from './directory-store.js';
@@ -29,6 +39,13 @@ export interface RegistrationResult {
   readonly entry: DirectoryEntry;
   /** True when this call appended the entry (a new binding); false for a login. */
   readonly created: boolean;
+}
+
+/** A ROTATE_KEY's content: the new key and the two signatures over the rotation statement. */
+export interface RotationRequest {
+  readonly publicKey: Uint8Array;
+  readonly signature: Uint8Array;
+  readonly possession: Uint8Array;
 }
 
 export interface KeyDirectory {
@@ -50,6 +67,17 @@ export interface KeyDirectory {
   plan(name: string, publicKey: Uint8Array): RegistrationPlan;
   /** Binds (or logs in); re-checks the plan, as another registration may have won the name meanwhile. */
   register(name: string, publicKey: Uint8Array, now: number): RegistrationResult;
+  /**
+   * Appends a key rotation of the current binding whose client id is `clientId` (docs/key-transparency.md,
+   * "Key rotation"). Throws RELAY_ERR_KEY_ROTATED (that binding is no longer current),
+   * RELAY_ERR_KEY_REGISTERED (the new key is bound already), RELAY_ERR_ROTATION_INVALID (a signature does
+   * not verify, or the new key is unusable) or RELAY_ERR_STORAGE; nothing is written then.
+   */
+  rotate(clientId: Uint8Array, request: RotationRequest, now: number): DirectoryEntry;
+  /** Number of current bindings (the phonebook's size; the log's size counts replaced bindings too). */
+  contactCount(): number;
+  /** Current bindings `offset …` in index order, at most `limit` (the phonebook). */
+  contacts(offset: number, limit: number): DirectoryEntry[];
   entryAt(index: number): DirectoryEntry | undefined;
   entryByName(name: string): DirectoryEntry | undefined;
   entryByClientId(clientId: Uint8Array): DirectoryEntry | undefined;
@@ -126,6 +154,7 @@ export class LocalKeyDirectory implements KeyDirectory {
       if (byKey.name !== checked.name) {
         throw new RelayError(RelayErrorCode.KeyRegistered, 'this key is bound to another name');
       }
+      this.#assertCurrent(byKey);
       return { kind: 'login', entry: byKey };
     }
     if (this.#store.entryByNameKey(checked.key) !== undefined) {
@@ -144,7 +173,7 @@ export class LocalKeyDirectory implements KeyDirectory {
       publicKey: publicKey.slice(),
       time: now,
     };
-    const map = withFirstBindings(this.#map, [entry]);
+    const map = withCurrentBindings(this.#map, [entry]);
     try {
       const head = this.#store.atomically(() => {
         this.#store.insertEntry(entry, plan.nameKey);
@@ -164,6 +193,78 @@ export class LocalKeyDirectory implements KeyDirectory {
     return { entry, created: true };
   }
 
+  rotate(clientId: Uint8Array, request: RotationRequest, now: number): DirectoryEntry {
+    const current = this.#store.entryByClientId(clientId);
+    if (current === undefined) throw new RelayError(RelayErrorCode.NotFound, 'no binding for this key');
+    this.#assertCurrent(current);
+    const newId = clientIdOf(this.#crypto, request.publicKey);
+    if (this.#store.entryByClientId(newId) !== undefined) {
+      throw new RelayError(RelayErrorCode.KeyRegistered, 'the new key is bound already');
+    }
+    const entry: DirectoryEntry = {
+      index: this.#log.size,
+      clientId: newId,
+      name: current.name,
+      publicKey: request.publicKey.slice(),
+      time: now,
+      rotation: { previous: current.clientId, signature: request.signature.slice() },
+    };
+    this.#checkRotation(entry, current, request.possession);
+    const map = withCurrentBindings(this.#map, [entry]);
+    try {
+      this.#head = this.#store.atomically(() => {
+        this.#store.insertEntry(entry, nameKey(entry.name));
+        this.#log.appendEntry(entry);
+        const signed = this.#sign(now, map);
+        this.#store.putTreeHead(signed);
+        return signed;
+      });
+      this.#map = map;
+    } catch (error) {
+      this.#log.reload();
+      if (error instanceof RelayError) throw error;
+      throw new RelayError(RelayErrorCode.Storage, 'could not append the rotation', { cause: error });
+    }
+    return entry;
+  }
+
+  contactCount(): number {
+    return this.#store.currentCount();
+  }
+
+  contacts(offset: number, limit: number): DirectoryEntry[] {
+    return this.#store.currentEntries(offset, limit);
+  }
+
+  /** RELAY_ERR_KEY_ROTATED when `entry` is no longer its name's current binding. */
+  #assertCurrent(entry: DirectoryEntry): void {
+    const current = this.#store.entryByNameKey(nameKey(entry.name));
+    if (current === undefined || !sameBytes(current.clientId, entry.clientId)) {
+      throw new RelayError(RelayErrorCode.KeyRotated, 'this key was replaced by a key rotation of its name');
+    }
+  }
+
+  /** The old key signed the rotation and the new key proved possession (RELAY_ERR_ROTATION_INVALID). */
+  #checkRotation(entry: DirectoryEntry, current: DirectoryEntry, possession: Uint8Array): void {
+    try {
+      checkKeyRotation(this.#crypto, this.logId, entry, current);
+      const statement = rotationStatement({
+        logId: this.logId,
+        name: entry.name,
+        previous: current.clientId,
+        publicKey: entry.publicKey,
+      });
+      const newKey = this.#crypto.importRsaPublicKey(entry.publicKey);
+      if (!this.#crypto.verify(newKey, statement, possession)) {
+        throw new RelayError(RelayErrorCode.RotationInvalid, 'the new key did not sign the rotation');
+      }
+    } catch (error) {
+      if (error instanceof RelayError) throw error;
+      const why = error instanceof SessionError ? error.message : 'the new key is unusable';
+      throw new RelayError(RelayErrorCode.RotationInvalid, why, { cause: error });
+    }
+  }
+
   /**
    * Relay cluster: appends entries the shared log (Redis) ordered, in index order, in one transaction, and
    * signs one head for the new size. Every replica holds the same entries in the same order, so every
@@ -172,7 +273,7 @@ export class LocalKeyDirectory implements KeyDirectory {
    */
   applyReplicated(entries: readonly DirectoryEntry[], now: number): void {
     if (entries.length === 0) return;
-    const map = withFirstBindings(this.#map, entries);
+    const map = withCurrentBindings(this.#map, entries);
     try {
       const head = this.#store.atomically(() => {
         for (const entry of entries) {
@@ -228,17 +329,16 @@ export class LocalKeyDirectory implements KeyDirectory {
    * every entry's public key at once.
    */
   #buildMap(): NameMap {
-    const pairs: MapPair[] = [];
-    const bound = new Set<string>();
+    const bound = new Map<string, MapPair>();
     for (let offset = 0; offset < this.#log.size; offset += MAP_BUILD_PAGE) {
       for (const entry of this.#store.entries(offset, MAP_BUILD_PAGE)) {
         const folded = nameKey(entry.name);
-        if (bound.has(folded)) continue;
-        bound.add(folded);
-        pairs.push({ key: nameMapKey(entry.name), value: entryLeafHash(entry) });
+        // A rotation replaces its name's pair; the store holds only rotations of the current binding.
+        if (bound.has(folded) && entry.rotation === undefined) continue;
+        bound.set(folded, { key: nameMapKey(entry.name), value: entryLeafHash(entry) });
       }
     }
-    return NameMap.build(pairs);
+    return NameMap.build([...bound.values()]);
   }
 
   #sign(now: number, map: NameMap): SignedTreeHead {
@@ -279,12 +379,17 @@ export class LocalKeyDirectory implements KeyDirectory {
   }
 }
 
-/** `map` advanced by `entries` in log order: a name already bound keeps its first entry. */
-function withFirstBindings(map: NameMap, entries: readonly DirectoryEntry[]): NameMap {
+/**
+ * `map` advanced by `entries` in log order: a new name maps to its entry, a key rotation moves its name's
+ * value to itself (the caller appends only rotations of the current binding), and any other entry of a
+ * bound name changes nothing.
+ */
+function withCurrentBindings(map: NameMap, entries: readonly DirectoryEntry[]): NameMap {
   let next = map;
   for (const entry of entries) {
     const key = nameMapKey(entry.name);
-    if (next.get(key) === undefined) next = next.set(key, entryLeafHash(entry));
+    if (entry.rotation !== undefined || next.get(key) === undefined)
+      next = next.set(key, entryLeafHash(entry));
   }
   return next;
 }

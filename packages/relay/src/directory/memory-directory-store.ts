@@ -12,7 +12,10 @@ export class MemoryDirectoryStore implements DirectoryStore {
   readonly logStorage: LogStorage;
   readonly #entries: DirectoryEntry[] = [];
   readonly #byClientId = new Map<string, number>();
+  /** Current binding of each name key. */
   readonly #byNameKey = new Map<string, number>();
+  /** Indexes of bindings a rotation replaced. */
+  readonly #superseded = new Set<number>();
   readonly #heads = new Map<number, SignedTreeHead>();
   #latest: number | undefined;
   #journal: (() => void)[] | undefined;
@@ -64,18 +67,38 @@ export class MemoryDirectoryStore implements DirectoryStore {
     return this.#entries.slice(offset, offset + limit);
   }
 
+  currentCount(): number {
+    return this.#entries.length - this.#superseded.size;
+  }
+
+  currentEntries(offset: number, limit: number): DirectoryEntry[] {
+    return this.#entries.filter((e) => !this.#superseded.has(e.index)).slice(offset, offset + limit);
+  }
+
   insertEntry(entry: DirectoryEntry, nameKey: string): void {
     const id = toHex(entry.clientId);
-    if (entry.index !== this.#entries.length || this.#byClientId.has(id) || this.#byNameKey.has(nameKey)) {
-      throw new RelayError(RelayErrorCode.Storage, 'entry conflicts with the stored directory');
-    }
+    const current = this.#byNameKey.get(nameKey);
+    const replaces = entry.rotation === undefined ? undefined : current;
+    const conflict =
+      entry.index !== this.#entries.length ||
+      this.#byClientId.has(id) ||
+      (entry.rotation === undefined
+        ? current !== undefined
+        : current === undefined ||
+          toHex(this.#entries[current]!.clientId) !== toHex(entry.rotation.previous));
+    if (conflict) throw new RelayError(RelayErrorCode.Storage, 'entry conflicts with the stored directory');
     this.#entries.push(entry);
     this.#byClientId.set(id, entry.index);
     this.#byNameKey.set(nameKey, entry.index);
+    if (replaces !== undefined) this.#superseded.add(replaces);
     this.#journal?.push(() => {
       this.#entries.pop();
       this.#byClientId.delete(id);
-      this.#byNameKey.delete(nameKey);
+      if (replaces === undefined) this.#byNameKey.delete(nameKey);
+      else {
+        this.#byNameKey.set(nameKey, replaces);
+        this.#superseded.delete(replaces);
+      }
     });
   }
 

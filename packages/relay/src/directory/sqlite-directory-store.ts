@@ -5,11 +5,17 @@
  * Schema (docs/relay.md "Storage"):
  *
  *   meta(key TEXT PRIMARY KEY, value INTEGER)              schema_version, log_size
- *   entries(idx INTEGER PRIMARY KEY, client_id BLOB UNIQUE, name TEXT, name_key TEXT UNIQUE,
- *           public_key BLOB, time INTEGER)
+ *   entries(idx INTEGER PRIMARY KEY, client_id BLOB UNIQUE, name TEXT, name_key TEXT,
+ *           public_key BLOB, time INTEGER,
+ *           rotation_previous BLOB, rotation_signature BLOB,  both NULL unless a key rotation
+ *           superseded_by INTEGER)                          the rotation that replaced it; NULL: current
+ *   UNIQUE INDEX entries_current_name ON entries(name_key) WHERE superseded_by IS NULL
  *   log_nodes(level INTEGER, idx INTEGER, hash BLOB, PRIMARY KEY(level, idx)) WITHOUT ROWID
  *   tree_heads(size INTEGER PRIMARY KEY, root BLOB, time INTEGER, log_id BLOB, signature BLOB,
  *              map_root BLOB)                           map_root NULL: a version 1 head (no name map)
+ *
+ * Schema version 1 (before key rotation) had `name_key TEXT UNIQUE` and no rotation columns; opening such a
+ * file rebuilds the entries table in place, in the same transaction (docs/relay.md "Storage").
  *
  * The database is opened in EXCLUSIVE locking mode and locked at once: a second relay started on the same
  * data directory fails with RELAY_ERR_STORAGE instead of appending to the same log.
@@ -20,18 +26,37 @@ import Database from 'better-sqlite3';
 import { RelayError, RelayErrorCode } from '../errors.js';
 import type { DirectoryStore } from './directory-store.js';
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS entries (
+const ENTRIES_TABLE = `(
   idx INTEGER PRIMARY KEY,
   client_id BLOB NOT NULL UNIQUE,
   name TEXT NOT NULL,
-  name_key TEXT NOT NULL UNIQUE,
+  name_key TEXT NOT NULL,
   public_key BLOB NOT NULL,
-  time INTEGER NOT NULL
-);
+  time INTEGER NOT NULL,
+  rotation_previous BLOB,
+  rotation_signature BLOB,
+  superseded_by INTEGER
+)`;
+
+const CURRENT_NAME_INDEX =
+  'CREATE UNIQUE INDEX IF NOT EXISTS entries_current_name ON entries (name_key) WHERE superseded_by IS NULL';
+
+/** Version 1 → 2: the same rows, the name unique only among current bindings, rotation columns added. */
+const MIGRATE_1_TO_2 = `
+CREATE TABLE entries_v2 ${ENTRIES_TABLE};
+INSERT INTO entries_v2 (idx, client_id, name, name_key, public_key, time)
+  SELECT idx, client_id, name, name_key, public_key, time FROM entries;
+DROP TABLE entries;
+ALTER TABLE entries_v2 RENAME TO entries;
+${CURRENT_NAME_INDEX};
+UPDATE meta SET value = 2 WHERE key = 'schema_version';
+`;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS entries ${ENTRIES_TABLE};
 CREATE TABLE IF NOT EXISTS log_nodes (
   level INTEGER NOT NULL,
   idx INTEGER NOT NULL,
@@ -54,6 +79,8 @@ interface EntryRow {
   name: string;
   public_key: Uint8Array;
   time: number;
+  rotation_previous: Uint8Array | null;
+  rotation_signature: Uint8Array | null;
 }
 
 interface HeadRow {
@@ -65,7 +92,7 @@ interface HeadRow {
   map_root: Uint8Array | null;
 }
 
-const ENTRY_COLUMNS = 'idx, client_id, name, public_key, time';
+const ENTRY_COLUMNS = 'idx, client_id, name, public_key, time, rotation_previous, rotation_signature';
 const HEAD_COLUMNS = 'size, root, time, log_id, signature, map_root';
 
 export class SqliteDirectoryStore implements DirectoryStore {
@@ -95,6 +122,9 @@ export class SqliteDirectoryStore implements DirectoryStore {
         db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?), ('log_size', 0)").run(
           SCHEMA_VERSION,
         );
+        db.exec(CURRENT_NAME_INDEX);
+      } else if (version.value === 1) {
+        db.exec(MIGRATE_1_TO_2);
       } else if (version.value !== SCHEMA_VERSION) {
         throw new RelayError(RelayErrorCode.Storage, `unknown directory schema version ${version.value}`);
       }
@@ -149,9 +179,24 @@ export class SqliteDirectoryStore implements DirectoryStore {
     return (this.#statements.entries.all(limit, offset) as EntryRow[]).map((row) => entryOf(row)!);
   }
 
+  currentCount(): number {
+    return (this.#statements.currentCount.get() as { n: number }).n;
+  }
+
+  currentEntries(offset: number, limit: number): DirectoryEntry[] {
+    return (this.#statements.currentEntries.all(limit, offset) as EntryRow[]).map((row) => entryOf(row)!);
+  }
+
   insertEntry(entry: DirectoryEntry, nameKey: string): void {
     this.#guard(() => {
       if (entry.index !== this.count()) throw new Error(`entry index ${entry.index} is not the next one`);
+      const rotation = entry.rotation;
+      if (rotation !== undefined) {
+        // Only the name's current binding can be replaced, and only once (docs/key-transparency.md).
+        const replaced = this.#statements.supersede.run(entry.index, rotation.previous, nameKey);
+        if (replaced.changes !== 1)
+          throw new Error('a rotation must replace the current binding of its name');
+      }
       this.#statements.insertEntry.run(
         entry.index,
         entry.clientId,
@@ -159,6 +204,8 @@ export class SqliteDirectoryStore implements DirectoryStore {
         nameKey,
         entry.publicKey,
         entry.time,
+        rotation?.previous ?? null,
+        rotation?.signature ?? null,
       );
     });
   }
@@ -209,10 +256,20 @@ function prepare(db: Database.Database) {
     count: db.prepare('SELECT count(*) AS n FROM entries'),
     entryAt: db.prepare(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE idx = ?`),
     entryByClientId: db.prepare(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE client_id = ?`),
-    entryByNameKey: db.prepare(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE name_key = ?`),
+    entryByNameKey: db.prepare(
+      `SELECT ${ENTRY_COLUMNS} FROM entries WHERE name_key = ? AND superseded_by IS NULL`,
+    ),
     entries: db.prepare(`SELECT ${ENTRY_COLUMNS} FROM entries ORDER BY idx LIMIT ? OFFSET ?`),
+    currentCount: db.prepare('SELECT count(*) AS n FROM entries WHERE superseded_by IS NULL'),
+    currentEntries: db.prepare(
+      `SELECT ${ENTRY_COLUMNS} FROM entries WHERE superseded_by IS NULL ORDER BY idx LIMIT ? OFFSET ?`,
+    ),
     insertEntry: db.prepare(
-      'INSERT INTO entries (idx, client_id, name, name_key, public_key, time) VALUES (?, ?, ?, ?, ?, ?)',
+      `INSERT INTO entries (idx, client_id, name, name_key, public_key, time, rotation_previous,
+         rotation_signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    supersede: db.prepare(
+      'UPDATE entries SET superseded_by = ? WHERE client_id = ? AND name_key = ? AND superseded_by IS NULL',
     ),
     getLogSize: db.prepare("SELECT value FROM meta WHERE key = 'log_size'"),
     setLogSize: db.prepare("UPDATE meta SET value = ? WHERE key = 'log_size'"),
@@ -233,12 +290,17 @@ function bytes(value: Uint8Array): Uint8Array {
 
 function entryOf(row: EntryRow | undefined): DirectoryEntry | undefined {
   if (row === undefined) return undefined;
-  return {
+  const entry: DirectoryEntry = {
     index: row.idx,
     clientId: bytes(row.client_id),
     name: row.name,
     publicKey: bytes(row.public_key),
     time: row.time,
+  };
+  if (row.rotation_previous === null || row.rotation_signature === null) return entry;
+  return {
+    ...entry,
+    rotation: { previous: bytes(row.rotation_previous), signature: bytes(row.rotation_signature) },
   };
 }
 

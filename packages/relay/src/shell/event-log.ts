@@ -47,6 +47,10 @@ export function logEvent(logger: Logger, event: RelayEvent, options: EventLogOpt
     case 'directory:appended':
       logger.info(event, event.type);
       return;
+    case 'client:key-rotated':
+      // The directory is public, and a rotation is an entry like any other.
+      logger.info({ type: event.type, index: event.index }, event.type);
+      return;
     case 'client:online':
     case 'client:offline':
     case 'call:started':
@@ -70,6 +74,7 @@ function logFull(logger: Logger, event: RelayEvent): void {
     case 'client:online':
     case 'client:offline':
     case 'directory:appended':
+    case 'client:key-rotated':
     case 'call:started':
     case 'call:answered':
     case 'call:ended':
