@@ -13,6 +13,7 @@ import {
   checkKeyRotation,
   clientIdOf,
   nameMapOf,
+  rotationStatement,
   SessionError,
   signKeyRotation,
   verifyNameBinding,
@@ -45,27 +46,25 @@ async function refusedCode(promise: Promise<unknown>): Promise<string | undefine
   return undefined;
 }
 
-/** A ROTATE_KEY of the name `client` is registered with, from `signer`'s key to `next`. */
-function rotateKey(client: TestClient, signer: RsaPrivateKey, next: RsaPrivateKey, possession = next) {
+/**
+ * A ROTATE_KEY of the binding `client` is registered with, to `next`: the statement names that binding,
+ * `signer` signs it (the old key, when honest) and `possessor` proves possession (`next`, when honest).
+ */
+function rotateKey(client: TestClient, signer: RsaPrivateKey, next: RsaPrivateKey, possessor = next) {
   const welcome = client.result!.welcome;
-  const signed = signKeyRotation(crypto, {
+  const publicKey = next.publicKey.toDer();
+  const statement = rotationStatement({
     logId: welcome.treeHead.logId,
     name: welcome.entry.name,
-    previousKey: signer,
-    nextKey: next,
-  });
-  const proof = signKeyRotation(crypto, {
-    logId: welcome.treeHead.logId,
-    name: welcome.entry.name,
-    previousKey: signer,
-    nextKey: possession,
+    previous: welcome.entry.clientId,
+    publicKey,
   });
   client.send({
     type: 'ROTATE_KEY',
     requestId: 7,
-    publicKey: signed.publicKey,
-    signature: signed.signature,
-    possession: proof.possession,
+    publicKey,
+    signature: crypto.sign(signer, statement),
+    possession: crypto.sign(possessor, statement),
   });
 }
 
