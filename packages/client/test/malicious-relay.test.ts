@@ -14,6 +14,7 @@ import type {
   CallRefusedEvent,
   Client,
   ContactKeyChangedEvent,
+  ContactKeyRotatedEvent,
   ContactRejectedEvent,
   DirectorySplitViewEvent,
   RegistrationFailedEvent,
@@ -245,6 +246,80 @@ describe('key lookups with a lying relay', () => {
     alice.acceptContactKey('bob');
     expect(alice.safetyNumber('bob')).toBe(
       crypto.safetyNumber(alice.clientId, crypto.fingerprint(malloryKey.publicKey)),
+    );
+  });
+});
+
+describe('key rotation (docs/key-transparency.md "Key rotation")', () => {
+  it('a rotation the pinned key signed is re-pinned with a notice, not an alarm', async () => {
+    const relay = await double();
+    const { alice } = await pair(relay);
+    await alice.lookup('bob');
+    const bobEntry = relay.core.directory.byName('bob')!;
+    relay.core.directory.rotate(bobEntry, bobKey, carolKey);
+    const rotated = nextEvent<ContactKeyRotatedEvent>(alice, 'contact:key-rotated');
+    let alarms = 0;
+    alice.on('contact:key-changed', () => alarms++);
+    relay.push(alice.clientId, {
+      type: 'PHONEBOOK_DELTA',
+      changes: [
+        {
+          kind: 'rotated',
+          contact: { clientId: crypto.sha3_256(carolKey.publicKey.toDer()), name: 'bob', online: false },
+        },
+      ],
+    });
+    expect(await rotated).toEqual({
+      type: 'contact:key-rotated',
+      name: 'bob',
+      previousClientId: crypto.fingerprint(bobKey.publicKey),
+      clientId: crypto.fingerprint(carolKey.publicKey),
+    });
+    // One line for bob, the new key, verified; calls and safety numbers use the new key.
+    expect(alice.contacts.filter((c) => c.name === 'bob')).toEqual([
+      {
+        clientId: crypto.fingerprint(carolKey.publicKey),
+        name: 'bob',
+        online: false,
+        verification: 'verified',
+      },
+    ]);
+    expect((await alice.lookup('bob')).keyChanged).toBe(false);
+    expect(alice.safetyNumber('bob')).toBe(
+      crypto.safetyNumber(alice.clientId, crypto.fingerprint(carolKey.publicKey)),
+    );
+    expect(alarms).toBe(0);
+  });
+
+  it('a "rotation" the pinned key did not sign is a key change: alarm, calls blocked', async () => {
+    const relay = await double();
+    const { alice } = await pair(relay);
+    await alice.lookup('bob');
+    // The relay forges a rotation of bob's name to mallory's key, signed by mallory: its log, map and
+    // proofs are all consistent, only the old key's signature is missing.
+    relay.core.directory.rotate(relay.core.directory.byName('bob')!, malloryKey, malloryKey);
+    const changed = nextEvent<ContactKeyChangedEvent>(alice, 'contact:key-changed');
+    let notices = 0;
+    alice.on('contact:key-rotated', () => notices++);
+    relay.push(alice.clientId, {
+      type: 'PHONEBOOK_DELTA',
+      changes: [
+        {
+          kind: 'rotated',
+          contact: { clientId: crypto.sha3_256(malloryKey.publicKey.toDer()), name: 'bob', online: false },
+        },
+      ],
+    });
+    expect(await changed).toMatchObject({
+      name: 'bob',
+      pinnedClientId: crypto.fingerprint(bobKey.publicKey),
+      newClientId: crypto.fingerprint(malloryKey.publicKey),
+      source: 'lookup',
+    });
+    expect((await rejection(alice.call('bob'))).code).toBe('CLIENT_ERR_CONTACT_KEY_CHANGED');
+    expect(notices).toBe(0);
+    expect(alice.safetyNumber('bob')).toBe(
+      crypto.safetyNumber(alice.clientId, crypto.fingerprint(bobKey.publicKey)),
     );
   });
 });

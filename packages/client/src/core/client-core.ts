@@ -21,16 +21,25 @@
  */
 import type { LeitungCrypto, RsaPrivateKey, RsaPublicKey } from '@leitung/crypto';
 import { decodeSignedTreeHead, encodeSignedTreeHead } from '@leitung/merkle';
-import { ClientHandshake, SessionError, SessionErrorCode } from '@leitung/session';
+import {
+  ClientHandshake,
+  checkKeyRotation,
+  clientIdOf,
+  nameKey,
+  SessionError,
+  SessionErrorCode,
+  signKeyRotation,
+} from '@leitung/session';
 import {
   type ControlMessage,
   type ControlMessageOf,
+  type DirectoryEntry,
   decodeMessage,
   type KeyLookupTarget,
   MESSAGE_SENDER,
   type SignedTreeHead,
 } from '@leitung/wire';
-import { bytesEqual, toHex } from '../bytes.js';
+import { bytesEqual, fromHex, toHex } from '../bytes.js';
 import { displaySafe } from '../display-safe.js';
 import { ClientError, ClientErrorCode, errorCodeOf } from '../errors.js';
 import type { MediaChannelCore, MediaChannelTiming } from '../media/media-channel-core.js';
@@ -67,7 +76,11 @@ export interface ClientCoreOptions {
 type LookupPurpose =
   | { readonly kind: 'user'; readonly handle: number }
   | { readonly kind: 'call'; readonly callId: Uint8Array }
-  | { readonly kind: 'incoming'; readonly callId: Uint8Array };
+  | { readonly kind: 'incoming'; readonly callId: Uint8Array }
+  /** A phonebook line shows a pinned name with another key: rotation (notice) or key change (alarm)? */
+  | { readonly kind: 'refresh'; readonly name: string }
+  /** This client's own ROTATE_KEY: the answer is the new entry, checked like any lookup. */
+  | { readonly kind: 'rotation'; readonly handle: number };
 
 type Pending =
   | { readonly kind: 'lookup'; readonly target: KeyLookupTarget; readonly purpose: LookupPurpose }
@@ -98,6 +111,8 @@ export class ClientCore {
   readonly #requests = new RequestTable<Pending>();
   readonly #phonebook: Phonebook;
   readonly #pins: ContactPins;
+  /** Names with a refresh lookup in flight (one per name). */
+  readonly #refreshing = new Set<string>();
   readonly #presence: PresenceWatch;
   #connection: Connection = { kind: 'idle' };
   readonly #calls: CallMachine;
@@ -420,6 +435,38 @@ export class ClientCore {
   }
 
   /**
+   * Replaces this client's key for its name by `nextKey` (docs/key-transparency.md, "Key rotation"): sends
+   * ROTATE_KEY signed with the current key (and `nextKey` for possession) and settles with the new entry as
+   * a VerifiedContact once its inclusion and name-map proofs check out under an accepted head. The caller
+   * then stores `nextKey` and reconnects with it; this core's key is from then on refused by the relay.
+   * CLIENT_ERR_BUSY during a call (the session ends with the old key).
+   */
+  rotateKey(nextKey: RsaPrivateKey, now: number): number {
+    const handle = this.#handle();
+    const c = this.#connection;
+    if (c.kind !== 'ready') {
+      this.#result(handle, { ok: false, error: notConnected() });
+      return handle;
+    }
+    if (this.#calls.busy) {
+      this.#result(handle, { ok: false, error: new ClientError(ClientErrorCode.Busy, 'end the call first') });
+      return handle;
+    }
+    const signed = signKeyRotation(this.#crypto, {
+      logId: c.directory.head.logId,
+      name: this.#name,
+      previousKey: this.#identity,
+      nextKey,
+    });
+    const target: KeyLookupTarget = { by: 'clientId', clientId: clientIdOf(this.#crypto, signed.publicKey) };
+    this.#request({ kind: 'lookup', target, purpose: { kind: 'rotation', handle } }, now, {
+      type: 'ROTATE_KEY',
+      ...signed,
+    });
+    return handle;
+  }
+
+  /**
    * Accepts the new key of `name` that a verified lookup showed (after `contact:key-changed`): pins it and
    * unblocks calls. Throws CLIENT_ERR_INVALID_STATE when no verified new key is known.
    */
@@ -544,7 +591,8 @@ export class ClientCore {
     if (
       code !== 'SESSION_ERR_NAME_HIJACKED' &&
       code !== 'SESSION_ERR_DUPLICATE_NAME' &&
-      code !== 'SESSION_ERR_NAME_BINDING'
+      code !== 'SESSION_ERR_NAME_BINDING' &&
+      code !== 'SESSION_ERR_KEY_ROTATION'
     ) {
       return;
     }
@@ -578,6 +626,7 @@ export class ClientCore {
           this.#flagPhonebookConflicts(changed);
           this.#emit({ type: 'phonebook:update', contacts: this.#phonebook.contacts(), changed });
           this.#syncPresence(now);
+          this.#refreshChangedPins(changed, now);
           return;
         }
         case 'PUBLIC_KEY':
@@ -610,6 +659,7 @@ export class ClientCore {
         case 'PHONEBOOK_REQUEST':
         case 'GET_PUBLIC_KEY':
         case 'GET_CONSISTENCY':
+        case 'ROTATE_KEY':
         case 'CALL_REQUEST':
         case 'CALL_RESUME':
         case 'PRESENCE_WATCH':
@@ -641,6 +691,7 @@ export class ClientCore {
     this.#flagPhonebookConflicts(changed);
     this.#emit({ type: 'phonebook:update', contacts: this.#phonebook.contacts(), changed });
     this.#syncPresence(now);
+    this.#refreshChangedPins(changed, now);
     const next = page.offset + page.contacts.length;
     if (page.contacts.length > 0 && next < page.total) {
       this.#request({ kind: 'phonebook' }, now, { type: 'PHONEBOOK_REQUEST', offset: next, limit: 256 });
@@ -848,7 +899,17 @@ export class ClientCore {
       this.#reportNameConflict(error);
       throw error;
     }
-    const contact = this.#pin(answer.entry.name, toHex(answer.entry.clientId), answer.entry.publicKey, now);
+    if (purpose.kind === 'rotation') {
+      this.#finishRotation(answer, purpose.handle);
+      return;
+    }
+    const contact = this.#pin(
+      answer.entry.name,
+      toHex(answer.entry.clientId),
+      answer.entry.publicKey,
+      now,
+      this.#rotatesPin(answer.entry, answer.treeHead.logId),
+    );
     this.#emit({ type: 'contact:verified', contact, treeSize: answer.treeHead.size });
     const verified: VerifiedContact = {
       ...contact,
@@ -865,21 +926,96 @@ export class ClientCore {
       case 'incoming':
         this.#calls.callerVerified(purpose.callId, verified, key, now);
         return;
+      case 'refresh':
+        this.#refreshing.delete(purpose.name);
+        this.#emit({ type: 'phonebook:update', contacts: this.#phonebook.contacts(), changed: [contact] });
+        return;
+    }
+  }
+
+  /** The relay appended this client's rotation: the verified entry must be exactly it. */
+  #finishRotation(answer: ControlMessageOf<'PUBLIC_KEY'>, handle: number): void {
+    const entry = answer.entry;
+    if (
+      entry.rotation === undefined ||
+      !bytesEqual(entry.rotation.previous, this.#clientId) ||
+      nameKey(entry.name) !== nameKey(this.#name)
+    ) {
+      throw new ClientError(
+        ClientErrorCode.EntryMismatch,
+        'the relay answered with another entry than the rotation',
+      );
+    }
+    this.#result(handle, {
+      ok: true,
+      value: {
+        clientId: toHex(entry.clientId),
+        name: entry.name,
+        online: false,
+        verification: 'verified',
+        publicKey: entry.publicKey,
+        keyChanged: false,
+      },
+    });
+  }
+
+  /** `entry` is a rotation of the key pinned for its name, signed by that key (docs/key-transparency.md). */
+  #rotatesPin(entry: DirectoryEntry, logId: Uint8Array): boolean {
+    const pin = this.#store.contact(entry.name);
+    if (pin === undefined || entry.rotation === undefined) return false;
+    try {
+      checkKeyRotation(this.#crypto, logId, entry, {
+        name: pin.name,
+        clientId: fromHex(pin.clientId) ?? new Uint8Array(0),
+        publicKey: pin.publicKey,
+      });
+      return true;
+    } catch (error) {
+      if (error instanceof SessionError) return false;
+      throw error;
     }
   }
 
   /** Pins the key of `name` on first verified use; flags a different key (docs/design.md §4). */
-  #pin(name: string, clientId: string, publicKey: Uint8Array, now: number): ContactInfo {
-    const outcome = this.#pins.verified(name, clientId, publicKey, now);
+  #pin(name: string, clientId: string, publicKey: Uint8Array, now: number, rotatesPin: boolean): ContactInfo {
+    const outcome = this.#pins.verified(name, clientId, publicKey, now, rotatesPin);
     if (outcome.stored) this.#outputs.push({ kind: 'persist' });
     if (outcome.alarm) this.#emit(outcome.alarm);
+    if (outcome.notice) this.#emit(outcome.notice);
     return outcome.contact;
+  }
+
+  /**
+   * Phonebook lines that name a pinned contact with another key and are not flagged yet: one verifying
+   * lookup each decides between a signed rotation (re-pinned with a notice) and a key change (alarm).
+   */
+  #refreshChangedPins(changed: readonly ContactInfo[], now: number): void {
+    if (this.#connection.kind !== 'ready') return;
+    for (const contact of changed) {
+      if (contact.verification !== 'unverified' || this.#refreshing.has(contact.name)) continue;
+      const pin = this.#store.contact(contact.name);
+      if (pin === undefined || pin.clientId === contact.clientId) continue;
+      this.#refreshing.add(contact.name);
+      this.#request(
+        {
+          kind: 'lookup',
+          target: { by: 'name', name: contact.name },
+          purpose: { kind: 'refresh', name: contact.name },
+        },
+        now,
+      );
+    }
   }
 
   #lookupFailed(purpose: LookupPurpose, error: Error, now: number): void {
     switch (purpose.kind) {
       case 'user':
+      case 'rotation':
         this.#result(purpose.handle, { ok: false, error });
+        return;
+      case 'refresh':
+        // The line stays unverified (calls look the key up again); a failed check was reported already.
+        this.#refreshing.delete(purpose.name);
         return;
       case 'call':
       case 'incoming':
@@ -1013,4 +1149,5 @@ export class ClientCore {
 
 type RequestMessage =
   | Omit<ControlMessageOf<'GET_CONSISTENCY'>, 'requestId'>
-  | Omit<ControlMessageOf<'PHONEBOOK_REQUEST'>, 'requestId'>;
+  | Omit<ControlMessageOf<'PHONEBOOK_REQUEST'>, 'requestId'>
+  | Omit<ControlMessageOf<'ROTATE_KEY'>, 'requestId'>;

@@ -6,13 +6,15 @@
  */
 import { ClientError, ClientErrorCode } from '../errors.js';
 import type { ClientStore } from './client-store.js';
-import type { ContactInfo, ContactKeyChangedEvent } from './events.js';
+import type { ContactInfo, ContactKeyChangedEvent, ContactKeyRotatedEvent } from './events.js';
 import type { Phonebook } from './phonebook.js';
 
 export interface PinOutcome {
   readonly contact: ContactInfo;
-  /** Set when the verified key differs from the pinned one. */
+  /** Set when the verified key differs from the pinned one (and the pinned key did not sign the change). */
   readonly alarm: ContactKeyChangedEvent | undefined;
+  /** Set when the pinned key signed a rotation to the verified key: it is pinned now. */
+  readonly notice: ContactKeyRotatedEvent | undefined;
   /** True when the store changed (persist it). */
   readonly stored: boolean;
 }
@@ -28,15 +30,29 @@ export class ContactPins {
     this.#phonebook = phonebook;
   }
 
-  /** Records a verified key for `name`: pins it on first use, flags it when it differs from the pin. */
-  verified(name: string, clientId: string, publicKey: Uint8Array, now: number): PinOutcome {
+  /**
+   * Records a verified key for `name`: pins it on first use, flags it when it differs from the pin. With
+   * `rotatesPin` (the caller checked that the pinned key signed a rotation to this key) the new key
+   * replaces the pin with a notice instead (docs/key-transparency.md, "Key rotation").
+   */
+  verified(
+    name: string,
+    clientId: string,
+    publicKey: Uint8Array,
+    now: number,
+    rotatesPin = false,
+  ): PinOutcome {
     const pin = this.#store.contact(name);
-    if (!pin) {
+    if (!pin || (rotatesPin && pin.clientId !== clientId)) {
       this.#store.pinContact({ name, clientId, publicKey, pinnedAt: now });
+      this.#changed.delete(name);
       this.#phonebook.flagConflicts(name, clientId);
       return {
         contact: this.#phonebook.setVerification(clientId, name, 'verified'),
         alarm: undefined,
+        notice: pin
+          ? { type: 'contact:key-rotated', name, previousClientId: pin.clientId, clientId }
+          : undefined,
         stored: true,
       };
     }
@@ -44,6 +60,7 @@ export class ContactPins {
       return {
         contact: this.#phonebook.setVerification(clientId, name, 'verified'),
         alarm: undefined,
+        notice: undefined,
         stored: false,
       };
     }
@@ -57,6 +74,7 @@ export class ContactPins {
         newClientId: clientId,
         source: 'lookup',
       },
+      notice: undefined,
       stored: false,
     };
   }

@@ -95,6 +95,20 @@ export interface ContactKeyChangedEvent {
 }
 
 /**
+ * A contact replaced its key by a key rotation that its pinned key signed (docs/key-transparency.md, "Key
+ * rotation"): the new key is verified and pinned in place of the old one. A notice, not an alarm — the
+ * old key vouched for the new one. A key change without such a signature is `contact:key-changed`.
+ */
+export interface ContactKeyRotatedEvent {
+  readonly type: 'contact:key-rotated';
+  readonly name: string;
+  /** Hex id (fingerprint) of the key that was pinned and signed the rotation. */
+  readonly previousClientId: string;
+  /** Hex id (fingerprint) of the new, now pinned key. */
+  readonly clientId: string;
+}
+
+/**
  * The relay sent a directory name that fails the name policy (docs/key-transparency.md "Names"): the
  * line is dropped, never shown or called. `name` is already display-safe (escapes visible).
  */
@@ -201,7 +215,8 @@ export interface DirectorySplitViewEvent {
 /**
  * The relay's signed name map contradicts a binding (docs/key-transparency.md, "The name map"): at login
  * it binds this client's own name to another key or none (`SESSION_ERR_NAME_HIJACKED`), a small
- * directory binds one name twice (`SESSION_ERR_DUPLICATE_NAME`), or a looked-up entry is not the one its
+ * directory binds one name twice (`SESSION_ERR_DUPLICATE_NAME`) or holds a key rotation the replaced key
+ * did not sign (`SESSION_ERR_KEY_ROTATION`), or a looked-up entry is not the one its
  * name maps to (`SESSION_ERR_NAME_BINDING`). Signed evidence of relay misbehaviour; nothing is used.
  */
 export interface DirectoryNameConflictEvent {
@@ -210,7 +225,11 @@ export interface DirectoryNameConflictEvent {
   readonly relay: string;
   /** The name concerned, as the relay sent it. */
   readonly name: string;
-  readonly code: 'SESSION_ERR_NAME_HIJACKED' | 'SESSION_ERR_DUPLICATE_NAME' | 'SESSION_ERR_NAME_BINDING';
+  readonly code:
+    | 'SESSION_ERR_NAME_HIJACKED'
+    | 'SESSION_ERR_DUPLICATE_NAME'
+    | 'SESSION_ERR_NAME_BINDING'
+    | 'SESSION_ERR_KEY_ROTATION';
 }
 
 export type CoreEvent =
@@ -223,6 +242,7 @@ export type CoreEvent =
   | PhonebookUpdateEvent
   | ContactVerifiedEvent
   | ContactKeyChangedEvent
+  | ContactKeyRotatedEvent
   | ContactRejectedEvent
   | CallOutgoingEvent
   | CallIncomingEvent

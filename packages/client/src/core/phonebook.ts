@@ -4,7 +4,7 @@
  * could invent it), so a contact is "verified" only after a key lookup with an inclusion proof, and a
  * line whose name is pinned to another key is flagged "key-changed" at once.
  */
-import { nameProblem } from '@leitung/session';
+import { nameKey, nameProblem } from '@leitung/session';
 import type { Contact, PhonebookChange, PhonebookPage } from '@leitung/wire';
 import { toHex } from '../bytes.js';
 import { displaySafe } from '../display-safe.js';
@@ -56,22 +56,32 @@ export class Phonebook {
     return this.#lines.size;
   }
 
-  /** Applies a page; returns the lines it added or changed. */
+  /**
+   * Applies a page; returns the lines it added or changed. A page shows each name's current key, which may
+   * be a rotation made while this client was away: a line whose name is pinned to another key stays
+   * `unverified` until a lookup decides between rotation and key change (the core starts one).
+   */
   applyPage(page: PhonebookPage): ContactInfo[] {
     this.#total = page.total;
     const changed: ContactInfo[] = [];
     for (const contact of page.contacts) {
-      const line = this.#upsert(contact);
+      const line = this.#upsert(contact, 'unverified');
       if (line) changed.push(freeze(line));
     }
     return changed;
   }
 
+  /**
+   * Applies pushed changes; returns the lines they added or changed. A `rotated` change replaces the line of
+   * the name's old key (docs/key-transparency.md, "Key rotation"); the new line stays `unverified` — not
+   * `key-changed` — until a lookup checks the rotation against the pin (the core starts one).
+   */
   applyDelta(changes: readonly PhonebookChange[]): ContactInfo[] {
     const changed: ContactInfo[] = [];
     for (const change of changes) {
       if (change.kind === 'added') this.#total += 1;
-      const line = this.#upsert(change.contact);
+      if (change.kind === 'rotated') this.#dropOtherKeysOf(change.contact);
+      const line = this.#upsert(change.contact, change.kind === 'rotated' ? 'unverified' : 'key-changed');
       if (line) changed.push(freeze(line));
     }
     return changed;
@@ -103,7 +113,17 @@ export class Phonebook {
     return rejected;
   }
 
-  #upsert(contact: Contact): Line | undefined {
+  /** Removes the lines of `contact`'s name (folded) that belong to another key. */
+  #dropOtherKeysOf(contact: Contact): void {
+    const clientId = toHex(contact.clientId);
+    const folded = nameKey(contact.name);
+    for (const [id, line] of this.#lines) {
+      if (id !== clientId && nameKey(line.name) === folded) this.#lines.delete(id);
+    }
+  }
+
+  /** `pinMismatch`: the state of a new line whose name is pinned to another key (default `key-changed`). */
+  #upsert(contact: Contact, pinMismatch: ContactVerification = 'key-changed'): Line | undefined {
     const clientId = toHex(contact.clientId);
     if (clientId === this.#ownId) return undefined;
     // The relay is not trusted with names either: one that fails the directory's own policy (control,
@@ -129,16 +149,16 @@ export class Phonebook {
       clientId,
       name,
       online: contact.online,
-      verification: this.#initialState(name, clientId),
+      verification: this.#initialState(name, clientId, pinMismatch),
     };
     this.#lines.set(clientId, line);
     return line;
   }
 
-  #initialState(name: string, clientId: string): ContactVerification {
+  #initialState(name: string, clientId: string, pinMismatch: ContactVerification): ContactVerification {
     const pin = this.#store.contact(name);
     if (!pin) return 'unverified';
-    return pin.clientId === clientId ? 'verified' : 'key-changed';
+    return pin.clientId === clientId ? 'verified' : pinMismatch;
   }
 }
 

@@ -236,6 +236,22 @@ export class Client extends EventEmitter<ClientEvents> {
   }
 
   /**
+   * Replaces this client's key for its name by `nextKey` (docs/key-transparency.md, "Key rotation") and
+   * resolves with the new, verified directory entry; the client is closed then, because the relay no longer
+   * accepts its key — start a new Client with `nextKey`. Store `nextKey` durably BEFORE calling this
+   * (`rotateIdentity` in setup-client.ts does, with the vault): once the relay appended the rotation, the
+   * old key cannot log in any more. CLIENT_ERR_BUSY during a call; RELAY_ERR_… refusals as
+   * CLIENT_ERR_RELAY_ERROR with `relayCode`.
+   */
+  async rotateKey(nextKey: RsaPrivateKey, options: CallOptions = {}): Promise<VerifiedContact> {
+    throwIfAborted(options.signal);
+    const handle = this.#core.rotateKey(nextKey, this.#now());
+    const entry = await this.#await<VerifiedContact>(handle, options.signal, () => undefined);
+    await this.close();
+    return entry;
+  }
+
+  /**
    * Calls a contact; resolves when the callee accepted and the key confirmation checked out. Rejects with
    * CLIENT_ERR_CALL_REJECTED / _PEER_BUSY / _CALL_TIMEOUT / _CALL_ENDED / _CONTACT_KEY_CHANGED / _BUSY, a
    * SESSION_ERR_… code of a failed check, or CLIENT_ERR_ABORTED (which hangs up).

@@ -67,6 +67,13 @@ export interface ClientSetup {
   readonly monitor: SecurityMonitor | undefined;
   /** True when this run generated the identity key. */
   readonly createdIdentity: boolean;
+  /**
+   * What happened to a key rotation an earlier run left unfinished (it stopped between storing the new key
+   * and learning the relay's answer): `completed` — the relay had appended it and the new key is the
+   * identity now; `abandoned` — it had not, and the new key was erased; `unresolved` — no relay could tell
+   * (the old key is used; the next run asks again). Absent when no rotation was pending.
+   */
+  readonly pendingRotation?: 'completed' | 'abandoned' | 'unresolved';
 }
 
 export async function setupClient(options: SetupClientOptions): Promise<ClientSetup> {
@@ -112,6 +119,7 @@ export async function setupClient(options: SetupClientOptions): Promise<ClientSe
     }
     progress({ step: 'relays', using: relayList.length, pinned });
 
+    const pendingRotation = await settlePendingRotation(vault, { name, relays: relayList, crypto, options });
     let createdIdentity = false;
     if (!vault.hasIdentity) {
       const pair = await crypto.generateRsaKeyPair({
@@ -136,11 +144,114 @@ export async function setupClient(options: SetupClientOptions): Promise<ClientSe
       persist: () => vault.save(),
       ...(monitor === undefined ? {} : { monitor }),
     });
-    return { client, vault, monitor, createdIdentity };
+    return {
+      client,
+      vault,
+      monitor,
+      createdIdentity,
+      ...(pendingRotation === undefined ? {} : { pendingRotation }),
+    };
   } catch (error) {
     monitor?.stop();
     vault.close();
     throw error;
+  }
+}
+
+export interface RotateIdentityOptions {
+  readonly crypto?: LeitungCrypto;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: KeygenProgress) => void;
+}
+
+export interface RotatedIdentity {
+  readonly previousClientId: string;
+  readonly clientId: string;
+}
+
+/**
+ * Key rotation with the vault (docs/client.md "Key rotation"): generates a new RSA-4096 key, stores it in
+ * the vault as pending (saved before anything is sent), rotates through `setup.client` (which must be
+ * registered) and makes the new key the identity. On a refusal the pending key is erased and the old
+ * identity stays. If the process stops in between, the next `setupClient` settles the rotation. The client
+ * is closed afterwards; run `setupClient` again to continue with the new key.
+ */
+export async function rotateIdentity(
+  setup: ClientSetup,
+  options: RotateIdentityOptions = {},
+): Promise<RotatedIdentity> {
+  const crypto = options.crypto ?? createCrypto();
+  const { client, vault } = setup;
+  const previousClientId = client.clientId;
+  const pair = await crypto.generateRsaKeyPair(
+    options.onProgress === undefined ? {} : { onProgress: options.onProgress },
+  );
+  try {
+    vault.setPendingIdentity(pair.privateKey);
+    await vault.save();
+    let entry: Awaited<ReturnType<Client['rotateKey']>>;
+    try {
+      entry = await client.rotateKey(
+        pair.privateKey,
+        options.signal === undefined ? {} : { signal: options.signal },
+      );
+    } catch (error) {
+      // A refusal means nothing was appended; anything else may have been: keep the key pending then.
+      if (error instanceof ClientError && error.code === ClientErrorCode.RelayError) {
+        vault.clearPendingIdentity();
+        await vault.save();
+      }
+      throw error;
+    }
+    vault.promotePendingIdentity();
+    await vault.save();
+    return { previousClientId, clientId: entry.clientId };
+  } finally {
+    pair.privateKey.destroy();
+  }
+}
+
+/**
+ * A rotation left pending by an earlier run: registering the pending key under the name succeeds only if
+ * the relay appended the rotation (otherwise the name is bound to the old key: RELAY_ERR_NAME_TAKEN).
+ */
+async function settlePendingRotation(
+  vault: SecureVault,
+  context: {
+    readonly name: string;
+    readonly relays: readonly RelayEntry[];
+    readonly crypto: LeitungCrypto;
+    readonly options: SetupClientOptions;
+  },
+): Promise<ClientSetup['pendingRotation']> {
+  const pending = vault.pendingIdentity();
+  if (pending === undefined) return undefined;
+  const probe = new Client({
+    ...context.options.client,
+    identity: pending,
+    name: context.name,
+    relays: context.relays,
+    crypto: context.crypto,
+    store: vault,
+    startAttempts: context.relays.length,
+  });
+  let nameTaken = false;
+  probe.on('registration:failed', (event) => {
+    if ((event.error as { relayCode?: string }).relayCode === 'RELAY_ERR_NAME_TAKEN') nameTaken = true;
+  });
+  try {
+    await probe.start();
+    vault.promotePendingIdentity();
+    await vault.save();
+    return 'completed';
+  } catch {
+    if (!nameTaken) return 'unresolved';
+    vault.clearPendingIdentity();
+    await vault.save();
+    return 'abandoned';
+  } finally {
+    await probe.close();
+    pending.destroy();
   }
 }
 

@@ -182,6 +182,48 @@ export class SecureVault implements ClientStore {
     this.#identity = undefined;
   }
 
+  /**
+   * The key a key rotation in progress moves to, if any (docs/client.md "Key rotation"); the caller owns
+   * the returned key.
+   */
+  pendingIdentity(): RsaPrivateKey | undefined {
+    const der = this.#live().pendingIdentity;
+    if (der === undefined) return undefined;
+    try {
+      return this.#crypto.importRsaPrivateKey(der);
+    } catch (error) {
+      throw corrupt('the stored pending identity key is invalid', error);
+    }
+  }
+
+  /** Records `key` as the target of a key rotation about to be sent (call `save()` before sending it). */
+  setPendingIdentity(key: RsaPrivateKey): void {
+    const contents = this.#live();
+    contents.pendingIdentity?.fill(0);
+    contents.pendingIdentity = key.toPkcs8Der();
+  }
+
+  /** The rotation happened: the pending key becomes the identity, the old one is erased. */
+  promotePendingIdentity(): void {
+    const contents = this.#live();
+    const pending = contents.pendingIdentity;
+    if (pending === undefined) {
+      throw new ClientError(ClientErrorCode.InvalidState, 'no key rotation is in progress');
+    }
+    contents.identity?.fill(0);
+    contents.identity = pending;
+    contents.pendingIdentity = undefined;
+    this.#identity?.destroy();
+    this.#identity = undefined;
+  }
+
+  /** The rotation did not happen: the pending key is erased. */
+  clearPendingIdentity(): void {
+    const contents = this.#live();
+    contents.pendingIdentity?.fill(0);
+    contents.pendingIdentity = undefined;
+  }
+
   /** The identity as an encrypted PKCS#8 PEM (scrypt + AES-256-CBC), for backup or moving devices. */
   async exportIdentity(passphrase: string, scrypt?: Partial<ScryptParameters>): Promise<string> {
     checkPassphrase(passphrase);
@@ -312,6 +354,7 @@ export class SecureVault implements ClientStore {
     this.#keys?.destroy();
     this.#keys = undefined;
     this.#contents.identity?.fill(0);
+    this.#contents.pendingIdentity?.fill(0);
     this.#identity?.destroy();
     this.#identity = undefined;
     this.#contents = emptyContents();

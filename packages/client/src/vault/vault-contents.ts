@@ -21,6 +21,11 @@ export type SettingValue =
 export interface VaultContents {
   /** PKCS#8 DER of the identity key, if one was stored. */
   identity: Uint8Array | undefined;
+  /**
+   * PKCS#8 DER of the key a key rotation in progress moves to (docs/client.md "Key rotation"): stored
+   * before ROTATE_KEY is sent, so a crash after the relay appended the rotation loses nothing.
+   */
+  pendingIdentity: Uint8Array | undefined;
   /** The client's name. */
   name: string | undefined;
   /** Pinned relays (relay-list entries with their key fingerprints), by fingerprint. */
@@ -35,6 +40,7 @@ export interface VaultContents {
 export function emptyContents(): VaultContents {
   return {
     identity: undefined,
+    pendingIdentity: undefined,
     name: undefined,
     relays: new Map(),
     treeHeads: new Map(),
@@ -47,6 +53,7 @@ export function encodeContents(c: VaultContents): Uint8Array {
   const json = {
     v: 1,
     identity: c.identity === undefined ? null : toBase64(c.identity),
+    ...(c.pendingIdentity === undefined ? {} : { pendingIdentity: toBase64(c.pendingIdentity) }),
     name: c.name ?? null,
     relays: [...c.relays.values()],
     treeHeads: Object.fromEntries(
@@ -84,6 +91,8 @@ export function decodeContents(bytes: Uint8Array): VaultContents {
     throw corrupt('unknown vault contents version');
   const out = emptyContents();
   if (json.identity !== null) out.identity = b64(json.identity, 'identity');
+  // Absent in vaults written before key rotation, and whenever no rotation is in progress.
+  if (json.pendingIdentity !== undefined) out.pendingIdentity = b64(json.pendingIdentity, 'pending identity');
   if (json.name !== null) {
     if (typeof json.name !== 'string') throw corrupt('vault name is not a string');
     out.name = json.name;

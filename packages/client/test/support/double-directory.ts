@@ -4,7 +4,14 @@
  */
 import type { LeitungCrypto, RsaPrivateKey } from '@leitung/crypto';
 import { MemoryStorage, MerkleLog, type NameMap } from '@leitung/merkle';
-import { clientIdOf, logIdOf, nameMapKey, nameMapOf, signTreeHead } from '@leitung/session';
+import {
+  clientIdOf,
+  logIdOf,
+  nameMapKey,
+  nameMapOf,
+  rotationStatement,
+  signTreeHead,
+} from '@leitung/session';
 import type { DirectoryEntry, MapProof, SignedTreeHead } from '@leitung/wire';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -51,6 +58,33 @@ export class DoubleDirectory {
     this.log.appendEntry(entry);
     this.entries.push(entry);
     if (!this.#byName.has(name)) this.#byName.set(name, entry);
+    this.#byId.set(hex(entry.clientId), entry);
+    return entry;
+  }
+
+  /**
+   * Appends a key rotation of `previous` to `nextKey`'s key, signed by `signer` (the old key when honest,
+   * anyone's when the relay forges it); lookups of the name answer with it from then on.
+   */
+  rotate(previous: DirectoryEntry, signer: RsaPrivateKey, nextKey: RsaPrivateKey): DirectoryEntry {
+    const publicKey = nextKey.publicKey.toDer();
+    const statement = rotationStatement({
+      logId: logIdOf(this.crypto, this.signingKey.publicKey),
+      name: previous.name,
+      previous: previous.clientId,
+      publicKey,
+    });
+    const entry: DirectoryEntry = {
+      index: this.entries.length,
+      clientId: clientIdOf(this.crypto, publicKey),
+      name: previous.name,
+      publicKey,
+      time: Date.now(),
+      rotation: { previous: previous.clientId, signature: this.crypto.sign(signer, statement) },
+    };
+    this.log.appendEntry(entry);
+    this.entries.push(entry);
+    this.#byName.set(entry.name, entry);
     this.#byId.set(hex(entry.clientId), entry);
     return entry;
   }

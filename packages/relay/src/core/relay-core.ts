@@ -963,8 +963,9 @@ export class RelayCore {
   /**
    * Key rotation (docs/key-transparency.md, "Key rotation"): the session's binding is replaced by the new
    * key. Charged to the registration budgets like a new name (it grows the log). The answer is the new
-   * entry's PUBLIC_KEY; everyone is told (`rotated`), and this session — now of a replaced key — is closed
-   * so the client logs in again with its new key.
+   * entry's PUBLIC_KEY and everyone is told (`rotated`). The session stays open so the client can check the
+   * answer (it may need GET_CONSISTENCY for the grown head); its key is no longer current — it cannot log
+   * in again, rotate again or be looked up by id — and the client reconnects with the new key.
    */
   #rotateKey(
     connection: Connection,
@@ -1010,7 +1011,6 @@ export class RelayCore {
       { type: 'PHONEBOOK_DELTA', changes: [{ kind: 'rotated', contact: this.#contact(entry, false) }] },
       phase.clientId,
     );
-    this.#forget(connection, RelayErrorCode.KeyRotated);
   }
 
   #lookupAllowed(
