@@ -156,6 +156,33 @@ describe('SecureVault', () => {
     expect((await SecureVault.open(path, 'correct horse', options)).name).toBe('renamed');
   });
 
+  it('saves land in call order: a slow earlier save never overwrites a later one', async () => {
+    (await filled()).close();
+    // The first save's rename is held back until the second save has been asked for.
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let first = true;
+    const vault = await SecureVault.open(path, 'correct horse', {
+      ...options,
+      writeHooks: {
+        beforeRename: async () => {
+          if (!first) return;
+          first = false;
+          await held;
+        },
+      },
+    });
+    vault.name = 'older';
+    const older = vault.save();
+    vault.name = 'newer';
+    const newer = vault.save();
+    release();
+    await Promise.all([older, newer]);
+    expect((await SecureVault.open(path, 'correct horse', options)).name).toBe('newer');
+  });
+
   it('refuses a vault readable or writable by group or others, and one owned by another user', async () => {
     (await filled()).close();
     for (const mode of [0o640, 0o604, 0o620, 0o644, 0o666]) {

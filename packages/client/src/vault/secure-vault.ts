@@ -64,6 +64,8 @@ export class SecureVault implements ClientStore {
   #keys: VaultKeys | undefined;
   #contents: VaultContents;
   #identity: RsaPrivateKey | undefined;
+  /** The last file write started by `save`; the next one waits for it. */
+  #lastWrite: Promise<void> = Promise.resolve();
 
   private constructor(
     path: string,
@@ -325,7 +327,19 @@ export class SecureVault implements ClientStore {
     const plaintext = encodeContents(this.#live());
     const file = encodeVaultFile(this.#crypto, this.#header, keys, plaintext);
     plaintext.fill(0);
-    await writeFileAtomic(this.path, file, this.#hooks);
+    await this.#write(file);
+  }
+
+  /**
+   * Writes land in call order: a save still in flight with older contents must not rename its file over
+   * a newer one (the file last asked for is the one on disk).
+   */
+  #write(file: Uint8Array): Promise<void> {
+    const write = this.#lastWrite
+      .catch(() => undefined)
+      .then(() => writeFileAtomic(this.path, file, this.#hooks));
+    this.#lastWrite = write;
+    return write;
   }
 
   /** Re-encrypts under a new passphrase (new salt) and saves; the old passphrase stops working. */
@@ -339,7 +353,7 @@ export class SecureVault implements ClientStore {
     const file = encodeVaultFile(this.#crypto, header, keys, plaintext);
     plaintext.fill(0);
     try {
-      await writeFileAtomic(this.path, file, this.#hooks);
+      await this.#write(file);
     } catch (error) {
       keys.destroy();
       throw error;
