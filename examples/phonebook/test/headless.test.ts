@@ -114,6 +114,32 @@ describe('leitung-phonebook, headless', () => {
     expect(errorOf(wrong.events)).toBe('CLIENT_ERR_VAULT_WRONG_PASSPHRASE');
   });
 
+  it('--rotate-key moves the name to a new key: the next run registers with it', async () => {
+    const key = await writeEncryptedIdentity(temp, 'erin');
+    const args = ['--data', join(temp, 'erin'), '--relays', relaysFile, '--passphrase-file', passFile];
+    const first = startPhonebookProcess(
+      'erin',
+      [...args, '--name', 'erin', '--import-identity', key, '--headless', '--duration', '0.3'],
+      env,
+    );
+    expect(await first.process.exited).toBe(0);
+    const before = first.events.find((e) => e.event === 'registration:complete')?.clientId;
+
+    const rotate = startPhonebookProcess('erin-rotate', [...args, '--rotate-key'], env);
+    expect(await rotate.process.exited).toBe(0);
+    const rotated = rotate.events.find((e) => e.event === 'identity:rotated');
+    expect(rotated).toMatchObject({ previousClientId: before });
+    expect(rotated?.clientId).toMatch(/^[0-9a-f]{64}$/);
+    expect(rotated?.clientId).not.toBe(before);
+
+    const after = startPhonebookProcess('erin-after', [...args, '--headless', '--duration', '0.3'], env);
+    expect(await after.process.exited).toBe(0);
+    expect(after.events.find((e) => e.event === 'registration:complete')).toMatchObject({
+      name: 'erin',
+      clientId: rotated?.clientId,
+    });
+  });
+
   it('--call keeps calling while the callee is offline and gets through once it comes online', async () => {
     // Presence needs a mutual watch (docs/protocol.md "Presence"); an auto-answering callee watches nobody,
     // so the caller cannot wait for an online flag: it retries on CALL_END offline.

@@ -278,6 +278,20 @@ export class PhonebookSession {
       this.#emit({ event: 'contact:verified', name: e.contact.name, clientId: e.contact.clientId });
     });
     c.on('contact:key-changed', (e) => this.#keyChanged(e));
+    c.on('contact:key-rotated', (e) => {
+      // The old key vouched for the new one: no alarm, but say so (the safety number changed).
+      this.#update({
+        alarms: this.#state.alarms.filter((a) => a.name !== e.name),
+        contacts: this.#others(c.contacts),
+      });
+      this.#notice('info', `${e.name} rotated their key (signed by the old key); the safety number changed`);
+      this.#emit({
+        event: 'contact:key-rotated',
+        name: e.name,
+        previousClientId: e.previousClientId,
+        clientId: e.clientId,
+      });
+    });
     c.on('contact:rejected', (e) => {
       this.#notice('warn', `the relay sent a contact with an invalid name (${e.reason}), dropped: ${e.name}`);
       this.#emit({ event: 'contact:rejected', clientId: e.clientId, name: e.name, reason: e.reason });

@@ -27,6 +27,13 @@ export type SessionEvent =
       readonly source: 'lookup' | 'phonebook';
     }
   | {
+      /** The contact's pinned key signed a rotation to a new key, which is pinned now (a notice). */
+      readonly event: 'contact:key-rotated';
+      readonly name: string;
+      readonly previousClientId: string;
+      readonly clientId: string;
+    }
+  | {
       readonly event: 'contact:rejected';
       readonly clientId: string;
       /** Display-safe (escapes visible): the relay sent a name that fails the name policy. */

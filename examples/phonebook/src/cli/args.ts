@@ -42,6 +42,8 @@ export interface PhonebookOptions {
   readonly codec: CodecChoice;
   /** Strict security policy: refuse to unlock the vault while a debugger is attached. */
   readonly strict: boolean;
+  /** Headless: register, replace the identity key by a new one (key rotation), and exit. */
+  readonly rotateKey: boolean;
 }
 
 export type ParsedCommandLine =
@@ -74,6 +76,7 @@ const OPTIONS = {
   tone: { type: 'boolean' },
   codec: { type: 'string' },
   strict: { type: 'boolean' },
+  'rotate-key': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -97,7 +100,11 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   const codec = values.codec ?? 'opus';
   if (codec !== 'opus' && codec !== 'pcm16') throw usage('--codec is opus or pcm16');
   const json = values.json ?? false;
-  const headless = (values.headless ?? false) || json || call !== undefined || autoAnswer;
+  const rotateKey = values['rotate-key'] ?? false;
+  if (rotateKey && (call !== undefined || autoAnswer)) {
+    throw usage('--rotate-key excludes --call and --auto-answer');
+  }
+  const headless = (values.headless ?? false) || json || call !== undefined || autoAnswer || rotateKey;
 
   return {
     kind: 'run',
@@ -119,6 +126,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
       tone,
       codec,
       strict: values.strict ?? false,
+      rotateKey,
     },
   };
 }

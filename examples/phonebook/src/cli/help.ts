@@ -18,6 +18,8 @@ Identity and relays
   --import-identity FILE  first run: use this encrypted PKCS#8 PEM (passphrase: the vault's) as the
                           identity instead of generating a new RSA-4096 key
   --strict                refuse to unlock the vault while a debugger is attached
+  --rotate-key            replace the identity key by a new RSA-4096 key (key rotation, signed by
+                          the old key; contacts re-pin it without an alarm) and exit
 
 Audio (default: the system's microphone and speaker, silence where there are none)
   --input FILE.wav        send this file (any rate/channels; silence after its end)

@@ -8,10 +8,15 @@
  * A call lasts `--duration` seconds (or until the other side hangs up); then the final statistics are
  * printed (`call:stats`) and the program exits. Everything it prints is an event (event-output.ts).
  *
- * Exit status: 0 a call was set up and ended (or, without a call option, the program was stopped);
- * 1 no call came about (timeout, contact offline, rejected, failed checks) or setup failed.
+ * With `--rotate-key` it registers, rotates the identity key (docs/key-transparency.md, "Key rotation";
+ * the new key is in the vault before the relay hears of it) and exits.
+ *
+ * Exit status: 0 a call was set up and ended, the key was rotated (or, without a call option, the program
+ * was stopped); 1 no call came about (timeout, contact offline, rejected, failed checks), the rotation was
+ * refused, or setup failed.
  */
 import type { Writable } from 'node:stream';
+import { type ClientSetup, rotateIdentity } from '@leitung/client';
 import { PhonebookSession } from '../app/phonebook-session.js';
 import type { PhonebookOptions } from '../cli/args.js';
 import { openPhonebook } from '../config/open-phonebook.js';
@@ -77,6 +82,9 @@ export async function runHeadless(options: PhonebookOptions, io: HeadlessIo): Pr
         emit('setup:progress', { ...p });
       },
     });
+    if (setup.pendingRotation !== undefined) {
+      emit('notice', { level: 'info', text: pendingRotationNotice(setup.pendingRotation) });
+    }
     const codecs = loadCodecs(options.codec);
     session = new PhonebookSession({
       client: setup.client,
@@ -90,6 +98,11 @@ export async function runHeadless(options: PhonebookOptions, io: HeadlessIo): Pr
     const stopped = io.stopRequested.then(() => 'stopped' as const);
     await Promise.race([session.start(), stopped]);
     if (await isSettled(stopped)) return finish(emit, session, 0, 'stopped');
+    if (options.rotateKey) {
+      const rotated = await rotateIdentity(setup);
+      emit('identity:rotated', { previousClientId: rotated.previousClientId, clientId: rotated.clientId });
+      return finish(emit, session, 0, 'rotated');
+    }
     const code = await runScenario(options, session, stopped);
     return finish(emit, session, code.exit, code.why);
   } catch (error) {
@@ -99,6 +112,17 @@ export async function runHeadless(options: PhonebookOptions, io: HeadlessIo): Pr
 }
 
 type Outcome = { readonly exit: number; readonly why: string };
+
+function pendingRotationNotice(outcome: NonNullable<ClientSetup['pendingRotation']>): string {
+  switch (outcome) {
+    case 'completed':
+      return 'an interrupted key rotation had reached the relay: the new key is the identity now';
+    case 'abandoned':
+      return 'an interrupted key rotation had not reached the relay: the old key stays';
+    case 'unresolved':
+      return 'an interrupted key rotation could not be settled (no relay answered): the old key is used for now';
+  }
+}
 
 function fail(code: PhonebookError['code'], message: string): never {
   throw new PhonebookError(code, message);
