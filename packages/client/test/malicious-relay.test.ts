@@ -250,6 +250,19 @@ describe('key lookups with a lying relay', () => {
   });
 });
 
+/** The relay tells `to` that bob's name now has `next`'s key (a `rotated` phonebook change). */
+function pushRotated(relay: RelayDouble, to: Client, next: RsaPrivateKey): void {
+  relay.push(to.clientId, {
+    type: 'PHONEBOOK_DELTA',
+    changes: [
+      {
+        kind: 'rotated',
+        contact: { clientId: crypto.sha3_256(next.publicKey.toDer()), name: 'bob', online: false },
+      },
+    ],
+  });
+}
+
 describe('key rotation (docs/key-transparency.md "Key rotation")', () => {
   it('a rotation the pinned key signed is re-pinned with a notice, not an alarm', async () => {
     const relay = await double();
@@ -260,15 +273,7 @@ describe('key rotation (docs/key-transparency.md "Key rotation")', () => {
     const rotated = nextEvent<ContactKeyRotatedEvent>(alice, 'contact:key-rotated');
     let alarms = 0;
     alice.on('contact:key-changed', () => alarms++);
-    relay.push(alice.clientId, {
-      type: 'PHONEBOOK_DELTA',
-      changes: [
-        {
-          kind: 'rotated',
-          contact: { clientId: crypto.sha3_256(carolKey.publicKey.toDer()), name: 'bob', online: false },
-        },
-      ],
-    });
+    pushRotated(relay, alice, carolKey);
     expect(await rotated).toEqual({
       type: 'contact:key-rotated',
       name: 'bob',
@@ -301,15 +306,7 @@ describe('key rotation (docs/key-transparency.md "Key rotation")', () => {
     const changed = nextEvent<ContactKeyChangedEvent>(alice, 'contact:key-changed');
     let notices = 0;
     alice.on('contact:key-rotated', () => notices++);
-    relay.push(alice.clientId, {
-      type: 'PHONEBOOK_DELTA',
-      changes: [
-        {
-          kind: 'rotated',
-          contact: { clientId: crypto.sha3_256(malloryKey.publicKey.toDer()), name: 'bob', online: false },
-        },
-      ],
-    });
+    pushRotated(relay, alice, malloryKey);
     expect(await changed).toMatchObject({
       name: 'bob',
       pinnedClientId: crypto.fingerprint(bobKey.publicKey),

@@ -10,7 +10,7 @@ import {
   encodeCallData,
   openCallOffer,
 } from '../src/index.js';
-import { crypto, key } from './fixtures.js';
+import { codeOf, crypto, key } from './fixtures.js';
 
 let alice: RsaPrivateKey;
 let bob: RsaPrivateKey;
@@ -22,15 +22,6 @@ beforeAll(async () => {
 });
 
 const id = (k: RsaPrivateKey) => clientIdOf(crypto, k.publicKey);
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    return (error as { code?: string }).code;
-  }
-  return undefined;
-}
 
 function offerFrom(caller: RsaPrivateKey, callerId = id(caller), now = NOW) {
   return createCallOffer({

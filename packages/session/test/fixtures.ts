@@ -6,6 +6,16 @@ import { clientIdOf, logIdOf, nameMapKey, nameMapOf, signKeyRotation, signTreeHe
 
 export const crypto: LeitungCrypto = createCrypto();
 
+/** The `code` of what `fn` throws, or undefined when it returns. */
+export function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (error) {
+    return (error as { code?: string }).code;
+  }
+  return undefined;
+}
+
 export async function key(name: string): Promise<RsaPrivateKey> {
   return crypto.importRsaPrivateKey((await testKeyPair(name)).privateKeyPem);
 }

@@ -8,7 +8,7 @@ import {
   RelayHandshake,
   SessionError,
 } from '../src/index.js';
-import { crypto, key, TestDirectory } from './fixtures.js';
+import { codeOf, crypto, key, TestDirectory } from './fixtures.js';
 
 let relayKey: RsaPrivateKey;
 let aliceKey: RsaPrivateKey;
@@ -23,15 +23,6 @@ beforeAll(async () => {
     key('mallory'),
   ]);
 });
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    return (error as { code?: string }).code;
-  }
-  return undefined;
-}
 
 /**
  * Runs one registration of `clientKey` as `name` against a directory, in-process, as a relay core would:

@@ -12,11 +12,10 @@ import {
   logIdOf,
   nameMapOf,
   rotationStatement,
-  SessionError,
   signKeyRotation,
   verifyNameBinding,
 } from '../src/index.js';
-import { crypto, key, TestDirectory } from './fixtures.js';
+import { codeOf, crypto, key, TestDirectory } from './fixtures.js';
 
 let relayKey: RsaPrivateKey;
 let aliceKey: RsaPrivateKey;
@@ -31,16 +30,6 @@ beforeAll(async () => {
     key('mallory'),
   ]);
 });
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof SessionError) return error.code;
-    throw error;
-  }
-  return undefined;
-}
 
 describe('rotation statement and signatures', () => {
   it('lays the statement out as documented: label ‖ logId ‖ lp(name) ‖ previous ‖ lp(key)', () => {

@@ -16,7 +16,7 @@ import {
   openCallOffer,
   verifyControlPacket,
 } from '../src/index.js';
-import { crypto, key } from './fixtures.js';
+import { codeOf, crypto, key } from './fixtures.js';
 
 let callerKeys: MediaKeys;
 let calleeKeys: MediaKeys;
@@ -44,15 +44,6 @@ beforeAll(async () => {
   calleeKeys = answer.keys;
   callerKeys = completeCall(crypto, offer.pending, answer);
 });
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    return (error as { code?: string }).code;
-  }
-  return undefined;
-}
 
 const frame = (sequence: number) => ({
   sequence,

@@ -1043,23 +1043,16 @@ export class RelayCore {
       target.by === 'name'
         ? this.#directory.entryByName(target.name)
         : this.#directory.entryByClientId(target.clientId);
-    if (entry !== undefined && !this.#isCurrent(entry)) {
+    if (entry === undefined || !this.#isCurrent(entry)) {
       // A replaced key's entry would come with a map proof naming its successor: say so instead.
-      this.#refuse(connection, {
-        code: RelayErrorCode.KeyRotated,
-        message: 'this key was replaced by a key rotation; look the name up',
-        fatal: false,
-        requestId,
-      });
-      return;
-    }
-    if (entry === undefined) {
-      this.#refuse(connection, {
-        code: RelayErrorCode.NotFound,
-        message: 'no such entry',
-        fatal: false,
-        requestId,
-      });
+      const refusal =
+        entry === undefined
+          ? { code: RelayErrorCode.NotFound, message: 'no such entry' }
+          : {
+              code: RelayErrorCode.KeyRotated,
+              message: 'this key was replaced by a key rotation; look the name up',
+            };
+      this.#refuse(connection, { ...refusal, fatal: false, requestId });
       return;
     }
     const treeHead = this.#directory.treeHead();

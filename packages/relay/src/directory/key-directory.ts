@@ -173,23 +173,7 @@ export class LocalKeyDirectory implements KeyDirectory {
       publicKey: publicKey.slice(),
       time: now,
     };
-    const map = withCurrentBindings(this.#map, [entry]);
-    try {
-      const head = this.#store.atomically(() => {
-        this.#store.insertEntry(entry, plan.nameKey);
-        this.#log.appendEntry(entry);
-        const signed = this.#sign(now, map);
-        this.#store.putTreeHead(signed);
-        return signed;
-      });
-      this.#head = head;
-      this.#map = map;
-    } catch (error) {
-      // The transaction rolled back: re-read the log so its in-memory edge matches storage again.
-      this.#log.reload();
-      if (error instanceof RelayError) throw error;
-      throw new RelayError(RelayErrorCode.Storage, 'could not append to the directory', { cause: error });
-    }
+    this.#append([entry], now, 'could not append to the directory');
     return { entry, created: true };
   }
 
@@ -210,21 +194,7 @@ export class LocalKeyDirectory implements KeyDirectory {
       rotation: { previous: current.clientId, signature: request.signature.slice() },
     };
     this.#checkRotation(entry, current, request.possession);
-    const map = withCurrentBindings(this.#map, [entry]);
-    try {
-      this.#head = this.#store.atomically(() => {
-        this.#store.insertEntry(entry, nameKey(entry.name));
-        this.#log.appendEntry(entry);
-        const signed = this.#sign(now, map);
-        this.#store.putTreeHead(signed);
-        return signed;
-      });
-      this.#map = map;
-    } catch (error) {
-      this.#log.reload();
-      if (error instanceof RelayError) throw error;
-      throw new RelayError(RelayErrorCode.Storage, 'could not append the rotation', { cause: error });
-    }
+    this.#append([entry], now, 'could not append the rotation');
     return entry;
   }
 
@@ -273,12 +243,21 @@ export class LocalKeyDirectory implements KeyDirectory {
    */
   applyReplicated(entries: readonly DirectoryEntry[], now: number): void {
     if (entries.length === 0) return;
+    this.#append(entries, now, 'could not apply replicated entries');
+  }
+
+  /**
+   * Appends `entries` (their indexes must continue the log) with their log nodes and one newly signed head
+   * in one transaction, and advances the name map with them. On failure nothing stays: the transaction
+   * rolls back and the log re-reads its edge from storage.
+   */
+  #append(entries: readonly DirectoryEntry[], now: number, failure: string): void {
     const map = withCurrentBindings(this.#map, entries);
     try {
-      const head = this.#store.atomically(() => {
+      this.#head = this.#store.atomically(() => {
         for (const entry of entries) {
           if (entry.index !== this.#log.size) {
-            throw new RelayError(RelayErrorCode.Storage, 'replicated entry out of order');
+            throw new RelayError(RelayErrorCode.Storage, 'entry out of order');
           }
           this.#store.insertEntry(entry, nameKey(entry.name));
           this.#log.appendEntry(entry);
@@ -287,12 +266,11 @@ export class LocalKeyDirectory implements KeyDirectory {
         this.#store.putTreeHead(signed);
         return signed;
       });
-      this.#head = head;
       this.#map = map;
     } catch (error) {
       this.#log.reload();
       if (error instanceof RelayError) throw error;
-      throw new RelayError(RelayErrorCode.Storage, 'could not apply replicated entries', { cause: error });
+      throw new RelayError(RelayErrorCode.Storage, failure, { cause: error });
     }
   }
 
