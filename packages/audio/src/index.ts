@@ -91,6 +91,7 @@ export {
 export {
   AudioReceiver,
   type AudioReceiverOptions,
+  DEFAULT_STALL_MS,
   type PlayoutFrame,
   type PlayoutSource,
   type ReceiveStats,

@@ -52,13 +52,28 @@ export interface ReceiveStats extends JitterBufferStats {
   readonly ipBytes: number;
   /** Averages over the time since the first frame arrived. */
   readonly bitrateKbps: BitrateKbps;
-  /** Ppl for the E-model: (lost + late − FEC-recovered) / expected, in percent. */
-  readonly effectiveLossPercent: number;
+  /**
+   * Whether audio is arriving: `none` — no frame ever arrived; `stalled` — none for `stallMs` (default
+   * 1 000 ms), e.g. the relay or the other side went away; `flowing` otherwise. While audio is not
+   * flowing, the figures below describe the past, not what is heard now (a UI says "no audio").
+   */
+  readonly audio: 'none' | 'stalled' | 'flowing';
+  /** Time since the last frame arrived, ms; undefined before the first. */
+  readonly silentForMs: number | undefined;
+  /**
+   * Ppl for the E-model: (lost + late − FEC-recovered) / expected, in percent; undefined before the first
+   * frame arrived (there is nothing to measure).
+   */
+  readonly effectiveLossPercent: number | undefined;
   /** Mouth-to-ear estimate: network + jitter buffer + codec delay, ms. */
   readonly oneWayDelayMs: number;
-  readonly rFactor: number;
-  readonly mos: number;
+  /** E-model R and MOS over the frames received; undefined before the first frame — never a MOS over nothing. */
+  readonly rFactor: number | undefined;
+  readonly mos: number | undefined;
 }
+
+/** No frame for this long means audio has stopped arriving (ReceiveStats `audio: 'stalled'`). */
+export const DEFAULT_STALL_MS = 1000;
 
 /** RMS below which a decoded frame counts as quiet (−40 dBFS), so the buffer may drop it unheard. */
 const QUIET_RMS = 32768 * 10 ** (-40 / 20);
@@ -72,6 +87,7 @@ export class AudioReceiver {
   #current: { codec: AudioCodec; decoder: AudioDecoder } | undefined;
   #quiet = false;
   #firstArrival: number | undefined;
+  #lastArrival: number | undefined;
   #payloadBytes = 0;
   #packetBytes = 0;
   #ipBytes = 0;
@@ -97,6 +113,7 @@ export class AudioReceiver {
     const result = this.#jitter.push(frame, now);
     if (result !== 'invalid' && result !== 'duplicate') {
       this.#firstArrival ??= now;
+      this.#lastArrival = now;
       const size = mediaPacketSize(frame.payload.length, this.#overhead);
       this.#payloadBytes += frame.payload.length;
       this.#packetBytes += size.packetBytes;
@@ -145,11 +162,15 @@ export class AudioReceiver {
     this.#networkDelayMs = checkDelay(ms);
   }
 
-  stats(now: number): ReceiveStats {
+  /** Statistics at `now` (ms); `stallMs`: how long without a frame counts as `audio: 'stalled'`. */
+  stats(now: number, stallMs = DEFAULT_STALL_MS): ReceiveStats {
     const jb = this.#jitter.stats();
     const expected = jb.packetsReceived + jb.packetsLost;
     const lossPackets = Math.max(0, jb.packetsLost + jb.packetsLate - this.#fec);
     const effectiveLossPercent = expected > 0 ? (100 * lossPackets) / expected : 0;
+    const silentForMs = this.#lastArrival === undefined ? undefined : Math.max(0, now - this.#lastArrival);
+    const audio = silentForMs === undefined ? 'none' : silentForMs >= stallMs ? 'stalled' : 'flowing';
+    const measured = audio !== 'none';
     const codec = this.#current?.codec ?? this.#codecs.values().next().value!;
     const oneWayDelayMs = this.#networkDelayMs + jb.bufferDelayMs + codec.algorithmicDelayMs;
     const quality = eModel({
@@ -174,10 +195,12 @@ export class AudioReceiver {
         packet: kbps(this.#packetBytes),
         ip: kbps(this.#ipBytes),
       },
-      effectiveLossPercent,
+      audio,
+      silentForMs,
+      effectiveLossPercent: measured ? effectiveLossPercent : undefined,
       oneWayDelayMs,
-      rFactor: quality.r,
-      mos: quality.mos,
+      rFactor: measured ? quality.r : undefined,
+      mos: measured ? quality.mos : undefined,
     };
   }
 

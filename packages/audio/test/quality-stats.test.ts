@@ -99,6 +99,29 @@ describe('send and receive statistics', () => {
     expect(() => sender.encode(frames[0]!)).toThrow(expect.objectContaining({ code: 'AUDIO_ERR_CLOSED' }));
   });
 
+  it('never reports a MOS or a loss over nothing, and says when audio stops arriving', () => {
+    const codec = createPcm16Codec();
+    const sender = new AudioSender({ codec });
+    const receiver = new AudioReceiver({ codecs: [codec], jitterBuffer: { initialDelayMs: 20 } });
+    // Pulled for a second with no frame at all: no audio, and no figures computed over zero packets.
+    for (let k = 0; k < 50; k++) receiver.pull(k * 20);
+    const empty = receiver.stats(1000);
+    expect(empty).toMatchObject({ audio: 'none', silentForMs: undefined, packetsReceived: 0 });
+    expect(empty.mos).toBeUndefined();
+    expect(empty.rFactor).toBeUndefined();
+    expect(empty.effectiveLossPercent).toBeUndefined();
+    // Frames arrive for a second: flowing, with figures.
+    frames.slice(0, 50).forEach((f, k) => receiver.receive(sender.encode(f)!, 1000 + k * 20));
+    const flowing = receiver.stats(2000);
+    expect(flowing.audio).toBe('flowing');
+    expect(flowing.mos).toBeGreaterThan(4);
+    // Then nothing (the relay died): stalled once the last frame is a second old.
+    expect(receiver.stats(2900).audio).toBe('flowing');
+    const stalled = receiver.stats(3000);
+    expect(stalled).toMatchObject({ audio: 'stalled', silentForMs: 1020 });
+    expect(receiver.stats(2500, 400).audio).toBe('stalled');
+  });
+
   it('counts received bytes, losses and the E-model inputs on the receive side', () => {
     const codec = createPcm16Codec();
     const sender = new AudioSender({ codec });
@@ -119,7 +142,7 @@ describe('send and receive statistics', () => {
     receiver.setNetworkDelay(150);
     const later = receiver.stats(100 * 20 + 45);
     expect(later.oneWayDelayMs).toBeCloseTo(s.oneWayDelayMs + 150, 6);
-    expect(later.mos).toBeLessThan(s.mos);
+    expect(later.mos).toBeLessThan(s.mos!);
     expect(() => receiver.setNetworkDelay(-1)).toThrow(
       expect.objectContaining({ code: 'AUDIO_ERR_INVALID_ARGUMENT' }),
     );

@@ -142,7 +142,7 @@ describe.each(signals)('round trip on $name', ({ available, make, wideband }) =>
       console.warn(
         `[round trip] loss ${r.link.dropped}/${r.link.sent}: concealed ${s.framesPlc} by PLC, ` +
           `${s.framesRecoveredFec} by FEC; late ${s.packetsLate}; max buffer delay ${r.maxBufferDelayMs.toFixed(1)} ms; ` +
-          `target ${s.targetDelayMs.toFixed(1)} ms; MOS ${s.mos.toFixed(2)}`,
+          `target ${s.targetDelayMs.toFixed(1)} ms; MOS ${s.mos?.toFixed(2)}`,
       );
       expect(s.framesRecoveredFec).toBeGreaterThan(0);
       expect(

@@ -154,7 +154,7 @@ async function demo(outDir: string, cleanup: Cleanup): Promise<void> {
     'jitter',
     `at bob ${ms(bq.jitterMs)}, at alice ${ms(aq.jitterMs)}; jitter buffer ${ms(bq.bufferDelayMs)} / ${ms(aq.bufferDelayMs)}`,
   );
-  line('MOS', `${bq.mos.toFixed(2)} at bob, ${aq.mos.toFixed(2)} at alice  (E-model estimate, ITU-T G.107)`);
+  line('MOS', `${mos(bq.mos)} at bob, ${mos(aq.mos)} at alice  (E-model estimate, ITU-T G.107)`);
   line('speech match', `${match(aToB)} alice → bob; ${match(bToA)} bob → alice`);
   line('relay', `media sessions after hang-up: ${sessionsAfter ?? 'unknown'}`);
   line("Bob's WAV", `${shown(bobHeard)}  (what Bob heard; alice-heard.wav, *-said.wav beside it)`);
@@ -192,12 +192,13 @@ function statsOf(p: PhonebookProcess): Record<string, unknown> & { stats: Record
 }
 
 interface Quality {
-  lossPercent: number;
+  /** Undefined when no frame arrived: nothing to measure. */
+  lossPercent: number | undefined;
   packetsLost: number;
   packetsLate: number;
   jitterMs: number;
   bufferDelayMs: number;
-  mos: number;
+  mos: number | undefined;
 }
 
 function quality(stats: { stats: Record<string, unknown> }): Quality {
@@ -251,7 +252,8 @@ function match(a: DirectionAnalysis): string {
 
 const sub = (a: number | undefined, b: number) => (a === undefined ? undefined : a - b);
 const ms = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? `${v.toFixed(1)} ms` : 'n/a');
-const pct = (v: number) => `${v.toFixed(1)} %`;
+const pct = (v: number | undefined) => (v === undefined ? 'no audio arrived' : `${v.toFixed(1)} %`);
+const mos = (v: number | undefined) => (v === undefined ? 'none (no audio arrived)' : v.toFixed(2));
 const kbps = (v: number) => `${v.toFixed(1)} kbit/s`;
 const say = (text: string) => process.stdout.write(`${text}\n`);
 const line = (label: string, text: string) => say(`  ${label.padEnd(13)}${text}`);

@@ -55,17 +55,19 @@ function formatValue(value: unknown): string {
 /** Nested figures shown flat: the few numbers a person looks at. */
 function summarize(event: OutputEvent): Record<string, unknown> {
   const q = (event.quality ?? (event.stats as Record<string, unknown> | undefined)?.quality) as
-    | Record<string, number | undefined>
+    | (Record<string, number | undefined> & { audio?: string })
     | undefined;
   if (q === undefined) return event;
   const { quality: _q, stats: _s, marks: _m, ...rest } = event;
   return {
     ...rest,
-    loss: `${(q.lossPercent ?? 0).toFixed(1)}%`,
+    // No figure over nothing: while no audio arrives the line says so instead of loss and MOS.
+    audio: q.audio,
+    loss: q.lossPercent === undefined ? '-' : `${q.lossPercent.toFixed(1)}%`,
     jitter: `${(q.jitterMs ?? 0).toFixed(1)}ms`,
     rtt: q.rttMs === undefined ? '-' : `${q.rttMs.toFixed(1)}ms`,
     send: `${(q.sendKbps ?? 0).toFixed(1)}kbit/s`,
     receive: `${(q.receiveKbps ?? 0).toFixed(1)}kbit/s`,
-    mos: (q.mos ?? 0).toFixed(2),
+    mos: q.mos === undefined ? '-' : q.mos.toFixed(2),
   };
 }

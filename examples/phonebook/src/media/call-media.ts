@@ -43,10 +43,18 @@ export interface CallMarks {
   firstPlayoutAt?: number;
 }
 
-/** Live call quality, for the call screen and the `call:quality` events. */
+/**
+ * Live call quality, for the call screen and the `call:quality` events. Figures are never computed over
+ * nothing: before the first frame, and (live) while no frame has arrived for a second, `lossPercent` and
+ * `mos` are undefined and `audio` says why.
+ */
 export interface CallQuality {
+  /** `none`: no frame arrived yet; `stalled`: none for a second (relay or peer gone); `flowing`. */
+  readonly audio: 'none' | 'stalled' | 'flowing';
+  /** Time since the last frame arrived, ms (undefined before the first). */
+  readonly silentForMs: number | undefined;
   /** Lost + late − FEC-recovered, percent of expected (the E-model's Ppl). */
-  readonly lossPercent: number;
+  readonly lossPercent: number | undefined;
   readonly packetsReceived: number;
   readonly packetsLost: number;
   readonly packetsLate: number;
@@ -60,7 +68,7 @@ export interface CallQuality {
   readonly sendKbps: number;
   readonly receiveKbps: number;
   /** E-model MOS estimate (ITU-T G.107) of what this side hears. */
-  readonly mos: number;
+  readonly mos: number | undefined;
   /** Levels of the last frame out and in, dBFS (peak hold). */
   readonly levelOutDb: number;
   readonly levelInDb: number;
@@ -192,7 +200,7 @@ export class CallMedia {
     // similar paths that is about one RTT.
     if (rttMs !== undefined) this.#receiver.setNetworkDelay(rttMs);
     this.#channel = this.#o.client.mediaStats() ?? this.#channel;
-    return this.#snapshot(rttMs).quality;
+    return this.#snapshot(rttMs, 'live').quality;
   }
 
   /** Stops both streams (the output WAV is complete once this resolves) and returns the final figures. */
@@ -204,7 +212,7 @@ export class CallMedia {
   async #stop(): Promise<CallStats> {
     this.#channel = this.#o.client.mediaStats() ?? this.#channel;
     const rttMs = this.#rtt();
-    const snapshot = this.#snapshot(rttMs);
+    const snapshot = this.#snapshot(rttMs, 'final');
     // Let a preparation in flight finish (it sees #stopped and builds nothing more).
     await this.#prepared?.catch(() => undefined);
     // The streams own sender, receiver, source and sink and close them; without streams, close here.
@@ -227,18 +235,28 @@ export class CallMedia {
     };
   }
 
-  #snapshot(rttMs: number | undefined): { quality: CallQuality; send: SendStats; receive: ReceiveStats } {
+  /**
+   * `live`: what is heard now — no loss or MOS while audio is not flowing. `final`: the whole call — figures
+   * whenever any frame arrived (the last frames of a finished call are naturally a moment old).
+   */
+  #snapshot(
+    rttMs: number | undefined,
+    view: 'live' | 'final',
+  ): { quality: CallQuality; send: SendStats; receive: ReceiveStats } {
     if (this.#receiver.firstPlayoutAt !== undefined)
       this.marks.firstPlayoutAt = this.#receiver.firstPlayoutAt;
     if (this.#out.firstAt !== undefined) this.marks.sendStartedAt ??= this.#out.firstAt;
     if (this.#in.firstAt !== undefined) this.marks.receiveStartedAt ??= this.#in.firstAt;
     const send = this.#sender.stats();
     const receive = this.#receiver.stats(wallClock());
+    const measured = view === 'final' ? receive.audio !== 'none' : receive.audio === 'flowing';
     return {
       send,
       receive,
       quality: {
-        lossPercent: receive.effectiveLossPercent,
+        audio: receive.audio,
+        silentForMs: receive.silentForMs,
+        lossPercent: measured ? receive.effectiveLossPercent : undefined,
         packetsReceived: receive.packetsReceived,
         packetsLost: receive.packetsLost,
         packetsLate: receive.packetsLate,
@@ -247,7 +265,7 @@ export class CallMedia {
         rttMs,
         sendKbps: send.bitrateKbps.packet,
         receiveKbps: receive.bitrateKbps.packet,
-        mos: receive.mos,
+        mos: measured ? receive.mos : undefined,
         levelOutDb: this.#out.peakDb,
         levelInDb: this.#in.peakDb,
       },

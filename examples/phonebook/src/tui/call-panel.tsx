@@ -4,6 +4,7 @@
  */
 import { Box, Text } from 'ink';
 import type { CallView } from '../app/state.js';
+import type { CallQuality } from '../media/call-media.js';
 import { meterBar } from '../media/level-meter.js';
 import { shown } from './display-text.js';
 import { elapsed, fixed, safetyRows } from './format.js';
@@ -53,17 +54,23 @@ export function CallPanel({ call, now }: { readonly call: CallView; readonly now
             {meterBar(q?.levelInDb ?? -90, 24)} {fixed(q?.levelInDb, 0, ' dBFS')}{' '}
             <Text dimColor>{call.sink}</Text>
           </Text>
-          <Text>
-            loss {fixed(q?.lossPercent, 1, ' %')} · jitter {fixed(q?.jitterMs, 1, ' ms')} · RTT{' '}
-            {fixed(q?.rttMs, 1, ' ms')} · bitrate {fixed(q?.sendKbps, 1, '')}/
-            {fixed(q?.receiveKbps, 1, ' kbit/s')} · MOS{' '}
-            <Text
-              bold
-              color={q === undefined ? 'white' : q.mos >= 4 ? 'green' : q.mos >= 3.6 ? 'yellow' : 'red'}
-            >
-              {fixed(q?.mos, 2, '')}
+          {q === undefined || q.mos === undefined || q.lossPercent === undefined ? (
+            <Text>
+              <Text bold color={q?.audio === 'stalled' ? 'red' : 'yellow'}>
+                {noAudio(q)}
+              </Text>{' '}
+              · RTT {fixed(q?.rttMs, 1, ' ms')} · bitrate {fixed(q?.sendKbps, 1, '')} kbit/s out
             </Text>
-          </Text>
+          ) : (
+            <Text>
+              loss {fixed(q.lossPercent, 1, ' %')} · jitter {fixed(q.jitterMs, 1, ' ms')} · RTT{' '}
+              {fixed(q.rttMs, 1, ' ms')} · bitrate {fixed(q.sendKbps, 1, '')}/
+              {fixed(q.receiveKbps, 1, ' kbit/s')} · MOS{' '}
+              <Text bold color={q.mos >= 4 ? 'green' : q.mos >= 3.6 ? 'yellow' : 'red'}>
+                {fixed(q.mos, 2, '')}
+              </Text>
+            </Text>
+          )}
           <Text>
             <Text bold>h</Text> hang up
           </Text>
@@ -82,4 +89,11 @@ export function CallPanel({ call, now }: { readonly call: CallView; readonly now
         </Box>
       );
   }
+}
+
+/** What the quality line says while no audio arrives: no loss or MOS is shown over nothing. */
+function noAudio(q: CallQuality | undefined): string {
+  if (q === undefined || q.audio === 'none') return 'no audio yet';
+  const seconds = Math.floor((q.silentForMs ?? 0) / 1000);
+  return `no audio for ${seconds} s`;
 }
