@@ -17,6 +17,13 @@ import { CryptoError, CryptoErrorCode, invalidArgument } from './errors.js';
 import { safetyNumber } from './fingerprint.js';
 import { hash, hkdf, hmac, hmacVerify } from './hashing.js';
 import { createMessageCipher, type MessageCipher } from './message-cipher.js';
+import {
+  generateMlKemKeyPair,
+  type MlKemKeyPair,
+  type MlKemPrivateKey,
+  mlKemDecapsulate,
+  mlKemEncapsulate,
+} from './ml-kem.js';
 import { createPacketCipher, type PacketCipher, type PacketCipherOptions } from './packet-cipher.js';
 import { oaepDecrypt, oaepEncrypt, pssSign, pssVerify } from './rsa.js';
 import { type GenerateRsaKeyPairOptions, generateRsaKeyPair, type RsaKeyPair } from './rsa-keygen.js';
@@ -118,6 +125,13 @@ export interface LeitungCrypto {
   createMessageCipher(encKey: Uint8Array, macKey: Uint8Array): MessageCipher;
   /** Media packet cipher from 32 or 64 bytes of key material, with its replay window. */
   createPacketCipher(keyMaterial: Uint8Array, options?: PacketCipherOptions): PacketCipher;
+
+  /** ML-KEM-768 (FIPS 203) key pair; `seed` (64 bytes) for known-answer tests only. */
+  generateMlKemKeyPair(seed?: Uint8Array): MlKemKeyPair;
+  /** Encapsulates to a 1 184-byte key; CRYPTO_ERR_KEY_FORMAT for a key that fails FIPS 203's check. */
+  mlKemEncapsulate(publicKey: Uint8Array): { cipherText: Uint8Array; sharedSecret: Uint8Array };
+  /** The 32-byte secret of a 1 088-byte ciphertext (implicit rejection: a wrong one gives another secret). */
+  mlKemDecapsulate(privateKey: MlKemPrivateKey, cipherText: Uint8Array): Uint8Array;
 
   generateX25519KeyPair(): X25519KeyPair;
   importX25519PrivateKey(raw: Uint8Array): X25519PrivateKey;
@@ -228,6 +242,10 @@ export function bindCrypto(
 
     createMessageCipher: (encKey, macKey) => createMessageCipher(backend, random, encKey, macKey),
     createPacketCipher: (keyMaterial, options) => createPacketCipher(backend, keyMaterial, options),
+
+    generateMlKemKeyPair: (seed) => generateMlKemKeyPair(random, seed),
+    mlKemEncapsulate: (publicKey) => mlKemEncapsulate(random, publicKey),
+    mlKemDecapsulate: (privateKey, cipherText) => mlKemDecapsulate(privateKey, cipherText),
 
     generateX25519KeyPair: () => generateX25519KeyPair(backend, random),
     importX25519PrivateKey: (raw) => importX25519PrivateKey(backend, raw),

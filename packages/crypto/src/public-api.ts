@@ -12,6 +12,7 @@ export {
   MESSAGE_TAG_LENGTH,
   type MessageCipher,
 } from './message-cipher.js';
+export { ML_KEM_768, type MlKemKeyPair, MlKemPrivateKey } from './ml-kem.js';
 export {
   PACKET_MIN_LENGTH,
   PACKET_TAG_LENGTH,
