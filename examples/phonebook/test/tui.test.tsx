@@ -126,6 +126,8 @@ describe('the phonebook screen, driven by keystrokes', () => {
       expect(t).toMatch(/in {3}[█░]{24} /);
       expect(t).toMatch(/loss \d+\.\d % · jitter \d+\.\d ms · RTT/);
       expect(t).toMatch(/bitrate \d+\.\d\/\d+\.\d kbit\/s/);
+      // Every call's keys are the post-quantum hybrid (docs/session-protocol.md §3), and the screen says so.
+      expect(t).toContain('post-quantum call keys (ML-KEM-768 + X25519 + RSA-OAEP-4096)');
     }
     // The tone Alice sends reaches Bob's meter.
     await until(b.lastFrame, (t) => /in {3}█{6,}/.test(t), "level on bob's input meter");

@@ -1,8 +1,12 @@
 /**
  * The call data a caller signs and seals to the callee (docs/session-protocol.md §3, docs/design.md §5):
  *
- *   "LCD1" ‖ callId(16) ‖ callerId(32) ‖ calleeId(32) ‖ secret(48) ‖ callerEphemeral(32)
+ *   "LCD2" ‖ callId(16) ‖ callerId(32) ‖ calleeId(32) ‖ secret(48) ‖ callerEphemeral(32) ‖ callerKem(1184)
  *   ‖ u64(time ms) ‖ u8(count) ‖ codecs(count) [‖ u16(n) ‖ treeHead(n)]
+ *
+ * `callerKem` is the caller's ML-KEM-768 encapsulation key: every call has a post-quantum share
+ * (docs/session-protocol.md §3 "Hybrid call keys"). Version 1 call data ("LCD1", without it) is refused with
+ * SESSION_ERR_PQ_REQUIRED — there is no classical-only fallback a relay could force.
  *
  * The optional tail is the caller's last accepted signed tree head, opaque here (the encoded signed head
  * of @leitung/merkle): gossip between the parties of a call, so a relay that shows them two different
@@ -17,8 +21,19 @@ export const CLIENT_ID_BYTES = 32;
 /** The seed's call secret: 16-byte IV ‖ 32-byte AES key. */
 export const CALL_SECRET_BYTES = 48;
 export const EPHEMERAL_BYTES = 32;
-const MAGIC = [0x4c, 0x43, 0x44, 0x31]; // "LCD1"
-const FIXED_BYTES = 4 + CALL_ID_BYTES + 2 * CLIENT_ID_BYTES + CALL_SECRET_BYTES + EPHEMERAL_BYTES + 8 + 1;
+/** ML-KEM-768 encapsulation key (FIPS 203). */
+export const KEM_PUBLIC_KEY_BYTES = 1184;
+const MAGIC = [0x4c, 0x43, 0x44, 0x32]; // "LCD2"
+const MAGIC_V1 = [0x4c, 0x43, 0x44, 0x31]; // "LCD1": classical only, refused
+const FIXED_BYTES =
+  4 +
+  CALL_ID_BYTES +
+  2 * CLIENT_ID_BYTES +
+  CALL_SECRET_BYTES +
+  EPHEMERAL_BYTES +
+  KEM_PUBLIC_KEY_BYTES +
+  8 +
+  1;
 export const MAX_CODECS = 16;
 /** Bound on the gossiped head (an RSA-4096 signed head is ~600 bytes). */
 export const MAX_GOSSIP_HEAD_BYTES = 2048;
@@ -29,6 +44,8 @@ export interface CallData {
   readonly calleeId: Uint8Array;
   readonly secret: Uint8Array;
   readonly callerEphemeral: Uint8Array;
+  /** The caller's ML-KEM-768 encapsulation key (1 184 bytes). */
+  readonly callerKem: Uint8Array;
   /** Caller's clock when the offer was made, ms since the Unix epoch. */
   readonly time: number;
   /** Codec ids the caller offers, in preference order. */
@@ -44,6 +61,7 @@ export function encodeCallData(data: CallData): Uint8Array {
     ['calleeId', data.calleeId, CLIENT_ID_BYTES],
     ['secret', data.secret, CALL_SECRET_BYTES],
     ['callerEphemeral', data.callerEphemeral, EPHEMERAL_BYTES],
+    ['callerKem', data.callerKem, KEM_PUBLIC_KEY_BYTES],
   ];
   for (const [name, value, length] of fields) {
     if (!(value instanceof Uint8Array) || value.length !== length)
@@ -78,6 +96,12 @@ export function encodeCallData(data: CallData): Uint8Array {
 
 /** Parses call data; SESSION_ERR_CALL_DATA_INVALID for anything but the exact layout. */
 export function decodeCallData(bytes: Uint8Array): CallData {
+  if (bytes.length >= 4 && MAGIC_V1.every((b, i) => bytes[i] === b)) {
+    throw new SessionError(
+      SessionErrorCode.PqRequired,
+      'classical-only call data (version 1) is refused: every call needs its post-quantum share',
+    );
+  }
   if (bytes.length < FIXED_BYTES || MAGIC.some((b, i) => bytes[i] !== b)) throw malformed();
   const count = bytes[FIXED_BYTES - 1]!;
   if (count > MAX_CODECS || bytes.length < FIXED_BYTES + count) throw malformed();
@@ -99,6 +123,7 @@ export function decodeCallData(bytes: Uint8Array): CallData {
   const calleeId = take(CLIENT_ID_BYTES);
   const secret = take(CALL_SECRET_BYTES);
   const callerEphemeral = take(EPHEMERAL_BYTES);
+  const callerKem = take(KEM_PUBLIC_KEY_BYTES);
   const time = new DataView(bytes.buffer, bytes.byteOffset + offset, 8).getBigUint64(0);
   if (time > BigInt(Number.MAX_SAFE_INTEGER)) throw malformed();
   offset += 9;
@@ -108,6 +133,7 @@ export function decodeCallData(bytes: Uint8Array): CallData {
     calleeId,
     secret,
     callerEphemeral,
+    callerKem,
     time: Number(time),
     codecs: [...take(count)],
     ...(headLength === 0 ? {} : { treeHead: bytes.slice(offset + 2, offset + 2 + headLength) }),

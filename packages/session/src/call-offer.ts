@@ -1,10 +1,17 @@
 /**
  * Both ends of call setup (docs/session-protocol.md §3, docs/design.md §5). The caller signs and seals call
  * data to the callee; the callee checks it against the caller the relay authenticated, the caller's
- * directory key, its own id, freshness and replay; accept adds the callee's X25519 share and a key
- * confirmation. Secrets and ephemeral keys are erased as soon as the media keys exist.
+ * directory key, its own id, freshness and replay; accept adds the callee's X25519 share, the ML-KEM-768
+ * ciphertext to the caller's encapsulation key (the post-quantum share) and a key confirmation over all of it.
+ * Secrets, ephemeral keys and the decapsulation key are erased as soon as the media keys exist.
  */
-import type { LeitungCrypto, RsaPrivateKey, RsaPublicKey, X25519PrivateKey } from '@leitung/crypto';
+import type {
+  LeitungCrypto,
+  MlKemPrivateKey,
+  RsaPrivateKey,
+  RsaPublicKey,
+  X25519PrivateKey,
+} from '@leitung/crypto';
 import { bytesEqual, concat, lengthPrefixed } from './bytes.js';
 import {
   CALL_ID_BYTES,
@@ -19,6 +26,12 @@ import { clientIdOf } from './identity.js';
 import { LABEL_CALL_DATA } from './labels.js';
 import { deriveMediaKeys, type MediaKeys } from './media-keys.js';
 
+/**
+ * The key exchange every call uses (docs/session-protocol.md §3 "Hybrid call keys"); there is no other, so a
+ * call that is set up at all has post-quantum keys.
+ */
+export const CALL_KEY_EXCHANGE = 'ML-KEM-768 + X25519 + RSA-OAEP-4096';
+
 /** How far the offer's time may be from the callee's clock (docs/design.md §5 "freshness"). */
 export const CALL_OFFER_MAX_SKEW_MS = 30_000;
 const MAX_SIGNATURE_BYTES = 1024;
@@ -28,28 +41,37 @@ export class PendingCall {
   readonly callId: Uint8Array;
   readonly callerId: Uint8Array;
   readonly calleeId: Uint8Array;
+  /** The caller's ML-KEM-768 encapsulation key sent in the offer. */
+  readonly callerKem: Uint8Array;
   readonly #secret: Uint8Array;
   readonly #ephemeral: X25519PrivateKey;
+  readonly #kem: MlKemPrivateKey;
 
-  constructor(data: CallData, ephemeral: X25519PrivateKey) {
+  constructor(data: CallData, ephemeral: X25519PrivateKey, kem: MlKemPrivateKey) {
     this.callId = data.callId;
     this.callerId = data.callerId;
     this.calleeId = data.calleeId;
+    this.callerKem = data.callerKem;
     this.#secret = data.secret;
     this.#ephemeral = ephemeral;
+    this.#kem = kem;
   }
 
   /** @internal */
-  material(): { secret: Uint8Array; ephemeral: X25519PrivateKey } {
+  material(): { secret: Uint8Array; ephemeral: X25519PrivateKey; kem: MlKemPrivateKey } {
     if (this.#ephemeral.destroyed)
       throw new SessionError(SessionErrorCode.Destroyed, 'call secrets were erased');
-    return { secret: this.#secret, ephemeral: this.#ephemeral };
+    return { secret: this.#secret, ephemeral: this.#ephemeral, kem: this.#kem };
   }
 
-  /** Erases the call secret and the ephemeral private key (reject, timeout, hang-up). Idempotent. */
+  /**
+   * Erases the call secret, the ephemeral X25519 key and the ML-KEM decapsulation key (reject, timeout,
+   * hang-up). Idempotent.
+   */
   destroy(): void {
     this.#secret.fill(0);
     this.#ephemeral.destroy();
+    this.#kem.destroy();
   }
 }
 
@@ -76,12 +98,14 @@ export function createCallOffer(input: CallOfferInput): {
   // Seed §2.3: the 48-byte secret (16-byte IV ‖ 32-byte key), all of it from the CSPRNG (docs/lessons.md #18).
   const secret = crypto.randomBytes(CALL_SECRET_BYTES);
   const ephemeral = crypto.generateX25519KeyPair();
+  const kem = crypto.generateMlKemKeyPair();
   const data: CallData = {
     callId,
     callerId: input.caller.id,
     calleeId: input.callee.id,
     secret,
     callerEphemeral: ephemeral.publicKey,
+    callerKem: kem.publicKey,
     time: input.now,
     codecs: input.codecs,
     ...(input.treeHead === undefined ? {} : { treeHead: input.treeHead }),
@@ -92,7 +116,7 @@ export function createCallOffer(input: CallOfferInput): {
   const sealedCallData = crypto.seal(input.callee.publicKey, plaintext);
   encoded.fill(0);
   plaintext.fill(0);
-  return { callId, sealedCallData, pending: new PendingCall(data, ephemeral.privateKey) };
+  return { callId, sealedCallData, pending: new PendingCall(data, ephemeral.privateKey, kem.privateKey) };
 }
 
 /** A verified incoming offer, callee side. */
@@ -101,6 +125,8 @@ export class OpenedOffer {
   readonly callerId: Uint8Array;
   readonly calleeId: Uint8Array;
   readonly callerEphemeral: Uint8Array;
+  /** The caller's ML-KEM-768 encapsulation key; accepting encapsulates to it. */
+  readonly callerKem: Uint8Array;
   readonly time: number;
   readonly codecs: readonly number[];
   /** The caller's gossiped signed tree head (encoded), signed with the offer; the callee compares it. */
@@ -113,6 +139,7 @@ export class OpenedOffer {
     this.callerId = data.callerId;
     this.calleeId = data.calleeId;
     this.callerEphemeral = data.callerEphemeral;
+    this.callerKem = data.callerKem;
     this.time = data.time;
     this.codecs = data.codecs;
     this.treeHead = data.treeHead;
@@ -195,13 +222,25 @@ export function openCallOffer(input: OpenOfferInput): OpenedOffer {
   }
 }
 
-/** Accepting: the callee's share, the confirmation tag and the callee's media keys. Erases the secret. */
+/**
+ * Accepting: the callee's X25519 share, the ML-KEM-768 ciphertext (`kem`), the confirmation tag and the
+ * callee's media keys. Erases the secret. SESSION_ERR_CONFIRM when the caller's encapsulation key fails the
+ * FIPS 203 check (the offer cannot give a post-quantum share: refused, not downgraded).
+ */
 export function acceptOffer(
   crypto: LeitungCrypto,
   offer: OpenedOffer,
-): { ephemeral: Uint8Array; confirm: Uint8Array; keys: MediaKeys } {
+): { ephemeral: Uint8Array; kem: Uint8Array; confirm: Uint8Array; keys: MediaKeys } {
   const own = crypto.generateX25519KeyPair();
+  let encapsulated: { cipherText: Uint8Array; sharedSecret: Uint8Array } | undefined;
   try {
+    try {
+      encapsulated = crypto.mlKemEncapsulate(offer.callerKem);
+    } catch (error) {
+      throw new SessionError(SessionErrorCode.PqRequired, 'the offer has no usable post-quantum key', {
+        cause: error,
+      });
+    }
     const { keys, confirm } = deriveMediaKeys(crypto, {
       role: 'callee',
       callId: offer.callId,
@@ -211,22 +250,40 @@ export function acceptOffer(
       ownEphemeral: own.privateKey,
       callerEphemeral: offer.callerEphemeral,
       calleeEphemeral: own.publicKey,
+      kemSecret: encapsulated.sharedSecret,
+      callerKem: offer.callerKem,
+      kemCipherText: encapsulated.cipherText,
     });
-    return { ephemeral: own.publicKey, confirm, keys };
+    return { ephemeral: own.publicKey, kem: encapsulated.cipherText, confirm, keys };
   } finally {
+    encapsulated?.sharedSecret.fill(0);
     own.privateKey.destroy();
     offer.destroy();
   }
 }
 
-/** Caller side on CALL_RESPONSE accept: checks the confirmation, returns the media keys, erases secrets. */
+/**
+ * Caller side on CALL_RESPONSE accept: decapsulates the post-quantum share, checks the confirmation, returns
+ * the media keys and erases every secret. SESSION_ERR_PQ_REQUIRED when the answer carries no ML-KEM
+ * ciphertext (a relay stripping it cannot downgrade the call); SESSION_ERR_CONFIRM for anything that does
+ * not reproduce the callee's keys (a wrong or swapped share, a substituted ciphertext).
+ */
 export function completeCall(
   crypto: LeitungCrypto,
   pending: PendingCall,
-  response: { readonly ephemeral: Uint8Array; readonly confirm: Uint8Array },
+  response: {
+    readonly ephemeral: Uint8Array;
+    readonly kem: Uint8Array | undefined;
+    readonly confirm: Uint8Array;
+  },
 ): MediaKeys {
-  const { secret, ephemeral } = pending.material();
+  const { secret, ephemeral, kem } = pending.material();
+  let kemSecret: Uint8Array | undefined;
   try {
+    if (response.kem === undefined) {
+      throw new SessionError(SessionErrorCode.PqRequired, 'the answer has no post-quantum share');
+    }
+    kemSecret = crypto.mlKemDecapsulate(kem, response.kem);
     const { keys, confirm } = deriveMediaKeys(crypto, {
       role: 'caller',
       callId: pending.callId,
@@ -236,6 +293,9 @@ export function completeCall(
       ownEphemeral: ephemeral,
       callerEphemeral: ephemeral.publicKey,
       calleeEphemeral: response.ephemeral,
+      kemSecret,
+      callerKem: pending.callerKem,
+      kemCipherText: response.kem,
     });
     if (response.confirm.length !== confirm.length || !bytesEqual(confirm, response.confirm)) {
       keys.destroy();
@@ -246,6 +306,7 @@ export function completeCall(
     if (error instanceof SessionError) throw error;
     throw new SessionError(SessionErrorCode.Confirm, 'callee key share is invalid', { cause: error });
   } finally {
+    kemSecret?.fill(0);
     pending.destroy();
   }
 }

@@ -64,6 +64,11 @@ export const SessionErrorCode = {
   CallStale: 'SESSION_ERR_CALL_STALE',
   /** A call id seen before: a replayed call offer. */
   CallReplay: 'SESSION_ERR_CALL_REPLAY',
+  /**
+   * A call offer or answer without its post-quantum share (version 1 call data, or a CALL_RESPONSE accept
+   * without `kem`): refused, never downgraded to classical keys (docs/session-protocol.md §3).
+   */
+  PqRequired: 'SESSION_ERR_PQ_REQUIRED',
   /** The callee's key confirmation is wrong: the accept did not come from the holder of the secret. */
   Confirm: 'SESSION_ERR_CONFIRM',
   /** A media packet failed authentication or is not for this session/direction. */

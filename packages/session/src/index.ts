@@ -14,6 +14,7 @@ export {
 export { CallIdReplayGuard } from './call-id-replay-guard.js';
 export {
   acceptOffer,
+  CALL_KEY_EXCHANGE,
   CALL_OFFER_MAX_SKEW_MS,
   type CallOfferInput,
   completeCall,

@@ -1,8 +1,15 @@
 /**
- * Media keys of a call (docs/session-protocol.md §3, docs/design.md §5 step 4):
- * HKDF-SHA256(secret ‖ X25519(own, peer), salt = callId, info = "leitung/v1 media" ‖ callerId ‖ calleeId ‖
- * callerEphemeral ‖ calleeEphemeral) → callerToCallee ‖ calleeToCaller ‖ confirmKey. The ephemeral
- * X25519 share is what gives forward secrecy: the RSA-sealed secret alone does not determine the keys.
+ * Media keys of a call (docs/session-protocol.md §3 "Hybrid call keys", docs/design.md §5 step 4):
+ *
+ *   ikm  = secret(48) ‖ X25519(own, peer)(32) ‖ ML-KEM-768 shared secret(32)
+ *   info = "leitung/v1 media" ‖ callerId ‖ calleeId ‖ callerEphemeral ‖ calleeEphemeral
+ *          ‖ SHA3-256(callerKem) ‖ SHA3-256(kemCipherText)
+ *   HKDF-SHA256(ikm, salt = callId, info) → callerToCallee ‖ calleeToCaller ‖ confirmKey
+ *
+ * Three independent secrets, each enough on its own against a classical attacker: the RSA-sealed secret, the
+ * ephemeral X25519 share (forward secrecy) and the ML-KEM-768 share (forward secrecy against a future
+ * quantum computer: harvest now, decrypt later). As in X-Wing, both X25519 public values and the KEM's
+ * public key and ciphertext are bound into the derivation, so the key confirmation covers every share.
  */
 import type { LeitungCrypto, X25519PrivateKey } from '@leitung/crypto';
 import { concat } from './bytes.js';
@@ -62,6 +69,11 @@ export interface MediaKeyInput {
   readonly ownEphemeral: X25519PrivateKey;
   readonly callerEphemeral: Uint8Array;
   readonly calleeEphemeral: Uint8Array;
+  /** The ML-KEM-768 shared secret (32 bytes): encapsulated by the callee, decapsulated by the caller. */
+  readonly kemSecret: Uint8Array;
+  /** The caller's encapsulation key and the callee's ciphertext, bound into `info`. */
+  readonly callerKem: Uint8Array;
+  readonly kemCipherText: Uint8Array;
 }
 
 /** Media keys and the confirmation tag for one side. Throws CRYPTO_ERR_ZERO_SHARED_SECRET for a low-order peer key. */
@@ -71,12 +83,20 @@ export function deriveMediaKeys(
 ): { keys: MediaKeys; confirm: Uint8Array } {
   const peer = input.role === 'caller' ? input.calleeEphemeral : input.callerEphemeral;
   const shared = crypto.x25519(input.ownEphemeral, peer);
-  const ikm = concat(input.secret, shared);
+  const ikm = concat(input.secret, shared, input.kemSecret);
   const okm = crypto.hkdf(
     'sha256',
     ikm,
     input.callId,
-    concat(LABEL_MEDIA, input.callerId, input.calleeId, input.callerEphemeral, input.calleeEphemeral),
+    concat(
+      LABEL_MEDIA,
+      input.callerId,
+      input.calleeId,
+      input.callerEphemeral,
+      input.calleeEphemeral,
+      crypto.sha3_256(input.callerKem),
+      crypto.sha3_256(input.kemCipherText),
+    ),
     96,
   );
   shared.fill(0);

@@ -157,7 +157,13 @@ describe('call setup (docs/session-protocol.md §3)', () => {
     const forged = answer.confirm.slice();
     forged[0]! ^= 1;
     expect(
-      codeOf(() => completeCall(crypto, offer.pending, { ephemeral: answer.ephemeral, confirm: forged })),
+      codeOf(() =>
+        completeCall(crypto, offer.pending, {
+          ephemeral: answer.ephemeral,
+          kem: answer.kem,
+          confirm: forged,
+        }),
+      ),
     ).toBe('SESSION_ERR_CONFIRM');
   });
 
@@ -165,7 +171,11 @@ describe('call setup (docs/session-protocol.md §3)', () => {
     const offer = offerFrom(alice);
     expect(
       codeOf(() =>
-        completeCall(crypto, offer.pending, { ephemeral: new Uint8Array(32), confirm: new Uint8Array(16) }),
+        completeCall(crypto, offer.pending, {
+          ephemeral: new Uint8Array(32),
+          kem: new Uint8Array(1088),
+          confirm: new Uint8Array(16),
+        }),
       ),
     ).toBe('SESSION_ERR_CONFIRM');
   });
@@ -177,6 +187,7 @@ describe('call setup (docs/session-protocol.md §3)', () => {
       calleeId: new Uint8Array(32).fill(3),
       secret: new Uint8Array(48).fill(4),
       callerEphemeral: new Uint8Array(32).fill(5),
+      callerKem: new Uint8Array(1184).fill(7),
       time: NOW,
       codecs: [1, 0],
     };
@@ -210,6 +221,7 @@ describe('tree-head gossip in the call data (docs/key-transparency.md "Gossip in
       calleeId: new Uint8Array(32).fill(3),
       secret: new Uint8Array(48).fill(4),
       callerEphemeral: new Uint8Array(32).fill(5),
+      callerKem: new Uint8Array(1184).fill(7),
       time: NOW,
       codecs: [1, 0],
       treeHead: new Uint8Array(100).fill(6),

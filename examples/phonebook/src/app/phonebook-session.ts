@@ -394,6 +394,7 @@ export class PhonebookSession {
         peer: e.peer,
         role: e.role,
         safetyNumber,
+        keyExchange: e.keyExchange,
         since: wallClock(),
         bound: false,
         quality: undefined,
@@ -402,7 +403,14 @@ export class PhonebookSession {
       },
       notice: undefined,
     });
-    this.#emit({ event: 'call:accepted', peer: e.peer, callId: e.callId, role: e.role, safetyNumber });
+    this.#emit({
+      event: 'call:accepted',
+      peer: e.peer,
+      callId: e.callId,
+      role: e.role,
+      safetyNumber,
+      keyExchange: e.keyExchange,
+    });
     // Open files or devices now, but after the client has sent its BIND (this handler runs inside the
     // client's output loop), so that neither waits for the other.
     setImmediate(() => media.prepare().catch((error: unknown) => this.#audioFailed(error)));

@@ -50,6 +50,8 @@ export type SessionEvent =
     }
   | {
       readonly event: 'call:accepted';
+      /** How the call's keys were agreed: the post-quantum hybrid exchange. */
+      readonly keyExchange: string;
       readonly peer: Peer;
       readonly callId: string;
       readonly role: 'caller' | 'callee';

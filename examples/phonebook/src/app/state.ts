@@ -43,6 +43,8 @@ export type CallView =
       readonly peer: Peer;
       readonly role: 'caller' | 'callee';
       readonly safetyNumber: string | undefined;
+      /** How the call's keys were agreed (post-quantum hybrid), as the client reports it. */
+      readonly keyExchange: string;
       readonly since: number;
       /** Media bound at the relay: audio flows. */
       readonly bound: boolean;

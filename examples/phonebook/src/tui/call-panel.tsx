@@ -40,6 +40,9 @@ export function CallPanel({ call, now }: { readonly call: CallView; readonly now
             {call.role === 'caller' ? 'you called' : 'you answered'}
             {call.bound ? '' : ' · connecting audio …'}
           </Text>
+          <Text>
+            <Text color="green">post-quantum</Text> call keys ({shown(call.keyExchange)})
+          </Text>
           {rows === undefined ? null : (
             <Text>
               safety number <Text bold>{rows[0]}</Text> <Text bold>{rows[1]}</Text>

@@ -8,6 +8,7 @@
 import type { LeitungCrypto, RsaPrivateKey, RsaPublicKey } from '@leitung/crypto';
 import {
   acceptOffer,
+  CALL_KEY_EXCHANGE,
   CallIdReplayGuard,
   completeCall,
   createCallOffer,
@@ -162,7 +163,7 @@ export class CallMachine {
     const call = this.#state;
     if (call.kind !== 'incoming-ringing')
       throw new ClientError(ClientErrorCode.InvalidState, 'no call is ringing');
-    const { ephemeral, confirm, keys } = acceptOffer(this.#host.crypto, call.offer);
+    const { ephemeral, kem, confirm, keys } = acceptOffer(this.#host.crypto, call.offer);
     this.#state = {
       kind: 'active',
       callId: call.callId,
@@ -175,10 +176,16 @@ export class CallMachine {
       resumeSent: false,
     };
     this.#host.sendSealed(
-      { type: 'CALL_RESPONSE', callId: call.callId, decision: 'accept', ephemeral, confirm },
+      { type: 'CALL_RESPONSE', callId: call.callId, decision: 'accept', ephemeral, kem, confirm },
       now,
     );
-    this.#host.emit({ type: 'call:accepted', callId: toHex(call.callId), peer: call.peer, role: 'callee' });
+    this.#host.emit({
+      type: 'call:accepted',
+      callId: toHex(call.callId),
+      peer: call.peer,
+      role: 'callee',
+      keyExchange: CALL_KEY_EXCHANGE,
+    });
   }
 
   /** Rejects the ringing incoming call. */
@@ -383,6 +390,7 @@ export class CallMachine {
         try {
           keys = completeCall(this.#host.crypto, call.pending, {
             ephemeral: message.ephemeral,
+            kem: message.kem,
             confirm: message.confirm,
           });
         } catch (error) {
@@ -405,6 +413,7 @@ export class CallMachine {
           callId: toHex(call.callId),
           peer: call.peer,
           role: 'caller',
+          keyExchange: CALL_KEY_EXCHANGE,
         });
         this.#host.result(call.handle, { ok: true, value: { callId: toHex(call.callId), peer: call.peer } });
         if (call.grant) this.onMediaGrant(call.grant, now);

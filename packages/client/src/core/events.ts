@@ -142,6 +142,11 @@ export interface CallAcceptedEvent {
   readonly callId: string;
   readonly peer: Peer;
   readonly role: CallRoleName;
+  /**
+   * How the call's keys were agreed: always the hybrid post-quantum exchange, `ML-KEM-768 + X25519 +
+   * RSA-OAEP-4096` (docs/session-protocol.md §3) — calls without the post-quantum share are refused.
+   */
+  readonly keyExchange: string;
 }
 
 export interface CallEndedEvent {

@@ -65,6 +65,11 @@ export interface CallResponse {
   ephemeral?: Uint8Array;
   /** Callee's key confirmation (format: docs/protocol.md, call keys). ≤ 1024 bytes. */
   confirm?: Uint8Array;
+  /**
+   * Callee's ML-KEM-768 ciphertext to the caller's encapsulation key (the post-quantum share,
+   * docs/session-protocol.md §3); present exactly when accepting. 1 088 bytes.
+   */
+  kem?: Uint8Array;
 }
 
 export const callResponseMessage = defineMessage<CallResponse>()(
@@ -75,6 +80,7 @@ export const callResponseMessage = defineMessage<CallResponse>()(
     decision: enumOf(['accept', 'reject', 'busy']),
     ephemeral: optional(bytes(L.x25519PublicKeyBytes)),
     confirm: optional(varBytes(L.confirmMaxBytes)),
+    kem: optional(bytes(L.kemCipherTextBytes)),
   }),
 );
 

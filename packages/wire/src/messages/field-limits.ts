@@ -19,6 +19,8 @@ export const FIELD_LIMITS = {
   mediaTokenBytes: 32,
   /** X25519 public key. */
   x25519PublicKeyBytes: 32,
+  /** ML-KEM-768 ciphertext (FIPS 203): CALL_RESPONSE `kem`. */
+  kemCipherTextBytes: 1088,
   /** PING/PONG nonce. */
   pingNonceBytes: 8,
   /** Display name, UTF-8 bytes (the directory's own name policy may be stricter). */

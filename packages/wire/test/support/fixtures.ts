@@ -187,6 +187,7 @@ export const fixtures: readonly (readonly [string, ControlMessage])[] = [
       decision: 'accept',
       ephemeral: hash(20),
       confirm: pattern(512, 21),
+      kem: pattern(1088, 22),
     },
   ],
   ['CALL_RESPONSE busy', { type: 'CALL_RESPONSE', callId: pattern(16, 16), decision: 'busy' }],
