@@ -45,10 +45,12 @@ export async function establishedCall(fx: Fixture, relay: Relay, alice: RsaPriva
     decision: 'accept',
     ephemeral: accepted.ephemeral,
     confirm: accepted.confirm,
+    kem: accepted.kem,
   });
   const response = await a.next('CALL_RESPONSE');
   const aliceKeys = completeCall(crypto, offer.pending, {
     ephemeral: response.ephemeral!,
+    kem: response.kem,
     confirm: response.confirm!,
   });
   const aliceGrant = await a.next('MEDIA_GRANT');
