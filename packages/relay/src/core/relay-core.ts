@@ -20,28 +20,24 @@ import type { KeyDirectory } from '../directory/key-directory.js';
 import { RelayError, RelayErrorCode } from '../errors.js';
 import { type RelayLimits, resolveLimits } from '../limits.js';
 import { MediaRouter } from '../media/media-router.js';
-import { RegistrationBudget } from '../protection/registration-budget.js';
 import type { ClusterCalls, ForwardedCallMessage } from '../signalling/cluster-calls.js';
 import { LocalSignalling, type Signalling } from '../signalling/signalling.js';
 import { type BlockPolicy, NOTHING_BLOCKED } from './block-policy.js';
-import { type CallParty, CallRouter } from './call-router.js';
-import { ClientRequests } from './client-requests.js';
-import { ClusterAdapter, type ClusterTarget } from './cluster-adapter.js';
+import type { CallParty, CallRouter } from './call-router.js';
+import type { ClientRequests } from './client-requests.js';
+import type { ClusterAdapter, ClusterTarget } from './cluster-adapter.js';
 import { type Connection, clientIdOf, newConnection } from './connection.js';
-import { ConnectionTable } from './connection-table.js';
+import type { ConnectionTable } from './connection-table.js';
 import { connectionDeadlines } from './connection-timeouts.js';
-import { DirectoryService } from './directory-service.js';
+import { assembleCore } from './core-assembly.js';
 import { Outbox } from './outbox.js';
 import type { CloseReason, ConnectionId, RelayOutput } from './outputs.js';
-import { Phonebook } from './phonebook.js';
-import { PresenceNotifier } from './presence-notifier.js';
-import { PresenceTable } from './presence-table.js';
-import { Registration } from './registration.js';
+import type { PresenceNotifier } from './presence-notifier.js';
+import type { Registration } from './registration.js';
 import { coarseLoad, type RelayLoadFigures } from './relay-load.js';
 import { emptyRelayCoreStats, type RelayCoreStats } from './relay-stats.js';
-import { fatal, type Refusal, Replies } from './replies.js';
-import { RequestBuckets } from './request-buckets.js';
-import { ClientWelcome } from './welcome.js';
+import { fatal, type Refusal, type Replies } from './replies.js';
+import type { RequestBuckets } from './request-buckets.js';
 
 export { LOAD_STEP_PERCENT, type RelayLoadFigures } from './relay-load.js';
 export type { RelayCoreStats } from './relay-stats.js';
@@ -85,91 +81,34 @@ export class RelayCore {
   #shuttingDown = false;
 
   constructor(options: RelayCoreOptions) {
-    const limits = resolveLimits(options.limits);
-    this.limits = limits;
+    this.limits = resolveLimits(options.limits);
+    this.media = newMediaRouter(options.crypto, this.limits);
     this.#directory = options.directory;
     this.#signalling = options.signalling ?? new LocalSignalling();
     this.#blocklist = options.blocklist ?? NOTHING_BLOCKED;
-    this.media = newMediaRouter(options.crypto, limits);
-    this.#connections = new ConnectionTable(limits);
-    this.#buckets = new RequestBuckets(limits);
-    this.#replies = new Replies({
-      outbox: this.#outbox,
-      stats: this.stats,
-      close: (connection, reason) => this.#forget(connection, reason),
-    });
-    this.#calls = new CallRouter({
-      media: this.media,
-      signalling: this.#signalling,
-      limits,
-      emit: (event) => this.#outbox.emit(event),
-      ...(options.cluster === undefined ? {} : { cluster: options.cluster }),
-    });
-    const presenceTable = new PresenceTable();
-    this.#presence = new PresenceNotifier({
-      table: presenceTable,
-      connections: this.#connections,
-      directory: this.#directory,
-      signalling: this.#signalling,
-      replies: this.#replies,
-    });
-    const phonebook = new Phonebook(this.#directory, presenceTable);
-    const asyncAppend = options.asyncAppend ?? false;
-    // Starts full: a bucket created at time 0 is at its burst for any later `now`.
-    const budget = new RegistrationBudget(limits, 0);
-    const directoryService = new DirectoryService({
-      directory: this.#directory,
-      limits,
-      phonebook,
-      budget,
-      signalling: this.#signalling,
-      replies: this.#replies,
-      outbox: this.#outbox,
-      asyncAppend,
-    });
-    const welcome = new ClientWelcome({
-      connections: this.#connections,
-      presence: this.#presence,
-      directoryService,
-      signalling: this.#signalling,
-      replies: this.#replies,
-      outbox: this.#outbox,
-      stats: this.stats,
-    });
-    this.#registration = new Registration({
+    const modules = assembleCore({
       crypto: options.crypto,
       privateKey: options.privateKey,
-      directory: this.#directory,
-      directoryService,
-      connections: this.#connections,
-      buckets: this.#buckets,
-      budget,
-      blocklist: () => this.#blocklist,
-      publicLoad: () => this.publicLoad(),
-      welcome,
-      replies: this.#replies,
-      outbox: this.#outbox,
-      asyncAppend,
-    });
-    this.#requests = new ClientRequests({
-      limits,
-      buckets: this.#buckets,
-      directoryService,
-      phonebook,
-      presence: this.#presence,
-      calls: this.#calls,
-      replies: this.#replies,
+      limits: this.limits,
+      directory: options.directory,
+      signalling: this.#signalling,
+      media: this.media,
       stats: this.stats,
+      outbox: this.#outbox,
+      asyncAppend: options.asyncAppend ?? false,
+      clusterCalls: options.cluster,
+      blocklist: () => this.#blocklist,
       publicLoad: () => this.publicLoad(),
       close: (connection, reason) => this.#forget(connection, reason),
     });
-    this.#cluster = new ClusterAdapter({
-      connections: this.#connections,
-      presence: this.#presence,
-      calls: this.#calls,
-      signalling: this.#signalling,
-      replies: this.#replies,
-    });
+    this.#connections = modules.connections;
+    this.#buckets = modules.buckets;
+    this.#replies = modules.replies;
+    this.#calls = modules.calls;
+    this.#presence = modules.presence;
+    this.#registration = modules.registration;
+    this.#requests = modules.requests;
+    this.#cluster = modules.cluster;
   }
 
   /** Open control connections. */
