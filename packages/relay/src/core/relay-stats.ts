@@ -1,8 +1,9 @@
 /**
- * The plain counters the metrics endpoint reads (docs/relay.md "Metrics"). Kept as numbers in the core so
- * the core needs no metrics library; the shell turns them into Prometheus series.
+ * The core's counters (docs/relay.md "Metrics"): plain numbers, so the core needs no metrics library; the
+ * shell copies them into Prometheus series when scraped.
  */
 
+/** Plain counters the metrics read (cheap to keep; no library in the core). */
 export interface RelayCoreStats {
   connectionsAccepted: number;
   framesReceived: number;
