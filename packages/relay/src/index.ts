@@ -79,17 +79,12 @@ export { Blocklist } from './protection/blocklist.js';
 export { KeyedRateLimiter, TokenBucket } from './protection/token-bucket.js';
 export { MEDIA_SOCKET_BUFFER_BYTES, MediaSocket, type MediaSocketOptions } from './shell/media-socket.js';
 export { DEFAULT_REFUSAL_LOG, RefusalLog, type RefusalLogOptions } from './shell/refusal-log.js';
-export {
-  Relay,
-  type RelayClusterOptions,
-  type RelayEvents,
-  type RelayListEntry,
-  type StartRelayOptions,
-  startRelay,
-} from './shell/relay.js';
+export { Relay, type RelayEvents } from './shell/relay.js';
 export { loadOrCreateRelayKey, RELAY_KEY_FILE, type RelayKeyResult } from './shell/relay-key-file.js';
 export { createRelayLogger, type RelayLoggerOptions } from './shell/relay-logger.js';
 export { createRelayMetrics, type RelayMetricsSources } from './shell/relay-metrics.js';
+export type { RelayClusterOptions, RelayListEntry, StartRelayOptions } from './shell/relay-options.js';
+export { startRelay } from './shell/start-relay.js';
 export type {
   ClusterCall,
   ClusterCalls,

@@ -6,18 +6,29 @@
  * broadcasts and this relay's inbox to the relay (through {@link ClusterHandlers}).
  */
 import type { LeitungCrypto, RsaPrivateKey } from '@leitung/crypto';
-import { type ControlMessage, type DirectoryEntry, decodeMessage } from '@leitung/wire';
+import type { ControlMessage } from '@leitung/wire';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { LocalKeyDirectory } from '../directory/key-directory.js';
-import { checkName, nameKey } from '../directory/name-policy.js';
+import { checkName } from '../directory/name-policy.js';
 import { RelayError, RelayErrorCode } from '../errors.js';
-import type { ClusterCall, ForwardedCallMessage, ForwardingParty } from '../signalling/cluster-calls.js';
-import { clusterEntryMessage, decodeClusterEntry, encodeClusterEntry } from './cluster-entry.js';
+import type { ForwardedCallMessage, ForwardingParty } from '../signalling/cluster-calls.js';
+import { encodeClusterEntry } from './cluster-entry.js';
 import { type ClusterKeys, clusterKeys } from './cluster-keys.js';
 import { ClusterMembers } from './cluster-members.js';
+import {
+  parseBroadcast,
+  parseCall,
+  parseCallChange,
+  parseInbox,
+  parsePresence,
+  relayMessage,
+} from './cluster-messages.js';
+import { LogReplication, type ReplicationHalt } from './log-replication.js';
 import { RedisLog } from './redis-log.js';
-import { INBOX_DELIVER, INBOX_FORWARD, RedisSignalling } from './redis-signalling.js';
+import { RedisSignalling } from './redis-signalling.js';
+
+export type { ReplicationHalt } from './log-replication.js';
 
 export interface ClusterNodeOptions {
   /** `redis://host:port[/db]`. */
@@ -65,13 +76,6 @@ export function clusterLogId(crypto: LeitungCrypto, clusterId: string): Uint8Arr
   return crypto.sha3_256(new TextEncoder().encode(clusterId));
 }
 
-/** Why replication of the shared log stopped: the first entry that failed its checks. */
-export interface ReplicationHalt {
-  readonly index: number;
-  readonly code: string;
-  readonly reason: string;
-}
-
 /** Registration outcome for the core: appended or logged in, or a refusal code. */
 export type ClusterAppendResult =
   | { readonly ok: true; readonly created: boolean }
@@ -85,13 +89,10 @@ export class ClusterNode {
   readonly #subscriber: Redis;
   readonly #log: RedisLog;
   readonly #members: ClusterMembers;
-  #halt: (ReplicationHalt & { readonly text: string }) | undefined;
-  #refusedEntries = 0;
+  readonly #replication: LogReplication;
   #dropped = 0;
   #handlers: ClusterHandlers | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
-  #syncing: Promise<void> | undefined;
-  #syncAgain = false;
   #closed = false;
   readonly #knownRelays = new Set<string>();
   readonly #timers = new Set<NodeJS.Timeout>();
@@ -107,6 +108,15 @@ export class ClusterNode {
       redis.hget(keys.relayKeys, fingerprint),
     );
     this.#members.remember(options.privateKey.publicKey);
+    this.#replication = new LogReplication({
+      log: this.#log,
+      members: this.#members,
+      crypto: options.crypto,
+      directory: options.directory,
+      now: options.now,
+      logger: options.logger,
+      replicated: (size) => this.#handlers?.replicated(size),
+    });
     const ttl = this.#ttl;
     this.signalling = new RedisSignalling({
       relayId: options.relayId,
@@ -184,13 +194,12 @@ export class ClusterNode {
 
   /** Set when an entry of the shared log failed its checks: replication stopped there. */
   get replicationHalt(): ReplicationHalt | undefined {
-    const halt = this.#halt;
-    return halt === undefined ? undefined : { index: halt.index, code: halt.code, reason: halt.reason };
+    return this.#replication.halt;
   }
 
   /** Entries of the shared log refused so far (each distinct refusal counted once). */
   get refusedEntries(): number {
-    return this.#refusedEntries;
+    return this.#replication.refusedEntries;
   }
 
   get #ttl(): number {
@@ -303,115 +312,11 @@ export class ClusterNode {
   }
 
   /**
-   * Applies every entry of the shared log the replica does not hold yet (one sync at a time), each only
-   * after its checks (`#check`). The first entry that fails stops replication there: the valid entries
-   * before it are applied, it is reported once (error log, metric), and later syncs stay halted while that
-   * entry is unchanged in Redis (docs/operations.md "Trust model").
+   * Applies every entry of the shared log the replica does not hold yet, each only after its checks; the
+   * first entry that fails stops replication there (log-replication.ts, docs/operations.md "Trust model").
    */
   sync(): Promise<void> {
-    if (this.#syncing !== undefined) {
-      this.#syncAgain = true;
-      return this.#syncing;
-    }
-    this.#syncing = (async () => {
-      try {
-        do {
-          this.#syncAgain = false;
-          while (await this.#syncBatch()) {
-            // Next batch.
-          }
-        } while (this.#syncAgain);
-      } finally {
-        this.#syncing = undefined;
-      }
-    })();
-    return this.#syncing;
-  }
-
-  /** One batch; true when entries were applied and more may follow. */
-  async #syncBatch(): Promise<boolean> {
-    const { directory } = this.#options;
-    const from = directory.size();
-    const halt = this.#halt;
-    if (halt !== undefined && halt.index === from && (await this.#log.entryAt(from)) === halt.text) {
-      return false;
-    }
-    const texts = await this.#log.fetch(from);
-    if (texts.length === 0) return false;
-    const { accepted, refused } = await this.#check(texts, from);
-    if (accepted.length > 0) {
-      directory.applyReplicated(accepted, this.#options.now());
-      this.#handlers?.replicated(directory.size());
-    }
-    if (refused !== undefined) {
-      const text = texts[accepted.length] ?? '';
-      const previous = this.#halt;
-      if (previous?.index !== refused.index || previous.text !== text) {
-        this.#refusedEntries++;
-        this.#options.logger.error(
-          { code: refused.code, index: refused.index, reason: refused.reason },
-          'cluster log entry refused; replication of the cluster log stopped',
-        );
-      }
-      this.#halt = { ...refused, text };
-      return false;
-    }
-    if (this.#halt !== undefined) {
-      this.#options.logger.warn({ index: this.#halt.index }, 'cluster log replication resumed');
-      this.#halt = undefined;
-    }
-    return true;
-  }
-
-  /**
-   * Checks entries `from`, `from + 1`, … in order: canonical form and name policy (decodeClusterEntry),
-   * signed by a configured member for this log id and this index, name and key not bound yet (in the
-   * replica or earlier in the batch). Returns the valid prefix and the first failure.
-   */
-  async #check(
-    texts: readonly string[],
-    from: number,
-  ): Promise<{ accepted: DirectoryEntry[]; refused: ReplicationHalt | undefined }> {
-    const { crypto, directory } = this.#options;
-    const accepted: DirectoryEntry[] = [];
-    const names = new Set<string>();
-    const ids = new Set<string>();
-    for (const [i, text] of texts.entries()) {
-      const index = from + i;
-      const refuse = (reason: string) => ({
-        accepted,
-        refused: { index, code: RelayErrorCode.ClusterEntryInvalid, reason },
-      });
-      let stored: ReturnType<typeof decodeClusterEntry>;
-      try {
-        stored = decodeClusterEntry(crypto, text, index);
-      } catch (error) {
-        return refuse((error as Error).message);
-      }
-      const { entry, signer, signature } = stored;
-      if (!this.#members.isMember(signer)) {
-        return refuse(`cluster log entry ${index}: signed by ${signer}, not a configured member`);
-      }
-      const key = await this.#members.keyOf(signer);
-      if (key === undefined) {
-        return refuse(`cluster log entry ${index}: no valid published key for member ${signer}`);
-      }
-      if (!crypto.verify(key, clusterEntryMessage(directory.logId, entry), signature)) {
-        return refuse(`cluster log entry ${index}: the signature does not verify`);
-      }
-      const folded = nameKey(entry.name);
-      const id = Buffer.from(entry.clientId).toString('hex');
-      if (names.has(folded) || directory.entryByName(entry.name) !== undefined) {
-        return refuse(`cluster log entry ${index}: the name is already bound`);
-      }
-      if (ids.has(id) || directory.entryByClientId(entry.clientId) !== undefined) {
-        return refuse(`cluster log entry ${index}: the key is already bound`);
-      }
-      names.add(folded);
-      ids.add(id);
-      accepted.push(entry);
-    }
-    return { accepted, refused: undefined };
+    return this.#replication.sync();
   }
 
   /** Stops the heartbeat, withdraws this relay's presence and closes both connections. */
@@ -477,69 +382,41 @@ export class ClusterNode {
     this.#timers.add(timer);
   }
 
+  /**
+   * A pub/sub message. Everything but the log notification comes from Redis, which is not trusted with
+   * content: cluster-messages.ts checks it, and what fails is dropped (logged at the 1st, 2nd, 4th, … drop).
+   */
   #onMessage(channel: string, message: Buffer): void {
     const { keys } = this;
     const handlers = this.#handlers;
     if (handlers === undefined) return;
-    if (channel === keys.logChannel) {
-      this.#fire(this.sync());
-      return;
-    }
-    // Everything below comes from Redis, which is not trusted with content (docs/operations.md "Trust
-    // model"): ids must be hex of the right length, messages must decode as what a relay may send, and
-    // every name must pass the name policy; anything else is dropped (logged at the 1st, 2nd, 4th, … drop).
-    if (channel === keys.presenceChannel) {
-      const change = JSON.parse(message.toString()) as { r?: unknown; c?: unknown; o?: unknown };
-      if (isHex(change.r, 64) && isHex(change.c, 64) && typeof change.o === 'boolean') {
-        if (change.r !== this.#options.relayId) this.#knownRelays.add(change.r);
-        this.signalling.onPresence(change.r, change.c, change.o);
-      }
-      return;
-    }
-    if (channel === keys.callsChannel) {
-      const change = JSON.parse(message.toString()) as { op: string; call?: unknown; key?: unknown };
-      if (change.op === 'set') {
-        const call = parseCall(JSON.stringify(change.call));
-        if (call !== undefined) this.signalling.onCallChange({ op: 'set', call });
-      } else if (change.op === 'delete' && isHex(change.key, 32)) {
-        this.signalling.onCallChange({ op: 'delete', key: change.key });
-      }
-      return;
-    }
-    if (channel === keys.broadcastChannel) {
-      if (message.length < 64) return;
-      const from = message.subarray(0, 32).toString('hex');
-      if (from === this.#options.relayId) return;
-      const except = message.subarray(32, 64);
-      const exceptId = except.every((b) => b === 0) ? undefined : except.toString('hex');
-      handlers.deliver({ except: exceptId }, relayMessage(message.subarray(64)));
-      return;
-    }
-    // This relay's inbox.
-    const kind = message[0];
-    if (kind === INBOX_DELIVER && message.length > 33) {
-      const clientId = message.subarray(1, 33).toString('hex');
-      handlers.deliver({ clientId }, relayMessage(message.subarray(33)));
-    } else if (kind === INBOX_FORWARD && message.length > 34) {
-      const clientIdBytes = Uint8Array.from(message.subarray(1, 33));
-      const nameLength = message[33] ?? 0;
-      if (message.length < 34 + nameLength) return;
-      const name = new TextDecoder('utf-8', { fatal: true }).decode(message.subarray(34, 34 + nameLength));
-      // The forwarding relay's authenticated client: an empty name (a party gone offline) or a policy name.
-      if (name !== '') checkName(name);
-      const forwarded = decodeMessage(message.subarray(34 + nameLength), { from: 'client' });
-      if (
-        forwarded.type !== 'CALL_RESPONSE' &&
-        forwarded.type !== 'CALL_END' &&
-        forwarded.type !== 'CALL_RESUME'
-      ) {
+    switch (channel) {
+      case keys.logChannel:
+        this.#fire(this.sync());
+        return;
+      case keys.presenceChannel: {
+        const change = parsePresence(message.toString());
+        if (change === undefined) return;
+        if (change.relay !== this.#options.relayId) this.#knownRelays.add(change.relay);
+        this.signalling.onPresence(change.relay, change.client, change.online);
         return;
       }
-      handlers.forwarded(
-        { clientId: Buffer.from(clientIdBytes).toString('hex'), clientIdBytes, name },
-        forwarded,
-      );
+      case keys.callsChannel: {
+        const change = parseCallChange(message.toString());
+        if (change !== undefined) this.signalling.onCallChange(change);
+        return;
+      }
+      case keys.broadcastChannel: {
+        const broadcast = parseBroadcast(message);
+        if (broadcast === undefined || broadcast.from === this.#options.relayId) return;
+        handlers.deliver({ except: broadcast.except }, relayMessage(broadcast.payload));
+        return;
+      }
     }
+    // This relay's inbox.
+    const frame = parseInbox(message);
+    if (frame?.kind === 'deliver') handlers.deliver({ clientId: frame.clientId }, frame.message);
+    else if (frame?.kind === 'forward') handlers.forwarded(frame.party, frame.message);
   }
 
   #fire(promise: Promise<unknown>): void {
@@ -548,37 +425,4 @@ export class ClusterNode {
         this.#options.logger.warn({ err: (error as Error).message }, 'cluster operation failed');
     });
   }
-}
-
-function isHex(value: unknown, length: number): value is string {
-  return typeof value === 'string' && value.length === length && /^[0-9a-f]*$/.test(value);
-}
-
-/**
- * A message another relay published for clients of this one: it must decode as a relay → client message
- * and every name it carries must pass the name policy (else RelayError / WireError: dropped by the caller).
- */
-function relayMessage(payload: Uint8Array): ControlMessage {
-  const message = decodeMessage(payload, { from: 'relay' });
-  if (message.type === 'INCOMING_CALL') checkName(message.callerName);
-  if (message.type === 'PHONEBOOK_DELTA')
-    for (const change of message.changes) checkName(change.contact.name);
-  return message;
-}
-
-function parseCall(text: string): ClusterCall | undefined {
-  try {
-    const value = JSON.parse(text) as Partial<ClusterCall>;
-    if (
-      isHex(value.key, 32) &&
-      isHex(value.caller, 64) &&
-      isHex(value.callee, 64) &&
-      isHex(value.relay, 64)
-    ) {
-      return { key: value.key, caller: value.caller, callee: value.callee, relay: value.relay };
-    }
-  } catch {
-    // Not a call: ignored.
-  }
-  return undefined;
 }

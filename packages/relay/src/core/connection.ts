@@ -11,7 +11,8 @@
  * appended through the cluster's shared log (Redis) before WELCOME, which the shell does asynchronously.
  */
 import type { RelayHandshake, SealedChannel } from '@leitung/session';
-import type { FrameDecoder } from '@leitung/wire';
+import { FrameDecoder } from '@leitung/wire';
+import { addressKey } from '../protection/address-key.js';
 import type { LocalDelivery } from '../signalling/signalling.js';
 import type { ConnectionId } from './outputs.js';
 
@@ -44,6 +45,10 @@ export type ConnectionPhase =
     }
   | { readonly kind: 'closed' };
 
+export type ChallengedPhase = Extract<ConnectionPhase, { kind: 'challenged' }>;
+export type AppendingPhase = Extract<ConnectionPhase, { kind: 'appending' }>;
+export type EstablishedPhase = Extract<ConnectionPhase, { kind: 'established' }>;
+
 export interface Connection {
   readonly id: ConnectionId;
   readonly remoteIp: string;
@@ -70,4 +75,29 @@ export function clientIdOf(connection: Connection): string | undefined {
     case 'closed':
       return undefined;
   }
+}
+
+/** A connection just accepted: it waits for its REGISTER, with the handshake timeout running from now. */
+export function newConnection(
+  id: ConnectionId,
+  remoteIp: string,
+  now: number,
+  maxFrameSize: number,
+): Connection {
+  const ip = plainIp(remoteIp);
+  return {
+    id,
+    remoteIp: ip,
+    addressKey: addressKey(ip),
+    openedAt: now,
+    decoder: new FrameDecoder({ maxFrameSize }),
+    lastFrameAt: now,
+    partialSince: undefined,
+    phase: { kind: 'awaiting-register' },
+  };
+}
+
+/** IPv4-mapped IPv6 (`::ffff:a.b.c.d`, as dual-stack sockets report IPv4 peers) as plain IPv4. */
+function plainIp(ip: string): string {
+  return /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(ip) ? ip.slice(7) : ip;
 }

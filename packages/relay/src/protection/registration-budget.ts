@@ -5,6 +5,7 @@
  * unauthenticated REGISTERs with made-up keys cannot drain them; they are checked (without charging) at
  * REGISTER too, so an exhausted budget is refused before any RSA work.
  */
+import { RelayError, RelayErrorCode } from '../errors.js';
 import type { BucketLimit } from '../limits.js';
 import { KeyedRateLimiter, TokenBucket } from './token-bucket.js';
 
@@ -32,6 +33,18 @@ export class RegistrationBudget {
   take(remoteIp: string, now: number): boolean {
     if (this.waitMs(remoteIp, now) > 0) return false;
     return this.#perAddress.take(budgetKey(remoteIp), now) && this.#global.take(now);
+  }
+
+  /**
+   * Throws RELAY_ERR_REGISTRATION_BUDGET with a retry hint when a new binding from `remoteIp` is over
+   * budget. `charge` takes the token too (at commit); without it nothing is charged (at REGISTER).
+   */
+  check(remoteIp: string, now: number, charge: boolean): void {
+    const waitMs = this.waitMs(remoteIp, now);
+    if (waitMs > 0 || (charge && !this.take(remoteIp, now))) {
+      const seconds = Math.max(1, Math.ceil(waitMs / 1000));
+      throw new RelayError(RelayErrorCode.RegistrationBudget, `too many new names; retry after ${seconds} s`);
+    }
   }
 }
 

@@ -6,7 +6,7 @@
  */
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { RelayCore } from '../core/relay-core.js';
-import { MEDIA_DROP_REASONS } from '../media/media-router.js';
+import { MEDIA_DROP_REASONS, type MediaRouter } from '../media/media-router.js';
 
 const PREFIX = 'leitung_relay_';
 
@@ -20,63 +20,85 @@ export interface RelayMetricsSources {
 
 export function createRelayMetrics(sources: RelayMetricsSources): Registry {
   const registry = new Registry();
-  const { core } = sources;
-  const media = core.media;
   collectDefaultMetrics({ register: registry, prefix: PREFIX });
+  coreGauges(registry, sources.core);
+  coreCounters(registry, sources.core);
+  mediaCounters(registry, sources.core.media);
+  shellMetrics(registry, sources);
+  return registry;
+}
 
-  const gauge = (name: string, help: string, read: () => number) =>
-    new Gauge({
-      name: PREFIX + name,
-      help,
-      registers: [registry],
-      collect() {
-        this.set(read());
-      },
-    });
-  const counter = (name: string, help: string, read: () => number) =>
-    new Counter({
-      name: `${PREFIX + name}_total`,
-      help,
-      registers: [registry],
-      collect() {
-        this.reset();
-        this.inc(read());
-      },
-    });
+/** A gauge read from the core when scraped. */
+function gauge(registry: Registry, name: string, help: string, read: () => number): void {
+  new Gauge({
+    name: PREFIX + name,
+    help,
+    registers: [registry],
+    collect() {
+      this.set(read());
+    },
+  });
+}
 
-  gauge('connections_open', 'Open control connections.', () => core.connectionCount);
+/** A counter copied from one of the core's plain counters when scraped. */
+function counter(registry: Registry, name: string, help: string, read: () => number): void {
+  new Counter({
+    name: `${PREFIX + name}_total`,
+    help,
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(read());
+    },
+  });
+}
+
+function coreGauges(registry: Registry, core: RelayCore): void {
+  const media = core.media;
+  gauge(registry, 'connections_open', 'Open control connections.', () => core.connectionCount);
   gauge(
+    registry,
     'connections_unauthenticated',
     'Control connections that have not finished the handshake.',
     () => core.unauthenticatedCount,
   );
   gauge(
+    registry,
     'clients_online',
     'Clients with an established sealed channel on this relay.',
     () => core.clientCount,
   );
-  gauge('calls_active', 'Calls ringing or in progress.', () => core.callCount);
-  gauge('media_sessions', 'Media sessions allocated.', () => media.sessionCount);
-  gauge('directory_entries', 'Entries in the key directory (Merkle log size).', () => core.directorySize);
+  gauge(registry, 'calls_active', 'Calls ringing or in progress.', () => core.callCount);
+  gauge(registry, 'media_sessions', 'Media sessions allocated.', () => media.sessionCount);
   gauge(
+    registry,
+    'directory_entries',
+    'Entries in the key directory (Merkle log size).',
+    () => core.directorySize,
+  );
+  gauge(
+    registry,
     'media_packets_per_second',
     'Media packets forwarded per second (recent average, as in PONG).',
     () => media.packetsPerSecond,
   );
+}
 
-  counter('connections_accepted', 'Control connections accepted.', () => core.stats.connectionsAccepted);
-  counter('frames_received', 'Control frames received.', () => core.stats.framesReceived);
+function coreCounters(registry: Registry, core: RelayCore): void {
+  const { stats, media } = core;
+  counter(registry, 'connections_accepted', 'Control connections accepted.', () => stats.connectionsAccepted);
+  counter(registry, 'frames_received', 'Control frames received.', () => stats.framesReceived);
   counter(
+    registry,
     'handshakes_completed',
     'Registration handshakes completed (WELCOME sent).',
-    () => core.stats.handshakesCompleted,
+    () => stats.handshakesCompleted,
   );
-  counter('registrations', 'New directory bindings.', () => core.stats.registrations);
-  counter('logins', 'Handshakes of already bound keys.', () => core.stats.logins);
-  counter('call_requests', 'CALL_REQUESTs accepted for routing.', () => core.stats.callsRequested);
-  counter('media_forwarded_packets', 'Media packets forwarded.', () => media.forwardedPackets);
-  counter('media_forwarded_bytes', 'Media bytes forwarded.', () => media.forwardedBytes);
-
+  counter(registry, 'registrations', 'New directory bindings.', () => stats.registrations);
+  counter(registry, 'logins', 'Handshakes of already bound keys.', () => stats.logins);
+  counter(registry, 'call_requests', 'CALL_REQUESTs accepted for routing.', () => stats.callsRequested);
+  counter(registry, 'media_forwarded_packets', 'Media packets forwarded.', () => media.forwardedPackets);
+  counter(registry, 'media_forwarded_bytes', 'Media bytes forwarded.', () => media.forwardedBytes);
   new Counter({
     name: `${PREFIX}rejections_total`,
     help: 'Rejections by error code: every ERROR sent to a peer and every refused connection.',
@@ -84,9 +106,12 @@ export function createRelayMetrics(sources: RelayMetricsSources): Registry {
     registers: [registry],
     collect() {
       this.reset();
-      for (const [code, value] of core.stats.refusals) this.inc({ code }, value);
+      for (const [code, value] of stats.refusals) this.inc({ code }, value);
     },
   });
+}
+
+function mediaCounters(registry: Registry, media: MediaRouter): void {
   new Counter({
     name: `${PREFIX}media_dropped_packets_total`,
     help: 'Media datagrams dropped, by reason (all before any cryptography except bad-token, bad-nonce and rate of control packets).',
@@ -117,6 +142,10 @@ export function createRelayMetrics(sources: RelayMetricsSources): Registry {
       this.inc(media.challenges);
     },
   });
+}
+
+/** What the shell counts: blocklist reloads and, in a cluster, the replication alarms. */
+function shellMetrics(registry: Registry, sources: RelayMetricsSources): void {
   new Counter({
     name: `${PREFIX}blocklist_reloads_total`,
     help: 'Blocklist file reloads, by result.',
@@ -133,15 +162,16 @@ export function createRelayMetrics(sources: RelayMetricsSources): Registry {
   if (cluster !== undefined) {
     // Alarm metrics (docs/operations.md "What to monitor"): a refused entry means someone wrote to Redis.
     counter(
+      registry,
       'cluster_entries_refused',
       'Cluster log entries refused (not signed by a member, name policy, already bound, not canonical).',
       () => cluster().refused,
     );
     gauge(
+      registry,
       'cluster_replication_halted',
       '1 while replication of the cluster log is stopped at a refused entry.',
       () => (cluster().halted ? 1 : 0),
     );
   }
-  return registry;
 }

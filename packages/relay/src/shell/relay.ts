@@ -1,100 +1,31 @@
 /**
- * The relay's Node shell: `startRelay(options)` opens the data directory (relay key, SQLite directory),
- * the TCP control listener, the UDP media socket and, optionally, the loopback metrics endpoint, and runs
- * the sans-I/O {@link RelayCore} on them. The shell only moves bytes and timers; every decision is the
- * core's. Events are re-emitted (eventemitter3, `noun:verb`) and logged with pino, never with key material.
+ * The relay's Node shell (docs/relay.md "Architecture"): the {@link Relay} runs the sans-I/O
+ * {@link RelayCore} on the TCP control listener, the UDP media socket and, optionally, the loopback metrics
+ * endpoint. The shell only moves bytes and timers; every decision is the core's. Events are re-emitted
+ * (eventemitter3, `noun:verb`) and logged with pino, never with key material. `startRelay` (start-relay.ts)
+ * builds one.
  */
 
-import { lookup } from 'node:dns/promises';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import { createServer as createTcpServer, isIP, type Socket, type Server as TcpServer } from 'node:net';
-import { join } from 'node:path';
-import { createCrypto, type LeitungCrypto } from '@leitung/crypto';
+import type { Server } from 'node:http';
+import { createServer as createTcpServer, type Socket, type Server as TcpServer } from 'node:net';
 import { encodeFrame } from '@leitung/wire';
 import { EventEmitter } from 'eventemitter3';
-import { type Logger, pino } from 'pino';
+import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { checkClusterMembers } from '../cluster/cluster-members.js';
-import { ClusterNode, clusterLogId } from '../cluster/cluster-node.js';
+import type { ClusterNode } from '../cluster/cluster-node.js';
 import type { ConnectionId, RelayEvent, RelayEventType, RelayOutput } from '../core/outputs.js';
-import { RelayCore } from '../core/relay-core.js';
-import type { DirectoryStore } from '../directory/directory-store.js';
-import { LocalKeyDirectory } from '../directory/key-directory.js';
-import { SqliteDirectoryStore } from '../directory/sqlite-directory-store.js';
+import type { RelayCore } from '../core/relay-core.js';
+import type { LocalKeyDirectory } from '../directory/key-directory.js';
 import { RelayError, RelayErrorCode } from '../errors.js';
 import { toHex } from '../hex.js';
-import type { RelayLimits } from '../limits.js';
-import { Blocklist } from '../protection/blocklist.js';
-import type { Signalling } from '../signalling/signalling.js';
+import type { Blocklist } from '../protection/blocklist.js';
+import { readBlocklist } from './blocklist-file.js';
 import { logEvent } from './event-log.js';
 import { MediaSocket } from './media-socket.js';
+import { serveMetrics } from './metrics-server.js';
 import { RefusalLog, type RefusalLogOptions } from './refusal-log.js';
-import { loadOrCreateRelayKey } from './relay-key-file.js';
 import { createRelayMetrics } from './relay-metrics.js';
-
-/** The entry clients put in their relay list to pin this relay (docs/design.md §2). */
-export interface RelayListEntry {
-  readonly host: string;
-  readonly port: number;
-  readonly mediaPort: number;
-  /** Hex SHA3-256 of the relay key's SPKI DER. */
-  readonly fingerprint: string;
-  /** Relay cluster: hex id of the cluster's shared log (all relays of the cluster name the same). */
-  readonly logId?: string;
-}
-
-/** Relay cluster on Redis (docs/operations.md "Relay cluster"). */
-export interface RelayClusterOptions {
-  /** `redis://host:port[/db]`. */
-  readonly redisUrl: string;
-  /** The cluster's name; every relay of the cluster uses the same. Default `leitung`. */
-  readonly clusterId?: string;
-  /**
-   * Key fingerprints (hex) of every relay of the cluster, this one included (`--cluster-members FILE`,
-   * `parseClusterMembers`): only entries signed by one of them are applied (docs/operations.md
-   * "Trust model").
-   */
-  readonly members: readonly string[];
-  /** Heartbeat period (default 500 ms). */
-  readonly heartbeatMs?: number;
-  /** A relay whose heartbeat is this old is dead, its clients offline (default 2 000 ms). */
-  readonly ttlMs?: number;
-}
-
-export interface StartRelayOptions {
-  /** Directory for the relay key (`relay-key.pem`) and the directory database (`directory.sqlite`). */
-  readonly dataDir: string;
-  /** IP address (or name) to listen on for control and media. Default 127.0.0.1. */
-  readonly host?: string;
-  /** Control TCP port; 0 picks a free one. Default 5060. */
-  readonly port?: number;
-  /** Media UDP port; 0 picks a free one. Default 5061. */
-  readonly mediaPort?: number;
-  /** Serve Prometheus metrics on 127.0.0.1 at this port (0 picks one); off when undefined. */
-  readonly metricsPort?: number;
-  /** Blocklist file (IPs, subnets, key fingerprints); re-read by `reloadBlocklist()` (SIGHUP). */
-  readonly blocklistFile?: string;
-  readonly limits?: Partial<RelayLimits>;
-  /** pino logger; logging is off when omitted. */
-  readonly logger?: Logger;
-  /** Refusal lines per kind and interval before they are only summarised (docs/relay.md "Events and logs"). */
-  readonly refusalLog?: Partial<RefusalLogOptions>;
-  /**
-   * Log communication metadata: client ids and names, presence, who called whom, media addresses
-   * (docs/relay.md "Events and logs"). For debugging only; off by default.
-   */
-  readonly logMetadata?: boolean;
-  /** Directory storage; SQLite in `dataDir` by default. */
-  readonly store?: DirectoryStore;
-  /** Presence and delivery; single-relay in-process by default. */
-  readonly signalling?: Signalling;
-  /** Join a relay cluster on Redis instead of running alone (`leitung-relay --redis URL`). */
-  readonly cluster?: RelayClusterOptions;
-  readonly crypto?: LeitungCrypto;
-  /** Clock (ms); `Date.now` by default. */
-  readonly now?: () => number;
-}
+import type { RelayListEntry } from './relay-options.js';
 
 export type RelayEvents = {
   [T in RelayEventType]: (event: Extract<RelayEvent, { type: T }>) => void;
@@ -265,7 +196,11 @@ export class Relay extends EventEmitter<RelayEvents> {
     });
     const address = tcp.address();
     this.#port = typeof address === 'object' && address !== null ? address.port : port;
-    if (metricsPort !== undefined) await this.#serveMetrics(metricsPort);
+    if (metricsPort !== undefined) {
+      this.#metricsServer = await serveMetrics(this.metrics, metricsPort);
+      const address = this.#metricsServer.address();
+      this.#metricsPort = typeof address === 'object' && address !== null ? address.port : metricsPort;
+    }
     await this.#cluster?.start({
       deliver: (target, message) => this.#perform(this.core.clusterDelivery(target, message, this.#now())),
       forwarded: (party, message) =>
@@ -396,30 +331,6 @@ export class Relay extends EventEmitter<RelayEvents> {
     this.#timer.unref();
   }
 
-  async #serveMetrics(port: number): Promise<void> {
-    const server = createServer((request, response) => {
-      if (request.method !== 'GET' || request.url !== '/metrics') {
-        response.writeHead(404).end();
-        return;
-      }
-      this.metrics.metrics().then(
-        (text) => response.writeHead(200, { 'content-type': this.metrics.contentType }).end(text),
-        () => response.writeHead(500).end(),
-      );
-    });
-    this.#metricsServer = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      // Loopback only: metrics reveal load and counts, not for the open internet.
-      server.listen(port, '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    const address = server.address();
-    this.#metricsPort = typeof address === 'object' && address !== null ? address.port : port;
-  }
-
   async #shutdown(): Promise<void> {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#perform(this.core.shutdown(this.#now()));
@@ -439,119 +350,5 @@ export class Relay extends EventEmitter<RelayEvents> {
     this.#directory.close();
     this.#refusals.close();
     this.#logger.info('relay stopped');
-  }
-}
-
-/** Starts a relay; resolves once every socket listens. */
-export async function startRelay(options: StartRelayOptions): Promise<Relay> {
-  const crypto = options.crypto ?? createCrypto();
-  const now = options.now ?? Date.now;
-  const logger = options.logger ?? pino({ enabled: false });
-  const host = await resolveHost(options.host ?? '127.0.0.1');
-  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
-  const blocklist =
-    options.blocklistFile === undefined ? Blocklist.empty() : readBlocklist(options.blocklistFile);
-  const key = await loadOrCreateRelayKey(crypto, options.dataDir);
-  const store = options.store ?? new SqliteDirectoryStore(join(options.dataDir, 'directory.sqlite'));
-  const fingerprint = key.privateKey.publicKey.fingerprint();
-  const clusterOptions = options.cluster;
-  const clusterId = clusterOptions?.clusterId ?? 'leitung';
-  let directory: LocalKeyDirectory;
-  try {
-    directory = new LocalKeyDirectory({
-      store,
-      crypto,
-      privateKey: key.privateKey,
-      now,
-      ...(clusterOptions === undefined ? {} : { logId: clusterLogId(crypto, clusterId) }),
-    });
-  } catch (error) {
-    store.close();
-    throw error;
-  }
-  let cluster: ClusterNode | undefined;
-  if (clusterOptions !== undefined) {
-    try {
-      cluster = await ClusterNode.connect({
-        redisUrl: clusterOptions.redisUrl,
-        clusterId,
-        relayId: fingerprint,
-        privateKey: key.privateKey,
-        members: checkClusterMembers(clusterOptions.members ?? [], fingerprint),
-        crypto,
-        directory,
-        now,
-        logger,
-        ...(clusterOptions.heartbeatMs === undefined ? {} : { heartbeatMs: clusterOptions.heartbeatMs }),
-        ...(clusterOptions.ttlMs === undefined ? {} : { ttlMs: clusterOptions.ttlMs }),
-      });
-    } catch (error) {
-      directory.close();
-      throw error;
-    }
-  }
-  const signalling = cluster?.signalling ?? options.signalling;
-  const core = new RelayCore({
-    crypto,
-    privateKey: key.privateKey,
-    directory,
-    blocklist,
-    ...(options.limits === undefined ? {} : { limits: options.limits }),
-    ...(signalling === undefined ? {} : { signalling }),
-    ...(cluster === undefined ? {} : { asyncAppend: true, cluster: cluster.signalling }),
-  });
-  const relay = new Relay({
-    core,
-    directory,
-    fingerprint,
-    host,
-    dataDir: options.dataDir,
-    logger,
-    ...(options.logMetadata === undefined ? {} : { logMetadata: options.logMetadata }),
-    now,
-    blocklistFile: options.blocklistFile,
-    cluster,
-    refusalLog: options.refusalLog,
-  });
-  try {
-    await relay.listen(host, options.port ?? 5060, options.mediaPort ?? 5061, options.metricsPort);
-  } catch (error) {
-    await relay.close();
-    throw error;
-  }
-  logger.info(
-    {
-      ...relay.info(),
-      keyCreated: key.created,
-      directorySize: directory.size(),
-      metricsPort: relay.metricsPort,
-      logMetadata: options.logMetadata === true,
-    },
-    'relay started',
-  );
-  if (options.logMetadata === true) {
-    logger.warn('logging communication metadata (client ids, names, presence, who called whom)');
-  }
-  return relay;
-}
-
-function readBlocklist(path: string): Blocklist {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new RelayError(RelayErrorCode.BlocklistInvalid, `cannot read the blocklist file ${path}`, {
-      cause: error,
-    });
-  }
-  return Blocklist.parse(text);
-}
-
-async function resolveHost(host: string): Promise<string> {
-  if (isIP(host) !== 0) return host;
-  try {
-    return (await lookup(host)).address;
-  } catch (error) {
-    throw new RelayError(RelayErrorCode.InvalidOption, `cannot resolve host ${host}`, { cause: error });
   }
 }

@@ -1,0 +1,74 @@
+/**
+ * What `startRelay` takes and what a relay publishes about itself (docs/operations.md "Flags",
+ * "Pinning: the relay-list entry", "Relay cluster"): the listen addresses, the data directory, logging, the
+ * optional cluster, and the relay-list entry clients pin.
+ */
+import type { LeitungCrypto } from '@leitung/crypto';
+import type { Logger } from 'pino';
+import type { DirectoryStore } from '../directory/directory-store.js';
+import type { RelayLimits } from '../limits.js';
+import type { Signalling } from '../signalling/signalling.js';
+import type { RefusalLogOptions } from './refusal-log.js';
+
+/** The entry clients put in their relay list to pin this relay (docs/design.md §2). */
+export interface RelayListEntry {
+  readonly host: string;
+  readonly port: number;
+  readonly mediaPort: number;
+  /** Hex SHA3-256 of the relay key's SPKI DER. */
+  readonly fingerprint: string;
+  /** Relay cluster: hex id of the cluster's shared log (all relays of the cluster name the same). */
+  readonly logId?: string;
+}
+
+/** Relay cluster on Redis (docs/operations.md "Relay cluster"). */
+export interface RelayClusterOptions {
+  /** `redis://host:port[/db]`. */
+  readonly redisUrl: string;
+  /** The cluster's name; every relay of the cluster uses the same. Default `leitung`. */
+  readonly clusterId?: string;
+  /**
+   * Key fingerprints (hex) of every relay of the cluster, this one included (`--cluster-members FILE`,
+   * `parseClusterMembers`): only entries signed by one of them are applied (docs/operations.md
+   * "Trust model").
+   */
+  readonly members: readonly string[];
+  /** Heartbeat period (default 500 ms). */
+  readonly heartbeatMs?: number;
+  /** A relay whose heartbeat is this old is dead, its clients offline (default 2 000 ms). */
+  readonly ttlMs?: number;
+}
+
+export interface StartRelayOptions {
+  /** Directory for the relay key (`relay-key.pem`) and the directory database (`directory.sqlite`). */
+  readonly dataDir: string;
+  /** IP address (or name) to listen on for control and media. Default 127.0.0.1. */
+  readonly host?: string;
+  /** Control TCP port; 0 picks a free one. Default 5060. */
+  readonly port?: number;
+  /** Media UDP port; 0 picks a free one. Default 5061. */
+  readonly mediaPort?: number;
+  /** Serve Prometheus metrics on 127.0.0.1 at this port (0 picks one); off when undefined. */
+  readonly metricsPort?: number;
+  /** Blocklist file (IPs, subnets, key fingerprints); re-read by `reloadBlocklist()` (SIGHUP). */
+  readonly blocklistFile?: string;
+  readonly limits?: Partial<RelayLimits>;
+  /** pino logger; logging is off when omitted. */
+  readonly logger?: Logger;
+  /** Refusal lines per kind and interval before they are only summarised (docs/relay.md "Events and logs"). */
+  readonly refusalLog?: Partial<RefusalLogOptions>;
+  /**
+   * Log communication metadata: client ids and names, presence, who called whom, media addresses
+   * (docs/relay.md "Events and logs"). For debugging only; off by default.
+   */
+  readonly logMetadata?: boolean;
+  /** Directory storage; SQLite in `dataDir` by default. */
+  readonly store?: DirectoryStore;
+  /** Presence and delivery; single-relay in-process by default. */
+  readonly signalling?: Signalling;
+  /** Join a relay cluster on Redis instead of running alone (`leitung-relay --redis URL`). */
+  readonly cluster?: RelayClusterOptions;
+  readonly crypto?: LeitungCrypto;
+  /** Clock (ms); `Date.now` by default. */
+  readonly now?: () => number;
+}

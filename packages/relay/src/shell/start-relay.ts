@@ -1,0 +1,159 @@
+/**
+ * `startRelay(options)`: opens the data directory (relay key, SQLite directory), joins the cluster when one
+ * is configured, builds the sans-I/O {@link RelayCore} and lets the {@link Relay} shell listen
+ * (docs/relay.md "Architecture", docs/operations.md "Start"). Whatever was opened is closed again when a
+ * later step fails.
+ */
+import { lookup } from 'node:dns/promises';
+import { mkdirSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { join } from 'node:path';
+import { createCrypto, type LeitungCrypto, type RsaPrivateKey } from '@leitung/crypto';
+import { type Logger, pino } from 'pino';
+import { checkClusterMembers } from '../cluster/cluster-members.js';
+import { ClusterNode, clusterLogId } from '../cluster/cluster-node.js';
+import { RelayCore } from '../core/relay-core.js';
+import { LocalKeyDirectory } from '../directory/key-directory.js';
+import { SqliteDirectoryStore } from '../directory/sqlite-directory-store.js';
+import { RelayError, RelayErrorCode } from '../errors.js';
+import { Blocklist } from '../protection/blocklist.js';
+import { readBlocklist } from './blocklist-file.js';
+import { Relay } from './relay.js';
+import { loadOrCreateRelayKey } from './relay-key-file.js';
+import type { RelayClusterOptions, StartRelayOptions } from './relay-options.js';
+
+/** What every step of the start shares. */
+interface StartContext {
+  readonly crypto: LeitungCrypto;
+  readonly now: () => number;
+  readonly logger: Logger;
+  readonly privateKey: RsaPrivateKey;
+  readonly fingerprint: string;
+}
+
+/** Starts a relay; resolves once every socket listens. */
+export async function startRelay(options: StartRelayOptions): Promise<Relay> {
+  const crypto = options.crypto ?? createCrypto();
+  const logger = options.logger ?? pino({ enabled: false });
+  const host = await resolveHost(options.host ?? '127.0.0.1');
+  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  const blocklist =
+    options.blocklistFile === undefined ? Blocklist.empty() : readBlocklist(options.blocklistFile);
+  const key = await loadOrCreateRelayKey(crypto, options.dataDir);
+  const context: StartContext = {
+    crypto,
+    now: options.now ?? Date.now,
+    logger,
+    privateKey: key.privateKey,
+    fingerprint: key.privateKey.publicKey.fingerprint(),
+  };
+  const clusterId = options.cluster?.clusterId ?? 'leitung';
+  const directory = openDirectory(context, options, clusterId);
+  const cluster = await joinCluster(context, options.cluster, clusterId, directory);
+  const signalling = cluster?.signalling ?? options.signalling;
+  const core = new RelayCore({
+    crypto,
+    privateKey: key.privateKey,
+    directory,
+    blocklist,
+    ...(options.limits === undefined ? {} : { limits: options.limits }),
+    ...(signalling === undefined ? {} : { signalling }),
+    ...(cluster === undefined ? {} : { asyncAppend: true, cluster: cluster.signalling }),
+  });
+  const relay = new Relay({
+    core,
+    directory,
+    fingerprint: context.fingerprint,
+    host,
+    dataDir: options.dataDir,
+    logger,
+    ...(options.logMetadata === undefined ? {} : { logMetadata: options.logMetadata }),
+    now: context.now,
+    blocklistFile: options.blocklistFile,
+    cluster,
+    refusalLog: options.refusalLog,
+  });
+  try {
+    await relay.listen(host, options.port ?? 5060, options.mediaPort ?? 5061, options.metricsPort);
+  } catch (error) {
+    await relay.close();
+    throw error;
+  }
+  logStarted(logger, relay, options, key.created);
+  return relay;
+}
+
+/** The key directory on the configured store (SQLite in the data directory by default). */
+function openDirectory(
+  context: StartContext,
+  options: StartRelayOptions,
+  clusterId: string,
+): LocalKeyDirectory {
+  const store = options.store ?? new SqliteDirectoryStore(join(options.dataDir, 'directory.sqlite'));
+  try {
+    return new LocalKeyDirectory({
+      store,
+      crypto: context.crypto,
+      privateKey: context.privateKey,
+      now: context.now,
+      // A cluster's relays share one log, named by the cluster (docs/operations.md "Relay cluster").
+      ...(options.cluster === undefined ? {} : { logId: clusterLogId(context.crypto, clusterId) }),
+    });
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+}
+
+/** Relay cluster: connects to Redis and joins; undefined when the relay runs alone. */
+async function joinCluster(
+  context: StartContext,
+  options: RelayClusterOptions | undefined,
+  clusterId: string,
+  directory: LocalKeyDirectory,
+): Promise<ClusterNode | undefined> {
+  if (options === undefined) return undefined;
+  try {
+    return await ClusterNode.connect({
+      redisUrl: options.redisUrl,
+      clusterId,
+      relayId: context.fingerprint,
+      privateKey: context.privateKey,
+      members: checkClusterMembers(options.members ?? [], context.fingerprint),
+      crypto: context.crypto,
+      directory,
+      now: context.now,
+      logger: context.logger,
+      ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
+      ...(options.ttlMs === undefined ? {} : { ttlMs: options.ttlMs }),
+    });
+  } catch (error) {
+    directory.close();
+    throw error;
+  }
+}
+
+function logStarted(logger: Logger, relay: Relay, options: StartRelayOptions, keyCreated: boolean): void {
+  logger.info(
+    {
+      ...relay.info(),
+      keyCreated,
+      directorySize: relay.core.directorySize,
+      metricsPort: relay.metricsPort,
+      logMetadata: options.logMetadata === true,
+    },
+    'relay started',
+  );
+  if (options.logMetadata === true) {
+    logger.warn('logging communication metadata (client ids, names, presence, who called whom)');
+  }
+}
+
+async function resolveHost(host: string): Promise<string> {
+  if (isIP(host) !== 0) return host;
+  try {
+    return (await lookup(host)).address;
+  } catch (error) {
+    throw new RelayError(RelayErrorCode.InvalidOption, `cannot resolve host ${host}`, { cause: error });
+  }
+}
