@@ -5,8 +5,8 @@
  * connecting and registering stay in the client core.
  */
 import { Backoff, type BackoffOptions } from './backoff.js';
+import type { ProbeResult, RelayProbe } from './probe-result.js';
 import type { RelayEntry } from './relay-entry.js';
-import type { ProbeResult, RelayProbe } from './relay-prober.js';
 import { RelaySelector, type RelaySelectorOptions, type RelayStatus } from './relay-selector.js';
 
 export interface ClientRelayManagerOptions {

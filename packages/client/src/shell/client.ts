@@ -17,11 +17,12 @@ import type { MediaFrame, MediaTransport } from '../media/media-transport.js';
 import type { SecurityFinding, SecurityMonitor } from '../monitor/security-monitor.js';
 import type { BackoffOptions } from '../relays/backoff.js';
 import { ClientRelayManager } from '../relays/client-relay-manager.js';
+import type { RelayProbe } from '../relays/probe-result.js';
 import { type RelayEntry, relayKey } from '../relays/relay-entry.js';
-import { probeRelay, type RelayProbe } from '../relays/relay-prober.js';
 import type { RelaySelectorOptions, RelayStatus } from '../relays/relay-selector.js';
 import { ControlConnection } from './control-connection.js';
 import { MediaSocket } from './media-socket.js';
+import { probeRelay } from './relay-prober.js';
 
 export interface RelaySwitchedEvent {
   readonly type: 'relay:switched';
