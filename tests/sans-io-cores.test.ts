@@ -14,6 +14,7 @@ const CORES = [
   'packages/relay/src/media/media-router.ts',
   'packages/client/src/core/client-core.ts',
   'packages/client/src/media/media-channel-core.ts',
+  'packages/client/src/relays/relay-policy.ts',
   'packages/session/src/index.ts',
   'packages/wire/src/index.ts',
   'packages/merkle/src/index.ts',
