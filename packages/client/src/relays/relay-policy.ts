@@ -17,26 +17,13 @@
  * Ranking, smoothing and hysteresis are RelaySelector's; the reconnect delays are Backoff's.
  */
 import { ClientError, ClientErrorCode } from '../errors.js';
-import { Backoff, type BackoffOptions } from './backoff.js';
+import { Backoff } from './backoff.js';
 import type { ProbeOutcome, RelayAction } from './relay-actions.js';
 import { type RelayEntry, relayKey } from './relay-entry.js';
-import { RelaySelector, type RelaySelectorOptions, type RelayStatus } from './relay-selector.js';
+import { type RelayPolicyOptions, resolvePolicyTiming } from './relay-policy-options.js';
+import { RelaySelector, type RelayStatus } from './relay-selector.js';
 
-export interface RelayPolicyOptions {
-  readonly relays: readonly RelayEntry[];
-  /** Uniform random in [0, 1) for the backoff jitter (it overrides `backoff.random`). */
-  readonly random: () => number;
-  readonly selection?: RelaySelectorOptions;
-  readonly backoff?: BackoffOptions;
-  /** Probe timeout (default 2 000 ms). */
-  readonly probeTimeoutMs?: number;
-  /** Re-probe period once registered; 0 = never (default 30 000 ms). */
-  readonly probeIntervalMs?: number;
-  /** How long a relay that failed is ranked behind the others (default 10 000 ms). */
-  readonly failurePenaltyMs?: number;
-  /** Registration attempts `start` makes before giving up (default 3 per relay). */
-  readonly startAttempts?: number;
-}
+export type { RelayPolicyOptions } from './relay-policy-options.js';
 
 type Phase =
   | { readonly kind: 'idle' }
@@ -82,10 +69,11 @@ export class RelayPolicy {
     this.relays = options.relays;
     this.selector = new RelaySelector(options.relays, options.selection);
     this.backoff = new Backoff({ ...options.backoff, random: options.random });
-    this.probeTimeoutMs = options.probeTimeoutMs ?? 2_000;
-    this.#probeIntervalMs = options.probeIntervalMs ?? 30_000;
-    this.#penaltyMs = options.failurePenaltyMs ?? 10_000;
-    this.#startAttempts = options.startAttempts ?? 3 * options.relays.length;
+    const timing = resolvePolicyTiming(options);
+    this.probeTimeoutMs = timing.probeTimeoutMs;
+    this.#probeIntervalMs = timing.probeIntervalMs;
+    this.#penaltyMs = timing.failurePenaltyMs;
+    this.#startAttempts = timing.startAttempts;
   }
 
   /** What the policy is doing: `idle` before start, `stopped` after giving up or `stop`. */
