@@ -1,4 +1,7 @@
-/** Byte helpers the client needs in several places: hex (ids and fingerprints) and equality. */
+/**
+ * Byte helpers the client needs in several places: hex (ids and fingerprints) and equality. Plain
+ * Uint8Array code, no `Buffer`: the sans-I/O core imports this file (docs/design.md §1).
+ */
 
 export function toHex(bytes: Uint8Array): string {
   let out = '';
@@ -14,21 +17,17 @@ export function fromHex(hex: string): Uint8Array | undefined {
   return out;
 }
 
+/**
+ * Bytes of hex this client made or has already checked (client ids, fingerprints, log ids). Anything else
+ * gives no bytes rather than a guess: an id that names nothing then fails the check it is used in.
+ */
+export function hexBytes(hex: string): Uint8Array {
+  return fromHex(hex) ?? new Uint8Array(0);
+}
+
 /** Equality of public values (ids, roots). Not for secrets: use crypto's constant-time compare there. */
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-export function toBase64(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
-}
-
-/** Strict base64 (canonical re-encoding must match); undefined for anything else. */
-export function fromBase64(text: string): Uint8Array | undefined {
-  if (typeof text !== 'string') return undefined;
-  const buffer = Buffer.from(text, 'base64');
-  if (buffer.toString('base64') !== text) return undefined;
-  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }

@@ -69,7 +69,6 @@ export {
 export { Backoff, type BackoffOptions } from './relays/backoff.js';
 export { ClientRelayManager, type ClientRelayManagerOptions } from './relays/client-relay-manager.js';
 export { logIdOfEntry, parseRelayEntry, type RelayEntry } from './relays/relay-entry.js';
-export { type ProbeResult, probeRelay, type RelayProbe } from './relays/relay-prober.js';
 export {
   loadOf,
   RelaySelector,
@@ -84,6 +83,7 @@ export {
   type RelayLostEvent,
   type RelaySwitchedEvent,
 } from './shell/client.js';
+export { type ProbeResult, probeRelay, type RelayProbe } from './shell/relay-prober.js';
 export {
   type ClientSetup,
   checkName,

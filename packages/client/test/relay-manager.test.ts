@@ -13,7 +13,7 @@ import type {
   RelaySwitchedEvent,
 } from '../src/index.js';
 import { MemoryStore } from '../src/index.js';
-import { ClientPool, crypto, key, nextEvent, waitFor } from './support/fixtures.js';
+import { ClientPool, crypto, key, nextEvent, rejection, waitFor } from './support/fixtures.js';
 import { RelayDouble } from './support/relay-double.js';
 
 let keys: RsaPrivateKey[];
@@ -161,6 +161,28 @@ describe('ClientRelayManager with several relays', () => {
     expect(again.treeHead.size).toBe(2);
     expect(store.treeHead(fp(a!))?.size).toBe(2);
     expect(a!.core.directory.size).toBe(2);
+  });
+
+  it('start() ends with CLIENT_ERR_ABORTED at once when aborted or closed during a backoff', async () => {
+    const [a] = await start(1);
+    await a!.stop();
+    // At least 10 s of backoff after the first refused connection: only the abort ends start() quickly.
+    const options = { startAttempts: 10, backoff: { baseMs: 20_000, maxMs: 20_000 } };
+    for (const end of ['abort', 'close'] as const) {
+      const alice = pool.make(aliceKey, 'alice', [a!.entry], options);
+      const failures: string[] = [];
+      alice.on('registration:failed', (e) => failures.push(e.code));
+      const controller = new AbortController();
+      const started = alice.start({ signal: controller.signal });
+      await waitFor(() => failures.length === 1, 5_000, 'the first attempt failed');
+      const before = Date.now();
+      if (end === 'abort') controller.abort();
+      else await alice.close();
+      expect(await rejection(started)).toMatchObject({ code: 'CLIENT_ERR_ABORTED' });
+      expect(Date.now() - before).toBeLessThan(1_000);
+      expect(failures).toHaveLength(1);
+      await alice.close();
+    }
   });
 
   it('keeps a live call across a dropped control connection (CALL_RESUME, keys unchanged)', async () => {

@@ -39,7 +39,7 @@ import {
   MESSAGE_SENDER,
   type SignedTreeHead,
 } from '@leitung/wire';
-import { bytesEqual, fromHex, toHex } from '../bytes.js';
+import { bytesEqual, fromHex, hexBytes, toHex } from '../bytes.js';
 import { displaySafe } from '../display-safe.js';
 import { ClientError, ClientErrorCode, errorCodeOf } from '../errors.js';
 import type { MediaChannelCore, MediaChannelTiming } from '../media/media-channel-core.js';
@@ -260,9 +260,7 @@ export class ClientCore {
       pinnedRelayFingerprint: c.relay.fingerprint,
       relayPublicKey: this.#relayKeys.get(c.relay.fingerprint.toLowerCase()),
       lastTreeHead: this.#store.treeHead(logIdOfEntry(c.relay)),
-      ...(c.relay.logId === undefined
-        ? {}
-        : { expectedLogId: Uint8Array.from(Buffer.from(c.relay.logId, 'hex')) }),
+      ...(c.relay.logId === undefined ? {} : { expectedLogId: hexBytes(c.relay.logId) }),
     });
     this.#setConnection({
       kind: 'handshaking',
@@ -1104,7 +1102,7 @@ export class ClientCore {
       return name.length > 0 ? { by: 'name', name } : undefined;
     }
     if (typeof target?.clientId === 'string' && /^[0-9a-fA-F]{64}$/.test(target.clientId)) {
-      return { by: 'clientId', clientId: Uint8Array.from(Buffer.from(target.clientId, 'hex')) };
+      return { by: 'clientId', clientId: hexBytes(target.clientId) };
     }
     return undefined;
   }

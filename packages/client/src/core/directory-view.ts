@@ -14,7 +14,7 @@ import {
   verifyNameBinding,
 } from '@leitung/session';
 import type { DirectoryEntry, KeyLookupTarget, MapProof, SignedTreeHead } from '@leitung/wire';
-import { bytesEqual, toHex } from '../bytes.js';
+import { bytesEqual, hexBytes, toHex } from '../bytes.js';
 import { ClientError, ClientErrorCode } from '../errors.js';
 import type { ClientStore } from './client-store.js';
 
@@ -45,7 +45,7 @@ export class DirectoryView {
     this.#relayKey = relayKey;
     this.#store = store;
     this.logId = logId.toLowerCase();
-    this.#logIdBytes = Uint8Array.from(Buffer.from(this.logId, 'hex'));
+    this.#logIdBytes = hexBytes(this.logId);
     this.#head = head;
   }
 

@@ -6,6 +6,7 @@
  * with that name; a name not resolvable yet is retried when the phonebook changes.
  */
 import { FIELD_LIMITS } from '@leitung/wire';
+import { hexBytes } from '../bytes.js';
 import type { ClientStore } from './client-store.js';
 import { invalid } from './core-errors.js';
 import type { Phonebook } from './phonebook.js';
@@ -63,6 +64,6 @@ export class PresenceWatch {
     // A fresh connection watches nobody: an empty set needs no message.
     if (key === (this.#sent ?? '')) return undefined;
     this.#sent = key;
-    return ids.map((id) => Uint8Array.from(Buffer.from(id, 'hex')));
+    return ids.map(hexBytes);
   }
 }

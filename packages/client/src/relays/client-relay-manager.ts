@@ -1,86 +1,71 @@
 /**
- * ClientRelayManager (seed §3, §3.5; docs/design.md §6): knows the relay list, probes RTT and load, ranks the
- * relays (RelaySelector: RTT, 80 % load rule, hysteresis), remembers failures and paces reconnect attempts
- * (Backoff: exponential with jitter). The Client shell asks it which relay to use and reports what happened;
- * connecting and registering stay in the client core.
+ * ClientRelayManager (docs/client.md "Relays: choice, failover, resume"): the Client's relay policy core
+ * (RelayPolicy: choice, failover, backoff, hysteresis) together with the RelayProbe that carries out its
+ * `probe` actions. The probe is the one asynchronous part: it runs every probe of a round in parallel
+ * and hands back one outcome per relay, never a rejection, for `RelayPolicy.probed`.
  */
-import { Backoff, type BackoffOptions } from './backoff.js';
+import type { BackoffOptions } from './backoff.js';
+import type { ProbeResult, RelayProbe } from './probe-result.js';
+import type { ProbeOutcome } from './relay-actions.js';
 import type { RelayEntry } from './relay-entry.js';
-import type { ProbeResult, RelayProbe } from './relay-prober.js';
-import { RelaySelector, type RelaySelectorOptions, type RelayStatus } from './relay-selector.js';
+import { RelayPolicy } from './relay-policy.js';
+import type { RelaySelectorOptions, RelayStatus } from './relay-selector.js';
 
 export interface ClientRelayManagerOptions {
   readonly relays: readonly RelayEntry[];
   /** How a relay is probed (the Client passes the unsealed PING/PONG prober). */
   readonly probe: RelayProbe;
   readonly selection?: RelaySelectorOptions;
+  /** Backoff of reconnect attempts; its `random` (default Math.random) is the jitter source. */
   readonly backoff?: BackoffOptions;
   /** Probe timeout (default 2 000 ms). */
   readonly probeTimeoutMs?: number;
-  /** How long a relay that failed is ranked last (default 10 000 ms). */
+  /** Re-probe period once registered; 0 = never (default 30 000 ms). */
+  readonly probeIntervalMs?: number;
+  /** How long a relay that failed is ranked behind the others (default 10 000 ms). */
   readonly failurePenaltyMs?: number;
-  /** Clock (default Date.now). */
-  readonly now?: () => number;
+  /** Registration attempts `start` makes before CLIENT_ERR_NO_RELAY (default 3 per relay). */
+  readonly startAttempts?: number;
 }
 
 export class ClientRelayManager {
-  readonly selector: RelaySelector;
-  readonly backoff: Backoff;
-  readonly relays: readonly RelayEntry[];
+  readonly policy: RelayPolicy;
   readonly #probe: RelayProbe;
-  readonly #probeTimeoutMs: number;
-  readonly #penaltyMs: number;
-  readonly #now: () => number;
 
   constructor(options: ClientRelayManagerOptions) {
-    this.relays = options.relays;
-    this.selector = new RelaySelector(options.relays, options.selection);
-    this.backoff = new Backoff(options.backoff);
     this.#probe = options.probe;
-    this.#probeTimeoutMs = options.probeTimeoutMs ?? 2_000;
-    this.#penaltyMs = options.failurePenaltyMs ?? 10_000;
-    this.#now = options.now ?? Date.now;
+    this.policy = new RelayPolicy({
+      relays: options.relays,
+      random: options.backoff?.random ?? Math.random,
+      ...(options.selection === undefined ? {} : { selection: options.selection }),
+      ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
+      ...(options.probeTimeoutMs === undefined ? {} : { probeTimeoutMs: options.probeTimeoutMs }),
+      ...(options.probeIntervalMs === undefined ? {} : { probeIntervalMs: options.probeIntervalMs }),
+      ...(options.failurePenaltyMs === undefined ? {} : { failurePenaltyMs: options.failurePenaltyMs }),
+      ...(options.startAttempts === undefined ? {} : { startAttempts: options.startAttempts }),
+    });
   }
 
-  /** Probes every relay in parallel; failures mark the relay down for the penalty time. */
-  async probeAll(): Promise<Map<RelayEntry, ProbeResult | Error>> {
-    const results = await Promise.all(
-      this.relays.map(async (entry) => {
+  get relays(): readonly RelayEntry[] {
+    return this.policy.relays;
+  }
+
+  /** What the client knows about each relay (RTT, load, failures, split view). */
+  status(): RelayStatus[] {
+    return this.policy.status();
+  }
+
+  /** Carries out a `probe` action: every relay in parallel; a failed probe is an outcome, not a rejection. */
+  probe(relays: readonly RelayEntry[], timeoutMs: number): Promise<ProbeOutcome[]> {
+    return Promise.all(
+      relays.map(async (relay): Promise<ProbeOutcome> => {
         try {
-          const result = await this.#probe(entry, this.#probeTimeoutMs);
-          this.selector.probed(entry, result.rttMs, result.load);
-          return [entry, result] as const;
+          const result: ProbeResult = await this.#probe(relay, timeoutMs);
+          return { relay, ok: true, result };
         } catch (error) {
-          this.selector.failed(entry, this.#now() + this.#penaltyMs);
-          return [entry, error instanceof Error ? error : new Error(String(error))] as const;
+          return { relay, ok: false, error: error instanceof Error ? error : new Error(String(error)) };
         }
       }),
     );
-    return new Map<RelayEntry, ProbeResult | Error>(results);
-  }
-
-  /** Relays in the order to try them now. */
-  rank(): RelayEntry[] {
-    return this.selector.rank(this.#now());
-  }
-
-  /** The relay to be on, given the current one (hysteresis). */
-  choose(current: RelayEntry | undefined): RelayEntry | undefined {
-    return this.selector.choose(this.#now(), current);
-  }
-
-  /** A connection or registration with `entry` failed (or it stopped answering). */
-  failed(entry: RelayEntry): void {
-    this.selector.failed(entry, this.#now() + this.#penaltyMs);
-  }
-
-  /** Registered with `entry`: clear its failures and the backoff. */
-  succeeded(entry: RelayEntry): void {
-    this.selector.succeeded(entry);
-    this.backoff.reset();
-  }
-
-  status(): RelayStatus[] {
-    return this.selector.status();
   }
 }

@@ -7,7 +7,10 @@
  * - Load = packetsPerSecond / capacity. A relay becomes "overloaded" above `overloadThreshold` (0.8) and
  *   counts as available again only below `recoverThreshold` (0.7): a relay at 79–81 % does not toggle.
  * - The current relay is kept unless another available relay is faster by both `switchMarginRatio` (30 %)
- *   and `switchMarginMs` (20 ms), or the current one is down or overloaded.
+ *   and `switchMarginMs` (20 ms), or the current one is down, overloaded or showed a split view.
+ * - A relay that showed a tree head contradicting an accepted one (`directory:split-view`, docs/client.md
+ *   "Relay cluster") is ranked after every other relay for good: a probe does not clear it, because the
+ *   fork it signed does not heal. It is tried only when no other relay is left.
  */
 import type { RelayLoad } from '@leitung/wire';
 import { type RelayEntry, relayKey } from './relay-entry.js';
@@ -37,6 +40,8 @@ export interface RelayStatus {
   readonly downUntil: number;
   /** Consecutive failures (probe or connection). */
   readonly failures: number;
+  /** Showed a tree head that contradicts an accepted one: ranked last for good. */
+  readonly splitView: boolean;
 }
 
 export function loadOf(load: RelayLoad): number {
@@ -66,6 +71,7 @@ export class RelaySelector {
         overloaded: false,
         downUntil: 0,
         failures: 0,
+        splitView: false,
       });
     }
   }
@@ -83,9 +89,21 @@ export class RelaySelector {
     const s = this.#status.get(relayKey(entry));
     if (!s) return;
     const l = loadOf(load);
-    const rtt = s.rttMs === undefined ? rttMs : s.rttMs + this.#weight * (rttMs - s.rttMs);
     const overloaded = s.overloaded ? l >= this.#recover : l > this.#overload;
+    const rtt = this.#smoothed(s, rttMs);
     this.#status.set(relayKey(entry), { ...s, rttMs: rtt, load: l, overloaded, downUntil: 0, failures: 0 });
+  }
+
+  /** Records a round-trip time measured on the registered connection (sealed keepalive): RTT only. */
+  sampled(entry: RelayEntry, rttMs: number): void {
+    const s = this.#status.get(relayKey(entry));
+    if (s) this.#status.set(relayKey(entry), { ...s, rttMs: this.#smoothed(s, rttMs) });
+  }
+
+  /** The relay showed a tree head that contradicts an accepted one. */
+  splitView(entry: RelayEntry): void {
+    const s = this.#status.get(relayKey(entry));
+    if (s) this.#status.set(relayKey(entry), { ...s, splitView: true });
   }
 
   /** Records a failed probe or connection: skipped until `downUntil`. */
@@ -103,16 +121,18 @@ export class RelaySelector {
 
   /**
    * Relays in the order to try them: available ones by RTT (unprobed after probed), then overloaded ones
-   * by load, then those marked down by when they come back. Every relay appears: when all are bad the
-   * client still tries something, with backoff.
+   * by load, then those marked down by when they come back, then those that showed a split view. Every
+   * relay appears: when all are bad the client still tries something, with backoff.
    */
   rank(now: number): RelayEntry[] {
     const all = [...this.#status.values()];
-    const up = all.filter((s) => s.downUntil <= now);
+    const trusted = all.filter((s) => !s.splitView);
+    const up = trusted.filter((s) => s.downUntil <= now);
     const available = up.filter((s) => !s.overloaded).sort(byRtt);
     const overloaded = up.filter((s) => s.overloaded).sort((a, b) => (a.load ?? 0) - (b.load ?? 0));
-    const down = all.filter((s) => s.downUntil > now).sort((a, b) => a.downUntil - b.downUntil);
-    return [...available, ...overloaded, ...down].map((s) => s.entry);
+    const down = trusted.filter((s) => s.downUntil > now).sort((a, b) => a.downUntil - b.downUntil);
+    const split = all.filter((s) => s.splitView);
+    return [...available, ...overloaded, ...down, ...split].map((s) => s.entry);
   }
 
   /** The relay to be on: `current` unless another is clearly better (hysteresis), or current is unusable. */
@@ -123,12 +143,19 @@ export class RelaySelector {
     if (!cur) return best;
     if (relayKey(best) === relayKey(current)) return current;
     const b = this.#status.get(relayKey(best))!;
-    const curUsable = cur.downUntil <= now && !cur.overloaded;
-    if (!curUsable) return b.downUntil <= now && !b.overloaded ? best : current;
+    if (!usable(cur, now)) return usable(b, now) ? best : current;
     if (b.rttMs === undefined || cur.rttMs === undefined) return current;
     const gain = cur.rttMs - b.rttMs;
     return gain > this.#marginMs && gain > this.#marginRatio * cur.rttMs ? best : current;
   }
+
+  #smoothed(s: RelayStatus, rttMs: number): number {
+    return s.rttMs === undefined ? rttMs : s.rttMs + this.#weight * (rttMs - s.rttMs);
+  }
+}
+
+function usable(s: RelayStatus, now: number): boolean {
+  return s.downUntil <= now && !s.overloaded && !s.splitView;
 }
 
 function byRtt(a: RelayStatus, b: RelayStatus): number {

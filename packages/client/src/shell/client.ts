@@ -1,7 +1,8 @@
 /**
  * The Client shell (docs/design.md §1: thin shells around sans-I/O cores): ClientCore for the protocol, a TCP
- * ControlConnection, one UDP MediaSocket per call, timers, the ClientRelayManager for relay choice and
- * failover, and eventemitter3 events named `noun:verb`. Async methods take an AbortSignal.
+ * ControlConnection, one UDP MediaSocket per call, timers, and eventemitter3 events named `noun:verb`. Relay
+ * choice, probing, failover and backoff are the RelayPolicy core's (held with the prober by the
+ * ClientRelayManager): the shell carries out its actions. Async methods take an AbortSignal.
  */
 import { createCrypto, type LeitungCrypto, type RsaPrivateKey } from '@leitung/crypto';
 import { EventEmitter } from 'eventemitter3';
@@ -17,25 +18,15 @@ import type { MediaFrame, MediaTransport } from '../media/media-transport.js';
 import type { SecurityFinding, SecurityMonitor } from '../monitor/security-monitor.js';
 import type { BackoffOptions } from '../relays/backoff.js';
 import { ClientRelayManager } from '../relays/client-relay-manager.js';
-import { type RelayEntry, relayKey } from '../relays/relay-entry.js';
-import { probeRelay, type RelayProbe } from '../relays/relay-prober.js';
+import type { RelayProbe } from '../relays/probe-result.js';
+import type { RelayAction, RelayLostEvent, RelaySwitchedEvent } from '../relays/relay-actions.js';
+import type { RelayEntry } from '../relays/relay-entry.js';
 import type { RelaySelectorOptions, RelayStatus } from '../relays/relay-selector.js';
 import { ControlConnection } from './control-connection.js';
 import { MediaSocket } from './media-socket.js';
+import { probeRelay } from './relay-prober.js';
 
-export interface RelaySwitchedEvent {
-  readonly type: 'relay:switched';
-  readonly from: RelayEntry | undefined;
-  readonly to: RelayEntry;
-  /** `failover`: the old relay dropped or stopped answering; `better`: a clearly faster relay (hysteresis). */
-  readonly reason: 'failover' | 'better';
-}
-
-export interface RelayLostEvent {
-  readonly type: 'relay:lost';
-  readonly relay: RelayEntry;
-  readonly code: string;
-}
+export type { RelayLostEvent, RelaySwitchedEvent } from '../relays/relay-actions.js';
 
 /** Every event of the Client, by name. */
 export type ClientEvents = { [K in CoreEventType]: [Extract<CoreEvent, { type: K }>] } & {
@@ -88,21 +79,19 @@ export class Client extends EventEmitter<ClientEvents> {
   readonly #now: () => number;
   readonly #commands = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   #connection: ControlConnection | undefined;
-  #registration: Waiter | undefined;
+  /** The pending `start()`: settled by the first registration, the policy giving up, an abort or close. */
+  #starting: Waiter | undefined;
   #timer: NodeJS.Timeout | undefined;
-  #probeTimer: NodeJS.Timeout | undefined;
+  /** The relay policy's one deadline (a backoff or the next probe round). */
+  #relayTimer: NodeJS.Timeout | undefined;
+  /** The last keepalive RTT handed to the policy on the current connection. */
+  #keepaliveRtt: number | undefined;
   #media: { callId: string; socket: MediaSocket; target: string } | undefined;
   readonly #frameListeners = new Set<(frame: MediaFrame) => void>();
   #persisting: Promise<void> | undefined;
   #persistAgain = false;
   #started = false;
   #closed = false;
-  #wasReady = false;
-  #reconnecting: Promise<void> | undefined;
-  #lastRelay: RelayEntry | undefined;
-  #switching = false;
-  /** Aborted by close(): ends backoff sleeps and reconnect loops at once. */
-  readonly #lifetime = new AbortController();
 
   constructor(options: ClientOptions) {
     super();
@@ -128,7 +117,9 @@ export class Client extends EventEmitter<ClientEvents> {
       ...(options.relaySelection === undefined ? {} : { selection: options.relaySelection }),
       ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
       ...(options.probeTimeoutMs === undefined ? {} : { probeTimeoutMs: options.probeTimeoutMs }),
+      ...(options.probeIntervalMs === undefined ? {} : { probeIntervalMs: options.probeIntervalMs }),
       ...(options.failurePenaltyMs === undefined ? {} : { failurePenaltyMs: options.failurePenaltyMs }),
+      ...(options.startAttempts === undefined ? {} : { startAttempts: options.startAttempts }),
     });
     options.monitor?.on('security:finding', (finding) => this.emit('security:finding', finding));
   }
@@ -189,15 +180,23 @@ export class Client extends EventEmitter<ClientEvents> {
     this.#started = true;
     // Seed §2.1: the SecurityMonitor first (its findings are `security:finding` events), then the relays.
     this.#options.monitor?.start();
-    await this.relays.probeAll();
     throwIfAborted(options.signal);
-    const limit = this.#options.startAttempts ?? 3 * this.#options.relays.length;
-    const signal = options.signal
-      ? AbortSignal.any([options.signal, this.#lifetime.signal])
-      : this.#lifetime.signal;
-    const event = await this.#connectUntilRegistered(signal, limit);
-    this.#scheduleProbes();
-    return event;
+    const signal = options.signal;
+    return new Promise((resolve, reject) => {
+      const onAbort = () => this.#abortStart();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#starting = {
+        resolve: (event) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(event);
+        },
+        reject: (error) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+      };
+      this.#execute(this.relays.policy.start());
+    });
   }
 
   /** Hangs up, closes every socket and timer. Idempotent. */
@@ -206,20 +205,18 @@ export class Client extends EventEmitter<ClientEvents> {
     this.#core.close(this.#now());
     this.#flush();
     this.#closed = true;
-    this.#lifetime.abort();
+    this.#execute(this.relays.policy.stop());
     this.#options.monitor?.stop();
     clearTimeout(this.#timer);
-    clearTimeout(this.#probeTimer);
+    clearTimeout(this.#relayTimer);
     this.#connection?.close();
     this.#connection = undefined;
     this.#closeMedia();
-    this.#registration?.reject(new ClientError(ClientErrorCode.ConnectionClosed, 'client closed'));
-    this.#registration = undefined;
+    this.#settleStart(aborted());
     for (const { reject } of this.#commands.values()) {
       reject(new ClientError(ClientErrorCode.ConnectionClosed, 'client closed'));
     }
     this.#commands.clear();
-    await this.#reconnecting?.catch(() => undefined);
     await this.#persisting;
   }
 
@@ -346,117 +343,128 @@ export class Client extends EventEmitter<ClientEvents> {
     this.#flush();
   }
 
-  // ─── connecting and failover ────────────────────────────────────────────────────────────────────────
+  // ─── relays: carrying out the policy ───────────────────────────────────────────────────────────────
 
-  async #connectUntilRegistered(
-    signal: AbortSignal | undefined,
-    limit: number,
-  ): Promise<RegistrationCompleteEvent> {
-    let attempts = 0;
-    let lastError: Error | undefined;
-    while (!this.#closed) {
-      const relay = this.relays.rank()[0]!;
-      try {
-        const event = await this.#register(relay, signal);
-        this.relays.succeeded(relay);
-        return event;
-      } catch (error) {
-        if (signal?.aborted) throw aborted();
-        if (this.#closed) break;
-        lastError = error instanceof Error ? error : new Error(String(error));
-        this.relays.failed(relay);
-        attempts += 1;
-        if (attempts >= limit) break;
-        await sleep(this.relays.backoff.next(), signal);
+  /** Carries out the relay policy's actions (relays/relay-actions.ts), in order. */
+  #execute(actions: readonly RelayAction[]): void {
+    for (const action of actions) {
+      switch (action.kind) {
+        case 'probe':
+          void this.relays.probe(action.relays, action.timeoutMs).then((outcomes) => {
+            if (this.#closed) return;
+            this.#execute(this.relays.policy.probed(outcomes, this.#now(), { idle: this.#idle() }));
+          });
+          break;
+        case 'connect':
+          this.#connect(action.relay);
+          break;
+        case 'leave':
+          // The close comes back as `connection:state` closed; the policy then connects to `action.to`.
+          this.#connection?.close();
+          break;
+        case 'wait':
+          this.#wake(action.until);
+          break;
+        case 'event':
+          this.emit(action.event.type, action.event as never);
+          break;
+        case 'give-up':
+          this.#settleStart(action.error);
+          break;
       }
     }
-    throw new ClientError(ClientErrorCode.NoRelay, 'no relay could be reached and registered with', {
-      ...(lastError === undefined ? {} : { cause: lastError }),
-    });
   }
 
-  #register(relay: RelayEntry, signal: AbortSignal | undefined): Promise<RegistrationCompleteEvent> {
-    return new Promise((resolve, reject) => {
-      const onAbort = () => {
-        this.#registration = undefined;
-        this.#connection?.close();
-        reject(aborted());
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.#registration = {
-        resolve: (event) => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve(event);
-        },
-        reject: (error) => {
-          signal?.removeEventListener('abort', onAbort);
-          reject(error);
-        },
-      };
+  /** Opens a control connection to `relay`; the core registers over it. */
+  #connect(relay: RelayEntry): void {
+    try {
       this.#core.connect(relay, this.#now());
-      const connection: ControlConnection = new ControlConnection(relay, {
-        onOpen: () => {
-          if (this.#connection !== connection) return;
-          this.#core.transportOpened(this.#now());
-          this.#flush();
-        },
-        onFrame: (payload) => {
-          if (this.#connection !== connection) return;
-          this.#core.receive(payload, this.#now());
-          this.#flush();
-        },
-        onClose: (code) => {
-          if (this.#connection !== connection) return;
-          this.#connection = undefined;
-          this.#core.transportClosed(this.#now(), code);
-          this.#flush();
-        },
-      });
-      this.#connection = connection;
-      this.#flush();
+    } catch (error) {
+      const err = error instanceof Error ? error : new Error(String(error));
+      this.#execute(this.relays.policy.registrationFailed(relay, err, this.#now()));
+      return;
+    }
+    this.#keepaliveRtt = undefined;
+    const connection: ControlConnection = new ControlConnection(relay, {
+      onOpen: () => {
+        if (this.#connection !== connection) return;
+        this.#core.transportOpened(this.#now());
+        this.#flush();
+      },
+      onFrame: (payload) => {
+        if (this.#connection !== connection) return;
+        this.#core.receive(payload, this.#now());
+        this.#flush();
+        this.#noteKeepaliveRtt(relay);
+      },
+      onClose: (code) => {
+        if (this.#connection !== connection) return;
+        this.#connection = undefined;
+        this.#core.transportClosed(this.#now(), code);
+        this.#flush();
+      },
+    });
+    this.#connection = connection;
+    this.#flush();
+  }
+
+  /**
+   * A keepalive PONG updates the core's RTT: each new figure is an RTT sample of the relay for the policy.
+   * The same figure twice in a row counts once; it would barely move the smoothed RTT.
+   */
+  #noteKeepaliveRtt(relay: RelayEntry): void {
+    const rtt = this.#core.rttMs;
+    if (rtt === undefined || rtt === this.#keepaliveRtt) return;
+    this.#keepaliveRtt = rtt;
+    this.#execute(this.relays.policy.keepaliveRtt(relay, rtt));
+  }
+
+  /**
+   * Arms the policy's one timer. Not unref'd: while reconnecting it may be all that keeps the process
+   * alive, and `start()` may be waiting for it.
+   */
+  #wake(until: number | undefined): void {
+    clearTimeout(this.#relayTimer);
+    this.#relayTimer = undefined;
+    if (until === undefined || this.#closed) return;
+    this.#relayTimer = setTimeout(
+      () => {
+        this.#relayTimer = undefined;
+        this.#execute(this.relays.policy.tick(this.#now()));
+      },
+      Math.max(0, until - this.#now()),
+    );
+  }
+
+  /**
+   * A relay-policy input carried by a core event, fed after the current flush: the event reaches the
+   * Client's listeners first, and what follows from it (`relay:lost`, a new connection, `relay:switched`)
+   * comes after.
+   */
+  #relayInput(input: (now: number) => readonly RelayAction[]): void {
+    queueMicrotask(() => {
+      if (!this.#closed) this.#execute(input(this.#now()));
     });
   }
 
-  /** The registered connection was lost: fail over to the next-best relay with backoff (docs/design.md §6). */
-  #failover(lost: RelayEntry, code: string): void {
-    if (this.#closed || this.#reconnecting) return;
-    this.emit('relay:lost', { type: 'relay:lost', relay: lost, code });
-    if (!this.#switching) this.relays.failed(lost);
-    const reason = this.#switching ? 'better' : 'failover';
-    this.#switching = false;
-    this.#reconnecting = (async () => {
-      try {
-        const event = await this.#connectUntilRegistered(this.#lifetime.signal, Number.POSITIVE_INFINITY);
-        if (relayKey(event.relay) !== relayKey(lost) || reason === 'better') {
-          this.emit('relay:switched', { type: 'relay:switched', from: lost, to: event.relay, reason });
-        }
-      } catch {
-        // Only reached when the client was closed meanwhile.
-      } finally {
-        this.#reconnecting = undefined;
-      }
-    })();
+  /** No call is up and the connection is ready: moving to a better relay disturbs nothing. */
+  #idle(): boolean {
+    const call = this.#core.callState;
+    return (call === 'idle' || call === 'ended') && this.#core.connectionState === 'ready';
   }
 
-  #scheduleProbes(): void {
-    const interval = this.#options.probeIntervalMs ?? 30_000;
-    if (interval <= 0 || this.#closed) return;
-    this.#probeTimer = setTimeout(async () => {
-      await this.relays.probeAll();
-      if (this.#closed) return;
-      const current = this.#core.relay;
-      const idle = this.#core.callState === 'idle' || this.#core.callState === 'ended';
-      if (current && idle && this.#core.connectionState === 'ready' && !this.#reconnecting) {
-        const choice = this.relays.choose(current);
-        if (choice && relayKey(choice) !== relayKey(current)) {
-          // Hysteresis already applied: the other relay is clearly better. Move while no call is up.
-          this.#switching = true;
-          this.#connection?.close();
-        }
-      }
-      this.#scheduleProbes();
-    }, interval);
-    this.#probeTimer.unref();
+  /** `start()` was aborted: the policy stops and the attempt in progress is dropped. */
+  #abortStart(): void {
+    this.#execute(this.relays.policy.stop());
+    this.#connection?.close();
+    this.#settleStart(aborted());
+  }
+
+  #settleStart(outcome: RegistrationCompleteEvent | Error): void {
+    const starting = this.#starting;
+    this.#starting = undefined;
+    if (outcome instanceof Error) starting?.reject(outcome);
+    else starting?.resolve(outcome);
   }
 
   // ─── output handling ────────────────────────────────────────────────────────────────────────────────
@@ -495,35 +503,26 @@ export class Client extends EventEmitter<ClientEvents> {
   #onEvent(event: CoreEvent): void {
     switch (event.type) {
       case 'registration:complete':
-        this.#wasReady = true;
-        this.#lastRelay = event.relay;
-        this.#registration?.resolve(event);
-        this.#registration = undefined;
+        this.#settleStart(event);
+        this.#relayInput((now) => this.relays.policy.registered(event.relay, now));
         break;
       case 'registration:failed':
-        this.#registration?.reject(event.error);
-        this.#registration = undefined;
+        this.#relayInput((now) => this.relays.policy.registrationFailed(event.relay, event.error, now));
         break;
-      case 'connection:state':
-        if (event.state === 'closed') {
-          this.#registration?.reject(new ClientError(ClientErrorCode.ConnectionClosed, 'connection closed'));
-          this.#registration = undefined;
-          if (this.#wasReady && !this.#closed && this.#lastRelay) {
-            this.#wasReady = false;
-            const lost = this.#lastRelay;
-            queueMicrotask(() => this.#failover(lost, ClientErrorCode.ConnectionClosed));
-          }
+      case 'connection:state': {
+        const relay = event.relay;
+        if (event.state === 'closed' && relay) {
+          this.#relayInput((now) => this.relays.policy.closed(relay, ClientErrorCode.ConnectionClosed, now));
         }
         break;
+      }
       case 'call:ended':
         this.#closeMedia();
         break;
-      case 'directory:split-view': {
-        // A relay that shows another tree is not used (docs/design.md §4): ranked last like a failed relay.
-        const relay = this.relays.relays.find((r) => relayKey(r) === event.relay);
-        if (relay) this.relays.failed(relay);
+      case 'directory:split-view':
+        // A relay that shows another tree is ranked out (docs/design.md §4, docs/client.md "Relay cluster").
+        this.#execute(this.relays.policy.splitView(event.relay));
         break;
-      }
       case 'media:frame':
         for (const listener of [...this.#frameListeners]) {
           listener({ sequence: event.sequence, timestamp: event.timestamp, payload: event.payload });
@@ -540,9 +539,7 @@ export class Client extends EventEmitter<ClientEvents> {
    * pinned relay list: never an address from the protocol), else the relay of the control connection.
    */
   #mediaTarget(): RelayEntry | undefined {
-    const fingerprint = this.#core.mediaRelay;
-    if (fingerprint === undefined) return this.#core.relay;
-    return this.#options.relays.find((r) => relayKey(r) === fingerprint);
+    return this.relays.policy.mediaTarget(this.#core.mediaRelay, this.#core.relay);
   }
 
   #sendDatagram(callId: string, data: Uint8Array): void {
@@ -657,22 +654,4 @@ function aborted(): ClientError {
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw aborted();
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(aborted());
-      return;
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(aborted());
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

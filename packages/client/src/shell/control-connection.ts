@@ -1,9 +1,10 @@
 /**
  * The TCP control connection of the Client shell: net.Socket + wire's FrameDecoder, framing out with
- * encodeFrame. It only moves bytes; the protocol is in ClientCore.
+ * encodeFrame. It only moves bytes; the protocol is in ClientCore. The relay prober uses it too, so the
+ * client frames its TCP bytes in this one place.
  */
 import net from 'node:net';
-import { encodeFrame, FrameDecoder } from '@leitung/wire';
+import { encodeFrame, FrameDecoder, type FrameOptions } from '@leitung/wire';
 import { errorCodeOf } from '../errors.js';
 import type { RelayEntry } from '../relays/relay-entry.js';
 
@@ -17,11 +18,13 @@ export interface ControlConnectionHandlers {
 export class ControlConnection {
   readonly relay: RelayEntry;
   readonly #socket: net.Socket;
-  readonly #decoder = new FrameDecoder();
+  readonly #decoder: FrameDecoder;
   #closed = false;
 
-  constructor(relay: RelayEntry, handlers: ControlConnectionHandlers) {
+  /** `framing`: the largest frame accepted (default: the protocol's; the prober takes less). */
+  constructor(relay: RelayEntry, handlers: ControlConnectionHandlers, framing?: FrameOptions) {
     this.relay = relay;
+    this.#decoder = new FrameDecoder(framing);
     const socket = net.connect({ host: relay.host, port: relay.port });
     this.#socket = socket;
     socket.setNoDelay(true);

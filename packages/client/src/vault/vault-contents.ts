@@ -5,9 +5,9 @@
  * rather than trusted.
  */
 import type { SignedTreeHead } from '@leitung/wire';
-import { fromBase64, toBase64 } from '../bytes.js';
 import type { PinnedContact } from '../core/client-store.js';
 import { parseRelayEntry, type RelayEntry } from '../relays/relay-entry.js';
+import { fromBase64, toBase64 } from './base64.js';
 import { corrupt } from './vault-format.js';
 
 export type SettingValue =

@@ -1,0 +1,14 @@
+/**
+ * What probing a relay yields (docs/client.md "Relays: choice, failover, resume"): its round-trip time and
+ * the load from its PONG. Types only, shared by the relay policy core and the prober that owns the socket.
+ */
+import type { RelayLoad } from '@leitung/wire';
+import type { RelayEntry } from './relay-entry.js';
+
+export interface ProbeResult {
+  readonly rttMs: number;
+  readonly load: RelayLoad;
+}
+
+/** Probes one relay; rejects when it cannot be reached or does not answer within `timeoutMs`. */
+export type RelayProbe = (entry: RelayEntry, timeoutMs: number) => Promise<ProbeResult>;
