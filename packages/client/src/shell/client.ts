@@ -541,10 +541,9 @@ export class Client extends EventEmitter<ClientEvents> {
    * pinned relay list: never an address from the protocol), else the relay of the control connection.
    */
   #mediaTarget(grant: MediaGrant): MediaTarget | undefined {
+    const named = grant.mediaRelay === undefined ? undefined : toHex(grant.mediaRelay);
     const relay =
-      grant.mediaRelay === undefined
-        ? this.#core.relay
-        : this.#options.relays.find((r) => relayKey(r) === toHex(grant.mediaRelay!));
+      named === undefined ? this.#core.relay : this.#options.relays.find((r) => relayKey(r) === named);
     return relay === undefined ? undefined : { host: relay.host, port: relay.mediaPort };
   }
 
@@ -559,6 +558,7 @@ export class Client extends EventEmitter<ClientEvents> {
       return;
     }
     const channel = new MediaChannel({
+      ...this.#options.media,
       crypto: this.crypto,
       keys,
       grant,
@@ -567,7 +567,6 @@ export class Client extends EventEmitter<ClientEvents> {
       listeners: this.#frameListeners,
       onBound: (sessionId) => this.emit('media:bound', { type: 'media:bound', callId, sessionId }),
       onFailed: () => this.#mediaFailed(callId),
-      ...this.#options.media,
     });
     this.#media = { callId, channel };
   }
