@@ -301,6 +301,27 @@ describe('calls through the relay double over real sockets', () => {
     }
   });
 
+  it('a grant that moves the media to a relay not in the relay list fails the lane, not the call', async () => {
+    const [alice, bob] = await registered([aliceKey, 'alice'], [bobKey, 'bob']);
+    bob!.once('call:incoming', () => bob!.answer());
+    const bound = nextEvent(alice!, 'media:bound');
+    const call = await alice!.call('bob');
+    await bound;
+    const failed = nextEvent<{ callId: string; code: string }>(alice!, 'media:failed');
+    // Media addresses come only from the pinned relay list, never from the protocol (docs/client.md).
+    relay!.push(alice!.clientId, {
+      type: 'MEDIA_GRANT',
+      callId: Buffer.from(call.callId, 'hex'),
+      sessionId: 4242,
+      token: crypto.randomBytes(32),
+      side: 'caller',
+      expiresAt: Date.now() + 60_000,
+      mediaRelay: crypto.randomBytes(32),
+    });
+    expect(await failed).toMatchObject({ callId: call.callId, code: 'CLIENT_ERR_MEDIA_BIND_FAILED' });
+    expect(alice!.callState).toBe('active');
+  });
+
   it('an offline callee ends the call with CLIENT_ERR_CALL_ENDED', async () => {
     const [alice, bob] = await registered([aliceKey, 'alice'], [bobKey, 'bob']);
     await bob!.close();
