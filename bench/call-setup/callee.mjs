@@ -26,7 +26,8 @@ client.on('call:incoming', () => {
 client.on('media:bound', () => {
   if (marks) marks.boundAt = now();
 });
-client.on('media:frame', (frame) => {
+// Frames are not events: the media lane hands them to mediaTransport() listeners (docs/architecture.md).
+client.mediaTransport().onFrame((frame) => {
   if (!marks || marks.firstFrameAt !== undefined) return;
   marks.firstFrameAt = now();
   const { data } = decodePayload(frame.payload);
@@ -44,4 +45,5 @@ parentPort.on('message', async (message) => {
   }
 });
 await client.start();
+client.watchPresence(['bench-alice']);
 parentPort.postMessage({ type: 'ready', clientId: client.clientId });

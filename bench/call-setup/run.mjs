@@ -110,6 +110,8 @@ try {
     probeIntervalMs: 0,
   });
   await caller.start();
+  // A relay shows a contact online only to a client it watches back (docs/client.md "Presence").
+  caller.watchPresence(['bench-bob']);
   await until(() => caller.contacts.some((c) => c.name === 'bench-bob' && c.online), 10_000);
 
   const codec = createOpusCodec(loadOpusBackend());

@@ -187,7 +187,7 @@ async function run(n, base, keys) {
     let received = 0;
     for (const p of pairs)
       for (const c of [p.caller, p.callee])
-        c.on('media:frame', () => {
+        c.mediaTransport().onFrame(() => {
           received += 1;
         });
     const payload = new Uint8Array(160);

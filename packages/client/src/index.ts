@@ -5,7 +5,8 @@
  * - {@link setupClient}: seed §2.1 setup on a data directory (vault, identity, name, monitor, relays).
  * - {@link Client}: the shell — registration, phonebook, verified key lookups, calls, media transport,
  *   relay choice and failover — over {@link ClientCore}, the sans-I/O protocol core.
- * - {@link MediaChannelCore}: BIND/KEEPALIVE and the packet cipher of one call's media.
+ * - {@link MediaChannel}: one call's media lane (socket, timers, {@link MediaChannelCore}: BIND/KEEPALIVE and
+ *   the packet cipher), the frame transport the Client hands out.
  * - {@link ClientRelayManager}, {@link RelaySelector}, {@link Backoff}, {@link probeRelay}.
  * - {@link SecureVault}: the encrypted key store. {@link SecurityMonitor}: Linux process hardening checks.
  * - Errors: {@link ClientError} with `code` (CLIENT_ERR_…); session checks keep their SESSION_ERR_… codes.
@@ -38,7 +39,6 @@ export type {
   DirectorySplitViewEvent,
   MediaBoundEvent,
   MediaFailedEvent,
-  MediaFrameEvent,
   Peer,
   PhonebookUpdateEvent,
   RegistrationCompleteEvent,
@@ -83,6 +83,8 @@ export {
   type RelayLostEvent,
   type RelaySwitchedEvent,
 } from './shell/client.js';
+export { type FrameListener, MediaChannel, type MediaChannelOptions } from './shell/media-channel.js';
+export type { DatagramSocket, MediaTarget, OpenDatagramSocket } from './shell/media-socket.js';
 export { type ProbeResult, probeRelay, type RelayProbe } from './shell/relay-prober.js';
 export {
   type ClientSetup,

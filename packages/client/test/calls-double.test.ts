@@ -16,9 +16,19 @@ import {
   openCallOffer,
 } from '@leitung/session';
 import { decodeMediaPacket } from '@leitung/wire';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { CallEndedEvent, CallIncomingEvent, Client, MediaFrameEvent } from '../src/index.js';
-import { ClientPool, codeOf, crypto, key, nextEvent, rejection, waitFor } from './support/fixtures.js';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { CallEndedEvent, CallIncomingEvent, Client } from '../src/index.js';
+import {
+  ClientPool,
+  codeOf,
+  crypto,
+  framesOf,
+  key,
+  nextEvent,
+  nextFrame,
+  rejection,
+  waitFor,
+} from './support/fixtures.js';
 import { RelayDouble } from './support/relay-double.js';
 
 let relayKey: RsaPrivateKey;
@@ -90,7 +100,7 @@ describe('calls through the relay double over real sockets', () => {
     await Promise.all([boundA, boundB]);
 
     // Alice → Bob and Bob → Alice; the relay forwards ciphertext only.
-    const atBob = nextEvent<MediaFrameEvent>(bob!, 'media:frame');
+    const atBob = nextFrame(bob!);
     expect(alice!.sendFrame(frame(0, 'hello bob, secret words'))).toBe(true);
     expect(new TextDecoder().decode((await atBob).payload)).toBe('hello bob, secret words');
     const transport = alice!.mediaTransport();
@@ -186,8 +196,7 @@ describe('calls through the relay double over real sockets', () => {
     const call = await alice!.call('bob');
     await bound;
     const session = relay!.core.session(call.callId)!;
-    const frames: MediaFrameEvent[] = [];
-    bob!.on('media:frame', (f) => frames.push(f));
+    const frames = framesOf(bob!);
 
     // Mallory (carol's machine) knows the session id but not the tokens or the keys.
     const mallory = dgram.createSocket('udp4');
@@ -217,7 +226,7 @@ describe('calls through the relay double over real sockets', () => {
     mallory.close();
 
     // Reading: what the relay (or anyone on the path) records does not open under other keys.
-    const atBob = nextEvent<MediaFrameEvent>(bob!, 'media:frame');
+    const atBob = nextFrame(bob!);
     alice!.sendFrame(frame(0, 'private'));
     await atBob;
     const recorded = relay!.core.forwarded.at(-1)!;
@@ -238,9 +247,79 @@ describe('calls through the relay double over real sockets', () => {
     alice!.rebindMedia();
     await rebound;
     expect(session.bound.caller!.port).not.toBe(before);
-    const atBob = nextEvent<MediaFrameEvent>(bob!, 'media:frame');
+    const atBob = nextFrame(bob!);
     alice!.sendFrame(frame(0, 'from the new port'));
     expect(new TextDecoder().decode((await atBob).payload)).toBe('from the new port');
+  });
+
+  it('frames take the media lane: at most 4 function boundaries each way, never the control core', async () => {
+    const [alice, bob] = await registered([aliceKey, 'alice'], [bobKey, 'bob']);
+    bob!.once('call:incoming', () => bob!.answer());
+    const bound = Promise.all([nextEvent(alice!, 'media:bound'), nextEvent(bob!, 'media:bound')]);
+    await alice!.call('bob');
+    await bound;
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 100;
+    const send = dgram.Socket.prototype.send;
+    let sendStack = '';
+    const spy = vi.spyOn(dgram.Socket.prototype, 'send').mockImplementation(function (
+      this: dgram.Socket,
+      ...args: unknown[]
+    ) {
+      const stack = new Error().stack ?? '';
+      if (stack.includes('appSends')) sendStack = stack;
+      return (send as (...a: unknown[]) => void).apply(this, args);
+    });
+    try {
+      let receiveStack = '';
+      const transport = bob!.mediaTransport();
+      const received = new Promise<void>((resolve) => {
+        transport.onFrame(function appListens() {
+          receiveStack = new Error().stack ?? '';
+          resolve();
+        });
+      });
+      const sender = alice!.mediaTransport();
+      function appSends(): void {
+        sender.send(frame(0, 'one hop at a time'));
+      }
+      appSends();
+      await received;
+      transport.close();
+      // transport.send → … → MediaSocket.send (which calls the dgram socket's send).
+      const out = framesFrom(sendStack, 'media-socket.ts', 'appSends');
+      expect(out.length).toBeLessThanOrEqual(4);
+      // The socket's message callback (in MediaSocket) → … → the onFrame listener.
+      const into = framesFrom(receiveStack, 'appListens', 'media-socket.ts').slice(1);
+      expect(into.length).toBeLessThanOrEqual(4);
+      for (const walk of [out, into]) {
+        expect(walk.join('\n')).not.toMatch(/client-core|call-machine|client\.ts.*#flush|EventEmitter/);
+      }
+    } finally {
+      spy.mockRestore();
+      Error.stackTraceLimit = limit;
+    }
+  });
+
+  it('a grant that moves the media to a relay not in the relay list fails the lane, not the call', async () => {
+    const [alice, bob] = await registered([aliceKey, 'alice'], [bobKey, 'bob']);
+    bob!.once('call:incoming', () => bob!.answer());
+    const bound = nextEvent(alice!, 'media:bound');
+    const call = await alice!.call('bob');
+    await bound;
+    const failed = nextEvent<{ callId: string; code: string }>(alice!, 'media:failed');
+    // Media addresses come only from the pinned relay list, never from the protocol (docs/client.md).
+    relay!.push(alice!.clientId, {
+      type: 'MEDIA_GRANT',
+      callId: Buffer.from(call.callId, 'hex'),
+      sessionId: 4242,
+      token: crypto.randomBytes(32),
+      side: 'caller',
+      expiresAt: Date.now() + 60_000,
+      mediaRelay: crypto.randomBytes(32),
+    });
+    expect(await failed).toMatchObject({ callId: call.callId, code: 'CLIENT_ERR_MEDIA_BIND_FAILED' });
+    expect(alice!.callState).toBe('active');
   });
 
   it('an offline callee ends the call with CLIENT_ERR_CALL_ENDED', async () => {
@@ -251,6 +330,19 @@ describe('calls through the relay double over real sockets', () => {
     expect(error.code).toBe('CLIENT_ERR_CALL_ENDED');
   });
 });
+
+/** The frames of `stack` from the innermost one naming `inner` up to (without) the next naming `outer`. */
+function framesFrom(stack: string, inner: string, outer: string): string[] {
+  const lines = stack
+    .split('\n')
+    .slice(1)
+    .map((line) => line.trim());
+  const from = lines.findIndex((line) => line.includes(inner));
+  const to = lines.findIndex((line, i) => i > from && line.includes(outer));
+  expect(from).toBeGreaterThanOrEqual(0);
+  expect(to).toBeGreaterThan(from);
+  return lines.slice(from, to);
+}
 
 /** A complete key exchange between two throwaway parties: keys unrelated to any real call. */
 function ownKeys() {

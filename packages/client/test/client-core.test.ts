@@ -48,9 +48,8 @@ describe('ClientCore calls (fake clock)', () => {
     expect(alice.core.callState).toBe('active');
     expect(eventsOf(alice, 'media:bound')).toHaveLength(1);
     expect(eventsOf(bob, 'media:bound')).toHaveLength(1);
-    expect(alice.core.sendFrame({ sequence: 0, timestamp: 0, payload: new Uint8Array([9]) })).toBe(true);
-    net.pump();
-    expect(eventsOf(bob, 'media:frame').map((f) => [...f.payload])).toEqual([[9]]);
+    expect(net.sendFrame(alice, { sequence: 0, timestamp: 0, payload: new Uint8Array([9]) })).toBe(true);
+    expect(bob.lane.frames.map((f) => [...f.payload])).toEqual([[9]]);
     // While the call is up the keys are live …
     expect(a.packetKeys.every(zero)).toBe(false);
     alice.core.hangUp(net.now);
@@ -63,7 +62,9 @@ describe('ClientCore calls (fake clock)', () => {
       expect(t.packetKeys.every(zero)).toBe(true);
     }
     expect(eventsOf(bob, 'call:ended')[0]).toMatchObject({ reason: 'hangup', by: 'remote' });
-    expect(alice.core.sendFrame({ sequence: 1, timestamp: 960, payload: new Uint8Array([1]) })).toBe(false);
+    // The lane was closed with the call: nothing more can be sent.
+    expect(alice.lane.channel).toBeUndefined();
+    expect(net.sendFrame(alice, { sequence: 1, timestamp: 960, payload: new Uint8Array([1]) })).toBe(false);
   });
 
   it('ring timeout is exact and erases the pending offer on both sides', () => {
@@ -143,14 +144,20 @@ describe('ClientCore calls (fake clock)', () => {
     net.pump();
     bob.core.answer(net.now);
     net.pump();
-    alice.core.sendFrame({ sequence: 0, timestamp: 0, payload: new Uint8Array([1]) });
+    net.sendFrame(alice, { sequence: 0, timestamp: 0, payload: new Uint8Array([1]) });
     net.cut(alice);
     const again = net.reconnect(alice);
-    expect(net.relay.received.filter((m) => m.type === 'CALL_RESUME')).toHaveLength(1);
+    expect(net.relay.received.filter((m) => m.type === 'CALL_RESUME')).toEqual([
+      expect.objectContaining({ lastSequence: 0 }),
+    ]);
     expect(eventsOf(again, 'media:bound')).toHaveLength(2);
-    again.core.sendFrame({ sequence: 1, timestamp: 960, payload: new Uint8Array([2]) });
+    net.sendFrame(again, { sequence: 1, timestamp: 960, payload: new Uint8Array([2]) });
+    expect(bob.lane.frames.map((f) => [...f.payload])).toEqual([[1], [2]]);
+    // The control core decided when the lane opens, moves and closes; it never saw a media packet.
+    again.core.hangUp(net.now);
     net.pump();
-    expect(eventsOf(bob, 'media:frame').map((f) => [...f.payload])).toEqual([[1], [2]]);
+    expect(again.lane.decisions).toEqual(['media:open', 'media:retarget', 'media:close']);
+    expect(bob.lane.decisions).toEqual(['media:open', 'media:close']);
   });
 
   it('refuses an accept whose key confirmation is wrong (SESSION_ERR_CONFIRM)', () => {

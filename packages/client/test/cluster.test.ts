@@ -14,9 +14,9 @@ import { join } from 'node:path';
 import type { RsaPrivateKey } from '@leitung/crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testKeyPair } from '../../../scripts/test-keys.mjs';
-import type { Client, DirectorySplitViewEvent, MediaFrameEvent, RelayEntry } from '../src/index.js';
+import type { Client, DirectorySplitViewEvent, RelayEntry } from '../src/index.js';
 import { MemoryStore } from '../src/index.js';
-import { ClientPool, crypto, key, waitFor } from './support/fixtures.js';
+import { ClientPool, crypto, key, nextFrame, waitFor } from './support/fixtures.js';
 import { RealRelay, realRelayAvailable } from './support/real-relay.js';
 import { RedisServer, redisAvailable } from './support/redis-server.js';
 
@@ -59,7 +59,7 @@ function client(name: string, on: RealRelay, store = new MemoryStore()): Client 
 function talk(c: Client, label: string) {
   let sequence = 0;
   const arrivals: number[] = [];
-  c.on('media:frame', (f: MediaFrameEvent) => {
+  c.mediaTransport().onFrame((f) => {
     if (new TextDecoder().decode(f.payload).startsWith('from ')) arrivals.push(Date.now());
   });
   const timer = setInterval(() => {
@@ -157,12 +157,8 @@ describe.skipIf(!available)('relay cluster on Redis (three leitung-relay process
     }
     // A call from relay 1 to relay 2: media on the caller's relay, frames both ways.
     await answered(alice, bob, 'bob');
-    const gotAtBob = new Promise<string>((resolve) =>
-      bob.once('media:frame', (f: MediaFrameEvent) => resolve(new TextDecoder().decode(f.payload))),
-    );
-    const gotAtAlice = new Promise<string>((resolve) =>
-      alice.once('media:frame', (f: MediaFrameEvent) => resolve(new TextDecoder().decode(f.payload))),
-    );
+    const gotAtBob = nextFrame(bob).then((f) => new TextDecoder().decode(f.payload));
+    const gotAtAlice = nextFrame(alice).then((f) => new TextDecoder().decode(f.payload));
     alice.sendFrame({ sequence: 1, timestamp: 960, payload: new TextEncoder().encode('hello bob') });
     bob.sendFrame({ sequence: 1, timestamp: 960, payload: new TextEncoder().encode('hello alice') });
     expect(await gotAtBob).toBe('hello bob');

@@ -38,7 +38,7 @@ it('the README example works and prints what the README says', async () => {
 
   const bob = pool.make(bobKey, 'bob', [relay.entry]);
   bob.on('call:incoming', () => bob.answer());
-  bob.on('media:frame', (frame) => bob.sendFrame({ ...frame }));
+  bob.mediaTransport().onFrame((frame) => bob.sendFrame({ ...frame }));
   await bob.start();
 
   const modules: Record<string, unknown> = { 'node:fs': fs, '@leitung/client': client };

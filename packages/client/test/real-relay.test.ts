@@ -15,12 +15,20 @@ import type {
   CallEndedEvent,
   Client,
   MediaBoundEvent,
-  MediaFrameEvent,
   RegistrationCompleteEvent,
   RelaySwitchedEvent,
 } from '../src/index.js';
 import { loadOf, MemoryStore, probeRelay } from '../src/index.js';
-import { ClientPool, crypto, key, nextEvent, rejection, waitFor } from './support/fixtures.js';
+import {
+  ClientPool,
+  crypto,
+  framesOf,
+  key,
+  nextEvent,
+  nextFrame,
+  rejection,
+  waitFor,
+} from './support/fixtures.js';
 import { RealRelay, realRelayAvailable } from './support/real-relay.js';
 
 if (!realRelayAvailable) {
@@ -96,10 +104,10 @@ describe.skipIf(!realRelayAvailable)('against the real leitung-relay', () => {
     await Promise.all([boundA, boundB]);
 
     for (let i = 0; i < 5; i++) {
-      const atBob = nextEvent<MediaFrameEvent>(bob!, 'media:frame');
+      const atBob = nextFrame(bob!);
       alice!.sendFrame(frame(i, `alice ${i}`));
       expect(new TextDecoder().decode((await atBob).payload)).toBe(`alice ${i}`);
-      const atAlice = nextEvent<MediaFrameEvent>(alice!, 'media:frame');
+      const atAlice = nextFrame(alice!);
       bob!.sendFrame(frame(i, `bob ${i}`));
       expect(new TextDecoder().decode((await atAlice).payload)).toBe(`bob ${i}`);
     }
@@ -119,10 +127,10 @@ describe.skipIf(!realRelayAvailable)('against the real leitung-relay', () => {
     await alice!.call('bob');
     await Promise.all([boundA, boundB]);
     const exchange = async (i: number) => {
-      const atBob = nextEvent<MediaFrameEvent>(bob!, 'media:frame');
+      const atBob = nextFrame(bob!);
       alice!.sendFrame(frame(i, `alice ${i}`));
       expect(new TextDecoder().decode((await atBob).payload)).toBe(`alice ${i}`);
-      const atAlice = nextEvent<MediaFrameEvent>(alice!, 'media:frame');
+      const atAlice = nextFrame(alice!);
       bob!.sendFrame(frame(i, `bob ${i}`));
       expect(new TextDecoder().decode((await atAlice).payload)).toBe(`bob ${i}`);
     };
@@ -193,8 +201,7 @@ describe.skipIf(!realRelayAvailable)('against the real leitung-relay', () => {
     await alice!.call('bob');
     const { sessionId } = await boundA;
     await boundB;
-    const frames: MediaFrameEvent[] = [];
-    bob!.on('media:frame', (f) => frames.push(f));
+    const frames = framesOf(bob!);
 
     // Mallory knows the session id (worst case) but neither the grant tokens nor the media keys.
     const mallory = dgram.createSocket('udp4');
@@ -224,7 +231,7 @@ describe.skipIf(!realRelayAvailable)('against the real leitung-relay', () => {
     };
     await send(new MediaSender(crypto, fakeKeys as never, sessionId).seal(frame(7, 'injected')));
     // Real traffic keeps flowing, and none of it reaches Mallory.
-    const atBob = nextEvent<MediaFrameEvent>(bob!, 'media:frame');
+    const atBob = nextFrame(bob!);
     alice!.sendFrame(frame(0, 'private words'));
     expect(new TextDecoder().decode((await atBob).payload)).toBe('private words');
     await new Promise((resolve) => setTimeout(resolve, 200));

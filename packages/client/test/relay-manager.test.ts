@@ -6,14 +6,9 @@
  */
 import type { RsaPrivateKey } from '@leitung/crypto';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type {
-  ConnectionStateEvent,
-  MediaFrameEvent,
-  RegistrationCompleteEvent,
-  RelaySwitchedEvent,
-} from '../src/index.js';
+import type { ConnectionStateEvent, RegistrationCompleteEvent, RelaySwitchedEvent } from '../src/index.js';
 import { MemoryStore } from '../src/index.js';
-import { ClientPool, crypto, key, nextEvent, rejection, waitFor } from './support/fixtures.js';
+import { ClientPool, crypto, key, nextEvent, nextFrame, rejection, waitFor } from './support/fixtures.js';
 import { RelayDouble } from './support/relay-double.js';
 
 let keys: RsaPrivateKey[];
@@ -195,7 +190,7 @@ describe('ClientRelayManager with several relays', () => {
     const bound = nextEvent(alice, 'media:bound');
     await alice.call('bob');
     await bound;
-    const first = nextEvent<MediaFrameEvent>(bob, 'media:frame');
+    const first = nextFrame(bob);
     alice.sendFrame({ sequence: 0, timestamp: 0, payload: new Uint8Array([1, 2, 3]) });
     await first;
 
@@ -205,7 +200,7 @@ describe('ClientRelayManager with several relays', () => {
     expect(alice.callState).toBe('active');
     const resume = a!.core.received.find((m) => m.type === 'CALL_RESUME');
     expect(resume).toMatchObject({ lastSequence: 0 });
-    const after = nextEvent<MediaFrameEvent>(bob, 'media:frame');
+    const after = nextFrame(bob);
     expect(alice.sendFrame({ sequence: 1, timestamp: 960, payload: new Uint8Array([4, 5, 6]) })).toBe(true);
     expect([...(await after).payload]).toEqual([4, 5, 6]);
   });

@@ -76,9 +76,9 @@ export class MediaReceiver {
   }
 
   /**
-   * The frame in a DATA datagram. SESSION_ERR_MEDIA_AUTH for anything not authentic from the peer on this
-   * session (malformed, wrong type, session or direction, forged); SESSION_ERR_MEDIA_REPLAY for a
-   * duplicate or too-old authentic packet.
+   * The frame in a DATA datagram: decodes the header, then {@link MediaReceiver.openPacket}.
+   * SESSION_ERR_MEDIA_AUTH for anything not authentic from the peer on this session (malformed, wrong type,
+   * session or direction, forged); SESSION_ERR_MEDIA_REPLAY for a duplicate or too-old authentic packet.
    */
   open(datagram: Uint8Array): MediaFrame {
     let packet: MediaPacket;
@@ -88,6 +88,16 @@ export class MediaReceiver {
       if (error instanceof WireError) throw mediaAuth(error);
       throw error;
     }
+    return this.openPacket(packet);
+  }
+
+  /**
+   * The frame in a DATA packet its receiver has already decoded (with @leitung/wire's `decodeMediaPacket`,
+   * which checks the size limit): a channel that reads the header to dispatch BIND_ACK, BIND_CHALLENGE and
+   * DATA hands the decoded packet on, so each packet is parsed once (docs/session-protocol.md §4). Checks
+   * and errors as {@link MediaReceiver.open}.
+   */
+  openPacket(packet: MediaPacket): MediaFrame {
     if (
       packet.type !== 'DATA' ||
       packet.sessionId !== this.#sessionId ||

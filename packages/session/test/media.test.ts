@@ -87,6 +87,31 @@ describe('DATA packets (docs/session-protocol.md §4)', () => {
     expect(receive.open(send.seal(frame(14))).sequence).toBe(14);
   });
 
+  it('open an already decoded packet with the same checks (one header parse per packet)', () => {
+    const send = new MediaSender(crypto, callerKeys, 11);
+    const receive = new MediaReceiver(crypto, calleeKeys, 11);
+    const packet = decodeMediaPacket(send.seal(frame(20)));
+    expect(receive.openPacket(packet)).toEqual(frame(20));
+    expect(codeOf(() => receive.openPacket(packet))).toBe('SESSION_ERR_MEDIA_REPLAY');
+    const forged = decodeMediaPacket(
+      send.seal(frame(21)).map((x, i, all) => (i === all.length - 1 ? x ^ 1 : x)),
+    );
+    expect(codeOf(() => receive.openPacket(forged))).toBe('SESSION_ERR_MEDIA_AUTH');
+    const ack = decodeMediaPacket(
+      buildControlPacket(crypto, {
+        kind: 'BIND_ACK',
+        token: new Uint8Array(32),
+        sessionId: 11,
+        side: 'callee',
+        counter: 1,
+        nowMs: 0,
+      }),
+    );
+    expect(codeOf(() => receive.openPacket(ack))).toBe('SESSION_ERR_MEDIA_AUTH');
+    const otherSession = decodeMediaPacket(new MediaSender(crypto, callerKeys, 12).seal(frame(22)));
+    expect(codeOf(() => receive.openPacket(otherSession))).toBe('SESSION_ERR_MEDIA_AUTH');
+  });
+
   it('identical payloads give different ciphertexts (no static IV, docs/lessons.md #12)', () => {
     const send = new MediaSender(crypto, callerKeys, 3);
     const a = send.seal({ sequence: 1, timestamp: 0, payload: new Uint8Array(64) });

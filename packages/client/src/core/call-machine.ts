@@ -1,9 +1,11 @@
 /**
  * The call state machine of the client core (docs/design.md §5; docs/client.md "State machines"), over
- * @leitung/session's call offers: one call at a time, call waiting answered "busy", ring timeout, the
- * media channel of the active call, CALL_RESUME after a lost connection, and every path to `ended`
- * erasing the call's secrets. The ClientCore owns the connection and the key lookups; it feeds verified
- * keys in and carries messages out through {@link CallHost}.
+ * @leitung/session's call offers: one call at a time, call waiting answered "busy", ring timeout,
+ * CALL_RESUME after a lost connection, and every path to `ended` erasing the call's secrets. It makes the
+ * control decisions about the call's media lane (open on the first grant, retarget on a later one, close
+ * at the end) but never sees a media packet: the shell's MediaChannel carries them (docs/architecture.md
+ * "Media lane"). The ClientCore owns the connection and the key lookups; it feeds verified keys in and
+ * carries messages out through {@link CallHost}.
  */
 import type { LeitungCrypto, RsaPrivateKey, RsaPublicKey } from '@leitung/crypto';
 import {
@@ -23,10 +25,9 @@ import type {
 } from '@leitung/wire';
 import { bytesEqual, toHex } from '../bytes.js';
 import { ClientError, ClientErrorCode, errorCodeOf } from '../errors.js';
-import { MediaChannelCore, type MediaChannelTiming } from '../media/media-channel-core.js';
 import { type CallState, callIdOf, isBusy } from './call-state.js';
 import { asError, callFailure, keyChanged } from './core-errors.js';
-import type { CommandResult, VerifiedContact } from './core-outputs.js';
+import type { CommandResult, MediaLaneOutput, VerifiedContact } from './core-outputs.js';
 import type { CoreEvent, Peer } from './events.js';
 
 /** What the call machine needs from the client core. */
@@ -38,13 +39,15 @@ export interface CallHost {
   readonly codecs: readonly number[];
   readonly ringTimeoutMs: number;
   readonly resumeTimeoutMs: number;
-  readonly media: MediaChannelTiming;
   /** True while registered (messages can be sent). */
   connected(): boolean;
   sendSealed(message: ControlMessage, now: number): void;
   emit(event: CoreEvent): void;
   result(handle: number, result: CommandResult): void;
-  datagram(callId: string, data: Uint8Array): void;
+  /** Opens, retargets or closes the call's media lane (a core output for the shell). */
+  media(output: MediaLaneOutput): void;
+  /** Highest DATA sequence the call's media lane sent, for CALL_RESUME's `lastSequence`. */
+  lastSentSequence(callId: string): number | undefined;
   /** Starts a verified key lookup; the answer comes back as calleeVerified/callerVerified or lookupFailed. */
   lookup(target: KeyLookupTarget, purpose: 'call' | 'incoming', callId: Uint8Array, now: number): void;
   /** Drops pending lookups made for a call that ended meanwhile. */
@@ -92,14 +95,11 @@ export class CallMachine {
     return isBusy(this.#state);
   }
 
-  /** When `tick` is due for this call, if ever. */
+  /** When `tick` is due for this call (ring or resume deadline), if ever. */
   nextTimeout(): number | undefined {
     const call = this.#state;
     if (call.kind === 'outgoing-ringing' || call.kind === 'incoming-ringing') return call.deadline;
-    if (call.kind !== 'active') return undefined;
-    const media = call.media?.nextTimeout();
-    if (call.resumeDeadline === undefined) return media;
-    return media === undefined ? call.resumeDeadline : Math.min(media, call.resumeDeadline);
+    return call.kind === 'active' ? call.resumeDeadline : undefined;
   }
 
   /** An outgoing call begins: the callee's key is being looked up (`calleeVerified` continues). */
@@ -153,11 +153,6 @@ export class CallMachine {
     }
   }
 
-  #datagrams(callId: Uint8Array, datagrams: readonly Uint8Array[]): void {
-    const id = toHex(callId);
-    for (const data of datagrams) this.#host.datagram(id, data);
-  }
-
   /** Accepts the ringing incoming call. */
   answer(now: number): void {
     const call = this.#state;
@@ -171,7 +166,7 @@ export class CallMachine {
       peerId: call.peerId,
       role: 'callee',
       keys,
-      media: undefined,
+      laneOpen: false,
       resumeDeadline: undefined,
       resumeSent: false,
     };
@@ -214,48 +209,6 @@ export class CallMachine {
         this.end('hangup', 'local', now, { notify: call.kind !== 'outgoing-resolving' });
         return;
     }
-  }
-
-  /** Seals and sends one media frame of the active call; false when it cannot be sent now. */
-  sendFrame(frame: { sequence: number; timestamp: number; payload: Uint8Array }): boolean {
-    const call = this.#state;
-    if (call.kind !== 'active' || !call.media) return false;
-    const data = call.media.send(frame);
-    if (!data) return false;
-    this.#host.datagram(toHex(call.callId), data);
-    return true;
-  }
-
-  /** A datagram arrived on the call's media socket. */
-  datagramReceived(data: Uint8Array, now: number): void {
-    const call = this.#state;
-    if (call.kind !== 'active' || !call.media) return;
-    const input = call.media.receive(data, now);
-    switch (input.kind) {
-      case 'frame':
-        this.#host.emit({ type: 'media:frame', callId: toHex(call.callId), ...input.frame });
-        return;
-      case 'bound':
-        this.#host.emit({ type: 'media:bound', callId: toHex(call.callId), sessionId: input.sessionId });
-        return;
-      case 'challenged':
-        this.#datagrams(call.callId, input.datagrams);
-        return;
-      case 'dropped':
-        return;
-    }
-  }
-
-  /** The call's media socket was re-created (new local address): BIND again (re-BIND, docs/design.md §5). */
-  mediaAddressChanged(now: number): void {
-    const call = this.#state;
-    if (call.kind !== 'active' || !call.media) return;
-    this.#datagrams(call.callId, call.media.addressChanged(now));
-  }
-
-  /** Media statistics of the active call. */
-  mediaStats(): MediaChannelCore['stats'] | undefined {
-    return this.#state.kind === 'active' ? this.#state.media?.stats : undefined;
   }
 
   // ─── call setup and signalling ──────────────────────────────────────────────────────────────────────
@@ -404,7 +357,7 @@ export class CallMachine {
           peerId: call.peerId,
           role: 'caller',
           keys,
-          media: undefined,
+          laneOpen: false,
           resumeDeadline: undefined,
           resumeSent: false,
         };
@@ -416,7 +369,7 @@ export class CallMachine {
           keyExchange: CALL_KEY_EXCHANGE,
         });
         this.#host.result(call.handle, { ok: true, value: { callId: toHex(call.callId), peer: call.peer } });
-        if (call.grant) this.onMediaGrant(call.grant, now);
+        if (call.grant) this.onMediaGrant(call.grant);
         return;
       }
       case 'reject':
@@ -434,7 +387,7 @@ export class CallMachine {
     this.end(message.reason, 'remote', now, { notify: false });
   }
 
-  onMediaGrant(grant: MediaGrant, now: number): void {
+  onMediaGrant(grant: MediaGrant): void {
     const call = this.#state;
     if (call.kind === 'outgoing-ringing' && bytesEqual(call.callId, grant.callId)) {
       call.grant = grant;
@@ -445,16 +398,12 @@ export class CallMachine {
       throw new ClientError(ClientErrorCode.Protocol, 'media grant for the other side');
     call.resumeSent = false;
     this.#mediaRelay = grant.mediaRelay === undefined ? undefined : toHex(grant.mediaRelay);
-    if (!call.media) {
-      call.media = new MediaChannelCore({
-        crypto: this.#host.crypto,
-        keys: call.keys,
-        grant,
-        ...this.#host.media,
-      });
-      this.#datagrams(call.callId, call.media.bind(now));
+    const callId = toHex(call.callId);
+    if (!call.laneOpen) {
+      call.laneOpen = true;
+      this.#host.media({ kind: 'media:open', callId, keys: call.keys, grant });
     } else {
-      this.#datagrams(call.callId, call.media.rebind(grant, now));
+      this.#host.media({ kind: 'media:retarget', callId, grant });
     }
   }
 
@@ -464,7 +413,7 @@ export class CallMachine {
     if (call.kind !== 'active' || call.resumeDeadline === undefined) return;
     call.resumeDeadline = undefined;
     call.resumeSent = true;
-    const lastSequence = call.media?.lastSentSequence;
+    const lastSequence = call.laneOpen ? this.#host.lastSentSequence(toHex(call.callId)) : undefined;
     this.#host.sendSealed(
       {
         type: 'CALL_RESUME',
@@ -483,23 +432,11 @@ export class CallMachine {
       case 'incoming-ringing':
         if (now >= call.deadline) this.end('timeout', 'local', now, { notify: true });
         return;
-      case 'active': {
+      case 'active':
         if (call.resumeDeadline !== undefined && now >= call.resumeDeadline) {
           this.end('error', 'local', now, { notify: false, code: ClientErrorCode.ConnectionClosed });
-          return;
-        }
-        if (!call.media) return;
-        const { datagrams, failed } = call.media.tick(now);
-        this.#datagrams(call.callId, datagrams);
-        if (failed) {
-          this.#host.emit({
-            type: 'media:failed',
-            callId: toHex(call.callId),
-            code: ClientErrorCode.MediaBindFailed,
-          });
         }
         return;
-      }
       case 'idle':
       case 'ended':
       case 'outgoing-resolving':
@@ -510,7 +447,9 @@ export class CallMachine {
 
   /**
    * Ends the current call on every path, erasing its secrets: the pending offer (secret + ephemeral key),
-   * the opened offer (secret), the media keys and the media ciphers (forward secrecy, docs/design.md §5 step 4).
+   * the opened offer (secret) and the media keys (forward secrecy, docs/design.md §5 step 4). The media
+   * lane is told to close, which erases its ciphers, the keys and the grant token as well; the keys are
+   * erased here too, for a call whose lane never opened.
    */
   end(
     reason: CallEndReason,
@@ -539,7 +478,7 @@ export class CallMachine {
         peer = call.peer;
         break;
       case 'active':
-        call.media?.close();
+        if (call.laneOpen) this.#host.media({ kind: 'media:close', callId: toHex(call.callId) });
         call.keys.destroy();
         peer = call.peer;
         break;

@@ -10,7 +10,6 @@
  */
 import type { MediaKeys, OpenedOffer, PendingCall } from '@leitung/session';
 import type { CallEndReason, MediaGrant } from '@leitung/wire';
-import type { MediaChannelCore } from '../media/media-channel-core.js';
 import type { Peer } from './events.js';
 
 export type CallState =
@@ -53,7 +52,8 @@ export type CallState =
       readonly peerId: Uint8Array;
       readonly role: 'caller' | 'callee';
       readonly keys: MediaKeys;
-      media: MediaChannelCore | undefined;
+      /** The shell was told to open the call's media lane (`media:open`); later grants retarget it. */
+      laneOpen: boolean;
       /** Set while the control connection is down: the call waits for CALL_RESUME on a relay until then. */
       resumeDeadline: number | undefined;
       /** CALL_RESUME sent on the current connection, MEDIA_GRANT not yet received. */

@@ -1,11 +1,13 @@
 /**
  * ClientCore: the whole client protocol, sans-I/O (docs/design.md §1, §3–§5; docs/session-protocol.md).
  *
- * Inputs: `connect`, `transportOpened`, `receive(payload)`, `transportClosed`, `datagramReceived`,
- * `tick(now)` and the user's commands. Outputs (drained with `takeOutputs()`): frame payloads to send,
- * datagrams to send, a request to close the connection, typed events, "persist the store" and the results
- * of commands. `nextTimeout()` says when `tick` is due. Clock and randomness are injected (`now` arguments,
- * the crypto object's RNG), so a whole call runs deterministically in one process.
+ * Inputs: `connect`, `transportOpened`, `receive(payload)`, `transportClosed`, `tick(now)` and the user's
+ * commands. Outputs (drained with `takeOutputs()`): frame payloads to send, a request to close the
+ * connection, typed events, "persist the store", the results of commands, and when a call's media lane
+ * opens, moves and closes (`media:open` / `media:retarget` / `media:close`). Media packets never pass this
+ * core: the shell's MediaChannel carries them (docs/architecture.md "Media lane"). `nextTimeout()` says
+ * when `tick` is due. Clock and randomness are injected (`now` arguments, the crypto object's RNG), so a
+ * whole call runs deterministically in one process.
  *
  * This file holds the connection (handshake, sealed channel, keepalive), request matching and the key
  * lookups; the call state machine is CallMachine (call-machine.ts), contact pinning ContactPins.
@@ -42,7 +44,6 @@ import {
 import { bytesEqual, fromHex, hexBytes, toHex } from '../bytes.js';
 import { displaySafe } from '../display-safe.js';
 import { ClientError, ClientErrorCode, errorCodeOf } from '../errors.js';
-import type { MediaChannelCore, MediaChannelTiming } from '../media/media-channel-core.js';
 import { logIdOfEntry, type RelayEntry } from '../relays/relay-entry.js';
 import { CallMachine } from './call-machine.js';
 import type { CallStateName } from './call-state.js';
@@ -69,7 +70,11 @@ export interface ClientCoreOptions {
   /** Codec ids offered in call data, preference order (default: Opus 2, PCM16 1 — @leitung/audio's ids). */
   readonly codecs?: readonly number[];
   readonly timing?: CoreTiming;
-  readonly media?: MediaChannelTiming;
+  /**
+   * Highest DATA sequence the call's media lane has sent, for CALL_RESUME's `lastSequence`
+   * (docs/protocol.md): the shell answers from its MediaChannel. Default: none reported.
+   */
+  readonly lastSentSequence?: (callId: string) => number | undefined;
 }
 
 /** Why a key is being looked up. */
@@ -106,7 +111,6 @@ export class ClientCore {
   readonly #clientId: Uint8Array;
   readonly #clientIdHex: string;
   readonly #timing: Required<CoreTiming>;
-  readonly #mediaTiming: MediaChannelTiming;
   readonly #outputs: CoreOutput[] = [];
   readonly #requests = new RequestTable<Pending>();
   readonly #phonebook: Phonebook;
@@ -132,7 +136,7 @@ export class ClientCore {
     this.#clientId = this.#crypto.sha3_256(options.identity.publicKey.toDer());
     this.#clientIdHex = toHex(this.#clientId);
     this.#timing = resolveTiming(options.timing);
-    this.#mediaTiming = options.media ?? {};
+    const lastSentSequence = options.lastSentSequence ?? (() => undefined);
     this.#phonebook = new Phonebook(this.#clientIdHex, this.#store);
     this.#pins = new ContactPins(this.#store, this.#phonebook);
     this.#presence = new PresenceWatch(this.#store, this.#phonebook, this.#clientIdHex);
@@ -144,12 +148,12 @@ export class ClientCore {
       codecs: this.#codecs,
       ringTimeoutMs: this.#timing.ringTimeoutMs,
       resumeTimeoutMs: this.#timing.resumeTimeoutMs,
-      media: this.#mediaTiming,
       connected: () => this.#connection.kind === 'ready',
       sendSealed: (message, now) => this.#sendSealed(message, now),
       emit: (event) => this.#emit(event),
       result: (handle, result) => this.#result(handle, result),
-      datagram: (callId, data) => this.#outputs.push({ kind: 'datagram', callId, data }),
+      media: (output) => this.#outputs.push(output),
+      lastSentSequence,
       lookup: (target, purpose, callId, now) =>
         this.#request({ kind: 'lookup', target, purpose: { kind: purpose, callId } }, now),
       cancelLookups: (purpose) => {
@@ -316,7 +320,7 @@ export class ClientCore {
     }
   }
 
-  /** Advances timers: handshake and request deadlines, keepalive, ring timeout, media retries. */
+  /** Advances timers: handshake and request deadlines, keepalive, ring and resume timeouts. */
   tick(now: number): void {
     const c = this.#connection;
     if ((c.kind === 'connecting' || c.kind === 'handshaking') && now >= c.deadline) {
@@ -410,26 +414,6 @@ export class ClientCore {
   /** Ends the current call in whatever state it is (ringing either way, or active). */
   hangUp(now: number): void {
     this.#calls.hangUp(now);
-  }
-
-  /** Seals and sends one media frame of the active call; false when it cannot be sent now. */
-  sendFrame(frame: { sequence: number; timestamp: number; payload: Uint8Array }): boolean {
-    return this.#calls.sendFrame(frame);
-  }
-
-  /** A datagram arrived on the call's media socket. */
-  datagramReceived(data: Uint8Array, now: number): void {
-    this.#calls.datagramReceived(data, now);
-  }
-
-  /** The call's media socket was re-created (new local address): BIND again (re-BIND, docs/design.md §5). */
-  mediaAddressChanged(now: number): void {
-    this.#calls.mediaAddressChanged(now);
-  }
-
-  /** Media statistics of the active call. */
-  mediaStats(): MediaChannelCore['stats'] | undefined {
-    return this.#calls.mediaStats();
   }
 
   /**
@@ -643,7 +627,7 @@ export class ClientCore {
           this.#calls.onCallEnd(message, now);
           return;
         case 'MEDIA_GRANT':
-          this.#calls.onMediaGrant(message, now);
+          this.#calls.onMediaGrant(message);
           return;
         case 'ERROR':
           this.#onError(message, now);

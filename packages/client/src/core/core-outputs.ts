@@ -2,6 +2,8 @@
  * What the client core hands its shell (docs/client.md "Layers"): outputs drained with `takeOutputs()`
  * and the values commands settle with.
  */
+import type { MediaKeys } from '@leitung/session';
+import type { MediaGrant } from '@leitung/wire';
 import type { ContactInfo, CoreEvent, Peer } from './events.js';
 
 /** A verified directory lookup. */
@@ -27,10 +29,33 @@ export type CoreOutput =
   | { readonly kind: 'send'; readonly payload: Uint8Array }
   /** Close the control connection; `code` says why. */
   | { readonly kind: 'close'; readonly code: string }
-  /** Send this datagram to the relay's media port, from the call's media socket. */
-  | { readonly kind: 'datagram'; readonly callId: string; readonly data: Uint8Array }
   | { readonly kind: 'event'; readonly event: CoreEvent }
   /** The store changed: persist it (e.g. `vault.save()`). */
   | { readonly kind: 'persist' }
   /** The command started with `handle` finished. */
-  | { readonly kind: 'result'; readonly handle: number; readonly result: CommandResult };
+  | { readonly kind: 'result'; readonly handle: number; readonly result: CommandResult }
+  | MediaLaneOutput;
+
+/**
+ * The control decisions about a call's media lane (docs/architecture.md "Media lane"). The control core
+ * never sees a media packet: it says when the lane opens, moves and closes, and the shell's MediaChannel
+ * carries the frames.
+ */
+export type MediaLaneOutput =
+  /**
+   * The call's first MEDIA_GRANT: open its lane with the call's media keys (the lane binds at once and
+   * erases the keys and the grant token when it closes).
+   */
+  | {
+      readonly kind: 'media:open';
+      readonly callId: string;
+      readonly keys: MediaKeys;
+      readonly grant: MediaGrant;
+    }
+  /**
+   * A new grant for the live call (CALL_RESUME, docs/design.md §6): move the lane to the grant's relay and
+   * bind there with the same keys; its DATA sequence numbers continue above the last one sent.
+   */
+  | { readonly kind: 'media:retarget'; readonly callId: string; readonly grant: MediaGrant }
+  /** The call ended: close its lane. */
+  | { readonly kind: 'media:close'; readonly callId: string };

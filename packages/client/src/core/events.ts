@@ -1,7 +1,9 @@
 /**
  * The typed events of the client (`noun:verb`, docs/architecture.md). The sans-I/O core produces them as
- * values; the Client shell emits each one under its `type` with eventemitter3. Events carry public values
- * only (ids, names, fingerprints, codes) — never keys or secrets.
+ * values, except `media:bound` and `media:failed`, which the call's media lane (MediaChannel) reports; the
+ * Client shell emits each one under its `type` with eventemitter3. Received media frames are not events:
+ * they go to `Client.mediaTransport()` listeners (docs/architecture.md "Media lane"). Events carry public
+ * values only (ids, names, fingerprints, codes) — never keys or secrets.
  */
 import type { CallEndReason, SignedTreeHead } from '@leitung/wire';
 import type { RelayEntry } from '../relays/relay-entry.js';
@@ -183,14 +185,6 @@ export interface MediaFailedEvent {
   readonly code: string;
 }
 
-export interface MediaFrameEvent {
-  readonly type: 'media:frame';
-  readonly callId: string;
-  readonly sequence: number;
-  readonly timestamp: number;
-  readonly payload: Uint8Array;
-}
-
 export interface TreeHeadAcceptedEvent {
   readonly type: 'tree-head:accepted';
   readonly logId: string;
@@ -256,7 +250,6 @@ export type CoreEvent =
   | CallRefusedEvent
   | MediaBoundEvent
   | MediaFailedEvent
-  | MediaFrameEvent
   | TreeHeadAcceptedEvent;
 
 export type CoreEventType = CoreEvent['type'];

@@ -1,14 +1,15 @@
 /**
- * The media channel of one call, sans-I/O (docs/design.md §5 step 5, docs/session-protocol.md §4): it binds to
- * the relay's media session by proving the MEDIA_GRANT token in BIND (retried with exponential backoff until
- * a BIND_ACK arrives), answers the relay's BIND_CHALLENGE with one BIND_CONFIRM per BIND of the current
- * round (return routability, §4.2), keeps the binding alive with KEEPALIVE, binds again when the local
- * address changes or
- * the call moves to another relay (CALL_RESUME), seals outgoing frames with the per-direction packet cipher
- * and opens incoming DATA (authenticate, replay window, decrypt) with @leitung/session's MediaSender and
- * MediaReceiver. Datagrams in, datagrams and frames out; the clock is passed in.
+ * The media channel of one call, sans-I/O: the core of the call's media lane (docs/architecture.md "Media
+ * lane"; docs/design.md §5 step 5, docs/session-protocol.md §4). It binds to the relay's media session by
+ * proving the MEDIA_GRANT token in BIND (retried with exponential backoff until a BIND_ACK arrives), answers
+ * the relay's BIND_CHALLENGE with one BIND_CONFIRM per BIND of the current round (return routability,
+ * §4.2), keeps the binding alive with KEEPALIVE, binds again when the local address changes or the call
+ * moves to another relay (CALL_RESUME), seals outgoing frames with the per-direction packet cipher and opens
+ * incoming DATA (authenticate, replay window, decrypt) with @leitung/session's MediaSender and
+ * MediaReceiver. Each datagram's header is decoded once and the decoded packet handed on. Datagrams in,
+ * datagrams and frames out; the clock is passed in. Closing erases the media keys and the grant token.
  */
-import type { LeitungCrypto } from '@leitung/crypto';
+import { type LeitungCrypto, zeroize } from '@leitung/crypto';
 import {
   buildBindConfirm,
   buildControlPacket,
@@ -36,7 +37,7 @@ export interface MediaChannelTiming {
 
 export interface MediaChannelCoreOptions extends MediaChannelTiming {
   readonly crypto: LeitungCrypto;
-  /** The call's media keys; the channel uses them and never exposes them. */
+  /** The call's media keys; the channel uses them, never exposes them, and erases them on `close`. */
   readonly keys: MediaKeys;
   readonly grant: MediaGrant;
   /** Highest sequence this side sent before (continuing a call after failover). */
@@ -165,6 +166,8 @@ export class MediaChannelCore {
       throw new ClientError(ClientErrorCode.Protocol, 'media grant is for the other side of the call');
     }
     if (this.#state.kind === 'closed') return [];
+    // The old session's token proves nothing any more (docs/session-protocol.md §4): erase it.
+    if (grant.token !== this.#grant.token) zeroize(this.#grant.token);
     this.#grant = grant;
     this.#sender.rebind(grant.sessionId);
     this.#receiver.rebind(grant.sessionId);
@@ -223,13 +226,24 @@ export class MediaChannelCore {
       return this.#drop('malformed');
     }
     if (packet.sessionId !== this.#grant.sessionId) return this.#drop('not-for-us');
+    if (packet.type === 'DATA') {
+      // Inline on purpose: the frame path stays within the hop budget (docs/architecture.md "Media lane").
+      try {
+        const frame = this.#receiver.openPacket(packet);
+        this.stats.received += 1;
+        return { kind: 'frame', frame };
+      } catch (error) {
+        if (error instanceof SessionError && error.code === 'SESSION_ERR_MEDIA_REPLAY')
+          return this.#drop('replay');
+        if (error instanceof SessionError) return this.#drop('auth');
+        throw error;
+      }
+    }
     switch (packet.type) {
       case 'BIND_ACK':
         return this.#onBindAck(packet, now);
       case 'BIND_CHALLENGE':
         return this.#onChallenge(packet, now);
-      case 'DATA':
-        return this.#onData(datagram);
       case 'BIND':
       case 'KEEPALIVE':
       case 'BIND_CONFIRM':
@@ -237,8 +251,12 @@ export class MediaChannelCore {
     }
   }
 
-  /** The DATA datagram for `frame`, or undefined when it cannot be sent (not bound, sequence not above the last). */
+  /** The DATA datagram for `frame`, or undefined when it cannot be sent (closed, not bound, sequence not above the last). */
   send(frame: MediaFrame): Uint8Array | undefined {
+    if (this.#state.kind === 'closed') {
+      this.stats.dropped.closed += 1;
+      return undefined;
+    }
     if (this.#state.kind !== 'bound') {
       this.stats.dropped.unbound += 1;
       return undefined;
@@ -254,11 +272,21 @@ export class MediaChannelCore {
     return datagram;
   }
 
-  /** Stops the channel and erases its ciphers. Idempotent. The MediaKeys are erased by their owner. */
+  get closed(): boolean {
+    return this.#state.kind === 'closed';
+  }
+
+  /**
+   * Stops the channel for good and erases what it holds (forward secrecy, docs/design.md §5 step 4): the
+   * packet ciphers, both media keys and the grant token. Sending and receiving are refused after. Idempotent.
+   */
   close(): void {
+    if (this.#state.kind === 'closed') return;
     this.#state = { kind: 'closed' };
     this.#sender.destroy();
     this.#receiver.destroy();
+    this.#keys.destroy();
+    zeroize(this.#grant.token);
   }
 
   #onBindAck(packet: MediaPacket, now: number): MediaInput {
@@ -300,19 +328,6 @@ export class MediaChannelCore {
       nonce: packet.body,
     });
     return { kind: 'challenged', datagrams: [confirm] };
-  }
-
-  #onData(datagram: Uint8Array): MediaInput {
-    try {
-      const frame = this.#receiver.open(datagram);
-      this.stats.received += 1;
-      return { kind: 'frame', frame };
-    } catch (error) {
-      if (error instanceof SessionError && error.code === 'SESSION_ERR_MEDIA_REPLAY')
-        return this.#drop('replay');
-      if (error instanceof SessionError) return this.#drop('auth');
-      throw error;
-    }
   }
 
   #control(kind: 'BIND' | 'KEEPALIVE', now: number): Uint8Array {

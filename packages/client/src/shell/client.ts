@@ -1,11 +1,15 @@
 /**
  * The Client shell (docs/design.md §1: thin shells around sans-I/O cores): ClientCore for the protocol, a TCP
- * ControlConnection, one UDP MediaSocket per call, timers, and eventemitter3 events named `noun:verb`. Relay
- * choice, probing, failover and backoff are the RelayPolicy core's (held with the prober by the
- * ClientRelayManager): the shell carries out its actions. Async methods take an AbortSignal.
+ * ControlConnection, one MediaChannel per call (the media lane: its own UDP socket and timers, opened,
+ * moved and closed on the core's say-so; docs/architecture.md "Media lane"), timers, and eventemitter3 events
+ * named `noun:verb`. Relay choice, probing, failover and backoff are the RelayPolicy core's (held with the
+ * prober by the ClientRelayManager): the shell carries out its actions. Async methods take an AbortSignal.
  */
 import { createCrypto, type LeitungCrypto, type RsaPrivateKey } from '@leitung/crypto';
+import type { MediaKeys } from '@leitung/session';
+import type { MediaGrant } from '@leitung/wire';
 import { EventEmitter } from 'eventemitter3';
+import { toHex } from '../bytes.js';
 import { ClientCore } from '../core/client-core.js';
 import type { ClientStore } from '../core/client-store.js';
 import type { CommandResult, CoreOutput, EstablishedCall, VerifiedContact } from '../core/core-outputs.js';
@@ -13,7 +17,7 @@ import type { CoreTiming } from '../core/core-timing.js';
 import type { ContactInfo, CoreEvent, CoreEventType, RegistrationCompleteEvent } from '../core/events.js';
 import type { PresenceTarget } from '../core/presence-watch.js';
 import { ClientError, ClientErrorCode, errorCodeOf } from '../errors.js';
-import type { MediaChannelTiming } from '../media/media-channel-core.js';
+import type { MediaChannelStats, MediaChannelTiming } from '../media/media-channel-core.js';
 import type { MediaFrame, MediaTransport } from '../media/media-transport.js';
 import type { SecurityFinding, SecurityMonitor } from '../monitor/security-monitor.js';
 import type { BackoffOptions } from '../relays/backoff.js';
@@ -23,7 +27,8 @@ import type { RelayAction, RelayLostEvent, RelaySwitchedEvent } from '../relays/
 import type { RelayEntry } from '../relays/relay-entry.js';
 import type { RelaySelectorOptions, RelayStatus } from '../relays/relay-selector.js';
 import { ControlConnection } from './control-connection.js';
-import { MediaSocket } from './media-socket.js';
+import { type FrameListener, MediaChannel } from './media-channel.js';
+import type { MediaTarget } from './media-socket.js';
 import { probeRelay } from './relay-prober.js';
 
 export type { RelayLostEvent, RelaySwitchedEvent } from '../relays/relay-actions.js';
@@ -86,8 +91,9 @@ export class Client extends EventEmitter<ClientEvents> {
   #relayTimer: NodeJS.Timeout | undefined;
   /** The last keepalive RTT handed to the policy on the current connection. */
   #keepaliveRtt: number | undefined;
-  #media: { callId: string; socket: MediaSocket; target: string } | undefined;
-  readonly #frameListeners = new Set<(frame: MediaFrame) => void>();
+  #media: { readonly callId: string; readonly channel: MediaChannel } | undefined;
+  /** Listeners of every `mediaTransport()`, shared with each call's MediaChannel. */
+  readonly #frameListeners = new Set<FrameListener>();
   #persisting: Promise<void> | undefined;
   #persistAgain = false;
   #started = false;
@@ -108,7 +114,8 @@ export class Client extends EventEmitter<ClientEvents> {
       ...(options.store === undefined ? {} : { store: options.store }),
       ...(options.codecs === undefined ? {} : { codecs: options.codecs }),
       ...(options.timing === undefined ? {} : { timing: options.timing }),
-      ...(options.media === undefined ? {} : { media: options.media }),
+      lastSentSequence: (callId) =>
+        this.#media?.callId === callId ? this.#media.channel.lastSentSequence : undefined,
     });
     const random = (n: number) => this.crypto.randomBytes(n);
     this.relays = new ClientRelayManager({
@@ -164,8 +171,9 @@ export class Client extends EventEmitter<ClientEvents> {
     return this.relays.status();
   }
 
-  mediaStats() {
-    return this.#core.mediaStats();
+  /** Sent, received and dropped media counts of the current call's lane, if one is open. */
+  mediaStats(): MediaChannelStats | undefined {
+    return this.#media?.channel.stats;
   }
 
   // ─── lifecycle ──────────────────────────────────────────────────────────────────────────────────────
@@ -297,23 +305,23 @@ export class Client extends EventEmitter<ClientEvents> {
     return this.#core.safetyNumber(name);
   }
 
-  /** Sends one media frame on the active call; false if it cannot be sent now (not bound, no call). */
+  /** Sends one media frame on the current call's lane; false if it cannot be sent now (not bound, no call). */
   sendFrame(frame: MediaFrame): boolean {
-    const sent = this.#core.sendFrame(frame);
-    this.#flush();
-    return sent;
+    return this.#media?.channel.send(frame) ?? false;
   }
 
   /**
-   * The media channel of the current call as the frame transport @leitung/audio defines (structurally:
-   * `send`, `onFrame`, `close`). Frames are authenticated and decrypted; `close` only unsubscribes.
+   * The media lane of the current call (and of later ones) as the frame transport @leitung/audio defines
+   * (structurally: `send`, `onFrame`, `close`). `send` goes straight to the call's MediaChannel, and its
+   * frames, authenticated and decrypted, straight to the listeners (docs/architecture.md "Media lane");
+   * `close` only unsubscribes. Listeners may subscribe before the call is up.
    */
   mediaTransport(): MediaTransport {
-    const listeners = new Set<(frame: MediaFrame) => void>();
+    const listeners = new Set<FrameListener>();
     let closed = false;
     return {
       send: (frame) => {
-        if (!closed) this.sendFrame(frame);
+        if (!closed) this.#media?.channel.send(frame);
       },
       onFrame: (listener) => {
         if (closed) return () => undefined;
@@ -334,13 +342,7 @@ export class Client extends EventEmitter<ClientEvents> {
 
   /** Re-creates the call's UDP socket (new local port) and binds again — what a NAT rebinding looks like. */
   rebindMedia(): void {
-    const media = this.#media;
-    const relay = this.#mediaTarget();
-    if (!media || !relay) return;
-    media.socket.close();
-    media.socket = new MediaSocket({ host: relay.host, port: relay.mediaPort }, (d) => this.#datagram(d));
-    this.#core.mediaAddressChanged(this.#now());
-    this.#flush();
+    this.#media?.channel.rebindSocket();
   }
 
   // ─── relays: carrying out the policy ───────────────────────────────────────────────────────────────
@@ -485,8 +487,14 @@ export class Client extends EventEmitter<ClientEvents> {
         connection?.close();
         return;
       }
-      case 'datagram':
-        this.#sendDatagram(output.callId, output.data);
+      case 'media:open':
+        this.#openMedia(output.callId, output.keys, output.grant);
+        return;
+      case 'media:retarget':
+        this.#retargetMedia(output.callId, output.grant);
+        return;
+      case 'media:close':
+        if (this.#media?.callId === output.callId) this.#closeMedia();
         return;
       case 'persist':
         this.#persist();
@@ -516,17 +524,9 @@ export class Client extends EventEmitter<ClientEvents> {
         }
         break;
       }
-      case 'call:ended':
-        this.#closeMedia();
-        break;
       case 'directory:split-view':
         // A relay that shows another tree is ranked out (docs/design.md §4, docs/client.md "Relay cluster").
         this.#execute(this.relays.policy.splitView(event.relay));
-        break;
-      case 'media:frame':
-        for (const listener of [...this.#frameListeners]) {
-          listener({ sequence: event.sequence, timestamp: event.timestamp, payload: event.payload });
-        }
         break;
       default:
         break;
@@ -538,32 +538,54 @@ export class Client extends EventEmitter<ClientEvents> {
    * Where the call's media goes: the relay a cluster's MEDIA_GRANT named (looked up by fingerprint in the
    * pinned relay list: never an address from the protocol), else the relay of the control connection.
    */
-  #mediaTarget(): RelayEntry | undefined {
-    return this.relays.policy.mediaTarget(this.#core.mediaRelay, this.#core.relay);
+  #mediaTarget(grant: MediaGrant): MediaTarget | undefined {
+    const named = grant.mediaRelay === undefined ? undefined : toHex(grant.mediaRelay);
+    const relay = this.relays.policy.mediaTarget(named, this.#core.relay);
+    return relay === undefined ? undefined : { host: relay.host, port: relay.mediaPort };
   }
 
-  #sendDatagram(callId: string, data: Uint8Array): void {
-    const relay = this.#mediaTarget();
-    if (!relay) return;
-    const target = `${relay.host}:${relay.mediaPort}`;
-    if (this.#media && this.#media.callId !== callId) this.#closeMedia();
-    if (!this.#media) {
-      const socket = new MediaSocket({ host: relay.host, port: relay.mediaPort }, (d) => this.#datagram(d));
-      this.#media = { callId, socket, target };
-    } else if (this.#media.target !== target) {
-      this.#media.socket.retarget({ host: relay.host, port: relay.mediaPort });
-      this.#media.target = target;
+  /** The call's first grant: its media lane starts binding at once (docs/architecture.md "Media lane"). */
+  #openMedia(callId: string, keys: MediaKeys, grant: MediaGrant): void {
+    this.#closeMedia();
+    // The call may have ended in the same batch of outputs (its keys are erased then): no lane.
+    if (keys.destroyed) return;
+    const target = this.#mediaTarget(grant);
+    if (target === undefined) {
+      this.#mediaFailed(callId);
+      return;
     }
-    this.#media.socket.send(data);
+    const channel = new MediaChannel({
+      ...this.#options.media,
+      crypto: this.crypto,
+      keys,
+      grant,
+      target,
+      now: this.#now,
+      listeners: this.#frameListeners,
+      onBound: (sessionId) => this.emit('media:bound', { type: 'media:bound', callId, sessionId }),
+      onFailed: () => this.#mediaFailed(callId),
+    });
+    this.#media = { callId, channel };
   }
 
-  #datagram(data: Uint8Array): void {
-    this.#core.datagramReceived(data, this.#now());
-    this.#flush();
+  /** A later grant (CALL_RESUME): the lane moves to that relay and binds again with the same keys. */
+  #retargetMedia(callId: string, grant: MediaGrant): void {
+    const media = this.#media;
+    if (media?.callId !== callId) return;
+    const target = this.#mediaTarget(grant);
+    if (target === undefined) {
+      this.#mediaFailed(callId);
+      return;
+    }
+    media.channel.retarget(grant, target);
+  }
+
+  #mediaFailed(callId: string): void {
+    this.emit('media:failed', { type: 'media:failed', callId, code: ClientErrorCode.MediaBindFailed });
   }
 
   #closeMedia(): void {
-    this.#media?.socket.close();
+    this.#media?.channel.close();
     this.#media = undefined;
   }
 

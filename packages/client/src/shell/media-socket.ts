@@ -1,8 +1,8 @@
 /**
- * The UDP socket of one call's media channel (docs/design.md §5). It is a connected UDP socket: the kernel
- * delivers only datagrams from the relay's media address, so anything from elsewhere is dropped before any
- * parsing or cryptography. Re-creating it (new local port) is how the Client re-BINDs after an address
- * change; `retarget` moves it to another relay (CALL_RESUME).
+ * The UDP socket of one call's media lane (docs/design.md §5, docs/architecture.md "Media lane"). It is a
+ * connected UDP socket: the kernel delivers only datagrams from the relay's media address, so anything from
+ * elsewhere is dropped before any parsing or cryptography. A fresh socket (new local port) is how the
+ * MediaChannel binds again after an address change, and how it moves to another relay (CALL_RESUME).
  */
 import dgram from 'node:dgram';
 import net from 'node:net';
@@ -12,23 +12,35 @@ export interface MediaTarget {
   readonly port: number;
 }
 
-export class MediaSocket {
-  readonly #onDatagram: (data: Uint8Array) => void;
-  #socket: dgram.Socket;
+/** What the MediaChannel needs of a socket; tests hand it fakes. */
+export interface DatagramSocket {
+  send(data: Uint8Array): void;
+  close(): void;
+}
+
+/** Opens a socket connected to `target` that hands each received datagram to `onDatagram`. */
+export type OpenDatagramSocket = (
+  target: MediaTarget,
+  onDatagram: (data: Uint8Array) => void,
+) => DatagramSocket;
+
+export class MediaSocket implements DatagramSocket {
+  readonly #socket: dgram.Socket;
   #connected = false;
   #queue: Uint8Array[] = [];
   #closed = false;
 
   constructor(target: MediaTarget, onDatagram: (data: Uint8Array) => void) {
-    this.#onDatagram = onDatagram;
-    this.#socket = this.#open(target);
-  }
-
-  /** The call moved to another relay: a fresh socket connected there. */
-  retarget(target: MediaTarget): void {
-    if (this.#closed) return;
-    this.#socket.close();
-    this.#socket = this.#open(target);
+    const socket = dgram.createSocket(net.isIPv6(target.host) ? 'udp6' : 'udp4');
+    // The socket's message callback: it calls the lane's receive function directly (the hop budget).
+    socket.on('message', (msg) => onDatagram(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength)));
+    socket.on('error', () => undefined);
+    socket.connect(target.port, target.host, () => {
+      if (this.#closed) return;
+      this.#connected = true;
+      for (const data of this.#queue.splice(0)) socket.send(data);
+    });
+    this.#socket = socket;
   }
 
   send(data: Uint8Array): void {
@@ -46,19 +58,8 @@ export class MediaSocket {
     this.#queue = [];
     this.#socket.close();
   }
-
-  #open(target: MediaTarget): dgram.Socket {
-    const socket = dgram.createSocket(net.isIPv6(target.host) ? 'udp6' : 'udp4');
-    this.#connected = false;
-    socket.on('message', (msg) =>
-      this.#onDatagram(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength)),
-    );
-    socket.on('error', () => undefined);
-    socket.connect(target.port, target.host, () => {
-      if (this.#socket !== socket || this.#closed) return;
-      this.#connected = true;
-      for (const data of this.#queue.splice(0)) socket.send(data);
-    });
-    return socket;
-  }
 }
+
+/** The default {@link OpenDatagramSocket}: a real connected UDP socket. */
+export const openMediaSocket: OpenDatagramSocket = (target, onDatagram) =>
+  new MediaSocket(target, onDatagram);

@@ -9,7 +9,7 @@ import {
 } from '@leitung/session';
 import type { EventEmitter } from 'eventemitter3';
 import { testKeyPair } from '../../../../scripts/test-keys.mjs';
-import { Client, type ClientOptions, type RelayEntry } from '../../src/index.js';
+import { Client, type ClientOptions, type MediaFrame, type RelayEntry } from '../../src/index.js';
 
 export const crypto: LeitungCrypto = createCrypto();
 
@@ -38,6 +38,29 @@ export function nextEvent<T = unknown>(
     };
     emitter.on(name, listener);
   });
+}
+
+/** Resolves with the next frame a client's media lane delivers (through `mediaTransport()`); rejects after `timeoutMs`. */
+export function nextFrame(client: Client, timeoutMs = 5_000): Promise<MediaFrame> {
+  const transport = client.mediaTransport();
+  return new Promise<MediaFrame>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      transport.close();
+      reject(new Error(`timed out waiting for a frame at ${client.name}`));
+    }, timeoutMs);
+    transport.onFrame((frame) => {
+      clearTimeout(timer);
+      transport.close();
+      resolve(frame);
+    });
+  });
+}
+
+/** Every frame a client's media lane delivers from now on. */
+export function framesOf(client: Client): MediaFrame[] {
+  const frames: MediaFrame[] = [];
+  client.mediaTransport().onFrame((frame) => frames.push(frame));
+  return frames;
 }
 
 /** Polls `condition` until true or the timeout. */

@@ -1,7 +1,9 @@
 /**
  * Runs ClientCores against the relay double's core in one process, with a fake clock: every byte passes
  * through the real codecs and ciphers, but there are no sockets or timers, so timeouts are exact and runs
- * are deterministic (docs/architecture.md "Cores and shells").
+ * are deterministic (docs/architecture.md "Cores and shells"). Each client's media lane is a
+ * MediaChannelCore driven here the way the Client's MediaChannel drives it: opened, retargeted and closed
+ * on the core's `media:*` outputs (docs/architecture.md "Media lane").
  */
 import type { LeitungCrypto, RsaPrivateKey, X25519PrivateKey } from '@leitung/crypto';
 import {
@@ -9,14 +11,29 @@ import {
   type ClientCoreOptions,
   type CommandResult,
   type CoreEvent,
+  type CoreOutput,
+  MediaChannelCore,
+  type MediaFrame,
   type RelayEntry,
 } from '../../src/index.js';
 import { DoubleDirectory } from './double-directory.js';
 import { crypto as baseCrypto } from './fixtures.js';
 import { RelayDoubleCore } from './relay-double-core.js';
 
+/** A client's media lane; shared by the copies `reconnect` makes, like the Client keeps its lane. */
+interface Lane {
+  callId: string | undefined;
+  channel: MediaChannelCore | undefined;
+  /** Every frame the lane delivered. */
+  readonly frames: MediaFrame[];
+  /** The core's lane outputs, in order (`media:open`, `media:retarget`, `media:close`). */
+  readonly decisions: string[];
+}
+
 interface Node {
   readonly core: ClientCore;
+  readonly crypto: LeitungCrypto;
+  readonly lane: Lane;
   readonly conn: number;
   readonly address: { address: string; port: number };
   readonly events: CoreEvent[];
@@ -68,10 +85,18 @@ export class InProcessNetwork {
 
   /** Creates a core, connects and registers it (pumping until quiet). */
   join(options: Omit<ClientCoreOptions, 'crypto'> & { crypto?: LeitungCrypto }): Node {
-    const core = new ClientCore({ crypto: baseCrypto, ...options });
+    const crypto = options.crypto ?? baseCrypto;
+    const lane: Lane = { callId: undefined, channel: undefined, frames: [], decisions: [] };
+    const core = new ClientCore({
+      ...options,
+      crypto,
+      lastSentSequence: (callId) => (lane.callId === callId ? lane.channel?.lastSentSequence : undefined),
+    });
     const conn = this.#nextConn++;
     const node: Node = {
       core,
+      crypto,
+      lane,
       conn,
       address: { address: `10.0.0.${conn}`, port: 40_000 + conn },
       events: [],
@@ -104,9 +129,10 @@ export class InProcessNetwork {
                 this.relay.closed(node.conn);
               }
               break;
-            case 'datagram':
-              for (const reply of this.relay.datagram(out.data, node.address))
-                this.#deliver(reply.to, reply.data);
+            case 'media:open':
+            case 'media:retarget':
+            case 'media:close':
+              this.#lane(node, out);
               break;
             case 'event':
               node.events.push(out.event);
@@ -136,11 +162,26 @@ export class InProcessNetwork {
     throw new Error('network did not settle');
   }
 
-  /** Moves the clock and runs every core's timers. */
+  /** Moves the clock and runs every core's timers and every media lane's. */
   advance(ms: number): void {
     this.now += ms;
-    for (const node of this.#nodes.values()) node.core.tick(this.now);
+    for (const node of this.#nodes.values()) {
+      node.core.tick(this.now);
+      const { channel, callId } = node.lane;
+      if (!channel || !callId) continue;
+      const { datagrams, failed } = channel.tick(this.now);
+      this.#toRelay(node, datagrams);
+      if (failed) node.events.push({ type: 'media:failed', callId, code: 'CLIENT_ERR_MEDIA_BIND_FAILED' });
+    }
     this.pump();
+  }
+
+  /** Sends one frame on the client's media lane (what `Client.sendFrame` does); false when refused. */
+  sendFrame(node: Node, frame: MediaFrame): boolean {
+    const datagram = node.lane.channel?.send(frame);
+    if (!datagram) return false;
+    this.#toRelay(node, [datagram]);
+    return true;
   }
 
   /** Cuts a client's TCP connection (both ends see it closed). */
@@ -165,10 +206,53 @@ export class InProcessNetwork {
     return again;
   }
 
+  #lane(node: Node, out: Extract<CoreOutput, { kind: `media:${string}` }>): void {
+    const lane = node.lane;
+    lane.decisions.push(out.kind);
+    switch (out.kind) {
+      case 'media:open':
+        lane.channel?.close();
+        lane.callId = out.callId;
+        lane.channel = new MediaChannelCore({ crypto: node.crypto, keys: out.keys, grant: out.grant });
+        this.#toRelay(node, lane.channel.bind(this.now));
+        return;
+      case 'media:retarget':
+        if (lane.callId === out.callId && lane.channel)
+          this.#toRelay(node, lane.channel.rebind(out.grant, this.now));
+        return;
+      case 'media:close':
+        if (lane.callId !== out.callId) return;
+        lane.channel?.close();
+        lane.channel = undefined;
+        lane.callId = undefined;
+        return;
+    }
+  }
+
+  #toRelay(node: Node, datagrams: readonly Uint8Array[]): void {
+    for (const data of datagrams) {
+      for (const reply of this.relay.datagram(data, node.address)) this.#deliver(reply.to, reply.data);
+    }
+  }
+
   #deliver(to: { address: string; port: number }, data: Uint8Array): void {
     for (const node of this.#nodes.values()) {
-      if (node.address.address === to.address && node.address.port === to.port) {
-        node.core.datagramReceived(data, this.now);
+      if (node.address.address !== to.address || node.address.port !== to.port) continue;
+      const { channel, callId } = node.lane;
+      if (!channel || !callId) continue;
+      const input = channel.receive(data, this.now);
+      switch (input.kind) {
+        case 'frame':
+          node.lane.frames.push(input.frame);
+          break;
+        case 'bound':
+          node.events.push({ type: 'media:bound', callId, sessionId: input.sessionId });
+          break;
+        case 'challenged':
+          this.#toRelay(node, input.datagrams);
+          break;
+        case 'dropped':
+          break;
       }
     }
   }
