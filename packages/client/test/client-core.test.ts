@@ -174,6 +174,34 @@ describe('ClientCore calls (fake clock)', () => {
     expect(eventsOf(bob, 'call:ended')[0]).toMatchObject({ reason: 'error', by: 'remote' });
   });
 
+  it('a relay that strips the post-quantum share cannot downgrade the call (SESSION_ERR_PQ_REQUIRED)', () => {
+    const { net, alice, bob, a } = setup();
+    net.relay.lies.callResponse = ({ kem: _stripped, ...m }) => m;
+    const handle = alice.core.placeCall('bob', net.now);
+    net.pump();
+    bob.core.answer(net.now);
+    net.pump();
+    expect(alice.results.get(handle)).toMatchObject({ ok: false, error: { code: 'CLIENT_ERR_CALL_ENDED' } });
+    expect(eventsOf(alice, 'call:ended')[0]).toMatchObject({
+      reason: 'error',
+      code: 'SESSION_ERR_PQ_REQUIRED',
+    });
+    expect(a.ephemerals.every((k) => k.destroyed)).toBe(true);
+    expect(eventsOf(alice, 'call:accepted')).toHaveLength(0);
+  });
+
+  it('a relay that alters the ML-KEM ciphertext fails the key confirmation (SESSION_ERR_CONFIRM)', () => {
+    const { net, alice, bob } = setup();
+    net.relay.lies.callResponse = (m) =>
+      m.kem ? { ...m, kem: m.kem.map((x, i) => (i === 7 ? x ^ 0x10 : x)) } : m;
+    const handle = alice.core.placeCall('bob', net.now);
+    net.pump();
+    bob.core.answer(net.now);
+    net.pump();
+    expect(alice.results.get(handle)).toMatchObject({ ok: false, error: { code: 'CLIENT_ERR_CALL_ENDED' } });
+    expect(eventsOf(alice, 'call:ended')[0]).toMatchObject({ reason: 'error', code: 'SESSION_ERR_CONFIRM' });
+  });
+
   it('ends an outgoing call at once when the relay refuses the CALL_REQUEST (e.g. rate limited)', () => {
     const { net, alice, bob, a } = setup();
     net.relay.lies.refuseCalls = 'RELAY_ERR_RATE_LIMITED';
