@@ -3,8 +3,8 @@
  * one RelayCore (with its MediaRouter) and two ClientCores, each client's media lane a MediaChannelCore
  * opened on the core's `media:open` (docs/architecture.md "Media lane"). No sockets and no timers: control
  * bytes travel as length-prefixed frames through FIFO "TCP" pipes, media datagrams through a FIFO "UDP"
- * queue, and every timer runs when a fake clock reaches it, so each run is the same and takes well under
- * a second of CPU beyond the RSA work. The steps are those of docs/design.md §3–§5: register (handshake),
+ * queue, and every timer runs when a fake clock reaches it, so every run takes the same steps in the same
+ * order (only the random keys and nonces differ) and the whole call takes a fraction of a second. The steps are those of docs/design.md §3–§5: register (handshake),
  * look up with proof, call, answer, bind the media session (BIND / BIND_CHALLENGE / BIND_CONFIRM /
  * BIND_ACK, §5 step 5), exchange end-to-end encrypted frames, hang up (the relay releases the session).
  */
@@ -77,7 +77,7 @@ class World {
   readonly relay: RelayCore;
   readonly entry: RelayEntry;
   readonly relayEvents: RelayEvent[] = [];
-  /** Types of the media packets the relay received, in order, with the side's address. */
+  /** Types of the media packets the relay's media port received, in order. */
   readonly mediaIn: string[] = [];
   readonly peers = new Map<number, Peer>();
   readonly #queue: Packet[] = [];
@@ -292,7 +292,8 @@ class World {
         return;
       }
       case 'datagram':
-        if (packet.to === RELAY_MEDIA) this.#toRelayMedia(packet.from, packet.data);
+        if (packet.to.address === RELAY_MEDIA.address && packet.to.port === RELAY_MEDIA.port)
+          this.#toRelayMedia(packet.from, packet.data);
         else this.#toClientMedia(packet.to, packet.data);
         return;
     }
@@ -302,29 +303,27 @@ class World {
   #toRelayMedia(from: MediaEndpoint, data: Uint8Array): void {
     this.mediaIn.push(decodeMediaPacket(data).type);
     const decision = this.relay.media.datagram(data, from, this.now);
-    const to = (address: string, port: number): MediaEndpoint =>
-      [...this.peers.values()].find((p) => p.media.address === address && p.media.port === port)?.media ?? {
-        address,
-        port,
-      };
+    // DATA is forwarded verbatim; control packets are answered (BIND_CHALLENGE, BIND_ACK).
     if (decision.kind === 'forward')
       this.#queue.push({
         kind: 'datagram',
         from: RELAY_MEDIA,
-        to: to(decision.address, decision.port),
+        to: { address: decision.address, port: decision.port },
         data,
       });
     else if (decision.kind === 'reply')
       this.#queue.push({
         kind: 'datagram',
         from: RELAY_MEDIA,
-        to: to(decision.address, decision.port),
+        to: { address: decision.address, port: decision.port },
         data: decision.bytes,
       });
   }
 
   #toClientMedia(to: MediaEndpoint, data: Uint8Array): void {
-    const peer = [...this.peers.values()].find((p) => p.media === to);
+    const peer = [...this.peers.values()].find(
+      (p) => p.media.address === to.address && p.media.port === to.port,
+    );
     if (peer?.channel === undefined || peer.callId === undefined) return;
     const input = peer.channel.receive(data, this.now);
     switch (input.kind) {
@@ -372,6 +371,20 @@ let bobKey: RsaPrivateKey;
 beforeAll(async () => {
   [relayKey, aliceKey, bobKey] = await Promise.all([key('relay'), key('alice'), key('bob')]);
 });
+
+/** Registers alice and bob, places and answers a call and lets both lanes bind (steps of the first test). */
+function establishedCall(): { world: World; alice: Peer; bob: Peer; callId: string } {
+  const world = new World(relayKey);
+  const alice = world.join('alice', aliceKey);
+  const bob = world.join('bob', bobKey);
+  alice.core.placeCall('bob', world.now);
+  world.settle();
+  bob.core.answer(world.now);
+  world.settle();
+  const callId = alice.callId;
+  if (callId === undefined || !alice.channel?.bound || !bob.channel?.bound) throw new Error('no call');
+  return { world, alice, bob, callId };
+}
 
 describe('a call through the real cores on a fake clock', () => {
   it('registers, calls, binds media, carries frames both ways and releases the session on hang-up', () => {
@@ -429,7 +442,10 @@ describe('a call through the real cores on a fake clock', () => {
     expect(eventsOf(bob, 'call:accepted').map((e) => e.role)).toEqual(['callee']);
     expect(world.relay.callCount).toBe(1);
     const allocated = relayEventsOf(world, 'media:allocated');
-    expect(allocated).toHaveLength(1);
+    expect(allocated.map((e) => e.callId)).toEqual([callId]);
+    expect(relayEventsOf(world, 'call:started').map((e) => [e.callId, e.caller, e.callee])).toEqual([
+      [callId, alice.core.clientId, bob.core.clientId],
+    ]);
     const sessionId = allocated[0]?.sessionId;
 
     // Media binding through the real router (docs/design.md §5 step 5): each side's BIND is challenged
@@ -472,23 +488,75 @@ describe('a call through the real cores on a fake clock', () => {
     // Hang-up: both lanes close (keys erased), the relay ends the call and releases the media session.
     alice.core.hangUp(world.now);
     world.settle();
-    expect(alice.core.callState).not.toBe('active');
-    expect(bob.core.callState).not.toBe('active');
-    expect(eventsOf(alice, 'call:ended').map((e) => [e.callId, e.by])).toEqual([[callId, 'local']]);
-    expect(eventsOf(bob, 'call:ended').map((e) => [e.callId, e.by])).toEqual([[callId, 'remote']]);
+    expect(alice.core.callState).toBe('ended');
+    expect(bob.core.callState).toBe('ended');
+    expect(eventsOf(alice, 'call:ended').map((e) => [e.callId, e.by, e.reason])).toEqual([
+      [callId, 'local', 'hangup'],
+    ]);
+    expect(eventsOf(bob, 'call:ended').map((e) => [e.callId, e.by, e.reason])).toEqual([
+      [callId, 'remote', 'hangup'],
+    ]);
     expect(alice.lane).toEqual(['media:open', 'media:close']);
     expect(bob.lane).toEqual(['media:open', 'media:close']);
     expect(alice.channel).toBeUndefined();
     expect(bob.channel).toBeUndefined();
     expect(world.relay.callCount).toBe(0);
     expect(world.relay.media.sessionCount).toBe(0);
-    expect(relayEventsOf(world, 'media:released').map((e) => e.sessionId)).toEqual([sessionId]);
-    expect(relayEventsOf(world, 'call:ended')).toHaveLength(1);
+    expect(relayEventsOf(world, 'media:released').map((e) => [e.callId, e.sessionId, e.reason])).toEqual([
+      [callId, sessionId, 'hangup'],
+    ]);
+    expect(relayEventsOf(world, 'call:ended').map((e) => [e.callId, e.reason])).toEqual([[callId, 'hangup']]);
 
     // Both clients stay registered; nothing was refused along the way.
     expect(world.relay.clientCount).toBe(2);
     expect(world.relay.stats.refusals.size).toBe(0);
     expect(eventsOf(alice, 'connection:error')).toEqual([]);
     expect(eventsOf(bob, 'connection:error')).toEqual([]);
+  });
+
+  it('drops tampered, replayed and misaddressed media, and nothing flows after the hang-up', () => {
+    const { world, alice, bob } = establishedCall();
+    const sealed = (sequence: number): Uint8Array => {
+      const datagram = alice.channel?.send(frame('alice', sequence));
+      if (datagram === undefined) throw new Error('lane refused the frame');
+      return datagram;
+    };
+
+    // One flipped bit in the sealed payload: the relay cannot tell (it never reads DATA) and forwards it;
+    // bob's lane fails the authentication and drops it (docs/session-protocol.md §4).
+    const tampered = sealed(1);
+    tampered[tampered.length - 1]! ^= 0x01;
+    world.sendRaw(alice, tampered);
+    world.settle();
+    expect(world.relay.media.forwardedPackets).toBe(1);
+    expect(bob.frames).toEqual([]);
+    expect(bob.drops).toEqual(['auth']);
+
+    // A genuine frame passes; the same datagram again is a replay and is dropped by bob's window.
+    const genuine = sealed(2);
+    world.sendRaw(alice, genuine);
+    world.sendRaw(alice, genuine.slice());
+    world.settle();
+    expect(bob.frames).toEqual([frame('alice', 2)]);
+    expect(bob.drops).toEqual(['auth', 'replay']);
+
+    // DATA from an address that did not bind the side is dropped by the relay (docs/design.md §5 step 5).
+    const stranger = { ...alice, media: { address: '203.0.113.99', port: 50_099 } };
+    world.sendRaw(stranger, sealed(3));
+    world.settle();
+    expect(world.relay.media.drops['wrong-source']).toBe(1);
+    expect(bob.frames).toHaveLength(1);
+
+    // After the hang-up the lane refuses to seal, and a late datagram finds no session at the relay.
+    const late = sealed(4);
+    bob.core.hangUp(world.now);
+    world.settle();
+    expect(world.relay.media.sessionCount).toBe(0);
+    expect(world.sendFrame(alice, frame('alice', 5))).toBe(false);
+    world.sendRaw(alice, late);
+    world.settle();
+    expect(world.relay.media.drops['unknown-session']).toBe(1);
+    expect(bob.frames).toHaveLength(1);
+    expect([alice.core.callState, bob.core.callState]).toEqual(['ended', 'ended']);
   });
 });
