@@ -5,6 +5,7 @@
  * named `noun:verb`. Relay choice, probing, failover and backoff are the RelayPolicy core's (held with the
  * prober by the ClientRelayManager): the shell carries out its actions. Async methods take an AbortSignal.
  */
+
 import { createCrypto, type LeitungCrypto, type RsaPrivateKey } from '@leitung/crypto';
 import type { MediaKeys } from '@leitung/session';
 import type { MediaGrant } from '@leitung/wire';
@@ -26,6 +27,7 @@ import type { RelayProbe } from '../relays/probe-result.js';
 import type { RelayAction, RelayLostEvent, RelaySwitchedEvent } from '../relays/relay-actions.js';
 import type { RelayEntry } from '../relays/relay-entry.js';
 import type { RelaySelectorOptions, RelayStatus } from '../relays/relay-selector.js';
+import { warmUpCallKeys } from './call-key-warm-up.js';
 import { ControlConnection } from './control-connection.js';
 import { type FrameListener, MediaChannel } from './media-channel.js';
 import type { MediaTarget } from './media-socket.js';
@@ -98,6 +100,7 @@ export class Client extends EventEmitter<ClientEvents> {
   #persistAgain = false;
   #started = false;
   #closed = false;
+  #warmedUp = false;
 
   constructor(options: ClientOptions) {
     super();
@@ -512,6 +515,7 @@ export class Client extends EventEmitter<ClientEvents> {
     switch (event.type) {
       case 'registration:complete':
         this.#settleStart(event);
+        this.#scheduleWarmUp();
         this.#relayInput((now) => this.relays.policy.registered(event.relay, now));
         break;
       case 'registration:failed':
@@ -532,6 +536,15 @@ export class Client extends EventEmitter<ClientEvents> {
         break;
     }
     this.emit(event.type, event as never);
+  }
+
+  /** Once per client, after the first registration and off the event in progress (see warmUpCallKeys). */
+  #scheduleWarmUp(): void {
+    if (this.#warmedUp) return;
+    this.#warmedUp = true;
+    setImmediate(() => {
+      if (!this.#closed) warmUpCallKeys(this.crypto);
+    });
   }
 
   /**
