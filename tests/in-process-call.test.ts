@@ -194,11 +194,12 @@ class World {
       const lane = peer.channel?.nextTimeout();
       if (peer.channel === undefined || peer.callId === undefined || lane === undefined || lane > now)
         continue;
-      const { datagrams, failed } = peer.channel.tick(now);
+      const { datagrams, failed, stalled } = peer.channel.tick(now);
       for (const data of datagrams)
         this.#queue.push({ kind: 'datagram', from: peer.media, to: RELAY_MEDIA, data });
-      if (failed)
-        peer.events.push({ type: 'media:failed', callId: peer.callId, code: 'CLIENT_ERR_MEDIA_BIND_FAILED' });
+      // The lane reports to the core, which owns the call state (what the Client shell does).
+      if (failed) peer.core.mediaLane(peer.callId, { kind: 'failed' }, now);
+      if (stalled) peer.core.mediaLane(peer.callId, { kind: 'audio', flow: 'stalled' }, now);
     }
   }
 
@@ -329,9 +330,11 @@ class World {
     switch (input.kind) {
       case 'frame':
         peer.frames.push(input.frame);
+        if (input.audioStarted)
+          peer.core.mediaLane(peer.callId, { kind: 'audio', flow: 'flowing' }, this.now);
         return;
       case 'bound':
-        peer.events.push({ type: 'media:bound', callId: peer.callId, sessionId: input.sessionId });
+        peer.core.mediaLane(peer.callId, { kind: 'bound', sessionId: input.sessionId }, this.now);
         return;
       case 'challenged':
         for (const reply of input.datagrams)
@@ -479,9 +482,20 @@ describe('a call through the real cores on a fake clock', () => {
     expect(alice.channel?.stats.sent).toBe(50);
     expect(bob.channel?.stats.received).toBe(50);
 
-    // A quiet stretch: keepalives hold the binding, the control connections ping, nothing breaks.
+    // Audio arrived both ways: both snapshots say active (docs/client.md "Call state").
+    expect(alice.core.currentCall).toMatchObject({ phase: 'active', media: 'bound', audio: 'flowing' });
+    expect(bob.core.currentCall).toMatchObject({ phase: 'active', media: 'bound', audio: 'flowing' });
+
+    // A quiet stretch: keepalives hold the binding, the control connections ping, nothing breaks — and
+    // both snapshots say no audio arrives (never "active" over nothing).
     world.advance(12_000);
     expect(alice.core.callState).toBe('active');
+    for (const peer of [alice, bob])
+      expect(peer.core.currentCall).toMatchObject({
+        phase: 'reconnecting',
+        cause: 'media',
+        audio: 'stalled',
+      });
     expect(world.relay.media.sessionCount).toBe(1);
     expect(world.mediaIn.filter((t) => t === 'KEEPALIVE').length).toBeGreaterThanOrEqual(4);
 

@@ -41,6 +41,11 @@ export const ClientErrorCode = {
   CallEnded: 'CLIENT_ERR_CALL_ENDED',
   /** No relay of the relay list could be reached or registered with. */
   NoRelay: 'CLIENT_ERR_NO_RELAY',
+  /**
+   * The call's relay connection was lost and no relay took the call over (CALL_RESUME) within the resume
+   * timeout: the call ended (docs/client.md "Call state").
+   */
+  CallLost: 'CLIENT_ERR_CALL_LOST',
   /** The media channel got no BIND_ACK from the relay after every retry. */
   MediaBindFailed: 'CLIENT_ERR_MEDIA_BIND_FAILED',
   /** The vault's passphrase is wrong (nothing was changed on disk). */

@@ -12,6 +12,8 @@
  * - Errors: {@link ClientError} with `code` (CLIENT_ERR_…); session checks keep their SESSION_ERR_… codes.
  */
 export { fromHex, toHex } from './bytes.js';
+export type { MediaLaneReport } from './core/call-machine.js';
+export type { CallPhase, CallSnapshot, MediaLaneStatus } from './core/call-snapshot.js';
 export type { CallState, CallStateName } from './core/call-state.js';
 export { ClientCore, type ClientCoreOptions } from './core/client-core.js';
 export { type ClientStore, MemoryStore, type PinnedContact } from './core/client-store.js';
@@ -24,6 +26,7 @@ export type {
   CallOutgoingEvent,
   CallRefusedEvent,
   CallRoleName,
+  CallStateEvent,
   ConnectionErrorEvent,
   ConnectionStateEvent,
   ConnectionStateName,
@@ -48,6 +51,7 @@ export type {
 export type { PresenceTarget } from './core/presence-watch.js';
 export { displaySafe } from './display-safe.js';
 export { ClientError, ClientErrorCode, errorCodeOf } from './errors.js';
+export type { AudioFlow } from './media/audio-flow.js';
 export {
   MediaChannelCore,
   type MediaChannelCoreOptions,

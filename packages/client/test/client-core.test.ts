@@ -106,6 +106,66 @@ describe('ClientCore calls (fake clock)', () => {
     expect(bob.core.callState).toBe('active');
   });
 
+  it('the call snapshot walks dialing → ringing → connecting-media → active ⇄ reconnecting → ended', () => {
+    const { net, alice, bob } = setup();
+    const phases = (node: typeof alice) =>
+      eventsOf(node, 'call:state').map((e) =>
+        e.call.phase === 'reconnecting'
+          ? `reconnecting:${e.call.cause}`
+          : e.call.phase === 'connecting-media'
+            ? `connecting-media:${e.call.media}`
+            : e.call.phase,
+      );
+    alice.core.placeCall('bob', net.now);
+    expect(alice.core.currentCall).toMatchObject({ phase: 'dialing', direction: 'outgoing', target: 'bob' });
+    net.pump();
+    expect(bob.core.currentCall).toMatchObject({
+      phase: 'ringing',
+      direction: 'incoming',
+      peer: { name: 'alice' },
+    });
+    bob.core.answer(net.now);
+    net.pump();
+    // Answered and bound, but no audio yet: never "active" before a frame arrived.
+    expect(alice.core.currentCall).toMatchObject({
+      phase: 'connecting-media',
+      media: 'bound',
+      audio: 'waiting',
+    });
+    const frame = (sequence: number) => ({
+      sequence,
+      timestamp: sequence * 960,
+      payload: new Uint8Array([1]),
+    });
+    net.sendFrame(bob, frame(0));
+    expect(alice.core.currentCall).toMatchObject({ phase: 'active', audio: 'flowing' });
+    expect(bob.core.currentCall?.phase).toBe('connecting-media');
+    // Bob stops sending: within the stall time Alice's call says no audio arrives.
+    net.advance(499);
+    expect(alice.core.currentCall?.phase).toBe('active');
+    net.advance(1);
+    expect(alice.core.currentCall).toMatchObject({ phase: 'reconnecting', cause: 'media', audio: 'stalled' });
+    net.sendFrame(bob, frame(1));
+    expect(alice.core.currentCall?.phase).toBe('active');
+    alice.core.hangUp(net.now);
+    net.pump();
+    expect(alice.core.currentCall).toMatchObject({ phase: 'ended', reason: 'hangup', by: 'local' });
+    expect(bob.core.currentCall).toMatchObject({ phase: 'ended', reason: 'hangup', by: 'remote' });
+    expect(phases(alice)).toEqual([
+      'dialing',
+      'ringing',
+      'connecting-media:opening',
+      'connecting-media:bound',
+      'active',
+      'reconnecting:media',
+      'active',
+      'ended',
+    ]);
+    expect(phases(bob)).toEqual(['ringing', 'connecting-media:opening', 'connecting-media:bound', 'ended']);
+    // The snapshot carries nothing secret: only strings, numbers and the peer.
+    expect(JSON.stringify(alice.core.currentCall)).not.toMatch(/keys|secret|token/);
+  });
+
   it('ends a ringing call when the connection drops, erasing its secrets', () => {
     const { net, alice, bob, a } = setup();
     const handle = alice.core.placeCall('bob', net.now);
@@ -128,13 +188,16 @@ describe('ClientCore calls (fake clock)', () => {
     net.pump();
     net.cut(alice);
     expect(alice.core.callState).toBe('active');
+    // The snapshot says so at once: no audio can arrive while the relay connection is down.
+    expect(alice.core.currentCall).toMatchObject({ phase: 'reconnecting', cause: 'connection' });
     net.advance(29_000);
     expect(alice.core.callState).toBe('active');
     net.advance(1_000);
     expect(eventsOf(alice, 'call:ended')[0]).toMatchObject({
       reason: 'error',
-      code: 'CLIENT_ERR_CONNECTION_CLOSED',
+      code: 'CLIENT_ERR_CALL_LOST',
     });
+    expect(alice.core.currentCall).toMatchObject({ phase: 'ended', code: 'CLIENT_ERR_CALL_LOST' });
     expect(a.packetKeys.every(zero)).toBe(true);
   });
 

@@ -163,8 +163,8 @@ describe('MediaChannelCore', () => {
     const second = caller.send(frame(1))!;
     expect(caller.send(frame(1))).toBeUndefined();
     expect(caller.stats.dropped.sequence).toBe(1);
-    expect(callee.receive(second, T0)).toEqual({ kind: 'frame', frame: frame(1) });
-    expect(callee.receive(first, T0)).toEqual({ kind: 'frame', frame: frame(0) });
+    expect(callee.receive(second, T0)).toEqual({ kind: 'frame', frame: frame(1), audioStarted: true });
+    expect(callee.receive(first, T0)).toEqual({ kind: 'frame', frame: frame(0), audioStarted: false });
     expect(callee.receive(first, T0)).toEqual({ kind: 'dropped', reason: 'replay' });
     const forged = first.slice();
     forged[forged.length - 1]! ^= 1;

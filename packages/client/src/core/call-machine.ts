@@ -25,6 +25,8 @@ import type {
 } from '@leitung/wire';
 import { bytesEqual, toHex } from '../bytes.js';
 import { ClientError, ClientErrorCode, errorCodeOf } from '../errors.js';
+import type { AudioFlow } from '../media/audio-flow.js';
+import { type CallSnapshot, callSnapshotOf, shownAs } from './call-snapshot.js';
 import { type CallState, callIdOf, isBusy } from './call-state.js';
 import { asError, callFailure, keyChanged } from './core-errors.js';
 import type { CommandResult, MediaLaneOutput, VerifiedContact } from './core-outputs.js';
@@ -69,6 +71,8 @@ export class CallMachine {
    */
   readonly #replayGuard: CallIdReplayGuard;
   #state: CallState = { kind: 'idle' };
+  /** What the user sees of the call (docs/client.md "Call state"), derived from `#state` only. */
+  #snapshot: CallSnapshot | undefined;
   #mediaRelay: string | undefined;
 
   constructor(host: CallHost) {
@@ -83,6 +87,11 @@ export class CallMachine {
 
   get state(): CallState {
     return this.#state;
+  }
+
+  /** The current (or last) call as the user sees it; undefined before the first call. */
+  get snapshot(): CallSnapshot | undefined {
+    return this.#snapshot;
   }
 
   /** Hex id of the current call, if one is up. */
@@ -103,15 +112,15 @@ export class CallMachine {
   }
 
   /** An outgoing call begins: the callee's key is being looked up (`calleeVerified` continues). */
-  begin(handle: number, callId: Uint8Array, targetLabel: string): void {
-    this.#state = { kind: 'outgoing-resolving', callId, handle, targetLabel };
+  begin(handle: number, callId: Uint8Array, targetLabel: string, now: number): void {
+    this.#set({ kind: 'outgoing-resolving', callId, handle, targetLabel }, now);
   }
 
   /** A key lookup for this call failed. */
   lookupFailed(purpose: 'call' | 'incoming', callId: Uint8Array, error: Error, now: number): void {
     const call = this.#state;
     if (purpose === 'call' && call.kind === 'outgoing-resolving' && bytesEqual(call.callId, callId)) {
-      this.#state = { kind: 'ended', callId: call.callId, reason: 'error' };
+      this.#set(ended(call.callId, 'outgoing', undefined, 'error', errorCodeOf(error)), now);
       this.#host.result(call.handle, { ok: false, error });
     }
     if (purpose === 'incoming' && call.kind === 'incoming-verifying' && bytesEqual(call.callId, callId)) {
@@ -140,6 +149,7 @@ export class CallMachine {
       case 'active':
         if (call.resumeDeadline === undefined) call.resumeDeadline = now + this.#host.resumeTimeoutMs;
         call.resumeSent = false;
+        this.#publish(now);
         return;
       case 'outgoing-ringing':
       case 'incoming-ringing':
@@ -159,21 +169,11 @@ export class CallMachine {
     if (call.kind !== 'incoming-ringing')
       throw new ClientError(ClientErrorCode.InvalidState, 'no call is ringing');
     const { ephemeral, kem, confirm, keys } = acceptOffer(this.#host.crypto, call.offer);
-    this.#state = {
-      kind: 'active',
-      callId: call.callId,
-      peer: call.peer,
-      peerId: call.peerId,
-      role: 'callee',
-      keys,
-      laneOpen: false,
-      resumeDeadline: undefined,
-      resumeSent: false,
-    };
     this.#host.sendSealed(
       { type: 'CALL_RESPONSE', callId: call.callId, decision: 'accept', ephemeral, kem, confirm },
       now,
     );
+    this.#set(activeCall(call, 'callee', keys, now), now);
     this.#host.emit({
       type: 'call:accepted',
       callId: toHex(call.callId),
@@ -217,8 +217,9 @@ export class CallMachine {
     const call = this.#state;
     if (call.kind !== 'outgoing-resolving' || !bytesEqual(call.callId, callId)) return;
     if (contact.keyChanged) {
-      this.#state = { kind: 'ended', callId, reason: 'error' };
-      this.#host.result(call.handle, { ok: false, error: keyChanged(contact.name) });
+      const error = keyChanged(contact.name);
+      this.#set(ended(callId, 'outgoing', undefined, 'error', error.code), now);
+      this.#host.result(call.handle, { ok: false, error });
       return;
     }
     const calleeId = this.#host.crypto.sha3_256(contact.publicKey);
@@ -232,18 +233,22 @@ export class CallMachine {
       treeHead: this.#host.gossipHead(),
     });
     const peer: Peer = { clientId: contact.clientId, name: contact.name };
-    this.#state = {
-      kind: 'outgoing-ringing',
-      callId,
-      handle: call.handle,
-      peer,
-      peerId: calleeId,
-      pending: offer.pending,
-      deadline: now + this.#host.ringTimeoutMs,
-      grant: undefined,
-    };
     this.#host.sendSealed(
       { type: 'CALL_REQUEST', callId, callee: calleeId, sealedCallData: offer.sealedCallData },
+      now,
+    );
+    this.#set(
+      {
+        kind: 'outgoing-ringing',
+        callId,
+        handle: call.handle,
+        peer,
+        peerId: calleeId,
+        safetyNumber: this.#safetyNumber(contact.clientId),
+        pending: offer.pending,
+        deadline: now + this.#host.ringTimeoutMs,
+        grant: undefined,
+      },
       now,
     );
     this.#host.emit({ type: 'call:outgoing', callId: toHex(callId), peer });
@@ -255,13 +260,16 @@ export class CallMachine {
       this.#host.sendSealed({ type: 'CALL_RESPONSE', callId: message.callId, decision: 'busy' }, now);
       return;
     }
-    this.#state = {
-      kind: 'incoming-verifying',
-      callId: message.callId,
-      callerId: message.caller,
-      callerName: message.callerName,
-      sealedCallData: message.sealedCallData,
-    };
+    this.#set(
+      {
+        kind: 'incoming-verifying',
+        callId: message.callId,
+        callerId: message.caller,
+        callerName: message.callerName,
+        sealedCallData: message.sealedCallData,
+      },
+      now,
+    );
     // The caller is who the relay authenticated (docs/lessons.md #7); its key must be proven like any other.
     this.#host.lookup({ by: 'clientId', clientId: message.caller }, 'incoming', message.callId, now);
   }
@@ -295,20 +303,25 @@ export class CallMachine {
         if (admitted || entries.length !== before) this.#host.seenCallIdsChanged(entries);
       }
       const peer: Peer = { clientId: caller.clientId, name: caller.name };
-      this.#state = {
-        kind: 'incoming-ringing',
-        callId,
-        peer,
-        peerId: call.callerId,
-        offer,
-        deadline: now + this.#host.ringTimeoutMs,
-      };
+      const safetyNumber = this.#safetyNumber(caller.clientId);
+      this.#set(
+        {
+          kind: 'incoming-ringing',
+          callId,
+          peer,
+          peerId: call.callerId,
+          safetyNumber,
+          offer,
+          deadline: now + this.#host.ringTimeoutMs,
+        },
+        now,
+      );
       this.#host.emit({
         type: 'call:incoming',
         callId: toHex(callId),
         peer,
         codecs: offer.codecs,
-        safetyNumber: this.#host.crypto.safetyNumber(this.#host.clientIdHex, caller.clientId),
+        safetyNumber,
       });
       // Both parties should see one log: a relay that forked it is caught here (key-transparency.md).
       if (offer.treeHead !== undefined) this.#host.gossipReceived(offer.treeHead, now);
@@ -319,7 +332,7 @@ export class CallMachine {
 
   /** An incoming offer failed a check: tell the user which, end the call at the relay. */
   #refuseIncoming(callId: Uint8Array, callerId: Uint8Array, error: Error, now: number): void {
-    this.#state = { kind: 'ended', callId, reason: 'error' };
+    this.#set({ ...ended(callId, 'incoming', undefined, 'error', errorCodeOf(error)), shown: false }, now);
     this.#host.emit({
       type: 'call:refused',
       callId: toHex(callId),
@@ -350,17 +363,7 @@ export class CallMachine {
           this.end('error', 'local', now, { notify: true, code: errorCodeOf(error) ?? 'UNKNOWN' });
           return;
         }
-        this.#state = {
-          kind: 'active',
-          callId: call.callId,
-          peer: call.peer,
-          peerId: call.peerId,
-          role: 'caller',
-          keys,
-          laneOpen: false,
-          resumeDeadline: undefined,
-          resumeSent: false,
-        };
+        this.#set(activeCall(call, 'caller', keys, now), now);
         this.#host.emit({
           type: 'call:accepted',
           callId: toHex(call.callId),
@@ -369,7 +372,7 @@ export class CallMachine {
           keyExchange: CALL_KEY_EXCHANGE,
         });
         this.#host.result(call.handle, { ok: true, value: { callId: toHex(call.callId), peer: call.peer } });
-        if (call.grant) this.onMediaGrant(call.grant);
+        if (call.grant) this.onMediaGrant(call.grant, now);
         return;
       }
       case 'reject':
@@ -387,7 +390,7 @@ export class CallMachine {
     this.end(message.reason, 'remote', now, { notify: false });
   }
 
-  onMediaGrant(grant: MediaGrant): void {
+  onMediaGrant(grant: MediaGrant, now: number): void {
     const call = this.#state;
     if (call.kind === 'outgoing-ringing' && bytesEqual(call.callId, grant.callId)) {
       call.grant = grant;
@@ -399,12 +402,35 @@ export class CallMachine {
     call.resumeSent = false;
     this.#mediaRelay = grant.mediaRelay === undefined ? undefined : toHex(grant.mediaRelay);
     const callId = toHex(call.callId);
+    // A new lane, or the lane moving to another relay: unbound until its BIND_ACK.
+    call.media = 'opening';
     if (!call.laneOpen) {
       call.laneOpen = true;
       this.#host.media({ kind: 'media:open', callId, keys: call.keys, grant });
     } else {
       this.#host.media({ kind: 'media:retarget', callId, grant });
     }
+    this.#publish(now);
+  }
+
+  /** What the call's media lane reports (docs/client.md "Call state"): bound, failed, audio flow. */
+  mediaLane(callId: string, report: MediaLaneReport, now: number): void {
+    const call = this.#state;
+    if (call.kind !== 'active' || toHex(call.callId) !== callId) return;
+    switch (report.kind) {
+      case 'bound':
+        call.media = 'bound';
+        this.#host.emit({ type: 'media:bound', callId, sessionId: report.sessionId });
+        break;
+      case 'failed':
+        call.media = 'failed';
+        this.#host.emit({ type: 'media:failed', callId, code: ClientErrorCode.MediaBindFailed });
+        break;
+      case 'audio':
+        call.audio = report.flow;
+        break;
+    }
+    this.#publish(now);
   }
 
   /** After (re-)registration with a live call: ask this relay to carry it (CALL_RESUME, docs/design.md §6). */
@@ -413,6 +439,7 @@ export class CallMachine {
     if (call.kind !== 'active' || call.resumeDeadline === undefined) return;
     call.resumeDeadline = undefined;
     call.resumeSent = true;
+    this.#publish(now);
     const lastSequence = call.laneOpen ? this.#host.lastSentSequence(toHex(call.callId)) : undefined;
     this.#host.sendSealed(
       {
@@ -434,7 +461,8 @@ export class CallMachine {
         return;
       case 'active':
         if (call.resumeDeadline !== undefined && now >= call.resumeDeadline) {
-          this.end('error', 'local', now, { notify: false, code: ClientErrorCode.ConnectionClosed });
+          // No relay took the call over in time (docs/design.md §6): say so, not just "closed".
+          this.end('error', 'local', now, { notify: false, code: ClientErrorCode.CallLost });
         }
         return;
       case 'idle':
@@ -459,12 +487,14 @@ export class CallMachine {
   ): void {
     const call = this.#state;
     let peer: Peer | undefined;
+    let direction: 'outgoing' | 'incoming' = 'incoming';
     switch (call.kind) {
       case 'idle':
       case 'ended':
         return;
       case 'outgoing-resolving':
         this.#host.cancelLookups('call');
+        direction = 'outgoing';
         break;
       case 'incoming-verifying':
         this.#host.cancelLookups('incoming');
@@ -472,6 +502,7 @@ export class CallMachine {
       case 'outgoing-ringing':
         call.pending.destroy();
         peer = call.peer;
+        direction = 'outgoing';
         break;
       case 'incoming-ringing':
         call.offer.destroy();
@@ -481,9 +512,17 @@ export class CallMachine {
         if (call.laneOpen) this.#host.media({ kind: 'media:close', callId: toHex(call.callId) });
         call.keys.destroy();
         peer = call.peer;
+        if (call.role === 'caller') direction = 'outgoing';
         break;
     }
-    this.#state = { kind: 'ended', callId: call.callId, reason };
+    this.#set(
+      {
+        ...ended(call.callId, direction, peer, reason, options.code),
+        by,
+        shown: call.kind !== 'incoming-verifying',
+      },
+      now,
+    );
     if (options.notify && this.#host.connected()) {
       this.#host.sendSealed({ type: 'CALL_END', callId: call.callId, reason }, now);
     }
@@ -503,4 +542,62 @@ export class CallMachine {
       ...(options.code === undefined ? {} : { code: options.code }),
     });
   }
+
+  #safetyNumber(peerClientId: string): string {
+    return this.#host.crypto.safetyNumber(this.#host.clientIdHex, peerClientId);
+  }
+
+  /** Every change of the call state goes through here, so the snapshot never lags behind it. */
+  #set(state: CallState, now: number): void {
+    this.#state = state;
+    this.#publish(now);
+  }
+
+  /** Re-derives the snapshot after a change and emits `call:state` when what the user sees changed. */
+  #publish(now: number): void {
+    const next = callSnapshotOf(this.#state, now, this.#snapshot);
+    if (next === undefined) return;
+    if (this.#snapshot !== undefined && shownAs(this.#snapshot) === shownAs(next)) return;
+    this.#snapshot = next;
+    this.#host.emit({ type: 'call:state', call: next });
+  }
+}
+
+/** What a call's media lane reports to the core. */
+export type MediaLaneReport =
+  | { readonly kind: 'bound'; readonly sessionId: number }
+  | { readonly kind: 'failed' }
+  | { readonly kind: 'audio'; readonly flow: Exclude<AudioFlow, 'waiting'> };
+
+function activeCall(
+  call: Extract<CallState, { kind: 'outgoing-ringing' | 'incoming-ringing' }>,
+  role: 'caller' | 'callee',
+  keys: Extract<CallState, { kind: 'active' }>['keys'],
+  now: number,
+): Extract<CallState, { kind: 'active' }> {
+  return {
+    kind: 'active',
+    callId: call.callId,
+    peer: call.peer,
+    peerId: call.peerId,
+    role,
+    safetyNumber: call.safetyNumber,
+    answeredAt: now,
+    keys,
+    media: 'opening',
+    audio: 'waiting',
+    laneOpen: false,
+    resumeDeadline: undefined,
+    resumeSent: false,
+  };
+}
+
+function ended(
+  callId: Uint8Array,
+  direction: 'outgoing' | 'incoming',
+  peer: Peer | undefined,
+  reason: CallEndReason,
+  code: string | undefined,
+): Extract<CallState, { kind: 'ended' }> {
+  return { kind: 'ended', callId, reason, by: 'local', code, direction, peer, shown: true };
 }

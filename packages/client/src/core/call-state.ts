@@ -10,6 +10,8 @@
  */
 import type { MediaKeys, OpenedOffer, PendingCall } from '@leitung/session';
 import type { CallEndReason, MediaGrant } from '@leitung/wire';
+import type { AudioFlow } from '../media/audio-flow.js';
+import type { MediaLaneStatus } from './call-snapshot.js';
 import type { Peer } from './events.js';
 
 export type CallState =
@@ -26,6 +28,7 @@ export type CallState =
       readonly handle: number;
       readonly peer: Peer;
       readonly peerId: Uint8Array;
+      readonly safetyNumber: string;
       readonly pending: PendingCall;
       readonly deadline: number;
       grant: MediaGrant | undefined;
@@ -42,6 +45,7 @@ export type CallState =
       readonly callId: Uint8Array;
       readonly peer: Peer;
       readonly peerId: Uint8Array;
+      readonly safetyNumber: string;
       readonly offer: OpenedOffer;
       readonly deadline: number;
     }
@@ -51,7 +55,13 @@ export type CallState =
       readonly peer: Peer;
       readonly peerId: Uint8Array;
       readonly role: 'caller' | 'callee';
+      readonly safetyNumber: string;
+      readonly answeredAt: number;
       readonly keys: MediaKeys;
+      /** The lane's binding at the relay, as the shell reports it (`mediaLane`). */
+      media: MediaLaneStatus;
+      /** Whether the peer's audio arrives, as the lane reports it. */
+      audio: AudioFlow;
       /** The shell was told to open the call's media lane (`media:open`); later grants retarget it. */
       laneOpen: boolean;
       /** Set while the control connection is down: the call waits for CALL_RESUME on a relay until then. */
@@ -59,7 +69,17 @@ export type CallState =
       /** CALL_RESUME sent on the current connection, MEDIA_GRANT not yet received. */
       resumeSent: boolean;
     }
-  | { readonly kind: 'ended'; readonly callId: Uint8Array; readonly reason: CallEndReason };
+  | {
+      readonly kind: 'ended';
+      readonly callId: Uint8Array;
+      readonly reason: CallEndReason;
+      readonly by: 'local' | 'remote';
+      readonly code: string | undefined;
+      readonly direction: 'outgoing' | 'incoming';
+      readonly peer: Peer | undefined;
+      /** False for an incoming call refused before it rang (the user never saw it). */
+      readonly shown: boolean;
+    };
 
 export type CallStateName = CallState['kind'];
 

@@ -45,7 +45,8 @@ import { bytesEqual, fromHex, hexBytes, toHex } from '../bytes.js';
 import { displaySafe } from '../display-safe.js';
 import { ClientError, ClientErrorCode, errorCodeOf } from '../errors.js';
 import { logIdOfEntry, type RelayEntry } from '../relays/relay-entry.js';
-import { CallMachine } from './call-machine.js';
+import { CallMachine, type MediaLaneReport } from './call-machine.js';
+import type { CallSnapshot } from './call-snapshot.js';
 import type { CallStateName } from './call-state.js';
 import { type ClientStore, MemoryStore } from './client-store.js';
 import type { Connection } from './connection-state.js';
@@ -197,6 +198,11 @@ export class ClientCore {
 
   get callState(): CallStateName {
     return this.#calls.state.kind;
+  }
+
+  /** The current (or last) call as the user sees it (docs/client.md "Call state"). */
+  get currentCall(): CallSnapshot | undefined {
+    return this.#calls.snapshot;
   }
 
   /** Hex id of the current call, if any. */
@@ -385,7 +391,7 @@ export class ClientCore {
       return fail(invalid('cannot call yourself'));
     }
     const callId = this.#crypto.randomBytes(16);
-    this.#calls.begin(handle, callId, targetLabel(lookupTarget));
+    this.#calls.begin(handle, callId, targetLabel(lookupTarget), now);
     this.#request({ kind: 'lookup', target: lookupTarget, purpose: { kind: 'call', callId } }, now);
     return handle;
   }
@@ -402,6 +408,11 @@ export class ClientCore {
   }
 
   /** Accepts the ringing incoming call. */
+  /** What the call's media lane reports: bound, failed, or the peer's audio started or stalled. */
+  mediaLane(callId: string, report: MediaLaneReport, now: number): void {
+    this.#calls.mediaLane(callId, report, now);
+  }
+
   answer(now: number): void {
     this.#calls.answer(now);
   }
@@ -627,7 +638,7 @@ export class ClientCore {
           this.#calls.onCallEnd(message, now);
           return;
         case 'MEDIA_GRANT':
-          this.#calls.onMediaGrant(message);
+          this.#calls.onMediaGrant(message, now);
           return;
         case 'ERROR':
           this.#onError(message, now);

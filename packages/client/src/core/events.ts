@@ -7,6 +7,7 @@
  */
 import type { CallEndReason, SignedTreeHead } from '@leitung/wire';
 import type { RelayEntry } from '../relays/relay-entry.js';
+import type { CallSnapshot } from './call-snapshot.js';
 
 export type ConnectionStateName = 'idle' | 'connecting' | 'handshaking' | 'ready' | 'closed';
 
@@ -162,6 +163,15 @@ export interface CallEndedEvent {
   readonly code?: string;
 }
 
+/**
+ * The call's snapshot changed (docs/client.md "Call state"): render `call` instead of rebuilding the call
+ * from the single events. Emitted on every phase change and when the media lane or audio flow changes.
+ */
+export interface CallStateEvent {
+  readonly type: 'call:state';
+  readonly call: CallSnapshot;
+}
+
 export interface CallRefusedEvent {
   readonly type: 'call:refused';
   /** Hex call id the relay stated. */
@@ -247,6 +257,7 @@ export type CoreEvent =
   | CallIncomingEvent
   | CallAcceptedEvent
   | CallEndedEvent
+  | CallStateEvent
   | CallRefusedEvent
   | MediaBoundEvent
   | MediaFailedEvent

@@ -23,6 +23,7 @@ import {
 } from '@leitung/session';
 import { decodeMediaPacket, type MediaGrant, type MediaPacket } from '@leitung/wire';
 import { ClientError, ClientErrorCode } from '../errors.js';
+import { type AudioFlow, AudioFlowWatch } from './audio-flow.js';
 
 export interface MediaChannelTiming {
   /** First BIND retry delay (doubles per retry). Default 200 ms. */
@@ -33,6 +34,8 @@ export interface MediaChannelTiming {
   readonly bindAttempts?: number;
   /** KEEPALIVE period while bound. Default 5 000 ms. */
   readonly keepaliveIntervalMs?: number;
+  /** Silence after which flowing audio counts as stalled (`audio:stalled`). Default 500 ms. */
+  readonly audioStallMs?: number;
 }
 
 export interface MediaChannelCoreOptions extends MediaChannelTiming {
@@ -58,7 +61,8 @@ type BindState =
 
 /** What one received datagram turned out to be. */
 export type MediaInput =
-  | { readonly kind: 'frame'; readonly frame: MediaFrame }
+  /** `audioStarted`: the first frame of the call, or the first after a stall. */
+  | { readonly kind: 'frame'; readonly frame: MediaFrame; readonly audioStarted: boolean }
   | { readonly kind: 'bound'; readonly sessionId: number }
   /** A BIND_CHALLENGE was answered: send `datagrams` (the BIND_CONFIRM) to the relay. */
   | { readonly kind: 'challenged'; readonly datagrams: Uint8Array[] }
@@ -95,6 +99,7 @@ export class MediaChannelCore {
   /** Counter of the last BIND whose challenge was answered: one BIND_CONFIRM per BIND at most. */
   #answeredChallenge = 0;
   #lastSent: number | undefined;
+  readonly #audio: AudioFlowWatch;
   readonly stats: MediaChannelStats = {
     sent: 0,
     received: 0,
@@ -125,6 +130,12 @@ export class MediaChannelCore {
     this.#attempts = options.bindAttempts ?? 10;
     this.#keepaliveMs = options.keepaliveIntervalMs ?? 5_000;
     this.#lastSent = options.lastSequence;
+    this.#audio = new AudioFlowWatch(options.audioStallMs);
+  }
+
+  /** Whether the peer's audio arrives (docs/client.md "Call state"). */
+  get audioFlow(): AudioFlow {
+    return this.#audio.flow;
   }
 
   get sessionId(): number {
@@ -176,8 +187,13 @@ export class MediaChannelCore {
     return [this.#control('BIND', now)];
   }
 
-  /** Datagrams due at `now` (BIND retries, KEEPALIVE). */
-  tick(now: number): { datagrams: Uint8Array[]; failed: boolean } {
+  /** Datagrams due at `now` (BIND retries, KEEPALIVE); `stalled` when the peer's audio just stopped. */
+  tick(now: number): { datagrams: Uint8Array[]; failed: boolean; stalled: boolean } {
+    const stalled = this.#state.kind !== 'closed' && this.#audio.check(now);
+    return { ...this.#bindTick(now), stalled };
+  }
+
+  #bindTick(now: number): { datagrams: Uint8Array[]; failed: boolean } {
     const state = this.#state;
     switch (state.kind) {
       case 'binding': {
@@ -204,16 +220,12 @@ export class MediaChannelCore {
 
   nextTimeout(): number | undefined {
     const state = this.#state;
-    switch (state.kind) {
-      case 'binding':
-        return state.nextAt;
-      case 'bound':
-        return state.keepaliveAt;
-      case 'idle':
-      case 'failed':
-      case 'closed':
-        return undefined;
-    }
+    if (state.kind === 'closed') return undefined;
+    const audio = this.#audio.nextCheck();
+    const bind =
+      state.kind === 'binding' ? state.nextAt : state.kind === 'bound' ? state.keepaliveAt : undefined;
+    if (audio === undefined) return bind;
+    return bind === undefined ? audio : Math.min(audio, bind);
   }
 
   /** One datagram from the relay's media port. */
@@ -231,7 +243,7 @@ export class MediaChannelCore {
       try {
         const frame = this.#receiver.openPacket(packet);
         this.stats.received += 1;
-        return { kind: 'frame', frame };
+        return { kind: 'frame', frame, audioStarted: this.#audio.frame(now) };
       } catch (error) {
         if (error instanceof SessionError && error.code === 'SESSION_ERR_MEDIA_REPLAY')
           return this.#drop('replay');

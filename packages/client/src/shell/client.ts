@@ -11,6 +11,8 @@ import type { MediaKeys } from '@leitung/session';
 import type { MediaGrant } from '@leitung/wire';
 import { EventEmitter } from 'eventemitter3';
 import { toHex } from '../bytes.js';
+import type { MediaLaneReport } from '../core/call-machine.js';
+import type { CallSnapshot } from '../core/call-snapshot.js';
 import { ClientCore } from '../core/client-core.js';
 import type { ClientStore } from '../core/client-store.js';
 import type { CommandResult, CoreOutput, EstablishedCall, VerifiedContact } from '../core/core-outputs.js';
@@ -101,6 +103,7 @@ export class Client extends EventEmitter<ClientEvents> {
   #started = false;
   #closed = false;
   #warmedUp = false;
+  #flushing = false;
 
   constructor(options: ClientOptions) {
     super();
@@ -150,6 +153,15 @@ export class Client extends EventEmitter<ClientEvents> {
 
   get callState() {
     return this.#core.callState;
+  }
+
+  /**
+   * The current (or last) call as a typed snapshot — dialing, ringing, connecting-media, active,
+   * reconnecting, ended with its reason — updated with every `call:state` event (docs/client.md "Call
+   * state"). Undefined before the first call.
+   */
+  get currentCall(): CallSnapshot | undefined {
+    return this.#core.currentCall;
   }
 
   /** Hex id of the current call, if any. */
@@ -474,8 +486,20 @@ export class Client extends EventEmitter<ClientEvents> {
 
   // ─── output handling ────────────────────────────────────────────────────────────────────────────────
 
+  /**
+   * Applies the core's outputs until none are left. A flush asked for while one runs (an event listener
+   * or a lane report acting on the client) is left to the running loop, so outputs keep their order.
+   */
   #flush(): void {
-    for (const output of this.#core.takeOutputs()) this.#apply(output);
+    if (this.#flushing) return;
+    this.#flushing = true;
+    try {
+      for (let outputs = this.#core.takeOutputs(); outputs.length > 0; outputs = this.#core.takeOutputs()) {
+        for (const output of outputs) this.#apply(output);
+      }
+    } finally {
+      this.#flushing = false;
+    }
     this.#schedule();
   }
 
@@ -575,8 +599,9 @@ export class Client extends EventEmitter<ClientEvents> {
       target,
       now: this.#now,
       listeners: this.#frameListeners,
-      onBound: (sessionId) => this.emit('media:bound', { type: 'media:bound', callId, sessionId }),
+      onBound: (sessionId) => this.#mediaLane(callId, { kind: 'bound', sessionId }),
       onFailed: () => this.#mediaFailed(callId),
+      onAudio: (flow) => this.#mediaLane(callId, { kind: 'audio', flow }),
     });
     this.#media = { callId, channel };
   }
@@ -594,7 +619,14 @@ export class Client extends EventEmitter<ClientEvents> {
   }
 
   #mediaFailed(callId: string): void {
-    this.emit('media:failed', { type: 'media:failed', callId, code: ClientErrorCode.MediaBindFailed });
+    this.#mediaLane(callId, { kind: 'failed' });
+  }
+
+  /** The lane's reports go through the core, which owns the call state (docs/client.md "Call state"). */
+  #mediaLane(callId: string, report: MediaLaneReport): void {
+    if (this.#closed) return;
+    this.#core.mediaLane(callId, report, this.#now());
+    this.#flush();
   }
 
   #closeMedia(): void {

@@ -44,6 +44,8 @@ export interface MediaChannelOptions extends MediaChannelTiming {
   readonly onBound?: (sessionId: number) => void;
   /** Every BIND retry went unanswered (`media:failed`). */
   readonly onFailed?: () => void;
+  /** The peer's audio started, or stopped for `audioStallMs` (docs/client.md "Call state"). */
+  readonly onAudio?: (flow: 'flowing' | 'stalled') => void;
   /** Opens the UDP socket (default: a connected {@link MediaSocket}); tests pass fakes. */
   readonly openSocket?: OpenDatagramSocket;
 }
@@ -55,6 +57,7 @@ export class MediaChannel implements MediaTransport {
   readonly #openSocket: OpenDatagramSocket;
   readonly #onBound: ((sessionId: number) => void) | undefined;
   readonly #onFailed: (() => void) | undefined;
+  readonly #onAudio: ((flow: 'flowing' | 'stalled') => void) | undefined;
   #target: MediaTarget;
   #socket: DatagramSocket;
   #timer: NodeJS.Timeout | undefined;
@@ -72,6 +75,7 @@ export class MediaChannel implements MediaTransport {
     this.#openSocket = options.openSocket ?? openMediaSocket;
     this.#onBound = options.onBound;
     this.#onFailed = options.onFailed;
+    this.#onAudio = options.onAudio;
     this.#target = options.target;
     this.#socket = this.#openSocket(options.target, this.#receive);
     this.#sendAll(this.#core.bind(this.#now()));
@@ -156,6 +160,10 @@ export class MediaChannel implements MediaTransport {
     switch (input.kind) {
       case 'frame':
         for (const listener of this.#listeners) listener(input.frame);
+        if (input.audioStarted) {
+          this.#schedule();
+          this.#onAudio?.('flowing');
+        }
         return;
       case 'bound':
         this.#schedule();
@@ -176,9 +184,10 @@ export class MediaChannel implements MediaTransport {
 
   readonly #tick = (): void => {
     this.#timer = undefined;
-    const { datagrams, failed } = this.#core.tick(this.#now());
+    const { datagrams, failed, stalled } = this.#core.tick(this.#now());
     this.#sendAll(datagrams);
     if (failed) this.#onFailed?.();
+    if (stalled) this.#onAudio?.('stalled');
   };
 
   #schedule(): void {
@@ -192,11 +201,12 @@ export class MediaChannel implements MediaTransport {
 }
 
 function timingOf(options: MediaChannelTiming): MediaChannelTiming {
-  const { bindRetryMs, bindRetryMaxMs, bindAttempts, keepaliveIntervalMs } = options;
+  const { bindRetryMs, bindRetryMaxMs, bindAttempts, keepaliveIntervalMs, audioStallMs } = options;
   return {
     ...(bindRetryMs === undefined ? {} : { bindRetryMs }),
     ...(bindRetryMaxMs === undefined ? {} : { bindRetryMaxMs }),
     ...(bindAttempts === undefined ? {} : { bindAttempts }),
     ...(keepaliveIntervalMs === undefined ? {} : { keepaliveIntervalMs }),
+    ...(audioStallMs === undefined ? {} : { audioStallMs }),
   };
 }

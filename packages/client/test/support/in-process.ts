@@ -169,9 +169,11 @@ export class InProcessNetwork {
       node.core.tick(this.now);
       const { channel, callId } = node.lane;
       if (!channel || !callId) continue;
-      const { datagrams, failed } = channel.tick(this.now);
+      const { datagrams, failed, stalled } = channel.tick(this.now);
       this.#toRelay(node, datagrams);
-      if (failed) node.events.push({ type: 'media:failed', callId, code: 'CLIENT_ERR_MEDIA_BIND_FAILED' });
+      // The lane reports to the core, which owns the call state, as the Client shell does.
+      if (failed) node.core.mediaLane(callId, { kind: 'failed' }, this.now);
+      if (stalled) node.core.mediaLane(callId, { kind: 'audio', flow: 'stalled' }, this.now);
     }
     this.pump();
   }
@@ -181,6 +183,7 @@ export class InProcessNetwork {
     const datagram = node.lane.channel?.send(frame);
     if (!datagram) return false;
     this.#toRelay(node, [datagram]);
+    this.pump();
     return true;
   }
 
@@ -244,9 +247,10 @@ export class InProcessNetwork {
       switch (input.kind) {
         case 'frame':
           node.lane.frames.push(input.frame);
+          if (input.audioStarted) node.core.mediaLane(callId, { kind: 'audio', flow: 'flowing' }, this.now);
           break;
         case 'bound':
-          node.events.push({ type: 'media:bound', callId, sessionId: input.sessionId });
+          node.core.mediaLane(callId, { kind: 'bound', sessionId: input.sessionId }, this.now);
           break;
         case 'challenged':
           this.#toRelay(node, input.datagrams);

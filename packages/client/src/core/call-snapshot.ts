@@ -1,0 +1,151 @@
+/**
+ * The public state of the current call (docs/client.md "Call state"): one typed snapshot, derived from the
+ * call machine's state alone, so the SDK and every app show the same thing. It changes only on a
+ * `call:state` event; apps render it instead of rebuilding call state from single events.
+ *
+ *   dialing ─→ ringing ─→ connecting-media ─→ active ⇄ reconnecting
+ *                 └──────────────┴─────────────┴──────────┴─→ ended (reason, by, code)
+ *
+ * `reconnecting` means no audio is arriving now: the control connection is down (`cause: 'connection'`,
+ * the call waits for CALL_RESUME on a relay) or the peer's audio stopped (`cause: 'media'`). No secret is
+ * reachable from a snapshot.
+ */
+import { CALL_KEY_EXCHANGE } from '@leitung/session';
+import type { CallEndReason } from '@leitung/wire';
+import { toHex } from '../bytes.js';
+import type { AudioFlow } from '../media/audio-flow.js';
+import type { CallState } from './call-state.js';
+import type { CallRoleName, Peer } from './events.js';
+
+export type CallPhase = CallSnapshot['phase'];
+
+/** Whether the call's media lane is bound at the relay. */
+export type MediaLaneStatus = 'opening' | 'bound' | 'failed';
+
+interface CallBase {
+  /** Hex call id. */
+  readonly callId: string;
+  readonly direction: 'outgoing' | 'incoming';
+  /** When this phase began (the client's clock, ms). */
+  readonly since: number;
+}
+
+/** A call whose keys are agreed: the parts every phase after the answer shares. */
+interface EstablishedBase extends CallBase {
+  readonly peer: Peer;
+  readonly role: CallRoleName;
+  /** To compare out of band (docs/security.md). */
+  readonly safetyNumber: string;
+  /** How the call's keys were agreed (`CALL_KEY_EXCHANGE`). */
+  readonly keyExchange: string;
+  /** When the call was answered. */
+  readonly answeredAt: number;
+  readonly media: MediaLaneStatus;
+  /** Whether the peer's audio arrives: `waiting` before its first frame. */
+  readonly audio: AudioFlow;
+}
+
+export type CallSnapshot =
+  /** Looking the callee's key up (inclusion proof) before the offer goes out. */
+  | (CallBase & { readonly phase: 'dialing'; readonly target: string })
+  /** The offer is out (outgoing) or verified and waiting for `answer()` (incoming). */
+  | (CallBase & { readonly phase: 'ringing'; readonly peer: Peer; readonly safetyNumber: string })
+  /** Answered and keys confirmed; the media lane binds, no audio has arrived yet. */
+  | (EstablishedBase & { readonly phase: 'connecting-media' })
+  /** Audio arrives. */
+  | (EstablishedBase & { readonly phase: 'active' })
+  /** No audio now: the relay connection is down, or audio stopped arriving. */
+  | (EstablishedBase & { readonly phase: 'reconnecting'; readonly cause: 'connection' | 'media' })
+  | (CallBase & {
+      readonly phase: 'ended';
+      readonly peer: Peer | undefined;
+      readonly reason: CallEndReason;
+      readonly by: 'local' | 'remote';
+      /** The error code behind `reason: 'error'` (e.g. CLIENT_ERR_CALL_LOST), when there is one. */
+      readonly code: string | undefined;
+    });
+
+/** The snapshot of `state`, or undefined for states the user is not shown (see below). */
+export function callSnapshotOf(
+  state: CallState,
+  now: number,
+  previous: CallSnapshot | undefined,
+): CallSnapshot | undefined {
+  const shown = snapshotWithout(state, now);
+  if (shown === undefined) return undefined;
+  // A phase keeps the time it began while only its details change.
+  const kept = previous !== undefined && previous.callId === shown.callId && previous.phase === shown.phase;
+  return kept ? { ...shown, since: previous.since } : shown;
+}
+
+function snapshotWithout(state: CallState, now: number): CallSnapshot | undefined {
+  switch (state.kind) {
+    case 'idle':
+    // An incoming call is shown once its offer is verified: before that it may be a forgery.
+    case 'incoming-verifying':
+      return undefined;
+    case 'outgoing-resolving':
+      return {
+        phase: 'dialing',
+        callId: toHex(state.callId),
+        direction: 'outgoing',
+        since: now,
+        target: state.targetLabel,
+      };
+    case 'outgoing-ringing':
+    case 'incoming-ringing':
+      return {
+        phase: 'ringing',
+        callId: toHex(state.callId),
+        direction: state.kind === 'outgoing-ringing' ? 'outgoing' : 'incoming',
+        since: now,
+        peer: state.peer,
+        safetyNumber: state.safetyNumber,
+      };
+    case 'active': {
+      const established = {
+        callId: toHex(state.callId),
+        direction: state.role === 'caller' ? 'outgoing' : 'incoming',
+        since: now,
+        peer: state.peer,
+        role: state.role,
+        safetyNumber: state.safetyNumber,
+        keyExchange: CALL_KEY_EXCHANGE,
+        answeredAt: state.answeredAt,
+        media: state.media,
+        audio: state.audio,
+      } as const;
+      if (state.resumeDeadline !== undefined || state.resumeSent)
+        return { ...established, phase: 'reconnecting', cause: 'connection' };
+      if (state.audio === 'stalled') return { ...established, phase: 'reconnecting', cause: 'media' };
+      return { ...established, phase: state.audio === 'flowing' ? 'active' : 'connecting-media' };
+    }
+    case 'ended':
+      if (!state.shown) return undefined;
+      return {
+        phase: 'ended',
+        callId: toHex(state.callId),
+        direction: state.direction,
+        since: now,
+        peer: state.peer,
+        reason: state.reason,
+        by: state.by,
+        code: state.code,
+      };
+  }
+}
+
+/** What a snapshot shows, apart from `since`: a `call:state` event is emitted only when this changes. */
+export function shownAs(snapshot: CallSnapshot): string {
+  switch (snapshot.phase) {
+    case 'dialing':
+    case 'ringing':
+    case 'ended':
+      return `${snapshot.callId} ${snapshot.phase}`;
+    case 'connecting-media':
+    case 'active':
+      return `${snapshot.callId} ${snapshot.phase} ${snapshot.media} ${snapshot.audio}`;
+    case 'reconnecting':
+      return `${snapshot.callId} ${snapshot.phase} ${snapshot.cause} ${snapshot.media} ${snapshot.audio}`;
+  }
+}
