@@ -18,7 +18,7 @@ import type { AudioChoice } from '../media/audio-io.js';
 import { CallMedia } from '../media/call-media.js';
 import { wallClock } from '../media/clock.js';
 import type { SessionEvent, StampedEvent } from './session-events.js';
-import type { KeyAlarm, Notice, PhonebookState } from './state.js';
+import { callStage, type KeyAlarm, type Notice, type PhonebookState } from './state.js';
 
 export interface PhonebookSessionOptions {
   readonly client: Client;
@@ -75,7 +75,8 @@ export class PhonebookSession {
       connection: options.client.connectionState,
       relay: options.client.relay,
       contacts: [],
-      call: { kind: 'idle' },
+      call: options.client.currentCall,
+      audio: undefined,
       alarms: [],
       findings: [],
       notice: options.initialNotice === undefined ? undefined : { ...options.initialNotice, at: wallClock() },
@@ -128,36 +129,20 @@ export class PhonebookSession {
   /** Looks the contact up (verified against the directory), then calls it. */
   async call(name: string): Promise<void> {
     this.watch([name]);
-    const call = this.#state.call;
-    if (call.kind !== 'idle' && call.kind !== 'ended') {
+    if (callStage(this.client.currentCall) !== 'none') {
       this.#notice('warn', 'already in a call');
       return;
     }
-    const at = wallClock();
     const abort = new AbortController();
-    this.#dial = { peer: name, at, abort };
-    this.#update({ call: { kind: 'dialing', peerName: name, since: at, ringing: false }, notice: undefined });
+    this.#dial = { peer: name, at: wallClock(), abort };
+    this.#update({ notice: undefined });
     this.#emit({ event: 'call:dialing', peer: name });
     try {
       await this.client.call(name, { signal: abort.signal });
     } catch (error) {
       const code = errorCodeOf(error instanceof Error ? error : new Error(String(error))) ?? 'UNKNOWN';
-      // The relay's own code says more than CLIENT_ERR_RELAY_ERROR (e.g. RELAY_ERR_NOT_FOUND: no such name).
-      const relayCode = (error as { relayCode?: unknown }).relayCode;
       this.#dial = undefined;
       this.#emit({ event: 'call:failed', peer: name, code });
-      if (this.#state.call.kind === 'dialing') {
-        this.#update({
-          call: {
-            kind: 'ended',
-            peerName: name,
-            reason: 'failed',
-            by: 'local',
-            code: typeof relayCode === 'string' ? relayCode : code,
-            at: wallClock(),
-          },
-        });
-      }
       this.#notice(
         code === 'CLIENT_ERR_ABORTED' ? 'info' : 'error',
         `call to ${name}: ${describeError(error)}`,
@@ -175,7 +160,7 @@ export class PhonebookSession {
 
   /** Ends the call, or stops dialing. */
   hangUp(): void {
-    if (this.#state.call.kind === 'dialing' && this.#dial) {
+    if (this.client.currentCall?.phase === 'dialing' && this.#dial) {
       this.#dial.abort.abort();
       return;
     }
@@ -296,21 +281,11 @@ export class PhonebookSession {
       this.#notice('warn', `the relay sent a contact with an invalid name (${e.reason}), dropped: ${e.name}`);
       this.#emit({ event: 'contact:rejected', clientId: e.clientId, name: e.name, reason: e.reason });
     });
-    c.on('call:outgoing', (e) => {
-      const call = this.#state.call;
-      if (call.kind === 'dialing') this.#update({ call: { ...call, ringing: true } });
-      this.#emit({ event: 'call:ringing', peer: e.peer, callId: e.callId });
-    });
+    // The one source of the call on screen (docs/client.md "Call state"); the handlers below only start
+    // and stop the audio and report events.
+    c.on('call:state', (e) => this.#update({ call: e.call }));
+    c.on('call:outgoing', (e) => this.#emit({ event: 'call:ringing', peer: e.peer, callId: e.callId }));
     c.on('call:incoming', (e) => {
-      this.#update({
-        call: {
-          kind: 'incoming',
-          callId: e.callId,
-          peer: e.peer,
-          safetyNumber: e.safetyNumber,
-          since: wallClock(),
-        },
-      });
       this.#emit({ event: 'call:incoming', peer: e.peer, callId: e.callId, safetyNumber: e.safetyNumber });
     });
     c.on('call:refused', (e) => {
@@ -364,7 +339,11 @@ export class PhonebookSession {
   }
 
   #accepted(e: Extract<CoreEvent, { type: 'call:accepted' }>): void {
-    const safetyNumber = this.safetyNumber(e.peer.name);
+    const call = this.client.currentCall;
+    const safetyNumber =
+      call !== undefined && call.callId === e.callId && 'safetyNumber' in call
+        ? call.safetyNumber
+        : undefined;
     const dialAt = e.role === 'caller' ? this.#dial?.at : undefined;
     this.#dial = undefined;
     const media: CallMedia = new CallMedia({
@@ -388,19 +367,7 @@ export class PhonebookSession {
     };
     this.#media = active;
     this.#update({
-      call: {
-        kind: 'active',
-        callId: e.callId,
-        peer: e.peer,
-        role: e.role,
-        safetyNumber,
-        keyExchange: e.keyExchange,
-        since: wallClock(),
-        bound: false,
-        quality: undefined,
-        source: '',
-        sink: '',
-      },
+      audio: { callId: e.callId, playing: false, quality: undefined, source: '', sink: '' },
       notice: undefined,
     });
     this.#emit({
@@ -429,10 +396,10 @@ export class PhonebookSession {
     active.media.marks.boundAt = wallClock();
     active.media.start().then(
       () => {
-        const call = this.#state.call;
-        if (call.kind === 'active' && call.callId === callId) {
+        const audio = this.#state.audio;
+        if (audio?.callId === callId) {
           const { sourceLabel: source, sinkLabel: sink } = active.media;
-          this.#update({ call: { ...call, bound: true, source, sink } });
+          this.#update({ audio: { ...audio, playing: true, source, sink } });
         }
       },
       (error: unknown) => this.#audioFailed(error),
@@ -447,10 +414,10 @@ export class PhonebookSession {
       const active = this.#media;
       if (!active) return;
       const quality = active.media.quality();
-      const call = this.#state.call;
-      if (call.kind === 'active' && call.callId === active.callId) {
+      const audio = this.#state.audio;
+      if (audio?.callId === active.callId) {
         const { sourceLabel: source, sinkLabel: sink } = active.media;
-        this.#update({ call: { ...call, quality, source, sink } });
+        this.#update({ audio: { ...audio, quality, source, sink } });
       }
       this.#emit({ event: 'call:quality', callId: active.callId, quality });
     }, interval);
@@ -466,16 +433,7 @@ export class PhonebookSession {
 
   #ended(e: CallEndedEvent): void {
     this.#dial = undefined;
-    this.#update({
-      call: {
-        kind: 'ended',
-        peerName: e.peer?.name ?? this.#media?.peerName,
-        reason: e.reason,
-        by: e.by,
-        code: e.code,
-        at: wallClock(),
-      },
-    });
+    this.#update({ audio: undefined });
     this.#emit({
       event: 'call:ended',
       callId: e.callId,

@@ -2,7 +2,13 @@
  * What the phonebook shows, as one immutable snapshot: the terminal UI renders it, the headless mode and
  * the tests read it. Each change makes a new object, so React's useSyncExternalStore sees every update.
  */
-import type { ConnectionStateName, ContactInfo, Peer, RelayEntry, SecurityFinding } from '@leitung/client';
+import type {
+  CallSnapshot,
+  ConnectionStateName,
+  ContactInfo,
+  RelayEntry,
+  SecurityFinding,
+} from '@leitung/client';
 import type { CallQuality } from '../media/call-media.js';
 
 /** A contact's key is not the one pinned: the alarm stays on screen until accepted or dismissed. */
@@ -25,41 +31,37 @@ export interface Notice {
   readonly at: number;
 }
 
-export type CallView =
-  | { readonly kind: 'idle' }
-  /** Looking the contact up (inclusion proof), sending the signed offer, ringing at the other end. */
-  | { readonly kind: 'dialing'; readonly peerName: string; readonly since: number; readonly ringing: boolean }
-  | {
-      readonly kind: 'incoming';
-      readonly callId: string;
-      readonly peer: Peer;
-      /** For comparing out of band before answering. */
-      readonly safetyNumber: string;
-      readonly since: number;
-    }
-  | {
-      readonly kind: 'active';
-      readonly callId: string;
-      readonly peer: Peer;
-      readonly role: 'caller' | 'callee';
-      readonly safetyNumber: string | undefined;
-      /** How the call's keys were agreed (post-quantum hybrid), as the client reports it. */
-      readonly keyExchange: string;
-      readonly since: number;
-      /** Media bound at the relay: audio flows. */
-      readonly bound: boolean;
-      readonly quality: CallQuality | undefined;
-      readonly source: string;
-      readonly sink: string;
-    }
-  | {
-      readonly kind: 'ended';
-      readonly peerName: string | undefined;
-      readonly reason: string;
-      readonly by: 'local' | 'remote';
-      readonly code: string | undefined;
-      readonly at: number;
-    };
+/**
+ * The phonebook's own part of a live call: the audio devices or files and how the call sounds. The call
+ * itself is the client's snapshot (`PhonebookState.call`), shown as it is.
+ */
+export interface CallAudio {
+  readonly callId: string;
+  /** The audio source and sink are open and running. */
+  readonly playing: boolean;
+  readonly quality: CallQuality | undefined;
+  readonly source: string;
+  readonly sink: string;
+}
+
+/** Where the call stands, for key handling: what `h`, `a`, `r` and Enter do. */
+export type CallStage = 'none' | 'outgoing' | 'incoming' | 'live';
+
+export function callStage(call: CallSnapshot | undefined): CallStage {
+  if (call === undefined) return 'none';
+  switch (call.phase) {
+    case 'dialing':
+      return 'outgoing';
+    case 'ringing':
+      return call.direction === 'outgoing' ? 'outgoing' : 'incoming';
+    case 'connecting-media':
+    case 'active':
+    case 'reconnecting':
+      return 'live';
+    case 'ended':
+      return 'none';
+  }
+}
 
 export interface PhonebookState {
   readonly self: { readonly name: string; readonly clientId: string };
@@ -67,7 +69,13 @@ export interface PhonebookState {
   readonly relay: RelayEntry | undefined;
   /** Everyone in the directory but this client. */
   readonly contacts: readonly ContactInfo[];
-  readonly call: CallView;
+  /**
+   * The current or last call exactly as the client reports it (docs/client.md "Call state"): the phonebook
+   * renders this snapshot and never rebuilds call state from single events.
+   */
+  readonly call: CallSnapshot | undefined;
+  /** Audio of the live call; undefined outside one. */
+  readonly audio: CallAudio | undefined;
   readonly alarms: readonly KeyAlarm[];
   readonly findings: readonly SecurityFinding[];
   readonly notice: Notice | undefined;

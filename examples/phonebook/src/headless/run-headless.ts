@@ -16,8 +16,9 @@
  * refused, or setup failed.
  */
 import type { Writable } from 'node:stream';
-import { type ClientSetup, rotateIdentity } from '@leitung/client';
+import { type CallSnapshot, type ClientSetup, rotateIdentity } from '@leitung/client';
 import { PhonebookSession } from '../app/phonebook-session.js';
+import { callStage } from '../app/state.js';
 import type { PhonebookOptions } from '../cli/args.js';
 import { openPhonebook } from '../config/open-phonebook.js';
 import { configuredPassphrase } from '../config/passphrase.js';
@@ -160,9 +161,16 @@ async function scenario(
   if (options.call !== undefined) {
     const peer = options.call;
     for (;;) {
+      const before = session.getState().call?.callId;
       void session.call(peer);
       // Set up, or ended (CALL_END offline comes right after the request: no waiting for a ring timeout).
-      const settled = waitForState(session, (s) => s.call.kind === 'active' || s.call.kind === 'ended');
+      const settled = waitForState(
+        session,
+        (s) =>
+          s.call !== undefined &&
+          s.call.callId !== before &&
+          (callStage(s.call) === 'live' || s.call.phase === 'ended'),
+      );
       const first = await Promise.race([settled, deadline, stopped]);
       settled.cancel();
       if (first === 'stopped') {
@@ -172,12 +180,12 @@ async function scenario(
       if (first === 'timeout') {
         const call = session.getState().call;
         session.hangUp();
-        if (call.kind === 'dialing' && call.ringing) {
+        if (call?.phase === 'ringing') {
           fail(PhonebookErrorCode.CallFailed, 'the call was not set up within --timeout');
         }
         fail(PhonebookErrorCode.ContactUnavailable, `${peer} did not come online within --timeout`);
       }
-      if (first.call.kind !== 'ended' || !unreachable(first.call)) break;
+      if (first.call?.phase !== 'ended' || !unreachable(first.call)) break;
       // Not reachable yet: again in a second, or as soon as the contact shows up online.
       const online = waitForState(session, (s) => s.contacts.some((c) => c.name === peer && c.online));
       const next = await Promise.race([online.then(() => 'retry' as const), sleep(1000), deadline, stopped]);
@@ -188,7 +196,7 @@ async function scenario(
       }
     }
   } else {
-    const ringing = waitForState(session, (s) => s.call.kind === 'incoming');
+    const ringing = waitForState(session, (s) => callStage(s.call) === 'incoming');
     const first = await Promise.race([ringing.then(() => 'ringing' as const), deadline, stopped]);
     ringing.cancel();
     if (first !== 'ringing') {
@@ -200,7 +208,10 @@ async function scenario(
   }
 
   // Set up, or failed?
-  const up = waitForState(session, (s) => s.call.kind === 'active' || s.call.kind === 'ended');
+  const up = waitForState(
+    session,
+    (s) => callStage(s.call) === 'live' || (s.call !== undefined && s.call.phase === 'ended'),
+  );
   const state = await Promise.race([up, deadline, stopped]);
   up.cancel();
   if (state === 'stopped') return { exit: 0, why: 'stopped' };
@@ -208,13 +219,15 @@ async function scenario(
     session.hangUp();
     fail(PhonebookErrorCode.CallFailed, 'the call was not set up within --timeout');
   }
-  if (state.call.kind !== 'active') {
-    const why = state.call.kind === 'ended' ? (state.call.code ?? state.call.reason) : state.call.kind;
+  if (callStage(state.call) !== 'live') {
+    const call = state.call;
+    const why =
+      call === undefined ? 'no call' : call.phase === 'ended' ? (call.code ?? call.reason) : call.phase;
     fail(PhonebookErrorCode.CallFailed, `the call was not set up (${why})`);
   }
 
   // In the call until it ends, --duration passes, or we are stopped.
-  const ended = waitForState(session, (s) => s.call.kind === 'ended');
+  const ended = waitForState(session, (s) => s.call?.phase === 'ended');
   const limit =
     options.durationS === undefined ? new Promise<never>(() => {}) : sleep(options.durationS * 1000);
   const how = await Promise.race([
@@ -243,9 +256,7 @@ async function finish(
 }
 
 /** A call that ended because the callee is not connected, or not (yet) in the directory: worth retrying. */
-function unreachable(
-  call: Extract<ReturnType<PhonebookSession['getState']>['call'], { kind: 'ended' }>,
-): boolean {
+function unreachable(call: Extract<CallSnapshot, { phase: 'ended' }>): boolean {
   return call.reason === 'offline' || call.code === 'RELAY_ERR_NOT_FOUND';
 }
 

@@ -1,27 +1,41 @@
 /**
- * The call on screen: dialing (with the steps the client takes), the live call with its safety number,
- * level meters and quality figures (loss, jitter, RTT, bitrate, MOS), or how the last call ended.
+ * The call on screen, rendered from the client's call snapshot (docs/client.md "Call state") and this
+ * program's audio: dialing and ringing, the live call with its safety number, level meters and quality
+ * figures (loss, jitter, RTT, bitrate, MOS) — or, while no audio arrives, why not — and how the last call
+ * ended. Loss and MOS are shown only while audio arrives.
  */
+import type { CallSnapshot } from '@leitung/client';
 import { Box, Text } from 'ink';
-import type { CallView } from '../app/state.js';
+import type { CallAudio } from '../app/state.js';
 import type { CallQuality } from '../media/call-media.js';
 import { meterBar } from '../media/level-meter.js';
 import { shown } from './display-text.js';
 import { elapsed, fixed, safetyRows } from './format.js';
 
-export function CallPanel({ call, now }: { readonly call: CallView; readonly now: number }) {
-  switch (call.kind) {
-    case 'idle':
-    case 'incoming':
-      return null;
+type LiveCall = Extract<CallSnapshot, { phase: 'connecting-media' | 'active' | 'reconnecting' }>;
+
+export function CallPanel({
+  call,
+  audio,
+  now,
+}: {
+  readonly call: CallSnapshot | undefined;
+  readonly audio: CallAudio | undefined;
+  readonly now: number;
+}) {
+  if (call === undefined) return null;
+  switch (call.phase) {
     case 'dialing':
+    case 'ringing': {
+      if (call.direction === 'incoming') return null; // the incoming-call box asks
+      const name = call.phase === 'dialing' ? call.target : call.peer.name;
       return (
         <Box borderStyle="round" borderColor="yellow" flexDirection="column" paddingX={1}>
           <Text bold color="yellow">
-            Calling {shown(call.peerName)} … {elapsed(call.since, now)}
+            Calling {shown(name)} … {elapsed(call.since, now)}
           </Text>
           <Text dimColor>
-            {call.ringing
+            {call.phase === 'ringing'
               ? 'key verified against the directory; ringing'
               : 'verifying the key against the directory (inclusion proof)'}
           </Text>
@@ -30,56 +44,11 @@ export function CallPanel({ call, now }: { readonly call: CallView; readonly now
           </Text>
         </Box>
       );
-    case 'active': {
-      const q = call.quality;
-      const rows = call.safetyNumber === undefined ? undefined : safetyRows(call.safetyNumber);
-      return (
-        <Box borderStyle="round" borderColor="green" flexDirection="column" paddingX={1}>
-          <Text bold color="green">
-            In call with {shown(call.peer.name)} · {elapsed(call.since, now)} ·{' '}
-            {call.role === 'caller' ? 'you called' : 'you answered'}
-            {call.bound ? '' : ' · connecting audio …'}
-          </Text>
-          <Text>
-            <Text color="green">post-quantum</Text> call keys ({shown(call.keyExchange)})
-          </Text>
-          {rows === undefined ? null : (
-            <Text>
-              safety number <Text bold>{rows[0]}</Text> <Text bold>{rows[1]}</Text>
-            </Text>
-          )}
-          <Text>
-            out {meterBar(q?.levelOutDb ?? -90, 24)} {fixed(q?.levelOutDb, 0, ' dBFS')}{' '}
-            <Text dimColor>{call.source}</Text>
-          </Text>
-          <Text>
-            in {'  '}
-            {meterBar(q?.levelInDb ?? -90, 24)} {fixed(q?.levelInDb, 0, ' dBFS')}{' '}
-            <Text dimColor>{call.sink}</Text>
-          </Text>
-          {q === undefined || q.mos === undefined || q.lossPercent === undefined ? (
-            <Text>
-              <Text bold color={q?.audio === 'stalled' ? 'red' : 'yellow'}>
-                {noAudio(q)}
-              </Text>{' '}
-              · RTT {fixed(q?.rttMs, 1, ' ms')} · bitrate {fixed(q?.sendKbps, 1, '')} kbit/s out
-            </Text>
-          ) : (
-            <Text>
-              loss {fixed(q.lossPercent, 1, ' %')} · jitter {fixed(q.jitterMs, 1, ' ms')} · RTT{' '}
-              {fixed(q.rttMs, 1, ' ms')} · bitrate {fixed(q.sendKbps, 1, '')}/
-              {fixed(q.receiveKbps, 1, ' kbit/s')} · MOS{' '}
-              <Text bold color={q.mos >= 4 ? 'green' : q.mos >= 3.6 ? 'yellow' : 'red'}>
-                {fixed(q.mos, 2, '')}
-              </Text>
-            </Text>
-          )}
-          <Text>
-            <Text bold>h</Text> hang up
-          </Text>
-        </Box>
-      );
     }
+    case 'connecting-media':
+    case 'active':
+    case 'reconnecting':
+      return <LivePanel call={call} audio={audio} now={now} />;
     case 'ended':
       return (
         <Box paddingX={1}>
@@ -94,9 +63,78 @@ export function CallPanel({ call, now }: { readonly call: CallView; readonly now
   }
 }
 
+function LivePanel({
+  call,
+  audio,
+  now,
+}: {
+  readonly call: LiveCall;
+  readonly audio: CallAudio | undefined;
+  readonly now: number;
+}) {
+  const q = audio?.callId === call.callId ? audio.quality : undefined;
+  const rows = safetyRows(call.safetyNumber);
+  const color = call.phase === 'reconnecting' ? 'red' : call.phase === 'active' ? 'green' : 'yellow';
+  return (
+    <Box borderStyle="round" borderColor={color} flexDirection="column" paddingX={1}>
+      <Text bold color={color}>
+        In call with {shown(call.peer.name)} · {elapsed(call.answeredAt, now)} ·{' '}
+        {call.role === 'caller' ? 'you called' : 'you answered'} · {status(call)}
+      </Text>
+      <Text>
+        <Text color="green">post-quantum</Text> call keys ({shown(call.keyExchange)})
+      </Text>
+      <Text>
+        safety number <Text bold>{rows[0]}</Text> <Text bold>{rows[1]}</Text>
+      </Text>
+      <Text>
+        out {meterBar(q?.levelOutDb ?? -90, 24)} {fixed(q?.levelOutDb, 0, ' dBFS')}{' '}
+        <Text dimColor>{audio?.source ?? ''}</Text>
+      </Text>
+      <Text>
+        in {'  '}
+        {meterBar(q?.levelInDb ?? -90, 24)} {fixed(q?.levelInDb, 0, ' dBFS')}{' '}
+        <Text dimColor>{audio?.sink ?? ''}</Text>
+      </Text>
+      {call.phase !== 'active' || q === undefined || q.mos === undefined || q.lossPercent === undefined ? (
+        <Text>
+          <Text bold color={call.phase === 'reconnecting' ? 'red' : 'yellow'}>
+            {noAudio(call, q, now)}
+          </Text>{' '}
+          · RTT {fixed(q?.rttMs, 1, ' ms')} · bitrate {fixed(q?.sendKbps, 1, '')} kbit/s out
+        </Text>
+      ) : (
+        <Text>
+          loss {fixed(q.lossPercent, 1, ' %')} · jitter {fixed(q.jitterMs, 1, ' ms')} · RTT{' '}
+          {fixed(q.rttMs, 1, ' ms')} · bitrate {fixed(q.sendKbps, 1, '')}/{fixed(q.receiveKbps, 1, ' kbit/s')}{' '}
+          · MOS{' '}
+          <Text bold color={q.mos >= 4 ? 'green' : q.mos >= 3.6 ? 'yellow' : 'red'}>
+            {fixed(q.mos, 2, '')}
+          </Text>
+        </Text>
+      )}
+      <Text>
+        <Text bold>h</Text> hang up
+      </Text>
+    </Box>
+  );
+}
+
+/** The call's state in words, from the snapshot. */
+function status(call: LiveCall): string {
+  switch (call.phase) {
+    case 'connecting-media':
+      return call.media === 'failed' ? 'audio could not be connected' : 'connecting audio …';
+    case 'active':
+      return 'connected';
+    case 'reconnecting':
+      return call.cause === 'connection' ? 'relay lost, reconnecting …' : 'no audio arriving, waiting …';
+  }
+}
+
 /** What the quality line says while no audio arrives: no loss or MOS is shown over nothing. */
-function noAudio(q: CallQuality | undefined): string {
-  if (q === undefined || q.audio === 'none') return 'no audio yet';
-  const seconds = Math.floor((q.silentForMs ?? 0) / 1000);
-  return `no audio for ${seconds} s`;
+function noAudio(call: LiveCall, q: CallQuality | undefined, now: number): string {
+  if (call.audio === 'waiting') return 'no audio yet';
+  const since = call.phase === 'reconnecting' ? call.since : now - (q?.silentForMs ?? 0);
+  return `no audio for ${Math.max(0, Math.floor((now - since) / 1000))} s`;
 }

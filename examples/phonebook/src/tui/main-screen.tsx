@@ -6,6 +6,7 @@
 import { Box, Text, useInput, useStdout } from 'ink';
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import type { PhonebookSession } from '../app/phonebook-session.js';
+import { callStage } from '../app/state.js';
 import { wallClock } from '../media/clock.js';
 import { CallPanel } from './call-panel.js';
 import { ContactList } from './contact-list.js';
@@ -25,7 +26,8 @@ export function MainScreen({ session, onQuit }: MainScreenProps) {
   // still call the person the cursor was on. A ref, so keys typed faster than React re-renders see it.
   const selection = useRef<string | undefined>(undefined);
   const [, redraw] = useState(0);
-  const now = useClock(state.call.kind === 'dialing' || state.call.kind === 'active' ? 1000 : 0);
+  const stage = callStage(state.call);
+  const now = useClock(stage === 'outgoing' || stage === 'live' ? 1000 : 0);
   useBell(state.alarms.length);
 
   const contacts = state.contacts;
@@ -50,15 +52,14 @@ export function MainScreen({ session, onQuit }: MainScreenProps) {
       selection.current = contact.clientId;
       redraw((n) => n + 1);
     };
-    const kind = live.call.kind;
+    const kind = callStage(live.call);
     const alarm = live.alarms[0];
     if (key.upArrow) select(at - 1);
     else if (key.downArrow) select(at + 1);
     else if (kind === 'incoming' && input === 'a') session.answer();
     else if (kind === 'incoming' && input === 'r') session.reject();
-    else if ((kind === 'dialing' || kind === 'active') && (input === 'h' || key.escape)) session.hangUp();
-    else if (key.return && here !== undefined && (kind === 'idle' || kind === 'ended'))
-      void session.call(here.name);
+    else if ((kind === 'outgoing' || kind === 'live') && (input === 'h' || key.escape)) session.hangUp();
+    else if (key.return && here !== undefined && kind === 'none') void session.call(here.name);
     else if (input === 'l' && here !== undefined) void session.lookup(here.name);
     else if (input === 'k' && alarm !== undefined) session.acceptKey(alarm.name);
     else if (input === 'x' && alarm !== undefined) session.dismissAlarm(alarm.name);
@@ -84,12 +85,12 @@ export function MainScreen({ session, onQuit }: MainScreenProps) {
         </Text>
       </Box>
       <KeyAlarms alarms={state.alarms} />
-      {call.kind === 'incoming' ? (
+      {call?.phase === 'ringing' && call.direction === 'incoming' ? (
         <IncomingCall name={call.peer.name} safetyNumber={call.safetyNumber} />
       ) : null}
       <Text bold> Contacts</Text>
       <ContactList contacts={contacts} selected={index} />
-      <CallPanel call={call} now={now} />
+      <CallPanel call={call} audio={state.audio} now={now} />
       {state.notice === undefined ? null : (
         <Text
           color={state.notice.level === 'error' ? 'red' : state.notice.level === 'warn' ? 'yellow' : 'white'}

@@ -20,6 +20,7 @@ export async function openTestSession(
   relaysFile: string,
   name: string,
   before?: (setup: ClientSetup) => void | Promise<void>,
+  client: { readonly timing?: { readonly resumeTimeoutMs?: number } } = {},
 ): Promise<TestSession> {
   const identity = await writeEncryptedIdentity(temp, name);
   const setup = await openPhonebook({
@@ -29,7 +30,7 @@ export async function openTestSession(
     name,
     importIdentity: identity,
     strict: false,
-    client: { probeIntervalMs: 0 },
+    client: { probeIntervalMs: 0, ...client },
   });
   await before?.(setup);
   const codecs = loadCodecs('opus');

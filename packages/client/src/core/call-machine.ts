@@ -120,7 +120,13 @@ export class CallMachine {
   lookupFailed(purpose: 'call' | 'incoming', callId: Uint8Array, error: Error, now: number): void {
     const call = this.#state;
     if (purpose === 'call' && call.kind === 'outgoing-resolving' && bytesEqual(call.callId, callId)) {
-      this.#set(ended(call.callId, 'outgoing', undefined, 'error', errorCodeOf(error)), now);
+      this.#set(
+        {
+          ...ended(call.callId, 'outgoing', undefined, 'error', specificCode(error)),
+          peerName: call.targetLabel,
+        },
+        now,
+      );
       this.#host.result(call.handle, { ok: false, error });
     }
     if (purpose === 'incoming' && call.kind === 'incoming-verifying' && bytesEqual(call.callId, callId)) {
@@ -218,7 +224,10 @@ export class CallMachine {
     if (call.kind !== 'outgoing-resolving' || !bytesEqual(call.callId, callId)) return;
     if (contact.keyChanged) {
       const error = keyChanged(contact.name);
-      this.#set(ended(callId, 'outgoing', undefined, 'error', error.code), now);
+      this.#set(
+        { ...ended(callId, 'outgoing', undefined, 'error', error.code), peerName: contact.name },
+        now,
+      );
       this.#host.result(call.handle, { ok: false, error });
       return;
     }
@@ -488,6 +497,7 @@ export class CallMachine {
     const call = this.#state;
     let peer: Peer | undefined;
     let direction: 'outgoing' | 'incoming' = 'incoming';
+    let peerName: string | undefined;
     switch (call.kind) {
       case 'idle':
       case 'ended':
@@ -495,6 +505,7 @@ export class CallMachine {
       case 'outgoing-resolving':
         this.#host.cancelLookups('call');
         direction = 'outgoing';
+        peerName = call.targetLabel;
         break;
       case 'incoming-verifying':
         this.#host.cancelLookups('incoming');
@@ -518,6 +529,7 @@ export class CallMachine {
     this.#set(
       {
         ...ended(call.callId, direction, peer, reason, options.code),
+        ...(peer === undefined ? { peerName } : {}),
         by,
         shown: call.kind !== 'incoming-verifying',
       },
@@ -599,5 +611,20 @@ function ended(
   reason: CallEndReason,
   code: string | undefined,
 ): Extract<CallState, { kind: 'ended' }> {
-  return { kind: 'ended', callId, reason, by: 'local', code, direction, peer, shown: true };
+  return {
+    kind: 'ended',
+    callId,
+    reason,
+    by: 'local',
+    code,
+    direction,
+    peer,
+    peerName: peer?.name,
+    shown: true,
+  };
+}
+
+/** The most specific code of an error: the relay's own (RELAY_ERR_NOT_FOUND …) over CLIENT_ERR_RELAY_ERROR. */
+function specificCode(error: Error): string | undefined {
+  return error instanceof ClientError && error.relayCode !== undefined ? error.relayCode : errorCodeOf(error);
 }

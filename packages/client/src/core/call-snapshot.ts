@@ -59,9 +59,14 @@ export type CallSnapshot =
   | (CallBase & {
       readonly phase: 'ended';
       readonly peer: Peer | undefined;
+      /** The peer's name, or the name dialled when the call ended before the callee was verified. */
+      readonly peerName: string | undefined;
       readonly reason: CallEndReason;
       readonly by: 'local' | 'remote';
-      /** The error code behind `reason: 'error'` (e.g. CLIENT_ERR_CALL_LOST), when there is one. */
+      /**
+       * The error code behind `reason: 'error'` (e.g. CLIENT_ERR_CALL_LOST; the relay's own code such as
+       * RELAY_ERR_NOT_FOUND when the callee's look-up was refused), when there is one.
+       */
       readonly code: string | undefined;
     });
 
@@ -128,6 +133,7 @@ function snapshotWithout(state: CallState, now: number): CallSnapshot | undefine
         direction: state.direction,
         since: now,
         peer: state.peer,
+        peerName: state.peerName,
         reason: state.reason,
         by: state.by,
         code: state.code,

@@ -77,6 +77,8 @@ export type CallState =
       readonly code: string | undefined;
       readonly direction: 'outgoing' | 'incoming';
       readonly peer: Peer | undefined;
+      /** The peer's name, or the name dialled when the call ended before the callee was verified. */
+      readonly peerName: string | undefined;
       /** False for an incoming call refused before it rang (the user never saw it). */
       readonly shown: boolean;
     };
