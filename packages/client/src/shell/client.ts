@@ -7,78 +7,40 @@
  */
 
 import { createCrypto, type LeitungCrypto, type RsaPrivateKey } from '@leitung/crypto';
-import type { MediaKeys } from '@leitung/session';
 import type { MediaGrant } from '@leitung/wire';
 import { EventEmitter } from 'eventemitter3';
 import { toHex } from '../bytes.js';
 import type { MediaLaneReport } from '../core/call-machine.js';
 import type { CallSnapshot } from '../core/call-snapshot.js';
 import { ClientCore } from '../core/client-core.js';
-import type { ClientStore } from '../core/client-store.js';
-import type { CommandResult, CoreOutput, EstablishedCall, VerifiedContact } from '../core/core-outputs.js';
-import type { CoreTiming } from '../core/core-timing.js';
-import type { ContactInfo, CoreEvent, CoreEventType, RegistrationCompleteEvent } from '../core/events.js';
+import type { CoreOutput, EstablishedCall, VerifiedContact } from '../core/core-outputs.js';
+import type { ContactInfo, CoreEvent, RegistrationCompleteEvent } from '../core/events.js';
 import type { PresenceTarget } from '../core/presence-watch.js';
 import { ClientError, ClientErrorCode, errorCodeOf } from '../errors.js';
-import type { MediaChannelStats, MediaChannelTiming } from '../media/media-channel-core.js';
+import type { MediaChannelStats } from '../media/media-channel-core.js';
 import type { MediaFrame, MediaTransport } from '../media/media-transport.js';
-import type { SecurityFinding, SecurityMonitor } from '../monitor/security-monitor.js';
-import type { BackoffOptions } from '../relays/backoff.js';
 import { ClientRelayManager } from '../relays/client-relay-manager.js';
 import type { RelayProbe } from '../relays/probe-result.js';
-import type { RelayAction, RelayLostEvent, RelaySwitchedEvent } from '../relays/relay-actions.js';
+import type { RelayAction } from '../relays/relay-actions.js';
 import type { RelayEntry } from '../relays/relay-entry.js';
-import type { RelaySelectorOptions, RelayStatus } from '../relays/relay-selector.js';
+import type { RelayStatus } from '../relays/relay-selector.js';
 import { warmUpCallKeys } from './call-key-warm-up.js';
+import {
+  type CallOptions,
+  type ClientEvents,
+  type ClientOptions,
+  coreOptionsOf,
+  relayManagerOptionsOf,
+} from './client-options.js';
 import { ControlConnection } from './control-connection.js';
-import { type FrameListener, MediaChannel } from './media-channel.js';
+import { MediaLaneSlot } from './media-lane-slot.js';
 import type { MediaTarget } from './media-socket.js';
+import { aborted, PendingCommands, START_HANDLE, throwIfAborted } from './pending-commands.js';
 import { probeRelay } from './relay-prober.js';
+import { StoreWriter } from './store-writer.js';
 
 export type { RelayLostEvent, RelaySwitchedEvent } from '../relays/relay-actions.js';
-
-/** Every event of the Client, by name. */
-export type ClientEvents = { [K in CoreEventType]: [Extract<CoreEvent, { type: K }>] } & {
-  'relay:switched': [RelaySwitchedEvent];
-  'relay:lost': [RelayLostEvent];
-  'security:finding': [SecurityFinding];
-};
-
-export interface ClientOptions {
-  readonly identity: RsaPrivateKey;
-  readonly name: string;
-  /** Relay-list entries `{host, port, mediaPort, fingerprint}`. */
-  readonly relays: readonly RelayEntry[];
-  readonly crypto?: LeitungCrypto;
-  /** Tree heads and pinned contacts (a SecureVault, or in memory by default). */
-  readonly store?: ClientStore;
-  /** Writes the store to disk after changes (e.g. `() => vault.save()`). */
-  readonly persist?: () => Promise<void>;
-  readonly codecs?: readonly number[];
-  readonly timing?: CoreTiming;
-  readonly media?: MediaChannelTiming;
-  readonly relaySelection?: RelaySelectorOptions;
-  readonly backoff?: BackoffOptions;
-  /** How a relay is probed (default: unsealed PING/PONG over TCP). */
-  readonly probe?: RelayProbe;
-  readonly probeTimeoutMs?: number;
-  /** Re-probe period; a clearly better relay is switched to while no call is up. 0 = never (default 30 000). */
-  readonly probeIntervalMs?: number;
-  /** How long a failed relay is ranked last (default 10 000 ms). */
-  readonly failurePenaltyMs?: number;
-  /** Registration attempts `start()` makes before CLIENT_ERR_NO_RELAY (default 3 per relay). */
-  readonly startAttempts?: number;
-  /** Started by `start()`, stopped by `close()`; its findings are re-emitted as `security:finding`. */
-  readonly monitor?: SecurityMonitor;
-  /** Wall clock in ms (default Date.now); call data freshness is checked against it. */
-  readonly now?: () => number;
-}
-
-export interface CallOptions {
-  readonly signal?: AbortSignal;
-}
-
-type Waiter = { resolve: (event: RegistrationCompleteEvent) => void; reject: (error: Error) => void };
+export type { CallOptions, ClientEvents, ClientOptions } from './client-options.js';
 
 export class Client extends EventEmitter<ClientEvents> {
   readonly crypto: LeitungCrypto;
@@ -86,20 +48,15 @@ export class Client extends EventEmitter<ClientEvents> {
   readonly #core: ClientCore;
   readonly #options: ClientOptions;
   readonly #now: () => number;
-  readonly #commands = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  readonly #commands = new PendingCommands();
+  readonly #lanes: MediaLaneSlot;
+  readonly #store: StoreWriter;
   #connection: ControlConnection | undefined;
-  /** The pending `start()`: settled by the first registration, the policy giving up, an abort or close. */
-  #starting: Waiter | undefined;
   #timer: NodeJS.Timeout | undefined;
   /** The relay policy's one deadline (a backoff or the next probe round). */
   #relayTimer: NodeJS.Timeout | undefined;
   /** The last keepalive RTT handed to the policy on the current connection. */
   #keepaliveRtt: number | undefined;
-  #media: { readonly callId: string; readonly channel: MediaChannel } | undefined;
-  /** Listeners of every `mediaTransport()`, shared with each call's MediaChannel. */
-  readonly #frameListeners = new Set<FrameListener>();
-  #persisting: Promise<void> | undefined;
-  #persistAgain = false;
   #started = false;
   #closed = false;
   #warmedUp = false;
@@ -113,27 +70,26 @@ export class Client extends EventEmitter<ClientEvents> {
     this.#options = options;
     this.crypto = options.crypto ?? createCrypto();
     this.#now = options.now ?? Date.now;
-    this.#core = new ClientCore({
+    this.#core = new ClientCore(
+      coreOptionsOf(options, this.crypto, (callId) => this.#lanes.lastSentSequence(callId)),
+    );
+    this.#lanes = new MediaLaneSlot({
       crypto: this.crypto,
-      identity: options.identity,
-      name: options.name,
-      ...(options.store === undefined ? {} : { store: options.store }),
-      ...(options.codecs === undefined ? {} : { codecs: options.codecs }),
-      ...(options.timing === undefined ? {} : { timing: options.timing }),
-      lastSentSequence: (callId) =>
-        this.#media?.callId === callId ? this.#media.channel.lastSentSequence : undefined,
+      now: this.#now,
+      timing: options.media,
+      target: (grant) => this.#mediaTarget(grant),
+      report: (callId, report) => this.#mediaLane(callId, report),
     });
+    this.#store = new StoreWriter(options.persist, (error) =>
+      this.emit('connection:error', {
+        type: 'connection:error',
+        code: errorCodeOf(error) ?? 'PERSIST',
+        error,
+      }),
+    );
     const random = (n: number) => this.crypto.randomBytes(n);
-    this.relays = new ClientRelayManager({
-      relays: options.relays,
-      probe: options.probe ?? ((entry, timeoutMs) => probeRelay(entry, timeoutMs, random)),
-      ...(options.relaySelection === undefined ? {} : { selection: options.relaySelection }),
-      ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
-      ...(options.probeTimeoutMs === undefined ? {} : { probeTimeoutMs: options.probeTimeoutMs }),
-      ...(options.probeIntervalMs === undefined ? {} : { probeIntervalMs: options.probeIntervalMs }),
-      ...(options.failurePenaltyMs === undefined ? {} : { failurePenaltyMs: options.failurePenaltyMs }),
-      ...(options.startAttempts === undefined ? {} : { startAttempts: options.startAttempts }),
-    });
+    const probe: RelayProbe = options.probe ?? ((entry, timeoutMs) => probeRelay(entry, timeoutMs, random));
+    this.relays = new ClientRelayManager(relayManagerOptionsOf(options, probe));
     options.monitor?.on('security:finding', (finding) => this.emit('security:finding', finding));
   }
 
@@ -188,7 +144,7 @@ export class Client extends EventEmitter<ClientEvents> {
 
   /** Sent, received and dropped media counts of the current call's lane, if one is open. */
   mediaStats(): MediaChannelStats | undefined {
-    return this.#media?.channel.stats;
+    return this.#lanes.stats;
   }
 
   // ─── lifecycle ──────────────────────────────────────────────────────────────────────────────────────
@@ -204,22 +160,13 @@ export class Client extends EventEmitter<ClientEvents> {
     // Seed §2.1: the SecurityMonitor first (its findings are `security:finding` events), then the relays.
     this.#options.monitor?.start();
     throwIfAborted(options.signal);
-    const signal = options.signal;
-    return new Promise((resolve, reject) => {
-      const onAbort = () => this.#abortStart();
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.#starting = {
-        resolve: (event) => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve(event);
-        },
-        reject: (error) => {
-          signal?.removeEventListener('abort', onAbort);
-          reject(error);
-        },
-      };
-      this.#execute(this.relays.policy.start());
+    const started = this.#commands.wait<RegistrationCompleteEvent>(START_HANDLE, options.signal, () => {
+      // The policy stops and the attempt in progress is dropped.
+      this.#execute(this.relays.policy.stop());
+      this.#connection?.close();
     });
+    this.#execute(this.relays.policy.start());
+    return started;
   }
 
   /** Hangs up, closes every socket and timer. Idempotent. */
@@ -234,13 +181,10 @@ export class Client extends EventEmitter<ClientEvents> {
     clearTimeout(this.#relayTimer);
     this.#connection?.close();
     this.#connection = undefined;
-    this.#closeMedia();
-    this.#settleStart(aborted());
-    for (const { reject } of this.#commands.values()) {
-      reject(new ClientError(ClientErrorCode.ConnectionClosed, 'client closed'));
-    }
-    this.#commands.clear();
-    await this.#persisting;
+    this.#lanes.close();
+    this.#commands.reject(START_HANDLE, aborted());
+    this.#commands.closeAll();
+    await this.#store.idle();
   }
 
   // ─── commands ───────────────────────────────────────────────────────────────────────────────────────
@@ -322,7 +266,7 @@ export class Client extends EventEmitter<ClientEvents> {
 
   /** Sends one media frame on the current call's lane; false if it cannot be sent now (not bound, no call). */
   sendFrame(frame: MediaFrame): boolean {
-    return this.#media?.channel.send(frame) ?? false;
+    return this.#lanes.send(frame);
   }
 
   /**
@@ -332,32 +276,12 @@ export class Client extends EventEmitter<ClientEvents> {
    * `close` only unsubscribes. Listeners may subscribe before the call is up.
    */
   mediaTransport(): MediaTransport {
-    const listeners = new Set<FrameListener>();
-    let closed = false;
-    return {
-      send: (frame) => {
-        if (!closed) this.#media?.channel.send(frame);
-      },
-      onFrame: (listener) => {
-        if (closed) return () => undefined;
-        listeners.add(listener);
-        this.#frameListeners.add(listener);
-        return () => {
-          listeners.delete(listener);
-          this.#frameListeners.delete(listener);
-        };
-      },
-      close: () => {
-        closed = true;
-        for (const l of listeners) this.#frameListeners.delete(l);
-        listeners.clear();
-      },
-    };
+    return this.#lanes.transport();
   }
 
   /** Re-creates the call's UDP socket (new local port) and binds again — what a NAT rebinding looks like. */
   rebindMedia(): void {
-    this.#media?.channel.rebindSocket();
+    this.#lanes.rebind();
   }
 
   // ─── relays: carrying out the policy ───────────────────────────────────────────────────────────────
@@ -386,7 +310,7 @@ export class Client extends EventEmitter<ClientEvents> {
           this.emit(action.event.type, action.event as never);
           break;
         case 'give-up':
-          this.#settleStart(action.error);
+          this.#commands.reject(START_HANDLE, action.error);
           break;
       }
     }
@@ -470,20 +394,6 @@ export class Client extends EventEmitter<ClientEvents> {
     return (call === 'idle' || call === 'ended') && this.#core.connectionState === 'ready';
   }
 
-  /** `start()` was aborted: the policy stops and the attempt in progress is dropped. */
-  #abortStart(): void {
-    this.#execute(this.relays.policy.stop());
-    this.#connection?.close();
-    this.#settleStart(aborted());
-  }
-
-  #settleStart(outcome: RegistrationCompleteEvent | Error): void {
-    const starting = this.#starting;
-    this.#starting = undefined;
-    if (outcome instanceof Error) starting?.reject(outcome);
-    else starting?.resolve(outcome);
-  }
-
   // ─── output handling ────────────────────────────────────────────────────────────────────────────────
 
   /**
@@ -515,19 +425,15 @@ export class Client extends EventEmitter<ClientEvents> {
         return;
       }
       case 'media:open':
-        this.#openMedia(output.callId, output.keys, output.grant);
-        return;
       case 'media:retarget':
-        this.#retargetMedia(output.callId, output.grant);
-        return;
       case 'media:close':
-        if (this.#media?.callId === output.callId) this.#closeMedia();
+        this.#lanes.apply(output);
         return;
       case 'persist':
-        this.#persist();
+        this.#store.changed();
         return;
       case 'result':
-        this.#settle(output.handle, output.result);
+        this.#commands.settle(output.handle, output.result);
         return;
       case 'event':
         this.#onEvent(output.event);
@@ -538,7 +444,7 @@ export class Client extends EventEmitter<ClientEvents> {
   #onEvent(event: CoreEvent): void {
     switch (event.type) {
       case 'registration:complete':
-        this.#settleStart(event);
+        this.#commands.resolve(START_HANDLE, event);
         this.#scheduleWarmUp();
         this.#relayInput((now) => this.relays.policy.registered(event.relay, now));
         break;
@@ -581,57 +487,11 @@ export class Client extends EventEmitter<ClientEvents> {
     return relay === undefined ? undefined : { host: relay.host, port: relay.mediaPort };
   }
 
-  /** The call's first grant: its media lane starts binding at once (docs/architecture.md "Media lane"). */
-  #openMedia(callId: string, keys: MediaKeys, grant: MediaGrant): void {
-    this.#closeMedia();
-    // The call may have ended in the same batch of outputs (its keys are erased then): no lane.
-    if (keys.destroyed) return;
-    const target = this.#mediaTarget(grant);
-    if (target === undefined) {
-      this.#mediaFailed(callId);
-      return;
-    }
-    const channel = new MediaChannel({
-      ...this.#options.media,
-      crypto: this.crypto,
-      keys,
-      grant,
-      target,
-      now: this.#now,
-      listeners: this.#frameListeners,
-      onBound: (sessionId) => this.#mediaLane(callId, { kind: 'bound', sessionId }),
-      onFailed: () => this.#mediaFailed(callId),
-      onAudio: (flow) => this.#mediaLane(callId, { kind: 'audio', flow }),
-    });
-    this.#media = { callId, channel };
-  }
-
-  /** A later grant (CALL_RESUME): the lane moves to that relay and binds again with the same keys. */
-  #retargetMedia(callId: string, grant: MediaGrant): void {
-    const media = this.#media;
-    if (media?.callId !== callId) return;
-    const target = this.#mediaTarget(grant);
-    if (target === undefined) {
-      this.#mediaFailed(callId);
-      return;
-    }
-    media.channel.retarget(grant, target);
-  }
-
-  #mediaFailed(callId: string): void {
-    this.#mediaLane(callId, { kind: 'failed' });
-  }
-
   /** The lane's reports go through the core, which owns the call state (docs/client.md "Call state"). */
   #mediaLane(callId: string, report: MediaLaneReport): void {
     if (this.#closed) return;
     this.#core.mediaLane(callId, report, this.#now());
     this.#flush();
-  }
-
-  #closeMedia(): void {
-    this.#media?.channel.close();
-    this.#media = undefined;
   }
 
   #schedule(): void {
@@ -649,61 +509,13 @@ export class Client extends EventEmitter<ClientEvents> {
     this.#timer.unref();
   }
 
-  #persist(): void {
-    const persist = this.#options.persist;
-    if (!persist) return;
-    if (this.#persisting) {
-      this.#persistAgain = true;
-      return;
-    }
-    this.#persisting = (async () => {
-      do {
-        this.#persistAgain = false;
-        try {
-          await persist();
-        } catch (error) {
-          const err = error instanceof Error ? error : new Error(String(error));
-          this.emit('connection:error', {
-            type: 'connection:error',
-            code: errorCodeOf(err) ?? 'PERSIST',
-            error: err,
-          });
-        }
-      } while (this.#persistAgain);
-      this.#persisting = undefined;
-    })();
-  }
-
   #await<T>(handle: number, signal: AbortSignal | undefined, onAbort: () => void): Promise<T> {
-    const promise = new Promise<T>((resolve, reject) => {
-      const abort = () => {
-        if (!this.#commands.delete(handle)) return;
-        onAbort();
-        this.#flush();
-        reject(aborted());
-      };
-      signal?.addEventListener('abort', abort, { once: true });
-      this.#commands.set(handle, {
-        resolve: (value) => {
-          signal?.removeEventListener('abort', abort);
-          resolve(value as T);
-        },
-        reject: (error) => {
-          signal?.removeEventListener('abort', abort);
-          reject(error);
-        },
-      });
+    const promise = this.#commands.wait<T>(handle, signal, () => {
+      onAbort();
+      this.#flush();
     });
     this.#flush();
     return promise;
-  }
-
-  #settle(handle: number, result: CommandResult): void {
-    const command = this.#commands.get(handle);
-    if (!command) return;
-    this.#commands.delete(handle);
-    if (result.ok) command.resolve(result.value);
-    else command.reject(result.error);
   }
 
   #command(run: () => void): void {
@@ -713,12 +525,4 @@ export class Client extends EventEmitter<ClientEvents> {
       this.#flush();
     }
   }
-}
-
-function aborted(): ClientError {
-  return new ClientError(ClientErrorCode.Aborted, 'aborted');
-}
-
-function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw aborted();
 }

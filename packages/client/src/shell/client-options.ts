@@ -1,0 +1,90 @@
+/**
+ * What a Client is configured with and what it emits (docs/client.md "Events", "Defaults"). The events are
+ * the core's (core/events.ts) plus the relay policy's and the security monitor's, all named `noun:verb`;
+ * the options are passed on to the ClientCore and the relay policy as they are.
+ */
+import type { LeitungCrypto, RsaPrivateKey } from '@leitung/crypto';
+import type { ClientCoreOptions } from '../core/client-core.js';
+import type { ClientStore } from '../core/client-store.js';
+import type { CoreTiming } from '../core/core-timing.js';
+import type { CoreEvent, CoreEventType } from '../core/events.js';
+import type { MediaChannelTiming } from '../media/media-channel-core.js';
+import type { SecurityFinding, SecurityMonitor } from '../monitor/security-monitor.js';
+import type { BackoffOptions } from '../relays/backoff.js';
+import type { ClientRelayManagerOptions } from '../relays/client-relay-manager.js';
+import type { RelayProbe } from '../relays/probe-result.js';
+import type { RelayLostEvent, RelaySwitchedEvent } from '../relays/relay-actions.js';
+import type { RelayEntry } from '../relays/relay-entry.js';
+import type { RelaySelectorOptions } from '../relays/relay-selector.js';
+
+/** Every event of the Client, by name. */
+export type ClientEvents = { [K in CoreEventType]: [Extract<CoreEvent, { type: K }>] } & {
+  'relay:switched': [RelaySwitchedEvent];
+  'relay:lost': [RelayLostEvent];
+  'security:finding': [SecurityFinding];
+};
+
+export interface ClientOptions {
+  readonly identity: RsaPrivateKey;
+  readonly name: string;
+  /** Relay-list entries `{host, port, mediaPort, fingerprint}`. */
+  readonly relays: readonly RelayEntry[];
+  readonly crypto?: LeitungCrypto;
+  /** Tree heads and pinned contacts (a SecureVault, or in memory by default). */
+  readonly store?: ClientStore;
+  /** Writes the store to disk after changes (e.g. `() => vault.save()`). */
+  readonly persist?: () => Promise<void>;
+  readonly codecs?: readonly number[];
+  readonly timing?: CoreTiming;
+  readonly media?: MediaChannelTiming;
+  readonly relaySelection?: RelaySelectorOptions;
+  readonly backoff?: BackoffOptions;
+  /** How a relay is probed (default: unsealed PING/PONG over TCP). */
+  readonly probe?: RelayProbe;
+  readonly probeTimeoutMs?: number;
+  /** Re-probe period; a clearly better relay is switched to while no call is up. 0 = never (default 30 000). */
+  readonly probeIntervalMs?: number;
+  /** How long a failed relay is ranked last (default 10 000 ms). */
+  readonly failurePenaltyMs?: number;
+  /** Registration attempts `start()` makes before CLIENT_ERR_NO_RELAY (default 3 per relay). */
+  readonly startAttempts?: number;
+  /** Started by `start()`, stopped by `close()`; its findings are re-emitted as `security:finding`. */
+  readonly monitor?: SecurityMonitor;
+  /** Wall clock in ms (default Date.now); call data freshness is checked against it. */
+  readonly now?: () => number;
+}
+
+export interface CallOptions {
+  readonly signal?: AbortSignal;
+}
+
+/** The ClientCore's options from the Client's. */
+export function coreOptionsOf(
+  options: ClientOptions,
+  crypto: LeitungCrypto,
+  lastSentSequence: (callId: string) => number | undefined,
+): ClientCoreOptions {
+  return {
+    crypto,
+    identity: options.identity,
+    name: options.name,
+    ...(options.store === undefined ? {} : { store: options.store }),
+    ...(options.codecs === undefined ? {} : { codecs: options.codecs }),
+    ...(options.timing === undefined ? {} : { timing: options.timing }),
+    lastSentSequence,
+  };
+}
+
+/** The relay policy's options from the Client's. */
+export function relayManagerOptionsOf(options: ClientOptions, probe: RelayProbe): ClientRelayManagerOptions {
+  return {
+    relays: options.relays,
+    probe,
+    ...(options.relaySelection === undefined ? {} : { selection: options.relaySelection }),
+    ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
+    ...(options.probeTimeoutMs === undefined ? {} : { probeTimeoutMs: options.probeTimeoutMs }),
+    ...(options.probeIntervalMs === undefined ? {} : { probeIntervalMs: options.probeIntervalMs }),
+    ...(options.failurePenaltyMs === undefined ? {} : { failurePenaltyMs: options.failurePenaltyMs }),
+    ...(options.startAttempts === undefined ? {} : { startAttempts: options.startAttempts }),
+  };
+}
