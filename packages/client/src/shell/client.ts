@@ -266,7 +266,7 @@ export class Client extends EventEmitter<ClientEvents> {
 
   /** Sends one media frame on the current call's lane; false if it cannot be sent now (not bound, no call). */
   sendFrame(frame: MediaFrame): boolean {
-    return this.#lanes.send(frame);
+    return this.#lanes.channel?.send(frame) ?? false;
   }
 
   /**

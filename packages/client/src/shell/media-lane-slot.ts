@@ -10,7 +10,7 @@ import type { MediaGrant } from '@leitung/wire';
 import type { MediaLaneReport } from '../core/call-machine.js';
 import type { MediaLaneOutput } from '../core/core-outputs.js';
 import type { MediaChannelStats, MediaChannelTiming } from '../media/media-channel-core.js';
-import type { MediaFrame, MediaTransport } from '../media/media-transport.js';
+import type { MediaTransport } from '../media/media-transport.js';
 import { type FrameListener, MediaChannel } from './media-channel.js';
 import type { MediaTarget } from './media-socket.js';
 
@@ -59,9 +59,12 @@ export class MediaLaneSlot {
     }
   }
 
-  /** Seals and sends one frame on the current lane; false when it cannot be sent now. */
-  send(frame: MediaFrame): boolean {
-    return this.#lane?.channel.send(frame) ?? false;
+  /**
+   * The current call's channel. Senders call its `send` directly: a frame's way to the socket stays within
+   * the hop budget (docs/architecture.md "Media lane").
+   */
+  get channel(): MediaChannel | undefined {
+    return this.#lane?.channel;
   }
 
   /**
@@ -73,7 +76,7 @@ export class MediaLaneSlot {
     let closed = false;
     return {
       send: (frame) => {
-        if (!closed) this.send(frame);
+        if (!closed) this.#lane?.channel.send(frame);
       },
       onFrame: (listener) => {
         if (closed) return () => undefined;
