@@ -9,11 +9,13 @@
  * when `tick` is due. Clock and randomness are injected (`now` arguments, the crypto object's RNG), so a
  * whole call runs deterministically in one process.
  *
- * This file is the facade (docs/client.md "Layers"): it owns the connection (sealed channel, keepalive),
- * the request table and the outputs, and routes each input to the module that handles it — registration
- * to RegistrationFlow (registration-flow.ts), key lookups with proofs to KeyLookups (key-lookups.ts),
- * tree-head gossip to HeadGossip (head-gossip.ts), calls to CallMachine (call-machine.ts), contact pinning
- * to ContactPins. The modules reach back through a CoreLink (core-link.ts).
+ * ClientCore is the facade (docs/client.md "Layers"): it keeps the public API, the outputs and the request
+ * table, and hands each input to the module that handles it — the connection and its registration to
+ * ConnectionMachine (connection-machine.ts) and RegistrationFlow (registration-flow.ts), the relay's
+ * messages to RelayMessages (relay-messages.ts), which routes them on to PhonebookSync (phonebook-sync.ts),
+ * KeyLookups (key-lookups.ts), HeadGossip (head-gossip.ts) and the CallMachine (call-machine.ts). Those
+ * modules send and report through a CoreLink (core-link.ts) or a host interface, never through this
+ * class's fields.
  *
  * What is checked when (docs/client.md "What is checked when"):
  * - registration: relay key pin, CHALLENGE tree head signature and consistency with the stored head, key
@@ -26,23 +28,17 @@
  */
 import type { LeitungCrypto, RsaPrivateKey } from '@leitung/crypto';
 import { encodeSignedTreeHead } from '@leitung/merkle';
-import {
-  type ControlMessage,
-  type ControlMessageOf,
-  type KeyLookupTarget,
-  MESSAGE_SENDER,
-  type SignedTreeHead,
-} from '@leitung/wire';
+import type { ControlMessage, KeyLookupTarget, SignedTreeHead } from '@leitung/wire';
 import { bytesEqual, toHex } from '../bytes.js';
-import { displaySafe } from '../display-safe.js';
-import { ClientError, ClientErrorCode, errorCodeOf } from '../errors.js';
+import { ClientError, ClientErrorCode } from '../errors.js';
 import type { RelayEntry } from '../relays/relay-entry.js';
 import { CallMachine } from './call-machine.js';
 import type { CallStateName } from './call-state.js';
 import { type ClientStore, MemoryStore } from './client-store.js';
-import type { Connection, HandshakingConnection, ReadyConnection } from './connection-state.js';
+import { type ConnectionHost, ConnectionMachine } from './connection-machine.js';
+import type { Connection } from './connection-state.js';
 import { ContactPins } from './contact-pins.js';
-import { asError, invalid, keyChanged, notConnected } from './core-errors.js';
+import { invalid, keyChanged, notConnected } from './core-errors.js';
 import type { CoreLink } from './core-link.js';
 import type { CommandResult, CoreOutput } from './core-outputs.js';
 import { type CoreTiming, resolveTiming } from './core-timing.js';
@@ -51,8 +47,10 @@ import type { ConnectionStateName, ContactInfo, CoreEvent } from './events.js';
 import { HeadGossip } from './head-gossip.js';
 import { KeyLookups, lookupTarget } from './key-lookups.js';
 import { Phonebook } from './phonebook.js';
+import { PhonebookSync } from './phonebook-sync.js';
 import { type PresenceTarget, PresenceWatch } from './presence-watch.js';
-import { type HandshakeStep, RegistrationFlow } from './registration-flow.js';
+import { RegistrationFlow } from './registration-flow.js';
+import { RelayMessages } from './relay-messages.js';
 import type { Pending, RequestMessage } from './relay-requests.js';
 import { RequestTable } from './request-table.js';
 
@@ -90,11 +88,12 @@ export class ClientCore {
   readonly #phonebook: Phonebook;
   readonly #pins: ContactPins;
   readonly #presence: PresenceWatch;
-  #connection: Connection = { kind: 'idle' };
+  readonly #control: ConnectionMachine;
   readonly #calls: CallMachine;
-  readonly #registration: RegistrationFlow;
   readonly #lookups: KeyLookups;
   readonly #gossip: HeadGossip;
+  readonly #sync: PhonebookSync;
+  readonly #messages: RelayMessages;
   #nextHandle = 1;
 
   constructor(options: ClientCoreOptions) {
@@ -110,11 +109,18 @@ export class ClientCore {
     this.#phonebook = new Phonebook(this.#clientIdHex, this.#store);
     this.#pins = new ContactPins(this.#store, this.#phonebook);
     this.#presence = new PresenceWatch(this.#store, this.#phonebook, this.#clientIdHex);
-    this.#registration = new RegistrationFlow({
+    this.#control = new ConnectionMachine({
       crypto: this.#crypto,
-      identity: this.#identity,
+      timing: this.#timing,
+      registration: new RegistrationFlow({
+        crypto: this.#crypto,
+        identity: this.#identity,
+        name: this.#name,
+        store: this.#store,
+      }),
+      clientIdHex: this.#clientIdHex,
       name: this.#name,
-      store: this.#store,
+      host: this.#connectionHost(),
     });
     this.#calls = new CallMachine({
       crypto: this.#crypto,
@@ -149,19 +155,11 @@ export class ClientCore {
         this.#outputs.push({ kind: 'persist' });
       },
     });
-    const link = this.#link();
-    this.#lookups = new KeyLookups({
-      crypto: this.#crypto,
-      identity: this.#identity,
-      clientId: this.#clientId,
-      name: this.#name,
-      store: this.#store,
-      phonebook: this.#phonebook,
-      pins: this.#pins,
-      calls: this.#calls,
-      link,
-    });
-    this.#gossip = new HeadGossip(link);
+    const modules = this.#protocolModules();
+    this.#lookups = modules.lookups;
+    this.#gossip = modules.gossip;
+    this.#sync = modules.sync;
+    this.#messages = modules.messages;
   }
 
   // ─── state ──────────────────────────────────────────────────────────────────────────────────────────
@@ -222,11 +220,7 @@ export class ClientCore {
 
   /** When `tick` must be called next (absolute ms), if ever. */
   nextTimeout(): number | undefined {
-    const times: (number | undefined)[] = [this.#requests.nextDeadline()];
-    const c = this.#connection;
-    if (c.kind === 'connecting' || c.kind === 'handshaking') times.push(c.deadline);
-    if (c.kind === 'ready') times.push(c.nextPingAt);
-    times.push(this.#calls.nextTimeout());
+    const times = [this.#requests.nextDeadline(), this.#control.nextTimeout(), this.#calls.nextTimeout()];
     let min: number | undefined;
     for (const t of times) if (t !== undefined && (min === undefined || t < min)) min = t;
     return min;
@@ -236,94 +230,35 @@ export class ClientCore {
 
   /** The shell is opening a connection to `relay`. Allowed from idle and closed. */
   connect(relay: RelayEntry, now: number): void {
-    if (this.#connection.kind !== 'idle' && this.#connection.kind !== 'closed') {
-      throw new ClientError(ClientErrorCode.InvalidState, `cannot connect while ${this.#connection.kind}`);
-    }
-    this.#setConnection({ kind: 'connecting', relay, deadline: now + this.#timing.handshakeTimeoutMs });
+    this.#control.connect(relay, now);
   }
 
   /** The connection is open: start the registration (REGISTER). */
   transportOpened(now: number): void {
-    const c = this.#connection;
-    if (c.kind !== 'connecting') return;
-    const handshake = this.#registration.handshake(c.relay);
-    this.#setConnection({
-      kind: 'handshaking',
-      relay: c.relay,
-      handshake,
-      deadline: Math.max(c.deadline, now),
-      step: 'challenge',
-    });
-    this.#send(handshake.start());
+    this.#control.opened(now);
   }
 
   /** The connection closed (by the peer, an error, or after our `close` output). */
   transportClosed(now: number, code: string = ClientErrorCode.ConnectionClosed): void {
-    const c = this.#connection;
-    if (c.kind === 'idle' || c.kind === 'closed') return;
-    if (c.kind === 'handshaking' || c.kind === 'connecting') {
-      const error = new ClientError(
-        ClientErrorCode.ConnectionClosed,
-        'connection closed during registration',
-      );
-      this.#emit({ type: 'registration:failed', relay: c.relay, code: error.code, error });
-    }
-    this.#lost(c.relay, code, now);
+    this.#control.closed(now, code);
   }
 
   /** One frame payload from the control connection. */
   receive(payload: Uint8Array, now: number): void {
-    const c = this.#connection;
-    switch (c.kind) {
-      case 'handshaking':
-        this.#onHandshakeFrame(c, payload, now);
-        return;
-      case 'ready': {
-        let message: ControlMessage;
-        try {
-          message = c.channel.open(payload);
-        } catch (error) {
-          // A frame that does not authenticate (or decode) ends the connection: nothing after it can be trusted.
-          this.#fail(error, now);
-          return;
-        }
-        if (MESSAGE_SENDER[message.type] === 'client') {
-          this.#fail(new ClientError(ClientErrorCode.Protocol, `relay sent ${message.type}`), now);
-          return;
-        }
-        this.#onMessage(c, message, now);
-        return;
-      }
-      case 'idle':
-      case 'connecting':
-      case 'closed':
-        return;
-    }
+    this.#control.receive(payload, now);
   }
 
   /** Advances timers: handshake and request deadlines, keepalive, ring and resume timeouts. */
   tick(now: number): void {
-    const c = this.#connection;
-    if ((c.kind === 'connecting' || c.kind === 'handshaking') && now >= c.deadline) {
-      const error = new ClientError(ClientErrorCode.Timeout, 'registration timed out');
-      this.#emit({ type: 'registration:failed', relay: c.relay, code: error.code, error });
-      this.#close(ClientErrorCode.Timeout, now);
-    }
-    if (c.kind === 'ready' && now >= c.nextPingAt) this.#keepalive(c, now);
-    for (const pending of this.#requests.expired(now)) {
-      this.#failPending(
-        pending,
-        new ClientError(ClientErrorCode.Timeout, 'the relay did not answer in time'),
-        now,
-      );
-    }
+    this.#control.tick(now);
+    this.#messages.expire(now);
     this.#calls.tick(now);
   }
 
   /** Closes the connection on purpose (ends a live call first). */
   close(now: number): void {
     if (this.#calls.busy) this.#calls.end('hangup', 'local', now, { notify: true });
-    this.#close(ClientErrorCode.ConnectionClosed, now);
+    this.#control.close(ClientErrorCode.ConnectionClosed, now);
   }
 
   // ─── commands ───────────────────────────────────────────────────────────────────────────────────────
@@ -379,7 +314,7 @@ export class ClientCore {
    */
   watchPresence(targets: readonly PresenceTarget[], now: number): void {
     this.#presence.set(targets);
-    this.#syncPresence(now);
+    this.#sync.syncPresence(now);
   }
 
   /** Accepts the ringing incoming call. */
@@ -424,11 +359,7 @@ export class ClientCore {
    * unblocks calls. Throws CLIENT_ERR_INVALID_STATE when no verified new key is known.
    */
   acceptContactKey(name: string, now: number): void {
-    this.#pins.accept(name.normalize('NFC'), now);
-    this.#outputs.push({ kind: 'persist' });
-    // A watched name now resolves to the newly pinned key.
-    this.#syncPresence(now);
-    this.#emit({ type: 'phonebook:update', contacts: this.#phonebook.contacts(), changed: [] });
+    this.#sync.keyAccepted(name.normalize('NFC'), now);
   }
 
   /** Safety number with a contact whose key is pinned (60 digits in groups of 5). */
@@ -438,173 +369,61 @@ export class ClientCore {
     return this.#crypto.safetyNumber(this.#clientIdHex, pin.clientId);
   }
 
-  // ─── registration ───────────────────────────────────────────────────────────────────────────────────
+  // ─── wiring ─────────────────────────────────────────────────────────────────────────────────────────
 
-  #onHandshakeFrame(c: HandshakingConnection, payload: Uint8Array, now: number): void {
-    try {
-      const step = this.#registration.onFrame(c, payload);
-      switch (step.kind) {
-        case 'prove':
-          this.#send(step.payload);
-          return;
-        case 'registered':
-          this.#registered(c.relay, step, now);
-          return;
-      }
-    } catch (error) {
-      const err = asError(error);
-      for (const event of this.#registration.failureEvents(c, payload, err)) this.#emit(event);
-      this.#close(errorCodeOf(err) ?? ClientErrorCode.Protocol, now);
-    }
+  /** The connection's state, owned by the ConnectionMachine. */
+  get #connection(): Connection {
+    return this.#control.state;
   }
 
-  /** WELCOME verified: the connection is ready; presence, the phonebook and a live call start over on it. */
-  #registered(relay: RelayEntry, step: Extract<HandshakeStep, { kind: 'registered' }>, now: number): void {
-    const { result, directory, change } = step;
-    this.#outputs.push({ kind: 'persist' });
-    this.#setConnection({
-      kind: 'ready',
-      relay,
-      channel: result.channel,
-      directory,
-      nextPingAt: now + this.#timing.keepaliveIntervalMs,
-      outstandingPing: undefined,
-      pingSentAt: 0,
-      missed: 0,
-      rttMs: undefined,
-    });
-    this.#emit({
-      type: 'registration:complete',
-      clientId: this.#clientIdHex,
+  /** What the ConnectionMachine hands over: outputs, a ready connection, its messages, its loss. */
+  #connectionHost(): ConnectionHost {
+    return {
+      output: (output) => this.#outputs.push(output),
+      registered: (phonebook, now) => {
+        this.#sync.connectionStarted(phonebook, now);
+        this.#calls.resume(now);
+      },
+      message: (c, message, now) => this.#messages.handle(c, message, now),
+      lost: (now) => {
+        // Requests die with the connection; a live call waits for CALL_RESUME on the next one.
+        this.#messages.dropAll(now);
+        this.#calls.connectionLost(now);
+      },
+    };
+  }
+
+  /** The modules behind the sealed channel, wired to this core's link and to each other. */
+  #protocolModules() {
+    const link = this.#link();
+    const lookups = new KeyLookups({
+      crypto: this.#crypto,
+      identity: this.#identity,
+      clientId: this.#clientId,
       name: this.#name,
-      relay,
-      treeHead: result.treeHead,
-      treeHeadChange: change,
-      flatRoot: result.flatRoot,
+      store: this.#store,
+      phonebook: this.#phonebook,
+      pins: this.#pins,
+      calls: this.#calls,
+      link,
     });
-    this.#emit({ type: 'tree-head:accepted', logId: directory.logId, size: result.treeHead.size, change });
-    this.#presence.connectionStarted();
-    this.#applyPage(result.welcome.phonebook, now);
-    this.#calls.resume(now);
-  }
-
-  // ─── messages on the sealed channel ─────────────────────────────────────────────────────────────────
-
-  #onMessage(c: ReadyConnection, message: ControlMessage, now: number): void {
-    try {
-      switch (message.type) {
-        case 'PONG':
-          if (c.outstandingPing && bytesEqual(message.nonce, c.outstandingPing)) {
-            c.outstandingPing = undefined;
-            c.missed = 0;
-            c.rttMs = now - c.pingSentAt;
-          }
-          return;
-        case 'PHONEBOOK_PAGE':
-          if (this.#requests.take(message.requestId)) this.#applyPage(message.page, now);
-          return;
-        case 'PHONEBOOK_DELTA':
-          this.#phonebookChanged(this.#phonebook.applyDelta(message.changes), now);
-          return;
-        case 'PUBLIC_KEY':
-          this.#onPublicKey(c, message, now);
-          return;
-        case 'CONSISTENCY':
-          this.#onConsistency(c, message, now);
-          return;
-        case 'INCOMING_CALL':
-          this.#calls.incoming(message, now);
-          return;
-        case 'CALL_RESPONSE':
-          this.#calls.onCallResponse(message, now);
-          return;
-        case 'CALL_END':
-          this.#calls.onCallEnd(message, now);
-          return;
-        case 'MEDIA_GRANT':
-          this.#calls.onMediaGrant(message);
-          return;
-        case 'ERROR':
-          this.#onError(message, now);
-          return;
-        case 'WELCOME':
-        case 'CHALLENGE':
-          throw new ClientError(ClientErrorCode.Protocol, `${message.type} after registration`);
-        case 'REGISTER':
-        case 'REGISTER_SEALED':
-        case 'PROVE':
-        case 'PHONEBOOK_REQUEST':
-        case 'GET_PUBLIC_KEY':
-        case 'GET_CONSISTENCY':
-        case 'ROTATE_KEY':
-        case 'CALL_REQUEST':
-        case 'CALL_RESUME':
-        case 'PRESENCE_WATCH':
-        case 'PING':
-          // Filtered by the sender check in `receive`; listed so the switch stays exhaustive.
-          return;
-      }
-    } catch (error) {
-      this.#fail(error, now);
-    }
-  }
-
-  #onError(message: ControlMessageOf<'ERROR'>, now: number): void {
-    const error = new ClientError(ClientErrorCode.RelayError, `relay error ${displaySafe(message.code)}`, {
-      relayCode: message.code,
+    const sync = new PhonebookSync({
+      phonebook: this.#phonebook,
+      pins: this.#pins,
+      presence: this.#presence,
+      lookups,
+      link,
     });
-    if (message.requestId !== undefined) {
-      const pending = this.#requests.take(message.requestId);
-      if (pending) this.#failPending(pending, error, now);
-    } else if (!message.fatal) {
-      this.#calls.relayRefused(error, now);
-    }
-    if (message.fatal) this.#fail(error, now);
-  }
-
-  #applyPage(page: ControlMessageOf<'PHONEBOOK_PAGE'>['page'], now: number): void {
-    this.#phonebookChanged(this.#phonebook.applyPage(page), now);
-    const next = page.offset + page.contacts.length;
-    if (page.contacts.length > 0 && next < page.total) {
-      this.#request({ kind: 'phonebook' }, now, { type: 'PHONEBOOK_REQUEST', offset: next, limit: 256 });
-    }
-  }
-
-  /**
-   * Phonebook lines changed: report refused lines, raise the alarm at once for a name pinned to another
-   * key (docs/design.md §4), tell the user, and follow up with presence and verifying lookups.
-   */
-  #phonebookChanged(changed: ContactInfo[], now: number): void {
-    for (const rejected of this.#phonebook.takeRejected()) this.#emit(rejected);
-    for (const alarm of this.#pins.phonebookAlarms(changed)) this.#emit(alarm);
-    this.#emit({ type: 'phonebook:update', contacts: this.#phonebook.contacts(), changed });
-    this.#syncPresence(now);
-    if (this.#connection.kind === 'ready') this.#lookups.refreshChangedPins(changed, now);
-  }
-
-  // ─── answers from the directory ─────────────────────────────────────────────────────────────────────
-
-  /** PUBLIC_KEY answers a key lookup (key-lookups.ts). */
-  #onPublicKey(c: ReadyConnection, message: ControlMessageOf<'PUBLIC_KEY'>, now: number): void {
-    const pending = this.#requests.take(message.requestId);
-    if (pending?.kind === 'lookup') this.#lookups.onPublicKey(c, pending, message, now);
-    else if (pending) this.#answersAnother(pending, 'PUBLIC_KEY', now);
-  }
-
-  /** CONSISTENCY answers a looked-up head (key-lookups.ts) or a gossiped one (head-gossip.ts). */
-  #onConsistency(c: ReadyConnection, message: ControlMessageOf<'CONSISTENCY'>, now: number): void {
-    const pending = this.#requests.take(message.requestId);
-    if (pending?.kind === 'consistency') this.#lookups.onConsistency(c, pending, message, now);
-    else if (pending?.kind === 'gossip') this.#gossip.onConsistency(c, pending, message);
-    else if (pending) this.#answersAnother(pending, 'CONSISTENCY', now);
-  }
-
-  #answersAnother(pending: Pending, type: 'PUBLIC_KEY' | 'CONSISTENCY', now: number): void {
-    this.#failPending(
-      pending,
-      new ClientError(ClientErrorCode.Protocol, `${type} answers another request`),
-      now,
-    );
+    const gossip = new HeadGossip(link);
+    const messages = new RelayMessages({
+      requests: this.#requests,
+      control: this.#control,
+      phonebook: sync,
+      lookups,
+      gossip,
+      calls: this.#calls,
+    });
+    return { lookups, gossip, sync, messages };
   }
 
   /** The other party's gossiped head (CallHost.gossipReceived), compared on the current connection. */
@@ -613,23 +432,6 @@ export class ClientCore {
   }
 
   // ─── plumbing ───────────────────────────────────────────────────────────────────────────────────────
-
-  #keepalive(c: ReadyConnection, now: number): void {
-    if (c.outstandingPing) {
-      c.missed += 1;
-      if (c.missed >= this.#timing.keepaliveMisses) {
-        // Missed keepalives count as a dropped connection: the relay manager fails over (docs/design.md §6).
-        const error = new ClientError(ClientErrorCode.Timeout, 'relay stopped answering keepalives');
-        this.#emit({ type: 'connection:error', code: error.code, error });
-        this.#close(ClientErrorCode.Timeout, now);
-        return;
-      }
-    }
-    c.outstandingPing = this.#crypto.randomBytes(8);
-    c.pingSentAt = now;
-    c.nextPingAt = now + this.#timing.keepaliveIntervalMs;
-    this.#sendSealed({ type: 'PING', nonce: c.outstandingPing, sentAt: Math.max(0, Math.floor(now)) }, now);
-  }
 
   #request(pending: Pending, now: number, message?: RequestMessage): void {
     const requestId = this.#requests.add(pending, now + this.#timing.requestTimeoutMs);
@@ -641,40 +443,8 @@ export class ClientCore {
       this.#sendSealed({ type: 'GET_PUBLIC_KEY', requestId, target: pending.target }, now);
   }
 
-  #failPending(pending: Pending, error: Error, now: number): void {
-    switch (pending.kind) {
-      case 'phonebook':
-        return;
-      case 'gossip':
-        // Evidence only while on the connection that was asked (a lost connection proves nothing).
-        if (this.#connection.kind === 'ready') this.#gossip.failed(this.#connection, pending, error);
-        return;
-      case 'lookup':
-      case 'consistency':
-        this.#lookups.failed(pending.purpose, error, now);
-        return;
-    }
-  }
-
-  /** Sends PRESENCE_WATCH when the resolved set differs from what the relay holds. */
-  #syncPresence(now: number): void {
-    if (this.#connection.kind !== 'ready') return;
-    const ids = this.#presence.pending();
-    if (ids !== undefined) this.#sendSealed({ type: 'PRESENCE_WATCH', clientIds: ids }, now);
-  }
-
   #sendSealed(message: ControlMessage, now: number): void {
-    const c = this.#connection;
-    if (c.kind !== 'ready') return;
-    try {
-      this.#send(c.channel.seal(message));
-    } catch (error) {
-      this.#fail(error, now);
-    }
-  }
-
-  #send(payload: Uint8Array): void {
-    this.#outputs.push({ kind: 'send', payload });
+    this.#control.sendSealed(message, now);
   }
 
   #emit(event: CoreEvent): void {
@@ -688,6 +458,7 @@ export class ClientCore {
   /** What the protocol modules send and report through this core. */
   #link(): CoreLink {
     return {
+      connected: () => this.#connection.kind === 'ready',
       request: (pending, now, message) => this.#request(pending, now, message),
       sendSealed: (message, now) => this.#sendSealed(message, now),
       emit: (event) => this.#emit(event),
@@ -708,42 +479,5 @@ export class ClientCore {
 
   #target(target: string | { readonly clientId: string }): KeyLookupTarget | undefined {
     return lookupTarget(target);
-  }
-
-  #setConnection(next: Connection): void {
-    const before = this.#connection;
-    if (before.kind === 'ready' && next.kind !== 'ready') before.channel.destroy();
-    this.#connection = next;
-    if (before.kind !== next.kind) {
-      this.#emit({
-        type: 'connection:state',
-        state: next.kind,
-        relay: next.kind === 'idle' ? undefined : next.relay,
-      });
-    }
-  }
-
-  /** A fatal error on the connection: report, close. */
-  #fail(error: unknown, now: number): void {
-    const err = asError(error);
-    const code = errorCodeOf(err) ?? ClientErrorCode.Protocol;
-    this.#emit({ type: 'connection:error', code, error: err });
-    this.#close(code, now);
-  }
-
-  #close(code: string, now: number): void {
-    const c = this.#connection;
-    if (c.kind === 'idle' || c.kind === 'closed') return;
-    this.#outputs.push({ kind: 'close', code });
-    this.#lost(c.relay, code, now);
-  }
-
-  /** Bookkeeping when the connection is gone: fail requests, keep a live call for CALL_RESUME. */
-  #lost(relay: RelayEntry, code: string, now: number): void {
-    this.#setConnection({ kind: 'closed', relay, code });
-    for (const pending of this.#requests.drain()) {
-      this.#failPending(pending, new ClientError(ClientErrorCode.ConnectionClosed, 'connection closed'), now);
-    }
-    this.#calls.connectionLost(now);
   }
 }

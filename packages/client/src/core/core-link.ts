@@ -10,6 +10,8 @@ import type { CoreEvent } from './events.js';
 import type { Pending, RequestMessage } from './relay-requests.js';
 
 export interface CoreLink {
+  /** True while registered: requests and messages can be sent. */
+  connected(): boolean;
   /** Registers `pending` with a deadline and sends `message` under its request id (a lookup's default: GET_PUBLIC_KEY). */
   request(pending: Pending, now: number, message?: RequestMessage): void;
   /** Seals and sends a message that expects no answer; dropped while not registered. */
