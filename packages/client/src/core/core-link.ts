@@ -1,7 +1,8 @@
 /**
- * What the client core's protocol modules (key-lookups.ts, head-gossip.ts) send and report through the core:
- * the core owns the connection, the request table and the outputs (docs/client.md "Layers"), so a module
- * never seals a frame or holds the output queue itself.
+ * What the client core's protocol modules (key-lookups.ts, head-gossip.ts, phonebook-sync.ts) send and
+ * report through the core: the core owns the request table and the outputs, the ConnectionMachine the
+ * sealed channel (docs/client.md "Layers"), so a module never numbers a request, seals a frame or holds
+ * the output queue itself.
  */
 import type { ControlMessage } from '@leitung/wire';
 import type { CommandResult } from './core-outputs.js';
@@ -12,7 +13,10 @@ import type { Pending, RequestMessage } from './relay-requests.js';
 export interface CoreLink {
   /** True while registered: requests and messages can be sent. */
   connected(): boolean;
-  /** Registers `pending` with a deadline and sends `message` under its request id (a lookup's default: GET_PUBLIC_KEY). */
+  /**
+   * Registers `pending` with a deadline and sends `message` under its request id (a lookup without one:
+   * GET_PUBLIC_KEY for its target).
+   */
   request(pending: Pending, now: number, message?: RequestMessage): void;
   /** Seals and sends a message that expects no answer; dropped while not registered. */
   sendSealed(message: ControlMessage, now: number): void;

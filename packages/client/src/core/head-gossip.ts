@@ -42,7 +42,7 @@ export class HeadGossip {
     });
   }
 
-  /** The relay's consistency proof for a gossiped head: accept the head if newer, else check ours extends it. */
+  /** The relay's consistency proof for a gossiped head: accepted if newer, else ours must extend it. */
   onConsistency(
     c: ReadyConnection,
     pending: PendingOf<'gossip'>,

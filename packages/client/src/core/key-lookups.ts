@@ -29,7 +29,7 @@ export type CallLookups = Pick<CallMachine, 'calleeVerified' | 'callerVerified' 
 
 export interface KeyLookupsOptions {
   readonly crypto: LeitungCrypto;
-  /** This client's key, id and name: its own rotation is signed with the key and must come back as its successor. */
+  /** This client's key, id and name: its rotation is signed with the key and comes back as its successor. */
   readonly identity: RsaPrivateKey;
   readonly clientId: Uint8Array;
   readonly name: string;
@@ -83,7 +83,7 @@ export class KeyLookups {
     });
   }
 
-  /** The relay's PUBLIC_KEY for `pending`: check its head (asking for consistency if needed), then the entry. */
+  /** The relay's PUBLIC_KEY for `pending`: its head (with a consistency proof if needed), then the entry. */
   onPublicKey(
     c: ReadyConnection,
     pending: PendingOf<'lookup'>,

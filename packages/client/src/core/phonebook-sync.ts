@@ -1,9 +1,9 @@
 /**
- * The phonebook and presence as they follow the relay (docs/protocol.md §4.3 and its "Presence"; docs/client.md
- * "Contacts, pins, safety numbers" and "Presence"): WELCOME's page and the pages after it, PHONEBOOK_DELTA,
- * each change reported — refused lines, the alarm for a line whose name is pinned to another key
- * (docs/design.md §4), `phonebook:update` — then PRESENCE_WATCH kept in step with the resolved contacts and
- * the lines that contradict a pin looked up again (key-lookups.ts).
+ * The phonebook and presence as they follow the relay (docs/protocol.md §4.3 and its "Presence";
+ * docs/client.md "Contacts, pins, safety numbers" and "Presence"): WELCOME's page and the pages after it,
+ * PHONEBOOK_DELTA, each change reported — refused lines, the alarm for a line whose name is pinned to
+ * another key (docs/design.md §4), `phonebook:update` — then PRESENCE_WATCH kept in step with the
+ * resolved contacts, and the lines that contradict a pin looked up again (key-lookups.ts).
  */
 import type { ControlMessageOf } from '@leitung/wire';
 import type { ContactPins } from './contact-pins.js';

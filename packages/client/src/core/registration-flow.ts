@@ -3,9 +3,10 @@
  * REGISTER_SEALED to a relay whose key a verified CHALLENGE showed earlier in this run — then CHALLENGE →
  * PROVE → WELCOME. @leitung/session's ClientHandshake does the checks (relay key pin, CHALLENGE head
  * signed and consistent with the stored head, WELCOME own entry, inclusion and consistency: docs/client.md
- * "What is checked when"); this module keeps what outlives one handshake — the relay keys and the last
- * accepted head per log — and turns a failure into its reports. Sans-I/O: it returns the next step and
- * the ClientCore sends, switches the connection and emits.
+ * "What is checked when"); this module keeps what outlives one handshake — the relay keys, and the
+ * accepted head of each log in the store — and turns a failure into its reports (a split view, a name
+ * conflict: directory-evidence.ts). Sans-I/O: it returns the next step, and the ConnectionMachine sends,
+ * switches the connection and emits.
  */
 import type { LeitungCrypto, RsaPrivateKey } from '@leitung/crypto';
 import { ClientHandshake, type ClientHandshakeResult, SessionError } from '@leitung/session';
@@ -52,7 +53,7 @@ export class RegistrationFlow {
     this.#options = options;
   }
 
-  /** The handshake for a connection to `relay`, pinned to its fingerprint and to the stored head of its log. */
+  /** The handshake for a connection to `relay`: pinned to its fingerprint and its log's stored head. */
   handshake(relay: RelayEntry): ClientHandshake {
     const { crypto, identity, name, store } = this.#options;
     return new ClientHandshake({

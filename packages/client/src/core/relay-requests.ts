@@ -2,7 +2,8 @@
  * What each request the client core has in flight at its relay stands for until the answer with its
  * `requestId` (or an ERROR carrying it) comes back (docs/protocol.md §4): a key lookup and why it was made,
  * the consistency proof a lookup's or a gossiped head still needs, or the next phonebook page. The
- * RequestTable holds them with their deadlines; key-lookups.ts and head-gossip.ts settle them.
+ * RequestTable holds them with their deadlines; relay-messages.ts hands each answer or failure to the
+ * module that made the request (key-lookups.ts, head-gossip.ts, phonebook-sync.ts).
  */
 import type { ControlMessageOf, KeyLookupTarget, SignedTreeHead } from '@leitung/wire';
 

@@ -145,8 +145,9 @@ export async function setupClient(options: SetupClientOptions): Promise<ClientSe
 }
 
 /**
- * Pins the relays this run was given (`relays` only into an empty pin list, `addRelays` always: docs/client.md
- * "Relay pins") and returns the list to use — the given relays, else the pinned ones — with the new pins.
+ * Pins the relays this run was given (`relays` only into an empty pin list, `addRelays` always:
+ * docs/client.md "Relay pins") and returns the list to use — the given relays, else the pinned ones —
+ * with the new pins.
  */
 function pinRelays(
   options: SetupClientOptions,
