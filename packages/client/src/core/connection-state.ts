@@ -28,3 +28,9 @@ export type Connection =
       rttMs: number | undefined;
     }
   | { readonly kind: 'closed'; readonly relay: RelayEntry | undefined; readonly code: string };
+
+/** A registered connection: sealed channel, directory view, keepalive. */
+export type ReadyConnection = Extract<Connection, { kind: 'ready' }>;
+
+/** A connection in the registration handshake. */
+export type HandshakingConnection = Extract<Connection, { kind: 'handshaking' }>;

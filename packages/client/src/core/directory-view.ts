@@ -13,10 +13,17 @@ import {
   verifyEntry,
   verifyNameBinding,
 } from '@leitung/session';
-import type { DirectoryEntry, KeyLookupTarget, MapProof, SignedTreeHead } from '@leitung/wire';
+import type {
+  ControlMessageOf,
+  DirectoryEntry,
+  KeyLookupTarget,
+  MapProof,
+  SignedTreeHead,
+} from '@leitung/wire';
 import { bytesEqual, hexBytes, toHex } from '../bytes.js';
 import { ClientError, ClientErrorCode } from '../errors.js';
 import type { ClientStore } from './client-store.js';
+import type { HeadDirection } from './relay-requests.js';
 
 export type HeadChange = 'first' | 'unchanged' | 'grown';
 
@@ -92,6 +99,39 @@ export class DirectoryView {
   relation(head: SignedTreeHead): 'same' | 'newer' | 'older' {
     if (head.size === this.#head.size) return 'same';
     return head.size > this.#head.size ? 'newer' : 'older';
+  }
+
+  /** The sizes a GET_CONSISTENCY spans between the accepted head and `head`, which is `direction` of it. */
+  consistencyRange(head: SignedTreeHead, direction: HeadDirection): { fromSize: number; toSize: number } {
+    return direction === 'newer'
+      ? { fromSize: this.#head.size, toSize: head.size }
+      : { fromSize: head.size, toSize: this.#head.size };
+  }
+
+  /**
+   * Settles `shown`, a head that was `direction` of the accepted one when its consistency was asked for,
+   * with the relay's CONSISTENCY `answer`: a newer head is accepted (the answer's head extends the accepted
+   * one, and `shown` has its size, so it must be the same tree), an older one must be extended by the
+   * accepted head. Returns the change when the view moved on. Throws CLIENT_ERR_PROTOCOL for an answer
+   * between other sizes, SESSION_ERR_TREE_… for a failed check.
+   */
+  reconcile(
+    shown: SignedTreeHead,
+    direction: HeadDirection,
+    answer: Pick<ControlMessageOf<'CONSISTENCY'>, 'fromSize' | 'treeHead' | 'proof'>,
+  ): HeadChange | undefined {
+    const [from, to] = direction === 'newer' ? [this.#head, shown] : [shown, this.#head];
+    if (answer.fromSize !== from.size || answer.treeHead.size !== to.size) {
+      throw new ClientError(ClientErrorCode.Protocol, 'CONSISTENCY is not between the requested sizes');
+    }
+    if (direction === 'newer') {
+      const change = this.advance(answer.treeHead, answer.proof);
+      this.advance(shown, []);
+      return change;
+    }
+    this.advance(answer.treeHead, []);
+    this.checkOlder(shown, answer.proof, this.#head);
+    return undefined;
   }
 
   /**

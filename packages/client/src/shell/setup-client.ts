@@ -102,21 +102,7 @@ export async function setupClient(options: SetupClientOptions): Promise<ClientSe
     vault.name = name;
     progress({ step: 'name', source });
 
-    const relays = (options.relays ?? []).map(parseRelayEntry);
-    const added = (options.addRelays ?? []).map(parseRelayEntry);
-    const pins = vault.relays();
-    const pinned = [
-      ...newRelayPins(pins, relays, pins.length === 0),
-      ...newRelayPins(pins, added, true),
-    ].filter((e, i, all) => all.findIndex((o) => o.fingerprint === e.fingerprint) === i);
-    for (const relay of pinned) vault.pinRelay(relay);
-    const given = [...relays, ...added].filter(
-      (e, i, all) => all.findIndex((o) => o.fingerprint === e.fingerprint) === i,
-    );
-    const relayList = given.length > 0 ? given : vault.relays();
-    if (relayList.length === 0) {
-      throw new ClientError(ClientErrorCode.InvalidArgument, 'no relays given and none pinned in the vault');
-    }
+    const { relayList, pinned } = pinRelays(options, vault);
     progress({ step: 'relays', using: relayList.length, pinned });
 
     const pendingRotation = await settlePendingRotation(vault, { name, relays: relayList, crypto, options });
@@ -156,6 +142,36 @@ export async function setupClient(options: SetupClientOptions): Promise<ClientSe
     vault.close();
     throw error;
   }
+}
+
+/**
+ * Pins the relays this run was given (`relays` only into an empty pin list, `addRelays` always:
+ * docs/client.md "Relay pins") and returns the list to use — the given relays, else the pinned ones —
+ * with the new pins.
+ */
+function pinRelays(
+  options: SetupClientOptions,
+  vault: SecureVault,
+): { relayList: RelayEntry[]; pinned: RelayEntry[] } {
+  const relays = (options.relays ?? []).map(parseRelayEntry);
+  const added = (options.addRelays ?? []).map(parseRelayEntry);
+  const pins = vault.relays();
+  const pinned = uniqueRelays([
+    ...newRelayPins(pins, relays, pins.length === 0),
+    ...newRelayPins(pins, added, true),
+  ]);
+  for (const relay of pinned) vault.pinRelay(relay);
+  const given = uniqueRelays([...relays, ...added]);
+  const relayList = given.length > 0 ? given : vault.relays();
+  if (relayList.length === 0) {
+    throw new ClientError(ClientErrorCode.InvalidArgument, 'no relays given and none pinned in the vault');
+  }
+  return { relayList, pinned };
+}
+
+/** The first entry of each fingerprint, in order. */
+function uniqueRelays(entries: readonly RelayEntry[]): RelayEntry[] {
+  return entries.filter((e, i, all) => all.findIndex((o) => o.fingerprint === e.fingerprint) === i);
 }
 
 export interface RotateIdentityOptions {
