@@ -82,7 +82,7 @@ export {
   Packetizer,
   type PacketizerOptions,
 } from './packetizer.js';
-export { createPcm16Codec, PCM16_FRAME_BYTES } from './pcm16-codec.js';
+export { createPcm16Codec, PCM16_FRAME_BYTES, PCM16_WIRE_RATE } from './pcm16-codec.js';
 export {
   AudioReceiveStream,
   type AudioReceiveStreamEvents,
@@ -104,7 +104,14 @@ export {
   type StreamClock,
   SYSTEM_CLOCK,
 } from './send-stream.js';
-export { AudioSender, type AudioSenderOptions, type BitrateKbps, type SendStats } from './sender.js';
+export {
+  AudioSender,
+  type AudioSenderOptions,
+  assertCodecFits,
+  type BitrateKbps,
+  DEFAULT_MAX_MEDIA_PACKET,
+  type SendStats,
+} from './sender.js';
 export {
   barkSpectralDistance,
   type DelayEstimate,

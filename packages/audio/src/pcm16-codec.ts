@@ -1,6 +1,10 @@
 /**
- * PCM16: the seed's raw mode at the internal rate (48 kHz, 16-bit little-endian, 1920 bytes per frame),
- * for tests and for comparison. Concealment repeats the last frame once with a fade to half, then fades
+ * PCM16: the seed's raw mode, uncompressed 16-bit little-endian samples, for tests and for comparison.
+ * On the wire it runs at 24 kHz (480 samples, 960 bytes per 20 ms frame; docs/session-protocol.md §4
+ * "Media payload"): at the internal 48 kHz a frame would be 1 920 bytes and its media packet 1 966 bytes,
+ * which no relay forwards (the default limit is 1 200 bytes, below the 1 280-byte IPv6 minimum MTU, so
+ * packets never fragment). 24 kHz keeps every speech frequency up to 11 kHz, raw and lossless within that
+ * band, in a 1 006-byte packet. Concealment repeats the last frame once with a fade to half, then fades
  * that to zero, then plays silence: repeating longer turns a loss into a buzz.
  */
 import { assertFrame, FRAME_SAMPLES, toInt16 } from './audio-format.js';
@@ -14,8 +18,13 @@ import {
 } from './codec.js';
 import { PCM16_IMPAIRMENT } from './e-model.js';
 import { AudioError } from './errors.js';
+import { HALF_RATE_DELAY, HalfRateDecimator, HalfRateInterpolator } from './half-rate-filter.js';
 
-export const PCM16_FRAME_BYTES = FRAME_SAMPLES * 2;
+/** PCM16's sample rate on the wire. */
+export const PCM16_WIRE_RATE = 24_000;
+/** Samples per 20 ms frame on the wire. */
+const WIRE_SAMPLES = FRAME_SAMPLES / 2;
+export const PCM16_FRAME_BYTES = WIRE_SAMPLES * 2;
 
 /** Samples over which the first good frame after a concealment fades in, against a click (2.5 ms). */
 const FADE_IN_SAMPLES = 120;
@@ -25,7 +34,8 @@ export function createPcm16Codec(): AudioCodec {
     name: 'pcm16',
     id: CODEC_IDS.pcm16,
     impairment: PCM16_IMPAIRMENT,
-    algorithmicDelayMs: 20,
+    // One frame of packetization plus the two filters (≈ 1 ms).
+    algorithmicDelayMs: 20 + Math.round((2 * HALF_RATE_DELAY) / 48),
     createEncoder: () => new Pcm16Encoder(),
     createDecoder: () => new Pcm16Decoder(),
   };
@@ -33,15 +43,18 @@ export function createPcm16Codec(): AudioCodec {
 
 class Pcm16Encoder implements AudioEncoder {
   readonly codec = 'pcm16';
-  readonly lookaheadSamples = 0;
+  /** Both filters' delay: the decoder's output lags the encoder's input by this much. */
+  readonly lookaheadSamples = 2 * HALF_RATE_DELAY;
+  readonly #decimator = new HalfRateDecimator();
   #closed = false;
 
   encode(pcm: Int16Array): EncodedFrame {
     if (this.#closed) throw new AudioError('AUDIO_ERR_CLOSED', 'the PCM16 encoder is closed');
     assertFrame(pcm);
+    const wire = this.#decimator.decimate(pcm);
     const data = new Uint8Array(PCM16_FRAME_BYTES);
     const view = new DataView(data.buffer);
-    for (let i = 0; i < FRAME_SAMPLES; i++) view.setInt16(i * 2, pcm[i]!, true);
+    for (let i = 0; i < WIRE_SAMPLES; i++) view.setInt16(i * 2, wire[i]!, true);
     return { data, dtx: false };
   }
 
@@ -53,6 +66,7 @@ class Pcm16Encoder implements AudioEncoder {
 class Pcm16Decoder implements AudioDecoder {
   readonly codec = 'pcm16';
   readonly supportsFec = false;
+  readonly #interpolator = new HalfRateInterpolator();
   #last: Int16Array = new Int16Array(FRAME_SAMPLES);
   #concealed = 0;
   #closed = false;
@@ -63,8 +77,9 @@ class Pcm16Decoder implements AudioDecoder {
       throw new AudioError('AUDIO_ERR_CODEC_FAILURE', `a PCM16 frame has ${PCM16_FRAME_BYTES} bytes`);
     }
     const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-    const pcm = new Int16Array(FRAME_SAMPLES);
-    for (let i = 0; i < FRAME_SAMPLES; i++) pcm[i] = view.getInt16(i * 2, true);
+    const wire = new Int16Array(WIRE_SAMPLES);
+    for (let i = 0; i < WIRE_SAMPLES; i++) wire[i] = view.getInt16(i * 2, true);
+    const pcm = this.#interpolator.interpolate(wire);
     this.#last = pcm.slice();
     if (this.#concealed > 0) {
       for (let i = 0; i < FADE_IN_SAMPLES; i++) pcm[i] = toInt16((pcm[i]! * i) / FADE_IN_SAMPLES);

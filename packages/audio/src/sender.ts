@@ -2,7 +2,7 @@
  * Send side of one audio stream, sans-I/O: PCM frame in, transport frame out (or nothing, for a DTX
  * frame), with the counters the bitrate report needs.
  */
-import { FRAME_MS } from './audio-format.js';
+import { FRAME_MS, FRAME_SAMPLES } from './audio-format.js';
 import type { AudioCodec, AudioEncoder } from './codec.js';
 import { AudioError } from './errors.js';
 import type { MediaFrame } from './frame-transport.js';
@@ -16,6 +16,48 @@ export interface AudioSenderOptions {
   /** Do not send frames the encoder marks as DTX; default true. */
   readonly skipDtx?: boolean;
   readonly overhead?: MediaPacketOverhead;
+  /**
+   * Largest media packet the relay forwards (docs/protocol.md, media packets; default
+   * {@link DEFAULT_MAX_MEDIA_PACKET}). A frame whose packet would be larger is refused with
+   * AUDIO_ERR_PACKET_TOO_LARGE instead of being sent to be dropped: audio never disappears silently.
+   */
+  readonly maxPacketBytes?: number;
+}
+
+/** The relay's default media packet limit (docs/relay.md `maxMediaPacketSize`). */
+export const DEFAULT_MAX_MEDIA_PACKET = 1200;
+
+/**
+ * Throws AUDIO_ERR_PACKET_TOO_LARGE when `codec`'s frames do not fit in a media packet of `maxPacketBytes`:
+ * checked before a call by encoding one frame of full-scale noise (PCM16 and constant-bitrate Opus have
+ * fixed sizes; with VBR the per-frame check of {@link AudioSender.encode} stays the guard).
+ */
+export function assertCodecFits(
+  codec: AudioCodec,
+  maxPacketBytes: number = DEFAULT_MAX_MEDIA_PACKET,
+  overhead: MediaPacketOverhead = LEITUNG_MEDIA_OVERHEAD,
+): void {
+  const encoder = codec.createEncoder();
+  try {
+    let seed = 1;
+    const noise = Int16Array.from({ length: FRAME_SAMPLES }, () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return (seed % 65_536) - 32_768;
+    });
+    checkSize(codec.name, 1 + encoder.encode(noise).data.length, maxPacketBytes, overhead);
+  } finally {
+    encoder.close();
+  }
+}
+
+function checkSize(codec: string, payloadBytes: number, max: number, overhead: MediaPacketOverhead): void {
+  const { packetBytes } = mediaPacketSize(payloadBytes, overhead);
+  if (packetBytes > max) {
+    throw new AudioError(
+      'AUDIO_ERR_PACKET_TOO_LARGE',
+      `${codec} frames need ${packetBytes}-byte media packets; the relay forwards at most ${max} bytes`,
+    );
+  }
 }
 
 export interface BitrateKbps {
@@ -46,6 +88,7 @@ export class AudioSender {
   readonly #packetizer: Packetizer;
   readonly #skipDtx: boolean;
   readonly #overhead: MediaPacketOverhead;
+  readonly #maxPacketBytes: number;
   #frames = 0;
   #sent = 0;
   #payloadBytes = 0;
@@ -57,6 +100,7 @@ export class AudioSender {
     this.codec = options.codec;
     this.#skipDtx = options.skipDtx ?? true;
     this.#overhead = options.overhead ?? LEITUNG_MEDIA_OVERHEAD;
+    this.#maxPacketBytes = options.maxPacketBytes ?? DEFAULT_MAX_MEDIA_PACKET;
     this.#packetizer = new Packetizer({
       codecId: options.codec.id,
       ...(options.initialSequence === undefined ? {} : { initialSequence: options.initialSequence }),
@@ -73,7 +117,9 @@ export class AudioSender {
   /** Encodes one 20 ms frame; returns the frame to send, or undefined when it is skipped (DTX). */
   encode(pcm: Int16Array): MediaFrame | undefined {
     if (this.#closed) throw new AudioError('AUDIO_ERR_CLOSED', 'the audio sender is closed');
-    const frame = this.#packetizer.packetize(this.#encoder.encode(pcm), this.#skipDtx);
+    const encoded = this.#encoder.encode(pcm);
+    checkSize(this.codec.name, 1 + encoded.data.length, this.#maxPacketBytes, this.#overhead);
+    const frame = this.#packetizer.packetize(encoded, this.#skipDtx);
     this.#frames++;
     if (frame !== undefined) {
       const size = mediaPacketSize(frame.payload.length, this.#overhead);

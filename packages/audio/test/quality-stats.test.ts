@@ -136,9 +136,10 @@ describe('send and receive statistics', () => {
     expect(s.packetsLost).toBe(10);
     expect(s.effectiveLossPercent).toBeCloseTo(10, 6);
     expect(s.framesPlc).toBe(10);
-    expect(s.payloadBytes).toBe(90 * 1921);
-    expect(s.bitrateKbps.payload).toBeGreaterThan(600);
-    expect(s.oneWayDelayMs).toBeCloseTo(s.bufferDelayMs + 20, 6);
+    // PCM16 on the wire: 480 samples at 24 kHz = 960 bytes + the codec id byte (384 kbit/s).
+    expect(s.payloadBytes).toBe(90 * 961);
+    expect(s.bitrateKbps.payload).toBeGreaterThan(300);
+    expect(s.oneWayDelayMs).toBeCloseTo(s.bufferDelayMs + codec.algorithmicDelayMs, 6);
     receiver.setNetworkDelay(150);
     const later = receiver.stats(100 * 20 + 45);
     expect(later.oneWayDelayMs).toBeCloseTo(s.oneWayDelayMs + 150, 6);

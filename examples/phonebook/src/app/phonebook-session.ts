@@ -17,6 +17,7 @@ import { describeError } from '../errors.js';
 import type { AudioChoice } from '../media/audio-io.js';
 import { CallMedia } from '../media/call-media.js';
 import { wallClock } from '../media/clock.js';
+import { sendCodecFor } from '../media/codecs.js';
 import type { SessionEvent, StampedEvent } from './session-events.js';
 import { callStage, type KeyAlarm, type Notice, type PhonebookState } from './state.js';
 
@@ -60,6 +61,8 @@ export class PhonebookSession {
   #media: ActiveMedia | undefined;
   #dial: { peer: string; at: number; abort: AbortController } | undefined;
   #connectingAt: number | undefined;
+  /** The codecs the caller of the last incoming call offered (docs/session-protocol.md §3). */
+  #offered: { readonly callId: string; readonly codecs: readonly number[] } | undefined;
   #ticker: NodeJS.Timeout | undefined;
   #closed = false;
   /** Names whose presence is watched (docs/client.md "Presence"). */
@@ -286,6 +289,7 @@ export class PhonebookSession {
     c.on('call:state', (e) => this.#update({ call: e.call }));
     c.on('call:outgoing', (e) => this.#emit({ event: 'call:ringing', peer: e.peer, callId: e.callId }));
     c.on('call:incoming', (e) => {
+      this.#offered = { callId: e.callId, codecs: e.codecs };
       this.#emit({ event: 'call:incoming', peer: e.peer, callId: e.callId, safetyNumber: e.safetyNumber });
     });
     c.on('call:refused', (e) => {
@@ -346,9 +350,23 @@ export class PhonebookSession {
         : undefined;
     const dialAt = e.role === 'caller' ? this.#dial?.at : undefined;
     this.#dial = undefined;
+    const offered = this.#offered?.callId === e.callId ? this.#offered.codecs : undefined;
+    const codec = sendCodecFor(
+      this.#o.codec,
+      this.#o.receiveCodecs,
+      e.role === 'callee' ? offered : undefined,
+    );
+    if (codec === undefined) {
+      this.#notice(
+        'error',
+        `the caller offered no codec this phonebook has (${offered?.join(', ')}); hanging up`,
+      );
+      this.hangUp();
+      return;
+    }
     const media: CallMedia = new CallMedia({
       client: this.client,
-      codec: this.#o.codec,
+      codec,
       receiveCodecs: this.#o.receiveCodecs,
       audio: this.#o.audio,
       notify: (text) => this.#notice('warn', text),

@@ -53,6 +53,7 @@ export async function runHeadless(options: PhonebookOptions, io: HeadlessIo): Pr
     // Before the (possibly seconds-long) identity creation: a wrong file name should fail at once.
     const audio = { input: options.input, output: options.output, tone: options.tone };
     await checkAudioFiles(audio);
+    const codecs = loadCodecs(options.codec);
     const ignored = ignoredLocalRelayList(options.relaysFile, options.addRelayFile);
     if (ignored !== undefined) emit('notice', { level: 'warn', text: ignoredRelayListNotice(ignored) });
     let lastTick = 0;
@@ -64,6 +65,7 @@ export async function runHeadless(options: PhonebookOptions, io: HeadlessIo): Pr
       name: options.name,
       importIdentity: options.importIdentity,
       strict: options.strict,
+      client: { codecs: codecs.offer },
       onProgress: (p) => {
         if (p.step === 'identity' && p.keygen !== undefined) {
           // Key generation reports every 250 ms; once a second is enough for a log.
@@ -86,7 +88,6 @@ export async function runHeadless(options: PhonebookOptions, io: HeadlessIo): Pr
     if (setup.pendingRotation !== undefined) {
       emit('notice', { level: 'info', text: pendingRotationNotice(setup.pendingRotation) });
     }
-    const codecs = loadCodecs(options.codec);
     session = new PhonebookSession({
       client: setup.client,
       monitor: setup.monitor,

@@ -46,6 +46,7 @@ export async function runTui(options: PhonebookOptions, io: TuiIo): Promise<numb
       name: input.name ?? options.name,
       importIdentity: options.importIdentity,
       strict: options.strict,
+      client: { codecs: codecs.offer },
       onProgress: (p) => {
         if (p.step === 'identity' && p.keygen !== undefined)
           onStep({ kind: 'keygen', elapsedMs: p.keygen.elapsedMs });

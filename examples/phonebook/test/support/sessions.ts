@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { ClientSetup } from '@leitung/client';
 import { PhonebookSession } from '../../src/app/phonebook-session.js';
+import type { CodecChoice } from '../../src/cli/args.js';
 import { openPhonebook } from '../../src/config/open-phonebook.js';
 import { loadCodecs } from '../../src/media/codecs.js';
 import { publicKeyDer, TEST_PASSPHRASE, writeEncryptedIdentity } from './identities.js';
@@ -20,8 +21,13 @@ export async function openTestSession(
   relaysFile: string,
   name: string,
   before?: (setup: ClientSetup) => void | Promise<void>,
-  client: { readonly timing?: { readonly resumeTimeoutMs?: number } } = {},
+  client: {
+    readonly timing?: { readonly resumeTimeoutMs?: number };
+    readonly codecs?: readonly number[];
+  } = {},
+  codec: CodecChoice = 'opus',
 ): Promise<TestSession> {
+  const codecs = loadCodecs(codec);
   const identity = await writeEncryptedIdentity(temp, name);
   const setup = await openPhonebook({
     dataDir: join(temp, name),
@@ -30,10 +36,9 @@ export async function openTestSession(
     name,
     importIdentity: identity,
     strict: false,
-    client: { probeIntervalMs: 0, ...client },
+    client: { probeIntervalMs: 0, codecs: codecs.offer, ...client },
   });
   await before?.(setup);
-  const codecs = loadCodecs('opus');
   const session = new PhonebookSession({
     client: setup.client,
     monitor: setup.monitor,
