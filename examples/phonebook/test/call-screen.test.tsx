@@ -4,59 +4,32 @@
  * MOS figures over audio that is not there — and, with no relay to take the call over, the call ends with
  * CLIENT_ERR_CALL_LOST. Real sessions against a real leitung-relay process of its own (killed here).
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { render } from 'ink-testing-library';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PhonebookSession } from '../src/app/phonebook-session.js';
-import { stopAllChildren } from '../src/demo/child-process.js';
-import { type RelayProcess, startRelayProcess } from '../src/demo/relay-process.js';
 import { MainScreen } from '../src/tui/main-screen.js';
-import { relayKeyPem } from './support/identities.js';
-import { openTestSession, type TestSession } from './support/sessions.js';
+import { RelayWorld, until } from './support/relay-world.js';
 
-let temp: string;
-let relay: RelayProcess;
-let relaysFile: string;
-const sessions: TestSession[] = [];
-const screens: { unmount(): void }[] = [];
+let world: RelayWorld;
 
 beforeAll(async () => {
-  temp = await mkdtemp(join(tmpdir(), 'leitung-phonebook-call-screen-'));
-  relay = await startRelayProcess({ dataDir: join(temp, 'relay'), keyPem: await relayKeyPem() });
-  relaysFile = join(temp, 'relays.json');
-  await writeFile(relaysFile, JSON.stringify([relay.entry]));
+  world = await RelayWorld.start('call-screen');
 }, 60_000);
 
 afterAll(async () => {
-  for (const s of screens) s.unmount();
-  await Promise.all(sessions.map((s) => s.session.close()));
-  await stopAllChildren();
-  await rm(temp, { recursive: true, force: true });
+  await world.close();
 });
 
 async function start(name: string): Promise<PhonebookSession> {
-  const s = await openTestSession(temp, relaysFile, name, undefined, { timing: { resumeTimeoutMs: 3_000 } });
-  sessions.push(s);
+  const s = await world.open(name, undefined, { timing: { resumeTimeoutMs: 3_000 } });
   await s.session.start();
   return s.session;
 }
 
-/** Polls the rendered frame until `test` holds; returns the frame and when it was seen. */
-async function until(
-  frame: () => string | undefined,
-  test: (text: string) => boolean,
-  what: string,
-  ms = 20_000,
-) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const text = frame() ?? '';
-    if (test(text)) return { text, at: Date.now() };
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; screen:\n${text}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+function show(session: PhonebookSession) {
+  const screen = render(<MainScreen session={session} onQuit={() => undefined} />);
+  world.onClose(() => screen.unmount());
+  return screen;
 }
 
 describe('the call screen shows the call snapshot', () => {
@@ -64,9 +37,8 @@ describe('the call screen shows the call snapshot', () => {
     const [alice, bob] = await Promise.all([start('alice'), start('bob')]);
     alice.watch(['bob']);
     bob.watch(['alice']);
-    const screenA = render(<MainScreen session={alice} onQuit={() => undefined} />);
-    const screenB = render(<MainScreen session={bob} onQuit={() => undefined} />);
-    screens.push(screenA, screenB);
+    const screenA = show(alice);
+    const screenB = show(bob);
     bob.client.on('call:incoming', () => bob.answer());
     await alice.call('bob');
     // Audio both ways: the quality figures are shown.
@@ -75,17 +47,18 @@ describe('the call screen shows the call snapshot', () => {
     }
 
     const killedAt = Date.now();
-    relay.process.child.kill('SIGKILL');
+    world.relay.process.child.kill('SIGKILL');
     for (const screen of [screenA, screenB]) {
-      const seen = await until(
+      const text = await until(
         screen.lastFrame,
         (t) => t.includes('relay lost, reconnecting'),
         '"relay lost"',
         3_000,
       );
-      expect(seen.at - killedAt).toBeLessThanOrEqual(1_000);
-      expect(seen.text).not.toMatch(/MOS|loss \d/);
-      expect(seen.text).toMatch(/no audio for \d+ s/);
+      // `until` polls every 10 ms: the screen showed it at most that long before now.
+      expect(Date.now() - killedAt).toBeLessThanOrEqual(1_000);
+      expect(text).not.toMatch(/MOS|loss \d/);
+      expect(text).toMatch(/no audio for \d+ s/);
     }
     for (const screen of [screenA, screenB]) {
       await until(screen.lastFrame, (t) => t.includes('CLIENT_ERR_CALL_LOST'), 'the call lost', 10_000);

@@ -3,36 +3,22 @@
  * audio end to end through a real leitung-relay (24 kHz PCM16 fits the relay's 1 200-byte packet limit);
  * the call offer lists the chosen codec first; a callee sends in a codec the caller offered.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createOpusCodec, createPcm16Codec } from '@leitung/audio';
 import { loadOpusBackend } from '@leitung/audio/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PhonebookSession } from '../src/app/phonebook-session.js';
 import type { StampedEvent } from '../src/app/session-events.js';
-import { stopAllChildren } from '../src/demo/child-process.js';
-import { type RelayProcess, startRelayProcess } from '../src/demo/relay-process.js';
 import { loadCodecs, sendCodecFor } from '../src/media/codecs.js';
-import { relayKeyPem } from './support/identities.js';
-import { openTestSession, type TestSession } from './support/sessions.js';
+import { RelayWorld } from './support/relay-world.js';
 
-let temp: string;
-let relay: RelayProcess;
-let relaysFile: string;
-const sessions: TestSession[] = [];
+let world: RelayWorld;
 
 beforeAll(async () => {
-  temp = await mkdtemp(join(tmpdir(), 'leitung-phonebook-codecs-'));
-  relay = await startRelayProcess({ dataDir: join(temp, 'relay'), keyPem: await relayKeyPem() });
-  relaysFile = join(temp, 'relays.json');
-  await writeFile(relaysFile, JSON.stringify([relay.entry]));
+  world = await RelayWorld.start('codecs');
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.all(sessions.map((s) => s.session.close()));
-  await stopAllChildren();
-  await rm(temp, { recursive: true, force: true });
+  await world.close();
 });
 
 async function start(
@@ -40,8 +26,7 @@ async function start(
   codec: 'opus' | 'pcm16',
   offer?: readonly number[],
 ): Promise<{ session: PhonebookSession; events: StampedEvent[] }> {
-  const s = await openTestSession(temp, relaysFile, name, undefined, offer ? { codecs: offer } : {}, codec);
-  sessions.push(s);
+  const s = await world.open(name, undefined, offer ? { codecs: offer } : {}, codec);
   const events: StampedEvent[] = [];
   s.session.onEvent((e) => events.push(e));
   await s.session.start();
@@ -99,6 +84,6 @@ describe('codecs of a call', () => {
       expect(stats.stats.quality.lossPercent).toBeLessThan(5);
     }
     // Nothing was dropped at the relay for its size.
-    expect(await relay.metrics()).toMatch(/media_dropped_packets_total\{reason="oversize"\} 0\n/);
+    expect(await world.relay.metrics()).toMatch(/media_dropped_packets_total\{reason="oversize"\} 0\n/);
   }, 60_000);
 });

@@ -18,6 +18,7 @@ import { MainScreen } from '../src/tui/main-screen.js';
 import { PhonebookApp } from '../src/tui/phonebook-app.js';
 import type { SetupStep } from '../src/tui/setup-screen.js';
 import { relayKeyPem } from './support/identities.js';
+import { until } from './support/relay-world.js';
 import { openTestSession, pinWrongKey, type TestSession } from './support/sessions.js';
 
 const ENTER = '\r';
@@ -64,22 +65,6 @@ function show(session: PhonebookSession) {
   const screen = render(<MainScreen session={session} onQuit={() => undefined} />);
   screens.push(screen);
   return screen;
-}
-
-/** Polls the rendered frame until `test` holds (the UI updates asynchronously from network events). */
-async function until(
-  frame: () => string | undefined,
-  test: (text: string) => boolean,
-  what: string,
-  ms = 20_000,
-) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const text = frame() ?? '';
-    if (test(text)) return text;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; screen:\n${text}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe('the phonebook screen, driven by keystrokes', () => {
