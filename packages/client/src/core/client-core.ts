@@ -1,16 +1,19 @@
 /**
  * ClientCore: the whole client protocol, sans-I/O (docs/design.md §1, §3–§5; docs/session-protocol.md).
  *
- * Inputs: `connect`, `transportOpened`, `receive(payload)`, `transportClosed`, `tick(now)` and the user's
- * commands. Outputs (drained with `takeOutputs()`): frame payloads to send, a request to close the
- * connection, typed events, "persist the store", the results of commands, and when a call's media lane
- * opens, moves and closes (`media:open` / `media:retarget` / `media:close`). Media packets never pass this
- * core: the shell's MediaChannel carries them (docs/architecture.md "Media lane"). `nextTimeout()` says
- * when `tick` is due. Clock and randomness are injected (`now` arguments, the crypto object's RNG), so a
- * whole call runs deterministically in one process.
+ * One output style, as every core of the project (docs/architecture.md "Cores and shells"): each input —
+ * `connect`, `transportOpened`, `receive(payload)`, `transportClosed`, `tick(now)`, `close`, `mediaLane`
+ * and the user's commands — returns the outputs it produced, in order: frame payloads to send, a request
+ * to close the connection, typed events, "persist the store", the results of commands, and when a call's
+ * media lane opens, moves and closes (`media:open` / `media:retarget` / `media:close`). A command that
+ * settles later (`lookup`, `placeCall`, `rotateKey`) takes the shell's handle for it and settles with a
+ * `result` output carrying that handle. Media packets never pass this core: the shell's MediaChannel
+ * carries them (docs/architecture.md "Media lane"). `nextTimeout()` says when `tick` is due. Clock and
+ * randomness are injected (`now` arguments, the crypto object's RNG), so a whole call runs
+ * deterministically in one process.
  *
- * ClientCore is the facade (docs/client.md "Layers"): it keeps the public API, the outputs and the request
- * table, and hands each input to the module that handles it — the connection and its registration to
+ * ClientCore is the facade (docs/client.md "Layers"): it keeps the public API and the request table, and
+ * hands each input to the module that handles it — the connection and its registration to
  * ConnectionMachine (connection-machine.ts) and RegistrationFlow (registration-flow.ts), the relay's
  * messages to RelayMessages (relay-messages.ts), which routes them on to PhonebookSync (phonebook-sync.ts),
  * KeyLookups (key-lookups.ts), head gossip (head-gossip.ts) and the CallMachine (call-machine.ts). Those
@@ -93,8 +96,6 @@ export class ClientCore {
   readonly #lookups: KeyLookups;
   readonly #sync: PhonebookSync;
   readonly #messages: RelayMessages;
-  readonly #outputs: CoreOutput[] = [];
-  #nextHandle = 1;
 
   constructor(options: ClientCoreOptions) {
     const crypto = options.crypto;
@@ -207,11 +208,6 @@ export class ClientCore {
     return this.#phonebook.contacts();
   }
 
-  /** Drains the outputs produced so far. */
-  takeOutputs(): CoreOutput[] {
-    return this.#outputs.splice(0);
-  }
-
   /** When `tick` must be called next (absolute ms), if ever. */
   nextTimeout(): number | undefined {
     const times = [this.#requests.nextDeadline(), this.#control.nextTimeout(), this.#calls.nextTimeout()];
@@ -223,49 +219,44 @@ export class ClientCore {
   // ─── connection ─────────────────────────────────────────────────────────────────────────────────────
 
   /** The shell is opening a connection to `relay`. Allowed from idle and closed. */
-  connect(relay: RelayEntry, now: number): void {
-    this.#queue(this.#run(this.#control.connect(relay, now), now));
+  connect(relay: RelayEntry, now: number): CoreOutput[] {
+    return this.#run(this.#control.connect(relay, now), now);
   }
 
   /** The connection is open: start the registration (REGISTER). */
-  transportOpened(now: number): void {
-    this.#queue(this.#run(this.#control.opened(now), now));
+  transportOpened(now: number): CoreOutput[] {
+    return this.#run(this.#control.opened(now), now);
   }
 
   /** The connection closed (by the peer, an error, or after our `close` output). */
-  transportClosed(now: number, code: string = ClientErrorCode.ConnectionClosed): void {
-    this.#queue(this.#run(this.#control.closed(code), now));
+  transportClosed(now: number, code: string = ClientErrorCode.ConnectionClosed): CoreOutput[] {
+    return this.#run(this.#control.closed(code), now);
   }
 
   /** One frame payload from the control connection. */
-  receive(payload: Uint8Array, now: number): void {
-    this.#queue(this.#run(this.#control.receive(payload, now), now));
+  receive(payload: Uint8Array, now: number): CoreOutput[] {
+    return this.#run(this.#control.receive(payload, now), now);
   }
 
   /** Advances timers: handshake and request deadlines, keepalive, ring and resume timeouts. */
-  tick(now: number): void {
+  tick(now: number): CoreOutput[] {
     const out = this.#run(this.#control.tick(now), now);
     this.#run(this.#messages.expire(now), now, out);
-    this.#queue(this.#run(this.#calls.tick(now), now, out));
+    return this.#run(this.#calls.tick(now), now, out);
   }
 
   /** Closes the connection on purpose (ends a live call first). */
-  close(now: number): void {
+  close(now: number): CoreOutput[] {
     const hangUp = this.#calls.busy ? this.#calls.end('hangup', 'local', now, { notify: true }) : [];
     const out = this.#run(hangUp, now);
-    this.#queue(this.#run(this.#control.close(ClientErrorCode.ConnectionClosed), now, out));
+    return this.#run(this.#control.close(ClientErrorCode.ConnectionClosed), now, out);
   }
 
   // ─── commands ───────────────────────────────────────────────────────────────────────────────────────
+  // `handle` is the shell's number for a command that settles later: the `result` output carries it back.
 
-  /** Looks a contact up with proof (docs/design.md §4); settles with a VerifiedContact. Returns the handle. */
-  lookup(target: string | { readonly clientId: string }, now: number): number {
-    const handle = this.#handle();
-    this.#queue(this.#lookup(handle, target, now));
-    return handle;
-  }
-
-  #lookup(handle: number, target: string | { readonly clientId: string }, now: number): CoreOutput[] {
+  /** Looks a contact up with proof (docs/design.md §4); settles `handle` with a VerifiedContact. */
+  lookup(handle: number, target: string | { readonly clientId: string }, now: number): CoreOutput[] {
     const resolved = lookupTarget(target);
     if (!resolved) return failed(handle, invalid('lookup needs a name or a 64-hex-digit client id'));
     if (!this.#connected) return failed(handle, notConnected());
@@ -275,14 +266,11 @@ export class ClientCore {
     );
   }
 
-  /** Calls a contact: verified key lookup, signed and sealed call data, CALL_REQUEST. Returns the handle. */
-  placeCall(target: string | { readonly clientId: string }, now: number): number {
-    const handle = this.#handle();
-    this.#queue(this.#placeCall(handle, target, now));
-    return handle;
-  }
-
-  #placeCall(handle: number, target: string | { readonly clientId: string }, now: number): CoreOutput[] {
+  /**
+   * Calls a contact: verified key lookup, signed and sealed call data, CALL_REQUEST. Settles `handle` with
+   * an EstablishedCall once the callee accepted and the keys are confirmed.
+   */
+  placeCall(handle: number, target: string | { readonly clientId: string }, now: number): CoreOutput[] {
     const resolved = lookupTarget(target);
     if (!resolved) return failed(handle, invalid('placeCall needs a name or a 64-hex-digit client id'));
     if (!this.#connected) return failed(handle, notConnected());
@@ -313,45 +301,39 @@ export class ClientCore {
    * across reconnects; sent to the relay now if connected, else after the next WELCOME. Throws
    * CLIENT_ERR_INVALID_ARGUMENT for a bad target or more than 256 of them.
    */
-  watchPresence(targets: readonly PresenceTarget[], now: number): void {
+  watchPresence(targets: readonly PresenceTarget[], now: number): CoreOutput[] {
     this.#presence.set(targets);
-    this.#queue(this.#run(this.#sync.syncPresence(this.#connected), now));
+    return this.#run(this.#sync.syncPresence(this.#connected), now);
   }
 
   /** What the call's media lane reports: bound, failed, or the peer's audio started or stalled. */
-  mediaLane(callId: string, report: MediaLaneReport, now: number): void {
-    this.#queue(this.#run(this.#calls.mediaLane(callId, report, now), now));
+  mediaLane(callId: string, report: MediaLaneReport, now: number): CoreOutput[] {
+    return this.#run(this.#calls.mediaLane(callId, report, now), now);
   }
 
   /** Accepts the ringing incoming call. */
-  answer(now: number): void {
-    this.#queue(this.#run(this.#calls.answer(now), now));
+  answer(now: number): CoreOutput[] {
+    return this.#run(this.#calls.answer(now), now);
   }
 
   /** Rejects the ringing incoming call. */
-  reject(now: number): void {
-    this.#queue(this.#run(this.#calls.reject(now), now));
+  reject(now: number): CoreOutput[] {
+    return this.#run(this.#calls.reject(now), now);
   }
 
   /** Ends the current call in whatever state it is (ringing either way, or active). */
-  hangUp(now: number): void {
-    this.#queue(this.#run(this.#calls.hangUp(now), now));
+  hangUp(now: number): CoreOutput[] {
+    return this.#run(this.#calls.hangUp(now), now);
   }
 
   /**
    * Replaces this client's key for its name by `nextKey` (docs/key-transparency.md, "Key rotation"): sends
-   * ROTATE_KEY signed with the current key (and `nextKey` for possession) and settles with the new entry as
-   * a VerifiedContact once its inclusion and name-map proofs check out under an accepted head. The caller
-   * then stores `nextKey` and reconnects with it; this core's key is from then on refused by the relay.
-   * CLIENT_ERR_BUSY during a call (the session ends with the old key).
+   * ROTATE_KEY signed with the current key (and `nextKey` for possession) and settles `handle` with the new
+   * entry as a VerifiedContact once its inclusion and name-map proofs check out under an accepted head.
+   * The caller then stores `nextKey` and reconnects with it; this core's key is from then on refused by
+   * the relay. CLIENT_ERR_BUSY during a call (the session ends with the old key).
    */
-  rotateKey(nextKey: RsaPrivateKey, now: number): number {
-    const handle = this.#handle();
-    this.#queue(this.#rotateKey(handle, nextKey, now));
-    return handle;
-  }
-
-  #rotateKey(handle: number, nextKey: RsaPrivateKey, now: number): CoreOutput[] {
+  rotateKey(handle: number, nextKey: RsaPrivateKey, now: number): CoreOutput[] {
     const c = this.#connection;
     if (c.kind !== 'ready') return failed(handle, notConnected());
     if (this.#calls.busy) return failed(handle, new ClientError(ClientErrorCode.Busy, 'end the call first'));
@@ -362,8 +344,8 @@ export class ClientCore {
    * Accepts the new key of `name` that a verified lookup showed (after `contact:key-changed`): pins it and
    * unblocks calls. Throws CLIENT_ERR_INVALID_STATE when no verified new key is known.
    */
-  acceptContactKey(name: string, now: number): void {
-    this.#queue(this.#run(this.#sync.keyAccepted(name.normalize('NFC'), this.#connected, now), now));
+  acceptContactKey(name: string, now: number): CoreOutput[] {
+    return this.#run(this.#sync.keyAccepted(name.normalize('NFC'), this.#connected, now), now);
   }
 
   /** Safety number with a contact whose key is pinned (60 digits in groups of 5). */
@@ -461,16 +443,6 @@ export class ClientCore {
       return this.#control.seal({ type: 'GET_PUBLIC_KEY', requestId, target: pending.target });
     }
     return [];
-  }
-
-  #queue(outputs: readonly CoreOutput[]): void {
-    this.#outputs.push(...outputs);
-  }
-
-  #handle(): number {
-    const h = this.#nextHandle;
-    this.#nextHandle += 1;
-    return h;
   }
 
   /** The last DATA sequence of the current call's lane, as the shell reports it. */
