@@ -49,6 +49,8 @@ interface Peer {
   readonly decoder: FrameDecoder;
   readonly events: CoreEvent[];
   readonly results: Map<number, CommandResult>;
+  /** Outputs the core returned, carried out when the network settles (what the Client shell does). */
+  readonly outbox: CoreOutput[];
   /** The lane's decisions as the core gave them (`media:open`, `media:close`, …). */
   readonly lane: string[];
   readonly frames: MediaFrame[];
@@ -84,6 +86,8 @@ class World {
   /** Times the relay asked to be ticked at (`schedule` outputs). */
   readonly #relayDue: number[] = [];
   #nextConn = 1;
+  /** Command handles (the Client's PendingCommands numbers its own from 1 as well). */
+  #nextHandle = 1;
 
   constructor(relayKey: RsaPrivateKey) {
     const directory = new LocalKeyDirectory({
@@ -118,6 +122,7 @@ class World {
       decoder: new FrameDecoder(),
       events: [],
       results: new Map(),
+      outbox: [],
       lane: [],
       frames: [],
       drops: [],
@@ -127,16 +132,28 @@ class World {
     };
     this.peers.set(connId, peer);
     this.#relayOutputs(this.relay.connectionOpened(connId, `192.0.2.${connId}`, this.now));
-    peer.core.connect(this.entry, this.now);
-    peer.core.transportOpened(this.now);
+    this.input(peer, peer.core.connect(this.entry, this.now));
+    this.input(peer, peer.core.transportOpened(this.now));
     this.settle();
     return peer;
+  }
+
+  /** Every core input returns its outputs (docs/architecture.md "Cores and shells"): they go out on `settle`. */
+  input(peer: Peer, outputs: readonly CoreOutput[]): void {
+    peer.outbox.push(...outputs);
+  }
+
+  /** Starts a command that settles later under a fresh handle; its result lands in `peer.results`. */
+  command(peer: Peer, start: (handle: number) => readonly CoreOutput[]): number {
+    const handle = this.#nextHandle++;
+    this.input(peer, start(handle));
+    return handle;
   }
 
   /** Performs every pending output and delivers every queued packet until nothing moves. */
   settle(): void {
     for (let round = 0; round < 100_000; round++) {
-      for (const peer of this.peers.values()) this.#clientOutputs(peer, peer.core.takeOutputs());
+      for (const peer of this.peers.values()) this.#clientOutputs(peer, peer.outbox.splice(0));
       const packet = this.#queue.shift();
       if (packet === undefined) return;
       this.#deliver(packet);
@@ -190,7 +207,7 @@ class World {
     }
     for (const peer of this.peers.values()) {
       const core = peer.core.nextTimeout();
-      if (core !== undefined && core <= now) peer.core.tick(now);
+      if (core !== undefined && core <= now) this.input(peer, peer.core.tick(now));
       const lane = peer.channel?.nextTimeout();
       if (peer.channel === undefined || peer.callId === undefined || lane === undefined || lane > now)
         continue;
@@ -198,8 +215,9 @@ class World {
       for (const data of datagrams)
         this.#queue.push({ kind: 'datagram', from: peer.media, to: RELAY_MEDIA, data });
       // The lane reports to the core, which owns the call state (what the Client shell does).
-      if (failed) peer.core.mediaLane(peer.callId, { kind: 'failed' }, now);
-      if (stalled) peer.core.mediaLane(peer.callId, { kind: 'audio', flow: 'stalled' }, now);
+      if (failed) this.input(peer, peer.core.mediaLane(peer.callId, { kind: 'failed' }, now));
+      if (stalled)
+        this.input(peer, peer.core.mediaLane(peer.callId, { kind: 'audio', flow: 'stalled' }, now));
     }
   }
 
@@ -263,7 +281,7 @@ class World {
           const peer = this.peers.get(out.connId);
           if (peer?.open) {
             peer.open = false;
-            peer.core.transportClosed(this.now);
+            this.input(peer, peer.core.transportClosed(this.now));
           }
           break;
         }
@@ -289,7 +307,8 @@ class World {
       case 'to-client': {
         const peer = this.peers.get(packet.connId);
         if (!peer?.open) return;
-        for (const payload of peer.decoder.push(packet.bytes)) peer.core.receive(payload, this.now);
+        for (const payload of peer.decoder.push(packet.bytes))
+          this.input(peer, peer.core.receive(payload, this.now));
         return;
       }
       case 'datagram':
@@ -331,10 +350,13 @@ class World {
       case 'frame':
         peer.frames.push(input.frame);
         if (input.audioStarted)
-          peer.core.mediaLane(peer.callId, { kind: 'audio', flow: 'flowing' }, this.now);
+          this.input(peer, peer.core.mediaLane(peer.callId, { kind: 'audio', flow: 'flowing' }, this.now));
         return;
       case 'bound':
-        peer.core.mediaLane(peer.callId, { kind: 'bound', sessionId: input.sessionId }, this.now);
+        this.input(
+          peer,
+          peer.core.mediaLane(peer.callId, { kind: 'bound', sessionId: input.sessionId }, this.now),
+        );
         return;
       case 'challenged':
         for (const reply of input.datagrams)
@@ -380,9 +402,9 @@ function establishedCall(): { world: World; alice: Peer; bob: Peer; callId: stri
   const world = new World(relayKey);
   const alice = world.join('alice', aliceKey);
   const bob = world.join('bob', bobKey);
-  alice.core.placeCall('bob', world.now);
+  world.command(alice, (h) => alice.core.placeCall(h, 'bob', world.now));
   world.settle();
-  bob.core.answer(world.now);
+  world.input(bob, bob.core.answer(world.now));
   world.settle();
   const callId = alice.callId;
   if (callId === undefined || !alice.channel?.bound || !bob.channel?.bound) throw new Error('no call');
@@ -410,7 +432,7 @@ describe('a call through the real cores on a fake clock', () => {
     ]);
 
     // Lookup with proof (docs/design.md §4): bob's key, verified against a signed tree head.
-    const lookup = alice.core.lookup('bob', world.now);
+    const lookup = world.command(alice, (h) => alice.core.lookup(h, 'bob', world.now));
     world.settle();
     const found = alice.results.get(lookup);
     expect(found?.ok).toBe(true);
@@ -420,7 +442,7 @@ describe('a call through the real cores on a fake clock', () => {
     expect(found.value.keyChanged).toBe(false);
 
     // The call: CALL_REQUEST with sealed call data; bob verifies the caller and rings.
-    const call = alice.core.placeCall('bob', world.now);
+    const call = world.command(alice, (h) => alice.core.placeCall(h, 'bob', world.now));
     world.settle();
     expect(alice.core.callState).toBe('outgoing-ringing');
     expect(bob.core.callState).toBe('incoming-ringing');
@@ -433,7 +455,7 @@ describe('a call through the real cores on a fake clock', () => {
 
     // Bob answers: keys confirmed on both sides, the relay allocates the media session and grants it.
     world.advance(1_000);
-    bob.core.answer(world.now);
+    world.input(bob, bob.core.answer(world.now));
     world.settle();
     expect(alice.core.callState).toBe('active');
     expect(bob.core.callState).toBe('active');
@@ -500,7 +522,7 @@ describe('a call through the real cores on a fake clock', () => {
     expect(world.mediaIn.filter((t) => t === 'KEEPALIVE').length).toBeGreaterThanOrEqual(4);
 
     // Hang-up: both lanes close (keys erased), the relay ends the call and releases the media session.
-    alice.core.hangUp(world.now);
+    world.input(alice, alice.core.hangUp(world.now));
     world.settle();
     expect(alice.core.callState).toBe('ended');
     expect(bob.core.callState).toBe('ended');
@@ -563,7 +585,7 @@ describe('a call through the real cores on a fake clock', () => {
 
     // After the hang-up the lane refuses to seal, and a late datagram finds no session at the relay.
     const late = sealed(4);
-    bob.core.hangUp(world.now);
+    world.input(bob, bob.core.hangUp(world.now));
     world.settle();
     expect(world.relay.media.sessionCount).toBe(0);
     expect(world.sendFrame(alice, frame('alice', 5))).toBe(false);

@@ -39,10 +39,10 @@ const zero = (bytes: Uint8Array) => bytes.every((x) => x === 0);
 describe('ClientCore calls (fake clock)', () => {
   it('completes a call and erases ephemeral keys and media keys at hang-up', () => {
     const { net, alice, bob, a, b } = setup();
-    const handle = alice.core.placeCall('bob', net.now);
+    const handle = net.command(alice, (h) => alice.core.placeCall(h, 'bob', net.now));
     net.pump();
     expect(bob.core.callState).toBe('incoming-ringing');
-    bob.core.answer(net.now);
+    net.input(bob, bob.core.answer(net.now));
     net.pump();
     expect(alice.results.get(handle)).toMatchObject({ ok: true, value: { peer: { name: 'bob' } } });
     expect(alice.core.callState).toBe('active');
@@ -52,7 +52,7 @@ describe('ClientCore calls (fake clock)', () => {
     expect(bob.lane.frames.map((f) => [...f.payload])).toEqual([[9]]);
     // While the call is up the keys are live …
     expect(a.packetKeys.every(zero)).toBe(false);
-    alice.core.hangUp(net.now);
+    net.input(alice, alice.core.hangUp(net.now));
     net.pump();
     // … and after the hang-up every ephemeral private key and every media key is gone, on both sides.
     for (const t of [a, b]) {
@@ -69,7 +69,7 @@ describe('ClientCore calls (fake clock)', () => {
 
   it('ring timeout is exact and erases the pending offer on both sides', () => {
     const { net, alice, bob, a } = setup();
-    const handle = alice.core.placeCall('bob', net.now);
+    const handle = net.command(alice, (h) => alice.core.placeCall(h, 'bob', net.now));
     net.pump();
     net.advance(29_999);
     expect(alice.core.callState).toBe('outgoing-ringing');
@@ -88,18 +88,18 @@ describe('ClientCore calls (fake clock)', () => {
   it('reject and busy erase the caller secrets; call waiting is answered busy', () => {
     const { net, alice, bob, a } = setup();
     const carol = net.join({ identity: carolKey, name: 'carol' });
-    alice.core.placeCall('bob', net.now);
+    net.command(alice, (h) => alice.core.placeCall(h, 'bob', net.now));
     net.pump();
-    bob.core.reject(net.now);
+    net.input(bob, bob.core.reject(net.now));
     net.pump();
     expect(a.ephemerals.every((k) => k.destroyed)).toBe(true);
     expect(eventsOf(alice, 'call:ended')[0]).toMatchObject({ reason: 'rejected', by: 'remote' });
 
-    alice.core.placeCall('bob', net.now);
+    net.command(alice, (h) => alice.core.placeCall(h, 'bob', net.now));
     net.pump();
-    bob.core.answer(net.now);
+    net.input(bob, bob.core.answer(net.now));
     net.pump();
-    const handle = carol.core.placeCall('bob', net.now);
+    const handle = net.command(carol, (h) => carol.core.placeCall(h, 'bob', net.now));
     net.pump();
     expect(carol.results.get(handle)).toMatchObject({ ok: false, error: { code: 'CLIENT_ERR_PEER_BUSY' } });
     expect(eventsOf(bob, 'call:incoming')).toHaveLength(2);
@@ -116,7 +116,7 @@ describe('ClientCore calls (fake clock)', () => {
             ? `connecting-media:${e.call.media}`
             : e.call.phase,
       );
-    alice.core.placeCall('bob', net.now);
+    net.command(alice, (h) => alice.core.placeCall(h, 'bob', net.now));
     expect(alice.core.currentCall).toMatchObject({ phase: 'dialing', direction: 'outgoing', target: 'bob' });
     net.pump();
     expect(bob.core.currentCall).toMatchObject({
@@ -124,7 +124,7 @@ describe('ClientCore calls (fake clock)', () => {
       direction: 'incoming',
       peer: { name: 'alice' },
     });
-    bob.core.answer(net.now);
+    net.input(bob, bob.core.answer(net.now));
     net.pump();
     // Answered and bound, but no audio yet: never "active" before a frame arrived.
     expect(alice.core.currentCall).toMatchObject({
@@ -147,7 +147,7 @@ describe('ClientCore calls (fake clock)', () => {
     expect(alice.core.currentCall).toMatchObject({ phase: 'reconnecting', cause: 'media', audio: 'stalled' });
     net.sendFrame(bob, frame(1));
     expect(alice.core.currentCall?.phase).toBe('active');
-    alice.core.hangUp(net.now);
+    net.input(alice, alice.core.hangUp(net.now));
     net.pump();
     expect(alice.core.currentCall).toMatchObject({ phase: 'ended', reason: 'hangup', by: 'local' });
     expect(bob.core.currentCall).toMatchObject({ phase: 'ended', reason: 'hangup', by: 'remote' });
@@ -168,7 +168,7 @@ describe('ClientCore calls (fake clock)', () => {
 
   it('ends a ringing call when the connection drops, erasing its secrets', () => {
     const { net, alice, bob, a } = setup();
-    const handle = alice.core.placeCall('bob', net.now);
+    const handle = net.command(alice, (h) => alice.core.placeCall(h, 'bob', net.now));
     net.pump();
     net.cut(alice);
     expect(alice.results.get(handle)).toMatchObject({ ok: false, error: { code: 'CLIENT_ERR_CALL_ENDED' } });
@@ -182,9 +182,9 @@ describe('ClientCore calls (fake clock)', () => {
 
   it('a live call waits for CALL_RESUME, and ends (keys erased) when no relay takes it in time', () => {
     const { net, alice, bob, a } = setup();
-    alice.core.placeCall('bob', net.now);
+    net.command(alice, (h) => alice.core.placeCall(h, 'bob', net.now));
     net.pump();
-    bob.core.answer(net.now);
+    net.input(bob, bob.core.answer(net.now));
     net.pump();
     net.cut(alice);
     expect(alice.core.callState).toBe('active');
@@ -203,9 +203,9 @@ describe('ClientCore calls (fake clock)', () => {
 
   it('resumes a live call on reconnection: CALL_RESUME, new grant, re-BIND, same keys', () => {
     const { net, alice, bob } = setup();
-    alice.core.placeCall('bob', net.now);
+    net.command(alice, (h) => alice.core.placeCall(h, 'bob', net.now));
     net.pump();
-    bob.core.answer(net.now);
+    net.input(bob, bob.core.answer(net.now));
     net.pump();
     net.sendFrame(alice, { sequence: 0, timestamp: 0, payload: new Uint8Array([1]) });
     net.cut(alice);
@@ -217,7 +217,7 @@ describe('ClientCore calls (fake clock)', () => {
     net.sendFrame(again, { sequence: 1, timestamp: 960, payload: new Uint8Array([2]) });
     expect(bob.lane.frames.map((f) => [...f.payload])).toEqual([[1], [2]]);
     // The control core decided when the lane opens, moves and closes; it never saw a media packet.
-    again.core.hangUp(net.now);
+    net.input(again, again.core.hangUp(net.now));
     net.pump();
     expect(again.lane.decisions).toEqual(['media:open', 'media:retarget', 'media:close']);
     expect(bob.lane.decisions).toEqual(['media:open', 'media:close']);
@@ -227,9 +227,9 @@ describe('ClientCore calls (fake clock)', () => {
     const { net, alice, bob, a } = setup();
     net.relay.lies.callResponse = (m) =>
       m.confirm ? { ...m, confirm: m.confirm.map((x, i) => (i === 0 ? x ^ 1 : x)) } : m;
-    const handle = alice.core.placeCall('bob', net.now);
+    const handle = net.command(alice, (h) => alice.core.placeCall(h, 'bob', net.now));
     net.pump();
-    bob.core.answer(net.now);
+    net.input(bob, bob.core.answer(net.now));
     net.pump();
     expect(alice.results.get(handle)).toMatchObject({ ok: false, error: { code: 'CLIENT_ERR_CALL_ENDED' } });
     expect(eventsOf(alice, 'call:ended')[0]).toMatchObject({ reason: 'error', code: 'SESSION_ERR_CONFIRM' });
@@ -240,9 +240,9 @@ describe('ClientCore calls (fake clock)', () => {
   it('a relay that strips the post-quantum share cannot downgrade the call (SESSION_ERR_PQ_REQUIRED)', () => {
     const { net, alice, bob, a } = setup();
     net.relay.lies.callResponse = ({ kem: _stripped, ...m }) => m;
-    const handle = alice.core.placeCall('bob', net.now);
+    const handle = net.command(alice, (h) => alice.core.placeCall(h, 'bob', net.now));
     net.pump();
-    bob.core.answer(net.now);
+    net.input(bob, bob.core.answer(net.now));
     net.pump();
     expect(alice.results.get(handle)).toMatchObject({ ok: false, error: { code: 'CLIENT_ERR_CALL_ENDED' } });
     expect(eventsOf(alice, 'call:ended')[0]).toMatchObject({
@@ -257,9 +257,9 @@ describe('ClientCore calls (fake clock)', () => {
     const { net, alice, bob } = setup();
     net.relay.lies.callResponse = (m) =>
       m.kem ? { ...m, kem: m.kem.map((x, i) => (i === 7 ? x ^ 0x10 : x)) } : m;
-    const handle = alice.core.placeCall('bob', net.now);
+    const handle = net.command(alice, (h) => alice.core.placeCall(h, 'bob', net.now));
     net.pump();
-    bob.core.answer(net.now);
+    net.input(bob, bob.core.answer(net.now));
     net.pump();
     expect(alice.results.get(handle)).toMatchObject({ ok: false, error: { code: 'CLIENT_ERR_CALL_ENDED' } });
     expect(eventsOf(alice, 'call:ended')[0]).toMatchObject({ reason: 'error', code: 'SESSION_ERR_CONFIRM' });
@@ -268,7 +268,7 @@ describe('ClientCore calls (fake clock)', () => {
   it('ends an outgoing call at once when the relay refuses the CALL_REQUEST (e.g. rate limited)', () => {
     const { net, alice, bob, a } = setup();
     net.relay.lies.refuseCalls = 'RELAY_ERR_RATE_LIMITED';
-    const handle = alice.core.placeCall('bob', net.now);
+    const handle = net.command(alice, (h) => alice.core.placeCall(h, 'bob', net.now));
     net.pump();
     expect(alice.results.get(handle)).toMatchObject({
       ok: false,
@@ -289,8 +289,10 @@ describe('ClientCore calls (fake clock)', () => {
   it('refuses to call itself or to call while not registered', () => {
     const net = new InProcessNetwork(relayKey);
     const alice = net.join({ identity: aliceKey, name: 'alice' });
-    const self = alice.core.placeCall({ clientId: alice.core.clientId }, net.now);
-    const bad = alice.core.placeCall({ clientId: 'zz' }, net.now);
+    const self = net.command(alice, (h) =>
+      alice.core.placeCall(h, { clientId: alice.core.clientId }, net.now),
+    );
+    const bad = net.command(alice, (h) => alice.core.placeCall(h, { clientId: 'zz' }, net.now));
     net.pump();
     expect(alice.results.get(self)).toMatchObject({
       ok: false,
@@ -301,7 +303,7 @@ describe('ClientCore calls (fake clock)', () => {
       error: { code: 'CLIENT_ERR_INVALID_ARGUMENT' },
     });
     net.cut(alice);
-    const offline = alice.core.placeCall('bob', net.now);
+    const offline = net.command(alice, (h) => alice.core.placeCall(h, 'bob', net.now));
     net.pump();
     expect(alice.results.get(offline)).toMatchObject({
       ok: false,
@@ -314,7 +316,7 @@ describe('ClientCore calls (fake clock)', () => {
 describe('ClientCore channel and protocol', () => {
   it('closes the connection on a frame that fails authentication', () => {
     const { net, alice } = setup();
-    alice.core.receive(crypto.randomBytes(80), net.now);
+    net.input(alice, alice.core.receive(crypto.randomBytes(80), net.now));
     net.pump();
     expect(eventsOf(alice, 'connection:error')[0]?.code).toBe('SESSION_ERR_CHANNEL_AUTH');
     expect(alice.core.connectionState).toBe('closed');
@@ -350,14 +352,14 @@ describe('ClientCore channel and protocol', () => {
 
   it('reports the relay error code of a failed lookup, and times out a silent relay', () => {
     const { net, alice } = setup();
-    const missing = alice.core.lookup('nobody', net.now);
+    const missing = net.command(alice, (h) => alice.core.lookup(h, 'nobody', net.now));
     net.pump();
     expect(alice.results.get(missing)).toMatchObject({
       ok: false,
       error: { code: 'CLIENT_ERR_RELAY_ERROR', relayCode: 'RELAY_ERR_NOT_FOUND' },
     });
     net.relay.lies.drop = (m) => m.type === 'GET_PUBLIC_KEY';
-    const silent = alice.core.lookup('bob', net.now);
+    const silent = net.command(alice, (h) => alice.core.lookup(h, 'bob', net.now));
     net.advance(9_999);
     expect(alice.results.has(silent)).toBe(false);
     net.advance(1);
@@ -412,7 +414,7 @@ describe('ClientCore phonebook and pins', () => {
     const net = new InProcessNetwork(relayKey);
     net.join({ identity: bobKey, name: 'bob' });
     const alice = net.join({ identity: aliceKey, name: 'alice', store });
-    const handle = alice.core.lookup('bob', net.now);
+    const handle = net.command(alice, (h) => alice.core.lookup(h, 'bob', net.now));
     net.pump();
     expect(alice.results.get(handle)).toMatchObject({
       ok: true,

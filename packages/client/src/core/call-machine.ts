@@ -4,67 +4,46 @@
  * CALL_RESUME after a lost connection, and every path to `ended` erasing the call's secrets. It makes the
  * control decisions about the call's media lane (open on the first grant, retarget on a later one, close
  * at the end) but never sees a media packet: the shell's MediaChannel carries them (docs/architecture.md
- * "Media lane"). The ClientCore owns the connection and the key lookups; it feeds verified keys in and
- * carries messages out through {@link CallHost}.
+ * "Media lane"). The ClientCore owns the connection and the key lookups: it feeds verified keys and the
+ * relay's call messages in, and every input returns the {@link CallAction}s that follow from it
+ * (call-actions.ts), in order, for the core to carry out (docs/architecture.md "Cores and shells").
  */
-import type { LeitungCrypto, RsaPrivateKey, RsaPublicKey } from '@leitung/crypto';
-import {
-  acceptOffer,
-  CALL_KEY_EXCHANGE,
-  CallIdReplayGuard,
-  completeCall,
-  createCallOffer,
-  openCallOffer,
-} from '@leitung/session';
-import type {
-  CallEndReason,
-  ControlMessage,
-  ControlMessageOf,
-  KeyLookupTarget,
-  MediaGrant,
-} from '@leitung/wire';
+import type { RsaPublicKey } from '@leitung/crypto';
+import { acceptOffer, CALL_KEY_EXCHANGE, CallIdReplayGuard, completeCall } from '@leitung/session';
+import type { CallEndReason, ControlMessageOf, MediaGrant } from '@leitung/wire';
 import { bytesEqual, toHex } from '../bytes.js';
 import { ClientError, ClientErrorCode, errorCodeOf } from '../errors.js';
-import type { AudioFlow } from '../media/audio-flow.js';
+import type { CallAction, CallLookupPurpose, SeenCallIds } from './call-actions.js';
+import { laneForGrant, laneReported, type MediaLaneReport } from './call-lane.js';
+import { type CallParty, openOffer, sealOffer } from './call-offers.js';
 import { type CallSnapshot, callSnapshotOf, shownAs } from './call-snapshot.js';
-import { type CallState, callIdOf, isBusy } from './call-state.js';
-import { asError, callFailure, keyChanged } from './core-errors.js';
-import type { CommandResult, MediaLaneOutput, VerifiedContact } from './core-outputs.js';
-import type { CoreEvent, Peer } from './events.js';
+import {
+  activeCall,
+  type CallState,
+  callIdOf,
+  endedCall,
+  endedFrom,
+  isBusy,
+  releaseCall,
+} from './call-state.js';
+import { callFailure, keyChanged, specificCode } from './core-errors.js';
+import type { VerifiedContact } from './core-outputs.js';
+import { emit, seal, settle } from './core-steps.js';
+import type { Peer } from './events.js';
 
-/** What the call machine needs from the client core. */
-export interface CallHost {
-  readonly crypto: LeitungCrypto;
-  readonly identity: RsaPrivateKey;
-  readonly clientId: Uint8Array;
+export type { MediaLaneReport } from './call-lane.js';
+
+/** What the call machine reads and never changes: this client's keys and id, its codecs, its timeouts. */
+export interface CallMachineOptions extends CallParty {
   readonly clientIdHex: string;
-  readonly codecs: readonly number[];
   readonly ringTimeoutMs: number;
   readonly resumeTimeoutMs: number;
-  /** True while registered (messages can be sent). */
-  connected(): boolean;
-  sendSealed(message: ControlMessage, now: number): void;
-  emit(event: CoreEvent): void;
-  result(handle: number, result: CommandResult): void;
-  /** Opens, retargets or closes the call's media lane (a core output for the shell). */
-  media(output: MediaLaneOutput): void;
-  /** Highest DATA sequence the call's media lane sent, for CALL_RESUME's `lastSequence`. */
-  lastSentSequence(callId: string): number | undefined;
-  /** Starts a verified key lookup; the answer comes back as calleeVerified/callerVerified or lookupFailed. */
-  lookup(target: KeyLookupTarget, purpose: 'call' | 'incoming', callId: Uint8Array, now: number): void;
-  /** Drops pending lookups made for a call that ended meanwhile. */
-  cancelLookups(purpose: 'call' | 'incoming'): void;
-  /** Call ids seen before this process started (the store's), and where to put them after a change. */
-  readonly seenCallIds: readonly (readonly [string, number])[];
-  seenCallIdsChanged(entries: readonly (readonly [string, number])[]): void;
-  /** This side's last accepted signed tree head, encoded, to gossip in the offer (key-transparency.md). */
-  gossipHead(): Uint8Array | undefined;
-  /** The caller's gossiped head from a verified offer: compare it with ours. */
-  gossipReceived(head: Uint8Array, now: number): void;
+  /** Call ids seen before this process started (the store's); later changes go out as `seen-call-ids`. */
+  readonly seenCallIds: SeenCallIds;
 }
 
 export class CallMachine {
-  readonly #host: CallHost;
+  readonly #options: CallMachineOptions;
   /**
    * Call ids seen in offers (docs/design.md §5 step 3): kept across connections and relays, and across
    * restarts through the store (docs/session-protocol.md "Call offers").
@@ -75,9 +54,9 @@ export class CallMachine {
   #snapshot: CallSnapshot | undefined;
   #mediaRelay: string | undefined;
 
-  constructor(host: CallHost) {
-    this.#host = host;
-    this.#replayGuard = new CallIdReplayGuard({ seen: host.seenCallIds });
+  constructor(options: CallMachineOptions) {
+    this.#options = options;
+    this.#replayGuard = new CallIdReplayGuard({ seen: options.seenCallIds });
   }
 
   /** Fingerprint (hex) of the relay hosting the call's media, when a grant named one (relay cluster). */
@@ -112,26 +91,20 @@ export class CallMachine {
   }
 
   /** An outgoing call begins: the callee's key is being looked up (`calleeVerified` continues). */
-  begin(handle: number, callId: Uint8Array, targetLabel: string, now: number): void {
-    this.#set({ kind: 'outgoing-resolving', callId, handle, targetLabel }, now);
+  begin(handle: number, callId: Uint8Array, targetLabel: string, now: number): CallAction[] {
+    return this.#set({ kind: 'outgoing-resolving', callId, handle, targetLabel }, now);
   }
 
   /** A key lookup for this call failed. */
-  lookupFailed(purpose: 'call' | 'incoming', callId: Uint8Array, error: Error, now: number): void {
+  lookupFailed(purpose: CallLookupPurpose, callId: Uint8Array, error: Error, now: number): CallAction[] {
     const call = this.#state;
     if (purpose === 'call' && call.kind === 'outgoing-resolving' && bytesEqual(call.callId, callId)) {
-      this.#set(
-        {
-          ...ended(call.callId, 'outgoing', undefined, 'error', specificCode(error)),
-          peerName: call.targetLabel,
-        },
-        now,
-      );
-      this.#host.result(call.handle, { ok: false, error });
+      return this.#unresolved(call, call.targetLabel, specificCode(error), error, now);
     }
     if (purpose === 'incoming' && call.kind === 'incoming-verifying' && bytesEqual(call.callId, callId)) {
-      this.#refuseIncoming(call.callId, call.callerId, error, now);
+      return this.#refuseIncoming(call.callId, call.callerId, error, now);
     }
+    return [];
   }
 
   /**
@@ -139,9 +112,9 @@ export class CallMachine {
    * refusing our CALL_REQUEST (e.g. RELAY_ERR_RATE_LIMITED; ERROR has no call id): the call ends at once
    * with that error instead of ringing into the timeout. In any other state it is only informational.
    */
-  relayRefused(error: ClientError, now: number): void {
-    if (this.#state.kind !== 'outgoing-ringing') return;
-    this.end('error', 'local', now, {
+  relayRefused(error: ClientError, now: number): CallAction[] {
+    if (this.#state.kind !== 'outgoing-ringing') return [];
+    return this.end('error', 'local', now, {
       notify: false,
       ...(error.relayCode === undefined ? {} : { code: error.relayCode }),
       error,
@@ -149,336 +122,311 @@ export class CallMachine {
   }
 
   /** The control connection is gone: a live call waits for CALL_RESUME, anything else ends. */
-  connectionLost(now: number): void {
+  connectionLost(now: number): CallAction[] {
     const call = this.#state;
     switch (call.kind) {
       case 'active':
-        if (call.resumeDeadline === undefined) call.resumeDeadline = now + this.#host.resumeTimeoutMs;
+        if (call.resumeDeadline === undefined) call.resumeDeadline = now + this.#options.resumeTimeoutMs;
         call.resumeSent = false;
-        this.#publish(now);
-        return;
+        return this.#publish(now);
       case 'outgoing-ringing':
       case 'incoming-ringing':
       case 'outgoing-resolving':
       case 'incoming-verifying':
-        this.end('error', 'local', now, { notify: false, code: ClientErrorCode.ConnectionClosed });
-        return;
+        return this.end('error', 'local', now, { notify: false, code: ClientErrorCode.ConnectionClosed });
       case 'idle':
       case 'ended':
-        return;
+        return [];
     }
   }
 
   /** Accepts the ringing incoming call. */
-  answer(now: number): void {
+  answer(now: number): CallAction[] {
     const call = this.#state;
     if (call.kind !== 'incoming-ringing')
       throw new ClientError(ClientErrorCode.InvalidState, 'no call is ringing');
-    const { ephemeral, kem, confirm, keys } = acceptOffer(this.#host.crypto, call.offer);
-    this.#host.sendSealed(
-      { type: 'CALL_RESPONSE', callId: call.callId, decision: 'accept', ephemeral, kem, confirm },
-      now,
-    );
-    this.#set(activeCall(call, 'callee', keys, now), now);
-    this.#host.emit({
-      type: 'call:accepted',
-      callId: toHex(call.callId),
-      peer: call.peer,
-      role: 'callee',
-      keyExchange: CALL_KEY_EXCHANGE,
-    });
+    const { ephemeral, kem, confirm, keys } = acceptOffer(this.#options.crypto, call.offer);
+    return [
+      seal({ type: 'CALL_RESPONSE', callId: call.callId, decision: 'accept', ephemeral, kem, confirm }),
+      ...this.#set(activeCall(call, 'callee', keys, now), now),
+      emit({
+        type: 'call:accepted',
+        callId: toHex(call.callId),
+        peer: call.peer,
+        role: 'callee',
+        keyExchange: CALL_KEY_EXCHANGE,
+      }),
+    ];
   }
 
   /** Rejects the ringing incoming call. */
-  reject(now: number): void {
+  reject(now: number): CallAction[] {
     const call = this.#state;
     if (call.kind !== 'incoming-ringing')
       throw new ClientError(ClientErrorCode.InvalidState, 'no call is ringing');
-    this.#host.sendSealed({ type: 'CALL_RESPONSE', callId: call.callId, decision: 'reject' }, now);
-    this.end('rejected', 'local', now, { notify: false });
+    return [
+      seal({ type: 'CALL_RESPONSE', callId: call.callId, decision: 'reject' }),
+      ...this.end('rejected', 'local', now, { notify: false }),
+    ];
   }
 
   /** Ends the current call in whatever state it is (ringing either way, or active). */
-  hangUp(now: number): void {
+  hangUp(now: number): CallAction[] {
     const call = this.#state;
     switch (call.kind) {
       case 'idle':
       case 'ended':
         throw new ClientError(ClientErrorCode.InvalidState, 'no call to hang up');
       case 'incoming-ringing':
-        this.reject(now);
-        return;
+        return this.reject(now);
       case 'incoming-verifying':
       case 'outgoing-resolving':
       case 'outgoing-ringing':
       case 'active':
-        this.end('hangup', 'local', now, { notify: call.kind !== 'outgoing-resolving' });
-        return;
+        return this.end('hangup', 'local', now, { notify: call.kind !== 'outgoing-resolving' });
     }
   }
 
   // ─── call setup and signalling ──────────────────────────────────────────────────────────────────────
 
-  calleeVerified(callId: Uint8Array, contact: VerifiedContact, key: RsaPublicKey, now: number): void {
+  /**
+   * The callee's key checked out: seal and send the offer. `gossipHead` is this side's last accepted
+   * signed tree head, encoded, to gossip in the offer (docs/key-transparency.md "Gossip in calls").
+   */
+  calleeVerified(
+    callId: Uint8Array,
+    contact: VerifiedContact,
+    key: RsaPublicKey,
+    gossipHead: Uint8Array | undefined,
+    now: number,
+  ): CallAction[] {
     const call = this.#state;
-    if (call.kind !== 'outgoing-resolving' || !bytesEqual(call.callId, callId)) return;
+    if (call.kind !== 'outgoing-resolving' || !bytesEqual(call.callId, callId)) return [];
     if (contact.keyChanged) {
       const error = keyChanged(contact.name);
-      this.#set(
-        { ...ended(callId, 'outgoing', undefined, 'error', error.code), peerName: contact.name },
-        now,
-      );
-      this.#host.result(call.handle, { ok: false, error });
-      return;
+      return this.#unresolved(call, contact.name, error.code, error, now);
     }
-    const calleeId = this.#host.crypto.sha3_256(contact.publicKey);
-    const offer = createCallOffer({
-      crypto: this.#host.crypto,
-      caller: { id: this.#host.clientId, privateKey: this.#host.identity },
-      callee: { id: calleeId, publicKey: key },
-      codecs: this.#host.codecs,
-      now,
+    const { calleeId, offer } = sealOffer(
+      this.#options,
       callId,
-      treeHead: this.#host.gossipHead(),
-    });
+      { publicKey: contact.publicKey, key },
+      gossipHead,
+      now,
+    );
     const peer: Peer = { clientId: contact.clientId, name: contact.name };
-    this.#host.sendSealed(
-      { type: 'CALL_REQUEST', callId, callee: calleeId, sealedCallData: offer.sealedCallData },
-      now,
-    );
-    this.#set(
-      {
-        kind: 'outgoing-ringing',
-        callId,
-        handle: call.handle,
-        peer,
-        peerId: calleeId,
-        safetyNumber: this.#safetyNumber(contact.clientId),
-        pending: offer.pending,
-        deadline: now + this.#host.ringTimeoutMs,
-        grant: undefined,
-      },
-      now,
-    );
-    this.#host.emit({ type: 'call:outgoing', callId: toHex(callId), peer });
-  }
-
-  incoming(message: ControlMessageOf<'INCOMING_CALL'>, now: number): void {
-    if (isBusy(this.#state)) {
-      // One call at a time; call waiting is answered "busy" (docs/design.md §5). No secret is opened.
-      this.#host.sendSealed({ type: 'CALL_RESPONSE', callId: message.callId, decision: 'busy' }, now);
-      return;
-    }
-    this.#set(
-      {
-        kind: 'incoming-verifying',
-        callId: message.callId,
-        callerId: message.caller,
-        callerName: message.callerName,
-        sealedCallData: message.sealedCallData,
-      },
-      now,
-    );
-    // The caller is who the relay authenticated (docs/lessons.md #7); its key must be proven like any other.
-    this.#host.lookup({ by: 'clientId', clientId: message.caller }, 'incoming', message.callId, now);
-  }
-
-  callerVerified(callId: Uint8Array, caller: VerifiedContact, key: RsaPublicKey, now: number): void {
-    const call = this.#state;
-    if (call.kind !== 'incoming-verifying' || !bytesEqual(call.callId, callId)) return;
-    if (caller.keyChanged) {
-      this.#refuseIncoming(callId, call.callerId, keyChanged(caller.name), now);
-      return;
-    }
-    try {
-      const before = this.#replayGuard.size;
-      let offer: ReturnType<typeof openCallOffer>;
-      try {
-        offer = openCallOffer({
-          crypto: this.#host.crypto,
-          sealedCallData: call.sealedCallData,
-          statedCallId: callId,
-          callee: { id: this.#host.clientId, privateKey: this.#host.identity },
-          statedCallerId: call.callerId,
-          callerPublicKey: key,
-          now,
-          replayGuard: this.#replayGuard,
-        });
-      } finally {
-        // Persisted before the phone rings: an admitted id must be refused after a restart too.
-        const entries = this.#replayGuard.entries();
-        const last = entries.at(-1);
-        const admitted = last !== undefined && last[0] === toHex(callId) && last[1] === now;
-        if (admitted || entries.length !== before) this.#host.seenCallIdsChanged(entries);
-      }
-      const peer: Peer = { clientId: caller.clientId, name: caller.name };
-      const safetyNumber = this.#safetyNumber(caller.clientId);
-      this.#set(
+    return [
+      seal({ type: 'CALL_REQUEST', callId, callee: calleeId, sealedCallData: offer.sealedCallData }),
+      ...this.#set(
         {
-          kind: 'incoming-ringing',
+          kind: 'outgoing-ringing',
           callId,
+          handle: call.handle,
           peer,
-          peerId: call.callerId,
-          safetyNumber,
-          offer,
-          deadline: now + this.#host.ringTimeoutMs,
+          peerId: calleeId,
+          safetyNumber: this.#safetyNumber(contact.clientId),
+          pending: offer.pending,
+          deadline: now + this.#options.ringTimeoutMs,
+          grant: undefined,
         },
         now,
-      );
-      this.#host.emit({
-        type: 'call:incoming',
-        callId: toHex(callId),
-        peer,
-        codecs: offer.codecs,
-        safetyNumber,
-      });
-      // Both parties should see one log: a relay that forked it is caught here (key-transparency.md).
-      if (offer.treeHead !== undefined) this.#host.gossipReceived(offer.treeHead, now);
-    } catch (error) {
-      this.#refuseIncoming(callId, call.callerId, asError(error), now);
+      ),
+      emit({ type: 'call:outgoing', callId: toHex(callId), peer }),
+    ];
+  }
+
+  incoming(message: ControlMessageOf<'INCOMING_CALL'>, now: number): CallAction[] {
+    if (isBusy(this.#state)) {
+      // One call at a time; call waiting is answered "busy" (docs/design.md §5). No secret is opened.
+      return [seal({ type: 'CALL_RESPONSE', callId: message.callId, decision: 'busy' })];
     }
+    return [
+      ...this.#set(
+        {
+          kind: 'incoming-verifying',
+          callId: message.callId,
+          callerId: message.caller,
+          callerName: message.callerName,
+          sealedCallData: message.sealedCallData,
+        },
+        now,
+      ),
+      // The caller is who the relay authenticated (docs/lessons.md #7); its key must be proven like any other.
+      {
+        kind: 'lookup',
+        target: { by: 'clientId', clientId: message.caller },
+        purpose: 'incoming',
+        callId: message.callId,
+      },
+    ];
+  }
+
+  callerVerified(callId: Uint8Array, caller: VerifiedContact, key: RsaPublicKey, now: number): CallAction[] {
+    const call = this.#state;
+    if (call.kind !== 'incoming-verifying' || !bytesEqual(call.callId, callId)) return [];
+    if (caller.keyChanged) return this.#refuseIncoming(callId, call.callerId, keyChanged(caller.name), now);
+    const opened = openOffer(this.#options, this.#replayGuard, call, key, now);
+    // Stored before the phone rings: an admitted id must be refused after a restart too.
+    const actions: CallAction[] =
+      opened.seen === undefined ? [] : [{ kind: 'seen-call-ids', entries: opened.seen }];
+    if (!opened.ok) return [...actions, ...this.#refuseIncoming(callId, call.callerId, opened.error, now)];
+    const { offer } = opened;
+    const peer: Peer = { clientId: caller.clientId, name: caller.name };
+    const safetyNumber = this.#safetyNumber(caller.clientId);
+    const deadline = now + this.#options.ringTimeoutMs;
+    actions.push(
+      ...this.#set(
+        { kind: 'incoming-ringing', callId, peer, peerId: call.callerId, safetyNumber, offer, deadline },
+        now,
+      ),
+      emit({ type: 'call:incoming', callId: toHex(callId), peer, codecs: offer.codecs, safetyNumber }),
+    );
+    // Both parties should see one log: a relay that forked it is caught here (key-transparency.md).
+    if (offer.treeHead !== undefined) actions.push({ kind: 'gossip', head: offer.treeHead });
+    return actions;
+  }
+
+  /** The callee's key could not be used: the call ends before it rang, and `placeCall` fails. */
+  #unresolved(
+    call: Extract<CallState, { kind: 'outgoing-resolving' }>,
+    peerName: string,
+    code: string | undefined,
+    error: Error,
+    now: number,
+  ): CallAction[] {
+    return [
+      ...this.#set({ ...endedCall(call.callId, 'outgoing', undefined, 'error', code), peerName }, now),
+      settle(call.handle, { ok: false, error }),
+    ];
   }
 
   /** An incoming offer failed a check: tell the user which, end the call at the relay. */
-  #refuseIncoming(callId: Uint8Array, callerId: Uint8Array, error: Error, now: number): void {
-    this.#set({ ...ended(callId, 'incoming', undefined, 'error', errorCodeOf(error)), shown: false }, now);
-    this.#host.emit({
-      type: 'call:refused',
-      callId: toHex(callId),
-      callerId: toHex(callerId),
-      code: errorCodeOf(error) ?? 'UNKNOWN',
-      error,
-    });
-    this.#host.sendSealed({ type: 'CALL_END', callId, reason: 'error' }, now);
+  #refuseIncoming(callId: Uint8Array, callerId: Uint8Array, error: Error, now: number): CallAction[] {
+    return [
+      ...this.#set(
+        { ...endedCall(callId, 'incoming', undefined, 'error', errorCodeOf(error)), shown: false },
+        now,
+      ),
+      emit({
+        type: 'call:refused',
+        callId: toHex(callId),
+        callerId: toHex(callerId),
+        code: errorCodeOf(error) ?? 'UNKNOWN',
+        error,
+      }),
+      seal({ type: 'CALL_END', callId, reason: 'error' }),
+    ];
   }
 
-  onCallResponse(message: ControlMessageOf<'CALL_RESPONSE'>, now: number): void {
+  onCallResponse(message: ControlMessageOf<'CALL_RESPONSE'>, now: number): CallAction[] {
     const call = this.#state;
-    if (call.kind !== 'outgoing-ringing' || !bytesEqual(call.callId, message.callId)) return;
+    if (call.kind !== 'outgoing-ringing' || !bytesEqual(call.callId, message.callId)) return [];
     switch (message.decision) {
-      case 'accept': {
-        if (!message.ephemeral || !message.confirm) {
-          this.end('error', 'local', now, { notify: true, code: ClientErrorCode.Protocol });
-          return;
-        }
-        let keys: ReturnType<typeof completeCall>;
-        try {
-          keys = completeCall(this.#host.crypto, call.pending, {
-            ephemeral: message.ephemeral,
-            kem: message.kem,
-            confirm: message.confirm,
-          });
-        } catch (error) {
-          this.end('error', 'local', now, { notify: true, code: errorCodeOf(error) ?? 'UNKNOWN' });
-          return;
-        }
-        this.#set(activeCall(call, 'caller', keys, now), now);
-        this.#host.emit({
-          type: 'call:accepted',
-          callId: toHex(call.callId),
-          peer: call.peer,
-          role: 'caller',
-          keyExchange: CALL_KEY_EXCHANGE,
-        });
-        this.#host.result(call.handle, { ok: true, value: { callId: toHex(call.callId), peer: call.peer } });
-        if (call.grant) this.onMediaGrant(call.grant, now);
-        return;
-      }
+      case 'accept':
+        return this.#accepted(call, message, now);
       case 'reject':
-        this.end('rejected', 'remote', now, { notify: false });
-        return;
+        return this.end('rejected', 'remote', now, { notify: false });
       case 'busy':
-        this.end('busy', 'remote', now, { notify: false });
-        return;
+        return this.end('busy', 'remote', now, { notify: false });
     }
   }
 
-  onCallEnd(message: ControlMessageOf<'CALL_END'>, now: number): void {
-    const id = callIdOf(this.#state);
-    if (!id || !isBusy(this.#state) || !bytesEqual(id, message.callId)) return;
-    this.end(message.reason, 'remote', now, { notify: false });
+  /** The callee accepted: confirm the keys, settle `placeCall`, open the lane if the grant came first. */
+  #accepted(
+    call: Extract<CallState, { kind: 'outgoing-ringing' }>,
+    message: ControlMessageOf<'CALL_RESPONSE'>,
+    now: number,
+  ): CallAction[] {
+    if (!message.ephemeral || !message.confirm) {
+      return this.end('error', 'local', now, { notify: true, code: ClientErrorCode.Protocol });
+    }
+    let keys: ReturnType<typeof completeCall>;
+    try {
+      keys = completeCall(this.#options.crypto, call.pending, {
+        ephemeral: message.ephemeral,
+        kem: message.kem,
+        confirm: message.confirm,
+      });
+    } catch (error) {
+      return this.end('error', 'local', now, { notify: true, code: errorCodeOf(error) ?? 'UNKNOWN' });
+    }
+    const callId = toHex(call.callId);
+    return [
+      ...this.#set(activeCall(call, 'caller', keys, now), now),
+      emit({
+        type: 'call:accepted',
+        callId,
+        peer: call.peer,
+        role: 'caller',
+        keyExchange: CALL_KEY_EXCHANGE,
+      }),
+      settle(call.handle, { ok: true, value: { callId, peer: call.peer } }),
+      ...(call.grant ? this.onMediaGrant(call.grant, now) : []),
+    ];
   }
 
-  onMediaGrant(grant: MediaGrant, now: number): void {
+  onCallEnd(message: ControlMessageOf<'CALL_END'>, now: number): CallAction[] {
+    const id = callIdOf(this.#state);
+    if (!id || !isBusy(this.#state) || !bytesEqual(id, message.callId)) return [];
+    return this.end(message.reason, 'remote', now, { notify: false });
+  }
+
+  onMediaGrant(grant: MediaGrant, now: number): CallAction[] {
     const call = this.#state;
     if (call.kind === 'outgoing-ringing' && bytesEqual(call.callId, grant.callId)) {
       call.grant = grant;
-      return;
+      return [];
     }
-    if (call.kind !== 'active' || !bytesEqual(call.callId, grant.callId)) return;
-    if (grant.side !== call.role)
-      throw new ClientError(ClientErrorCode.Protocol, 'media grant for the other side');
-    call.resumeSent = false;
+    if (call.kind !== 'active' || !bytesEqual(call.callId, grant.callId)) return [];
+    const lane = laneForGrant(call, grant);
     this.#mediaRelay = grant.mediaRelay === undefined ? undefined : toHex(grant.mediaRelay);
-    const callId = toHex(call.callId);
-    // A new lane, or the lane moving to another relay: unbound until its BIND_ACK.
-    call.media = 'opening';
-    if (!call.laneOpen) {
-      call.laneOpen = true;
-      this.#host.media({ kind: 'media:open', callId, keys: call.keys, grant });
-    } else {
-      this.#host.media({ kind: 'media:retarget', callId, grant });
-    }
-    this.#publish(now);
+    return [lane, ...this.#publish(now)];
   }
 
   /** What the call's media lane reports (docs/client.md "Call state"): bound, failed, audio flow. */
-  mediaLane(callId: string, report: MediaLaneReport, now: number): void {
+  mediaLane(callId: string, report: MediaLaneReport, now: number): CallAction[] {
     const call = this.#state;
-    if (call.kind !== 'active' || toHex(call.callId) !== callId) return;
-    switch (report.kind) {
-      case 'bound':
-        call.media = 'bound';
-        this.#host.emit({ type: 'media:bound', callId, sessionId: report.sessionId });
-        break;
-      case 'failed':
-        call.media = 'failed';
-        this.#host.emit({ type: 'media:failed', callId, code: ClientErrorCode.MediaBindFailed });
-        break;
-      case 'audio':
-        call.audio = report.flow;
-        break;
-    }
-    this.#publish(now);
+    if (call.kind !== 'active' || toHex(call.callId) !== callId) return [];
+    return [...laneReported(call, callId, report), ...this.#publish(now)];
   }
 
-  /** After (re-)registration with a live call: ask this relay to carry it (CALL_RESUME, docs/design.md §6). */
-  resume(now: number): void {
+  /**
+   * After (re-)registration with a live call: ask this relay to carry it (CALL_RESUME, docs/design.md §6).
+   * `lastSentSequence` is the highest DATA sequence the call's media lane sent, if it reported one.
+   */
+  resume(lastSentSequence: number | undefined, now: number): CallAction[] {
     const call = this.#state;
-    if (call.kind !== 'active' || call.resumeDeadline === undefined) return;
+    if (call.kind !== 'active' || call.resumeDeadline === undefined) return [];
     call.resumeDeadline = undefined;
     call.resumeSent = true;
-    this.#publish(now);
-    const lastSequence = call.laneOpen ? this.#host.lastSentSequence(toHex(call.callId)) : undefined;
-    this.#host.sendSealed(
-      {
+    const lastSequence = call.laneOpen ? lastSentSequence : undefined;
+    return [
+      ...this.#publish(now),
+      seal({
         type: 'CALL_RESUME',
         callId: call.callId,
         peer: call.peerId,
         ...(lastSequence === undefined ? {} : { lastSequence }),
-      },
-      now,
-    );
+      }),
+    ];
   }
 
-  tick(now: number): void {
+  tick(now: number): CallAction[] {
     const call = this.#state;
     switch (call.kind) {
       case 'outgoing-ringing':
       case 'incoming-ringing':
-        if (now >= call.deadline) this.end('timeout', 'local', now, { notify: true });
-        return;
+        return now >= call.deadline ? this.end('timeout', 'local', now, { notify: true }) : [];
       case 'active':
         if (call.resumeDeadline !== undefined && now >= call.resumeDeadline) {
           // No relay took the call over in time (docs/design.md §6): say so, not just "closed".
-          this.end('error', 'local', now, { notify: false, code: ClientErrorCode.CallLost });
+          return this.end('error', 'local', now, { notify: false, code: ClientErrorCode.CallLost });
         }
-        return;
+        return [];
       case 'idle':
       case 'ended':
       case 'outgoing-resolving':
       case 'incoming-verifying':
-        return;
+        return [];
     }
   }
 
@@ -486,145 +434,57 @@ export class CallMachine {
    * Ends the current call on every path, erasing its secrets: the pending offer (secret + ephemeral key),
    * the opened offer (secret) and the media keys (forward secrecy, docs/design.md §5 step 4). The media
    * lane is told to close, which erases its ciphers, the keys and the grant token as well; the keys are
-   * erased here too, for a call whose lane never opened.
+   * erased here too, for a call whose lane never opened. With `notify`, CALL_END goes to the relay (the
+   * core drops it when not registered).
    */
   end(
     reason: CallEndReason,
     by: 'local' | 'remote',
     now: number,
     options: { notify: boolean; code?: string; error?: Error },
-  ): void {
+  ): CallAction[] {
     const call = this.#state;
-    let peer: Peer | undefined;
-    let direction: 'outgoing' | 'incoming' = 'incoming';
-    let peerName: string | undefined;
-    switch (call.kind) {
-      case 'idle':
-      case 'ended':
-        return;
-      case 'outgoing-resolving':
-        this.#host.cancelLookups('call');
-        direction = 'outgoing';
-        peerName = call.targetLabel;
-        break;
-      case 'incoming-verifying':
-        this.#host.cancelLookups('incoming');
-        break;
-      case 'outgoing-ringing':
-        call.pending.destroy();
-        peer = call.peer;
-        direction = 'outgoing';
-        break;
-      case 'incoming-ringing':
-        call.offer.destroy();
-        peer = call.peer;
-        break;
-      case 'active':
-        if (call.laneOpen) this.#host.media({ kind: 'media:close', callId: toHex(call.callId) });
-        call.keys.destroy();
-        peer = call.peer;
-        if (call.role === 'caller') direction = 'outgoing';
-        break;
-    }
-    this.#set(
-      {
-        ...ended(call.callId, direction, peer, reason, options.code),
-        ...(peer === undefined ? { peerName } : {}),
-        by,
-        shown: call.kind !== 'incoming-verifying',
-      },
-      now,
-    );
-    if (options.notify && this.#host.connected()) {
-      this.#host.sendSealed({ type: 'CALL_END', callId: call.callId, reason }, now);
-    }
+    if (call.kind === 'idle' || call.kind === 'ended') return [];
+    const actions = releaseCall(call);
+    const ended = endedFrom(call, reason, by, options.code);
+    const peer = ended.peer;
+    actions.push(...this.#set(ended, now));
+    if (options.notify) actions.push(seal({ type: 'CALL_END', callId: call.callId, reason }));
     if (call.kind === 'outgoing-resolving' || call.kind === 'outgoing-ringing') {
-      this.#host.result(call.handle, {
-        ok: false,
-        error: options.error ?? callFailure(reason, by, options.code),
-      });
+      actions.push(
+        settle(call.handle, { ok: false, error: options.error ?? callFailure(reason, by, options.code) }),
+      );
     }
-    if (call.kind === 'incoming-verifying') return;
-    this.#host.emit({
-      type: 'call:ended',
-      callId: toHex(call.callId),
-      peer,
-      reason,
-      by,
-      ...(options.code === undefined ? {} : { code: options.code }),
-    });
+    if (call.kind === 'incoming-verifying') return actions;
+    actions.push(
+      emit({
+        type: 'call:ended',
+        callId: toHex(call.callId),
+        peer,
+        reason,
+        by,
+        ...(options.code === undefined ? {} : { code: options.code }),
+      }),
+    );
+    return actions;
   }
 
   #safetyNumber(peerClientId: string): string {
-    return this.#host.crypto.safetyNumber(this.#host.clientIdHex, peerClientId);
+    return this.#options.crypto.safetyNumber(this.#options.clientIdHex, peerClientId);
   }
 
   /** Every change of the call state goes through here, so the snapshot never lags behind it. */
-  #set(state: CallState, now: number): void {
+  #set(state: CallState, now: number): CallAction[] {
     this.#state = state;
-    this.#publish(now);
+    return this.#publish(now);
   }
 
-  /** Re-derives the snapshot after a change and emits `call:state` when what the user sees changed. */
-  #publish(now: number): void {
+  /** Re-derives the snapshot after a change: a `call:state` event when what the user sees changed. */
+  #publish(now: number): CallAction[] {
     const next = callSnapshotOf(this.#state, now, this.#snapshot);
-    if (next === undefined) return;
-    if (this.#snapshot !== undefined && shownAs(this.#snapshot) === shownAs(next)) return;
+    if (next === undefined) return [];
+    if (this.#snapshot !== undefined && shownAs(this.#snapshot) === shownAs(next)) return [];
     this.#snapshot = next;
-    this.#host.emit({ type: 'call:state', call: next });
+    return [emit({ type: 'call:state', call: next })];
   }
-}
-
-/** What a call's media lane reports to the core. */
-export type MediaLaneReport =
-  | { readonly kind: 'bound'; readonly sessionId: number }
-  | { readonly kind: 'failed' }
-  | { readonly kind: 'audio'; readonly flow: Exclude<AudioFlow, 'waiting'> };
-
-function activeCall(
-  call: Extract<CallState, { kind: 'outgoing-ringing' | 'incoming-ringing' }>,
-  role: 'caller' | 'callee',
-  keys: Extract<CallState, { kind: 'active' }>['keys'],
-  now: number,
-): Extract<CallState, { kind: 'active' }> {
-  return {
-    kind: 'active',
-    callId: call.callId,
-    peer: call.peer,
-    peerId: call.peerId,
-    role,
-    safetyNumber: call.safetyNumber,
-    answeredAt: now,
-    keys,
-    media: 'opening',
-    audio: 'waiting',
-    laneOpen: false,
-    resumeDeadline: undefined,
-    resumeSent: false,
-  };
-}
-
-function ended(
-  callId: Uint8Array,
-  direction: 'outgoing' | 'incoming',
-  peer: Peer | undefined,
-  reason: CallEndReason,
-  code: string | undefined,
-): Extract<CallState, { kind: 'ended' }> {
-  return {
-    kind: 'ended',
-    callId,
-    reason,
-    by: 'local',
-    code,
-    direction,
-    peer,
-    peerName: peer?.name,
-    shown: true,
-  };
-}
-
-/** The most specific code of an error: the relay's own (RELAY_ERR_NOT_FOUND …) over CLIENT_ERR_RELAY_ERROR. */
-function specificCode(error: Error): string | undefined {
-  return error instanceof ClientError && error.relayCode !== undefined ? error.relayCode : errorCodeOf(error);
 }

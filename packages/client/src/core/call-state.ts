@@ -6,11 +6,14 @@
  *
  * Every path to `ended` (reject, busy, timeout, hang-up, error, connection loss) erases the call's
  * secrets: the pending offer (caller secret + ephemeral key), the opened offer (secret) or the media keys.
- * While not idle/ended, a further INCOMING_CALL is answered "busy" (call waiting).
+ * While not idle/ended, a further INCOMING_CALL is answered "busy" (call waiting). The helpers below build
+ * the active and ended states and release what an ending call holds, for the CallMachine (call-machine.ts).
  */
 import type { MediaKeys, OpenedOffer, PendingCall } from '@leitung/session';
 import type { CallEndReason, MediaGrant } from '@leitung/wire';
+import { toHex } from '../bytes.js';
 import type { AudioFlow } from '../media/audio-flow.js';
+import type { CallAction } from './call-actions.js';
 import type { MediaLaneStatus } from './call-snapshot.js';
 import type { Peer } from './events.js';
 
@@ -85,6 +88,9 @@ export type CallState =
 
 export type CallStateName = CallState['kind'];
 
+/** A call that occupies the client: anything but idle and ended. */
+export type LiveCall = Exclude<CallState, { kind: 'idle' | 'ended' }>;
+
 /** The call id of a state that has one. */
 export function callIdOf(state: CallState): Uint8Array | undefined {
   switch (state.kind) {
@@ -103,4 +109,105 @@ export function callIdOf(state: CallState): Uint8Array | undefined {
 /** True while a call occupies the client (a new one would be refused as busy). */
 export function isBusy(state: CallState): boolean {
   return state.kind !== 'idle' && state.kind !== 'ended';
+}
+
+/** The call once answered (`answer`) or accepted (CALL_RESPONSE): keys agreed, the media lane not open yet. */
+export function activeCall(
+  call: Extract<CallState, { kind: 'outgoing-ringing' | 'incoming-ringing' }>,
+  role: 'caller' | 'callee',
+  keys: Extract<CallState, { kind: 'active' }>['keys'],
+  now: number,
+): Extract<CallState, { kind: 'active' }> {
+  return {
+    kind: 'active',
+    callId: call.callId,
+    peer: call.peer,
+    peerId: call.peerId,
+    role,
+    safetyNumber: call.safetyNumber,
+    answeredAt: now,
+    keys,
+    media: 'opening',
+    audio: 'waiting',
+    laneOpen: false,
+    resumeDeadline: undefined,
+    resumeSent: false,
+  };
+}
+
+/** An ended call, ended locally and shown to the user unless the caller overrides those. */
+export function endedCall(
+  callId: Uint8Array,
+  direction: 'outgoing' | 'incoming',
+  peer: Peer | undefined,
+  reason: CallEndReason,
+  code: string | undefined,
+): Extract<CallState, { kind: 'ended' }> {
+  return {
+    kind: 'ended',
+    callId,
+    reason,
+    by: 'local',
+    code,
+    direction,
+    peer,
+    peerName: peer?.name,
+    shown: true,
+  };
+}
+
+/** Which way an ending call went: outgoing from placeCall until it was answered, then by role. */
+function directionOf(call: LiveCall): 'outgoing' | 'incoming' {
+  switch (call.kind) {
+    case 'outgoing-resolving':
+    case 'outgoing-ringing':
+      return 'outgoing';
+    case 'incoming-verifying':
+    case 'incoming-ringing':
+      return 'incoming';
+    case 'active':
+      return call.role === 'caller' ? 'outgoing' : 'incoming';
+  }
+}
+
+/** The ended state of `call`: its direction, its peer (or the name dialled), shown unless it never rang. */
+export function endedFrom(
+  call: LiveCall,
+  reason: CallEndReason,
+  by: 'local' | 'remote',
+  code: string | undefined,
+): Extract<CallState, { kind: 'ended' }> {
+  const peer = 'peer' in call ? call.peer : undefined;
+  return {
+    ...endedCall(call.callId, directionOf(call), peer, reason, code),
+    ...(call.kind === 'outgoing-resolving' ? { peerName: call.targetLabel } : {}),
+    by,
+    shown: call.kind !== 'incoming-verifying',
+  };
+}
+
+/**
+ * Erases what an ending call holds — its pending offer (secret + ephemeral key), its opened offer (secret),
+ * its media keys — and says what else must go: its lookups, its media lane.
+ */
+export function releaseCall(call: LiveCall): CallAction[] {
+  switch (call.kind) {
+    case 'outgoing-resolving':
+      return [{ kind: 'cancel-lookups', purpose: 'call' }];
+    case 'incoming-verifying':
+      return [{ kind: 'cancel-lookups', purpose: 'incoming' }];
+    case 'outgoing-ringing':
+      call.pending.destroy();
+      return [];
+    case 'incoming-ringing':
+      call.offer.destroy();
+      return [];
+    case 'active': {
+      const actions: CallAction[] = call.laneOpen
+        ? [{ kind: 'media:close', callId: toHex(call.callId) }]
+        : [];
+      call.keys.destroy();
+      return actions;
+    }
+  }
 }

@@ -1,21 +1,24 @@
 /**
  * ClientCore: the whole client protocol, sans-I/O (docs/design.md §1, §3–§5; docs/session-protocol.md).
  *
- * Inputs: `connect`, `transportOpened`, `receive(payload)`, `transportClosed`, `tick(now)` and the user's
- * commands. Outputs (drained with `takeOutputs()`): frame payloads to send, a request to close the
- * connection, typed events, "persist the store", the results of commands, and when a call's media lane
- * opens, moves and closes (`media:open` / `media:retarget` / `media:close`). Media packets never pass this
- * core: the shell's MediaChannel carries them (docs/architecture.md "Media lane"). `nextTimeout()` says
- * when `tick` is due. Clock and randomness are injected (`now` arguments, the crypto object's RNG), so a
- * whole call runs deterministically in one process.
+ * One output style, as every core of the project (docs/architecture.md "Cores and shells"): each input —
+ * `connect`, `transportOpened`, `receive(payload)`, `transportClosed`, `tick(now)`, `close`, `mediaLane`
+ * and the user's commands — returns the outputs it produced, in order: frame payloads to send, a request
+ * to close the connection, typed events, "persist the store", the results of commands, and when a call's
+ * media lane opens, moves and closes (`media:open` / `media:retarget` / `media:close`). A command that
+ * settles later (`lookup`, `placeCall`, `rotateKey`) takes the shell's handle for it and settles with a
+ * `result` output carrying that handle. Media packets never pass this core: the shell's MediaChannel
+ * carries them (docs/architecture.md "Media lane"). `nextTimeout()` says when `tick` is due. Clock and
+ * randomness are injected (`now` arguments, the crypto object's RNG), so a whole call runs
+ * deterministically in one process.
  *
- * ClientCore is the facade (docs/client.md "Layers"): it keeps the public API, the outputs and the request
- * table, and hands each input to the module that handles it — the connection and its registration to
+ * ClientCore is the facade (docs/client.md "Layers"): it keeps the public API and the request table, and
+ * hands each input to the module that handles it — the connection and its registration to
  * ConnectionMachine (connection-machine.ts) and RegistrationFlow (registration-flow.ts), the relay's
  * messages to RelayMessages (relay-messages.ts), which routes them on to PhonebookSync (phonebook-sync.ts),
- * KeyLookups (key-lookups.ts), HeadGossip (head-gossip.ts) and the CallMachine (call-machine.ts). Those
- * modules send and report through a CoreLink (core-link.ts) or a host interface, never through this
- * class's fields.
+ * KeyLookups (key-lookups.ts), head gossip (head-gossip.ts) and the CallMachine (call-machine.ts). Those
+ * modules return what they need done as steps (core-steps.ts, call-actions.ts), and `#apply` below
+ * carries each out with one exhaustive switch; none of them holds a callback into this class.
  *
  * What is checked when (docs/client.md "What is checked when"):
  * - registration: relay key pin, CHALLENGE tree head signature and consistency with the stored head, key
@@ -27,8 +30,7 @@
  * - every accept: key confirmation (completeCall).
  */
 import type { LeitungCrypto, RsaPrivateKey } from '@leitung/crypto';
-import { encodeSignedTreeHead } from '@leitung/merkle';
-import type { ControlMessage, KeyLookupTarget, SignedTreeHead } from '@leitung/wire';
+import type { ControlMessage, SignedTreeHead } from '@leitung/wire';
 import { bytesEqual, toHex } from '../bytes.js';
 import { ClientError, ClientErrorCode } from '../errors.js';
 import type { RelayEntry } from '../relays/relay-entry.js';
@@ -36,16 +38,16 @@ import { CallMachine, type MediaLaneReport } from './call-machine.js';
 import type { CallSnapshot } from './call-snapshot.js';
 import type { CallStateName } from './call-state.js';
 import { type ClientStore, MemoryStore } from './client-store.js';
-import { type ConnectionHost, ConnectionMachine } from './connection-machine.js';
+import { ConnectionMachine, type ConnectionStep } from './connection-machine.js';
 import type { Connection } from './connection-state.js';
 import { ContactPins } from './contact-pins.js';
 import { invalid, keyChanged, notConnected } from './core-errors.js';
-import type { CoreLink } from './core-link.js';
-import type { CommandResult, CoreOutput } from './core-outputs.js';
+import type { CoreOutput } from './core-outputs.js';
+import { type CoreStep, settle } from './core-steps.js';
 import { type CoreTiming, resolveTiming } from './core-timing.js';
 import { targetLabel } from './directory-view.js';
-import type { ConnectionStateName, ContactInfo, CoreEvent } from './events.js';
-import { HeadGossip } from './head-gossip.js';
+import type { ConnectionStateName, ContactInfo } from './events.js';
+import { checkGossipedHead } from './head-gossip.js';
 import { KeyLookups, lookupTarget } from './key-lookups.js';
 import { Phonebook } from './phonebook.js';
 import { PhonebookSync } from './phonebook-sync.js';
@@ -68,7 +70,9 @@ export interface ClientCoreOptions {
   readonly timing?: CoreTiming;
   /**
    * Highest DATA sequence the call's media lane has sent, for CALL_RESUME's `lastSequence`
-   * (docs/protocol.md): the shell answers from its MediaChannel. Default: none reported.
+   * (docs/protocol.md): the shell answers from its MediaChannel. Default: none reported. A read-only
+   * query, not an output channel: frames pass this core by (docs/architecture.md "Media lane", hop
+   * budget), so only the lane knows its last sequence at the moment a WELCOME makes the core resume a call.
    */
   readonly lastSentSequence?: (callId: string) => number | undefined;
 }
@@ -77,14 +81,12 @@ const DEFAULT_CODECS = [2, 1];
 
 export class ClientCore {
   readonly #crypto: LeitungCrypto;
-  readonly #identity: RsaPrivateKey;
   readonly #name: string;
   readonly #store: ClientStore;
-  readonly #codecs: readonly number[];
   readonly #clientId: Uint8Array;
   readonly #clientIdHex: string;
   readonly #timing: Required<CoreTiming>;
-  readonly #outputs: CoreOutput[] = [];
+  readonly #lastSentSequence: (callId: string) => number | undefined;
   readonly #requests = new RequestTable<Pending>();
   readonly #phonebook: Phonebook;
   readonly #pins: ContactPins;
@@ -92,75 +94,62 @@ export class ClientCore {
   readonly #control: ConnectionMachine;
   readonly #calls: CallMachine;
   readonly #lookups: KeyLookups;
-  readonly #gossip: HeadGossip;
   readonly #sync: PhonebookSync;
   readonly #messages: RelayMessages;
-  #nextHandle = 1;
 
   constructor(options: ClientCoreOptions) {
-    this.#crypto = options.crypto;
-    this.#identity = options.identity;
+    const crypto = options.crypto;
+    const identity = options.identity;
+    this.#crypto = crypto;
     this.#name = options.name.normalize('NFC');
     this.#store = options.store ?? new MemoryStore();
-    this.#codecs = options.codecs ?? DEFAULT_CODECS;
-    this.#clientId = this.#crypto.sha3_256(options.identity.publicKey.toDer());
+    this.#clientId = crypto.sha3_256(identity.publicKey.toDer());
     this.#clientIdHex = toHex(this.#clientId);
     this.#timing = resolveTiming(options.timing);
-    const lastSentSequence = options.lastSentSequence ?? (() => undefined);
+    this.#lastSentSequence = options.lastSentSequence ?? (() => undefined);
     this.#phonebook = new Phonebook(this.#clientIdHex, this.#store);
     this.#pins = new ContactPins(this.#store, this.#phonebook);
     this.#presence = new PresenceWatch(this.#store, this.#phonebook, this.#clientIdHex);
     this.#control = new ConnectionMachine({
-      crypto: this.#crypto,
+      crypto,
       timing: this.#timing,
-      registration: new RegistrationFlow({
-        crypto: this.#crypto,
-        identity: this.#identity,
-        name: this.#name,
-        store: this.#store,
-      }),
+      registration: new RegistrationFlow({ crypto, identity, name: this.#name, store: this.#store }),
       clientIdHex: this.#clientIdHex,
       name: this.#name,
-      host: this.#connectionHost(),
     });
     this.#calls = new CallMachine({
-      crypto: this.#crypto,
-      identity: this.#identity,
+      crypto,
+      identity,
       clientId: this.#clientId,
       clientIdHex: this.#clientIdHex,
-      codecs: this.#codecs,
+      codecs: options.codecs ?? DEFAULT_CODECS,
       ringTimeoutMs: this.#timing.ringTimeoutMs,
       resumeTimeoutMs: this.#timing.resumeTimeoutMs,
-      connected: () => this.#connection.kind === 'ready',
-      sendSealed: (message, now) => this.#sendSealed(message, now),
-      emit: (event) => this.#emit(event),
-      result: (handle, result) => this.#result(handle, result),
-      media: (output) => this.#outputs.push(output),
-      lastSentSequence,
-      lookup: (target, purpose, callId, now) =>
-        this.#request({ kind: 'lookup', target, purpose: { kind: purpose, callId } }, now),
-      cancelLookups: (purpose) => {
-        this.#requests.removeWhere(
-          (p) => (p.kind === 'lookup' || p.kind === 'consistency') && p.purpose.kind === purpose,
-        );
-      },
-      gossipHead: () => {
-        const c = this.#connection;
-        return c.kind === 'ready' ? encodeSignedTreeHead(c.directory.head) : undefined;
-      },
-      gossipReceived: (head, now) => this.#checkGossipedHead(head, now),
       seenCallIds: this.#store.seenCallIds?.() ?? [],
-      seenCallIdsChanged: (entries) => {
-        if (this.#store.setSeenCallIds === undefined) return;
-        this.#store.setSeenCallIds(entries);
-        this.#outputs.push({ kind: 'persist' });
-      },
     });
-    const modules = this.#protocolModules();
-    this.#lookups = modules.lookups;
-    this.#gossip = modules.gossip;
-    this.#sync = modules.sync;
-    this.#messages = modules.messages;
+    this.#lookups = new KeyLookups({
+      crypto,
+      identity,
+      clientId: this.#clientId,
+      name: this.#name,
+      store: this.#store,
+      phonebook: this.#phonebook,
+      pins: this.#pins,
+      calls: this.#calls,
+    });
+    this.#sync = new PhonebookSync({
+      phonebook: this.#phonebook,
+      pins: this.#pins,
+      presence: this.#presence,
+      lookups: this.#lookups,
+    });
+    this.#messages = new RelayMessages({
+      requests: this.#requests,
+      control: this.#control,
+      phonebook: this.#sync,
+      lookups: this.#lookups,
+      calls: this.#calls,
+    });
   }
 
   // ─── state ──────────────────────────────────────────────────────────────────────────────────────────
@@ -219,11 +208,6 @@ export class ClientCore {
     return this.#phonebook.contacts();
   }
 
-  /** Drains the outputs produced so far. */
-  takeOutputs(): CoreOutput[] {
-    return this.#outputs.splice(0);
-  }
-
   /** When `tick` must be called next (absolute ms), if ever. */
   nextTimeout(): number | undefined {
     const times = [this.#requests.nextDeadline(), this.#control.nextTimeout(), this.#calls.nextTimeout()];
@@ -235,81 +219,80 @@ export class ClientCore {
   // ─── connection ─────────────────────────────────────────────────────────────────────────────────────
 
   /** The shell is opening a connection to `relay`. Allowed from idle and closed. */
-  connect(relay: RelayEntry, now: number): void {
-    this.#control.connect(relay, now);
+  connect(relay: RelayEntry, now: number): CoreOutput[] {
+    return this.#run(this.#control.connect(relay, now), now);
   }
 
   /** The connection is open: start the registration (REGISTER). */
-  transportOpened(now: number): void {
-    this.#control.opened(now);
+  transportOpened(now: number): CoreOutput[] {
+    return this.#run(this.#control.opened(now), now);
   }
 
   /** The connection closed (by the peer, an error, or after our `close` output). */
-  transportClosed(now: number, code: string = ClientErrorCode.ConnectionClosed): void {
-    this.#control.closed(now, code);
+  transportClosed(now: number, code: string = ClientErrorCode.ConnectionClosed): CoreOutput[] {
+    return this.#run(this.#control.closed(code), now);
   }
 
   /** One frame payload from the control connection. */
-  receive(payload: Uint8Array, now: number): void {
-    this.#control.receive(payload, now);
+  receive(payload: Uint8Array, now: number): CoreOutput[] {
+    return this.#run(this.#control.receive(payload, now), now);
   }
 
   /** Advances timers: handshake and request deadlines, keepalive, ring and resume timeouts. */
-  tick(now: number): void {
-    this.#control.tick(now);
-    this.#messages.expire(now);
-    this.#calls.tick(now);
+  tick(now: number): CoreOutput[] {
+    const out = this.#run(this.#control.tick(now), now);
+    this.#run(this.#messages.expire(now), now, out);
+    return this.#run(this.#calls.tick(now), now, out);
   }
 
   /** Closes the connection on purpose (ends a live call first). */
-  close(now: number): void {
-    if (this.#calls.busy) this.#calls.end('hangup', 'local', now, { notify: true });
-    this.#control.close(ClientErrorCode.ConnectionClosed, now);
+  close(now: number): CoreOutput[] {
+    const hangUp = this.#calls.busy ? this.#calls.end('hangup', 'local', now, { notify: true }) : [];
+    const out = this.#run(hangUp, now);
+    return this.#run(this.#control.close(ClientErrorCode.ConnectionClosed), now, out);
   }
 
   // ─── commands ───────────────────────────────────────────────────────────────────────────────────────
+  // `handle` is the shell's number for a command that settles later: the `result` output carries it back.
 
-  /** Looks a contact up with proof (docs/design.md §4); settles with a VerifiedContact. Returns the handle. */
-  lookup(target: string | { readonly clientId: string }, now: number): number {
-    const handle = this.#handle();
-    const lookupTarget = this.#target(target);
-    if (!lookupTarget) {
-      this.#result(handle, { ok: false, error: invalid('lookup needs a name or a 64-hex-digit client id') });
-      return handle;
-    }
-    if (this.#connection.kind !== 'ready') {
-      this.#result(handle, { ok: false, error: notConnected() });
-      return handle;
-    }
-    this.#request({ kind: 'lookup', target: lookupTarget, purpose: { kind: 'user', handle } }, now);
-    return handle;
+  /** Looks a contact up with proof (docs/design.md §4); settles `handle` with a VerifiedContact. */
+  lookup(handle: number, target: string | { readonly clientId: string }, now: number): CoreOutput[] {
+    const resolved = lookupTarget(target);
+    if (!resolved) return failed(handle, invalid('lookup needs a name or a 64-hex-digit client id'));
+    if (!this.#connected) return failed(handle, notConnected());
+    return this.#run(
+      [{ kind: 'request', pending: { kind: 'lookup', target: resolved, purpose: { kind: 'user', handle } } }],
+      now,
+    );
   }
 
-  /** Calls a contact: verified key lookup, signed and sealed call data, CALL_REQUEST. Returns the handle. */
-  placeCall(target: string | { readonly clientId: string }, now: number): number {
-    const handle = this.#handle();
-    const lookupTarget = this.#target(target);
-    const fail = (error: Error): number => {
-      this.#result(handle, { ok: false, error });
-      return handle;
-    };
-    if (!lookupTarget) return fail(invalid('placeCall needs a name or a 64-hex-digit client id'));
-    if (this.#connection.kind !== 'ready') return fail(notConnected());
-    if (this.#calls.busy) return fail(new ClientError(ClientErrorCode.Busy, 'already in a call'));
+  /**
+   * Calls a contact: verified key lookup, signed and sealed call data, CALL_REQUEST. Settles `handle` with
+   * an EstablishedCall once the callee accepted and the keys are confirmed.
+   */
+  placeCall(handle: number, target: string | { readonly clientId: string }, now: number): CoreOutput[] {
+    const resolved = lookupTarget(target);
+    if (!resolved) return failed(handle, invalid('placeCall needs a name or a 64-hex-digit client id'));
+    if (!this.#connected) return failed(handle, notConnected());
+    if (this.#calls.busy) return failed(handle, new ClientError(ClientErrorCode.Busy, 'already in a call'));
     const known =
-      lookupTarget.by === 'name'
-        ? this.#phonebook.byName(lookupTarget.name)
-        : this.#phonebook.byId(toHex(lookupTarget.clientId));
+      resolved.by === 'name'
+        ? this.#phonebook.byName(resolved.name)
+        : this.#phonebook.byId(toHex(resolved.clientId));
     if (known?.verification === 'key-changed' || (known && this.#pins.blocked(known.name))) {
-      return fail(keyChanged(known.name));
+      return failed(handle, keyChanged(known.name));
     }
-    if (lookupTarget.by === 'clientId' && bytesEqual(lookupTarget.clientId, this.#clientId)) {
-      return fail(invalid('cannot call yourself'));
+    if (resolved.by === 'clientId' && bytesEqual(resolved.clientId, this.#clientId)) {
+      return failed(handle, invalid('cannot call yourself'));
     }
     const callId = this.#crypto.randomBytes(16);
-    this.#calls.begin(handle, callId, targetLabel(lookupTarget), now);
-    this.#request({ kind: 'lookup', target: lookupTarget, purpose: { kind: 'call', callId } }, now);
-    return handle;
+    return this.#run(
+      [
+        ...this.#calls.begin(handle, callId, targetLabel(resolved), now),
+        { kind: 'request', pending: { kind: 'lookup', target: resolved, purpose: { kind: 'call', callId } } },
+      ],
+      now,
+    );
   }
 
   /**
@@ -318,59 +301,51 @@ export class ClientCore {
    * across reconnects; sent to the relay now if connected, else after the next WELCOME. Throws
    * CLIENT_ERR_INVALID_ARGUMENT for a bad target or more than 256 of them.
    */
-  watchPresence(targets: readonly PresenceTarget[], now: number): void {
+  watchPresence(targets: readonly PresenceTarget[], now: number): CoreOutput[] {
     this.#presence.set(targets);
-    this.#sync.syncPresence(now);
+    return this.#run(this.#sync.syncPresence(this.#connected), now);
+  }
+
+  /** What the call's media lane reports: bound, failed, or the peer's audio started or stalled. */
+  mediaLane(callId: string, report: MediaLaneReport, now: number): CoreOutput[] {
+    return this.#run(this.#calls.mediaLane(callId, report, now), now);
   }
 
   /** Accepts the ringing incoming call. */
-  /** What the call's media lane reports: bound, failed, or the peer's audio started or stalled. */
-  mediaLane(callId: string, report: MediaLaneReport, now: number): void {
-    this.#calls.mediaLane(callId, report, now);
-  }
-
-  answer(now: number): void {
-    this.#calls.answer(now);
+  answer(now: number): CoreOutput[] {
+    return this.#run(this.#calls.answer(now), now);
   }
 
   /** Rejects the ringing incoming call. */
-  reject(now: number): void {
-    this.#calls.reject(now);
+  reject(now: number): CoreOutput[] {
+    return this.#run(this.#calls.reject(now), now);
   }
 
   /** Ends the current call in whatever state it is (ringing either way, or active). */
-  hangUp(now: number): void {
-    this.#calls.hangUp(now);
+  hangUp(now: number): CoreOutput[] {
+    return this.#run(this.#calls.hangUp(now), now);
   }
 
   /**
    * Replaces this client's key for its name by `nextKey` (docs/key-transparency.md, "Key rotation"): sends
-   * ROTATE_KEY signed with the current key (and `nextKey` for possession) and settles with the new entry as
-   * a VerifiedContact once its inclusion and name-map proofs check out under an accepted head. The caller
-   * then stores `nextKey` and reconnects with it; this core's key is from then on refused by the relay.
-   * CLIENT_ERR_BUSY during a call (the session ends with the old key).
+   * ROTATE_KEY signed with the current key (and `nextKey` for possession) and settles `handle` with the new
+   * entry as a VerifiedContact once its inclusion and name-map proofs check out under an accepted head.
+   * The caller then stores `nextKey` and reconnects with it; this core's key is from then on refused by
+   * the relay. CLIENT_ERR_BUSY during a call (the session ends with the old key).
    */
-  rotateKey(nextKey: RsaPrivateKey, now: number): number {
-    const handle = this.#handle();
+  rotateKey(handle: number, nextKey: RsaPrivateKey, now: number): CoreOutput[] {
     const c = this.#connection;
-    if (c.kind !== 'ready') {
-      this.#result(handle, { ok: false, error: notConnected() });
-      return handle;
-    }
-    if (this.#calls.busy) {
-      this.#result(handle, { ok: false, error: new ClientError(ClientErrorCode.Busy, 'end the call first') });
-      return handle;
-    }
-    this.#lookups.rotate(c, nextKey, handle, now);
-    return handle;
+    if (c.kind !== 'ready') return failed(handle, notConnected());
+    if (this.#calls.busy) return failed(handle, new ClientError(ClientErrorCode.Busy, 'end the call first'));
+    return this.#run(this.#lookups.rotate(c, nextKey, handle), now);
   }
 
   /**
    * Accepts the new key of `name` that a verified lookup showed (after `contact:key-changed`): pins it and
    * unblocks calls. Throws CLIENT_ERR_INVALID_STATE when no verified new key is known.
    */
-  acceptContactKey(name: string, now: number): void {
-    this.#sync.keyAccepted(name.normalize('NFC'), now);
+  acceptContactKey(name: string, now: number): CoreOutput[] {
+    return this.#run(this.#sync.keyAccepted(name.normalize('NFC'), this.#connected, now), now);
   }
 
   /** Safety number with a contact whose key is pinned (60 digits in groups of 5). */
@@ -380,115 +355,104 @@ export class ClientCore {
     return this.#crypto.safetyNumber(this.#clientIdHex, pin.clientId);
   }
 
-  // ─── wiring ─────────────────────────────────────────────────────────────────────────────────────────
+  // ─── carrying out the modules' steps ────────────────────────────────────────────────────────────────
 
   /** The connection's state, owned by the ConnectionMachine. */
   get #connection(): Connection {
     return this.#control.state;
   }
 
-  /** What the ConnectionMachine hands over: outputs, a ready connection, its messages, its loss. */
-  #connectionHost(): ConnectionHost {
-    return {
-      output: (output) => this.#outputs.push(output),
-      registered: (phonebook, now) => {
-        this.#sync.connectionStarted(phonebook, now);
-        this.#calls.resume(now);
-      },
-      message: (c, message, now) => this.#messages.handle(c, message, now),
-      lost: (now) => {
+  /** True while registered: requests and messages can be sent. */
+  get #connected(): boolean {
+    return this.#connection.kind === 'ready';
+  }
+
+  /**
+   * Applies `steps` in order into `out` and returns it. Depth first: what a step leads to (a sealing
+   * error closing the connection, a message's routing) comes out before the next step's outputs, so the
+   * outputs keep the order in which the modules decided them.
+   */
+  #run(steps: readonly CoreStep[], now: number, out: CoreOutput[] = []): CoreOutput[] {
+    for (const step of steps) this.#apply(step, now, out);
+    return out;
+  }
+
+  /** One step of a module (core-steps.ts, call-actions.ts, connection-machine.ts). */
+  #apply(step: CoreStep, now: number, out: CoreOutput[]): void {
+    switch (step.kind) {
+      case 'send':
+      case 'close':
+      case 'event':
+      case 'persist':
+      case 'result':
+      case 'media:open':
+      case 'media:retarget':
+      case 'media:close':
+        out.push(step);
+        return;
+      case 'seal':
+        this.#run(this.#control.seal(step.message), now, out);
+        return;
+      case 'fail':
+        this.#run(this.#control.fail(step.error), now, out);
+        return;
+      case 'request':
+        this.#run(this.#request(step.pending, now, step.message), now, out);
+        return;
+      case 'lookup': {
+        const purpose = { kind: step.purpose, callId: step.callId };
+        this.#run(this.#request({ kind: 'lookup', target: step.target, purpose }, now), now, out);
+        return;
+      }
+      case 'cancel-lookups':
+        this.#requests.removeWhere(
+          (p) => (p.kind === 'lookup' || p.kind === 'consistency') && p.purpose.kind === step.purpose,
+        );
+        return;
+      case 'seen-call-ids':
+        if (this.#store.setSeenCallIds === undefined) return;
+        this.#store.setSeenCallIds(step.entries);
+        out.push({ kind: 'persist' });
+        return;
+      case 'gossip': {
+        const c = this.#connection;
+        if (c.kind === 'ready') this.#run(checkGossipedHead(c, step.head), now, out);
+        return;
+      }
+      case 'registered':
+        // What rides on the new connection starts over: presence and phonebook, then a live call's resume.
+        this.#run(this.#sync.connectionStarted(step.phonebook), now, out);
+        this.#run(this.#calls.resume(this.#lastSequence(), now), now, out);
+        return;
+      case 'message':
+        this.#run(this.#messages.handle(step.connection, step.message, now), now, out);
+        return;
+      case 'lost':
         // Requests die with the connection; a live call waits for CALL_RESUME on the next one.
-        this.#messages.dropAll(now);
-        this.#calls.connectionLost(now);
-      },
-    };
-  }
-
-  /** The modules behind the sealed channel, wired to this core's link and to each other. */
-  #protocolModules() {
-    const link = this.#link();
-    const lookups = new KeyLookups({
-      crypto: this.#crypto,
-      identity: this.#identity,
-      clientId: this.#clientId,
-      name: this.#name,
-      store: this.#store,
-      phonebook: this.#phonebook,
-      pins: this.#pins,
-      calls: this.#calls,
-      link,
-    });
-    const sync = new PhonebookSync({
-      phonebook: this.#phonebook,
-      pins: this.#pins,
-      presence: this.#presence,
-      lookups,
-      link,
-    });
-    const gossip = new HeadGossip(link);
-    const messages = new RelayMessages({
-      requests: this.#requests,
-      control: this.#control,
-      phonebook: sync,
-      lookups,
-      gossip,
-      calls: this.#calls,
-    });
-    return { lookups, gossip, sync, messages };
-  }
-
-  /** The other party's gossiped head (CallHost.gossipReceived), compared on the current connection. */
-  #checkGossipedHead(encoded: Uint8Array, now: number): void {
-    if (this.#connection.kind === 'ready') this.#gossip.check(this.#connection, encoded, now);
-  }
-
-  // ─── plumbing ───────────────────────────────────────────────────────────────────────────────────────
-
-  #request(pending: Pending, now: number, message?: RequestMessage): void {
-    const requestId = this.#requests.add(pending, now + this.#timing.requestTimeoutMs);
-    if (message) {
-      this.#sendSealed({ ...message, requestId } as ControlMessage, now);
-      return;
+        this.#run(this.#messages.dropAll(now), now, out);
+        this.#run(this.#calls.connectionLost(now), now, out);
+        return;
     }
-    if (pending.kind === 'lookup')
-      this.#sendSealed({ type: 'GET_PUBLIC_KEY', requestId, target: pending.target }, now);
   }
 
-  #sendSealed(message: ControlMessage, now: number): void {
-    this.#control.sendSealed(message, now);
+  /** Numbers `pending` with its deadline and seals its message (a lookup without one: GET_PUBLIC_KEY). */
+  #request(pending: Pending, now: number, message?: RequestMessage): ConnectionStep[] {
+    const requestId = this.#requests.add(pending, now + this.#timing.requestTimeoutMs);
+    if (message) return this.#control.seal({ ...message, requestId } as ControlMessage);
+    if (pending.kind === 'lookup') {
+      return this.#control.seal({ type: 'GET_PUBLIC_KEY', requestId, target: pending.target });
+    }
+    return [];
   }
 
-  #emit(event: CoreEvent): void {
-    this.#outputs.push({ kind: 'event', event });
+  /** The last DATA sequence of the current call's lane, as the shell reports it. */
+  #lastSequence(): number | undefined {
+    const callId = this.#calls.callId;
+    return callId === undefined ? undefined : this.#lastSentSequence(callId);
   }
+}
 
-  #result(handle: number, result: CommandResult): void {
-    this.#outputs.push({ kind: 'result', handle, result });
-  }
-
-  /** What the protocol modules send and report through this core. */
-  #link(): CoreLink {
-    return {
-      connected: () => this.#connection.kind === 'ready',
-      request: (pending, now, message) => this.#request(pending, now, message),
-      sendSealed: (message, now) => this.#sendSealed(message, now),
-      emit: (event) => this.#emit(event),
-      result: (handle, result) => this.#result(handle, result),
-      persist: () => this.#outputs.push({ kind: 'persist' }),
-      headAccepted: (directory, change) => {
-        this.#emit({ type: 'tree-head:accepted', logId: directory.logId, size: directory.head.size, change });
-        this.#outputs.push({ kind: 'persist' });
-      },
-    };
-  }
-
-  #handle(): number {
-    const h = this.#nextHandle;
-    this.#nextHandle += 1;
-    return h;
-  }
-
-  #target(target: string | { readonly clientId: string }): KeyLookupTarget | undefined {
-    return lookupTarget(target);
-  }
+/** A command refused before it started: it settles at once. */
+function failed(handle: number, error: Error): CoreOutput[] {
+  return [settle(handle, { ok: false, error })];
 }

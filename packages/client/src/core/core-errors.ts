@@ -1,6 +1,6 @@
 /** The ClientErrors the core settles commands with, built in one place so codes and wording stay uniform. */
 import type { CallEndReason } from '@leitung/wire';
-import { ClientError, ClientErrorCode } from '../errors.js';
+import { ClientError, ClientErrorCode, errorCodeOf } from '../errors.js';
 
 /** Why an outgoing call did not get established, from how it ended. */
 export function callFailure(reason: CallEndReason, by: 'local' | 'remote', code?: string): ClientError {
@@ -39,4 +39,9 @@ export function notConnected(): ClientError {
 
 export function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
+}
+
+/** The most specific code of an error: the relay's own (RELAY_ERR_NOT_FOUND …) over CLIENT_ERR_RELAY_ERROR. */
+export function specificCode(error: Error): string | undefined {
+  return error instanceof ClientError && error.relayCode !== undefined ? error.relayCode : errorCodeOf(error);
 }

@@ -1,6 +1,6 @@
 /**
- * What the client core hands its shell (docs/client.md "Layers"): outputs drained with `takeOutputs()`
- * and the values commands settle with.
+ * What the client core hands its shell (docs/client.md "Layers"): the outputs every input returns, in order
+ * (docs/architecture.md "Cores and shells"), and the values commands settle with.
  */
 import type { MediaKeys } from '@leitung/session';
 import type { MediaGrant } from '@leitung/wire';

@@ -7,7 +7,7 @@
  */
 import type { ControlMessageOf } from '@leitung/wire';
 import type { ContactPins } from './contact-pins.js';
-import type { CoreLink } from './core-link.js';
+import { emit, type ProtocolStep, seal } from './core-steps.js';
 import type { ContactInfo } from './events.js';
 import type { KeyLookups } from './key-lookups.js';
 import type { Phonebook } from './phonebook.js';
@@ -23,65 +23,71 @@ export interface PhonebookSyncOptions {
   readonly pins: ContactPins;
   readonly presence: PresenceWatch;
   readonly lookups: Pick<KeyLookups, 'refreshChangedPins'>;
-  readonly link: CoreLink;
 }
 
+/**
+ * Pages and deltas arrive on a registered connection only; the commands that may come while none is
+ * (`syncPresence`, `keyAccepted`) are told whether one is. Every method returns its steps for the core.
+ */
 export class PhonebookSync {
   readonly #options: PhonebookSyncOptions;
-  readonly #link: CoreLink;
 
   constructor(options: PhonebookSyncOptions) {
     this.#options = options;
-    this.#link = options.link;
   }
 
   /** A new connection: its relay watches nothing for this client yet, and WELCOME brings the first page. */
-  connectionStarted(page: PhonebookPage, now: number): void {
+  connectionStarted(page: PhonebookPage): ProtocolStep[] {
     this.#options.presence.connectionStarted();
-    this.page(page, now);
+    return this.page(page);
   }
 
   /** A page of the phonebook: applied, and the next one asked for while the relay has more. */
-  page(page: PhonebookPage, now: number): void {
-    this.#changed(this.#options.phonebook.applyPage(page), now);
+  page(page: PhonebookPage): ProtocolStep[] {
+    const steps = this.#changed(this.#options.phonebook.applyPage(page));
     const next = page.offset + page.contacts.length;
     if (page.contacts.length > 0 && next < page.total) {
-      this.#link.request({ kind: 'phonebook' }, now, {
-        type: 'PHONEBOOK_REQUEST',
-        offset: next,
-        limit: PAGE_LIMIT,
+      steps.push({
+        kind: 'request',
+        pending: { kind: 'phonebook' },
+        message: { type: 'PHONEBOOK_REQUEST', offset: next, limit: PAGE_LIMIT },
       });
     }
+    return steps;
   }
 
-  delta(changes: ControlMessageOf<'PHONEBOOK_DELTA'>['changes'], now: number): void {
-    this.#changed(this.#options.phonebook.applyDelta(changes), now);
+  delta(changes: ControlMessageOf<'PHONEBOOK_DELTA'>['changes']): ProtocolStep[] {
+    return this.#changed(this.#options.phonebook.applyDelta(changes));
   }
 
   /**
    * The user accepted the new key of `name` (after `contact:key-changed`): pinned, calls unblocked, and a
    * watched name now resolves to that key. CLIENT_ERR_INVALID_STATE when no verified new key is known.
    */
-  keyAccepted(name: string, now: number): void {
+  keyAccepted(name: string, connected: boolean, now: number): ProtocolStep[] {
     this.#options.pins.accept(name, now);
-    this.#link.persist();
-    this.syncPresence(now);
-    this.#link.emit({ type: 'phonebook:update', contacts: this.#options.phonebook.contacts(), changed: [] });
+    return [
+      { kind: 'persist' },
+      ...this.syncPresence(connected),
+      emit({ type: 'phonebook:update', contacts: this.#options.phonebook.contacts(), changed: [] }),
+    ];
   }
 
-  /** Sends PRESENCE_WATCH when the resolved set differs from what the relay holds. */
-  syncPresence(now: number): void {
-    if (!this.#link.connected()) return;
+  /** PRESENCE_WATCH when `connected` and the resolved set differs from what the relay holds. */
+  syncPresence(connected: boolean): ProtocolStep[] {
+    if (!connected) return [];
     const ids = this.#options.presence.pending();
-    if (ids !== undefined) this.#link.sendSealed({ type: 'PRESENCE_WATCH', clientIds: ids }, now);
+    return ids === undefined ? [] : [seal({ type: 'PRESENCE_WATCH', clientIds: ids })];
   }
 
-  #changed(changed: ContactInfo[], now: number): void {
+  #changed(changed: ContactInfo[]): ProtocolStep[] {
     const { phonebook, pins, lookups } = this.#options;
-    for (const rejected of phonebook.takeRejected()) this.#link.emit(rejected);
-    for (const alarm of pins.phonebookAlarms(changed)) this.#link.emit(alarm);
-    this.#link.emit({ type: 'phonebook:update', contacts: phonebook.contacts(), changed });
-    this.syncPresence(now);
-    if (this.#link.connected()) lookups.refreshChangedPins(changed, now);
+    return [
+      ...phonebook.takeRejected().map(emit),
+      ...pins.phonebookAlarms(changed).map(emit),
+      emit({ type: 'phonebook:update', contacts: phonebook.contacts(), changed }),
+      ...this.syncPresence(true),
+      ...lookups.refreshChangedPins(changed),
+    ];
   }
 }

@@ -35,6 +35,7 @@ import {
 import { ControlConnection } from './control-connection.js';
 import { MediaLaneSlot } from './media-lane-slot.js';
 import type { MediaTarget } from './media-socket.js';
+import { OutputQueue } from './output-queue.js';
 import { aborted, PendingCommands, START_HANDLE, throwIfAborted } from './pending-commands.js';
 import { probeRelay } from './relay-prober.js';
 import { StoreWriter } from './store-writer.js';
@@ -60,7 +61,7 @@ export class Client extends EventEmitter<ClientEvents> {
   #started = false;
   #closed = false;
   #warmedUp = false;
-  #flushing = false;
+  readonly #outputs = new OutputQueue<CoreOutput>((output) => this.#perform(output));
 
   constructor(options: ClientOptions) {
     super();
@@ -172,8 +173,7 @@ export class Client extends EventEmitter<ClientEvents> {
   /** Hangs up, closes every socket and timer. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
-    this.#core.close(this.#now());
-    this.#flush();
+    this.#apply(this.#core.close(this.#now()));
     this.#closed = true;
     this.#execute(this.relays.policy.stop());
     this.#options.monitor?.stop();
@@ -195,8 +195,9 @@ export class Client extends EventEmitter<ClientEvents> {
     options: CallOptions = {},
   ): Promise<VerifiedContact> {
     throwIfAborted(options.signal);
-    const handle = this.#core.lookup(target, this.#now());
-    return this.#await<VerifiedContact>(handle, options.signal, () => undefined);
+    const handle = this.#commands.nextHandle();
+    const outputs = this.#core.lookup(handle, target, this.#now());
+    return this.#await<VerifiedContact>(handle, outputs, options.signal, () => []);
   }
 
   /**
@@ -209,8 +210,9 @@ export class Client extends EventEmitter<ClientEvents> {
    */
   async rotateKey(nextKey: RsaPrivateKey, options: CallOptions = {}): Promise<VerifiedContact> {
     throwIfAborted(options.signal);
-    const handle = this.#core.rotateKey(nextKey, this.#now());
-    const entry = await this.#await<VerifiedContact>(handle, options.signal, () => undefined);
+    const handle = this.#commands.nextHandle();
+    const outputs = this.#core.rotateKey(handle, nextKey, this.#now());
+    const entry = await this.#await<VerifiedContact>(handle, outputs, options.signal, () => []);
     await this.close();
     return entry;
   }
@@ -222,9 +224,11 @@ export class Client extends EventEmitter<ClientEvents> {
    */
   call(target: string | { readonly clientId: string }, options: CallOptions = {}): Promise<EstablishedCall> {
     throwIfAborted(options.signal);
-    const handle = this.#core.placeCall(target, this.#now());
-    return this.#await<EstablishedCall>(handle, options.signal, () => {
-      if (this.#core.callState !== 'idle' && this.#core.callState !== 'ended') this.#core.hangUp(this.#now());
+    const handle = this.#commands.nextHandle();
+    const outputs = this.#core.placeCall(handle, target, this.#now());
+    return this.#await<EstablishedCall>(handle, outputs, options.signal, () => {
+      const call = this.#core.callState;
+      return call !== 'idle' && call !== 'ended' ? this.#core.hangUp(this.#now()) : [];
     });
   }
 
@@ -250,8 +254,7 @@ export class Client extends EventEmitter<ClientEvents> {
    * CLIENT_ERR_INVALID_ARGUMENT for a bad target or more than 256.
    */
   watchPresence(targets: readonly PresenceTarget[]): void {
-    this.#core.watchPresence(targets, this.#now());
-    this.#flush();
+    this.#apply(this.#core.watchPresence(targets, this.#now()));
   }
 
   /** Pins the new key of a contact after `contact:key-changed` (compare safety numbers first). */
@@ -318,8 +321,9 @@ export class Client extends EventEmitter<ClientEvents> {
 
   /** Opens a control connection to `relay`; the core registers over it. */
   #connect(relay: RelayEntry): void {
+    let outputs: CoreOutput[];
     try {
-      this.#core.connect(relay, this.#now());
+      outputs = this.#core.connect(relay, this.#now());
     } catch (error) {
       const err = error instanceof Error ? error : new Error(String(error));
       this.#execute(this.relays.policy.registrationFailed(relay, err, this.#now()));
@@ -329,24 +333,21 @@ export class Client extends EventEmitter<ClientEvents> {
     const connection: ControlConnection = new ControlConnection(relay, {
       onOpen: () => {
         if (this.#connection !== connection) return;
-        this.#core.transportOpened(this.#now());
-        this.#flush();
+        this.#apply(this.#core.transportOpened(this.#now()));
       },
       onFrame: (payload) => {
         if (this.#connection !== connection) return;
-        this.#core.receive(payload, this.#now());
-        this.#flush();
+        this.#apply(this.#core.receive(payload, this.#now()));
         this.#noteKeepaliveRtt(relay);
       },
       onClose: (code) => {
         if (this.#connection !== connection) return;
         this.#connection = undefined;
-        this.#core.transportClosed(this.#now(), code);
-        this.#flush();
+        this.#apply(this.#core.transportClosed(this.#now(), code));
       },
     });
     this.#connection = connection;
-    this.#flush();
+    this.#apply(outputs);
   }
 
   /**
@@ -378,7 +379,7 @@ export class Client extends EventEmitter<ClientEvents> {
   }
 
   /**
-   * A relay-policy input carried by a core event, fed after the current flush: the event reaches the
+   * A relay-policy input carried by a core event, fed after the current outputs are carried out: the event reaches the
    * Client's listeners first, and what follows from it (`relay:lost`, a new connection, `relay:switched`)
    * comes after.
    */
@@ -397,23 +398,15 @@ export class Client extends EventEmitter<ClientEvents> {
   // ─── output handling ────────────────────────────────────────────────────────────────────────────────
 
   /**
-   * Applies the core's outputs until none are left. A flush asked for while one runs (an event listener
-   * or a lane report acting on the client) is left to the running loop, so outputs keep their order.
+   * Carries out the outputs a core input returned, then reschedules the core's timer. Outputs returned
+   * while earlier ones are being carried out (an event listener or a lane report calling back into the
+   * client) queue behind them for the running loop, so outputs keep their order (output-queue.ts).
    */
-  #flush(): void {
-    if (this.#flushing) return;
-    this.#flushing = true;
-    try {
-      for (let outputs = this.#core.takeOutputs(); outputs.length > 0; outputs = this.#core.takeOutputs()) {
-        for (const output of outputs) this.#apply(output);
-      }
-    } finally {
-      this.#flushing = false;
-    }
-    this.#schedule();
+  #apply(outputs: readonly CoreOutput[]): void {
+    if (this.#outputs.run(outputs)) this.#schedule();
   }
 
-  #apply(output: CoreOutput): void {
+  #perform(output: CoreOutput): void {
     switch (output.kind) {
       case 'send':
         this.#connection?.send(output.payload);
@@ -490,8 +483,7 @@ export class Client extends EventEmitter<ClientEvents> {
   /** The lane's reports go through the core, which owns the call state (docs/client.md "Call state"). */
   #mediaLane(callId: string, report: MediaLaneReport): void {
     if (this.#closed) return;
-    this.#core.mediaLane(callId, report, this.#now());
-    this.#flush();
+    this.#apply(this.#core.mediaLane(callId, report, this.#now()));
   }
 
   #schedule(): void {
@@ -499,30 +491,32 @@ export class Client extends EventEmitter<ClientEvents> {
     if (this.#closed) return;
     const at = this.#core.nextTimeout();
     if (at === undefined) return;
-    this.#timer = setTimeout(
-      () => {
-        this.#core.tick(this.#now());
-        this.#flush();
-      },
-      Math.max(0, at - this.#now()),
-    );
+    this.#timer = setTimeout(() => this.#apply(this.#core.tick(this.#now())), Math.max(0, at - this.#now()));
     this.#timer.unref();
   }
 
-  #await<T>(handle: number, signal: AbortSignal | undefined, onAbort: () => void): Promise<T> {
-    const promise = this.#commands.wait<T>(handle, signal, () => {
-      onAbort();
-      this.#flush();
-    });
-    this.#flush();
+  /**
+   * Waits for the `result` of command `handle`, then carries out the `outputs` that started it (a refusal
+   * settles at once). On abort, the outputs of `onAbort` (an aborted call hangs up) are carried out.
+   */
+  #await<T>(
+    handle: number,
+    outputs: readonly CoreOutput[],
+    signal: AbortSignal | undefined,
+    onAbort: () => readonly CoreOutput[],
+  ): Promise<T> {
+    const promise = this.#commands.wait<T>(handle, signal, () => this.#apply(onAbort()));
+    this.#apply(outputs);
     return promise;
   }
 
-  #command(run: () => void): void {
+  /** A command that settles at once: its outputs are carried out even when it throws (none then). */
+  #command(run: () => readonly CoreOutput[]): void {
+    let outputs: readonly CoreOutput[] = [];
     try {
-      run();
+      outputs = run();
     } finally {
-      this.#flush();
+      this.#apply(outputs);
     }
   }
 }

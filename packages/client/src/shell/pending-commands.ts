@@ -1,6 +1,7 @@
 /**
- * The Client's commands in flight: each core command returns a handle, and its `result` output settles the
- * promise the caller holds (docs/client.md "Layers"). An AbortSignal drops the command and runs its undo
+ * The Client's commands in flight: each core command that settles later takes a handle numbered here, and
+ * the core's `result` output carrying that handle settles the promise the caller holds (docs/client.md
+ * "Layers"). An AbortSignal drops the command and runs its undo
  * (e.g. an aborted call hangs up). `start()` waits here too, under {@link START_HANDLE}, settled by the first
  * registration or by the relay policy giving up.
  */
@@ -12,6 +13,14 @@ export const START_HANDLE = 0;
 
 export class PendingCommands {
   readonly #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  #next = START_HANDLE + 1;
+
+  /** A fresh handle for a core command (never START_HANDLE). */
+  nextHandle(): number {
+    const handle = this.#next;
+    this.#next += 1;
+    return handle;
+  }
 
   /** The promise of command `handle`; on abort, `onAbort` runs and the promise rejects CLIENT_ERR_ABORTED. */
   wait<T>(handle: number, signal: AbortSignal | undefined, onAbort: () => void): Promise<T> {

@@ -3,7 +3,9 @@
  * through the real codecs and ciphers, but there are no sockets or timers, so timeouts are exact and runs
  * are deterministic (docs/architecture.md "Cores and shells"). Each client's media lane is a
  * MediaChannelCore driven here the way the Client's MediaChannel drives it: opened, retargeted and closed
- * on the core's `media:*` outputs (docs/architecture.md "Media lane").
+ * on the core's `media:*` outputs (docs/architecture.md "Media lane"). Every core input returns its
+ * outputs (docs/architecture.md "Cores and shells"); they wait in the node's outbox until `pump`
+ * carries them out, so tests call a core and then pump, as before.
  */
 import type { LeitungCrypto, RsaPrivateKey, X25519PrivateKey } from '@leitung/crypto';
 import {
@@ -38,6 +40,8 @@ interface Node {
   readonly address: { address: string; port: number };
   readonly events: CoreEvent[];
   readonly results: Map<number, CommandResult>;
+  /** Outputs the core returned that `pump` has not carried out yet. */
+  readonly outbox: CoreOutput[];
   open: boolean;
   persisted: number;
 }
@@ -71,6 +75,8 @@ export class InProcessNetwork {
   readonly entry: RelayEntry;
   readonly #nodes = new Map<number, Node>();
   #nextConn = 1;
+  /** Command handles, unique across nodes (the Client numbers its own the same way, from 1). */
+  #nextHandle = 1;
 
   constructor(relayKey: RsaPrivateKey, options: { pageSize?: number; crypto?: LeitungCrypto } = {}) {
     const crypto = options.crypto ?? baseCrypto;
@@ -101,15 +107,28 @@ export class InProcessNetwork {
       address: { address: `10.0.0.${conn}`, port: 40_000 + conn },
       events: [],
       results: new Map(),
+      outbox: [],
       open: true,
       persisted: 0,
     };
     this.#nodes.set(conn, node);
     this.relay.opened(conn);
-    core.connect(this.entry, this.now);
-    core.transportOpened(this.now);
+    this.input(node, core.connect(this.entry, this.now));
+    this.input(node, core.transportOpened(this.now));
     this.pump();
     return node;
+  }
+
+  /** Hands the outputs a core input returned to the network, as the Client shell does; `pump` delivers. */
+  input(node: Node, outputs: readonly CoreOutput[]): void {
+    node.outbox.push(...outputs);
+  }
+
+  /** Starts a command that settles later under a fresh handle (its result lands in `results`). */
+  command(node: Node, start: (handle: number) => readonly CoreOutput[]): number {
+    const handle = this.#nextHandle++;
+    this.input(node, start(handle));
+    return handle;
   }
 
   /** Delivers every pending output until nothing moves. */
@@ -117,7 +136,7 @@ export class InProcessNetwork {
     for (let round = 0; round < 10_000; round++) {
       let moved = false;
       for (const node of this.#nodes.values()) {
-        for (const out of node.core.takeOutputs()) {
+        for (const out of node.outbox.splice(0)) {
           moved = true;
           switch (out.kind) {
             case 'send':
@@ -150,11 +169,11 @@ export class InProcessNetwork {
         moved = true;
         const node = this.#nodes.get(out.conn);
         if (!node?.open) continue;
-        if (out.kind === 'send') node.core.receive(out.payload, this.now);
+        if (out.kind === 'send') this.input(node, node.core.receive(out.payload, this.now));
         else {
           node.open = false;
           this.relay.closed(node.conn);
-          node.core.transportClosed(this.now);
+          this.input(node, node.core.transportClosed(this.now));
         }
       }
       if (!moved) return;
@@ -166,14 +185,15 @@ export class InProcessNetwork {
   advance(ms: number): void {
     this.now += ms;
     for (const node of this.#nodes.values()) {
-      node.core.tick(this.now);
+      this.input(node, node.core.tick(this.now));
       const { channel, callId } = node.lane;
       if (!channel || !callId) continue;
       const { datagrams, failed, stalled } = channel.tick(this.now);
       this.#toRelay(node, datagrams);
       // The lane reports to the core, which owns the call state, as the Client shell does.
-      if (failed) node.core.mediaLane(callId, { kind: 'failed' }, this.now);
-      if (stalled) node.core.mediaLane(callId, { kind: 'audio', flow: 'stalled' }, this.now);
+      if (failed) this.input(node, node.core.mediaLane(callId, { kind: 'failed' }, this.now));
+      if (stalled)
+        this.input(node, node.core.mediaLane(callId, { kind: 'audio', flow: 'stalled' }, this.now));
     }
     this.pump();
   }
@@ -192,7 +212,7 @@ export class InProcessNetwork {
     if (!node.open) return;
     node.open = false;
     this.relay.closed(node.conn);
-    node.core.transportClosed(this.now);
+    this.input(node, node.core.transportClosed(this.now));
     this.pump();
   }
 
@@ -203,8 +223,8 @@ export class InProcessNetwork {
     this.#nodes.delete(node.conn);
     this.#nodes.set(conn, again);
     this.relay.opened(conn);
-    again.core.connect(this.entry, this.now);
-    again.core.transportOpened(this.now);
+    this.input(again, again.core.connect(this.entry, this.now));
+    this.input(again, again.core.transportOpened(this.now));
     this.pump();
     return again;
   }
@@ -247,10 +267,14 @@ export class InProcessNetwork {
       switch (input.kind) {
         case 'frame':
           node.lane.frames.push(input.frame);
-          if (input.audioStarted) node.core.mediaLane(callId, { kind: 'audio', flow: 'flowing' }, this.now);
+          if (input.audioStarted)
+            this.input(node, node.core.mediaLane(callId, { kind: 'audio', flow: 'flowing' }, this.now));
           break;
         case 'bound':
-          node.core.mediaLane(callId, { kind: 'bound', sessionId: input.sessionId }, this.now);
+          this.input(
+            node,
+            node.core.mediaLane(callId, { kind: 'bound', sessionId: input.sessionId }, this.now),
+          );
           break;
         case 'challenged':
           this.#toRelay(node, input.datagrams);

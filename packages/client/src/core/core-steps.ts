@@ -1,0 +1,67 @@
+/**
+ * What the client core's modules hand back to it (docs/client.md "Layers"; docs/architecture.md "Cores and
+ * shells": input in, outputs returned). Every module input returns the steps it produced, in order, and
+ * the ClientCore applies them with one exhaustive switch: a shell output (core-outputs.ts) goes out as it
+ * is, anything else is the core's own work — seal a message on the ConnectionMachine's channel, number a
+ * request in the core's RequestTable, route a relay message. So a module never numbers a request, seals a
+ * frame or holds an output queue, and the core never hands a module a callback.
+ */
+import type { ControlMessage } from '@leitung/wire';
+import type { CallAction } from './call-actions.js';
+import type { ConnectionStep } from './connection-machine.js';
+import type { CommandResult, CoreOutput } from './core-outputs.js';
+import type { DirectoryView, HeadChange } from './directory-view.js';
+import type { CoreEvent } from './events.js';
+import type { Pending, RequestMessage } from './relay-requests.js';
+
+/** Seal `message` on the ready connection and send it; dropped while not registered. */
+export interface SealStep {
+  readonly kind: 'seal';
+  readonly message: ControlMessage;
+}
+
+/**
+ * Register `pending` with a deadline and send `message` under its request id (a lookup without one:
+ * GET_PUBLIC_KEY for its target).
+ */
+export interface RequestStep {
+  readonly kind: 'request';
+  readonly pending: Pending;
+  readonly message?: RequestMessage;
+}
+
+export type EventOutput = Extract<CoreOutput, { kind: 'event' }>;
+export type ResultOutput = Extract<CoreOutput, { kind: 'result' }>;
+
+/** What the protocol modules (key-lookups.ts, head-gossip.ts, phonebook-sync.ts) return. */
+export type ProtocolStep = EventOutput | ResultOutput | { readonly kind: 'persist' } | SealStep | RequestStep;
+
+/** A fatal error on the connection (relay-messages.ts): report it and close (ConnectionMachine.fail). */
+export interface FailStep {
+  readonly kind: 'fail';
+  readonly error: unknown;
+}
+
+/** Everything a module of the core may return; relay-messages.ts routes to all of them. */
+export type CoreStep = CoreOutput | ProtocolStep | ConnectionStep | CallAction | FailStep;
+
+export function emit(event: CoreEvent): EventOutput {
+  return { kind: 'event', event };
+}
+
+export function seal(message: ControlMessage): SealStep {
+  return { kind: 'seal', message };
+}
+
+/** Settles the command the shell started with `handle`. */
+export function settle(handle: number, result: CommandResult): ResultOutput {
+  return { kind: 'result', handle, result };
+}
+
+/** `directory` accepted a new head: `tree-head:accepted`, and the store changed. */
+export function headAccepted(directory: DirectoryView, change: HeadChange): ProtocolStep[] {
+  return [
+    emit({ type: 'tree-head:accepted', logId: directory.logId, size: directory.head.size, change }),
+    { kind: 'persist' },
+  ];
+}
