@@ -16,3 +16,16 @@ export function warmUpCallKeys(crypto: LeitungCrypto): void {
     pair.privateKey.destroy();
   }
 }
+
+/** Runs {@link warmUpCallKeys} once per client, after its first registration, off the event in progress. */
+export class CallKeyWarmUp {
+  #scheduled = false;
+
+  schedule(crypto: LeitungCrypto, closed: () => boolean): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      if (!closed()) warmUpCallKeys(crypto);
+    });
+  }
+}

@@ -7,9 +7,7 @@
  */
 
 import { createCrypto, type LeitungCrypto, type RsaPrivateKey } from '@leitung/crypto';
-import type { MediaGrant } from '@leitung/wire';
 import { EventEmitter } from 'eventemitter3';
-import { toHex } from '../bytes.js';
 import type { MediaLaneReport } from '../core/call-machine.js';
 import type { CallSnapshot } from '../core/call-snapshot.js';
 import { ClientCore } from '../core/client-core.js';
@@ -24,7 +22,7 @@ import type { RelayProbe } from '../relays/probe-result.js';
 import type { RelayAction } from '../relays/relay-actions.js';
 import type { RelayEntry } from '../relays/relay-entry.js';
 import type { RelayStatus } from '../relays/relay-selector.js';
-import { warmUpCallKeys } from './call-key-warm-up.js';
+import { CallKeyWarmUp } from './call-key-warm-up.js';
 import {
   type CallOptions,
   type ClientEvents,
@@ -33,8 +31,7 @@ import {
   relayManagerOptionsOf,
 } from './client-options.js';
 import { ControlConnection } from './control-connection.js';
-import { MediaLaneSlot } from './media-lane-slot.js';
-import type { MediaTarget } from './media-socket.js';
+import { MediaLaneSlot, mediaTargetOf } from './media-lane-slot.js';
 import { OutputQueue } from './output-queue.js';
 import { aborted, PendingCommands, START_HANDLE, throwIfAborted } from './pending-commands.js';
 import { probeRelay } from './relay-prober.js';
@@ -60,7 +57,7 @@ export class Client extends EventEmitter<ClientEvents> {
   #keepaliveRtt: number | undefined;
   #started = false;
   #closed = false;
-  #warmedUp = false;
+  readonly #warmUp = new CallKeyWarmUp();
   readonly #outputs = new OutputQueue<CoreOutput>((output) => this.#perform(output));
 
   constructor(options: ClientOptions) {
@@ -78,7 +75,7 @@ export class Client extends EventEmitter<ClientEvents> {
       crypto: this.crypto,
       now: this.#now,
       timing: options.media,
-      target: (grant) => this.#mediaTarget(grant),
+      target: (grant) => mediaTargetOf(grant, this.relays.policy, this.#core.relay),
       report: (callId, report) => this.#mediaLane(callId, report),
     });
     this.#store = new StoreWriter(options.persist, (error) =>
@@ -438,7 +435,7 @@ export class Client extends EventEmitter<ClientEvents> {
     switch (event.type) {
       case 'registration:complete':
         this.#commands.resolve(START_HANDLE, event);
-        this.#scheduleWarmUp();
+        this.#warmUp.schedule(this.crypto, () => this.#closed);
         this.#relayInput((now) => this.relays.policy.registered(event.relay, now));
         break;
       case 'registration:failed':
@@ -459,25 +456,6 @@ export class Client extends EventEmitter<ClientEvents> {
         break;
     }
     this.emit(event.type, event as never);
-  }
-
-  /** Once per client, after the first registration and off the event in progress (see warmUpCallKeys). */
-  #scheduleWarmUp(): void {
-    if (this.#warmedUp) return;
-    this.#warmedUp = true;
-    setImmediate(() => {
-      if (!this.#closed) warmUpCallKeys(this.crypto);
-    });
-  }
-
-  /**
-   * Where the call's media goes: the relay a cluster's MEDIA_GRANT named (looked up by fingerprint in the
-   * pinned relay list: never an address from the protocol), else the relay of the control connection.
-   */
-  #mediaTarget(grant: MediaGrant): MediaTarget | undefined {
-    const named = grant.mediaRelay === undefined ? undefined : toHex(grant.mediaRelay);
-    const relay = this.relays.policy.mediaTarget(named, this.#core.relay);
-    return relay === undefined ? undefined : { host: relay.host, port: relay.mediaPort };
   }
 
   /** The lane's reports go through the core, which owns the call state (docs/client.md "Call state"). */

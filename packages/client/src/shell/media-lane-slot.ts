@@ -7,10 +7,13 @@
  */
 import type { LeitungCrypto } from '@leitung/crypto';
 import type { MediaGrant } from '@leitung/wire';
+import { toHex } from '../bytes.js';
 import type { MediaLaneReport } from '../core/call-machine.js';
 import type { MediaLaneOutput } from '../core/core-outputs.js';
 import type { MediaChannelStats, MediaChannelTiming } from '../media/media-channel-core.js';
 import type { MediaTransport } from '../media/media-transport.js';
+import type { RelayEntry } from '../relays/relay-entry.js';
+import type { RelayPolicy } from '../relays/relay-policy.js';
 import { type FrameListener, MediaChannel } from './media-channel.js';
 import type { MediaTarget } from './media-socket.js';
 
@@ -145,4 +148,18 @@ export class MediaLaneSlot {
     }
     lane.channel.retarget(grant, target);
   }
+}
+
+/**
+ * Where a call's media goes: the relay a cluster's MEDIA_GRANT named (looked up by fingerprint in the
+ * pinned relay list: never an address from the protocol), else the relay of the control connection.
+ */
+export function mediaTargetOf(
+  grant: MediaGrant,
+  policy: Pick<RelayPolicy, 'mediaTarget'>,
+  controlRelay: RelayEntry | undefined,
+): MediaTarget | undefined {
+  const named = grant.mediaRelay === undefined ? undefined : toHex(grant.mediaRelay);
+  const relay = policy.mediaTarget(named, controlRelay);
+  return relay === undefined ? undefined : { host: relay.host, port: relay.mediaPort };
 }
