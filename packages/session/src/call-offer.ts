@@ -36,6 +36,18 @@ export const CALL_KEY_EXCHANGE = 'ML-KEM-768 + X25519 + RSA-OAEP-4096';
 export const CALL_OFFER_MAX_SKEW_MS = 30_000;
 const MAX_SIGNATURE_BYTES = 1024;
 
+/**
+ * How this module reaches the secrets of a PendingCall and an OpenedOffer. Set by the classes' static
+ * blocks and never exported: no code outside this file can read a call secret, not even by calling a
+ * method (docs/session-protocol.md §3; the secrets only ever feed deriveMediaKeys below).
+ */
+let pendingMaterial!: (pending: PendingCall) => {
+  secret: Uint8Array;
+  ephemeral: X25519PrivateKey;
+  kem: MlKemPrivateKey;
+};
+let openedSecret!: (offer: OpenedOffer) => Uint8Array;
+
 /** Caller-side state between CALL_REQUEST and CALL_RESPONSE. */
 export class PendingCall {
   readonly callId: Uint8Array;
@@ -57,11 +69,17 @@ export class PendingCall {
     this.#kem = kem;
   }
 
-  /** @internal */
-  material(): { secret: Uint8Array; ephemeral: X25519PrivateKey; kem: MlKemPrivateKey } {
-    if (this.#ephemeral.destroyed)
-      throw new SessionError(SessionErrorCode.Destroyed, 'call secrets were erased');
-    return { secret: this.#secret, ephemeral: this.#ephemeral, kem: this.#kem };
+  static {
+    pendingMaterial = (pending) => {
+      if (pending.#ephemeral.destroyed)
+        throw new SessionError(SessionErrorCode.Destroyed, 'call secrets were erased');
+      return { secret: pending.#secret, ephemeral: pending.#ephemeral, kem: pending.#kem };
+    };
+  }
+
+  /** True once the secrets were erased (after `completeCall` or `destroy`). */
+  get destroyed(): boolean {
+    return this.#ephemeral.destroyed;
   }
 
   /**
@@ -146,10 +164,16 @@ export class OpenedOffer {
     this.#secret = data.secret;
   }
 
-  /** @internal */
-  secret(): Uint8Array {
-    if (this.#destroyed) throw new SessionError(SessionErrorCode.Destroyed, 'call secret was erased');
-    return this.#secret;
+  static {
+    openedSecret = (offer) => {
+      if (offer.#destroyed) throw new SessionError(SessionErrorCode.Destroyed, 'call secret was erased');
+      return offer.#secret;
+    };
+  }
+
+  /** True once the secret was erased (after `acceptOffer` or `destroy`). */
+  get destroyed(): boolean {
+    return this.#destroyed;
   }
 
   /** Erases the call secret (reject, busy, timeout). Idempotent. */
@@ -246,7 +270,7 @@ export function acceptOffer(
       callId: offer.callId,
       callerId: offer.callerId,
       calleeId: offer.calleeId,
-      secret: offer.secret(),
+      secret: openedSecret(offer),
       ownEphemeral: own.privateKey,
       callerEphemeral: offer.callerEphemeral,
       calleeEphemeral: own.publicKey,
@@ -277,7 +301,7 @@ export function completeCall(
     readonly confirm: Uint8Array;
   },
 ): MediaKeys {
-  const { secret, ephemeral, kem } = pending.material();
+  const { secret, ephemeral, kem } = pendingMaterial(pending);
   let kemSecret: Uint8Array | undefined;
   try {
     if (response.kem === undefined) {

@@ -61,8 +61,15 @@ describe('call setup (docs/session-protocol.md §3)', () => {
     expect(callerKeys.receiveKey).toEqual(answer.keys.sendKey);
     expect(callerKeys.sendKey).not.toEqual(callerKeys.receiveKey);
     // The pending call and the opened offer no longer hold usable secrets.
-    expect(codeOf(() => offer.pending.material())).toBe('SESSION_ERR_DESTROYED');
-    expect(codeOf(() => opened.secret())).toBe('SESSION_ERR_DESTROYED');
+    expect(offer.pending.destroyed).toBe(true);
+    expect(opened.destroyed).toBe(true);
+    expect(codeOf(() => completeCall(crypto, offer.pending, answer))).toBe('SESSION_ERR_DESTROYED');
+    expect(codeOf(() => acceptOffer(crypto, opened))).toBe('SESSION_ERR_DESTROYED');
+    // No method or property hands a secret out (docs/session-protocol.md §3).
+    for (const holder of [offer.pending, opened] as object[]) {
+      expect('material' in holder || 'secret' in holder).toBe(false);
+      expect(JSON.stringify(holder)).not.toMatch(/secret/);
+    }
     callerKeys.destroy();
     expect(codeOf(() => callerKeys.sendKey)).toBe('SESSION_ERR_DESTROYED');
   });
