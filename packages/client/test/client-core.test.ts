@@ -36,6 +36,18 @@ function setup(options: { pageSize?: number } = {}) {
 
 const zero = (bytes: Uint8Array) => bytes.every((x) => x === 0);
 
+/** Alice calls Bob, Bob answers, and the relay rewrites the CALL_RESPONSE on its way to Alice. */
+function answeredThroughLyingRelay(lie: NonNullable<InProcessNetwork['relay']['lies']['callResponse']>) {
+  const world = setup();
+  const { net, alice, bob } = world;
+  net.relay.lies.callResponse = lie;
+  const handle = net.command(alice, (h) => alice.core.placeCall(h, 'bob', net.now));
+  net.pump();
+  net.input(bob, bob.core.answer(net.now));
+  net.pump();
+  return { ...world, handle };
+}
+
 describe('ClientCore calls (fake clock)', () => {
   it('completes a call and erases ephemeral keys and media keys at hang-up', () => {
     const { net, alice, bob, a, b } = setup();
@@ -224,13 +236,9 @@ describe('ClientCore calls (fake clock)', () => {
   });
 
   it('refuses an accept whose key confirmation is wrong (SESSION_ERR_CONFIRM)', () => {
-    const { net, alice, bob, a } = setup();
-    net.relay.lies.callResponse = (m) =>
-      m.confirm ? { ...m, confirm: m.confirm.map((x, i) => (i === 0 ? x ^ 1 : x)) } : m;
-    const handle = net.command(alice, (h) => alice.core.placeCall(h, 'bob', net.now));
-    net.pump();
-    net.input(bob, bob.core.answer(net.now));
-    net.pump();
+    const { alice, bob, a, handle } = answeredThroughLyingRelay((m) =>
+      m.confirm ? { ...m, confirm: m.confirm.map((x, i) => (i === 0 ? x ^ 1 : x)) } : m,
+    );
     expect(alice.results.get(handle)).toMatchObject({ ok: false, error: { code: 'CLIENT_ERR_CALL_ENDED' } });
     expect(eventsOf(alice, 'call:ended')[0]).toMatchObject({ reason: 'error', code: 'SESSION_ERR_CONFIRM' });
     expect(a.ephemerals.every((k) => k.destroyed)).toBe(true);
@@ -238,12 +246,7 @@ describe('ClientCore calls (fake clock)', () => {
   });
 
   it('a relay that strips the post-quantum share cannot downgrade the call (SESSION_ERR_PQ_REQUIRED)', () => {
-    const { net, alice, bob, a } = setup();
-    net.relay.lies.callResponse = ({ kem: _stripped, ...m }) => m;
-    const handle = net.command(alice, (h) => alice.core.placeCall(h, 'bob', net.now));
-    net.pump();
-    net.input(bob, bob.core.answer(net.now));
-    net.pump();
+    const { alice, a, handle } = answeredThroughLyingRelay(({ kem: _stripped, ...m }) => m);
     expect(alice.results.get(handle)).toMatchObject({ ok: false, error: { code: 'CLIENT_ERR_CALL_ENDED' } });
     expect(eventsOf(alice, 'call:ended')[0]).toMatchObject({
       reason: 'error',
@@ -254,13 +257,9 @@ describe('ClientCore calls (fake clock)', () => {
   });
 
   it('a relay that alters the ML-KEM ciphertext fails the key confirmation (SESSION_ERR_CONFIRM)', () => {
-    const { net, alice, bob } = setup();
-    net.relay.lies.callResponse = (m) =>
-      m.kem ? { ...m, kem: m.kem.map((x, i) => (i === 7 ? x ^ 0x10 : x)) } : m;
-    const handle = net.command(alice, (h) => alice.core.placeCall(h, 'bob', net.now));
-    net.pump();
-    net.input(bob, bob.core.answer(net.now));
-    net.pump();
+    const { alice, handle } = answeredThroughLyingRelay((m) =>
+      m.kem ? { ...m, kem: m.kem.map((x, i) => (i === 7 ? x ^ 0x10 : x)) } : m,
+    );
     expect(alice.results.get(handle)).toMatchObject({ ok: false, error: { code: 'CLIENT_ERR_CALL_ENDED' } });
     expect(eventsOf(alice, 'call:ended')[0]).toMatchObject({ reason: 'error', code: 'SESSION_ERR_CONFIRM' });
   });
