@@ -1,6 +1,6 @@
 // Audio benchmark: per-stream CPU (encode + decode per 20 ms frame), wire bitrate per direction with
 // every header, and realtime streams per core, for Opus (several bitrates and builds) side by side with
-// PCM16 at 48 kHz and the seed's raw 44.1 kHz PCM mode. Imports the BUILT package: run `npx tsup` in
+// PCM16 (24 kHz on the wire) and the seed's raw 44.1 kHz PCM mode. Imports the BUILT package: run `npx tsup` in
 // packages/audio first. Usage: node bench/audio/run.mjs   (about a minute)
 import { execFileSync } from 'node:child_process';
 import { createCipheriv, createHmac, randomBytes } from 'node:crypto';
@@ -221,7 +221,7 @@ const cpuConfigs = [
   { label: 'Opus 24 kbit/s VBR', codec: () => createOpusCodec(backend, { vbr: true }) },
   { label: 'Opus 16 kbit/s CBR', codec: () => createOpusCodec(backend, { bitrate: 16_000 }) },
   { label: 'Opus 32 kbit/s CBR', codec: () => createOpusCodec(backend, { bitrate: 32_000 }) },
-  { label: 'PCM16 48 kHz', codec: () => createPcm16Codec() },
+  { label: 'PCM16 24 kHz wire', codec: () => createPcm16Codec() },
 ];
 const wireConfigs = [16, 18, 20, 24, 32].map((k) => ({
   label: `Opus ${k} kbit/s CBR${k === 24 ? ' (default)' : ''}`,
@@ -231,7 +231,7 @@ wireConfigs.splice(4, 0, {
   label: 'Opus 24 kbit/s VBR',
   codec: () => createOpusCodec(backend, { vbr: true }),
 });
-wireConfigs.push({ label: 'PCM16 48 kHz', codec: () => createPcm16Codec() });
+wireConfigs.push({ label: 'PCM16 24 kHz wire', codec: () => createPcm16Codec() });
 
 console.log(`# @leitung/audio benchmark`);
 console.log(`node ${process.version}, ${process.platform}-${process.arch}; Opus backend: ${backend.name}`);
