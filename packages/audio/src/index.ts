@@ -37,7 +37,7 @@ export {
   OPUS_LOW_RATE_IMPAIRMENT,
   PCM16_IMPAIRMENT,
 } from './e-model.js';
-export { AUDIO_ERROR_CODES, AudioError, type AudioErrorCode, isAudioError } from './errors.js';
+export { AUDIO_ERROR_CODES, AudioError, AudioErrorCode, isAudioError } from './errors.js';
 export { FormatConverter, mixToMono } from './format-converter.js';
 export type { FrameTransport, MediaFrame } from './frame-transport.js';
 export {

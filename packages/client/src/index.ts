@@ -50,7 +50,7 @@ export type {
 } from './core/events.js';
 export type { PresenceTarget } from './core/presence-watch.js';
 export { displaySafe } from './display-safe.js';
-export { ClientError, ClientErrorCode, errorCodeOf } from './errors.js';
+export { CLIENT_ERROR_CODES, ClientError, ClientErrorCode, errorCodeOf, isClientError } from './errors.js';
 export type { AudioFlow } from './media/audio-flow.js';
 export {
   MediaChannelCore,

@@ -12,6 +12,7 @@ export { nativeBackend } from './backends/node.js';
 export { portableBackend } from './backends/portable.js';
 export {
   type AesCipher,
+  CRYPTO_ERROR_CODES,
   type CreateCryptoOptions,
   type CryptoBackend,
   CryptoError,
@@ -25,6 +26,7 @@ export {
   type GenerateRsaKeyPairOptions,
   type HashName,
   type HmacKey,
+  isCryptoError,
   type KeygenPhase,
   type KeygenProgress,
   type LeitungCrypto,

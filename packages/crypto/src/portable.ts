@@ -10,6 +10,7 @@ import { bindCrypto, type CreateCryptoOptions, type LeitungCrypto } from './crea
 export { portableBackend } from './backends/portable.js';
 export {
   type AesCipher,
+  CRYPTO_ERROR_CODES,
   type CreateCryptoOptions,
   type CryptoBackend,
   CryptoError,
@@ -23,6 +24,7 @@ export {
   type GenerateRsaKeyPairOptions,
   type HashName,
   type HmacKey,
+  isCryptoError,
   type KeygenPhase,
   type KeygenProgress,
   type LeitungCrypto,
