@@ -3,6 +3,7 @@
  * (index.ts for Node, portable.ts for browsers) add `createCrypto` with their own default backend.
  */
 export type { AesCipher, CryptoBackend, HashName, HmacKey, RsaBackend, ScryptParameters } from './backend.js';
+export { fromHex, toHex } from './bytes.js';
 export { constantTimeEqual } from './constant-time.js';
 export type { CreateCryptoOptions, LeitungCrypto } from './create-crypto.js';
 export {
