@@ -23,6 +23,7 @@ export interface HmacKey {
   destroy(): void;
 }
 
+/** scrypt work factors (RFC 7914 §2); memory is about 128·N·r bytes. Bounds: docs/crypto.md §4. */
 export interface ScryptParameters {
   /** CPU/memory cost, a power of two. */
   readonly N: number;
@@ -54,6 +55,11 @@ export interface RsaBackend {
   destroy(handle: unknown): void;
 }
 
+/**
+ * One implementation of the primitives behind `createCrypto` — `nativeBackend()` (node:crypto) or
+ * `portableBackend()` (node-forge + @noble/*). A thin adapter: every policy stays in the core
+ * (docs/crypto.md §1).
+ */
 export interface CryptoBackend {
   /** `node` or `portable`; also names the backend in benchmarks. */
   readonly name: string;
