@@ -7,6 +7,7 @@
  * Handles are opaque to the core. Byte outputs are plain Uint8Arrays owned by the caller.
  */
 
+/** Hash functions by name, for `hash`, `hmac` and `hkdf`: SHA-256 (FIPS 180-4) and SHA3-256 (FIPS 202). */
 export type HashName = 'sha256' | 'sha3-256';
 
 /** An AES key schedule. CBC without padding: `data` must be a whole number of 16-byte blocks. */
