@@ -7,6 +7,7 @@
  * Handles are opaque to the core. Byte outputs are plain Uint8Arrays owned by the caller.
  */
 
+/** Hash functions by name, for `hash`, `hmac` and `hkdf`: SHA-256 (FIPS 180-4) and SHA3-256 (FIPS 202). */
 export type HashName = 'sha256' | 'sha3-256';
 
 /** An AES key schedule. CBC without padding: `data` must be a whole number of 16-byte blocks. */
@@ -23,6 +24,7 @@ export interface HmacKey {
   destroy(): void;
 }
 
+/** scrypt work factors (RFC 7914 §2); memory is about 128·N·r bytes. Bounds: docs/crypto.md §4. */
 export interface ScryptParameters {
   /** CPU/memory cost, a power of two. */
   readonly N: number;
@@ -54,6 +56,11 @@ export interface RsaBackend {
   destroy(handle: unknown): void;
 }
 
+/**
+ * One implementation of the primitives behind `createCrypto` — `nativeBackend()` (node:crypto) or
+ * `portableBackend()` (node-forge + @noble/*). A thin adapter: every policy stays in the core
+ * (docs/crypto.md §1).
+ */
 export interface CryptoBackend {
   /** `node` or `portable`; also names the backend in benchmarks. */
   readonly name: string;

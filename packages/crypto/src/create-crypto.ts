@@ -44,6 +44,10 @@ import {
   x25519SharedSecret,
 } from './x25519.js';
 
+/**
+ * Options of `createCrypto`: the backend, and an injectable random source and clock, so sans-I/O cores and
+ * tests receive their crypto (and its randomness) by injection (docs/crypto.md §1).
+ */
 export interface CreateCryptoOptions {
   /** The implementation; the entry point's default (native on Node, portable in browsers). */
   readonly backend?: CryptoBackend;
@@ -57,6 +61,11 @@ export interface CreateCryptoOptions {
   readonly now?: () => number;
 }
 
+/**
+ * The package API bound to one backend, returned by `createCrypto`: hashes, HMAC, HKDF, scrypt, RSA-4096
+ * keys, OAEP, PSS, sealed boxes, message and packet ciphers, ML-KEM-768, X25519, fingerprints
+ * (docs/crypto.md).
+ */
 export interface LeitungCrypto {
   readonly backend: CryptoBackend;
 

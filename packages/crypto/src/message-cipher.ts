@@ -13,13 +13,19 @@ import { EtmKeys, encryptThenMac, verifyThenDecrypt } from './encrypt-then-mac.j
 import { authFailed, CryptoError, CryptoErrorCode } from './errors.js';
 import { AES_BLOCK } from './pkcs7.js';
 
+/** Bytes of the random CBC IV that starts every sealed control frame (docs/crypto.md §5). */
 export const MESSAGE_IV_LENGTH = 16;
+/** Bytes of the full HMAC-SHA256 tag that ends every sealed control frame (docs/crypto.md §5). */
 export const MESSAGE_TAG_LENGTH = 32;
 /** Sealed length = plaintext length rounded up to the next block (always ≥ 1 padding byte) + this. */
 export const MESSAGE_OVERHEAD = MESSAGE_IV_LENGTH + MESSAGE_TAG_LENGTH;
 
 const EMPTY = new Uint8Array(0);
 
+/**
+ * AES-256-CBC + HMAC-SHA256 (encrypt-then-MAC) for control frames: `iv ‖ ct ‖ tag`, fresh random IV, tag over
+ * the associated data too (docs/crypto.md §5). Made by `LeitungCrypto.createMessageCipher`.
+ */
 export interface MessageCipher {
   /** iv ‖ ciphertext ‖ tag, with a fresh random IV. */
   seal(plaintext: Uint8Array, associatedData?: Uint8Array): Uint8Array;

@@ -23,6 +23,10 @@ export const ML_KEM_768 = Object.freeze({
 const states = new WeakMap<MlKemPrivateKey, { key: Uint8Array; destroyed: boolean }>();
 const INTERNAL: unique symbol = Symbol('ml-kem-key');
 
+/**
+ * An ML-KEM-768 decapsulation key (2 400 bytes), held inside the object so `destroy()` can overwrite it as
+ * soon as the call's media keys exist; later use is CRYPTO_ERR_KEY_DESTROYED (docs/crypto.md §8a).
+ */
 export class MlKemPrivateKey {
   /** @internal Use `generateMlKemKeyPair`. */
   constructor(token: symbol, key: Uint8Array) {
@@ -43,6 +47,7 @@ export class MlKemPrivateKey {
   }
 }
 
+/** An ML-KEM-768 key pair: the 1 184-byte encapsulation key to send and the private key to keep. */
 export interface MlKemKeyPair {
   /** The 1 184-byte encapsulation key, to send to the peer. */
   readonly publicKey: Uint8Array;

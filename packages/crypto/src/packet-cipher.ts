@@ -23,6 +23,7 @@ import { hkdf } from './hashing.js';
 import { AES_BLOCK, pad, unpad } from './pkcs7.js';
 import { DEFAULT_REPLAY_WINDOW, ReplayWindow, requireSequence } from './replay-window.js';
 
+/** Bytes of the truncated HMAC-SHA256 tag ending every media packet (RFC 2104 §5; docs/crypto.md §6). */
 export const PACKET_TAG_LENGTH = 16;
 /** Smallest packet: one ciphertext block and the tag. */
 export const PACKET_MIN_LENGTH = AES_BLOCK + PACKET_TAG_LENGTH;
@@ -33,6 +34,10 @@ const LABEL_IV = utf8('leitung/v1 packet-iv');
 const ZERO_BLOCK = new Uint8Array(AES_BLOCK);
 const NO_SALT = new Uint8Array(0);
 
+/**
+ * Options of `createPacketCipher`: the replay window size and, after failover with unchanged keys, the last
+ * sequence number an earlier cipher object sealed.
+ */
 export interface PacketCipherOptions {
   /** Replay window size in packets (≥ 64, default 128). */
   readonly windowSize?: number;
@@ -43,6 +48,11 @@ export interface PacketCipherOptions {
   readonly lastSealed?: number;
 }
 
+/**
+ * AES-256-CBC + HMAC-SHA256 for media packets: IV derived from the sequence number, 16-byte tag, replay
+ * window on open (docs/crypto.md §6). One per direction's media key; made by
+ * `LeitungCrypto.createPacketCipher`.
+ */
 export interface PacketCipher {
   /** ciphertext ‖ tag16 for sequence number `seq`; `seq` must exceed every earlier one sealed. */
   seal(seq: number, associatedData: Uint8Array, plaintext: Uint8Array): Uint8Array;

@@ -4,10 +4,12 @@
  */
 import { CryptoError, CryptoErrorCode, invalidArgument } from './errors.js';
 
+/** PEM labels read and written: SPKI, PKCS#8 and encrypted PKCS#8 (docs/crypto.md §3, §3.1). */
 export type PemLabel = 'PUBLIC KEY' | 'PRIVATE KEY' | 'ENCRYPTED PRIVATE KEY';
 
 const LINE = 64;
 
+/** Strict PEM text (RFC 7468 §2) of `der` under `label`: base64 in 64-character lines, newline-terminated. */
 export function encodePem(label: PemLabel, der: Uint8Array): string {
   let binary = '';
   for (const b of der) binary += String.fromCharCode(b);

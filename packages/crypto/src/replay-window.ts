@@ -9,12 +9,19 @@
  */
 import { invalidArgument, type ReplayReason } from './errors.js';
 
+/** Default replay window size: sequence numbers tracked at and below the highest (docs/crypto.md §6). */
 export const DEFAULT_REPLAY_WINDOW = 128;
+/** Smallest replay window size accepted, in sequence numbers (RFC 3711 §3.3.2 requires at least 64). */
 export const MIN_REPLAY_WINDOW = 64;
 const MAX_REPLAY_WINDOW = 1 << 16;
 
+/** Result of `ReplayWindow.check`: `fresh`, or the reason the number is refused (`duplicate`, `too-old`). */
 export type ReplayVerdict = 'fresh' | ReplayReason;
 
+/**
+ * Sliding-window replay protection for media sequence numbers (RFC 3711 §3.3.2; docs/crypto.md §6): each
+ * number inside the window is accepted once, numbers below it are too old. Update only after authentication.
+ */
 export class ReplayWindow {
   /** How many sequence numbers at and below the highest are tracked. */
   readonly size: number;

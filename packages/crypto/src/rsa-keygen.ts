@@ -8,14 +8,20 @@ import type { CryptoBackend } from './backend.js';
 import { CryptoError, CryptoErrorCode, invalidArgument } from './errors.js';
 import { type RsaPrivateKey, type RsaPublicKey, wrapPrivateHandle } from './rsa-keys.js';
 
+/** Stage of RSA key generation reported to `onProgress`: `started`, periodic `working` ticks, then `done`. */
 export type KeygenPhase = 'started' | 'working' | 'done';
 
+/**
+ * One progress report of `generateRsaKeyPair`: phase and elapsed time only, since the prime search has no
+ * knowable percentage (docs/crypto.md §3).
+ */
 export interface KeygenProgress {
   readonly phase: KeygenPhase;
   /** Milliseconds since generation started. */
   readonly elapsedMs: number;
 }
 
+/** Options of `generateRsaKeyPair`: a progress callback for UIs and its tick interval. */
 export interface GenerateRsaKeyPairOptions {
   /** Called with `started`, then `working` every `progressIntervalMs`, then `done`. */
   readonly onProgress?: (progress: KeygenProgress) => void;
@@ -23,6 +29,7 @@ export interface GenerateRsaKeyPairOptions {
   readonly progressIntervalMs?: number;
 }
 
+/** A fresh RSA-4096 (e = 65537) identity key pair from `generateRsaKeyPair`. */
 export interface RsaKeyPair {
   readonly publicKey: RsaPublicKey;
   readonly privateKey: RsaPrivateKey;

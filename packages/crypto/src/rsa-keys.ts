@@ -22,6 +22,7 @@ import {
 import { CryptoError, CryptoErrorCode, invalidArgument } from './errors.js';
 import { decodePem, encodePem, pemLabel } from './pem.js';
 
+/** The only RSA modulus size imported or generated: identity keys are RSA-4096 (docs/crypto.md §2, §3). */
 export const RSA_MODULUS_BITS = 4096;
 export const RSA_MODULUS_BYTES = RSA_MODULUS_BITS / 8;
 const RSA_ENCRYPTION_OID = '1.2.840.113549.1.1.1';

@@ -19,8 +19,11 @@ import {
 
 /** Longest OAEP plaintext for a 4096-bit key: k − 2·hLen − 2 (RFC 8017 §7.1.1). */
 export const RSA_OAEP_MAX_PLAINTEXT = RSA_MODULUS_BYTES - 2 * HASH_LENGTH - 2;
+/** Bytes of every RSA-OAEP ciphertext: the 4096-bit modulus length, 512 (docs/crypto.md §3). */
 export const RSA_CIPHERTEXT_LENGTH = RSA_MODULUS_BYTES;
+/** Bytes of every RSA-PSS signature: the 4096-bit modulus length, 512 (docs/crypto.md §3). */
 export const RSA_SIGNATURE_LENGTH = RSA_MODULUS_BYTES;
+/** RSA-PSS salt length in bytes (= SHA-256 output); `verify` accepts exactly this (docs/crypto.md §3). */
 export const PSS_SALT_LENGTH = 32;
 
 const EMPTY = new Uint8Array(0);

@@ -8,11 +8,19 @@ import { invalidArgument } from './errors.js';
 
 export type { ScryptParameters } from './backend.js';
 
+/**
+ * Default scrypt work factors N = 2^15, r = 8, p = 1: 32 MiB and ~90 ms natively, the strongest power of two
+ * within a vault unlock's ~100 ms budget (docs/crypto.md §4).
+ */
 export const DEFAULT_SCRYPT_PARAMETERS: ScryptParameters = Object.freeze({ N: 2 ** 15, r: 8, p: 1 });
 
 /** Refuse work factors that would exhaust memory (files from elsewhere carry their own parameters). */
 const MAX_SCRYPT_MEMORY = 1024 * 1024 * 1024;
 
+/**
+ * Options of `scrypt`: work factors (default DEFAULT_SCRYPT_PARAMETERS) and output length in bytes (1..1024,
+ * default 32).
+ */
 export interface ScryptOptions extends Partial<ScryptParameters> {
   /** Output length in bytes (default 32). */
   readonly length?: number;

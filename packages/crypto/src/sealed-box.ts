@@ -22,7 +22,12 @@ import { AES_BLOCK } from './pkcs7.js';
 import { oaepEncrypt } from './rsa.js';
 import { privateHandle, RSA_MODULUS_BYTES, type RsaPrivateKey, type RsaPublicKey } from './rsa-keys.js';
 
+/** Version byte that starts every sealed box; it is covered by the box's tag (docs/crypto.md §7). */
 export const SEAL_VERSION = 1;
+/**
+ * Bytes of the fresh secret a sealed box wraps with RSA-OAEP: iv(16) ‖ key(32), from which HKDF derives the
+ * box's encryption and MAC keys (docs/crypto.md §7).
+ */
 export const SEAL_SECRET_LENGTH = 48;
 const SEAL_LABEL = utf8('leitung/v1 seal');
 const SEAL_KEYS_INFO = utf8('leitung/v1 seal-keys');

@@ -12,6 +12,7 @@ import type { CryptoBackend } from './backend.js';
 import { requireBytes } from './bytes.js';
 import { CryptoError, CryptoErrorCode, invalidArgument } from './errors.js';
 
+/** Bytes of an X25519 private scalar, public value and shared secret (RFC 7748 §5). */
 export const X25519_KEY_LENGTH = 32;
 
 interface State {
@@ -24,6 +25,10 @@ interface State {
 const states = new WeakMap<X25519PrivateKey, State>();
 const INTERNAL: unique symbol = Symbol('x25519-key');
 
+/**
+ * An ephemeral X25519 private scalar, kept as raw bytes so `destroy()` can overwrite it at hang-up for
+ * forward secrecy (docs/crypto.md §8). Made by `generateX25519KeyPair` or `importX25519PrivateKey`.
+ */
 export class X25519PrivateKey {
   /** @internal Use `generateX25519KeyPair` or `importX25519PrivateKey`. */
   constructor(token: symbol, backend: CryptoBackend, scalar: Uint8Array) {
@@ -54,6 +59,7 @@ export class X25519PrivateKey {
   }
 }
 
+/** An ephemeral X25519 key pair: the 32-byte public value to send, the private key to destroy after use. */
 export interface X25519KeyPair {
   readonly publicKey: Uint8Array;
   readonly privateKey: X25519PrivateKey;

@@ -26,6 +26,7 @@ import { assertSafeInteger, half, isOdd } from './safe-integer.js';
 import type { LogStorage, StoredNode } from './storage.js';
 import type { TreeHead } from './tree-head.js';
 
+/** Options of `new MerkleLog`: where the nodes live and which tree hash to use. */
 export interface MerkleLogOptions {
   /** Where nodes live; a fresh {@link MemoryStorage} by default. An existing log is picked up. */
   readonly storage?: LogStorage;
@@ -33,6 +34,10 @@ export interface MerkleLogOptions {
   readonly hash?: HashFunction;
 }
 
+/**
+ * The key directory's append-only Merkle log (RFC 9162 hashing, SHA3-256 by default): appends entries and
+ * gives roots, tree heads, inclusion and consistency proofs for any earlier size (docs/key-transparency.md).
+ */
 export class MerkleLog {
   readonly hash: HashFunction;
   readonly storage: LogStorage;

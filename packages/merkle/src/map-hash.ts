@@ -20,6 +20,10 @@ const MAP_EMPTY_PREFIX = 0x04;
 const MAP_KEY_TAG = domainTag('leitung/key-directory/map-key', 1);
 /** Map keys have 256 bits: a path from the root has at most this many steps. */
 export const MAP_KEY_BITS = 256;
+/**
+ * Bytes of a name-map key: the SHA3-256 hash of the map-key label and the folded name
+ * (docs/key-transparency.md, "The name map").
+ */
 export const MAP_KEY_BYTES = 32;
 
 const utf8 = new TextEncoder();

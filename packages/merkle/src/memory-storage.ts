@@ -13,6 +13,10 @@ interface Level {
 
 const INITIAL_NODES = 64;
 
+/**
+ * In-memory `LogStorage`, the default of `MerkleLog`: one growing byte array per tree level (about 64 MB for
+ * a million entries). A batch that would leave a gap or rewrite a stored node is refused whole.
+ */
 export class MemoryStorage implements LogStorage {
   private readonly levels: Level[] = [];
   private nodeSize = 0;

@@ -28,11 +28,18 @@ type MapNode =
       readonly hash: Uint8Array;
     };
 
+/**
+ * One binding of the name map: a 32-byte map key and its value (the leaf hash of the name's current binding).
+ */
 export interface MapPair {
   readonly key: Uint8Array;
   readonly value: Uint8Array;
 }
 
+/**
+ * The verifiable name map (docs/key-transparency.md, "The name map"): an immutable sparse Merkle prefix tree
+ * from 32-byte keys to hashes, with membership and non-membership proofs; `set` returns a new map.
+ */
 export class NameMap {
   readonly #hash: HashFunction;
   readonly #root: MapNode | undefined;

@@ -24,6 +24,10 @@ export interface LogBatch {
   readonly nodes: readonly StoredNode[];
 }
 
+/**
+ * Where a `MerkleLog` keeps its nodes: complete-subtree roots only, written once, each append committed as
+ * one atomic batch. Synchronous, so a relay can back it with better-sqlite3 (or `MemoryStorage`).
+ */
 export interface LogStorage {
   /** Number of leaves committed so far (0 for a new log). */
   getSize(): number;

@@ -33,6 +33,10 @@ import { type SignedTreeHead, type VerifySignatureFunction, verifyTreeHeadSignat
 import { verifyConsistency } from './verify-consistency.js';
 import { checkHashLength } from './verify-inclusion.js';
 
+/**
+ * What a client requires of every head of one directory: its log id, the relay signature check, the hash and
+ * an optional maximum age (docs/key-transparency.md, "What a client checks, and when").
+ */
 export interface TreeHeadPolicy {
   /** The directory the caller follows; heads of any other log are refused. */
   readonly logId: Uint8Array;
@@ -44,6 +48,10 @@ export interface TreeHeadPolicy {
   readonly maxAgeMs?: number;
 }
 
+/**
+ * One decision for `checkTreeHeadUpdate`: the last accepted head, the offered head and the consistency proof
+ * between them.
+ */
 export interface TreeHeadUpdate {
   /** The last head accepted for this directory, or undefined if none. Trusted as given. */
   readonly previous: SignedTreeHead | undefined;
@@ -55,8 +63,16 @@ export interface TreeHeadUpdate {
   readonly now?: number;
 }
 
+/**
+ * How an accepted head relates to the previous one: `first` (none before), `unchanged` (same size and roots)
+ * or `grown` (consistency proof verified).
+ */
 export type TreeHeadChange = 'first' | 'unchanged' | 'grown';
 
+/**
+ * Result of `checkTreeHeadUpdate`: the head accepted (with how it changed) or rejected with a typed
+ * `MerkleError`; never a throw for bad input.
+ */
 export type TreeHeadDecision =
   | { readonly kind: 'accepted'; readonly change: TreeHeadChange; readonly head: SignedTreeHead }
   | { readonly kind: 'rejected'; readonly error: MerkleError };

@@ -24,6 +24,10 @@ import { type DomainTag, domainTag, writeDomainTag } from './domain-tag.js';
 import { BadSignatureError, EncodingError, InvalidFieldError } from './errors.js';
 import { assertSafeInteger } from './safe-integer.js';
 
+/**
+ * A relay's statement about a directory: log id, size, root, name-map root and time. Its canonical encoding
+ * (`encodeTreeHead`) is what the relay signs (docs/key-transparency.md, "Encodings").
+ */
 export interface TreeHead {
   /** Names the directory (log); all relays serving one directory use the same id. */
   readonly logId: Uint8Array;
@@ -32,14 +36,18 @@ export interface TreeHead {
   /** RFC 9162 Merkle tree hash of the first `size` entries. */
   readonly root: Uint8Array;
   /**
-   * Root of the name map of the first `size` entries (each folded name → leaf hash of the first entry
-   * binding it). Present: version 2 encoding; absent: version 1 (log only).
+   * Root of the name map of the first `size` entries (each folded name → leaf hash of its current binding:
+   * the first entry, or the latest key rotation). Present: version 2 encoding; absent: version 1 (log only).
    */
   readonly mapRoot?: Uint8Array | undefined;
   /** When the head was made, milliseconds since the Unix epoch. */
   readonly time: number;
 }
 
+/**
+ * A tree head with the relay's signature over `encodeTreeHead(head)`; checked with `verifyTreeHeadSignature`
+ * or by the tracker before a client uses it (docs/key-transparency.md).
+ */
 export interface SignedTreeHead extends TreeHead {
   /** Signature over `encodeTreeHead(head)`, made by the injected {@link SignFunction}. */
   readonly signature: Uint8Array;

@@ -9,6 +9,9 @@ import { SHA3_256 } from './hash.js';
 import type { TreeHead } from './tree-head.js';
 import { verifyInclusion } from './verify-inclusion.js';
 
+/**
+ * Input of `verifyEntryInclusion`: a directory entry, its inclusion proof and an already-accepted tree head.
+ */
 export interface EntryInclusionCheck {
   readonly entry: DirectoryEntry;
   /** Inclusion proof of the entry's leaf, leaf to root. */

@@ -18,12 +18,17 @@ export type MapTerminal =
   | { readonly kind: 'empty' }
   | { readonly kind: 'leaf'; readonly key: Uint8Array; readonly value: Uint8Array };
 
+/**
+ * A name-map proof (docs/key-transparency.md, "The name map"): sibling hashes from the root down and where
+ * the key's path ends (an empty subtree or a single pair); about log2 n siblings, at most 256.
+ */
 export interface MapProof {
   /** Sibling hashes from the root's children down to the terminal's sibling; at most 256. */
   readonly siblings: readonly Uint8Array[];
   readonly terminal: MapTerminal;
 }
 
+/** Input of `verifyMapProof`: an accepted map root, the 32-byte key looked up and the proof. */
 export interface MapProofCheck {
   /** The map root from a tree head the caller has accepted. */
   readonly root: Uint8Array;

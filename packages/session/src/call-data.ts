@@ -16,6 +16,10 @@
  */
 import { SessionError, SessionErrorCode } from './errors.js';
 
+/**
+ * Bytes of a call id: random per call, chosen by the caller, signed in the call data and used as the salt of
+ * the media-key HKDF (docs/session-protocol.md §3).
+ */
 export const CALL_ID_BYTES = 16;
 export const CLIENT_ID_BYTES = 32;
 /** The seed's call secret: 16-byte IV ‖ 32-byte AES key. */
@@ -38,6 +42,10 @@ export const MAX_CODECS = 16;
 /** Bound on the gossiped head (an RSA-4096 signed head is ~600 bytes). */
 export const MAX_GOSSIP_HEAD_BYTES = 2048;
 
+/**
+ * The call data a caller signs and seals to the callee (docs/session-protocol.md §3): ids, the 48-byte call
+ * secret, the caller's X25519 and ML-KEM-768 public keys, time, codecs and an optional gossiped tree head.
+ */
 export interface CallData {
   readonly callId: Uint8Array;
   readonly callerId: Uint8Array;
@@ -54,6 +62,10 @@ export interface CallData {
   readonly treeHead?: Uint8Array | undefined;
 }
 
+/**
+ * The canonical `LCD2` bytes of `data` (fixed offsets, one encoding per value), which the caller's signature
+ * covers; SESSION_ERR_INVALID_ARGUMENT for a field of the wrong size or range.
+ */
 export function encodeCallData(data: CallData): Uint8Array {
   const fields: [string, Uint8Array, number][] = [
     ['callId', data.callId, CALL_ID_BYTES],

@@ -7,6 +7,10 @@
  */
 const toKey = (id: Uint8Array): string => Array.from(id, (b) => b.toString(16).padStart(2, '0')).join('');
 
+/**
+ * Remembers admitted call ids for `retainMs` (default 10 min) so a recorded offer cannot ring twice; bounded,
+ * and persistable across restarts through `entries()` and `seen` (docs/session-protocol.md §3).
+ */
 export class CallIdReplayGuard {
   readonly #seen = new Map<string, number>();
   readonly #retainMs: number;

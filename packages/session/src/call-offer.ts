@@ -93,6 +93,10 @@ export class PendingCall {
   }
 }
 
+/**
+ * Input of `createCallOffer`: the caller's crypto, id and key, the callee's id and directory key, the codecs
+ * offered, the clock (ms since the Unix epoch) and the tree head to gossip.
+ */
 export interface CallOfferInput {
   readonly crypto: LeitungCrypto;
   readonly caller: { readonly id: Uint8Array; readonly privateKey: RsaPrivateKey };
@@ -183,6 +187,11 @@ export class OpenedOffer {
   }
 }
 
+/**
+ * Input of `openCallOffer`: the sealed call data with the ids the relay stated in INCOMING_CALL, the callee's
+ * key, the caller's inclusion-verified directory key, the clock (ms) and the replay guard (§3 of
+ * docs/session-protocol.md).
+ */
 export interface OpenOfferInput {
   readonly crypto: LeitungCrypto;
   readonly sealedCallData: Uint8Array;

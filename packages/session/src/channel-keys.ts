@@ -9,12 +9,20 @@ import { LABEL_CONFIRM_KEY, LABEL_REGISTER_CONFIRM } from './handshake-labels.js
 import { LABEL_CHANNEL, LABEL_HANDSHAKE } from './labels.js';
 import type { DirectionKeys } from './sealed-channel.js';
 
+/**
+ * The exact REGISTER (inner payload also for REGISTER_SEALED), CHALLENGE and PROVE frame payloads, hashed
+ * into the channel keys so any altered handshake byte gives other keys (docs/session-protocol.md §1).
+ */
 export interface HandshakeTranscript {
   readonly register: Uint8Array;
   readonly challenge: Uint8Array;
   readonly prove: Uint8Array;
 }
 
+/**
+ * The handshake's four 32-byte random values: the challenge and client secret (HKDF input keying material)
+ * and both nonces (the salt) (docs/session-protocol.md §1).
+ */
 export interface ChannelSecrets {
   readonly challenge: Uint8Array;
   readonly clientSecret: Uint8Array;
@@ -22,6 +30,10 @@ export interface ChannelSecrets {
   readonly relayNonce: Uint8Array;
 }
 
+/**
+ * The sealed channel's keys: a 32-byte encryption key and a 32-byte MAC key per direction
+ * (docs/session-protocol.md §1–2).
+ */
 export interface ChannelKeys {
   readonly clientToRelay: DirectionKeys;
   readonly relayToClient: DirectionKeys;
@@ -69,6 +81,10 @@ export function registrationConfirm(
   return tag;
 }
 
+/**
+ * `HKDF-SHA256(challenge ‖ clientSecret, salt = clientNonce ‖ relayNonce, info = "leitung/v1 channel" ‖ th)`,
+ * 128 bytes split into an encryption and a MAC key per direction (docs/session-protocol.md §1).
+ */
 export function deriveChannelKeys(
   crypto: LeitungCrypto,
   secrets: ChannelSecrets,

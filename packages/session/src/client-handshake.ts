@@ -41,6 +41,10 @@ import { SealedChannel } from './sealed-channel.js';
 import { sealRegister } from './sealed-register.js';
 import { acceptTreeHead } from './tree-heads.js';
 
+/**
+ * What a client brings to registration: crypto, identity key, name, the relay fingerprint pinned from the
+ * relay list and its last accepted tree head (docs/session-protocol.md §1).
+ */
 export interface ClientHandshakeOptions {
   readonly crypto: LeitungCrypto;
   /** The client's identity key. */
@@ -92,6 +96,10 @@ type State =
   | { readonly kind: 'done' }
   | { readonly kind: 'failed' };
 
+/**
+ * Client side of the registration handshake, sans-I/O (docs/session-protocol.md §1): REGISTER, then PROVE
+ * after every CHALLENGE check, then the sealed channel after every WELCOME check; the first failure ends it.
+ */
 export class ClientHandshake {
   readonly #options: ClientHandshakeOptions;
   readonly #name: string;

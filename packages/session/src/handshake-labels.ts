@@ -10,6 +10,10 @@ const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
  * layout: a ciphertext of the older, unbound 32-byte form cannot be opened as the bound one.
  */
 export const OAEP_LABEL_CHALLENGE = utf8('leitung/v1 bound-challenge');
+/**
+ * OAEP label of PROVE's `challenge ‖ clientSecret` to the relay key, so no other ciphertext sealed to that
+ * key opens as a PROVE (docs/crypto.md §11).
+ */
 export const OAEP_LABEL_PROVE = utf8('leitung/v1 prove');
 /** HKDF info prefix of the key-confirmation key (followed by the challenge transcript hash). */
 export const LABEL_CONFIRM_KEY = utf8('leitung/v1 register-confirm-key');

@@ -37,6 +37,10 @@ export function senderOf(direction: MediaDirection): CallRole {
   return direction === 'caller-to-callee' ? 'caller' : 'callee';
 }
 
+/**
+ * Input of `buildControlPacket`: packet kind, the side's 32-byte grant token, media session id, side, control
+ * counter and clock (ms) (docs/session-protocol.md §4.1).
+ */
 export interface ControlPacketInput {
   readonly kind: ControlPacketKind;
   readonly token: Uint8Array;
@@ -60,6 +64,10 @@ export function buildControlPacket(crypto: LeitungCrypto, input: ControlPacketIn
   return concat(header, controlTag(crypto, input.kind, input.token, header));
 }
 
+/**
+ * Input of `buildBindChallenge` (relay side): session id, the side and counter of the BIND answered, the
+ * relay clock (ms) and its 16-byte nonce (docs/session-protocol.md §4.1).
+ */
 export interface BindChallengeInput {
   readonly sessionId: number;
   /** The side whose BIND is answered (its direction bit). */
@@ -88,6 +96,10 @@ export function buildBindChallenge(input: BindChallengeInput): Uint8Array {
   return concat(header, input.nonce);
 }
 
+/**
+ * Input of `buildBindConfirm`: the side's grant token, session id, side, next control counter, clock (ms) and
+ * the BIND_CHALLENGE nonce it echoes (docs/session-protocol.md §4.1–4.2).
+ */
 export interface BindConfirmInput {
   readonly token: Uint8Array;
   readonly sessionId: number;

@@ -16,6 +16,10 @@ import { concat } from './bytes.js';
 import { SessionError, SessionErrorCode } from './errors.js';
 import { LABEL_CONFIRM, LABEL_MEDIA } from './labels.js';
 
+/**
+ * Which side of a call: the `caller` made the offer, the `callee` accepted it. Fixes key directions and the
+ * media direction bit.
+ */
 export type CallRole = 'caller' | 'callee';
 
 /** The two direction keys of a call, seen from one side. */
@@ -60,6 +64,10 @@ export class MediaKeys {
   }
 }
 
+/**
+ * Input of `deriveMediaKeys`: the call's ids, 48-byte secret, own X25519 key, both ephemeral public values
+ * and the ML-KEM-768 share, all bound into the hybrid HKDF (docs/session-protocol.md §3 "Hybrid call keys").
+ */
 export interface MediaKeyInput {
   readonly role: CallRole;
   readonly callId: Uint8Array;

@@ -11,7 +11,9 @@
  * - Uniqueness is decided on a folded key (NFKC, lower case, NFC): "Alice", "alice" and "ａｌｉｃｅ"
  *   (full-width) are one name, so a look-alike of that kind cannot squat next to an existing one.
  */
+/** Longest directory name, in Unicode code points (not UTF-16 units). */
 export const NAME_MAX_CHARACTERS = 32;
+/** Longest directory name in UTF-8 bytes: the wire limit of `string≤64` name fields (docs/protocol.md §4). */
 export const NAME_MAX_BYTES = 64;
 
 const ALLOWED = /^[\p{L}\p{M}\p{Nd}]+(?:[ ._'-][\p{L}\p{M}\p{Nd}]+)*$/u;

@@ -24,6 +24,7 @@ import { clientIdOf } from './identity.js';
 import { SealedChannel } from './sealed-channel.js';
 import { openSealedRegister } from './sealed-register.js';
 
+/** What the relay brings to the handshake: crypto and its identity key, which clients pin (relay list). */
 export interface RelayHandshakeOptions {
   readonly crypto: LeitungCrypto;
   /** The relay's identity key. */
@@ -58,6 +59,10 @@ type State =
   | { readonly kind: 'done' }
   | { readonly kind: 'failed' };
 
+/**
+ * Relay side of the registration handshake, sans-I/O (docs/session-protocol.md §1): REGISTER, CHALLENGE,
+ * PROVE check, then the sealed channel. Name and directory policy stay with the relay core.
+ */
 export class RelayHandshake {
   readonly #crypto: LeitungCrypto;
   readonly #privateKey: RsaPrivateKey;

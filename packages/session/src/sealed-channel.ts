@@ -18,6 +18,10 @@ export interface DirectionKeys {
 
 type ChannelState = { readonly kind: 'open' } | { readonly kind: 'failed' } | { readonly kind: 'destroyed' };
 
+/**
+ * The sealed control channel after the handshake (docs/session-protocol.md §2): every frame is sealed with
+ * the message cipher, its implicit per-direction sequence number as associated data. One failure poisons it.
+ */
 export class SealedChannel {
   readonly #send: MessageCipher;
   readonly #receive: MessageCipher;
