@@ -3,7 +3,7 @@
  * `@leitung/client`: secure relayed calls behind one typed, event-driven API (docs/client.md). This entry
  * holds what an application uses:
  *
- * - {@link setupClient}: seed-style setup on a data directory (vault, identity, name, monitor, relays);
+ * - {@link setupClient}: setup on a data directory (vault, identity, name, monitor, relays);
  *   {@link rotateIdentity}: key rotation with the vault.
  * - {@link Client}: registration, phonebook, verified key lookups, calls, media transport, relay choice
  *   and failover. Its events ({@link ClientEvents}) carry the payload types exported here; the current

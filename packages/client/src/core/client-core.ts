@@ -59,7 +59,7 @@ import { RequestTable } from './request-table.js';
 
 /** What a {@link ClientCore} is built with; clock and randomness come in with the inputs and `crypto`. */
 export interface ClientCoreOptions {
-  /** Cryptography and the random source (@leitung/crypto's `createCrypto()`; tests may seed it). */
+  /** Cryptography and the random source (@leitung/crypto's `createCrypto()`; tests may pass a fixed one). */
   readonly crypto: LeitungCrypto;
   /** The client's RSA-4096 identity. */
   readonly identity: RsaPrivateKey;
