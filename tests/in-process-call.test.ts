@@ -8,15 +8,8 @@
  * look up with proof, call, answer, bind the media session (BIND / BIND_CHALLENGE / BIND_CONFIRM /
  * BIND_ACK, §5 step 5), exchange end-to-end encrypted frames, hang up (the relay releases the session).
  */
-import {
-  ClientCore,
-  type CommandResult,
-  type CoreEvent,
-  type CoreOutput,
-  MediaChannelCore,
-  type MediaFrame,
-  type RelayEntry,
-} from '@leitung/client';
+import type { CoreEvent, MediaFrame, RelayEntry } from '@leitung/client';
+import { ClientCore, type CommandResult, type CoreOutput, MediaChannelCore } from '@leitung/client/core';
 import { createCrypto, type LeitungCrypto, type RsaPrivateKey } from '@leitung/crypto';
 import {
   LocalKeyDirectory,

@@ -55,24 +55,31 @@ describe('packed packages', () => {
     },
   );
 
-  it.each(libraries.map((p) => [p.name] as const))('%s loads with import and require', (name) => {
+  it.each(libraries.map((p) => [p.name, p] as const))('%s loads with import and require', (name, pkg) => {
     const app = join(scratch, 'app');
-    const esm = run(
-      process.execPath,
-      [
-        '--input-type=module',
-        '-e',
-        `const m = await import(${JSON.stringify(name)}); console.log(Object.keys(m).length);`,
-      ],
-      app,
+    // Every entry point of `exports` (the root and each subpath such as `/core`), not only the root.
+    const subpaths = Object.keys(pkg.manifest.exports as Record<string, unknown>).filter(
+      (k) => k !== './package.json',
     );
-    const cjs = run(
-      process.execPath,
-      ['-e', `console.log(Object.keys(require(${JSON.stringify(name)})).length);`],
-      app,
-    );
-    expect(Number(esm.trim())).toBeGreaterThan(0);
-    expect(Number(cjs.trim())).toBe(Number(esm.trim()));
+    for (const subpath of subpaths) {
+      const specifier = JSON.stringify(subpath === '.' ? name : `${name}/${subpath.slice(2)}`);
+      const esm = run(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          `const m = await import(${specifier}); console.log(Object.keys(m).length);`,
+        ],
+        app,
+      );
+      const cjs = run(
+        process.execPath,
+        ['-e', `console.log(Object.keys(require(${specifier})).length);`],
+        app,
+      );
+      expect(Number(esm.trim()), `${specifier} (import)`).toBeGreaterThan(0);
+      expect(Number(cjs.trim()), `${specifier} (require)`).toBe(Number(esm.trim()));
+    }
     // Only dist, README, LICENSE and package.json ship: no sources, tests or fixtures with keys.
     const installed = readdirSync(join(app, 'node_modules', ...name.split('/'))).sort();
     for (const f of installed) expect(['LICENSE', 'README.md', 'dist', 'package.json']).toContain(f);

@@ -24,7 +24,8 @@ import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Client, MemoryStore, parseRelayEntry } from '@leitung/client';
+import { Client, parseRelayEntry } from '@leitung/client';
+import { MemoryStore } from '@leitung/client/testing';
 import { createCrypto } from '@leitung/crypto';
 import { testKeyPair } from '../../scripts/test-keys.mjs';
 

@@ -5,7 +5,7 @@
  */
 import type { RsaPrivateKey } from '@leitung/crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MemoryStore } from '../src/index.js';
+import { MemoryStore } from '../src/testing.js';
 import { codeOf, crypto, key } from './support/fixtures.js';
 import { eventsOf, InProcessNetwork, trackingCrypto } from './support/in-process.js';
 

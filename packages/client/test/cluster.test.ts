@@ -15,7 +15,7 @@ import type { RsaPrivateKey } from '@leitung/crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testKeyPair } from '../../../scripts/test-keys.mjs';
 import type { Client, DirectorySplitViewEvent, RelayEntry } from '../src/index.js';
-import { MemoryStore } from '../src/index.js';
+import { MemoryStore } from '../src/testing.js';
 import { ClientPool, crypto, key, nextFrame, waitFor } from './support/fixtures.js';
 import { RealRelay, realRelayAvailable } from './support/real-relay.js';
 import { RedisServer, redisAvailable } from './support/redis-server.js';

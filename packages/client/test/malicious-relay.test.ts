@@ -19,7 +19,8 @@ import type {
   DirectorySplitViewEvent,
   RegistrationFailedEvent,
 } from '../src/index.js';
-import { MemoryStore, SecureVault } from '../src/index.js';
+import { SecureVault } from '../src/index.js';
+import { MemoryStore } from '../src/testing.js';
 import { DoubleDirectory } from './support/double-directory.js';
 import { ClientPool, crypto, key, nextEvent, rejection, waitFor } from './support/fixtures.js';
 import { RelayDouble } from './support/relay-double.js';

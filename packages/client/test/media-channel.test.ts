@@ -6,7 +6,7 @@ import type { RsaPrivateKey } from '@leitung/crypto';
 import { buildBindChallenge, buildControlPacket, verifyControlPacket } from '@leitung/session';
 import { decodeMediaPacket, type MediaGrant } from '@leitung/wire';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MediaChannelCore } from '../src/index.js';
+import { MediaChannelCore } from '../src/core.js';
 import { codeOf, crypto, key, mediaKeyPair } from './support/fixtures.js';
 
 let alice: RsaPrivateKey;

@@ -11,9 +11,9 @@ import {
   type DatagramSocket,
   MediaChannel,
   type MediaChannelOptions,
-  type MediaFrame,
   type MediaTarget,
-} from '../src/index.js';
+} from '../src/core.js';
+import type { MediaFrame } from '../src/index.js';
 import { crypto, key, mediaKeyPair, waitFor } from './support/fixtures.js';
 
 let alice: RsaPrivateKey;

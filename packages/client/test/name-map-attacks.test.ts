@@ -14,7 +14,7 @@ import { entryLeafHash, NameMap } from '@leitung/merkle';
 import { nameKey, nameMapKey, nameMapOf } from '@leitung/session';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Client, DirectoryNameConflictEvent, RegistrationFailedEvent } from '../src/index.js';
-import { MemoryStore } from '../src/index.js';
+import { MemoryStore } from '../src/testing.js';
 import { ClientPool, crypto, key, nextEvent, rejection } from './support/fixtures.js';
 import { RelayDouble } from './support/relay-double.js';
 

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { RsaPrivateKey } from '@leitung/crypto';
 import { buildControlPacket, MediaSender } from '@leitung/session';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { loadOf, probeRelay } from '../src/core.js';
 import type {
   CallEndedEvent,
   Client,
@@ -18,7 +19,7 @@ import type {
   RegistrationCompleteEvent,
   RelaySwitchedEvent,
 } from '../src/index.js';
-import { loadOf, MemoryStore, probeRelay } from '../src/index.js';
+import { MemoryStore } from '../src/testing.js';
 import {
   ClientPool,
   crypto,

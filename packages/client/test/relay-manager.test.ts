@@ -7,7 +7,7 @@
 import type { RsaPrivateKey } from '@leitung/crypto';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectionStateEvent, RegistrationCompleteEvent, RelaySwitchedEvent } from '../src/index.js';
-import { MemoryStore } from '../src/index.js';
+import { MemoryStore } from '../src/testing.js';
 import { ClientPool, crypto, key, nextEvent, nextFrame, rejection, waitFor } from './support/fixtures.js';
 import { RelayDouble } from './support/relay-double.js';
 

@@ -1,6 +1,7 @@
 /** RelaySelector and Backoff in isolation (docs/design.md §6): choice by RTT, the 80 % rule, hysteresis, backoff. */
 import { describe, expect, it } from 'vitest';
-import { Backoff, loadOf, type RelayEntry, RelaySelector } from '../src/index.js';
+import { Backoff, loadOf, RelaySelector } from '../src/core.js';
+import type { RelayEntry } from '../src/index.js';
 
 const relay = (n: number): RelayEntry => ({
   host: '127.0.0.1',

@@ -17,22 +17,36 @@ import type { AudioFlow } from '../media/audio-flow.js';
 import type { CallState } from './call-state.js';
 import type { CallRoleName, Peer } from './events.js';
 
+/**
+ * The phase of a call as apps show it — `dialing`, `ringing`, `connecting-media`, `active`, `reconnecting`,
+ * `ended` (docs/client.md "Call state" lists what each means and which fields it carries).
+ */
 export type CallPhase = CallSnapshot['phase'];
 
-/** Whether the call's media lane is bound at the relay. */
+/**
+ * Whether the call's media lane is bound at the relay: `opening` until the first BIND_ACK, `bound`, or
+ * `failed` when every BIND retry went unanswered (docs/client.md "State machines", media binding).
+ */
 export type MediaLaneStatus = 'opening' | 'bound' | 'failed';
 
-interface CallBase {
+/** The fields every {@link CallSnapshot} carries, whatever its phase. */
+export interface CallSnapshotBase {
   /** Hex call id. */
   readonly callId: string;
+  /** `outgoing` for a call this client placed, `incoming` for one it received. */
   readonly direction: 'outgoing' | 'incoming';
   /** When this phase began (the client's clock, ms). */
   readonly since: number;
 }
 
-/** A call whose keys are agreed: the parts every phase after the answer shares. */
-interface EstablishedBase extends CallBase {
+/**
+ * A call whose keys are agreed: the fields every phase after the answer shares (`connecting-media`,
+ * `active`, `reconnecting`).
+ */
+export interface EstablishedCallSnapshotBase extends CallSnapshotBase {
+  /** The other party, with the key verified and pinned. */
   readonly peer: Peer;
+  /** This client's role in the call. */
   readonly role: CallRoleName;
   /** To compare out of band (docs/security.md). */
   readonly safetyNumber: string;
@@ -40,28 +54,37 @@ interface EstablishedBase extends CallBase {
   readonly keyExchange: string;
   /** When the call was answered. */
   readonly answeredAt: number;
+  /** Whether the media lane is bound at the relay. */
   readonly media: MediaLaneStatus;
   /** Whether the peer's audio arrives: `waiting` before its first frame. */
   readonly audio: AudioFlow;
 }
 
+/**
+ * The current (or last) call as one typed value, `Client.currentCall`, and the payload of every
+ * `call:state` event (docs/client.md "Call state"). Discriminated by `phase`; it holds ids, names, codes
+ * and times, never a key or secret. Render it as it is instead of rebuilding call state from single events.
+ */
 export type CallSnapshot =
   /** Looking the callee's key up (inclusion proof) before the offer goes out. */
-  | (CallBase & { readonly phase: 'dialing'; readonly target: string })
+  | (CallSnapshotBase & { readonly phase: 'dialing'; readonly target: string })
   /** The offer is out (outgoing) or verified and waiting for `answer()` (incoming). */
-  | (CallBase & { readonly phase: 'ringing'; readonly peer: Peer; readonly safetyNumber: string })
+  | (CallSnapshotBase & { readonly phase: 'ringing'; readonly peer: Peer; readonly safetyNumber: string })
   /** Answered and keys confirmed; the media lane binds, no audio has arrived yet. */
-  | (EstablishedBase & { readonly phase: 'connecting-media' })
+  | (EstablishedCallSnapshotBase & { readonly phase: 'connecting-media' })
   /** Audio arrives. */
-  | (EstablishedBase & { readonly phase: 'active' })
+  | (EstablishedCallSnapshotBase & { readonly phase: 'active' })
   /** No audio now: the relay connection is down, or audio stopped arriving. */
-  | (EstablishedBase & { readonly phase: 'reconnecting'; readonly cause: 'connection' | 'media' })
-  | (CallBase & {
+  | (EstablishedCallSnapshotBase & { readonly phase: 'reconnecting'; readonly cause: 'connection' | 'media' })
+  /** Over: `reason` says why, `by` who ended it, `code` which check or loss, when one did. */
+  | (CallSnapshotBase & {
       readonly phase: 'ended';
       readonly peer: Peer | undefined;
       /** The peer's name, or the name dialled when the call ended before the callee was verified. */
       readonly peerName: string | undefined;
+      /** `hangup`, `rejected`, `busy`, `timeout`, `offline`, `error` or `relay-shutdown`. */
       readonly reason: CallEndReason;
+      /** `local`: this client ended it; `remote`: the other party or the relay did. */
       readonly by: 'local' | 'remote';
       /**
        * The error code behind `reason: 'error'` (e.g. CLIENT_ERR_CALL_LOST; the relay's own code such as

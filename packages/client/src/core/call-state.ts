@@ -86,7 +86,20 @@ export type CallState =
       readonly shown: boolean;
     };
 
-export type CallStateName = CallState['kind'];
+/**
+ * The internal call state's name (`Client.callState`, `ClientCore.callState`; docs/client.md "State
+ * machines"): `idle`, `outgoing-resolving`, `outgoing-ringing`, `incoming-verifying`, `incoming-ringing`,
+ * `active`, `ended`. Applications show the call snapshot (`Client.currentCall`) instead: these names
+ * include states the user is never shown (an incoming call before its offer is verified).
+ */
+export type CallStateName =
+  | 'idle'
+  | 'outgoing-resolving'
+  | 'outgoing-ringing'
+  | 'incoming-verifying'
+  | 'incoming-ringing'
+  | 'active'
+  | 'ended';
 
 /** A call that occupies the client: anything but idle and ended. */
 export type LiveCall = Exclude<CallState, { kind: 'idle' | 'ended' }>;

@@ -57,7 +57,9 @@ import { RelayMessages } from './relay-messages.js';
 import type { Pending, RequestMessage } from './relay-requests.js';
 import { RequestTable } from './request-table.js';
 
+/** What a {@link ClientCore} is built with; clock and randomness come in with the inputs and `crypto`. */
 export interface ClientCoreOptions {
+  /** Cryptography and the random source (@leitung/crypto's `createCrypto()`; tests may pass a fixed one). */
   readonly crypto: LeitungCrypto;
   /** The client's RSA-4096 identity. */
   readonly identity: RsaPrivateKey;
@@ -67,6 +69,7 @@ export interface ClientCoreOptions {
   readonly store?: ClientStore;
   /** Codec ids offered in call data, preference order (default: Opus 2, PCM16 1 — @leitung/audio's ids). */
   readonly codecs?: readonly number[];
+  /** Handshake, request, ring, keepalive and resume timeouts (docs/client.md "Defaults"). */
   readonly timing?: CoreTiming;
   /**
    * Highest DATA sequence the call's media lane has sent, for CALL_RESUME's `lastSequence`
@@ -79,6 +82,14 @@ export interface ClientCoreOptions {
 
 const DEFAULT_CODECS = [2, 1];
 
+/**
+ * The whole client control protocol, sans-I/O (docs/client.md "Layers"): registration with the pinned
+ * relay, the sealed channel, verified key lookups and pins, the phonebook and presence, calls and their
+ * keys, key rotation. Every input — `connect`, `transportOpened`, `receive`, `transportClosed`, `tick`,
+ * `close`, `mediaLane` and the user's commands — returns the {@link CoreOutput}s it caused, in order;
+ * `nextTimeout()` says when `tick` is due. The `Client` shell drives it over real sockets; a shell of
+ * your own frames the `send` payloads (wire's `encodeFrame`) and feeds received frames to `receive`.
+ */
 export class ClientCore {
   readonly #crypto: LeitungCrypto;
   readonly #name: string;
@@ -159,10 +170,12 @@ export class ClientCore {
     return this.#clientIdHex;
   }
 
+  /** The name this client registers (NFC). */
   get name(): string {
     return this.#name;
   }
 
+  /** The control connection's state. */
   get connectionState(): ConnectionStateName {
     return this.#connection.kind;
   }
@@ -172,6 +185,7 @@ export class ClientCore {
     return this.#connection.kind === 'idle' ? undefined : this.#connection.relay;
   }
 
+  /** The call state machine's state name (docs/client.md "State machines"). */
   get callState(): CallStateName {
     return this.#calls.state.kind;
   }
@@ -204,6 +218,7 @@ export class ClientCore {
     return this.#connection.kind === 'ready' ? this.#connection.rttMs : undefined;
   }
 
+  /** The phonebook: every contact, with presence and verification. */
   contacts(): ContactInfo[] {
     return this.#phonebook.contacts();
   }

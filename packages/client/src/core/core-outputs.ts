@@ -20,15 +20,27 @@ export interface EstablishedCall {
   readonly peer: Peer;
 }
 
+/**
+ * How a command that settles later (`ClientCore.lookup`, `placeCall`, `rotateKey`) ended: the verified
+ * entry or the established call, or the error it failed with. Carried by the `result` output under the
+ * shell's handle.
+ */
 export type CommandResult =
   | { readonly ok: true; readonly value: VerifiedContact | EstablishedCall }
   | { readonly ok: false; readonly error: Error };
 
+/**
+ * What a ClientCore input asks its shell to do, in the order returned (docs/client.md "Layers";
+ * docs/architecture.md "Cores and shells"): send a frame payload, close the connection, emit an event,
+ * persist the store, settle a command, or open, move or close a call's media lane. A shell carries them
+ * out with one exhaustive switch on `kind`.
+ */
 export type CoreOutput =
   /** Send this frame payload on the control connection (frame it with wire's encodeFrame). */
   | { readonly kind: 'send'; readonly payload: Uint8Array }
   /** Close the control connection; `code` says why. */
   | { readonly kind: 'close'; readonly code: string }
+  /** Emit `event` to the application (under `event.type`). */
   | { readonly kind: 'event'; readonly event: CoreEvent }
   /** The store changed: persist it (e.g. `vault.save()`). */
   | { readonly kind: 'persist' }

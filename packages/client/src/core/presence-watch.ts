@@ -11,6 +11,10 @@ import type { ClientStore } from './client-store.js';
 import { invalid } from './core-errors.js';
 import type { Phonebook } from './phonebook.js';
 
+/**
+ * A contact whose presence `Client.watchPresence` asks for: a registered name (resolved to its pinned key,
+ * else to the phonebook line of that name) or `{ clientId }` with 64 hex digits (docs/client.md "Presence").
+ */
 export type PresenceTarget = string | { readonly clientId: string };
 
 export class PresenceWatch {

@@ -7,6 +7,11 @@
  * Cheap on the frame path on purpose: a frame only stores its arrival time; the stall is found by one
  * timer per `stallAfterMs` while audio flows (never one timer per frame).
  */
+/**
+ * Whether the peer's audio arrives (the `audio` field of a call snapshot once answered; docs/client.md
+ * "Call state"): `waiting` before the call's first authenticated frame, `flowing`, or `stalled` after
+ * 500 ms (`audioStallMs`) without one — the snapshot then shows `reconnecting`.
+ */
 export type AudioFlow = 'waiting' | 'flowing' | 'stalled';
 
 /** Default silence after which a flowing call counts as stalled: half the 1 s the call screen allows. */

@@ -25,6 +25,10 @@ import { decodeMediaPacket, type MediaGrant, type MediaPacket } from '@leitung/w
 import { ClientError, ClientErrorCode } from '../errors.js';
 import { type AudioFlow, AudioFlowWatch } from './audio-flow.js';
 
+/**
+ * The media lane's timers (docs/client.md "State machines", media binding; "Defaults"): BIND retries,
+ * KEEPALIVE and the audio-stall threshold. `ClientOptions.media` passes them to every call's lane.
+ */
 export interface MediaChannelTiming {
   /** First BIND retry delay (doubles per retry). Default 200 ms. */
   readonly bindRetryMs?: number;
@@ -38,10 +42,13 @@ export interface MediaChannelTiming {
   readonly audioStallMs?: number;
 }
 
+/** What a {@link MediaChannelCore} is opened with: the `media:open` output's keys and grant, and timers. */
 export interface MediaChannelCoreOptions extends MediaChannelTiming {
+  /** Packet cipher and the random source for BIND counters and nonces. */
   readonly crypto: LeitungCrypto;
   /** The call's media keys; the channel uses them, never exposes them, and erases them on `close`. */
   readonly keys: MediaKeys;
+  /** The relay's MEDIA_GRANT for this side: session id, side and the token BIND proves. */
   readonly grant: MediaGrant;
   /** Highest sequence this side sent before (continuing a call after failover). */
   readonly lastSequence?: number | undefined;
@@ -59,7 +66,10 @@ type BindState =
   | { readonly kind: 'failed' }
   | { readonly kind: 'closed' };
 
-/** What one received datagram turned out to be. */
+/**
+ * What one received datagram turned out to be ({@link MediaChannelCore.receive}): an authenticated,
+ * decrypted frame, the relay's BIND_ACK, a BIND_CHALLENGE answered, or a drop with its reason.
+ */
 export type MediaInput =
   /** `audioStarted`: the first frame of the call, or the first after a stall. */
   | { readonly kind: 'frame'; readonly frame: MediaFrame; readonly audioStarted: boolean }
@@ -68,6 +78,14 @@ export type MediaInput =
   | { readonly kind: 'challenged'; readonly datagrams: Uint8Array[] }
   | { readonly kind: 'dropped'; readonly reason: MediaDropReason };
 
+/**
+ * Why the media lane dropped a received datagram (counted in {@link MediaChannelStats}; docs/client.md
+ * "What is checked when", UDP): `malformed` (not a media packet), `not-for-us` (another session, or a
+ * packet type only clients send), `auth` (DATA that fails authentication or decryption), `replay` (a
+ * sequence already seen or behind the replay window of 128), `closed` (the lane is not bound yet or
+ * closed), `stale-ack` / `stale-challenge` (a BIND_ACK or BIND_CHALLENGE not for a BIND of the current
+ * round).
+ */
 export type MediaDropReason =
   | 'malformed'
   | 'not-for-us'
@@ -77,12 +95,28 @@ export type MediaDropReason =
   | 'stale-ack'
   | 'stale-challenge';
 
+/**
+ * Counters of one call's media lane (`Client.mediaStats()`): frames sent, frames received (authenticated
+ * and decrypted), and drops by reason — received datagrams by {@link MediaDropReason}, and frames not
+ * sent because the lane was closed (`closed`), not bound (`unbound`) or their sequence was not above the
+ * last one sent (`sequence`: the packet IV comes from it and must never repeat).
+ */
 export interface MediaChannelStats {
+  /** Frames sealed and handed to the socket. */
   sent: number;
+  /** Frames received, authenticated and decrypted. */
   received: number;
+  /** Dropped datagrams and refused frames, by reason. */
   dropped: Record<MediaDropReason | 'unbound' | 'sequence', number>;
 }
 
+/**
+ * One call's media lane, sans-I/O (docs/architecture.md "Media lane"): binds to the relay's media session
+ * with the grant token (BIND retried with backoff until a BIND_ACK, BIND_CHALLENGE answered once per BIND),
+ * keeps it alive with KEEPALIVE, seals outgoing frames and opens incoming DATA with the call's
+ * per-direction keys under a replay window. Datagrams and `now` in; datagrams, frames and
+ * `nextTimeout()` out. `close()` erases the keys and the token. `MediaChannel` is its shell.
+ */
 export class MediaChannelCore {
   readonly #crypto: LeitungCrypto;
   readonly #keys: MediaKeys;

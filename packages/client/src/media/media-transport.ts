@@ -4,6 +4,10 @@
  * receive streams as is. Frames are authenticated and decrypted before delivery; the transport neither
  * reorders nor deduplicates beyond the replay window (the jitter buffer does).
  */
+/**
+ * One media frame as the application sends and receives it through the {@link MediaTransport}: the lane
+ * seals each one into an authenticated, encrypted DATA packet and delivers received ones decrypted.
+ */
 export interface MediaFrame {
   /** uint32, one per frame sent. */
   readonly sequence: number;
@@ -13,6 +17,11 @@ export interface MediaFrame {
   readonly payload: Uint8Array;
 }
 
+/**
+ * A call's frame transport (`Client.mediaTransport()`): hand it to @leitung/audio's send and receive
+ * streams as is (structurally its `FrameTransport`). Frames are delivered authenticated and decrypted,
+ * straight from the media lane to the listeners — they are not events (docs/architecture.md "Media lane").
+ */
 export interface MediaTransport {
   /** Hands one frame to the network; returns at once, may drop (e.g. before the media session is bound). */
   send(frame: MediaFrame): void;

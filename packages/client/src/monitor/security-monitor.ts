@@ -22,6 +22,7 @@ import {
   splitNul,
 } from './proc-parsers.js';
 
+/** What a {@link SecurityFinding} is about; the table in docs/client.md "SecurityMonitor findings" explains each. */
 export type FindingCode =
   | 'debugger-attached'
   | 'core-dumps-enabled'
@@ -34,17 +35,29 @@ export type FindingCode =
   | 'running-as-root'
   | 'unsupported-platform';
 
+/**
+ * How badly a finding weakens the protection of keys: `critical` (keys can be read now: a debugger or the
+ * inspector), `high`, `medium`, `low`, `info` (nothing checked, e.g. not Linux).
+ */
 export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
 
+/**
+ * One thing that weakens the protection of keys in the process (`security:finding`): reported once per
+ * condition while the monitor runs (docs/client.md "SecurityMonitor findings").
+ */
 export interface SecurityFinding {
   readonly type: 'security:finding';
+  /** What was found. */
   readonly code: FindingCode;
+  /** How serious it is. */
   readonly severity: Severity;
   /** Human-readable; never key material. */
   readonly message: string;
+  /** The evidence (e.g. the tracer's pid and name, the offending flag); never key material. */
   readonly detail?: Readonly<Record<string, string | number>>;
 }
 
+/** Where and how often the {@link SecurityMonitor} looks; every default is this process on this machine. */
 export interface SecurityMonitorOptions {
   /** Default `process.platform`. */
   readonly platform?: string;
@@ -60,9 +73,18 @@ export interface SecurityMonitorOptions {
   readonly readFile?: (path: string) => string | undefined;
 }
 
+/** The monitor's one event: `security:finding`, once per new finding. */
 export type SecurityMonitorEvents = { 'security:finding': [SecurityFinding] };
 
+/**
+ * Linux process-hardening checks for a program that holds keys (docs/client.md "SecurityMonitor
+ * findings"): a debugger or tracer attached, the inspector open or signalled, LD_PRELOAD, code-loading
+ * NODE_OPTIONS, a vault readable by others, core dumps, unrestricted ptrace, running as root. It observes
+ * only. `scan()` checks once; `start()` scans periodically and emits each new finding as
+ * `security:finding` (the Client re-emits them). Elsewhere than Linux it reports `unsupported-platform`.
+ */
 export class SecurityMonitor extends EventEmitter<SecurityMonitorEvents> {
+  /** Whether the checks run here (Linux); false means only `unsupported-platform` is reported. */
   readonly supported: boolean;
   readonly #options: SecurityMonitorOptions;
   readonly #proc: string;
@@ -145,6 +167,7 @@ export class SecurityMonitor extends EventEmitter<SecurityMonitorEvents> {
     this.#timer.unref();
   }
 
+  /** Stops the periodic scans and the SIGUSR1 reporting (SIGUSR1 stays inert). */
   stop(): void {
     // Only the reporting listener goes; disableInspectorSignal's permanent one keeps SIGUSR1 inert.
     process.off('SIGUSR1', this.#onInspectorSignal);

@@ -4,6 +4,7 @@
  * jitter"): clients that lost the same relay at the same moment do not reconnect in lockstep, and each
  * still waits at least half the nominal delay. The random source is injected (tests make it fixed).
  */
+/** The delays of a {@link Backoff}: defaults as in docs/client.md "Defaults" (250 ms doubling to 15 s). */
 export interface BackoffOptions {
   /** First delay before jitter (default 250 ms). */
   readonly baseMs?: number;
@@ -13,6 +14,11 @@ export interface BackoffOptions {
   readonly random?: () => number;
 }
 
+/**
+ * Delays between reconnect attempts: the n-th is min(`maxMs`, `baseMs` · 2ⁿ) · U[0.5, 1) ms ("equal
+ * jitter", so clients that lost the same relay do not come back in lockstep); `reset()` after a
+ * successful registration (docs/client.md "Relays: choice, failover, resume").
+ */
 export class Backoff {
   readonly #base: number;
   readonly #max: number;
@@ -37,6 +43,7 @@ export class Backoff {
     return Math.round(nominal * (0.5 + 0.5 * this.#random()));
   }
 
+  /** Starts over at `baseMs` (after a successful registration). */
   reset(): void {
     this.#attempt = 0;
   }

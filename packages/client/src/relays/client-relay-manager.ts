@@ -11,10 +11,13 @@ import type { RelayEntry } from './relay-entry.js';
 import { RelayPolicy } from './relay-policy.js';
 import type { RelaySelectorOptions, RelayStatus } from './relay-selector.js';
 
+/** The relay list and the policy's settings (docs/client.md "Defaults"); `ClientOptions` passes its own on. */
 export interface ClientRelayManagerOptions {
+  /** The pinned relay-list entries to choose from. */
   readonly relays: readonly RelayEntry[];
   /** How a relay is probed (the Client passes the unsealed PING/PONG prober). */
   readonly probe: RelayProbe;
+  /** Ranking thresholds and hysteresis of the relay choice (`RelaySelector`). */
   readonly selection?: RelaySelectorOptions;
   /** Backoff of reconnect attempts; its `random` (default Math.random) is the jitter source. */
   readonly backoff?: BackoffOptions;
@@ -28,7 +31,14 @@ export interface ClientRelayManagerOptions {
   readonly startAttempts?: number;
 }
 
+/**
+ * The Client's relay management (`Client.relays`): the sans-I/O {@link RelayPolicy} — choice, probing,
+ * failover, backoff — paired with the {@link RelayProbe} that carries out its `probe` actions. A shell
+ * feeds the policy its inputs and runs `probe` rounds through this (docs/client.md "Relays: choice,
+ * failover, resume").
+ */
 export class ClientRelayManager {
+  /** The policy core: its inputs return the `RelayAction`s the shell carries out. */
   readonly policy: RelayPolicy;
   readonly #probe: RelayProbe;
 
@@ -46,6 +56,7 @@ export class ClientRelayManager {
     });
   }
 
+  /** The relay list the policy chooses from. */
   get relays(): readonly RelayEntry[] {
     return this.policy.relays;
   }

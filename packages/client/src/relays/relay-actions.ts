@@ -7,17 +7,30 @@ import type { ClientError } from '../errors.js';
 import type { ProbeResult } from './probe-result.js';
 import type { RelayEntry } from './relay-entry.js';
 
+/**
+ * `relay:switched`: the client is registered on another relay — after losing the previous one
+ * (`failover`) or, while no call is up, because another is clearly faster (`better`).
+ */
 export interface RelaySwitchedEvent {
   readonly type: 'relay:switched';
+  /** The relay left or lost; undefined when none was registered before. */
   readonly from: RelayEntry | undefined;
+  /** The relay registered on now. */
   readonly to: RelayEntry;
   /** `failover`: the old relay dropped or stopped answering; `better`: a clearly faster relay (hysteresis). */
   readonly reason: 'failover' | 'better';
 }
 
+/**
+ * `relay:lost`: the connection to the registered relay is gone — dropped, keepalives unanswered, or left
+ * for a clearly better relay. The client connects to the next relay at once (`relay:switched` follows once
+ * registered); a relay that failed is ranked behind the others for the failure penalty (10 s).
+ */
 export interface RelayLostEvent {
   readonly type: 'relay:lost';
+  /** The relay lost. */
   readonly relay: RelayEntry;
+  /** The closing code the shell reported (the Client reports CLIENT_ERR_CONNECTION_CLOSED). */
   readonly code: string;
 }
 

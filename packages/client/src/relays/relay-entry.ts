@@ -4,6 +4,11 @@
  */
 import { ClientError, ClientErrorCode } from '../errors.js';
 
+/**
+ * One relay of a relay list (what `leitung-relay --info-out` writes): where it listens and the fingerprint
+ * of its key. The client refuses a relay whose key does not match the fingerprint; read entries with
+ * {@link parseRelayEntry} (docs/client.md "Relay pins").
+ */
 export interface RelayEntry {
   /** Host name or IP address of the relay's control (TCP) and media (UDP) ports. */
   readonly host: string;

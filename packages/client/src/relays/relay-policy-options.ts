@@ -3,11 +3,18 @@ import type { BackoffOptions } from './backoff.js';
 import type { RelayEntry } from './relay-entry.js';
 import type { RelaySelectorOptions } from './relay-selector.js';
 
+/**
+ * What a {@link RelayPolicy} is built with: the relay list, the jitter source and the settings of
+ * docs/client.md "Defaults" (probe timeout and period, failure penalty, start attempts).
+ */
 export interface RelayPolicyOptions {
+  /** The pinned relay-list entries to choose from (at least one). */
   readonly relays: readonly RelayEntry[];
   /** Uniform random in [0, 1) for the backoff jitter (it overrides `backoff.random`). */
   readonly random: () => number;
+  /** Ranking thresholds and hysteresis (`RelaySelector`). */
   readonly selection?: RelaySelectorOptions;
+  /** Delays between registration attempts (`Backoff`). */
   readonly backoff?: BackoffOptions;
   /** Probe timeout. Default 2 000 ms. */
   readonly probeTimeoutMs?: number;

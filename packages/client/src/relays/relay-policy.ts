@@ -46,10 +46,21 @@ interface Run {
 
 const sameRelay = (a: RelayEntry, b: RelayEntry): boolean => relayKey(a) === relayKey(b);
 
+/**
+ * The relay policy, sans-I/O (docs/client.md "Relays: choice, failover, resume"): which relay to register
+ * with, when to probe, how long to back off, when to fail over or move to a clearly better relay, when
+ * `start` gives up, and where a call's media goes. Inputs (`start`, `probed`, `registered`,
+ * `registrationFailed`, `closed`, `keepaliveRtt`, `splitView`, `tick`, `stop`) return the
+ * {@link RelayAction}s they cause, in order; a `wait` action names the next deadline for `tick`.
+ */
 export class RelayPolicy {
+  /** The pinned relay list, in the order given. */
   readonly relays: readonly RelayEntry[];
+  /** Ranking by smoothed RTT and load, with hysteresis. */
   readonly selector: RelaySelector;
+  /** Delays between registration attempts. */
   readonly backoff: Backoff;
+  /** How long a probe may take (ms), for the `probe` actions. */
   readonly probeTimeoutMs: number;
   readonly #probeIntervalMs: number;
   readonly #penaltyMs: number;
@@ -88,6 +99,7 @@ export class RelayPolicy {
       : undefined;
   }
 
+  /** What the policy knows about each relay (RTT, load, failures, split view). */
   status(): RelayStatus[] {
     return this.selector.status();
   }

@@ -15,6 +15,10 @@
 import type { RelayLoad } from '@leitung/wire';
 import { type RelayEntry, relayKey } from './relay-entry.js';
 
+/**
+ * Thresholds of the relay choice (docs/client.md "Relays: choice, failover, resume"): overload and
+ * recovery load, the margin a faster relay needs to be switched to, and the RTT smoothing weight.
+ */
 export interface RelaySelectorOptions {
   /** Above this load a relay is skipped (default 0.8, the seed's 80 %). */
   readonly overloadThreshold?: number;
@@ -28,13 +32,18 @@ export interface RelaySelectorOptions {
   readonly rttWeight?: number;
 }
 
-/** What the client knows about one relay. */
+/**
+ * What the client knows about one relay (`Client.relayStatus()`): smoothed RTT, load, whether it is
+ * overloaded, skipped after a failure, or ranked last for good after showing a split view.
+ */
 export interface RelayStatus {
+  /** The relay-list entry. */
   readonly entry: RelayEntry;
   /** Smoothed RTT in ms; undefined until a probe succeeded. */
   readonly rttMs: number | undefined;
   /** Last reported load (0..), undefined until a probe succeeded. */
   readonly load: number | undefined;
+  /** Above 80 % load and not yet back below 70 %: skipped while others are available. */
   readonly overloaded: boolean;
   /** Until when the relay is skipped after a failure (ms since epoch); 0 when not. */
   readonly downUntil: number;
@@ -44,11 +53,20 @@ export interface RelayStatus {
   readonly splitView: boolean;
 }
 
+/**
+ * A PONG's load as a fraction: `packetsPerSecond / capacity` (a relay reports a percentage in steps of 5
+ * with `capacity` 100; above 0.8 counts as overloaded). Infinite for traffic on zero capacity.
+ */
 export function loadOf(load: RelayLoad): number {
   if (load.capacity === 0) return load.packetsPerSecond === 0 ? 0 : Number.POSITIVE_INFINITY;
   return load.packetsPerSecond / load.capacity;
 }
 
+/**
+ * Relay ranking, pure: lowest smoothed RTT among relays not overloaded (above 80 %, available again below
+ * 70 %), failed relays behind for their penalty, split-view relays last for good; the current relay is
+ * kept unless another is faster by 30 % and 20 ms (docs/client.md "Relays: choice, failover, resume").
+ */
 export class RelaySelector {
   readonly #status = new Map<string, RelayStatus>();
   readonly #overload: number;
@@ -76,6 +94,7 @@ export class RelaySelector {
     }
   }
 
+  /** Every relay's status, in list order. */
   status(): RelayStatus[] {
     return [...this.#status.values()];
   }

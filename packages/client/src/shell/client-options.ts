@@ -17,30 +17,47 @@ import type { RelayLostEvent, RelaySwitchedEvent } from '../relays/relay-actions
 import type { RelayEntry } from '../relays/relay-entry.js';
 import type { RelaySelectorOptions } from '../relays/relay-selector.js';
 
-/** Every event of the Client, by name. */
+/**
+ * Every event of the Client, by name, with its payload (docs/client.md "Events"): the core's events
+ * (`CoreEvent`) plus `relay:switched`, `relay:lost` and `security:finding`. `client.on(name, listener)`
+ * is typed by it.
+ */
 export type ClientEvents = { [K in CoreEventType]: [Extract<CoreEvent, { type: K }>] } & {
   'relay:switched': [RelaySwitchedEvent];
   'relay:lost': [RelayLostEvent];
   'security:finding': [SecurityFinding];
 };
 
+/**
+ * What a {@link Client} is built with (`setupClient` fills the identity, store and persistence from the
+ * vault). Defaults as in docs/client.md "Defaults".
+ */
 export interface ClientOptions {
+  /** The client's RSA-4096 identity key. */
   readonly identity: RsaPrivateKey;
+  /** The name to register (NFC-normalised; must pass the directory's name policy). */
   readonly name: string;
   /** Relay-list entries `{host, port, mediaPort, fingerprint}`. */
   readonly relays: readonly RelayEntry[];
+  /** Cryptography and randomness (default `createCrypto()` of @leitung/crypto). */
   readonly crypto?: LeitungCrypto;
   /** Tree heads and pinned contacts (a SecureVault, or in memory by default). */
   readonly store?: ClientStore;
   /** Writes the store to disk after changes (e.g. `() => vault.save()`). */
   readonly persist?: () => Promise<void>;
+  /** Codec ids offered in calls, preference order (default Opus 2, PCM16 1: @leitung/audio's ids). */
   readonly codecs?: readonly number[];
+  /** Handshake, request, ring, keepalive and resume timeouts. */
   readonly timing?: CoreTiming;
+  /** The media lane's BIND retries, KEEPALIVE period and audio-stall threshold. */
   readonly media?: MediaChannelTiming;
+  /** Relay ranking thresholds and hysteresis. */
   readonly relaySelection?: RelaySelectorOptions;
+  /** Delays between registration attempts (250 ms doubling to 15 s, with jitter). */
   readonly backoff?: BackoffOptions;
   /** How a relay is probed (default: unsealed PING/PONG over TCP). */
   readonly probe?: RelayProbe;
+  /** How long a relay probe may take (default 2 000 ms). */
   readonly probeTimeoutMs?: number;
   /** Re-probe period; a clearly better relay is switched to while no call is up. 0 = never (default 30 000). */
   readonly probeIntervalMs?: number;
@@ -54,7 +71,9 @@ export interface ClientOptions {
   readonly now?: () => number;
 }
 
+/** Options of the Client's asynchronous commands (`start`, `lookup`, `call`, `rotateKey`). */
 export interface CallOptions {
+  /** Aborts the command: it rejects with CLIENT_ERR_ABORTED (an aborted `call` hangs up). */
   readonly signal?: AbortSignal;
 }
 

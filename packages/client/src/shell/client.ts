@@ -7,12 +7,19 @@
  */
 
 import { createCrypto, type LeitungCrypto, type RsaPrivateKey } from '@leitung/crypto';
+import type { SignedTreeHead } from '@leitung/wire';
 import { EventEmitter } from 'eventemitter3';
 import type { MediaLaneReport } from '../core/call-machine.js';
 import type { CallSnapshot } from '../core/call-snapshot.js';
+import type { CallStateName } from '../core/call-state.js';
 import { ClientCore } from '../core/client-core.js';
 import type { CoreOutput, EstablishedCall, VerifiedContact } from '../core/core-outputs.js';
-import type { ContactInfo, CoreEvent, RegistrationCompleteEvent } from '../core/events.js';
+import type {
+  ConnectionStateName,
+  ContactInfo,
+  CoreEvent,
+  RegistrationCompleteEvent,
+} from '../core/events.js';
 import type { PresenceTarget } from '../core/presence-watch.js';
 import { ClientError, ClientErrorCode, errorCodeOf } from '../errors.js';
 import type { MediaChannelStats } from '../media/media-channel-core.js';
@@ -40,8 +47,17 @@ import { StoreWriter } from './store-writer.js';
 export type { RelayLostEvent, RelaySwitchedEvent } from '../relays/relay-actions.js';
 export type { CallOptions, ClientEvents, ClientOptions } from './client-options.js';
 
+/**
+ * A Leitung client (docs/client.md): registers with a pinned relay, keeps the phonebook and presence,
+ * looks keys up with proof and pins them, places and answers end-to-end encrypted calls, carries their
+ * media ({@link Client.mediaTransport}), and chooses relays with failover. Events are typed
+ * ({@link ClientEvents}, `noun:verb`); the current call is {@link Client.currentCall}. Build one with
+ * `setupClient` (vault, identity, monitor) or directly from {@link ClientOptions}; then `start()`.
+ */
 export class Client extends EventEmitter<ClientEvents> {
+  /** The cryptography in use (the options' or a new `createCrypto()`). */
   readonly crypto: LeitungCrypto;
+  /** Relay choice, probing and failover (for status and shells; apps read {@link Client.relayStatus}). */
   readonly relays: ClientRelayManager;
   readonly #core: ClientCore;
   readonly #options: ClientOptions;
@@ -93,19 +109,26 @@ export class Client extends EventEmitter<ClientEvents> {
 
   // ─── state ──────────────────────────────────────────────────────────────────────────────────────────
 
+  /** This client's hex id (= SHA3-256 fingerprint of its key's SPKI DER). */
   get clientId(): string {
     return this.#core.clientId;
   }
 
+  /** The name this client registers (NFC). */
   get name(): string {
     return this.#core.name;
   }
 
-  get connectionState() {
+  /** The control connection's state (`connection:state` reports each change). */
+  get connectionState(): ConnectionStateName {
     return this.#core.connectionState;
   }
 
-  get callState() {
+  /**
+   * The internal call state's name; show {@link Client.currentCall} instead (docs/client.md "Call state").
+   * Useful to wait for `idle` or `ended`.
+   */
+  get callState(): CallStateName {
     return this.#core.callState;
   }
 
@@ -128,14 +151,17 @@ export class Client extends EventEmitter<ClientEvents> {
     return this.#core.relay;
   }
 
+  /** The phonebook: every contact the relay listed, with presence and verification. */
   get contacts(): ContactInfo[] {
     return this.#core.contacts();
   }
 
-  get treeHead() {
+  /** The key directory's tree head accepted on the current connection; undefined while not `ready`. */
+  get treeHead(): SignedTreeHead | undefined {
     return this.#core.treeHead;
   }
 
+  /** What the client knows about each relay: smoothed RTT, load, failures, split view. */
   relayStatus(): RelayStatus[] {
     return this.relays.status();
   }

@@ -22,12 +22,19 @@ import {
   openMediaSocket,
 } from './media-socket.js';
 
+/** Receives each authenticated, decrypted frame of a call (`MediaChannel.onFrame`). */
 export type FrameListener = (frame: MediaFrame) => void;
 
+/**
+ * What a {@link MediaChannel} is opened with: a `media:open` output's keys and grant, the relay's media
+ * address, callbacks for what the lane reports to the core, and the lane's timers.
+ */
 export interface MediaChannelOptions extends MediaChannelTiming {
+  /** Packet cipher and the random source. */
   readonly crypto: LeitungCrypto;
   /** The call's media keys: the lane owns them from here on and erases them on `close`. */
   readonly keys: MediaKeys;
+  /** The relay's MEDIA_GRANT for this side. */
   readonly grant: MediaGrant;
   /** The media address of the relay that issued `grant`. */
   readonly target: MediaTarget;
@@ -46,10 +53,17 @@ export interface MediaChannelOptions extends MediaChannelTiming {
   readonly onFailed?: () => void;
   /** The peer's audio started, or stopped for `audioStallMs` (docs/client.md "Call state"). */
   readonly onAudio?: (flow: 'flowing' | 'stalled') => void;
-  /** Opens the UDP socket (default: a connected {@link MediaSocket}); tests pass fakes. */
+  /** Opens the UDP socket (default: a real connected UDP socket); tests pass fakes. */
   readonly openSocket?: OpenDatagramSocket;
 }
 
+/**
+ * One call's media lane with its own socket and timers (docs/architecture.md "Media lane"): a
+ * {@link MediaChannelCore} driven by BIND-retry and KEEPALIVE timers over a connected UDP socket. A shell
+ * opens it on `media:open`, calls `retarget` on `media:retarget` and `close` on `media:close`, and passes
+ * `onBound`/`onFailed`/`onAudio` back to `ClientCore.mediaLane`. It is the call's frame transport:
+ * `send` seals a frame, listeners get received frames. `close()` erases the keys and the grant token.
+ */
 export class MediaChannel implements MediaTransport {
   readonly #core: MediaChannelCore;
   readonly #now: () => number;

@@ -7,8 +7,11 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 
+/** Where a call's media goes: the media (UDP) address of the relay that issued the grant. */
 export interface MediaTarget {
+  /** Host name or IP address of the relay. */
   readonly host: string;
+  /** The relay's media (UDP) port. */
   readonly port: number;
 }
 

@@ -21,9 +21,19 @@ import { newRelayPins } from '../relays/relay-pins.js';
 import { SecureVault } from '../vault/secure-vault.js';
 import { Client, type ClientOptions } from './client.js';
 
+/** File name of the vault in the data directory (mode 0600; docs/client.md "SecureVault"). */
 export const VAULT_FILE = 'vault.leitung';
+/**
+ * File name of the registered name in the data directory: read when neither the options nor the vault
+ * give a name, written (mode 0600) otherwise.
+ */
 export const NAME_FILE = 'client_name.txt';
 
+/**
+ * One step of {@link setupClient}, reported through `onProgress` in order: the monitor started (and
+ * whether the platform is supported), the vault opened or created, the name chosen (and from where), the
+ * relays used and pinned by this run, the identity loaded or generated (with key-generation progress).
+ */
 export type SetupProgress =
   | { readonly step: 'monitor'; readonly supported: boolean }
   | { readonly step: 'vault'; readonly created: boolean }
@@ -32,9 +42,11 @@ export type SetupProgress =
   /** The relays this run uses; `pinned` are the ones pinned now (show their fingerprints to the user). */
   | { readonly step: 'relays'; readonly using: number; readonly pinned: readonly RelayEntry[] };
 
+/** What {@link setupClient} works on: the data directory, the passphrase, relays, and further options. */
 export interface SetupClientOptions {
   /** Directory for the vault and `client_name.txt` (created 0700 if missing). */
   readonly dataDir: string;
+  /** The vault passphrase; a new vault needs at least 12 characters, 5 of them different. */
   readonly passphrase: string;
   /**
    * Relay list for this run; when empty (and no `addRelays`), the relays pinned in the vault are used.
@@ -47,6 +59,7 @@ export interface SetupClientOptions {
   readonly addRelays?: readonly RelayEntry[];
   /** The name to register; otherwise the vault's, otherwise `client_name.txt`. */
   readonly name?: string;
+  /** Cryptography and randomness (default `createCrypto()` of @leitung/crypto). */
   readonly crypto?: LeitungCrypto;
   /** scrypt work factors for a new vault. */
   readonly scrypt?: Partial<ScryptParameters>;
@@ -54,6 +67,7 @@ export interface SetupClientOptions {
   readonly policy?: 'standard' | 'strict';
   /** Run the SecurityMonitor (default true). */
   readonly monitor?: boolean;
+  /** Called with each step as it completes (key generation takes seconds: show it). */
   readonly onProgress?: (progress: SetupProgress) => void;
   /** Further Client options (timing, backoff, …). */
   readonly client?: Partial<
@@ -61,9 +75,16 @@ export interface SetupClientOptions {
   >;
 }
 
+/**
+ * What {@link setupClient} built: the Client (not started yet), the open vault it stores into, and the
+ * monitor it starts. Close the client, then the vault, when done.
+ */
 export interface ClientSetup {
+  /** The client, with the vault as its store; subscribe to events, then `start()`. */
   readonly client: Client;
+  /** The open vault (identity, pins, tree heads); `close()` it after the client. */
   readonly vault: SecureVault;
+  /** The security monitor the client starts and stops, unless `monitor: false`. */
   readonly monitor: SecurityMonitor | undefined;
   /** True when this run generated the identity key. */
   readonly createdIdentity: boolean;
@@ -76,6 +97,13 @@ export interface ClientSetup {
   readonly pendingRotation?: 'completed' | 'abandoned' | 'unresolved';
 }
 
+/**
+ * Sets a client up on a data directory (docs/client.md "Relay pins", "Key rotation"): starts the
+ * SecurityMonitor, opens or creates the {@link SecureVault} (`vault.leitung`), settles a key rotation an
+ * earlier run left pending, loads or generates the RSA-4096 identity, chooses the name (options, vault or
+ * `client_name.txt`), pins the relay list on first run, and builds the {@link Client} with the vault as
+ * its store. Throws CLIENT_ERR_… codes (wrong passphrase, unpinned relay, pin conflict, no name, …).
+ */
 export async function setupClient(options: SetupClientOptions): Promise<ClientSetup> {
   const crypto = options.crypto ?? createCrypto();
   const progress = options.onProgress ?? (() => undefined);
@@ -174,14 +202,21 @@ function uniqueRelays(entries: readonly RelayEntry[]): RelayEntry[] {
   return entries.filter((e, i, all) => all.findIndex((o) => o.fingerprint === e.fingerprint) === i);
 }
 
+/** Options of {@link rotateIdentity}. */
 export interface RotateIdentityOptions {
+  /** Cryptography and randomness for the new key (default `createCrypto()` of @leitung/crypto). */
   readonly crypto?: LeitungCrypto;
+  /** Aborts waiting for the relay's answer (the pending key stays in the vault; the next setup settles it). */
   readonly signal?: AbortSignal;
+  /** Key-generation progress of the new RSA-4096 key. */
   readonly onProgress?: (progress: KeygenProgress) => void;
 }
 
+/** The outcome of {@link rotateIdentity}: the name's key before and after (hex client ids). */
 export interface RotatedIdentity {
+  /** Hex client id of the replaced key. */
   readonly previousClientId: string;
+  /** Hex client id of the new key, now the vault's identity. */
   readonly clientId: string;
 }
 

@@ -7,6 +7,11 @@ import { randomBytes } from 'node:crypto';
 import { open, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
+/**
+ * A test hook into the vault's atomic write (`SecureVaultOptions.writeHooks`): run code after the
+ * temporary file is written and synced, before the rename — throw there to simulate a crash and check
+ * that the old vault survives.
+ */
 export interface AtomicWriteHooks {
   /** Called after the temporary file is written and synced, before the rename (tests simulate a crash here). */
   readonly beforeRename?: (tempPath: string) => void | Promise<void>;

@@ -9,7 +9,9 @@
  */
 import { ClientError, ClientErrorCode } from '../errors.js';
 
+/** Fewest characters (Unicode code points after NFC) a new vault passphrase may have. */
 export const MIN_PASSPHRASE_CHARACTERS = 12;
+/** Fewest different characters a new vault passphrase may have (so "abababababab" does not pass). */
 export const MIN_PASSPHRASE_DISTINCT = 5;
 
 /** Why `passphrase` is too weak for a new vault, or undefined when it is acceptable. */

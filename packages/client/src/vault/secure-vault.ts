@@ -41,7 +41,9 @@ import {
   type VaultKeys,
 } from './vault-format.js';
 
+/** How a {@link SecureVault} is created or opened. */
 export interface SecureVaultOptions {
+  /** Cryptography and randomness (default `createCrypto()` of @leitung/crypto). */
   readonly crypto?: LeitungCrypto;
   /** scrypt work factors for `create` and `changePassphrase` (default and floor N = 2^15, r = 8, p = 1). */
   readonly scrypt?: Partial<ScryptParameters>;
@@ -56,7 +58,15 @@ export interface SecureVaultOptions {
 /** Settings key of the persisted call-id replay guard (docs/session-protocol.md "Call offers"). */
 const SEEN_CALL_IDS = 'leitung.seenCallIds';
 
+/**
+ * The encrypted key store (docs/client.md "SecureVault"): one file, mode 0600, holding the identity key,
+ * pinned relays and contacts, the last accepted tree heads and settings, under scrypt-derived keys with
+ * AES-256-CBC + HMAC-SHA256. Refuses files others may read, weak KDF parameters and (strict policy) an
+ * attached debugger; writes atomically; a wrong passphrase is a typed error and changes nothing. It is the
+ * Client's store (`setupClient` wires it); `save()` persists, `close()` erases the keys in memory.
+ */
 export class SecureVault implements ClientStore {
+  /** The vault file. */
   readonly path: string;
   readonly #crypto: LeitungCrypto;
   readonly #hooks: AtomicWriteHooks;
@@ -148,12 +158,14 @@ export class SecureVault implements ClientStore {
     return exists(path);
   }
 
+  /** True after `close()`: the keys are erased and the vault refuses further use (CLIENT_ERR_VAULT_CLOSED). */
   get closed(): boolean {
     return this.#keys === undefined;
   }
 
   // ─── identity ───────────────────────────────────────────────────────────────────────────────────────
 
+  /** Whether an identity key is stored. */
   get hasIdentity(): boolean {
     return this.#live().identity !== undefined;
   }
@@ -251,6 +263,7 @@ export class SecureVault implements ClientStore {
 
   // ─── name, relays, settings ─────────────────────────────────────────────────────────────────────────
 
+  /** The registered name stored in the vault (NFC), if any; set it and `save()` to keep a new one. */
   get name(): string | undefined {
     return this.#live().name;
   }
@@ -264,15 +277,18 @@ export class SecureVault implements ClientStore {
     return [...this.#live().relays.values()];
   }
 
+  /** Pins a relay-list entry by its fingerprint (checked by `parseRelayEntry`); `save()` keeps it. */
   pinRelay(entry: RelayEntry): void {
     const e = parseRelayEntry(entry);
     this.#live().relays.set(e.fingerprint, e);
   }
 
+  /** The application setting stored under `key`, if any. */
   setting(key: string): SettingValue | undefined {
     return this.#live().settings.get(key);
   }
 
+  /** Stores a copy of `value` under `key` (undefined removes it); `save()` keeps it. */
   setSetting(key: string, value: SettingValue | undefined): void {
     const settings = this.#live().settings;
     if (value === undefined) settings.delete(key);
@@ -315,6 +331,7 @@ export class SecureVault implements ClientStore {
     this.#live().contacts.set(contact.name, contact);
   }
 
+  /** Every pinned contact key. */
   contacts(): PinnedContact[] {
     return [...this.#live().contacts.values()];
   }

@@ -10,6 +10,7 @@ import { parseRelayEntry, type RelayEntry } from '../relays/relay-entry.js';
 import { fromBase64, toBase64 } from './base64.js';
 import { corrupt } from './vault-format.js';
 
+/** A value the vault stores under a settings key (`SecureVault.setting`): anything JSON can hold. */
 export type SettingValue =
   | string
   | number

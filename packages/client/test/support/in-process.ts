@@ -12,12 +12,10 @@ import {
   ClientCore,
   type ClientCoreOptions,
   type CommandResult,
-  type CoreEvent,
   type CoreOutput,
   MediaChannelCore,
-  type MediaFrame,
-  type RelayEntry,
-} from '../../src/index.js';
+} from '../../src/core.js';
+import type { CoreEvent, MediaFrame, RelayEntry } from '../../src/index.js';
 import { DoubleDirectory } from './double-directory.js';
 import { crypto as baseCrypto } from './fixtures.js';
 import { RelayDoubleCore } from './relay-double-core.js';
