@@ -21,6 +21,7 @@ export {
   type LocalKeyDirectoryOptions,
   type RegistrationPlan,
   type RegistrationResult,
+  type RotationRequest,
 } from '../directory/key-directory.js';
 export {
   type ExpiredMediaSession,
@@ -44,6 +45,7 @@ export type {
 export { type LocalDelivery, LocalSignalling, type Signalling } from '../signalling/signalling.js';
 export { type BlockPolicy, NOTHING_BLOCKED } from './block-policy.js';
 export { type CallParty, type CallRefusal, CallRouter, type CallRouterOptions } from './call-router.js';
+export type { ClusterTarget } from './cluster-adapter.js';
 export type { Connection, ConnectionPhase } from './connection.js';
 export type { CloseReason, ConnectionId, RelayOutput } from './outputs.js';
 export {

@@ -8,6 +8,11 @@ import { RelayError, RelayErrorCode } from '../errors.js';
 import { toHex } from '../hex.js';
 import type { DirectoryStore } from './directory-store.js';
 
+/**
+ * A {@link DirectoryStore} in memory, with the same contract as the SQLite store: `atomically` keeps an undo
+ * journal, so a failed registration leaves nothing behind. For tests, simulations and benchmarks; nothing
+ * survives the process.
+ */
 export class MemoryDirectoryStore implements DirectoryStore {
   readonly logStorage: LogStorage;
   readonly #entries: DirectoryEntry[] = [];
