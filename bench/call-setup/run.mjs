@@ -1,4 +1,4 @@
-// Call-setup time (docs/design.md §9, issue 8): from dial to the first decoded audio frame at the callee, with
+// Call-setup time (docs/design.md §9): from dial to the first decoded audio frame at the callee, with
 // auto-answer, on loopback. Target ≤ 25 ms.
 //
 //   cd examples/phonebook && npm run bench      (= node ../../bench/call-setup/run.mjs [--calls N])

@@ -1,4 +1,4 @@
-// Relay cluster (issue 9): call setups per second across relays, and media forwarding capacity, with 1, 2
+// Relay cluster (docs/operations.md "Relay cluster"): call setups per second across relays, and media forwarding capacity, with 1, 2
 // and 3 relays of one cluster on this machine.
 //
 //   cd packages/relay && npm run bench:cluster      (= node ../../bench/cluster/run.mjs [--seconds S])

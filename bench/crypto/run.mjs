@@ -1,4 +1,4 @@
-// @leitung/crypto benchmark (issue 3, docs/design.md §9): the rate of every operation on both backends — native
+// @leitung/crypto benchmark (docs/design.md §9): the rate of every operation on both backends — native
 // (node:crypto / OpenSSL) and portable (node-forge + @noble) — next to `openssl speed -seconds 2 rsa4096`
 // on the same machine in the same run, with the native-to-OpenSSL ratio for RSA private-key operations.
 //

@@ -1,4 +1,4 @@
-// Media forwarding benchmark (issue 6, docs/design.md §9): N concurrent calls, 50 packets/s each way,
+// Media forwarding benchmark (docs/design.md §9): N concurrent calls, 50 packets/s each way,
 // 172-byte packets, for rising N, through
 //   - the Leitung relay (the real shell of the BUILT @leitung/relay, in its own process),
 //   - a bare C forwarder (recvfrom/sendto, no checks; compiled at bench time) — the ceiling,
@@ -8,7 +8,7 @@
 // Reported per step: offered and forwarded packets/s, loss, one-way latency p50/p99 and what the
 // forwarder adds to the direct path, and the forwarder's CPU time per forwarded packet (µs, from
 // /proc/<pid>/stat utime+stime over the measuring window). On a 2-core machine the load generator
-// competes for CPU, so CPU per packet at a fixed offered load is the fair figure (issue 6).
+// competes for CPU, so CPU per packet at a fixed offered load is the fair figure.
 //
 //   cd packages/relay && npx tsup && npm run bench          (= node ../../bench/relay/run.mjs)
 //   node bench/relay/run.mjs --calls 50,150,300,500 --seconds 3 [--only direct,bare-c,bare-node,leitung,coturn]

@@ -1,5 +1,5 @@
 /**
- * The whole system, as a person runs it (issue 8 "Done when"): the leitung-relay program and two
+ * The whole system, as a person runs it: the leitung-relay program and two
  * leitung-phonebook processes over real sockets on 127.0.0.1. Alice calls Bob, Bob answers automatically,
  * real speech (espeak-ng, resampled by sox) streams both ways through the full pipeline — Opus, packet
  * encryption, the relay's UDP forwarder, the jitter buffer — and each side records what it heard.

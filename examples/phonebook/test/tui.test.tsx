@@ -1,5 +1,5 @@
 /**
- * The terminal UI, driven with keystrokes through ink-testing-library (issue 8 "Done when"): real
+ * The terminal UI, driven with keystrokes through ink-testing-library: real
  * PhonebookSessions registered with the leitung-relay program over loopback, rendered as the program
  * renders them. Alice's screen lists Bob online; Enter calls him; Bob's screen shows the incoming-call
  * prompt with the safety number; `a` answers and both screens show the call with live quality; `h` hangs

@@ -34,7 +34,7 @@ export {
   type ConcealMethod,
   type EncodedFrame,
 } from './codec.js';
-export { AUDIO_ERROR_CODES, AudioError, type AudioErrorCode, isAudioError } from './errors.js';
+export { AUDIO_ERROR_CODES, AudioError, AudioErrorCode, isAudioError } from './errors.js';
 export type { FrameTransport, MediaFrame } from './frame-transport.js';
 export {
   createSilenceSource,

@@ -2,7 +2,7 @@
  * Typed errors of @leitung/client. Callers branch on `code`, never on the message (docs/errors.md). Checks
  * that @leitung/session makes (relay key pin, tree-head signature and consistency, inclusion proofs, call
  * data) keep their own SESSION_ERR_… codes: the client passes those errors on unchanged, so "which check
- * failed" is always named by exactly one code (issue 7). Messages never carry key material.
+ * failed" is always named by exactly one code. Messages never carry key material.
  */
 export const ClientErrorCode = {
   /** A caller of this API passed a value that is out of range or of the wrong type. */
@@ -78,20 +78,29 @@ export const ClientErrorCode = {
   NoName: 'CLIENT_ERR_NO_NAME',
 } as const;
 
+/** Every code this package raises. */
 export type ClientErrorCode = (typeof ClientErrorCode)[keyof typeof ClientErrorCode];
+
+/** Every code this package raises, as a list (docs/errors.md "@leitung/client" describes each one). */
+export const CLIENT_ERROR_CODES: readonly ClientErrorCode[] = Object.values(ClientErrorCode);
 
 /** The one error class of @leitung/client; branch on `code`. */
 export class ClientError extends Error {
-  override readonly name = 'ClientError';
   readonly code: ClientErrorCode;
   /** For CLIENT_ERR_RELAY_ERROR: the relay's error code (e.g. RELAY_ERR_NOT_FOUND). */
   readonly relayCode: string | undefined;
 
   constructor(code: ClientErrorCode, message: string, options?: { cause?: unknown; relayCode?: string }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
     this.code = code;
     this.relayCode = options?.relayCode;
   }
+}
+
+/** True when `err` is a {@link ClientError}, optionally with the given code. */
+export function isClientError(err: unknown, code?: ClientErrorCode): err is ClientError {
+  return err instanceof ClientError && (code === undefined || err.code === code);
 }
 
 /** The stable code of any Leitung error (ClientError, SessionError, CryptoError, WireError, MerkleError). */

@@ -11,7 +11,6 @@
  * - {@link SecureVault}: the encrypted key store. {@link SecurityMonitor}: Linux process hardening checks.
  * - Errors: {@link ClientError} with `code` (CLIENT_ERR_…); session checks keep their SESSION_ERR_… codes.
  */
-export { fromHex, toHex } from './bytes.js';
 export type { MediaLaneReport } from './core/call-machine.js';
 export type { CallPhase, CallSnapshot, MediaLaneStatus } from './core/call-snapshot.js';
 export type { CallState, CallStateName } from './core/call-state.js';
@@ -50,7 +49,7 @@ export type {
 } from './core/events.js';
 export type { PresenceTarget } from './core/presence-watch.js';
 export { displaySafe } from './display-safe.js';
-export { ClientError, ClientErrorCode, errorCodeOf } from './errors.js';
+export { CLIENT_ERROR_CODES, ClientError, ClientErrorCode, errorCodeOf, isClientError } from './errors.js';
 export type { AudioFlow } from './media/audio-flow.js';
 export {
   MediaChannelCore,

@@ -2,7 +2,7 @@
  * The contract a crypto backend fulfils. Backends are thin adapters over one implementation each
  * (node:crypto, or node-forge + @noble/*); every policy — key-size checks, padding, tag layout, error
  * codes — lives in the backend-independent core so that both backends behave identically and can be
- * tested against each other (issue 3, differential tests).
+ * tested against each other (differential tests, docs/crypto.md).
  *
  * Handles are opaque to the core. Byte outputs are plain Uint8Arrays owned by the caller.
  */

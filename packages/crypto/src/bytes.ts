@@ -1,4 +1,5 @@
 /** Byte-string encodings used by the layouts in docs/crypto.md: concatenation, big-endian integers, hex, UTF-8. */
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { invalidArgument } from './errors.js';
 
 export function isBytes(value: unknown): value is Uint8Array {
@@ -49,17 +50,21 @@ export function utf8(text: string): Uint8Array {
   return encoder.encode(text);
 }
 
-const HEX = '0123456789abcdef';
-
+/**
+ * Lowercase hex of `bytes`: the display and map-key form of client ids, fingerprints and log ids
+ * (docs/crypto.md). The one hex encoder of the workspace: every package that may import @leitung/crypto
+ * uses this one; @leitung/merkle, a leaf, uses the same @noble/hashes function directly.
+ */
 export function toHex(bytes: Uint8Array): string {
-  let out = '';
-  for (const b of bytes) out += HEX[b >> 4]! + HEX[b & 15]!;
-  return out;
+  return bytesToHex(requireBytes('bytes', bytes));
 }
 
+/**
+ * Bytes of an even-length hex string (either case). Throws CRYPTO_ERR_INVALID_ARGUMENT for anything
+ * else — odd length, a non-hex character — instead of guessing, so a corrupt id never names other bytes.
+ */
 export function fromHex(hex: string): Uint8Array {
-  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) throw invalidArgument('not a hex string');
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  return out;
+  if (typeof hex !== 'string' || hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex))
+    throw invalidArgument('not a hex string of even length');
+  return hexToBytes(hex);
 }

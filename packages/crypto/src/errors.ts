@@ -31,17 +31,26 @@ export const CryptoErrorCode = {
   Unsupported: 'CRYPTO_ERR_UNSUPPORTED',
 } as const;
 
+/** Every code this package raises. */
 export type CryptoErrorCode = (typeof CryptoErrorCode)[keyof typeof CryptoErrorCode];
+
+/** Every code this package raises, as a list (docs/errors.md "@leitung/crypto" describes each one). */
+export const CRYPTO_ERROR_CODES: readonly CryptoErrorCode[] = Object.values(CryptoErrorCode);
 
 /** The one error class of this package; `code` is stable, the message is for humans. */
 export class CryptoError extends Error {
   readonly code: CryptoErrorCode;
 
-  constructor(code: CryptoErrorCode, message: string) {
-    super(message);
-    this.name = 'CryptoError';
+  constructor(code: CryptoErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
     this.code = code;
   }
+}
+
+/** True when `err` is a {@link CryptoError} (any subclass), optionally with the given code. */
+export function isCryptoError(err: unknown, code?: CryptoErrorCode): err is CryptoError {
+  return err instanceof CryptoError && (code === undefined || err.code === code);
 }
 
 /** Why a packet was refused by the replay window (RFC 3711 §3.3.2). */
@@ -58,7 +67,6 @@ export class CryptoReplayError extends CryptoError {
         ? 'packet sequence number already received'
         : 'packet older than the replay window',
     );
-    this.name = 'CryptoReplayError';
     this.reason = reason;
   }
 }

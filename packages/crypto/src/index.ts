@@ -12,6 +12,7 @@ export { nativeBackend } from './backends/node.js';
 export { portableBackend } from './backends/portable.js';
 export {
   type AesCipher,
+  CRYPTO_ERROR_CODES,
   type CreateCryptoOptions,
   type CryptoBackend,
   CryptoError,
@@ -22,9 +23,11 @@ export {
   DEFAULT_SCRYPT_PARAMETERS,
   decodePem,
   encodePem,
+  fromHex,
   type GenerateRsaKeyPairOptions,
   type HashName,
   type HmacKey,
+  isCryptoError,
   type KeygenPhase,
   type KeygenProgress,
   type LeitungCrypto,
@@ -58,6 +61,7 @@ export {
   SEAL_OVERHEAD,
   SEAL_SECRET_LENGTH,
   SEAL_VERSION,
+  toHex,
   X25519_KEY_LENGTH,
   type X25519KeyPair,
   X25519PrivateKey,

@@ -10,6 +10,7 @@ import { bindCrypto, type CreateCryptoOptions, type LeitungCrypto } from './crea
 export { portableBackend } from './backends/portable.js';
 export {
   type AesCipher,
+  CRYPTO_ERROR_CODES,
   type CreateCryptoOptions,
   type CryptoBackend,
   CryptoError,
@@ -20,9 +21,11 @@ export {
   DEFAULT_SCRYPT_PARAMETERS,
   decodePem,
   encodePem,
+  fromHex,
   type GenerateRsaKeyPairOptions,
   type HashName,
   type HmacKey,
+  isCryptoError,
   type KeygenPhase,
   type KeygenProgress,
   type LeitungCrypto,
@@ -53,6 +56,7 @@ export {
   SEAL_OVERHEAD,
   SEAL_SECRET_LENGTH,
   SEAL_VERSION,
+  toHex,
   X25519_KEY_LENGTH,
   type X25519KeyPair,
   X25519PrivateKey,

@@ -3,9 +3,17 @@
  * (index.ts for Node, portable.ts for browsers) add `createCrypto` with their own default backend.
  */
 export type { AesCipher, CryptoBackend, HashName, HmacKey, RsaBackend, ScryptParameters } from './backend.js';
+export { fromHex, toHex } from './bytes.js';
 export { constantTimeEqual } from './constant-time.js';
 export type { CreateCryptoOptions, LeitungCrypto } from './create-crypto.js';
-export { CryptoError, CryptoErrorCode, CryptoReplayError, type ReplayReason } from './errors.js';
+export {
+  CRYPTO_ERROR_CODES,
+  CryptoError,
+  CryptoErrorCode,
+  CryptoReplayError,
+  isCryptoError,
+  type ReplayReason,
+} from './errors.js';
 export {
   MESSAGE_IV_LENGTH,
   MESSAGE_OVERHEAD,

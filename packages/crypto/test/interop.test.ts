@@ -1,5 +1,5 @@
 /**
- * Differential tests (issue 3): the native (node:crypto) and portable (node-forge + @noble) backends
+ * Differential tests: the native (node:crypto) and portable (node-forge + @noble) backends
  * interoperate in both directions for OAEP, PSS, the message and packet ciphers, sealed boxes and
  * encrypted keys, and agree byte for byte on every deterministic function. Forge's RSA private operations
  * are ~40× slower than OpenSSL's, so RSA decrypt/sign on the portable side runs on a few messages only.

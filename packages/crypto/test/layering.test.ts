@@ -1,5 +1,5 @@
 /**
- * Structure rules of issue 3, checked on the source: core modules import nothing from `node:*` (only the
+ * Structure rules of @leitung/crypto (docs/crypto.md), checked on the source: core modules import nothing from `node:*` (only the
  * native backend and the Node entry may), the portable entry cannot reach node:crypto, and no code path
  * selects RSA PKCS#1 v1.5 encryption padding.
  */

@@ -1,5 +1,5 @@
 /**
- * Negative tests (issue 3): flipped bits in ciphertext, tag, IV and associated data, truncation, wrong
+ * Negative tests: flipped bits in ciphertext, tag, IV and associated data, truncation, wrong
  * keys, wrong recipient and replays are each refused with a stable code, on both backends. Where one
  * decryption path has several failure causes, the errors must be indistinguishable.
  */

@@ -7,14 +7,8 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-
-/** Lowercase hex. */
-export function toHex(bytes: Uint8Array): string {
-  let out = '';
-  for (const b of bytes) out += HEX[b];
-  return out;
-}
+/** Lowercase hex (for error reports): @noble/hashes' encoder, the same one @leitung/crypto's `toHex` uses. */
+export { bytesToHex as toHex } from '@noble/hashes/utils.js';
 
 /** Lexicographic order of byte strings (shorter first on a common prefix). */
 export function compareBytes(a: Uint8Array, b: Uint8Array): number {

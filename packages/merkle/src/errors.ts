@@ -4,28 +4,58 @@
  * properties carry sizes, indices and hashes only — never key material.
  */
 
+/**
+ * Every code this package raises, by name (docs/errors.md "@leitung/merkle"); each has its own subclass of
+ * {@link MerkleError} carrying the figures that explain it.
+ */
+export const MerkleErrorCode = {
+  /** A proof (or a claimed equality of roots) produced a different root than the one expected. */
+  RootMismatch: 'MERKLE_ERR_ROOT_MISMATCH',
+  /** A proof has more or fewer hashes than its index and sizes require. */
+  ProofLength: 'MERKLE_ERR_PROOF_LENGTH',
+  /** A leaf hash or proof hash has the wrong number of bytes for the hash function. */
+  HashLength: 'MERKLE_ERR_HASH_LENGTH',
+  /** A leaf index (or subtree bound) lies outside the tree it is claimed to be in. */
+  IndexOutOfRange: 'MERKLE_ERR_INDEX_OUT_OF_RANGE',
+  /** A newer tree is claimed to be smaller than an older one: the log would have shrunk. */
+  SizeDecreased: 'MERKLE_ERR_SIZE_DECREASED',
+  /** A consistency proof from the empty tree was asked for or offered: it proves nothing (RFC 9162 §2.1.4). */
+  EmptyTree: 'MERKLE_ERR_EMPTY_TREE',
+  /** A size, index or time is not a non-negative safe integer (0 … 2^53 − 1). */
+  InvalidNumber: 'MERKLE_ERR_INVALID_NUMBER',
+  /** `[start, end)` is not a subtree: start > end, or start is not a multiple of bit_ceil(end − start). */
+  InvalidSubtree: 'MERKLE_ERR_INVALID_SUBTREE',
+  /** The injected signature verifier rejected (or failed on) a tree-head signature. */
+  BadSignature: 'MERKLE_ERR_BAD_SIGNATURE',
+  /** Two validly signed tree heads of the same log and size disagree on the root: a split view. */
+  SplitView: 'MERKLE_ERR_SPLIT_VIEW',
+  /** A tree head names a different log (directory) than the one the caller follows. */
+  LogIdMismatch: 'MERKLE_ERR_LOG_ID_MISMATCH',
+  /** A tree head is older than the caller's freshness limit (a relay may be hiding newer entries). */
+  StaleTreeHead: 'MERKLE_ERR_STALE_TREE_HEAD',
+  /** A directory entry's name is not in Unicode Normalization Form C (callers normalise first). */
+  NameNotNfc: 'MERKLE_ERR_NAME_NOT_NFC',
+  /** A directory entry or tree head field cannot be encoded canonically (wrong length, empty, too long). */
+  InvalidField: 'MERKLE_ERR_INVALID_FIELD',
+  /** Bytes are not a canonical encoding (bad tag or version, truncated, trailing bytes, bad UTF-8). */
+  Encoding: 'MERKLE_ERR_ENCODING',
+  /** `flatRoot` was given something that is not a PEM or base64 public key. */
+  InvalidKey: 'MERKLE_ERR_INVALID_KEY',
+  /** An injected hash function does not behave as declared (output length differs from `size`). */
+  HashFunction: 'MERKLE_ERR_HASH_FUNCTION',
+  /** The storage backend lacks a node the log needs, or rejected a write. */
+  Storage: 'MERKLE_ERR_STORAGE',
+  /** A name-map proof is malformed: its terminal pair does not lie on the path of the key looked up. */
+  MapProof: 'MERKLE_ERR_MAP_PROOF',
+  /** A name map was to be built from pairs of which two share a key. */
+  DuplicateKey: 'MERKLE_ERR_DUPLICATE_KEY',
+} as const;
+
 /** Every code this package raises. */
-export type MerkleErrorCode =
-  | 'MERKLE_ERR_ROOT_MISMATCH'
-  | 'MERKLE_ERR_PROOF_LENGTH'
-  | 'MERKLE_ERR_HASH_LENGTH'
-  | 'MERKLE_ERR_INDEX_OUT_OF_RANGE'
-  | 'MERKLE_ERR_SIZE_DECREASED'
-  | 'MERKLE_ERR_EMPTY_TREE'
-  | 'MERKLE_ERR_INVALID_NUMBER'
-  | 'MERKLE_ERR_INVALID_SUBTREE'
-  | 'MERKLE_ERR_BAD_SIGNATURE'
-  | 'MERKLE_ERR_SPLIT_VIEW'
-  | 'MERKLE_ERR_LOG_ID_MISMATCH'
-  | 'MERKLE_ERR_STALE_TREE_HEAD'
-  | 'MERKLE_ERR_NAME_NOT_NFC'
-  | 'MERKLE_ERR_INVALID_FIELD'
-  | 'MERKLE_ERR_ENCODING'
-  | 'MERKLE_ERR_INVALID_KEY'
-  | 'MERKLE_ERR_HASH_FUNCTION'
-  | 'MERKLE_ERR_STORAGE'
-  | 'MERKLE_ERR_MAP_PROOF'
-  | 'MERKLE_ERR_DUPLICATE_KEY';
+export type MerkleErrorCode = (typeof MerkleErrorCode)[keyof typeof MerkleErrorCode];
+
+/** Every code this package raises, as a list. */
+export const MERKLE_ERROR_CODES: readonly MerkleErrorCode[] = Object.values(MerkleErrorCode);
 
 /** Base class: `instanceof MerkleError` catches everything this package throws on bad input. */
 export class MerkleError extends Error {
@@ -36,6 +66,11 @@ export class MerkleError extends Error {
     this.name = new.target.name;
     this.code = code;
   }
+}
+
+/** True when `err` is a {@link MerkleError} (any subclass), optionally with the given code. */
+export function isMerkleError(err: unknown, code?: MerkleErrorCode): err is MerkleError {
+  return err instanceof MerkleError && (code === undefined || err.code === code);
 }
 
 /** A proof (or a claimed equality of roots) produced a different root than the one expected. */

@@ -82,18 +82,24 @@ export const RelayErrorCode = {
   Internal: 'RELAY_ERR_INTERNAL',
 } as const;
 
+/** Every code this package raises. */
 export type RelayErrorCode = (typeof RelayErrorCode)[keyof typeof RelayErrorCode];
 
-/** Every code, for docs and exhaustive tests. */
+/** Every code this package raises, as a list (docs/errors.md "@leitung/relay" describes each one). */
 export const RELAY_ERROR_CODES: readonly RelayErrorCode[] = Object.values(RelayErrorCode);
 
 /** The one error class of @leitung/relay; branch on `code`. */
 export class RelayError extends Error {
-  override readonly name = 'RelayError';
   readonly code: RelayErrorCode;
 
   constructor(code: RelayErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
     this.code = code;
   }
+}
+
+/** True when `err` is a {@link RelayError}, optionally with the given code. */
+export function isRelayError(err: unknown, code?: RelayErrorCode): err is RelayError {
+  return err instanceof RelayError && (code === undefined || err.code === code);
 }

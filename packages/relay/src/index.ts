@@ -27,7 +27,7 @@ export {
   nameKey,
 } from './directory/name-policy.js';
 export { SqliteDirectoryStore } from './directory/sqlite-directory-store.js';
-export { RELAY_ERROR_CODES, RelayError, RelayErrorCode } from './errors.js';
+export { isRelayError, RELAY_ERROR_CODES, RelayError, RelayErrorCode } from './errors.js';
 export { type BucketLimit, DEFAULT_LIMITS, type RelayLimits, resolveLimits } from './limits.js';
 export { DEFAULT_REFUSAL_LOG, type RefusalLogOptions } from './shell/refusal-log.js';
 export { Relay, type RelayEvents } from './shell/relay.js';

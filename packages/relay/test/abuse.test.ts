@@ -78,7 +78,7 @@ describe('framing limits (docs/design.md §3, docs/lessons.md #20)', () => {
   });
 });
 
-describe('floods (issue 6 abuse tests)', () => {
+describe('floods (abuse tests)', () => {
   it('1 000 garbage connections and malformed frames leave a concurrent registration and call working', async () => {
     const relay = await fx.relay();
     const garbage = (i: number): Uint8Array => {

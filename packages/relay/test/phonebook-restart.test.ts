@@ -194,7 +194,7 @@ describe('phonebook (docs/design.md §3 step 6, docs/lessons.md #21)', () => {
   });
 });
 
-describe('restart (issue 6: no registration or log entry lost)', () => {
+describe('restart (no registration or log entry lost)', () => {
   it('keeps every registration and serves the same signed tree head after a restart', async () => {
     const dataDir = await fx.dataDir();
     const first = await fx.relay({ dataDir });

@@ -1,7 +1,7 @@
 /**
  * Typed errors of the session layer. Every check the handshake, channel and call code makes has its own
- * stable `code`, so a client can tell the user exactly which protection fired (issue 7: "any failed check
- * stops with a typed error naming what failed").
+ * stable `code`, so a client can tell the user exactly which protection fired: any failed check stops with a
+ * typed error naming what failed (docs/errors.md "@leitung/session").
  */
 export const SessionErrorCode = {
   /** The relay's key does not match the pinned fingerprint (docs/design.md §2, docs/lessons.md #2). */
@@ -81,11 +81,14 @@ export const SessionErrorCode = {
   InvalidArgument: 'SESSION_ERR_INVALID_ARGUMENT',
 } as const;
 
+/** Every code this package raises. */
 export type SessionErrorCode = (typeof SessionErrorCode)[keyof typeof SessionErrorCode];
+
+/** Every code this package raises, as a list (docs/errors.md "@leitung/session" describes each one). */
+export const SESSION_ERROR_CODES: readonly SessionErrorCode[] = Object.values(SessionErrorCode);
 
 /** The one error class of @leitung/session; branch on `code`. */
 export class SessionError extends Error {
-  override readonly name = 'SessionError';
   readonly code: SessionErrorCode;
   /** For SESSION_ERR_REFUSED: the relay's error code (e.g. RELAY_ERR_NAME_TAKEN). */
   readonly relayCode: string | undefined;
@@ -98,8 +101,14 @@ export class SessionError extends Error {
     options?: { cause?: unknown; relayCode?: string; directoryName?: string },
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
     this.code = code;
     this.relayCode = options?.relayCode;
     this.directoryName = options?.directoryName;
   }
+}
+
+/** True when `err` is a {@link SessionError}, optionally with the given code. */
+export function isSessionError(err: unknown, code?: SessionErrorCode): err is SessionError {
+  return err instanceof SessionError && (code === undefined || err.code === code);
 }

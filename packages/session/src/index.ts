@@ -39,7 +39,7 @@ export {
   type ClientHandshakeResult,
   verifyEntry,
 } from './client-handshake.js';
-export { SessionError, SessionErrorCode } from './errors.js';
+export { isSessionError, SESSION_ERROR_CODES, SessionError, SessionErrorCode } from './errors.js';
 export {
   HANDSHAKE_SECRET_BYTES,
   LABEL_REGISTER_SEALED,

@@ -31,40 +31,69 @@ export type MediaPacketErrorCode =
 /** Raised when a caller passes an invalid option or argument (a programming error, not peer input). */
 export type ArgumentErrorCode = 'WIRE_ERR_INVALID_ARGUMENT';
 
-/** Every code this package raises. */
-export type WireErrorCode = FrameErrorCode | MessageErrorCode | MediaPacketErrorCode | ArgumentErrorCode;
+/**
+ * Every code this package raises, by name (docs/errors.md "@leitung/wire" describes each one). The same
+ * pattern in every Leitung package: a `…ErrorCode` object and type, a `…_ERROR_CODES` list, one base class
+ * and an `is…Error` guard (docs/errors.md "One pattern").
+ */
+export const WireErrorCode = {
+  /** A frame is larger than the maximum frame size (default 65 536 bytes); the decoder is poisoned. */
+  FrameTooLarge: 'WIRE_ERR_FRAME_TOO_LARGE',
+  /** A frame with a zero-length payload; the decoder is poisoned. */
+  FrameEmpty: 'WIRE_ERR_FRAME_EMPTY',
+  /** The message type is not in the catalogue. */
+  UnknownType: 'WIRE_ERR_UNKNOWN_TYPE',
+  /** The payload's protocol version is not 1. */
+  UnsupportedVersion: 'WIRE_ERR_UNSUPPORTED_VERSION',
+  /** A field holds an invalid value (bool not 0/1, enum out of range, ill-formed UTF-8, u64 ≥ 2^53, …). */
+  Malformed: 'WIRE_ERR_MALFORMED',
+  /** The payload ends inside a field, or a list's count needs more bytes than remain. */
+  Truncated: 'WIRE_ERR_TRUNCATED',
+  /** Bytes follow the message's last field. */
+  TrailingBytes: 'WIRE_ERR_TRAILING_BYTES',
+  /** A byte string, string or list exceeds its field's maximum. */
+  FieldTooLong: 'WIRE_ERR_FIELD_TOO_LONG',
+  /** A message the sending side may never send (e.g. INCOMING_CALL from a client). */
+  WrongSender: 'WIRE_ERR_WRONG_SENDER',
+  /** A media packet shorter than the 14-byte header plus its 16-byte tag. */
+  MediaTruncated: 'WIRE_ERR_MEDIA_TRUNCATED',
+  /** A media packet exceeds the maximum packet size (default 1 200 bytes). */
+  MediaTooLarge: 'WIRE_ERR_MEDIA_TOO_LARGE',
+  /** A media packet's version nibble is not 1. */
+  MediaUnsupportedVersion: 'WIRE_ERR_MEDIA_UNSUPPORTED_VERSION',
+  /** A media packet's type nibble is not one the protocol defines. */
+  MediaUnknownType: 'WIRE_ERR_MEDIA_UNKNOWN_TYPE',
+  /** A reserved flag bit (1–7) of a media packet is set. */
+  MediaBadFlags: 'WIRE_ERR_MEDIA_BAD_FLAGS',
+  /** A fixed-size media packet body (BIND, BIND_ACK, KEEPALIVE, …) is longer than it should be. */
+  MediaTrailingBytes: 'WIRE_ERR_MEDIA_TRAILING_BYTES',
+  /** An invalid header value to encode (not a u32, unknown direction, body not bytes). */
+  MediaMalformed: 'WIRE_ERR_MEDIA_MALFORMED',
+  /** A caller passed an invalid option or argument (a programming error, not peer input). */
+  InvalidArgument: 'WIRE_ERR_INVALID_ARGUMENT',
+} as const;
 
-/** Every code this package raises, as a list (docs/errors.md describes each one). */
-export const WIRE_ERROR_CODES: readonly WireErrorCode[] = [
-  'WIRE_ERR_FRAME_TOO_LARGE',
-  'WIRE_ERR_FRAME_EMPTY',
-  'WIRE_ERR_UNKNOWN_TYPE',
-  'WIRE_ERR_UNSUPPORTED_VERSION',
-  'WIRE_ERR_MALFORMED',
-  'WIRE_ERR_TRUNCATED',
-  'WIRE_ERR_TRAILING_BYTES',
-  'WIRE_ERR_FIELD_TOO_LONG',
-  'WIRE_ERR_WRONG_SENDER',
-  'WIRE_ERR_MEDIA_TRUNCATED',
-  'WIRE_ERR_MEDIA_TOO_LARGE',
-  'WIRE_ERR_MEDIA_UNSUPPORTED_VERSION',
-  'WIRE_ERR_MEDIA_UNKNOWN_TYPE',
-  'WIRE_ERR_MEDIA_BAD_FLAGS',
-  'WIRE_ERR_MEDIA_TRAILING_BYTES',
-  'WIRE_ERR_MEDIA_MALFORMED',
-  'WIRE_ERR_INVALID_ARGUMENT',
-];
+/** Every code this package raises. */
+export type WireErrorCode = (typeof WireErrorCode)[keyof typeof WireErrorCode];
+
+/** Every code this package raises, as a list. */
+export const WIRE_ERROR_CODES: readonly WireErrorCode[] = Object.values(WireErrorCode);
 
 /** Base class of every error this package throws. */
 export class WireError extends Error {
   /** Stable machine-readable code. */
   readonly code: WireErrorCode;
 
-  constructor(code: WireErrorCode, message: string) {
-    super(message);
-    this.name = 'WireError';
+  constructor(code: WireErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
     this.code = code;
   }
+}
+
+/** True when `err` is a {@link WireError} (any subclass), optionally with the given code. */
+export function isWireError(err: unknown, code?: WireErrorCode): err is WireError {
+  return err instanceof WireError && (code === undefined || err.code === code);
 }
 
 /** A stream framing violation. The decoder that raised it is poisoned: the stream is desynchronised. */
@@ -73,7 +102,6 @@ export class FrameError extends WireError {
 
   constructor(code: FrameErrorCode, message: string) {
     super(code, message);
-    this.name = 'FrameError';
   }
 }
 
@@ -89,7 +117,6 @@ export class MessageError extends WireError {
 
   constructor(code: MessageErrorCode, field: string | undefined, detail: string) {
     super(code, field === undefined ? detail : `${field}: ${detail}`);
-    this.name = 'MessageError';
     this.field = field;
   }
 }
@@ -100,6 +127,5 @@ export class MediaPacketError extends WireError {
 
   constructor(code: MediaPacketErrorCode, message: string) {
     super(code, message);
-    this.name = 'MediaPacketError';
   }
 }

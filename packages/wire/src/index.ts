@@ -13,13 +13,14 @@ export {
   type ArgumentErrorCode,
   FrameError,
   type FrameErrorCode,
+  isWireError,
   MediaPacketError,
   type MediaPacketErrorCode,
   MessageError,
   type MessageErrorCode,
   WIRE_ERROR_CODES,
   WireError,
-  type WireErrorCode,
+  WireErrorCode,
 } from './errors.js';
 export { encodeFrame } from './framing/encode-frame.js';
 export { FrameDecoder } from './framing/frame-decoder.js';

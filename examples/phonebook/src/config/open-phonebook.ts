@@ -1,5 +1,5 @@
 /**
- * First run and every run after it (seed §2.1 via @leitung/client's setupClient): read the relay lists
+ * First run and every run after it (docs/design.md §2 and §7, via @leitung/client's setupClient): read the relay lists
  * named on the command line (never one from the working directory; pins change only on a first run or
  * with --add-relay, and another key for a pinned relay is refused as CLIENT_ERR_RELAY_PIN_CONFLICT),
  * optionally seed a new vault with an imported identity, then open or create the vault, create the

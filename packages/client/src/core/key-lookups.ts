@@ -11,7 +11,7 @@ import type { LeitungCrypto, RsaPrivateKey, RsaPublicKey } from '@leitung/crypto
 import { encodeSignedTreeHead } from '@leitung/merkle';
 import { checkKeyRotation, clientIdOf, nameKey, SessionError, signKeyRotation } from '@leitung/session';
 import type { ControlMessageOf, DirectoryEntry, KeyLookupTarget } from '@leitung/wire';
-import { bytesEqual, fromHex, hexBytes, toHex } from '../bytes.js';
+import { bytesEqual, hexBytes, toHex } from '../bytes.js';
 import { ClientError, ClientErrorCode } from '../errors.js';
 import type { CallAction } from './call-actions.js';
 import type { CallMachine } from './call-machine.js';
@@ -294,7 +294,7 @@ export class KeyLookups {
     try {
       checkKeyRotation(this.#options.crypto, logId, entry, {
         name: pin.name,
-        clientId: fromHex(pin.clientId) ?? new Uint8Array(0),
+        clientId: hexBytes(pin.clientId),
         publicKey: pin.publicKey,
       });
       return true;

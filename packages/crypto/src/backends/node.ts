@@ -1,7 +1,7 @@
 /**
  * The native backend: node:crypto (OpenSSL 3). The fast path on Node — RSA private operations run at the
  * same speed as `openssl speed` (bench/crypto). This is the only module of the package that imports
- * `node:*`; the core and the portable backend never do (issue 3: browser-ready core).
+ * `node:*`; the core and the portable backend never do, so the core stays browser-ready (docs/crypto.md).
  *
  * OpenSSL draws RSA-OAEP seeds and PSS salts from its own CSPRNG, so the seed/salt arguments are unused here.
  */

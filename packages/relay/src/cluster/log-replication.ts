@@ -6,12 +6,12 @@
  * log, metric), and later syncs stay halted while that entry is unchanged in Redis.
  */
 import type { LeitungCrypto } from '@leitung/crypto';
+import { toHex } from '@leitung/crypto';
 import type { DirectoryEntry } from '@leitung/wire';
 import type { Logger } from 'pino';
 import type { LocalKeyDirectory } from '../directory/key-directory.js';
 import { nameKey } from '../directory/name-policy.js';
 import { RelayErrorCode } from '../errors.js';
-import { toHex } from '../hex.js';
 import { clusterEntryMessage, decodeClusterEntry } from './cluster-entry.js';
 import type { ClusterMembers } from './cluster-members.js';
 import type { RedisLog } from './redis-log.js';

@@ -6,9 +6,10 @@
  * CALL_END, reject, disconnect, ring timeout, idle media, shutdown — frees the call and its media session
  * at once, so no state is left behind (docs/lessons.md #22).
  */
+
+import { fromHex, toHex } from '@leitung/crypto';
 import type { CallEnd, CallEndReason, CallRequest, CallResponse, CallResume } from '@leitung/wire';
 import { RelayErrorCode } from '../errors.js';
-import { fromHex, toHex } from '../hex.js';
 import type { RelayLimits } from '../limits.js';
 import type { MediaRouter } from '../media/media-router.js';
 import type { ClusterCall, ClusterCalls } from '../signalling/cluster-calls.js';

@@ -4,8 +4,9 @@
  * call messages of clients held elsewhere for calls this relay carries. Presence passes this relay's half of
  * the mutual-watch rule (docs/protocol.md "Presence"); a cluster broadcast never carries presence.
  */
+
+import { toHex } from '@leitung/crypto';
 import type { ControlMessage } from '@leitung/wire';
-import { toHex } from '../hex.js';
 import type { ForwardedCallMessage } from '../signalling/cluster-calls.js';
 import type { Signalling } from '../signalling/signalling.js';
 import type { CallParty, CallRefusal, CallRouter } from './call-router.js';

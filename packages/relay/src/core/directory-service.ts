@@ -4,11 +4,12 @@
  * GET_CONSISTENCY and ROTATE_KEY. Every answer carries the current signed head and the proofs a client
  * checks it with; rate limiting of lookups is the caller's.
  */
+
+import { toHex } from '@leitung/crypto';
 import type { ChallengeContent } from '@leitung/session';
 import type { ControlMessageOf, DirectoryEntry } from '@leitung/wire';
 import type { KeyDirectory } from '../directory/key-directory.js';
 import { RelayError, RelayErrorCode } from '../errors.js';
-import { toHex } from '../hex.js';
 import type { RelayLimits } from '../limits.js';
 import type { RegistrationBudget } from '../protection/registration-budget.js';
 import type { Signalling } from '../signalling/signalling.js';

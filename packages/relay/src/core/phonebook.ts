@@ -3,9 +3,10 @@
  * bindings as contacts — ids, names and presence only, never an address. A key replaced by a rotation is no
  * phonebook line (docs/key-transparency.md "Key rotation").
  */
+
+import { toHex } from '@leitung/crypto';
 import type { Contact, DirectoryEntry, PhonebookPage } from '@leitung/wire';
 import type { KeyDirectory } from '../directory/key-directory.js';
-import { toHex } from '../hex.js';
 import type { PresenceTable } from './presence-table.js';
 
 /** Entries read from the directory for one page at most, whatever the client asked for. */

@@ -5,8 +5,9 @@
  * relay that holds that client; {@link PresenceTable} keeps this relay's halves. Nothing here is O(clients
  * online): a login, logout or watch change costs O(size of one watch set).
  */
+
+import { fromHex, toHex } from '@leitung/crypto';
 import type { KeyDirectory } from '../directory/key-directory.js';
-import { fromHex, toHex } from '../hex.js';
 import type { Signalling } from '../signalling/signalling.js';
 import type { ConnectionTable } from './connection-table.js';
 import { contactOf } from './phonebook.js';

@@ -6,12 +6,11 @@
  * PROVE's key confirmation verifies: not the directory entry (docs/lessons.md #8), not the registration
  * budget, not the replacement of an older connection.
  */
-import { CryptoError, type LeitungCrypto, type RsaPrivateKey } from '@leitung/crypto';
+import { CryptoError, type LeitungCrypto, type RsaPrivateKey, toHex } from '@leitung/crypto';
 import { openSealedRegister, RelayHandshake, type SealedChannel, SessionError } from '@leitung/session';
 import { type ControlMessage, type DirectoryEntry, decodeMessage, WireError } from '@leitung/wire';
 import type { KeyDirectory } from '../directory/key-directory.js';
 import { RelayError, RelayErrorCode } from '../errors.js';
-import { toHex } from '../hex.js';
 import type { RegistrationBudget } from '../protection/registration-budget.js';
 import type { BlockPolicy } from './block-policy.js';
 import type { ChallengedPhase, Connection } from './connection.js';

@@ -6,7 +6,7 @@
  * The store holds three things: the entries (name ↔ key bindings, by index), the Merkle log's nodes
  * (through `logStorage`, the @leitung/merkle storage contract) and the signed tree heads, one per tree
  * size. `atomically` groups an entry, its log nodes and the new signed head into one transaction: after a
- * crash either all three are there or none (issue 6: "a restart loses no registration and no log entry").
+ * crash either all three are there or none: a restart loses no registration and no log entry (docs/relay.md).
  */
 import type { LogStorage, SignedTreeHead } from '@leitung/merkle';
 

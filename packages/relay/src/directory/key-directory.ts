@@ -4,7 +4,7 @@
  * (a cluster backend implements it on shared storage); {@link LocalKeyDirectory} implements it on a
  * {@link DirectoryStore} with @leitung/merkle's log.
  *
- * A new binding is one transaction: entry, log nodes and the newly signed head (issue 6). The head is
+ * A new binding is one transaction: entry, log nodes and the newly signed head (docs/relay.md). The head is
  * signed only when the tree changes and cached; the same head is served until the next binding, and a
  * restart serves the stored one, byte for byte.
  *

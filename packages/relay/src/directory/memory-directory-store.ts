@@ -2,10 +2,11 @@
  * In-memory {@link DirectoryStore} for unit tests and throwaway relays. `atomically` keeps an undo journal
  * so a failed registration leaves no entry behind, like the SQLite store's rollback.
  */
+
+import { toHex } from '@leitung/crypto';
 import type { LogBatch, LogStorage, SignedTreeHead } from '@leitung/merkle';
 import type { DirectoryEntry } from '@leitung/wire';
 import { RelayError, RelayErrorCode } from '../errors.js';
-import { toHex } from '../hex.js';
 import type { DirectoryStore } from './directory-store.js';
 
 /**

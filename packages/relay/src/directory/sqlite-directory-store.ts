@@ -1,6 +1,6 @@
 /**
  * The default {@link DirectoryStore}: one SQLite file (better-sqlite3 12, WAL, synchronous = FULL), so a
- * registration that was answered with WELCOME survives a crash or restart of the relay (issue 6).
+ * registration that was answered with WELCOME survives a crash or restart of the relay (docs/relay.md).
  *
  * Schema (docs/relay.md "Storage"):
  *

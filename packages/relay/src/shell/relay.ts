@@ -8,6 +8,7 @@
 
 import type { Server } from 'node:http';
 import { createServer as createTcpServer, type Socket, type Server as TcpServer } from 'node:net';
+import { toHex } from '@leitung/crypto';
 import { encodeFrame } from '@leitung/wire';
 import { EventEmitter } from 'eventemitter3';
 import type { Logger } from 'pino';
@@ -17,7 +18,6 @@ import type { ConnectionId, RelayEvent, RelayEventType, RelayOutput } from '../c
 import type { RelayCore } from '../core/relay-core.js';
 import type { LocalKeyDirectory } from '../directory/key-directory.js';
 import { RelayError, RelayErrorCode } from '../errors.js';
-import { toHex } from '../hex.js';
 import type { Blocklist } from '../protection/blocklist.js';
 import { readBlocklist } from './blocklist-file.js';
 import { logEvent } from './event-log.js';

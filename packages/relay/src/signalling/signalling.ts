@@ -1,8 +1,8 @@
 /**
  * Signalling: which client is online, and delivering a control message to the connection that holds a
- * client (docs/design.md §6). The core talks only to this interface, so a cluster backend (issue 9: presence
- * and delivery through Redis) can route a message to a client held by another relay without touching the
- * core. {@link LocalSignalling} is the single-relay implementation: everything is in this process.
+ * client (docs/design.md §6). The core talks only to this interface, so a cluster backend (presence and
+ * delivery through Redis, docs/operations.md "Relay cluster") can route a message to a client held by
+ * another relay without touching the core. {@link LocalSignalling} is the single-relay implementation: everything is in this process.
  */
 import type { ControlMessage } from '@leitung/wire';
 

@@ -1,6 +1,6 @@
 /**
- * A scripted client built from wire + crypto + session (issue 6: "a scripted test client is fine until the
- * client package exists"). It speaks the real protocol over a real TCP socket and keeps every message it
+ * A scripted client built from wire + crypto + session, independent of @leitung/client so the
+ * relay's tests do not depend on the client they serve. It speaks the real protocol over a real TCP socket and keeps every message it
  * received (decrypted) so tests can scan them.
  */
 import { connect, type Socket } from 'node:net';

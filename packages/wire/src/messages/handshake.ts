@@ -1,5 +1,5 @@
 /**
- * Registration handshake (docs/design.md §3, seed §2.2 made sound): REGISTER → CHALLENGE → PROVE → WELCOME.
+ * Registration handshake (docs/design.md §3: the seed's registration made sound): REGISTER → CHALLENGE → PROVE → WELCOME.
  * REGISTER, CHALLENGE and PROVE travel before the channel is sealed; their canonical bytes are what
  * both sides hash into the handshake transcript.
  */
