@@ -11,14 +11,9 @@
 import type { CoreEvent, MediaFrame, RelayEntry } from '@leitung/client';
 import { ClientCore, type CommandResult, type CoreOutput, MediaChannelCore } from '@leitung/client/core';
 import { createCrypto, type LeitungCrypto, type RsaPrivateKey } from '@leitung/crypto';
-import {
-  LocalKeyDirectory,
-  type MediaEndpoint,
-  MemoryDirectoryStore,
-  RelayCore,
-  type RelayEvent,
-  type RelayOutput,
-} from '@leitung/relay';
+import type { RelayEvent } from '@leitung/relay';
+import { LocalKeyDirectory, type MediaEndpoint, RelayCore, type RelayOutput } from '@leitung/relay/core';
+import { MemoryDirectoryStore } from '@leitung/relay/testing';
 import { decodeMediaPacket, encodeFrame, FrameDecoder } from '@leitung/wire';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { testKeyPair } from '../scripts/test-keys.mjs';

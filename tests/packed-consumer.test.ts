@@ -1,7 +1,8 @@
 /**
  * Consumer check: each library package is packed with `npm pack`, installed from the tarballs into a
- * scratch project outside the workspace, and loaded with both `import` and `require`; publint must find
- * no error in any package. This is what a user of the published packages gets.
+ * scratch project outside the workspace, and every entry point of its `exports` is loaded with both `import`
+ * and `require`, giving the same number of names; publint must find no error in any package. This is what a
+ * user of the published packages gets.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -57,31 +58,46 @@ describe('packed packages', () => {
 
   it.each(libraries.map((p) => [p.name, p] as const))('%s loads with import and require', (name, pkg) => {
     const app = join(scratch, 'app');
-    // Every entry point of `exports` (the root and each subpath such as `/core`), not only the root.
-    const subpaths = Object.keys(pkg.manifest.exports as Record<string, unknown>).filter(
-      (k) => k !== './package.json',
-    );
-    for (const subpath of subpaths) {
-      const specifier = JSON.stringify(subpath === '.' ? name : `${name}/${subpath.slice(2)}`);
+    // Every entry point of `exports` (the root and each subpath such as `/core`), in both module systems.
+    const specifiers = Object.keys(pkg.manifest.exports as Record<string, unknown>)
+      .filter((subpath) => subpath !== './package.json')
+      .map((subpath) => `${name}${subpath.slice(1)}`);
+    expect(specifiers).toContain(name);
+    for (const specifier of specifiers) {
       const esm = run(
         process.execPath,
         [
           '--input-type=module',
           '-e',
-          `const m = await import(${specifier}); console.log(Object.keys(m).length);`,
+          `const m = await import(${JSON.stringify(specifier)}); console.log(Object.keys(m).length);`,
         ],
         app,
       );
       const cjs = run(
         process.execPath,
-        ['-e', `console.log(Object.keys(require(${specifier})).length);`],
+        ['-e', `console.log(Object.keys(require(${JSON.stringify(specifier)})).length);`],
         app,
       );
-      expect(Number(esm.trim()), `${specifier} (import)`).toBeGreaterThan(0);
-      expect(Number(cjs.trim()), `${specifier} (require)`).toBe(Number(esm.trim()));
+      expect(Number(esm.trim()), specifier).toBeGreaterThan(0);
+      expect(Number(cjs.trim()), specifier).toBe(Number(esm.trim()));
     }
     // Only dist, README, LICENSE and package.json ship: no sources, tests or fixtures with keys.
     const installed = readdirSync(join(app, 'node_modules', ...name.split('/'))).sort();
     for (const f of installed) expect(['LICENSE', 'README.md', 'dist', 'package.json']).toContain(f);
+  });
+
+  // Subpath entries share chunks with the root, so an error thrown by a `/core` class is an instance of the
+  // root's error class, in both module systems.
+  it.each([
+    ['@leitung/audio', "(await load('@leitung/audio/core')).decodePayload(new Uint8Array(1))", 'AudioError'],
+    ['@leitung/relay', "(await load('@leitung/relay/core')).Blocklist.parse('not an address')", 'RelayError'],
+  ] as const)('%s: instanceof holds across entry points', (name, failing, errorClass) => {
+    const app = join(scratch, 'app');
+    const check = (load: string) =>
+      `const load = ${load}; try { ${failing}; console.log('no error'); } catch (e) { ` +
+      `console.log(e instanceof (await load(${JSON.stringify(name)})).${errorClass}); }`;
+    const esm = run(process.execPath, ['--input-type=module', '-e', check('(s) => import(s)')], app);
+    const cjs = run(process.execPath, ['-e', `(async () => { ${check('async (s) => require(s)')} })()`], app);
+    expect([esm.trim(), cjs.trim()]).toEqual(['true', 'true']);
   });
 });

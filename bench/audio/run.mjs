@@ -11,15 +11,17 @@ import { join } from 'node:path';
 import {
   AudioReceiver,
   AudioSender,
-  barkSpectralDistance,
   createOpusCodec,
   createPcm16Codec,
   decodeWav,
-  estimateDelay,
   FRAME_SAMPLES,
+} from '@leitung/audio';
+import {
+  barkSpectralDistance,
+  estimateDelay,
   LEITUNG_MEDIA_OVERHEAD,
   mediaPacketSize,
-} from '@leitung/audio';
+} from '@leitung/audio/analysis';
 import { findExecutable, loadOpusBackend, loadOpusWasmBackend } from '@leitung/audio/node';
 
 const FRAMES_PER_SECOND = 50;

@@ -3,7 +3,8 @@
 // frame of each call — authenticated and decrypted by the client's media channel — decodes it with Opus
 // and reports the times to the main thread.
 import { parentPort, workerData } from 'node:worker_threads';
-import { createOpusCodec, decodePayload } from '@leitung/audio';
+import { createOpusCodec } from '@leitung/audio';
+import { decodePayload } from '@leitung/audio/core';
 import { loadOpusBackend } from '@leitung/audio/node';
 import { Client } from '@leitung/client';
 import { createCrypto } from '@leitung/crypto';

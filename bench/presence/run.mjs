@@ -14,7 +14,8 @@
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { createCrypto } from '@leitung/crypto';
-import { LocalKeyDirectory, LocalSignalling, MemoryDirectoryStore, RelayCore } from '@leitung/relay';
+import { LocalKeyDirectory, LocalSignalling, RelayCore } from '@leitung/relay/core';
+import { MemoryDirectoryStore } from '@leitung/relay/testing';
 import { ClientHandshake, SealedChannel } from '@leitung/session';
 import { testKeyPair } from '../../scripts/test-keys.mjs';
 

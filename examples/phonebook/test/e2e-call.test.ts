@@ -28,7 +28,8 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeWav, FormatConverter, Resampler } from '@leitung/audio';
+import { decodeWav } from '@leitung/audio';
+import { FormatConverter, Resampler } from '@leitung/audio/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeDirection, type DirectionAnalysis, windowedMatch } from '../src/demo/audio-analysis.js';
 import { stopAllChildren } from '../src/demo/child-process.js';

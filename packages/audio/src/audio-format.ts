@@ -4,8 +4,17 @@
  */
 import { AudioError } from './errors.js';
 
+/**
+ * Sample rate of all PCM inside the package, in Hz: 48 kHz, Opus's native rate (docs/design.md §8). Sources and
+ * sinks at other rates convert at the edges.
+ */
 export const SAMPLE_RATE = 48_000;
+/** Length of one frame, in ms: every encoder, decoder, source, sink and transport frame carries 20 ms. */
 export const FRAME_MS = 20;
+/**
+ * Samples in one 20 ms frame at 48 kHz mono (960): the length of every `Int16Array` a source yields, a sink
+ * takes and a codec encodes or decodes.
+ */
 export const FRAME_SAMPLES = (SAMPLE_RATE * FRAME_MS) / 1000;
 /** Media timestamps count samples of the 48 kHz clock, as RTP does for Opus (RFC 7587 §4.1). */
 export const SAMPLES_PER_MS = SAMPLE_RATE / 1000;

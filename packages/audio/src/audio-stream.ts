@@ -9,12 +9,20 @@
 import { assertFrame, FRAME_SAMPLES } from './audio-format.js';
 import { AudioError } from './errors.js';
 
+/**
+ * A pull-based producer of 20 ms frames of 48 kHz mono PCM (a generator, a file, a microphone). It produces a
+ * frame only when `read` is called, so a consumer that awaits each call never lets audio pile up.
+ */
 export interface AudioSource {
   /** The next frame, or null once the source has ended or was closed. */
   read(): Promise<Int16Array | null>;
   close(): Promise<void>;
 }
 
+/**
+ * A consumer of 20 ms frames of 48 kHz mono PCM (a speaker, a file, memory) with back-pressure: `write`
+ * resolves once the sink can take the next frame.
+ */
 export interface AudioSink {
   /** Accepts one frame; resolves when the sink can take the next. */
   write(frame: Int16Array): Promise<void>;
@@ -76,6 +84,10 @@ export interface PcmSink extends AudioSink {
   readonly frames: number;
 }
 
+/**
+ * Creates a {@link PcmSink}: a sink that keeps every frame written in memory, for recording a call's output to
+ * inspect or measure it afterwards.
+ */
 export function createPcmSink(): PcmSink {
   const chunks: Int16Array[] = [];
   let closed = false;

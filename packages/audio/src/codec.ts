@@ -6,9 +6,14 @@
 /** Codec ids carried in the first byte of every transport payload (packetizer.ts). 0 is never valid. */
 export const CODEC_IDS = { pcm16: 1, opus: 2 } as const;
 
+/** A codec's name (`pcm16` or `opus`), the key of {@link CODEC_IDS}. */
 export type CodecName = keyof typeof CODEC_IDS;
+/** A codec's id as carried in the first byte of every transport payload: 1 for PCM16, 2 for Opus. */
 export type CodecId = (typeof CODEC_IDS)[CodecName];
 
+/**
+ * One frame as the encoder produced it, before framing: the codec bytes and whether the frame may be skipped.
+ */
 export interface EncodedFrame {
   /** The codec bytes (without the codec id byte). */
   readonly data: Uint8Array;
@@ -19,6 +24,10 @@ export interface EncodedFrame {
   readonly dtx: boolean;
 }
 
+/**
+ * The encoding half of a codec for one stream: 960 samples in, codec bytes out. Holds state between frames;
+ * create one per stream with {@link AudioCodec.createEncoder} and close it when done.
+ */
 export interface AudioEncoder {
   readonly codec: CodecName;
   /** Algorithmic delay the encoder adds before the decoder's output, in 48 kHz samples. */
@@ -32,11 +41,17 @@ export interface AudioEncoder {
 /** How a concealed frame was produced. */
 export type ConcealMethod = 'fec' | 'plc' | 'fade' | 'silence';
 
+/** A frame the decoder produced for a packet that never arrived, and how it was produced. */
 export interface ConcealedFrame {
   readonly pcm: Int16Array;
   readonly method: ConcealMethod;
 }
 
+/**
+ * The decoding half of a codec for one stream: codec bytes in, 960 samples out, plus concealment of frames that
+ * never arrived. Holds state between frames; create one per stream with {@link AudioCodec.createDecoder} and
+ * close it when done.
+ */
 export interface AudioDecoder {
   readonly codec: CodecName;
   /** True when {@link AudioDecoder.conceal} can rebuild a lost frame from the following packet. */
@@ -60,6 +75,11 @@ export interface CodecImpairment {
   readonly bpl: number;
 }
 
+/**
+ * A codec: its identity on the wire, its E-model impairment values and delay, and a factory for per-stream
+ * encoders and decoders. {@link createOpusCodec} and {@link createPcm16Codec} make the two this package
+ * implements; the sender and receiver take any object of this shape.
+ */
 export interface AudioCodec {
   readonly name: CodecName;
   readonly id: CodecId;

@@ -36,6 +36,10 @@ export const OPUS_IMPAIRMENT: CodecImpairment = { ie: 0, bpl: 25.1 };
  */
 export const OPUS_LOW_RATE_IMPAIRMENT: CodecImpairment = { ie: 11, bpl: 19 };
 
+/**
+ * The inputs of {@link eModel}: one-way delay, effective packet loss, burstiness and the codec's impairment
+ * values.
+ */
 export interface EModelInput {
   /** One-way mouth-to-ear delay Ta in ms (network + jitter buffer + codec). */
   readonly oneWayDelayMs: number;
@@ -46,6 +50,10 @@ export interface EModelInput {
   readonly impairment: CodecImpairment;
 }
 
+/**
+ * What {@link eModel} computes: the transmission rating R, the estimated MOS, and the two impairments R was
+ * reduced by (delay Id and effective equipment impairment Ie,eff).
+ */
 export interface EModelResult {
   /** Transmission rating factor R (0–100). */
   readonly r: number;
@@ -59,6 +67,11 @@ export interface EModelResult {
 
 const R0_MINUS_IS = 93.2;
 
+/**
+ * The simplified ITU-T G.107 E-model (see the module comment): R = 93.2 − Id − Ie,eff, and the MOS from R
+ * (G.107 Annex B). Non-finite inputs count as 0 delay and 0 loss. `AudioReceiver`'s statistics apply it to what
+ * the receiver measured.
+ */
 export function eModel(input: EModelInput): EModelResult {
   const ta = Math.max(0, finiteOr(input.oneWayDelayMs, 0));
   const ppl = Math.min(100, Math.max(0, finiteOr(input.packetLossPercent, 0)));

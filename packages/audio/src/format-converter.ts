@@ -7,6 +7,12 @@ import { FRAME_SAMPLES, SAMPLE_RATE, toInt16 } from './audio-format.js';
 import { AudioError } from './errors.js';
 import { Resampler } from './resampler.js';
 
+/**
+ * Converts a stream of PCM at any rate and channel count into 20 ms frames of 48 kHz mono, for sources whose
+ * audio arrives in another format (a WAV file, a browser capture node): push interleaved 16-bit blocks of any
+ * size, take whole frames as they complete, and `end()` for the padded rest. Channels are averaged, the rate
+ * converted with {@link Resampler}. Throws AUDIO_ERR_INVALID_ARGUMENT for a channel count outside 1–64.
+ */
 export class FormatConverter {
   readonly sampleRate: number;
   readonly channels: number;

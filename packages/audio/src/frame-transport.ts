@@ -19,6 +19,11 @@ export interface MediaFrame {
   readonly payload: Uint8Array;
 }
 
+/**
+ * The network under an audio stream, as the audio layer needs it: send a frame, subscribe to received frames,
+ * close. See {@link MediaFrame} for the contract on ordering, loss and numbering. The client's media channel
+ * implements it over encrypted UDP; `@leitung/audio/testing` has in-memory ones.
+ */
 export interface FrameTransport {
   send(frame: MediaFrame): void;
   /** Subscribes to received frames; returns the function that unsubscribes. */

@@ -6,6 +6,7 @@ import { FRAME_SAMPLES, SAMPLE_RATE, toInt16 } from './audio-format.js';
 import type { AudioSource } from './audio-stream.js';
 import { AudioError } from './errors.js';
 
+/** Options of {@link createToneSource}. */
 export interface ToneOptions {
   /** Hz, 0 < f < 24000. */
   readonly frequency: number;
@@ -15,6 +16,10 @@ export interface ToneOptions {
   readonly durationMs?: number;
 }
 
+/**
+ * Options of {@link createSweepSource}: a sine gliding from `fromHz` to `toHz` over `durationMs` ms, peak
+ * `amplitude` (fraction of full scale, 0–1; default 0.5).
+ */
 export interface SweepOptions {
   readonly fromHz: number;
   readonly toHz: number;
@@ -24,11 +29,20 @@ export interface SweepOptions {
   readonly logarithmic?: boolean;
 }
 
+/**
+ * A source of a sine tone at 48 kHz mono (a test signal, or a stand-in for a microphone); endless unless
+ * `durationMs` is given. Throws AUDIO_ERR_INVALID_ARGUMENT for a frequency outside 0–24 kHz or an amplitude
+ * outside 0–1.
+ */
 export function createToneSource(options: ToneOptions): AudioSource {
   const f = checkFrequency(options.frequency);
   return oscillator(() => f, options.amplitude, options.durationMs);
 }
 
+/**
+ * A source of a sine sweep, logarithmic by default: a test signal that covers the whole speech band, for
+ * measuring what a codec or link does to each frequency.
+ */
 export function createSweepSource(options: SweepOptions): AudioSource {
   const from = checkFrequency(options.fromHz);
   const to = checkFrequency(options.toHz);
@@ -41,6 +55,10 @@ export function createSweepSource(options: SweepOptions): AudioSource {
   return oscillator(at, options.amplitude, options.durationMs);
 }
 
+/**
+ * A source of digital silence, endless unless `durationMs` is given: keeps a send stream running (and the
+ * packet rate constant) when there is nothing to say.
+ */
 export function createSilenceSource(options: { readonly durationMs?: number } = {}): AudioSource {
   return oscillator(() => 0, 0, options.durationMs);
 }

@@ -6,6 +6,10 @@
 import { AudioError } from './errors.js';
 import type { MediaFrame } from './frame-transport.js';
 
+/**
+ * What an {@link ImpairedLink} does to the frames it carries: a seed for its schedule and the probabilities and
+ * delays of loss, jitter, reordering and duplication (all default to 0, a perfect link).
+ */
 export interface ImpairmentOptions {
   /** PRNG seed (any 32-bit integer). */
   readonly seed: number;
@@ -21,6 +25,10 @@ export interface ImpairmentOptions {
   readonly duplicate?: number;
 }
 
+/**
+ * What an {@link ImpairedLink} did so far: frames sent into it, dropped, duplicated, held back (reordered) and
+ * delivered.
+ */
 export interface ImpairedLinkStats {
   readonly sent: number;
   readonly dropped: number;
@@ -35,6 +43,11 @@ interface Scheduled {
   readonly frame: MediaFrame;
 }
 
+/**
+ * A simulated network for tests, simulations and benchmarks, sans-I/O and deterministic: `send(frame, now)`
+ * schedules each frame after seeded loss, delay jitter, reordering and duplication, `deliver(now)` returns the
+ * frames due. The same seed and send times always give the same deliveries, so a failing run can be replayed.
+ */
 export class ImpairedLink {
   readonly #o: Required<ImpairmentOptions>;
   readonly #random: () => number;

@@ -1,10 +1,16 @@
 /**
  * @packageDocumentation
- * @leitung/audio — the voice pipeline of a Leitung call: Opus (default) and PCM16 codecs, framing into
- * transport frames, an adaptive jitter buffer with loss concealment, call-quality statistics with an
- * E-model MOS, and audio sources and sinks. A leaf package: it defines the {@link FrameTransport} it
- * needs and knows nothing of sockets or keys. This entry point runs in browsers too; file and device
- * access lives in `@leitung/audio/node`.
+ * @leitung/audio — the voice pipeline of a Leitung call: Opus (default) and PCM16 codecs, the send and
+ * receive sides of one audio stream with an adaptive jitter buffer, loss concealment and call-quality
+ * statistics with an E-model MOS, and audio sources and sinks. A leaf package: it defines the
+ * {@link FrameTransport} it needs and knows nothing of sockets or keys. This entry point holds what an
+ * application uses and runs in browsers too. The other entry points:
+ *
+ * - `@leitung/audio/node`: WAV files, system audio devices and loading Opus from disk (Node only);
+ * - `@leitung/audio/core`: the sans-I/O building blocks (jitter buffer, packetizer, resampler, …) for
+ *   people assembling their own pipeline;
+ * - `@leitung/audio/testing`: in-memory transports and a simulated lossy network;
+ * - `@leitung/audio/analysis`: the E-model, wire-size model and signal measurements.
  */
 export { FRAME_MS, FRAME_SAMPLES, SAMPLE_RATE, SAMPLES_PER_MS } from './audio-format.js';
 export {
@@ -28,17 +34,7 @@ export {
   type ConcealMethod,
   type EncodedFrame,
 } from './codec.js';
-export {
-  type EModelInput,
-  type EModelResult,
-  eModel,
-  mosFromR,
-  OPUS_IMPAIRMENT,
-  OPUS_LOW_RATE_IMPAIRMENT,
-  PCM16_IMPAIRMENT,
-} from './e-model.js';
 export { AUDIO_ERROR_CODES, AudioError, AudioErrorCode, isAudioError } from './errors.js';
-export { FormatConverter, mixToMono } from './format-converter.js';
 export type { FrameTransport, MediaFrame } from './frame-transport.js';
 export {
   createSilenceSource,
@@ -47,42 +43,10 @@ export {
   type SweepOptions,
   type ToneOptions,
 } from './generators.js';
-export { ImpairedLink, type ImpairedLinkStats, type ImpairmentOptions } from './impaired-link.js';
-export { InterarrivalJitter } from './interarrival-jitter.js';
-export {
-  type ConcealReason,
-  JITTER_BUFFER_DEFAULTS,
-  JitterBuffer,
-  type JitterBufferOptions,
-  type JitterBufferStats,
-  type PlayoutDecision,
-  type PullHints,
-  type PushResult,
-} from './jitter-buffer.js';
-export { createMemoryTransportPair } from './memory-transport.js';
-export type {
-  OpusBackend,
-  OpusDecoderHandle,
-  OpusEncoderHandle,
-  OpusEncoderSettings,
-} from './opus-backend.js';
+export type { OpusBackend } from './opus-backend.js';
 export { createOpusCodec, OPUS_DEFAULTS, type OpusCodecOptions } from './opus-codec.js';
-export { type OpusMode, opusPacketHasFec, opusPacketMode } from './opus-packet.js';
-export {
-  instantiateOpusWasm,
-  instantiateOpusWasmSync,
-  type OpusWasmSource,
-  opusWasmSimdSupported,
-} from './opus-wasm.js';
-export {
-  type DecodedPayload,
-  decodePayload,
-  encodePayload,
-  MAX_PAYLOAD_BYTES,
-  Packetizer,
-  type PacketizerOptions,
-} from './packetizer.js';
-export { createPcm16Codec, PCM16_FRAME_BYTES, PCM16_WIRE_RATE } from './pcm16-codec.js';
+export { instantiateOpusWasm, type OpusWasmSource, opusWasmSimdSupported } from './opus-wasm.js';
+export { createPcm16Codec } from './pcm16-codec.js';
 export {
   AudioReceiveStream,
   type AudioReceiveStreamEvents,
@@ -96,7 +60,6 @@ export {
   type PlayoutSource,
   type ReceiveStats,
 } from './receiver.js';
-export { Resampler } from './resampler.js';
 export {
   AudioSendStream,
   type AudioSendStreamEvents,
@@ -112,29 +75,4 @@ export {
   DEFAULT_MAX_MEDIA_PACKET,
   type SendStats,
 } from './sender.js';
-export {
-  barkSpectralDistance,
-  type DelayEstimate,
-  envelopeCorrelation,
-  envelopeDb,
-  estimateDelay,
-  type Samples,
-  type SpectralOptions,
-} from './signal-analysis.js';
-export { type Listener, TypedEmitter } from './typed-emitter.js';
-export {
-  type ByteReader,
-  decodeWav,
-  encodeWav,
-  readWavLayout,
-  WAV_HEADER_BYTES,
-  type WavFormat,
-  type WavLayout,
-  wavHeader,
-} from './wav.js';
-export {
-  LEITUNG_MEDIA_OVERHEAD,
-  type MediaPacketOverhead,
-  mediaPacketSize,
-  type WireSize,
-} from './wire-overhead.js';
+export { decodeWav, encodeWav, type WavFormat } from './wav.js';

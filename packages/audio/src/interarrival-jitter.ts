@@ -4,6 +4,11 @@
  */
 import { SAMPLES_PER_MS } from './audio-format.js';
 
+/**
+ * The RFC 3550 §6.4.1 interarrival jitter estimator, in ms: feed it each packet's arrival time and media
+ * timestamp with `update`, read the smoothed estimate from `valueMs`. The jitter buffer keeps one and reports
+ * it as `interarrivalJitterMs`; use it directly to measure a stream you play out yourself.
+ */
 export class InterarrivalJitter {
   #jitterMs = 0;
   #lastTransitMs: number | undefined;

@@ -19,6 +19,10 @@ import { InterarrivalJitter } from './interarrival-jitter.js';
 import { MAX_PAYLOAD_BYTES } from './packetizer.js';
 import { isUint32, unwrapUint32, wrapUint32 } from './serial-number.js';
 
+/**
+ * Tuning of a {@link JitterBuffer} (and of the one inside `AudioReceiver`, through its `jitterBuffer` option).
+ * Every field is optional; the defaults are in {@link JITTER_BUFFER_DEFAULTS}.
+ */
 export interface JitterBufferOptions {
   /** Lower bound of the target delay; default 20 ms. */
   readonly minDelayMs?: number;
@@ -44,6 +48,12 @@ export interface JitterBufferOptions {
   readonly resyncMs?: number;
 }
 
+/**
+ * The jitter buffer's defaults: target delay 20–160 ms (40 ms before enough arrivals are seen) at the 95th
+ * percentile of the last 250 transit offsets (5 s), at most 32 frames held, falling with a 1 s half-life,
+ * growing by at most one frame every 2nd pull and shrinking by at most one every 10th, silence after 10
+ * concealed frames in a row, restart after a timestamp jump of 2 s. The package README explains the choices.
+ */
 export const JITTER_BUFFER_DEFAULTS: Required<JitterBufferOptions> = {
   minDelayMs: 20,
   maxDelayMs: 160,
@@ -64,6 +74,11 @@ export type PushResult = 'accepted' | 'duplicate' | 'late' | 'overflow' | 'inval
 /** Why a frame is concealed: it never came, the sender skipped it (DTX), or the buffer is growing. */
 export type ConcealReason = 'missing' | 'dtx' | 'stretch';
 
+/**
+ * What {@link JitterBuffer.pull} says to do with the next 20 ms slot: `play` a buffered payload, `conceal` a
+ * missing one (with the following payload for FEC when it is already buffered), or play `silence` while
+ * buffering or after the buffer drained.
+ */
 export type PlayoutDecision =
   | {
       readonly kind: 'play';
@@ -82,6 +97,10 @@ export type PlayoutDecision =
     }
   | { readonly kind: 'silence'; readonly reason: 'buffering' | 'drained' };
 
+/**
+ * What the caller tells {@link JitterBuffer.pull} about the audio just played, so that the buffer shrinks the
+ * delay where dropping a frame is not heard.
+ */
 export interface PullHints {
   /**
    * Whether the audio just played was quiet, so that dropping a frame now is not heard. When given as
@@ -90,6 +109,12 @@ export interface PullHints {
   readonly quiet?: boolean;
 }
 
+/**
+ * Counters and current state of a {@link JitterBuffer}: frames received, duplicate, late, lost (RFC 3550
+ * §6.4.1), discarded, invalid; frames played, concealed, stretched and silent; interarrival jitter, delay added
+ * and target delay, frames held, and the G.107 burst ratio of the loss pattern. `AudioReceiver`'s
+ * `ReceiveStats` extends it.
+ */
 export interface JitterBufferStats {
   /** Distinct frames received (late ones included, duplicates and invalid ones not). */
   readonly packetsReceived: number;
@@ -135,6 +160,12 @@ const MIN_HISTORY = 16;
 const SHRINK_PATIENCE_PULLS = 50;
 const SEEN_WINDOW = 1024;
 
+/**
+ * The adaptive jitter buffer, sans-I/O (docs/design.md §8): `push(frame, now)` takes each arriving transport
+ * frame, `pull(now)` once per 20 ms returns a {@link PlayoutDecision} for the next slot. It adapts its delay to
+ * the observed transit variation, undoes reordering, drops duplicates and late frames, and never holds more
+ * than `maxPackets` frames. The caller owns the clock. `AudioReceiver` wraps one together with the decoders.
+ */
 export class JitterBuffer {
   readonly #o: Required<JitterBufferOptions>;
   #phase: Phase = { kind: 'idle' };

@@ -29,6 +29,10 @@ export interface OpusEncoderSettings {
   readonly dtx: boolean;
 }
 
+/**
+ * One libopus encoder of an `OpusBackend`: 960 samples in, one Opus packet out. Close it to free the encoder's
+ * memory.
+ */
 export interface OpusEncoderHandle {
   /** Encodes 960 samples; returns a fresh copy of the packet. */
   encode(pcm: Int16Array): Uint8Array;
@@ -37,6 +41,10 @@ export interface OpusEncoderHandle {
   close(): void;
 }
 
+/**
+ * One libopus decoder of an `OpusBackend`: decodes a packet, its in-band FEC copy of the previous frame, or
+ * runs packet-loss concealment. Close it to free the decoder's memory.
+ */
 export interface OpusDecoderHandle {
   /**
    * Decodes 960 samples. `packet` null runs packet-loss concealment; with `fec` true the packet's in-band
@@ -46,6 +54,11 @@ export interface OpusDecoderHandle {
   close(): void;
 }
 
+/**
+ * A libopus build the Opus codec runs on ({@link createOpusCodec}'s argument): the WebAssembly build ({@link
+ * instantiateOpusWasm}, browsers and Node) or `loadOpusBackend()` from `@leitung/audio/node` (native encoder
+ * where an addon fits). Another binding can be swapped in by implementing these four members.
+ */
 export interface OpusBackend {
   /** Human-readable build name, e.g. `libopus-wasm-simd`. */
   readonly name: string;

@@ -26,6 +26,9 @@ import type {
 } from './opus-backend.js';
 import { opusPacketHasFec } from './opus-packet.js';
 
+/**
+ * Encoder settings of {@link createOpusCodec}; every field is optional and defaults to {@link OPUS_DEFAULTS}.
+ */
 export interface OpusCodecOptions {
   /** Target bitrate in bit/s, 6000–128000; default 24000 (docs/design.md §8: 16–32 kbit/s for speech). */
   readonly bitrate?: number;
@@ -44,6 +47,12 @@ export interface OpusCodecOptions {
   readonly dtx?: boolean;
 }
 
+/**
+ * The Opus settings used where {@link OpusCodecOptions} leaves a field out: 24 kbit/s constant bitrate,
+ * complexity 9, in-band FEC planned for 10 % loss, no DTX. Constant bitrate and no DTX because packet sizes and
+ * gaps of an encrypted stream otherwise reveal what is said (RFC 6562); 24 kbit/s is the lowest rate at which
+ * libopus codes wideband and still sends FEC (the package README, "What each part does").
+ */
 export const OPUS_DEFAULTS: Required<OpusCodecOptions> = {
   bitrate: 24_000,
   complexity: 9,

@@ -6,6 +6,10 @@
 /** Operating mode from the TOC byte's configuration number (RFC 6716 §3.1, Table 2). */
 export type OpusMode = 'silk' | 'hybrid' | 'celt';
 
+/**
+ * The operating mode of an Opus packet (SILK, hybrid or CELT) from its TOC byte (RFC 6716 §3.1); undefined for
+ * an empty packet.
+ */
 export function opusPacketMode(packet: Uint8Array): OpusMode | undefined {
   const toc = packet[0];
   if (toc === undefined) return undefined;

@@ -14,11 +14,16 @@ export const MAX_PAYLOAD_BYTES = 4001;
 
 const KNOWN_IDS: ReadonlySet<number> = new Set(Object.values(CODEC_IDS));
 
+/** A transport payload split into its codec id and the codec bytes (a view into the payload, not a copy). */
 export interface DecodedPayload {
   readonly codecId: CodecId;
   readonly data: Uint8Array;
 }
 
+/**
+ * Builds a transport payload: the codec id byte followed by the codec bytes. Throws AUDIO_ERR_UNKNOWN_CODEC for
+ * an id not in `CODEC_IDS` and AUDIO_ERR_INVALID_PAYLOAD for empty data or more than 4000 bytes.
+ */
 export function encodePayload(codecId: CodecId, data: Uint8Array): Uint8Array {
   if (!KNOWN_IDS.has(codecId)) throw new AudioError('AUDIO_ERR_UNKNOWN_CODEC', `unknown codec id ${codecId}`);
   if (!(data instanceof Uint8Array) || data.length === 0 || data.length + 1 > MAX_PAYLOAD_BYTES) {
@@ -40,6 +45,10 @@ export function decodePayload(payload: Uint8Array): DecodedPayload {
   return { codecId: id as CodecId, data: payload.subarray(1) };
 }
 
+/**
+ * The codec a {@link Packetizer} frames for, and its first sequence number and timestamp (both uint32, default
+ * 0).
+ */
 export interface PacketizerOptions {
   readonly codecId: CodecId;
   /** First sequence number (uint32); default 0. */

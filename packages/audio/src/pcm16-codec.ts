@@ -24,11 +24,17 @@ import { HALF_RATE_DELAY, HalfRateDecimator, HalfRateInterpolator } from './half
 export const PCM16_WIRE_RATE = 24_000;
 /** Samples per 20 ms frame on the wire. */
 const WIRE_SAMPLES = FRAME_SAMPLES / 2;
+/** Codec bytes of one PCM16 frame on the wire: 480 samples at 24 kHz, 2 bytes each (960). */
 export const PCM16_FRAME_BYTES = WIRE_SAMPLES * 2;
 
 /** Samples over which the first good frame after a concealment fades in, against a click (2.5 ms). */
 const FADE_IN_SAMPLES = 120;
 
+/**
+ * Creates the PCM16 codec (id 1): uncompressed 16-bit little-endian samples at 24 kHz on the wire, 960 bytes
+ * per frame, for tests and comparisons (docs/session-protocol.md §4, "Media payload"). Concealment repeats the
+ * last frame with a fade, then plays silence.
+ */
 export function createPcm16Codec(): AudioCodec {
   return {
     name: 'pcm16',

@@ -12,6 +12,10 @@ import type { AudioReceiver, ReceiveStats } from './receiver.js';
 import { type StreamClock, SYSTEM_CLOCK } from './send-stream.js';
 import { TypedEmitter } from './typed-emitter.js';
 
+/**
+ * What an {@link AudioReceiveStream} runs: the receiver it feeds and owns, the transport it listens on (it only
+ * subscribes; the transport's owner closes it), the sink it owns, and its clock.
+ */
 export interface AudioReceiveStreamOptions {
   readonly receiver: AudioReceiver;
   readonly transport: Pick<FrameTransport, 'onFrame'>;
@@ -21,11 +25,20 @@ export interface AudioReceiveStreamOptions {
   readonly statsIntervalMs?: number;
 }
 
+/**
+ * Events of an {@link AudioReceiveStream}: `stats:update` every `statsIntervalMs` with the receiver's {@link
+ * ReceiveStats}; `stream:failed` when the sink failed (an {@link AudioError}, never thrown from `run`).
+ */
 export type AudioReceiveStreamEvents = {
   'stats:update': ReceiveStats;
   'stream:failed': AudioError;
 };
 
+/**
+ * The receive direction of a call as a running shell around {@link AudioReceiver}: feeds arriving frames into
+ * the jitter buffer with the clock's time and every 20 ms writes one frame of audio into the sink, waiting for
+ * the sink's back-pressure. `run()` starts it; `stop()` closes the receiver and the sink.
+ */
 export class AudioReceiveStream extends TypedEmitter<AudioReceiveStreamEvents> {
   readonly #o: AudioReceiveStreamOptions;
   readonly #clock: StreamClock;

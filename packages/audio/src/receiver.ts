@@ -19,6 +19,12 @@ import { type DecodedPayload, decodePayload } from './packetizer.js';
 import type { BitrateKbps } from './sender.js';
 import { LEITUNG_MEDIA_OVERHEAD, type MediaPacketOverhead, mediaPacketSize } from './wire-overhead.js';
 
+/**
+ * Options of {@link AudioReceiver}: the codecs the stream may carry (a decoder is made per codec on first use),
+ * jitter-buffer tuning (`@leitung/audio/core`'s `JitterBufferOptions`), the wire-overhead model for the bitrate
+ * figures (`@leitung/audio/analysis`; default: the Leitung media packet) and the initial one-way network delay
+ * for the E-model.
+ */
 export interface AudioReceiverOptions {
   /** Codecs this stream may carry; a decoder is made for each on first use. */
   readonly codecs: readonly AudioCodec[];
@@ -31,6 +37,11 @@ export interface AudioReceiverOptions {
 /** Where a played frame came from. */
 export type PlayoutSource = 'decoded' | ConcealMethod;
 
+/**
+ * One 20 ms frame of audio for the speaker, as {@link AudioReceiver.pull} returns it: the samples, where they
+ * came from (decoded, FEC, PLC, fade or silence), the jitter buffer's decision and the media timestamp of the
+ * slot it fills.
+ */
 export interface PlayoutFrame {
   readonly pcm: Int16Array;
   readonly source: PlayoutSource;
@@ -39,6 +50,11 @@ export interface PlayoutFrame {
   readonly timestamp: number | undefined;
 }
 
+/**
+ * Call-quality figures of the receive direction at one moment ({@link AudioReceiver.stats}): the jitter
+ * buffer's counters (RFC 3550 loss and jitter, late, duplicate, discarded frames, buffer delay), decoding and
+ * concealment counts, bytes and bitrates, whether audio is flowing, effective loss and the E-model R and MOS.
+ */
 export interface ReceiveStats extends JitterBufferStats {
   readonly framesDecoded: number;
   /** Missing frames rebuilt from the next packet's in-band FEC. */
@@ -78,6 +94,12 @@ export const DEFAULT_STALL_MS = 1000;
 /** RMS below which a decoded frame counts as quiet (−40 dBFS), so the buffer may drop it unheard. */
 const QUIET_RMS = 32768 * 10 ** (-40 / 20);
 
+/**
+ * The receive side of one audio stream, sans-I/O: transport frames go in with `receive(frame, now)`, and
+ * `pull(now)` once per 20 ms returns the audio to play, decoded or concealed (Opus FEC or PLC, PCM fade).
+ * `stats(now)` reports call quality with an E-model MOS. The caller owns the clock; see {@link
+ * AudioReceiveStream} for the shell that runs it in real time.
+ */
 export class AudioReceiver {
   readonly #codecs = new Map<number, AudioCodec>();
   readonly #decoders = new Map<number, AudioDecoder>();

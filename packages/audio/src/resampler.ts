@@ -14,6 +14,11 @@ const TABLE_STEPS = 256;
 /** Cutoff as a fraction of the lower Nyquist frequency, leaving room for the transition band. */
 const CUTOFF = 0.92;
 
+/**
+ * A streaming sample-rate converter (band-limited interpolation with a Blackman-windowed sinc; no delay):
+ * `process` converts each block of float samples as it comes, `flush` returns the tail. {@link FormatConverter}
+ * uses one to bring sources at other rates to 48 kHz.
+ */
 export class Resampler {
   readonly fromRate: number;
   readonly toRate: number;

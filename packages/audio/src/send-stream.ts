@@ -10,17 +10,26 @@ import type { FrameTransport } from './frame-transport.js';
 import type { AudioSender, SendStats } from './sender.js';
 import { TypedEmitter } from './typed-emitter.js';
 
+/**
+ * The clock a stream shell runs on: `now` in ms on a monotonic clock and `sleep`. Injectable so tests run a
+ * stream on virtual time; {@link SYSTEM_CLOCK} is the real one.
+ */
 export interface StreamClock {
   /** Milliseconds on a monotonic clock. */
   readonly now: () => number;
   readonly sleep: (ms: number) => Promise<void>;
 }
 
+/** The real clock: `performance.now()` and `setTimeout`. The default of both stream shells. */
 export const SYSTEM_CLOCK: StreamClock = {
   now: () => performance.now(),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
 
+/**
+ * What an {@link AudioSendStream} runs: the source and sender it owns, the transport it sends on, its pacing
+ * and clock, and how often it reports statistics.
+ */
 export interface AudioSendStreamOptions {
   readonly source: AudioSource;
   readonly sender: AudioSender;
@@ -35,12 +44,22 @@ export interface AudioSendStreamOptions {
   readonly statsIntervalMs?: number;
 }
 
+/**
+ * Events of an {@link AudioSendStream}: `stats:update` every `statsIntervalMs` and `stream:ended` once the
+ * source ended, both with the sender's {@link SendStats}; `stream:failed` when the source or sender failed (an
+ * {@link AudioError}, never thrown from `run`).
+ */
 export type AudioSendStreamEvents = {
   'stats:update': SendStats;
   'stream:ended': SendStats;
   'stream:failed': AudioError;
 };
 
+/**
+ * The send direction of a call as a running shell around {@link AudioSender}: reads the source, encodes and
+ * sends each frame over the transport, paced to real time (one frame per 20 ms unless `paceMs` says otherwise).
+ * `run()` runs until the source ends or `stop()` is called; both close the source and the sender.
+ */
 export class AudioSendStream extends TypedEmitter<AudioSendStreamEvents> {
   readonly #o: AudioSendStreamOptions;
   readonly #clock: StreamClock;

@@ -9,6 +9,11 @@ import type { MediaFrame } from './frame-transport.js';
 import { Packetizer } from './packetizer.js';
 import { LEITUNG_MEDIA_OVERHEAD, type MediaPacketOverhead, mediaPacketSize } from './wire-overhead.js';
 
+/**
+ * Options of {@link AudioSender}: the codec, the first sequence number and timestamp, whether DTX frames are
+ * skipped, the wire-overhead model for the bitrate figures (`@leitung/audio/analysis`; default: the Leitung
+ * media packet) and the relay's packet limit.
+ */
 export interface AudioSenderOptions {
   readonly codec: AudioCodec;
   readonly initialSequence?: number;
@@ -60,6 +65,7 @@ function checkSize(codec: string, payloadBytes: number, max: number, overhead: M
   }
 }
 
+/** A bitrate in kbit/s measured at three layers of the same stream, so reports can say what they count. */
 export interface BitrateKbps {
   /** Codec id + codec bytes only. */
   readonly payload: number;
@@ -69,6 +75,10 @@ export interface BitrateKbps {
   readonly ip: number;
 }
 
+/**
+ * Counters of the send direction ({@link AudioSender.stats}): frames encoded and sent, DTX frames skipped,
+ * bytes as codec payload, as media packets and with IP/UDP headers, and the bitrates they make.
+ */
 export interface SendStats {
   readonly codec: string;
   readonly framesEncoded: number;
@@ -82,6 +92,12 @@ export interface SendStats {
   readonly bitrateKbps: BitrateKbps;
 }
 
+/**
+ * The send side of one audio stream, sans-I/O: `encode(pcm)` takes one 20 ms frame and returns the transport
+ * frame to send (codec id byte + codec bytes, numbered for the media header), or undefined for a skipped DTX
+ * frame. Refuses a frame whose media packet would exceed the relay's limit with AUDIO_ERR_PACKET_TOO_LARGE. See
+ * {@link AudioSendStream} for the shell that runs it in real time.
+ */
 export class AudioSender {
   readonly codec: AudioCodec;
   readonly #encoder: AudioEncoder;

@@ -13,6 +13,10 @@ import { fft, nextPowerOfTwo } from './fft.js';
 /** Any array of samples the measurements accept. */
 export type Samples = Int16Array | Float32Array | Float64Array;
 
+/**
+ * The result of {@link estimateDelay}: by how much the degraded signal lags the reference, in samples and ms,
+ * and how well they match there.
+ */
 export interface DelayEstimate {
   /** How many samples `degraded` lags `reference` (negative: leads). */
   readonly lagSamples: number;
@@ -61,6 +65,7 @@ export function estimateDelay(reference: Samples, degraded: Samples, maxLagSampl
   };
 }
 
+/** What {@link barkSpectralDistance} counts as speech and as audible detail. */
 export interface SpectralOptions {
   /** Frames more than this many dB below the loudest reference frame are skipped; default 40. */
   readonly activeRangeDb?: number;

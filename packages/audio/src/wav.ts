@@ -6,12 +6,17 @@
 import { SAMPLE_RATE } from './audio-format.js';
 import { AudioError } from './errors.js';
 
+/** The sample format of a WAV file: its rate in Hz and channel count; only 16-bit PCM is read or written. */
 export interface WavFormat {
   readonly sampleRate: number;
   readonly channels: number;
   readonly bitsPerSample: 16;
 }
 
+/**
+ * Where the samples of a WAV file are: its format, the byte offset of the `data` chunk's samples and its
+ * declared length ({@link readWavLayout}'s result).
+ */
 export interface WavLayout {
   readonly format: WavFormat;
   /** Byte offset of the sample data. */
@@ -20,6 +25,10 @@ export interface WavLayout {
   readonly dataLength: number | undefined;
 }
 
+/**
+ * Length of the canonical WAV header {@link wavHeader} writes (44 bytes): the byte offset of the samples in a
+ * file this package writes.
+ */
 export const WAV_HEADER_BYTES = 44;
 const WAVE_FORMAT_PCM = 1;
 const WAVE_FORMAT_EXTENSIBLE = 0xfffe;

@@ -15,6 +15,11 @@ export interface MediaPacketOverhead {
   readonly mtu: number;
 }
 
+/**
+ * The wire overhead of a Leitung media packet (docs/design.md §5): a 14-byte header, AES-256-CBC with 16-byte
+ * blocks, a 16-byte tag, then IPv4 (20 bytes) and UDP (8 bytes) headers at an MTU of 1500. The default of every
+ * bitrate figure in this package.
+ */
 export const LEITUNG_MEDIA_OVERHEAD: MediaPacketOverhead = {
   headerBytes: 14,
   blockBytes: 16,
@@ -24,6 +29,10 @@ export const LEITUNG_MEDIA_OVERHEAD: MediaPacketOverhead = {
   mtu: 1500,
 };
 
+/**
+ * What one frame costs on the wire ({@link mediaPacketSize}): the UDP payload, everything IPv4 carries, and the
+ * number of IPv4 fragments.
+ */
 export interface WireSize {
   /** UDP payload: media header + ciphertext + tag. */
   readonly packetBytes: number;

@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { FormatConverter, Resampler, wavHeader } from '../src/core.js';
 import {
   createPcmSink,
   createPcmSource,
@@ -10,12 +11,9 @@ import {
   createToneSource,
   decodeWav,
   encodeWav,
-  FormatConverter,
   FRAME_SAMPLES,
   pipeAudio,
-  Resampler,
   readFrames,
-  wavHeader,
 } from '../src/index.js';
 import { createWavFileSink, openWavFileSource } from '../src/node/index.js';
 

@@ -4,13 +4,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  FRAME_SAMPLES,
   JITTER_BUFFER_DEFAULTS,
   JitterBuffer,
   type JitterBufferOptions,
-  type MediaFrame,
   type PlayoutDecision,
-} from '../src/index.js';
+} from '../src/core.js';
+import { FRAME_SAMPLES, type MediaFrame } from '../src/index.js';
 import { seededRandom } from './support/random.js';
 
 const U32 = 2 ** 32;

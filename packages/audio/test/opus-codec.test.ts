@@ -1,17 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { barkSpectralDistance, envelopeCorrelation, estimateDelay } from '../src/analysis.js';
+import { instantiateOpusWasmSync, opusPacketHasFec, opusPacketMode } from '../src/core.js';
 import {
   type AudioCodec,
-  barkSpectralDistance,
   createOpusCodec,
-  envelopeCorrelation,
-  estimateDelay,
   FRAME_SAMPLES,
   instantiateOpusWasm,
-  instantiateOpusWasmSync,
   type OpusBackend,
-  opusPacketHasFec,
-  opusPacketMode,
 } from '../src/index.js';
 import { loadOpusBackend, loadOpusWasmBackend, opusWasmPath } from '../src/node/index.js';
 import { syntheticSpeech } from './support/speech.js';

@@ -1,13 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  CODEC_IDS,
-  decodePayload,
-  encodePayload,
-  FRAME_SAMPLES,
-  MAX_PAYLOAD_BYTES,
-  Packetizer,
-} from '../src/index.js';
+import { decodePayload, encodePayload, MAX_PAYLOAD_BYTES, Packetizer } from '../src/core.js';
+import { CODEC_IDS, FRAME_SAMPLES } from '../src/index.js';
 
 describe('payload format: one codec id byte, then the codec bytes', () => {
   it('round-trips any codec bytes (property)', () => {

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { mediaPacketSize } from '../src/analysis.js';
+import { PCM16_FRAME_BYTES, PCM16_WIRE_RATE } from '../src/core.js';
 import {
   type AudioCodec,
   AudioSender,
@@ -7,9 +9,6 @@ import {
   createPcm16Codec,
   DEFAULT_MAX_MEDIA_PACKET,
   FRAME_SAMPLES,
-  mediaPacketSize,
-  PCM16_FRAME_BYTES,
-  PCM16_WIRE_RATE,
 } from '../src/index.js';
 
 /** `frames` consecutive 20 ms frames of a sine at `hz` (48 kHz). */

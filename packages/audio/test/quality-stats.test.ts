@@ -1,17 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import {
-  AudioReceiver,
-  AudioSender,
-  createOpusCodec,
-  createPcm16Codec,
   eModel,
-  FRAME_SAMPLES,
-  InterarrivalJitter,
   LEITUNG_MEDIA_OVERHEAD,
   mediaPacketSize,
   mosFromR,
   OPUS_IMPAIRMENT,
   PCM16_IMPAIRMENT,
+} from '../src/analysis.js';
+import { InterarrivalJitter } from '../src/core.js';
+import {
+  AudioReceiver,
+  AudioSender,
+  createOpusCodec,
+  createPcm16Codec,
+  FRAME_SAMPLES,
 } from '../src/index.js';
 import { loadOpusBackend } from '../src/node/index.js';
 import { syntheticSpeech } from './support/speech.js';

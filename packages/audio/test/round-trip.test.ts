@@ -12,17 +12,11 @@
  * so the check can fail.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  type AudioCodec,
-  barkSpectralDistance,
-  createOpusCodec,
-  createPcm16Codec,
-  envelopeCorrelation,
-  FormatConverter,
-  type ImpairmentOptions,
-  Resampler,
-} from '../src/index.js';
+import { barkSpectralDistance, envelopeCorrelation } from '../src/analysis.js';
+import { FormatConverter, Resampler } from '../src/core.js';
+import { type AudioCodec, createOpusCodec, createPcm16Codec } from '../src/index.js';
 import { loadOpusBackend } from '../src/node/index.js';
+import type { ImpairmentOptions } from '../src/testing.js';
 import { longestGapFrames, measureWindowDelays, predictedLags } from './support/alignment.js';
 import { simulate } from './support/simulate.js';
 import { hasSpeechTools, makeSpeech, skipNotice, syntheticSpeech } from './support/speech.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { barkSpectralDistance, envelopeCorrelation, estimateDelay } from '../src/index.js';
+import { barkSpectralDistance, envelopeCorrelation, estimateDelay } from '../src/analysis.js';
 import { syntheticSpeech } from './support/speech.js';
 
 const x = syntheticSpeech(2);

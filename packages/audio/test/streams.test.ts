@@ -6,7 +6,6 @@ import {
   AudioSender,
   AudioSendStream,
   type AudioSink,
-  createMemoryTransportPair,
   createPcm16Codec,
   createPcmSink,
   createToneSource,
@@ -15,6 +14,7 @@ import {
   type SendStats,
   type StreamClock,
 } from '../src/index.js';
+import { createMemoryTransportPair } from '../src/testing.js';
 
 /** Virtual time: sleeps resolve in deadline order, one per macrotask, so the streams interleave. */
 function virtualClock(): StreamClock {

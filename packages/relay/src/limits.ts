@@ -11,6 +11,11 @@ export interface BucketLimit {
   readonly burst: number;
 }
 
+/**
+ * Every limit the relay enforces (docs/relay.md "Limits and their defaults"): frame sizes, timeouts, connection
+ * caps, token buckets per address and identity, call and media limits. A deployment tunes the numbers
+ * (`startRelay({ limits })`); the protections themselves are never optional.
+ */
 export interface RelayLimits {
   /** Largest control frame payload accepted (checked on the 4-byte header, before buffering). */
   readonly maxFrameSize: number;
@@ -84,6 +89,10 @@ export interface RelayLimits {
   readonly capacityPacketsPerSecond: number;
 }
 
+/**
+ * The value of every {@link RelayLimits} field a deployment does not set; docs/relay.md lists them with their
+ * reasons.
+ */
 export const DEFAULT_LIMITS: RelayLimits = Object.freeze({
   maxFrameSize: DEFAULT_MAX_FRAME_SIZE,
   partialFrameTimeoutMs: 10_000,

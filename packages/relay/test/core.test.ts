@@ -2,7 +2,8 @@ import type { RsaPrivateKey } from '@leitung/crypto';
 import { ClientHandshake, clientIdOf } from '@leitung/session';
 import { encodeMessage } from '@leitung/wire';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Blocklist, type RelayLimits } from '../src/index.js';
+import { Blocklist } from '../src/core/index.js';
+import type { RelayLimits } from '../src/index.js';
 import { Harness, type Peer, registerFull } from './support/harness.js';
 import { crypto, key } from './support/keys.js';
 

@@ -20,7 +20,9 @@ import {
 } from '@leitung/session';
 import { type ControlMessage, decodeMessage, encodeFrame, encodeMessage, FrameDecoder } from '@leitung/wire';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { LocalKeyDirectory, MemoryDirectoryStore, type Relay } from '../src/index.js';
+import { LocalKeyDirectory } from '../src/core/index.js';
+import type { Relay } from '../src/index.js';
+import { MemoryDirectoryStore } from '../src/testing.js';
 import { useFixture } from './support/fixture.js';
 import { crypto, key } from './support/keys.js';
 import { type Endpoint, TestClient } from './support/test-client.js';

@@ -20,7 +20,8 @@ import {
 } from '@leitung/session';
 import Database from 'better-sqlite3';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { LocalKeyDirectory, SqliteDirectoryStore } from '../src/index.js';
+import { LocalKeyDirectory } from '../src/core/index.js';
+import { SqliteDirectoryStore } from '../src/index.js';
 import { useFixture } from './support/fixture.js';
 import { crypto, key, removeDir } from './support/keys.js';
 import type { TestClient } from './support/test-client.js';

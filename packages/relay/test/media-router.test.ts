@@ -6,7 +6,7 @@ import {
   type MediaEndpoint,
   MediaRouter,
   type MediaRouterOptions,
-} from '../src/index.js';
+} from '../src/core/index.js';
 import { crypto } from './support/keys.js';
 
 const T0 = 1_700_000_000_000;

@@ -11,7 +11,8 @@ import { entryLeafHash, verifyMapProof } from '@leitung/merkle';
 import { nameMapKey, nameMapOf, verifyNameBinding } from '@leitung/session';
 import Database from 'better-sqlite3';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { LocalKeyDirectory, SqliteDirectoryStore } from '../src/index.js';
+import { LocalKeyDirectory } from '../src/core/index.js';
+import { SqliteDirectoryStore } from '../src/index.js';
 import { useFixture } from './support/fixture.js';
 import { crypto, key, removeDir } from './support/keys.js';
 

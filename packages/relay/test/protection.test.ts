@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  Blocklist,
-  checkName,
-  KeyedRateLimiter,
-  nameKey,
-  type RelayError,
-  resolveLimits,
-  TokenBucket,
-} from '../src/index.js';
+import { Blocklist, KeyedRateLimiter, TokenBucket } from '../src/core/index.js';
+import { checkName, nameKey, type RelayError, resolveLimits } from '../src/index.js';
 
 const codeOf = (fn: () => unknown) => {
   try {

@@ -10,7 +10,7 @@ import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { RefusalLog } from '../src/index.js';
+import { RefusalLog } from '../src/shell/refusal-log.js';
 import { dataDirWithKey, removeDir } from './support/keys.js';
 
 const MAIN = resolve(import.meta.dirname, '../../../examples/relay/src/main.mjs');

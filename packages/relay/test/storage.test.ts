@@ -5,13 +5,9 @@ import type { RsaPrivateKey } from '@leitung/crypto';
 import { clientIdOf, verifyEntry } from '@leitung/session';
 import type { DirectoryEntry } from '@leitung/wire';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type DirectoryStore,
-  LocalKeyDirectory,
-  MemoryDirectoryStore,
-  RelayError,
-  SqliteDirectoryStore,
-} from '../src/index.js';
+import { type DirectoryStore, LocalKeyDirectory } from '../src/core/index.js';
+import { RelayError, SqliteDirectoryStore } from '../src/index.js';
+import { MemoryDirectoryStore } from '../src/testing.js';
 import { crypto, key, removeDir } from './support/keys.js';
 
 let relayKey: RsaPrivateKey;

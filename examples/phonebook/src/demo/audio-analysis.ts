@@ -13,7 +13,8 @@
  * @leitung/audio (signal-analysis.ts): the Bark spectral distance and the correlation of 10 ms energy
  * envelopes — Opus keeps spectra and envelopes, not waveforms, so waveform SNR would say nothing.
  */
-import { barkSpectralDistance, envelopeCorrelation, estimateDelay, SAMPLE_RATE } from '@leitung/audio';
+import { SAMPLE_RATE } from '@leitung/audio';
+import { barkSpectralDistance, envelopeCorrelation, estimateDelay } from '@leitung/audio/analysis';
 
 export interface DirectionTiming {
   readonly sendStartedAt: number;

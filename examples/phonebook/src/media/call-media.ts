@@ -14,12 +14,12 @@ import {
   AudioReceiveStream,
   AudioSender,
   AudioSendStream,
-  decodePayload,
   type FrameTransport,
   type PlayoutFrame,
   type ReceiveStats,
   type SendStats,
 } from '@leitung/audio';
+import { decodePayload } from '@leitung/audio/core';
 import type { Client, MediaChannelStats } from '@leitung/client';
 import { describeError } from '../errors.js';
 import type { AudioChoice, Notify, OpenedSink, OpenedSource } from './audio-io.js';

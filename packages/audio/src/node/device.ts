@@ -17,9 +17,15 @@ import type { AudioSink, AudioSource } from '../audio-stream.js';
 import { AudioError } from '../errors.js';
 import { int16FromLittleEndian, littleEndianFromInt16 } from '../wav.js';
 
+/** A program that can record from the capture device: ALSA's `arecord` or `sox`. */
 export type CaptureTool = 'arecord' | 'sox';
+/** A program that can play to the playback device: ALSA's `aplay` or `sox`. */
 export type PlaybackTool = 'aplay' | 'sox';
 
+/**
+ * Options of {@link openCaptureDevice} and {@link openPlaybackDevice}: which tool to run, which device, and
+ * where to look for the tools.
+ */
 export interface DeviceOptions<Tool extends string> {
   /** Which tool to run; default: the ALSA tool if installed, else sox. */
   readonly tool?: Tool;
@@ -35,9 +41,21 @@ export interface ProcessHandle {
   readonly pid: number | undefined;
 }
 
+/**
+ * An audio source read from a child process's stdout ({@link openCaptureDevice}, {@link spawnPcmSource});
+ * `close` kills the child.
+ */
 export type ProcessSource = AudioSource & ProcessHandle;
+/**
+ * An audio sink written into a child process's stdin ({@link openPlaybackDevice}, {@link spawnPcmSink});
+ * `close` lets the child play what is queued, then stops it.
+ */
 export type ProcessSink = AudioSink & ProcessHandle;
 
+/**
+ * Options of {@link spawnPcmSource} and {@link spawnPcmSink}: the child's environment and, for sinks, how long
+ * `close` waits for the child to drain.
+ */
 export interface SpawnOptions {
   /** Environment of the child; default: this process's. */
   readonly env?: NodeJS.ProcessEnv;

@@ -23,6 +23,10 @@ import {
 /** Sample frames read from disk per refill (≈ 85 ms at 48 kHz). */
 const READ_FRAMES = 4096;
 
+/**
+ * An audio source streaming a WAV file from disk, converted to 48 kHz mono frames; also says the file's own
+ * format and length.
+ */
 export interface WavFileSource extends AudioSource {
   /** The file's own format, before conversion. */
   readonly format: WavFormat;
@@ -30,6 +34,11 @@ export interface WavFileSource extends AudioSource {
   readonly durationMs: number;
 }
 
+/**
+ * Opens a 16-bit PCM WAV file of any rate and channel count as a source of 48 kHz mono frames, streamed from
+ * disk (never read whole). Throws AUDIO_ERR_WAV_FORMAT for anything but 16-bit PCM and AUDIO_ERR_FILE when the
+ * file cannot be read.
+ */
 export async function openWavFileSource(path: string): Promise<WavFileSource> {
   const handle = await fileOp(path, 'open', () => open(path, 'r'));
   try {
@@ -103,6 +112,10 @@ class FileSource implements WavFileSource {
   }
 }
 
+/**
+ * An audio sink recording into a WAV file, atomically: the file appears at `path` only on `close`; `abort`
+ * discards the recording.
+ */
 export interface WavFileSink extends AudioSink {
   /** The final path (the file appears there on `close`). */
   readonly path: string;
@@ -111,6 +124,11 @@ export interface WavFileSink extends AudioSink {
   abort(): Promise<void>;
 }
 
+/**
+ * Creates a sink that records 48 kHz mono 16-bit frames into a WAV file: written to a temporary file beside
+ * `path`, fsynced and renamed onto `path` on `close`, so a crash never leaves a half-written file there. Throws
+ * AUDIO_ERR_FILE when the file cannot be created.
+ */
 export async function createWavFileSink(path: string): Promise<WavFileSink> {
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   const handle = await fileOp(path, 'create', () => open(temp, 'wx', 0o644));

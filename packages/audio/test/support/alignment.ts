@@ -2,7 +2,9 @@
  * Where each played frame belongs in the input, and measurements against that: per-window delay by
  * cross-correlation, and gaps (output silent where the input speaks).
  */
-import { envelopeDb, estimateDelay, FRAME_SAMPLES, type PlayoutFrame } from '../../src/index.js';
+
+import { envelopeDb, estimateDelay } from '../../src/analysis.js';
+import { FRAME_SAMPLES, type PlayoutFrame } from '../../src/index.js';
 
 /**
  * Predicted lag (samples the output trails the input) for each pull: the frame of media timestamp ts

@@ -2,18 +2,18 @@
  * A whole stream on virtual time: sender → impaired in-memory link → receiver, stepped in 1 ms ticks.
  * The sender captures frame k at 20·k ms; the receiver pulls every 20 ms at a phase of its own.
  */
+
+import type { JitterBufferOptions } from '../../src/core.js';
 import {
   type AudioCodec,
   AudioReceiver,
   AudioSender,
   FRAME_SAMPLES,
-  ImpairedLink,
-  type ImpairmentOptions,
-  type JitterBufferOptions,
   type PlayoutFrame,
   type ReceiveStats,
   type SendStats,
 } from '../../src/index.js';
+import { ImpairedLink, type ImpairmentOptions } from '../../src/testing.js';
 
 export interface SimulationOptions {
   readonly codec: AudioCodec;

@@ -34,6 +34,7 @@ export interface ClusterKeys {
   inbox(relayId: string): string;
 }
 
+/** The Redis key and channel names of the cluster `clusterId` (every name prefixed `leitung:<clusterId>:`). */
 export function clusterKeys(clusterId: string): ClusterKeys {
   const p = `leitung:${clusterId}:`;
   return {

@@ -30,6 +30,11 @@ import { RedisSignalling } from './redis-signalling.js';
 
 export type { ReplicationHalt } from './log-replication.js';
 
+/**
+ * What a {@link ClusterNode} joins with: the Redis URL and cluster name, this relay's id and signing key, the
+ * configured members, its local directory replica, a clock and logger, and the heartbeat, presence TTL and
+ * resume-window timings.
+ */
 export interface ClusterNodeOptions {
   /** `redis://host:port[/db]`. */
   readonly redisUrl: string;
@@ -81,6 +86,13 @@ export type ClusterAppendResult =
   | { readonly ok: true; readonly created: boolean }
   | { readonly ok: false; readonly code: string; readonly message: string };
 
+/**
+ * One relay's membership in a relay cluster on Redis (docs/operations.md "Relay cluster"):
+ * `ClusterNode.connect` opens the Redis connections, `start` catches the local directory replica up with the
+ * shared log and keeps it current, heartbeats, and feeds presence, calls and this relay's inbox to the relay
+ * through {@link ClusterHandlers}. Entries not signed by a configured member stop replication
+ * (`replicationHalt`). `startRelay({ cluster })` creates one.
+ */
 export class ClusterNode {
   readonly signalling: RedisSignalling;
   readonly keys: ClusterKeys;

@@ -44,6 +44,11 @@ const FETCH_BATCH = 500;
 /** Attempts when other relays keep appending between signing and pushing. */
 const MAX_APPEND_ATTEMPTS = 16;
 
+/**
+ * The cluster's shared log on Redis: the order of the directory entries every relay applies to its replica.
+ * `append` checks name and key, assigns the index and pushes the member-signed entry in one atomic Lua script,
+ * so no name or index is ever bound twice.
+ */
 export class RedisLog {
   readonly #redis: Redis;
   readonly #keys: ClusterKeys;

@@ -23,6 +23,10 @@ import type { LocalDelivery, Signalling } from '../signalling/signalling.js';
 export const INBOX_DELIVER = 1;
 export const INBOX_FORWARD = 2;
 
+/**
+ * Where {@link RedisSignalling} sends its writes: publishing on a channel, presence, and the call table. The
+ * {@link ClusterNode} provides one on its Redis connection.
+ */
 export interface ClusterPublisher {
   /** Publishes on a channel (fire and forget; failures are logged by the node). */
   publish(channel: string, payload: string | Buffer): void;
@@ -32,6 +36,10 @@ export interface ClusterPublisher {
   storeCall(key: string, call: ClusterCall | undefined): void;
 }
 
+/**
+ * What a {@link RedisSignalling} needs: this relay's id, the channel names (inbox per relay, broadcast, calls)
+ * and the publisher its writes go through.
+ */
 export interface RedisSignallingOptions {
   readonly relayId: string;
   readonly inbox: (relayId: string) => string;
@@ -40,6 +48,11 @@ export interface RedisSignallingOptions {
   readonly publisher: ClusterPublisher;
 }
 
+/**
+ * {@link Signalling} and {@link ClusterCalls} for a relay cluster: answers the core from in-memory maps of who
+ * is held by which relay and which relay carries each call, kept current from Redis pub/sub by the {@link
+ * ClusterNode}; a message for a client of another relay goes to that relay's inbox channel.
+ */
 export class RedisSignalling implements Signalling, ClusterCalls {
   readonly relayId: string;
   readonly #options: RedisSignallingOptions;

@@ -45,6 +45,11 @@ export interface CallParty {
   readonly name: string;
 }
 
+/**
+ * What a {@link CallRouter} works with: the media router it allocates sessions in, signalling to reach the
+ * parties, the limits (ring timeout, repeated-call suppression), where its events go, and the cluster's call
+ * table on a relay cluster.
+ */
 export interface CallRouterOptions {
   readonly media: MediaRouter;
   readonly signalling: Signalling;
@@ -57,6 +62,12 @@ export interface CallRouterOptions {
 /** A refusal for the requesting client (sent as ERROR), or undefined when the message was handled. */
 export type CallRefusal = { readonly code: RelayErrorCode; readonly message: string } | undefined;
 
+/**
+ * Call routing inside the {@link RelayCore} (docs/design.md §5, docs/protocol.md §4.5): CALL_REQUEST to
+ * INCOMING_CALL with the caller taken from the authenticated connection, CALL_RESPONSE and CALL_END forwarded,
+ * offline, busy and ring-timeout answers, a media session on accept, and suppression of repeated unanswered
+ * calls. Every way a call ends frees its state and media session at once.
+ */
 export class CallRouter {
   readonly #options: CallRouterOptions;
   readonly #calls = new Map<string, Call>();

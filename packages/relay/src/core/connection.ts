@@ -16,6 +16,11 @@ import { addressKey } from '../protection/address-key.js';
 import type { LocalDelivery } from '../signalling/signalling.js';
 import type { ConnectionId } from './outputs.js';
 
+/**
+ * Where a control connection is in its life (docs/design.md §3): waiting for REGISTER, challenged (PROVE
+ * pending), appending its new binding to a cluster's shared log, established (every frame sealed), or closed.
+ * The core switches over it exhaustively.
+ */
 export type ConnectionPhase =
   | { readonly kind: 'awaiting-register' }
   | {
@@ -49,6 +54,10 @@ export type ChallengedPhase = Extract<ConnectionPhase, { kind: 'challenged' }>;
 export type AppendingPhase = Extract<ConnectionPhase, { kind: 'appending' }>;
 export type EstablishedPhase = Extract<ConnectionPhase, { kind: 'established' }>;
 
+/**
+ * The {@link RelayCore}'s state of one control connection: its id, remote address and the address key quotas
+ * count against, framing state, timers and its {@link ConnectionPhase}.
+ */
 export interface Connection {
   readonly id: ConnectionId;
   readonly remoteIp: string;

@@ -10,6 +10,13 @@ export type ConnectionId = number;
 /** Why the relay closed a connection: a relay or wire error code, or an orderly reason. */
 export type CloseReason = RelayErrorCode | `WIRE_ERR_${string}` | 'peer-closed';
 
+/**
+ * What the relay reports, one variant per `type`: connections opened and closed, requests refused, clients
+ * registered, online, offline or with a rotated key, directory entries appended, calls started, answered and
+ * ended, media sessions allocated and released. The core returns them as `event` outputs; the {@link Relay}
+ * shell re-emits each under its `type` and logs it (docs/relay.md "Events and logs"). They carry ids, names,
+ * codes and counts, never key material.
+ */
 export type RelayEvent =
   | { readonly type: 'connection:opened'; readonly connId: ConnectionId; readonly remoteIp: string }
   | {
@@ -58,8 +65,14 @@ export type RelayEvent =
       readonly reason: string;
     };
 
+/** The name of a relay event (`client:registered`, `call:ended`, …): the event names `Relay.on` accepts. */
 export type RelayEventType = RelayEvent['type'];
 
+/**
+ * One thing the {@link RelayCore} asks its shell to do, in order: `send` a frame to a connection, `close` one,
+ * `append` a binding to the cluster's shared log (relay cluster only), `schedule` the next `tick`, or report an
+ * `event`. Every core input returns a list of these (docs/architecture.md "Cores and shells").
+ */
 export type RelayOutput =
   /** Frame `payload` (encodeFrame) and write it to the connection. */
   | { readonly kind: 'send'; readonly connId: ConnectionId; readonly payload: Uint8Array }

@@ -42,6 +42,11 @@ import type { RequestBuckets } from './request-buckets.js';
 export { LOAD_STEP_PERCENT, type RelayLoadFigures } from './relay-load.js';
 export type { RelayCoreStats } from './relay-stats.js';
 
+/**
+ * What a {@link RelayCore} runs on: the relay's key and crypto, its key directory, limits (defaults:
+ * `DEFAULT_LIMITS`), signalling (default: one relay in this process), blocklist, and the relay-cluster
+ * switches.
+ */
 export interface RelayCoreOptions {
   readonly crypto: LeitungCrypto;
   /** The relay's identity key (handshake, tree-head signatures). */
@@ -62,6 +67,13 @@ export interface RelayCoreOptions {
 
 const HOUSEKEEPING_INTERVAL_MS = 1000;
 
+/**
+ * The relay's sans-I/O core for the control side (docs/relay.md "Architecture"): connections, the registration
+ * handshake, the sealed control channel, the key directory, phonebook, lookups, call routing and the
+ * protections around them. Each input (`connectionOpened`, `bytesReceived`, `connectionClosed`, `tick`, …)
+ * takes the current time and returns the {@link RelayOutput}s for the shell; its `media` is the {@link
+ * MediaRouter} the shell feeds datagrams to. `startRelay` wraps one in the Node shell.
+ */
 export class RelayCore {
   readonly limits: RelayLimits;
   readonly media: MediaRouter;

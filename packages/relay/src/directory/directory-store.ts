@@ -15,6 +15,12 @@ export type StoredHead = SignedTreeHead;
 
 import type { DirectoryEntry } from '@leitung/wire';
 
+/**
+ * Where the key directory lives (docs/relay.md "Storage"): the entries, the Merkle log's nodes and the signed
+ * tree heads, with `atomically` grouping one registration's writes into a transaction. `SqliteDirectoryStore`
+ * is the default, `MemoryDirectoryStore` (`@leitung/relay/testing`) the in-memory one; another backend
+ * implements this interface and is passed as `startRelay({ store })`.
+ */
 export interface DirectoryStore {
   /** The Merkle log's node storage; its `commit` joins a running `atomically` transaction. */
   readonly logStorage: LogStorage;

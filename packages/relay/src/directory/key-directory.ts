@@ -35,6 +35,7 @@ export type RegistrationPlan =
   | { readonly kind: 'new'; readonly name: string; readonly nameKey: string }
   | { readonly kind: 'login'; readonly entry: DirectoryEntry };
 
+/** What {@link KeyDirectory.register} did: the entry of the binding, and whether it was new or a login. */
 export interface RegistrationResult {
   readonly entry: DirectoryEntry;
   /** True when this call appended the entry (a new binding); false for a login. */
@@ -48,6 +49,11 @@ export interface RotationRequest {
   readonly possession: Uint8Array;
 }
 
+/**
+ * The key directory as the {@link RelayCore} uses it (docs/design.md §4, docs/key-transparency.md): first-come
+ * name ↔ key bindings, key rotation, the phonebook, lookups, signed tree heads, name-map proofs, and inclusion
+ * and consistency proofs. {@link LocalKeyDirectory} implements it over a {@link DirectoryStore}.
+ */
 export interface KeyDirectory {
   /** Id of this directory's log (SHA3-256 of the signing key's SPKI DER). */
   readonly logId: Uint8Array;
@@ -91,6 +97,10 @@ export interface KeyDirectory {
 /** Entries read per page when the name map is rebuilt at start. */
 const MAP_BUILD_PAGE = 10_000;
 
+/**
+ * What a {@link LocalKeyDirectory} runs on: the store, crypto, the relay key that signs the tree heads, a clock
+ * and, in a cluster, the shared log id.
+ */
 export interface LocalKeyDirectoryOptions {
   readonly store: DirectoryStore;
   readonly crypto: LeitungCrypto;
@@ -105,6 +115,11 @@ export interface LocalKeyDirectoryOptions {
   readonly logId?: Uint8Array;
 }
 
+/**
+ * The {@link KeyDirectory} over a {@link DirectoryStore}: appends each binding, its log nodes and the newly
+ * signed tree head in one transaction, keeps the name map in memory (rebuilt from the entries at start), and
+ * serves the same signed head, byte for byte, until the next binding.
+ */
 export class LocalKeyDirectory implements KeyDirectory {
   readonly logId: Uint8Array;
   readonly #store: DirectoryStore;

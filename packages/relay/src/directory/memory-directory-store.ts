@@ -9,6 +9,11 @@ import type { DirectoryEntry } from '@leitung/wire';
 import { RelayError, RelayErrorCode } from '../errors.js';
 import type { DirectoryStore } from './directory-store.js';
 
+/**
+ * A {@link DirectoryStore} in memory, with the same contract as the SQLite store: `atomically` keeps an undo
+ * journal, so a failed registration leaves nothing behind. For tests, simulations and benchmarks; nothing
+ * survives the process.
+ */
 export class MemoryDirectoryStore implements DirectoryStore {
   readonly logStorage: LogStorage;
   readonly #entries: DirectoryEntry[] = [];

@@ -95,6 +95,11 @@ interface HeadRow {
 const ENTRY_COLUMNS = 'idx, client_id, name, public_key, time, rotation_previous, rotation_signature';
 const HEAD_COLUMNS = 'size, root, time, log_id, signature, map_root';
 
+/**
+ * The default {@link DirectoryStore}: one SQLite file (WAL, synchronous = FULL), so a registration answered
+ * with WELCOME survives a crash; `startRelay` opens `<dataDir>/directory.sqlite`. Pass one as `store` to keep
+ * the database elsewhere. A second relay opening the same file fails with RELAY_ERR_STORAGE.
+ */
 export class SqliteDirectoryStore implements DirectoryStore {
   readonly logStorage: LogStorage;
   readonly #db: Database.Database;

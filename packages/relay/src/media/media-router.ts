@@ -67,6 +67,7 @@ export type MediaDropReason =
   /** BIND_CONFIRM whose nonce is not the relay's for this session, side and source address (or expired). */
   | 'bad-nonce';
 
+/** Every {@link MediaDropReason}, in a fixed order: the labels of the per-reason drop counters and metrics. */
 export const MEDIA_DROP_REASONS: readonly MediaDropReason[] = [
   'oversize',
   'malformed',
@@ -83,11 +84,17 @@ export const MEDIA_DROP_REASONS: readonly MediaDropReason[] = [
   'bad-nonce',
 ];
 
+/** A UDP address and port, as the socket reports the sender of a datagram. */
 export interface MediaEndpoint {
   readonly address: string;
   readonly port: number;
 }
 
+/**
+ * What {@link MediaRouter.datagram} says to do with one datagram: `forward` it verbatim to the other side's
+ * confirmed address, `reply` with bytes of the router's own (BIND_CHALLENGE, BIND_ACK), note a `refresh` (a
+ * valid KEEPALIVE; nothing to send), or `drop` it for a counted reason.
+ */
 export type MediaDecision =
   | { readonly kind: 'forward'; readonly address: string; readonly port: number }
   | {
@@ -105,6 +112,11 @@ export type MediaDecision =
   | { readonly kind: 'refresh' }
   | { readonly kind: 'drop'; readonly reason: MediaDropReason };
 
+/**
+ * What a `reply` decision did to a side's binding: `challenged` (an unconfirmed address got a BIND_CHALLENGE;
+ * nothing moved), `bound` / `rebound` (a BIND_CONFIRM confirmed the side's first or a new address), `refreshed`
+ * (a BIND from the confirmed address was acknowledged).
+ */
 export type MediaBindingChange = 'challenged' | 'bound' | 'rebound' | 'refreshed';
 
 /** Side index: 0 = caller (direction bit 0), 1 = callee. */
@@ -139,6 +151,10 @@ export interface MediaGrantMaterial {
   readonly expiresAt: number;
 }
 
+/**
+ * A media session {@link MediaRouter.expire} freed: no side bound it in time, or no packet came for too long.
+ * The core ends its call.
+ */
 export interface ExpiredMediaSession {
   readonly sessionId: number;
   /** The `callKey` given to `allocate`. */
@@ -146,6 +162,11 @@ export interface ExpiredMediaSession {
   readonly reason: 'bind-timeout' | 'idle';
 }
 
+/**
+ * What a {@link MediaRouter} enforces: the largest datagram, the packet-rate buckets per side and for
+ * unconfirmed control packets, the bind and idle timeouts, and the most sessions at once (all from
+ * `RelayLimits`).
+ */
 export interface MediaRouterOptions {
   readonly crypto: LeitungCrypto;
   readonly maxPacketSize: number;
@@ -167,6 +188,13 @@ const MIN_PACKET_SIZE = MEDIA_HEADER_SIZE + MEDIA_TAG_SIZE;
 
 type ControlType = 'BIND' | 'KEEPALIVE' | 'BIND_CONFIRM';
 
+/**
+ * The relay's sans-I/O media forwarder (docs/session-protocol.md §4, docs/relay.md): one session per call with
+ * a token per side; a side binds its UDP address by proving its token and answering a return-routability
+ * challenge, and DATA is forwarded verbatim only between the two confirmed addresses, within each side's packet
+ * rate. Each datagram gives one {@link MediaDecision}; everything else is dropped and counted by reason. The
+ * relay never holds a media key, so it cannot read what it forwards.
+ */
 export class MediaRouter {
   readonly #crypto: LeitungCrypto;
   readonly #options: MediaRouterOptions;

@@ -16,6 +16,12 @@ import { RelayError, RelayErrorCode } from '../errors.js';
 
 const FINGERPRINT = /^[0-9a-f]{64}$/;
 
+/**
+ * A parsed blocklist of IP addresses, CIDR subnets and client key fingerprints (docs/design.md §6): one item
+ * per line, `key <64 hex digits>` for a fingerprint, `#` starts a comment. The {@link BlockPolicy} the relay
+ * core applies, on node:net's BlockList. Parsing is all-or-nothing: one bad line refuses the whole list with
+ * RELAY_ERR_BLOCKLIST_INVALID, so a reload with a typo keeps the previous list.
+ */
 export class Blocklist {
   readonly #addresses = new BlockList();
   readonly #fingerprints: ReadonlySet<string>;

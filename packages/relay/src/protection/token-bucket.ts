@@ -4,6 +4,10 @@
  */
 import type { BucketLimit } from '../limits.js';
 
+/**
+ * One token bucket (docs/design.md §6): at most `limit.burst` tokens, refilled at `limit.perSecond`, starting
+ * full. Time is passed in, never read, so limits are exact in tests.
+ */
 export class TokenBucket {
   /**
    * [tokens, updatedAt]. A Float64Array, not two number fields: the media path refills a bucket per

@@ -9,6 +9,10 @@ import type { Logger } from 'pino';
 import type { RelayEvent } from '../core/outputs.js';
 import { RelayError, RelayErrorCode } from '../errors.js';
 
+/**
+ * How refusals are logged (docs/relay.md "Events and logs"): per refusal kind at most `linesPerInterval` lines
+ * per `intervalMs`, the rest counted and summarised in one line. Set through `startRelay({ refusalLog })`.
+ */
 export interface RefusalLogOptions {
   /** Lines written per refusal kind and interval before refusals are only counted. Default 5. */
   readonly linesPerInterval: number;
@@ -16,6 +20,7 @@ export interface RefusalLogOptions {
   readonly intervalMs: number;
 }
 
+/** The default refusal logging: 5 lines per kind and minute. */
 export const DEFAULT_REFUSAL_LOG: RefusalLogOptions = Object.freeze({
   linesPerInterval: 5,
   intervalMs: 60_000,

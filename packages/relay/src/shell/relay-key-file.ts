@@ -19,8 +19,10 @@ import { join } from 'node:path';
 import type { LeitungCrypto, RsaPrivateKey } from '@leitung/crypto';
 import { RelayError, RelayErrorCode } from '../errors.js';
 
+/** File name of the relay's identity key inside its data directory. */
 export const RELAY_KEY_FILE = 'relay-key.pem';
 
+/** The relay key {@link loadOrCreateRelayKey} loaded or created, whether it was created, and its path. */
 export interface RelayKeyResult {
   readonly privateKey: RsaPrivateKey;
   /** True when this call generated the key. */

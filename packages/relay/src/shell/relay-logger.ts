@@ -4,6 +4,7 @@
  */
 import { type DestinationStream, type Level, type Logger, pino } from 'pino';
 
+/** Options of {@link createRelayLogger}: the level and where the JSON lines go. */
 export interface RelayLoggerOptions {
   /** Default 'info'. */
   readonly level?: Level | 'silent';
@@ -24,6 +25,11 @@ const REDACTED_PATHS = [
   '*.pem',
 ];
 
+/**
+ * Creates the relay's pino logger: JSON lines tagged `service: leitung-relay`, with any field named like key
+ * material redacted (a second line of defence; the relay's events carry no keys). Pass it as `startRelay({
+ * logger })`.
+ */
 export function createRelayLogger(options: RelayLoggerOptions = {}): Logger {
   const config = {
     level: options.level ?? 'info',

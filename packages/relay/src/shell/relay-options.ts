@@ -39,6 +39,11 @@ export interface RelayClusterOptions {
   readonly ttlMs?: number;
 }
 
+/**
+ * What {@link startRelay} takes (docs/operations.md "Flags"): the data directory, listen addresses and ports,
+ * metrics port, blocklist file, limits, logging, storage and signalling backends, an optional relay cluster,
+ * crypto and clock. Only `dataDir` is required.
+ */
 export interface StartRelayOptions {
   /** Directory for the relay key (`relay-key.pem`) and the directory database (`directory.sqlite`). */
   readonly dataDir: string;

@@ -27,6 +27,10 @@ import { RefusalLog, type RefusalLogOptions } from './refusal-log.js';
 import { createRelayMetrics } from './relay-metrics.js';
 import type { RelayListEntry } from './relay-options.js';
 
+/**
+ * The events a {@link Relay} emits: one per {@link RelayEventType}, each listener getting that event's {@link
+ * RelayEvent} variant.
+ */
 export type RelayEvents = {
   [T in RelayEventType]: (event: Extract<RelayEvent, { type: T }>) => void;
 };
@@ -36,6 +40,12 @@ const MAX_PENDING_WRITE_BYTES = 1024 * 1024;
 /** After the relay closes a connection, how long a peer gets to read the last frames. */
 const CLOSE_GRACE_MS = 1000;
 
+/**
+ * A running relay, as {@link startRelay} returns it: the {@link RelayCore} on a TCP control listener, a UDP
+ * media socket and, optionally, a loopback metrics endpoint (docs/relay.md "Architecture"). The shell only
+ * moves bytes and timers; every decision is the core's. It emits the {@link RelayEvents}, says what clients pin
+ * (`info()`), reloads its blocklist (`reloadBlocklist()`) and shuts down in order (`close()`).
+ */
 export class Relay extends EventEmitter<RelayEvents> {
   readonly core: RelayCore;
   readonly metrics: Registry;

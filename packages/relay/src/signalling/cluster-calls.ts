@@ -28,6 +28,11 @@ export interface ForwardingParty {
   readonly name: string;
 }
 
+/**
+ * The call table a relay cluster shares (docs/operations.md "Relay cluster"), as the {@link RelayCore} uses it:
+ * which relay carries each call, forwarding a party's call messages to that relay, and finding a call to resume
+ * after its relay died. `RedisSignalling` (`@leitung/relay/cluster`) implements it; a single relay has none.
+ */
 export interface ClusterCalls {
   /** This relay's fingerprint (hex); MEDIA_GRANT `mediaRelay` carries it as 32 bytes. */
   readonly relayId: string;

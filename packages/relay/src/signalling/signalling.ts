@@ -9,6 +9,11 @@ import type { ControlMessage } from '@leitung/wire';
 /** Hands a message to a locally held client's sealed channel. */
 export type LocalDelivery = (message: ControlMessage) => void;
 
+/**
+ * Presence and delivery as the {@link RelayCore} sees it (docs/design.md §6): which clients are online, and
+ * handing a control message to the connection that holds a client. {@link LocalSignalling} is the single-relay
+ * implementation; `RedisSignalling` (`@leitung/relay/cluster`) reaches clients held by other relays.
+ */
 export interface Signalling {
   /** A client finished its handshake on this relay; `deliver` seals onto its connection. */
   attach(clientId: string, deliver: LocalDelivery): void;
@@ -24,6 +29,10 @@ export interface Signalling {
   readonly onlineCount: number;
 }
 
+/**
+ * The {@link Signalling} of a single relay: every client is held in this process; the default of `RelayCore`
+ * and `startRelay`.
+ */
 export class LocalSignalling implements Signalling {
   readonly #clients = new Map<string, LocalDelivery>();
 

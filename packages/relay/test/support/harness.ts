@@ -13,12 +13,12 @@ import {
 import {
   type KeyDirectory,
   LocalKeyDirectory,
-  MemoryDirectoryStore,
   RelayCore,
   type RelayCoreOptions,
-  type RelayEvent,
   type RelayOutput,
-} from '../../src/index.js';
+} from '../../src/core/index.js';
+import type { RelayEvent } from '../../src/index.js';
+import { MemoryDirectoryStore } from '../../src/testing.js';
 import { crypto } from './keys.js';
 
 export interface Peer {

@@ -1,0 +1,35 @@
+/**
+ * @packageDocumentation
+ * `@leitung/audio/core` — the sans-I/O building blocks under `AudioSender` and `AudioReceiver`, for people
+ * who assemble their own audio pipeline or shell instead of using the streams of `@leitung/audio`: the
+ * adaptive jitter buffer, the packetizer and the payload format, RFC 3550 interarrival jitter, rate and
+ * format conversion for sources and sinks at other rates, the Opus packet inspection concealment relies
+ * on, the encoder and decoder handles a libopus backend returns, the PCM16 wire format and a streaming WAV
+ * header parser. Browser-safe like the root entry point. Applications rarely need it.
+ */
+export { FormatConverter, mixToMono } from './format-converter.js';
+export { InterarrivalJitter } from './interarrival-jitter.js';
+export {
+  type ConcealReason,
+  JITTER_BUFFER_DEFAULTS,
+  JitterBuffer,
+  type JitterBufferOptions,
+  type JitterBufferStats,
+  type PlayoutDecision,
+  type PullHints,
+  type PushResult,
+} from './jitter-buffer.js';
+export type { OpusDecoderHandle, OpusEncoderHandle, OpusEncoderSettings } from './opus-backend.js';
+export { type OpusMode, opusPacketHasFec, opusPacketMode } from './opus-packet.js';
+export { instantiateOpusWasmSync } from './opus-wasm.js';
+export {
+  type DecodedPayload,
+  decodePayload,
+  encodePayload,
+  MAX_PAYLOAD_BYTES,
+  Packetizer,
+  type PacketizerOptions,
+} from './packetizer.js';
+export { PCM16_FRAME_BYTES, PCM16_WIRE_RATE } from './pcm16-codec.js';
+export { Resampler } from './resampler.js';
+export { type ByteReader, readWavLayout, WAV_HEADER_BYTES, type WavLayout, wavHeader } from './wav.js';
