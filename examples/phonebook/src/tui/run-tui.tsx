@@ -43,17 +43,60 @@ export async function runTui(options: PhonebookOptions, io: TuiIo): Promise<numb
 
 async function runScreens(options: PhonebookOptions, io: TuiIo): Promise<number> {
   const passphrase = await configuredPassphrase(options.passphraseFile, io.env);
-  const codecs = loadCodecs(options.codec);
-  const audio = { input: options.input, output: options.output, tone: options.tone };
-  await checkAudioFiles(audio);
+  await checkAudioFiles({ input: options.input, output: options.output, tone: options.tone });
   const firstRun = isFirstRun(options.dataDir);
   let session: PhonebookSession | undefined;
   let status = 0;
 
   const ignored = ignoredLocalRelayList(options.relaysFile, options.addRelayFile);
   if (ignored !== undefined) process.stderr.write(`leitung-phonebook: ${ignoredRelayListNotice(ignored)}\n`);
-  const boot = async (input: SetupInput, onStep: (step: SetupStep) => void): Promise<PhonebookSession> => {
-    const pinned: RelayEntry[] = [];
+  const boot = createBoot(options, (s) => {
+    session = s;
+  });
+
+  let quitting: Promise<void> | undefined;
+  const app = render(
+    <PhonebookApp
+      passphrase={passphrase}
+      askName={needsName(options.dataDir, options.name)}
+      firstRun={firstRun}
+      boot={boot}
+      onQuit={(code) => {
+        status = code ?? 0;
+        void quit();
+      }}
+    />,
+    { exitOnCtrlC: false },
+  );
+  const quit = () => {
+    quitting ??= (async () => {
+      await session?.close();
+      app.unmount();
+    })();
+    return quitting;
+  };
+  void io.stopRequested.then(quit);
+  await app.waitUntilExit();
+  await quit();
+  return status;
+}
+
+export type Boot = (input: SetupInput, onStep: (step: SetupStep) => void) => Promise<PhonebookSession>;
+
+/**
+ * The setup the screens run (vault, identity, registration) for these options; `onSession` learns the
+ * session to close on quit. Each call is one try: a failed one closes its client and vault, so the next
+ * try (another name) starts afresh.
+ */
+export function createBoot(
+  options: PhonebookOptions,
+  onSession: (session: PhonebookSession | undefined) => void,
+): Boot {
+  const codecs = loadCodecs(options.codec);
+  const audio = { input: options.input, output: options.output, tone: options.tone };
+  // Relays pinned by an earlier try of this run (say, before a taken name) are still news to the user.
+  const pinned: RelayEntry[] = [];
+  return async (input, onStep) => {
     const wanted = input.name ?? options.name;
     const setup = await openPhonebook({
       dataDir: options.dataDir,
@@ -89,7 +132,7 @@ async function runScreens(options: PhonebookOptions, io: TuiIo): Promise<number>
             },
           }),
     });
-    session = created;
+    onSession(created);
     onStep({ kind: 'registering' });
     try {
       await created.start({
@@ -98,7 +141,7 @@ async function runScreens(options: PhonebookOptions, io: TuiIo): Promise<number>
       });
     } catch (error) {
       // Another try (say, with another name) opens the vault afresh: close this one completely.
-      session = undefined;
+      onSession(undefined);
       await created.close();
       setup.vault.close();
       throw error;
@@ -107,32 +150,6 @@ async function runScreens(options: PhonebookOptions, io: TuiIo): Promise<number>
     await storeName(options.dataDir, created.client.name);
     return created;
   };
-
-  let quitting: Promise<void> | undefined;
-  const app = render(
-    <PhonebookApp
-      passphrase={passphrase}
-      askName={needsName(options.dataDir, options.name)}
-      firstRun={firstRun}
-      boot={boot}
-      onQuit={(code) => {
-        status = code ?? 0;
-        void quit();
-      }}
-    />,
-    { exitOnCtrlC: false },
-  );
-  const quit = () => {
-    quitting ??= (async () => {
-      await session?.close();
-      app.unmount();
-    })();
-    return quitting;
-  };
-  void io.stopRequested.then(quit);
-  await app.waitUntilExit();
-  await quit();
-  return status;
 }
 
 /** client_name.txt holds the registered name (setupClient writes it only when it is missing). */

@@ -12,7 +12,7 @@
  */
 import { passphraseProblem } from '@leitung/client';
 import { Box, Text, useInput } from 'ink';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { checkedName, type FailedAttempt, isNameProblem, RegistrationError } from '../app/registration.js';
 import { codeOf, describeError } from '../errors.js';
 import { shown } from './display-text.js';
@@ -129,8 +129,11 @@ export function SetupScreen(props: SetupScreenProps) {
     return () => clearInterval(timer);
   }, [phase.kind]);
 
+  // The handler ink holds may be a render behind (it re-subscribes in an effect): read the phase from a ref.
+  const current = useRef(phase);
+  current.current = phase;
   useInput((input, key) => {
-    const stuck = phase.kind === 'failed' || phase.kind === 'alarm';
+    const stuck = current.current.kind === 'failed' || current.current.kind === 'alarm';
     if (stuck && (input === 'q' || key.return || key.escape)) props.onQuit(1);
     if (key.ctrl && input === 'c') props.onQuit(stuck ? 1 : undefined);
   });
