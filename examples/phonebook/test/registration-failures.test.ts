@@ -202,6 +202,20 @@ describe('registration failures, headless', () => {
   });
 });
 
+describe('exit statuses', () => {
+  it('the terminal UI without a terminal is a usage error: status 2, the code once', async () => {
+    const child = startChild('no-tty', process.execPath, [
+      phonebookProgram(),
+      ...['--data', join(world.temp, 'no-tty'), '--relays', world.relaysFile],
+    ]);
+    started.push(child);
+    expect(await child.exited).toBe(2);
+    expect(child.stderr()).toBe(
+      'leitung-phonebook: the terminal UI needs a terminal; use --headless (or --json, --call, --auto-answer) in scripts (PHONEBOOK_ERR_USAGE)\n',
+    );
+  });
+});
+
 describe('one process per data directory', () => {
   it('refuses a second phonebook on the same data directory, removes the lock on SIGINT, takes over a stale one', async () => {
     const data = join(world.temp, 'locked');
