@@ -26,6 +26,14 @@ export const PhonebookErrorCode = {
   RelayStart: 'PHONEBOOK_ERR_RELAY_START',
   /** Demo: a phonebook process failed or reported something unexpected. */
   DemoFailed: 'PHONEBOOK_ERR_DEMO_FAILED',
+  /** Another leitung-phonebook process (alive, pid in the lock file) is using the data directory. */
+  DataLocked: 'PHONEBOOK_ERR_DATA_LOCKED',
+  /** The name to register breaks the directory's name policy (checked before any relay is asked). */
+  NameInvalid: 'PHONEBOOK_ERR_NAME_INVALID',
+  /** A call to this phonebook's own name. */
+  SelfCall: 'PHONEBOOK_ERR_SELF_CALL',
+  /** The relay's directory has no one registered under the called name (a verified look-up said so). */
+  NotRegistered: 'PHONEBOOK_ERR_NOT_REGISTERED',
 } as const;
 
 export type PhonebookErrorCodeValue = (typeof PhonebookErrorCode)[keyof typeof PhonebookErrorCode];
@@ -49,9 +57,37 @@ export function codeOf(error: unknown): string | undefined {
   return undefined;
 }
 
-/** A one-line description for the user: the code and the message, never a stack or key material. */
+/**
+ * The words of an error without its code: the message, less a leading code the message itself repeats
+ * ("CLIENT_ERR_X: …", "relay refused: RELAY_ERR_Y: …"), so that the code is printed once, after it.
+ */
+export function plainMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/^(?:relay refused: )?[A-Z]+_ERR_[A-Z0-9_]+: /, '');
+}
+
+/**
+ * A one-line description for the user: the message, then the stable code once in parentheses
+ * ("the passphrase file is empty (PHONEBOOK_ERR_PASSPHRASE_FILE)"); never a stack or key material.
+ */
 export function describeError(error: unknown): string {
   const code = codeOf(error);
-  const message = error instanceof Error ? error.message : String(error);
-  return code === undefined ? message : `${code}: ${message}`;
+  const message = plainMessage(error);
+  if (code === undefined || message.includes(code)) return message;
+  return `${message} (${code})`;
+}
+
+/** Exit status 2: the command line (or the name it gives) must change before another run can succeed. */
+const USAGE_CODES: ReadonlySet<string> = new Set([
+  PhonebookErrorCode.Usage,
+  PhonebookErrorCode.NameInvalid,
+  'RELAY_ERR_NAME_TAKEN',
+  'RELAY_ERR_NAME_INVALID',
+  'RELAY_ERR_KEY_REGISTERED',
+]);
+
+/** The exit status for a run that ended with `error`: 2 for usage and name problems, else 1. */
+export function exitStatusOf(error: unknown): 1 | 2 {
+  const code = codeOf(error);
+  return code !== undefined && USAGE_CODES.has(code) ? 2 : 1;
 }

@@ -6,7 +6,8 @@
 import { createRequire } from 'node:module';
 import { parseCommandLine } from './cli/args.js';
 import { HELP } from './cli/help.js';
-import { codeOf, describeError } from './errors.js';
+import { terminalPrompt } from './cli/terminal-prompt.js';
+import { describeError, exitStatusOf } from './errors.js';
 import { runHeadless } from './headless/run-headless.js';
 
 async function main(): Promise<number> {
@@ -33,10 +34,21 @@ async function main(): Promise<number> {
     process.once('SIGTERM', () => resolve());
   });
   if (options.mode === 'headless') {
-    return runHeadless(options, { stdout: process.stdout, env: process.env, stopRequested });
+    return runHeadless(options, {
+      stdout: process.stdout,
+      env: process.env,
+      stopRequested,
+      prompt: terminalPrompt(),
+    });
   }
-  const { runTui } = await import('./tui/run-tui.js');
-  return runTui(options, { env: process.env, stopRequested });
+  try {
+    const { runTui } = await import('./tui/run-tui.js');
+    return await runTui(options, { env: process.env, stopRequested });
+  } catch (error) {
+    // Before or after the screens (no terminal: a usage error, status 2; the data directory is locked: 1).
+    process.stderr.write(`leitung-phonebook: ${describeError(error)}\n`);
+    return exitStatusOf(error);
+  }
 }
 
 function version(): string {
@@ -51,7 +63,7 @@ main().then(
     setTimeout(() => process.exit(code), 2000).unref();
   },
   (error: unknown) => {
-    process.stderr.write(`leitung-phonebook: ${codeOf(error) ?? 'UNKNOWN'}: ${describeError(error)}\n`);
-    process.exit(1);
+    process.stderr.write(`leitung-phonebook: ${describeError(error)}\n`);
+    process.exit(exitStatusOf(error));
   },
 );

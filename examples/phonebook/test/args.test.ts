@@ -81,6 +81,25 @@ describe('command line', () => {
     expect(usageError('--timeout', '0')).toBe('PHONEBOOK_ERR_USAGE');
   });
 
+  it('takes the identity commands, which run without the UI and exclude each other and calls', () => {
+    const exported = parseCommandLine(['--export-identity', 'backup.pem']);
+    expect(exported.kind === 'run' && exported.options).toMatchObject({
+      mode: 'headless',
+      exportIdentity: expect.stringMatching(/^\/.*backup\.pem$/),
+      changePassphrase: false,
+    });
+    const change = parseCommandLine(['--change-passphrase', '--new-passphrase-file', 'new.txt']);
+    expect(change.kind === 'run' && change.options).toMatchObject({
+      mode: 'headless',
+      changePassphrase: true,
+      newPassphraseFile: expect.stringMatching(/^\/.*new\.txt$/),
+    });
+    expect(usageError('--export-identity', 'x.pem', '--change-passphrase')).toBe('PHONEBOOK_ERR_USAGE');
+    expect(usageError('--export-identity', 'x.pem', '--rotate-key')).toBe('PHONEBOOK_ERR_USAGE');
+    expect(usageError('--change-passphrase', '--auto-answer')).toBe('PHONEBOOK_ERR_USAGE');
+    expect(usageError('--new-passphrase-file', 'new.txt')).toBe('PHONEBOOK_ERR_USAGE');
+  });
+
   it('takes the data directory from LEITUNG_PHONEBOOK_DATA, then XDG_DATA_HOME', () => {
     expect(defaultDataDir({ LEITUNG_PHONEBOOK_DATA: '/x/pb' })).toBe('/x/pb');
     expect(defaultDataDir({ XDG_DATA_HOME: '/xdg' })).toBe('/xdg/leitung-phonebook');

@@ -104,6 +104,8 @@ describe.skipIf(!tools)('a call between two phonebook processes through the rela
       undefined,
       AUDIO_PRIORITY,
     );
+    // A call to a name the directory does not have yet fails at once: Bob registers first.
+    await bob.waitFor('registration:complete', 40_000);
     const alice = startPhonebookProcess(
       'alice',
       [

@@ -72,16 +72,16 @@ describe('leitung-phonebook, headless', () => {
     expect(p.events.some((e) => e.event === 'setup:progress')).toBe(false);
   });
 
-  it('gives up with PHONEBOOK_ERR_CONTACT_UNAVAILABLE when the contact never comes online', async () => {
+  it('fails at once with PHONEBOOK_ERR_NOT_REGISTERED for a name the directory does not have', async () => {
     const key = await writeEncryptedIdentity(temp, 'alice');
     const args = ['--data', join(temp, 'alice'), '--relays', relaysFile, '--passphrase-file', passFile];
     const p = startPhonebookProcess(
       'alice',
-      [...args, '--name', 'alice', '--import-identity', key, '--call', 'nobody', '--timeout', '1'],
+      [...args, '--name', 'alice', '--import-identity', key, '--call', 'nobody', '--timeout', '30'],
       env,
     );
     expect(await p.process.exited).toBe(1);
-    expect(errorOf(p.events)).toBe('PHONEBOOK_ERR_CONTACT_UNAVAILABLE');
+    expect(errorOf(p.events)).toBe('PHONEBOOK_ERR_NOT_REGISTERED');
     const setup = p.events.filter((e) => e.event === 'setup:progress');
     // First run with an imported identity: no key generated (the vault was seeded with the import), name
     // from the option.

@@ -146,7 +146,10 @@ describe('the phonebook screen, driven by keystrokes', () => {
     // The call to Bob is refused before anything is sent: his key is not the pinned one.
     const alarm = await until(
       c.lastFrame,
-      (t) => t.includes('SECURITY ALARM') && t.includes('call to bob: CLIENT_ERR_CONTACT_KEY_CHANGED'),
+      (t) =>
+        t.includes('SECURITY ALARM') &&
+        t.includes('The key of "bob" has changed') &&
+        t.includes('CLIENT_ERR_CONTACT_KEY_CHANGED'),
       'the key-change alarm and the blocked call',
     );
     expect(alarm).toContain('THE KEY OF BOB HAS CHANGED');
@@ -168,7 +171,7 @@ describe('the phonebook screen, driven by keystrokes', () => {
 });
 
 describe('the setup screens', () => {
-  it('asks for the passphrase (masked) and the name, then shows key-generation progress', async () => {
+  it('asks for the passphrase (masked, twice) and the name, then shows key-generation progress', async () => {
     let seen: { passphrase: string; name: string | undefined } | undefined;
     let report: ((step: SetupStep) => void) | undefined;
     const app = render(
@@ -187,15 +190,28 @@ describe('the setup screens', () => {
     screens.push(app);
     await until(app.lastFrame, (t) => t.includes('Vault passphrase:'), 'the passphrase prompt');
     expect(app.lastFrame()).toContain('First run');
+    // A new vault's passphrase: too short is refused at once, two that differ are asked again.
     app.stdin.write('s3cret');
     await until(app.lastFrame, (t) => t.includes('••••••'), 'the masked passphrase');
     expect(app.lastFrame()).not.toContain('s3cret');
+    app.stdin.write(ENTER);
+    await until(app.lastFrame, (t) => t.includes('at least 12 characters (it has 6)'), 'the weak passphrase');
+    app.stdin.write('s3cret passphrase');
+    app.stdin.write(ENTER);
+    await until(app.lastFrame, (t) => t.includes('Repeat the passphrase:'), 'the repeat prompt');
+    app.stdin.write('s3cret passphrasf');
+    app.stdin.write(ENTER);
+    await until(app.lastFrame, (t) => t.includes('the two passphrases differ'), 'the mismatch');
+    app.stdin.write('s3cret passphrase');
+    app.stdin.write(ENTER);
+    await until(app.lastFrame, (t) => t.includes('Repeat the passphrase:'), 'the repeat prompt again');
+    app.stdin.write('s3cret passphrase');
     app.stdin.write(ENTER);
     await until(app.lastFrame, (t) => t.includes('Your name:'), 'the name prompt');
     app.stdin.write('dora');
     app.stdin.write(ENTER);
     await until(app.lastFrame, (t) => t.includes('opening the vault'), 'setup progress');
-    expect(seen).toEqual({ passphrase: 's3cret', name: 'dora' });
+    expect(seen).toEqual({ passphrase: 's3cret passphrase', name: 'dora' });
     report!({ kind: 'keygen', elapsedMs: 1500 });
     const progress = await until(app.lastFrame, (t) => t.includes('RSA-4096'), 'key generation progress');
     expect(progress).toMatch(/creating your identity: an RSA-4096 key pair \(1\.5 s\)/);

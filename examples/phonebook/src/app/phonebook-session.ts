@@ -13,11 +13,13 @@ import {
   type SecurityFinding,
   type SecurityMonitor,
 } from '@leitung/client';
-import { describeError } from '../errors.js';
+import { describeError, PhonebookErrorCode } from '../errors.js';
 import type { AudioChoice } from '../media/audio-io.js';
 import { CallMedia } from '../media/call-media.js';
 import { wallClock } from '../media/clock.js';
 import { sendCodecFor } from '../media/codecs.js';
+import { callFailure } from './call-failure.js';
+import { type RegisterOptions, registerClient, relayAddress, sameName } from './registration.js';
 import type { SessionEvent, StampedEvent } from './session-events.js';
 import { callStage, type KeyAlarm, type Notice, type PhonebookState } from './state.js';
 
@@ -65,6 +67,8 @@ export class PhonebookSession {
   #offered: { readonly callId: string; readonly codecs: readonly number[] } | undefined;
   #ticker: NodeJS.Timeout | undefined;
   #closed = false;
+  /** While `start()` runs: its failed attempts are reported by registerClient, not by the listener. */
+  #registering = false;
   /** Names whose presence is watched (docs/client.md "Presence"). */
   readonly #watched = new Set<string>();
   /** Settles once the media of the current call has stopped and its statistics were reported. */
@@ -112,12 +116,35 @@ export class PhonebookSession {
 
   // ─── commands ───────────────────────────────────────────────────────────────────────────────────────
 
-  /** Probes the relays and registers; rejects with the client's error when no relay could be used. */
-  async start(): Promise<void> {
+  /**
+   * Probes the relays and registers. Each failed attempt is a `registration:failed` event and the notice;
+   * a taken or invalid name and a relay showing another key stop at once, an unreachable relay is tried
+   * again until `timeoutMs`; then it rejects with a RegistrationError that says why (registration.ts).
+   */
+  async start(options: RegisterOptions = {}): Promise<void> {
     const findings = this.#o.monitor?.scan() ?? [];
     if (findings.length > 0) this.#update({ findings: dedupe([...this.#state.findings, ...findings]) });
     for (const finding of findings) this.#emit({ event: 'security:finding', finding });
-    await this.client.start();
+    this.#registering = true;
+    try {
+      await registerClient(this.client, {
+        ...options,
+        onAttempt: (a) => {
+          this.#update({ notice: { level: 'error', text: `${a.text} (${a.code})`, at: wallClock() } });
+          this.#emit({
+            event: 'registration:failed',
+            relay: relayAddress(a.relay),
+            attempt: a.attempt,
+            problem: a.problem,
+            code: a.code,
+            text: a.text,
+          });
+          options.onAttempt?.(a);
+        },
+      });
+    } finally {
+      this.#registering = false;
+    }
   }
 
   /** Adds contacts to the presence watch; they show online once they watch this client too. */
@@ -131,6 +158,12 @@ export class PhonebookSession {
 
   /** Looks the contact up (verified against the directory), then calls it. */
   async call(name: string): Promise<void> {
+    if (sameName(name, this.client.name)) {
+      const text = `"${name}" is your own name: a phonebook cannot call itself.`;
+      this.#emit({ event: 'call:failed', peer: name, code: PhonebookErrorCode.SelfCall, text });
+      this.#notice('error', `${text} (${PhonebookErrorCode.SelfCall})`);
+      return;
+    }
     this.watch([name]);
     if (callStage(this.client.currentCall) !== 'none') {
       this.#notice('warn', 'already in a call');
@@ -143,12 +176,15 @@ export class PhonebookSession {
     try {
       await this.client.call(name, { signal: abort.signal });
     } catch (error) {
-      const code = errorCodeOf(error instanceof Error ? error : new Error(String(error))) ?? 'UNKNOWN';
+      const snapshot = this.client.currentCall;
+      const { code, text } = callFailure(name, error, snapshot);
       this.#dial = undefined;
-      this.#emit({ event: 'call:failed', peer: name, code });
+      this.#emit({ event: 'call:failed', peer: name, code, text });
+      // The call panel shows the code of a call that ended on a failed check: print it once.
+      const shownThere = snapshot?.phase === 'ended' && snapshot.code === code;
       this.#notice(
-        code === 'CLIENT_ERR_ABORTED' ? 'info' : 'error',
-        `call to ${name}: ${describeError(error)}`,
+        errorCodeOf(error) === 'CLIENT_ERR_ABORTED' ? 'info' : 'error',
+        shownThere ? text : `${text} (${code})`,
       );
     }
   }
@@ -179,7 +215,12 @@ export class PhonebookSession {
       const contact = await this.client.lookup(name);
       if (!contact.keyChanged) this.#notice('info', `${name}: key verified against the directory and pinned`);
     } catch (error) {
-      this.#notice('error', `look-up of ${name}: ${describeError(error)}`);
+      const failure = callFailure(name, error, undefined);
+      const text =
+        failure.code === 'RELAY_ERR_NOT_FOUND'
+          ? failure.text
+          : `Look-up of "${name}" failed: ${describeError(error)}`;
+      this.#notice('error', failure.code === 'RELAY_ERR_NOT_FOUND' ? `${text} (${failure.code})` : text);
     }
   }
 
@@ -197,6 +238,11 @@ export class PhonebookSession {
   /** Hides an alarm; the contact stays marked and calls to it stay blocked. */
   dismissAlarm(name: string): void {
     this.#update({ alarms: this.#state.alarms.filter((a) => a.name !== name) });
+  }
+
+  /** Shows (and emits) a notice of the program's own. */
+  notify(level: Notice['level'], text: string): void {
+    this.#notice(level, text);
   }
 
   dismissNotice(): void {
@@ -254,8 +300,15 @@ export class PhonebookSession {
         treeHeadChange: e.treeHeadChange,
       });
     });
-    c.on('registration:failed', (e) => this.#notice('error', `registration failed: ${e.code}`));
-    c.on('connection:error', (e) => this.#notice('warn', `connection: ${e.code}`));
+    c.on('registration:failed', (e) => {
+      // After a lost relay (failover); during start() registerClient explains each attempt.
+      if (this.#registering) return;
+      this.#notice(
+        'error',
+        `registration with the relay at ${relayAddress(e.relay)} failed: ${describeError(e.error)}`,
+      );
+    });
+    c.on('connection:error', (e) => this.#notice('warn', `connection problem: ${describeError(e.error)}`));
     c.on('phonebook:update', (e) => {
       const contacts = this.#others(e.contacts);
       this.#update({ contacts });

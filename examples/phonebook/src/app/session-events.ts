@@ -16,6 +16,15 @@ export type SessionEvent =
       readonly handshakeMs: number | undefined;
       readonly treeHeadChange: string;
     }
+  | {
+      /** A registration attempt failed: `problem` says what kind, `text` in words (the code is `code`). */
+      readonly event: 'registration:failed';
+      readonly relay: string;
+      readonly attempt: number;
+      readonly problem: string;
+      readonly code: string;
+      readonly text: string;
+    }
   | { readonly event: 'connection:state'; readonly state: string }
   | { readonly event: 'phonebook:update'; readonly contacts: readonly ContactInfo[] }
   | { readonly event: 'contact:verified'; readonly name: string; readonly clientId: string }
@@ -57,7 +66,7 @@ export type SessionEvent =
       readonly role: 'caller' | 'callee';
       readonly safetyNumber: string | undefined;
     }
-  | { readonly event: 'call:failed'; readonly peer: string; readonly code: string }
+  | { readonly event: 'call:failed'; readonly peer: string; readonly code: string; readonly text: string }
   | { readonly event: 'call:refused'; readonly callerId: string; readonly code: string }
   | { readonly event: 'media:bound'; readonly callId: string; readonly sessionId: number }
   | { readonly event: 'media:failed'; readonly callId: string; readonly code: string }

@@ -44,6 +44,12 @@ export interface PhonebookOptions {
   readonly strict: boolean;
   /** Headless: register, replace the identity key by a new one (key rotation), and exit. */
   readonly rotateKey: boolean;
+  /** Write the identity as an encrypted PKCS#8 PEM (under the vault passphrase) to this file, and exit. */
+  readonly exportIdentity: string | undefined;
+  /** Re-encrypt the vault under a new passphrase, and exit. */
+  readonly changePassphrase: boolean;
+  /** The new passphrase for --change-passphrase (else asked twice on the terminal). */
+  readonly newPassphraseFile: string | undefined;
 }
 
 export type ParsedCommandLine =
@@ -77,6 +83,9 @@ const OPTIONS = {
   codec: { type: 'string' },
   strict: { type: 'boolean' },
   'rotate-key': { type: 'boolean' },
+  'export-identity': { type: 'string' },
+  'change-passphrase': { type: 'boolean' },
+  'new-passphrase-file': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -104,7 +113,23 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   if (rotateKey && (call !== undefined || autoAnswer)) {
     throw usage('--rotate-key excludes --call and --auto-answer');
   }
-  const headless = (values.headless ?? false) || json || call !== undefined || autoAnswer || rotateKey;
+  const exportIdentity = pathOf('--export-identity', values['export-identity']);
+  const changePassphrase = values['change-passphrase'] ?? false;
+  const newPassphraseFile = pathOf('--new-passphrase-file', values['new-passphrase-file']);
+  const commands = [
+    rotateKey && '--rotate-key',
+    exportIdentity !== undefined && '--export-identity',
+    changePassphrase && '--change-passphrase',
+  ].filter((c): c is string => c !== false);
+  if (commands.length > 1) throw usage(`${commands.join(' and ')} exclude each other`);
+  if (commands.length === 1 && commands[0] !== '--rotate-key' && (call !== undefined || autoAnswer)) {
+    throw usage(`${commands[0]} excludes --call and --auto-answer`);
+  }
+  if (newPassphraseFile !== undefined && !changePassphrase) {
+    throw usage('--new-passphrase-file goes with --change-passphrase');
+  }
+  const headless =
+    (values.headless ?? false) || json || call !== undefined || autoAnswer || commands.length > 0;
 
   return {
     kind: 'run',
@@ -127,6 +152,9 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
       codec,
       strict: values.strict ?? false,
       rotateKey,
+      exportIdentity,
+      changePassphrase,
+      newPassphraseFile,
     },
   };
 }

@@ -20,6 +20,11 @@ Identity and relays
   --strict                refuse to unlock the vault while a debugger is attached
   --rotate-key            replace the identity key by a new RSA-4096 key (key rotation, signed by
                           the old key; contacts re-pin it without an alarm) and exit
+  --export-identity FILE  back up the identity: write it to FILE as an encrypted PKCS#8 PEM (under
+                          the vault passphrase; mode 0600, written atomically) and exit; the file
+                          is what --import-identity takes
+  --change-passphrase     re-encrypt the vault under a new passphrase (asked twice, or read from
+                          --new-passphrase-file FILE) and exit; the old one no longer opens it
 
 Audio (default: the system's microphone and speaker, silence where there are none)
   --input FILE.wav        send this file (any rate/channels; silence after its end)
@@ -33,10 +38,14 @@ Headless mode (for scripts and tests; any of these turns it on)
   --call NAME             call NAME as soon as it is reachable
   --auto-answer           answer the first incoming call
   --duration SECONDS      hang up after this long in the call
-  --timeout SECONDS       give up when no call is set up within this time (default 60)
+  --timeout SECONDS       give up when no call is set up within this time (default 60); an
+                          unreachable relay is tried again until this time has passed
 
   -h, --help              this text
   -v, --version           the version
 
 Keys in the terminal UI: ↑/↓ choose a contact · Enter call · l look up (verify) · a answer ·
-r reject · h hang up · k accept a changed key · q quit`;
+r reject · h hang up · k accept a changed key · q quit
+
+Exit status: 0 done (a call set up and ended, a command done, or stopped), 1 no call came about
+or setup failed, 2 usage error, or a name that is taken or breaks the name policy`;

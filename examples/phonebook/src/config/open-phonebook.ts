@@ -17,6 +17,7 @@ import {
   setupClient,
   VAULT_FILE,
 } from '@leitung/client';
+import { checkedName } from '../app/registration.js';
 import { PhonebookError, PhonebookErrorCode } from '../errors.js';
 import { namedRelayList } from './relays-file.js';
 
@@ -57,6 +58,14 @@ export async function openPhonebook(options: OpenPhonebookOptions): Promise<Clie
       PhonebookErrorCode.NoRelays,
       'no relay list: pass --relays FILE (a relay list written by leitung-relay --info-out)',
     );
+  }
+  if (firstRun && options.name === undefined) {
+    // A hand-written client_name.txt is checked like a typed name (PHONEBOOK_ERR_NAME_INVALID names the rule).
+    const fromFile = await readFile(join(options.dataDir, NAME_FILE), 'utf8').then(
+      (text) => text.trim(),
+      () => '',
+    );
+    if (fromFile !== '') checkedName(fromFile, `Choose another name (--name NAME, or edit ${NAME_FILE})`);
   }
   if (firstRun && options.importIdentity !== undefined) {
     await seedVault(options.dataDir, options.passphrase, options.importIdentity);

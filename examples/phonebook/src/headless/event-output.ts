@@ -23,15 +23,32 @@ export function jsonOutput(stream: Writable): EventOutput {
   return { write: (event) => stream.write(`${JSON.stringify(event, safeStrings)}\n`) };
 }
 
+/** Text lines: `[self] hh:mm:ss.mmm event key=value …` (the `[self]` prefix once the own name is known). */
 export function textOutput(stream: Writable): EventOutput {
   return {
     write: (event) => {
       const time = new Date(event.t).toISOString().slice(11, 23);
+      const self = typeof event.self === 'string' ? `[${formatValue(event.self)}] ` : '';
       const fields = Object.entries(summarize(event))
-        .filter(([k]) => k !== 'event' && k !== 't')
+        .filter(([k]) => k !== 'event' && k !== 't' && k !== 'self')
         .map(([k, v]) => `${k}=${formatValue(v)}`)
         .join(' ');
-      stream.write(`${time} ${event.event}${fields ? ` ${fields}` : ''}\n`);
+      stream.write(`${self}${time} ${event.event}${fields ? ` ${fields}` : ''}\n`);
+    },
+  };
+}
+
+/**
+ * Every event carries the phonebook's own name (`self`), so that the output of two phonebooks (a caller's
+ * and a callee's, interleaved in one log) can be told apart. Before the name is known it is left out.
+ */
+export function withSelf(output: EventOutput, self: () => string | undefined): EventOutput {
+  return {
+    write: (event) => {
+      const name = self();
+      if (name === undefined) return output.write(event);
+      const { event: kind, t, ...fields } = event;
+      output.write({ event: kind, t, self: name, ...fields });
     },
   };
 }

@@ -11,38 +11,65 @@
  * With `--rotate-key` it registers, rotates the identity key (docs/key-transparency.md, "Key rotation";
  * the new key is in the vault before the relay hears of it) and exits.
  *
- * Exit status: 0 a call was set up and ended, the key was rotated (or, without a call option, the program
- * was stopped); 1 no call came about (timeout, contact offline, rejected, failed checks), the rotation was
- * refused, or setup failed.
+ * `--export-identity` and `--change-passphrase` run here too (commands/identity-commands.ts): no relay.
+ *
+ * Every run holds the data directory's lock (config/data-lock.ts). Every event carries `self`, the own name.
+ * A call to the own name or to a name the directory does not have fails at once (a verified look-up's
+ * not-found is definitive); a known name that is offline is called again until --timeout.
+ *
+ * Exit status: 0 a call was set up and ended, the key was rotated, a command done (or, without a call
+ * option, the program was stopped); 1 no call came about (timeout, contact offline or unknown, rejected,
+ * failed checks), the rotation was refused, or setup failed; 2 the name is taken or breaks the name policy
+ * (or the key is bound to another name): the command line must change (errors.ts exitStatusOf).
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Writable } from 'node:stream';
-import { type CallSnapshot, type ClientSetup, rotateIdentity } from '@leitung/client';
+import { type ClientSetup, checkName, NAME_FILE, rotateIdentity } from '@leitung/client';
 import { PhonebookSession } from '../app/phonebook-session.js';
+import { checkedName, sameName } from '../app/registration.js';
 import { callStage } from '../app/state.js';
 import type { PhonebookOptions } from '../cli/args.js';
+import type { HiddenPrompt } from '../cli/terminal-prompt.js';
+import { runIdentityCommand } from '../commands/identity-commands.js';
+import { acquireDataLock, type DataLock } from '../config/data-lock.js';
 import { openPhonebook } from '../config/open-phonebook.js';
 import { configuredPassphrase } from '../config/passphrase.js';
 import { ignoredLocalRelayList, ignoredRelayListNotice } from '../config/relays-file.js';
-import { codeOf, describeError, PhonebookError, PhonebookErrorCode } from '../errors.js';
+import { codeOf, exitStatusOf, PhonebookError, PhonebookErrorCode, plainMessage } from '../errors.js';
 import { checkAudioFiles } from '../media/audio-io.js';
 import { wallClock } from '../media/clock.js';
 import { loadCodecs } from '../media/codecs.js';
-import { jsonOutput, type OutputEvent, textOutput } from './event-output.js';
+import { jsonOutput, type OutputEvent, textOutput, withSelf } from './event-output.js';
 
 export interface HeadlessIo {
   readonly stdout: Writable;
   readonly env: NodeJS.ProcessEnv;
   /** Resolves when the process is asked to stop (SIGINT/SIGTERM). */
   readonly stopRequested: Promise<void>;
+  /** Asks for a passphrase on the terminal (the identity commands); undefined without one. */
+  readonly prompt?: HiddenPrompt | undefined;
 }
 
+/** How a headless run tells the user to choose another name. */
+const RENAME_HINT = 'Choose another name: run again with --name NAME';
+
 export async function runHeadless(options: PhonebookOptions, io: HeadlessIo): Promise<number> {
-  const out = options.json ? jsonOutput(io.stdout) : textOutput(io.stdout);
+  let self = knownName(options);
+  const out = withSelf(options.json ? jsonOutput(io.stdout) : textOutput(io.stdout), () => self);
   const emit = (event: string, fields: Record<string, unknown> = {}) =>
     out.write({ event, t: wallClock(), ...fields } as OutputEvent);
 
   let session: PhonebookSession | undefined;
+  let lock: DataLock | undefined;
   try {
+    lock = await acquireDataLock(options.dataDir);
+    if (options.exportIdentity !== undefined || options.changePassphrase) {
+      await runIdentityCommand(options, { env: io.env, prompt: io.prompt, emit });
+      return await finish(emit, undefined, 0, options.changePassphrase ? 'passphrase-changed' : 'exported');
+    }
+    // A name the policy refuses is refused before anything is created (exit status 2).
+    const name = options.name === undefined ? undefined : checkedName(options.name, RENAME_HINT);
     const passphrase = await configuredPassphrase(options.passphraseFile, io.env);
     if (passphrase === undefined) {
       throw new PhonebookError(
@@ -62,10 +89,11 @@ export async function runHeadless(options: PhonebookOptions, io: HeadlessIo): Pr
       passphrase,
       relaysFile: options.relaysFile,
       addRelayFile: options.addRelayFile,
-      name: options.name,
+      name,
       importIdentity: options.importIdentity,
       strict: options.strict,
-      client: { codecs: codecs.offer },
+      // An unreachable relay is tried again until --timeout (registerClient stops the attempts).
+      client: { codecs: codecs.offer, startAttempts: Number.MAX_SAFE_INTEGER },
       onProgress: (p) => {
         if (p.step === 'identity' && p.keygen !== undefined) {
           // Key generation reports every 250 ms; once a second is enough for a log.
@@ -96,9 +124,13 @@ export async function runHeadless(options: PhonebookOptions, io: HeadlessIo): Pr
       audio,
       watch: setup.vault.contacts().map((contact) => contact.name),
     });
+    self = setup.client.name;
     session.onEvent((e) => out.write(e as unknown as OutputEvent));
     const stopped = io.stopRequested.then(() => 'stopped' as const);
-    await Promise.race([session.start(), stopped]);
+    await Promise.race([
+      session.start({ timeoutMs: options.timeoutS * 1000, renameHint: RENAME_HINT }),
+      stopped,
+    ]);
     if (await isSettled(stopped)) return finish(emit, session, 0, 'stopped');
     if (options.rotateKey) {
       const rotated = await rotateIdentity(setup);
@@ -108,8 +140,28 @@ export async function runHeadless(options: PhonebookOptions, io: HeadlessIo): Pr
     const code = await runScenario(options, session, stopped);
     return finish(emit, session, code.exit, code.why);
   } catch (error) {
-    emit('error', { code: codeOf(error) ?? 'UNKNOWN', message: describeError(error) });
-    return finish(emit, session, 1, 'error');
+    // The code once, in its own field; the message in words.
+    emit('error', { code: codeOf(error) ?? 'UNKNOWN', message: plainMessage(error) });
+    return finish(emit, session, exitStatusOf(error), 'error');
+  } finally {
+    lock?.release();
+  }
+}
+
+/** The own name before the vault is open: --name, else client_name.txt of the data directory. */
+function knownName(options: PhonebookOptions): string | undefined {
+  let name = options.name;
+  if (name === undefined) {
+    try {
+      name = readFileSync(join(options.dataDir, NAME_FILE), 'utf8').trim();
+    } catch {
+      return undefined;
+    }
+  }
+  try {
+    return checkName(name); // a name the policy refuses is no one's name (and is reported as the error)
+  } catch {
+    return undefined;
   }
 }
 
@@ -161,6 +213,10 @@ async function scenario(
 
   if (options.call !== undefined) {
     const peer = options.call;
+    if (sameName(peer, session.client.name)) {
+      fail(PhonebookErrorCode.SelfCall, `"${peer}" is your own name: a phonebook cannot call itself`);
+    }
+    let offlineSaid = false;
     for (;;) {
       const before = session.getState().call?.callId;
       void session.call(peer);
@@ -184,16 +240,33 @@ async function scenario(
         if (call?.phase === 'ringing') {
           fail(PhonebookErrorCode.CallFailed, 'the call was not set up within --timeout');
         }
-        fail(PhonebookErrorCode.ContactUnavailable, `${peer} did not come online within --timeout`);
+        fail(
+          PhonebookErrorCode.ContactUnavailable,
+          `"${peer}" is offline and did not come online within --timeout (${options.timeoutS} s)`,
+        );
       }
-      if (first.call?.phase !== 'ended' || !unreachable(first.call)) break;
+      if (first.call?.phase === 'ended' && first.call.code === 'RELAY_ERR_NOT_FOUND') {
+        // A verified look-up said so: waiting would not help.
+        fail(PhonebookErrorCode.NotRegistered, `no one is registered as "${peer}" on this relay`);
+      }
+      if (first.call?.phase !== 'ended' || first.call.reason !== 'offline') break;
+      if (!offlineSaid) {
+        offlineSaid = true;
+        session.notify(
+          'info',
+          `"${peer}" is offline; calling again every second until --timeout (${options.timeoutS} s)`,
+        );
+      }
       // Not reachable yet: again in a second, or as soon as the contact shows up online.
       const online = waitForState(session, (s) => s.contacts.some((c) => c.name === peer && c.online));
       const next = await Promise.race([online.then(() => 'retry' as const), sleep(1000), deadline, stopped]);
       online.cancel();
       if (next === 'stopped') return { exit: 0, why: 'stopped' };
       if (next === 'timeout') {
-        fail(PhonebookErrorCode.ContactUnavailable, `${peer} did not come online within --timeout`);
+        fail(
+          PhonebookErrorCode.ContactUnavailable,
+          `"${peer}" is offline and did not come online within --timeout (${options.timeoutS} s)`,
+        );
       }
     }
   } else {
@@ -254,11 +327,6 @@ async function finish(
   await session?.close();
   emit('exit', { code: exit, why });
   return exit;
-}
-
-/** A call that ended because the callee is not connected, or not (yet) in the directory: worth retrying. */
-function unreachable(call: Extract<CallSnapshot, { phase: 'ended' }>): boolean {
-  return call.reason === 'offline' || call.code === 'RELAY_ERR_NOT_FOUND';
 }
 
 type Cancellable<T> = Promise<T> & { cancel(): void };

@@ -13,7 +13,8 @@ export interface PhonebookAppProps {
   readonly askName: boolean;
   readonly firstRun: boolean;
   readonly boot: (input: SetupInput, onStep: (step: SetupStep) => void) => Promise<PhonebookSession>;
-  readonly onQuit: () => void;
+  /** Quit; `status` 1 when setup failed for good (the process's exit status). */
+  readonly onQuit: (status?: number) => void;
 }
 
 /** After these the passphrase is asked again instead of giving up. */
@@ -21,7 +22,7 @@ const RETRY_CODES = ['CLIENT_ERR_VAULT_WRONG_PASSPHRASE', 'CLIENT_ERR_WEAK_PASSP
 
 export function PhonebookApp(props: PhonebookAppProps) {
   const [session, setSession] = useState<PhonebookSession | undefined>(undefined);
-  if (session !== undefined) return <MainScreen session={session} onQuit={props.onQuit} />;
+  if (session !== undefined) return <MainScreen session={session} onQuit={() => props.onQuit()} />;
   return (
     <SetupScreen
       passphrase={props.passphrase}
