@@ -26,6 +26,7 @@ export type {
   CallRefusedEvent,
   CallRoleName,
   CallStateEvent,
+  CallWaitingEvent,
   ConnectionErrorEvent,
   ConnectionStateEvent,
   ConnectionStateName,
