@@ -62,6 +62,19 @@ const OUTCOMES: readonly CallOutcome[] = [
   'failed',
 ];
 
+/** The vault's settings (SecureVault.setting / setSetting; `save` writes the vault atomically). */
+export function vaultSettings(vault: {
+  setting(key: string): SettingValue | undefined;
+  setSetting(key: string, value: SettingValue | undefined): void;
+  save(): Promise<void>;
+}): SettingsStore {
+  return {
+    get: (key) => vault.setting(key),
+    set: (key, value) => vault.setSetting(key, value),
+    save: () => vault.save(),
+  };
+}
+
 /** A settings store in memory (no vault: tests, or a session without one). */
 export function memorySettings(): SettingsStore {
   const values = new Map<string, SettingValue>();

@@ -14,14 +14,22 @@ import { elapsed, fixed, safetyRows } from './format.js';
 
 type LiveCall = Extract<CallSnapshot, { phase: 'connecting-media' | 'active' | 'reconnecting' }>;
 
+/** Mute and volume as the call screen shows them. */
+export interface CallControls {
+  readonly muted: boolean;
+  readonly volume: number;
+}
+
 export function CallPanel({
   call,
   audio,
   now,
+  controls = { muted: false, volume: 100 },
 }: {
   readonly call: CallSnapshot | undefined;
   readonly audio: CallAudio | undefined;
   readonly now: number;
+  readonly controls?: CallControls;
 }) {
   if (call === undefined) return null;
   switch (call.phase) {
@@ -40,7 +48,7 @@ export function CallPanel({
               : 'verifying the key against the directory (inclusion proof)'}
           </Text>
           <Text>
-            <Text bold>h</Text> hang up
+            <Text bold>h</Text> hang up{controls.muted ? ' · muted' : ''}
           </Text>
         </Box>
       );
@@ -48,7 +56,7 @@ export function CallPanel({
     case 'connecting-media':
     case 'active':
     case 'reconnecting':
-      return <LivePanel call={call} audio={audio} now={now} />;
+      return <LivePanel call={call} audio={audio} now={now} controls={controls} />;
     case 'ended':
       return (
         <Box paddingX={1}>
@@ -67,10 +75,12 @@ function LivePanel({
   call,
   audio,
   now,
+  controls,
 }: {
   readonly call: LiveCall;
   readonly audio: CallAudio | undefined;
   readonly now: number;
+  readonly controls: CallControls;
 }) {
   const q = audio?.callId === call.callId ? audio.quality : undefined;
   const rows = safetyRows(call.safetyNumber);
@@ -89,7 +99,13 @@ function LivePanel({
       </Text>
       <Text>
         out {meterBar(q?.levelOutDb ?? -90, 24)} {fixed(q?.levelOutDb, 0, ' dBFS')}{' '}
-        <Text dimColor>{audio?.source ?? ''}</Text>
+        {controls.muted ? (
+          <Text bold color="red">
+            muted — the other side hears silence
+          </Text>
+        ) : (
+          <Text dimColor>{audio?.source ?? ''}</Text>
+        )}
       </Text>
       <Text>
         in {'  '}
@@ -114,7 +130,8 @@ function LivePanel({
         </Text>
       )}
       <Text>
-        <Text bold>h</Text> hang up
+        <Text bold>h</Text> hang up · <Text bold>m</Text> {controls.muted ? 'unmute' : 'mute'} ·{' '}
+        <Text bold>+/-</Text> volume <Text bold>{controls.volume} %</Text>
       </Text>
     </Box>
   );

@@ -5,6 +5,7 @@
  */
 import type { RelayEntry } from '@leitung/client';
 import { render } from 'ink';
+import { vaultSettings } from '../app/call-log.js';
 import { PhonebookSession } from '../app/phonebook-session.js';
 import type { PhonebookOptions } from '../cli/args.js';
 import { isFirstRun, needsName, openPhonebook } from '../config/open-phonebook.js';
@@ -13,6 +14,7 @@ import { ignoredLocalRelayList, ignoredRelayListNotice } from '../config/relays-
 import { PhonebookError, PhonebookErrorCode } from '../errors.js';
 import { checkAudioFiles } from '../media/audio-io.js';
 import { loadCodecs } from '../media/codecs.js';
+import { systemDevices } from '../media/devices.js';
 import { PhonebookApp } from './phonebook-app.js';
 import type { SetupInput, SetupStep } from './setup-screen.js';
 
@@ -60,6 +62,11 @@ export async function runTui(options: PhonebookOptions, io: TuiIo): Promise<numb
       codec: codecs.send,
       receiveCodecs: codecs.receive,
       audio,
+      // Call history and the sound settings live in the vault (atomic saves, encrypted with the rest).
+      settings: vaultSettings(setup.vault),
+      // The sound card is probed once, and a missing one is said in plain words before any call.
+      devices: systemDevices(),
+      ringTone: true,
       // Pinned contacts: their presence is asked for (they show online once they watch back).
       watch: setup.vault.contacts().map((contact) => contact.name),
       ...(pinned.length === 0
