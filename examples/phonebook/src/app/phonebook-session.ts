@@ -180,12 +180,9 @@ export class PhonebookSession {
       return;
     }
     const problems = audioProblems(environment, sound.files);
+    // The screens show the problems on lines of their own (they stay true); the events say them once.
     this.#update({ sound: { ...this.#state.sound, environment, problems } });
-    if (problems.length > 0) {
-      const before = this.#state.notice;
-      // Said once, in plain words; a notice already on screen (e.g. pinned relays) is kept in front.
-      this.#notice('warn', [...(before === undefined ? [] : [before.text]), ...problems].join(' · '));
-    }
+    for (const text of problems) this.#emit({ event: 'notice', level: 'warn', text });
   }
 
   /** Mutes or unmutes the microphone: while muted the other side receives silence. */

@@ -185,8 +185,8 @@ export function audioProblems(
   if (files.output === undefined && !env.output.works) {
     problems.push(
       env.output.tool === undefined
-        ? 'no speaker found (neither aplay nor sox is installed) — you will not hear calls or the ring tone; use --output FILE.wav'
-        : 'no speaker found — you will not hear calls or the ring tone; use --output FILE.wav',
+        ? 'no speaker found (neither aplay nor sox is installed) — you will hear nothing; use --output FILE.wav'
+        : 'no speaker found — you will hear nothing; use --output FILE.wav',
     );
   }
   return problems;

@@ -292,6 +292,13 @@ export function MainScreen({ session, onQuit }: MainScreenProps) {
           </Text>
         </Box>
       )}
+      {u.screen === 'main'
+        ? state.sound.problems.map((problem) => (
+            <Line key={problem} color="yellow">
+              ⚠ {problem}
+            </Line>
+          ))
+        : null}
       <MissedLine state={state} now={now} />
       {state.findings.filter((f) => f.severity !== 'info').length === 0 ? null : (
         <Line color="yellow">
@@ -412,7 +419,7 @@ function footer(u: Ui, stage: CallStage): string {
   if (u.typing && u.screen === 'main') return 'type to filter · ↑↓ choose · Enter keep · Esc clear';
   if (u.screen !== 'main') return 'Esc back · ? help · q quit';
   if (stage !== 'none') return 'h hang up · m mute · +/- volume · c calls · ? help · q quit';
-  return '↑↓ choose · Enter call · / search · c calls · s sound · t check · ? help · q quit';
+  return '↑↓ choose · Enter call · / search · c calls · s sound · ? help · q quit';
 }
 
 function clamp(value: number, count: number): number {
