@@ -146,7 +146,9 @@ export function failureReason(run: ToolRun): string {
     .filter(Boolean);
   const best =
     lines.find((l) => /\bFAIL\b/.test(l)) ?? lines.find((l) => /open error/i.test(l)) ?? lines.at(-1);
-  if (best !== undefined) return best.replace(/^sox FAIL /, '');
+  // "/usr/bin/sox FAIL sox: …" → "sox: …"; "ALSA lib pcm.c:2666:(snd_pcm_open_noupdate) Unknown PCM default" →
+  // "ALSA: Unknown PCM default".
+  if (best !== undefined) return best.replace(/^\S*sox FAIL /, '').replace(/^ALSA lib [^ ]*\) /, 'ALSA: ');
   return run.signal !== null ? `the tool stopped with ${run.signal}` : `the tool exited with ${run.code}`;
 }
 
