@@ -222,6 +222,48 @@ describe('search, help and quitting', () => {
   });
 });
 
+describe('sound', () => {
+  it('s lists the devices the probe found and says what is missing; Enter chooses one; t says why no check runs', async () => {
+    const state = fakeState({ contacts: fakeContacts(2) });
+    const session = new FakeSession({
+      ...state,
+      sound: {
+        ...state.sound,
+        environment: {
+          input: {
+            tool: 'arecord',
+            works: true,
+            reason: undefined,
+            devices: [{ name: 'hw:0,0', description: 'HDA Intel PCH' }],
+          },
+          output: { tool: 'aplay', works: false, reason: 'ALSA: Unknown PCM default', devices: [] },
+        },
+        problems: ['no speaker found — you will hear nothing; use --output FILE.wav'],
+      },
+    });
+    const t = await show(session);
+    const main = await waitFor(screenText(t), (s) => s.includes('Contacts (2)'), 'the list');
+    expect(main).toContain('⚠ no speaker found — you will hear nothing; use --output FILE.wav');
+    await press(t, 's');
+    const sound = await waitFor(screenText(t), (s) => s.includes('Sound'), 'the sound screen');
+    expect(sound).toContain('microphone: ✔ works (arecord)');
+    expect(sound).toContain('✘ no speaker found — you will hear nothing; use --output FILE.wav (ALSA');
+    expect(sound).toMatch(/▶ mic\s+✔ system default/);
+    expect(sound).toContain('hw:0,0  HDA Intel PCH');
+    await press(t, DOWN, '\r');
+    await waitFor(
+      () => session.commands.join(','),
+      (c) => c.includes('devices {"input":"hw:0,0"}'),
+      'the choice',
+    );
+    await press(t, 't');
+    const check = await waitFor(screenText(t), (s) => s.includes('Audio check'), 'the check screen');
+    expect(check).toContain('no speaker found — the recording');
+    await press(t, ESC);
+    await waitFor(screenText(t), (s) => s.includes('Contacts (2)'), 'back');
+  });
+});
+
 describe('the call screen, the header, missed calls and call waiting', () => {
   it('m shows "muted", + and - change the volume shown in %', async () => {
     const session = new FakeSession(fakeState({ contacts: fakeContacts(1), call: liveCall('bob') }));

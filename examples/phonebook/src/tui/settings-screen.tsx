@@ -48,7 +48,7 @@ export function SettingsScreen({
     return (
       <Text key={`${o.side}:${o.device ?? ''}`} wrap="truncate-end">
         <Text color="cyan">{i === selected ? '▶ ' : '  '}</Text>
-        {o.side === 'input' ? 'mic   ' : 'speaker '}
+        {o.side === 'input' ? 'mic     ' : 'speaker '}
         <Text color="green">{chosen ? '✔ ' : '  '}</Text>
         <Text bold={i === selected}>{shown(o.label)}</Text>
       </Text>
