@@ -51,10 +51,8 @@ async function show(
 }
 
 const screenText = (t: TestTerminal) => () => plain(t.lastFrame());
-const rowsOf = (frame: string) =>
-  plain(frame)
-    .replace(/^\u0007+/, '')
-    .split('\n');
+const BELLS = new RegExp(`^${String.fromCharCode(7)}+`);
+const rowsOf = (frame: string) => plain(frame).replace(BELLS, '').split('\n');
 
 async function press(t: TestTerminal, ...keys: string[]): Promise<void> {
   for (const key of keys) {
@@ -178,7 +176,7 @@ describe('search, help and quitting', () => {
     const help = await waitFor(screenText(t), (s) => s.includes('Keys'), 'the help screen');
     for (const { group, keys } of HELP) {
       expect(help).toContain(group);
-      for (const [key, what] of keys) expect(help).toMatch(new RegExp(`${escape(key)}\\s+${escape(what)}`));
+      for (const [key, what] of keys) expect(help).toMatch(new RegExp(`${literal(key)}\\s+${literal(what)}`));
     }
     expect(help).toContain('Hang up and quit? y/n');
     expect(rowsOf(t.lastFrame()).length).toBeLessThanOrEqual(ROWS - 1);
@@ -345,6 +343,6 @@ describe('the call screen, the header, missed calls and call waiting', () => {
   });
 });
 
-function escape(text: string): string {
+function literal(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
