@@ -178,6 +178,9 @@ describe.skipIf(TMUX === undefined)('leitung-phonebook in an 80×24 terminal (tm
     const before = (await readFile(log, 'latin1')).length;
     const inCall = await untilScreen((rows) => rows.some((r) => r.includes('In call with bob')), 'the call');
     expect(inCall.join('\n')).toMatch(/m mute · \+\/- volume 100 %/);
+    const quality = await untilScreen((rows) => rows.some((r) => r.includes('MOS')), 'the quality figures');
+    expect(quality[0]).toContain('you are alice');
+    console.log(`[phonebook tmux] in the call:\n${quality.join('\n')}`);
     await untilScreen(
       (rows) => rows.some((r) => r.includes('Call with bob ended')),
       'the end of the call',

@@ -94,8 +94,13 @@ function LivePanel({
       <Text>
         <Text color="green">post-quantum</Text> call keys ({shown(call.keyExchange)})
       </Text>
+      {/* Two rows, as on the incoming-call prompt: one row is wider than an 80-column terminal. */}
       <Text>
-        safety number <Text bold>{rows[0]}</Text> <Text bold>{rows[1]}</Text>
+        safety number <Text bold>{rows[0]}</Text>
+      </Text>
+      <Text>
+        {'              '}
+        <Text bold>{rows[1]}</Text>
       </Text>
       <Text>
         out {meterBar(q?.levelOutDb ?? -90, 24)} {fixed(q?.levelOutDb, 0, ' dBFS')}{' '}
@@ -120,14 +125,18 @@ function LivePanel({
           · RTT {fixed(q?.rttMs, 1, ' ms')} · bitrate {fixed(q?.sendKbps, 1, '')} kbit/s out
         </Text>
       ) : (
-        <Text>
-          loss {fixed(q.lossPercent, 1, ' %')} · jitter {fixed(q.jitterMs, 1, ' ms')} · RTT{' '}
-          {fixed(q.rttMs, 1, ' ms')} · bitrate {fixed(q.sendKbps, 1, '')}/{fixed(q.receiveKbps, 1, ' kbit/s')}{' '}
-          · MOS{' '}
-          <Text bold color={q.mos >= 4 ? 'green' : q.mos >= 3.6 ? 'yellow' : 'red'}>
-            {fixed(q.mos, 2, '')}
+        <Box flexDirection="column">
+          <Text>
+            loss {fixed(q.lossPercent, 1, ' %')} · jitter {fixed(q.jitterMs, 1, ' ms')} · RTT{' '}
+            {fixed(q.rttMs, 1, ' ms')}
           </Text>
-        </Text>
+          <Text>
+            bitrate {fixed(q.sendKbps, 1, '')}/{fixed(q.receiveKbps, 1, ' kbit/s')} · MOS{' '}
+            <Text bold color={q.mos >= 4 ? 'green' : q.mos >= 3.6 ? 'yellow' : 'red'}>
+              {fixed(q.mos, 2, '')}
+            </Text>
+          </Text>
+        </Box>
       )}
       <Text>
         <Text bold>h</Text> hang up · <Text bold>m</Text> {controls.muted ? 'unmute' : 'mute'} ·{' '}
