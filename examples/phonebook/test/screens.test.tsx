@@ -105,7 +105,7 @@ describe('a long phonebook at 80×24', () => {
       (s) => s.includes('46 of 60'),
       'the 46th contact',
     );
-    // A live call re-renders every second (the issue saw 14 wipes in 6 s there).
+    // A live call re-renders every second: with frames as tall as the terminal, each render was a wipe.
     session.set({ call: liveCall('contact-46') });
     await new Promise((r) => setTimeout(r, 2200));
     const written = t.written();

@@ -172,8 +172,8 @@ describe.skipIf(TMUX === undefined)('leitung-phonebook in an 80×24 terminal (tm
     expect(count(await readFile(log, 'latin1'), '\u0007')).toBeGreaterThanOrEqual(2);
     expect((await tmux('display-message', '-p', '-t', 'pb', '#{window_bell_flag}')).trim()).toBe('1');
 
-    // Answered: the live call re-renders every second (the issue's 14 scrollback wipes in 6 s happened
-    // here); 6 s of it, then Bob hangs up.
+    // Answered: the live call re-renders every second (a frame as tall as the terminal made each render
+    // a scrollback wipe); 6 s of it, then Bob hangs up.
     await tmux('send-keys', '-t', 'pb', 'a');
     const before = (await readFile(log, 'latin1')).length;
     const inCall = await untilScreen((rows) => rows.some((r) => r.includes('In call with bob')), 'the call');
