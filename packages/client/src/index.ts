@@ -33,6 +33,7 @@ export type {
   CallRefusedEvent,
   CallRoleName,
   CallStateEvent,
+  CallWaitingEvent,
   ConnectionErrorEvent,
   ConnectionStateEvent,
   ConnectionStateName,

@@ -116,6 +116,15 @@ describe('ClientCore calls (fake clock)', () => {
     expect(carol.results.get(handle)).toMatchObject({ ok: false, error: { code: 'CLIENT_ERR_PEER_BUSY' } });
     expect(eventsOf(bob, 'call:incoming')).toHaveLength(2);
     expect(bob.core.callState).toBe('active');
+    // Bob's app hears who tried (call waiting), with the caller the relay authenticated; nothing opened.
+    expect(eventsOf(bob, 'call:waiting')).toEqual([
+      {
+        type: 'call:waiting',
+        callId: expect.stringMatching(/^[0-9a-f]{32}$/),
+        callerId: carol.core.clientId,
+        callerName: 'carol',
+      },
+    ]);
   });
 
   it('the call snapshot walks dialing → ringing → connecting-media → active ⇄ reconnecting → ended', () => {

@@ -14,14 +14,30 @@ import {
   type SecurityMonitor,
 } from '@leitung/client';
 import { describeError, PhonebookErrorCode } from '../errors.js';
+import { AudioCheck, type AudioCheckState } from '../media/audio-check.js';
+import { type AudioControls, clampVolume, VOLUME_DEFAULT } from '../media/audio-controls.js';
 import type { AudioChoice } from '../media/audio-io.js';
 import { CallMedia } from '../media/call-media.js';
 import { wallClock } from '../media/clock.js';
 import { sendCodecFor } from '../media/codecs.js';
 import { callFailure } from './call-failure.js';
 import { type RegisterOptions, registerClient, relayAddress, sameName } from './registration.js';
+import { type AudioEnvironment, audioProblems, type DeviceAccess } from '../media/devices.js';
+import { RingTone } from '../media/ring-tone.js';
+import {
+  type CallRecord,
+  CallTracker,
+  isUnseenMissed,
+  loadHistory,
+  memorySettings,
+  type SettingsStore,
+  storeHistory,
+} from './call-log.js';
 import type { SessionEvent, StampedEvent } from './session-events.js';
-import { callStage, type KeyAlarm, type Notice, type PhonebookState } from './state.js';
+import { callStage, type KeyAlarm, type Notice, type PhonebookState, type SoundState } from './state.js';
+
+/** Settings key of the audio choices kept in the vault: devices and volume (no secrets). */
+export const AUDIO_SETTINGS_KEY = 'phonebook.audio';
 
 export interface PhonebookSessionOptions {
   readonly client: Client;
@@ -40,6 +56,19 @@ export interface PhonebookSessionOptions {
   readonly watch?: readonly string[];
   /** A notice to show from the start (e.g. the relays pinned by this run, with their fingerprints). */
   readonly initialNotice?: Omit<Notice, 'at'>;
+  /**
+   * Where call history and audio settings are kept: the vault's settings in the program (atomic saves);
+   * default: memory only.
+   */
+  readonly settings?: SettingsStore;
+  /**
+   * The system's sound devices. Given (the terminal UI), they are probed once at `start()` and a missing
+   * microphone or speaker is reported in plain words; calls then send silence / discard without trying.
+   * Not given (headless), calls open the system's devices as they come.
+   */
+  readonly devices?: DeviceAccess;
+  /** Play a ring tone on the speaker while an incoming call rings (needs `devices` and a speaker). */
+  readonly ringTone?: boolean;
 }
 
 type Listener = () => void;
@@ -73,10 +102,20 @@ export class PhonebookSession {
   readonly #watched = new Set<string>();
   /** Settles once the media of the current call has stopped and its statistics were reported. */
   #stopping: Promise<void> = Promise.resolve();
+  readonly #settings: SettingsStore;
+  /** Mute and volume, shared with the live call's media (read at every frame). */
+  readonly #controls: AudioControls;
+  readonly #tracker = new CallTracker();
+  #ring: RingTone | undefined;
+  #probing: Promise<void> | undefined;
 
   constructor(options: PhonebookSessionOptions) {
     this.#o = options;
     this.client = options.client;
+    this.#settings = options.settings ?? memorySettings();
+    const saved = audioSettings(this.#settings);
+    this.#controls = { muted: false, volume: saved.volume };
+    const history = loadHistory(this.#settings);
     this.#state = {
       self: { name: options.client.name, clientId: options.client.clientId },
       connection: options.client.connectionState,
@@ -87,6 +126,19 @@ export class PhonebookSession {
       alarms: [],
       findings: [],
       notice: options.initialNotice === undefined ? undefined : { ...options.initialNotice, at: wallClock() },
+      history,
+      missed: history.filter(isUnseenMissed).length,
+      waiting: undefined,
+      sound: {
+        environment: undefined,
+        problems: [],
+        inputDevice: saved.inputDevice,
+        outputDevice: saved.outputDevice,
+        files: { input: options.audio.input, output: options.audio.output, tone: options.audio.tone },
+        muted: false,
+        volume: saved.volume,
+        ringing: false,
+      },
     };
     this.#wire();
     this.watch(options.watch ?? []);
@@ -117,11 +169,87 @@ export class PhonebookSession {
   // ─── commands ───────────────────────────────────────────────────────────────────────────────────────
 
   /**
+   * Looks for the microphone and speaker (with the chosen devices) and says in plain words what is
+   * missing. Run once by `start()`, again when the devices change; nothing without `devices`.
+   */
+  async probeAudio(): Promise<void> {
+    const devices = this.#o.devices;
+    if (devices === undefined) return;
+    const sound = this.#state.sound;
+    let environment: AudioEnvironment;
+    try {
+      environment = await devices.probe({ input: sound.inputDevice, output: sound.outputDevice });
+    } catch (error) {
+      this.#notice('warn', `the sound devices could not be checked: ${describeError(error)}`);
+      return;
+    }
+    const problems = audioProblems(environment, sound.files);
+    // The screens show the problems on lines of their own (they stay true); the events say them once.
+    this.#update({ sound: { ...this.#state.sound, environment, problems } });
+    for (const text of problems) this.#emit({ event: 'notice', level: 'warn', text });
+  }
+
+  /** Mutes or unmutes the microphone: while muted the other side receives silence. */
+  toggleMute(): void {
+    this.#controls.muted = !this.#controls.muted;
+    this.#updateSound({ muted: this.#controls.muted });
+  }
+
+  /** Changes the playback volume by `delta` percent (0–150 %); kept in the vault for the next calls. */
+  changeVolume(delta: number): void {
+    const volume = clampVolume(this.#controls.volume + delta);
+    if (volume === this.#controls.volume) return;
+    this.#controls.volume = volume;
+    this.#updateSound({ volume });
+    this.#saveAudioSettings();
+  }
+
+  /** Chooses the devices for the next call (undefined: the system's default), stores and probes them. */
+  async setDevices(choice: {
+    readonly input?: string | undefined;
+    readonly output?: string | undefined;
+  }): Promise<void> {
+    const patch: Partial<SoundState> = {
+      ...('input' in choice ? { inputDevice: choice.input } : {}),
+      ...('output' in choice ? { outputDevice: choice.output } : {}),
+    };
+    this.#updateSound(patch);
+    this.#ring = undefined; // opened with the new output next time
+    this.#saveAudioSettings();
+    await this.probeAudio();
+  }
+
+  /** The audio check with the chosen devices: record a few seconds, play them back. */
+  audioCheck(onChange: (state: AudioCheckState) => void, seconds?: number): AudioCheck | undefined {
+    const devices = this.#o.devices;
+    if (devices === undefined) return undefined;
+    const sound = this.#state.sound;
+    return new AudioCheck({
+      devices,
+      input: sound.inputDevice,
+      output: sound.outputDevice,
+      playback: sound.environment?.output.works ?? true,
+      ...(seconds === undefined ? {} : { seconds }),
+      onChange,
+    });
+  }
+
+  /** Marks the missed calls as seen (the history screen was opened). */
+  markMissedSeen(): void {
+    if (this.#state.missed === 0) return;
+    const history = this.#state.history.map((r) => (isUnseenMissed(r) ? { ...r, seen: true } : r));
+    this.#update({ history, missed: 0 });
+    storeHistory(this.#settings, history);
+    this.#save();
+  }
+
+  /**
    * Probes the relays and registers. Each failed attempt is a `registration:failed` event and the notice;
    * a taken or invalid name and a relay showing another key stop at once, an unreachable relay is tried
    * again until `timeoutMs`; then it rejects with a RegistrationError that says why (registration.ts).
    */
   async start(options: RegisterOptions = {}): Promise<void> {
+    this.#probing ??= this.probeAudio();
     const findings = this.#o.monitor?.scan() ?? [];
     if (findings.length > 0) this.#update({ findings: dedupe([...this.#state.findings, ...findings]) });
     for (const finding of findings) this.#emit({ event: 'security:finding', finding });
@@ -272,6 +400,7 @@ export class PhonebookSession {
     if (this.#closed) return;
     this.#closed = true;
     this.#dial?.abort.abort();
+    await this.#ring?.stop();
     clearInterval(this.#ticker);
     await this.client.close();
     await this.#stopMedia();
@@ -339,7 +468,21 @@ export class PhonebookSession {
     });
     // The one source of the call on screen (docs/client.md "Call state"); the handlers below only start
     // and stop the audio and report events.
-    c.on('call:state', (e) => this.#update({ call: e.call }));
+    c.on('call:state', (e) => {
+      this.#update({ call: e.call });
+      this.#ringFor(e.call);
+      const record = this.#tracker.update(e.call, wallClock());
+      if (record !== undefined) this.#record(record);
+    });
+    c.on('call:waiting', (e) => {
+      // Call waiting: answered busy by the client; the caller gets "busy", the user sees who tried.
+      const known = this.#state.contacts.find((contact) => contact.clientId === e.callerId)?.name;
+      const name = known ?? e.callerName ?? `unknown caller ${e.callerId.slice(0, 8)}`;
+      const at = wallClock();
+      this.#update({ waiting: { name, at } });
+      this.#record({ at, peer: name, direction: 'incoming', durationMs: 0, outcome: 'busy', seen: false });
+      this.#emit({ event: 'call:waiting', peer: name, callerId: e.callerId });
+    });
     c.on('call:outgoing', (e) => this.#emit({ event: 'call:ringing', peer: e.peer, callId: e.callId }));
     c.on('call:incoming', (e) => {
       this.#offered = { callId: e.callId, codecs: e.codecs };
@@ -421,7 +564,9 @@ export class PhonebookSession {
       client: this.client,
       codec,
       receiveCodecs: this.#o.receiveCodecs,
-      audio: this.#o.audio,
+      audio: this.#callAudio(),
+      controls: this.#controls,
+      ...(this.#o.devices === undefined ? {} : { devices: this.#o.devices }),
       notify: (text) => this.#notice('warn', text),
       onFirstFrame: () => {
         const current = this.#media;
@@ -437,6 +582,8 @@ export class PhonebookSession {
       firstFrameReported: false,
     };
     this.#media = active;
+    // The ring tone gives the speaker back before the call opens it.
+    const ringStopped = this.#ring?.stop() ?? Promise.resolve();
     this.#update({
       audio: { callId: e.callId, playing: false, quality: undefined, source: '', sink: '' },
       notice: undefined,
@@ -451,7 +598,9 @@ export class PhonebookSession {
     });
     // Open files or devices now, but after the client has sent its BIND (this handler runs inside the
     // client's output loop), so that neither waits for the other.
-    setImmediate(() => media.prepare().catch((error: unknown) => this.#audioFailed(error)));
+    setImmediate(() =>
+      ringStopped.then(() => media.prepare()).catch((error: unknown) => this.#audioFailed(error)),
+    );
   }
 
   #audioFailed(error: unknown): void {
@@ -504,7 +653,13 @@ export class PhonebookSession {
 
   #ended(e: CallEndedEvent): void {
     this.#dial = undefined;
-    this.#update({ audio: undefined });
+    // A phone unmutes when the call ends; the waiting caller is in the history as a missed call.
+    this.#controls.muted = false;
+    this.#update({
+      audio: undefined,
+      waiting: undefined,
+      sound: { ...this.#state.sound, muted: false },
+    });
     this.#emit({
       event: 'call:ended',
       callId: e.callId,
@@ -542,6 +697,69 @@ export class PhonebookSession {
     return this.#stopping;
   }
 
+  // ─── sound, history ─────────────────────────────────────────────────────────────────────────────────
+
+  /** The audio of the next call: the command line's files, else the chosen devices as probed. */
+  #callAudio(): AudioChoice {
+    const sound = this.#state.sound;
+    const env = sound.environment;
+    return {
+      ...this.#o.audio,
+      inputDevice: sound.inputDevice,
+      outputDevice: sound.outputDevice,
+      ...(env === undefined ? {} : { microphone: env.input.works, speaker: env.output.works }),
+    };
+  }
+
+  /** Rings while an incoming call rings (on the speaker, when there is one), and stops otherwise. */
+  #ringFor(call: PhonebookState['call']): void {
+    const ringing = call?.phase === 'ringing' && call.direction === 'incoming';
+    const devices = this.#o.devices;
+    if (
+      ringing &&
+      this.#o.ringTone === true &&
+      devices !== undefined &&
+      this.#state.sound.environment?.output.works
+    ) {
+      const output = this.#state.sound.outputDevice;
+      this.#ring ??= new RingTone(() => devices.openPlayback(output), {
+        onError: (error) => this.#notice('warn', `the ring tone could not play: ${describeError(error)}`),
+      });
+      this.#ring.start();
+      if (!this.#state.sound.ringing) this.#updateSound({ ringing: true });
+    } else if (!ringing && this.#state.sound.ringing) {
+      void this.#ring?.stop();
+      this.#updateSound({ ringing: false });
+    }
+  }
+
+  #record(record: CallRecord): void {
+    const history = [record, ...this.#state.history].slice(0, 200);
+    this.#update({ history, missed: history.filter(isUnseenMissed).length });
+    storeHistory(this.#settings, history);
+    this.#save();
+  }
+
+  #updateSound(patch: Partial<SoundState>): void {
+    this.#update({ sound: { ...this.#state.sound, ...patch } });
+  }
+
+  #saveAudioSettings(): void {
+    const sound = this.#state.sound;
+    this.#settings.set(AUDIO_SETTINGS_KEY, {
+      inputDevice: sound.inputDevice ?? null,
+      outputDevice: sound.outputDevice ?? null,
+      volume: sound.volume,
+    });
+    this.#save();
+  }
+
+  #save(): void {
+    this.#settings.save().catch((error: unknown) => {
+      this.#notice('error', `the vault could not be saved: ${describeError(error)}`);
+    });
+  }
+
   // ─── helpers ────────────────────────────────────────────────────────────────────────────────────────
 
   #others(contacts: readonly ContactInfo[]): ContactInfo[] {
@@ -572,6 +790,21 @@ export class PhonebookSession {
     const stamped = { ...event, t: wallClock() } as StampedEvent;
     for (const listener of [...this.#eventListeners]) listener(stamped);
   }
+}
+
+/** The stored audio choices (devices, volume), or the defaults. */
+function audioSettings(store: SettingsStore): {
+  inputDevice: string | undefined;
+  outputDevice: string | undefined;
+  volume: number;
+} {
+  const value = store.get(AUDIO_SETTINGS_KEY);
+  const o = typeof value === 'object' && value !== null && !Array.isArray(value) ? value : {};
+  return {
+    inputDevice: typeof o.inputDevice === 'string' ? o.inputDevice : undefined,
+    outputDevice: typeof o.outputDevice === 'string' ? o.outputDevice : undefined,
+    volume: typeof o.volume === 'number' ? clampVolume(o.volume) : VOLUME_DEFAULT,
+  };
 }
 
 function dedupe(findings: readonly SecurityFinding[]): SecurityFinding[] {

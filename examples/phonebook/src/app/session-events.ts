@@ -67,6 +67,12 @@ export type SessionEvent =
       readonly safetyNumber: string | undefined;
     }
   | { readonly event: 'call:failed'; readonly peer: string; readonly code: string; readonly text: string }
+  | {
+      /** Call waiting: someone called during the call and was answered busy. */
+      readonly event: 'call:waiting';
+      readonly peer: string;
+      readonly callerId: string;
+    }
   | { readonly event: 'call:refused'; readonly callerId: string; readonly code: string }
   | { readonly event: 'media:bound'; readonly callId: string; readonly sessionId: number }
   | { readonly event: 'media:failed'; readonly callId: string; readonly code: string }

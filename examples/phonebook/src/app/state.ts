@@ -10,6 +10,8 @@ import type {
   SecurityFinding,
 } from '@leitung/client';
 import type { CallQuality } from '../media/call-media.js';
+import type { AudioEnvironment } from '../media/devices.js';
+import type { CallRecord } from './call-log.js';
 
 /** A contact's key is not the one pinned: the alarm stays on screen until accepted or dismissed. */
 export interface KeyAlarm {
@@ -42,6 +44,35 @@ export interface CallAudio {
   readonly quality: CallQuality | undefined;
   readonly source: string;
   readonly sink: string;
+}
+
+/** The phonebook's sound: what the start-up probe found, the chosen devices, mute and volume. */
+export interface SoundState {
+  /** What the probe found (devices.ts); undefined until it ran, or when this session has no devices. */
+  readonly environment: AudioEnvironment | undefined;
+  /** Problems in plain words ("no microphone found — …"), empty when all is well. */
+  readonly problems: readonly string[];
+  /** Devices chosen on the settings screen (undefined: the system's default); used from the next call. */
+  readonly inputDevice: string | undefined;
+  readonly outputDevice: string | undefined;
+  /** The command line's files and tone, which take the place of the devices. */
+  readonly files: {
+    readonly input: string | undefined;
+    readonly output: string | undefined;
+    readonly tone: boolean;
+  };
+  /** The other side receives silence. */
+  readonly muted: boolean;
+  /** Playback volume, percent. */
+  readonly volume: number;
+  /** The ring tone plays. */
+  readonly ringing: boolean;
+}
+
+/** Someone called during a call and was answered busy (call waiting). */
+export interface WaitingCall {
+  readonly name: string;
+  readonly at: number;
 }
 
 /** Where the call stands, for key handling: what `h`, `a`, `r` and Enter do. */
@@ -79,4 +110,11 @@ export interface PhonebookState {
   readonly alarms: readonly KeyAlarm[];
   readonly findings: readonly SecurityFinding[];
   readonly notice: Notice | undefined;
+  readonly sound: SoundState;
+  /** Call history, newest first (kept in the vault's settings). */
+  readonly history: readonly CallRecord[];
+  /** Missed calls not seen yet (shown in the header until the history screen is opened). */
+  readonly missed: number;
+  /** A call answered busy during the current call, shown to the callee while that call lasts. */
+  readonly waiting: WaitingCall | undefined;
 }

@@ -11,18 +11,23 @@ import {
   createToneSource,
   FRAME_SAMPLES,
 } from '@leitung/audio';
-import {
-  createWavFileSink,
-  openCaptureDevice,
-  openPlaybackDevice,
-  openWavFileSource,
-} from '@leitung/audio/node';
+import { createWavFileSink, openWavFileSource } from '@leitung/audio/node';
 import { describeError } from '../errors.js';
+import { type DeviceAccess, systemDevices } from './devices.js';
 
 export interface AudioChoice {
   readonly input: string | undefined;
   readonly output: string | undefined;
   readonly tone: boolean;
+  /** Devices chosen on the settings screen (ALSA `-D`, sox AUDIODEV); undefined: the system's default. */
+  readonly inputDevice?: string | undefined;
+  readonly outputDevice?: string | undefined;
+  /**
+   * What the start-up probe found (devices.ts): `false` means there is no such device, so a call sends
+   * silence / discards what it hears without trying — the user was told in plain words at start-up.
+   */
+  readonly microphone?: boolean | undefined;
+  readonly speaker?: boolean | undefined;
 }
 
 export interface OpenedSource {
@@ -41,7 +46,11 @@ export type Notify = (text: string) => void;
 
 export const TONE_HZ = 440;
 
-export async function openCallSource(choice: AudioChoice, notify: Notify): Promise<OpenedSource> {
+export async function openCallSource(
+  choice: AudioChoice,
+  notify: Notify,
+  devices: DeviceAccess = systemDevices(),
+): Promise<OpenedSource> {
   if (choice.input !== undefined) {
     // A file ends; the call need not. Silence afterwards keeps the stream (and its statistics) going.
     const file = await openWavFileSource(choice.input);
@@ -49,8 +58,9 @@ export async function openCallSource(choice: AudioChoice, notify: Notify): Promi
   }
   if (choice.tone)
     return { source: createToneSource({ frequency: TONE_HZ, amplitude: 0.3 }), label: `tone ${TONE_HZ} Hz` };
+  if (choice.microphone === false) return { source: createSilenceSource(), label: 'silence (no microphone)' };
   try {
-    const device = await openCaptureDevice();
+    const device = await devices.openCapture(choice.inputDevice);
     const opened = {
       label: 'microphone',
       source: withFallbackSource(device, (text) => {
@@ -65,12 +75,17 @@ export async function openCallSource(choice: AudioChoice, notify: Notify): Promi
   }
 }
 
-export async function openCallSink(choice: AudioChoice, notify: Notify): Promise<OpenedSink> {
+export async function openCallSink(
+  choice: AudioChoice,
+  notify: Notify,
+  devices: DeviceAccess = systemDevices(),
+): Promise<OpenedSink> {
   if (choice.output !== undefined) {
     return { sink: await createWavFileSink(choice.output), label: `file ${choice.output}` };
   }
+  if (choice.speaker === false) return { sink: discardSink(), label: 'discarded (no speaker)' };
   try {
-    const device = await openPlaybackDevice();
+    const device = await devices.openPlayback(choice.outputDevice);
     const opened = {
       label: 'speaker',
       sink: withFallbackSink(device, (text) => {

@@ -22,9 +22,11 @@ import {
 import { decodePayload } from '@leitung/audio/core';
 import type { Client, MediaChannelStats } from '@leitung/client';
 import { describeError } from '../errors.js';
+import { type AudioControls, mutable, withVolume } from './audio-controls.js';
 import type { AudioChoice, Notify, OpenedSink, OpenedSource } from './audio-io.js';
 import { openCallSink, openCallSource } from './audio-io.js';
 import { WALL_STREAM_CLOCK, wallClock } from './clock.js';
+import type { DeviceAccess } from './devices.js';
 import { LevelMeter } from './level-meter.js';
 
 /** Wall-clock times (ms, see clock.ts) of the moments a call's media passes. */
@@ -93,6 +95,10 @@ export interface CallMediaOptions {
   /** Codecs the receiver decodes (by the id byte of each payload). */
   readonly receiveCodecs: readonly AudioCodec[];
   readonly audio: AudioChoice;
+  /** Mute and volume, read at every frame (audio-controls.ts); default: unmuted at 100 %. */
+  readonly controls?: AudioControls;
+  /** The system's devices (default: arecord/aplay or sox); tests pass stand-ins. */
+  readonly devices?: DeviceAccess;
   readonly notify: Notify;
   /** Called once the first frame has arrived and been decoded. */
   readonly onFirstFrame?: (marks: CallMarks) => void;
@@ -125,8 +131,11 @@ export class CallMedia {
   #opened: { source: OpenedSource; sink: OpenedSink } | undefined;
   #stopped: Promise<CallStats> | undefined;
 
+  readonly #controls: AudioControls;
+
   constructor(options: CallMediaOptions) {
     this.#o = options;
+    this.#controls = options.controls ?? { muted: false, volume: 100 };
     this.#sender = new AudioSender({ codec: options.codec });
     this.#receiver = new MarkingReceiver({ codecs: options.receiveCodecs });
   }
@@ -167,8 +176,8 @@ export class CallMedia {
       this.#o.onFirstFrame?.({ ...this.marks });
     });
     const [source, sink] = await Promise.all([
-      openCallSource(this.#o.audio, notify),
-      openCallSink(this.#o.audio, notify),
+      openCallSource(this.#o.audio, notify, this.#o.devices),
+      openCallSink(this.#o.audio, notify, this.#o.devices),
     ]);
     this.#opened = { source, sink };
     if (this.#stopped) {
@@ -177,7 +186,8 @@ export class CallMedia {
       return;
     }
     this.#sendStream = new AudioSendStream({
-      source: this.#out.source(source.source),
+      // Muted frames are silence before the meter: the out meter shows what the other side receives.
+      source: this.#out.source(mutable(source.source, this.#controls)),
       sender: this.#sender,
       transport,
       clock: WALL_STREAM_CLOCK,
@@ -185,7 +195,8 @@ export class CallMedia {
     this.#receiveStream = new AudioReceiveStream({
       receiver: this.#receiver,
       transport,
-      sink: this.#in.sink(sink.sink),
+      // The in meter shows what arrives; the volume applies to what is played.
+      sink: this.#in.sink(withVolume(sink.sink, this.#controls)),
       clock: WALL_STREAM_CLOCK,
     });
     const failed = (error: unknown) => notify(`audio stream failed: ${describeError(error)}`);

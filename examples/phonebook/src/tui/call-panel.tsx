@@ -14,14 +14,22 @@ import { elapsed, fixed, safetyRows } from './format.js';
 
 type LiveCall = Extract<CallSnapshot, { phase: 'connecting-media' | 'active' | 'reconnecting' }>;
 
+/** Mute and volume as the call screen shows them. */
+export interface CallControls {
+  readonly muted: boolean;
+  readonly volume: number;
+}
+
 export function CallPanel({
   call,
   audio,
   now,
+  controls = { muted: false, volume: 100 },
 }: {
   readonly call: CallSnapshot | undefined;
   readonly audio: CallAudio | undefined;
   readonly now: number;
+  readonly controls?: CallControls;
 }) {
   if (call === undefined) return null;
   switch (call.phase) {
@@ -40,7 +48,7 @@ export function CallPanel({
               : 'verifying the key against the directory (inclusion proof)'}
           </Text>
           <Text>
-            <Text bold>h</Text> hang up
+            <Text bold>h</Text> hang up{controls.muted ? ' · muted' : ''}
           </Text>
         </Box>
       );
@@ -48,7 +56,7 @@ export function CallPanel({
     case 'connecting-media':
     case 'active':
     case 'reconnecting':
-      return <LivePanel call={call} audio={audio} now={now} />;
+      return <LivePanel call={call} audio={audio} now={now} controls={controls} />;
     case 'ended':
       return (
         <Box paddingX={1}>
@@ -67,10 +75,12 @@ function LivePanel({
   call,
   audio,
   now,
+  controls,
 }: {
   readonly call: LiveCall;
   readonly audio: CallAudio | undefined;
   readonly now: number;
+  readonly controls: CallControls;
 }) {
   const q = audio?.callId === call.callId ? audio.quality : undefined;
   const rows = safetyRows(call.safetyNumber);
@@ -84,12 +94,23 @@ function LivePanel({
       <Text>
         <Text color="green">post-quantum</Text> call keys ({shown(call.keyExchange)})
       </Text>
+      {/* Two rows, as on the incoming-call prompt: one row is wider than an 80-column terminal. */}
       <Text>
-        safety number <Text bold>{rows[0]}</Text> <Text bold>{rows[1]}</Text>
+        safety number <Text bold>{rows[0]}</Text>
+      </Text>
+      <Text>
+        {'              '}
+        <Text bold>{rows[1]}</Text>
       </Text>
       <Text>
         out {meterBar(q?.levelOutDb ?? -90, 24)} {fixed(q?.levelOutDb, 0, ' dBFS')}{' '}
-        <Text dimColor>{audio?.source ?? ''}</Text>
+        {controls.muted ? (
+          <Text bold color="red">
+            muted — the other side hears silence
+          </Text>
+        ) : (
+          <Text dimColor>{audio?.source ?? ''}</Text>
+        )}
       </Text>
       <Text>
         in {'  '}
@@ -104,17 +125,22 @@ function LivePanel({
           · RTT {fixed(q?.rttMs, 1, ' ms')} · bitrate {fixed(q?.sendKbps, 1, '')} kbit/s out
         </Text>
       ) : (
-        <Text>
-          loss {fixed(q.lossPercent, 1, ' %')} · jitter {fixed(q.jitterMs, 1, ' ms')} · RTT{' '}
-          {fixed(q.rttMs, 1, ' ms')} · bitrate {fixed(q.sendKbps, 1, '')}/{fixed(q.receiveKbps, 1, ' kbit/s')}{' '}
-          · MOS{' '}
-          <Text bold color={q.mos >= 4 ? 'green' : q.mos >= 3.6 ? 'yellow' : 'red'}>
-            {fixed(q.mos, 2, '')}
+        <Box flexDirection="column">
+          <Text>
+            loss {fixed(q.lossPercent, 1, ' %')} · jitter {fixed(q.jitterMs, 1, ' ms')} · RTT{' '}
+            {fixed(q.rttMs, 1, ' ms')}
           </Text>
-        </Text>
+          <Text>
+            bitrate {fixed(q.sendKbps, 1, '')}/{fixed(q.receiveKbps, 1, ' kbit/s')} · MOS{' '}
+            <Text bold color={q.mos >= 4 ? 'green' : q.mos >= 3.6 ? 'yellow' : 'red'}>
+              {fixed(q.mos, 2, '')}
+            </Text>
+          </Text>
+        </Box>
       )}
       <Text>
-        <Text bold>h</Text> hang up
+        <Text bold>h</Text> hang up · <Text bold>m</Text> {controls.muted ? 'unmute' : 'mute'} ·{' '}
+        <Text bold>+/-</Text> volume <Text bold>{controls.volume} %</Text>
       </Text>
     </Box>
   );

@@ -33,3 +33,22 @@ export function verificationMark(contact: ContactInfo): { mark: string; label: s
 export function fixed(value: number | undefined, digits: number, unit: string): string {
   return value === undefined || !Number.isFinite(value) ? `–${unit}` : `${value.toFixed(digits)}${unit}`;
 }
+
+/** A call's time: "14:03" today, "2025-03-02 14:03" on another day (local time). */
+export function clockTime(at: number, now: number): string {
+  const d = new Date(at);
+  const two = (n: number) => String(n).padStart(2, '0');
+  const time = `${two(d.getHours())}:${two(d.getMinutes())}`;
+  return new Date(now).toDateString() === d.toDateString()
+    ? time
+    : `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${time}`;
+}
+
+/** Talk time as m:ss (h:mm:ss from an hour). */
+export function duration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  const two = (n: number) => String(n).padStart(2, '0');
+  return s >= 3600
+    ? `${Math.floor(s / 3600)}:${two(Math.floor(s / 60) % 60)}:${two(s % 60)}`
+    : `${Math.floor(s / 60)}:${two(s % 60)}`;
+}

@@ -7,6 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NAME_FILE, type RelayEntry } from '@leitung/client';
 import { render } from 'ink';
+import { vaultSettings } from '../app/call-log.js';
 import { PhonebookSession } from '../app/phonebook-session.js';
 import { checkedName } from '../app/registration.js';
 import type { PhonebookOptions } from '../cli/args.js';
@@ -17,6 +18,7 @@ import { ignoredLocalRelayList, ignoredRelayListNotice } from '../config/relays-
 import { PhonebookError, PhonebookErrorCode } from '../errors.js';
 import { checkAudioFiles } from '../media/audio-io.js';
 import { loadCodecs } from '../media/codecs.js';
+import { systemDevices } from '../media/devices.js';
 import { PhonebookApp } from './phonebook-app.js';
 import type { SetupInput, SetupStep } from './setup-screen.js';
 
@@ -121,6 +123,11 @@ export function createBoot(
       codec: codecs.send,
       receiveCodecs: codecs.receive,
       audio,
+      // Call history and the sound settings live in the vault (atomic saves, encrypted with the rest).
+      settings: vaultSettings(setup.vault),
+      // The sound card is probed once, and a missing one is said in plain words before any call.
+      devices: systemDevices(),
+      ringTone: true,
       // Pinned contacts: their presence is asked for (they show online once they watch back).
       watch: setup.vault.contacts().map((contact) => contact.name),
       ...(pinned.length === 0

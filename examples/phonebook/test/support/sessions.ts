@@ -5,7 +5,8 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { ClientSetup } from '@leitung/client';
-import { PhonebookSession } from '../../src/app/phonebook-session.js';
+import { vaultSettings } from '../../src/app/call-log.js';
+import { PhonebookSession, type PhonebookSessionOptions } from '../../src/app/phonebook-session.js';
 import type { CodecChoice } from '../../src/cli/args.js';
 import { openPhonebook } from '../../src/config/open-phonebook.js';
 import { loadCodecs } from '../../src/media/codecs.js';
@@ -26,6 +27,8 @@ export async function openTestSession(
     readonly codecs?: readonly number[];
   } = {},
   codec: CodecChoice = 'opus',
+  /** More session options (sound devices, ring tone); call history goes to the vault as in the program. */
+  extra: Partial<Pick<PhonebookSessionOptions, 'devices' | 'ringTone' | 'audio'>> = {},
 ): Promise<TestSession> {
   const codecs = loadCodecs(codec);
   const identity = await writeEncryptedIdentity(temp, name);
@@ -44,7 +47,9 @@ export async function openTestSession(
     monitor: setup.monitor,
     codec: codecs.send,
     receiveCodecs: codecs.receive,
-    audio: { input: undefined, output: join(temp, `${name}-heard.wav`), tone: true },
+    settings: vaultSettings(setup.vault),
+    ...extra,
+    audio: extra.audio ?? { input: undefined, output: join(temp, `${name}-heard.wav`), tone: true },
   });
   return { session, setup };
 }

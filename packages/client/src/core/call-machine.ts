@@ -9,7 +9,13 @@
  * (call-actions.ts), in order, for the core to carry out (docs/architecture.md "Cores and shells").
  */
 import type { RsaPublicKey } from '@leitung/crypto';
-import { acceptOffer, CALL_KEY_EXCHANGE, CallIdReplayGuard, completeCall } from '@leitung/session';
+import {
+  acceptOffer,
+  CALL_KEY_EXCHANGE,
+  CallIdReplayGuard,
+  completeCall,
+  nameProblem,
+} from '@leitung/session';
 import type { CallEndReason, ControlMessageOf, MediaGrant } from '@leitung/wire';
 import { bytesEqual, toHex } from '../bytes.js';
 import { ClientError, ClientErrorCode, errorCodeOf } from '../errors.js';
@@ -236,8 +242,17 @@ export class CallMachine {
 
   incoming(message: ControlMessageOf<'INCOMING_CALL'>, now: number): CallAction[] {
     if (isBusy(this.#state)) {
-      // One call at a time; call waiting is answered "busy" (docs/design.md §5). No secret is opened.
-      return [seal({ type: 'CALL_RESPONSE', callId: message.callId, decision: 'busy' })];
+      // One call at a time; call waiting is answered "busy" (docs/design.md §5). No secret is opened; the
+      // app hears of it (`call:waiting`) with the caller the relay states, to tell the user who tried.
+      return [
+        seal({ type: 'CALL_RESPONSE', callId: message.callId, decision: 'busy' }),
+        emit({
+          type: 'call:waiting',
+          callId: toHex(message.callId),
+          callerId: toHex(message.caller),
+          callerName: nameProblem(message.callerName) === undefined ? message.callerName : undefined,
+        }),
+      ];
     }
     return [
       ...this.#set(

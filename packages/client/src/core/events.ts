@@ -218,6 +218,22 @@ export interface CallIncomingEvent {
 }
 
 /**
+ * Call waiting: a call came in while this client was already in one (or ringing, or dialing) and was
+ * answered `busy` at once (docs/client.md "State machines"). Its offer was not opened and nothing was
+ * verified: `callerId` is the caller the relay authenticated, `callerName` the name the relay states for
+ * it (undefined when it fails the name policy). For showing "NAME is calling — busy", nothing more.
+ */
+export interface CallWaitingEvent {
+  readonly type: 'call:waiting';
+  /** Hex call id the relay stated. */
+  readonly callId: string;
+  /** Hex client id of the caller, as the relay authenticated it. */
+  readonly callerId: string;
+  /** The caller's name as the relay states it (not verified); undefined when it fails the name policy. */
+  readonly callerName: string | undefined;
+}
+
+/**
  * `call:accepted`: the call is answered and its keys are confirmed on both sides; the media lane opens
  * next (`media:bound`, then audio).
  */
@@ -376,6 +392,7 @@ export type CoreEvent =
   | ContactRejectedEvent
   | CallOutgoingEvent
   | CallIncomingEvent
+  | CallWaitingEvent
   | CallAcceptedEvent
   | CallEndedEvent
   | CallStateEvent
