@@ -1,5 +1,5 @@
 /**
- * End to end over real sockets on 127.0.0.1 against the relay double (issue 7 "Done when"): two clients
+ * End to end over real sockets on 127.0.0.1 against the relay double: two clients
  * register, see each other, call, exchange encrypted media through the relay, and every other call path —
  * reject, busy, timeout, hang-up — plus a third client that can neither inject nor read media.
  */

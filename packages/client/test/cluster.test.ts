@@ -1,5 +1,5 @@
 /**
- * A relay cluster on Redis end to end (issue 9, docs/operations.md "Relay cluster"): a real redis-server
+ * A relay cluster on Redis end to end (docs/operations.md "Relay cluster"): a real redis-server
  * (append-only persistence) and three `leitung-relay --redis` child processes. Clients on different relays
  * register, see one phonebook and call each other across relays with media both ways; one name registered
  * concurrently on two relays is bound exactly once; a client moving between the relays finds their heads

@@ -1,5 +1,5 @@
 /**
- * A relay that lies (issue 7 "Done when"; docs/lessons.md #2–#4, #6, #7): each lie is refused with its own code,
+ * A relay that lies (docs/lessons.md #2–#4, #6, #7): each lie is refused with its own code,
  * and the client does not proceed past the failed check. Real sockets against the relay double.
  */
 import { mkdtemp, rm } from 'node:fs/promises';

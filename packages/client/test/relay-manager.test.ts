@@ -1,5 +1,5 @@
 /**
- * The relay manager with several relay doubles on 127.0.0.1 (issue 7 "Done when"): choice by RTT (delay
+ * The relay manager with several relay doubles on 127.0.0.1: choice by RTT (delay
  * injected into PONG) skipping relays above 80 % load, no flapping, failover with backoff when the relay
  * stops or stops answering keepalives, reconnect after a restart with a consistent tree head, and the
  * CALL_RESUME path keeping a live call.

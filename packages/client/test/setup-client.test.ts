@@ -1,5 +1,5 @@
 /**
- * Client setup on a data directory (seed §2.1): identity created once with progress and kept in the
+ * Client setup on a data directory (docs/design.md §2 and §7): identity created once with progress and kept in the
  * vault, the name from `client_name.txt`, relays pinned, monitor findings as client events, and tree
  * heads and contact pins persisted across runs.
  */

@@ -1,5 +1,5 @@
 /**
- * SecurityMonitor (docs/design.md §7, seed §4): reports what weakens the protection of keys in this process —
+ * SecurityMonitor (docs/design.md §7): reports what weakens the protection of keys in this process —
  * a debugger attached (TracerPid), core dumps enabled, unrestricted ptrace, the Node inspector, NODE_OPTIONS
  * that load code, LD_PRELOAD, vault file permissions, running as root — as typed findings with a severity,
  * emitted as `security:finding` events. Linux only (it reads /proc); elsewhere it reports one

@@ -1,5 +1,5 @@
 /**
- * A relay-list entry (docs/design.md §2, seed §3): where a relay listens and the fingerprint of its key. The
+ * A relay-list entry (docs/design.md §2 and §6): where a relay listens and the fingerprint of its key. The
  * client refuses a relay whose key does not match the fingerprint — no trust on first use (docs/lessons.md #2).
  */
 import { ClientError, ClientErrorCode } from '../errors.js';

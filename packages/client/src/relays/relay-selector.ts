@@ -1,5 +1,5 @@
 /**
- * Relay choice (docs/design.md §6, seed §3): by round-trip time, skipping relays above 80 % load, with
+ * Relay choice (docs/design.md §6): by round-trip time, skipping relays above 80 % load, with
  * hysteresis so the client does not flap between relays whose figures are close or hover at the
  * threshold. Pure: probe results in, a ranking and a decision out.
  *

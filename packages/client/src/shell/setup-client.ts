@@ -1,5 +1,5 @@
 /**
- * Client setup as in the seed §2.1, on a data directory: start the SecurityMonitor (Linux), open or create
+ * Client setup (docs/design.md §2 and §7) on a data directory: start the SecurityMonitor (Linux), open or create
  * the SecureVault, load or create the RSA-4096 identity (with progress), load the name (from the options,
  * the vault, or an existing `client_name.txt`), pin the relay list, and build the Client with its relay
  * manager. The caller subscribes to events and runs `client.start()`, which starts the monitor (so its

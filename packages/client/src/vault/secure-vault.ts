@@ -1,5 +1,5 @@
 /**
- * SecureVault (docs/design.md §7, seed §4): one encrypted file holding the identity key, pinned relays, the
+ * SecureVault (docs/design.md §7): one encrypted file holding the identity key, pinned relays, the
  * last accepted tree head per directory log, pinned contact keys and settings.
  *
  * - scrypt-derived keys, AES-256-CBC + HMAC-SHA256 (vault-format.ts);
