@@ -3,6 +3,8 @@
  * the message. Errors of @leitung/client and @leitung/audio keep their own CLIENT_ERR_… / AUDIO_ERR_…
  * codes and are passed on unchanged; {@link codeOf} reads any of them.
  */
+import { errorCodeOf as codeOf } from '@leitung/client';
+
 export const PhonebookErrorCode = {
   /** A command-line option is unknown, missing its value or out of range. */
   Usage: 'PHONEBOOK_ERR_USAGE',
@@ -43,19 +45,13 @@ export class PhonebookError extends Error {
 
   constructor(code: PhonebookErrorCodeValue, message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = 'PhonebookError';
+    this.name = new.target.name;
     this.code = code;
   }
 }
 
 /** The stable code of any typed error (PHONEBOOK_ERR_…, CLIENT_ERR_…, SESSION_ERR_…, AUDIO_ERR_…). */
-export function codeOf(error: unknown): string | undefined {
-  if (typeof error === 'object' && error !== null && 'code' in error) {
-    const code = (error as { code: unknown }).code;
-    if (typeof code === 'string') return code;
-  }
-  return undefined;
-}
+export { codeOf };
 
 /**
  * The words of an error without its code: the message, less a leading code the message itself repeats

@@ -12,6 +12,9 @@
  *   (RFC 3550 §5.1, RFC 7587 §4.1). Both wrap modulo 2^32. A transport whose header holds fewer bits
  *   must extend them to 32 before delivery.
  * - `payload` is opaque to the transport: one codec id byte, then the codec's bytes (packetizer.ts).
+ *
+ * The same shape as @leitung/session's `MediaFrame` (which @leitung/client hands out): this package is a
+ * leaf and imports neither, and TypeScript's structural types make the two interchangeable.
  */
 export interface MediaFrame {
   readonly sequence: number;

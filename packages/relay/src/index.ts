@@ -33,5 +33,5 @@ export { DEFAULT_REFUSAL_LOG, type RefusalLogOptions } from './shell/refusal-log
 export { Relay, type RelayEvents } from './shell/relay.js';
 export { loadOrCreateRelayKey, RELAY_KEY_FILE, type RelayKeyResult } from './shell/relay-key-file.js';
 export { createRelayLogger, type RelayLoggerOptions } from './shell/relay-logger.js';
-export type { RelayClusterOptions, RelayListEntry, StartRelayOptions } from './shell/relay-options.js';
+export type { RelayClusterOptions, RelayEntry, StartRelayOptions } from './shell/relay-options.js';
 export { startRelay } from './shell/start-relay.js';

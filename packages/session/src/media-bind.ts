@@ -76,7 +76,7 @@ export interface BindChallengeInput {
   readonly counter: number;
   /** Relay's clock in ms (Unix epoch); sent as whole seconds mod 2^32. */
   readonly nowMs: number;
-  /** The relay's nonce, {@link MEDIA_NONCE_SIZE} bytes. */
+  /** The relay's nonce, `MEDIA_NONCE_SIZE` (16) bytes of @leitung/wire. */
   readonly nonce: Uint8Array;
 }
 

@@ -16,10 +16,18 @@ import { SessionError, SessionErrorCode } from './errors.js';
 import { directionOf, senderOf } from './media-bind.js';
 import type { CallRole, MediaKeys } from './media-keys.js';
 
-/** A decrypted, authenticated audio frame (the frame transport @leitung/audio defines). */
+/**
+ * One media frame as an application sends and receives it: sealed into an authenticated, encrypted DATA
+ * packet on the way out, delivered decrypted on the way in (docs/session-protocol.md §4). The same shape
+ * as @leitung/audio's `MediaFrame`, which, a leaf package, cannot import this one: TypeScript's structural
+ * types make the two interchangeable.
+ */
 export interface MediaFrame {
+  /** uint32, one per frame sent. */
   readonly sequence: number;
+  /** uint32 on the 48 kHz media clock. */
   readonly timestamp: number;
+  /** Opaque to the transport: codec id byte, then the codec's bytes (docs/session-protocol.md §4.5). */
   readonly payload: Uint8Array;
 }
 

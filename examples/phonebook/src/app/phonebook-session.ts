@@ -20,10 +20,9 @@ import type { AudioChoice } from '../media/audio-io.js';
 import { CallMedia } from '../media/call-media.js';
 import { wallClock } from '../media/clock.js';
 import { sendCodecFor } from '../media/codecs.js';
-import { callFailure } from './call-failure.js';
-import { type RegisterOptions, registerClient, relayAddress, sameName } from './registration.js';
 import { type AudioEnvironment, audioProblems, type DeviceAccess } from '../media/devices.js';
 import { RingTone } from '../media/ring-tone.js';
+import { callFailure } from './call-failure.js';
 import {
   type CallRecord,
   CallTracker,
@@ -33,6 +32,7 @@ import {
   type SettingsStore,
   storeHistory,
 } from './call-log.js';
+import { type RegisterOptions, registerClient, relayAddress, sameName } from './registration.js';
 import type { SessionEvent, StampedEvent } from './session-events.js';
 import { callStage, type KeyAlarm, type Notice, type PhonebookState, type SoundState } from './state.js';
 

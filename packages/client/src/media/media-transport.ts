@@ -4,18 +4,9 @@
  * receive streams as is. Frames are authenticated and decrypted before delivery; the transport neither
  * reorders nor deduplicates beyond the replay window (the jitter buffer does).
  */
-/**
- * One media frame as the application sends and receives it through the {@link MediaTransport}: the lane
- * seals each one into an authenticated, encrypted DATA packet and delivers received ones decrypted.
- */
-export interface MediaFrame {
-  /** uint32, one per frame sent. */
-  readonly sequence: number;
-  /** uint32 on the 48 kHz media clock. */
-  readonly timestamp: number;
-  /** Opaque to the transport: codec id byte, then the codec's bytes. */
-  readonly payload: Uint8Array;
-}
+import type { MediaFrame } from '@leitung/session';
+
+export type { MediaFrame };
 
 /**
  * A call's frame transport (`Client.mediaTransport()`): hand it to @leitung/audio's send and receive

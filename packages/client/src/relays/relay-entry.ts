@@ -2,30 +2,10 @@
  * A relay-list entry (docs/design.md §2 and §6): where a relay listens and the fingerprint of its key. The
  * client refuses a relay whose key does not match the fingerprint — no trust on first use (docs/lessons.md #2).
  */
+import type { RelayEntry } from '@leitung/session';
 import { ClientError, ClientErrorCode } from '../errors.js';
 
-/**
- * One relay of a relay list (what `leitung-relay --info-out` writes): where it listens and the fingerprint
- * of its key. The client refuses a relay whose key does not match the fingerprint; read entries with
- * {@link parseRelayEntry} (docs/client.md "Relay pins").
- */
-export interface RelayEntry {
-  /** Host name or IP address of the relay's control (TCP) and media (UDP) ports. */
-  readonly host: string;
-  /** TCP port of the control channel. */
-  readonly port: number;
-  /** UDP port of the media forwarder. */
-  readonly mediaPort: number;
-  /** Hex SHA3-256 of the relay key's SPKI DER (64 hex digits). */
-  readonly fingerprint: string;
-  /**
-   * Relay cluster: hex id of the cluster's shared directory log (64 hex digits). The relays of a cluster
-   * sign with their own keys but name this one log; the client checks every head it sees from any of
-   * them against the last one it accepted for this log (docs/client.md "Relay cluster"). Absent for a
-   * single relay: the log id is then the relay's fingerprint.
-   */
-  readonly logId?: string;
-}
+export type { RelayEntry };
 
 /** The id (hex) of the directory log the relay serves: the cluster's log id or the relay's own. */
 export function logIdOfEntry(entry: RelayEntry): string {

@@ -4,22 +4,15 @@
  * optional cluster, and the relay-list entry clients pin.
  */
 import type { LeitungCrypto } from '@leitung/crypto';
+import type { RelayEntry } from '@leitung/session';
 import type { Logger } from 'pino';
 import type { DirectoryStore } from '../directory/directory-store.js';
 import type { RelayLimits } from '../limits.js';
 import type { Signalling } from '../signalling/signalling.js';
 import type { RefusalLogOptions } from './refusal-log.js';
 
-/** The entry clients put in their relay list to pin this relay (docs/design.md §2). */
-export interface RelayListEntry {
-  readonly host: string;
-  readonly port: number;
-  readonly mediaPort: number;
-  /** Hex SHA3-256 of the relay key's SPKI DER. */
-  readonly fingerprint: string;
-  /** Relay cluster: hex id of the cluster's shared log (all relays of the cluster name the same). */
-  readonly logId?: string;
-}
+/** The relay-list entry clients pin this relay by: defined once in @leitung/session. */
+export type { RelayEntry };
 
 /** Relay cluster on Redis (docs/operations.md "Relay cluster"). */
 export interface RelayClusterOptions {

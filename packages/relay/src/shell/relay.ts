@@ -25,7 +25,7 @@ import { MediaSocket } from './media-socket.js';
 import { serveMetrics } from './metrics-server.js';
 import { RefusalLog, type RefusalLogOptions } from './refusal-log.js';
 import { createRelayMetrics } from './relay-metrics.js';
-import type { RelayListEntry } from './relay-options.js';
+import type { RelayEntry } from './relay-options.js';
 
 /**
  * The events a {@link Relay} emits: one per {@link RelayEventType}, each listener getting that event's {@link
@@ -128,7 +128,7 @@ export class Relay extends EventEmitter<RelayEvents> {
   }
 
   /** The relay-list entry clients pin (`--info-out`). */
-  info(): RelayListEntry {
+  info(): RelayEntry {
     return {
       host: this.host,
       port: this.port,
