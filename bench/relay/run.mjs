@@ -1,7 +1,8 @@
 // Media forwarding benchmark (docs/design.md §9): N concurrent calls, 50 packets/s each way,
 // 172-byte packets, for rising N, through
 //   - the Leitung relay (the real shell of the BUILT @leitung/relay, in its own process),
-//   - a bare C forwarder (recvfrom/sendto, no checks; compiled at bench time) — the ceiling,
+//   - a bare C forwarder (recvfrom/sendto, no checks; compiled at bench time) — the plain ceiling,
+//   - a batched bare C forwarder (recvmmsg/sendmmsg, 64 per call, no checks) — the machine's limit,
 //   - a bare Node dgram forwarder (no checks) — Node's own floor,
 //   - coturn 4.6 (Debian `turnserver`), driven by `turnutils_uclient -y` at the same size and rate,
 // and, as the latency baseline, the same load sent directly socket to socket.
@@ -11,7 +12,7 @@
 // competes for CPU, so CPU per packet at a fixed offered load is the fair figure.
 //
 //   cd packages/relay && npx tsup && npm run bench          (= node ../../bench/relay/run.mjs)
-//   node bench/relay/run.mjs --calls 50,150,300,500 --seconds 3 [--only direct,bare-c,bare-node,leitung,coturn]
+//   node bench/relay/run.mjs --calls 50,150,300,500 --seconds 3 [--only direct,bare-c,bare-c-mmsg,bare-node,leitung,coturn]
 import { execFileSync, fork, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -372,7 +373,7 @@ function row(name, n, r) {
       ? `${fmt(r.p50 - base.p50, 0).padStart(6)} ${fmt(r.p99 - base.p99, 0).padStart(7)}`
       : '     —       —';
   console.log(
-    `${name.padEnd(10)} ${String(n).padStart(5)} ${fmt(r.offered, 0).padStart(9)} ${fmt(r.forwarded, 0).padStart(9)} ${fmt(r.loss * 100, 2).padStart(7)} ${latency} ${added} ${fmt(r.cpuPerPacket, 2).padStart(8)} ${fmt(r.cpuShare * 100, 0).padStart(5)}${r.note ? `  (${r.note})` : ''}`,
+    `${name.padEnd(12)} ${String(n).padStart(5)} ${fmt(r.offered, 0).padStart(9)} ${fmt(r.forwarded, 0).padStart(9)} ${fmt(r.loss * 100, 2).padStart(7)} ${latency} ${added} ${fmt(r.cpuPerPacket, 2).padStart(8)} ${fmt(r.cpuShare * 100, 0).padStart(5)}${r.note ? `  (${r.note})` : ''}`,
   );
 }
 
@@ -385,7 +386,7 @@ console.log(
     .join(' ')}`,
 );
 console.log('');
-console.log('forwarder  calls   offered  forwarded  loss%  p50µs   p99µs  +p50µs  +p99µs  cpuµs/pkt  cpu%');
+console.log('forwarder    calls   offered  forwarded  loss%  p50µs   p99µs  +p50µs  +p99µs  cpuµs/pkt  cpu%');
 
 try {
   generatorBinary = compile('load-generator');
@@ -399,6 +400,12 @@ if (wanted('bare-c')) {
   const { child, port } = await startProcess(compile('bare-forwarder'), ['0']);
   const run = bareRunner(child, port);
   for (const n of STEPS) row('bare-c', n, await run(n));
+  child.kill();
+}
+if (wanted('bare-c-mmsg')) {
+  const { child, port } = await startProcess(compile('bare-forwarder-batched'), ['0']);
+  const run = bareRunner(child, port);
+  for (const n of STEPS) row('bare-c-mmsg', n, await run(n));
   child.kill();
 }
 if (wanted('bare-node')) {
@@ -440,7 +447,7 @@ for (const n of STEPS) {
   const l = results.leitung?.[n];
   if (!l) continue;
   const parts = [];
-  for (const other of ['coturn', 'bare-c', 'bare-node']) {
+  for (const other of ['coturn', 'bare-c', 'bare-c-mmsg', 'bare-node']) {
     const o = results[other]?.[n];
     if (o && Number.isFinite(o.cpuPerPacket) && o.cpuPerPacket > 0) {
       parts.push(`leitung/${other} ${fmt(l.cpuPerPacket / o.cpuPerPacket, 2)}`);

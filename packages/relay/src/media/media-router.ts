@@ -230,6 +230,11 @@ export class MediaRouter {
     return this.#totals[1]!;
   }
 
+  /** The largest datagram accepted (bytes); longer ones are dropped as `oversize`. */
+  get maxPacketSize(): number {
+    return this.#options.maxPacketSize;
+  }
+
   /** Media sessions in existence. */
   get sessionCount(): number {
     return this.#sessions.size;

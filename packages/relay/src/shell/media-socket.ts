@@ -1,91 +1,44 @@
 /**
- * The UDP shell around {@link MediaRouter} (docs/design.md §5 step 5). Per datagram: one router call, then at
- * most one `send` of the received buffer itself (DATA is forwarded verbatim, never copied). Socket buffers
- * are raised to ~4 MiB: the default 208 KiB overflows near 100 k packets/s on this kind of machine
- * (TOOLCHAIN.md "UDP relaying"). The socket's address lookup is a synchronous identity function — every
- * destination is an IP address taken from a received datagram — which saves the DNS module's extra tick
- * per send.
+ * The relay's UDP media socket (docs/relay.md "Batched media I/O"): the batched addon (recvmmsg/sendmmsg) where it
+ * was built at install and the host is IPv4, node:dgram otherwise. Both run every datagram through the same
+ * {@link MediaRouter}, so they accept, forward and drop exactly the same packets.
  */
-import { createSocket, type Socket } from 'node:dgram';
-import type { MediaRouter } from '../media/media-router.js';
+import { RelayError, RelayErrorCode } from '../errors.js';
+import { BatchedMediaSocket } from './batched-media-socket.js';
+import {
+  DgramMediaSocket,
+  type MediaIo,
+  type MediaSocketOptions,
+  type MediaTransport,
+} from './dgram-media-socket.js';
+import { loadNativeMediaAddon } from './native-media-addon.js';
 
-/** Requested SO_RCVBUF / SO_SNDBUF (the kernel may cap it; Linux doubles what it grants). */
-export const MEDIA_SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
+export type { MediaIo, MediaSocketOptions, MediaTransport } from './dgram-media-socket.js';
+export { MEDIA_SOCKET_BUFFER_BYTES } from './dgram-media-socket.js';
 
-export interface MediaSocketOptions {
-  readonly router: MediaRouter;
-  /** IP address to bind. */
-  readonly host: string;
-  readonly port: number;
-  /** Clock in ms (injected for tests; `Date.now` by default). */
-  readonly now?: () => number;
-  /** A BIND_CONFIRM created or moved a binding. */
-  readonly onBinding?: (binding: 'bound' | 'rebound', sessionId: number) => void;
-  readonly onError?: (error: Error) => void;
+/** Which media I/O to use: `auto` (batched where available, default), or one of them. */
+export type MediaIoChoice = MediaIo | 'auto';
+
+/** Whether the batched addon can serve a socket bound to `host` in this process. */
+export function batchedMediaAvailable(host: string): boolean {
+  return !host.includes(':') && loadNativeMediaAddon() !== undefined;
 }
 
-export class MediaSocket {
-  readonly #socket: Socket;
-  #port = 0;
-
-  private constructor(socket: Socket) {
-    this.#socket = socket;
+/**
+ * Opens the media socket. `batched` where the addon cannot serve is `RELAY_ERR_UNSUPPORTED`; `auto` then takes
+ * node:dgram.
+ */
+export async function openMediaSocket(
+  options: MediaSocketOptions,
+  io: MediaIoChoice = 'auto',
+): Promise<MediaTransport> {
+  const addon = io === 'dgram' || options.host.includes(':') ? undefined : loadNativeMediaAddon();
+  if (addon !== undefined) return BatchedMediaSocket.open(options, addon);
+  if (io === 'batched') {
+    throw new RelayError(
+      RelayErrorCode.Unsupported,
+      'batched media I/O is not available (addon not built at install, not Linux, or an IPv6 host)',
+    );
   }
-
-  /** Binds the socket and starts forwarding. */
-  static async open(options: MediaSocketOptions): Promise<MediaSocket> {
-    const family = options.host.includes(':') ? 6 : 4;
-    const socket = createSocket({
-      type: family === 6 ? 'udp6' : 'udp4',
-      recvBufferSize: MEDIA_SOCKET_BUFFER_BYTES,
-      sendBufferSize: MEDIA_SOCKET_BUFFER_BYTES,
-      lookup: (address, _options, callback) => callback(null, address, family),
-    });
-    const media = new MediaSocket(socket);
-    const router = options.router;
-    const now = options.now ?? Date.now;
-    const onBinding = options.onBinding;
-    socket.on('message', (message, from) => {
-      const decision = router.datagram(message, from, now());
-      if (decision.kind === 'forward') {
-        socket.send(message, decision.port, decision.address);
-      } else if (decision.kind === 'reply') {
-        socket.send(decision.bytes, decision.port, decision.address);
-        if ((decision.binding === 'bound' || decision.binding === 'rebound') && onBinding !== undefined) {
-          onBinding(decision.binding, message.readUInt32BE(2));
-        }
-      }
-    });
-    // Send failures (e.g. ICMP unreachable reported on the next send) must never end the relay.
-    socket.on('error', (error) => options.onError?.(error));
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
-      socket.bind(options.port, options.host, () => {
-        socket.off('error', reject);
-        resolve();
-      });
-    });
-    media.#port = socket.address().port;
-    return media;
-  }
-
-  /** The bound UDP port. */
-  get port(): number {
-    return this.#port;
-  }
-
-  /** The buffer sizes the kernel granted (bytes). */
-  get bufferSizes(): { readonly receive: number; readonly send: number } {
-    return { receive: this.#socket.getRecvBufferSize(), send: this.#socket.getSendBufferSize() };
-  }
-
-  close(): Promise<void> {
-    return new Promise((resolve) => {
-      try {
-        this.#socket.close(() => resolve());
-      } catch {
-        resolve();
-      }
-    });
-  }
+  return DgramMediaSocket.open(options);
 }

@@ -46,6 +46,12 @@ export interface StartRelayOptions {
   readonly port?: number;
   /** Media UDP port; 0 picks a free one. Default 5061. */
   readonly mediaPort?: number;
+  /**
+   * Media I/O (docs/relay.md "Batched media I/O"): `auto` (default) uses the recvmmsg/sendmmsg addon where it was
+   * built at install and the host is IPv4, node:dgram otherwise; `batched` fails with `RELAY_ERR_UNSUPPORTED`
+   * where the addon cannot serve; `dgram` always uses node:dgram.
+   */
+  readonly mediaIo?: 'auto' | 'batched' | 'dgram';
   /** Serve Prometheus metrics on 127.0.0.1 at this port (0 picks one); off when undefined. */
   readonly metricsPort?: number;
   /** Blocklist file (IPs, subnets, key fingerprints); re-read by `reloadBlocklist()` (SIGHUP). */

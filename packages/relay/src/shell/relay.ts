@@ -21,7 +21,7 @@ import { RelayError, RelayErrorCode } from '../errors.js';
 import type { Blocklist } from '../protection/blocklist.js';
 import { readBlocklist } from './blocklist-file.js';
 import { logEvent } from './event-log.js';
-import { MediaSocket } from './media-socket.js';
+import { type MediaIoChoice, type MediaTransport, openMediaSocket } from './media-socket.js';
 import { serveMetrics } from './metrics-server.js';
 import { RefusalLog, type RefusalLogOptions } from './refusal-log.js';
 import { createRelayMetrics } from './relay-metrics.js';
@@ -61,7 +61,7 @@ export class Relay extends EventEmitter<RelayEvents> {
   readonly #blocklistFile: string | undefined;
   readonly #reloads = { ok: 0, failed: 0 };
   #tcp: TcpServer | undefined;
-  #media: MediaSocket | undefined;
+  #media: MediaTransport | undefined;
   #metricsServer: Server | undefined;
   #timer: NodeJS.Timeout | undefined;
   #timerAt = Number.POSITIVE_INFINITY;
@@ -120,6 +120,14 @@ export class Relay extends EventEmitter<RelayEvents> {
   /** The media UDP port. */
   get mediaPort(): number {
     return this.#media?.port ?? 0;
+  }
+
+  /**
+   * How the media socket moves datagrams: `batched` (recvmmsg/sendmmsg addon) or `dgram` (docs/relay.md "Batched
+   * media I/O"); undefined before listening.
+   */
+  get mediaIo(): 'batched' | 'dgram' | undefined {
+    return this.#media?.io;
   }
 
   /** The metrics HTTP port on 127.0.0.1, when metrics are served. */
@@ -182,18 +190,22 @@ export class Relay extends EventEmitter<RelayEvents> {
     port: number,
     mediaPort: number,
     metricsPort: number | undefined,
+    mediaIo: MediaIoChoice = 'auto',
   ): Promise<void> {
-    this.#media = await MediaSocket.open({
-      router: this.core.media,
-      host,
-      port: mediaPort,
-      now: this.#now,
-      // A bound address is metadata (where a call's party is): only with logMetadata.
-      onBinding: (binding, sessionId) => {
-        if (this.#logMetadata) this.#logger.debug({ sessionId, binding }, 'media binding');
+    this.#media = await openMediaSocket(
+      {
+        router: this.core.media,
+        host,
+        port: mediaPort,
+        now: this.#now,
+        // A bound address is metadata (where a call's party is): only with logMetadata.
+        onBinding: (binding, sessionId) => {
+          if (this.#logMetadata) this.#logger.debug({ sessionId, binding }, 'media binding');
+        },
+        onError: (error) => this.#logger.debug({ err: error.message }, 'media socket error'),
       },
-      onError: (error) => this.#logger.debug({ err: error.message }, 'media socket error'),
-    });
+      mediaIo,
+    );
     const tcp = createTcpServer({ noDelay: true }, (socket) => this.#accept(socket));
     tcp.on('error', (error) => this.#logger.error({ err: error.message }, 'control listener error'));
     this.#tcp = tcp;

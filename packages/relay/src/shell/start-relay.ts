@@ -74,7 +74,13 @@ export async function startRelay(options: StartRelayOptions): Promise<Relay> {
     refusalLog: options.refusalLog,
   });
   try {
-    await relay.listen(host, options.port ?? 5060, options.mediaPort ?? 5061, options.metricsPort);
+    await relay.listen(
+      host,
+      options.port ?? 5060,
+      options.mediaPort ?? 5061,
+      options.metricsPort,
+      options.mediaIo ?? 'auto',
+    );
   } catch (error) {
     await relay.close();
     throw error;

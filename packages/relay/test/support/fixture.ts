@@ -1,4 +1,8 @@
-/** Starts relays on ports 0 and stops everything a test started (afterEach). */
+/**
+ * Starts relays on ports 0 and stops everything a test started (afterEach). The media I/O path comes from
+ * LEITUNG_RELAY_MEDIA_IO (`batched`, `dgram`; `auto` when unset), so the media tests run against both paths
+ * (vitest.config.ts, docs/relay.md "Batched media I/O").
+ */
 import { afterEach } from 'vitest';
 import { type Relay, type StartRelayOptions, startRelay } from '../../src/index.js';
 import { dataDirWithKey, removeDir } from './keys.js';
@@ -10,6 +14,12 @@ export interface Fixture {
   dataDir(): Promise<string>;
   /** Stops a relay early (its data dir stays for a restart). */
   stop(relay: Relay): Promise<void>;
+}
+
+/** The media I/O path the relays of this test run use (LEITUNG_RELAY_MEDIA_IO). */
+export function mediaIoUnderTest(): 'auto' | 'batched' | 'dgram' {
+  const io = process.env.LEITUNG_RELAY_MEDIA_IO;
+  return io === 'batched' || io === 'dgram' ? io : 'auto';
 }
 
 export function useFixture(): Fixture {
@@ -32,7 +42,13 @@ export function useFixture(): Fixture {
     },
     async relay(options = {}) {
       const dataDir = options.dataDir ?? (await fixture.dataDir());
-      const relay = await startRelay({ port: 0, mediaPort: 0, ...options, dataDir });
+      const relay = await startRelay({
+        port: 0,
+        mediaPort: 0,
+        mediaIo: mediaIoUnderTest(),
+        ...options,
+        dataDir,
+      });
       relays.add(relay);
       return relay;
     },

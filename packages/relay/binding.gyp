@@ -1,0 +1,9 @@
+{
+  "targets": [
+    {
+      "target_name": "leitung_media_batch",
+      "sources": ["native/media_batch.c"],
+      "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"]
+    }
+  ]
+}

@@ -1,0 +1,136 @@
+/**
+ * The batched UDP shell around {@link MediaRouter} (docs/relay.md "Batched media I/O"). The addon receives up
+ * to {@link MEDIA_BATCH_SIZE} datagrams per recvmmsg into shared slots; this file runs the router on a view of
+ * each slot (every check of docs/relay.md "Media", no copy), writes the forwards into the shared send table,
+ * and the addon sends them with one sendmmsg from the slots they arrived in. Replies (BIND_CHALLENGE,
+ * BIND_ACK) go out one by one. IPv4 only; an IPv6 relay uses node:dgram.
+ */
+import type { MediaEndpoint, MediaRouter } from '../media/media-router.js';
+import type { MediaSocketOptions, MediaTransport } from './dgram-media-socket.js';
+import { MEDIA_SOCKET_BUFFER_BYTES } from './dgram-media-socket.js';
+import type { NativeMediaAddon, NativeMediaHandle } from './native-media-addon.js';
+
+/** Datagrams per recvmmsg/sendmmsg. */
+export const MEDIA_BATCH_SIZE = 64;
+
+/** Address strings seen recently, by IPv4 number and back; bounded, so a spoofing flood cannot grow them. */
+class AddressCache {
+  readonly #byNumber = new Map<number, string>();
+  readonly #byString = new Map<string, number>();
+  static readonly #LIMIT = 65_536;
+
+  text(ip: number): string {
+    let text = this.#byNumber.get(ip);
+    if (text === undefined) {
+      if (this.#byNumber.size >= AddressCache.#LIMIT) this.#byNumber.clear();
+      text = `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`;
+      this.#byNumber.set(ip, text);
+    }
+    return text;
+  }
+
+  number(text: string): number {
+    let ip = this.#byString.get(text);
+    if (ip === undefined) {
+      if (this.#byString.size >= AddressCache.#LIMIT) this.#byString.clear();
+      const parts = text.split('.');
+      ip =
+        ((Number(parts[0]) << 24) | (Number(parts[1]) << 16) | (Number(parts[2]) << 8) | Number(parts[3])) >>>
+        0;
+      this.#byString.set(text, ip);
+    }
+    return ip;
+  }
+}
+
+/** A media socket on the batched addon. */
+export class BatchedMediaSocket implements MediaTransport {
+  readonly io = 'batched';
+  readonly #addon: NativeMediaAddon;
+  readonly #handle: NativeMediaHandle;
+  #closed = false;
+
+  private constructor(addon: NativeMediaAddon, handle: NativeMediaHandle) {
+    this.#addon = addon;
+    this.#handle = handle;
+  }
+
+  /** Binds and starts forwarding; throws what bind throws (e.g. EADDRINUSE). */
+  static open(options: MediaSocketOptions, addon: NativeMediaAddon): BatchedMediaSocket {
+    const router: MediaRouter = options.router;
+    const now = options.now ?? Date.now;
+    const onBinding = options.onBinding;
+    const onError = options.onError;
+    // A slot holds one more byte than the largest packet the router accepts: a longer datagram fills its
+    // slot (the addon reports it that long) and is dropped as oversize, like on the dgram path.
+    const slot = Math.max(2048, router.maxPacketSize + 1);
+    const addresses = new AddressCache();
+    // The router copies an endpoint it binds, so one object serves every datagram.
+    const from = { address: '', port: 0 } satisfies MediaEndpoint;
+    const handle = {} as NativeMediaHandle;
+    let rx = new Uint8Array(0);
+    const onBatch = (count: number): number => {
+      const meta = handle.rxMeta;
+      const tx = handle.txMeta;
+      const at = now();
+      let sends = 0;
+      for (let i = 0; i < count; i++) {
+        const offset = i * slot;
+        const bytes = rx.subarray(offset, offset + meta[3 * i]!);
+        from.address = addresses.text(meta[3 * i + 1]!);
+        from.port = meta[3 * i + 2]!;
+        try {
+          const decision = router.datagram(bytes, from, at);
+          if (decision.kind === 'forward') {
+            tx[3 * sends] = i;
+            tx[3 * sends + 1] = addresses.number(decision.address);
+            tx[3 * sends + 2] = decision.port;
+            sends++;
+          } else if (decision.kind === 'reply') {
+            addon.sendTo(handle, decision.bytes, addresses.number(decision.address), decision.port);
+            if ((decision.binding === 'bound' || decision.binding === 'rebound') && onBinding !== undefined) {
+              onBinding(
+                decision.binding,
+                ((bytes[2]! << 24) | (bytes[3]! << 16) | (bytes[4]! << 8) | bytes[5]!) >>> 0,
+              );
+            }
+          }
+        } catch (error) {
+          // A failure on one datagram costs that datagram only (docs/relay.md "Shell").
+          onError?.(error instanceof Error ? error : new Error(String(error)));
+        }
+      }
+      return sends;
+    };
+    addon.open(
+      handle,
+      options.host,
+      options.port,
+      MEDIA_SOCKET_BUFFER_BYTES,
+      MEDIA_BATCH_SIZE,
+      slot,
+      onBatch,
+    );
+    rx = new Uint8Array(handle.rx);
+    return new BatchedMediaSocket(addon, handle);
+  }
+
+  /** The bound UDP port. */
+  get port(): number {
+    return this.#handle.port;
+  }
+
+  /** The buffer sizes the kernel granted (bytes). */
+  get bufferSizes(): { readonly receive: number; readonly send: number } {
+    const [receive, send] = this.#addon.bufferSizes(this.#handle);
+    return { receive, send };
+  }
+
+  close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      this.#addon.close(this.#handle);
+    }
+    return Promise.resolve();
+  }
+}

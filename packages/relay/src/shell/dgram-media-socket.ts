@@ -1,0 +1,107 @@
+/**
+ * The node:dgram UDP shell around {@link MediaRouter} (docs/design.md §5 step 5): the fallback where the batched
+ * addon is not built, and the path for IPv6 (docs/relay.md "Batched media I/O"). Per datagram: one router call, then at
+ * most one `send` of the received buffer itself (DATA is forwarded verbatim, never copied). Socket buffers
+ * are raised to ~4 MiB: the default 208 KiB overflows near 100 k packets/s on this kind of machine
+ * (TOOLCHAIN.md "UDP relaying"). The socket's address lookup is a synchronous identity function — every
+ * destination is an IP address taken from a received datagram — which saves the DNS module's extra tick
+ * per send.
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import type { MediaRouter } from '../media/media-router.js';
+
+/** Requested SO_RCVBUF / SO_SNDBUF (the kernel may cap it; Linux doubles what it grants). */
+export const MEDIA_SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
+
+/** How a media socket moves datagrams: the batched addon (recvmmsg/sendmmsg) or node:dgram. */
+export type MediaIo = 'batched' | 'dgram';
+
+/** What the relay shell needs of a media socket, whichever way it moves datagrams. */
+export interface MediaTransport {
+  readonly io: MediaIo;
+  /** The bound UDP port. */
+  readonly port: number;
+  /** The buffer sizes the kernel granted (bytes). */
+  readonly bufferSizes: { readonly receive: number; readonly send: number };
+  close(): Promise<void>;
+}
+
+export interface MediaSocketOptions {
+  readonly router: MediaRouter;
+  /** IP address to bind. */
+  readonly host: string;
+  readonly port: number;
+  /** Clock in ms (injected for tests; `Date.now` by default). */
+  readonly now?: () => number;
+  /** A BIND_CONFIRM created or moved a binding. */
+  readonly onBinding?: (binding: 'bound' | 'rebound', sessionId: number) => void;
+  readonly onError?: (error: Error) => void;
+}
+
+/** A media socket on node:dgram: one router call and at most one send per datagram. */
+export class DgramMediaSocket implements MediaTransport {
+  readonly io = 'dgram';
+  readonly #socket: Socket;
+  #port = 0;
+
+  private constructor(socket: Socket) {
+    this.#socket = socket;
+  }
+
+  /** Binds the socket and starts forwarding. */
+  static async open(options: MediaSocketOptions): Promise<DgramMediaSocket> {
+    const family = options.host.includes(':') ? 6 : 4;
+    const socket = createSocket({
+      type: family === 6 ? 'udp6' : 'udp4',
+      recvBufferSize: MEDIA_SOCKET_BUFFER_BYTES,
+      sendBufferSize: MEDIA_SOCKET_BUFFER_BYTES,
+      lookup: (address, _options, callback) => callback(null, address, family),
+    });
+    const media = new DgramMediaSocket(socket);
+    const router = options.router;
+    const now = options.now ?? Date.now;
+    const onBinding = options.onBinding;
+    socket.on('message', (message, from) => {
+      const decision = router.datagram(message, from, now());
+      if (decision.kind === 'forward') {
+        socket.send(message, decision.port, decision.address);
+      } else if (decision.kind === 'reply') {
+        socket.send(decision.bytes, decision.port, decision.address);
+        if ((decision.binding === 'bound' || decision.binding === 'rebound') && onBinding !== undefined) {
+          onBinding(decision.binding, message.readUInt32BE(2));
+        }
+      }
+    });
+    // Send failures (e.g. ICMP unreachable reported on the next send) must never end the relay.
+    socket.on('error', (error) => options.onError?.(error));
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(options.port, options.host, () => {
+        socket.off('error', reject);
+        resolve();
+      });
+    });
+    media.#port = socket.address().port;
+    return media;
+  }
+
+  /** The bound UDP port. */
+  get port(): number {
+    return this.#port;
+  }
+
+  /** The buffer sizes the kernel granted (bytes). */
+  get bufferSizes(): { readonly receive: number; readonly send: number } {
+    return { receive: this.#socket.getRecvBufferSize(), send: this.#socket.getSendBufferSize() };
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      try {
+        this.#socket.close(() => resolve());
+      } catch {
+        resolve();
+      }
+    });
+  }
+}
