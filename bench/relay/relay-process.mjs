@@ -11,10 +11,12 @@ import { testKeyPair } from '../../scripts/test-keys.mjs';
 const dataDir = mkdtempSync(join(tmpdir(), 'leitung-bench-relay-'));
 // A cached test key saves the RSA-4096 generation (1–4 s); the benchmark does not depend on the key.
 writeFileSync(join(dataDir, 'relay-key.pem'), (await testKeyPair('relay')).privateKeyPem, { mode: 0o600 });
+// argv[2]: the media I/O path (docs/relay.md "Batched media I/O"): auto (batched where built), batched or dgram.
 const relay = await startRelay({
   dataDir,
   port: 0,
   mediaPort: 0,
+  mediaIo: process.argv[2] ?? 'auto',
   limits: {
     maxMediaSessions: 200_000,
     mediaBindTimeoutMs: 600_000,
@@ -45,4 +47,4 @@ process.on('message', (message) => {
     });
   }
 });
-process.send({ type: 'ready', mediaPort: relay.mediaPort, host: relay.host });
+process.send({ type: 'ready', mediaPort: relay.mediaPort, host: relay.host, mediaIo: relay.mediaIo });

@@ -1,6 +1,7 @@
 // Media forwarding benchmark (docs/design.md §9): N concurrent calls, 50 packets/s each way,
 // 172-byte packets, for rising N, through
-//   - the Leitung relay (the real shell of the BUILT @leitung/relay, in its own process),
+//   - the Leitung relay (the real shell of the BUILT @leitung/relay, in its own process), on its batched
+//     media I/O (the recvmmsg/sendmmsg addon built at install) and on the node:dgram fallback,
 //   - a bare C forwarder (recvfrom/sendto, no checks; compiled at bench time) — the plain ceiling,
 //   - a batched bare C forwarder (recvmmsg/sendmmsg, 64 per call, no checks) — the machine's limit,
 //   - a bare Node dgram forwarder (no checks) — Node's own floor,
@@ -12,7 +13,7 @@
 // competes for CPU, so CPU per packet at a fixed offered load is the fair figure.
 //
 //   cd packages/relay && npx tsup && npm run bench          (= node ../../bench/relay/run.mjs)
-//   node bench/relay/run.mjs --calls 50,150,300,500 --seconds 3 [--only direct,bare-c,bare-c-mmsg,bare-node,leitung,coturn]
+//   node bench/relay/run.mjs --calls 50,150,300,500 --seconds 3 [--only direct,bare-c,bare-c-mmsg,bare-node,leitung,leitung-dgram,coturn]
 import { execFileSync, fork, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -173,8 +174,8 @@ function withTag(head) {
   return Buffer.concat([head, Buffer.alloc(16)]);
 }
 
-async function leitung() {
-  const child = fork(join(HERE, 'relay-process.mjs'), [], {
+async function leitung(mediaIo) {
+  const child = fork(join(HERE, 'relay-process.mjs'), [mediaIo], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     // The flag the leitung-relay program runs with (examples/relay/src/main.mjs explains it); override
     // with LEITUNG_BENCH_RELAY_NODE_ARGS (e.g. "" for Node's defaults) to compare.
@@ -198,6 +199,7 @@ async function leitung() {
       if (message) child.send(message);
     });
   const ready = await ask(undefined, 'ready');
+  if (ready.mediaIo !== mediaIo) throw new Error(`the relay runs ${ready.mediaIo} media I/O, not ${mediaIo}`);
   const to = { address: ready.host, port: ready.mediaPort };
   let step = 0;
   const run = async (n) => {
@@ -420,9 +422,15 @@ if (wanted('bare-node')) {
   child.kill();
 }
 
+// leitung: the batched addon (recvmmsg/sendmmsg, built at install); leitung-dgram: the node:dgram fallback.
 if (wanted('leitung')) {
-  const relay = await leitung();
+  const relay = await leitung('batched');
   for (const n of STEPS) row('leitung', n, await relay.run(n));
+  await relay.stop();
+}
+if (wanted('leitung-dgram')) {
+  const relay = await leitung('dgram');
+  for (const n of STEPS) row('leitung-dgram', n, await relay.run(n));
   await relay.stop();
 }
 
@@ -447,7 +455,7 @@ for (const n of STEPS) {
   const l = results.leitung?.[n];
   if (!l) continue;
   const parts = [];
-  for (const other of ['coturn', 'bare-c', 'bare-c-mmsg', 'bare-node']) {
+  for (const other of ['coturn', 'bare-c', 'bare-c-mmsg', 'bare-node', 'leitung-dgram']) {
     const o = results[other]?.[n];
     if (o && Number.isFinite(o.cpuPerPacket) && o.cpuPerPacket > 0) {
       parts.push(`leitung/${other} ${fmt(l.cpuPerPacket / o.cpuPerPacket, 2)}`);

@@ -1,4 +1,22 @@
 import { defineConfig, mergeConfig } from 'vitest/config';
 import { shared } from '../../vitest.shared.js';
 
-export default mergeConfig(shared, defineConfig({ test: {} }));
+/** The test files that move real media datagrams through the relay's UDP socket. */
+const MEDIA_FILES = ['test/media-io.test.ts', 'test/calls-media.test.ts', 'test/media-bind-attacks.test.ts'];
+
+// Every test on the default media path (the batched addon where it was built at install), and the media files
+// once more on the node:dgram fallback (docs/relay.md "Batched media I/O"): both paths pass the same tests.
+export default mergeConfig(
+  shared,
+  defineConfig({
+    test: {
+      projects: [
+        { extends: true, test: { name: 'relay' } },
+        {
+          extends: true,
+          test: { name: 'relay-media-dgram', include: MEDIA_FILES, env: { LEITUNG_RELAY_MEDIA_IO: 'dgram' } },
+        },
+      ],
+    },
+  }),
+);

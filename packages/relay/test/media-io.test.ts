@@ -1,0 +1,110 @@
+/**
+ * The media I/O paths (docs/relay.md "Batched media I/O"). This file and the other media test files run twice
+ * (vitest.config.ts): on the default path (the recvmmsg/sendmmsg addon where it was built at install) and with
+ * LEITUNG_RELAY_MEDIA_IO=dgram on node:dgram. Both must accept, forward and drop exactly the same datagrams.
+ */
+import type { RsaPrivateKey } from '@leitung/crypto';
+import { MediaSender } from '@leitung/session';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { RelayErrorCode } from '../src/index.js';
+import { batchedMediaAvailable } from '../src/shell/media-socket.js';
+import { establishedCall } from './support/established-call.js';
+import { mediaIoUnderTest, useFixture } from './support/fixture.js';
+import { crypto, key } from './support/keys.js';
+import { MediaPeer } from './support/media-peer.js';
+
+let alice: RsaPrivateKey;
+let bob: RsaPrivateKey;
+
+beforeAll(async () => {
+  [alice, bob] = await Promise.all([key('alice'), key('bob')]);
+});
+
+const fx = useFixture();
+const peers: MediaPeer[] = [];
+afterEach(() => {
+  for (const peer of peers.splice(0)) peer.close();
+});
+
+async function peer(address?: string): Promise<MediaPeer> {
+  const p = await MediaPeer.open(address);
+  peers.push(p);
+  return p;
+}
+
+/** The path the relays of this run must take. */
+const expectedIo =
+  mediaIoUnderTest() === 'dgram' || !batchedMediaAvailable('127.0.0.1') ? 'dgram' : 'batched';
+
+/** A relay with a call whose two sides are bound, and a generous packet rate (bursts of hundreds). */
+async function boundCall() {
+  const relay = await fx.relay({ limits: { mediaPacketsPerSide: { perSecond: 10_000, burst: 2_000 } } });
+  const call = await establishedCall(fx, relay, alice, bob);
+  const [pa, pb] = [await peer(), await peer()];
+  await pa.establish(call.aliceGrant, relay);
+  await pb.establish(call.bobGrant, relay);
+  const sender = new MediaSender(crypto, call.aliceKeys, call.aliceGrant.sessionId);
+  return { relay, call, pa, pb, sender };
+}
+
+describe(`media I/O (${expectedIo})`, () => {
+  it('the relay moves datagrams on the path under test', async () => {
+    if (expectedIo === 'dgram' && mediaIoUnderTest() !== 'dgram') {
+      process.stderr.write('media-io.test: the batched addon is not built here; only node:dgram is tested\n');
+    }
+    const relay = await fx.relay();
+    expect(relay.mediaIo).toBe(expectedIo);
+  });
+
+  it('bursts of 100 DATA (more than one batch each) arrive complete, in order and byte for byte', async () => {
+    const { relay, pa, pb, sender } = await boundCall();
+    const sent = Array.from({ length: 600 }, (_, i) =>
+      sender.seal({ sequence: i, timestamp: i * 960, payload: new Uint8Array(160).fill(i & 255) }),
+    );
+    const before = pb.received.length;
+    // 100 at a time: a whole burst must fit the receiving test socket's default buffer (~208 KiB, ~170
+    // datagrams), which the batched relay fills faster than this process drains it.
+    for (let burst = 0; burst < sent.length; burst += 100) {
+      for (const datagram of sent.slice(burst, burst + 100)) pa.send(datagram, relay);
+      expect(await pb.waitFor(before + burst + 100, 5000)).toBe(before + burst + 100);
+    }
+    const received = pb.received.slice(before).map((b) => new Uint8Array(b));
+    expect(received).toEqual(sent);
+    expect(relay.core.media.forwardedPackets).toBe(600);
+  });
+
+  it('junk mixed into the same batches is dropped by reason; the valid DATA around it is forwarded', async () => {
+    const { relay, pa, pb, sender } = await boundCall();
+    const stranger = await peer('127.0.0.21');
+    const before = pb.received.length;
+    const valid = [];
+    for (let i = 0; i < 100; i++) {
+      const datagram = sender.seal({ sequence: i, timestamp: 0, payload: new Uint8Array(100) });
+      valid.push(datagram);
+      pa.send(datagram, relay);
+      // The same bytes from an address that is not the caller's confirmed one, a header naming no session,
+      // a datagram longer than any media packet and one longer than a receive slot.
+      stranger.send(datagram, relay);
+      const unknown = datagram.slice();
+      unknown[2] = (unknown[2]! + 1) & 255;
+      if (i % 10 === 0) pa.send(unknown, relay);
+      if (i % 25 === 0) pa.send(new Uint8Array(1201).fill(0x11), relay);
+      if (i % 50 === 0) pa.send(new Uint8Array(9000).fill(0x11), relay);
+    }
+    expect(await pb.waitFor(before + valid.length, 5000)).toBe(before + valid.length);
+    // Give stray packets time to arrive if they were (wrongly) forwarded.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(pb.received.slice(before).map((b) => new Uint8Array(b))).toEqual(valid);
+    const drops = relay.core.media.drops;
+    expect(drops['wrong-source']).toBe(100);
+    expect(drops.oversize).toBe(6);
+    expect(drops['unknown-session']).toBe(10);
+    expect(stranger.received).toHaveLength(0);
+  });
+
+  it('mediaIo batched on an IPv6 host is RELAY_ERR_UNSUPPORTED (the addon is IPv4 only)', async () => {
+    await expect(fx.relay({ host: '::1', mediaIo: 'batched' })).rejects.toMatchObject({
+      code: RelayErrorCode.Unsupported,
+    });
+  });
+});
