@@ -6,15 +6,28 @@ const MEDIA_FILES = ['test/media-io.test.ts', 'test/calls-media.test.ts', 'test/
 
 // Every test on the default media path (the batched addon where it was built at install), and the media files
 // once more on the node:dgram fallback (docs/relay.md "Batched media I/O"): both paths pass the same tests.
+// The projects copy the shared per-file settings instead of extending the root, because extending would
+// concatenate the `include` lists and run every file twice.
+const base = shared.test ?? {};
+const perProject = {
+  environment: base.environment ?? 'node',
+  testTimeout: base.testTimeout ?? 30_000,
+  hookTimeout: base.hookTimeout ?? 60_000,
+};
+
 export default mergeConfig(
   shared,
   defineConfig({
     test: {
       projects: [
-        { extends: true, test: { name: 'relay' } },
+        { test: { ...perProject, name: 'relay', include: base.include ?? ['test/**/*.test.ts'] } },
         {
-          extends: true,
-          test: { name: 'relay-media-dgram', include: MEDIA_FILES, env: { LEITUNG_RELAY_MEDIA_IO: 'dgram' } },
+          test: {
+            ...perProject,
+            name: 'relay-media-dgram',
+            include: MEDIA_FILES,
+            env: { LEITUNG_RELAY_MEDIA_IO: 'dgram' },
+          },
         },
       ],
     },
