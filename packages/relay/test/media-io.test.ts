@@ -3,6 +3,8 @@
  * (vitest.config.ts): on the default path (the recvmmsg/sendmmsg addon where it was built at install) and with
  * LEITUNG_RELAY_MEDIA_IO=dgram on node:dgram. Both must accept, forward and drop exactly the same datagrams.
  */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { RsaPrivateKey } from '@leitung/crypto';
 import { MediaSender } from '@leitung/session';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -47,7 +49,19 @@ async function boundCall() {
   return { relay, call, pa, pb, sender };
 }
 
+/** Whether this Node has the headers the install-time build compiles against (scripts/build-native.mjs). */
+const headersPresent = existsSync(join(dirname(process.execPath), '..', 'include', 'node', 'node_api.h'));
+
 describe(`media I/O (${expectedIo})`, () => {
+  // A silent build failure would leave CI testing only the fallback; where CI has what the build needs,
+  // the addon must be there.
+  it.runIf(process.env.CI === 'true' && process.platform === 'linux' && headersPresent)(
+    'CI: npm ci built the batched addon',
+    () => {
+      expect(batchedMediaAvailable('127.0.0.1')).toBe(true);
+    },
+  );
+
   it('the relay moves datagrams on the path under test', async () => {
     if (expectedIo === 'dgram' && mediaIoUnderTest() !== 'dgram') {
       process.stderr.write('media-io.test: the batched addon is not built here; only node:dgram is tested\n');
