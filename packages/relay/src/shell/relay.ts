@@ -21,7 +21,7 @@ import { RelayError, RelayErrorCode } from '../errors.js';
 import type { Blocklist } from '../protection/blocklist.js';
 import { readBlocklist } from './blocklist-file.js';
 import { logEvent } from './event-log.js';
-import { type MediaIoChoice, type MediaTransport, openMediaSocket } from './media-socket.js';
+import { type MediaTransport, openMediaSocket } from './media-socket.js';
 import { serveMetrics } from './metrics-server.js';
 import { RefusalLog, type RefusalLogOptions } from './refusal-log.js';
 import { createRelayMetrics } from './relay-metrics.js';
@@ -190,7 +190,7 @@ export class Relay extends EventEmitter<RelayEvents> {
     port: number,
     mediaPort: number,
     metricsPort: number | undefined,
-    mediaIo: MediaIoChoice = 'auto',
+    mediaIo: 'auto' | 'batched' | 'dgram' = 'auto',
   ): Promise<void> {
     this.#media = await openMediaSocket(
       {
