@@ -3,6 +3,7 @@
  * was built at install and the host is IPv4, node:dgram otherwise. Both run every datagram through the same
  * {@link MediaRouter}, so they accept, forward and drop exactly the same packets.
  */
+import { isIPv4 } from 'node:net';
 import { RelayError, RelayErrorCode } from '../errors.js';
 import { BatchedMediaSocket } from './batched-media-socket.js';
 import {
@@ -19,9 +20,9 @@ export { MEDIA_SOCKET_BUFFER_BYTES } from './dgram-media-socket.js';
 /** Which media I/O to use: `auto` (batched where available, default), or one of them. */
 export type MediaIoChoice = MediaIo | 'auto';
 
-/** Whether the batched addon can serve a socket bound to `host` in this process. */
+/** Whether the batched addon can serve a socket bound to `host` (an IPv4 address) in this process. */
 export function batchedMediaAvailable(host: string): boolean {
-  return !host.includes(':') && loadNativeMediaAddon() !== undefined;
+  return isIPv4(host) && loadNativeMediaAddon() !== undefined;
 }
 
 /**
@@ -32,12 +33,12 @@ export async function openMediaSocket(
   options: MediaSocketOptions,
   io: MediaIoChoice = 'auto',
 ): Promise<MediaTransport> {
-  const addon = io === 'dgram' || options.host.includes(':') ? undefined : loadNativeMediaAddon();
+  const addon = io === 'dgram' || !isIPv4(options.host) ? undefined : loadNativeMediaAddon();
   if (addon !== undefined) return BatchedMediaSocket.open(options, addon);
   if (io === 'batched') {
     throw new RelayError(
       RelayErrorCode.Unsupported,
-      'batched media I/O is not available (addon not built at install, not Linux, or an IPv6 host)',
+      'batched media I/O is not available (addon not built at install, not Linux, or the host is not an IPv4 address)',
     );
   }
   return DgramMediaSocket.open(options);
