@@ -22,6 +22,11 @@ const relay = await startRelay({
     mediaBindTimeoutMs: 600_000,
     mediaIdleTimeoutMs: 600_000,
     mediaPacketsPerSide: { perSecond: 200, burst: 200 },
+    // The registration burst (registration-burst.mjs) logs a few identities in hundreds of times.
+    handshakesPerIp: { perSecond: 10_000, burst: 10_000 },
+    handshakesPerIdentity: { perSecond: 10_000, burst: 10_000 },
+    maxUnauthenticatedPerIp: 512,
+    maxConnectionsPerIp: 1024,
   },
 });
 const hex = (bytes) => Buffer.from(bytes).toString('hex');
@@ -47,4 +52,11 @@ process.on('message', (message) => {
     });
   }
 });
-process.send({ type: 'ready', mediaPort: relay.mediaPort, host: relay.host, mediaIo: relay.mediaIo });
+process.send({
+  type: 'ready',
+  mediaPort: relay.mediaPort,
+  port: relay.port,
+  fingerprint: relay.fingerprint,
+  host: relay.host,
+  mediaIo: relay.mediaIo,
+});

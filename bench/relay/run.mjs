@@ -13,7 +13,7 @@
 // competes for CPU, so CPU per packet at a fixed offered load is the fair figure.
 //
 //   cd packages/relay && npx tsup && npm run bench          (= node ../../bench/relay/run.mjs)
-//   node bench/relay/run.mjs --calls 50,150,300,500 --seconds 3 [--only direct,bare-c,bare-c-mmsg,bare-node,leitung,leitung-dgram,coturn]
+//   node bench/relay/run.mjs --calls 50,150,300,500 --seconds 3 [--only direct,bare-c,bare-c-mmsg,bare-node,leitung,leitung-burst,leitung-dgram,coturn] [--burst 200]
 import { execFileSync, fork, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -29,6 +29,7 @@ const { values: args } = parseArgs({
     calls: { type: 'string', default: '50,150,300,500' },
     seconds: { type: 'string', default: '3' },
     only: { type: 'string' },
+    burst: { type: 'string', default: '200' },
   },
 });
 const STEPS = args.calls.split(',').map(Number);
@@ -174,7 +175,34 @@ function withTag(head) {
   return Buffer.concat([head, Buffer.alloc(16)]);
 }
 
-async function leitung(mediaIo) {
+/**
+ * Runs registration-burst.mjs against the relay's control port: BURST registrations (RSA-4096, real TCP
+ * handshakes) over 2 s, starting 0.5 s into the measuring window, while the media load runs.
+ */
+async function registrationBurst(ready) {
+  await sleep((WARMUP_S + 0.5) * 1000);
+  const child = spawn(
+    process.execPath,
+    [
+      join(HERE, 'registration-burst.mjs'),
+      ready.host,
+      String(ready.port),
+      ready.fingerprint,
+      args.burst,
+      '2',
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  started.push(child);
+  let text = '';
+  child.stdout.on('data', (chunk) => {
+    text += String(chunk);
+  });
+  await new Promise((resolve) => child.once('exit', resolve));
+  return JSON.parse(text);
+}
+
+async function leitung(mediaIo, { burst = false } = {}) {
   const child = fork(join(HERE, 'relay-process.mjs'), [mediaIo], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     // The flag the leitung-relay program runs with (examples/relay/src/main.mjs explains it); override
@@ -218,11 +246,20 @@ async function leitung(mediaIo) {
         }),
       ),
     }));
-    const result = await drive({ calls, target: to, pid: child.pid, expectAcks: true });
+    const [result, registrations] = await Promise.all([
+      drive({ calls, target: to, pid: child.pid, expectAcks: true }),
+      burst ? registrationBurst(ready) : undefined,
+    ]);
     const stats = await ask({ type: 'stats' }, 'stats');
     const drops = Object.entries(stats.drops).filter(([, count]) => count > 0);
+    const notes = [];
+    if (registrations)
+      notes.push(
+        `${registrations.registered} registrations in ${registrations.seconds.toFixed(1)} s, ${registrations.failed} failed, p50 ${registrations.p50ms?.toFixed(0)} ms`,
+      );
     if (drops.length > 0)
-      result.note = `relay drops: ${drops.map(([reason, c]) => `${reason} ${c}`).join(', ')}`;
+      notes.push(`relay drops: ${drops.map(([reason, c]) => `${reason} ${c}`).join(', ')}`);
+    if (notes.length > 0) result.note = notes.join('; ');
     return result;
   };
   const stop = async () => {
@@ -375,7 +412,7 @@ function row(name, n, r) {
       ? `${fmt(r.p50 - base.p50, 0).padStart(6)} ${fmt(r.p99 - base.p99, 0).padStart(7)}`
       : '     —       —';
   console.log(
-    `${name.padEnd(12)} ${String(n).padStart(5)} ${fmt(r.offered, 0).padStart(9)} ${fmt(r.forwarded, 0).padStart(9)} ${fmt(r.loss * 100, 2).padStart(7)} ${latency} ${added} ${fmt(r.cpuPerPacket, 2).padStart(8)} ${fmt(r.cpuShare * 100, 0).padStart(5)}${r.note ? `  (${r.note})` : ''}`,
+    `${name.padEnd(13)} ${String(n).padStart(5)} ${fmt(r.offered, 0).padStart(9)} ${fmt(r.forwarded, 0).padStart(9)} ${fmt(r.loss * 100, 2).padStart(7)} ${latency} ${added} ${fmt(r.cpuPerPacket, 2).padStart(8)} ${fmt(r.cpuShare * 100, 0).padStart(5)}${r.note ? `  (${r.note})` : ''}`,
   );
 }
 
@@ -388,7 +425,9 @@ console.log(
     .join(' ')}`,
 );
 console.log('');
-console.log('forwarder    calls   offered  forwarded  loss%  p50µs   p99µs  +p50µs  +p99µs  cpuµs/pkt  cpu%');
+console.log(
+  'forwarder     calls   offered  forwarded  loss%  p50µs   p99µs  +p50µs  +p99µs  cpuµs/pkt  cpu%',
+);
 
 try {
   generatorBinary = compile('load-generator');
@@ -426,6 +465,12 @@ if (wanted('bare-node')) {
 if (wanted('leitung')) {
   const relay = await leitung('batched');
   for (const n of STEPS) row('leitung', n, await relay.run(n));
+  await relay.stop();
+}
+// The same relay while BURST registrations (real RSA-4096 handshakes over TCP) arrive within 2 s of the window.
+if (wanted('leitung-burst')) {
+  const relay = await leitung('batched', { burst: true });
+  for (const n of STEPS) row('leitung-burst', n, await relay.run(n));
   await relay.stop();
 }
 if (wanted('leitung-dgram')) {
