@@ -29,9 +29,11 @@
 #include <node_api.h>
 #include <uv.h>
 
-/* A readable socket is drained for at most this many batches before the loop gets control back, so timers,
- * the control channel and other sockets are served between them under a flood. */
-#define MAX_BATCHES_PER_WAKE 8
+/* A readable socket is drained for at most this many batches (4 096 datagrams, ~10-20 ms of work) before the
+ * loop gets control back, so timers and the control connections are still served under a UDP flood. With 8
+ * batches per wake, media lost 20-30 % of its packets while registrations (~4 ms of RSA each) held the loop:
+ * a wake then came only every few handshakes and took too few datagrams (docs/benchmarks.md "relay"). */
+#define MAX_BATCHES_PER_WAKE 64
 
 typedef struct media_socket {
   napi_env env;
