@@ -7,6 +7,8 @@ export default defineConfig({
     core: 'src/core/index.ts',
     cluster: 'src/cluster/index.ts',
     testing: 'src/testing.ts',
+    // Not an export: the script the media worker thread runs (docs/relay.md "Media worker").
+    'media-worker': 'src/shell/media-worker.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
@@ -17,4 +19,6 @@ export default defineConfig({
   // Shared chunks in CJS too, so every entry point uses one copy of each class (RelayError, RelayCore…):
   // `instanceof` holds across entry points.
   splitting: true,
+  // shell/native-media-addon.ts and shell/media-worker-plane.ts find files from import.meta.url, which CJS lacks.
+  shims: true,
 });

@@ -5,7 +5,8 @@ import { shared } from '../../vitest.shared.js';
 const MEDIA_FILES = ['test/media-io.test.ts', 'test/calls-media.test.ts', 'test/media-bind-attacks.test.ts'];
 
 // Every test on the default media path (the batched addon where it was built at install), and the media files
-// once more on the node:dgram fallback (docs/relay.md "Batched media I/O"): both paths pass the same tests.
+// once more on the node:dgram fallback (docs/relay.md "Batched media I/O") and on the media worker thread
+// (docs/relay.md "Media worker"): every path passes the same tests.
 // The projects copy the shared per-file settings instead of extending the root, because extending would
 // concatenate the `include` lists and run every file twice.
 const base = shared.test ?? {};
@@ -27,6 +28,14 @@ export default mergeConfig(
             name: 'relay-media-dgram',
             include: MEDIA_FILES,
             env: { LEITUNG_RELAY_MEDIA_IO: 'dgram' },
+          },
+        },
+        {
+          test: {
+            ...perProject,
+            name: 'relay-media-worker',
+            include: MEDIA_FILES,
+            env: { LEITUNG_RELAY_MEDIA_THREAD: 'worker' },
           },
         },
       ],

@@ -34,6 +34,17 @@ async function peer(address?: string): Promise<MediaPeer> {
   return p;
 }
 
+/**
+ * Waits until `read()` returns `expected` (or 2 s passed) and returns the last value: a relay with its media
+ * on a worker thread reports its counters every 50 ms.
+ */
+async function settled<T>(read: () => T, expected: T): Promise<T> {
+  const deadline = Date.now() + 2000;
+  while (read() !== expected && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  return read();
+}
+
 /** The path the relays of this run must take. */
 const expectedIo =
   mediaIoUnderTest() === 'dgram' || !batchedMediaAvailable('127.0.0.1') ? 'dgram' : 'batched';
@@ -84,7 +95,7 @@ describe(`media I/O (${expectedIo})`, () => {
     }
     const received = pb.received.slice(before).map((b) => new Uint8Array(b));
     expect(received).toEqual(sent);
-    expect(relay.core.media.forwardedPackets).toBe(600);
+    expect(await settled(() => relay.core.media.forwardedPackets, 600)).toBe(600);
   });
 
   it('junk mixed into the same batches is dropped by reason; the valid DATA around it is forwarded', async () => {
@@ -110,9 +121,9 @@ describe(`media I/O (${expectedIo})`, () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(pb.received.slice(before).map((b) => new Uint8Array(b))).toEqual(valid);
     const drops = relay.core.media.drops;
-    expect(drops['wrong-source']).toBe(100);
-    expect(drops.oversize).toBe(6);
-    expect(drops['unknown-session']).toBe(10);
+    expect(await settled(() => drops['wrong-source'], 100)).toBe(100);
+    expect(await settled(() => drops.oversize, 6)).toBe(6);
+    expect(await settled(() => drops['unknown-session'], 10)).toBe(10);
     expect(stranger.received).toHaveLength(0);
   });
 

@@ -406,7 +406,8 @@ export class RelayCore {
   }
 }
 
-function newMediaRouter(crypto: LeitungCrypto, limits: RelayLimits): MediaRouter {
+/** The media router a relay with these limits runs (also the media worker's replica, docs/relay.md "Media worker"). */
+export function newMediaRouter(crypto: LeitungCrypto, limits: RelayLimits): MediaRouter {
   return new MediaRouter({
     crypto,
     maxPacketSize: limits.maxMediaPacketSize,

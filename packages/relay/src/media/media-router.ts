@@ -119,6 +119,36 @@ export type MediaDecision =
  */
 export type MediaBindingChange = 'challenged' | 'bound' | 'rebound' | 'refreshed';
 
+/**
+ * A session the relay's router granted or freed, as a replica needs it (the media worker, docs/relay.md
+ * "Media worker"): `grant` carries the tokens, so it never leaves the process.
+ */
+export type MediaSessionChange =
+  | {
+      readonly kind: 'grant';
+      readonly sessionId: number;
+      readonly callKey: string;
+      readonly callerToken: Uint8Array;
+      readonly calleeToken: Uint8Array;
+      readonly createdAt: number;
+    }
+  | { readonly kind: 'revoke'; readonly sessionId: number };
+
+/**
+ * What a replica router saw since its last report: counters to add, and per session with a packet accepted
+ * since then `[sessionId, last activity, caller address, caller port, callee address, callee port]` (empty
+ * address: not bound).
+ */
+export interface MediaReplicaReport {
+  readonly forwardedPackets: number;
+  readonly forwardedBytes: number;
+  readonly drops: readonly number[];
+  readonly binds: number;
+  readonly rebinds: number;
+  readonly challenges: number;
+  readonly sessions: readonly (readonly [number, number, string, number, string, number])[];
+}
+
 /** Side index: 0 = caller (direction bit 0), 1 = callee. */
 type Side = 0 | 1;
 
@@ -210,6 +240,10 @@ export class MediaRouter {
   readonly drops: Record<MediaDropReason, number> = Object.fromEntries(
     MEDIA_DROP_REASONS.map((reason) => [reason, 0]),
   ) as Record<MediaDropReason, number>;
+  #observer: ((change: MediaSessionChange) => void) | undefined;
+  /** What the last replica report had counted: [packets, bytes, binds, rebinds, challenges, ...drops]. */
+  readonly #reported = new Float64Array(5 + MEDIA_DROP_REASONS.length);
+  #reportedAt = Number.NEGATIVE_INFINITY;
   #rateSampleAt: number | undefined;
   #rateSamplePackets = 0;
   #packetsPerSecond = 0;
@@ -274,12 +308,104 @@ export class MediaRouter {
       createdAt: now,
       activity: Float64Array.of(now),
     });
+    this.#observer?.({
+      kind: 'grant',
+      sessionId: id,
+      callKey,
+      callerToken: tokens[0].slice(),
+      calleeToken: tokens[1].slice(),
+      createdAt: now,
+    });
     return {
       sessionId: id,
       callerToken: tokens[0].slice(),
       calleeToken: tokens[1].slice(),
       expiresAt: now + this.#options.bindTimeoutMs,
     };
+  }
+
+  /**
+   * Calls `observer` with every session granted or freed from now on (undefined: stop), so a replica
+   * router elsewhere (the media worker) can hold the same sessions.
+   */
+  observeSessions(observer: ((change: MediaSessionChange) => void) | undefined): void {
+    this.#observer = observer;
+  }
+
+  /** Replica side: a session granted by the relay's router, with its id and tokens. */
+  adopt(grant: Extract<MediaSessionChange, { kind: 'grant' }>, now: number): void {
+    const limit = this.#options.packetsPerSide;
+    this.#sessions.set(grant.sessionId, {
+      id: grant.sessionId,
+      callKey: grant.callKey,
+      tokens: [Uint8Array.from(grant.callerToken), Uint8Array.from(grant.calleeToken)],
+      endpoints: [undefined, undefined],
+      forwards: [undefined, undefined],
+      counters: [-1, -1],
+      buckets: [new TokenBucket(limit, now), new TokenBucket(limit, now)],
+      unconfirmed: new TokenBucket(this.#options.unconfirmedControlPerSession, now),
+      createdAt: grant.createdAt,
+      activity: Float64Array.of(now),
+    });
+  }
+
+  /** Replica side: what changed since the last report, or undefined when nothing did. */
+  takeReport(now: number): MediaReplicaReport | undefined {
+    const r = this.#reported;
+    const current = [
+      this.#totals[0]!,
+      this.#totals[1]!,
+      this.binds,
+      this.rebinds,
+      this.challenges,
+      ...MEDIA_DROP_REASONS.map((reason) => this.drops[reason]),
+    ];
+    const sessions: [number, number, string, number, string, number][] = [];
+    for (const session of this.#sessions.values()) {
+      const at = session.activity[0]!;
+      if (at < this.#reportedAt) continue;
+      const [caller, callee] = session.endpoints;
+      sessions.push([
+        session.id,
+        at,
+        caller?.address ?? '',
+        caller?.port ?? 0,
+        callee?.address ?? '',
+        callee?.port ?? 0,
+      ]);
+    }
+    this.#reportedAt = now;
+    if (sessions.length === 0 && current.every((value, i) => value === r[i])) return undefined;
+    const delta = current.map((value, i) => value - r[i]!);
+    r.set(current);
+    return {
+      forwardedPackets: delta[0]!,
+      forwardedBytes: delta[1]!,
+      binds: delta[2]!,
+      rebinds: delta[3]!,
+      challenges: delta[4]!,
+      drops: delta.slice(5),
+      sessions,
+    };
+  }
+
+  /** Relay side: adds a replica's report (counters, activity, bound addresses) to this router's state. */
+  absorb(report: MediaReplicaReport): void {
+    this.#totals[0]! += report.forwardedPackets;
+    this.#totals[1]! += report.forwardedBytes;
+    this.binds += report.binds;
+    this.rebinds += report.rebinds;
+    this.challenges += report.challenges;
+    MEDIA_DROP_REASONS.forEach((reason, i) => {
+      this.drops[reason] += report.drops[i] ?? 0;
+    });
+    for (const [id, at, callerAddress, callerPort, calleeAddress, calleePort] of report.sessions) {
+      const session = this.#sessions.get(id);
+      if (session === undefined) continue;
+      if (at > session.activity[0]!) session.activity[0] = at;
+      if (callerAddress !== '') session.endpoints[0] = { address: callerAddress, port: callerPort };
+      if (calleeAddress !== '') session.endpoints[1] = { address: calleeAddress, port: calleePort };
+    }
   }
 
   /** Frees a session (CALL_END, disconnect); its tokens are erased. */
@@ -289,6 +415,7 @@ export class MediaRouter {
     this.#sessions.delete(sessionId);
     session.tokens[0].fill(0);
     session.tokens[1].fill(0);
+    this.#observer?.({ kind: 'revoke', sessionId });
     return true;
   }
 

@@ -52,6 +52,11 @@ export interface StartRelayOptions {
    * where the addon cannot serve; `dgram` always uses node:dgram.
    */
   readonly mediaIo?: 'auto' | 'batched' | 'dgram';
+  /**
+   * Where the media plane runs (docs/relay.md "Media worker"): `main` (default) on the relay's event loop, or
+   * `worker` on a worker thread with its own loop, so registrations never delay media.
+   */
+  readonly mediaThread?: 'main' | 'worker';
   /** Serve Prometheus metrics on 127.0.0.1 at this port (0 picks one); off when undefined. */
   readonly metricsPort?: number;
   /** Blocklist file (IPs, subnets, key fingerprints); re-read by `reloadBlocklist()` (SIGHUP). */

@@ -22,6 +22,7 @@ import type { Blocklist } from '../protection/blocklist.js';
 import { readBlocklist } from './blocklist-file.js';
 import { logEvent } from './event-log.js';
 import { type MediaTransport, openMediaSocket } from './media-socket.js';
+import { MediaWorkerPlane } from './media-worker-plane.js';
 import { serveMetrics } from './metrics-server.js';
 import { RefusalLog, type RefusalLogOptions } from './refusal-log.js';
 import { createRelayMetrics } from './relay-metrics.js';
@@ -191,21 +192,28 @@ export class Relay extends EventEmitter<RelayEvents> {
     mediaPort: number,
     metricsPort: number | undefined,
     mediaIo: 'auto' | 'batched' | 'dgram' = 'auto',
+    mediaThread: 'main' | 'worker' = 'main',
   ): Promise<void> {
-    this.#media = await openMediaSocket(
-      {
-        router: this.core.media,
-        host,
-        port: mediaPort,
-        now: this.#now,
-        // A bound address is metadata (where a call's party is): only with logMetadata.
-        onBinding: (binding, sessionId) => {
-          if (this.#logMetadata) this.#logger.debug({ sessionId, binding }, 'media binding');
-        },
-        onError: (error) => this.#logger.debug({ err: error.message }, 'media socket error'),
-      },
-      mediaIo,
-    );
+    // A bound address is metadata (where a call's party is): only with logMetadata.
+    const onBinding = (binding: 'bound' | 'rebound', sessionId: number) => {
+      if (this.#logMetadata) this.#logger.debug({ sessionId, binding }, 'media binding');
+    };
+    const onError = (error: Error) => this.#logger.debug({ err: error.message }, 'media socket error');
+    this.#media =
+      mediaThread === 'worker'
+        ? await MediaWorkerPlane.open({
+            router: this.core.media,
+            limits: this.core.limits,
+            host,
+            port: mediaPort,
+            io: mediaIo,
+            onBinding,
+            onError,
+          })
+        : await openMediaSocket(
+            { router: this.core.media, host, port: mediaPort, now: this.#now, onBinding, onError },
+            mediaIo,
+          );
     const tcp = createTcpServer({ noDelay: true }, (socket) => this.#accept(socket));
     tcp.on('error', (error) => this.#logger.error({ err: error.message }, 'control listener error'));
     this.#tcp = tcp;

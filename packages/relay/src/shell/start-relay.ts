@@ -80,6 +80,7 @@ export async function startRelay(options: StartRelayOptions): Promise<Relay> {
       options.mediaPort ?? 5061,
       options.metricsPort,
       options.mediaIo ?? 'auto',
+      options.mediaThread ?? 'main',
     );
   } catch (error) {
     await relay.close();

@@ -1,6 +1,7 @@
 /**
  * Starts relays on ports 0 and stops everything a test started (afterEach). The media I/O path comes from
- * LEITUNG_RELAY_MEDIA_IO (`batched`, `dgram`; `auto` when unset), so the media tests run against both paths
+ * LEITUNG_RELAY_MEDIA_IO (`batched`, `dgram`; `auto` when unset) and its thread from LEITUNG_RELAY_MEDIA_THREAD (`worker`; the
+ * relay's own loop when unset), so the media tests run against every path
  * (vitest.config.ts, docs/relay.md "Batched media I/O").
  */
 import { afterEach } from 'vitest';
