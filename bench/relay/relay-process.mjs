@@ -11,12 +11,14 @@ import { testKeyPair } from '../../scripts/test-keys.mjs';
 const dataDir = mkdtempSync(join(tmpdir(), 'leitung-bench-relay-'));
 // A cached test key saves the RSA-4096 generation (1–4 s); the benchmark does not depend on the key.
 writeFileSync(join(dataDir, 'relay-key.pem'), (await testKeyPair('relay')).privateKeyPem, { mode: 0o600 });
-// argv[2]: the media I/O path (docs/relay.md "Batched media I/O"): auto (batched where built), batched or dgram.
+// argv[2]: the media I/O path (docs/relay.md "Batched media I/O"): auto (batched where built), batched or dgram;
+// argv[3]: where the media plane runs (docs/relay.md "Media worker"): main or worker.
 const relay = await startRelay({
   dataDir,
   port: 0,
   mediaPort: 0,
   mediaIo: process.argv[2] ?? 'auto',
+  mediaThread: process.argv[3] ?? 'main',
   limits: {
     maxMediaSessions: 200_000,
     mediaBindTimeoutMs: 600_000,

@@ -13,7 +13,7 @@
 // competes for CPU, so CPU per packet at a fixed offered load is the fair figure.
 //
 //   cd packages/relay && npx tsup && npm run bench          (= node ../../bench/relay/run.mjs)
-//   node bench/relay/run.mjs --calls 50,150,300,500 --seconds 3 [--only direct,bare-c,bare-c-mmsg,bare-node,leitung,leitung-burst,leitung-dgram,coturn] [--burst 200]
+//   node bench/relay/run.mjs --calls 50,150,300,500 --seconds 3 [--only direct,bare-c,bare-c-mmsg,bare-node,leitung,leitung-burst,leitung-worker,worker-burst,leitung-dgram,coturn] [--burst 200]
 import { execFileSync, fork, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -202,8 +202,8 @@ async function registrationBurst(ready) {
   return JSON.parse(text);
 }
 
-async function leitung(mediaIo, { burst = false } = {}) {
-  const child = fork(join(HERE, 'relay-process.mjs'), [mediaIo], {
+async function leitung(mediaIo, { burst = false, thread = 'main' } = {}) {
+  const child = fork(join(HERE, 'relay-process.mjs'), [mediaIo, thread], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     // The flag the leitung-relay program runs with (examples/relay/src/main.mjs explains it); override
     // with LEITUNG_BENCH_RELAY_NODE_ARGS (e.g. "" for Node's defaults) to compare.
@@ -412,7 +412,7 @@ function row(name, n, r) {
       ? `${fmt(r.p50 - base.p50, 0).padStart(6)} ${fmt(r.p99 - base.p99, 0).padStart(7)}`
       : '     —       —';
   console.log(
-    `${name.padEnd(13)} ${String(n).padStart(5)} ${fmt(r.offered, 0).padStart(9)} ${fmt(r.forwarded, 0).padStart(9)} ${fmt(r.loss * 100, 2).padStart(7)} ${latency} ${added} ${fmt(r.cpuPerPacket, 2).padStart(8)} ${fmt(r.cpuShare * 100, 0).padStart(5)}${r.note ? `  (${r.note})` : ''}`,
+    `${name.padEnd(14)} ${String(n).padStart(5)} ${fmt(r.offered, 0).padStart(9)} ${fmt(r.forwarded, 0).padStart(9)} ${fmt(r.loss * 100, 2).padStart(7)} ${latency} ${added} ${fmt(r.cpuPerPacket, 2).padStart(8)} ${fmt(r.cpuShare * 100, 0).padStart(5)}${r.note ? `  (${r.note})` : ''}`,
   );
 }
 
@@ -426,7 +426,7 @@ console.log(
 );
 console.log('');
 console.log(
-  'forwarder     calls   offered  forwarded  loss%  p50µs   p99µs  +p50µs  +p99µs  cpuµs/pkt  cpu%',
+  'forwarder      calls   offered  forwarded  loss%  p50µs   p99µs  +p50µs  +p99µs  cpuµs/pkt  cpu%',
 );
 
 try {
@@ -473,6 +473,17 @@ if (wanted('leitung-burst')) {
   for (const n of STEPS) row('leitung-burst', n, await relay.run(n));
   await relay.stop();
 }
+// The same with the media plane on a worker thread (docs/relay.md "Media worker"), without and with the burst.
+if (wanted('leitung-worker')) {
+  const relay = await leitung('batched', { thread: 'worker' });
+  for (const n of STEPS) row('leitung-worker', n, await relay.run(n));
+  await relay.stop();
+}
+if (wanted('worker-burst')) {
+  const relay = await leitung('batched', { thread: 'worker', burst: true });
+  for (const n of STEPS) row('worker-burst', n, await relay.run(n));
+  await relay.stop();
+}
 if (wanted('leitung-dgram')) {
   const relay = await leitung('dgram');
   for (const n of STEPS) row('leitung-dgram', n, await relay.run(n));
@@ -500,7 +511,7 @@ for (const n of STEPS) {
   const l = results.leitung?.[n];
   if (!l) continue;
   const parts = [];
-  for (const other of ['coturn', 'bare-c', 'bare-c-mmsg', 'bare-node', 'leitung-dgram']) {
+  for (const other of ['coturn', 'bare-c', 'bare-c-mmsg', 'bare-node', 'leitung-dgram', 'leitung-worker']) {
     const o = results[other]?.[n];
     if (o && Number.isFinite(o.cpuPerPacket) && o.cpuPerPacket > 0) {
       parts.push(`leitung/${other} ${fmt(l.cpuPerPacket / o.cpuPerPacket, 2)}`);
