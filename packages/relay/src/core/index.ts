@@ -31,8 +31,10 @@ export {
   type MediaDropReason,
   type MediaEndpoint,
   type MediaGrantMaterial,
+  type MediaReplicaReport,
   MediaRouter,
   type MediaRouterOptions,
+  type MediaSessionChange,
 } from '../media/media-router.js';
 export { Blocklist } from '../protection/blocklist.js';
 export { KeyedRateLimiter, TokenBucket } from '../protection/token-bucket.js';
