@@ -9,6 +9,11 @@ export const RelayErrorCode = {
   NameTaken: 'RELAY_ERR_NAME_TAKEN',
   /** The requested name breaks the name policy (NFC, length, allowed characters). */
   NameInvalid: 'RELAY_ERR_NAME_INVALID',
+  /**
+   * The requested name looks like one bound to another key: they share a Unicode UTS #39 skeleton ("Аlice" with a
+   * Cyrillic А next to "alice"; docs/key-transparency.md, "Names"). The message names the existing name.
+   */
+  NameConfusable: 'RELAY_ERR_NAME_CONFUSABLE',
   /** The key is already bound to another name (one name per key). */
   KeyRegistered: 'RELAY_ERR_KEY_REGISTERED',
   /** The PROVE answer is wrong. One code for every cause: no decryption oracle (docs/lessons.md #5). */
