@@ -79,6 +79,10 @@ export const RelayErrorCode = {
   ClusterEntryInvalid: 'RELAY_ERR_CLUSTER_ENTRY_INVALID',
   /** The relay key file is unreadable, not a private key, or readable by others. */
   KeyFile: 'RELAY_ERR_KEY_FILE',
+  /** The data directory cannot be created, read or written (the reason in words, e.g. permission denied). */
+  DataDir: 'RELAY_ERR_DATA_DIR',
+  /** A listening port cannot be bound: in use by another program, privileged, or not an address of this machine. */
+  PortUnavailable: 'RELAY_ERR_PORT_UNAVAILABLE',
   /** The blocklist file has a line that is neither an IP address, a subnet nor a key fingerprint. */
   BlocklistInvalid: 'RELAY_ERR_BLOCKLIST_INVALID',
   /** A local caller passed an invalid option. */
