@@ -19,7 +19,7 @@ import {
   startPhonebookProcess,
 } from '../src/demo/phonebook-process.js';
 import { phonebookProgram } from '../src/demo/workspace-paths.js';
-import { TEST_PASSPHRASE, writeEncryptedIdentity } from './support/identities.js';
+import { writeEncryptedIdentity } from './support/identities.js';
 import { RelayWorld } from './support/relay-world.js';
 
 let world: RelayWorld;
@@ -30,8 +30,7 @@ const started: { stop(): Promise<unknown> }[] = [];
 
 beforeAll(async () => {
   world = await RelayWorld.start('registration');
-  passFile = join(world.temp, 'passphrase');
-  await writeFile(passFile, TEST_PASSPHRASE);
+  passFile = world.passFile;
 }, 60_000);
 
 afterEach(async () => {
