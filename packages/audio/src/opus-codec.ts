@@ -124,6 +124,12 @@ class OpusEncoder implements AudioEncoder {
     return { data, dtx: this.#dtx && data.length <= 2 };
   }
 
+  setExpectedLossPercent(percent: number): void {
+    if (this.#closed) throw new AudioError('AUDIO_ERR_CLOSED', 'the Opus encoder is closed');
+    checkInt('expectedLossPercent', percent, 0, 100);
+    wrapCodecFailure(() => this.#handle.setPacketLossPercent(percent));
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;

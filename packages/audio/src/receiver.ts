@@ -147,7 +147,10 @@ export class AudioReceiver {
   /** Produces the next 20 ms of audio. Call once per frame period, driven by the playout clock. */
   pull(now: number): PlayoutFrame {
     this.#assertOpen();
-    const decision = this.#jitter.pull(now, { quiet: this.#quiet });
+    const decision = this.#jitter.pull(now, {
+      quiet: this.#quiet,
+      fec: this.#current?.decoder.supportsFec ?? true,
+    });
     switch (decision.kind) {
       case 'play': {
         const payload = this.#split(decision.payload);
