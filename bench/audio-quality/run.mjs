@@ -3,7 +3,10 @@
 // libopus with the same losses and an ideal receiver) and to Leitung's own Opus settings without the
 // pipeline (same decoding), on the same signal, scored with STOI (stoi.mjs) and
 // the Bark spectral distance of @leitung/audio/analysis. Imports the BUILT packages: build first.
-// Usage: node bench/audio-quality/run.mjs            (about half a minute; needs espeak-ng, sox, opus-tools)
+// With --programs the same conditions also run through the real programs (relay + two headless phonebooks,
+// udp-proxy.mjs in front of the relay's media port), one call per condition.
+// Usage: node bench/audio-quality/run.mjs [--programs]   (30 s; with --programs about 3 min more)
+//        needs espeak-ng, sox and opus-tools
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,8 +15,9 @@ import { AudioReceiver, AudioSender, createOpusCodec, decodeWav, FRAME_SAMPLES }
 import { barkSpectralDistance, estimateDelay } from '@leitung/audio/analysis';
 import { decodePayload, opusPacketHasFec, Resampler } from '@leitung/audio/core';
 import { findExecutable, loadOpusBackend } from '@leitung/audio/node';
-import { CONDITIONS } from './impairment.mjs';
+import { CONDITIONS, seeded } from './impairment.mjs';
 import { readOggOpus } from './ogg-opus.mjs';
+import { startPrograms } from './programs.mjs';
 import { STOI_RATE, stoi } from './stoi.mjs';
 
 const TEXT =
@@ -56,6 +60,7 @@ try {
     rows.push({ condition, lossPercent, expectLoss, leitung, reference, alone });
     console.log(`${condition.name}: done`);
   }
+  if (process.argv.includes('--programs')) await runPrograms(rows, wav, input);
   console.log();
   console.log(
     '| condition | frames lost | STOI Leitung (single alignment) | STOI libopus alone | STOI opus-tools | Bark dB Leitung | Bark dB libopus alone | Bark dB opus-tools | Leitung FEC rebuilt / available / lost | Leitung delay ms | buffer adjustments |',
@@ -66,6 +71,19 @@ try {
       `| ${condition.name} | ${lossPercent} % | ${l.stoi.toFixed(3)} (${l.single.stoi.toFixed(3)}) | ${a.stoi.toFixed(3)} | ${r.stoi.toFixed(3)} | ` +
         `${l.bark.toFixed(2)} | ${a.bark.toFixed(2)} | ${r.bark.toFixed(2)} | ${l.fec} / ${l.fecAvailable} / ${l.lost} | ${l.delayMs.toFixed(0)} | ${l.adjustments} |`,
     );
+  }
+  if (rows[0].programs !== undefined) {
+    console.log('\nThrough the real programs (relay + two phonebooks + UDP proxy), Alice → Bob:\n');
+    console.log(
+      "| condition | frames lost | STOI (per-second alignment) | STOI single alignment | Bark dB | FEC rebuilt / lost | Bob's MOS (E-model) | mouth-to-ear ms | buffer adjustments |",
+    );
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+    for (const { condition, programs: p } of rows) {
+      console.log(
+        `| ${condition.name} | ${p.lossPercent} % | ${p.stoi.toFixed(3)} | ${p.single.toFixed(3)} | ${p.bark.toFixed(2)} | ${p.fec} / ${p.lost} | ` +
+          `${p.mos?.toFixed(2) ?? 'none'} | ${p.delayMs.toFixed(0)} | ${p.adjustments} |`,
+      );
+    }
   }
   console.log(
     '\nSTOI: 0–1, higher is better (stoi.mjs says what it measures and what not). Bark: spectral distance, lower is better.' +
@@ -214,4 +232,72 @@ function to10k(samples) {
   const r = new Resampler(48_000, STOI_RATE);
   const out = [...r.process(Float64Array.from(samples)), ...r.flush()];
   return Float64Array.from(out);
+}
+
+/** One call per condition through the real programs; Bob's recording scored against Alice's input. */
+async function runPrograms(rows, wav, input) {
+  const programs = await startPrograms(join(dir, 'programs'));
+  try {
+    const durationS = input.length / 48_000 + 1.5;
+    const frames = Math.ceil((durationS * 1000) / 20) + 100;
+    for (const row of rows) {
+      // The same schedule for Alice → Bob as in-process; Bob → Alice gets one of its own (other seed).
+      const forward = row.condition.plan(frames);
+      const r = seeded(99);
+      const backward = row.condition.plan(frames).map(() => forward[Math.floor(r() * frames)]);
+      const { heard, stats, caller } = await programs.call({ forward, backward }, wav, durationS);
+      const recorded = (await decodeWav(readFileSync(heard))).samples;
+      const receive = stats.receive;
+      const scored = scoreRecording(input, recorded);
+      row.programs = {
+        ...scored,
+        // Sample n left Alice at sendStartedAt + n/48 and reached Bob's file at receiveStartedAt + (lag + n)/48.
+        delayMs: stats.marks.receiveStartedAt + scored.lagMs - caller.marks.sendStartedAt,
+        lossPercent: Math.round(
+          (100 * forward.slice(0, Math.ceil(input.length / FRAME_SAMPLES)).filter((p) => p.drop).length) /
+            Math.ceil(input.length / FRAME_SAMPLES),
+        ),
+        lost: receive.packetsLost + receive.packetsLate,
+        fec: receive.framesRecoveredFec,
+        adjustments: receive.framesStretched + receive.packetsDiscarded,
+        mos: stats.quality.mos,
+      };
+      console.log(`${row.condition.name}: call done`);
+    }
+  } finally {
+    await programs.stop();
+  }
+}
+
+/**
+ * Aligns a recording of unknown delay with the input: first as a whole (cross-correlation up to 3 s), then
+ * each second of the input on its own within ±60 ms of that (jitter-buffer moves shift later parts; a
+ * listener hears the move, not a lasting misalignment — the idea of P.862's utterance realignment).
+ */
+function scoreRecording(input, recorded) {
+  const { lagSamples } = estimateDelay(input, recorded, 3 * 48_000);
+  const single = new Int16Array(input.length);
+  single.set(recorded.subarray(Math.max(0, lagSamples), Math.max(0, lagSamples) + input.length));
+  const piecewise = new Int16Array(input.length);
+  const second = 48_000;
+  const search = 60 * 48;
+  for (let at = 0; at < input.length; at += second) {
+    const ref = input.subarray(at, Math.min(input.length, at + second));
+    const from = Math.max(0, at + lagSamples - search);
+    const window = recorded.subarray(from, Math.min(recorded.length, at + lagSamples + second + search));
+    let lag = lagSamples;
+    if (window.length > ref.length && energy(ref) > 1e9) {
+      lag = from - at + estimateDelay(ref, window, 2 * search).lagSamples;
+      if (Math.abs(lag - lagSamples) > search) lag = lagSamples;
+    }
+    piecewise.set(recorded.subarray(Math.max(0, at + lag), Math.max(0, at + lag) + ref.length), at);
+  }
+  const s = score(input, piecewise);
+  return { stoi: s.stoi, bark: s.bark, single: score(input, single).stoi, lagMs: lagSamples / 48 };
+}
+
+function energy(x) {
+  let e = 0;
+  for (const v of x) e += v * v;
+  return e;
 }
