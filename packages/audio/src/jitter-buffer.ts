@@ -99,6 +99,11 @@ export type PlayoutDecision =
       readonly payload: Uint8Array;
       /** How long this frame waited in the buffer, ms. */
       readonly waitedMs: number;
+      /**
+       * The payload of the slot just before this one when the buffer skipped it to shrink the delay: decode
+       * it too (and discard or splice its audio), so that the decoder's state runs on without a jump.
+       */
+      readonly skipped?: Uint8Array;
     }
   | {
       readonly kind: 'conceal';
@@ -361,6 +366,7 @@ export class JitterBuffer {
     }
     // Shrink by one frame when a full frame too much is buffered (0.75 frame: the band of
     // −0.5 … +0.75 frames is wider than one step, so grow and shrink never chase each other).
+    let skippedPayload: Uint8Array | undefined;
     const tooMuch = error > 0.75 * FRAME_MS;
     this.#excessPulls = tooMuch ? this.#excessPulls + 1 : 0;
     // Prefer a quiet moment (when the caller can tell); never wait more than a second or two frames.
@@ -373,6 +379,7 @@ export class JitterBuffer {
       this.#buffer.has(nextTs + FRAME_SAMPLES)
     ) {
       this.#excessPulls = 0;
+      skippedPayload = this.#buffer.get(nextTs)?.payload;
       if (this.#buffer.delete(nextTs)) this.#discarded++;
       nextTs += FRAME_SAMPLES;
       this.#sinceAdjust = 0;
@@ -393,6 +400,7 @@ export class JitterBuffer {
         sequence: wrapUint32(entry.sequence),
         payload: entry.payload,
         waitedMs: now - entry.arrival,
+        ...(skippedPayload === undefined ? {} : { skipped: skippedPayload }),
       };
     }
     const following = this.#oldest();

@@ -76,6 +76,33 @@ describe('clean network: the played PCM is libopus output, sample for sample', (
     expect(differing).toBeGreaterThan(1000);
   });
 
+  it('a frame skipped to shrink the delay is still decoded: the frames after it are libopus output again', () => {
+    const codec = opus();
+    const r = simulate({
+      codec,
+      input,
+      link: { seed: 1, delayMs: 30 },
+      jitterBuffer: { initialDelayMs: 40 },
+    });
+    expect(r.receive.packetsDiscarded).toBe(1);
+    const decoder = codec.createDecoder();
+    const reference = r.sent.map((f) => decoder.decode(decodePayload(f.payload).data));
+    decoder.close();
+    const played = r.frames.filter((f) => f.decision === 'play');
+    const after = played.findIndex(
+      (f, j) => j > 0 && f.timestamp! - played[j - 1]!.timestamp! > FRAME_SAMPLES,
+    );
+    expect(after).toBeGreaterThan(0);
+    let differing = 0;
+    for (const [j, f] of played.entries()) {
+      if (j < after) continue;
+      const ref = reference[f.timestamp! / FRAME_SAMPLES]!;
+      // The first frame after the skip starts with a 2.5 ms fade from the skipped frame.
+      for (let i = j === after ? 120 : 0; i < FRAME_SAMPLES; i++) if (f.pcm[i] !== ref[i]) differing++;
+    }
+    expect(differing).toBe(0);
+  });
+
   it('the receive stream pulls on its schedule, so a stalled event loop moves no frame', async () => {
     let now = 0;
     const clock: StreamClock = {
