@@ -77,9 +77,9 @@ try {
   if (rows[0].programs !== undefined) {
     console.log('\nThrough the real programs (relay + two phonebooks + UDP proxy), Alice → Bob:\n');
     console.log(
-      "| condition | frames lost | STOI (per-second alignment) | STOI single alignment | Bark dB | FEC rebuilt / lost | Bob's MOS (E-model) | mouth-to-ear ms | buffer adjustments |",
+      `| condition | frames lost | STOI (per-second alignment), median of ${REPEATS} calls | range | STOI single alignment | Bark dB | FEC rebuilt / lost | Bob's MOS (E-model) | mouth-to-ear ms | buffer adjustments |`,
     );
-    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const { condition, programs: p } of rows) {
       console.log(
         `| ${condition.name} | ${p.lossPercent} % | ${p.stoi.toFixed(3)} | ${p.spread} | ${p.single.toFixed(3)} | ${p.bark.toFixed(2)} | ${p.fec} / ${p.lost} | ` +
