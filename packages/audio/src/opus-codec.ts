@@ -40,7 +40,7 @@ export interface OpusCodecOptions {
   readonly fec?: boolean;
   /**
    * Loss the encoder plans for at the start, 0–100 % (OPUS_SET_PACKET_LOSS_PERC); default 0. libopus only
-   * spends bits on FEC when this is above 0, and at 24 kbit/s planning for about 8 % or more switches it
+   * spends bits on FEC when this is above 0, and at 24 kbit/s planning for 6 % or more switches it
    * from hybrid fullband to SILK wideband with FEC. A call feeds the measured loss in as it goes
    * (`AudioSender.setExpectedLossPercent`), so a clean network gets the full-quality mode.
    */
