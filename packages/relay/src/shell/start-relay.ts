@@ -21,6 +21,7 @@ import { readBlocklist } from './blocklist-file.js';
 import { Relay } from './relay.js';
 import { loadOrCreateRelayKey } from './relay-key-file.js';
 import type { RelayClusterOptions, StartRelayOptions } from './relay-options.js';
+import { resolveWebSocketOptions } from './web-socket-options.js';
 
 /** What every step of the start shares. */
 interface StartContext {
@@ -36,6 +37,7 @@ export async function startRelay(options: StartRelayOptions): Promise<Relay> {
   const crypto = options.crypto ?? createCrypto();
   const logger = options.logger ?? pino({ enabled: false });
   const host = await resolveHost(options.host ?? '127.0.0.1');
+  const webSocket = options.webSocket === undefined ? undefined : resolveWebSocketOptions(options.webSocket);
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const blocklist =
     options.blocklistFile === undefined ? Blocklist.empty() : readBlocklist(options.blocklistFile);
@@ -74,7 +76,7 @@ export async function startRelay(options: StartRelayOptions): Promise<Relay> {
     refusalLog: options.refusalLog,
   });
   try {
-    await relay.listen(host, options.port ?? 5060, options.mediaPort ?? 5061, options.metricsPort);
+    await relay.listen(host, options.port ?? 5060, options.mediaPort ?? 5061, options.metricsPort, webSocket);
   } catch (error) {
     await relay.close();
     throw error;
