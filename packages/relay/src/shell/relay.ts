@@ -27,7 +27,12 @@ import { RefusalLog, type RefusalLogOptions } from './refusal-log.js';
 import { createRelayMetrics } from './relay-metrics.js';
 import type { RelayEntry } from './relay-options.js';
 import { WebSocketListener } from './web-socket-listener.js';
-import { listenerUrl, type ResolvedWebSocketOptions } from './web-socket-options.js';
+import {
+  listenerUrl,
+  type RelayWebSocketOptions,
+  type ResolvedWebSocketOptions,
+  resolveWebSocketOptions,
+} from './web-socket-options.js';
 
 /**
  * The events a {@link Relay} emits: one per {@link RelayEventType}, each listener getting that event's {@link
@@ -198,7 +203,7 @@ export class Relay extends EventEmitter<RelayEvents> {
     port: number,
     mediaPort: number,
     metricsPort: number | undefined,
-    webSocket?: ResolvedWebSocketOptions,
+    webSocket?: RelayWebSocketOptions,
   ): Promise<void> {
     this.#media = await MediaSocket.open({
       router: this.core.media,
@@ -224,7 +229,7 @@ export class Relay extends EventEmitter<RelayEvents> {
     });
     const address = tcp.address();
     this.#port = typeof address === 'object' && address !== null ? address.port : port;
-    if (webSocket !== undefined) await this.#listenWebSocket(host, webSocket);
+    if (webSocket !== undefined) await this.#listenWebSocket(host, resolveWebSocketOptions(webSocket));
     if (metricsPort !== undefined) {
       this.#metricsServer = await serveMetrics(this.metrics, metricsPort);
       const address = this.#metricsServer.address();

@@ -37,7 +37,8 @@ export async function startRelay(options: StartRelayOptions): Promise<Relay> {
   const crypto = options.crypto ?? createCrypto();
   const logger = options.logger ?? pino({ enabled: false });
   const host = await resolveHost(options.host ?? '127.0.0.1');
-  const webSocket = options.webSocket === undefined ? undefined : resolveWebSocketOptions(options.webSocket);
+  // Checked before anything is opened; `listen` uses the checked values.
+  if (options.webSocket !== undefined) resolveWebSocketOptions(options.webSocket);
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const blocklist =
     options.blocklistFile === undefined ? Blocklist.empty() : readBlocklist(options.blocklistFile);
@@ -76,7 +77,13 @@ export async function startRelay(options: StartRelayOptions): Promise<Relay> {
     refusalLog: options.refusalLog,
   });
   try {
-    await relay.listen(host, options.port ?? 5060, options.mediaPort ?? 5061, options.metricsPort, webSocket);
+    await relay.listen(
+      host,
+      options.port ?? 5060,
+      options.mediaPort ?? 5061,
+      options.metricsPort,
+      options.webSocket,
+    );
   } catch (error) {
     await relay.close();
     throw error;
