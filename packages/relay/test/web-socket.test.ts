@@ -210,6 +210,23 @@ describe('WebSocket listener protections', () => {
     await client.register(alice, 'alice', relay.fingerprint);
   });
 
+  it('caps connections that have not upgraded in total (maxUnauthenticated), across addresses', async () => {
+    const relay = await wsRelay({ limits: { maxUnauthenticated: 2 } });
+    const open = (localAddress: string) =>
+      new Promise<Socket>((resolve, reject) => {
+        const socket = connect({ host: relay.host, port: relay.webSocketPort!, localAddress });
+        trackSocket(socket);
+        socket.once('connect', () => resolve(socket));
+        socket.once('error', reject);
+      });
+    const first = await open('127.0.0.2');
+    await open('127.0.0.3');
+    const third = await open('127.0.0.4');
+    expect(await closedWithin(third, 1_000)).toBe(true);
+    expect(first.destroyed).toBe(false);
+    expect(relay.webSocketRefusals().get('RELAY_ERR_TOO_MANY_CONNECTIONS')).toBe(1);
+  });
+
   it('control WebSockets count against the core caps and its handshake timeout, like TCP', async () => {
     const relay = await wsRelay({ limits: { maxConnectionsPerIp: 2, handshakeTimeoutMs: 300 } });
     const a = track(await wsTestClient(relay));
@@ -256,6 +273,14 @@ describe('WebSocket listener protections', () => {
     await ws(wsUrl(relay, 'media'));
     await expect(ws(wsUrl(relay, 'media'))).rejects.toMatchObject({ status: 503 });
     expect(relay.webSocketRefusals().get('RELAY_ERR_TOO_MANY_CONNECTIONS')).toBe(1);
+  });
+
+  it('caps media legs in total at two per media session', async () => {
+    const relay = await wsRelay({ limits: { maxMediaSessions: 1 } });
+    await ws(wsUrl(relay, 'media'));
+    await ws(wsUrl(relay, 'media'));
+    // The per-address cap (maxConnectionsPerIp, 32) is far away: the total refuses the third.
+    await expect(ws(wsUrl(relay, 'media'))).rejects.toMatchObject({ status: 503 });
   });
 
   it('closes a media leg that binds nothing within mediaBindTimeoutMs (1008)', async () => {
