@@ -184,6 +184,21 @@ describe('WebSocket listener protections', () => {
     expect(client.result?.welcome.type).toBe('WELCOME');
   });
 
+  it('the metrics count the refusals by code and the open media legs', async () => {
+    const relay = await wsRelay({
+      metricsPort: 0,
+      webSocket: { port: 0, allowedOrigins: ['https://phone.example'] },
+    });
+    await expect(ws(wsUrl(relay, 'control'), { origin: 'https://evil.example' })).rejects.toMatchObject({
+      status: 403,
+    });
+    await ws(wsUrl(relay, 'media'), { origin: 'https://phone.example' });
+    const text = await (await fetch(`http://127.0.0.1:${relay.metricsPort}/metrics`)).text();
+    expect(text).toContain('leitung_relay_websocket_refusals_total{code="RELAY_ERR_ORIGIN_REFUSED"} 1');
+    expect(text).toContain('leitung_relay_websocket_media_legs 1');
+    expect(text).toContain('leitung_relay_websocket_media_backlog_drops_total 0');
+  });
+
   it('speaks only WebSocket on its two paths: plain HTTP gets 426, other paths 404', async () => {
     const relay = await wsRelay();
     const response = await fetch(`http://127.0.0.1:${relay.webSocketPort}/control`);

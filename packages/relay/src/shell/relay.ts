@@ -111,6 +111,15 @@ export class Relay extends EventEmitter<RelayEvents> {
     this.metrics = createRelayMetrics({
       core: this.core,
       blocklistReloads: () => ({ ...this.#reloads }),
+      webSocket: () => {
+        const listener = this.#webSocket;
+        if (listener === undefined) return undefined;
+        return {
+          refusals: listener.refusals,
+          mediaLegs: listener.mediaLegs,
+          backlogDrops: listener.backlogDrops,
+        };
+      },
       ...(cluster === undefined
         ? {}
         : {
