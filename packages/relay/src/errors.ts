@@ -9,6 +9,11 @@ export const RelayErrorCode = {
   NameTaken: 'RELAY_ERR_NAME_TAKEN',
   /** The requested name breaks the name policy (NFC, length, allowed characters). */
   NameInvalid: 'RELAY_ERR_NAME_INVALID',
+  /**
+   * The requested name looks like one bound to another key: they share a Unicode UTS #39 skeleton ("Аlice" with a
+   * Cyrillic А next to "alice"; docs/key-transparency.md, "Names"). The message names the existing name.
+   */
+  NameConfusable: 'RELAY_ERR_NAME_CONFUSABLE',
   /** The key is already bound to another name (one name per key). */
   KeyRegistered: 'RELAY_ERR_KEY_REGISTERED',
   /** The PROVE answer is wrong. One code for every cause: no decryption oracle (docs/lessons.md #5). */
@@ -79,6 +84,10 @@ export const RelayErrorCode = {
   ClusterEntryInvalid: 'RELAY_ERR_CLUSTER_ENTRY_INVALID',
   /** The relay key file is unreadable, not a private key, or readable by others. */
   KeyFile: 'RELAY_ERR_KEY_FILE',
+  /** The data directory cannot be created, read or written (the reason in words, e.g. permission denied). */
+  DataDir: 'RELAY_ERR_DATA_DIR',
+  /** A listening port cannot be bound: in use by another program, privileged, or not an address of this machine. */
+  PortUnavailable: 'RELAY_ERR_PORT_UNAVAILABLE',
   /** The blocklist file has a line that is neither an IP address, a subnet nor a key fingerprint. */
   BlocklistInvalid: 'RELAY_ERR_BLOCKLIST_INVALID',
   /** A local caller passed an invalid option. */
