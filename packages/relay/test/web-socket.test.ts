@@ -4,7 +4,7 @@
  * media through one relay, and every protection of the listener is shown to bite (each test would fail
  * without it).
  */
-import { connect, type Socket } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import type { RsaPrivateKey } from '@leitung/crypto';
 import { clientIdOf, MediaReceiver, MediaSender } from '@leitung/session';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -82,6 +82,16 @@ describe('WebSocket ↔ TCP+UDP through one relay', () => {
     await expect(
       wsRelay({ webSocket: { port: 0, allowedOrigins: ['https://a.example/'] } }),
     ).rejects.toMatchObject({ code: 'RELAY_ERR_INVALID_OPTION' });
+  });
+
+  it('a taken WebSocket port is refused before anything is opened (RELAY_ERR_PORT_UNAVAILABLE)', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', () => resolve()));
+    opened.push({ close: () => taken.close() });
+    const port = (taken.address() as { port: number }).port;
+    await expect(wsRelay({ webSocket: { port } })).rejects.toMatchObject({
+      code: 'RELAY_ERR_PORT_UNAVAILABLE',
+    });
   });
 
   it('a WebSocket caller and a TCP callee: registration, phonebook, call, media both ways', async () => {
