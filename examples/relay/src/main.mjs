@@ -31,6 +31,12 @@ Options:
   --port PORT          control TCP port (default 5060; 0 picks a free port)
   --media-port PORT    media UDP port (default 5061; 0 picks a free port)
   --data DIR           data directory: relay key and directory database (default ./leitung-relay-data)
+  --ws-port PORT       also listen for WebSocket clients (browsers) on this TCP port: control on
+                       /control, media on /media (off unless given; 0 picks a free port)
+  --ws-origin ORIGIN   with --ws-port: only pages of this origin (https://app.example) may connect;
+                       repeat for several (default: any origin)
+  --ws-public-url URL  with --ws-port: the ws:// or wss:// URL written to --info-out (e.g. behind a TLS
+                       proxy; default ws://HOST:PORT)
   --metrics-port PORT  serve Prometheus metrics on 127.0.0.1:PORT/metrics (off unless given)
   --info-out FILE      write this relay's relay-list entry {host, port, mediaPort, fingerprint} as JSON
   --blocklist FILE     blocked IP addresses, subnets and key fingerprints; re-read on SIGHUP
@@ -75,6 +81,9 @@ try {
       'media-port': { type: 'string' },
       data: { type: 'string' },
       'metrics-port': { type: 'string' },
+      'ws-port': { type: 'string' },
+      'ws-origin': { type: 'string', multiple: true },
+      'ws-public-url': { type: 'string' },
       'info-out': { type: 'string' },
       blocklist: { type: 'string' },
       redis: { type: 'string' },
@@ -111,6 +120,8 @@ const format = args['log-format'] ?? (process.stderr.isTTY ? 'pretty' : 'json');
 if (format !== 'pretty' && format !== 'json') fail('--log-format must be pretty or json');
 if (args.redis !== undefined && !/^rediss?:\/\/./.test(args.redis)) fail('--redis must be a redis:// URL');
 if (args['cluster-id'] !== undefined && args.redis === undefined) fail('--cluster-id needs --redis');
+if (args['ws-origin'] !== undefined && args['ws-port'] === undefined) fail('--ws-origin needs --ws-port');
+if (args['ws-public-url'] !== undefined && args['ws-port'] === undefined) fail('--ws-public-url needs --ws-port');
 if (args['cluster-members'] !== undefined && args.redis === undefined)
   fail('--cluster-members needs --redis');
 if (args.redis !== undefined && args['cluster-members'] === undefined) {
@@ -167,6 +178,15 @@ try {
     ...(args['metrics-port'] === undefined
       ? {}
       : { metricsPort: port(args['metrics-port'], '--metrics-port') }),
+    ...(args['ws-port'] === undefined
+      ? {}
+      : {
+          webSocket: {
+            port: port(args['ws-port'], '--ws-port'),
+            ...(args['ws-origin'] === undefined ? {} : { allowedOrigins: args['ws-origin'] }),
+            ...(args['ws-public-url'] === undefined ? {} : { publicUrl: args['ws-public-url'] }),
+          },
+        }),
     ...(args.blocklist === undefined ? {} : { blocklistFile: resolve(args.blocklist) }),
     ...(Object.keys(limits).length === 0 ? {} : { limits }),
     ...(args.redis === undefined
@@ -197,6 +217,7 @@ if (args['info-out']) {
 console.log(`leitung-relay fingerprint ${info.fingerprint}`);
 console.log(`leitung-relay control tcp ${info.host}:${info.port}`);
 console.log(`leitung-relay media udp ${info.host}:${info.mediaPort}`);
+if (info.webSocket !== undefined) console.log(`leitung-relay websocket ${info.webSocket}`);
 if (relay.metricsPort !== undefined)
   console.log(`leitung-relay metrics http://127.0.0.1:${relay.metricsPort}/metrics`);
 console.log(`leitung-relay data ${relay.dataDir}`);

@@ -50,6 +50,11 @@ export const RelayErrorCode = {
   RegistrationBudget: 'RELAY_ERR_REGISTRATION_BUDGET',
   /** A token bucket is empty (per IP or per identity: handshakes, lookups, call requests). */
   RateLimited: 'RELAY_ERR_RATE_LIMITED',
+  /**
+   * A WebSocket upgrade whose `Origin` is not in the relay's allow-list (docs/relay.md "WebSocket
+   * listener"): refused with HTTP 403 before any protocol byte.
+   */
+  OriginRefused: 'RELAY_ERR_ORIGIN_REFUSED',
   /** The IP address or key fingerprint is on the blocklist. */
   Blocked: 'RELAY_ERR_BLOCKED',
   /** The same identity registered again on a new connection; the old one is closed. */

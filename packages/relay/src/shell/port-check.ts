@@ -11,7 +11,7 @@ import { RelayError, RelayErrorCode } from '../errors.js';
 
 /** One listener to check: what it is for, its protocol and address. */
 export interface PortToCheck {
-  readonly listener: 'control' | 'media' | 'metrics';
+  readonly listener: 'control' | 'media' | 'websocket' | 'metrics';
   readonly protocol: 'tcp' | 'udp';
   readonly host: string;
   readonly port: number;

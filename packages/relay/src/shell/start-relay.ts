@@ -22,6 +22,7 @@ import { checkPortsFree } from './port-check.js';
 import { Relay } from './relay.js';
 import { loadOrCreateRelayKey } from './relay-key-file.js';
 import type { RelayClusterOptions, StartRelayOptions } from './relay-options.js';
+import { resolveWebSocketOptions } from './web-socket-options.js';
 
 /** What every step of the start shares. */
 interface StartContext {
@@ -37,10 +38,15 @@ export async function startRelay(options: StartRelayOptions): Promise<Relay> {
   const crypto = options.crypto ?? createCrypto();
   const logger = options.logger ?? pino({ enabled: false });
   const host = await resolveHost(options.host ?? '127.0.0.1');
+  // Checked before anything is opened; `listen` uses the checked values.
+  const webSocket = options.webSocket === undefined ? undefined : resolveWebSocketOptions(options.webSocket);
   // Ports first, then the data directory: nothing is created for a relay that cannot listen (docs/operations.md).
   await checkPortsFree([
     { listener: 'control', protocol: 'tcp', host, port: options.port ?? 5060 },
     { listener: 'media', protocol: 'udp', host, port: options.mediaPort ?? 5061 },
+    ...(webSocket === undefined
+      ? []
+      : [{ listener: 'websocket', protocol: 'tcp', host, port: webSocket.port } as const]),
     ...(options.metricsPort === undefined
       ? []
       : [{ listener: 'metrics', protocol: 'tcp', host: '127.0.0.1', port: options.metricsPort } as const]),
@@ -83,7 +89,13 @@ export async function startRelay(options: StartRelayOptions): Promise<Relay> {
     refusalLog: options.refusalLog,
   });
   try {
-    await relay.listen(host, options.port ?? 5060, options.mediaPort ?? 5061, options.metricsPort);
+    await relay.listen(
+      host,
+      options.port ?? 5060,
+      options.mediaPort ?? 5061,
+      options.metricsPort,
+      options.webSocket,
+    );
   } catch (error) {
     await relay.close();
     throw error;
