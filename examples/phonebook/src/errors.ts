@@ -78,6 +78,7 @@ const USAGE_CODES: ReadonlySet<string> = new Set([
   PhonebookErrorCode.Usage,
   PhonebookErrorCode.NameInvalid,
   'RELAY_ERR_NAME_TAKEN',
+  'RELAY_ERR_NAME_CONFUSABLE',
   'RELAY_ERR_NAME_INVALID',
   'RELAY_ERR_KEY_REGISTERED',
 ]);

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { defaultDataDir, parseCommandLine } from '../src/cli/args.js';
+import { HELP } from '../src/cli/help.js';
 import { codeOf } from '../src/errors.js';
+import { HELP as KEYS } from '../src/tui/keys.js';
 
 function run(...argv: string[]) {
   const parsed = parseCommandLine(argv, {});
@@ -66,6 +68,15 @@ describe('command line', () => {
     expect(parseCommandLine(['--help']).kind).toBe('help');
     expect(parseCommandLine(['-h']).kind).toBe('help');
     expect(parseCommandLine(['--version']).kind).toBe('version');
+  });
+
+  it('--help lists every key of the terminal UI, from the table the program obeys', () => {
+    for (const { group, keys } of KEYS) {
+      expect(HELP).toContain(`  ${group}\n`);
+      for (const [key, what] of keys) expect(HELP).toContain(`    ${key.padEnd(16)}${what}`);
+    }
+    for (const k of ['m', '/', '?', 'c', 's', 't']) expect(HELP).toContain(`\n    ${k} `);
+    for (const line of HELP.split('\n')) expect(line.length, line).toBeLessThanOrEqual(100);
   });
 
   it('refuses bad input with PHONEBOOK_ERR_USAGE', () => {

@@ -2,7 +2,7 @@
  * Call quality never describes audio that did not arrive: CallMedia over a media transport that delivers
  * no frame reports "no audio" (no loss, no MOS), and one whose frames stop (the relay died) turns to
  * `stalled` within a second, again without figures; the final statistics of a call with no frame carry no
- * MOS either.
+ * MOS either. The loss measured here is also what the encoder plans its FEC for.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -23,13 +23,16 @@ afterEach(async () => {
 /** The parts of a Client that CallMedia uses; frames sent are looped back while `looping` is on. */
 function fakeClient() {
   const listeners = new Set<(frame: MediaFrame) => void>();
-  const state = { looping: false };
+  const state = { looping: false, dropEvery: 0 };
+  let sent = 0;
   const client = {
     relay: undefined,
     relayStatus: () => [],
     mediaStats: () => undefined,
     mediaTransport: () => ({
       send: (frame: MediaFrame) => {
+        sent++;
+        if (state.dropEvery > 0 && sent % state.dropEvery === 0) return;
         if (state.looping) for (const l of listeners) l(frame);
       },
       onFrame: (listener: (frame: MediaFrame) => void) => {
@@ -93,5 +96,27 @@ describe('call quality over nothing', () => {
     const final = await media.stop();
     expect(final.quality.mos).toBeGreaterThan(3.5);
     expect(final.quality.packetsReceived).toBeGreaterThan(10);
+  });
+});
+
+describe('loss feedback to the encoder', () => {
+  it('the loss this side measures sets the Opus FEC planning: 0 on a clean loop, about the loss on a lossy one', async () => {
+    const clean = fakeClient();
+    clean.state.looping = true;
+    const a = callMedia(clean.client);
+    await a.start();
+    await sleep(1300);
+    expect((await a.stop()).send.expectedLossPercent).toBe(0);
+
+    const lossy = fakeClient();
+    lossy.state.looping = true;
+    lossy.state.dropEvery = 8; // 12.5 % loss
+    const b = callMedia(lossy.client);
+    await b.start();
+    await sleep(2300);
+    const final = await b.stop();
+    expect(final.receive.packetsLost).toBeGreaterThan(5);
+    expect(final.send.expectedLossPercent).toBeGreaterThanOrEqual(8);
+    expect(final.send.expectedLossPercent).toBeLessThanOrEqual(20);
   });
 });

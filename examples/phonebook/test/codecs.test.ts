@@ -78,10 +78,15 @@ describe('codecs of a call', () => {
     await waitFor(() => statsOf(alice.events) !== undefined && statsOf(bob.events) !== undefined, 'stats');
     for (const side of [alice, bob]) {
       const stats = statsOf(side.events)!;
-      // Both sent PCM16 (Bob because Alice offered nothing else), and every packet got through.
+      // Both sent PCM16 (Bob because Alice offered nothing else), and the packets got through. (Loss as
+      // packets that never arrived: `lossPercent` also counts frames that came late for playout, which a
+      // loaded machine causes in a call this short while the jitter buffer starts at its 20 ms floor.)
       expect(stats.stats.codec).toBe('pcm16');
-      expect(stats.stats.receive?.packetsReceived).toBeGreaterThanOrEqual(50);
-      expect(stats.stats.quality.lossPercent).toBeLessThan(5);
+      const received = stats.stats.receive?.packetsReceived ?? 0;
+      expect(received).toBeGreaterThanOrEqual(50);
+      expect(stats.stats.quality.packetsLost / (received + stats.stats.quality.packetsLost)).toBeLessThan(
+        0.05,
+      );
     }
     // Nothing was dropped at the relay for its size.
     expect(await world.relay.metrics()).toMatch(/media_dropped_packets_total\{reason="oversize"\} 0\n/);

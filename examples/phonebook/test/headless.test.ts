@@ -2,34 +2,27 @@
  * The leitung-phonebook program in headless mode, as scripts use it: exit statuses, typed error codes in
  * the JSON events, a second run that reuses the vault, the text output, and a clean stop on SIGTERM.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startChild, stopAllChildren } from '../src/demo/child-process.js';
+import { startChild } from '../src/demo/child-process.js';
 import { type EventLine, startPhonebookProcess } from '../src/demo/phonebook-process.js';
-import { type RelayProcess, startRelayProcess } from '../src/demo/relay-process.js';
 import { phonebookProgram } from '../src/demo/workspace-paths.js';
-import { relayKeyPem, TEST_PASSPHRASE, writeEncryptedIdentity } from './support/identities.js';
+import { writeEncryptedIdentity } from './support/identities.js';
+import { RelayWorld } from './support/relay-world.js';
 
+let world: RelayWorld;
 let temp: string;
-let relay: RelayProcess;
 let relaysFile: string;
 let passFile: string;
 const env = { ...process.env, LEITUNG_PASSPHRASE: '' };
 
 beforeAll(async () => {
-  temp = await mkdtemp(join(tmpdir(), 'leitung-phonebook-headless-'));
-  relay = await startRelayProcess({ dataDir: join(temp, 'relay'), keyPem: await relayKeyPem() });
-  relaysFile = join(temp, 'relays.json');
-  await writeFile(relaysFile, JSON.stringify([relay.entry]));
-  passFile = join(temp, 'passphrase');
-  await writeFile(passFile, TEST_PASSPHRASE);
+  world = await RelayWorld.start('headless');
+  ({ temp, relaysFile, passFile } = world);
 }, 60_000);
 
 afterAll(async () => {
-  await stopAllChildren();
-  await rm(temp, { recursive: true, force: true });
+  await world?.close();
 });
 
 function errorOf(events: EventLine[]): string | undefined {

@@ -12,7 +12,7 @@ import {
   type PhonebookProcess,
   startPhonebookProcess,
 } from '../src/demo/phonebook-process.js';
-import { TEST_PASSPHRASE, writeEncryptedIdentity } from './support/identities.js';
+import { writeEncryptedIdentity } from './support/identities.js';
 import { RelayWorld } from './support/relay-world.js';
 
 let world: RelayWorld;
@@ -22,8 +22,7 @@ const started: PhonebookProcess[] = [];
 
 beforeAll(async () => {
   world = await RelayWorld.start('identity');
-  passFile = join(world.temp, 'passphrase');
-  await writeFile(passFile, TEST_PASSPHRASE);
+  passFile = world.passFile;
 }, 60_000);
 
 afterEach(async () => {

@@ -4,32 +4,25 @@
  * real program, registered with a real relay, is signalled; it must open no listening socket, print no
  * "Debugger listening", keep running (its security monitor reports the attempt) and stop cleanly after.
  */
-import { mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stopAllChildren } from '../src/demo/child-process.js';
 import { startPhonebookProcess } from '../src/demo/phonebook-process.js';
-import { type RelayProcess, startRelayProcess } from '../src/demo/relay-process.js';
-import { relayKeyPem, TEST_PASSPHRASE, writeEncryptedIdentity } from './support/identities.js';
+import { writeEncryptedIdentity } from './support/identities.js';
+import { RelayWorld } from './support/relay-world.js';
 
+let world: RelayWorld;
 let temp: string;
-let relay: RelayProcess;
 let relaysFile: string;
 let passFile: string;
 
 beforeAll(async () => {
-  temp = await mkdtemp(join(tmpdir(), 'leitung-phonebook-sigusr1-'));
-  relay = await startRelayProcess({ dataDir: join(temp, 'relay'), keyPem: await relayKeyPem() });
-  relaysFile = join(temp, 'relays.json');
-  await writeFile(relaysFile, JSON.stringify([relay.entry]));
-  passFile = join(temp, 'passphrase');
-  await writeFile(passFile, TEST_PASSPHRASE);
+  world = await RelayWorld.start('sigusr1');
+  ({ temp, relaysFile, passFile } = world);
 }, 60_000);
 
 afterAll(async () => {
-  await stopAllChildren();
-  await rm(temp, { recursive: true, force: true });
+  await world?.close();
 });
 
 /** TCP ports on which process `pid` listens (its socket inodes matched against /proc/net/tcp{,6}). */

@@ -9,8 +9,9 @@
  *   volume of what Bob hears (the frames his speaker gets grow 1.5×);
  * - a caller who hangs up while it rings leaves "missed call from alice (time)", counted in the header
  *   until the history (`c`) is opened; the history is in the vault file (no call id, key or number);
- * - a call during a call is answered busy: the caller gets CLIENT_ERR_PEER_BUSY (from the relay); on the
- *   client's `call:waiting` the callee sees "carol is calling — busy" and, afterwards, the missed call.
+ * - a call during a call rings the callee as a waiting call (the relay forwards it), whose client answers it
+ *   busy: the caller gets CLIENT_ERR_PEER_BUSY, the callee sees "carol is calling — busy" and, afterwards, the
+ *   missed call.
  */
 import { type AudioSink, createToneSource } from '@leitung/audio';
 import { SecureVault } from '@leitung/client';
@@ -326,15 +327,8 @@ describe('missed calls and call waiting', () => {
       direction: 'outgoing',
       outcome: 'busy',
     });
-    // The leitung-relay answers this call busy itself (it knows Bob is in a call) and never tells Bob. A
-    // relay that forwards it gets CALL_RESPONSE busy from Bob's client, which then reports `call:waiting`
-    // (packages/client test/client-core.test.ts). Bob's client reports that event here as it would.
-    bob.client.emit('call:waiting', {
-      type: 'call:waiting',
-      callId: '11'.repeat(16),
-      callerId: carol.client.clientId,
-      callerName: 'carol',
-    });
+    // The relay rang Bob with Carol's call as a waiting call; Bob's client answered it busy (that busy is what
+    // Carol got) and told Bob's phonebook who tried (`call:waiting`).
     const waiting = await until(
       b.lastFrame,
       (t) => t.includes('carol is calling — busy'),

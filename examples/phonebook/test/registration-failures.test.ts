@@ -19,7 +19,7 @@ import {
   startPhonebookProcess,
 } from '../src/demo/phonebook-process.js';
 import { phonebookProgram } from '../src/demo/workspace-paths.js';
-import { TEST_PASSPHRASE, writeEncryptedIdentity } from './support/identities.js';
+import { writeEncryptedIdentity } from './support/identities.js';
 import { RelayWorld } from './support/relay-world.js';
 
 let world: RelayWorld;
@@ -30,8 +30,7 @@ const started: { stop(): Promise<unknown> }[] = [];
 
 beforeAll(async () => {
   world = await RelayWorld.start('registration');
-  passFile = join(world.temp, 'passphrase');
-  await writeFile(passFile, TEST_PASSPHRASE);
+  passFile = world.passFile;
 }, 60_000);
 
 afterEach(async () => {
@@ -129,6 +128,19 @@ describe('registration failures, headless', () => {
     for (const line of out.trim().split('\n')) expect(line).toMatch(/^\[Alice\] /);
     expectCodesOnce(out);
     expectCodesOnce(text.stderr());
+  });
+
+  it('a look-alike of a bound name (Cyrillic А for alice) exits 2 and names the bound name', async () => {
+    const alice = await phonebook('alice-first', 'alice', 'alice', ['--headless', '--duration', '0.3']);
+    expect(await alice.process.exited).toBe(0);
+    const p = await phonebook('confusable', 'bob', '\u0410lice', ['--headless', '--duration', '0.3']);
+    expect(await p.process.exited).toBe(2);
+    expect(errorOf(p.events)).toMatchObject({
+      code: 'RELAY_ERR_NAME_CONFUSABLE',
+      message:
+        'The name "\u0410lice" is too easy to mistake for a name someone else uses here (this name looks like the bound name "alice"): it differs only by look-alike letters. Choose another name: run again with --name NAME.',
+    });
+    expect(p.events.filter((e) => e.event === 'registration:failed')).toEqual([]);
   });
 
   it('an invalid name exits 2 naming the rule it breaks, before any relay is asked; NFD Zoë registers as NFC', async () => {

@@ -115,6 +115,23 @@ describe('the setup screen when registration fails', () => {
     vault.close();
   });
 
+  it('a look-alike of a bound name (Cyrillic А) is explained and asks for another name', async () => {
+    const { screen } = await firstRun('confusable', 'erin', [
+      '--relays',
+      world.relaysFile,
+      '--name',
+      '\u0410lice',
+    ]);
+    const asked = await until(
+      screen.lastFrame,
+      (t) => t.includes('Another name:'),
+      'the prompt for another name',
+    );
+    expect(flat(asked)).toContain(
+      'The name "\u0410lice" is too easy to mistake for a name someone else uses here (this name looks like the bound name "alice"): it differs only by look-alike letters. Choose another name. (RELAY_ERR_NAME_CONFUSABLE)',
+    );
+  });
+
   it('a relay that shows another key than the pinned one is the SECURITY ALARM screen', async () => {
     const { host, port } = world.relay.entry;
     const forged = join(world.temp, 'forged.json');

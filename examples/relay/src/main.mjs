@@ -1,12 +1,14 @@
 #!/usr/bin/env -S node --max-semi-space-size=1
 // leitung-relay: runs one Leitung relay (docs/operations.md). Control on TCP, media on UDP, the key
-// directory in SQLite under --data, Prometheus metrics on loopback, JSON logs on stderr.
+// directory in SQLite under --data, Prometheus metrics on loopback, logs on stderr (readable lines on a
+// terminal, JSON lines otherwise: --log-format).
 //
 // --max-semi-space-size=1 (MB) keeps V8's young generation small. Every received UDP datagram is a new
 // ArrayBuffer, and a scavenge sweeps all of them at once: with the default (growing) young generation a
 // scavenge comes every ~250 ms at 50 k packets/s and pauses forwarding for 2–4 ms, which is the relay's
 // p99 latency; with 1 MB it comes every ~30 ms and pauses well under a millisecond (bench/relay).
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -16,6 +18,9 @@ import {
   RelayErrorCode,
   startRelay,
 } from '@leitung/relay';
+import pretty from 'pino-pretty';
+
+const require = createRequire(import.meta.url);
 
 const HELP = `Usage: leitung-relay [options]
 
@@ -26,6 +31,12 @@ Options:
   --port PORT          control TCP port (default 5060; 0 picks a free port)
   --media-port PORT    media UDP port (default 5061; 0 picks a free port)
   --data DIR           data directory: relay key and directory database (default ./leitung-relay-data)
+  --ws-port PORT       also listen for WebSocket clients (browsers) on this TCP port: control on
+                       /control, media on /media (off unless given; 0 picks a free port)
+  --ws-origin ORIGIN   with --ws-port: only pages of this origin (https://app.example) may connect;
+                       repeat for several (default: any origin)
+  --ws-public-url URL  with --ws-port: the ws:// or wss:// URL written to --info-out (e.g. behind a TLS
+                       proxy; default ws://HOST:PORT)
   --metrics-port PORT  serve Prometheus metrics on 127.0.0.1:PORT/metrics (off unless given)
   --info-out FILE      write this relay's relay-list entry {host, port, mediaPort, fingerprint} as JSON
   --blocklist FILE     blocked IP addresses, subnets and key fingerprints; re-read on SIGHUP
@@ -38,8 +49,11 @@ Options:
                        new name bindings per hour from one IPv4 address / IPv6 /64 (default 5, burst 10)
   --new-names-global N new name bindings per hour from all addresses together (default 900, burst 100)
   --log-level LEVEL    trace, debug, info, warn, error, fatal or silent (default info)
+  --log-format FORMAT  pretty (readable lines) or json (one JSON object per line); default: pretty
+                       when stderr is a terminal, json otherwise (files, journald, log shippers)
   --log-metadata       DEBUGGING ONLY: also log communication metadata — client ids and names,
                        presence, who called whom, media addresses (off: calls are only counted)
+  --version            print the versions of the program, @leitung/relay and Node.js
   --help               show this help
 
 Signals: SIGHUP reloads the blocklist; SIGINT and SIGTERM end open calls, close every connection and
@@ -67,6 +81,9 @@ try {
       'media-port': { type: 'string' },
       data: { type: 'string' },
       'metrics-port': { type: 'string' },
+      'ws-port': { type: 'string' },
+      'ws-origin': { type: 'string', multiple: true },
+      'ws-public-url': { type: 'string' },
       'info-out': { type: 'string' },
       blocklist: { type: 'string' },
       redis: { type: 'string' },
@@ -75,8 +92,10 @@ try {
       'new-names-per-address': { type: 'string' },
       'new-names-global': { type: 'string' },
       'log-level': { type: 'string' },
+      'log-format': { type: 'string' },
       'log-metadata': { type: 'boolean' },
       help: { type: 'boolean' },
+      version: { type: 'boolean' },
     },
     strict: true,
   });
@@ -88,11 +107,21 @@ if (args.help) {
   process.stdout.write(HELP);
   process.exit(0);
 }
+if (args.version) {
+  const program = require('../package.json').version;
+  const library = require('@leitung/relay/package.json').version;
+  console.log(`leitung-relay ${program} (@leitung/relay ${library}, Node.js ${process.version})`);
+  process.exit(0);
+}
 const levels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 const level = args['log-level'] ?? 'info';
 if (!levels.includes(level)) fail(`--log-level must be one of ${levels.join(', ')}`);
+const format = args['log-format'] ?? (process.stderr.isTTY ? 'pretty' : 'json');
+if (format !== 'pretty' && format !== 'json') fail('--log-format must be pretty or json');
 if (args.redis !== undefined && !/^rediss?:\/\/./.test(args.redis)) fail('--redis must be a redis:// URL');
 if (args['cluster-id'] !== undefined && args.redis === undefined) fail('--cluster-id needs --redis');
+if (args['ws-origin'] !== undefined && args['ws-port'] === undefined) fail('--ws-origin needs --ws-port');
+if (args['ws-public-url'] !== undefined && args['ws-port'] === undefined) fail('--ws-public-url needs --ws-port');
 if (args['cluster-members'] !== undefined && args.redis === undefined)
   fail('--cluster-members needs --redis');
 if (args.redis !== undefined && args['cluster-members'] === undefined) {
@@ -116,7 +145,17 @@ const global = perHour(args['new-names-global'], '--new-names-global');
 if (perAddress !== undefined) limits.newNamesPerAddress = perAddress;
 if (global !== undefined) limits.newNamesGlobal = global;
 
-const logger = createRelayLogger({ level, destination: process.stderr });
+// pino-pretty as a stream in this thread (no transport worker): lines reach the terminal in order with stdout.
+const destination =
+  format === 'pretty'
+    ? pretty({
+        destination: 2,
+        colorize: process.stderr.isTTY,
+        translateTime: 'SYS:HH:MM:ss.l',
+        ignore: 'pid,hostname,service',
+      })
+    : process.stderr;
+const logger = createRelayLogger({ level, destination });
 function readMembers(path) {
   let text;
   try {
@@ -139,6 +178,15 @@ try {
     ...(args['metrics-port'] === undefined
       ? {}
       : { metricsPort: port(args['metrics-port'], '--metrics-port') }),
+    ...(args['ws-port'] === undefined
+      ? {}
+      : {
+          webSocket: {
+            port: port(args['ws-port'], '--ws-port'),
+            ...(args['ws-origin'] === undefined ? {} : { allowedOrigins: args['ws-origin'] }),
+            ...(args['ws-public-url'] === undefined ? {} : { publicUrl: args['ws-public-url'] }),
+          },
+        }),
     ...(args.blocklist === undefined ? {} : { blocklistFile: resolve(args.blocklist) }),
     ...(Object.keys(limits).length === 0 ? {} : { limits }),
     ...(args.redis === undefined
@@ -154,8 +202,9 @@ try {
     logMetadata: args['log-metadata'] === true,
   });
 } catch (error) {
-  const code = error instanceof RelayError ? `${error.code}: ` : '';
-  console.error(`leitung-relay: cannot start: ${code}${error.message}`);
+  // The reason in words, the stable code once after it (docs/errors.md); never a stack.
+  const code = error instanceof RelayError ? ` (${error.code})` : '';
+  console.error(`leitung-relay: cannot start: ${error.message}${code}`);
   process.exit(1);
 }
 
@@ -168,6 +217,7 @@ if (args['info-out']) {
 console.log(`leitung-relay fingerprint ${info.fingerprint}`);
 console.log(`leitung-relay control tcp ${info.host}:${info.port}`);
 console.log(`leitung-relay media udp ${info.host}:${info.mediaPort}`);
+if (info.webSocket !== undefined) console.log(`leitung-relay websocket ${info.webSocket}`);
 if (relay.metricsPort !== undefined)
   console.log(`leitung-relay metrics http://127.0.0.1:${relay.metricsPort}/metrics`);
 console.log(`leitung-relay data ${relay.dataDir}`);

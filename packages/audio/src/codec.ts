@@ -34,6 +34,12 @@ export interface AudioEncoder {
   readonly lookaheadSamples: number;
   /** Encodes exactly one frame (960 samples); throws AUDIO_ERR_INVALID_FRAME otherwise. */
   encode(pcm: Int16Array): EncodedFrame;
+  /**
+   * Tells the encoder how much loss the receiver measures, 0–100 %, so that it spends bits on redundancy
+   * accordingly (Opus: OPUS_SET_PACKET_LOSS_PERC, which decides whether and how much in-band FEC each packet
+   * carries). Codecs without redundancy leave it out.
+   */
+  setExpectedLossPercent?(percent: number): void;
   /** Frees the encoder; idempotent. Any later call throws AUDIO_ERR_CLOSED. */
   close(): void;
 }

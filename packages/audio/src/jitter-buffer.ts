@@ -28,7 +28,11 @@ export interface JitterBufferOptions {
   readonly minDelayMs?: number;
   /** Hard upper bound of the target delay; default 160 ms. */
   readonly maxDelayMs?: number;
-  /** Delay used before enough arrivals are seen; default 40 ms. */
+  /**
+   * Delay used before enough arrivals are seen; default 20 ms, the lower bound: on a steady network the
+   * playout then never has to move (every move inserts or drops a frame, which is heard), and jitter
+   * grows it within the first arrivals.
+   */
   readonly initialDelayMs?: number;
   /** Share of packets that should arrive in time; default 0.95. */
   readonly quantile?: number;
@@ -42,6 +46,12 @@ export interface JitterBufferOptions {
   readonly growIntervalFrames?: number;
   /** Pulls between two dropped frames while shrinking; default 10. */
   readonly shrinkIntervalFrames?: number;
+  /**
+   * Delay added to the target while frames went missing among the last `historyPackets` slots, so that
+   * when a frame is concealed the next one — whose in-band FEC rebuilds it — is already buffered; default
+   * 20 ms (one frame). 0 turns it off.
+   */
+  readonly lossReserveMs?: number;
   /** Concealed frames in a row before playing plain silence; default 10. */
   readonly maxConcealFrames?: number;
   /** A timestamp jump larger than this restarts the buffer (the sender restarted); default 2000 ms. */
@@ -49,21 +59,23 @@ export interface JitterBufferOptions {
 }
 
 /**
- * The jitter buffer's defaults: target delay 20–160 ms (40 ms before enough arrivals are seen) at the 95th
- * percentile of the last 250 transit offsets (5 s), at most 32 frames held, falling with a 1 s half-life,
+ * The jitter buffer's defaults: target delay 20–160 ms (20 ms before enough arrivals are seen) at the 95th
+ * percentile of the last 250 transit offsets (5 s), plus one frame while frames went missing among the last
+ * 250 slots (for FEC), at most 32 frames held, falling with a 1 s half-life,
  * growing by at most one frame every 2nd pull and shrinking by at most one every 10th, silence after 10
  * concealed frames in a row, restart after a timestamp jump of 2 s. The package README explains the choices.
  */
 export const JITTER_BUFFER_DEFAULTS: Required<JitterBufferOptions> = {
   minDelayMs: 20,
   maxDelayMs: 160,
-  initialDelayMs: 40,
+  initialDelayMs: 20,
   quantile: 0.95,
   historyPackets: 250,
   maxPackets: 32,
   shrinkHalfLifeMs: 1000,
   growIntervalFrames: 2,
   shrinkIntervalFrames: 10,
+  lossReserveMs: 20,
   maxConcealFrames: 10,
   resyncMs: 2000,
 };
@@ -87,6 +99,11 @@ export type PlayoutDecision =
       readonly payload: Uint8Array;
       /** How long this frame waited in the buffer, ms. */
       readonly waitedMs: number;
+      /**
+       * The payload of the slot just before this one when the buffer skipped it to shrink the delay: decode
+       * it too (and discard or splice its audio), so that the decoder's state runs on without a jump.
+       */
+      readonly skipped?: Uint8Array;
     }
   | {
       readonly kind: 'conceal';
@@ -107,6 +124,11 @@ export interface PullHints {
    * false the buffer postpones shrinking (up to a second); when omitted it shrinks whenever due.
    */
   readonly quiet?: boolean;
+  /**
+   * Whether the stream's decoder rebuilds a lost frame from the next packet (Opus in-band FEC). When false
+   * the buffer does not hold the `lossReserveMs` for it, which would only add delay; when omitted it does.
+   */
+  readonly fec?: boolean;
 }
 
 /**
@@ -141,6 +163,12 @@ export interface JitterBufferStats {
   readonly bufferedPackets: number;
   /** G.107 burst ratio of the missing-frame pattern (1 = random). */
   readonly burstRatio: number;
+  /**
+   * Frames missing at playout (lost or late), percent of the last `historyPackets` slots played (5 s by
+   * default), before any FEC: what the sender's encoder should plan its redundancy for
+   * (`AudioSender.setExpectedLossPercent`). 0 before the first slot.
+   */
+  readonly recentLossPercent: number;
 }
 
 interface Entry {
@@ -194,6 +222,16 @@ export class JitterBuffer {
   #slotsLost = 0;
   #foundToLost = 0;
   #lostToFound = 0;
+  /** Outcome of the last `historyPackets` slots (true: missing), a ring. */
+  readonly #recentSlots: boolean[] = [];
+  #recentNext = 0;
+  #recentLost = 0;
+  /**
+   * Slots concealed with nothing newer buffered: lost or late if more frames come, the end of the stream if
+   * none do. Counted as missing (loss history, burst ratio) only once a later frame arrives.
+   */
+  #unresolvedSlots = 0;
+  #fec = true;
 
   #received = 0;
   #receivedBeforeResync = 0;
@@ -235,6 +273,7 @@ export class JitterBuffer {
     }
     this.#markSeen(seq);
     this.#received++;
+    for (; this.#unresolvedSlots > 0; this.#unresolvedSlots--) this.#recordSlot(true);
     this.#highestSeq = Math.max(this.#highestSeq, seq);
     this.#highestTs = Math.max(this.#highestTs, ts);
     this.#jitter.update(now, ts);
@@ -304,17 +343,20 @@ export class JitterBuffer {
       framesSilent: this.#silent,
       interarrivalJitterMs: this.#jitter.valueMs,
       bufferDelayMs: this.#bufferDelay,
-      targetDelayMs: this.#target,
+      targetDelayMs: this.#effectiveTarget(),
       bufferedPackets: this.#buffer.size,
       burstRatio: p + q > 0 && this.#slotsLost > 0 ? Math.max(1, 1 / (p + q)) : 1,
+      recentLossPercent:
+        this.#recentSlots.length > 0 ? (100 * this.#recentLost) / this.#recentSlots.length : 0,
     };
   }
 
   #playSlot(now: number, slot: number, hints: PullHints): PlayoutDecision {
+    this.#fec = hints.fec ?? true;
     let nextTs = slot;
     const offset = now - this.#mediaMs(nextTs);
     this.#bufferDelay = Math.max(0, offset - (this.#minTransit ?? offset));
-    const error = this.#bufferDelay - this.#target;
+    const error = this.#bufferDelay - this.#effectiveTarget();
     this.#sinceAdjust++;
 
     if (error < -FRAME_MS / 2 && this.#sinceAdjust >= this.#o.growIntervalFrames) {
@@ -324,6 +366,7 @@ export class JitterBuffer {
     }
     // Shrink by one frame when a full frame too much is buffered (0.75 frame: the band of
     // −0.5 … +0.75 frames is wider than one step, so grow and shrink never chase each other).
+    let skippedPayload: Uint8Array | undefined;
     const tooMuch = error > 0.75 * FRAME_MS;
     this.#excessPulls = tooMuch ? this.#excessPulls + 1 : 0;
     // Prefer a quiet moment (when the caller can tell); never wait more than a second or two frames.
@@ -336,6 +379,7 @@ export class JitterBuffer {
       this.#buffer.has(nextTs + FRAME_SAMPLES)
     ) {
       this.#excessPulls = 0;
+      skippedPayload = this.#buffer.get(nextTs)?.payload;
       if (this.#buffer.delete(nextTs)) this.#discarded++;
       nextTs += FRAME_SAMPLES;
       this.#sinceAdjust = 0;
@@ -356,6 +400,7 @@ export class JitterBuffer {
         sequence: wrapUint32(entry.sequence),
         payload: entry.payload,
         waitedMs: now - entry.arrival,
+        ...(skippedPayload === undefined ? {} : { skipped: skippedPayload }),
       };
     }
     const following = this.#oldest();
@@ -364,7 +409,10 @@ export class JitterBuffer {
       this.#lastPlayedSeq !== undefined &&
       following.sequence === this.#lastPlayedSeq + 1;
     const reason: ConcealReason = skipped ? 'dtx' : 'missing';
-    if (reason === 'missing') this.#recordSlot(true);
+    if (reason === 'missing') {
+      if (following === undefined) this.#unresolvedSlots++;
+      else this.#recordSlot(true);
+    }
     this.#concealedInRow++;
     if (this.#concealedInRow > this.#o.maxConcealFrames) {
       this.#silent++;
@@ -377,6 +425,12 @@ export class JitterBuffer {
       reason,
       next: this.#buffer.get(nextTs + FRAME_SAMPLES)?.payload,
     };
+  }
+
+  /** The target plus, while frames go missing, the reserve that lets the next packet's FEC arrive in time. */
+  #effectiveTarget(): number {
+    const reserve = this.#fec && this.#recentLost > 0 ? this.#o.lossReserveMs : 0;
+    return Math.min(this.#o.maxDelayMs, this.#target + reserve);
   }
 
   #start(frame: MediaFrame, now: number): void {
@@ -399,6 +453,7 @@ export class JitterBuffer {
     this.#historyNext = 0;
     this.#minTransit = undefined;
     this.#lastPlayedSeq = undefined;
+    this.#unresolvedSlots = 0;
     this.#jitter.restart();
     this.#start(frame, now);
   }
@@ -439,6 +494,14 @@ export class JitterBuffer {
     if (lost) this.#slotsLost++;
     else this.#slotsFound++;
     this.#lastSlotLost = lost;
+    if (this.#recentSlots.length === this.#o.historyPackets) {
+      if (this.#recentSlots[this.#recentNext]) this.#recentLost--;
+      this.#recentSlots[this.#recentNext] = lost;
+    } else {
+      this.#recentSlots.push(lost);
+    }
+    this.#recentNext = (this.#recentNext + 1) % this.#o.historyPackets;
+    if (lost) this.#recentLost++;
   }
 
   #oldest(): Entry | undefined {

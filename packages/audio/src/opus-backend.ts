@@ -38,6 +38,8 @@ export interface OpusEncoderHandle {
   encode(pcm: Int16Array): Uint8Array;
   /** Encoder lookahead in samples (OPUS_GET_LOOKAHEAD). */
   readonly lookahead: number;
+  /** Sets the loss the encoder plans its in-band FEC for, 0–100 % (OPUS_SET_PACKET_LOSS_PERC). */
+  setPacketLossPercent(percent: number): void;
   close(): void;
 }
 

@@ -39,8 +39,10 @@ export interface OpusCodecOptions {
   /** In-band forward error correction; default true. */
   readonly fec?: boolean;
   /**
-   * Loss the encoder should plan for, 0–100 % (OPUS_SET_PACKET_LOSS_PERC); default 10. libopus only
-   * spends bits on FEC when this is above 0.
+   * Loss the encoder plans for at the start, 0–100 % (OPUS_SET_PACKET_LOSS_PERC); default 0. libopus only
+   * spends bits on FEC when this is above 0, and at 24 kbit/s planning for 6 % or more switches it
+   * from hybrid fullband to SILK wideband with FEC. A call feeds the measured loss in as it goes
+   * (`AudioSender.setExpectedLossPercent`), so a clean network gets the full-quality mode.
    */
   readonly expectedLossPercent?: number;
   /** Discontinuous transmission; default false. */
@@ -49,16 +51,17 @@ export interface OpusCodecOptions {
 
 /**
  * The Opus settings used where {@link OpusCodecOptions} leaves a field out: 24 kbit/s constant bitrate,
- * complexity 9, in-band FEC planned for 10 % loss, no DTX. Constant bitrate and no DTX because packet sizes and
- * gaps of an encrypted stream otherwise reveal what is said (RFC 6562); 24 kbit/s is the lowest rate at which
- * libopus codes wideband and still sends FEC (the package README, "What each part does").
+ * complexity 9, in-band FEC enabled but no loss planned until the receiver measures some, no DTX. Constant
+ * bitrate and no DTX because packet sizes and gaps of an encrypted stream otherwise reveal what is said
+ * (RFC 6562); 24 kbit/s is the lowest rate at which libopus codes wideband and still sends FEC (the package
+ * README, "What each part does").
  */
 export const OPUS_DEFAULTS: Required<OpusCodecOptions> = {
   bitrate: 24_000,
   complexity: 9,
   vbr: false,
   fec: true,
-  expectedLossPercent: 10,
+  expectedLossPercent: 0,
   dtx: false,
 };
 
@@ -122,6 +125,12 @@ class OpusEncoder implements AudioEncoder {
     const data = wrapCodecFailure(() => this.#handle.encode(pcm));
     // opus_encode(): "If the return value is 2 bytes or less, then the packet does not need to be transmitted".
     return { data, dtx: this.#dtx && data.length <= 2 };
+  }
+
+  setExpectedLossPercent(percent: number): void {
+    if (this.#closed) throw new AudioError('AUDIO_ERR_CLOSED', 'the Opus encoder is closed');
+    checkInt('expectedLossPercent', percent, 0, 100);
+    wrapCodecFailure(() => this.#handle.setPacketLossPercent(percent));
   }
 
   close(): void {

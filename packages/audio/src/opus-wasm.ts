@@ -218,6 +218,11 @@ class WasmOpusBackend implements OpusBackend {
         if (n < 0) throw this.#failure('opus_encode', n);
         return new Uint8Array(w.memory.buffer, this.#packetPtr, n).slice();
       },
+      setPacketLossPercent: (percent) => {
+        if (ptr === 0) throw closedError();
+        const code = w.opus_encoder_ctl_set(ptr, OPUS_CTL.setPacketLossPerc, percent);
+        if (code < 0) throw this.#failure('encoder ctl', code);
+      },
       close: () => {
         if (ptr !== 0) w.free(ptr);
         ptr = 0;

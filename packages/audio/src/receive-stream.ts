@@ -82,7 +82,11 @@ export class AudioReceiveStream extends TypedEmitter<AudioReceiveStreamEvents> {
     try {
       while (this.#state === 'running') {
         const now = this.#clock.now();
-        const frame = this.#o.receiver.pull(now);
+        // The playout clock is the schedule (one frame per 20 ms from the start), not the moment this loop
+        // got the CPU: a pull delayed by a busy event loop would otherwise look like surplus delay and make
+        // the jitter buffer drop a frame, then insert one when the loop catches up — both heard, on a
+        // network that did nothing wrong (packages/audio/README.md, "Jitter buffer").
+        const frame = this.#o.receiver.pull(Math.min(now, start + frames * FRAME_MS));
         await this.#o.sink.write(frame.pcm);
         frames++;
         if (now - lastStats >= interval) {

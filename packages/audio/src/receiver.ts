@@ -147,14 +147,20 @@ export class AudioReceiver {
   /** Produces the next 20 ms of audio. Call once per frame period, driven by the playout clock. */
   pull(now: number): PlayoutFrame {
     this.#assertOpen();
-    const decision = this.#jitter.pull(now, { quiet: this.#quiet });
+    const decision = this.#jitter.pull(now, {
+      quiet: this.#quiet,
+      fec: this.#current?.decoder.supportsFec ?? true,
+    });
     switch (decision.kind) {
       case 'play': {
         const payload = this.#split(decision.payload);
         const decoder = payload === undefined ? undefined : this.#decoderFor(payload.codecId);
         if (payload !== undefined && decoder !== undefined) {
           try {
-            const pcm = decoder.decode(payload.data);
+            const pcm = spliceAfterSkip(
+              this.#decodeSkipped(decision.skipped, payload.codecId),
+              decoder.decode(payload.data),
+            );
             this.#decoded++;
             this.#quiet = rms(pcm) < QUIET_RMS;
             return { pcm, source: 'decoded', decision: decision.kind, timestamp: decision.timestamp };
@@ -246,6 +252,20 @@ export class AudioReceiver {
     return { pcm, source: method, decision, timestamp };
   }
 
+  /**
+   * Decodes the frame the jitter buffer skipped to shrink its delay, so that the decoder's state follows
+   * every packet (a decoder that misses one jumps, and is heard doing so); its audio only serves the splice.
+   */
+  #decodeSkipped(skipped: Uint8Array | undefined, codecId: number): Int16Array | undefined {
+    const payload = skipped === undefined ? undefined : this.#split(skipped);
+    if (payload === undefined || payload.codecId !== codecId) return undefined;
+    try {
+      return this.#decoders.get(codecId)?.decode(payload.data);
+    } catch {
+      return undefined;
+    }
+  }
+
   #split(payload: Uint8Array): DecodedPayload | undefined {
     try {
       return decodePayload(payload);
@@ -269,6 +289,23 @@ export class AudioReceiver {
   #assertOpen(): void {
     if (this.#closed) throw new AudioError('AUDIO_ERR_CLOSED', 'the audio receiver is closed');
   }
+}
+
+/** Samples (2.5 ms) over which a skipped frame's start fades into the frame played in its place. */
+const SPLICE_SAMPLES = 120;
+
+/**
+ * When a frame was skipped, the audio just played continues into the skipped frame, not into this one: fade
+ * from the skipped frame's first samples into this frame's, so that the 20 ms jump makes no click.
+ */
+function spliceAfterSkip(skipped: Int16Array | undefined, pcm: Int16Array): Int16Array {
+  if (skipped === undefined) return pcm;
+  const out = pcm.slice();
+  for (let i = 0; i < SPLICE_SAMPLES; i++) {
+    const w = (i + 0.5) / SPLICE_SAMPLES;
+    out[i] = Math.round(skipped[i]! * (1 - w) + pcm[i]! * w);
+  }
+  return out;
 }
 
 function rms(pcm: Int16Array): number {

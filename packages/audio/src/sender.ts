@@ -88,6 +88,11 @@ export interface SendStats {
   readonly payloadBytes: number;
   readonly packetBytes: number;
   readonly ipBytes: number;
+  /**
+   * The loss the encoder currently plans its redundancy for, percent ({@link AudioSender.setExpectedLossPercent});
+   * undefined until set (the codec's own setting applies, e.g. `OPUS_DEFAULTS.expectedLossPercent`).
+   */
+  readonly expectedLossPercent: number | undefined;
   /** Averages over the media time encoded so far (frames × 20 ms). */
   readonly bitrateKbps: BitrateKbps;
 }
@@ -110,6 +115,7 @@ export class AudioSender {
   #payloadBytes = 0;
   #packetBytes = 0;
   #ipBytes = 0;
+  #expectedLoss: number | undefined;
   #closed = false;
 
   constructor(options: AudioSenderOptions) {
@@ -147,6 +153,23 @@ export class AudioSender {
     return frame;
   }
 
+  /**
+   * Feeds the loss the receiving side measures (percent of frames missing at playout, e.g. `ReceiveStats`
+   * `recentLossPercent`) into the encoder, rounded up to a whole percent, so that Opus carries in-band FEC
+   * in proportion to it and none on a clean network, where FEC bits would only lower the quality
+   * (packages/audio/README.md, "Loss robustness"). Takes effect from the next frame.
+   */
+  setExpectedLossPercent(percent: number): void {
+    if (this.#closed) throw new AudioError('AUDIO_ERR_CLOSED', 'the audio sender is closed');
+    if (typeof percent !== 'number' || !Number.isFinite(percent) || percent < 0 || percent > 100) {
+      throw new AudioError('AUDIO_ERR_INVALID_ARGUMENT', 'expected loss must be a number in 0–100 %');
+    }
+    const whole = Math.ceil(percent);
+    if (whole === this.#expectedLoss) return;
+    this.#encoder.setExpectedLossPercent?.(whole);
+    this.#expectedLoss = whole;
+  }
+
   stats(): SendStats {
     const seconds = (this.#frames * FRAME_MS) / 1000;
     const kbps = (bytes: number) => (seconds > 0 ? (bytes * 8) / seconds / 1000 : 0);
@@ -158,6 +181,7 @@ export class AudioSender {
       payloadBytes: this.#payloadBytes,
       packetBytes: this.#packetBytes,
       ipBytes: this.#ipBytes,
+      expectedLossPercent: this.#expectedLoss,
       bitrateKbps: {
         payload: kbps(this.#payloadBytes),
         packet: kbps(this.#packetBytes),

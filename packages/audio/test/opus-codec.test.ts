@@ -38,10 +38,12 @@ const backends: [string, () => OpusBackend][] = [
 describe.each(backends)('Opus on %s', (_name, load) => {
   const backend = load();
 
-  it('codes 20 ms frames at a constant 24 kbit/s (60-byte packets) in SILK wideband mode', () => {
+  it('codes 20 ms frames at a constant 24 kbit/s (60-byte packets): hybrid with no loss planned, SILK wideband with FEC for 10 %', () => {
+    const planned = roundTrip(createOpusCodec(backend, { expectedLossPercent: 10 })).packets;
+    expect(planned.every((p) => opusPacketMode(p) === 'silk')).toBe(true);
     const { packets, output } = roundTrip(createOpusCodec(backend));
     expect(new Set(packets.map((p) => p.length))).toEqual(new Set([60]));
-    expect(packets.every((p) => opusPacketMode(p) === 'silk')).toBe(true);
+    expect(packets.every((p) => opusPacketMode(p) === 'hybrid')).toBe(true);
     const lag = estimateDelay(speech, output, 960).lagSamples;
     expect(Math.abs(lag - 312)).toBeLessThanOrEqual(12);
     const aligned = output.subarray(lag);
@@ -64,11 +66,13 @@ describe.each(backends)('Opus on %s', (_name, load) => {
     expect(new Set(vbr.map((p) => p.length)).size).toBeGreaterThan(5);
   });
 
-  it('carries in-band FEC only when enabled, and conceals a loss from it better than PLC does', () => {
-    const withFec = roundTrip(createOpusCodec(backend)).packets;
-    const withoutFec = roundTrip(createOpusCodec(backend, { fec: false })).packets;
+  it('carries in-band FEC only when enabled and loss is planned, and conceals a loss from it better than PLC does', () => {
+    const withFec = roundTrip(createOpusCodec(backend, { expectedLossPercent: 10 })).packets;
+    const withoutFec = roundTrip(createOpusCodec(backend, { fec: false, expectedLossPercent: 10 })).packets;
+    const noLossPlanned = roundTrip(createOpusCodec(backend)).packets;
     expect(withFec.filter(opusPacketHasFec).length).toBeGreaterThan(withFec.length / 4);
     expect(withoutFec.filter(opusPacketHasFec)).toEqual([]);
+    expect(noLossPlanned.filter(opusPacketHasFec)).toEqual([]);
 
     const codec = createOpusCodec(backend);
     let fecError = 0;

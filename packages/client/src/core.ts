@@ -14,6 +14,9 @@
  * - Relay management (docs/client.md "Relays: choice, failover, resume"): {@link RelayPolicy} (sans-I/O,
  *   returns {@link RelayAction}s), {@link RelaySelector}, {@link Backoff}, and {@link ClientRelayManager},
  *   which pairs the policy with the {@link probeRelay} prober.
+ * - Transports (docs/client.md "Transports"): {@link ClientTransport} — control channels and media sockets —
+ *   with {@link tcpUdpTransport} (the default) and the WebSocket transport's types
+ *   (`createWebSocketTransport` itself is on the root).
  */
 export type { MediaLaneReport } from './core/call-machine.js';
 export type { CallStateName } from './core/call-state.js';
@@ -34,5 +37,18 @@ export { logIdOfEntry } from './relays/relay-entry.js';
 export { RelayPolicy, type RelayPolicyOptions } from './relays/relay-policy.js';
 export { loadOf, RelaySelector, type RelaySelectorOptions } from './relays/relay-selector.js';
 export { type FrameListener, MediaChannel, type MediaChannelOptions } from './shell/media-channel.js';
-export type { DatagramSocket, MediaTarget, OpenDatagramSocket } from './shell/media-socket.js';
 export { type ProbeResult, probeRelay, type RelayProbe } from './shell/relay-prober.js';
+export type {
+  ClientTransport,
+  ControlChannel,
+  ControlChannelHandlers,
+  DatagramSocket,
+  MediaTarget,
+  OpenDatagramSocket,
+} from './transport/client-transport.js';
+export { tcpUdpTransport } from './transport/tcp-udp-transport.js';
+export type {
+  WebSocketConstructor,
+  WebSocketLike,
+  WebSocketTransportOptions,
+} from './transport/web-socket-transport.js';

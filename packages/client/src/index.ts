@@ -12,6 +12,8 @@
  * - {@link SecureVault}: the encrypted key store, with the passphrase policy ({@link passphraseProblem}).
  *   {@link SecurityMonitor}: Linux process hardening checks; {@link disableInspectorSignal}.
  * - {@link parseRelayEntry} for relay lists, {@link displaySafe} for every relay-provided string.
+ * - {@link createWebSocketTransport}: reach relays over WebSockets (`ClientOptions.transport`) where TCP
+ *   and UDP are not available.
  * - Errors: {@link ClientError} with `code` (CLIENT_ERR_…); session checks keep their SESSION_ERR_… codes.
  *
  * The sans-I/O cores and the pieces of the shell (ClientCore, MediaChannel, RelayPolicy, …) are in
@@ -92,6 +94,7 @@ export {
   setupClient,
   VAULT_FILE,
 } from './shell/setup-client.js';
+export { createWebSocketTransport } from './transport/web-socket-transport.js';
 export {
   MIN_PASSPHRASE_CHARACTERS,
   MIN_PASSPHRASE_DISTINCT,

@@ -11,6 +11,13 @@ import { bindCrypto, type CreateCryptoOptions, type LeitungCrypto } from './crea
 export { nativeBackend } from './backends/node.js';
 export { portableBackend } from './backends/portable.js';
 export {
+  type SubtleLike,
+  type WebCryptoRsa,
+  type WebCryptoRsaPrivateKey,
+  type WebCryptoRsaPublicKey,
+  webCryptoRsa,
+} from './backends/web-crypto-rsa.js';
+export {
   type AesCipher,
   CRYPTO_ERROR_CODES,
   type CreateCryptoOptions,

@@ -9,6 +9,11 @@ export const RelayErrorCode = {
   NameTaken: 'RELAY_ERR_NAME_TAKEN',
   /** The requested name breaks the name policy (NFC, length, allowed characters). */
   NameInvalid: 'RELAY_ERR_NAME_INVALID',
+  /**
+   * The requested name looks like one bound to another key: they share a Unicode UTS #39 skeleton ("Аlice" with a
+   * Cyrillic А next to "alice"; docs/key-transparency.md, "Names"). The message names the existing name.
+   */
+  NameConfusable: 'RELAY_ERR_NAME_CONFUSABLE',
   /** The key is already bound to another name (one name per key). */
   KeyRegistered: 'RELAY_ERR_KEY_REGISTERED',
   /** The PROVE answer is wrong. One code for every cause: no decryption oracle (docs/lessons.md #5). */
@@ -45,6 +50,11 @@ export const RelayErrorCode = {
   RegistrationBudget: 'RELAY_ERR_REGISTRATION_BUDGET',
   /** A token bucket is empty (per IP or per identity: handshakes, lookups, call requests). */
   RateLimited: 'RELAY_ERR_RATE_LIMITED',
+  /**
+   * A WebSocket upgrade whose `Origin` is not in the relay's allow-list (docs/relay.md "WebSocket
+   * listener"): refused with HTTP 403 before any protocol byte.
+   */
+  OriginRefused: 'RELAY_ERR_ORIGIN_REFUSED',
   /** The IP address or key fingerprint is on the blocklist. */
   Blocked: 'RELAY_ERR_BLOCKED',
   /** The same identity registered again on a new connection; the old one is closed. */
@@ -74,6 +84,10 @@ export const RelayErrorCode = {
   ClusterEntryInvalid: 'RELAY_ERR_CLUSTER_ENTRY_INVALID',
   /** The relay key file is unreadable, not a private key, or readable by others. */
   KeyFile: 'RELAY_ERR_KEY_FILE',
+  /** The data directory cannot be created, read or written (the reason in words, e.g. permission denied). */
+  DataDir: 'RELAY_ERR_DATA_DIR',
+  /** A listening port cannot be bound: in use by another program, privileged, or not an address of this machine. */
+  PortUnavailable: 'RELAY_ERR_PORT_UNAVAILABLE',
   /** The blocklist file has a line that is neither an IP address, a subnet nor a key fingerprint. */
   BlocklistInvalid: 'RELAY_ERR_BLOCKLIST_INVALID',
   /** A local caller passed an invalid option. */

@@ -35,3 +35,4 @@ export { loadOrCreateRelayKey, RELAY_KEY_FILE, type RelayKeyResult } from './she
 export { createRelayLogger, type RelayLoggerOptions } from './shell/relay-logger.js';
 export type { RelayClusterOptions, RelayEntry, StartRelayOptions } from './shell/relay-options.js';
 export { startRelay } from './shell/start-relay.js';
+export type { RelayWebSocketOptions } from './shell/web-socket-options.js';

@@ -97,14 +97,46 @@ describe('call routing (docs/design.md §5)', () => {
     a.send({ type: 'CALL_RESPONSE', callId: callId(3), decision: 'accept', ephemeral: new Uint8Array(32) });
     expect(await a.next('ERROR')).toMatchObject({ code: 'RELAY_ERR_UNKNOWN_CALL', fatal: false });
 
-    // Busy: Bob is ringing; a second caller gets busy.
+    // Call waiting: Bob is ringing; a second call rings him as well, stated as from carol, and his busy answer
+    // reaches carol. Bob's own call stays his (it rings on below until its timeout).
     const c2 = await registered(relay, carol, 'carol');
     request(c2, 4, bob);
-    expect(await c2.next('CALL_END')).toMatchObject({ callId: callId(4), reason: 'busy' });
+    expect(await b.next('INCOMING_CALL')).toMatchObject({
+      callId: callId(4),
+      caller: idOf(carol),
+      callerName: 'carol',
+    });
+    b.send({ type: 'CALL_RESPONSE', callId: callId(4), decision: 'busy' });
+    expect(await c2.next('CALL_RESPONSE')).toMatchObject({ callId: callId(4), decision: 'busy' });
+    // A waiting call cannot be accepted while the callee is in another call: it ends busy for the caller.
+    request(c2, 5, bob);
+    await b.next('INCOMING_CALL');
+    b.send({ type: 'CALL_RESPONSE', callId: callId(5), decision: 'accept', ephemeral: new Uint8Array(32) });
+    expect(await b.next('ERROR')).toMatchObject({ code: 'RELAY_ERR_CALL_ACTIVE', fatal: false });
+    expect(await c2.next('CALL_END')).toMatchObject({ callId: callId(5), reason: 'busy' });
+    expect(relay.core.media.sessionCount).toBe(0);
+    // A waiting call whose callee goes away ends for its caller as offline.
+    request(c2, 6, bob);
+    await b.next('INCOMING_CALL');
+    expect(relay.core.callCount).toBe(2);
 
-    // Ring timeout: both sides hear about it; nothing is left.
+    // Ring timeout: both sides hear about it (the waiting call times out too); nothing is left.
     expect(await a.next('CALL_END', 3000)).toMatchObject({ callId: callId(3), reason: 'timeout' });
-    expect(await b.next('CALL_END', 3000)).toMatchObject({ callId: callId(3), reason: 'timeout' });
+    expect(await b.next('CALL_END', 3000)).toMatchObject({ reason: 'timeout' });
+    expect(await c2.next('CALL_END', 3000)).toMatchObject({ callId: callId(6), reason: 'timeout' });
+    expect(relay.core.callCount).toBe(0);
+  });
+
+  it('a waiting call ends for its caller as offline when the busy callee disconnects', async () => {
+    const relay = await fx.relay();
+    const call = await establishedCall(relay);
+    const c = await registered(relay, carol, 'carol');
+    const waitingId = new Uint8Array(16).fill(9);
+    c.send({ type: 'CALL_REQUEST', callId: waitingId, callee: idOf(bob), sealedCallData: new Uint8Array(8) });
+    expect(await call.b.next('INCOMING_CALL')).toMatchObject({ callId: waitingId, callerName: 'carol' });
+    call.b.close();
+    expect(await c.next('CALL_END')).toMatchObject({ callId: waitingId, reason: 'offline' });
+    expect(await call.a.next('CALL_END')).toMatchObject({ reason: 'offline' });
     expect(relay.core.callCount).toBe(0);
   });
 

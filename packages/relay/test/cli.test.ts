@@ -1,9 +1,13 @@
 /**
- * The leitung-relay program (examples/relay): flags, port 0, --info-out, SIGHUP, and a clean shutdown on
- * SIGTERM that ends open calls and closes the database. It imports the built package (run `npx tsup`).
+ * The leitung-relay program (examples/relay): flags, --version, port 0, --info-out, SIGHUP, and a clean shutdown
+ * on SIGTERM that ends open calls and closes the database; a taken port or an unusable data directory fails before
+ * anything is created, in words with the code once; logs are readable lines on a terminal and JSON otherwise. It imports the built package (run `npx tsup`).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { createSocket } from 'node:dgram';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { RsaPrivateKey } from '@leitung/crypto';
 import { clientIdOf } from '@leitung/session';
@@ -189,4 +193,120 @@ describe('leitung-relay program', () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('RELAY_ERR_KEY_FILE');
   });
+
+  it('--version names the program, the library and Node.js', () => {
+    const run = spawnSync(process.execPath, [MAIN, '--version'], { encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    expect(run.stdout.trim()).toMatch(
+      /^leitung-relay \d+\.\d+\.\d+ \(@leitung\/relay \d+\.\d+\.\d+, Node\.js v\d+\.\d+\.\d+\)$/,
+    );
+  });
+
+  it('a taken TCP or UDP port fails before the key or database exist, in words, the code once', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'leitung-relay-ports-'));
+    dirs.push(parent);
+    const data = join(parent, 'data');
+    const tcp: Server = createServer();
+    await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', r));
+    const udp = createSocket('udp4');
+    await new Promise<void>((r) => udp.bind(0, '127.0.0.1', r));
+    try {
+      const tcpPort = (tcp.address() as { port: number }).port;
+      const udpPort = udp.address().port;
+      const cases: [string[], string][] = [
+        [
+          ['--port', String(tcpPort), '--media-port', '0'],
+          `the control port 127.0.0.1:${tcpPort} (TCP) is in use`,
+        ],
+        [
+          ['--port', '0', '--media-port', String(udpPort)],
+          `the media port 127.0.0.1:${udpPort} (UDP) is in use`,
+        ],
+      ];
+      for (const [ports, words] of cases) {
+        const run = spawnSync(process.execPath, [MAIN, '--data', data, ...ports], { encoding: 'utf8' });
+        expect(run.status).toBe(1);
+        expect(run.stderr).toContain(words);
+        expect(run.stderr.match(/RELAY_ERR_PORT_UNAVAILABLE/g)).toHaveLength(1);
+        expect(run.stderr).not.toMatch(/EADDRINUSE|at .*\.js/);
+        // Nothing was created: no key generated, no database, not even the directory.
+        expect(existsSync(data)).toBe(false);
+      }
+    } finally {
+      tcp.close();
+      udp.close();
+    }
+  });
+
+  it('an unusable --data says why in words (no raw "ENOTDIR: …" line), the code once', () => {
+    const parent = mkdtempSync(join(tmpdir(), 'leitung-relay-data-'));
+    dirs.push(parent);
+    const file = join(parent, 'a-file');
+    writeFileSync(file, '');
+    const run = spawnSync(
+      process.execPath,
+      [MAIN, '--data', join(file, 'data'), '--port', '0', '--media-port', '0'],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(
+      `cannot use the data directory ${join(file, 'data')}: a part of the path is a file, not a directory (ENOTDIR) (RELAY_ERR_DATA_DIR)`,
+    );
+    expect(run.stderr.match(/ENOTDIR/g)).toHaveLength(1);
+  });
+
+  it('logs JSON lines without a terminal and readable lines with --log-format pretty', async () => {
+    for (const [format, check] of [
+      [[], (line: string) => expect(JSON.parse(line)).toMatchObject({ msg: 'relay started', level: 30 })],
+      [
+        ['--log-format', 'pretty'],
+        (line: string) => expect(line).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: relay started$/),
+      ],
+    ] as const) {
+      const data = await dataDirWithKey();
+      dirs.push(data);
+      const child = spawn(
+        process.execPath,
+        [MAIN, '--data', data, '--port', '0', '--media-port', '0', ...format],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      children.push(child);
+      let stderr = '';
+      child.stderr!.on('data', (chunk) => {
+        stderr += String(chunk);
+      });
+      child.stdout!.resume();
+      const deadline = Date.now() + 20_000;
+      while (!stderr.includes('relay started') && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20));
+      const line = stderr.split('\n').find((l) => l.includes('relay started'));
+      expect(line).toBeDefined();
+      check(line!);
+      child.kill('SIGTERM');
+      await new Promise((r) => child.on('exit', r));
+    }
+  });
+
+  it.skipIf(spawnSync('script', ['--version']).status !== 0)(
+    'chooses readable lines by itself when stderr is a terminal (run under script(1))',
+    async () => {
+      const data = await dataDirWithKey();
+      dirs.push(data);
+      const command = [process.execPath, MAIN, '--data', data, '--port', '0', '--media-port', '0']
+        .map((a) => `'${a}'`)
+        .join(' ');
+      // script gives the relay a pseudo-terminal; timeout stops it after it started.
+      const run = spawnSync('script', ['-qec', `timeout -s INT 4 ${command}`, '/dev/null'], {
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+      expect(run.stdout).toContain('leitung-relay ready');
+      expect(run.stdout).toMatch(/INFO.*relay started/);
+      expect(run.stdout).not.toContain('"msg":"relay started"');
+    },
+  );
 });

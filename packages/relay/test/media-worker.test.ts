@@ -6,7 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Relay } from '../src/index.js';
+import { type Relay, RelayErrorCode } from '../src/index.js';
 import { useFixture } from './support/fixture.js';
 
 const fx = useFixture();
@@ -64,5 +64,11 @@ describe('media worker (docs/relay.md "Media worker")', () => {
     const relay = await fx.relay({ mediaThread: 'main' });
     const { largestGapMs } = await largestGapWhileBlocked(relay);
     expect(largestGapMs).toBeGreaterThan(BLOCK_MS / 2);
+  });
+
+  it('is refused with a WebSocket listener (its media legs are routed on the control loop)', async () => {
+    await expect(fx.relay({ mediaThread: 'worker', webSocket: { port: 0 } })).rejects.toMatchObject({
+      code: RelayErrorCode.Unsupported,
+    });
   });
 });

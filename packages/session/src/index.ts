@@ -39,6 +39,7 @@ export {
   type ClientHandshakeResult,
   verifyEntry,
 } from './client-handshake.js';
+export { nameSkeletons, namesConfusable, skeleton } from './confusables.js';
 export { isSessionError, SESSION_ERROR_CODES, SessionError, SessionErrorCode } from './errors.js';
 export {
   HANDSHAKE_SECRET_BYTES,

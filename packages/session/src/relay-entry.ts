@@ -16,6 +16,12 @@ export interface RelayEntry {
   readonly port: number;
   /** UDP port of the media forwarder. */
   readonly mediaPort: number;
+  /**
+   * Base URL of the relay's WebSocket listener (`ws://…` or `wss://…`), when it has one: clients that
+   * cannot use TCP and UDP (browsers) open `<webSocket>/control` and `<webSocket>/media` instead of `port`
+   * and `mediaPort` (docs/protocol.md "WebSocket transport").
+   */
+  readonly webSocket?: string;
   /** Hex SHA3-256 of the relay key's SPKI DER (64 hex digits). */
   readonly fingerprint: string;
   /**

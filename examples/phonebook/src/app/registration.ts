@@ -26,6 +26,7 @@ import { PhonebookError, PhonebookErrorCode, plainMessage } from '../errors.js';
 
 export type RegistrationProblem =
   | 'name-taken'
+  | 'name-confusable'
   | 'name-invalid'
   | 'key-registered'
   | 'relay-key-mismatch'
@@ -68,7 +69,11 @@ export class RegistrationError extends Error {
 /** Problems after which only another name helps (the TUI asks for one; headless exits with status 2). */
 export function isNameProblem(error: unknown): boolean {
   if (error instanceof RegistrationError)
-    return error.problem === 'name-taken' || error.problem === 'name-invalid';
+    return (
+      error.problem === 'name-taken' ||
+      error.problem === 'name-confusable' ||
+      error.problem === 'name-invalid'
+    );
   return errorCodeOf(error) === PhonebookErrorCode.NameInvalid;
 }
 
@@ -142,6 +147,7 @@ export async function registerClient(
 function isDefinitive(problem: RegistrationProblem): boolean {
   return (
     problem === 'name-taken' ||
+    problem === 'name-confusable' ||
     problem === 'name-invalid' ||
     problem === 'key-registered' ||
     problem === 'relay-key-mismatch'
@@ -187,6 +193,17 @@ export function classifyAttempt(
       problem: 'name-taken',
       code: 'RELAY_ERR_NAME_TAKEN',
       text: `The name "${name}" is already taken on this relay. ${rename}.`,
+    };
+  }
+  if (relayCodes.includes('RELAY_ERR_NAME_CONFUSABLE')) {
+    // The relay names the bound look-alike in its reason ("this name looks like the bound name "alice"").
+    return {
+      ...base,
+      problem: 'name-confusable',
+      code: 'RELAY_ERR_NAME_CONFUSABLE',
+      text:
+        `The name "${name}" is too easy to mistake for a name someone else uses here (${base.reason}): ` +
+        `it differs only by look-alike letters. ${rename}.`,
     };
   }
   if (relayCodes.includes('RELAY_ERR_NAME_INVALID')) {

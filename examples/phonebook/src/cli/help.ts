@@ -1,3 +1,18 @@
+import { HELP as KEYS } from '../tui/keys.js';
+
+/**
+ * The keys section of --help, from the table the terminal UI obeys and its help screen shows (tui/keys.ts), so
+ * the two never disagree.
+ */
+function keysText(): string {
+  const lines = ['Keys in the terminal UI (? shows them in the program)'];
+  for (const { group, keys } of KEYS) {
+    lines.push(`  ${group}`);
+    for (const [key, what] of keys) lines.push(`    ${key.padEnd(16)}${what}`);
+  }
+  return lines.join('\n');
+}
+
 /** The text of `leitung-phonebook --help`. */
 export const HELP = `leitung-phonebook — end-to-end encrypted calls through Leitung relays
 
@@ -44,8 +59,8 @@ Headless mode (for scripts and tests; any of these turns it on)
   -h, --help              this text
   -v, --version           the version
 
-Keys in the terminal UI: ↑/↓ choose a contact · Enter call · l look up (verify) · a answer ·
-r reject · h hang up · k accept a changed key · q quit
+${keysText()}
 
 Exit status: 0 done (a call set up and ended, a command done, or stopped), 1 no call came about
-or setup failed, 2 usage error, or a name that is taken or breaks the name policy`;
+or setup failed, 2 usage error, or a name that is taken, looks like a taken one or breaks the
+name policy`;

@@ -199,6 +199,18 @@ export class CallMedia {
       sink: this.#in.sink(withVolume(sink.sink, this.#controls)),
       clock: WALL_STREAM_CLOCK,
     });
+    // Loss feedback for Opus FEC: the media protocol carries no receiver report, so the encoder plans for
+    // the loss this side measures on the incoming stream — both directions cross the same relay and
+    // access links (packages/audio/README.md, "Loss robustness"). On a clean network that is 0 and the
+    // encoder spends no bits on FEC.
+    this.#receiveStream.on('stats:update', (s) => {
+      if (s.audio !== 'flowing' || this.#stopped) return;
+      try {
+        this.#sender.setExpectedLossPercent(s.recentLossPercent);
+      } catch {
+        // The send stream already ended and closed the sender: nothing left to tune.
+      }
+    });
     const failed = (error: unknown) => notify(`audio stream failed: ${describeError(error)}`);
     this.#sendStream.on('stream:failed', failed);
     this.#receiveStream.on('stream:failed', failed);

@@ -8,20 +8,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stopAllChildren } from '../../src/demo/child-process.js';
 import { type RelayProcess, startRelayProcess } from '../../src/demo/relay-process.js';
-import { relayKeyPem } from './identities.js';
+import { relayKeyPem, TEST_PASSPHRASE } from './identities.js';
 import { openTestSession, type TestSession } from './sessions.js';
 
 export class RelayWorld {
   readonly temp: string;
   readonly relay: RelayProcess;
   readonly relaysFile: string;
+  /** A file holding the test vault passphrase (for `--passphrase-file`). */
+  readonly passFile: string;
   readonly sessions: TestSession[] = [];
   readonly #cleanups: (() => void)[] = [];
 
-  private constructor(temp: string, relay: RelayProcess, relaysFile: string) {
+  private constructor(temp: string, relay: RelayProcess, relaysFile: string, passFile: string) {
     this.temp = temp;
     this.relay = relay;
     this.relaysFile = relaysFile;
+    this.passFile = passFile;
   }
 
   static async start(prefix: string): Promise<RelayWorld> {
@@ -29,7 +32,9 @@ export class RelayWorld {
     const relay = await startRelayProcess({ dataDir: join(temp, 'relay'), keyPem: await relayKeyPem() });
     const relaysFile = join(temp, 'relays.json');
     await writeFile(relaysFile, JSON.stringify([relay.entry]));
-    return new RelayWorld(temp, relay, relaysFile);
+    const passFile = join(temp, 'passphrase');
+    await writeFile(passFile, TEST_PASSPHRASE);
+    return new RelayWorld(temp, relay, relaysFile, passFile);
   }
 
   /** Opens a session of `name` (the test identity of that name) against this relay; closed by `close()`. */

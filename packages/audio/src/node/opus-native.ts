@@ -129,6 +129,10 @@ function nativeEncoder(native: EvanOpus, settings: OpusEncoderSettings): OpusEnc
       if (encoder === undefined) throw new AudioError('AUDIO_ERR_CLOSED', 'the Opus encoder is closed');
       return encoder.encode(pcm);
     },
+    setPacketLossPercent: (percent) => {
+      if (encoder === undefined) throw new AudioError('AUDIO_ERR_CLOSED', 'the Opus encoder is closed');
+      encoder.ctl(OPUS_CTL.setPacketLossPerc, percent);
+    },
     close: () => {
       encoder?.drop?.();
       encoder = undefined;

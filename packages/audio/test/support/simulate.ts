@@ -9,6 +9,7 @@ import {
   AudioReceiver,
   AudioSender,
   FRAME_SAMPLES,
+  type MediaFrame,
   type PlayoutFrame,
   type ReceiveStats,
   type SendStats,
@@ -24,6 +25,11 @@ export interface SimulationOptions {
   readonly pullPhaseMs?: number;
   /** Extra playout time after the last frame is sent, ms; default 400. */
   readonly tailMs?: number;
+  /**
+   * Every this many ms, feed the receiver's recent loss back into the sender's encoder (as a call does
+   * with the loss its own receiver measures); default: never.
+   */
+  readonly lossFeedbackMs?: number;
 }
 
 export interface SimulationResult {
@@ -37,6 +43,8 @@ export interface SimulationResult {
   readonly send: SendStats;
   readonly receive: ReceiveStats;
   readonly link: ReturnType<ImpairedLink['stats']>;
+  /** Every frame the sender produced, in order (before the link). */
+  readonly sent: MediaFrame[];
 }
 
 export function simulate(options: SimulationOptions): SimulationResult {
@@ -54,13 +62,20 @@ export function simulate(options: SimulationOptions): SimulationResult {
   const bufferDelays: number[] = [];
   let firstPlayPull = -1;
   let maxBufferDelayMs = 0;
+  const sent: MediaFrame[] = [];
   for (let t = 0; t <= endMs; t++) {
+    if (options.lossFeedbackMs !== undefined && t > 0 && t % options.lossFeedbackMs === 0) {
+      sender.setExpectedLossPercent(receiver.stats(t).recentLossPercent);
+    }
     if (t % 20 === 0 && t / 20 < totalFrames) {
       const k = t / 20;
       const pcm = new Int16Array(FRAME_SAMPLES);
       pcm.set(input.subarray(k * FRAME_SAMPLES, (k + 1) * FRAME_SAMPLES));
       const frame = sender.encode(pcm);
-      if (frame !== undefined) link.send(frame, t);
+      if (frame !== undefined) {
+        sent.push(frame);
+        link.send(frame, t);
+      }
     }
     for (const frame of link.deliver(t)) receiver.receive(frame, t);
     if (t >= phase && (t - phase) % 20 === 0) {
@@ -88,6 +103,7 @@ export function simulate(options: SimulationOptions): SimulationResult {
     send: sender.stats(),
     receive: receiver.stats(endMs),
     link: link.stats(),
+    sent,
   };
   sender.close();
   receiver.close();

@@ -17,6 +17,17 @@ export function relayKey(entry: RelayEntry): string {
   return entry.fingerprint.toLowerCase();
 }
 
+/** A `ws://` or `wss://` URL without query or fragment (docs/protocol.md "WebSocket transport"). */
+function isWebSocketUrl(value: unknown): value is string {
+  if (typeof value !== 'string') return false;
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'ws:' || url.protocol === 'wss:') && url.search === '' && url.hash === '';
+  } catch {
+    return false;
+  }
+}
+
 const isPort = (p: unknown): p is number => Number.isInteger(p) && (p as number) > 0 && (p as number) < 65536;
 
 /** Checks and normalises an entry (e.g. one read from a relay's `--info-out` JSON). */
@@ -31,11 +42,12 @@ export function parseRelayEntry(value: unknown): RelayEntry {
     !isPort(v.mediaPort) ||
     typeof v.fingerprint !== 'string' ||
     !/^[0-9a-fA-F]{64}$/.test(v.fingerprint) ||
-    (v.logId !== undefined && (typeof v.logId !== 'string' || !/^[0-9a-fA-F]{64}$/.test(v.logId)))
+    (v.logId !== undefined && (typeof v.logId !== 'string' || !/^[0-9a-fA-F]{64}$/.test(v.logId))) ||
+    (v.webSocket !== undefined && !isWebSocketUrl(v.webSocket))
   ) {
     throw new ClientError(
       ClientErrorCode.InvalidArgument,
-      'relay entry needs host, port, mediaPort and a 64-hex-digit fingerprint (and logId, if any)',
+      'relay entry needs host, port, mediaPort and a 64-hex-digit fingerprint (and logId, webSocket URL, if any)',
     );
   }
   return {
@@ -43,6 +55,7 @@ export function parseRelayEntry(value: unknown): RelayEntry {
     port: v.port,
     mediaPort: v.mediaPort,
     fingerprint: v.fingerprint.toLowerCase(),
+    ...(typeof v.webSocket === 'string' ? { webSocket: v.webSocket } : {}),
     ...(typeof v.logId === 'string' ? { logId: v.logId.toLowerCase() } : {}),
   };
 }

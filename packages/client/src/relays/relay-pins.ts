@@ -17,6 +17,27 @@ function addressOf(entry: RelayEntry): string {
 }
 
 /**
+ * Every address a pin is known by: `host:port`, and the WebSocket URL (scheme, host, port, path without a
+ * trailing slash) for the clients that reach the relay there (docs/client.md "Transports"), so a planted
+ * entry that reuses a pinned relay's WebSocket URL with another key is the same alarm.
+ */
+function addressesOf(entry: RelayEntry): string[] {
+  const addresses = [addressOf(entry)];
+  if (entry.webSocket !== undefined) {
+    let url: URL;
+    try {
+      url = new URL(entry.webSocket);
+    } catch (error) {
+      throw new ClientError(ClientErrorCode.InvalidArgument, 'relay entry webSocket is not a URL', {
+        cause: error,
+      });
+    }
+    addresses.push(`${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`);
+  }
+  return addresses;
+}
+
+/**
  * Checks `entries` against `pins`; returns the entries that are not pinned yet (to be pinned by the
  * caller, and shown to the user with their fingerprints). Throws the typed errors above.
  */
@@ -25,17 +46,19 @@ export function newRelayPins(
   entries: readonly RelayEntry[],
   mayPin: boolean,
 ): RelayEntry[] {
-  const byAddress = new Map(pins.map((p) => [addressOf(p), p]));
+  const byAddress = new Map(pins.flatMap((p) => addressesOf(p).map((address) => [address, p] as const)));
   const pinnedKeys = new Set(pins.map(relayKey));
   const fresh: RelayEntry[] = [];
   for (const entry of entries) {
-    const pinned = byAddress.get(addressOf(entry));
-    if (pinned !== undefined && relayKey(pinned) !== relayKey(entry)) {
-      throw new ClientError(
-        ClientErrorCode.RelayPinConflict,
-        `SECURITY ALARM: relay ${addressOf(entry)} is pinned with key fingerprint ${relayKey(pinned)}, ` +
-          `but the relay list names ${relayKey(entry)}; refusing (the list may have been planted)`,
-      );
+    for (const address of addressesOf(entry)) {
+      const pinned = byAddress.get(address);
+      if (pinned !== undefined && relayKey(pinned) !== relayKey(entry)) {
+        throw new ClientError(
+          ClientErrorCode.RelayPinConflict,
+          `SECURITY ALARM: relay ${address} is pinned with key fingerprint ${relayKey(pinned)}, ` +
+            `but the relay list names ${relayKey(entry)}; refusing (the list may have been planted)`,
+        );
+      }
     }
     if (pinnedKeys.has(relayKey(entry))) continue;
     if (!mayPin) {

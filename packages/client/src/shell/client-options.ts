@@ -16,6 +16,7 @@ import type { RelayProbe } from '../relays/probe-result.js';
 import type { RelayLostEvent, RelaySwitchedEvent } from '../relays/relay-actions.js';
 import type { RelayEntry } from '../relays/relay-entry.js';
 import type { RelaySelectorOptions } from '../relays/relay-selector.js';
+import type { ClientTransport } from '../transport/client-transport.js';
 
 /**
  * Every event of the Client, by name, with its payload (docs/client.md "Events"): the core's events
@@ -55,7 +56,12 @@ export interface ClientOptions {
   readonly relaySelection?: RelaySelectorOptions;
   /** Delays between registration attempts (250 ms doubling to 15 s, with jitter). */
   readonly backoff?: BackoffOptions;
-  /** How a relay is probed (default: unsealed PING/PONG over TCP). */
+  /**
+   * How relays are reached (docs/client.md "Transports"): TCP + UDP by default; `createWebSocketTransport()`
+   * for WebSockets (every relay entry then needs `webSocket`).
+   */
+  readonly transport?: ClientTransport;
+  /** How a relay is probed (default: unsealed PING/PONG over the transport's control channel). */
   readonly probe?: RelayProbe;
   /** How long a relay probe may take (default 2 000 ms). */
   readonly probeTimeoutMs?: number;

@@ -29,6 +29,8 @@ import type { RelayProbe } from '../relays/probe-result.js';
 import type { RelayAction } from '../relays/relay-actions.js';
 import type { RelayEntry } from '../relays/relay-entry.js';
 import type { RelayStatus } from '../relays/relay-selector.js';
+import type { ClientTransport, ControlChannel } from '../transport/client-transport.js';
+import { tcpUdpTransport } from '../transport/tcp-udp-transport.js';
 import { CallKeyWarmUp } from './call-key-warm-up.js';
 import {
   type CallOptions,
@@ -37,7 +39,6 @@ import {
   coreOptionsOf,
   relayManagerOptionsOf,
 } from './client-options.js';
-import { ControlConnection } from './control-connection.js';
 import { MediaLaneSlot, mediaTargetOf } from './media-lane-slot.js';
 import { OutputQueue } from './output-queue.js';
 import { aborted, PendingCommands, START_HANDLE, throwIfAborted } from './pending-commands.js';
@@ -65,7 +66,8 @@ export class Client extends EventEmitter<ClientEvents> {
   readonly #commands = new PendingCommands();
   readonly #lanes: MediaLaneSlot;
   readonly #store: StoreWriter;
-  #connection: ControlConnection | undefined;
+  readonly #transport: ClientTransport;
+  #connection: ControlChannel | undefined;
   #timer: NodeJS.Timeout | undefined;
   /** The relay policy's one deadline (a backoff or the next probe round). */
   #relayTimer: NodeJS.Timeout | undefined;
@@ -82,6 +84,14 @@ export class Client extends EventEmitter<ClientEvents> {
       throw new ClientError(ClientErrorCode.InvalidArgument, 'the relay list is empty');
     }
     this.#options = options;
+    this.#transport = options.transport ?? tcpUdpTransport;
+    const unreachable = options.relays.find((relay) => !this.#transport.supports(relay));
+    if (unreachable !== undefined) {
+      throw new ClientError(
+        ClientErrorCode.InvalidArgument,
+        `relay ${unreachable.host} cannot be reached over the ${this.#transport.name} transport`,
+      );
+    }
     this.crypto = options.crypto ?? createCrypto();
     this.#now = options.now ?? Date.now;
     this.#core = new ClientCore(
@@ -93,6 +103,7 @@ export class Client extends EventEmitter<ClientEvents> {
       timing: options.media,
       target: (grant) => mediaTargetOf(grant, this.relays.policy, this.#core.relay),
       report: (callId, report) => this.#mediaLane(callId, report),
+      openSocket: this.#transport.openMedia,
     });
     this.#store = new StoreWriter(options.persist, (error) =>
       this.emit('connection:error', {
@@ -102,7 +113,8 @@ export class Client extends EventEmitter<ClientEvents> {
       }),
     );
     const random = (n: number) => this.crypto.randomBytes(n);
-    const probe: RelayProbe = options.probe ?? ((entry, timeoutMs) => probeRelay(entry, timeoutMs, random));
+    const probe: RelayProbe =
+      options.probe ?? ((entry, timeoutMs) => probeRelay(entry, timeoutMs, random, this.#transport));
     this.relays = new ClientRelayManager(relayManagerOptionsOf(options, probe));
     options.monitor?.on('security:finding', (finding) => this.emit('security:finding', finding));
   }
@@ -353,7 +365,7 @@ export class Client extends EventEmitter<ClientEvents> {
       return;
     }
     this.#keepaliveRtt = undefined;
-    const connection: ControlConnection = new ControlConnection(relay, {
+    const connection: ControlChannel = this.#transport.openControl(relay, {
       onOpen: () => {
         if (this.#connection !== connection) return;
         this.#apply(this.#core.transportOpened(this.#now()));

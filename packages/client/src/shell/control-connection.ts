@@ -7,15 +7,12 @@ import net from 'node:net';
 import { encodeFrame, FrameDecoder, type FrameOptions } from '@leitung/wire';
 import { errorCodeOf } from '../errors.js';
 import type { RelayEntry } from '../relays/relay-entry.js';
+import type { ControlChannel, ControlChannelHandlers } from '../transport/client-transport.js';
 
-export interface ControlConnectionHandlers {
-  onOpen(): void;
-  onFrame(payload: Uint8Array): void;
-  /** Called once, whatever the cause; `code` is a framing or socket error code when there was one. */
-  onClose(code: string | undefined): void;
-}
+/** What a control connection reports (the transports' {@link ControlChannelHandlers}). */
+export type ControlConnectionHandlers = ControlChannelHandlers;
 
-export class ControlConnection {
+export class ControlConnection implements ControlChannel {
   readonly relay: RelayEntry;
   readonly #socket: net.Socket;
   readonly #decoder: FrameDecoder;

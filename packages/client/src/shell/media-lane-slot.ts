@@ -15,7 +15,7 @@ import type { MediaTransport } from '../media/media-transport.js';
 import type { RelayEntry } from '../relays/relay-entry.js';
 import type { RelayPolicy } from '../relays/relay-policy.js';
 import { type FrameListener, MediaChannel } from './media-channel.js';
-import type { MediaTarget } from './media-socket.js';
+import type { MediaTarget, OpenDatagramSocket } from './media-socket.js';
 
 export interface MediaLaneSlotOptions {
   readonly crypto: LeitungCrypto;
@@ -25,6 +25,8 @@ export interface MediaLaneSlotOptions {
   readonly target: (grant: MediaGrant) => MediaTarget | undefined;
   /** What the lane reports, for the core (which owns the call state). */
   readonly report: (callId: string, report: MediaLaneReport) => void;
+  /** Opens a lane's media socket (the client transport's; default UDP). */
+  readonly openSocket?: OpenDatagramSocket | undefined;
 }
 
 export class MediaLaneSlot {
@@ -130,6 +132,7 @@ export class MediaLaneSlot {
       target,
       now: this.#o.now,
       listeners: this.#listeners,
+      ...(this.#o.openSocket === undefined ? {} : { openSocket: this.#o.openSocket }),
       onBound: (sessionId) => this.#o.report(callId, { kind: 'bound', sessionId }),
       onFailed: () => this.#o.report(callId, { kind: 'failed' }),
       onAudio: (flow) => this.#o.report(callId, { kind: 'audio', flow }),
@@ -161,5 +164,10 @@ export function mediaTargetOf(
 ): MediaTarget | undefined {
   const named = grant.mediaRelay === undefined ? undefined : toHex(grant.mediaRelay);
   const relay = policy.mediaTarget(named, controlRelay);
-  return relay === undefined ? undefined : { host: relay.host, port: relay.mediaPort };
+  if (relay === undefined) return undefined;
+  return {
+    host: relay.host,
+    port: relay.mediaPort,
+    ...(relay.webSocket === undefined ? {} : { webSocket: relay.webSocket }),
+  };
 }

@@ -6,26 +6,10 @@
  */
 import dgram from 'node:dgram';
 import net from 'node:net';
+import type { DatagramSocket, MediaTarget, OpenDatagramSocket } from '../transport/client-transport.js';
 
-/** Where a call's media goes: the media (UDP) address of the relay that issued the grant. */
-export interface MediaTarget {
-  /** Host name or IP address of the relay. */
-  readonly host: string;
-  /** The relay's media (UDP) port. */
-  readonly port: number;
-}
-
-/** What the MediaChannel needs of a socket; tests hand it fakes. */
-export interface DatagramSocket {
-  send(data: Uint8Array): void;
-  close(): void;
-}
-
-/** Opens a socket connected to `target` that hands each received datagram to `onDatagram`. */
-export type OpenDatagramSocket = (
-  target: MediaTarget,
-  onDatagram: (data: Uint8Array) => void,
-) => DatagramSocket;
+/** The media socket interfaces, defined with the transports (transport/client-transport.ts). */
+export type { DatagramSocket, MediaTarget, OpenDatagramSocket };
 
 export class MediaSocket implements DatagramSocket {
   readonly #socket: dgram.Socket;

@@ -9,18 +9,23 @@ import { bytesEqual } from '../bytes.js';
 import { ClientError, ClientErrorCode } from '../errors.js';
 import type { ProbeResult } from '../relays/probe-result.js';
 import type { RelayEntry } from '../relays/relay-entry.js';
-import { ControlConnection } from './control-connection.js';
+import type { ClientTransport } from '../transport/client-transport.js';
+import { tcpUdpTransport } from '../transport/tcp-udp-transport.js';
 
 export type { ProbeResult, RelayProbe } from '../relays/probe-result.js';
 
 /** A PONG is a few dozen bytes: a relay that announces more is not answering a probe. */
 const PROBE_MAX_FRAME = 4096;
 
-/** Probes `entry`; rejects with CLIENT_ERR_TIMEOUT, CLIENT_ERR_CONNECTION_CLOSED or CLIENT_ERR_PROTOCOL. */
+/**
+ * Probes `entry` over `transport` (default TCP); rejects with CLIENT_ERR_TIMEOUT,
+ * CLIENT_ERR_CONNECTION_CLOSED or CLIENT_ERR_PROTOCOL.
+ */
 export function probeRelay(
   entry: RelayEntry,
   timeoutMs: number,
   random: (n: number) => Uint8Array,
+  transport: ClientTransport = tcpUdpTransport,
 ): Promise<ProbeResult> {
   return new Promise((resolve, reject) => {
     const nonce = random(8);
@@ -34,7 +39,7 @@ export function probeRelay(
       if (error) reject(error);
       else resolve(result!);
     };
-    const connection = new ControlConnection(
+    const connection = transport.openControl(
       entry,
       {
         onOpen: () => {

@@ -9,6 +9,8 @@ export interface ClusterKeys {
   readonly names: string;
   /** Hash: hex client id → index. */
   readonly ids: string;
+  /** Hash: UTS #39 skeleton of a bound name → its name uniqueness key (confusable names, docs/key-transparency.md). */
+  readonly skeletons: string;
   /** Channel: the index of each appended entry. */
   readonly logChannel: string;
   /** Set of relay ids (hex fingerprints) that joined. */
@@ -41,6 +43,7 @@ export function clusterKeys(clusterId: string): ClusterKeys {
     log: `${p}log`,
     names: `${p}names`,
     ids: `${p}ids`,
+    skeletons: `${p}skeletons`,
     logChannel: `${p}log-appended`,
     relays: `${p}relays`,
     relayKeys: `${p}relay-keys`,

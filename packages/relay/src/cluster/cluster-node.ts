@@ -10,7 +10,7 @@ import type { ControlMessage } from '@leitung/wire';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { LocalKeyDirectory } from '../directory/key-directory.js';
-import { checkName } from '../directory/name-policy.js';
+import { checkName, nameSkeletons } from '../directory/name-policy.js';
 import { RelayError, RelayErrorCode } from '../errors.js';
 import type { ForwardedCallMessage, ForwardingParty } from '../signalling/cluster-calls.js';
 import { encodeClusterEntry } from './cluster-entry.js';
@@ -287,7 +287,15 @@ export class ClusterNode {
       );
     let outcome: Awaited<ReturnType<RedisLog['append']>>;
     try {
-      outcome = await this.#log.append(checked.name, checked.key, publicKey, directory.size(), sign);
+      const skeletons = nameSkeletons(checked.name);
+      outcome = await this.#log.append(
+        checked.name,
+        checked.key,
+        skeletons,
+        publicKey,
+        directory.size(),
+        sign,
+      );
     } catch (error) {
       this.#options.logger.warn({ err: (error as Error).message }, 'cluster append failed');
       return { ok: false, code: RelayErrorCode.Storage, message: 'the cluster directory is unavailable' };
@@ -295,6 +303,12 @@ export class ClusterNode {
     switch (outcome.kind) {
       case 'name-taken':
         return { ok: false, code: RelayErrorCode.NameTaken, message: 'this name is bound to another key' };
+      case 'name-confusable':
+        return {
+          ok: false,
+          code: RelayErrorCode.NameConfusable,
+          message: `this name looks like the bound name "${directory.entryByName(outcome.existing)?.name ?? outcome.existing}"`,
+        };
       case 'key-registered':
         return {
           ok: false,

@@ -3,7 +3,9 @@
  * holds the ORDER of the directory entries; every relay applies them in that order to its local replica
  * (its DirectoryStore and Merkle log). A registration appends through one Lua script, which Redis runs
  * atomically: the name and the client id are checked, the index is assigned and the entry pushed in one
- * step, so two relays can never bind one name twice or assign one index twice. Every entry is signed by
+ * step, so two relays can never bind one name twice or assign one index twice. The script also keeps the UTS #39
+ * skeletons of every name it bound and refuses a name sharing one with another name (docs/key-transparency.md,
+ * "Names"), so two relays cannot bind two look-alike names at once either. Every entry is signed by
  * the appending relay for the index it gets (cluster-entry.ts); the script refuses to push an entry signed
  * for another index (`stale`: the log grew meanwhile) and the relay signs again for the new position.
  */
@@ -12,7 +14,7 @@ import type { Redis } from 'ioredis';
 import { RelayError, RelayErrorCode } from '../errors.js';
 import type { ClusterKeys } from './cluster-keys.js';
 
-/** KEYS: log, names, ids. ARGV: name key, client id hex, entry JSON, channel, name, signed index. */
+/** KEYS: log, names, ids, skeletons. ARGV: name key, client id hex, entry JSON, channel, name, signed index, skeletons…. */
 const APPEND_SCRIPT = `
 local byId = redis.call('HGET', KEYS[3], ARGV[2])
 if byId then
@@ -21,11 +23,16 @@ if byId then
   return {'key-registered', tonumber(byId)}
 end
 if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1 then return {'name-taken', -1} end
+for i = 7, #ARGV do
+  local other = redis.call('HGET', KEYS[4], ARGV[i])
+  if other and other ~= ARGV[1] then return {'name-confusable', other} end
+end
 local size = redis.call('LLEN', KEYS[1])
 if size ~= tonumber(ARGV[6]) then return {'stale', size} end
 local index = redis.call('RPUSH', KEYS[1], ARGV[3]) - 1
 redis.call('HSET', KEYS[2], ARGV[1], index)
 redis.call('HSET', KEYS[3], ARGV[2], index)
+for i = 7, #ARGV do redis.call('HSET', KEYS[4], ARGV[i], ARGV[1]) end
 redis.call('PUBLISH', ARGV[4], index)
 return {'appended', index}
 `;
@@ -35,6 +42,8 @@ export type AppendOutcome =
   | { readonly kind: 'appended'; readonly index: number }
   | { readonly kind: 'login'; readonly index: number }
   | { readonly kind: 'name-taken' }
+  /** The name shares a UTS #39 skeleton with `existing` (a bound name's uniqueness key). */
+  | { readonly kind: 'name-confusable'; readonly existing: string }
   | { readonly kind: 'key-registered' };
 
 /** Signs the entry for `index` and returns its stored text (encodeClusterEntry). */
@@ -67,6 +76,7 @@ export class RedisLog {
   async append(
     name: string,
     nameKey: string,
+    skeletons: readonly string[],
     publicKey: Uint8Array,
     expected: number,
     sign: EntrySigner,
@@ -77,17 +87,19 @@ export class RedisLog {
     for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
       const result = (await this.#redis.eval(
         APPEND_SCRIPT,
-        3,
+        4,
         keys.log,
         keys.names,
         keys.ids,
+        keys.skeletons,
         nameKey,
         clientId,
         sign(index),
         keys.logChannel,
         name,
         String(index),
-      )) as [string, number];
+        ...skeletons,
+      )) as [string, number | string];
       const [kind, value] = result;
       switch (kind) {
         case 'appended':
@@ -95,6 +107,8 @@ export class RedisLog {
           return { kind, index: Number(value) };
         case 'name-taken':
           return { kind: 'name-taken' };
+        case 'name-confusable':
+          return { kind: 'name-confusable', existing: String(value) };
         case 'key-registered':
           return { kind: 'key-registered' };
         case 'stale':

@@ -2,7 +2,9 @@
  * Call routing (docs/design.md §5, docs/protocol.md §4.5): CALL_REQUEST → INCOMING_CALL with the caller taken
  * from the authenticated connection (never from the message, docs/lessons.md #7), CALL_RESPONSE forwarded to the
  * caller, CALL_END both ways, offline / busy / ring-timeout answers, and a media session with one token
- * per side on accept. One call per client at a time (a second caller gets `busy`). Every way a call ends —
+ * per side on accept. One call per client at a time: a second caller rings the busy callee as a *waiting* call,
+ * which its client answers `busy` while telling its user who tried (docs/protocol.md §4.5, "Call waiting").
+ * Every way a call ends —
  * CALL_END, reject, disconnect, ring timeout, idle media, shutdown — frees the call and its media session
  * at once, so no state is left behind (docs/lessons.md #22).
  */
@@ -25,6 +27,11 @@ interface Call {
   readonly callId: Uint8Array;
   readonly caller: string;
   readonly callee: string;
+  /**
+   * The callee was in another call on this relay when this one rang (call waiting): the callee's own call stays
+   * its call, this one can only be answered busy or rejected, and it is never announced to a cluster.
+   */
+  readonly waiting: boolean;
   state: CallState;
 }
 
@@ -72,6 +79,8 @@ export class CallRouter {
   readonly #options: CallRouterOptions;
   readonly #calls = new Map<string, Call>();
   readonly #byClient = new Map<string, Call>();
+  /** Callee → its waiting calls (rung while it was in another call). */
+  readonly #waiting = new Map<string, Set<Call>>();
   /** caller›callee → unanswered calls; insertion order = age, so the oldest record is dropped when full. */
   readonly #pairs = new Map<string, PairRecord>();
   #ringing = 0;
@@ -114,23 +123,33 @@ export class CallRouter {
       emit({ type: 'call:ended', callId: key, reason: 'offline' });
       return undefined;
     }
-    if (this.#byClient.has(callee) || cluster?.remoteCallOf(callee) !== undefined) {
+    // A callee in a call on another relay of the cluster: that relay holds its call, this one answers busy.
+    if (cluster?.remoteCallOf(callee) !== undefined) {
       signalling.deliver(caller.clientId, callEnd(message.callId, 'busy'));
       emit({ type: 'call:ended', callId: key, reason: 'busy' });
       return undefined;
     }
+    // A callee in a call here hears of the new one (call waiting); its client answers busy.
+    const waiting = this.#byClient.has(callee);
     const call: Call = {
       key,
       callId: message.callId,
       caller: caller.clientId,
       callee,
+      waiting,
       state: { kind: 'ringing', startedAt: now, deadline: now + this.#options.limits.ringTimeoutMs },
     };
     this.#ringing++;
     this.#calls.set(key, call);
     this.#byClient.set(call.caller, call);
-    this.#byClient.set(call.callee, call);
-    this.#announce(call);
+    if (waiting) {
+      const calls = this.#waiting.get(callee) ?? new Set<Call>();
+      calls.add(call);
+      this.#waiting.set(callee, calls);
+    } else {
+      this.#byClient.set(call.callee, call);
+      this.#announce(call);
+    }
     emit({ type: 'call:started', callId: key, caller: call.caller, callee });
     signalling.deliver(callee, {
       type: 'INCOMING_CALL',
@@ -152,6 +171,15 @@ export class CallRouter {
       return refusal(RelayErrorCode.UnknownCall, 'no call is ringing for this client with that id');
     }
     const { signalling, emit } = this.#options;
+    if (call.waiting && message.decision === 'accept') {
+      // The callee is in another call: a waiting call cannot be taken over, only refused. It ends as busy.
+      signalling.deliver(call.caller, callEnd(call.callId, 'busy'));
+      this.#free(call, 'busy');
+      return refusal(
+        RelayErrorCode.CallActive,
+        'this client is in another call; a waiting call can only be refused',
+      );
+    }
     emit({ type: 'call:answered', callId: call.key, decision: message.decision });
     signalling.deliver(call.caller, message);
     if (message.decision !== 'accept') {
@@ -245,6 +273,7 @@ export class CallRouter {
         callId: message.callId,
         caller: known.caller,
         callee: known.callee,
+        waiting: false,
         state: { kind: 'ringing', startedAt: now, deadline: Number.POSITIVE_INFINITY },
       };
       this.#ringing++;
@@ -265,6 +294,11 @@ export class CallRouter {
 
   /** The client's connection is gone: its call ends for the other party. */
   clientGone(clientId: string): void {
+    // Calls waiting for this client end for their callers as if it went offline.
+    for (const waiting of [...(this.#waiting.get(clientId) ?? [])]) {
+      this.#options.signalling.deliver(waiting.caller, callEnd(waiting.callId, 'offline'));
+      this.#free(waiting, 'offline');
+    }
     const call = this.#byClient.get(clientId);
     if (call === undefined) {
       // Cluster: a call carried by another relay ends there (as CALL_END `offline` of this party).
@@ -317,6 +351,11 @@ export class CallRouter {
     }
     if (this.#byClient.get(call.caller) === call) this.#byClient.delete(call.caller);
     if (this.#byClient.get(call.callee) === call) this.#byClient.delete(call.callee);
+    if (call.waiting) {
+      const calls = this.#waiting.get(call.callee);
+      calls?.delete(call);
+      if (calls?.size === 0) this.#waiting.delete(call.callee);
+    }
     this.#releaseMedia(call, reason);
     this.#options.cluster?.retire(call.key);
     this.#options.emit({ type: 'call:ended', callId: call.key, reason });

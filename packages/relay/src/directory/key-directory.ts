@@ -21,6 +21,7 @@ import {
   clientIdOf,
   logIdOf,
   nameMapKey,
+  nameSkeletons,
   rotationStatement,
   SessionError,
   signTreeHead,
@@ -67,8 +68,8 @@ export interface KeyDirectory {
   mapProof(name: string): MapProof;
   /**
    * Decides what a REGISTER of `name` with `publicKey` would do, without writing anything (nothing is
-   * written before PROVE, docs/lessons.md #8). Throws RELAY_ERR_NAME_INVALID, RELAY_ERR_NAME_TAKEN or
-   * RELAY_ERR_KEY_REGISTERED.
+   * written before PROVE, docs/lessons.md #8). Throws RELAY_ERR_NAME_INVALID, RELAY_ERR_NAME_TAKEN,
+   * RELAY_ERR_NAME_CONFUSABLE or RELAY_ERR_KEY_REGISTERED.
    */
   plan(name: string, publicKey: Uint8Array): RegistrationPlan;
   /** Binds (or logs in); re-checks the plan, as another registration may have won the name meanwhile. */
@@ -128,6 +129,8 @@ export class LocalKeyDirectory implements KeyDirectory {
   readonly #log: MerkleLog;
   /** The name map of the whole log; immutable, replaced only after its head is committed. */
   #map: NameMap;
+  /** UTS #39 skeleton → the names bound with it (docs/key-transparency.md, "Names"); rebuilt at start like the map. */
+  readonly #skeletons = new Map<string, string[]>();
   #head: SignedTreeHead;
 
   constructor(options: LocalKeyDirectoryOptions) {
@@ -175,6 +178,13 @@ export class LocalKeyDirectory implements KeyDirectory {
     if (this.#store.entryByNameKey(checked.key) !== undefined) {
       throw new RelayError(RelayErrorCode.NameTaken, 'this name is bound to another key');
     }
+    const lookalike = this.confusableWith(checked.name);
+    if (lookalike !== undefined) {
+      throw new RelayError(
+        RelayErrorCode.NameConfusable,
+        `this name looks like the bound name "${lookalike}"`,
+      );
+    }
     return { kind: 'new', name: checked.name, nameKey: checked.key };
   }
 
@@ -211,6 +221,16 @@ export class LocalKeyDirectory implements KeyDirectory {
     this.#checkRotation(entry, current, request.possession);
     this.#append([entry], now, 'could not append the rotation');
     return entry;
+  }
+
+  /** A bound name (of another name key) that `name` looks like — it shares a UTS #39 skeleton — if any. */
+  confusableWith(name: string): string | undefined {
+    const key = nameKey(name);
+    for (const skeleton of nameSkeletons(name)) {
+      const other = this.#skeletons.get(skeleton)?.find((bound) => nameKey(bound) !== key);
+      if (other !== undefined) return other;
+    }
+    return undefined;
   }
 
   contactCount(): number {
@@ -282,6 +302,7 @@ export class LocalKeyDirectory implements KeyDirectory {
         return signed;
       });
       this.#map = map;
+      for (const entry of entries) this.#indexSkeletons(entry.name);
     } catch (error) {
       this.#log.reload();
       if (error instanceof RelayError) throw error;
@@ -317,6 +338,14 @@ export class LocalKeyDirectory implements KeyDirectory {
     this.#store.close();
   }
 
+  #indexSkeletons(name: string): void {
+    for (const skeleton of nameSkeletons(name)) {
+      const names = this.#skeletons.get(skeleton);
+      if (names === undefined) this.#skeletons.set(skeleton, [name]);
+      else if (!names.includes(name)) names.push(name);
+    }
+  }
+
   /**
    * The name map of the whole log, read in pages so that only (key, value) pairs stay in memory — never
    * every entry's public key at once.
@@ -326,6 +355,7 @@ export class LocalKeyDirectory implements KeyDirectory {
     for (let offset = 0; offset < this.#log.size; offset += MAP_BUILD_PAGE) {
       for (const entry of this.#store.entries(offset, MAP_BUILD_PAGE)) {
         const folded = nameKey(entry.name);
+        this.#indexSkeletons(entry.name);
         // A rotation replaces its name's pair; the store holds only rotations of the current binding.
         if (bound.has(folded) && entry.rotation === undefined) continue;
         bound.set(folded, { key: nameMapKey(entry.name), value: entryLeafHash(entry) });

@@ -48,11 +48,13 @@ export class BatchedMediaSocket implements MediaTransport {
   readonly io = 'batched';
   readonly #addon: NativeMediaAddon;
   readonly #handle: NativeMediaHandle;
+  readonly #addresses: AddressCache;
   #closed = false;
 
-  private constructor(addon: NativeMediaAddon, handle: NativeMediaHandle) {
+  private constructor(addon: NativeMediaAddon, handle: NativeMediaHandle, addresses: AddressCache) {
     this.#addon = addon;
     this.#handle = handle;
+    this.#addresses = addresses;
   }
 
   /** Binds and starts forwarding; throws what bind throws (e.g. EADDRINUSE). */
@@ -61,6 +63,7 @@ export class BatchedMediaSocket implements MediaTransport {
     const now = options.now ?? Date.now;
     const onBinding = options.onBinding;
     const onError = options.onError;
+    const toLeg = options.toLeg;
     // A slot holds one more byte than the largest packet the router accepts: a longer datagram fills its
     // slot (the addon reports it that long) and is dropped as oversize, like on the dgram path.
     const slot = Math.max(2048, router.maxPacketSize + 1);
@@ -82,10 +85,15 @@ export class BatchedMediaSocket implements MediaTransport {
         try {
           const decision = router.datagram(bytes, from, at);
           if (decision.kind === 'forward') {
-            tx[3 * sends] = i;
-            tx[3 * sends + 1] = addresses.number(decision.address);
-            tx[3 * sends + 2] = decision.port;
-            sends++;
+            if (decision.port !== 0) {
+              tx[3 * sends] = i;
+              tx[3 * sends + 1] = addresses.number(decision.address);
+              tx[3 * sends + 2] = decision.port;
+              sends++;
+            } else {
+              // A WebSocket media leg (port 0): a copy, because the slot is reused by the next batch.
+              toLeg?.(bytes.slice(), decision.address);
+            }
           } else if (decision.kind === 'reply') {
             addon.sendTo(handle, decision.bytes, addresses.number(decision.address), decision.port);
             if ((decision.binding === 'bound' || decision.binding === 'rebound') && onBinding !== undefined) {
@@ -112,7 +120,12 @@ export class BatchedMediaSocket implements MediaTransport {
       onBatch,
     );
     rx = new Uint8Array(handle.rx);
-    return new BatchedMediaSocket(addon, handle);
+    return new BatchedMediaSocket(addon, handle, addresses);
+  }
+
+  /** Sends one datagram (a forward from a WebSocket media leg to a UDP side). */
+  send(bytes: Uint8Array, port: number, address: string): void {
+    if (!this.#closed) this.#addon.sendTo(this.#handle, bytes, this.#addresses.number(address), port);
   }
 
   /** The bound UDP port. */

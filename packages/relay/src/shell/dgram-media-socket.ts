@@ -23,6 +23,8 @@ export interface MediaTransport {
   readonly port: number;
   /** The buffer sizes the kernel granted (bytes). */
   readonly bufferSizes: { readonly receive: number; readonly send: number };
+  /** Sends one datagram (a forward from a WebSocket media leg to a UDP side). */
+  send(bytes: Uint8Array, port: number, address: string): void;
   close(): Promise<void>;
 }
 
@@ -33,6 +35,11 @@ export interface MediaSocketOptions {
   readonly port: number;
   /** Clock in ms (injected for tests; `Date.now` by default). */
   readonly now?: () => number;
+  /**
+   * Sends a forwarded datagram to a WebSocket media leg (docs/relay.md "WebSocket listener"): the router
+   * names legs with port 0, which no UDP sender has. Without it such forwards are dropped.
+   */
+  readonly toLeg?: (bytes: Uint8Array, address: string) => void;
   /** A BIND_CONFIRM created or moved a binding. */
   readonly onBinding?: (binding: 'bound' | 'rebound', sessionId: number) => void;
   readonly onError?: (error: Error) => void;
@@ -61,10 +68,12 @@ export class DgramMediaSocket implements MediaTransport {
     const router = options.router;
     const now = options.now ?? Date.now;
     const onBinding = options.onBinding;
+    const toLeg = options.toLeg;
     socket.on('message', (message, from) => {
       const decision = router.datagram(message, from, now());
       if (decision.kind === 'forward') {
-        socket.send(message, decision.port, decision.address);
+        if (decision.port !== 0) socket.send(message, decision.port, decision.address);
+        else toLeg?.(message, decision.address);
       } else if (decision.kind === 'reply') {
         socket.send(decision.bytes, decision.port, decision.address);
         if ((decision.binding === 'bound' || decision.binding === 'rebound') && onBinding !== undefined) {
@@ -83,6 +92,11 @@ export class DgramMediaSocket implements MediaTransport {
     });
     media.#port = socket.address().port;
     return media;
+  }
+
+  /** Sends one datagram (a forward from a WebSocket media leg to a UDP side). */
+  send(bytes: Uint8Array, port: number, address: string): void {
+    this.#socket.send(bytes, port, address);
   }
 
   /** The bound UDP port. */

@@ -118,6 +118,12 @@ export class MediaWorkerPlane implements MediaTransport {
     return plane;
   }
 
+  /**
+   * WebSocket media legs are not carried to the worker yet (the relay refuses `mediaThread: 'worker'` with a
+   * WebSocket listener), so nothing ever asks this socket to send one of theirs.
+   */
+  send(_bytes: Uint8Array, _port: number, _address: string): void {}
+
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#router.observeSessions(undefined);

@@ -16,6 +16,14 @@ export interface RelayMetricsSources {
   readonly blocklistReloads: () => { readonly ok: number; readonly failed: number };
   /** Relay cluster: shared-log entries refused, and whether replication is stopped at one. */
   readonly cluster?: () => { readonly refused: number; readonly halted: boolean };
+  /** The WebSocket listener's figures (docs/relay.md "WebSocket listener"); undefined while it is off. */
+  readonly webSocket?: () =>
+    | {
+        readonly refusals: ReadonlyMap<string, number>;
+        readonly mediaLegs: number;
+        readonly backlogDrops: number;
+      }
+    | undefined;
 }
 
 export function createRelayMetrics(sources: RelayMetricsSources): Registry {
@@ -158,6 +166,26 @@ function shellMetrics(registry: Registry, sources: RelayMetricsSources): void {
       this.inc({ result: 'failed' }, reloads.failed);
     },
   });
+  const webSocket = sources.webSocket;
+  if (webSocket !== undefined) {
+    new Counter({
+      name: `${PREFIX}websocket_refusals_total`,
+      help: 'Connections the WebSocket listener refused or closed itself, by code.',
+      labelNames: ['code'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [code, count] of webSocket()?.refusals ?? []) this.inc({ code }, count);
+      },
+    });
+    gauge(registry, 'websocket_media_legs', 'Open WebSocket media legs.', () => webSocket()?.mediaLegs ?? 0);
+    counter(
+      registry,
+      'websocket_media_backlog_drops',
+      'Media packets to a WebSocket leg dropped because its send buffer was full.',
+      () => webSocket()?.backlogDrops ?? 0,
+    );
+  }
   const cluster = sources.cluster;
   if (cluster !== undefined) {
     // Alarm metrics (docs/operations.md "What to monitor"): a refused entry means someone wrote to Redis.

@@ -10,6 +10,7 @@ import type { DirectoryStore } from '../directory/directory-store.js';
 import type { RelayLimits } from '../limits.js';
 import type { Signalling } from '../signalling/signalling.js';
 import type { RefusalLogOptions } from './refusal-log.js';
+import type { RelayWebSocketOptions } from './web-socket-options.js';
 
 /** The relay-list entry clients pin this relay by: defined once in @leitung/session. */
 export type { RelayEntry };
@@ -59,6 +60,11 @@ export interface StartRelayOptions {
   readonly mediaThread?: 'main' | 'worker';
   /** Serve Prometheus metrics on 127.0.0.1 at this port (0 picks one); off when undefined. */
   readonly metricsPort?: number;
+  /**
+   * A WebSocket listener for browsers on its own port (docs/relay.md "WebSocket listener"): the same
+   * protocol, control and media; off when undefined. The relay-list entry then carries `webSocket`.
+   */
+  readonly webSocket?: RelayWebSocketOptions;
   /** Blocklist file (IPs, subnets, key fingerprints); re-read by `reloadBlocklist()` (SIGHUP). */
   readonly blocklistFile?: string;
   readonly limits?: Partial<RelayLimits>;

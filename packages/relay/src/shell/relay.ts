@@ -27,6 +27,13 @@ import { serveMetrics } from './metrics-server.js';
 import { RefusalLog, type RefusalLogOptions } from './refusal-log.js';
 import { createRelayMetrics } from './relay-metrics.js';
 import type { RelayEntry } from './relay-options.js';
+import { WebSocketListener } from './web-socket-listener.js';
+import {
+  listenerUrl,
+  type RelayWebSocketOptions,
+  type ResolvedWebSocketOptions,
+  resolveWebSocketOptions,
+} from './web-socket-options.js';
 
 /**
  * The events a {@link Relay} emits: one per {@link RelayEventType}, each listener getting that event's {@link
@@ -64,6 +71,9 @@ export class Relay extends EventEmitter<RelayEvents> {
   #tcp: TcpServer | undefined;
   #media: MediaTransport | undefined;
   #metricsServer: Server | undefined;
+  /** The optional WebSocket listener (docs/relay.md "WebSocket listener") and the URL it publishes. */
+  #webSocket: WebSocketListener | undefined;
+  #webSocketUrl: string | undefined;
   #timer: NodeJS.Timeout | undefined;
   #timerAt = Number.POSITIVE_INFINITY;
   #nextConnId = 1;
@@ -102,6 +112,15 @@ export class Relay extends EventEmitter<RelayEvents> {
     this.metrics = createRelayMetrics({
       core: this.core,
       blocklistReloads: () => ({ ...this.#reloads }),
+      webSocket: () => {
+        const listener = this.#webSocket;
+        if (listener === undefined) return undefined;
+        return {
+          refusals: listener.refusals,
+          mediaLegs: listener.mediaLegs,
+          backlogDrops: listener.backlogDrops,
+        };
+      },
       ...(cluster === undefined
         ? {}
         : {
@@ -131,6 +150,16 @@ export class Relay extends EventEmitter<RelayEvents> {
     return this.#media?.io;
   }
 
+  /** The WebSocket listener's TCP port, when it is on. */
+  get webSocketPort(): number | undefined {
+    return this.#webSocket?.port;
+  }
+
+  /** Connections the WebSocket listener refused or closed itself, by code (docs/relay.md "WebSocket listener"). */
+  webSocketRefusals(): ReadonlyMap<RelayErrorCode, number> {
+    return new Map(this.#webSocket?.refusals ?? []);
+  }
+
   /** The metrics HTTP port on 127.0.0.1, when metrics are served. */
   get metricsPort(): number | undefined {
     return this.#metricsPort;
@@ -143,6 +172,7 @@ export class Relay extends EventEmitter<RelayEvents> {
       port: this.port,
       mediaPort: this.mediaPort,
       fingerprint: this.fingerprint,
+      ...(this.#webSocketUrl === undefined ? {} : { webSocket: this.#webSocketUrl }),
       ...(this.#cluster === undefined ? {} : { logId: toHex(this.#directory.logId) }),
     };
   }
@@ -191,14 +221,24 @@ export class Relay extends EventEmitter<RelayEvents> {
     port: number,
     mediaPort: number,
     metricsPort: number | undefined,
+    webSocket?: RelayWebSocketOptions,
     mediaIo: 'auto' | 'batched' | 'dgram' = 'auto',
     mediaThread: 'main' | 'worker' = 'main',
   ): Promise<void> {
+    if (mediaThread === 'worker' && webSocket !== undefined) {
+      // WebSocket media legs run through the relay's own router on this loop, which has no live bindings
+      // while the worker forwards UDP (docs/relay.md "Media worker").
+      throw new RelayError(
+        RelayErrorCode.Unsupported,
+        'the media worker does not carry WebSocket media legs yet; use mediaThread main with a WebSocket listener',
+      );
+    }
     // A bound address is metadata (where a call's party is): only with logMetadata.
     const onBinding = (binding: 'bound' | 'rebound', sessionId: number) => {
       if (this.#logMetadata) this.#logger.debug({ sessionId, binding }, 'media binding');
     };
     const onError = (error: Error) => this.#logger.debug({ err: error.message }, 'media socket error');
+    const toLeg = (bytes: Uint8Array, address: string) => this.#webSocket?.sendMedia(bytes, address);
     this.#media =
       mediaThread === 'worker'
         ? await MediaWorkerPlane.open({
@@ -211,7 +251,7 @@ export class Relay extends EventEmitter<RelayEvents> {
             onError,
           })
         : await openMediaSocket(
-            { router: this.core.media, host, port: mediaPort, now: this.#now, onBinding, onError },
+            { router: this.core.media, host, port: mediaPort, now: this.#now, onBinding, onError, toLeg },
             mediaIo,
           );
     const tcp = createTcpServer({ noDelay: true }, (socket) => this.#accept(socket));
@@ -226,6 +266,7 @@ export class Relay extends EventEmitter<RelayEvents> {
     });
     const address = tcp.address();
     this.#port = typeof address === 'object' && address !== null ? address.port : port;
+    if (webSocket !== undefined) await this.#listenWebSocket(host, resolveWebSocketOptions(webSocket));
     if (metricsPort !== undefined) {
       this.#metricsServer = await serveMetrics(this.metrics, metricsPort);
       const address = this.#metricsServer.address();
@@ -239,6 +280,44 @@ export class Relay extends EventEmitter<RelayEvents> {
       replicated: (size) => this.#logger.debug({ size }, 'directory replicated'),
     });
     this.#perform(this.core.tick(this.#now()));
+  }
+
+  /** The WebSocket listener: control WebSockets are connections of the core like TCP sockets. */
+  async #listenWebSocket(host: string, options: ResolvedWebSocketOptions): Promise<void> {
+    const media = this.#media;
+    this.#webSocket = await WebSocketListener.open({
+      host,
+      options,
+      limits: this.core.limits,
+      logger: this.#logger,
+      control: {
+        nextId: () => this.#nextConnId++,
+        opened: (connId, ip) => this.#perform(this.core.connectionOpened(connId, ip, this.#now())),
+        frame: (connId, payload) =>
+          this.#guarded(connId, () => this.core.frameReceived(connId, payload, this.#now())),
+        closed: (connId) => this.#perform(this.core.connectionClosed(connId, this.#now())),
+      },
+      media: {
+        router: this.core.media,
+        now: this.#now,
+        sendUdp: (bytes, port, address) => media?.send(bytes, port, address),
+        onBinding: (binding, sessionId) => {
+          if (this.#logMetadata) this.#logger.debug({ sessionId, binding }, 'media binding (websocket)');
+        },
+      },
+    });
+    this.#webSocketUrl = options.publicUrl ?? listenerUrl(host, this.#webSocket.port);
+  }
+
+  /** Runs one core input of a WebSocket connection; a failure inside the core costs that connection only. */
+  #guarded(connId: ConnectionId, input: () => readonly RelayOutput[]): void {
+    try {
+      this.#perform(input());
+    } catch (error) {
+      this.#logger.error({ connId, err: error instanceof Error ? error.name : 'unknown' }, 'internal error');
+      this.#webSocket?.closeControl(connId);
+      this.#perform(this.core.connectionClosed(connId, this.#now()));
+    }
   }
 
   #accept(socket: Socket): void {
@@ -279,7 +358,11 @@ export class Relay extends EventEmitter<RelayEvents> {
       switch (output.kind) {
         case 'send': {
           const socket = this.#sockets.get(output.connId);
-          if (socket === undefined || socket.destroyed) break;
+          if (socket === undefined) {
+            this.#webSocket?.sendControl(output.connId, output.payload);
+            break;
+          }
+          if (socket.destroyed) break;
           socket.write(encodeFrame(output.payload, { maxFrameSize: 16 * 1024 * 1024 }));
           if (socket.writableLength > MAX_PENDING_WRITE_BYTES) {
             // A peer that does not read must not pin memory: drop it like a closed connection.
@@ -291,7 +374,10 @@ export class Relay extends EventEmitter<RelayEvents> {
         }
         case 'close': {
           const socket = this.#sockets.get(output.connId);
-          if (socket === undefined) break;
+          if (socket === undefined) {
+            this.#webSocket?.closeControl(output.connId);
+            break;
+          }
           this.#sockets.delete(output.connId);
           socket.end();
           setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
@@ -370,6 +456,7 @@ export class Relay extends EventEmitter<RelayEvents> {
     await Promise.all([
       new Promise<void>((resolve) => (this.#tcp ? this.#tcp.close(() => resolve()) : resolve())),
       this.#media?.close(),
+      this.#webSocket?.close(),
       new Promise<void>((resolve) => {
         if (this.#metricsServer === undefined) return resolve();
         this.#metricsServer.closeAllConnections();

@@ -5,7 +5,6 @@
  * later step fails.
  */
 import { lookup } from 'node:dns/promises';
-import { mkdirSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { createCrypto, type LeitungCrypto, type RsaPrivateKey } from '@leitung/crypto';
@@ -18,9 +17,12 @@ import { SqliteDirectoryStore } from '../directory/sqlite-directory-store.js';
 import { RelayError, RelayErrorCode } from '../errors.js';
 import { Blocklist } from '../protection/blocklist.js';
 import { readBlocklist } from './blocklist-file.js';
+import { openDataDir } from './data-dir.js';
+import { checkPortsFree } from './port-check.js';
 import { Relay } from './relay.js';
 import { loadOrCreateRelayKey } from './relay-key-file.js';
 import type { RelayClusterOptions, StartRelayOptions } from './relay-options.js';
+import { resolveWebSocketOptions } from './web-socket-options.js';
 
 /** What every step of the start shares. */
 interface StartContext {
@@ -36,7 +38,20 @@ export async function startRelay(options: StartRelayOptions): Promise<Relay> {
   const crypto = options.crypto ?? createCrypto();
   const logger = options.logger ?? pino({ enabled: false });
   const host = await resolveHost(options.host ?? '127.0.0.1');
-  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  // Checked before anything is opened; `listen` uses the checked values.
+  const webSocket = options.webSocket === undefined ? undefined : resolveWebSocketOptions(options.webSocket);
+  // Ports first, then the data directory: nothing is created for a relay that cannot listen (docs/operations.md).
+  await checkPortsFree([
+    { listener: 'control', protocol: 'tcp', host, port: options.port ?? 5060 },
+    { listener: 'media', protocol: 'udp', host, port: options.mediaPort ?? 5061 },
+    ...(webSocket === undefined
+      ? []
+      : [{ listener: 'websocket', protocol: 'tcp', host, port: webSocket.port } as const]),
+    ...(options.metricsPort === undefined
+      ? []
+      : [{ listener: 'metrics', protocol: 'tcp', host: '127.0.0.1', port: options.metricsPort } as const]),
+  ]);
+  openDataDir(options.dataDir);
   const blocklist =
     options.blocklistFile === undefined ? Blocklist.empty() : readBlocklist(options.blocklistFile);
   const key = await loadOrCreateRelayKey(crypto, options.dataDir);
@@ -79,6 +94,7 @@ export async function startRelay(options: StartRelayOptions): Promise<Relay> {
       options.port ?? 5060,
       options.mediaPort ?? 5061,
       options.metricsPort,
+      options.webSocket,
       options.mediaIo ?? 'auto',
       options.mediaThread ?? 'main',
     );

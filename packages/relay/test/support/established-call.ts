@@ -11,11 +11,24 @@ import {
 import type { Relay } from '../../src/index.js';
 import type { Fixture } from './fixture.js';
 import { crypto } from './keys.js';
+import type { TestClient } from './test-client.js';
 
-export async function establishedCall(fx: Fixture, relay: Relay, alice: RsaPrivateKey, bob: RsaPrivateKey) {
-  const a = await fx.client(relay);
+/** How each party connects (default: a TCP client of the fixture). */
+export interface CallLinks {
+  readonly a?: () => Promise<TestClient>;
+  readonly b?: () => Promise<TestClient>;
+}
+
+export async function establishedCall(
+  fx: Fixture,
+  relay: Relay,
+  alice: RsaPrivateKey,
+  bob: RsaPrivateKey,
+  links: CallLinks = {},
+) {
+  const a = await (links.a ?? (() => fx.client(relay)))();
   await a.register(alice, 'alice', relay.fingerprint);
-  const b = await fx.client(relay);
+  const b = await (links.b ?? (() => fx.client(relay)))();
   await b.register(bob, 'bob', relay.fingerprint);
   const idA = clientIdOf(crypto, alice.publicKey);
   const idB = clientIdOf(crypto, bob.publicKey);

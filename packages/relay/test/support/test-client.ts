@@ -3,6 +3,7 @@
  * relay's tests do not depend on the client they serve. It speaks the real protocol over a real TCP socket and keeps every message it
  * received (decrypted) so tests can scan them.
  */
+import type { EventEmitter } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import type { RsaPrivateKey } from '@leitung/crypto';
 import { ClientHandshake, type ClientHandshakeResult, type SealedChannel } from '@leitung/session';
@@ -72,6 +73,14 @@ export class TestClient {
       socket.once('connect', () => resolve(new TestClient(socket)));
       socket.once('error', reject);
     });
+  }
+
+  /**
+   * A client over any framed byte stream that behaves like a TCP socket (`write`, `data`, `close`,
+   * `destroy`): the WebSocket tests wrap a control WebSocket in one (ws-links.ts).
+   */
+  static adopt(stream: EventEmitter & { write(bytes: Uint8Array): boolean; destroy(): void }): TestClient {
+    return new TestClient(stream as unknown as Socket);
   }
 
   get isClosed(): boolean {

@@ -1,0 +1,105 @@
+// TCP + UDP against WebSocket, side by side in one run (docs/benchmarks.md "WebSocket transport"):
+//
+//   node bench/web-socket/run.mjs [--rounds N]
+//   (build first: npx turbo run build --filter=@leitung/client... --filter=@leitung/relay)
+//
+// The relay runs in a child process (the real Node shell from the BUILT @leitung/relay, with its WebSocket
+// listener); the clients run in this process (the BUILT @leitung/client; `ws` as Node 20's WebSocket).
+// Rounds alternate the transports, so a slower moment of the shared machine hits both alike.
+//
+// - registration: `client.start()` to `registration:complete` — probe (PING/PONG), REGISTER, CHALLENGE
+//   (RSA-OAEP to the client), PROVE (RSA-OAEP decrypt, key confirmation), WELCOME with proofs checked.
+//   The identity is already bound, so this is a login, what every app start does.
+// - call setup: `caller.call(callee)` to both sides' `media:bound` — lookup with proofs, signed and sealed
+//   call data, auto-answer, key confirmation, both media lanes bound (BIND, BIND_CHALLENGE, BIND_CONFIRM,
+//   BIND_ACK). The callee is on TCP + UDP in both cases; the caller on TCP + UDP or on WebSockets.
+//   Caller and callee share this event loop, so the figure includes both sides' work, as on one machine.
+import { fork } from 'node:child_process';
+import { Client, createWebSocketTransport } from '@leitung/client';
+import { createCrypto } from '@leitung/crypto';
+import WebSocket from 'ws';
+import { testKeyPair } from '../../scripts/test-keys.mjs';
+
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const ROUNDS = arg('--rounds', 10);
+const crypto = createCrypto();
+const here = new URL('.', import.meta.url);
+const webSockets = createWebSocketTransport({ WebSocket });
+const TRANSPORTS = { tcp: undefined, websocket: webSockets };
+
+const relayProcess = fork(new URL('relay-process.mjs', here), {
+  stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+});
+const entry = await new Promise((resolve) =>
+  relayProcess.on('message', (message) => message.type === 'ready' && resolve(message.entry)),
+);
+const [aliceKey, bobKey] = await Promise.all(
+  ['alice', 'bob'].map(async (name) => crypto.importRsaPrivateKey((await testKeyPair(name)).privateKeyPem)),
+);
+
+const open = [];
+function client(identity, name, transport) {
+  const c = new Client({
+    identity,
+    name,
+    relays: [entry],
+    crypto,
+    probeIntervalMs: 0,
+    ...(transport === undefined ? {} : { transport }),
+  });
+  open.push(c);
+  return c;
+}
+const once = (emitter, event) => new Promise((resolve) => emitter.once(event, resolve));
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const registration = { tcp: [], websocket: [] };
+const callSetup = { tcp: [], websocket: [] };
+try {
+  // The callee: on TCP + UDP, answers every call at once.
+  const bob = client(bobKey, 'bob', undefined);
+  bob.on('call:incoming', () => bob.answer());
+  bob.watchPresence(['alice']);
+  await bob.start();
+  // A first login of each kind outside the figures: JIT, first-time binding of alice's name.
+  for (const kind of ['tcp', 'websocket']) {
+    const warm = client(aliceKey, 'alice', TRANSPORTS[kind]);
+    await warm.start();
+    await warm.close();
+  }
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const kind of round % 2 === 0 ? ['tcp', 'websocket'] : ['websocket', 'tcp']) {
+      const alice = client(aliceKey, 'alice', TRANSPORTS[kind]);
+      alice.watchPresence(['bob']);
+      let t = performance.now();
+      await alice.start();
+      registration[kind].push(performance.now() - t);
+      const bound = [once(alice, 'media:bound'), once(bob, 'media:bound')];
+      t = performance.now();
+      await alice.call('bob');
+      await Promise.all(bound);
+      callSetup[kind].push(performance.now() - t);
+      const ended = once(bob, 'call:ended');
+      alice.hangUp();
+      await ended;
+      await alice.close();
+    }
+  }
+} finally {
+  await Promise.all(open.map((c) => c.close().catch(() => undefined)));
+  relayProcess.send({ type: 'stop' });
+}
+
+const row = (what, figures) => {
+  const tcp = median(figures.tcp);
+  const ws = median(figures.websocket);
+  return `| ${what.padEnd(36)} | ${tcp.toFixed(1).padStart(8)} | ${ws.toFixed(1).padStart(9)} | ${(ws / tcp).toFixed(2).padStart(5)} |`;
+};
+console.log(`\n${ROUNDS} rounds per transport, medians (ms), loopback, relay in a child process\n`);
+console.log('| measure                              | TCP+UDP  | WebSocket | ws/tcp |');
+console.log('| ------------------------------------ | -------- | --------- | ------ |');
+console.log(row('registration (login)', registration));
+console.log(row('call setup (dial → both media bound)', callSetup));

@@ -1,0 +1,201 @@
+/**
+ * The WebSocket transport (docs/client.md "Transports", docs/protocol.md "WebSocket transport"): the
+ * control channel is `<webSocket>/control`, one binary message per frame payload (no length header), and
+ * each call's media lane is its own `<webSocket>/media`, one binary message per media packet. It uses the
+ * WHATWG `WebSocket` API only — the browser's, or any class with the same API passed in (in Node 20, `ws`'s)
+ * — and imports no `node:*` module, so it runs in a page.
+ */
+import { DEFAULT_MAX_FRAME_SIZE, type FrameOptions, WireErrorCode } from '@leitung/wire';
+import { ClientError, ClientErrorCode } from '../errors.js';
+import type { RelayEntry } from '../relays/relay-entry.js';
+import type {
+  ClientTransport,
+  ControlChannel,
+  ControlChannelHandlers,
+  DatagramSocket,
+  MediaTarget,
+} from './client-transport.js';
+
+/** The part of the WHATWG `WebSocket` the transport uses (browsers' `WebSocket`; `ws`'s class in Node). */
+export interface WebSocketLike {
+  binaryType: string;
+  readonly readyState: number;
+  readonly bufferedAmount: number;
+  onopen: ((event: unknown) => void) | null;
+  onmessage: ((event: { readonly data: unknown }) => void) | null;
+  onclose: ((event: { readonly code: number }) => void) | null;
+  onerror: ((event: unknown) => void) | null;
+  send(data: Uint8Array): void;
+  close(code?: number): void;
+}
+
+/** A `WebSocket` class: `new WebSocket(url)`. */
+export type WebSocketConstructor = new (url: string) => WebSocketLike;
+
+/** What {@link createWebSocketTransport} takes. */
+export interface WebSocketTransportOptions {
+  /** The WebSocket class (default `globalThis.WebSocket`; in Node 20 pass `ws`'s `WebSocket`). */
+  readonly WebSocket?: WebSocketConstructor;
+}
+
+/** `WebSocket.OPEN` (RFC 6455 via the WHATWG API). */
+const OPEN = 1;
+/** Close codes (RFC 6455 §7.4.1): normal, unsupported data, message too big. */
+const CLOSE_NORMAL = 1000;
+const CLOSE_UNSUPPORTED_DATA = 1003;
+const CLOSE_TOO_BIG = 1009;
+/** Datagrams queued while a media WebSocket opens, as the UDP socket queues until connected. */
+const MEDIA_QUEUE = 64;
+/**
+ * Beyond this many bytes waiting in a media WebSocket, packets are dropped rather than queued: late audio
+ * is useless, and the relay drops to slow readers the same way (docs/relay.md "WebSocket listener").
+ */
+const MAX_MEDIA_BUFFERED = 32 * 1024;
+
+/** `<base>/<path>` for a relay entry's `webSocket` base URL. */
+function endpointUrl(base: string, path: 'control' | 'media'): string {
+  return `${base.replace(/\/+$/, '')}/${path}`;
+}
+
+/** A received message as bytes; undefined for a text message (a protocol violation). */
+function bytesOf(data: unknown): Uint8Array | undefined {
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return undefined;
+}
+
+/** A control channel over `<webSocket>/control`. */
+class WebSocketControlChannel implements ControlChannel {
+  readonly #socket: WebSocketLike;
+  #closed = false;
+
+  constructor(
+    WebSocket: WebSocketConstructor,
+    url: string,
+    handlers: ControlChannelHandlers,
+    framing: FrameOptions | undefined,
+  ) {
+    const maxFrameSize = framing?.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;
+    const socket = new WebSocket(url);
+    socket.binaryType = 'arraybuffer';
+    this.#socket = socket;
+    let code: string | undefined;
+    let reported = false;
+    const report = () => {
+      if (reported) return;
+      reported = true;
+      this.#closed = true;
+      handlers.onClose(code);
+    };
+    socket.onopen = () => {
+      if (!this.#closed) handlers.onOpen();
+    };
+    socket.onmessage = (event) => {
+      if (this.#closed) return;
+      const payload = bytesOf(event.data);
+      if (payload === undefined || payload.length === 0 || payload.length > maxFrameSize) {
+        // The same rules as a TCP frame (docs/protocol.md §2): a bad one ends the connection.
+        code = payload === undefined ? ClientErrorCode.Protocol : WireErrorCode.FrameTooLarge;
+        socket.close(payload === undefined ? CLOSE_UNSUPPORTED_DATA : CLOSE_TOO_BIG);
+        report();
+        return;
+      }
+      handlers.onFrame(payload);
+    };
+    socket.onerror = () => {
+      code ??= ClientErrorCode.ConnectionClosed;
+    };
+    socket.onclose = () => report();
+  }
+
+  send(payload: Uint8Array): void {
+    if (!this.#closed && this.#socket.readyState === OPEN) this.#socket.send(payload);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    // Frames sent before (a CALL_END at hang-up) go out before the close frame.
+    this.#socket.close(CLOSE_NORMAL);
+  }
+}
+
+/** One call's media socket over `<webSocket>/media`. */
+class WebSocketMediaSocket implements DatagramSocket {
+  readonly #socket: WebSocketLike;
+  #queue: Uint8Array[] = [];
+  #closed = false;
+
+  constructor(WebSocket: WebSocketConstructor, url: string, onDatagram: (data: Uint8Array) => void) {
+    const socket = new WebSocket(url);
+    socket.binaryType = 'arraybuffer';
+    this.#socket = socket;
+    socket.onopen = () => {
+      if (this.#closed) return;
+      for (const data of this.#queue.splice(0)) socket.send(data);
+    };
+    socket.onmessage = (event) => {
+      const datagram = bytesOf(event.data);
+      if (!this.#closed && datagram !== undefined) onDatagram(datagram);
+    };
+    socket.onerror = () => undefined;
+    // A lane whose socket closed stops hearing BIND_ACKs: its BIND retries report the failure.
+    socket.onclose = () => {
+      this.#closed = true;
+    };
+  }
+
+  send(data: Uint8Array): void {
+    if (this.#closed) return;
+    if (this.#socket.readyState !== OPEN) {
+      if (this.#queue.length < MEDIA_QUEUE) this.#queue.push(data);
+      return;
+    }
+    if (this.#socket.bufferedAmount > MAX_MEDIA_BUFFERED) return;
+    this.#socket.send(data);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#queue = [];
+    this.#socket.close(CLOSE_NORMAL);
+  }
+}
+
+/** A media socket for a target without a WebSocket URL: sends nothing, so the lane reports its failure. */
+const NOWHERE: DatagramSocket = Object.freeze({ send: () => undefined, close: () => undefined });
+
+/**
+ * The WebSocket transport: relays whose entry carries `webSocket` (docs/protocol.md "WebSocket
+ * transport"). Pass it as `ClientOptions.transport`; relays without `webSocket` are refused at construction.
+ */
+export function createWebSocketTransport(options: WebSocketTransportOptions = {}): ClientTransport {
+  const WebSocket =
+    options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket ?? undefined;
+  if (WebSocket === undefined) {
+    throw new ClientError(
+      ClientErrorCode.InvalidArgument,
+      'no WebSocket class: pass options.WebSocket (in Node 20, the ws package)',
+    );
+  }
+  return Object.freeze({
+    name: 'websocket',
+    supports: (relay: RelayEntry) => relay.webSocket !== undefined,
+    openControl: (relay: RelayEntry, handlers: ControlChannelHandlers, framing?: FrameOptions) => {
+      if (relay.webSocket === undefined) {
+        throw new ClientError(ClientErrorCode.InvalidArgument, 'this relay entry has no webSocket URL');
+      }
+      return new WebSocketControlChannel(
+        WebSocket,
+        endpointUrl(relay.webSocket, 'control'),
+        handlers,
+        framing,
+      );
+    },
+    openMedia: (target: MediaTarget, onDatagram: (data: Uint8Array) => void) =>
+      target.webSocket === undefined
+        ? NOWHERE
+        : new WebSocketMediaSocket(WebSocket, endpointUrl(target.webSocket, 'media'), onDatagram),
+  });
+}
