@@ -30,7 +30,7 @@ const here = new URL('.', import.meta.url);
 const webSockets = createWebSocketTransport({ WebSocket });
 const TRANSPORTS = { tcp: undefined, websocket: webSockets };
 
-const relayProcess = fork(new URL('relay-process.mjs', here), {
+const relayProcess = fork(new URL('../call-setup/relay-process.mjs', here), ['--web-socket'], {
   stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
 });
 const entry = await new Promise((resolve) =>

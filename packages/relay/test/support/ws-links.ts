@@ -5,11 +5,10 @@
  * {@link MediaPeer} does over UDP. Both use `ws`, a real socket to the relay's listener.
  */
 import { EventEmitter } from 'node:events';
-import { buildBindConfirm, buildControlPacket } from '@leitung/session';
-import { decodeMediaPacket, encodeFrame, FrameDecoder, type MediaGrant } from '@leitung/wire';
+import { encodeFrame, FrameDecoder, type MediaGrant } from '@leitung/wire';
 import WebSocket from 'ws';
 import type { Relay } from '../../src/index.js';
-import { crypto } from './keys.js';
+import { MediaEndpoint } from './media-endpoint.js';
 import { TestClient } from './test-client.js';
 
 /** `ws://host:port/<path>` of a relay's WebSocket listener. */
@@ -109,18 +108,13 @@ export async function wsTestClient(relay: Relay, headers?: Record<string, string
 }
 
 /** One media leg: a WebSocket to `/media` that binds a grant and sends and receives datagrams. */
-export class WsMediaLeg {
-  readonly received: Buffer[] = [];
+export class WsMediaLeg extends MediaEndpoint {
   readonly socket: WebSocket;
-  #counter = 0;
-  #wake: (() => void) | undefined;
 
   private constructor(socket: WebSocket) {
+    super();
     this.socket = socket;
-    socket.on('message', (data: Buffer) => {
-      this.received.push(data);
-      this.#wake?.();
-    });
+    socket.on('message', (data: Buffer) => this.deliver(data));
     socket.on('error', () => {});
   }
 
@@ -132,55 +126,9 @@ export class WsMediaLeg {
     this.socket.send(bytes);
   }
 
-  bind(grant: MediaGrant): Uint8Array {
-    this.#counter += 1;
-    return buildControlPacket(crypto, {
-      kind: 'BIND',
-      token: grant.token,
-      sessionId: grant.sessionId,
-      side: grant.side,
-      counter: this.#counter,
-      nowMs: Date.now(),
-    });
-  }
-
   /** BIND → BIND_CHALLENGE → BIND_CONFIRM → BIND_ACK (docs/session-protocol.md §4.2), over the leg. */
-  async establish(grant: MediaGrant): Promise<void> {
-    const before = this.received.length;
-    this.send(this.bind(grant));
-    if ((await this.waitFor(before + 1)) < before + 1) throw new Error('no BIND_CHALLENGE');
-    const challenge = this.received[before]!;
-    if (decodeMediaPacket(challenge).type !== 'BIND_CHALLENGE') throw new Error('expected BIND_CHALLENGE');
-    this.#counter += 1;
-    this.send(
-      buildBindConfirm(crypto, {
-        token: grant.token,
-        sessionId: grant.sessionId,
-        side: grant.side,
-        counter: this.#counter,
-        nowMs: Date.now(),
-        nonce: decodeMediaPacket(challenge).body,
-      }),
-    );
-    if ((await this.waitFor(before + 2)) < before + 2) throw new Error('no BIND_ACK');
-    if (decodeMediaPacket(this.received[before + 1]!).type !== 'BIND_ACK')
-      throw new Error('expected BIND_ACK');
-  }
-
-  /** Waits until `count` messages have arrived (or `ms` passed) and returns how many did. */
-  async waitFor(count: number, ms = 2000): Promise<number> {
-    const deadline = Date.now() + ms;
-    while (this.received.length < count && Date.now() < deadline) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.max(1, deadline - Date.now()));
-        this.#wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
-    this.#wake = undefined;
-    return this.received.length;
+  establish(grant: MediaGrant): Promise<void> {
+    return this.handshake(grant, (bytes) => this.send(bytes));
   }
 
   close(): void {
