@@ -1,62 +1,13 @@
 // Registration burst for bench/relay: COUNT real registrations (TCP connect, REGISTER → CHALLENGE → PROVE →
-// WELCOME with RSA-4096 keys, docs/session-protocol.md §1) spread evenly over SECONDS, against a relay that
-// carries media at the same time, so the benchmark can show what a burst does to the media latency. The
-// identities are a few cached test keys logging in again and again (each login costs the relay the same
-// RSA-4096 decryption as a new binding); the bench relay raises the handshake rate limits for it.
+// WELCOME with RSA-4096 keys, registration-client.mjs) spread evenly over SECONDS, against a relay that
+// carries media at the same time, so the benchmark can show what a burst does to the media latency.
 //
 //   node registration-burst.mjs HOST PORT FINGERPRINT COUNT SECONDS   (prints one JSON line when done)
-import { connect } from 'node:net';
 import { createCrypto } from '@leitung/crypto';
-import { ClientHandshake } from '@leitung/session';
-import { encodeFrame, FrameDecoder } from '@leitung/wire';
-import { testKeyPair } from '../../scripts/test-keys.mjs';
+import { registrar } from './registration-client.mjs';
 
 const [host, port, fingerprint, count, seconds] = process.argv.slice(2);
-const crypto = createCrypto();
-const IDENTITIES = 4;
-const keys = [];
-for (let i = 0; i < IDENTITIES; i++) {
-  keys.push(crypto.importRsaPrivateKey((await testKeyPair(`burst-${i}`)).privateKeyPem));
-}
-
-/** One registration; resolves with its duration (ms) or rejects. */
-function register(index) {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const socket = connect({ host, port: Number(port), noDelay: true });
-    const decoder = new FrameDecoder({ maxFrameSize: 1 << 24 });
-    const handshake = new ClientHandshake({
-      crypto,
-      privateKey: keys[index % IDENTITIES],
-      name: `burst ${index % IDENTITIES}`,
-      pinnedRelayFingerprint: fingerprint,
-    });
-    let step = 0;
-    socket.on('connect', () => socket.write(encodeFrame(handshake.start())));
-    socket.on('data', (chunk) => {
-      try {
-        for (const frame of decoder.push(chunk)) {
-          if (step === 0) {
-            socket.write(encodeFrame(handshake.onChallenge(frame)));
-            step = 1;
-          } else if (step === 1) {
-            handshake.onWelcome(frame);
-            step = 2;
-            socket.destroy();
-            resolve(performance.now() - started);
-          }
-        }
-      } catch (error) {
-        socket.destroy();
-        reject(error);
-      }
-    });
-    socket.on('error', reject);
-    socket.on('close', () => {
-      if (step < 2) reject(new Error('closed before WELCOME'));
-    });
-  });
-}
+const register = await registrar({ crypto: createCrypto(), host, port, fingerprint });
 
 const total = Number(count);
 const interval = (Number(seconds) * 1000) / total;
