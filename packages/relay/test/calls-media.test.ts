@@ -1,12 +1,12 @@
 import type { RsaPrivateKey } from '@leitung/crypto';
 import { clientIdOf, MediaReceiver, MediaSender } from '@leitung/session';
 import { encodeMediaHeader, type MediaGrant } from '@leitung/wire';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Relay } from '../src/index.js';
 import { establishedCall as establishCall } from './support/established-call.js';
 import { useFixture } from './support/fixture.js';
 import { crypto, key } from './support/keys.js';
-import { MediaPeer } from './support/media-peer.js';
+import { type MediaPeer, useMediaPeers } from './support/media-peer.js';
 import type { TestClient } from './support/test-client.js';
 
 let alice: RsaPrivateKey;
@@ -18,16 +18,7 @@ beforeAll(async () => {
 });
 
 const fx = useFixture();
-const peers: MediaPeer[] = [];
-afterEach(() => {
-  for (const peer of peers.splice(0)) peer.close();
-});
-
-async function peer(address?: string): Promise<MediaPeer> {
-  const p = await MediaPeer.open(address);
-  peers.push(p);
-  return p;
-}
+const peer = useMediaPeers();
 
 async function registered(relay: Relay, privateKey: RsaPrivateKey, name: string): Promise<TestClient> {
   const client = await fx.client(relay);

@@ -5,11 +5,11 @@
 import type { RsaPrivateKey } from '@leitung/crypto';
 import { MediaReceiver, MediaSender } from '@leitung/session';
 import { decodeMediaPacket, encodeMediaHeader } from '@leitung/wire';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { establishedCall } from './support/established-call.js';
 import { useFixture } from './support/fixture.js';
 import { crypto, key } from './support/keys.js';
-import { MediaPeer } from './support/media-peer.js';
+import { useMediaPeers } from './support/media-peer.js';
 
 let alice: RsaPrivateKey;
 let bob: RsaPrivateKey;
@@ -19,16 +19,7 @@ beforeAll(async () => {
 });
 
 const fx = useFixture();
-const peers: MediaPeer[] = [];
-afterEach(() => {
-  for (const p of peers.splice(0)) p.close();
-});
-
-async function peer(address?: string): Promise<MediaPeer> {
-  const p = await MediaPeer.open(address);
-  peers.push(p);
-  return p;
-}
+const peer = useMediaPeers();
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const typeOf = (datagram: Uint8Array) => decodeMediaPacket(datagram).type;

@@ -7,13 +7,13 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { RsaPrivateKey } from '@leitung/crypto';
 import { MediaSender } from '@leitung/session';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { RelayErrorCode } from '../src/index.js';
 import { batchedMediaAvailable } from '../src/shell/media-socket.js';
 import { establishedCall } from './support/established-call.js';
 import { mediaIoUnderTest, useFixture } from './support/fixture.js';
 import { crypto, key } from './support/keys.js';
-import { MediaPeer } from './support/media-peer.js';
+import { useMediaPeers } from './support/media-peer.js';
 
 let alice: RsaPrivateKey;
 let bob: RsaPrivateKey;
@@ -23,16 +23,7 @@ beforeAll(async () => {
 });
 
 const fx = useFixture();
-const peers: MediaPeer[] = [];
-afterEach(() => {
-  for (const peer of peers.splice(0)) peer.close();
-});
-
-async function peer(address?: string): Promise<MediaPeer> {
-  const p = await MediaPeer.open(address);
-  peers.push(p);
-  return p;
-}
+const peer = useMediaPeers();
 
 /**
  * Waits until `read()` returns `expected` (or 2 s passed) and returns the last value: a relay with its media

@@ -4,6 +4,7 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import type { MediaGrant } from '@leitung/wire';
+import { afterEach } from 'vitest';
 import { MediaEndpoint } from './media-endpoint.js';
 
 export class MediaPeer extends MediaEndpoint {
@@ -34,4 +35,17 @@ export class MediaPeer extends MediaEndpoint {
   close(): void {
     this.socket.close();
   }
+}
+
+/** `peer(address?)` opens a {@link MediaPeer}; every peer a test opened is closed after it (afterEach). */
+export function useMediaPeers(): (address?: string) => Promise<MediaPeer> {
+  const peers: MediaPeer[] = [];
+  afterEach(() => {
+    for (const peer of peers.splice(0)) peer.close();
+  });
+  return async (address) => {
+    const peer = await MediaPeer.open(address);
+    peers.push(peer);
+    return peer;
+  };
 }
