@@ -105,7 +105,10 @@ static void send_batch(media_socket *s, uint32_t count) {
     if (slot >= s->batch) continue;
     set_target(&s->targets[i], s->tx_meta[3 * i + 1], s->tx_meta[3 * i + 2]);
     s->out_iov[i].iov_base = s->rx + (size_t)slot * s->slot;
-    s->out_iov[i].iov_len = s->rx_meta[3 * slot];
+    /* The length sits in memory JavaScript can write: never let it reach past the slot (no neighbouring
+     * datagram or heap bytes can leave in a forward). */
+    uint32_t length = s->rx_meta[3 * slot];
+    s->out_iov[i].iov_len = length <= s->slot ? length : s->slot;
     memset(&s->out[i].msg_hdr, 0, sizeof s->out[i].msg_hdr);
     s->out[i].msg_hdr.msg_iov = &s->out_iov[i];
     s->out[i].msg_hdr.msg_iovlen = 1;

@@ -295,19 +295,7 @@ export class MediaRouter {
       id = ((r[0]! << 24) | (r[1]! << 16) | (r[2]! << 8) | r[3]!) >>> 0;
     } while (id === 0 || this.#sessions.has(id));
     const tokens = [this.#crypto.randomBytes(32), this.#crypto.randomBytes(32)] as const;
-    const limit = this.#options.packetsPerSide;
-    this.#sessions.set(id, {
-      id,
-      callKey,
-      tokens,
-      endpoints: [undefined, undefined],
-      forwards: [undefined, undefined],
-      counters: [-1, -1],
-      buckets: [new TokenBucket(limit, now), new TokenBucket(limit, now)],
-      unconfirmed: new TokenBucket(this.#options.unconfirmedControlPerSession, now),
-      createdAt: now,
-      activity: Float64Array.of(now),
-    });
+    this.#open(id, callKey, tokens, now, now);
     this.#observer?.({
       kind: 'grant',
       sessionId: id,
@@ -334,17 +322,29 @@ export class MediaRouter {
 
   /** Replica side: a session granted by the relay's router, with its id and tokens. */
   adopt(grant: Extract<MediaSessionChange, { kind: 'grant' }>, now: number): void {
+    const tokens = [Uint8Array.from(grant.callerToken), Uint8Array.from(grant.calleeToken)] as const;
+    this.#open(grant.sessionId, grant.callKey, tokens, grant.createdAt, now);
+  }
+
+  /** Adds an unbound session with fresh per-side budgets (`allocate` and `adopt`). */
+  #open(
+    id: number,
+    callKey: string,
+    tokens: readonly [Uint8Array, Uint8Array],
+    createdAt: number,
+    now: number,
+  ): void {
     const limit = this.#options.packetsPerSide;
-    this.#sessions.set(grant.sessionId, {
-      id: grant.sessionId,
-      callKey: grant.callKey,
-      tokens: [Uint8Array.from(grant.callerToken), Uint8Array.from(grant.calleeToken)],
+    this.#sessions.set(id, {
+      id,
+      callKey,
+      tokens,
       endpoints: [undefined, undefined],
       forwards: [undefined, undefined],
       counters: [-1, -1],
       buckets: [new TokenBucket(limit, now), new TokenBucket(limit, now)],
       unconfirmed: new TokenBucket(this.#options.unconfirmedControlPerSession, now),
-      createdAt: grant.createdAt,
+      createdAt,
       activity: Float64Array.of(now),
     });
   }

@@ -97,7 +97,14 @@ export class MediaWorkerPlane implements MediaTransport {
     const router = options.router;
     // Posted synchronously from inside the router, so a grant reaches the worker before the MEDIA_GRANT that
     // names it is even written to the client's connection.
-    router.observeSessions((change) => worker.postMessage(change));
+    router.observeSessions((change) => {
+      worker.postMessage(change);
+      // The worker holds its own copy now; this one is erased like the router's own tokens on release.
+      if (change.kind === 'grant') {
+        change.callerToken.fill(0);
+        change.calleeToken.fill(0);
+      }
+    });
     worker.on('message', (message: WorkerMessage) => {
       switch (message.type) {
         case 'report':
