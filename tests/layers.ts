@@ -13,6 +13,7 @@ export const ALLOWED_WORKSPACE_DEPENDENCIES: Readonly<Record<string, readonly st
   '@leitung/relay': ['@leitung/wire', '@leitung/crypto', '@leitung/merkle', '@leitung/session'],
   '@leitung/example-relay': ['@leitung/relay'],
   '@leitung/example-phonebook': ['@leitung/client', '@leitung/audio'],
+  '@leitung/example-web-phonebook': ['@leitung/client', '@leitung/audio', '@leitung/crypto'],
 };
 
 /** Returns one message per forbidden edge; empty when the graph respects the table. */

@@ -1,0 +1,143 @@
+/**
+ * The page's sound: one AudioContext at 48 kHz with the two AudioWorklet processors of worklet.ts, the
+ * microphone as an @leitung/audio `AudioSource` and the speaker as an `AudioSink`. The call's pipeline
+ * (call-audio.ts) reads 20 ms frames from the one and writes 20 ms frames into the other, exactly as the
+ * terminal phonebook does with its devices.
+ *
+ * With `record` on, what the speaker plays is also tapped after the player (a second capture processor on
+ * the player's output) and kept from the start of a call's audio, up to {@link RECORD_LIMIT_FRAMES}: the
+ * tests read it back to check what the page's user heard.
+ */
+import { AudioError, type AudioSink, type AudioSource } from '@leitung/audio';
+import { floatToPcm16, pcm16ToFloat } from './pcm.js';
+import {
+  CAPTURE_PROCESSOR,
+  CONTEXT_SAMPLE_RATE,
+  FRAME_SAMPLES,
+  PLAYBACK_PROCESSOR,
+} from './worklet-protocol.js';
+
+/** Frames of microphone audio that may wait for the send stream; older ones are dropped (200 ms). */
+const CAPTURE_MAX_FRAMES = 10;
+/** At most 2 minutes of played audio are kept when recording. */
+const RECORD_LIMIT_FRAMES = 6000;
+
+export interface Microphone extends AudioSource {
+  readonly label: string;
+}
+
+export class BrowserAudio {
+  readonly #context: AudioContext;
+  readonly #player: AudioWorkletNode;
+  readonly #recorded: Int16Array[] = [];
+
+  private constructor(context: AudioContext, player: AudioWorkletNode) {
+    this.#context = context;
+    this.#player = player;
+  }
+
+  /** Creates the context and loads the worklet module from `workletUrl`. */
+  static async open(workletUrl: string, record: boolean): Promise<BrowserAudio> {
+    const context = new AudioContext({ sampleRate: CONTEXT_SAMPLE_RATE, latencyHint: 'interactive' });
+    await context.audioWorklet.addModule(workletUrl);
+    const player = new AudioWorkletNode(context, PLAYBACK_PROCESSOR, {
+      numberOfInputs: 0,
+      numberOfOutputs: 1,
+      outputChannelCount: [1],
+    });
+    player.connect(context.destination);
+    const audio = new BrowserAudio(context, player);
+    if (record) {
+      // A processor without outputs is pulled by the rendering thread on its own (Web Audio's
+      // "actively processing" rule), so the tap needs no path to the destination.
+      const tap = new AudioWorkletNode(context, CAPTURE_PROCESSOR, { numberOfInputs: 1, numberOfOutputs: 0 });
+      player.connect(tap);
+      tap.port.onmessage = (event: MessageEvent<Float32Array>) => {
+        if (audio.#recorded.length < RECORD_LIMIT_FRAMES) audio.#recorded.push(floatToPcm16(event.data));
+      };
+    }
+    return audio;
+  }
+
+  /** A context created before a user gesture starts suspended: the first click resumes it. */
+  resume(): Promise<void> {
+    return this.#context.resume();
+  }
+
+  /** Opens the microphone (asks for permission the first time) as a source of 20 ms frames. */
+  async microphone(): Promise<Microphone> {
+    const stream = await navigator.mediaDevices.getUserMedia({
+      audio: { channelCount: 1, echoCancellation: true, noiseSuppression: true, autoGainControl: true },
+    });
+    const track = stream.getAudioTracks()[0];
+    const input = this.#context.createMediaStreamSource(stream);
+    const capture = new AudioWorkletNode(this.#context, CAPTURE_PROCESSOR, {
+      numberOfInputs: 1,
+      numberOfOutputs: 0,
+    });
+    input.connect(capture);
+    const queue: Int16Array[] = [];
+    let waiting: ((frame: Int16Array | null) => void) | undefined;
+    let closed = false;
+    capture.port.onmessage = (event: MessageEvent<Float32Array>) => {
+      const frame = floatToPcm16(event.data);
+      if (waiting !== undefined) {
+        const resolve = waiting;
+        waiting = undefined;
+        resolve(frame);
+        return;
+      }
+      queue.push(frame);
+      if (queue.length > CAPTURE_MAX_FRAMES) queue.shift();
+    };
+    return {
+      label: track?.label ?? 'microphone',
+      // The capture device keeps the time: `read` waits for its next frame (the send stream runs unpaced).
+      read: () => {
+        if (closed) return Promise.resolve(null);
+        const next = queue.shift();
+        if (next !== undefined) return Promise.resolve(next);
+        return new Promise((resolve) => {
+          waiting = resolve;
+        });
+      },
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        input.disconnect();
+        capture.port.onmessage = null;
+        for (const t of stream.getTracks()) t.stop();
+        waiting?.(null);
+        waiting = undefined;
+      },
+    };
+  }
+
+  /** The speaker: each written frame is queued in the player worklet. The recording starts anew. */
+  speaker(): AudioSink {
+    let closed = false;
+    this.#recorded.length = 0;
+    return {
+      write: async (frame) => {
+        if (closed) throw new AudioError('AUDIO_ERR_CLOSED', 'the speaker is closed');
+        if (frame.length !== FRAME_SAMPLES) {
+          throw new AudioError('AUDIO_ERR_INVALID_ARGUMENT', 'a frame is 960 samples');
+        }
+        const samples = pcm16ToFloat(frame);
+        this.#player.port.postMessage(samples, [samples.buffer]);
+      },
+      close: async () => {
+        closed = true;
+      },
+    };
+  }
+
+  /** What the speaker played since the last call's audio started (with `record` on), 48 kHz mono. */
+  recording(): Int16Array {
+    const out = new Int16Array(this.#recorded.length * FRAME_SAMPLES);
+    this.#recorded.forEach((frame, i) => {
+      out.set(frame, i * FRAME_SAMPLES);
+    });
+    return out;
+  }
+}

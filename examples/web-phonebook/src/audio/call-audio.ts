@@ -1,0 +1,144 @@
+/**
+ * The audio of one call in the page: @leitung/audio's send and receive streams (Opus, jitter buffer,
+ * concealment, E-model) between the Client's media transport (authenticated, decrypted frames) and the
+ * page's microphone and speaker (browser-audio.ts) — the same composition as the terminal phonebook's
+ * CallMedia, with the browser's devices. It also keeps the moments the benchmarks read: when the first
+ * authenticated frame was decoded (call setup, docs/design.md §9).
+ */
+import {
+  type AudioCodec,
+  AudioReceiver,
+  AudioReceiveStream,
+  AudioSender,
+  AudioSendStream,
+} from '@leitung/audio';
+import { decodePayload } from '@leitung/audio/core';
+import type { MediaTransport } from '@leitung/client';
+import type { BrowserAudio } from './browser-audio.js';
+
+/** Live figures of the call for the call screen, never computed over nothing (undefined while no audio). */
+export interface LiveQuality {
+  readonly audio: 'none' | 'stalled' | 'flowing';
+  readonly lossPercent: number | undefined;
+  readonly jitterMs: number;
+  readonly bufferDelayMs: number;
+  readonly sendKbps: number;
+  readonly receiveKbps: number;
+  readonly mos: number | undefined;
+  readonly packetsReceived: number;
+  readonly packetsSent: number;
+}
+
+export interface CallAudioOptions {
+  readonly transport: MediaTransport;
+  readonly audio: BrowserAudio;
+  readonly codec: AudioCodec;
+  readonly receiveCodecs: readonly AudioCodec[];
+  /** Called once with `performance.timeOrigin + performance.now()` when the first frame is decoded. */
+  readonly onFirstFrame?: (decodedAt: number) => void;
+  readonly onFailure: (error: unknown) => void;
+}
+
+export class CallAudio {
+  readonly #o: CallAudioOptions;
+  readonly #sender: AudioSender;
+  readonly #receiver: AudioReceiver;
+  #streams: { send: AudioSendStream; receive: AudioReceiveStream } | undefined;
+  #running: Promise<unknown> | undefined;
+  #stopped = false;
+  #unsubscribe: () => void;
+
+  constructor(options: CallAudioOptions) {
+    this.#o = options;
+    this.#sender = new AudioSender({ codec: options.codec });
+    this.#receiver = new AudioReceiver({ codecs: options.receiveCodecs });
+    this.#unsubscribe = options.transport.onFrame((frame) => {
+      this.#unsubscribe();
+      this.#probeDecode(frame.payload);
+      options.onFirstFrame?.(performance.timeOrigin + performance.now());
+    });
+  }
+
+  /** Opens the microphone and runs both streams (at `media:bound`). */
+  async start(): Promise<void> {
+    if (this.#streams !== undefined || this.#stopped) return;
+    const microphone = await this.#o.audio.microphone();
+    if (this.#stopped) {
+      await microphone.close();
+      return;
+    }
+    const send = new AudioSendStream({
+      source: microphone,
+      sender: this.#sender,
+      transport: this.#o.transport,
+      // The capture worklet delivers a frame every 20 ms of audio clock: no pacing on top.
+      paceMs: 0,
+    });
+    const receive = new AudioReceiveStream({
+      receiver: this.#receiver,
+      transport: this.#o.transport,
+      sink: this.#o.audio.speaker(),
+    });
+    // Loss feedback for Opus FEC, as in the terminal phonebook: plan for the loss this side measures.
+    receive.on('stats:update', (s) => {
+      if (s.audio !== 'flowing' || this.#stopped) return;
+      try {
+        this.#sender.setExpectedLossPercent(s.recentLossPercent);
+      } catch {
+        // The send stream already ended and closed the sender.
+      }
+    });
+    send.on('stream:failed', this.#o.onFailure);
+    receive.on('stream:failed', this.#o.onFailure);
+    this.#streams = { send, receive };
+    this.#running = Promise.all([send.run(), receive.run()]);
+  }
+
+  quality(): LiveQuality {
+    const receive = this.#receiver.stats(performance.now());
+    const send = this.#sender.stats();
+    const flowing = receive.audio === 'flowing';
+    return {
+      audio: receive.audio,
+      lossPercent: flowing ? receive.effectiveLossPercent : undefined,
+      jitterMs: receive.interarrivalJitterMs,
+      bufferDelayMs: receive.bufferDelayMs,
+      sendKbps: send.bitrateKbps.packet,
+      receiveKbps: receive.bitrateKbps.packet,
+      mos: flowing ? receive.mos : undefined,
+      packetsReceived: receive.packetsReceived,
+      packetsSent: send.packetsSent,
+    };
+  }
+
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#unsubscribe();
+    if (this.#streams === undefined) {
+      this.#sender.close();
+      this.#receiver.close();
+    } else {
+      await Promise.all([this.#streams.send.stop(), this.#streams.receive.stop()]);
+      await this.#running;
+    }
+    this.#o.transport.close();
+  }
+
+  /** Decodes the first frame once, to time "first decoded audio frame" without waiting for playout. */
+  #probeDecode(payload: Uint8Array): void {
+    try {
+      const { codecId, data } = decodePayload(payload);
+      const codec = this.#o.receiveCodecs.find((c) => c.id === codecId);
+      if (codec === undefined) return;
+      const decoder = codec.createDecoder();
+      try {
+        decoder.decode(data);
+      } finally {
+        decoder.close();
+      }
+    } catch {
+      // An undecodable first frame is concealed by the receiver like any other.
+    }
+  }
+}

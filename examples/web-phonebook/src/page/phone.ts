@@ -1,0 +1,302 @@
+/**
+ * The page's phone: the flows of the terminal phonebook (examples/phonebook) on a `Client` that reaches
+ * its relay over WebSockets (docs/client.md "Transports") — first run with passphrase and name (RSA-4096
+ * generated in the page, with progress), unlock on later visits, registration, the phonebook with
+ * presence and verification, calls both ways with their safety number and live quality, and the
+ * key-change alarm (docs/client.md "Contacts, pins, safety numbers"). It owns the state (phone-state.ts)
+ * and tells the view when it changed; the view never touches the Client.
+ */
+import {
+  type CallSnapshot,
+  type Client,
+  type ContactInfo,
+  passphraseProblem,
+  type RelayEntry,
+} from '@leitung/client';
+import type { LeitungCrypto, RsaPrivateKey } from '@leitung/crypto';
+import type { BrowserAudio } from '../audio/browser-audio.js';
+import { CallAudio } from '../audio/call-audio.js';
+import type { PageCodecs } from '../audio/codecs.js';
+import { type StoredIdentity, saveIdentity } from './identity-store.js';
+import type { PhoneMarks } from './phone-marks.js';
+import type { KeyAlarm, PhoneScreen } from './phone-state.js';
+
+export interface PhoneOptions {
+  readonly crypto: LeitungCrypto;
+  readonly storage: Storage;
+  /** The stored identity of an earlier visit, if any. */
+  readonly stored: StoredIdentity | undefined;
+  /** The relay list this page was served with (pinned on the first run). */
+  readonly relays: () => Promise<readonly RelayEntry[]>;
+  /** Builds the Client (browser defaults: WebSocket transport). */
+  readonly makeClient: (
+    identity: RsaPrivateKey,
+    name: string,
+    relays: readonly RelayEntry[],
+    codecs: readonly number[],
+  ) => Client;
+  readonly codecs: () => Promise<PageCodecs>;
+  readonly audio: () => Promise<BrowserAudio>;
+  readonly marks: PhoneMarks;
+}
+
+/** How often the live quality is refreshed on the call screen. */
+const QUALITY_INTERVAL_MS = 1000;
+
+export class Phone {
+  #screen: PhoneScreen;
+  readonly #listeners = new Set<() => void>();
+  readonly #o: PhoneOptions;
+  #client: Client | undefined;
+  #callAudio: CallAudio | undefined;
+  #qualityTimer: ReturnType<typeof setInterval> | undefined;
+  #alarms: KeyAlarm[] = [];
+  #notice: string | undefined;
+  #watched = new Set<string>();
+
+  constructor(options: PhoneOptions) {
+    this.#o = options;
+    this.#screen =
+      options.stored === undefined
+        ? { kind: 'first-run', problem: undefined }
+        : { kind: 'unlock', name: options.stored.name, problem: undefined };
+  }
+
+  get screen(): PhoneScreen {
+    return this.#screen;
+  }
+
+  onChange(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** First run: creates the identity (RSA-4096 in the page), stores it encrypted, registers `name`. */
+  async create(name: string, passphrase: string): Promise<void> {
+    if (this.#screen.kind !== 'first-run') return;
+    const problem = passphraseProblem(passphrase) ?? (name.trim() === '' ? 'Choose a name.' : undefined);
+    if (problem !== undefined) return this.#show({ kind: 'first-run', problem });
+    try {
+      const relays = await this.#o.relays();
+      this.#show({ kind: 'creating-key', elapsedMs: 0 });
+      const started = performance.now();
+      const pair = await this.#o.crypto.generateRsaKeyPair({
+        onProgress: (p) => this.#show({ kind: 'creating-key', elapsedMs: p.elapsedMs }),
+      });
+      this.#o.marks.keygenMs = performance.now() - started;
+      const encryptedKey = await this.#o.crypto.exportEncryptedRsaPrivateKey(pair.privateKey, passphrase);
+      await this.#register(pair.privateKey, name.trim(), relays, (registeredName) =>
+        saveIdentity(this.#o.storage, { name: registeredName, encryptedKey, relays }),
+      );
+    } catch (error) {
+      this.#show({ kind: 'first-run', problem: describe(error) });
+    }
+  }
+
+  /** Later visits: opens the stored key with the passphrase and registers. */
+  async unlock(passphrase: string): Promise<void> {
+    const stored = this.#o.stored;
+    if (this.#screen.kind !== 'unlock' || stored === undefined) return;
+    let key: RsaPrivateKey;
+    try {
+      key = await this.#o.crypto.importEncryptedRsaPrivateKey(stored.encryptedKey, passphrase);
+    } catch {
+      return this.#show({ kind: 'unlock', name: stored.name, problem: 'Wrong passphrase.' });
+    }
+    try {
+      await this.#register(key, stored.name, stored.relays, () => {});
+    } catch (error) {
+      this.#show({ kind: 'unlock', name: stored.name, problem: describe(error) });
+    }
+  }
+
+  async #register(
+    identity: RsaPrivateKey,
+    name: string,
+    relays: readonly RelayEntry[],
+    registered: (name: string) => void,
+  ): Promise<void> {
+    this.#show({ kind: 'registering', name });
+    const [codecs] = await Promise.all([this.#o.codecs(), this.#o.audio()]);
+    const client = this.#o.makeClient(identity, name, relays, codecs.offer);
+    this.#client = client;
+    this.#wire(client, codecs);
+    const started = performance.now();
+    try {
+      await client.start();
+    } catch (error) {
+      this.#client = undefined;
+      await client.close();
+      throw error;
+    }
+    this.#o.marks.registrationMs = performance.now() - started;
+    registered(client.name);
+    this.#watch(client.contacts);
+    this.#refresh();
+  }
+
+  call(name: string): void {
+    const client = this.#client;
+    if (client === undefined) return;
+    this.#resumeAudio();
+    this.#o.marks.dialAt = performance.timeOrigin + performance.now();
+    this.#o.marks.firstFrameAt = undefined;
+    this.#notice = undefined;
+    client.call(name).catch((error: unknown) => {
+      this.#notice = `Call to ${name} failed: ${describe(error)}`;
+      this.#refresh();
+    });
+    this.#refresh();
+  }
+
+  answer(): void {
+    this.#resumeAudio();
+    this.#client?.answer();
+  }
+
+  reject(): void {
+    this.#client?.reject();
+  }
+
+  hangUp(): void {
+    this.#client?.hangUp();
+  }
+
+  /** After comparing safety numbers out of band: trust the contact's new key. */
+  acceptKey(name: string): void {
+    this.#client?.acceptContactKey(name);
+    this.#alarms = this.#alarms.filter((a) => a.name !== name);
+    this.#refresh();
+  }
+
+  safetyNumber(name: string): string | undefined {
+    try {
+      return this.#client?.safetyNumber(name);
+    } catch {
+      return undefined;
+    }
+  }
+
+  #wire(client: Client, codecs: PageCodecs): void {
+    client.on('phonebook:update', (e) => {
+      this.#watch(e.contacts);
+      this.#refresh();
+    });
+    let connectingAt: number | undefined;
+    client.on('connection:state', (e) => {
+      if (e.state === 'connecting') connectingAt = performance.now();
+      this.#refresh();
+    });
+    client.on('registration:complete', () => {
+      // Measured like the terminal phonebook's handshakeMs: connect → verified WELCOME.
+      if (connectingAt !== undefined) this.#o.marks.handshakeMs = performance.now() - connectingAt;
+    });
+    client.on('contact:verified', () => this.#refresh());
+    client.on('contact:key-changed', (e) => {
+      this.#alarms = [
+        ...this.#alarms.filter((a) => a.name !== e.name),
+        { name: e.name, pinnedClientId: e.pinnedClientId, newClientId: e.newClientId },
+      ];
+      this.#refresh();
+    });
+    client.on('call:state', () => this.#refresh());
+    client.on('call:accepted', () => {
+      void this.#o.audio().then((audio) => {
+        if (this.#callAudio !== undefined || client.currentCall?.phase === 'ended') return;
+        this.#callAudio = new CallAudio({
+          transport: client.mediaTransport(),
+          audio,
+          codec: codecs.send,
+          receiveCodecs: codecs.receive,
+          onFirstFrame: (at) => {
+            this.#o.marks.firstFrameAt = at;
+          },
+          onFailure: (error) => {
+            this.#notice = `Audio failed: ${describe(error)}`;
+            this.#refresh();
+          },
+        });
+        if (client.currentCall?.phase === 'active') void this.#startAudio();
+      });
+    });
+    client.on('media:bound', () => void this.#startAudio());
+    client.on('call:ended', (e) => {
+      const audio = this.#callAudio;
+      this.#callAudio = undefined;
+      this.#stopQuality();
+      void audio?.stop();
+      if (e.code !== undefined) this.#notice = `The call ended: ${e.reason} (${e.code})`;
+      this.#refresh();
+    });
+    client.on('call:refused', (e) => {
+      this.#notice = `An incoming call failed its checks and was refused (${e.code}).`;
+      this.#refresh();
+    });
+  }
+
+  async #startAudio(): Promise<void> {
+    const audio = this.#callAudio;
+    if (audio === undefined) return;
+    try {
+      await audio.start();
+    } catch (error) {
+      this.#notice = `Microphone: ${describe(error)}`;
+    }
+    this.#qualityTimer ??= setInterval(() => this.#refresh(), QUALITY_INTERVAL_MS);
+    this.#refresh();
+  }
+
+  /** Browsers start an AudioContext suspended until a user gesture: calling and answering are one. */
+  #resumeAudio(): void {
+    void this.#o.audio().then((audio) => audio.resume());
+  }
+
+  #stopQuality(): void {
+    if (this.#qualityTimer !== undefined) clearInterval(this.#qualityTimer);
+    this.#qualityTimer = undefined;
+  }
+
+  /**
+   * The relay shows presence only between clients that watch each other (docs/protocol.md "Presence"):
+   * the page watches every name of its phonebook, sent again only when a new name appears.
+   */
+  #watch(contacts: readonly ContactInfo[]): void {
+    const client = this.#client;
+    if (client === undefined) return;
+    const names = contacts.map((c) => c.name).filter((n) => n !== client.name);
+    if (names.every((n) => this.#watched.has(n))) return;
+    this.#watched = new Set(names);
+    client.watchPresence(names);
+  }
+
+  #refresh(): void {
+    const client = this.#client;
+    if (client === undefined) return;
+    const call: CallSnapshot | undefined = client.currentCall;
+    const relay = client.relay;
+    this.#show({
+      kind: 'phonebook',
+      self: { name: client.name, clientId: client.clientId },
+      relay: relay === undefined ? '—' : (relay.webSocket ?? `${relay.host}:${relay.port}`),
+      connected: client.connectionState === 'ready',
+      contacts: client.contacts.filter((c) => c.name !== client.name),
+      call,
+      quality: this.#callAudio?.quality(),
+      alarms: this.#alarms,
+      notice: this.#notice,
+    });
+  }
+
+  #show(screen: PhoneScreen): void {
+    this.#screen = screen;
+    for (const listener of this.#listeners) listener();
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return typeof code === 'string' ? `${error.message} (${code})` : error.message;
+  }
+  return String(error);
+}
