@@ -14,6 +14,7 @@ import { sha3_256 } from '@noble/hashes/sha3.js';
 import forge from 'node-forge';
 import type { AesCipher, CryptoBackend, HashName, HmacKey, RsaBackend } from '../backend.js';
 import { CryptoError, CryptoErrorCode } from '../errors.js';
+import { BigIntRsaPrivateKey } from './bigint-rsa.js';
 import { fromBinaryString, toBinaryString, toWords } from './forge-bytes.js';
 import { generateWithForge } from './forge-keygen.js';
 
@@ -143,6 +144,42 @@ function wipeBigInteger(value: unknown): void {
 
 const PRIVATE_FIELDS = ['d', 'p', 'q', 'dP', 'dQ', 'qInv'] as const;
 
+/** Each forge key's BigInt form for private operations (bigint-rsa.ts), made on first use. */
+const fastKeys = new WeakMap<ForgePrivateKey, BigIntRsaPrivateKey>();
+
+function jsbnToBigInt(value: forge.jsbn.BigInteger): bigint {
+  return BigInt(`0x${value.toString(16)}`);
+}
+
+/** The RSA private operation on the engine's BigInt, ~10× faster than forge's own (docs/crypto.md "Portable RSA"). */
+function fastKey(key: ForgePrivateKey): BigIntRsaPrivateKey {
+  let fast = fastKeys.get(key);
+  if (fast === undefined) {
+    fast = new BigIntRsaPrivateKey(
+      {
+        n: jsbnToBigInt(key.n),
+        e: jsbnToBigInt(key.e),
+        p: jsbnToBigInt(key.p),
+        q: jsbnToBigInt(key.q),
+        dP: jsbnToBigInt(key.dP),
+        dQ: jsbnToBigInt(key.dQ),
+        qInv: jsbnToBigInt(key.qInv),
+      },
+      randomBytes,
+    );
+    fastKeys.set(key, fast);
+  }
+  return fast;
+}
+
+interface ForgeOaep {
+  decode_rsa_oaep(key: ForgePrivateKey, em: string, options: ReturnType<typeof sha256Options>): string;
+}
+
+interface ForgePssEncoder {
+  encode(md: forge.md.MessageDigest, modulusBits: number): string;
+}
+
 async function generate(): Promise<ForgePrivateKey> {
   const subtle = globalThis.crypto?.subtle;
   if (subtle) {
@@ -185,12 +222,28 @@ const rsa: RsaBackend = {
         seed: toBinaryString(seed),
       }),
     ),
-  oaepDecrypt: (handle, ciphertext, label) =>
-    fromBinaryString(
-      (handle as ForgePrivateKey).decrypt(toBinaryString(ciphertext), 'RSA-OAEP', sha256Options(label)),
-    ),
-  pssSign: (handle, message, salt) =>
-    fromBinaryString((handle as ForgePrivateKey).sign(sha256Digest(message), pssScheme(salt))),
+  // forge's padding around the BigInt private operation: the same steps as forge's own decrypt and sign
+  // (RFC 8017 §7.1.2, §8.1.1), whose results the differential tests compare byte for byte.
+  oaepDecrypt: (handle, ciphertext, label) => {
+    const key = handle as ForgePrivateKey;
+    const em = fastKey(key).privateOp(ciphertext);
+    return fromBinaryString(
+      (forge as unknown as { pkcs1: ForgeOaep }).pkcs1.decode_rsa_oaep(
+        key,
+        toBinaryString(em),
+        sha256Options(label),
+      ),
+    );
+  },
+  pssSign: (handle, message, salt) => {
+    const key = handle as ForgePrivateKey;
+    const scheme = pssScheme(salt) as unknown as ForgePssEncoder;
+    const em = fromBinaryString(scheme.encode(sha256Digest(message), key.n.bitLength()));
+    const fast = fastKey(key);
+    const block = new Uint8Array(fast.length);
+    block.set(em, fast.length - em.length);
+    return fast.privateOp(block);
+  },
   pssVerify: (handle, message, signature) => {
     try {
       return (handle as ForgePublicKey).verify(
@@ -204,6 +257,8 @@ const rsa: RsaBackend = {
     }
   },
   destroy: (handle) => {
+    fastKeys.get(handle as ForgePrivateKey)?.destroy();
+    fastKeys.delete(handle as ForgePrivateKey);
     const key = handle as Partial<Record<(typeof PRIVATE_FIELDS)[number], unknown>>;
     for (const field of PRIVATE_FIELDS) wipeBigInteger(key[field]);
   },
