@@ -142,4 +142,31 @@ describe('portable backend on BigInt equals node-forge’s own private operation
     expect(native.verify(pub, message, signature)).toBe(true);
     expect(native.verify(pub, message, portable.sign(priv, message))).toBe(true);
   });
+
+  it('public operations: OAEP encryption equals forge’s for the same seed; PSS verification refuses what forge refuses', () => {
+    const forgePub = forge.pki.publicKeyFromPem(pem.publicKeyPem);
+    const rsa = portableBackend().rsa;
+    const pub = rsa.importSpki(native.importRsaPublicKey(pem.publicKeyPem).toDer());
+    const secret = crypto.getRandomValues(new Uint8Array(32));
+    const seed = crypto.getRandomValues(new Uint8Array(32));
+    const options = {
+      md: forge.md.sha256.create(),
+      mgf1: { md: forge.md.sha256.create() },
+      label: Buffer.from(label).toString('binary'),
+      seed: Buffer.from(seed).toString('binary'),
+    };
+    const byForge = forgePub.encrypt(Buffer.from(secret).toString('binary'), 'RSA-OAEP', options);
+    expect(Buffer.from(rsa.oaepEncrypt(pub, secret, label, seed))).toEqual(Buffer.from(byForge, 'binary'));
+
+    const priv = native.importRsaPrivateKey(pem.privateKeyPem);
+    const message = new TextEncoder().encode('tree head');
+    const signature = native.sign(priv, message);
+    expect(rsa.pssVerify(pub, message, signature)).toBe(true);
+    const flipped = signature.slice();
+    flipped[100] = flipped[100]! ^ 1;
+    expect(rsa.pssVerify(pub, message, flipped)).toBe(false);
+    expect(rsa.pssVerify(pub, new TextEncoder().encode('tree heaD'), signature)).toBe(false);
+    expect(rsa.pssVerify(pub, message, signature.subarray(1))).toBe(false);
+    expect(rsa.pssVerify(pub, message, new Uint8Array(512).fill(0xff))).toBe(false);
+  });
 });
