@@ -2,7 +2,7 @@
 // AudioWorklet module for browsers, the demo program for Node, and copies index.html and libopus's
 // WebAssembly builds next to them, so dist/www is a static site any web server can serve.
 import { copyFile, mkdir, rm } from 'node:fs/promises';
-import { builtinModules, createRequire } from 'node:module';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -16,25 +16,7 @@ const opusDir = dirname(require.resolve('@evan/opus/wasm/opus.wasm'));
 await rm(join(root, 'dist'), { recursive: true, force: true });
 await mkdir(www, { recursive: true });
 
-/**
- * Until @leitung/client has a node-free browser entry, its root entry reaches `node:*` modules through
- * the TCP + UDP transport and the file vault, which the page never calls: they resolve to an empty module.
- */
-const nodeBuiltinsUnused = {
-  name: 'node-builtins-unused',
-  setup(b) {
-    const builtins = new RegExp(`^(node:)?(${builtinModules.join('|').replaceAll('/', '\\/')})(\\/.*)?$`);
-    b.onResolve({ filter: builtins }, (args) => ({ path: args.path, namespace: 'node-unused' }));
-    // CommonJS, so that named imports of it resolve (to undefined) instead of failing the bundle.
-    b.onLoad({ filter: /.*/, namespace: 'node-unused' }, () => ({
-      contents: 'module.exports = {};',
-      loader: 'js',
-    }));
-  },
-};
-
 const browser = {
-  plugins: [nodeBuiltinsUnused],
   bundle: true,
   format: 'esm',
   platform: 'browser',

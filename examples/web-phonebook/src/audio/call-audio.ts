@@ -13,7 +13,7 @@ import {
   AudioSendStream,
 } from '@leitung/audio';
 import { decodePayload } from '@leitung/audio/core';
-import type { MediaTransport } from '@leitung/client';
+import type { MediaTransport } from '@leitung/client/browser';
 import type { BrowserAudio } from './browser-audio.js';
 
 /** Live figures of the call for the call screen, never computed over nothing (undefined while no audio). */

@@ -1,5 +1,5 @@
 /** How the view words things: ids in groups, durations, quality figures, call-end reasons. */
-import type { CallSnapshot } from '@leitung/client';
+import type { CallSnapshot } from '@leitung/client/browser';
 import type { LiveQuality } from '../audio/call-audio.js';
 
 /** The first 8 hex digits of a client id in two groups, as the terminal phonebook shows them. */

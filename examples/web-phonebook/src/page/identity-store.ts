@@ -4,7 +4,7 @@
  * the first run, in the origin's `localStorage`. Nothing secret is stored in clear: without the
  * passphrase the key cannot be opened, and a wrong passphrase fails the key's decryption.
  */
-import { parseRelayEntry, type RelayEntry } from '@leitung/client';
+import { parseRelayEntry, type RelayEntry } from '@leitung/client/browser';
 
 const STORAGE_KEY = 'leitung.identity.v1';
 

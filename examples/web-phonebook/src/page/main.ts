@@ -5,7 +5,7 @@
  * `--info-out`); it is pinned on the first run. `?record` keeps what the speaker played, for the tests.
  */
 import './node-timer-shim.js';
-import { Client, createWebSocketTransport } from '@leitung/client';
+import { Client, createWebSocketTransport } from '@leitung/client/browser';
 import { createCrypto } from '@leitung/crypto';
 import { BrowserAudio } from '../audio/browser-audio.js';
 import { loadCodecs, type PageCodecs } from '../audio/codecs.js';

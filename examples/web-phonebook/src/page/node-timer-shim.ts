@@ -1,7 +1,8 @@
 /**
- * Stop-gap until `@leitung/client/browser` (a node-free Client) is used: the Node Client's shell calls
- * `timer.unref()` on its timers and `setImmediate`, which browsers lack. In a page there is no process to
- * keep alive, so `unref` does nothing, and `setImmediate` is a zero-delay task.
+ * Stop-gap: the Client's shell (also behind `@leitung/client/browser`) still calls `timer.unref()` on its
+ * timers and `setImmediate`, which browsers lack — a page's call would throw without this. In a page
+ * there is no process to keep alive, so `unref` does nothing, and `setImmediate` is a zero-delay task.
+ * Remove once the shell stops using Node's timer API.
  */
 type Immediate = (callback: (...args: unknown[]) => void, ...args: unknown[]) => unknown;
 

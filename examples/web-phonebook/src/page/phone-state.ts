@@ -3,7 +3,7 @@
  * the first run (passphrase and name), unlocking on later visits, key generation with its progress,
  * registration, and the phonebook with the current call, its quality and the alarms.
  */
-import type { CallSnapshot, ContactInfo } from '@leitung/client';
+import type { CallSnapshot, ContactInfo } from '@leitung/client/browser';
 import type { LiveQuality } from '../audio/call-audio.js';
 
 export interface KeyAlarm {

@@ -12,7 +12,7 @@ import {
   type ContactInfo,
   passphraseProblem,
   type RelayEntry,
-} from '@leitung/client';
+} from '@leitung/client/browser';
 import type { LeitungCrypto, RsaPrivateKey } from '@leitung/crypto';
 import type { BrowserAudio } from '../audio/browser-audio.js';
 import { CallAudio } from '../audio/call-audio.js';

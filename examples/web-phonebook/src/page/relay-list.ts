@@ -3,7 +3,7 @@
  * `leitung-relay --info-out` writes it (the same format as the terminal phonebook's `--relays`). Entries
  * without a `webSocket` URL cannot be reached from a page and are left out.
  */
-import { parseRelayEntry, type RelayEntry } from '@leitung/client';
+import { parseRelayEntry, type RelayEntry } from '@leitung/client/browser';
 
 export async function fetchRelays(url: URL): Promise<readonly RelayEntry[]> {
   const response = await fetch(url, { cache: 'no-store' });

@@ -2,7 +2,7 @@
  * Renders the phone's screen (phone-state.ts) into the page with one exhaustive switch. Every string that
  * came from a relay or a peer — names, ids, codes — is set as text (dom.ts), never as HTML.
  */
-import type { CallSnapshot, ContactInfo } from '@leitung/client';
+import type { CallSnapshot, ContactInfo } from '@leitung/client/browser';
 import { button, h } from './dom.js';
 import { duration, endedLine, qualityLine, shortId } from './format.js';
 import type { Phone } from './phone.js';
