@@ -5,9 +5,16 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
-export const REPO_ROOT = join(import.meta.dirname, '..', '..', '..', '..');
+/** The repository's root: the nearest folder up with package-lock.json (also from a bundled copy of this file). */
+function repoRoot(from: string): string {
+  let dir = from;
+  while (!existsSync(join(dir, 'package-lock.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
+export const REPO_ROOT = repoRoot(import.meta.dirname);
 export const PHONEBOOK_PROGRAM = join(REPO_ROOT, 'examples', 'phonebook', 'dist', 'main.js');
 export const RELAY_PROGRAM = join(REPO_ROOT, 'examples', 'relay', 'src', 'main.mjs');
 export const programsBuilt =
