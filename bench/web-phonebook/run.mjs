@@ -1,0 +1,71 @@
+// The web phonebook in Chromium next to the terminal phonebook, one run (docs/benchmarks.md "Web
+// phonebook"): login handshake page vs terminal, call setup page → terminal, terminal → page and
+// terminal → terminal. The scenario is examples/web-phonebook/scripts/bench.ts (bundled here with esbuild).
+//
+//   npm run build && node bench/web-phonebook/run.mjs [--rounds N]
+import { mkdtemp, rm } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+
+const i = process.argv.indexOf('--rounds');
+const rounds = i >= 0 ? Number(process.argv[i + 1]) : 5;
+const here = dirname(fileURLToPath(import.meta.url));
+const pkg = join(here, '..', '..', 'examples', 'web-phonebook');
+const out = await mkdtemp(join(pkg, 'dist', 'bench-'));
+const temp = await mkdtemp(join(tmpdir(), 'leitung-web-bench-'));
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const ms = (x) => (x === undefined ? '—' : x.toFixed(1));
+try {
+  const file = join(out, 'bench.mjs');
+  await build({
+    entryPoints: [join(pkg, 'scripts', 'bench.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    outfile: file,
+    logLevel: 'warning',
+  });
+  const { runBench } = await import(pathToFileURL(file).href);
+  const loadBefore = loadavg()[0];
+  const f = await runBench(temp, rounds);
+  const loadAfter = loadavg()[0];
+  const page = median(f.pageHandshakeMs);
+  const terminal = median(f.terminalHandshakeMs);
+  const t2t = median(f.terminalToTerminalMs);
+  console.log(
+    `\n${rounds} rounds, medians (ms), loopback; load average ${loadBefore.toFixed(1)} → ${loadAfter.toFixed(1)}\n`,
+  );
+  console.log('| measure                                      | page      | terminal | page/terminal |');
+  console.log('| -------------------------------------------- | --------- | -------- | ------------- |');
+  console.log(
+    `| login handshake (connect → verified WELCOME)  | ${ms(page).padStart(9)} | ${ms(terminal).padStart(8)} | ${(page / terminal).toFixed(2).padStart(13)} |`,
+  );
+  console.log('');
+  console.log(
+    '| call setup (dial → first decoded frame at the callee) | median | all rounds | vs terminal → terminal |',
+  );
+  console.log(
+    '| ----------------------------------------------------- | ------ | ---------- | ---------------------- |',
+  );
+  for (const [what, xs] of [
+    ['page → terminal', f.pageToTerminalMs],
+    ['terminal → page', f.terminalToPageMs],
+    ['terminal → terminal', f.terminalToTerminalMs],
+  ]) {
+    const m = median(xs);
+    console.log(
+      `| ${what.padEnd(53)} | ${ms(m).padStart(6)} | ${xs.map((x) => x.toFixed(0)).join(' ')} | ${(m / t2t).toFixed(2).padStart(22)} |`,
+    );
+  }
+  console.log(`\nRSA-4096 key generation in the page (first run): ${ms(f.pageKeygenMs)} ms`);
+  console.log(
+    `page handshakes: ${f.pageHandshakeMs.map((x) => x.toFixed(0)).join(' ')}; terminal: ${f.terminalHandshakeMs.map((x) => x.toFixed(0)).join(' ')}`,
+  );
+} finally {
+  await rm(out, { recursive: true, force: true });
+  await rm(temp, { recursive: true, force: true });
+}

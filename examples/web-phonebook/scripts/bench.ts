@@ -1,0 +1,175 @@
+/**
+ * The web phonebook's figures next to the terminal phonebook's, in one run on this machine (run by
+ * bench/web-phonebook/run.mjs; docs/benchmarks.md "Web phonebook"):
+ *
+ * - login handshake: connect → verified WELCOME for an identity already registered — the page's
+ *   `handshakeMs` (reload, unlock) against the terminal phonebook's `handshakeMs` (`registration:complete`),
+ *   the same definition on both; rounds alternate the two.
+ * - call setup: dial → the callee's first authenticated, decrypted and decoded audio frame (the demo's
+ *   definition), page → terminal, terminal → page and terminal → terminal. The terminal side is a freshly
+ *   started headless phonebook in every call (its program exits after one call), the page stays open. Where
+ *   the page is called it answers from a MutationObserver in the page as soon as it rings — the terminal
+ *   callee's `--auto-answer` — so no test driver's latency is counted.
+ *
+ * Everything it starts is stopped, also on failure.
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { startRelayProcess } from '../src/node/relay-process.js';
+import { startPageServer } from '../src/node/static-server.js';
+import { relayKeyPem, TERMINAL_PASSPHRASE, writeEncryptedIdentity } from '../test/support/identities.js';
+import { launchChromium } from '../test/support/launch-chromium.js';
+import {
+  type EventLine,
+  RELAY_PROGRAM,
+  REPO_ROOT,
+  startTerminalPhonebook,
+  stopAllTerminalPhonebooks,
+  type TerminalPhonebook,
+} from '../test/support/terminal-phonebook.js';
+
+export interface BenchFigures {
+  readonly pageHandshakeMs: number[];
+  readonly terminalHandshakeMs: number[];
+  readonly pageKeygenMs: number | undefined;
+  readonly pageToTerminalMs: number[];
+  readonly terminalToPageMs: number[];
+  readonly terminalToTerminalMs: number[];
+}
+
+const PASSPHRASE = 'a passphrase for the benchmark';
+
+export async function runBench(temp: string, rounds: number): Promise<BenchFigures> {
+  const [bobKey, carolKey] = await Promise.all([
+    writeEncryptedIdentity(temp, 'bob'),
+    writeEncryptedIdentity(temp, 'carol'),
+  ]);
+  const server = await startPageServer(join(REPO_ROOT, 'examples', 'web-phonebook', 'dist', 'www'));
+  const relay = await startRelayProcess({
+    program: RELAY_PROGRAM,
+    dataDir: join(temp, 'relay'),
+    origin: server.origin,
+    keyPem: await relayKeyPem(),
+  }).catch(async (error: unknown) => {
+    await server.close();
+    throw error;
+  });
+  server.setRelays([relay.entry]);
+  const relaysFile = join(temp, 'relays.json');
+  await writeFile(relaysFile, JSON.stringify([relay.entry]));
+  const terminal = (name: string, extra: readonly string[]): TerminalPhonebook =>
+    startTerminalPhonebook(
+      ['--data', join(temp, name), '--relays', relaysFile, '--timeout', '40', '--tone', ...extra],
+      TERMINAL_PASSPHRASE,
+    );
+  const figures: BenchFigures = {
+    pageHandshakeMs: [],
+    terminalHandshakeMs: [],
+    pageKeygenMs: undefined,
+    pageToTerminalMs: [],
+    terminalToPageMs: [],
+    terminalToTerminalMs: [],
+  };
+  const browser = await launchChromium();
+  try {
+    const page = await browser.context.newPage();
+    await page.goto(server.origin);
+    await page.fill('#passphrase', PASSPHRASE);
+    await page.fill('#name', 'alice');
+    await page.click('button[type=submit]');
+    await page.waitForSelector('header', { timeout: 60_000 });
+    (figures as { pageKeygenMs: number | undefined }).pageKeygenMs = await page.evaluate(
+      () => window.leitungMarks.keygenMs,
+    );
+    // First runs (name bindings) of both terminal phonebooks, outside the figures.
+    for (const [name, key] of [
+      ['bob', bobKey],
+      ['carol', carolKey],
+    ] as const) {
+      const first = terminal(name, ['--name', name, '--import-identity', key, '--duration', '1']);
+      await first.exited;
+    }
+
+    for (let round = 0; round < rounds; round++) {
+      const login = terminal('bob', ['--duration', '1']);
+      const registered = await login.waitFor('registration:complete', 40_000);
+      figures.terminalHandshakeMs.push(registered.handshakeMs as number);
+      await login.exited;
+      figures.pageHandshakeMs.push(await pageLogin(page, server.origin));
+    }
+
+    for (let round = 0; round < rounds; round++) {
+      // page → terminal
+      const callee = terminal('bob', ['--auto-answer', '--output', join(temp, 'bob.wav')]);
+      await callee.waitFor('registration:complete', 40_000);
+      const button = page.getByRole('button', { name: 'Call bob' });
+      await button.waitFor({ timeout: 20_000 });
+      await button.click();
+      const first = await callee.waitFor('media:first-frame', 20_000);
+      const dialAt = await page.evaluate(() => window.leitungMarks.dialAt);
+      figures.pageToTerminalMs.push((first.firstDecodedAt as number) - (dialAt as number));
+      await page.getByRole('button', { name: 'Hang up' }).click();
+      await callee.exited;
+
+      // terminal → page
+      await autoAnswer(page);
+      const caller = terminal('bob', [
+        '--call',
+        'alice',
+        '--duration',
+        '1',
+        '--output',
+        join(temp, 'bob.wav'),
+      ]);
+      const stats = await caller.waitFor('call:stats', 40_000);
+      const firstAtPage = await page.evaluate(() => window.leitungMarks.firstFrameAt);
+      figures.terminalToPageMs.push((firstAtPage as number) - (stats.dialAt as number));
+      await caller.exited;
+
+      // terminal → terminal, the reference
+      const answering = terminal('carol', ['--auto-answer', '--output', join(temp, 'carol.wav')]);
+      await answering.waitFor('registration:complete', 40_000);
+      const dialing = terminal('bob', [
+        '--call',
+        'carol',
+        '--duration',
+        '1',
+        '--output',
+        join(temp, 'bob.wav'),
+      ]);
+      const heard: EventLine = await answering.waitFor('media:first-frame', 40_000);
+      const dialed = await dialing.waitFor('call:stats', 40_000);
+      figures.terminalToTerminalMs.push((heard.firstDecodedAt as number) - (dialed.dialAt as number));
+      await Promise.all([dialing.exited, answering.exited]);
+    }
+  } finally {
+    await stopAllTerminalPhonebooks();
+    await browser.close();
+    await relay.stop();
+    await server.close();
+  }
+  return figures;
+}
+
+/** Reloads the page, unlocks it and returns its login handshake (connect → verified WELCOME), ms. */
+async function pageLogin(page: Page, origin: string): Promise<number> {
+  await page.goto(origin);
+  await page.fill('#passphrase', PASSPHRASE);
+  await page.click('button[type=submit]');
+  await page.waitForSelector('header', { timeout: 60_000 });
+  return (await page.evaluate(() => window.leitungMarks.handshakeMs)) as number;
+}
+
+/** Clicks Answer inside the page the moment the incoming call shows, once. */
+async function autoAnswer(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const observer = new MutationObserver(() => {
+      const answer = [...document.querySelectorAll('button')].find((b) => b.textContent === 'Answer');
+      if (answer === undefined) return;
+      observer.disconnect();
+      answer.click();
+    });
+    observer.observe(document.body, { childList: true, subtree: true });
+  });
+}
