@@ -8,12 +8,15 @@
  *   @leitung/crypto backend and the WebSocket transport (every relay entry needs `webSocket`).
  *   Its events ({@link ClientEvents}) carry the payload types exported here; the current call is one
  *   {@link CallSnapshot}.
- * - The passphrase policy ({@link passphraseProblem}) the vaults enforce.
+ * - {@link BrowserVault}: the encrypted key store in IndexedDB (the SecureVault format and API), with the
+ *   passphrase policy ({@link passphraseProblem}) every vault enforces.
  * - {@link parseRelayEntry} for relay lists, {@link displaySafe} for every relay-provided string.
  * - {@link createWebSocketTransport} for a WebSocket class of one's own.
  * - Errors: {@link ClientError} with `code` (CLIENT_ERR_…).
  *
  * Not here, because they need Node: `setupClient` and `SecureVault` (files), `SecurityMonitor` (procfs).
+ * A page wires the vault itself: `new Client({ identity: vault.identity(), name, relays, store: vault,
+ * persist: () => vault.save() })`.
  */
 export type {
   CallPhase,
@@ -72,7 +75,22 @@ export {
   type WebSocketTransportOptions,
 } from './transport/web-socket-transport.js';
 export {
+  BROWSER_VAULT_DATABASE,
+  BrowserVault,
+  type BrowserVaultOptions,
+  type BrowserVaultSaveHooks,
+} from './vault/browser-vault.js';
+export type {
+  IdbDatabaseLike,
+  IdbFactoryLike,
+  IdbObjectStoreLike,
+  IdbOpenRequestLike,
+  IdbRequestLike,
+  IdbTransactionLike,
+} from './vault/indexed-db.js';
+export {
   MIN_PASSPHRASE_CHARACTERS,
   MIN_PASSPHRASE_DISTINCT,
   passphraseProblem,
 } from './vault/passphrase-policy.js';
+export type { SettingValue } from './vault/vault-contents.js';

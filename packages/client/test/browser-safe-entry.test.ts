@@ -58,6 +58,7 @@ describe('browser-safe entry (import graph of the sources)', () => {
     // The walk went through the client shell and into the workspace packages.
     expect(graph.files.some((f) => f.endsWith('/client/src/shell/client-shell.ts'))).toBe(true);
     expect(graph.files.some((f) => f.endsWith('/crypto/src/portable.ts'))).toBe(true);
+    expect(graph.files.some((f) => f.endsWith('/client/src/vault/browser-vault.ts'))).toBe(true);
   });
 
   it('the walk sees node:* modules deep in a graph: the Node entry reaches them (the check can fail)', () => {
