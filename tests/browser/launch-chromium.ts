@@ -44,15 +44,20 @@ export interface LaunchedChromium {
   close(): Promise<void>;
 }
 
-/** Starts Chromium with a fresh temporary user-data-dir; the profile is removed if the launch fails. */
-export async function launchChromium(): Promise<LaunchedChromium> {
+/**
+ * Starts Chromium with a fresh temporary user-data-dir; the profile is removed if the launch fails.
+ * `args` are added to {@link CHROMIUM_ARGS} (e.g. a fake microphone for a page that records).
+ */
+export async function launchChromium(
+  options: { readonly args?: readonly string[] } = {},
+): Promise<LaunchedChromium> {
   const profile = await mkdtemp(join(tmpdir(), 'leitung-chromium-'));
   let context: BrowserContext;
   try {
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM_PATH,
       headless: true,
-      args: [...CHROMIUM_ARGS],
+      args: [...CHROMIUM_ARGS, ...(options.args ?? [])],
     });
   } catch (error) {
     await rm(profile, { recursive: true, force: true });

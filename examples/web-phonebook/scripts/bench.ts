@@ -19,7 +19,7 @@ import type { Page } from 'playwright-core';
 import { startRelayProcess } from '../src/node/relay-process.js';
 import { startPageServer } from '../src/node/static-server.js';
 import { relayKeyPem, TERMINAL_PASSPHRASE, writeEncryptedIdentity } from '../test/support/identities.js';
-import { launchChromium } from '../test/support/launch-chromium.js';
+import { launchMediaChromium } from '../test/support/launch-chromium.js';
 import {
   type EventLine,
   RELAY_PROGRAM,
@@ -71,7 +71,7 @@ export async function runBench(temp: string, rounds: number): Promise<BenchFigur
     terminalToPageMs: [],
     terminalToTerminalMs: [],
   };
-  const browser = await launchChromium();
+  const browser = await launchMediaChromium();
   try {
     const page = await browser.context.newPage();
     await page.goto(server.origin);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { startRelayProcess } from '../src/node/relay-process.js';
 import { startPageServer } from '../src/node/static-server.js';
 import { relayKeyPem, TERMINAL_PASSPHRASE, writeEncryptedIdentity } from '../test/support/identities.js';
-import { launchChromium } from '../test/support/launch-chromium.js';
+import { launchMediaChromium } from '../test/support/launch-chromium.js';
 import { makeSpeech, PAGE_TEXT, TERMINAL_TEXT } from '../test/support/speech.js';
 import {
   RELAY_PROGRAM,
@@ -43,9 +43,10 @@ export async function takeScreenshots(temp: string, outDir: string): Promise<voi
       ['--data', join(temp, name), '--relays', relaysFile, '--timeout', '40', ...extra],
       TERMINAL_PASSPHRASE,
     );
-  const browser = await launchChromium({ fakeAudio: pageSpeech.path });
+  const browser = await launchMediaChromium({ fakeAudio: pageSpeech.path });
   try {
     const page = await browser.context.newPage();
+    await page.setViewportSize({ width: 900, height: 640 });
     await page.goto(server.origin);
     await page.fill('#passphrase', 'a passphrase for the screenshots');
     await page.fill('#name', 'alice');

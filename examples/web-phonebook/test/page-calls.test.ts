@@ -9,9 +9,11 @@
  * Bounds, and why: the terminal phonebook's own end-to-end test holds clean Opus over loopback to
  * envelope correlation ≥ 0.90 and Bark distance ≤ 7.5 dB (it measures ≈ 0.98 and 3.5–5 dB); the page's
  * paths — Chromium's capture with its audio processing, playback through the AudioWorklet — measure
- * 0.96–0.98 and 3–5.4 dB here, so the same bounds hold. The controls — each recording measured against
- * the other speaker's sentence, with the same per-window search for the best offset — measure 0.6–0.84
- * and ≈ 20 dB and must fail both bounds, so the check can fail.
+ * 0.91–0.98 and 2.9–7.4 dB here (7.4 with the machine's load average above 8), so the same bounds hold.
+ * The controls — each recording measured against the other speaker's sentence, with the same per-window
+ * search for the best offset — measure ≈ 20 dB Bark distance and must fail that bound, so the check can
+ * fail. (Their envelope correlation, 0.6–0.87, is no control: the search picks the best of thousands of
+ * offsets, which flatters a wrong sentence's envelope, so it is not asserted.)
  *
  * Skipped with a notice where Chromium, espeak-ng/sox or the built programs are missing.
  */
@@ -24,7 +26,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type RelayProcess, startRelayProcess } from '../src/node/relay-process.js';
 import { type PageServer, startPageServer } from '../src/node/static-server.js';
 import { relayKeyPem, TERMINAL_PASSPHRASE, writeEncryptedIdentity } from './support/identities.js';
-import { chromiumAvailable, type LaunchedChromium, launchChromium } from './support/launch-chromium.js';
+import {
+  CHROMIUM_SKIP_NOTICE,
+  chromiumAvailable,
+  type LaunchedChromium,
+  launchMediaChromium,
+} from './support/launch-chromium.js';
 import { makeSpeech, PAGE_TEXT, type Speech, speechToolsAvailable, TERMINAL_TEXT } from './support/speech.js';
 import { matchSpeech } from './support/speech-match.js';
 import {
@@ -36,9 +43,8 @@ import {
 } from './support/terminal-phonebook.js';
 
 const WWW = join(import.meta.dirname, '..', 'dist', 'www');
-const ready = chromiumAvailable && speechToolsAvailable && programsBuilt;
-if (!chromiumAvailable)
-  console.warn('[web-phonebook] skipped: /usr/bin/chromium missing (apt-get install chromium)');
+const ready = chromiumAvailable() && speechToolsAvailable && programsBuilt;
+if (!chromiumAvailable()) console.warn(`[web-phonebook] ${CHROMIUM_SKIP_NOTICE}`);
 else if (!speechToolsAvailable) console.warn('[web-phonebook] skipped: espeak-ng or sox missing');
 else if (!programsBuilt) console.warn('[web-phonebook] skipped: run `npm run build` first');
 
@@ -75,7 +81,7 @@ describe.skipIf(!ready)('the web phonebook in Chromium, with the relay and a ter
     server.setRelays([relay.entry]);
     relaysFile = join(temp, 'relays.json');
     await writeFile(relaysFile, JSON.stringify([relay.entry]));
-    browser = await launchChromium({ fakeAudio: pageSpeech.path });
+    browser = await launchMediaChromium({ fakeAudio: pageSpeech.path });
     page = await browser.context.newPage();
   });
 
@@ -122,10 +128,7 @@ describe.skipIf(!ready)('the web phonebook in Chromium, with the relay and a ter
       expect(m.envelope).toBeGreaterThanOrEqual(ENVELOPE_MIN);
       expect(m.barkDb).toBeLessThanOrEqual(BARK_MAX_DB);
     }
-    for (const c of controls) {
-      expect(c.envelope).toBeLessThan(ENVELOPE_MIN);
-      expect(c.barkDb).toBeGreaterThan(BARK_MAX_DB);
-    }
+    for (const c of controls) expect(c.barkDb).toBeGreaterThan(BARK_MAX_DB);
   };
 
   it('first run: creates an RSA-4096 identity in the page and registers over WebSockets', async () => {
@@ -186,6 +189,19 @@ describe.skipIf(!ready)('the web phonebook in Chromium, with the relay and a ter
     const heard = await pageHeard();
     expect(await bob.exited).toBe(0);
     expectSpeechBothWays(await wavSamples(join(temp, 'bob-heard-2.wav')), heard);
+  });
+
+  it('a later visit: a wrong passphrase is refused; unlocked, the vault still pins the contact verified in calls', async () => {
+    await page.reload();
+    await page.fill('#passphrase', 'not the passphrase at all');
+    await page.click('button[type=submit]');
+    await expect(page.locator('[role=alert]').textContent()).resolves.toBe('Wrong passphrase.');
+    await page.fill('#passphrase', PAGE_PASSPHRASE);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('header', { timeout: 60_000 });
+    expect(await page.textContent('header')).toContain('you are alice');
+    await page.waitForSelector('li[data-contact=bob]', { timeout: 10_000 });
+    expect(await page.textContent('li[data-contact=bob] .verification')).toBe('✓ verified');
   });
 });
 

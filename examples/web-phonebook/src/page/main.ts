@@ -5,12 +5,11 @@
  * `--info-out`); it is pinned on the first run. `?record` keeps what the speaker played, for the tests.
  */
 import './node-timer-shim.js';
-import { Client, createWebSocketTransport } from '@leitung/client/browser';
+import { BrowserVault, Client, createWebSocketTransport } from '@leitung/client/browser';
 import { createCrypto } from '@leitung/crypto';
 import { BrowserAudio } from '../audio/browser-audio.js';
 import { loadCodecs, type PageCodecs } from '../audio/codecs.js';
-import { loadIdentity } from './identity-store.js';
-import { Phone } from './phone.js';
+import { Phone, VAULT_ID } from './phone.js';
 import { emptyMarks, type PhoneMarks } from './phone-marks.js';
 import { fetchRelays } from './relay-list.js';
 import { mountView } from './view.js';
@@ -40,11 +39,19 @@ const openAudio = () => {
 
 const phone = new Phone({
   crypto,
-  storage: localStorage,
-  stored: loadIdentity(localStorage),
+  hasVault: await BrowserVault.exists(VAULT_ID),
   relays: () => fetchRelays(new URL('relays.json', base)),
-  makeClient: (identity, name, relays, offer) =>
-    new Client({ identity, name, relays, crypto, transport, codecs: offer }),
+  makeClient: ({ vault, name, relays, codecs: offer, store }) =>
+    new Client({
+      identity: vault.identity(),
+      name,
+      relays,
+      crypto,
+      transport,
+      codecs: offer,
+      store,
+      persist: () => vault.save(),
+    }),
   codecs: () => {
     codecs ??= loadCodecs(base);
     return codecs;

@@ -15,7 +15,7 @@ export interface KeyAlarm {
 export type PhoneScreen =
   | { readonly kind: 'loading' }
   | { readonly kind: 'first-run'; readonly problem: string | undefined }
-  | { readonly kind: 'unlock'; readonly name: string; readonly problem: string | undefined }
+  | { readonly kind: 'unlock'; readonly problem: string | undefined }
   | { readonly kind: 'creating-key'; readonly elapsedMs: number }
   | { readonly kind: 'registering'; readonly name: string }
   | {

@@ -7,34 +7,41 @@
  * and tells the view when it changed; the view never touches the Client.
  */
 import {
+  BrowserVault,
   type CallSnapshot,
   type Client,
+  type ClientStore,
   type ContactInfo,
   passphraseProblem,
   type RelayEntry,
 } from '@leitung/client/browser';
-import type { LeitungCrypto, RsaPrivateKey } from '@leitung/crypto';
+import type { LeitungCrypto } from '@leitung/crypto';
 import type { BrowserAudio } from '../audio/browser-audio.js';
 import { CallAudio } from '../audio/call-audio.js';
 import type { PageCodecs } from '../audio/codecs.js';
-import { type StoredIdentity, saveIdentity } from './identity-store.js';
 import type { PhoneMarks } from './phone-marks.js';
 import type { KeyAlarm, PhoneScreen } from './phone-state.js';
 
+/** The page's one vault in the origin's IndexedDB (docs/client.md "In a browser"). */
+export const VAULT_ID = 'phonebook';
+
+/** What the Client is built from: the unlocked vault is its identity, store and persistence. */
+export interface ClientParts {
+  readonly vault: BrowserVault;
+  readonly name: string;
+  readonly relays: readonly RelayEntry[];
+  readonly codecs: readonly number[];
+  readonly store: ClientStore;
+}
+
 export interface PhoneOptions {
   readonly crypto: LeitungCrypto;
-  readonly storage: Storage;
-  /** The stored identity of an earlier visit, if any. */
-  readonly stored: StoredIdentity | undefined;
+  /** Whether this origin holds a vault from an earlier visit. */
+  readonly hasVault: boolean;
   /** The relay list this page was served with (pinned on the first run). */
   readonly relays: () => Promise<readonly RelayEntry[]>;
   /** Builds the Client (browser defaults: WebSocket transport). */
-  readonly makeClient: (
-    identity: RsaPrivateKey,
-    name: string,
-    relays: readonly RelayEntry[],
-    codecs: readonly number[],
-  ) => Client;
+  readonly makeClient: (parts: ClientParts) => Client;
   readonly codecs: () => Promise<PageCodecs>;
   readonly audio: () => Promise<BrowserAudio>;
   readonly marks: PhoneMarks;
@@ -56,10 +63,9 @@ export class Phone {
 
   constructor(options: PhoneOptions) {
     this.#o = options;
-    this.#screen =
-      options.stored === undefined
-        ? { kind: 'first-run', problem: undefined }
-        : { kind: 'unlock', name: options.stored.name, problem: undefined };
+    this.#screen = options.hasVault
+      ? { kind: 'unlock', problem: undefined }
+      : { kind: 'first-run', problem: undefined };
   }
 
   get screen(): PhoneScreen {
@@ -71,11 +77,16 @@ export class Phone {
     return () => this.#listeners.delete(listener);
   }
 
-  /** First run: creates the identity (RSA-4096 in the page), stores it encrypted, registers `name`. */
+  /**
+   * First run: creates the identity (RSA-4096 in the page), keeps it with the name and the pinned relays in
+   * a new BrowserVault under the passphrase, and registers. A name the relay refuses removes the vault
+   * again, so the user can choose another.
+   */
   async create(name: string, passphrase: string): Promise<void> {
     if (this.#screen.kind !== 'first-run') return;
     const problem = passphraseProblem(passphrase) ?? (name.trim() === '' ? 'Choose a name.' : undefined);
     if (problem !== undefined) return this.#show({ kind: 'first-run', problem });
+    let vault: BrowserVault | undefined;
     try {
       const relays = await this.#o.relays();
       this.#show({ kind: 'creating-key', elapsedMs: 0 });
@@ -84,41 +95,50 @@ export class Phone {
         onProgress: (p) => this.#show({ kind: 'creating-key', elapsedMs: p.elapsedMs }),
       });
       this.#o.marks.keygenMs = performance.now() - started;
-      const encryptedKey = await this.#o.crypto.exportEncryptedRsaPrivateKey(pair.privateKey, passphrase);
-      await this.#register(pair.privateKey, name.trim(), relays, (registeredName) =>
-        saveIdentity(this.#o.storage, { name: registeredName, encryptedKey, relays }),
-      );
+      vault = await BrowserVault.create(VAULT_ID, passphrase, { crypto: this.#o.crypto });
+      vault.setIdentity(pair.privateKey);
+      for (const relay of relays) vault.pinRelay(relay);
+      vault.name = name.trim();
+      await vault.save();
+      await this.#register(vault);
     } catch (error) {
+      if (vault !== undefined) {
+        vault.close();
+        await BrowserVault.remove(VAULT_ID).catch(() => undefined);
+      }
       this.#show({ kind: 'first-run', problem: describe(error) });
     }
   }
 
-  /** Later visits: opens the stored key with the passphrase and registers. */
+  /** Later visits: opens the vault with the passphrase and registers. */
   async unlock(passphrase: string): Promise<void> {
-    const stored = this.#o.stored;
-    if (this.#screen.kind !== 'unlock' || stored === undefined) return;
-    let key: RsaPrivateKey;
+    if (this.#screen.kind !== 'unlock') return;
+    let vault: BrowserVault;
     try {
-      key = await this.#o.crypto.importEncryptedRsaPrivateKey(stored.encryptedKey, passphrase);
-    } catch {
-      return this.#show({ kind: 'unlock', name: stored.name, problem: 'Wrong passphrase.' });
+      vault = await BrowserVault.open(VAULT_ID, passphrase, { crypto: this.#o.crypto });
+    } catch (error) {
+      const wrong = (error as { code?: unknown }).code === 'CLIENT_ERR_VAULT_WRONG_PASSPHRASE';
+      return this.#show({ kind: 'unlock', problem: wrong ? 'Wrong passphrase.' : describe(error) });
     }
     try {
-      await this.#register(key, stored.name, stored.relays, () => {});
+      await this.#register(vault);
     } catch (error) {
-      this.#show({ kind: 'unlock', name: stored.name, problem: describe(error) });
+      vault.close();
+      this.#show({ kind: 'unlock', problem: describe(error) });
     }
   }
 
-  async #register(
-    identity: RsaPrivateKey,
-    name: string,
-    relays: readonly RelayEntry[],
-    registered: (name: string) => void,
-  ): Promise<void> {
+  async #register(vault: BrowserVault): Promise<void> {
+    const name = vault.name ?? '';
     this.#show({ kind: 'registering', name });
     const [codecs] = await Promise.all([this.#o.codecs(), this.#o.audio()]);
-    const client = this.#o.makeClient(identity, name, relays, codecs.offer);
+    const client = this.#o.makeClient({
+      vault,
+      name,
+      relays: vault.relays(),
+      codecs: codecs.offer,
+      store: vault,
+    });
     this.#client = client;
     this.#wire(client, codecs);
     const started = performance.now();
@@ -130,7 +150,6 @@ export class Phone {
       throw error;
     }
     this.#o.marks.registrationMs = performance.now() - started;
-    registered(client.name);
     this.#watch(client.contacts);
     this.#refresh();
   }

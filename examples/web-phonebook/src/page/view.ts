@@ -31,7 +31,7 @@ function renderScreen(screen: PhoneScreen, phone: Phone): HTMLElement {
     case 'first-run':
       return firstRunForm(phone, screen.problem);
     case 'unlock':
-      return unlockForm(phone, screen.name, screen.problem);
+      return unlockForm(phone, screen.problem);
     case 'creating-key':
       return h(
         'section',
@@ -77,12 +77,13 @@ function firstRunForm(phone: Phone, problem: string | undefined): HTMLElement {
   return form;
 }
 
-function unlockForm(phone: Phone, self: string, problem: string | undefined): HTMLElement {
+function unlockForm(phone: Phone, problem: string | undefined): HTMLElement {
   const pass = h('input', { id: 'passphrase', type: 'password', autocomplete: 'current-password' });
   const form = h(
     'form',
     { class: 'setup' },
-    h('h1', {}, `Welcome back, ${self}`),
+    h('h1', {}, 'Welcome back'),
+    h('p', {}, 'Your identity is in this browser, encrypted under your passphrase.'),
     h('label', { for: 'passphrase' }, 'Passphrase'),
     pass,
     problem !== undefined && h('p', { class: 'alarm', role: 'alert' }, problem),
