@@ -5,7 +5,7 @@
  * system. `stop()` sends SIGTERM and, after the relay's grace period, SIGKILL.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export interface RelayProcess {
@@ -22,6 +22,8 @@ export interface RelayProcessOptions {
   readonly origin: string;
   /** A PKCS#8 PEM for the relay key (tests use a cached key; otherwise the relay generates one). */
   readonly keyPem?: string;
+  /** Fixed ports (to start a relay again where its pinned entry says it is); default: chosen by the system. */
+  readonly ports?: { readonly port: number; readonly mediaPort: number; readonly wsPort: number };
   readonly timeoutMs?: number;
 }
 
@@ -33,9 +35,12 @@ export async function startRelayProcess(options: RelayProcessOptions): Promise<R
     await writeFile(join(options.dataDir, 'relay-key.pem'), options.keyPem, { mode: 0o600 });
   }
   const infoFile = join(options.dataDir, 'relay-info.json');
+  await rm(infoFile, { force: true });
+  const ports = options.ports ?? { port: 0, mediaPort: 0, wsPort: 0 };
   const args = [
     options.program,
-    ...['--host', '127.0.0.1', '--port', '0', '--media-port', '0', '--ws-port', '0'],
+    ...['--host', '127.0.0.1', '--port', String(ports.port), '--media-port', String(ports.mediaPort)],
+    ...['--ws-port', String(ports.wsPort)],
     ...['--ws-origin', options.origin, '--data', options.dataDir, '--info-out', infoFile],
     ...['--log-level', 'warn', '--log-format', 'json'],
   ];

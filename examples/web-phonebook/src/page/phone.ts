@@ -298,7 +298,7 @@ export class Phone {
       self: { name: client.name, clientId: client.clientId },
       relay: relay === undefined ? '—' : (relay.webSocket ?? `${relay.host}:${relay.port}`),
       connected: client.connectionState === 'ready',
-      contacts: client.contacts.filter((c) => c.name !== client.name),
+      contacts: onePerName(client.contacts.filter((c) => c.name !== client.name)),
       call,
       quality: this.#callAudio?.quality(),
       alarms: this.#alarms,
@@ -310,6 +310,20 @@ export class Phone {
     this.#screen = screen;
     for (const listener of this.#listeners) listener();
   }
+}
+
+/**
+ * One line per name: after a failover the Client may still list the previous relay's line for a name
+ * beside the new relay's. A line whose key changed wins (the alarm must show, and the name cannot be
+ * called); otherwise the latest line.
+ */
+function onePerName(contacts: readonly ContactInfo[]): ContactInfo[] {
+  const byName = new Map<string, ContactInfo>();
+  for (const contact of contacts) {
+    if (byName.get(contact.name)?.verification === 'key-changed') continue;
+    byName.set(contact.name, contact);
+  }
+  return [...byName.values()];
 }
 
 function describe(error: unknown): string {
