@@ -140,8 +140,20 @@ describe.skipIf(!ready)('the web phonebook in Chromium, with the relay and a ter
     await expect(page.locator('[role=alert]').textContent()).resolves.toMatch(/passphrase/);
     await page.fill('#passphrase', PAGE_PASSPHRASE);
     await page.fill('#name', 'alice');
+    // Every screen the page passes through on the way, seen from inside the page (they can be brief).
+    await page.evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { seenHeadings: string[] }).seenHeadings = seen;
+      new MutationObserver(() => {
+        const heading = document.querySelector('h1')?.textContent;
+        if (heading && seen.at(-1) !== heading) seen.push(heading);
+      }).observe(document.body, { childList: true, subtree: true });
+    });
     await page.click('button[type=submit]');
     await page.waitForSelector('header', { timeout: 60_000 });
+    expect(await page.evaluate(() => (window as unknown as { seenHeadings: string[] }).seenHeadings)).toEqual(
+      ['Creating your identity', 'Registering'],
+    );
     expect(await page.textContent('header')).toContain('you are alice');
     expect(await page.textContent('#connection')).toContain('connected');
     const marks = await page.evaluate(() => window.leitungMarks);
