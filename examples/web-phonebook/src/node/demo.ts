@@ -49,7 +49,7 @@ async function main(): Promise<number> {
         '',
         `  open        ${server.origin}/   (Chromium or Firefox; allow the microphone)`,
         `  relay       ${relay.entry.webSocket} (WebSocket), fingerprint ${relay.entry.fingerprint.slice(0, 16)}…`,
-        '  a second    open the URL in a private window, or start a terminal phonebook on the same relay:',
+        '  a second    open the URL in a private window, or (after npm run build) a terminal phonebook:',
         `              node examples/phonebook/dist/main.js --data ./bob --relays ${relaysFile}`,
         '',
         'Ctrl-C stops the relay and the server.',
