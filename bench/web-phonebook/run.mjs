@@ -61,6 +61,18 @@ try {
       `| ${what.padEnd(53)} | ${ms(m).padStart(6)} | ${xs.map((x) => x.toFixed(0)).join(' ')} | ${(m / t2t).toFixed(2).padStart(22)} |`,
     );
   }
+  console.log(
+    "\nthe terminal callee's steps, ms after the dial (medians): incoming · accepted · media bound · first frame",
+  );
+  for (const [who, steps] of [
+    ['page caller', f.calleeStepsFromPage],
+    ['terminal caller', f.calleeStepsFromTerminal],
+  ]) {
+    const step = (k) => ms(median(steps.map((s) => s[k])));
+    console.log(
+      `  ${who.padEnd(16)} ${step('incoming')} · ${step('accepted')} · ${step('bound')} · ${step('firstFrame')}`,
+    );
+  }
   console.log(`\nRSA-4096 key generation in the page (first run): ${ms(f.pageKeygenMs)} ms`);
   console.log(
     `page handshakes: ${f.pageHandshakeMs.map((x) => x.toFixed(0)).join(' ')}; terminal: ${f.terminalHandshakeMs.map((x) => x.toFixed(0)).join(' ')}`,

@@ -36,6 +36,28 @@ export interface BenchFigures {
   readonly pageToTerminalMs: number[];
   readonly terminalToPageMs: number[];
   readonly terminalToTerminalMs: number[];
+  /** Per call, when the terminal callee reached each step, ms after the dial: page caller, terminal caller. */
+  readonly calleeStepsFromPage: CalleeSteps[];
+  readonly calleeStepsFromTerminal: CalleeSteps[];
+}
+
+/** The terminal callee's events, ms after the caller's dial. */
+export interface CalleeSteps {
+  readonly incoming: number;
+  readonly accepted: number;
+  readonly bound: number;
+  readonly firstFrame: number;
+}
+
+function calleeSteps(callee: TerminalPhonebook, dialAt: number): CalleeSteps {
+  const at = (event: string) => (callee.events.find((e) => e.event === event)?.t ?? Number.NaN) - dialAt;
+  const first = callee.events.find((e) => e.event === 'media:first-frame');
+  return {
+    incoming: at('call:incoming'),
+    accepted: at('call:accepted'),
+    bound: at('media:bound'),
+    firstFrame: ((first?.firstDecodedAt as number | undefined) ?? Number.NaN) - dialAt,
+  };
 }
 
 const PASSPHRASE = 'a passphrase for the benchmark';
@@ -70,6 +92,8 @@ export async function runBench(temp: string, rounds: number): Promise<BenchFigur
     pageToTerminalMs: [],
     terminalToPageMs: [],
     terminalToTerminalMs: [],
+    calleeStepsFromPage: [],
+    calleeStepsFromTerminal: [],
   };
   const browser = await launchMediaChromium();
   try {
@@ -109,6 +133,7 @@ export async function runBench(temp: string, rounds: number): Promise<BenchFigur
       const first = await callee.waitFor('media:first-frame', 20_000);
       const dialAt = await page.evaluate(() => window.leitungMarks.dialAt);
       figures.pageToTerminalMs.push((first.firstDecodedAt as number) - (dialAt as number));
+      figures.calleeStepsFromPage.push(calleeSteps(callee, dialAt as number));
       await page.getByRole('button', { name: 'Hang up' }).click();
       await callee.exited;
 
@@ -141,6 +166,7 @@ export async function runBench(temp: string, rounds: number): Promise<BenchFigur
       const heard: EventLine = await answering.waitFor('media:first-frame', 40_000);
       const dialed = await dialing.waitFor('call:stats', 40_000);
       figures.terminalToTerminalMs.push((heard.firstDecodedAt as number) - (dialed.dialAt as number));
+      figures.calleeStepsFromTerminal.push(calleeSteps(answering, dialed.dialAt as number));
       await Promise.all([dialing.exited, answering.exited]);
     }
   } finally {

@@ -24,6 +24,8 @@ const RECORD_LIMIT_FRAMES = 6000;
 
 export interface Microphone extends AudioSource {
   readonly label: string;
+  /** Drops the frames captured but not read yet. */
+  drop(): void;
 }
 
 export class BrowserAudio {
@@ -92,6 +94,9 @@ export class BrowserAudio {
     };
     return {
       label: track?.label ?? 'microphone',
+      drop: () => {
+        queue.length = 0;
+      },
       // The capture device keeps the time: `read` waits for its next frame (the send stream runs unpaced).
       read: () => {
         if (closed) return Promise.resolve(null);

@@ -14,7 +14,7 @@ import {
 } from '@leitung/audio';
 import { decodePayload } from '@leitung/audio/core';
 import type { MediaTransport } from '@leitung/client/browser';
-import type { BrowserAudio } from './browser-audio.js';
+import type { BrowserAudio, Microphone } from './browser-audio.js';
 
 /** Live figures of the call for the call screen, never computed over nothing (undefined while no audio). */
 export interface LiveQuality {
@@ -44,7 +44,9 @@ export class CallAudio {
   readonly #sender: AudioSender;
   readonly #receiver: AudioReceiver;
   #streams: { send: AudioSendStream; receive: AudioReceiveStream } | undefined;
+  #prepared: Promise<void> | undefined;
   #running: Promise<unknown> | undefined;
+  #microphone: Microphone | undefined;
   #stopped = false;
   #unsubscribe: () => void;
 
@@ -59,14 +61,31 @@ export class CallAudio {
     });
   }
 
-  /** Opens the microphone and runs both streams (at `media:bound`). */
+  /**
+   * Opens the microphone and builds both streams without running them — at `call:accepted`, so that the
+   * first frame goes out as soon as the media lane is bound instead of after the microphone opens (tens
+   * of ms in a browser), as the terminal phonebook does with its devices.
+   */
+  prepare(): Promise<void> {
+    this.#prepared ??= this.#prepare();
+    return this.#prepared;
+  }
+
+  /** Runs both streams (at `media:bound`); what the microphone captured before is dropped, not sent late. */
   async start(): Promise<void> {
-    if (this.#streams !== undefined || this.#stopped) return;
+    await this.prepare();
+    if (this.#streams === undefined || this.#running !== undefined || this.#stopped) return;
+    this.#microphone?.drop();
+    this.#running = Promise.all([this.#streams.send.run(), this.#streams.receive.run()]);
+  }
+
+  async #prepare(): Promise<void> {
     const microphone = await this.#o.audio.microphone();
     if (this.#stopped) {
       await microphone.close();
       return;
     }
+    this.#microphone = microphone;
     const send = new AudioSendStream({
       source: microphone,
       sender: this.#sender,
@@ -91,7 +110,6 @@ export class CallAudio {
     send.on('stream:failed', this.#o.onFailure);
     receive.on('stream:failed', this.#o.onFailure);
     this.#streams = { send, receive };
-    this.#running = Promise.all([send.run(), receive.run()]);
   }
 
   quality(): LiveQuality {
@@ -115,10 +133,12 @@ export class CallAudio {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#unsubscribe();
+    await this.#prepared?.catch(() => undefined);
     if (this.#streams === undefined) {
       this.#sender.close();
       this.#receiver.close();
     } else {
+      // Streams that never ran release their source, sink, sender and receiver in stop() too.
       await Promise.all([this.#streams.send.stop(), this.#streams.receive.stop()]);
       await this.#running;
     }

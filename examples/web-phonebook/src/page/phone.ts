@@ -235,6 +235,10 @@ export class Phone {
             this.#refresh();
           },
         });
+        void this.#callAudio.prepare().catch((error: unknown) => {
+          this.#notice = `Microphone: ${describe(error)}`;
+          this.#refresh();
+        });
         if (client.currentCall?.phase === 'active') void this.#startAudio();
       });
     });
