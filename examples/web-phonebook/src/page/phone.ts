@@ -230,24 +230,18 @@ export class Phone {
           onFirstFrame: (at) => {
             this.#o.marks.firstFrameAt = at;
           },
-          onFailure: (error) => {
-            this.#notice = `Audio failed: ${describe(error)}`;
-            this.#refresh();
-          },
+          onFailure: this.#audioFailed,
         });
-        void this.#callAudio.prepare().catch((error: unknown) => {
-          this.#notice = `Microphone: ${describe(error)}`;
-          this.#refresh();
-        });
+        this.#callAudio.prepare().catch(this.#audioFailed);
         if (client.currentCall?.phase === 'active') void this.#startAudio();
-      });
+      }, this.#audioFailed);
     });
     client.on('media:bound', () => void this.#startAudio());
     client.on('call:ended', (e) => {
       const audio = this.#callAudio;
       this.#callAudio = undefined;
       this.#stopQuality();
-      void audio?.stop();
+      audio?.stop().catch(this.#audioFailed);
       if (e.code !== undefined) this.#notice = `The call ended: ${e.reason} (${e.code})`;
       this.#refresh();
     });
@@ -256,6 +250,12 @@ export class Phone {
       this.#refresh();
     });
   }
+
+  /** Sound trouble (no microphone, permission refused, a stream failed) is shown; the call goes on. */
+  readonly #audioFailed = (error: unknown): void => {
+    this.#notice = `Audio: ${describe(error)}`;
+    this.#refresh();
+  };
 
   async #startAudio(): Promise<void> {
     const audio = this.#callAudio;
