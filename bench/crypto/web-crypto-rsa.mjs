@@ -1,6 +1,7 @@
 // RSA-4096 through WebCrypto next to the native and portable backends, in one run (docs/benchmarks.md
 // "WebCrypto RSA"): what a page's RSA would cost if it ran on the platform's WebCrypto instead of
-// node-forge. Node's WebCrypto has the browsers' API but not their implementation (it is OpenSSL on
+// node-forge. The portable backend's private operations run on BigInt (docs/crypto.md "Portable RSA");
+// node-forge's own private operation is the last column, the portable backend's previous cost. Node's WebCrypto has the browsers' API but not their implementation (it is OpenSSL on
 // libuv's thread pool), so this shows the API's overhead over the synchronous native calls and the gap to
 // node-forge, not a browser's figures.
 //
@@ -8,6 +9,7 @@
 //
 // Wall-clock latency per operation, one at a time (each awaited), median of N; key generation median of 3.
 import { createCrypto, nativeBackend, portableBackend, webCryptoRsa } from '@leitung/crypto';
+import forge from 'node-forge';
 import { testKeyPair } from '../../scripts/test-keys.mjs';
 
 const QUICK = process.argv.includes('--quick');
@@ -32,6 +34,26 @@ const secret = new Uint8Array(32).fill(9);
 const signature = native.sign(nativePriv, message);
 const ciphertext = native.rsaEncrypt(nativePub, secret, label);
 
+// node-forge alone, with the protocol's parameters (OAEP and PSS with SHA-256, MGF1-SHA-256, salt 32).
+const forgeKey = forge.pki.privateKeyFromPem(pem.privateKeyPem);
+const binary = (bytes) => Buffer.from(bytes).toString('binary');
+const forgeSign = () => {
+  const md = forge.md.sha256.create();
+  md.update(binary(message));
+  const pss = forge.pss.create({
+    md: forge.md.sha256.create(),
+    mgf: forge.mgf.mgf1.create(forge.md.sha256.create()),
+    saltLength: 32,
+  });
+  return forgeKey.sign(md, pss);
+};
+const forgeDecrypt = () =>
+  forgeKey.decrypt(binary(ciphertext), 'RSA-OAEP', {
+    md: forge.md.sha256.create(),
+    mgf1: { md: forge.md.sha256.create() },
+    label: '',
+  });
+
 async function median(n, op) {
   await op();
   const times = [];
@@ -49,30 +71,35 @@ const rows = [
     'PSS sign',
     await median(N, () => native.sign(nativePriv, message)),
     await median(N, () => web.pssSign(webPriv, message)),
-    await median(N_FORGE, () => portable.sign(portablePriv, message)),
+    await median(N, () => portable.sign(portablePriv, message)),
+    await median(N_FORGE, forgeSign),
   ],
   [
     'PSS verify',
     await median(N, () => native.verify(nativePub, message, signature)),
     await median(N, () => web.pssVerify(webPub, message, signature)),
     await median(N, () => portable.verify(portablePub, message, signature)),
+    undefined,
   ],
   [
     'OAEP encrypt',
     await median(N, () => native.rsaEncrypt(nativePub, secret, label)),
     await median(N, () => web.oaepEncrypt(webPub, secret, label)),
     await median(N, () => portable.rsaEncrypt(portablePub, secret, label)),
+    undefined,
   ],
   [
     'OAEP decrypt',
     await median(N, () => native.rsaDecrypt(nativePriv, ciphertext, label)),
     await median(N, () => web.oaepDecrypt(webPriv, ciphertext, label)),
-    await median(N_FORGE, () => portable.rsaDecrypt(portablePriv, ciphertext, label)),
+    await median(N, () => portable.rsaDecrypt(portablePriv, ciphertext, label)),
+    await median(N_FORGE, forgeDecrypt),
   ],
   [
     'key generation (RSA-4096)',
     await median(KEYGENS - 1, () => native.generateRsaKeyPair()),
     await median(KEYGENS - 1, () => web.generate()),
+    undefined,
     undefined,
   ],
 ];
@@ -83,13 +110,13 @@ console.log(
   `\nRSA-4096, median ms per operation (N = ${N}; forge private ops N = ${N_FORGE}; key generation 1 + ${KEYGENS - 1})\n`,
 );
 console.log(
-  '| operation                 | native | WebCrypto | portable (forge) | WebCrypto/native | forge/WebCrypto |',
+  '| operation                 | native | WebCrypto | portable | forge alone | WebCrypto/native | portable/native | forge/portable |',
 );
 console.log(
-  '| ------------------------- | ------ | --------- | ---------------- | ---------------- | --------------- |',
+  '| ------------------------- | ------ | --------- | -------- | ----------- | ---------------- | --------------- | -------------- |',
 );
-for (const [name, n, w, p] of rows) {
+for (const [name, n, w, p, f] of rows) {
   console.log(
-    `| ${name.padEnd(25)} | ${ms(n).padStart(6)} | ${ms(w).padStart(9)} | ${ms(p).padStart(16)} | ${ratio(w, n).padStart(16)} | ${ratio(p, w).padStart(15)} |`,
+    `| ${name.padEnd(25)} | ${ms(n).padStart(6)} | ${ms(w).padStart(9)} | ${ms(p).padStart(8)} | ${ms(f).padStart(11)} | ${ratio(w, n).padStart(16)} | ${ratio(p, n).padStart(15)} | ${ratio(f, p).padStart(14)} |`,
   );
 }

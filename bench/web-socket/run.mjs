@@ -14,9 +14,12 @@
 //   call data, auto-answer, key confirmation, both media lanes bound (BIND, BIND_CHALLENGE, BIND_CONFIRM,
 //   BIND_ACK). The callee is on TCP + UDP in both cases; the caller on TCP + UDP or on WebSockets.
 //   Caller and callee share this event loop, so the figure includes both sides' work, as on one machine.
+// - a third caller, "page": WebSockets with the portable crypto backend (node-forge + noble + BigInt RSA,
+//   the configuration a browser page runs), still under Node: the cost of the page's crypto without the
+//   browser.
 import { fork } from 'node:child_process';
 import { Client, createWebSocketTransport } from '@leitung/client';
-import { createCrypto } from '@leitung/crypto';
+import { createCrypto, portableBackend } from '@leitung/crypto';
 import WebSocket from 'ws';
 import { testKeyPair } from '../../scripts/test-keys.mjs';
 
@@ -26,9 +29,11 @@ const arg = (name, fallback) => {
 };
 const ROUNDS = arg('--rounds', 10);
 const crypto = createCrypto();
+const portable = createCrypto({ backend: portableBackend() });
 const here = new URL('.', import.meta.url);
 const webSockets = createWebSocketTransport({ WebSocket });
-const TRANSPORTS = { tcp: undefined, websocket: webSockets };
+const KINDS = ['tcp', 'websocket', 'page'];
+const TRANSPORTS = { tcp: undefined, websocket: webSockets, page: webSockets };
 
 const relayProcess = fork(new URL('../call-setup/relay-process.mjs', here), ['--web-socket'], {
   stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
@@ -39,14 +44,19 @@ const entry = await new Promise((resolve) =>
 const [aliceKey, bobKey] = await Promise.all(
   ['alice', 'bob'].map(async (name) => crypto.importRsaPrivateKey((await testKeyPair(name)).privateKeyPem)),
 );
+const alicePortableKey = portable.importRsaPrivateKey((await testKeyPair('alice')).privateKeyPem);
+const aliceAs = (kind) =>
+  kind === 'page'
+    ? { identity: alicePortableKey, crypto: portable, transport: webSockets }
+    : { identity: aliceKey, crypto, transport: TRANSPORTS[kind] };
 
 const open = [];
-function client(identity, name, transport) {
+function client(identity, name, transport, clientCrypto = crypto) {
   const c = new Client({
     identity,
     name,
     relays: [entry],
-    crypto,
+    crypto: clientCrypto,
     probeIntervalMs: 0,
     ...(transport === undefined ? {} : { transport }),
   });
@@ -56,8 +66,12 @@ function client(identity, name, transport) {
 const once = (emitter, event) => new Promise((resolve) => emitter.once(event, resolve));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-const registration = { tcp: [], websocket: [] };
-const callSetup = { tcp: [], websocket: [] };
+const registration = { tcp: [], websocket: [], page: [] };
+const callSetup = { tcp: [], websocket: [], page: [] };
+const aliceClient = (kind) => {
+  const { identity, crypto: clientCrypto, transport } = aliceAs(kind);
+  return client(identity, 'alice', transport, clientCrypto);
+};
 try {
   // The callee: on TCP + UDP, answers every call at once.
   const bob = client(bobKey, 'bob', undefined);
@@ -65,14 +79,16 @@ try {
   bob.watchPresence(['alice']);
   await bob.start();
   // A first login of each kind outside the figures: JIT, first-time binding of alice's name.
-  for (const kind of ['tcp', 'websocket']) {
-    const warm = client(aliceKey, 'alice', TRANSPORTS[kind]);
+  for (const kind of KINDS) {
+    const warm = aliceClient(kind);
     await warm.start();
     await warm.close();
   }
   for (let round = 0; round < ROUNDS; round++) {
-    for (const kind of round % 2 === 0 ? ['tcp', 'websocket'] : ['websocket', 'tcp']) {
-      const alice = client(aliceKey, 'alice', TRANSPORTS[kind]);
+    // Rotate the order each round, so a slower moment of the shared machine hits every kind alike.
+    for (let k = 0; k < KINDS.length; k++) {
+      const kind = KINDS[(k + round) % KINDS.length];
+      const alice = aliceClient(kind);
       alice.watchPresence(['bob']);
       let t = performance.now();
       await alice.start();
@@ -96,10 +112,15 @@ try {
 const row = (what, figures) => {
   const tcp = median(figures.tcp);
   const ws = median(figures.websocket);
-  return `| ${what.padEnd(36)} | ${tcp.toFixed(1).padStart(8)} | ${ws.toFixed(1).padStart(9)} | ${(ws / tcp).toFixed(2).padStart(5)} |`;
+  const page = median(figures.page);
+  return `| ${what.padEnd(36)} | ${tcp.toFixed(1).padStart(8)} | ${ws.toFixed(1).padStart(9)} | ${page.toFixed(1).padStart(20)} | ${(ws / tcp).toFixed(2).padStart(6)} | ${(page / tcp).toFixed(2).padStart(8)} |`;
 };
-console.log(`\n${ROUNDS} rounds per transport, medians (ms), loopback, relay in a child process\n`);
-console.log('| measure                              | TCP+UDP  | WebSocket | ws/tcp |');
-console.log('| ------------------------------------ | -------- | --------- | ------ |');
+console.log(`\n${ROUNDS} rounds per caller kind, medians (ms), loopback, relay in a child process\n`);
+console.log(
+  '| measure                              | TCP+UDP  | WebSocket | WebSocket + portable | ws/tcp | page/tcp |',
+);
+console.log(
+  '| ------------------------------------ | -------- | --------- | -------------------- | ------ | -------- |',
+);
 console.log(row('registration (login)', registration));
 console.log(row('call setup (dial → both media bound)', callSetup));

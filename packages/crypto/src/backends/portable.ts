@@ -14,6 +14,7 @@ import { sha3_256 } from '@noble/hashes/sha3.js';
 import forge from 'node-forge';
 import type { AesCipher, CryptoBackend, HashName, HmacKey, RsaBackend } from '../backend.js';
 import { CryptoError, CryptoErrorCode } from '../errors.js';
+import { BigIntRsaPrivateKey, publicOp } from './bigint-rsa.js';
 import { fromBinaryString, toBinaryString, toWords } from './forge-bytes.js';
 import { generateWithForge } from './forge-keygen.js';
 
@@ -143,6 +144,60 @@ function wipeBigInteger(value: unknown): void {
 
 const PRIVATE_FIELDS = ['d', 'p', 'q', 'dP', 'dQ', 'qInv'] as const;
 
+/** Each forge key's BigInt form for private operations (bigint-rsa.ts), made on first use. */
+const fastKeys = new WeakMap<ForgePrivateKey, BigIntRsaPrivateKey>();
+
+function jsbnToBigInt(value: forge.jsbn.BigInteger): bigint {
+  return BigInt(`0x${value.toString(16)}`);
+}
+
+/** The RSA private operation on the engine's BigInt, ~10× faster than forge's own (docs/crypto.md "Portable RSA"). */
+function fastKey(key: ForgePrivateKey): BigIntRsaPrivateKey {
+  let fast = fastKeys.get(key);
+  if (fast === undefined) {
+    fast = new BigIntRsaPrivateKey(
+      {
+        n: jsbnToBigInt(key.n),
+        e: jsbnToBigInt(key.e),
+        p: jsbnToBigInt(key.p),
+        q: jsbnToBigInt(key.q),
+        dP: jsbnToBigInt(key.dP),
+        dQ: jsbnToBigInt(key.dQ),
+        qInv: jsbnToBigInt(key.qInv),
+      },
+      randomBytes,
+    );
+    fastKeys.set(key, fast);
+  }
+  return fast;
+}
+
+/** Each forge public key's modulus and exponent as BigInt, made on first use. */
+const fastPublicKeys = new WeakMap<ForgePublicKey, { n: bigint; e: bigint; length: number }>();
+
+function fastPublic(key: ForgePublicKey): { n: bigint; e: bigint; length: number } {
+  let fast = fastPublicKeys.get(key);
+  if (fast === undefined) {
+    fast = { n: jsbnToBigInt(key.n), e: jsbnToBigInt(key.e), length: Math.ceil(key.n.bitLength() / 8) };
+    fastPublicKeys.set(key, fast);
+  }
+  return fast;
+}
+
+type OaepOptions = ReturnType<typeof sha256Options> & { seed?: string };
+
+interface ForgeOaep {
+  encode_rsa_oaep(key: ForgePublicKey, message: string, options: OaepOptions): string;
+  decode_rsa_oaep(key: ForgePrivateKey, em: string, options: OaepOptions): string;
+}
+
+interface ForgePss {
+  encode(md: forge.md.MessageDigest, modulusBits: number): string;
+  verify(digest: string, em: string, modulusBits: number): boolean;
+}
+
+const forgeOaep = (): ForgeOaep => (forge as unknown as { pkcs1: ForgeOaep }).pkcs1;
+
 async function generate(): Promise<ForgePrivateKey> {
   const subtle = globalThis.crypto?.subtle;
   if (subtle) {
@@ -178,32 +233,46 @@ const rsa: RsaBackend = {
     const key = handle as ForgePrivateKey;
     return forge.pki.setRsaPublicKey(key.n, key.e);
   },
-  oaepEncrypt: (handle, plaintext, label, seed) =>
-    fromBinaryString(
-      (handle as ForgePublicKey).encrypt(toBinaryString(plaintext), 'RSA-OAEP', {
-        ...sha256Options(label),
-        seed: toBinaryString(seed),
-      }),
-    ),
-  oaepDecrypt: (handle, ciphertext, label) =>
-    fromBinaryString(
-      (handle as ForgePrivateKey).decrypt(toBinaryString(ciphertext), 'RSA-OAEP', sha256Options(label)),
-    ),
-  pssSign: (handle, message, salt) =>
-    fromBinaryString((handle as ForgePrivateKey).sign(sha256Digest(message), pssScheme(salt))),
+  oaepEncrypt: (handle, plaintext, label, seed) => {
+    const key = handle as ForgePublicKey;
+    const { n, e, length } = fastPublic(key);
+    const em = forgeOaep().encode_rsa_oaep(key, toBinaryString(plaintext), {
+      ...sha256Options(label),
+      seed: toBinaryString(seed),
+    });
+    return publicOp(n, e, fromBinaryString(em), length);
+  },
+  // forge's padding around the BigInt private operation: the same steps as forge's own decrypt and sign
+  // (RFC 8017 §7.1.2, §8.1.1), whose results the differential tests compare byte for byte.
+  oaepDecrypt: (handle, ciphertext, label) => {
+    const key = handle as ForgePrivateKey;
+    const em = fastKey(key).privateOp(ciphertext);
+    return fromBinaryString(forgeOaep().decode_rsa_oaep(key, toBinaryString(em), sha256Options(label)));
+  },
+  pssSign: (handle, message, salt) => {
+    const key = handle as ForgePrivateKey;
+    const scheme = pssScheme(salt) as unknown as ForgePss;
+    const em = fromBinaryString(scheme.encode(sha256Digest(message), key.n.bitLength()));
+    const fast = fastKey(key);
+    const block = new Uint8Array(fast.length);
+    block.set(em, fast.length - em.length);
+    return fast.privateOp(block);
+  },
   pssVerify: (handle, message, signature) => {
+    const key = handle as ForgePublicKey;
     try {
-      return (handle as ForgePublicKey).verify(
-        sha256Digest(message).digest().getBytes(),
-        toBinaryString(signature),
-        pssScheme(undefined),
-      );
+      const { n, e, length } = fastPublic(key);
+      const em = publicOp(n, e, signature, length);
+      const scheme = pssScheme(undefined) as unknown as ForgePss;
+      return scheme.verify(sha256Digest(message).digest().getBytes(), toBinaryString(em), key.n.bitLength());
     } catch {
-      // forge throws on a signature of the wrong length or not below the modulus: both are "invalid".
+      // A signature of the wrong length or not below the modulus, or a malformed encoding: all "invalid".
       return false;
     }
   },
   destroy: (handle) => {
+    fastKeys.get(handle as ForgePrivateKey)?.destroy();
+    fastKeys.delete(handle as ForgePrivateKey);
     const key = handle as Partial<Record<(typeof PRIVATE_FIELDS)[number], unknown>>;
     for (const field of PRIVATE_FIELDS) wipeBigInteger(key[field]);
   },
