@@ -1,10 +1,10 @@
 /**
  * The one way tests start a real browser (docs/client.md "In a browser"): Debian's Chromium at
- * /usr/bin/chromium (or the binary LEITUNG_CHROMIUM names) driven by playwright-core (which never downloads a browser), headless, with a fresh
- * temporary profile and the background traffic switched off, so a test sees only what its page does.
- * When the binary is missing the caller skips with {@link CHROMIUM_SKIP_NOTICE} (CI installs it: .ci/run).
- * The caller closes what it launched in an `afterAll`/`finally`, failure or not; `close()` also removes
- * the profile.
+ * /usr/bin/chromium (or the binary LEITUNG_CHROMIUM names) driven by playwright-core (which never downloads
+ * a browser), headless, with a fresh temporary profile and the background traffic switched off, so a test
+ * sees only what its page does. When the binary is missing the caller skips with
+ * {@link CHROMIUM_SKIP_NOTICE} (CI installs it: .ci/run). The caller closes what it launched in an
+ * `afterAll`/`finally`, failure or not; `close()` also removes the profile.
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
