@@ -8,13 +8,9 @@
  * Skips with a notice when /usr/bin/chromium is missing.
  */
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { RsaPrivateKey } from '@leitung/crypto';
-import type * as Portable from '@leitung/crypto/portable';
-import { build } from 'esbuild';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -25,19 +21,8 @@ import {
 } from '../../../tests/browser/launch-chromium.js';
 import type * as BrowserEntry from '../src/browser.js';
 import { SecureVault } from '../src/index.js';
+import { type PageApi, type ServedPage, servePage } from './support/browser-page.js';
 import { crypto, key } from './support/fixtures.js';
-
-/** What the test page puts on `globalThis.leitung`: the browser entry plus the portable crypto. */
-type PageApi = typeof BrowserEntry & { readonly createCrypto: typeof Portable.createCrypto };
-
-/** The page: the built browser entry, resolved as a bundler resolves `@leitung/client/browser`. */
-const PAGE_SCRIPT = `
-import * as client from '@leitung/client/browser';
-import { createCrypto } from '@leitung/crypto/portable';
-globalThis.leitung = { ...client, createCrypto };
-`;
-const PAGE_HTML =
-  '<!doctype html><meta charset="utf-8"><title>vault</title><script type="module" src="/page.js"></script>';
 
 const PASSPHRASE = 'correct horse battery';
 const WRONG = 'incorrect horse battery';
@@ -51,49 +36,22 @@ const head = {
   signature: [...new Uint8Array(512).fill(5)],
 };
 
-async function bundlePage(): Promise<string> {
-  const result = await build({
-    stdin: { contents: PAGE_SCRIPT, resolveDir: resolve(import.meta.dirname, '..'), loader: 'js' },
-    bundle: true,
-    platform: 'browser',
-    format: 'esm',
-    write: false,
-    logLevel: 'silent',
-  });
-  return result.outputFiles[0]!.text;
-}
-
-function serve(script: string): Promise<Server> {
-  const server = createServer((request, response) => {
-    if (request.url === '/page.js') {
-      response.writeHead(200, { 'content-type': 'text/javascript' }).end(script);
-    } else if (request.url === '/') {
-      response.writeHead(200, { 'content-type': 'text/html' }).end(PAGE_HTML);
-    } else {
-      response.writeHead(404).end();
-    }
-  });
-  return new Promise((done) => server.listen(0, '127.0.0.1', () => done(server)));
-}
-
 describe.skipIf(!chromiumAvailable())('BrowserVault in Chromium', () => {
-  let server: Server | undefined;
+  let served: ServedPage | undefined;
   let browser: LaunchedChromium | undefined;
   let page: Page;
-  let url: string;
   let alice: RsaPrivateKey;
   let bob: RsaPrivateKey;
   const pageErrors: string[] = [];
 
   async function load(): Promise<void> {
-    await page.goto(url);
+    await page.goto(served!.url);
     await page.waitForFunction(() => 'leitung' in globalThis);
   }
 
   beforeAll(async () => {
     [alice, bob] = await Promise.all([key('alice'), key('bob')]);
-    server = await serve(await bundlePage());
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    served = await servePage();
     browser = await launchChromium();
     page = await browser.context.newPage();
     page.on('pageerror', (error) => pageErrors.push(error.message));
@@ -102,8 +60,7 @@ describe.skipIf(!chromiumAvailable())('BrowserVault in Chromium', () => {
 
   afterAll(async () => {
     await browser?.close();
-    server?.closeAllConnections();
-    await new Promise((done) => (server ? server.close(done) : done(undefined)));
+    await served?.close();
   });
 
   it('creates and fills a vault, saves it, and unlocks it after a reload with the same contents', async () => {
