@@ -1,10 +1,10 @@
 /**
  * The one way tests start a real browser (docs/client.md "In a browser"): Debian's Chromium at
- * /usr/bin/chromium driven by playwright-core (which never downloads a browser), headless, with a fresh
- * temporary profile and the background traffic switched off, so a test sees only what its page does.
- * When the binary is missing the caller skips with {@link CHROMIUM_SKIP_NOTICE} (CI installs it: .ci/run).
- * The caller closes what it launched in an `afterAll`/`finally`, failure or not; `close()` also removes
- * the profile.
+ * /usr/bin/chromium (or the binary LEITUNG_CHROMIUM names) driven by playwright-core (which never downloads
+ * a browser), headless, with a fresh temporary profile and the background traffic switched off, so a test
+ * sees only what its page does. When the binary is missing the caller skips with
+ * {@link CHROMIUM_SKIP_NOTICE} (CI installs it: .ci/run). The caller closes what it launched in an
+ * `afterAll`/`finally`, failure or not; `close()` also removes the profile.
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -12,8 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium } from 'playwright-core';
 
-/** Debian's Chromium (`apt-get install chromium`). */
-export const CHROMIUM_PATH = '/usr/bin/chromium';
+/** Debian's Chromium (`apt-get install chromium`), or the binary `LEITUNG_CHROMIUM` names. */
+export const CHROMIUM_PATH = process.env.LEITUNG_CHROMIUM ?? '/usr/bin/chromium';
 
 /**
  * Headless without a sandbox (CI runs as root, where Chromium's sandbox refuses to start), no GPU, no

@@ -50,10 +50,11 @@ async function bundleForBrowser(
 }
 
 describe('browser-safe entry (import graph of the sources)', () => {
-  it('src/browser.ts reaches no node:* module, no Node builtin and no Buffer', () => {
+  it('src/browser.ts reaches no node:* module, no Node builtin, no Buffer and no Node-only call', () => {
     const graph = walkImports('browser.ts');
     expect(graph.nodeModules).toEqual([]);
     expect(graph.buffer).toEqual([]);
+    expect(graph.nodeRuntime).toEqual([]);
     expect(graph.packages).toEqual(BROWSER_PACKAGES);
     // The walk went through the client shell and into the workspace packages.
     expect(graph.files.some((f) => f.endsWith('/client/src/shell/client-shell.ts'))).toBe(true);
@@ -65,6 +66,10 @@ describe('browser-safe entry (import graph of the sources)', () => {
     const nodeModules = walkImports('index.ts').nodeModules;
     expect(nodeModules).toContainEqual(expect.stringMatching(/monitor\/security-monitor\.ts -> node:fs$/));
     expect(nodeModules).toContainEqual(expect.stringMatching(/shell\/media-socket\.ts -> node:dgram$/));
+    // …and the Node-only calls: the monitor reads `process`, the TCP connection unrefs its timer.
+    const nodeRuntime = walkImports('index.ts').nodeRuntime;
+    expect(nodeRuntime).toContainEqual(expect.stringMatching(/monitor\/security-monitor\.ts: .*process\./));
+    expect(nodeRuntime).toContainEqual(expect.stringMatching(/shell\/control-connection\.ts: .*\.unref\(\)/));
     // The Node Client and the UDP MediaChannel of /core are where the Node defaults come in.
     expect(walkImports('shell/client.ts').nodeModules.length).toBeGreaterThan(0);
     expect(walkImports('shell/media-channel.ts').nodeModules.length).toBeGreaterThan(0);

@@ -43,6 +43,7 @@ import {
   coreOptionsOf,
   relayManagerOptionsOf,
 } from './client-options.js';
+import { unrefTimer } from './event-loop.js';
 import { MediaLaneSlot, mediaTargetOf } from './media-lane-slot.js';
 import { OutputQueue } from './output-queue.js';
 import { aborted, PendingCommands, START_HANDLE, throwIfAborted } from './pending-commands.js';
@@ -523,7 +524,7 @@ export class ClientShell extends EventEmitter<ClientEvents> {
     const at = this.#core.nextTimeout();
     if (at === undefined) return;
     this.#timer = setTimeout(() => this.#apply(this.#core.tick(this.#now())), Math.max(0, at - this.#now()));
-    this.#timer.unref();
+    unrefTimer(this.#timer);
   }
 
   /**

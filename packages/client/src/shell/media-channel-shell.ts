@@ -19,6 +19,7 @@ import {
 } from '../media/media-channel-core.js';
 import type { MediaFrame, MediaTransport } from '../media/media-transport.js';
 import type { DatagramSocket, MediaTarget, OpenDatagramSocket } from '../transport/client-transport.js';
+import { unrefTimer } from './event-loop.js';
 
 /** Receives each authenticated, decrypted frame of a call (`MediaChannelShell.onFrame`). */
 export type FrameListener = (frame: MediaFrame) => void;
@@ -209,7 +210,7 @@ export class MediaChannelShell implements MediaTransport {
     const at = this.#core.nextTimeout();
     if (at === undefined) return;
     this.#timer = setTimeout(this.#tick, Math.max(0, at - this.#now()));
-    this.#timer.unref();
+    unrefTimer(this.#timer);
   }
 }
 

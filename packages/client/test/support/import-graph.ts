@@ -3,7 +3,8 @@
  * through relative imports and into the sources of workspace packages — resolved as a browser bundler
  * resolves them, through the package's `exports` with the `browser` condition first (`@leitung/crypto` →
  * its portable entry) — collecting what a web page could not load: node:* modules and
- * bare Node builtins ('fs', 'net/…'), and uses of Node's `Buffer` global. Third-party packages are listed,
+ * bare Node builtins ('fs', 'net/…'), uses of Node's `Buffer` global, and calls only Node's runtime has
+ * (`process.…`, `setImmediate(…)`, a timer's `.unref()`; the guarded forms of shell/event-loop.ts pass). Third-party packages are listed,
  * not entered: a browser bundle of the build (esbuild, platform browser) checks inside them.
  * Type-only imports are skipped: they are erased at build.
  */
@@ -20,6 +21,8 @@ const SIDE_EFFECT_IMPORT = /^import\s+['"]([^'"]+)['"]/gm;
 /** Dynamic imports and `require` calls (looked for in code without comments); group 1 the specifier. */
 const CALL_LOADS = [/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g, /\brequire\(\s*['"]([^'"]+)['"]\s*\)/g];
 const BUILTINS = new Set(builtinModules);
+/** Calls a browser does not have: Node's `process`, `setImmediate`, and unguarded `.unref()` on a timer. */
+const NODE_RUNTIME = /\bprocess\.|\bsetImmediate\(|\.unref\(\)/;
 
 /** What {@link walkImports} found. */
 export interface ImportGraph {
@@ -29,6 +32,8 @@ export interface ImportGraph {
   readonly nodeModules: readonly string[];
   /** `file uses Buffer` for each file using the global outside comments. */
   readonly buffer: readonly string[];
+  /** `file: code` for each call only Node's runtime has (outside comments). */
+  readonly nodeRuntime: readonly string[];
   /** Third-party packages imported at run time (by package name), sorted. */
   readonly packages: readonly string[];
 }
@@ -78,6 +83,7 @@ export function walkImports(entry: string): ImportGraph {
   const seen = new Set<string>();
   const nodeModules: string[] = [];
   const buffer: string[] = [];
+  const nodeRuntime: string[] = [];
   const packages = new Set<string>();
   const walk = (file: string): void => {
     if (seen.has(file)) return;
@@ -86,6 +92,9 @@ export function walkImports(entry: string): ImportGraph {
     const source = readFileSync(file, 'utf8');
     const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
     if (/\bBuffer\b/.test(code)) buffer.push(`${file} uses Buffer`);
+    for (const line of code.split('\n')) {
+      if (NODE_RUNTIME.test(line)) nodeRuntime.push(`${file}: ${line.trim()}`);
+    }
     for (const spec of runtimeSpecifiers(source, code)) {
       if (spec.startsWith('.')) walk(resolve(dirname(file), spec.replace(/\.js$/, '.ts')));
       else if (spec.startsWith('@leitung/')) walk(workspaceSource(spec));
@@ -94,5 +103,5 @@ export function walkImports(entry: string): ImportGraph {
     }
   };
   walk(resolve(SRC, entry));
-  return { files: [...seen], nodeModules, buffer, packages: [...packages].sort() };
+  return { files: [...seen], nodeModules, buffer, nodeRuntime, packages: [...packages].sort() };
 }
