@@ -4,7 +4,6 @@
  * The relay list comes from `relays.json` beside the page (the demo server writes it from the relay's
  * `--info-out`); it is pinned on the first run. `?record` keeps what the speaker played, for the tests.
  */
-import './node-timer-shim.js';
 import { BrowserVault, Client, createWebSocketTransport } from '@leitung/client/browser';
 import { createCrypto } from '@leitung/crypto';
 import { BrowserAudio } from '../audio/browser-audio.js';
