@@ -19,6 +19,7 @@ import type { LeitungCrypto } from '@leitung/crypto';
 import type { BrowserAudio } from '../audio/browser-audio.js';
 import { CallAudio } from '../audio/call-audio.js';
 import type { PageCodecs } from '../audio/codecs.js';
+import { onePerName } from './contact-lines.js';
 import type { PhoneMarks } from './phone-marks.js';
 import type { KeyAlarm, PhoneScreen } from './phone-state.js';
 
@@ -314,20 +315,6 @@ export class Phone {
     this.#screen = screen;
     for (const listener of this.#listeners) listener();
   }
-}
-
-/**
- * One line per name: after a failover the Client may still list the previous relay's line for a name
- * beside the new relay's. A line whose key changed wins (the alarm must show, and the name cannot be
- * called); otherwise the latest line.
- */
-function onePerName(contacts: readonly ContactInfo[]): ContactInfo[] {
-  const byName = new Map<string, ContactInfo>();
-  for (const contact of contacts) {
-    if (byName.get(contact.name)?.verification === 'key-changed') continue;
-    byName.set(contact.name, contact);
-  }
-  return [...byName.values()];
 }
 
 function describe(error: unknown): string {
