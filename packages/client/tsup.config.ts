@@ -1,9 +1,10 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  // Three entry points (docs/client.md "Entry points"): the application API, `@leitung/client/core` for
-  // people writing their own shell, and `@leitung/client/testing` with in-memory doubles.
-  entry: { index: 'src/index.ts', core: 'src/core.ts', testing: 'src/testing.ts' },
+  // Four entry points (docs/client.md "Entry points"): the application API, `@leitung/client/core` for
+  // people writing their own shell, `@leitung/client/testing` with in-memory doubles, and
+  // `@leitung/client/browser`, the application API without node:* modules for web pages.
+  entry: { index: 'src/index.ts', core: 'src/core.ts', testing: 'src/testing.ts', browser: 'src/browser.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,

@@ -64,6 +64,11 @@ export const ClientErrorCode = {
   VaultNotFound: 'CLIENT_ERR_VAULT_NOT_FOUND',
   /** The vault was closed (its keys erased). */
   VaultClosed: 'CLIENT_ERR_VAULT_CLOSED',
+  /**
+   * The browser's storage (IndexedDB) is missing or refused or aborted a vault's transaction (quota,
+   * storage blocked): the stored vault is as it was before (docs/client.md "In a browser").
+   */
+  VaultStorage: 'CLIENT_ERR_VAULT_STORAGE',
   /** The vault holds no identity key. */
   NoIdentity: 'CLIENT_ERR_NO_IDENTITY',
   /** An exported identity could not be imported (wrong passphrase, not an RSA-4096 key). */

@@ -1,4 +1,5 @@
 import type { LeitungCrypto } from '@leitung/crypto';
+import { runSoon } from './event-loop.js';
 
 /**
  * Runs one throw-away ML-KEM-768 round (key generation, encapsulation, decapsulation) so the first call
@@ -24,7 +25,7 @@ export class CallKeyWarmUp {
   schedule(crypto: LeitungCrypto, closed: () => boolean): void {
     if (this.#scheduled) return;
     this.#scheduled = true;
-    setImmediate(() => {
+    runSoon(() => {
       if (!closed()) warmUpCallKeys(crypto);
     });
   }

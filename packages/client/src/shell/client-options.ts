@@ -40,7 +40,10 @@ export interface ClientOptions {
   readonly name: string;
   /** Relay-list entries `{host, port, mediaPort, fingerprint}`. */
   readonly relays: readonly RelayEntry[];
-  /** Cryptography and randomness (default `createCrypto()` of @leitung/crypto). */
+  /**
+   * Cryptography and randomness (default: the entry point's — `createCrypto()` of @leitung/crypto in Node,
+   * its node-free backend in `@leitung/client/browser`; docs/client.md "Entry points").
+   */
   readonly crypto?: LeitungCrypto;
   /** Tree heads and pinned contacts (a SecureVault, or in memory by default). */
   readonly store?: ClientStore;
@@ -57,8 +60,9 @@ export interface ClientOptions {
   /** Delays between registration attempts (250 ms doubling to 15 s, with jitter). */
   readonly backoff?: BackoffOptions;
   /**
-   * How relays are reached (docs/client.md "Transports"): TCP + UDP by default; `createWebSocketTransport()`
-   * for WebSockets (every relay entry then needs `webSocket`).
+   * How relays are reached (docs/client.md "Transports"): TCP + UDP by default in Node, WebSockets by default
+   * in `@leitung/client/browser`; `createWebSocketTransport()` for WebSockets (every relay entry then needs
+   * `webSocket`).
    */
   readonly transport?: ClientTransport;
   /** How a relay is probed (default: unsealed PING/PONG over the transport's control channel). */

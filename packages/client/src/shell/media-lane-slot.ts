@@ -14,8 +14,8 @@ import type { MediaChannelStats, MediaChannelTiming } from '../media/media-chann
 import type { MediaTransport } from '../media/media-transport.js';
 import type { RelayEntry } from '../relays/relay-entry.js';
 import type { RelayPolicy } from '../relays/relay-policy.js';
-import { type FrameListener, MediaChannel } from './media-channel.js';
-import type { MediaTarget, OpenDatagramSocket } from './media-socket.js';
+import type { MediaTarget, OpenDatagramSocket } from '../transport/client-transport.js';
+import { type FrameListener, MediaChannelShell } from './media-channel-shell.js';
 
 export interface MediaLaneSlotOptions {
   readonly crypto: LeitungCrypto;
@@ -25,15 +25,15 @@ export interface MediaLaneSlotOptions {
   readonly target: (grant: MediaGrant) => MediaTarget | undefined;
   /** What the lane reports, for the core (which owns the call state). */
   readonly report: (callId: string, report: MediaLaneReport) => void;
-  /** Opens a lane's media socket (the client transport's; default UDP). */
-  readonly openSocket?: OpenDatagramSocket | undefined;
+  /** Opens a lane's media socket (the client transport's). */
+  readonly openSocket: OpenDatagramSocket;
 }
 
 export class MediaLaneSlot {
   readonly #o: MediaLaneSlotOptions;
   /** Listeners of every `transport()`, shared with each call's MediaChannel. */
   readonly #listeners = new Set<FrameListener>();
-  #lane: { readonly callId: string; readonly channel: MediaChannel } | undefined;
+  #lane: { readonly callId: string; readonly channel: MediaChannelShell } | undefined;
 
   constructor(options: MediaLaneSlotOptions) {
     this.#o = options;
@@ -68,7 +68,7 @@ export class MediaLaneSlot {
    * The current call's channel. Senders call its `send` directly: a frame's way to the socket stays within
    * the hop budget (docs/architecture.md "Media lane").
    */
-  get channel(): MediaChannel | undefined {
+  get channel(): MediaChannelShell | undefined {
     return this.#lane?.channel;
   }
 
@@ -124,19 +124,21 @@ export class MediaLaneSlot {
       this.#o.report(callId, { kind: 'failed' });
       return;
     }
-    const channel = new MediaChannel({
-      ...this.#o.timing,
-      crypto: this.#o.crypto,
-      keys,
-      grant,
-      target,
-      now: this.#o.now,
-      listeners: this.#listeners,
-      ...(this.#o.openSocket === undefined ? {} : { openSocket: this.#o.openSocket }),
-      onBound: (sessionId) => this.#o.report(callId, { kind: 'bound', sessionId }),
-      onFailed: () => this.#o.report(callId, { kind: 'failed' }),
-      onAudio: (flow) => this.#o.report(callId, { kind: 'audio', flow }),
-    });
+    const channel = new MediaChannelShell(
+      {
+        ...this.#o.timing,
+        crypto: this.#o.crypto,
+        keys,
+        grant,
+        target,
+        now: this.#o.now,
+        listeners: this.#listeners,
+        onBound: (sessionId) => this.#o.report(callId, { kind: 'bound', sessionId }),
+        onFailed: () => this.#o.report(callId, { kind: 'failed' }),
+        onAudio: (flow) => this.#o.report(callId, { kind: 'audio', flow }),
+      },
+      this.#o.openSocket,
+    );
     this.#lane = { callId, channel };
   }
 

@@ -1,21 +1,14 @@
 /**
- * RTT and load probing of a relay (docs/design.md §6): a short control connection carrying one unsealed PING,
- * which relays answer before REGISTER with an unsealed PONG holding their load. Nothing secret is sent; the
- * PONG is only used to rank relays — the relay's identity is still checked at registration (pinned key).
- * Shell code: it owns a socket, through ControlConnection, so the client frames bytes in one place.
+ * RTT and load probing of a relay (docs/design.md §6) with TCP as the default transport: the PING/PONG
+ * exchange itself is probe-exchange.ts, which the browser entry uses without this TCP default.
  */
-import { decodeMessage, encodeMessage } from '@leitung/wire';
-import { bytesEqual } from '../bytes.js';
-import { ClientError, ClientErrorCode } from '../errors.js';
 import type { ProbeResult } from '../relays/probe-result.js';
 import type { RelayEntry } from '../relays/relay-entry.js';
 import type { ClientTransport } from '../transport/client-transport.js';
 import { tcpUdpTransport } from '../transport/tcp-udp-transport.js';
+import { probeOver } from './probe-exchange.js';
 
 export type { ProbeResult, RelayProbe } from '../relays/probe-result.js';
-
-/** A PONG is a few dozen bytes: a relay that announces more is not answering a probe. */
-const PROBE_MAX_FRAME = 4096;
 
 /**
  * Probes `entry` over `transport` (default TCP); rejects with CLIENT_ERR_TIMEOUT,
@@ -27,49 +20,5 @@ export function probeRelay(
   random: (n: number) => Uint8Array,
   transport: ClientTransport = tcpUdpTransport,
 ): Promise<ProbeResult> {
-  return new Promise((resolve, reject) => {
-    const nonce = random(8);
-    let sentAt = 0;
-    let done = false;
-    const finish = (error: Error | undefined, result?: ProbeResult) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      connection.close();
-      if (error) reject(error);
-      else resolve(result!);
-    };
-    const connection = transport.openControl(
-      entry,
-      {
-        onOpen: () => {
-          sentAt = performance.now();
-          connection.send(encodeMessage({ type: 'PING', nonce, sentAt: Date.now() }));
-        },
-        onFrame: (frame) => {
-          try {
-            const message = decodeMessage(frame, { from: 'relay' });
-            if (message.type !== 'PONG' || !bytesEqual(message.nonce, nonce)) {
-              throw new ClientError(ClientErrorCode.Protocol, 'relay did not answer the probe with its PONG');
-            }
-            finish(undefined, { rttMs: performance.now() - sentAt, load: message.load });
-          } catch (error) {
-            finish(error instanceof Error ? error : new Error(String(error)));
-          }
-        },
-        onClose: (code) =>
-          finish(
-            new ClientError(
-              ClientErrorCode.ConnectionClosed,
-              code === undefined ? 'relay closed the probe connection' : `relay probe failed (${code})`,
-            ),
-          ),
-      },
-      { maxFrameSize: PROBE_MAX_FRAME },
-    );
-    const timer = setTimeout(
-      () => finish(new ClientError(ClientErrorCode.Timeout, 'relay probe timed out')),
-      timeoutMs,
-    );
-  });
+  return probeOver(entry, timeoutMs, random, transport);
 }
