@@ -32,4 +32,5 @@ export {
 } from './packetizer.js';
 export { PCM16_FRAME_BYTES, PCM16_WIRE_RATE } from './pcm16-codec.js';
 export { Resampler } from './resampler.js';
+export { MAX_STRETCH_RATIO, type TimeStretchOptions, timeStretch } from './time-stretch.js';
 export { type ByteReader, readWavLayout, WAV_HEADER_BYTES, type WavLayout, wavHeader } from './wav.js';
