@@ -18,6 +18,7 @@ export {
   type PlayoutDecision,
   type PullHints,
   type PushResult,
+  type TimeScaleMove,
 } from './jitter-buffer.js';
 export type { OpusDecoderHandle, OpusEncoderHandle, OpusEncoderSettings } from './opus-backend.js';
 export { type OpusMode, opusPacketHasFec, opusPacketMode } from './opus-packet.js';

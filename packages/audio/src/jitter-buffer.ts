@@ -104,6 +104,12 @@ export type PlayoutDecision =
        * it too (and discard or splice its audio), so that the decoder's state runs on without a jump.
        */
       readonly skipped?: Uint8Array;
+      /**
+       * Only when the caller offered `timeScale`: move the playout by one frame (20 ms) by playing this frame
+       * and the next few up to 25 % longer (`stretch`, to grow the delay) or shorter (`compress`, to shrink
+       * it), instead of a frame inserted or skipped.
+       */
+      readonly timeScale?: TimeScaleMove;
     }
   | {
       readonly kind: 'conceal';
@@ -113,6 +119,9 @@ export type PlayoutDecision =
       readonly next: Uint8Array | undefined;
     }
   | { readonly kind: 'silence'; readonly reason: 'buffering' | 'drained' };
+
+/** Which way a time-scaled move goes: `stretch` grows the delay by a frame, `compress` shrinks it by one. */
+export type TimeScaleMove = 'stretch' | 'compress';
 
 /**
  * What the caller tells {@link JitterBuffer.pull} about the audio just played, so that the buffer shrinks the
@@ -129,6 +138,12 @@ export interface PullHints {
    * the buffer does not hold the `lossReserveMs` for it, which would only add delay; when omitted it does.
    */
   readonly fec?: boolean;
+  /**
+   * Whether the caller can play a move of the delay by time-scaling frames (`AudioReceiver` can, with
+   * `timeStretch`). When true the buffer asks for that (the `timeScale` of a `play` decision) where it would
+   * otherwise insert a concealed frame or skip one that is not quiet; when omitted it moves by whole frames.
+   */
+  readonly timeScale?: boolean;
 }
 
 /**
@@ -154,6 +169,10 @@ export interface JitterBufferStats {
   readonly framesConcealed: number;
   /** Frames inserted to grow the delay. */
   readonly framesStretched: number;
+  /** Delay grown by time-stretching played frames instead of inserting one (20 ms per move), ms. */
+  readonly stretchedMs: number;
+  /** Delay shrunk by compressing played frames instead of skipping one (20 ms per move), ms. */
+  readonly compressedMs: number;
   /** Pulls answered with silence after playout started (drained buffer). */
   readonly framesSilent: number;
   readonly interarrivalJitterMs: number;
@@ -187,6 +206,13 @@ const MIN_HISTORY = 16;
 /** Pulls (1 s) a shrink waits for a quiet moment before it drops a frame anyway. */
 const SHRINK_PATIENCE_PULLS = 50;
 const SEEN_WINDOW = 1024;
+/**
+ * Pulls between two time-scaled moves: one move spreads over four frames (25 % each) and a stretch shows in
+ * the playout offset only once it has added up to a whole frame, so the next must not start before.
+ */
+const TIME_SCALE_INTERVAL_PULLS = 6;
+/** Below this many frames of missing delay, growing by stretching is fast enough; above it a frame is inserted. */
+const STRETCH_LIMIT_FRAMES = 1.5;
 
 /**
  * The adaptive jitter buffer, sans-I/O (docs/design.md §8): `push(frame, now)` takes each arriving transport
@@ -244,6 +270,8 @@ export class JitterBuffer {
   #played = 0;
   #concealed = 0;
   #stretched = 0;
+  #stretchedMs = 0;
+  #compressedMs = 0;
   #silent = 0;
 
   constructor(options: JitterBufferOptions = {}) {
@@ -340,6 +368,8 @@ export class JitterBuffer {
       framesPlayed: this.#played,
       framesConcealed: this.#concealed,
       framesStretched: this.#stretched,
+      stretchedMs: this.#stretchedMs,
+      compressedMs: this.#compressedMs,
       framesSilent: this.#silent,
       interarrivalJitterMs: this.#jitter.valueMs,
       bufferDelayMs: this.#bufferDelay,
@@ -358,11 +388,22 @@ export class JitterBuffer {
     this.#bufferDelay = Math.max(0, offset - (this.#minTransit ?? offset));
     const error = this.#bufferDelay - this.#effectiveTarget();
     this.#sinceAdjust++;
+    const scaling = hints.timeScale === true;
+    let move: TimeScaleMove | undefined;
 
-    if (error < -FRAME_MS / 2 && this.#sinceAdjust >= this.#o.growIntervalFrames) {
+    if (
+      error < -FRAME_MS / 2 &&
+      this.#sinceAdjust >= (scaling ? TIME_SCALE_INTERVAL_PULLS : this.#o.growIntervalFrames)
+    ) {
       this.#sinceAdjust = 0;
-      this.#stretched++;
-      return { kind: 'conceal', timestamp: wrapUint32(nextTs), reason: 'stretch', next: undefined };
+      // Stretching what plays is not heard; inserting a concealed frame is, but is there at once.
+      if (scaling && error >= -STRETCH_LIMIT_FRAMES * FRAME_MS && this.#buffer.has(nextTs)) {
+        move = 'stretch';
+        this.#stretchedMs += FRAME_MS;
+      } else {
+        this.#stretched++;
+        return { kind: 'conceal', timestamp: wrapUint32(nextTs), reason: 'stretch', next: undefined };
+      }
     }
     // Shrink by one frame when a full frame too much is buffered (0.75 frame: the band of
     // −0.5 … +0.75 frames is wider than one step, so grow and shrink never chase each other).
@@ -370,9 +411,24 @@ export class JitterBuffer {
     const tooMuch = error > 0.75 * FRAME_MS;
     this.#excessPulls = tooMuch ? this.#excessPulls + 1 : 0;
     // Prefer a quiet moment (when the caller can tell); never wait more than a second or two frames.
-    const shrinkNow =
-      (hints.quiet ?? true) || error > 2 * FRAME_MS || this.#excessPulls >= SHRINK_PATIENCE_PULLS;
+    const quiet = hints.quiet ?? true;
+    const shrinkNow = quiet || error > 2 * FRAME_MS || this.#excessPulls >= SHRINK_PATIENCE_PULLS;
     if (
+      tooMuch &&
+      scaling &&
+      !quiet &&
+      shrinkNow &&
+      move === undefined &&
+      this.#sinceAdjust >= Math.max(TIME_SCALE_INTERVAL_PULLS, this.#o.shrinkIntervalFrames) &&
+      this.#buffer.has(nextTs)
+    ) {
+      // A quiet moment is still preferred (a skip there is not heard, and is done at once); when none came in
+      // time, compress the next frames of speech instead of skipping one.
+      this.#excessPulls = 0;
+      this.#sinceAdjust = 0;
+      move = 'compress';
+      this.#compressedMs += FRAME_MS;
+    } else if (
       tooMuch &&
       shrinkNow &&
       this.#sinceAdjust >= this.#o.shrinkIntervalFrames &&
@@ -401,6 +457,7 @@ export class JitterBuffer {
         payload: entry.payload,
         waitedMs: now - entry.arrival,
         ...(skippedPayload === undefined ? {} : { skipped: skippedPayload }),
+        ...(move === undefined ? {} : { timeScale: move }),
       };
     }
     const following = this.#oldest();
