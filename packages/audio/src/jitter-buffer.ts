@@ -237,6 +237,12 @@ export class JitterBuffer {
   #lastPlayedSeq: number | undefined;
 
   #target: number;
+  /**
+   * The quantile of the transit variation like the target, without its `minDelayMs` floor: the delay below
+   * which more than the planned share of frames comes late. A buffer that moves by time-scaling grows as soon
+   * as it is below this (its moves are cheap); the floor is a margin, not a need.
+   */
+  #need = 0;
   #targetUpdatedAt: number | undefined;
   #minTransit: number | undefined;
   #bufferDelay = 0;
@@ -257,6 +263,8 @@ export class JitterBuffer {
    * none do. Counted as missing (loss history, burst ratio) only once a later frame arrives.
    */
   #unresolvedSlots = 0;
+  /** Timestamps of frames that came after their slot, within the last `historyPackets` slots. */
+  readonly #lateStamps: number[] = [];
   #fec = true;
 
   #received = 0;
@@ -309,6 +317,7 @@ export class JitterBuffer {
 
     if (this.#phase.kind === 'playing' && ts < this.#phase.nextTs) {
       this.#late++;
+      this.#lateStamps.push(ts);
       return 'late';
     }
     if (this.#buffer.size >= this.#o.maxPackets) {
@@ -383,6 +392,9 @@ export class JitterBuffer {
 
   #playSlot(now: number, slot: number, hints: PullHints): PlayoutDecision {
     this.#fec = hints.fec ?? true;
+    const windowStart = slot - this.#recentSlots.length * FRAME_SAMPLES;
+    for (let i = this.#lateStamps.length - 1; i >= 0; i--)
+      if (this.#lateStamps[i]! < windowStart) this.#lateStamps.splice(i, 1);
     let nextTs = slot;
     const offset = now - this.#mediaMs(nextTs);
     this.#bufferDelay = Math.max(0, offset - (this.#minTransit ?? offset));
@@ -391,10 +403,10 @@ export class JitterBuffer {
     const scaling = hints.timeScale === true;
     let move: TimeScaleMove | undefined;
 
-    if (
-      error < -FRAME_MS / 2 &&
-      this.#sinceAdjust >= (scaling ? TIME_SCALE_INTERVAL_PULLS : this.#o.growIntervalFrames)
-    ) {
+    // Moving by time-scaling is cheap: grow as soon as the delay is below the need, not half a frame below
+    // the target.
+    const short = error < -FRAME_MS / 2 || (scaling && this.#bufferDelay < this.#effectiveNeed());
+    if (short && this.#sinceAdjust >= (scaling ? TIME_SCALE_INTERVAL_PULLS : this.#o.growIntervalFrames)) {
       this.#sinceAdjust = 0;
       // Stretching what plays is not heard; inserting a concealed frame is, but is there at once.
       if (scaling && error >= -STRETCH_LIMIT_FRAMES * FRAME_MS && this.#buffer.has(nextTs)) {
@@ -419,6 +431,7 @@ export class JitterBuffer {
       !quiet &&
       shrinkNow &&
       move === undefined &&
+      this.#bufferDelay - FRAME_MS >= this.#effectiveNeed() &&
       this.#sinceAdjust >= Math.max(TIME_SCALE_INTERVAL_PULLS, this.#o.shrinkIntervalFrames) &&
       this.#buffer.has(nextTs)
     ) {
@@ -484,10 +497,23 @@ export class JitterBuffer {
     };
   }
 
-  /** The target plus, while frames go missing, the reserve that lets the next packet's FEC arrive in time. */
+  /**
+   * The target plus, while frames go missing, the reserve that lets the next packet's FEC arrive in time. A
+   * missing frame that came late after all is the jitter's, which the target's percentile covers: the
+   * reserve is held only while more frames went missing than came late.
+   */
   #effectiveTarget(): number {
-    const reserve = this.#fec && this.#recentLost > 0 ? this.#o.lossReserveMs : 0;
-    return Math.min(this.#o.maxDelayMs, this.#target + reserve);
+    return Math.min(this.#o.maxDelayMs, this.#target + this.#reserve());
+  }
+
+  /** The need ({@link JitterBuffer.#need}) plus the same reserve as the target's. */
+  #effectiveNeed(): number {
+    return Math.min(this.#o.maxDelayMs, this.#need + this.#reserve());
+  }
+
+  #reserve(): number {
+    const lost = this.#recentLost - this.#lateStamps.length;
+    return this.#fec && lost > 0 ? this.#o.lossReserveMs : 0;
   }
 
   #start(frame: MediaFrame, now: number): void {
@@ -511,6 +537,7 @@ export class JitterBuffer {
     this.#minTransit = undefined;
     this.#lastPlayedSeq = undefined;
     this.#unresolvedSlots = 0;
+    this.#lateStamps.length = 0;
     this.#jitter.restart();
     this.#start(frame, now);
   }
@@ -533,13 +560,15 @@ export class JitterBuffer {
       const index = Math.min(sorted.length - 1, Math.ceil(this.#o.quantile * sorted.length) - 1);
       raw = sorted[Math.max(0, index)]! - sorted[0]!;
     }
+    const need = sorted.length >= MIN_HISTORY ? Math.min(raw, this.#o.maxDelayMs) : 0;
     raw = clamp(raw, this.#o.minDelayMs, this.#o.maxDelayMs);
-    if (raw >= this.#target || this.#targetUpdatedAt === undefined) {
-      this.#target = raw;
-    } else {
+    const fall = (from: number, to: number) => {
+      if (to >= from || this.#targetUpdatedAt === undefined) return to;
       const dt = Math.max(0, now - this.#targetUpdatedAt);
-      this.#target += (raw - this.#target) * (1 - 2 ** (-dt / this.#o.shrinkHalfLifeMs));
-    }
+      return from + (to - from) * (1 - 2 ** (-dt / this.#o.shrinkHalfLifeMs));
+    };
+    this.#target = fall(this.#target, raw);
+    this.#need = fall(this.#need, need);
     this.#targetUpdatedAt = now;
   }
 

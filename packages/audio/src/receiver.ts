@@ -55,12 +55,12 @@ export interface PlayoutFrame {
   readonly decision: PlayoutDecision['kind'];
   /**
    * Media timestamp (uint32, 48 kHz) of the slot this frame fills — while the buffer moves by time-scaling,
-   * of the first slot whose audio starts in this frame; undefined for silence.
+   * of the slot that fills most of it; undefined for silence.
    */
   readonly timestamp: number | undefined;
   /**
-   * Set on a frame in which no slot starts (a time-stretched slot fills it to the end): source, decision
-   * and timestamp are those of the slot it plays on, which an earlier frame already reported.
+   * Set when the slot that fills most of this frame filled most of the one before too (a time-stretched
+   * slot): source, decision and timestamp repeat that frame's.
    */
   readonly continued?: true;
 }
@@ -149,6 +149,8 @@ export class AudioReceiver {
   #queuedSamples = 0;
   /** Samples still to add (> 0) or remove (< 0) by time-scaling for the move in progress. */
   #moveLeft = 0;
+  /** The queued slot the last frame reported, so that a slot filling two frames is reported once. */
+  #reported: Queued | undefined;
 
   constructor(options: AudioReceiverOptions) {
     if (!Array.isArray(options.codecs) || options.codecs.length === 0) {
@@ -179,7 +181,7 @@ export class AudioReceiver {
   /**
    * Produces the next 20 ms of audio. Call once per frame period, driven by the playout clock. While the
    * jitter buffer moves by time-scaling, a pull may take two slots or none (the frame then reports the slot
-   * its first sample comes from); otherwise each pull plays exactly one slot, as decoded.
+   * that fills most of it); otherwise each pull plays exactly one slot, as decoded.
    */
   pull(now: number): PlayoutFrame {
     this.#assertOpen();
@@ -208,21 +210,27 @@ export class AudioReceiver {
     return scaled;
   }
 
+  /** The next 20 ms of the queue, reported as the slot that fills most of it. */
   #dequeue(): PlayoutFrame {
-    let started: PlayoutFrame | undefined;
-    const continuing = this.#queue[0]!.frame;
+    let most: Queued | undefined;
+    let mostSamples = 0;
     const pcm = new Int16Array(FRAME_SAMPLES);
     for (let filled = 0; filled < FRAME_SAMPLES; ) {
       const head = this.#queue[0]!;
-      if (head.offset === 0) started ??= head.frame;
       const take = Math.min(FRAME_SAMPLES - filled, head.frame.pcm.length - head.offset);
       pcm.set(head.frame.pcm.subarray(head.offset, head.offset + take), filled);
+      if (take > mostSamples) {
+        most = head;
+        mostSamples = take;
+      }
       filled += take;
       head.offset += take;
       if (head.offset === head.frame.pcm.length) this.#queue.shift();
     }
     this.#queuedSamples -= FRAME_SAMPLES;
-    return started === undefined ? { ...continuing, pcm, continued: true } : { ...started, pcm };
+    const continued = most === this.#reported;
+    this.#reported = most;
+    return continued ? { ...most!.frame, pcm, continued: true } : { ...most!.frame, pcm };
   }
 
   /** One slot of the jitter buffer, decoded or concealed. */
