@@ -213,6 +213,14 @@ const SEEN_WINDOW = 1024;
 const TIME_SCALE_INTERVAL_PULLS = 6;
 /** Below this many frames of missing delay, growing by stretching is fast enough; above it a frame is inserted. */
 const STRETCH_LIMIT_FRAMES = 1.5;
+/** A missing frame that has not come this many slots later counts as lost for the loss reserve. */
+const LATE_GRACE_FRAMES = 5;
+/**
+ * Hysteresis of the time-scaled moves around the need, ms: grow when more than this below it, shrink only
+ * when a frame less still leaves this much above it, so that a need that wanders by a millisecond moves
+ * nothing.
+ */
+const NEED_HYSTERESIS_MS = 2;
 
 /**
  * The adaptive jitter buffer, sans-I/O (docs/design.md §8): `push(frame, now)` takes each arriving transport
@@ -264,7 +272,13 @@ export class JitterBuffer {
    */
   #unresolvedSlots = 0;
   /** Timestamps of frames that came after their slot, within the last `historyPackets` slots. */
-  readonly #lateStamps: number[] = [];
+  readonly #lateStamps = new Set<number>();
+  /** Timestamps of the slots concealed for a missing frame, within the last `historyPackets` slots. */
+  readonly #missingStamps = new Set<number>();
+  /** Timestamps of the unresolved slots (see `#unresolvedSlots`). */
+  readonly #unresolvedStamps: number[] = [];
+  /** Timestamp of the slot being played, for the reserve's look at which frames never came. */
+  #playingTs = 0;
   #fec = true;
 
   #received = 0;
@@ -310,6 +324,8 @@ export class JitterBuffer {
     this.#markSeen(seq);
     this.#received++;
     for (; this.#unresolvedSlots > 0; this.#unresolvedSlots--) this.#recordSlot(true);
+    for (const missing of this.#unresolvedStamps) this.#missingStamps.add(missing);
+    this.#unresolvedStamps.length = 0;
     this.#highestSeq = Math.max(this.#highestSeq, seq);
     this.#highestTs = Math.max(this.#highestTs, ts);
     this.#jitter.update(now, ts);
@@ -317,7 +333,7 @@ export class JitterBuffer {
 
     if (this.#phase.kind === 'playing' && ts < this.#phase.nextTs) {
       this.#late++;
-      this.#lateStamps.push(ts);
+      this.#lateStamps.add(ts);
       return 'late';
     }
     if (this.#buffer.size >= this.#o.maxPackets) {
@@ -393,8 +409,9 @@ export class JitterBuffer {
   #playSlot(now: number, slot: number, hints: PullHints): PlayoutDecision {
     this.#fec = hints.fec ?? true;
     const windowStart = slot - this.#recentSlots.length * FRAME_SAMPLES;
-    for (let i = this.#lateStamps.length - 1; i >= 0; i--)
-      if (this.#lateStamps[i]! < windowStart) this.#lateStamps.splice(i, 1);
+    for (const stamps of [this.#lateStamps, this.#missingStamps])
+      for (const ts of stamps) if (ts < windowStart) stamps.delete(ts);
+    this.#playingTs = slot;
     let nextTs = slot;
     const offset = now - this.#mediaMs(nextTs);
     this.#bufferDelay = Math.max(0, offset - (this.#minTransit ?? offset));
@@ -405,7 +422,8 @@ export class JitterBuffer {
 
     // Moving by time-scaling is cheap: grow as soon as the delay is below the need, not half a frame below
     // the target.
-    const short = error < -FRAME_MS / 2 || (scaling && this.#bufferDelay < this.#effectiveNeed());
+    const short =
+      error < -FRAME_MS / 2 || (scaling && this.#bufferDelay < this.#effectiveNeed() - NEED_HYSTERESIS_MS);
     if (short && this.#sinceAdjust >= (scaling ? TIME_SCALE_INTERVAL_PULLS : this.#o.growIntervalFrames)) {
       this.#sinceAdjust = 0;
       // Stretching what plays is not heard; inserting a concealed frame is, but is there at once.
@@ -431,7 +449,7 @@ export class JitterBuffer {
       !quiet &&
       shrinkNow &&
       move === undefined &&
-      this.#bufferDelay - FRAME_MS >= this.#effectiveNeed() &&
+      this.#bufferDelay - FRAME_MS >= this.#effectiveNeed() + NEED_HYSTERESIS_MS &&
       this.#sinceAdjust >= Math.max(TIME_SCALE_INTERVAL_PULLS, this.#o.shrinkIntervalFrames) &&
       this.#buffer.has(nextTs)
     ) {
@@ -444,6 +462,7 @@ export class JitterBuffer {
     } else if (
       tooMuch &&
       shrinkNow &&
+      (!scaling || this.#bufferDelay - FRAME_MS >= this.#effectiveNeed() + NEED_HYSTERESIS_MS) &&
       this.#sinceAdjust >= this.#o.shrinkIntervalFrames &&
       this.#buffer.has(nextTs + FRAME_SAMPLES)
     ) {
@@ -480,8 +499,13 @@ export class JitterBuffer {
       following.sequence === this.#lastPlayedSeq + 1;
     const reason: ConcealReason = skipped ? 'dtx' : 'missing';
     if (reason === 'missing') {
-      if (following === undefined) this.#unresolvedSlots++;
-      else this.#recordSlot(true);
+      if (following === undefined) {
+        this.#unresolvedSlots++;
+        this.#unresolvedStamps.push(nextTs);
+      } else {
+        this.#recordSlot(true);
+        this.#missingStamps.add(nextTs);
+      }
     }
     this.#concealedInRow++;
     if (this.#concealedInRow > this.#o.maxConcealFrames) {
@@ -512,8 +536,17 @@ export class JitterBuffer {
   }
 
   #reserve(): number {
-    const lost = this.#recentLost - this.#lateStamps.length;
-    return this.#fec && lost > 0 ? this.#o.lossReserveMs : 0;
+    return this.#fec && this.#neverCame() ? this.#o.lossReserveMs : 0;
+  }
+
+  /**
+   * Whether a frame went missing among the last `historyPackets` slots and had not come `LATE_GRACE_FRAMES`
+   * after its slot: lost, not merely late.
+   */
+  #neverCame(): boolean {
+    const settled = this.#playingTs - LATE_GRACE_FRAMES * FRAME_SAMPLES;
+    for (const ts of this.#missingStamps) if (ts < settled && !this.#lateStamps.has(ts)) return true;
+    return false;
   }
 
   #start(frame: MediaFrame, now: number): void {
@@ -537,7 +570,9 @@ export class JitterBuffer {
     this.#minTransit = undefined;
     this.#lastPlayedSeq = undefined;
     this.#unresolvedSlots = 0;
-    this.#lateStamps.length = 0;
+    this.#lateStamps.clear();
+    this.#missingStamps.clear();
+    this.#unresolvedStamps.length = 0;
     this.#jitter.restart();
     this.#start(frame, now);
   }
