@@ -9,8 +9,11 @@
  * are on time and the rest are concealed. The target rises at once and falls with a half-life, and the
  * playout offset follows it by whole frames: a concealed frame is inserted to grow (at most one per
  * `growIntervalFrames`), a frame is dropped to shrink (at most one per `shrinkIntervalFrames`, in a
- * quiet moment when the caller says so). Late packets are discarded and counted, duplicates dropped,
- * reordering undone; at most `maxPackets` frames are held, so memory never grows without bound.
+ * quiet moment when the caller says so). A caller that can time-scale (`PullHints.timeScale`, as
+ * `AudioReceiver` does) is asked to stretch or compress the next frames by one frame in all instead, and
+ * the buffer then keeps to the quantile itself, 2 ms either way (packages/audio/README.md, "Jitter
+ * buffer"). Late packets are discarded and counted, duplicates dropped, reordering undone; at most
+ * `maxPackets` frames are held, so memory never grows without bound.
  */
 import { FRAME_MS, FRAME_SAMPLES, SAMPLES_PER_MS } from './audio-format.js';
 import { AudioError } from './errors.js';
