@@ -214,8 +214,10 @@ const SEEN_WINDOW = 1024;
  * the playout offset only once it has added up to a whole frame, so the next must not start before.
  */
 const TIME_SCALE_INTERVAL_PULLS = 6;
-/** Below this many frames of missing delay, growing by stretching is fast enough; above it a frame is inserted. */
-const STRETCH_LIMIT_FRAMES = 1.5;
+/** Up to this many frames short, growing by stretching is fast enough; beyond it a frame is inserted. */
+const STRETCH_LIMIT_FRAMES = 1;
+/** A frame missing among this many slots before means frames are coming late now: grow at once. */
+const RECENT_MISSING_FRAMES = 3;
 /** A missing frame that has not come this many slots later counts as lost for the loss reserve. */
 const LATE_GRACE_FRAMES = 5;
 /**
@@ -280,6 +282,8 @@ export class JitterBuffer {
   readonly #missingStamps = new Set<number>();
   /** Timestamps of the unresolved slots (see `#unresolvedSlots`). */
   readonly #unresolvedStamps: number[] = [];
+  /** Timestamp of the last slot concealed for a missing frame. */
+  #lastMissingTs: number | undefined;
   /** Timestamp of the slot being played, for the reserve's look at which frames never came. */
   #playingTs = 0;
   #fec = true;
@@ -427,13 +431,20 @@ export class JitterBuffer {
     // the target.
     const short =
       error < -FRAME_MS / 2 || (scaling && this.#bufferDelay < this.#effectiveNeed() - NEED_HYSTERESIS_MS);
-    if (short && this.#sinceAdjust >= (scaling ? TIME_SCALE_INTERVAL_PULLS : this.#o.growIntervalFrames)) {
-      this.#sinceAdjust = 0;
-      // Stretching what plays is not heard; inserting a concealed frame is, but is there at once.
-      if (scaling && error >= -STRETCH_LIMIT_FRAMES * FRAME_MS && this.#buffer.has(nextTs)) {
+    if (short) {
+      // Stretching what plays is not heard; inserting a concealed frame is, but is there at once — what a
+      // buffer needs that is far short, or whose frames are coming late right now.
+      const missingLately =
+        this.#lastMissingTs !== undefined &&
+        nextTs - this.#lastMissingTs <= RECENT_MISSING_FRAMES * FRAME_SAMPLES;
+      const stretch =
+        scaling && error >= -STRETCH_LIMIT_FRAMES * FRAME_MS && !missingLately && this.#buffer.has(nextTs);
+      if (stretch && this.#sinceAdjust >= TIME_SCALE_INTERVAL_PULLS) {
+        this.#sinceAdjust = 0;
         move = 'stretch';
         this.#stretchedMs += FRAME_MS;
-      } else {
+      } else if (!stretch && this.#sinceAdjust >= this.#o.growIntervalFrames) {
+        this.#sinceAdjust = 0;
         this.#stretched++;
         return { kind: 'conceal', timestamp: wrapUint32(nextTs), reason: 'stretch', next: undefined };
       }
@@ -502,6 +513,7 @@ export class JitterBuffer {
       following.sequence === this.#lastPlayedSeq + 1;
     const reason: ConcealReason = skipped ? 'dtx' : 'missing';
     if (reason === 'missing') {
+      this.#lastMissingTs = nextTs;
       if (following === undefined) {
         this.#unresolvedSlots++;
         this.#unresolvedStamps.push(nextTs);
@@ -544,9 +556,11 @@ export class JitterBuffer {
 
   /**
    * Whether a frame went missing among the last `historyPackets` slots and had not come `LATE_GRACE_FRAMES`
-   * after its slot: lost, not merely late.
+   * after its slot: lost, not merely late (once the transit percentile is measured).
    */
   #neverCame(): boolean {
+    // Until the percentile is measured, a missing frame is the only sign of jitter: hold the reserve for it.
+    if (this.#history.length < MIN_HISTORY) return this.#recentLost > 0;
     const settled = this.#playingTs - LATE_GRACE_FRAMES * FRAME_SAMPLES;
     for (const ts of this.#missingStamps) if (ts < settled && !this.#lateStamps.has(ts)) return true;
     return false;
@@ -576,6 +590,7 @@ export class JitterBuffer {
     this.#lateStamps.clear();
     this.#missingStamps.clear();
     this.#unresolvedStamps.length = 0;
+    this.#lastMissingTs = undefined;
     this.#jitter.restart();
     this.#start(frame, now);
   }
