@@ -539,7 +539,7 @@ export class JitterBuffer {
   /**
    * The target plus, while frames go missing, the reserve that lets the next packet's FEC arrive in time. A
    * missing frame that came late after all is the jitter's, which the target's percentile covers: the
-   * reserve is held only while more frames went missing than came late.
+   * reserve is held only for frames that never came ({@link JitterBuffer.#neverCame}).
    */
   #effectiveTarget(): number {
     return Math.min(this.#o.maxDelayMs, this.#target + this.#reserve());
