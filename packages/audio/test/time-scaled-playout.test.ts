@@ -4,7 +4,16 @@
  * delay settles where the transit quantile says, without frames coming late once it has.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type AudioCodec, createOpusCodec } from '../src/index.js';
+import { decodePayload } from '../src/core.js';
+import {
+  type AudioCodec,
+  AudioReceiver,
+  AudioSender,
+  createOpusCodec,
+  FRAME_SAMPLES,
+  type MediaFrame,
+  type PlayoutFrame,
+} from '../src/index.js';
 import { loadOpusBackend } from '../src/node/index.js';
 import type { ImpairmentOptions } from '../src/testing.js';
 import { simulate } from './support/simulate.js';
@@ -51,5 +60,61 @@ describe('time-scaled playout on a jittered network', () => {
     expect(s.stretchedMs + s.compressedMs).toBe(0);
     expect(r.bufferDelays.at(-1)!).toBeLessThan(s.targetDelayMs);
     expect(s.packetsLate).toBeGreaterThan(0.08 * s.packetsReceived);
+  });
+});
+
+describe('a time-scaled move', () => {
+  it('adds exactly one frame: afterwards every frame is the decoder’s own again, one frame later', () => {
+    // Constant transit; frame 100 never comes, so the loss reserve grows the delay by one frame, which the
+    // receiver plays by stretching the frames after it.
+    const codec = opus();
+    const sender = new AudioSender({ codec });
+    const receiver = new AudioReceiver({ codecs: [codec] });
+    const sent: MediaFrame[] = [];
+    const out: { frame: PlayoutFrame; at: number }[] = [];
+    const frames = Math.min(250, Math.floor(input.length / FRAME_SAMPLES));
+    for (let t = 0; t <= frames * 20 + 200; t++) {
+      if (t % 20 === 0 && t / 20 < frames) {
+        const k = t / 20;
+        const f = sender.encode(input.slice(k * FRAME_SAMPLES, (k + 1) * FRAME_SAMPLES))!;
+        sent.push(f);
+        if (k !== 100) receiver.receive(f, t);
+      }
+      if (t % 20 === 3) out.push({ frame: receiver.pull(t), at: out.length * FRAME_SAMPLES });
+    }
+    const stats = receiver.stats(frames * 20 + 200);
+    sender.close();
+    receiver.close();
+    expect(stats.stretchedMs).toBe(20);
+    expect(stats.framesStretched + stats.packetsDiscarded).toBe(0);
+    // A lone decoder fed the same packets, concealing frame 100 with the next packet as the receiver did.
+    const decoder = codec.createDecoder();
+    const reference = sent.map((f, k) =>
+      k === 100
+        ? decoder.conceal(decodePayload(sent[101]!.payload).data).pcm
+        : decoder.decode(decodePayload(f.payload).data),
+    );
+    decoder.close();
+    const lagOf = (o: { frame: PlayoutFrame; at: number }) => o.at - o.frame.timestamp!;
+    const playedBefore = out.filter(
+      (o) => o.frame.decision === 'play' && o.frame.timestamp! < 90 * FRAME_SAMPLES,
+    );
+    const playedAfter = out.filter(
+      (o) => o.frame.decision === 'play' && o.frame.timestamp! >= 130 * FRAME_SAMPLES,
+    );
+    expect(playedAfter.length).toBeGreaterThan(50);
+    expect(new Set(playedBefore.map(lagOf)).size).toBe(1);
+    expect(new Set(playedAfter.map(lagOf))).toEqual(new Set([lagOf(playedBefore[0]!) + FRAME_SAMPLES]));
+    for (const o of [...playedBefore, ...playedAfter])
+      expect(o.frame.pcm).toEqual(reference[o.frame.timestamp! / FRAME_SAMPLES]);
+    // In between, the stretched frames are not the decoder's output as it came.
+    const during = out.filter(
+      (o) => o.frame.timestamp! > 100 * FRAME_SAMPLES && o.frame.timestamp! < 130 * FRAME_SAMPLES,
+    );
+    expect(
+      during.some(
+        (o) => !o.frame.pcm.every((v, i) => v === reference[o.frame.timestamp! / FRAME_SAMPLES]![i]),
+      ),
+    ).toBe(true);
   });
 });
