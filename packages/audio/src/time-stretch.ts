@@ -35,7 +35,8 @@ const NEAR_WEIGHT = 0.05;
  * `toleranceSamples` of the target and never more than {@link MAX_STRETCH_RATIO} of the input length away from
  * it: the frame must end as the input does, so only the length that lines up the last join with the input's
  * own end keeps a periodic sound seamless (a 100 Hz voice cannot lose 3 ms, only whole periods). A target
- * equal to the input length returns an unchanged copy. Allocates the result, nothing else.
+ * equal to the input length returns an unchanged copy. Allocates the result, nothing else: it is a view of
+ * exactly the result's length on a buffer sized for the longest result the tolerance allows.
  */
 export function timeStretch(
   input: Int16Array,
@@ -97,7 +98,7 @@ export function timeStretch(
     length = y + end - a;
     previous = a;
   }
-  return out.subarray(0, length).slice();
+  return out.subarray(0, length);
 }
 
 /**
