@@ -65,32 +65,33 @@ try {
   if (process.argv.includes('--programs')) await runPrograms(rows, wav, input);
   console.log();
   console.log(
-    '| condition | frames lost | STOI Leitung (single alignment) | STOI libopus alone | STOI opus-tools | Bark dB Leitung | Bark dB libopus alone | Bark dB opus-tools | Leitung FEC rebuilt / available / lost | Leitung delay ms | buffer adjustments |',
+    '| condition | frames lost | STOI Leitung re-timed / per-second (single alignment) | STOI libopus alone | STOI opus-tools | Bark dB Leitung | Bark dB libopus alone | Bark dB opus-tools | Leitung FEC rebuilt / available / lost | Leitung delay ms, mean (range) | frames inserted / dropped | ms stretched / compressed |',
   );
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const { condition, lossPercent, leitung: l, reference: r, alone: a } of rows) {
     console.log(
-      `| ${condition.name} | ${lossPercent} % | ${l.stoi.toFixed(3)} (${l.single.stoi.toFixed(3)}) | ${a.stoi.toFixed(3)} | ${r.stoi.toFixed(3)} | ` +
-        `${l.bark.toFixed(2)} | ${a.bark.toFixed(2)} | ${r.bark.toFixed(2)} | ${l.fec} / ${l.fecAvailable} / ${l.lost} | ${l.delayMs.toFixed(0)} | ${l.adjustments} |`,
+      `| ${condition.name} | ${lossPercent} % | ${l.stoi.toFixed(3)} / ${l.perSecond.stoi.toFixed(3)} (${l.single.stoi.toFixed(3)}) | ${a.stoi.toFixed(3)} | ${r.stoi.toFixed(3)} | ` +
+        `${l.bark.toFixed(2)} | ${a.bark.toFixed(2)} | ${r.bark.toFixed(2)} | ${l.fec} / ${l.fecAvailable} / ${l.lost} | ` +
+        `${l.delayMs.toFixed(0)} (${l.delayRange}) | ${l.inserted} / ${l.dropped} | ${l.stretchedMs.toFixed(0)} / ${l.compressedMs.toFixed(0)} |`,
     );
   }
   if (rows[0].programs !== undefined) {
     console.log('\nThrough the real programs (relay + two phonebooks + UDP proxy), Alice → Bob:\n');
     console.log(
-      `| condition | frames lost | STOI (per-second alignment), median of ${REPEATS} calls | range | STOI single alignment | Bark dB | FEC rebuilt / lost | Bob's MOS (E-model) | mouth-to-ear ms | buffer adjustments |`,
+      `| condition | frames lost | STOI (per-second alignment), median of ${REPEATS} calls | range | STOI single alignment | Bark dB | FEC rebuilt / lost | Bob's MOS (E-model) | mouth-to-ear ms | frames inserted / dropped | ms stretched / compressed |`,
     );
-    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const { condition, programs: p } of rows) {
       console.log(
         `| ${condition.name} | ${p.lossPercent} % | ${p.stoi.toFixed(3)} | ${p.spread} | ${p.single.toFixed(3)} | ${p.bark.toFixed(2)} | ${p.fec} / ${p.lost} | ` +
-          `${p.mos?.toFixed(2) ?? 'none'} | ${p.delayMs.toFixed(0)} | ${p.adjustments} |`,
+          `${p.mos?.toFixed(2) ?? 'none'} | ${p.delayMs.toFixed(0)} | ${p.inserted} / ${p.dropped} | ${p.stretchedMs.toFixed(0)} / ${p.compressedMs.toFixed(0)} |`,
       );
     }
   }
   console.log(
     '\nSTOI: 0–1, higher is better (stoi.mjs says what it measures and what not). Bark: spectral distance, lower is better.' +
-      '\nLeitung delay: capture → playout (one 20 ms frame + network + jitter buffer + 6.5 ms lookahead), at the dominant alignment.' +
-      '\nBuffer adjustments: frames the jitter buffer inserted (stretch) or dropped (shrink).',
+      '\nLeitung delay: capture → playout (one 20 ms frame + network + jitter buffer + 6.5 ms lookahead), mean (range) of the per-second alignments.' +
+      '\nFrames inserted / dropped: whole-frame buffer moves; ms stretched / compressed: moves made by time-scaling played audio.',
   );
 } finally {
   rmSync(dir, { recursive: true, force: true });
@@ -146,14 +147,23 @@ function runPipeline(input, plan, backend) {
     if (at >= 0 && at + FRAME_SAMPLES <= retimed.length) retimed.set(f.pcm, at);
     else if (at < 0 && at + FRAME_SAMPLES > 0) retimed.set(f.pcm.subarray(-at), 0);
   }
+  // Per-second alignment, as for the real programs: the only one that still fits once the buffer moves by
+  // time-scaling (a frame's audio then no longer sits at one place its timestamp names).
+  const perSecond = scoreRecording(input, output);
+  const delays = perSecond.lagsMs.map((ms) => ms + PULL_PHASE_MS + 20);
   return {
     ...score(input, retimed),
     single: score(input, output.subarray(lag)),
+    perSecond,
     fecAvailable: fecAvailable(sent, plan),
     lost: stats.packetsLost + stats.packetsLate,
     fec: stats.framesRecoveredFec,
-    adjustments: stats.framesStretched + stats.packetsDiscarded,
-    delayMs: lag / 48 + PULL_PHASE_MS + 20,
+    inserted: stats.framesStretched,
+    dropped: stats.packetsDiscarded,
+    stretchedMs: stats.stretchedMs ?? 0,
+    compressedMs: stats.compressedMs ?? 0,
+    delayMs: delays.reduce((a, b) => a + b, 0) / delays.length,
+    delayRange: `${Math.min(...delays).toFixed(0)}–${Math.max(...delays).toFixed(0)}`,
   };
 }
 
@@ -278,7 +288,10 @@ async function programCall(programs, plans, wav, durationS, input) {
     delayMs: stats.marks.receiveStartedAt + scored.lagMs - caller.marks.sendStartedAt,
     lost: receive.packetsLost + receive.packetsLate,
     fec: receive.framesRecoveredFec,
-    adjustments: receive.framesStretched + receive.packetsDiscarded,
+    inserted: receive.framesStretched,
+    dropped: receive.packetsDiscarded,
+    stretchedMs: receive.stretchedMs ?? 0,
+    compressedMs: receive.compressedMs ?? 0,
     mos: stats.quality.mos,
   };
 }
@@ -295,6 +308,7 @@ function scoreRecording(input, recorded) {
   const piecewise = new Int16Array(input.length);
   const second = 48_000;
   const search = 60 * 48;
+  const lagsMs = [];
   for (let at = 0; at < input.length; at += second) {
     const ref = input.subarray(at, Math.min(input.length, at + second));
     const from = Math.max(0, at + lagSamples - search);
@@ -305,9 +319,10 @@ function scoreRecording(input, recorded) {
       if (Math.abs(lag - lagSamples) > search) lag = lagSamples;
     }
     piecewise.set(recorded.subarray(Math.max(0, at + lag), Math.max(0, at + lag) + ref.length), at);
+    lagsMs.push(lag / 48);
   }
   const s = score(input, piecewise);
-  return { stoi: s.stoi, bark: s.bark, single: score(input, single).stoi, lagMs: lagSamples / 48 };
+  return { stoi: s.stoi, bark: s.bark, single: score(input, single).stoi, lagMs: lagSamples / 48, lagsMs };
 }
 
 function energy(x) {

@@ -2,10 +2,11 @@
  * @packageDocumentation
  * `@leitung/audio/core` — the sans-I/O building blocks under `AudioSender` and `AudioReceiver`, for people
  * who assemble their own audio pipeline or shell instead of using the streams of `@leitung/audio`: the
- * adaptive jitter buffer, the packetizer and the payload format, RFC 3550 interarrival jitter, rate and
- * format conversion for sources and sinks at other rates, the Opus packet inspection concealment relies
- * on, the encoder and decoder handles a libopus backend returns, the PCM16 wire format and a streaming WAV
- * header parser. Browser-safe like the root entry point. Applications rarely need it.
+ * adaptive jitter buffer and the WSOLA time-stretcher that plays its moves, the packetizer and the
+ * payload format, RFC 3550 interarrival jitter, rate and format conversion for sources and sinks at other
+ * rates, the Opus packet inspection concealment relies on, the encoder and decoder handles a libopus
+ * backend returns, the PCM16 wire format and a streaming WAV header parser. Browser-safe like the root
+ * entry point. Applications rarely need it.
  */
 export { FormatConverter, mixToMono } from './format-converter.js';
 export { InterarrivalJitter } from './interarrival-jitter.js';
@@ -18,6 +19,7 @@ export {
   type PlayoutDecision,
   type PullHints,
   type PushResult,
+  type TimeScaleMove,
 } from './jitter-buffer.js';
 export type { OpusDecoderHandle, OpusEncoderHandle, OpusEncoderSettings } from './opus-backend.js';
 export { type OpusMode, opusPacketHasFec, opusPacketMode } from './opus-packet.js';
@@ -32,4 +34,5 @@ export {
 } from './packetizer.js';
 export { PCM16_FRAME_BYTES, PCM16_WIRE_RATE } from './pcm16-codec.js';
 export { Resampler } from './resampler.js';
+export { MAX_STRETCH_RATIO, type TimeStretchOptions, timeStretch } from './time-stretch.js';
 export { type ByteReader, readWavLayout, WAV_HEADER_BYTES, type WavLayout, wavHeader } from './wav.js';

@@ -9,8 +9,11 @@
  * are on time and the rest are concealed. The target rises at once and falls with a half-life, and the
  * playout offset follows it by whole frames: a concealed frame is inserted to grow (at most one per
  * `growIntervalFrames`), a frame is dropped to shrink (at most one per `shrinkIntervalFrames`, in a
- * quiet moment when the caller says so). Late packets are discarded and counted, duplicates dropped,
- * reordering undone; at most `maxPackets` frames are held, so memory never grows without bound.
+ * quiet moment when the caller says so). A caller that can time-scale (`PullHints.timeScale`, as
+ * `AudioReceiver` does) is asked to stretch or compress the next frames by one frame in all instead, and
+ * the buffer then keeps to the quantile itself, 2 ms either way (packages/audio/README.md, "Jitter
+ * buffer"). Late packets are discarded and counted, duplicates dropped, reordering undone; at most
+ * `maxPackets` frames are held, so memory never grows without bound.
  */
 import { FRAME_MS, FRAME_SAMPLES, SAMPLES_PER_MS } from './audio-format.js';
 import { AudioError } from './errors.js';
@@ -104,6 +107,12 @@ export type PlayoutDecision =
        * it too (and discard or splice its audio), so that the decoder's state runs on without a jump.
        */
       readonly skipped?: Uint8Array;
+      /**
+       * Only when the caller offered `timeScale`: move the playout by one frame (20 ms) by playing this frame
+       * and the next few up to 25 % longer (`stretch`, to grow the delay) or shorter (`compress`, to shrink
+       * it), instead of a frame inserted or skipped.
+       */
+      readonly timeScale?: TimeScaleMove;
     }
   | {
       readonly kind: 'conceal';
@@ -113,6 +122,9 @@ export type PlayoutDecision =
       readonly next: Uint8Array | undefined;
     }
   | { readonly kind: 'silence'; readonly reason: 'buffering' | 'drained' };
+
+/** Which way a time-scaled move goes: `stretch` grows the delay by a frame, `compress` shrinks it by one. */
+export type TimeScaleMove = 'stretch' | 'compress';
 
 /**
  * What the caller tells {@link JitterBuffer.pull} about the audio just played, so that the buffer shrinks the
@@ -129,6 +141,12 @@ export interface PullHints {
    * the buffer does not hold the `lossReserveMs` for it, which would only add delay; when omitted it does.
    */
   readonly fec?: boolean;
+  /**
+   * Whether the caller can play a move of the delay by time-scaling frames (`AudioReceiver` can, with
+   * `timeStretch`). When true the buffer asks for that (the `timeScale` of a `play` decision) where it would
+   * otherwise insert a concealed frame or skip one that is not quiet; when omitted it moves by whole frames.
+   */
+  readonly timeScale?: boolean;
 }
 
 /**
@@ -154,6 +172,10 @@ export interface JitterBufferStats {
   readonly framesConcealed: number;
   /** Frames inserted to grow the delay. */
   readonly framesStretched: number;
+  /** Delay grown by time-stretching played frames instead of inserting one (20 ms per move), ms. */
+  readonly stretchedMs: number;
+  /** Delay shrunk by compressing played frames instead of skipping one (20 ms per move), ms. */
+  readonly compressedMs: number;
   /** Pulls answered with silence after playout started (drained buffer). */
   readonly framesSilent: number;
   readonly interarrivalJitterMs: number;
@@ -187,6 +209,23 @@ const MIN_HISTORY = 16;
 /** Pulls (1 s) a shrink waits for a quiet moment before it drops a frame anyway. */
 const SHRINK_PATIENCE_PULLS = 50;
 const SEEN_WINDOW = 1024;
+/**
+ * Pulls between two time-scaled moves: one move spreads over four frames (25 % each) and a stretch shows in
+ * the playout offset only once it has added up to a whole frame, so the next must not start before.
+ */
+const TIME_SCALE_INTERVAL_PULLS = 6;
+/** Up to this many frames short, growing by stretching is fast enough; beyond it a frame is inserted. */
+const STRETCH_LIMIT_FRAMES = 1;
+/** A frame missing among this many slots before means frames are coming late now: grow at once. */
+const RECENT_MISSING_FRAMES = 3;
+/** A missing frame that has not come this many slots later counts as lost for the loss reserve. */
+const LATE_GRACE_FRAMES = 5;
+/**
+ * Hysteresis of the time-scaled moves around the need, ms: grow when more than this below it, shrink only
+ * when a frame less still leaves this much above it, so that a need that wanders by a millisecond moves
+ * nothing.
+ */
+const NEED_HYSTERESIS_MS = 2;
 
 /**
  * The adaptive jitter buffer, sans-I/O (docs/design.md §8): `push(frame, now)` takes each arriving transport
@@ -211,6 +250,12 @@ export class JitterBuffer {
   #lastPlayedSeq: number | undefined;
 
   #target: number;
+  /**
+   * The quantile of the transit variation like the target, without its `minDelayMs` floor: the delay below
+   * which more than the planned share of frames comes late. A buffer that moves by time-scaling grows as soon
+   * as it is below this (its moves are cheap); the floor is a margin, not a need.
+   */
+  #need = 0;
   #targetUpdatedAt: number | undefined;
   #minTransit: number | undefined;
   #bufferDelay = 0;
@@ -231,6 +276,16 @@ export class JitterBuffer {
    * none do. Counted as missing (loss history, burst ratio) only once a later frame arrives.
    */
   #unresolvedSlots = 0;
+  /** Timestamps of frames that came after their slot, within the last `historyPackets` slots. */
+  readonly #lateStamps = new Set<number>();
+  /** Timestamps of the slots concealed for a missing frame, within the last `historyPackets` slots. */
+  readonly #missingStamps = new Set<number>();
+  /** Timestamps of the unresolved slots (see `#unresolvedSlots`). */
+  readonly #unresolvedStamps: number[] = [];
+  /** Timestamp of the last slot concealed for a missing frame. */
+  #lastMissingTs: number | undefined;
+  /** Timestamp of the slot being played, for the reserve's look at which frames never came. */
+  #playingTs = 0;
   #fec = true;
 
   #received = 0;
@@ -244,6 +299,8 @@ export class JitterBuffer {
   #played = 0;
   #concealed = 0;
   #stretched = 0;
+  #stretchedMs = 0;
+  #compressedMs = 0;
   #silent = 0;
 
   constructor(options: JitterBufferOptions = {}) {
@@ -274,6 +331,8 @@ export class JitterBuffer {
     this.#markSeen(seq);
     this.#received++;
     for (; this.#unresolvedSlots > 0; this.#unresolvedSlots--) this.#recordSlot(true);
+    for (const missing of this.#unresolvedStamps) this.#missingStamps.add(missing);
+    this.#unresolvedStamps.length = 0;
     this.#highestSeq = Math.max(this.#highestSeq, seq);
     this.#highestTs = Math.max(this.#highestTs, ts);
     this.#jitter.update(now, ts);
@@ -281,6 +340,7 @@ export class JitterBuffer {
 
     if (this.#phase.kind === 'playing' && ts < this.#phase.nextTs) {
       this.#late++;
+      this.#lateStamps.add(ts);
       return 'late';
     }
     if (this.#buffer.size >= this.#o.maxPackets) {
@@ -340,6 +400,8 @@ export class JitterBuffer {
       framesPlayed: this.#played,
       framesConcealed: this.#concealed,
       framesStretched: this.#stretched,
+      stretchedMs: this.#stretchedMs,
+      compressedMs: this.#compressedMs,
       framesSilent: this.#silent,
       interarrivalJitterMs: this.#jitter.valueMs,
       bufferDelayMs: this.#bufferDelay,
@@ -353,16 +415,39 @@ export class JitterBuffer {
 
   #playSlot(now: number, slot: number, hints: PullHints): PlayoutDecision {
     this.#fec = hints.fec ?? true;
+    const windowStart = slot - this.#recentSlots.length * FRAME_SAMPLES;
+    for (const stamps of [this.#lateStamps, this.#missingStamps])
+      for (const ts of stamps) if (ts < windowStart) stamps.delete(ts);
+    this.#playingTs = slot;
     let nextTs = slot;
     const offset = now - this.#mediaMs(nextTs);
     this.#bufferDelay = Math.max(0, offset - (this.#minTransit ?? offset));
     const error = this.#bufferDelay - this.#effectiveTarget();
     this.#sinceAdjust++;
+    const scaling = hints.timeScale === true;
+    let move: TimeScaleMove | undefined;
 
-    if (error < -FRAME_MS / 2 && this.#sinceAdjust >= this.#o.growIntervalFrames) {
-      this.#sinceAdjust = 0;
-      this.#stretched++;
-      return { kind: 'conceal', timestamp: wrapUint32(nextTs), reason: 'stretch', next: undefined };
+    // Moving by time-scaling is cheap: grow as soon as the delay is below the need, not half a frame below
+    // the target.
+    const short =
+      error < -FRAME_MS / 2 || (scaling && this.#bufferDelay < this.#effectiveNeed() - NEED_HYSTERESIS_MS);
+    if (short) {
+      // Stretching what plays is not heard; inserting a concealed frame is, but is there at once — what a
+      // buffer needs that is far short, or whose frames are coming late right now.
+      const missingLately =
+        this.#lastMissingTs !== undefined &&
+        nextTs - this.#lastMissingTs <= RECENT_MISSING_FRAMES * FRAME_SAMPLES;
+      const stretch =
+        scaling && error >= -STRETCH_LIMIT_FRAMES * FRAME_MS && !missingLately && this.#buffer.has(nextTs);
+      if (stretch && this.#sinceAdjust >= TIME_SCALE_INTERVAL_PULLS) {
+        this.#sinceAdjust = 0;
+        move = 'stretch';
+        this.#stretchedMs += FRAME_MS;
+      } else if (!stretch && this.#sinceAdjust >= this.#o.growIntervalFrames) {
+        this.#sinceAdjust = 0;
+        this.#stretched++;
+        return { kind: 'conceal', timestamp: wrapUint32(nextTs), reason: 'stretch', next: undefined };
+      }
     }
     // Shrink by one frame when a full frame too much is buffered (0.75 frame: the band of
     // −0.5 … +0.75 frames is wider than one step, so grow and shrink never chase each other).
@@ -370,11 +455,28 @@ export class JitterBuffer {
     const tooMuch = error > 0.75 * FRAME_MS;
     this.#excessPulls = tooMuch ? this.#excessPulls + 1 : 0;
     // Prefer a quiet moment (when the caller can tell); never wait more than a second or two frames.
-    const shrinkNow =
-      (hints.quiet ?? true) || error > 2 * FRAME_MS || this.#excessPulls >= SHRINK_PATIENCE_PULLS;
+    const quiet = hints.quiet ?? true;
+    const shrinkNow = quiet || error > 2 * FRAME_MS || this.#excessPulls >= SHRINK_PATIENCE_PULLS;
     if (
       tooMuch &&
+      scaling &&
+      !quiet &&
       shrinkNow &&
+      move === undefined &&
+      this.#bufferDelay - FRAME_MS >= this.#effectiveNeed() + NEED_HYSTERESIS_MS &&
+      this.#sinceAdjust >= Math.max(TIME_SCALE_INTERVAL_PULLS, this.#o.shrinkIntervalFrames) &&
+      this.#buffer.has(nextTs)
+    ) {
+      // A quiet moment is still preferred (a skip there is not heard, and is done at once); when none came in
+      // time, compress the next frames of speech instead of skipping one.
+      this.#excessPulls = 0;
+      this.#sinceAdjust = 0;
+      move = 'compress';
+      this.#compressedMs += FRAME_MS;
+    } else if (
+      tooMuch &&
+      shrinkNow &&
+      (!scaling || this.#bufferDelay - FRAME_MS >= this.#effectiveNeed() + NEED_HYSTERESIS_MS) &&
       this.#sinceAdjust >= this.#o.shrinkIntervalFrames &&
       this.#buffer.has(nextTs + FRAME_SAMPLES)
     ) {
@@ -401,6 +503,7 @@ export class JitterBuffer {
         payload: entry.payload,
         waitedMs: now - entry.arrival,
         ...(skippedPayload === undefined ? {} : { skipped: skippedPayload }),
+        ...(move === undefined ? {} : { timeScale: move }),
       };
     }
     const following = this.#oldest();
@@ -410,8 +513,14 @@ export class JitterBuffer {
       following.sequence === this.#lastPlayedSeq + 1;
     const reason: ConcealReason = skipped ? 'dtx' : 'missing';
     if (reason === 'missing') {
-      if (following === undefined) this.#unresolvedSlots++;
-      else this.#recordSlot(true);
+      this.#lastMissingTs = nextTs;
+      if (following === undefined) {
+        this.#unresolvedSlots++;
+        this.#unresolvedStamps.push(nextTs);
+      } else {
+        this.#recordSlot(true);
+        this.#missingStamps.add(nextTs);
+      }
     }
     this.#concealedInRow++;
     if (this.#concealedInRow > this.#o.maxConcealFrames) {
@@ -427,10 +536,34 @@ export class JitterBuffer {
     };
   }
 
-  /** The target plus, while frames go missing, the reserve that lets the next packet's FEC arrive in time. */
+  /**
+   * The target plus, while frames go missing, the reserve that lets the next packet's FEC arrive in time. A
+   * missing frame that came late after all is the jitter's, which the target's percentile covers: the
+   * reserve is held only for frames that never came ({@link JitterBuffer.#neverCame}).
+   */
   #effectiveTarget(): number {
-    const reserve = this.#fec && this.#recentLost > 0 ? this.#o.lossReserveMs : 0;
-    return Math.min(this.#o.maxDelayMs, this.#target + reserve);
+    return Math.min(this.#o.maxDelayMs, this.#target + this.#reserve());
+  }
+
+  /** The need ({@link JitterBuffer.#need}) plus the same reserve as the target's. */
+  #effectiveNeed(): number {
+    return Math.min(this.#o.maxDelayMs, this.#need + this.#reserve());
+  }
+
+  #reserve(): number {
+    return this.#fec && this.#neverCame() ? this.#o.lossReserveMs : 0;
+  }
+
+  /**
+   * Whether a frame went missing among the last `historyPackets` slots and had not come `LATE_GRACE_FRAMES`
+   * after its slot: lost, not merely late (once the transit percentile is measured).
+   */
+  #neverCame(): boolean {
+    // Until the percentile is measured, a missing frame is the only sign of jitter: hold the reserve for it.
+    if (this.#history.length < MIN_HISTORY) return this.#recentLost > 0;
+    const settled = this.#playingTs - LATE_GRACE_FRAMES * FRAME_SAMPLES;
+    for (const ts of this.#missingStamps) if (ts < settled && !this.#lateStamps.has(ts)) return true;
+    return false;
   }
 
   #start(frame: MediaFrame, now: number): void {
@@ -454,6 +587,10 @@ export class JitterBuffer {
     this.#minTransit = undefined;
     this.#lastPlayedSeq = undefined;
     this.#unresolvedSlots = 0;
+    this.#lateStamps.clear();
+    this.#missingStamps.clear();
+    this.#unresolvedStamps.length = 0;
+    this.#lastMissingTs = undefined;
     this.#jitter.restart();
     this.#start(frame, now);
   }
@@ -476,13 +613,15 @@ export class JitterBuffer {
       const index = Math.min(sorted.length - 1, Math.ceil(this.#o.quantile * sorted.length) - 1);
       raw = sorted[Math.max(0, index)]! - sorted[0]!;
     }
+    const need = sorted.length >= MIN_HISTORY ? Math.min(raw, this.#o.maxDelayMs) : 0;
     raw = clamp(raw, this.#o.minDelayMs, this.#o.maxDelayMs);
-    if (raw >= this.#target || this.#targetUpdatedAt === undefined) {
-      this.#target = raw;
-    } else {
+    const fall = (from: number, to: number) => {
+      if (to >= from || this.#targetUpdatedAt === undefined) return to;
       const dt = Math.max(0, now - this.#targetUpdatedAt);
-      this.#target += (raw - this.#target) * (1 - 2 ** (-dt / this.#o.shrinkHalfLifeMs));
-    }
+      return from + (to - from) * (1 - 2 ** (-dt / this.#o.shrinkHalfLifeMs));
+    };
+    this.#target = fall(this.#target, raw);
+    this.#need = fall(this.#need, need);
     this.#targetUpdatedAt = now;
   }
 

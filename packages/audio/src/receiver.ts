@@ -3,7 +3,7 @@
  * per `pull`, plus call-quality statistics. Combines the jitter buffer, one decoder per codec id seen,
  * concealment (Opus FEC/PLC, PCM fade) and the E-model.
  */
-import { FRAME_MS, FRAME_SAMPLES } from './audio-format.js';
+import { FRAME_MS, FRAME_SAMPLES, SAMPLES_PER_MS } from './audio-format.js';
 import type { AudioCodec, AudioDecoder, ConcealMethod } from './codec.js';
 import { eModel } from './e-model.js';
 import { AudioError } from './errors.js';
@@ -17,6 +17,7 @@ import {
 } from './jitter-buffer.js';
 import { type DecodedPayload, decodePayload } from './packetizer.js';
 import type { BitrateKbps } from './sender.js';
+import { timeStretch } from './time-stretch.js';
 import { LEITUNG_MEDIA_OVERHEAD, type MediaPacketOverhead, mediaPacketSize } from './wire-overhead.js';
 
 /**
@@ -32,6 +33,12 @@ export interface AudioReceiverOptions {
   readonly overhead?: MediaPacketOverhead;
   /** One-way network delay for the E-model (e.g. half the relay RTT); default 0 until set. */
   readonly networkDelayMs?: number;
+  /**
+   * Whether the jitter buffer's moves during speech are played by time-stretching a few frames (WSOLA)
+   * instead of inserting or skipping a whole frame; default true. A clean network never moves, so its
+   * audio is the decoder's output either way.
+   */
+  readonly timeStretch?: boolean;
 }
 
 /** Where a played frame came from. */
@@ -46,8 +53,16 @@ export interface PlayoutFrame {
   readonly pcm: Int16Array;
   readonly source: PlayoutSource;
   readonly decision: PlayoutDecision['kind'];
-  /** Media timestamp (uint32, 48 kHz) of the slot this frame fills; undefined for silence. */
+  /**
+   * Media timestamp (uint32, 48 kHz) of the slot this frame fills — while the buffer moves by time-scaling,
+   * of the slot that fills most of it; undefined for silence.
+   */
   readonly timestamp: number | undefined;
+  /**
+   * Set when the slot that fills most of this frame filled most of the one before too (a time-stretched
+   * slot): source, decision and timestamp repeat that frame's.
+   */
+  readonly continued?: true;
 }
 
 /**
@@ -93,6 +108,16 @@ export const DEFAULT_STALL_MS = 1000;
 
 /** RMS below which a decoded frame counts as quiet (−40 dBFS), so the buffer may drop it unheard. */
 const QUIET_RMS = 32768 * 10 ** (-40 / 20);
+/** Most a frame is lengthened or shortened while a move is played: 25 % of 20 ms. */
+const MAX_STEP_SAMPLES = FRAME_SAMPLES / 4;
+/** How far a step may miss its length to line up a period (the stretcher's default tolerance, 2.5 ms). */
+const MAX_SLACK_SAMPLES = 120;
+
+/** Time-scaled audio not yet played, with where it came from. */
+interface Queued {
+  readonly frame: PlayoutFrame;
+  offset: number;
+}
 
 /**
  * The receive side of one audio stream, sans-I/O: transport frames go in with `receive(frame, now)`, and
@@ -118,6 +143,14 @@ export class AudioReceiver {
   #plc = 0;
   #corrupt = 0;
   #closed = false;
+  readonly #timeStretch: boolean;
+  /** Audio made but not yet played: frames a move lengthened or shortened, so pulls and slots part ways. */
+  readonly #queue: Queued[] = [];
+  #queuedSamples = 0;
+  /** Samples still to add (> 0) or remove (< 0) by time-scaling for the move in progress. */
+  #moveLeft = 0;
+  /** The queued slot the last frame reported, so that a slot filling two frames is reported once. */
+  #reported: Queued | undefined;
 
   constructor(options: AudioReceiverOptions) {
     if (!Array.isArray(options.codecs) || options.codecs.length === 0) {
@@ -127,6 +160,7 @@ export class AudioReceiver {
     this.#jitter = new JitterBuffer(options.jitterBuffer);
     this.#overhead = options.overhead ?? LEITUNG_MEDIA_OVERHEAD;
     this.#networkDelayMs = checkDelay(options.networkDelayMs ?? 0);
+    this.#timeStretch = options.timeStretch ?? true;
   }
 
   /** Takes one frame from the transport at time `now` (ms). Bad frames are counted, never thrown. */
@@ -144,12 +178,67 @@ export class AudioReceiver {
     return result;
   }
 
-  /** Produces the next 20 ms of audio. Call once per frame period, driven by the playout clock. */
+  /**
+   * Produces the next 20 ms of audio. Call once per frame period, driven by the playout clock. While the
+   * jitter buffer moves by time-scaling, a pull may take two slots or none (the frame then reports the slot
+   * that fills most of it); otherwise each pull plays exactly one slot, as decoded.
+   */
   pull(now: number): PlayoutFrame {
     this.#assertOpen();
+    while (this.#queuedSamples < FRAME_SAMPLES) {
+      const frame = this.#playSlot(now);
+      const pcm = this.#scale(frame.pcm);
+      if (this.#queuedSamples === 0 && pcm === frame.pcm) return frame;
+      this.#queue.push({ frame: { ...frame, pcm }, offset: 0 });
+      this.#queuedSamples += pcm.length;
+    }
+    return this.#dequeue();
+  }
+
+  /**
+   * Lengthens or shortens a slot's audio by one step of the move in progress (WSOLA); else returns it. A
+   * step may miss its length by what the steps after it can make up, and the last is exact: a move adds or
+   * removes exactly one frame, so the pulls and slots meet again at a frame's edge and no delay is left
+   * over.
+   */
+  #scale(pcm: Int16Array): Int16Array {
+    if (this.#moveLeft === 0) return pcm;
+    const step = Math.max(-MAX_STEP_SAMPLES, Math.min(MAX_STEP_SAMPLES, this.#moveLeft));
+    const slack = Math.min(MAX_SLACK_SAMPLES, Math.abs(this.#moveLeft) - Math.abs(step));
+    const scaled = timeStretch(pcm, pcm.length + step, { toleranceSamples: slack });
+    this.#moveLeft -= scaled.length - pcm.length;
+    return scaled;
+  }
+
+  /** The next 20 ms of the queue, reported as the slot that fills most of it. */
+  #dequeue(): PlayoutFrame {
+    let most: Queued | undefined;
+    let mostSamples = 0;
+    const pcm = new Int16Array(FRAME_SAMPLES);
+    for (let filled = 0; filled < FRAME_SAMPLES; ) {
+      const head = this.#queue[0]!;
+      const take = Math.min(FRAME_SAMPLES - filled, head.frame.pcm.length - head.offset);
+      pcm.set(head.frame.pcm.subarray(head.offset, head.offset + take), filled);
+      if (take > mostSamples) {
+        most = head;
+        mostSamples = take;
+      }
+      filled += take;
+      head.offset += take;
+      if (head.offset === head.frame.pcm.length) this.#queue.shift();
+    }
+    this.#queuedSamples -= FRAME_SAMPLES;
+    const continued = most === this.#reported;
+    this.#reported = most;
+    return continued ? { ...most!.frame, pcm, continued: true } : { ...most!.frame, pcm };
+  }
+
+  /** One slot of the jitter buffer, decoded or concealed. */
+  #playSlot(now: number): PlayoutFrame {
     const decision = this.#jitter.pull(now, {
       quiet: this.#quiet,
       fec: this.#current?.decoder.supportsFec ?? true,
+      timeScale: this.#timeStretch,
     });
     switch (decision.kind) {
       case 'play': {
@@ -163,6 +252,8 @@ export class AudioReceiver {
             );
             this.#decoded++;
             this.#quiet = rms(pcm) < QUIET_RMS;
+            if (decision.timeScale !== undefined)
+              this.#moveLeft += decision.timeScale === 'stretch' ? FRAME_SAMPLES : -FRAME_SAMPLES;
             return { pcm, source: 'decoded', decision: decision.kind, timestamp: decision.timestamp };
           } catch {
             // A payload that does not decode is concealed like a lost one.
@@ -200,7 +291,9 @@ export class AudioReceiver {
     const audio = silentForMs === undefined ? 'none' : silentForMs >= stallMs ? 'stalled' : 'flowing';
     const measured = audio !== 'none';
     const codec = this.#current?.codec ?? this.#codecs.values().next().value!;
-    const oneWayDelayMs = this.#networkDelayMs + jb.bufferDelayMs + codec.algorithmicDelayMs;
+    // Audio already made but not yet played (a move in progress) delays the next slot by as much.
+    const bufferDelayMs = jb.bufferDelayMs + this.#queuedSamples / SAMPLES_PER_MS;
+    const oneWayDelayMs = this.#networkDelayMs + bufferDelayMs + codec.algorithmicDelayMs;
     const quality = eModel({
       oneWayDelayMs,
       packetLossPercent: effectiveLossPercent,
@@ -211,6 +304,7 @@ export class AudioReceiver {
     const kbps = (bytes: number) => (seconds > 0 ? (bytes * 8) / seconds / 1000 : 0);
     return {
       ...jb,
+      bufferDelayMs,
       framesDecoded: this.#decoded,
       framesRecoveredFec: this.#fec,
       framesPlc: this.#plc,

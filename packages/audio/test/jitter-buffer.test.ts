@@ -8,6 +8,7 @@ import {
   JitterBuffer,
   type JitterBufferOptions,
   type PlayoutDecision,
+  type PullHints,
 } from '../src/core.js';
 import { FRAME_SAMPLES, type MediaFrame } from '../src/index.js';
 import { seededRandom } from './support/random.js';
@@ -32,7 +33,12 @@ interface Run {
  * Sender emits frame k at 20·k ms; it arrives at 20·k + delay(k) (undefined: lost). Pulls every 20 ms
  * at phase 3 ms. Records every decision and the target/buffer delay after each pull.
  */
-function run(frames: number, delay: (k: number) => number | undefined, options?: JitterBufferOptions): Run {
+function run(
+  frames: number,
+  delay: (k: number) => number | undefined,
+  options?: JitterBufferOptions,
+  hints?: PullHints,
+): Run {
   const jb = new JitterBuffer(options);
   const arrivals: { at: number; f: MediaFrame }[] = [];
   for (let k = 0; k < frames; k++) {
@@ -48,7 +54,7 @@ function run(frames: number, delay: (k: number) => number | undefined, options?:
   for (let t = 0; t <= end; t++) {
     while (i < arrivals.length && arrivals[i]!.at <= t) jb.push(arrivals[i++]!.f, t);
     if (t % 20 === 3) {
-      decisions.push(jb.pull(t));
+      decisions.push(jb.pull(t, hints));
       const s = jb.stats();
       targets.push(s.targetDelayMs);
       delays.push(s.bufferDelayMs);
@@ -315,5 +321,44 @@ describe('JitterBuffer: adaptive target', () => {
     expect(randomLoss.burstRatio).toBeGreaterThan(0.8);
     expect(randomLoss.burstRatio).toBeLessThan(1.3);
     expect(bursty.burstRatio).toBeGreaterThan(3);
+  });
+});
+
+describe('JitterBuffer: time-scaled moves (PullHints.timeScale)', () => {
+  const moves = (r: Run) =>
+    r.decisions.flatMap((d) => (d.kind === 'play' && d.timeScale ? [d.timeScale] : []));
+
+  it('grows by asking for a stretch, not by inserting a concealed frame, when the caller can time-scale', () => {
+    // Constant transit; frame 100 never comes, so after 5 slots the loss reserve adds a frame of delay.
+    const lossAt100 = (k: number) => (k === 100 ? undefined : 0);
+    const scaled = run(200, lossAt100, {}, { timeScale: true });
+    expect(moves(scaled)).toContain('stretch');
+    expect(moves(scaled)).not.toContain('compress');
+    // No frame inserted while the stream runs (after its end the slots go missing, and a buffer that is
+    // short while frames are missing inserts: nobody plays the stretches asked for here).
+    const inserts = (r: Run) =>
+      r.decisions.slice(0, 195).filter((d) => d.kind === 'conceal' && d.reason === 'stretch').length;
+    expect(inserts(scaled)).toBe(0);
+    expect(scaled.jb.stats().stretchedMs).toBeGreaterThanOrEqual(20);
+    // Control: the same stream without the hint inserts a concealed frame and asks for no time-scaling.
+    const whole = run(200, lossAt100);
+    expect(moves(whole)).toEqual([]);
+    expect(inserts(whole)).toBeGreaterThan(0);
+    expect(whole.jb.stats().stretchedMs).toBe(0);
+  });
+
+  it('shrinks speech by asking for compression instead of skipping a frame; a quiet moment still skips', () => {
+    const deep: JitterBufferOptions = { initialDelayMs: 80 };
+    const speech = run(200, () => 0, deep, { timeScale: true, quiet: false });
+    expect(moves(speech)).toContain('compress');
+    expect(speech.jb.stats().compressedMs).toBeGreaterThanOrEqual(20);
+    expect(speech.jb.stats().packetsDiscarded).toBe(0);
+    const quiet = run(200, () => 0, deep, { timeScale: true, quiet: true });
+    expect(moves(quiet)).toEqual([]);
+    expect(quiet.jb.stats().packetsDiscarded).toBeGreaterThan(0);
+    // Control: without the hint, speech is shrunk by skipping frames.
+    const whole = run(200, () => 0, deep, { quiet: false });
+    expect(moves(whole)).toEqual([]);
+    expect(whole.jb.stats().packetsDiscarded).toBeGreaterThan(0);
   });
 });

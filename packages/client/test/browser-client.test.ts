@@ -2,8 +2,9 @@
  * The browser entry's Client in Chromium against the real `leitung-relay` (docs/client.md "In a browser"):
  * a page built from `@leitung/client/browser`, with only its defaults — the portable crypto and the page's
  * WebSocket — and a BrowserVault as its store, registers, is seen online by a Node client on TCP + UDP,
- * looks that client up with proof and keeps the pin in the vault across a reload. A relay whose Origin
- * allow-list leaves the page's origin out refuses it. Skips with a notice without Chromium or the relay.
+ * looks that client up with proof and keeps the pin in the vault across a reload, and answers its call
+ * with media both ways (the page echoes each frame). A relay whose Origin allow-list leaves the page's
+ * origin out refuses it. Skips with a notice without Chromium or the relay.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,12 +18,20 @@ import {
   type LaunchedChromium,
   launchChromium,
 } from '../../../tests/browser/launch-chromium.js';
-import type { RelayEntry } from '../src/index.js';
+import type { BrowserVault, Client as PageClient } from '../src/browser.js';
+import type { Client, RelayEntry } from '../src/index.js';
 import { type PageApi, type ServedPage, servePage } from './support/browser-page.js';
-import { ClientPool, key, waitFor } from './support/fixtures.js';
+import { ClientPool, key, nextEvent, nextFrame, waitFor } from './support/fixtures.js';
 import { RealRelay, realRelayAvailable } from './support/real-relay.js';
 
 const PASSPHRASE = 'correct horse battery';
+
+/** What the page keeps on `globalThis` between evaluations. */
+interface PageState {
+  pageClient?: PageClient;
+  pageVault?: BrowserVault;
+  pageLog?: string[];
+}
 
 /** In the page: opens (or creates with `identity`) the vault `alice`, builds a Client on `relay`, starts it. */
 async function startInPage(page: Page, relay: RelayEntry, identity: number[] | undefined) {
@@ -46,7 +55,7 @@ async function startInPage(page: Page, relay: RelayEntry, identity: number[] | u
         startAttempts: 1,
         probeIntervalMs: 0,
       });
-      const state = globalThis as unknown as { pageClient?: typeof client; pageVault?: typeof vault };
+      const state = globalThis as unknown as PageState;
       state.pageClient = client;
       state.pageVault = vault;
       try {
@@ -63,10 +72,7 @@ async function startInPage(page: Page, relay: RelayEntry, identity: number[] | u
 /** In the page: closes the client and the vault `startInPage` made. */
 async function closeInPage(page: Page): Promise<void> {
   await page.evaluate(async () => {
-    const state = globalThis as unknown as {
-      pageClient?: { close(): Promise<void> };
-      pageVault?: { close(): void };
-    };
+    const state = globalThis as unknown as PageState;
     await state.pageClient?.close();
     state.pageVault?.close();
   });
@@ -80,6 +86,8 @@ describe.skipIf(!chromiumAvailable() || !realRelayAvailable)('browser Client aga
   let alice: RsaPrivateKey;
   let bob: RsaPrivateKey;
   const relays: RealRelay[] = [];
+  let relay: RealRelay;
+  let nodeBob: Client;
   const pool = new ClientPool();
   const pageErrors: string[] = [];
 
@@ -103,14 +111,14 @@ describe.skipIf(!chromiumAvailable() || !realRelayAvailable)('browser Client aga
   });
 
   it('registers over WebSockets with the vault as its store, looks a TCP client up and keeps the pin', async () => {
-    const relay = await RealRelay.start(join(base, 'relay'), 'relay', [
+    relay = await RealRelay.start(join(base, 'relay'), 'relay', [
       '--ws-port',
       '0',
       '--ws-origin',
       served!.origin,
     ]);
     relays.push(relay);
-    const nodeBob = pool.make(bob, 'bob', [relay.entry]);
+    nodeBob = pool.make(bob, 'bob', [relay.entry]);
     nodeBob.watchPresence(['alice']);
     await nodeBob.start();
 
@@ -119,14 +127,9 @@ describe.skipIf(!chromiumAvailable() || !realRelayAvailable)('browser Client aga
       code: undefined,
     });
     const looked = await page.evaluate(async () => {
-      const state = globalThis as unknown as {
-        pageClient: {
-          lookup(name: string): Promise<{ clientId: string }>;
-          watchPresence(names: string[]): void;
-        };
-      };
-      state.pageClient.watchPresence(['bob']);
-      return (await state.pageClient.lookup('bob')).clientId;
+      const client = (globalThis as unknown as PageState).pageClient!;
+      client.watchPresence(['bob']);
+      return (await client.lookup('bob')).clientId;
     });
     expect(looked).toBe(bob.publicKey.fingerprint());
     await waitFor(
@@ -147,6 +150,36 @@ describe.skipIf(!chromiumAvailable() || !realRelayAvailable)('browser Client aga
       return contact;
     }, PASSPHRASE);
     expect(pinned).toBe(bob.publicKey.fingerprint());
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('answers a call from the Node client and carries its media both ways (the page echoes)', async () => {
+    expect(await startInPage(page, relay.entry, undefined)).toEqual({ registered: 'alice', code: undefined });
+    await page.evaluate(() => {
+      const state = globalThis as unknown as PageState;
+      const client = state.pageClient!;
+      state.pageLog = [];
+      client.on('call:incoming', () => client.answer());
+      client.on('media:bound', () => state.pageLog!.push('bound'));
+      client.on('media:failed', () => state.pageLog!.push('failed'));
+      client.mediaTransport().onFrame((frame) => {
+        state.pageLog!.push(`frame ${frame.sequence}`);
+        state.pageLog!.push(`sent ${client.sendFrame({ ...frame })}`);
+      });
+    });
+    const bound = nextEvent(nodeBob, 'media:bound', undefined, 10_000);
+    const call = await nodeBob.call('alice', { signal: AbortSignal.timeout(20_000) });
+    expect(call.peer.name).toBe('alice');
+    await bound;
+    // Frames sent before the page's lane is bound are dropped by the relay, as for any client.
+    await page.waitForFunction(() => (globalThis as unknown as PageState).pageLog?.includes('bound'));
+    for (let i = 0; i < 3; i++) {
+      const echoed = nextFrame(nodeBob, 10_000);
+      nodeBob.sendFrame({ sequence: i, timestamp: i * 960, payload: new TextEncoder().encode(`frame ${i}`) });
+      expect(new TextDecoder().decode((await echoed).payload)).toBe(`frame ${i}`);
+    }
+    nodeBob.hangUp();
+    await closeInPage(page);
     expect(pageErrors).toEqual([]);
   });
 

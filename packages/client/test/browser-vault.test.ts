@@ -1,11 +1,11 @@
 /**
  * BrowserVault in a real browser (docs/client.md "In a browser"): Debian's Chromium through the shared
  * launcher (tests/browser/launch-chromium.ts) loads a page bundled by esbuild from the built
- * `@leitung/client/browser`, served from 127.0.0.1, and the checks run in that page against its real
- * IndexedDB: create, save, unlock after a reload, a wrong passphrase (typed code, record unchanged), a save
- * that fails inside its transaction (the old vault survives), create/open refusals, the record opening as
- * a SecureVault file in Node and the other way round, and the browser Client taking the vault as its store.
- * Skips with a notice when /usr/bin/chromium is missing.
+ * `@leitung/client/browser`, served from 127.0.0.1 (support/browser-page.ts), and the checks run in that
+ * page against its real IndexedDB: create, save, unlock after a reload, a wrong passphrase (typed code,
+ * record unchanged), a save that fails inside its transaction (the old vault survives), a passphrase
+ * change, create/open refusals, the record opening as a SecureVault file in Node and the other way round,
+ * and the browser Client taking the vault as its store. Skips with a notice when Chromium is missing.
  */
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -182,6 +182,33 @@ describe.skipIf(!chromiumAvailable())('BrowserVault in Chromium', () => {
       nameAfterFailure: 'alice',
       nameAfterSave: 'alice2',
     });
+  });
+
+  it('a passphrase change re-encrypts the record: the old passphrase stops working, the new one opens it', async () => {
+    const result = await page.evaluate(
+      async ({ passphrase, next }) => {
+        const l = (globalThis as unknown as { leitung: PageApi }).leitung;
+        const codeOf = async (work: () => Promise<{ close(): void }>) => {
+          try {
+            (await work()).close();
+            return 'opened';
+          } catch (error) {
+            return (error as { code?: string }).code;
+          }
+        };
+        const vault = await l.BrowserVault.open('alice', passphrase);
+        await vault.changePassphrase(next);
+        vault.close();
+        const old = await codeOf(() => l.BrowserVault.open('alice', passphrase));
+        const reopened = await l.BrowserVault.open('alice', next);
+        const name = reopened.name;
+        await reopened.changePassphrase(passphrase);
+        reopened.close();
+        return { old, name, back: await codeOf(() => l.BrowserVault.open('alice', passphrase)) };
+      },
+      { passphrase: PASSPHRASE, next: 'another horse battery' },
+    );
+    expect(result).toEqual({ old: 'CLIENT_ERR_VAULT_WRONG_PASSPHRASE', name: 'alice', back: 'opened' });
   });
 
   it('create refuses an existing id and a weak passphrase; open of a missing id is CLIENT_ERR_VAULT_NOT_FOUND', async () => {

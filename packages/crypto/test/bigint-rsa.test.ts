@@ -80,6 +80,19 @@ describe('BigInt RSA private operation', () => {
     expect(draws).toBe(2);
   });
 
+  it('prepare() draws the first blinding factor ahead, so the first operation does not', () => {
+    let draws = 0;
+    const key = new BigIntRsaPrivateKey(components, (n) => {
+      draws++;
+      return crypto.getRandomValues(new Uint8Array(n));
+    });
+    key.prepare();
+    expect(draws).toBe(1);
+    const m = randomBelowModulus();
+    expect(key.privateOp(rawEncrypt(m))).toEqual(m);
+    expect(draws).toBe(1);
+  });
+
   it('redraws a blinding factor that shares a factor with n', () => {
     const draws: Uint8Array[] = [bigIntToBytes(components.p, 512)];
     const key = new BigIntRsaPrivateKey(

@@ -5,20 +5,25 @@
  * is this package's browser entry bundled by esbuild for the browser platform, so the bundle step itself
  * fails if the entry reaches a Node module. Skips with a notice where Chromium or the vectors are missing.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CHROMIUM_SKIP_NOTICE,
+  chromiumAvailable,
+  type LaunchedChromium,
+  launchChromium,
+} from '../../../tests/browser/launch-chromium.js';
 import { CryptoErrorCode } from '../src/index.js';
 import type { CryptoPage } from './browser/crypto-page.js';
 import { HAVE_WYCHEPROOF, native, WYCHEPROOF_DIR, warnIfNoVectors } from './helpers.js';
 
-const CHROMIUM = process.env.LEITUNG_CHROMIUM ?? '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-if (!HAVE_CHROMIUM) console.warn(`Chromium not found at ${CHROMIUM}: skipping the in-browser crypto tests.`);
+const HAVE_CHROMIUM = chromiumAvailable();
+if (!HAVE_CHROMIUM) console.warn(CHROMIUM_SKIP_NOTICE);
 warnIfNoVectors();
 
 const VECTOR_FILES = new Set([
@@ -29,7 +34,7 @@ const fromHex = (text: string): Uint8Array => Uint8Array.from(Buffer.from(text, 
 
 describe.skipIf(!HAVE_CHROMIUM || !HAVE_WYCHEPROOF)('@leitung/crypto/portable in Chromium', () => {
   let server: Server | undefined;
-  let browser: Browser | undefined;
+  let browser: LaunchedChromium | undefined;
   let page: Page;
 
   /** Calls the page's test API (test/browser/crypto-page.ts) and returns its result. */
@@ -74,19 +79,8 @@ describe.skipIf(!HAVE_CHROMIUM || !HAVE_WYCHEPROOF)('@leitung/crypto/portable in
     });
     await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    page = await browser.newPage();
+    browser = await launchChromium();
+    page = await browser.context.newPage();
     await page.goto(`http://127.0.0.1:${port}/`);
     await page.waitForFunction(() => 'leitungCrypto' in globalThis);
   }, 60_000);

@@ -21,6 +21,8 @@ export interface SimulationOptions {
   readonly input: Int16Array;
   readonly link: ImpairmentOptions;
   readonly jitterBuffer?: JitterBufferOptions;
+  /** The receiver's `timeStretch` option; default: the receiver's default. */
+  readonly timeStretch?: boolean;
   /** Phase of the receiver's pulls against the sender's clock, ms; default 7. */
   readonly pullPhaseMs?: number;
   /** Extra playout time after the last frame is sent, ms; default 400. */
@@ -54,6 +56,7 @@ export function simulate(options: SimulationOptions): SimulationResult {
   const receiver = new AudioReceiver({
     codecs: [codec],
     ...(options.jitterBuffer === undefined ? {} : { jitterBuffer: options.jitterBuffer }),
+    ...(options.timeStretch === undefined ? {} : { timeStretch: options.timeStretch }),
   });
   const link = new ImpairedLink(linkOptions);
   const totalFrames = Math.ceil(input.length / FRAME_SAMPLES);

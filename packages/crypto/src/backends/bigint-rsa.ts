@@ -72,19 +72,6 @@ function modPow(base: bigint, schedule: readonly WindowStep[], m: bigint): bigin
   return result;
 }
 
-/** a^-1 mod m (extended Euclid); undefined when gcd(a, m) ≠ 1. */
-function modInverse(a: bigint, m: bigint): bigint | undefined {
-  let [oldR, r] = [a % m, m];
-  let [oldS, s] = [1n, 0n];
-  while (r !== 0n) {
-    const quotient = oldR / r;
-    [oldR, r] = [r, oldR - quotient * r];
-    [oldS, s] = [s, oldS - quotient * s];
-  }
-  if (oldR !== 1n) return undefined;
-  return ((oldS % m) + m) % m;
-}
-
 /** Big-endian unsigned bytes → BigInt. */
 export function bytesToBigInt(bytes: Uint8Array): bigint {
   let hex = '';
@@ -117,6 +104,9 @@ export class BigIntRsaPrivateKey {
   readonly #length: number;
   readonly #scheduleP: WindowStep[];
   readonly #scheduleQ: WindowStep[];
+  /** Exponents p − 2 and q − 2: inverses by Fermat's little theorem (see #inverse). */
+  readonly #inverseP: WindowStep[];
+  readonly #inverseQ: WindowStep[];
   readonly #randomBytes: (length: number) => Uint8Array;
   /** r^e and r^-1 mod n for the current blinding factor r, and how often they were used. */
   #blind: { forward: bigint; inverse: bigint; uses: number } | undefined;
@@ -126,7 +116,17 @@ export class BigIntRsaPrivateKey {
     this.#length = Math.ceil(key.n.toString(2).length / 8);
     this.#scheduleP = windowSchedule(key.dP);
     this.#scheduleQ = windowSchedule(key.dQ);
+    this.#inverseP = windowSchedule(key.p - 2n);
+    this.#inverseQ = windowSchedule(key.q - 2n);
     this.#randomBytes = randomBytes;
+  }
+
+  /**
+   * Draws the first blinding factor now, so the first private operation — a login's, on the critical path —
+   * does not pay for it (its inverse costs about one private operation).
+   */
+  prepare(): void {
+    if (this.#blind === undefined) this.#blind = { ...this.#freshBlinding(), uses: 0 };
   }
 
   /** The modulus length in bytes (512 for RSA-4096). */
@@ -161,7 +161,7 @@ export class BigIntRsaPrivateKey {
 
   /** The blinding pair for this operation: fresh every BLINDING_USES operations, squared in between. */
   #blinding(): { forward: bigint; inverse: bigint } {
-    const { n, e } = this.#key;
+    const { n } = this.#key;
     const current = this.#blind;
     if (current !== undefined && current.uses < BLINDING_USES) {
       if (current.uses > 0) {
@@ -171,14 +171,34 @@ export class BigIntRsaPrivateKey {
       current.uses++;
       return current;
     }
+    this.#blind = { ...this.#freshBlinding(), uses: 1 };
+    return this.#blind;
+  }
+
+  /** r^e and r^-1 mod n for a fresh random r that is a unit mod n. */
+  #freshBlinding(): { forward: bigint; inverse: bigint } {
+    const { n, e } = this.#key;
     for (;;) {
       const r = bytesToBigInt(this.#randomBytes(this.#length)) % n;
-      if (r < 2n) continue;
-      const inverse = modInverse(r, n);
-      if (inverse === undefined) continue;
-      this.#blind = { forward: modPowSmall(r, e, n), inverse, uses: 1 };
-      return this.#blind;
+      const inverse = r < 2n ? undefined : this.#inverse(r);
+      if (inverse !== undefined) return { forward: modPowSmall(r, e, n), inverse };
     }
+  }
+
+  /**
+   * r^-1 mod n from r^(p−2) mod p and r^(q−2) mod q (Fermat) joined by the CRT: a fixed cost of about one
+   * private operation. The extended Euclidean algorithm on 4096-bit BigInts took up to 150 ms in Chromium.
+   * Undefined when r shares a factor with n.
+   */
+  #inverse(r: bigint): bigint | undefined {
+    const { p, q, qInv } = this.#key;
+    const rp = r % p;
+    const rq = r % q;
+    if (rp === 0n || rq === 0n) return undefined;
+    const ip = modPow(rp, this.#inverseP, p);
+    const iq = modPow(rq, this.#inverseQ, q);
+    const h = (qInv * (((ip - iq) % p) + p)) % p;
+    return iq + h * q;
   }
 }
 

@@ -172,6 +172,12 @@ function fastKey(key: ForgePrivateKey): BigIntRsaPrivateKey {
   return fast;
 }
 
+/** A private key whose BigInt form and first blinding factor are ready before its first use. */
+function prepared(key: ForgePrivateKey): ForgePrivateKey {
+  fastKey(key).prepare();
+  return key;
+}
+
 /** Each forge public key's modulus and exponent as BigInt, made on first use. */
 const fastPublicKeys = new WeakMap<ForgePublicKey, { n: bigint; e: bigint; length: number }>();
 
@@ -214,18 +220,19 @@ async function generate(): Promise<ForgePrivateKey> {
     );
     const pkcs8 = new Uint8Array(await subtle.exportKey('pkcs8', pair.privateKey));
     try {
-      return forge.pki.privateKeyFromAsn1(derToAsn1(pkcs8));
+      return prepared(forge.pki.privateKeyFromAsn1(derToAsn1(pkcs8)));
     } finally {
       pkcs8.fill(0);
     }
   }
-  return generateWithForge(4096, randomBytes);
+  return prepared(await generateWithForge(4096, randomBytes));
 }
 
 const rsa: RsaBackend = {
   generate,
   importSpki: (der) => forge.pki.publicKeyFromAsn1(derToAsn1(der)),
-  importPkcs8: (der) => forge.pki.privateKeyFromAsn1(derToAsn1(der)),
+  // Prepared at import (an unlock) and generation, off a login's or a call's critical path.
+  importPkcs8: (der) => prepared(forge.pki.privateKeyFromAsn1(derToAsn1(der))),
   exportSpki: (handle) => asn1ToDer(forge.pki.publicKeyToAsn1(handle as ForgePublicKey)),
   exportPkcs8: (handle) =>
     asn1ToDer(forge.pki.wrapRsaPrivateKey(forge.pki.privateKeyToAsn1(handle as ForgePrivateKey))),
