@@ -47,7 +47,7 @@ async function main(): Promise<number> {
         '',
         'Leitung in the browser',
         '',
-        `  open        ${server.origin}/   (Chromium or Firefox; allow the microphone)`,
+        `  open        ${server.origin}/   (in Chromium; allow the microphone)`,
         `  relay       ${relay.entry.webSocket} (WebSocket), fingerprint ${relay.entry.fingerprint.slice(0, 16)}…`,
         '  a second    open the URL in a private window, or (after npm run build) a terminal phonebook:',
         `              node examples/phonebook/dist/main.js --data ./bob --relays ${relaysFile}`,
