@@ -56,8 +56,38 @@ type State =
       readonly challenge: Uint8Array;
       readonly relayNonce: Uint8Array;
     }
+  | {
+      readonly kind: 'proving';
+      readonly challenged: Extract<State, { kind: 'challenged' }>;
+      readonly payload: Uint8Array;
+      readonly sealed: Uint8Array;
+      readonly confirm: Uint8Array;
+    }
   | { readonly kind: 'done' }
   | { readonly kind: 'failed' };
+
+/**
+ * RSA private-key work of the relay side of the handshake that a relay may run off its event loop (docs/relay.md
+ * "Crypto workers"): OAEP-decrypt `ciphertext` under `label` (PROVE), or `open` a sealed box with
+ * `associatedData` (REGISTER_SEALED). {@link runRelayKeyOperation} runs one inline.
+ */
+export type RelayKeyOperation =
+  | { readonly op: 'oaep-decrypt'; readonly ciphertext: Uint8Array; readonly label: Uint8Array }
+  | { readonly op: 'open'; readonly sealed: Uint8Array; readonly associatedData: Uint8Array };
+
+/** Runs `operation` with the relay's key; throws whatever the crypto layer throws when it fails. */
+export function runRelayKeyOperation(
+  crypto: LeitungCrypto,
+  privateKey: RsaPrivateKey,
+  operation: RelayKeyOperation,
+): Uint8Array {
+  switch (operation.op) {
+    case 'oaep-decrypt':
+      return crypto.rsaDecrypt(privateKey, operation.ciphertext, operation.label);
+    case 'open':
+      return crypto.open(privateKey, operation.sealed, operation.associatedData);
+  }
+}
 
 /**
  * Relay side of the registration handshake, sans-I/O (docs/session-protocol.md §1): REGISTER, CHALLENGE,
@@ -149,28 +179,66 @@ export class RelayHandshake {
   }
 
   /**
-   * Checks PROVE and derives the channel. Every failure — malformed frame, OAEP failure, wrong length,
-   * wrong challenge, wrong key confirmation — is the same SESSION_ERR_PROOF_FAILED (no oracle, docs/lessons.md #5).
+   * Checks PROVE and derives the channel: {@link beginProve}, the OAEP decryption inline, {@link finishProve}.
+   * Every failure — malformed frame, OAEP failure, wrong length, wrong challenge, wrong key confirmation — is
+   * the same SESSION_ERR_PROOF_FAILED (no oracle, docs/lessons.md #5).
    */
   onProve(payload: Uint8Array): SealedChannel {
+    const operation = this.beginProve(payload);
+    let opened: Uint8Array | undefined;
+    try {
+      opened = runRelayKeyOperation(this.#crypto, this.#privateKey, operation);
+    } catch {
+      opened = undefined;
+    }
+    return this.finishProve(opened);
+  }
+
+  /**
+   * First half of {@link onProve}, for a relay that decrypts elsewhere (docs/relay.md "Crypto workers"): parses
+   * PROVE and returns the decryption to run; {@link finishProve} continues with its result. A frame that is not
+   * a PROVE fails here with the same SESSION_ERR_PROOF_FAILED as every other PROVE failure.
+   */
+  beginProve(payload: Uint8Array): RelayKeyOperation {
     const state = this.#state;
     if (state.kind !== 'challenged') {
       throw new SessionError(SessionErrorCode.UnexpectedMessage, 'PROVE not expected now');
     }
     this.#state = { kind: 'failed' };
-    const crypto = this.#crypto;
-    let opened: Uint8Array | undefined;
-    let confirm: Uint8Array | undefined;
-    let sealed: Uint8Array | undefined;
+    let message: ReturnType<typeof decodeMessage> | undefined;
     try {
-      const message = decodeMessage(payload);
-      if (message.type === 'PROVE') {
-        ({ sealed, confirm } = message);
-        opened = crypto.rsaDecrypt(this.#privateKey, sealed, OAEP_LABEL_PROVE);
-      }
+      message = decodeMessage(payload);
     } catch {
-      opened = undefined;
+      message = undefined;
     }
+    if (message?.type !== 'PROVE') {
+      state.challenge.fill(0);
+      throw new SessionError(SessionErrorCode.ProofFailed, 'identity proof failed');
+    }
+    this.#state = {
+      kind: 'proving',
+      challenged: state,
+      payload: payload.slice(),
+      sealed: message.sealed,
+      confirm: message.confirm,
+    };
+    return { op: 'oaep-decrypt', ciphertext: message.sealed, label: OAEP_LABEL_PROVE };
+  }
+
+  /**
+   * Second half of {@link onProve}: `opened` is the decryption {@link beginProve} asked for, or undefined when it
+   * failed. Takes ownership of `opened` (wiped here). Every failure is SESSION_ERR_PROOF_FAILED.
+   */
+  finishProve(opened: Uint8Array | undefined): SealedChannel {
+    const proving = this.#state;
+    if (proving.kind !== 'proving') {
+      opened?.fill(0);
+      throw new SessionError(SessionErrorCode.UnexpectedMessage, 'no PROVE is being checked');
+    }
+    this.#state = { kind: 'failed' };
+    const crypto = this.#crypto;
+    const state = proving.challenged;
+    const { sealed, confirm, payload } = proving;
     const fail = (): never => {
       opened?.fill(0);
       state.challenge.fill(0);
@@ -178,8 +246,6 @@ export class RelayHandshake {
     };
     if (
       opened === undefined ||
-      confirm === undefined ||
-      sealed === undefined ||
       opened.length !== 2 * HANDSHAKE_SECRET_BYTES ||
       !bytesEqual(opened.subarray(0, HANDSHAKE_SECRET_BYTES), state.challenge)
     ) {
