@@ -20,6 +20,7 @@ import type { LocalKeyDirectory } from '../directory/key-directory.js';
 import { RelayError, RelayErrorCode } from '../errors.js';
 import type { Blocklist } from '../protection/blocklist.js';
 import { readBlocklist } from './blocklist-file.js';
+import type { CryptoPool } from './crypto-pool.js';
 import { logEvent } from './event-log.js';
 import { type MediaTransport, openMediaSocket } from './media-socket.js';
 import { MediaWorkerPlane } from './media-worker-plane.js';
@@ -81,6 +82,7 @@ export class Relay extends EventEmitter<RelayEvents> {
   #port = 0;
   #metricsPort: number | undefined;
   readonly #cluster: ClusterNode | undefined;
+  readonly #cryptoPool: CryptoPool | undefined;
 
   /** @internal Use {@link startRelay}. */
   constructor(init: {
@@ -95,6 +97,7 @@ export class Relay extends EventEmitter<RelayEvents> {
     blocklistFile: string | undefined;
     cluster?: ClusterNode | undefined;
     refusalLog?: Partial<RefusalLogOptions> | undefined;
+    cryptoPool?: CryptoPool | undefined;
   }) {
     super();
     this.core = init.core;
@@ -108,6 +111,7 @@ export class Relay extends EventEmitter<RelayEvents> {
     this.#now = init.now;
     this.#blocklistFile = init.blocklistFile;
     this.#cluster = init.cluster;
+    this.#cryptoPool = init.cryptoPool;
     const cluster = init.cluster;
     this.metrics = createRelayMetrics({
       core: this.core,
@@ -389,6 +393,9 @@ export class Relay extends EventEmitter<RelayEvents> {
         case 'append':
           this.#append(output);
           break;
+        case 'key-operation':
+          this.#keyOperation(output);
+          break;
         case 'event':
           // Refusals go through the summariser: a flood of them must not flood the log.
           if (output.event.type === 'request:refused') this.#refusals.record(output.event);
@@ -432,6 +439,49 @@ export class Relay extends EventEmitter<RelayEvents> {
     );
   }
 
+  /** @internal The crypto workers, when the relay runs them (tests stop one to check it is replaced). */
+  get cryptoPool(): CryptoPool | undefined {
+    return this.#cryptoPool;
+  }
+
+  /** Crypto workers: the operation runs on a worker; the core continues with its result (docs/relay.md). */
+  #keyOperation(output: Extract<RelayOutput, { kind: 'key-operation' }>): void {
+    const pool = this.#cryptoPool;
+    const { connId } = output;
+    if (pool === undefined) {
+      this.#perform(
+        this.core.keyOperationRefused(connId, RelayErrorCode.Internal, 'no crypto workers', this.#now()),
+      );
+      return;
+    }
+    const queued = pool.submit(output.operation, (result) => {
+      if (this.#closing !== undefined) {
+        if (result.kind === 'done') result.opened?.fill(0);
+        return;
+      }
+      this.#perform(
+        result.kind === 'done'
+          ? this.core.keyOperationCompleted(connId, result.opened, this.#now())
+          : this.core.keyOperationRefused(
+              connId,
+              RelayErrorCode.CryptoWorkerLost,
+              'the crypto worker failed; retry',
+              this.#now(),
+            ),
+      );
+    });
+    if (!queued) {
+      this.#perform(
+        this.core.keyOperationRefused(
+          connId,
+          RelayErrorCode.CryptoBusy,
+          'the relay is busy; retry',
+          this.#now(),
+        ),
+      );
+    }
+  }
+
   #schedule(at: number): void {
     if (this.#closing !== undefined || at >= this.#timerAt) return;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
@@ -457,6 +507,7 @@ export class Relay extends EventEmitter<RelayEvents> {
       new Promise<void>((resolve) => (this.#tcp ? this.#tcp.close(() => resolve()) : resolve())),
       this.#media?.close(),
       this.#webSocket?.close(),
+      this.#cryptoPool?.close(),
       new Promise<void>((resolve) => {
         if (this.#metricsServer === undefined) return resolve();
         this.#metricsServer.closeAllConnections();

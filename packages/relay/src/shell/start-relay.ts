@@ -6,6 +6,7 @@
  */
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { createCrypto, type LeitungCrypto, type RsaPrivateKey } from '@leitung/crypto';
 import { type Logger, pino } from 'pino';
@@ -17,6 +18,7 @@ import { SqliteDirectoryStore } from '../directory/sqlite-directory-store.js';
 import { RelayError, RelayErrorCode } from '../errors.js';
 import { Blocklist } from '../protection/blocklist.js';
 import { readBlocklist } from './blocklist-file.js';
+import { CryptoPool } from './crypto-pool.js';
 import { openDataDir } from './data-dir.js';
 import { checkPortsFree } from './port-check.js';
 import { Relay } from './relay.js';
@@ -40,6 +42,7 @@ export async function startRelay(options: StartRelayOptions): Promise<Relay> {
   const host = await resolveHost(options.host ?? '127.0.0.1');
   // Checked before anything is opened; `listen` uses the checked values.
   const webSocket = options.webSocket === undefined ? undefined : resolveWebSocketOptions(options.webSocket);
+  const cryptoWorkers = cryptoWorkerCount(options);
   // Ports first, then the data directory: nothing is created for a relay that cannot listen (docs/operations.md).
   await checkPortsFree([
     { listener: 'control', protocol: 'tcp', host, port: options.port ?? 5060 },
@@ -66,11 +69,20 @@ export async function startRelay(options: StartRelayOptions): Promise<Relay> {
   const directory = openDirectory(context, options, clusterId);
   const cluster = await joinCluster(context, options.cluster, clusterId, directory);
   const signalling = cluster?.signalling ?? options.signalling;
+  let cryptoPool: CryptoPool | undefined;
+  try {
+    cryptoPool = await openCryptoPool(context, cryptoWorkers, options.cryptoQueue);
+  } catch (error) {
+    await cluster?.close();
+    directory.close();
+    throw error;
+  }
   const core = new RelayCore({
     crypto,
     privateKey: key.privateKey,
     directory,
     blocklist,
+    offloadKeyOperations: cryptoPool !== undefined,
     ...(options.limits === undefined ? {} : { limits: options.limits }),
     ...(signalling === undefined ? {} : { signalling }),
     ...(cluster === undefined ? {} : { asyncAppend: true, cluster: cluster.signalling }),
@@ -87,6 +99,7 @@ export async function startRelay(options: StartRelayOptions): Promise<Relay> {
     blocklistFile: options.blocklistFile,
     cluster,
     refusalLog: options.refusalLog,
+    cryptoPool,
   });
   try {
     await relay.listen(
@@ -104,6 +117,38 @@ export async function startRelay(options: StartRelayOptions): Promise<Relay> {
   }
   logStarted(logger, relay, options, key.created);
   return relay;
+}
+
+/** Default of `cryptoQueue` (docs/relay.md "Crypto workers"). */
+const DEFAULT_CRYPTO_QUEUE = 128;
+
+/** How many crypto workers to start (docs/relay.md "Crypto workers"): `cryptoWorkers`, at most the available cores. */
+function cryptoWorkerCount(options: StartRelayOptions): number {
+  const requested = options.cryptoWorkers ?? 0;
+  if (!Number.isInteger(requested) || requested < 0) {
+    throw new RelayError(RelayErrorCode.InvalidOption, 'cryptoWorkers must be an integer ≥ 0');
+  }
+  const queue = options.cryptoQueue ?? DEFAULT_CRYPTO_QUEUE;
+  if (!Number.isInteger(queue) || queue < 1) {
+    throw new RelayError(RelayErrorCode.InvalidOption, 'cryptoQueue must be an integer ≥ 1');
+  }
+  return Math.min(requested, availableParallelism());
+}
+
+/** The crypto workers; undefined (inline RSA) for 0 workers. */
+async function openCryptoPool(
+  context: StartContext,
+  size: number,
+  maxQueued = DEFAULT_CRYPTO_QUEUE,
+): Promise<CryptoPool | undefined> {
+  if (size === 0) return undefined;
+  return CryptoPool.open({
+    size,
+    maxQueued,
+    privateKey: context.privateKey,
+    onWorkerLost: (error) =>
+      context.logger.warn({ err: error?.message }, 'a crypto worker died; replaced, its handshakes refused'),
+  });
 }
 
 /** The key directory on the configured store (SQLite in the data directory by default). */
