@@ -53,6 +53,7 @@ export class CryptoPool {
   #pending = 0;
   #restarts = 0;
   #refused = 0;
+  #completed = 0;
   #closing: Promise<void> | undefined;
 
   private constructor(options: CryptoPoolOptions) {
@@ -86,6 +87,11 @@ export class CryptoPool {
   /** Operations queued or running. */
   get pending(): number {
     return this.#pending;
+  }
+
+  /** Operations a worker answered (decrypted or not). */
+  get completed(): number {
+    return this.#completed;
   }
 
   /** Workers replaced after they died. */
@@ -163,6 +169,7 @@ export class CryptoPool {
             resolve();
             return;
           case 'result':
+            this.#completed++;
             this.#answer(slot, message.id, { kind: 'done', opened: message.opened });
             return;
         }

@@ -5,6 +5,7 @@
  * as soon as it is imported; it is never logged or sent back. Every request is answered with the plaintext, or
  * with `opened: undefined` when the operation failed (no detail: one answer for every failure, docs/lessons.md #5).
  */
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createCrypto } from '@leitung/crypto';
 import { type RelayKeyOperation, runRelayKeyOperation } from '@leitung/session';
@@ -25,7 +26,19 @@ export type CryptoWorkerMessage =
   | { readonly type: 'ready' }
   | { readonly type: 'result'; readonly id: number; readonly opened: Uint8Array | undefined };
 
+/**
+ * The worker's nice value (docs/relay.md "Crypto workers"): when RSA work and the relay's own loop (media, control)
+ * want the same core, the loop wins, so a handshake flood cannot starve media; an idle core still goes to the RSA.
+ */
+const CRYPTO_WORKER_NICE = 10;
+
 function run(port: NonNullable<typeof parentPort>, data: CryptoWorkerData): void {
+  try {
+    // On Linux, pid 0 is the calling thread only: this worker, not the relay's main thread.
+    setPriority(0, CRYPTO_WORKER_NICE);
+  } catch {
+    // Not permitted or not supported here: the worker runs at the relay's priority.
+  }
   const crypto = createCrypto();
   let privateKey: ReturnType<typeof crypto.importRsaPrivateKey>;
   try {
