@@ -165,9 +165,9 @@ describe('crypto workers (docs/relay.md "Crypto workers")', () => {
       'not for this relay',
       { type: 'ERROR', code: RelayErrorCode.RegisterInvalid },
     ]);
-    // PROVE of alice, the sealed REGISTER and PROVE of bob, the guessed PROVE, the sealed REGISTER that does not
-    // open: five private-key operations, every one answered by a worker.
-    expect(pool?.completed).toBe(5);
+    // Alice: her key check with the challenge's sealing, her PROVE; bob: his sealed REGISTER, key check and PROVE;
+    // the guesser: key check, PROVE; the sealed REGISTER that does not open: eight operations, all on a worker.
+    expect(pool?.completed).toBe(8);
   });
 
   it('a worker killed mid-flight is replaced: its handshakes get RELAY_ERR_CRYPTO_WORKER_LOST, later ones succeed', async () => {

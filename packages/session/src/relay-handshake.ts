@@ -46,7 +46,16 @@ type State =
       readonly kind: 'registered';
       readonly register: Register;
       readonly registerBytes: Uint8Array;
-      readonly clientKey: RsaPublicKey;
+      /** Undefined when the key check was left to {@link RelayHandshake.beginChallenge}'s operation. */
+      readonly clientKey: RsaPublicKey | undefined;
+    }
+  | {
+      readonly kind: 'sealing';
+      readonly register: Register;
+      readonly registerBytes: Uint8Array;
+      readonly content: ChallengeContent;
+      readonly challenge: Uint8Array;
+      readonly relayNonce: Uint8Array;
     }
   | {
       readonly kind: 'challenged';
@@ -67,15 +76,26 @@ type State =
   | { readonly kind: 'failed' };
 
 /**
- * RSA private-key work of the relay side of the handshake that a relay may run off its event loop (docs/relay.md
- * "Crypto workers"): OAEP-decrypt `ciphertext` under `label` (PROVE), or `open` a sealed box with
- * `associatedData` (REGISTER_SEALED). {@link runRelayKeyOperation} runs one inline.
+ * RSA work of the relay side of the handshake that a relay may run off its event loop (docs/relay.md "Crypto
+ * workers"): OAEP-decrypt `ciphertext` under `label` (PROVE), `open` a sealed box with `associatedData`
+ * (REGISTER_SEALED) — both with the relay's private key — or `seal-challenge`: import and check the client's
+ * key (crypto.md §3) and OAEP-encrypt the challenge `plaintext` to it. {@link runRelayKeyOperation} runs one.
  */
 export type RelayKeyOperation =
   | { readonly op: 'oaep-decrypt'; readonly ciphertext: Uint8Array; readonly label: Uint8Array }
-  | { readonly op: 'open'; readonly sealed: Uint8Array; readonly associatedData: Uint8Array };
+  | { readonly op: 'open'; readonly sealed: Uint8Array; readonly associatedData: Uint8Array }
+  | {
+      readonly op: 'seal-challenge';
+      readonly clientPublicKey: Uint8Array;
+      /** Secret (it holds the challenge): whoever runs the operation wipes its copy. */
+      readonly plaintext: Uint8Array;
+      readonly label: Uint8Array;
+    };
 
-/** Runs `operation` with the relay's key; throws whatever the crypto layer throws when it fails. */
+/**
+ * Runs `operation` with the relay's key; throws whatever the crypto layer throws when it fails (for
+ * `seal-challenge` also when the client's key is refused).
+ */
 export function runRelayKeyOperation(
   crypto: LeitungCrypto,
   privateKey: RsaPrivateKey,
@@ -86,6 +106,12 @@ export function runRelayKeyOperation(
       return crypto.rsaDecrypt(privateKey, operation.ciphertext, operation.label);
     case 'open':
       return crypto.open(privateKey, operation.sealed, operation.associatedData);
+    case 'seal-challenge':
+      return crypto.rsaEncrypt(
+        crypto.importRsaPublicKey(operation.clientPublicKey),
+        operation.plaintext,
+        operation.label,
+      );
   }
 }
 
@@ -113,9 +139,11 @@ export class RelayHandshake {
   /**
    * Parses REGISTER or REGISTER_SEALED. Throws WireError for malformed bytes, SESSION_ERR_UNEXPECTED_MESSAGE
    * for another message type, SESSION_ERR_INVALID_ARGUMENT when the key is not an RSA-4096/65537 SPKI or
-   * the sealed REGISTER does not open.
+   * the sealed REGISTER does not open. With `checkKeyLater` the key is imported and checked by the operation
+   * {@link beginChallenge} hands out instead (docs/relay.md "Crypto workers"), and refused by
+   * {@link finishChallenge} with the same SESSION_ERR_INVALID_ARGUMENT.
    */
-  onRegister(payload: Uint8Array): Register {
+  onRegister(payload: Uint8Array, options: { readonly checkKeyLater?: boolean } = {}): Register {
     if (this.#state.kind !== 'awaiting-register') {
       throw new SessionError(SessionErrorCode.UnexpectedMessage, 'REGISTER not expected now');
     }
@@ -130,9 +158,9 @@ export class RelayHandshake {
     if (message.type !== 'REGISTER') {
       throw new SessionError(SessionErrorCode.UnexpectedMessage, `expected REGISTER, got ${message.type}`);
     }
-    let clientKey: RsaPublicKey;
+    let clientKey: RsaPublicKey | undefined;
     try {
-      clientKey = this.#crypto.importRsaPublicKey(message.publicKey);
+      clientKey = options.checkKeyLater ? undefined : this.#crypto.importRsaPublicKey(message.publicKey);
     } catch (error) {
       throw new SessionError(SessionErrorCode.InvalidArgument, 'client key is not an RSA-4096 SPKI', {
         cause: error,
@@ -143,26 +171,70 @@ export class RelayHandshake {
     return message;
   }
 
-  /** The CHALLENGE frame payload. */
+  /** The CHALLENGE frame payload (after an `onRegister` that checked the key). */
   challenge(content: ChallengeContent): Uint8Array {
     const state = this.#state;
-    if (state.kind !== 'registered') {
-      throw new SessionError(SessionErrorCode.UnexpectedMessage, 'challenge() needs a REGISTER first');
+    if (state.kind !== 'registered' || state.clientKey === undefined) {
+      throw new SessionError(
+        SessionErrorCode.UnexpectedMessage,
+        'challenge() needs a REGISTER whose key was checked',
+      );
     }
     const crypto = this.#crypto;
     const challenge = crypto.randomBytes(HANDSHAKE_SECRET_BYTES);
     const relayNonce = crypto.randomBytes(HANDSHAKE_SECRET_BYTES);
+    const plaintext = challengePlaintext(crypto, challenge, this.#privateKey, state.registerBytes);
+    const sealed = crypto.rsaEncrypt(state.clientKey, plaintext, OAEP_LABEL_CHALLENGE);
+    plaintext.fill(0);
+    return this.#challenged({ ...state, kind: 'sealing', content, challenge, relayNonce }, sealed);
+  }
+
+  /**
+   * First half of {@link challenge}, for a relay that checks the client's key and seals the challenge elsewhere
+   * (docs/relay.md "Crypto workers"): returns the `seal-challenge` operation; {@link finishChallenge} continues with
+   * its result.
+   */
+  beginChallenge(content: ChallengeContent): RelayKeyOperation {
+    const state = this.#state;
+    if (state.kind !== 'registered') {
+      throw new SessionError(SessionErrorCode.UnexpectedMessage, 'beginChallenge() needs a REGISTER first');
+    }
+    const crypto = this.#crypto;
+    const challenge = crypto.randomBytes(HANDSHAKE_SECRET_BYTES);
+    const relayNonce = crypto.randomBytes(HANDSHAKE_SECRET_BYTES);
+    this.#state = { ...state, kind: 'sealing', content, challenge, relayNonce };
+    return {
+      op: 'seal-challenge',
+      clientPublicKey: state.register.publicKey,
+      plaintext: challengePlaintext(crypto, challenge, this.#privateKey, state.registerBytes),
+      label: OAEP_LABEL_CHALLENGE,
+    };
+  }
+
+  /**
+   * Second half of {@link challenge}: the CHALLENGE frame payload from the sealed challenge, or, when the operation
+   * failed (`undefined`: the client's key was refused), SESSION_ERR_INVALID_ARGUMENT as from `onRegister`.
+   */
+  finishChallenge(sealed: Uint8Array | undefined): Uint8Array {
+    const state = this.#state;
+    if (state.kind !== 'sealing') {
+      throw new SessionError(SessionErrorCode.UnexpectedMessage, 'no challenge is being sealed');
+    }
+    if (sealed === undefined) {
+      this.#state = { kind: 'failed' };
+      state.challenge.fill(0);
+      throw new SessionError(SessionErrorCode.InvalidArgument, 'client key is not an RSA-4096 SPKI');
+    }
+    return this.#challenged(state, sealed);
+  }
+
+  #challenged(state: Extract<State, { kind: 'sealing' }>, sealedChallenge: Uint8Array): Uint8Array {
+    const { content, challenge, relayNonce } = state;
     const challengeBytes = encodeMessage({
       type: 'CHALLENGE',
       relayPublicKey: this.#privateKey.publicKey.toDer(),
       relayNonce,
-      sealedChallenge: sealChallenge(
-        crypto,
-        state.clientKey,
-        challenge,
-        this.#privateKey,
-        state.registerBytes,
-      ),
+      sealedChallenge,
       treeHead: content.treeHead,
       consistencyProof: content.consistencyProof,
       ...(content.directory === undefined ? {} : { directory: content.directory }),
@@ -286,23 +358,15 @@ export class RelayHandshake {
 }
 
 /**
- * The sealed challenge (docs/session-protocol.md §1): `OAEP(pk_C, challenge ‖ SHA3-256(relay SPKI) ‖
- * SHA3-256(REGISTER), label "leitung/v1 bound-challenge")`. The client answers only when the key id is its
+ * The sealed challenge's plaintext (docs/session-protocol.md §1), sealed as `OAEP(pk_C, challenge ‖ SHA3-256(relay
+ * SPKI) ‖ SHA3-256(REGISTER), label "leitung/v1 bound-challenge")`. The client answers only when the key id is its
  * pinned relay's and the hash is of its own REGISTER, so the answer is useless on any other relay.
  */
-function sealChallenge(
+function challengePlaintext(
   crypto: LeitungCrypto,
-  clientKey: RsaPublicKey,
   challenge: Uint8Array,
   relayKey: RsaPrivateKey,
   registerBytes: Uint8Array,
 ): Uint8Array {
-  const plaintext = concat(
-    challenge,
-    crypto.sha3_256(relayKey.publicKey.toDer()),
-    crypto.sha3_256(registerBytes),
-  );
-  const sealed = crypto.rsaEncrypt(clientKey, plaintext, OAEP_LABEL_CHALLENGE);
-  plaintext.fill(0);
-  return sealed;
+  return concat(challenge, crypto.sha3_256(relayKey.publicKey.toDer()), crypto.sha3_256(registerBytes));
 }

@@ -268,15 +268,61 @@ describe('registration handshake (docs/session-protocol.md §1)', () => {
     expect(codeOf(() => garbage.relay.finishProve(new Uint8Array(64)))).toBe(
       'SESSION_ERR_UNEXPECTED_MESSAGE',
     );
+    // The client's key checked and the challenge sealed elsewhere: the client answers it as usual.
+    const deferred = new ClientHandshake({
+      crypto,
+      privateKey: aliceKey,
+      name: 'alice',
+      pinnedRelayFingerprint: relayKey.publicKey.fingerprint(),
+    });
+    const later = new RelayHandshake({ crypto, privateKey: relayKey });
+    later.onRegister(deferred.start(), { checkKeyLater: true });
+    expect(codeOf(() => later.challenge({ treeHead: dir.head(), consistencyProof: [] }))).toBe(
+      'SESSION_ERR_UNEXPECTED_MESSAGE',
+    );
+    const refused = new RelayHandshake({ crypto, privateKey: relayKey });
+    refused.onRegister(
+      new ClientHandshake({
+        crypto,
+        privateKey: aliceKey,
+        name: 'alice',
+        pinnedRelayFingerprint: relayKey.publicKey.fingerprint(),
+      }).start(),
+      { checkKeyLater: true },
+    );
+    const sealing = refused.beginChallenge({ treeHead: dir.head(), consistencyProof: [] });
+    expect(sealing.op).toBe('seal-challenge');
+    expect(codeOf(() => refused.finishChallenge(undefined))).toBe('SESSION_ERR_INVALID_ARGUMENT');
+    if (sealing.op !== 'seal-challenge') throw new Error('expected seal-challenge');
+    // A key the crypto layer refuses (a truncated SPKI) fails the operation.
+    expect(() =>
+      runRelayKeyOperation(crypto, relayKey, {
+        ...sealing,
+        clientPublicKey: sealing.clientPublicKey.subarray(1),
+      }),
+    ).toThrow();
+    const ok2 = new RelayHandshake({ crypto, privateKey: relayKey });
+    const deferredClient = new ClientHandshake({
+      crypto,
+      privateKey: aliceKey,
+      name: 'alice',
+      pinnedRelayFingerprint: relayKey.publicKey.fingerprint(),
+    });
+    ok2.onRegister(deferredClient.start(), { checkKeyLater: true });
+    const sealOperation = ok2.beginChallenge({ treeHead: dir.head(), consistencyProof: [] });
+    const challengeBytes = ok2.finishChallenge(runRelayKeyOperation(crypto, relayKey, sealOperation));
+    const channel = ok2.onProve(deferredClient.onChallenge(challengeBytes));
+    expect(channel).toBeDefined();
+
     // The sealed REGISTER opened elsewhere: the same REGISTER, and the same code when it did not open.
-    const sealing = new ClientHandshake({
+    const sealingClient = new ClientHandshake({
       crypto,
       privateKey: aliceKey,
       name: 'alice',
       pinnedRelayFingerprint: relayKey.publicKey.fingerprint(),
       relayPublicKey: relayKey.publicKey.toDer(),
     });
-    const sealed = decodeMessage(sealing.start());
+    const sealed = decodeMessage(sealingClient.start());
     if (sealed.type !== 'REGISTER_SEALED') throw new Error('expected REGISTER_SEALED');
     const opened = runRelayKeyOperation(crypto, relayKey, sealedRegisterOperation(sealed.sealed));
     expect(registerFromOpened(opened).register.name).toBe('alice');

@@ -20,6 +20,7 @@ export function connectionDeadlines(connection: Connection, limits: TimeoutLimit
   switch (phase.kind) {
     case 'awaiting-register':
     case 'opening':
+    case 'sealing':
     case 'challenged':
     case 'proving':
     case 'appending':

@@ -9,8 +9,8 @@
  *
  * `appending` exists only in a relay cluster (docs/operations.md "Relay cluster"): a new binding is
  * appended through the cluster's shared log (Redis) before WELCOME, which the shell does asynchronously.
- * `opening` (REGISTER_SEALED being opened) and `proving` (PROVE being decrypted) exist only on a relay with
- * crypto workers (docs/relay.md "Crypto workers"): the shell runs the RSA private-key operation on a worker
+ * `opening` (REGISTER_SEALED being opened), `sealing` (the client's key being checked and the challenge sealed to
+ * it) and `proving` (PROVE being decrypted) exist only on a relay with crypto workers (docs/relay.md "Crypto workers"): the shell runs the RSA private-key operation on a worker
  * and hands the result back.
  */
 import type { RelayHandshake, SealedChannel } from '@leitung/session';
@@ -36,6 +36,14 @@ export type ConnectionPhase =
       readonly challengeSize: number;
     }
   | { readonly kind: 'opening' }
+  | {
+      readonly kind: 'sealing';
+      readonly handshake: RelayHandshake;
+      readonly name: string;
+      readonly publicKey: Uint8Array;
+      readonly clientId: string;
+      readonly challengeSize: number;
+    }
   | {
       readonly kind: 'proving';
       readonly handshake: RelayHandshake;
@@ -89,6 +97,7 @@ export interface Connection {
 export function clientIdOf(connection: Connection): string | undefined {
   const phase = connection.phase;
   switch (phase.kind) {
+    case 'sealing':
     case 'challenged':
     case 'proving':
     case 'appending':

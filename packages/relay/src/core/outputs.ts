@@ -91,8 +91,9 @@ export type RelayOutput =
       readonly time: number;
     }
   /**
-   * Relay with crypto workers only (docs/relay.md "Crypto workers"): run `operation` with the relay's key,
-   * then answer with `keyOperationCompleted` (the plaintext, or undefined when it did not decrypt) or
+   * Relay with crypto workers only (docs/relay.md "Crypto workers"): run `operation` (with the relay's key, or the
+   * client's key check and the challenge's sealing), then answer with `keyOperationCompleted` (its result, or
+   * undefined when it failed) or
    * `keyOperationRefused` (queue full, worker lost). A connection has at most one operation pending.
    */
   | { readonly kind: 'key-operation'; readonly connId: ConnectionId; readonly operation: RelayKeyOperation }

@@ -5,9 +5,10 @@
  * (Redis)"). Before REGISTER only PING (unsealed) and REGISTER are accepted. Nothing is committed before
  * PROVE's key confirmation verifies: not the directory entry (docs/lessons.md #8), not the registration
  * budget, not the replacement of an older connection. On a relay with crypto workers (docs/relay.md "Crypto
- * workers") the RSA private-key operations — opening REGISTER_SEALED, decrypting PROVE — leave the core as
- * `key-operation` outputs; the connection waits in `opening` or `proving` until the shell hands the result back
- * (`keyOperationCompleted`), and every check after it is the one the inline path runs.
+ * workers") the RSA work — opening REGISTER_SEALED, checking the client's key and sealing the challenge to it,
+ * decrypting PROVE — leaves the core as `key-operation` outputs; the connection waits in `opening`, `sealing` or
+ * `proving` until the shell hands the result back (`keyOperationCompleted`), and every check after it is the one
+ * the inline path runs.
  */
 import { CryptoError, type LeitungCrypto, type RsaPrivateKey, toHex } from '@leitung/crypto';
 import {
@@ -134,6 +135,20 @@ export class Registration {
       case 'opening':
         this.#sealedRegisterOpened(connection, opened, now);
         return;
+      case 'sealing': {
+        let challenge: Uint8Array;
+        try {
+          challenge = phase.handshake.finishChallenge(opened);
+        } catch (error) {
+          if (!(error instanceof SessionError)) throw error;
+          this.#refuseKey(connection);
+          return;
+        }
+        const { handshake, name, publicKey, clientId, challengeSize } = phase;
+        connection.phase = { kind: 'challenged', handshake, name, publicKey, clientId, challengeSize };
+        this.#options.outbox.push({ kind: 'send', connId: connection.id, payload: challenge });
+        return;
+      }
       case 'proving': {
         let channel: SealedChannel;
         try {
@@ -160,7 +175,7 @@ export class Registration {
   keyOperationRefused(connId: ConnectionId, code: string, message: string): void {
     const connection = this.#options.connections.get(connId);
     const kind = connection?.phase.kind;
-    if (connection === undefined || (kind !== 'opening' && kind !== 'proving')) return;
+    if (connection === undefined || (kind !== 'opening' && kind !== 'sealing' && kind !== 'proving')) return;
     this.#options.replies.refuse(connection, fatal(code, message));
   }
 
@@ -286,19 +301,27 @@ export class Registration {
       crypto: this.#options.crypto,
       privateKey: this.#options.privateKey,
     });
-    let challenge: Uint8Array;
+    const offload = this.#options.offloadKeyOperations;
+    let challenge: Uint8Array | undefined;
     try {
-      handshake.onRegister(request.bytes);
+      handshake.onRegister(request.bytes, { checkKeyLater: offload });
       const content = this.#options.directoryService.challengeContent(request.knownTreeSize);
-      challenge = handshake.challenge(content);
-      connection.phase = {
-        kind: 'challenged',
+      const phase = {
         handshake,
         name: request.name,
         publicKey: request.publicKey,
         clientId,
         challengeSize: content.treeHead.size,
       };
+      if (offload) {
+        // Crypto workers: the key check (crypto.md §3) and the challenge's sealing run there too.
+        const operation = handshake.beginChallenge(content);
+        connection.phase = { kind: 'sealing', ...phase };
+        this.#options.outbox.push({ kind: 'key-operation', connId: connection.id, operation });
+        return;
+      }
+      challenge = handshake.challenge(content);
+      connection.phase = { kind: 'challenged', ...phase };
     } catch (error) {
       // A key the crypto layer refuses (not RSA-4096/65537, even modulus, small factor…) is a typed refusal,
       // never RELAY_ERR_INTERNAL (docs/session-protocol.md §1).
@@ -308,13 +331,17 @@ export class Registration {
         !(error instanceof CryptoError)
       )
         throw error;
-      this.#options.replies.refuse(
-        connection,
-        fatal(RelayErrorCode.RegisterInvalid, 'the key is not an acceptable RSA-4096 public key'),
-      );
+      this.#refuseKey(connection);
       return;
     }
     this.#options.outbox.push({ kind: 'send', connId: connection.id, payload: challenge });
+  }
+
+  #refuseKey(connection: Connection): void {
+    this.#options.replies.refuse(
+      connection,
+      fatal(RelayErrorCode.RegisterInvalid, 'the key is not an acceptable RSA-4096 public key'),
+    );
   }
 
   /**

@@ -62,8 +62,7 @@ export interface RelayCoreOptions {
    */
   readonly asyncAppend?: boolean;
   /**
-   * Crypto workers (docs/relay.md "Crypto workers"): the RSA private-key operations of registration leave the
-   * core as `key-operation` outputs, answered by `keyOperationCompleted` / `keyOperationRefused`, instead of
+   * Crypto workers (docs/relay.md "Crypto workers"): the RSA work of registration leaves the core as `key-operation` outputs, answered by `keyOperationCompleted` / `keyOperationRefused`, instead of
    * running inline.
    */
   readonly offloadKeyOperations?: boolean;
@@ -299,8 +298,9 @@ export class RelayCore {
   }
 
   /**
-   * Crypto workers: the result of the connection's `key-operation` output, `opened` undefined when it did not
-   * decrypt or open (docs/relay.md "Crypto workers"). The core takes ownership of `opened` and wipes it.
+   * Crypto workers: the result of the connection's `key-operation` output — the plaintext, or the sealed challenge —
+   * `opened` undefined when the operation failed (docs/relay.md "Crypto workers"). The core takes ownership of
+   * `opened` and wipes what is secret in it.
    */
   keyOperationCompleted(connId: ConnectionId, opened: Uint8Array | undefined, now: number): RelayOutput[] {
     return this.#outbox.run(() => {
@@ -405,6 +405,7 @@ export class RelayCore {
           this.#requests.sealedFrame(connection, phase, payload, now);
           return;
         case 'opening':
+        case 'sealing':
         case 'proving':
           // The client waits for CHALLENGE or WELCOME; nothing else is expected before it.
           this.#replies.refuse(connection, fatal(RelayErrorCode.UnexpectedMessage, 'handshake in progress'));

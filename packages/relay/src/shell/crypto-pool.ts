@@ -1,6 +1,6 @@
 /**
  * The relay's crypto workers (docs/relay.md "Crypto workers"): a few worker_threads running `crypto-worker.js`
- * that perform the RSA private-key operations of registration the core hands out as `key-operation` outputs.
+ * that perform the RSA work of registration the core hands out as `key-operation` outputs.
  * The queue is bounded (`maxQueued` operations queued or running across the pool): beyond it an operation is
  * refused at once, so a handshake flood costs refusals, not memory. A worker that dies is replaced; the
  * operations it held are answered `RELAY_ERR_CRYPTO_WORKER_LOST` and the relay keeps serving.
@@ -13,7 +13,7 @@ import type { RelayKeyOperation } from '@leitung/session';
 import { RelayError, RelayErrorCode } from '../errors.js';
 import type { CryptoWorkerData, CryptoWorkerMessage, CryptoWorkerRequest } from './crypto-worker.js';
 
-/** How an operation ended: its plaintext (undefined when it did not decrypt), or why it could not run. */
+/** How an operation ended: its result (undefined when it failed), or lost with its worker. */
 export type CryptoResult =
   | { readonly kind: 'done'; readonly opened: Uint8Array | undefined }
   | { readonly kind: 'lost' };
@@ -114,8 +114,13 @@ export class CryptoPool {
    * the queue is full, no worker is running or the pool is closing.
    */
   submit(operation: RelayKeyOperation, done: (result: CryptoResult) => void): boolean {
+    // The challenge a seal-challenge carries is secret: wiped here once posted, or refused.
+    const wipe = () => {
+      if (operation.op === 'seal-challenge') operation.plaintext.fill(0);
+    };
     if (this.#closing !== undefined || this.#pending >= this.#options.maxQueued) {
       this.#refused++;
+      wipe();
       return false;
     }
     let best: Slot | undefined;
@@ -125,6 +130,7 @@ export class CryptoPool {
     }
     if (best?.worker === undefined) {
       this.#refused++;
+      wipe();
       return false;
     }
     const id = this.#nextId++;
@@ -132,6 +138,7 @@ export class CryptoPool {
     best.inFlight.set(id, done);
     const request: CryptoWorkerRequest = { id, operation };
     best.worker.postMessage(request);
+    wipe();
     return true;
   }
 

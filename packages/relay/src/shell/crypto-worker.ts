@@ -1,8 +1,8 @@
 /**
- * A crypto worker (docs/relay.md "Crypto workers"): runs the RSA private-key operations of registration —
- * opening REGISTER_SEALED, decrypting PROVE — on a thread of its own, so a burst of handshakes does not hold
+ * A crypto worker (docs/relay.md "Crypto workers"): runs the RSA work of registration — opening REGISTER_SEALED,
+ * checking the client's key and sealing the challenge to it, decrypting PROVE — on a thread of its own, so a burst of handshakes does not hold
  * the relay's event loop. The relay's key arrives once, as PKCS#8 DER in a transferred buffer that is wiped
- * as soon as it is imported; it is never logged or sent back. Every request is answered with the plaintext, or
+ * as soon as it is imported; it is never logged or sent back. Every request is answered with the result, or
  * with `opened: undefined` when the operation failed (no detail: one answer for every failure, docs/lessons.md #5).
  */
 import { setPriority } from 'node:os';
@@ -47,15 +47,19 @@ function run(port: NonNullable<typeof parentPort>, data: CryptoWorkerData): void
     data.pkcs8.fill(0);
   }
   port.on('message', (request: CryptoWorkerRequest) => {
+    const operation = request.operation;
     let opened: Uint8Array<ArrayBuffer> | undefined;
     try {
-      const plaintext = runRelayKeyOperation(crypto, privateKey, request.operation);
+      const plaintext = runRelayKeyOperation(crypto, privateKey, operation);
       // A buffer of its own to transfer: the plaintext is not copied again and not left behind here.
       opened = new Uint8Array(plaintext.length);
       opened.set(plaintext);
       plaintext.fill(0);
     } catch {
       opened = undefined;
+    } finally {
+      // The challenge a seal-challenge carries is secret.
+      if (operation.op === 'seal-challenge') operation.plaintext.fill(0);
     }
     const message: CryptoWorkerMessage = { type: 'result', id: request.id, opened };
     port.postMessage(message, opened === undefined ? [] : [opened.buffer]);
