@@ -13,7 +13,7 @@
 // competes for CPU, so CPU per packet at a fixed offered load is the fair figure.
 //
 //   cd packages/relay && npx tsup && npm run bench          (= node ../../bench/relay/run.mjs)
-//   node bench/relay/run.mjs --calls 50,150,300,500 --seconds 3 [--only direct,bare-c,bare-c-mmsg,bare-node,leitung,leitung-burst,leitung-worker,worker-burst,leitung-dgram,coturn] [--burst 200]
+//   node bench/relay/run.mjs --calls 50,150,300,500 --seconds 3 [--only direct,bare-c,bare-c-mmsg,bare-node,leitung,leitung-burst,pool-burst,leitung-worker,worker-burst,worker-pool-burst,leitung-dgram,coturn] [--burst 200] [--crypto-workers 2]
 import { execFileSync, fork, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -30,6 +30,7 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '3' },
     only: { type: 'string' },
     burst: { type: 'string', default: '200' },
+    'crypto-workers': { type: 'string', default: '2' },
   },
 });
 const STEPS = args.calls.split(',').map(Number);
@@ -202,8 +203,8 @@ async function registrationBurst(ready) {
   return JSON.parse(text);
 }
 
-async function leitung(mediaIo, { burst = false, thread = 'main' } = {}) {
-  const child = fork(join(HERE, 'relay-process.mjs'), [mediaIo, thread], {
+async function leitung(mediaIo, { burst = false, thread = 'main', cryptoWorkers = 0 } = {}) {
+  const child = fork(join(HERE, 'relay-process.mjs'), [mediaIo, thread, String(cryptoWorkers)], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     // The flag the leitung-relay program runs with (examples/relay/src/main.mjs explains it); override
     // with LEITUNG_BENCH_RELAY_NODE_ARGS (e.g. "" for Node's defaults) to compare.
@@ -412,7 +413,7 @@ function row(name, n, r) {
       ? `${fmt(r.p50 - base.p50, 0).padStart(6)} ${fmt(r.p99 - base.p99, 0).padStart(7)}`
       : '     —       —';
   console.log(
-    `${name.padEnd(14)} ${String(n).padStart(5)} ${fmt(r.offered, 0).padStart(9)} ${fmt(r.forwarded, 0).padStart(9)} ${fmt(r.loss * 100, 2).padStart(7)} ${latency} ${added} ${fmt(r.cpuPerPacket, 2).padStart(8)} ${fmt(r.cpuShare * 100, 0).padStart(5)}${r.note ? `  (${r.note})` : ''}`,
+    `${name.padEnd(17)} ${String(n).padStart(5)} ${fmt(r.offered, 0).padStart(9)} ${fmt(r.forwarded, 0).padStart(9)} ${fmt(r.loss * 100, 2).padStart(7)} ${latency} ${added} ${fmt(r.cpuPerPacket, 2).padStart(8)} ${fmt(r.cpuShare * 100, 0).padStart(5)}${r.note ? `  (${r.note})` : ''}`,
   );
 }
 
@@ -426,7 +427,7 @@ console.log(
 );
 console.log('');
 console.log(
-  'forwarder      calls   offered  forwarded  loss%  p50µs   p99µs  +p50µs  +p99µs  cpuµs/pkt  cpu%',
+  'forwarder         calls   offered  forwarded  loss%  p50µs   p99µs  +p50µs  +p99µs  cpuµs/pkt  cpu%',
 );
 
 try {
@@ -473,6 +474,12 @@ if (wanted('leitung-burst')) {
   for (const n of STEPS) row('leitung-burst', n, await relay.run(n));
   await relay.stop();
 }
+// The same burst with the relay's registration RSA on its crypto workers (docs/relay.md "Crypto workers").
+if (wanted('pool-burst')) {
+  const relay = await leitung('batched', { burst: true, cryptoWorkers: Number(args['crypto-workers']) });
+  for (const n of STEPS) row('pool-burst', n, await relay.run(n));
+  await relay.stop();
+}
 // The same with the media plane on a worker thread (docs/relay.md "Media worker"), without and with the burst.
 if (wanted('leitung-worker')) {
   const relay = await leitung('batched', { thread: 'worker' });
@@ -482,6 +489,16 @@ if (wanted('leitung-worker')) {
 if (wanted('worker-burst')) {
   const relay = await leitung('batched', { thread: 'worker', burst: true });
   for (const n of STEPS) row('worker-burst', n, await relay.run(n));
+  await relay.stop();
+}
+// Media worker and crypto workers together, during the burst.
+if (wanted('worker-pool-burst')) {
+  const relay = await leitung('batched', {
+    thread: 'worker',
+    burst: true,
+    cryptoWorkers: Number(args['crypto-workers']),
+  });
+  for (const n of STEPS) row('worker-pool-burst', n, await relay.run(n));
   await relay.stop();
 }
 if (wanted('leitung-dgram')) {
