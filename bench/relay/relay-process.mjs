@@ -63,5 +63,5 @@ process.send({
   fingerprint: relay.fingerprint,
   host: relay.host,
   mediaIo: relay.mediaIo,
-  cryptoWorkers: relay.cryptoPool?.workers.length ?? 0,
+  cryptoWorkers: relay.cryptoWorkers?.workers.length ?? 0,
 });

@@ -151,11 +151,11 @@ async function scenario(relay: Relay): Promise<unknown[]> {
 describe('crypto workers (docs/relay.md "Crypto workers")', () => {
   it('registrations give the same answers inline and on the workers, and the RSA work runs there', async () => {
     const inline = await fx.relay({ cryptoWorkers: 0 });
-    expect(inline.cryptoPool).toBeUndefined();
+    expect(inline.cryptoWorkers).toBeUndefined();
     const inlineResults = await scenario(inline);
 
     const pooled = await fx.relay({ cryptoWorkers: 2 });
-    const pool = pooled.cryptoPool;
+    const pool = pooled.cryptoWorkers;
     expect(pool?.workers.length).toBe(Math.min(2, (await import('node:os')).availableParallelism()));
     const pooledResults = await scenario(pooled);
 
@@ -172,7 +172,7 @@ describe('crypto workers (docs/relay.md "Crypto workers")', () => {
 
   it('a worker killed mid-flight is replaced: its handshakes get RELAY_ERR_CRYPTO_WORKER_LOST, later ones succeed', async () => {
     const relay = await fx.relay({ cryptoWorkers: 1, limits: FLOOD_LIMITS });
-    const pool = relay.cryptoPool;
+    const pool = relay.cryptoWorkers;
     if (pool === undefined) throw new Error('no crypto workers');
     const [first] = pool.workers;
     if (first === undefined) throw new Error('no crypto worker');
@@ -197,7 +197,7 @@ describe('crypto workers (docs/relay.md "Crypto workers")', () => {
 
   it('a full queue refuses new handshakes with RELAY_ERR_CRYPTO_BUSY instead of growing', async () => {
     const relay = await fx.relay({ cryptoWorkers: 1, cryptoQueue: 1, limits: FLOOD_LIMITS });
-    const pool = relay.cryptoPool;
+    const pool = relay.cryptoWorkers;
     if (pool === undefined) throw new Error('no crypto workers');
     let mostPending = 0;
     const sampler = setInterval(() => {
@@ -216,7 +216,7 @@ describe('crypto workers (docs/relay.md "Crypto workers")', () => {
 
   it('close() stops every crypto worker; a bad cryptoWorkers is refused at start', async () => {
     const relay = await fx.relay({ cryptoWorkers: 2 });
-    const workers = [...(relay.cryptoPool?.workers ?? [])];
+    const workers = [...(relay.cryptoWorkers?.workers ?? [])];
     expect(workers.length).toBeGreaterThan(0);
     for (const worker of workers) expect(worker.threadId).toBeGreaterThan(0);
     await fx.stop(relay);

@@ -45,8 +45,22 @@ interface Slot {
   readonly inFlight: Map<number, (result: CryptoResult) => void>;
 }
 
+/** What a relay shows of its crypto workers (docs/relay.md "Crypto workers"): counters and the running threads. */
+export interface CryptoWorkers {
+  /** Operations queued or running. */
+  readonly pending: number;
+  /** Operations a worker answered (with a result or a failure). */
+  readonly completed: number;
+  /** Operations refused because the queue was full or no worker ran. */
+  readonly refused: number;
+  /** Workers replaced after they died. */
+  readonly restarts: number;
+  /** The running worker threads. */
+  readonly workers: readonly Worker[];
+}
+
 /** The pool of crypto workers. */
-export class CryptoPool {
+export class CryptoPool implements CryptoWorkers {
   readonly #options: CryptoPoolOptions;
   readonly #slots: Slot[] = [];
   #nextId = 1;
@@ -104,7 +118,7 @@ export class CryptoPool {
     return this.#refused;
   }
 
-  /** @internal The running workers (tests stop one to check that it is replaced). */
+  /** The running workers (tests stop one to check that it is replaced). */
   get workers(): readonly Worker[] {
     return this.#slots.flatMap((slot) => (slot.worker === undefined ? [] : [slot.worker]));
   }

@@ -8,7 +8,7 @@
 
 import type { Server } from 'node:http';
 import { createServer as createTcpServer, type Socket, type Server as TcpServer } from 'node:net';
-import { toHex } from '@leitung/crypto';
+import { type RsaPrivateKey, toHex } from '@leitung/crypto';
 import { encodeFrame } from '@leitung/wire';
 import { EventEmitter } from 'eventemitter3';
 import type { Logger } from 'pino';
@@ -20,7 +20,7 @@ import type { LocalKeyDirectory } from '../directory/key-directory.js';
 import { RelayError, RelayErrorCode } from '../errors.js';
 import type { Blocklist } from '../protection/blocklist.js';
 import { readBlocklist } from './blocklist-file.js';
-import type { CryptoPool } from './crypto-pool.js';
+import { CryptoPool, type CryptoWorkers } from './crypto-pool.js';
 import { logEvent } from './event-log.js';
 import { type MediaTransport, openMediaSocket } from './media-socket.js';
 import { MediaWorkerPlane } from './media-worker-plane.js';
@@ -82,7 +82,7 @@ export class Relay extends EventEmitter<RelayEvents> {
   #port = 0;
   #metricsPort: number | undefined;
   readonly #cluster: ClusterNode | undefined;
-  readonly #cryptoPool: CryptoPool | undefined;
+  #cryptoPool: CryptoPool | undefined;
 
   /** @internal Use {@link startRelay}. */
   constructor(init: {
@@ -97,7 +97,6 @@ export class Relay extends EventEmitter<RelayEvents> {
     blocklistFile: string | undefined;
     cluster?: ClusterNode | undefined;
     refusalLog?: Partial<RefusalLogOptions> | undefined;
-    cryptoPool?: CryptoPool | undefined;
   }) {
     super();
     this.core = init.core;
@@ -111,7 +110,6 @@ export class Relay extends EventEmitter<RelayEvents> {
     this.#now = init.now;
     this.#blocklistFile = init.blocklistFile;
     this.#cluster = init.cluster;
-    this.#cryptoPool = init.cryptoPool;
     const cluster = init.cluster;
     this.metrics = createRelayMetrics({
       core: this.core,
@@ -228,7 +226,19 @@ export class Relay extends EventEmitter<RelayEvents> {
     webSocket?: RelayWebSocketOptions,
     mediaIo: 'auto' | 'batched' | 'dgram' = 'auto',
     mediaThread: 'main' | 'worker' = 'main',
+    cryptoWorkers?: { readonly size: number; readonly maxQueued: number; readonly privateKey: RsaPrivateKey },
   ): Promise<void> {
+    if (cryptoWorkers !== undefined) {
+      // Crypto workers (docs/relay.md "Crypto workers"): the core hands its RSA work out as key-operation outputs.
+      this.#cryptoPool = await CryptoPool.open({
+        ...cryptoWorkers,
+        onWorkerLost: (error) =>
+          this.#logger.warn(
+            { err: error?.message },
+            'a crypto worker died; replaced, its handshakes refused',
+          ),
+      });
+    }
     if (mediaThread === 'worker' && webSocket !== undefined) {
       // WebSocket media legs run through the relay's own router on this loop, which has no live bindings
       // while the worker forwards UDP (docs/relay.md "Media worker").
@@ -439,8 +449,8 @@ export class Relay extends EventEmitter<RelayEvents> {
     );
   }
 
-  /** @internal The crypto workers, when the relay runs them (tests stop one to check it is replaced). */
-  get cryptoPool(): CryptoPool | undefined {
+  /** The crypto workers' counters and threads, when the relay runs them (docs/relay.md "Crypto workers"). */
+  get cryptoWorkers(): CryptoWorkers | undefined {
     return this.#cryptoPool;
   }
 

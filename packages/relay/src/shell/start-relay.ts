@@ -18,7 +18,6 @@ import { SqliteDirectoryStore } from '../directory/sqlite-directory-store.js';
 import { RelayError, RelayErrorCode } from '../errors.js';
 import { Blocklist } from '../protection/blocklist.js';
 import { readBlocklist } from './blocklist-file.js';
-import { CryptoPool } from './crypto-pool.js';
 import { openDataDir } from './data-dir.js';
 import { checkPortsFree } from './port-check.js';
 import { Relay } from './relay.js';
@@ -69,20 +68,12 @@ export async function startRelay(options: StartRelayOptions): Promise<Relay> {
   const directory = openDirectory(context, options, clusterId);
   const cluster = await joinCluster(context, options.cluster, clusterId, directory);
   const signalling = cluster?.signalling ?? options.signalling;
-  let cryptoPool: CryptoPool | undefined;
-  try {
-    cryptoPool = await openCryptoPool(context, cryptoWorkers, options.cryptoQueue);
-  } catch (error) {
-    await cluster?.close();
-    directory.close();
-    throw error;
-  }
   const core = new RelayCore({
     crypto,
     privateKey: key.privateKey,
     directory,
     blocklist,
-    offloadKeyOperations: cryptoPool !== undefined,
+    offloadKeyOperations: cryptoWorkers > 0,
     ...(options.limits === undefined ? {} : { limits: options.limits }),
     ...(signalling === undefined ? {} : { signalling }),
     ...(cluster === undefined ? {} : { asyncAppend: true, cluster: cluster.signalling }),
@@ -99,7 +90,6 @@ export async function startRelay(options: StartRelayOptions): Promise<Relay> {
     blocklistFile: options.blocklistFile,
     cluster,
     refusalLog: options.refusalLog,
-    cryptoPool,
   });
   try {
     await relay.listen(
@@ -110,6 +100,13 @@ export async function startRelay(options: StartRelayOptions): Promise<Relay> {
       options.webSocket,
       options.mediaIo ?? 'auto',
       options.mediaThread ?? 'main',
+      cryptoWorkers === 0
+        ? undefined
+        : {
+            size: cryptoWorkers,
+            maxQueued: options.cryptoQueue ?? DEFAULT_CRYPTO_QUEUE,
+            privateKey: key.privateKey,
+          },
     );
   } catch (error) {
     await relay.close();
@@ -133,22 +130,6 @@ function cryptoWorkerCount(options: StartRelayOptions): number {
     throw new RelayError(RelayErrorCode.InvalidOption, 'cryptoQueue must be an integer ≥ 1');
   }
   return Math.min(requested, availableParallelism());
-}
-
-/** The crypto workers; undefined (inline RSA) for 0 workers. */
-async function openCryptoPool(
-  context: StartContext,
-  size: number,
-  maxQueued = DEFAULT_CRYPTO_QUEUE,
-): Promise<CryptoPool | undefined> {
-  if (size === 0) return undefined;
-  return CryptoPool.open({
-    size,
-    maxQueued,
-    privateKey: context.privateKey,
-    onWorkerLost: (error) =>
-      context.logger.warn({ err: error?.message }, 'a crypto worker died; replaced, its handshakes refused'),
-  });
 }
 
 /** The key directory on the configured store (SQLite in the data directory by default). */
