@@ -13,7 +13,7 @@
 // competes for CPU, so CPU per packet at a fixed offered load is the fair figure.
 //
 //   cd packages/relay && npx tsup && npm run bench          (= node ../../bench/relay/run.mjs)
-//   node bench/relay/run.mjs --calls 50,150,300,500 --seconds 3 [--only direct,bare-c,bare-c-mmsg,bare-node,leitung,leitung-burst,pool-burst,leitung-worker,worker-burst,worker-pool-burst,leitung-dgram,coturn] [--burst 200] [--crypto-workers 2]
+//   node bench/relay/run.mjs --calls 50,150,300,500 --seconds 3 [--only direct,bare-c,bare-c-mmsg,bare-node,leitung,leitung-burst,pool-burst,leitung-worker,worker-burst,worker-pool-burst,leitung-dgram,coturn] [--burst 200] [--crypto-workers 2] [--crypto-queue 512]
 import { execFileSync, fork, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -31,6 +31,8 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     burst: { type: 'string', default: '200' },
     'crypto-workers': { type: 'string', default: '2' },
+    // Above the burst, so the pool rows compare serving the same 200 handshakes, not the queue bound.
+    'crypto-queue': { type: 'string', default: '512' },
   },
 });
 const STEPS = args.calls.split(',').map(Number);
@@ -204,14 +206,18 @@ async function registrationBurst(ready) {
 }
 
 async function leitung(mediaIo, { burst = false, thread = 'main', cryptoWorkers = 0 } = {}) {
-  const child = fork(join(HERE, 'relay-process.mjs'), [mediaIo, thread, String(cryptoWorkers)], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    // The flag the leitung-relay program runs with (examples/relay/src/main.mjs explains it); override
-    // with LEITUNG_BENCH_RELAY_NODE_ARGS (e.g. "" for Node's defaults) to compare.
-    execArgv: (process.env.LEITUNG_BENCH_RELAY_NODE_ARGS ?? '--max-semi-space-size=1')
-      .split(' ')
-      .filter(Boolean),
-  });
+  const child = fork(
+    join(HERE, 'relay-process.mjs'),
+    [mediaIo, thread, String(cryptoWorkers), args['crypto-queue']],
+    {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      // The flag the leitung-relay program runs with (examples/relay/src/main.mjs explains it); override
+      // with LEITUNG_BENCH_RELAY_NODE_ARGS (e.g. "" for Node's defaults) to compare.
+      execArgv: (process.env.LEITUNG_BENCH_RELAY_NODE_ARGS ?? '--max-semi-space-size=1')
+        .split(' ')
+        .filter(Boolean),
+    },
+  );
   started.push(child);
   const ask = (message, type) =>
     new Promise((resolve, reject) => {
@@ -256,7 +262,13 @@ async function leitung(mediaIo, { burst = false, thread = 'main', cryptoWorkers 
     const notes = [];
     if (registrations)
       notes.push(
-        `${registrations.registered} registrations in ${registrations.seconds.toFixed(1)} s, ${registrations.failed} failed, p50 ${registrations.p50ms?.toFixed(0)} ms`,
+        `${registrations.registered} registrations in ${registrations.seconds.toFixed(1)} s, ${registrations.failed} failed${
+          registrations.failed > 0
+            ? ` (${Object.entries(registrations.failures)
+                .map(([code, count]) => `${code} ${count}`)
+                .join(', ')})`
+            : ''
+        }, p50 ${registrations.p50ms?.toFixed(0)} ms`,
       );
     if (drops.length > 0)
       notes.push(`relay drops: ${drops.map(([reason, c]) => `${reason} ${c}`).join(', ')}`);
