@@ -114,6 +114,7 @@ export class Relay extends EventEmitter<RelayEvents> {
     this.metrics = createRelayMetrics({
       core: this.core,
       blocklistReloads: () => ({ ...this.#reloads }),
+      cryptoWorkers: () => this.#cryptoPool,
       webSocket: () => {
         const listener = this.#webSocket;
         if (listener === undefined) return undefined;
