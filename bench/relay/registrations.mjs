@@ -10,9 +10,11 @@
 // client's own CPU per registration (process.cpuUsage of this process), which the end-to-end figure pays for too.
 // The relay's main thread is read separately (/proc/<pid>/task/<pid>/stat): what the event loop still spends per
 // registration with the RSA on the workers. Ratios are against openssl's private operations (sign/s) on one core.
+// With --rounds N the modes alternate N times (inline, pool, inline, pool, …), so a change in the machine's other
+// load hits both alike.
 //
 //   node bench/relay/registrations.mjs [--seconds 5] [--in-flight 4] [--openssl-seconds 5] [--crypto-workers 2]
-//                                      [--modes inline,pool]
+//                                      [--modes inline,pool] [--rounds 1]
 import { execFileSync, fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -27,6 +29,7 @@ const { values: args } = parseArgs({
     'openssl-seconds': { type: 'string', default: '5' },
     'crypto-workers': { type: 'string', default: '2' },
     modes: { type: 'string', default: 'inline,pool' },
+    rounds: { type: 'string', default: '1' },
   },
 });
 const SECONDS = Number(args.seconds);
@@ -119,10 +122,13 @@ async function measure(cryptoWorkers) {
 
 const loadBefore = loadAverage();
 const openssl = opensslSignsPerSecond();
-const modes = args.modes.split(',');
-const results = {};
-for (const mode of modes) {
-  results[mode] = await measure(mode === 'pool' ? Number(args['crypto-workers']) : 0);
+const rounds = Number(args.rounds);
+const runs = [];
+for (let round = 1; round <= rounds; round++) {
+  for (const mode of args.modes.split(',')) {
+    const result = await measure(mode === 'pool' ? Number(args['crypto-workers']) : 0);
+    runs.push({ mode, round, label: rounds > 1 ? `${mode} ${round}` : mode, ...result });
+  }
 }
 const loadAfter = loadAverage();
 
@@ -131,11 +137,10 @@ console.log(
     `(load average ${loadBefore} before, ${loadAfter} after)`,
 );
 console.log('');
-const columns = modes.map((mode) => (mode === 'pool' ? `pool (${results[mode].workers} workers)` : mode));
+const columns = runs.map((r) => (r.mode === 'pool' ? `${r.label} (${r.workers} workers)` : r.label));
 console.log(`| measure | ${columns.join(' | ')} |`);
-console.log(`| --- | ${modes.map(() => '---:').join(' | ')} |`);
-const line = (label, value) =>
-  console.log(`| ${label} | ${modes.map((m) => value(results[m])).join(' | ')} |`);
+console.log(`| --- | ${runs.map(() => '---:').join(' | ')} |`);
+const line = (label, value) => console.log(`| ${label} | ${runs.map(value).join(' | ')} |`);
 line('registrations (failed)', (r) => `${r.done} (${r.failed})`);
 line('registrations per second', (r) => r.perSecond.toFixed(1));
 line('handshake p50 / p99, ms', (r) => `${r.p50?.toFixed(1)} / ${r.p99?.toFixed(1)}`);
@@ -153,11 +158,14 @@ console.log('');
 console.log(
   `openssl speed -seconds ${args['openssl-seconds']} rsa4096, sign/s (one core): ${openssl.toFixed(1)}`,
 );
-if (results.inline && results.pool) {
+for (let round = 1; round <= rounds; round++) {
+  const inline = runs.find((r) => r.mode === 'inline' && r.round === round);
+  const pool = runs.find((r) => r.mode === 'pool' && r.round === round);
+  if (inline === undefined || pool === undefined) continue;
+  const prefix = rounds > 1 ? `round ${round}: ` : '';
   console.log(
-    `pool ÷ inline registrations/s: ${(results.pool.perSecond / results.inline.perSecond).toFixed(2)}`,
-  );
-  console.log(
-    `pool ÷ inline relay main-thread ms per registration: ${(results.pool.mainMsPer / results.inline.mainMsPer).toFixed(2)}`,
+    `${prefix}pool ÷ inline registrations/s ${(pool.perSecond / inline.perSecond).toFixed(2)}, ` +
+      `relay main-thread ms per registration ${(pool.mainMsPer / inline.mainMsPer).toFixed(2)}, ` +
+      `relay CPU ms per registration ${(pool.relayMsPer / inline.relayMsPer).toFixed(2)}`,
   );
 }
