@@ -61,7 +61,7 @@ export interface RegistrationOptions {
   readonly outbox: Outbox;
   /** Relay cluster: new bindings are appended through the shared log by the shell. */
   readonly asyncAppend: boolean;
-  /** Crypto workers: RSA private-key operations leave the core as `key-operation` outputs. */
+  /** Crypto workers: the RSA work of registration leaves the core as `key-operation` outputs. */
   readonly offloadKeyOperations: boolean;
 }
 
@@ -121,7 +121,7 @@ export class Registration {
   }
 
   /**
-   * Crypto workers: the result of a connection's `key-operation` (undefined when it did not decrypt or open).
+   * Crypto workers: the result of a connection's `key-operation` (undefined when the operation failed).
    * Takes ownership of `opened`. A result for a connection that is gone or moved on (handshake timeout) is wiped.
    */
   keyOperationCompleted(connId: ConnectionId, opened: Uint8Array | undefined, now: number): void {
@@ -302,7 +302,7 @@ export class Registration {
       privateKey: this.#options.privateKey,
     });
     const offload = this.#options.offloadKeyOperations;
-    let challenge: Uint8Array | undefined;
+    let challenge: Uint8Array;
     try {
       handshake.onRegister(request.bytes, { checkKeyLater: offload });
       const content = this.#options.directoryService.challengeContent(request.knownTreeSize);

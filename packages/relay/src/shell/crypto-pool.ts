@@ -103,7 +103,7 @@ export class CryptoPool implements CryptoWorkers {
     return this.#pending;
   }
 
-  /** Operations a worker answered (decrypted or not). */
+  /** Operations a worker answered (with a result or a failure). */
   get completed(): number {
     return this.#completed;
   }
@@ -113,7 +113,7 @@ export class CryptoPool implements CryptoWorkers {
     return this.#restarts;
   }
 
-  /** Operations refused because the queue was full. */
+  /** Operations refused because the queue was full or no worker ran. */
   get refused(): number {
     return this.#refused;
   }
