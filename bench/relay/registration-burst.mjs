@@ -14,13 +14,17 @@ const interval = (Number(seconds) * 1000) / total;
 const start = performance.now();
 const pending = [];
 let failed = 0;
+/** Why registrations failed: the relay's code (ERROR before WELCOME) or the local error's. */
+const failures = {};
 for (let i = 0; i < total; i++) {
   const due = start + i * interval;
   const wait = due - performance.now();
   if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
   pending.push(
-    register(i).catch(() => {
+    register(i).catch((error) => {
       failed++;
+      const code = error?.relayCode ?? error?.code ?? 'closed';
+      failures[code] = (failures[code] ?? 0) + 1;
       return Number.NaN;
     }),
   );
@@ -31,6 +35,7 @@ process.stdout.write(
   `${JSON.stringify({
     registered: durations.length,
     failed,
+    failures,
     seconds: elapsed,
     p50ms: durations[Math.floor(durations.length / 2)] ?? null,
   })}\n`,

@@ -12,13 +12,17 @@ const dataDir = mkdtempSync(join(tmpdir(), 'leitung-bench-relay-'));
 // A cached test key saves the RSA-4096 generation (1–4 s); the benchmark does not depend on the key.
 writeFileSync(join(dataDir, 'relay-key.pem'), (await testKeyPair('relay')).privateKeyPem, { mode: 0o600 });
 // argv[2]: the media I/O path (docs/relay.md "Batched media I/O"): auto (batched where built), batched or dgram;
-// argv[3]: where the media plane runs (docs/relay.md "Media worker"): main or worker.
+// argv[3]: where the media plane runs (docs/relay.md "Media worker"): main or worker;
+// argv[4]: crypto workers for registration's RSA (docs/relay.md "Crypto workers"), 0 (inline) by default;
+// argv[5]: their queue bound (`cryptoQueue`, the relay's default when absent).
 const relay = await startRelay({
   dataDir,
   port: 0,
   mediaPort: 0,
   mediaIo: process.argv[2] ?? 'auto',
   mediaThread: process.argv[3] ?? 'main',
+  cryptoWorkers: Number(process.argv[4] ?? '0'),
+  ...(process.argv[5] === undefined ? {} : { cryptoQueue: Number(process.argv[5]) }),
   limits: {
     maxMediaSessions: 200_000,
     mediaBindTimeoutMs: 600_000,
@@ -61,4 +65,5 @@ process.send({
   fingerprint: relay.fingerprint,
   host: relay.host,
   mediaIo: relay.mediaIo,
+  cryptoWorkers: relay.cryptoWorkers?.workers.length ?? 0,
 });

@@ -13,7 +13,7 @@
 // competes for CPU, so CPU per packet at a fixed offered load is the fair figure.
 //
 //   cd packages/relay && npx tsup && npm run bench          (= node ../../bench/relay/run.mjs)
-//   node bench/relay/run.mjs --calls 50,150,300,500 --seconds 3 [--only direct,bare-c,bare-c-mmsg,bare-node,leitung,leitung-burst,leitung-worker,worker-burst,leitung-dgram,coturn] [--burst 200]
+//   node bench/relay/run.mjs --calls 50,150,300,500 --seconds 3 [--only direct,bare-c,bare-c-mmsg,bare-node,leitung,leitung-burst,pool-burst,leitung-worker,worker-burst,worker-pool-burst,leitung-dgram,coturn] [--burst 200] [--crypto-workers 2] [--crypto-queue 512]
 import { execFileSync, fork, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -30,6 +30,9 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '3' },
     only: { type: 'string' },
     burst: { type: 'string', default: '200' },
+    'crypto-workers': { type: 'string', default: '2' },
+    // Above the burst, so the pool rows compare serving the same 200 handshakes, not the queue bound.
+    'crypto-queue': { type: 'string', default: '512' },
   },
 });
 const STEPS = args.calls.split(',').map(Number);
@@ -202,15 +205,19 @@ async function registrationBurst(ready) {
   return JSON.parse(text);
 }
 
-async function leitung(mediaIo, { burst = false, thread = 'main' } = {}) {
-  const child = fork(join(HERE, 'relay-process.mjs'), [mediaIo, thread], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    // The flag the leitung-relay program runs with (examples/relay/src/main.mjs explains it); override
-    // with LEITUNG_BENCH_RELAY_NODE_ARGS (e.g. "" for Node's defaults) to compare.
-    execArgv: (process.env.LEITUNG_BENCH_RELAY_NODE_ARGS ?? '--max-semi-space-size=1')
-      .split(' ')
-      .filter(Boolean),
-  });
+async function leitung(mediaIo, { burst = false, thread = 'main', cryptoWorkers = 0 } = {}) {
+  const child = fork(
+    join(HERE, 'relay-process.mjs'),
+    [mediaIo, thread, String(cryptoWorkers), args['crypto-queue']],
+    {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      // The flag the leitung-relay program runs with (examples/relay/src/main.mjs explains it); override
+      // with LEITUNG_BENCH_RELAY_NODE_ARGS (e.g. "" for Node's defaults) to compare.
+      execArgv: (process.env.LEITUNG_BENCH_RELAY_NODE_ARGS ?? '--max-semi-space-size=1')
+        .split(' ')
+        .filter(Boolean),
+    },
+  );
   started.push(child);
   const ask = (message, type) =>
     new Promise((resolve, reject) => {
@@ -255,7 +262,13 @@ async function leitung(mediaIo, { burst = false, thread = 'main' } = {}) {
     const notes = [];
     if (registrations)
       notes.push(
-        `${registrations.registered} registrations in ${registrations.seconds.toFixed(1)} s, ${registrations.failed} failed, p50 ${registrations.p50ms?.toFixed(0)} ms`,
+        `${registrations.registered} registrations in ${registrations.seconds.toFixed(1)} s, ${registrations.failed} failed${
+          registrations.failed > 0
+            ? ` (${Object.entries(registrations.failures)
+                .map(([code, count]) => `${code} ${count}`)
+                .join(', ')})`
+            : ''
+        }, p50 ${registrations.p50ms?.toFixed(0)} ms`,
       );
     if (drops.length > 0)
       notes.push(`relay drops: ${drops.map(([reason, c]) => `${reason} ${c}`).join(', ')}`);
@@ -412,7 +425,7 @@ function row(name, n, r) {
       ? `${fmt(r.p50 - base.p50, 0).padStart(6)} ${fmt(r.p99 - base.p99, 0).padStart(7)}`
       : '     —       —';
   console.log(
-    `${name.padEnd(14)} ${String(n).padStart(5)} ${fmt(r.offered, 0).padStart(9)} ${fmt(r.forwarded, 0).padStart(9)} ${fmt(r.loss * 100, 2).padStart(7)} ${latency} ${added} ${fmt(r.cpuPerPacket, 2).padStart(8)} ${fmt(r.cpuShare * 100, 0).padStart(5)}${r.note ? `  (${r.note})` : ''}`,
+    `${name.padEnd(17)} ${String(n).padStart(5)} ${fmt(r.offered, 0).padStart(9)} ${fmt(r.forwarded, 0).padStart(9)} ${fmt(r.loss * 100, 2).padStart(7)} ${latency} ${added} ${fmt(r.cpuPerPacket, 2).padStart(8)} ${fmt(r.cpuShare * 100, 0).padStart(5)}${r.note ? `  (${r.note})` : ''}`,
   );
 }
 
@@ -426,7 +439,7 @@ console.log(
 );
 console.log('');
 console.log(
-  'forwarder      calls   offered  forwarded  loss%  p50µs   p99µs  +p50µs  +p99µs  cpuµs/pkt  cpu%',
+  'forwarder         calls   offered  forwarded  loss%  p50µs   p99µs  +p50µs  +p99µs  cpuµs/pkt  cpu%',
 );
 
 try {
@@ -473,6 +486,12 @@ if (wanted('leitung-burst')) {
   for (const n of STEPS) row('leitung-burst', n, await relay.run(n));
   await relay.stop();
 }
+// The same burst with the relay's registration RSA on its crypto workers (docs/relay.md "Crypto workers").
+if (wanted('pool-burst')) {
+  const relay = await leitung('batched', { burst: true, cryptoWorkers: Number(args['crypto-workers']) });
+  for (const n of STEPS) row('pool-burst', n, await relay.run(n));
+  await relay.stop();
+}
 // The same with the media plane on a worker thread (docs/relay.md "Media worker"), without and with the burst.
 if (wanted('leitung-worker')) {
   const relay = await leitung('batched', { thread: 'worker' });
@@ -482,6 +501,16 @@ if (wanted('leitung-worker')) {
 if (wanted('worker-burst')) {
   const relay = await leitung('batched', { thread: 'worker', burst: true });
   for (const n of STEPS) row('worker-burst', n, await relay.run(n));
+  await relay.stop();
+}
+// Media worker and crypto workers together, during the burst.
+if (wanted('worker-pool-burst')) {
+  const relay = await leitung('batched', {
+    thread: 'worker',
+    burst: true,
+    cryptoWorkers: Number(args['crypto-workers']),
+  });
+  for (const n of STEPS) row('worker-pool-burst', n, await relay.run(n));
   await relay.stop();
 }
 if (wanted('leitung-dgram')) {

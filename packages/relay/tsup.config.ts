@@ -9,6 +9,8 @@ export default defineConfig({
     testing: 'src/testing.ts',
     // Not an export: the script the media worker thread runs (docs/relay.md "Media worker").
     'media-worker': 'src/shell/media-worker.ts',
+    // Not an export: the script each crypto worker thread runs (docs/relay.md "Crypto workers").
+    'crypto-worker': 'src/shell/crypto-worker.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

@@ -3,6 +3,13 @@ import { shared } from '../../vitest.shared.js';
 
 /** The test files that move real media datagrams through the relay's UDP socket. */
 const MEDIA_FILES = ['test/media-io.test.ts', 'test/calls-media.test.ts', 'test/media-bind-attacks.test.ts'];
+/** Registration over real sockets: run once more with the RSA decryptions on crypto workers (docs/relay.md). */
+const REGISTRATION_FILES = [
+  'test/registration.test.ts',
+  'test/handshake-binding.test.ts',
+  'test/handshake-slots.test.ts',
+  'test/web-socket.test.ts',
+];
 /** WebSocket media legs meet UDP sides in the relay's own router: both I/O paths, not the worker (docs/relay.md). */
 const WEB_SOCKET_FILES = ['test/web-socket.test.ts'];
 
@@ -38,6 +45,14 @@ export default mergeConfig(
             name: 'relay-media-worker',
             include: MEDIA_FILES,
             env: { LEITUNG_RELAY_MEDIA_THREAD: 'worker' },
+          },
+        },
+        {
+          test: {
+            ...perProject,
+            name: 'relay-crypto-workers',
+            include: REGISTRATION_FILES,
+            env: { LEITUNG_RELAY_CRYPTO_WORKERS: '2' },
           },
         },
       ],

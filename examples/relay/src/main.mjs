@@ -48,6 +48,8 @@ Options:
   --new-names-per-address N
                        new name bindings per hour from one IPv4 address / IPv6 /64 (default 5, burst 10)
   --new-names-global N new name bindings per hour from all addresses together (default 900, burst 100)
+  --crypto-workers N   run the RSA decryptions of registration on N worker threads, at most one per
+                       core (default 0: on the relay's own thread; docs/relay.md "Crypto workers")
   --log-level LEVEL    trace, debug, info, warn, error, fatal or silent (default info)
   --log-format FORMAT  pretty (readable lines) or json (one JSON object per line); default: pretty
                        when stderr is a terminal, json otherwise (files, journald, log shippers)
@@ -91,6 +93,7 @@ try {
       'cluster-members': { type: 'string' },
       'new-names-per-address': { type: 'string' },
       'new-names-global': { type: 'string' },
+      'crypto-workers': { type: 'string' },
       'log-level': { type: 'string' },
       'log-format': { type: 'string' },
       'log-metadata': { type: 'boolean' },
@@ -121,7 +124,8 @@ if (format !== 'pretty' && format !== 'json') fail('--log-format must be pretty 
 if (args.redis !== undefined && !/^rediss?:\/\/./.test(args.redis)) fail('--redis must be a redis:// URL');
 if (args['cluster-id'] !== undefined && args.redis === undefined) fail('--cluster-id needs --redis');
 if (args['ws-origin'] !== undefined && args['ws-port'] === undefined) fail('--ws-origin needs --ws-port');
-if (args['ws-public-url'] !== undefined && args['ws-port'] === undefined) fail('--ws-public-url needs --ws-port');
+if (args['ws-public-url'] !== undefined && args['ws-port'] === undefined)
+  fail('--ws-public-url needs --ws-port');
 if (args['cluster-members'] !== undefined && args.redis === undefined)
   fail('--cluster-members needs --redis');
 if (args.redis !== undefined && args['cluster-members'] === undefined) {
@@ -139,6 +143,8 @@ function perHour(value, name) {
   }
   return { perSecond: Number(value) / 3600, burst: Number(value) };
 }
+const cryptoWorkers = args['crypto-workers'] ?? '0';
+if (!/^\d{1,3}$/.test(cryptoWorkers)) fail('--crypto-workers must be a whole number of threads (0-999)');
 const limits = {};
 const perAddress = perHour(args['new-names-per-address'], '--new-names-per-address');
 const global = perHour(args['new-names-global'], '--new-names-global');
@@ -188,6 +194,7 @@ try {
           },
         }),
     ...(args.blocklist === undefined ? {} : { blocklistFile: resolve(args.blocklist) }),
+    cryptoWorkers: Number(cryptoWorkers),
     ...(Object.keys(limits).length === 0 ? {} : { limits }),
     ...(args.redis === undefined
       ? {}

@@ -74,6 +74,16 @@ export const RelayErrorCode = {
   CallSuppressed: 'RELAY_ERR_CALL_SUPPRESSED',
   /** The relay is shutting down. */
   ShuttingDown: 'RELAY_ERR_SHUTTING_DOWN',
+  /**
+   * The crypto workers' queue of handshake decryptions is full (docs/relay.md "Crypto workers"): the
+   * handshake is refused instead of queueing without bound. Retry later.
+   */
+  CryptoBusy: 'RELAY_ERR_CRYPTO_BUSY',
+  /**
+   * The crypto worker running this handshake's decryption died (docs/relay.md "Crypto workers"): the
+   * handshake is refused, the worker is replaced and later handshakes proceed. Retry.
+   */
+  CryptoWorkerLost: 'RELAY_ERR_CRYPTO_WORKER_LOST',
   /** Storage failed (SQLite error, corrupt data); the operation changed nothing. */
   Storage: 'RELAY_ERR_STORAGE',
   /**

@@ -29,6 +29,7 @@ export {
 export { SqliteDirectoryStore } from './directory/sqlite-directory-store.js';
 export { isRelayError, RELAY_ERROR_CODES, RelayError, RelayErrorCode } from './errors.js';
 export { type BucketLimit, DEFAULT_LIMITS, type RelayLimits, resolveLimits } from './limits.js';
+export type { CryptoWorkers } from './shell/crypto-pool.js';
 export { DEFAULT_REFUSAL_LOG, type RefusalLogOptions } from './shell/refusal-log.js';
 export { Relay, type RelayEvents } from './shell/relay.js';
 export { loadOrCreateRelayKey, RELAY_KEY_FILE, type RelayKeyResult } from './shell/relay-key-file.js';

@@ -66,8 +66,13 @@ describe('leitung-relay program', () => {
       '--blocklist',
       '--new-names-per-address',
       '--new-names-global',
+      '--crypto-workers',
     ]) {
       expect(help.stdout).toContain(flag);
+    }
+    for (const workers of ['-1', 'x', '1.5']) {
+      const run = spawnSync(process.execPath, [MAIN, '--crypto-workers', workers], { encoding: 'utf8' });
+      expect(run.status).toBe(2);
     }
     for (const budget of ['0', '-1', 'x']) {
       const run = spawnSync(process.execPath, [MAIN, '--new-names-per-address', budget], {

@@ -82,7 +82,18 @@ export {
 } from './name-bindings.js';
 export { isValidName, NAME_MAX_BYTES, NAME_MAX_CHARACTERS, nameKey, nameProblem } from './names.js';
 export type { RelayEntry } from './relay-entry.js';
-export { type ChallengeContent, RelayHandshake, type RelayHandshakeOptions } from './relay-handshake.js';
+export {
+  type ChallengeContent,
+  RelayHandshake,
+  type RelayHandshakeOptions,
+  type RelayKeyOperation,
+  runRelayKeyOperation,
+} from './relay-handshake.js';
 export { type DirectionKeys, SealedChannel } from './sealed-channel.js';
-export { openSealedRegister, sealRegister } from './sealed-register.js';
+export {
+  openSealedRegister,
+  registerFromOpened,
+  sealedRegisterOperation,
+  sealRegister,
+} from './sealed-register.js';
 export { acceptTreeHead, type MappedTreeHead, signTreeHead, type TreeHeadCheck } from './tree-heads.js';

@@ -46,7 +46,16 @@ type State =
       readonly kind: 'registered';
       readonly register: Register;
       readonly registerBytes: Uint8Array;
-      readonly clientKey: RsaPublicKey;
+      /** Undefined when the key check was left to {@link RelayHandshake.beginChallenge}'s operation. */
+      readonly clientKey: RsaPublicKey | undefined;
+    }
+  | {
+      readonly kind: 'sealing';
+      readonly register: Register;
+      readonly registerBytes: Uint8Array;
+      readonly content: ChallengeContent;
+      readonly challenge: Uint8Array;
+      readonly relayNonce: Uint8Array;
     }
   | {
       readonly kind: 'challenged';
@@ -56,8 +65,55 @@ type State =
       readonly challenge: Uint8Array;
       readonly relayNonce: Uint8Array;
     }
+  | {
+      readonly kind: 'proving';
+      readonly challenged: Extract<State, { kind: 'challenged' }>;
+      readonly payload: Uint8Array;
+      readonly sealed: Uint8Array;
+      readonly confirm: Uint8Array;
+    }
   | { readonly kind: 'done' }
   | { readonly kind: 'failed' };
+
+/**
+ * RSA work of the relay side of the handshake that a relay may run off its event loop (docs/relay.md "Crypto
+ * workers"): OAEP-decrypt `ciphertext` under `label` (PROVE), `open` a sealed box with `associatedData`
+ * (REGISTER_SEALED) — both with the relay's private key — or `seal-challenge`: import and check the client's
+ * key (crypto.md §3) and OAEP-encrypt the challenge `plaintext` to it. {@link runRelayKeyOperation} runs one.
+ */
+export type RelayKeyOperation =
+  | { readonly op: 'oaep-decrypt'; readonly ciphertext: Uint8Array; readonly label: Uint8Array }
+  | { readonly op: 'open'; readonly sealed: Uint8Array; readonly associatedData: Uint8Array }
+  | {
+      readonly op: 'seal-challenge';
+      readonly clientPublicKey: Uint8Array;
+      /** Secret (it holds the challenge): whoever runs the operation wipes its copy. */
+      readonly plaintext: Uint8Array;
+      readonly label: Uint8Array;
+    };
+
+/**
+ * Runs `operation` with the relay's key; throws whatever the crypto layer throws when it fails (for
+ * `seal-challenge` also when the client's key is refused).
+ */
+export function runRelayKeyOperation(
+  crypto: LeitungCrypto,
+  privateKey: RsaPrivateKey,
+  operation: RelayKeyOperation,
+): Uint8Array {
+  switch (operation.op) {
+    case 'oaep-decrypt':
+      return crypto.rsaDecrypt(privateKey, operation.ciphertext, operation.label);
+    case 'open':
+      return crypto.open(privateKey, operation.sealed, operation.associatedData);
+    case 'seal-challenge':
+      return crypto.rsaEncrypt(
+        crypto.importRsaPublicKey(operation.clientPublicKey),
+        operation.plaintext,
+        operation.label,
+      );
+  }
+}
 
 /**
  * Relay side of the registration handshake, sans-I/O (docs/session-protocol.md §1): REGISTER, CHALLENGE,
@@ -83,9 +139,11 @@ export class RelayHandshake {
   /**
    * Parses REGISTER or REGISTER_SEALED. Throws WireError for malformed bytes, SESSION_ERR_UNEXPECTED_MESSAGE
    * for another message type, SESSION_ERR_INVALID_ARGUMENT when the key is not an RSA-4096/65537 SPKI or
-   * the sealed REGISTER does not open.
+   * the sealed REGISTER does not open. With `checkKeyLater` the key is imported and checked by the operation
+   * {@link beginChallenge} hands out instead (docs/relay.md "Crypto workers"), and refused by
+   * {@link finishChallenge} with the same SESSION_ERR_INVALID_ARGUMENT.
    */
-  onRegister(payload: Uint8Array): Register {
+  onRegister(payload: Uint8Array, options: { readonly checkKeyLater?: boolean } = {}): Register {
     if (this.#state.kind !== 'awaiting-register') {
       throw new SessionError(SessionErrorCode.UnexpectedMessage, 'REGISTER not expected now');
     }
@@ -100,9 +158,9 @@ export class RelayHandshake {
     if (message.type !== 'REGISTER') {
       throw new SessionError(SessionErrorCode.UnexpectedMessage, `expected REGISTER, got ${message.type}`);
     }
-    let clientKey: RsaPublicKey;
+    let clientKey: RsaPublicKey | undefined;
     try {
-      clientKey = this.#crypto.importRsaPublicKey(message.publicKey);
+      clientKey = options.checkKeyLater ? undefined : this.#crypto.importRsaPublicKey(message.publicKey);
     } catch (error) {
       throw new SessionError(SessionErrorCode.InvalidArgument, 'client key is not an RSA-4096 SPKI', {
         cause: error,
@@ -113,26 +171,70 @@ export class RelayHandshake {
     return message;
   }
 
-  /** The CHALLENGE frame payload. */
+  /** The CHALLENGE frame payload (after an `onRegister` that checked the key). */
   challenge(content: ChallengeContent): Uint8Array {
     const state = this.#state;
-    if (state.kind !== 'registered') {
-      throw new SessionError(SessionErrorCode.UnexpectedMessage, 'challenge() needs a REGISTER first');
+    if (state.kind !== 'registered' || state.clientKey === undefined) {
+      throw new SessionError(
+        SessionErrorCode.UnexpectedMessage,
+        'challenge() needs a REGISTER whose key was checked',
+      );
     }
     const crypto = this.#crypto;
     const challenge = crypto.randomBytes(HANDSHAKE_SECRET_BYTES);
     const relayNonce = crypto.randomBytes(HANDSHAKE_SECRET_BYTES);
+    const plaintext = challengePlaintext(crypto, challenge, this.#privateKey, state.registerBytes);
+    const sealed = crypto.rsaEncrypt(state.clientKey, plaintext, OAEP_LABEL_CHALLENGE);
+    plaintext.fill(0);
+    return this.#challenged({ ...state, kind: 'sealing', content, challenge, relayNonce }, sealed);
+  }
+
+  /**
+   * First half of {@link challenge}, for a relay that checks the client's key and seals the challenge elsewhere
+   * (docs/relay.md "Crypto workers"): returns the `seal-challenge` operation; {@link finishChallenge} continues with
+   * its result.
+   */
+  beginChallenge(content: ChallengeContent): RelayKeyOperation {
+    const state = this.#state;
+    if (state.kind !== 'registered') {
+      throw new SessionError(SessionErrorCode.UnexpectedMessage, 'beginChallenge() needs a REGISTER first');
+    }
+    const crypto = this.#crypto;
+    const challenge = crypto.randomBytes(HANDSHAKE_SECRET_BYTES);
+    const relayNonce = crypto.randomBytes(HANDSHAKE_SECRET_BYTES);
+    this.#state = { ...state, kind: 'sealing', content, challenge, relayNonce };
+    return {
+      op: 'seal-challenge',
+      clientPublicKey: state.register.publicKey,
+      plaintext: challengePlaintext(crypto, challenge, this.#privateKey, state.registerBytes),
+      label: OAEP_LABEL_CHALLENGE,
+    };
+  }
+
+  /**
+   * Second half of {@link challenge}: the CHALLENGE frame payload from the sealed challenge, or, when the operation
+   * failed (`undefined`: the client's key was refused), SESSION_ERR_INVALID_ARGUMENT as from `onRegister`.
+   */
+  finishChallenge(sealed: Uint8Array | undefined): Uint8Array {
+    const state = this.#state;
+    if (state.kind !== 'sealing') {
+      throw new SessionError(SessionErrorCode.UnexpectedMessage, 'no challenge is being sealed');
+    }
+    if (sealed === undefined) {
+      this.#state = { kind: 'failed' };
+      state.challenge.fill(0);
+      throw new SessionError(SessionErrorCode.InvalidArgument, 'client key is not an RSA-4096 SPKI');
+    }
+    return this.#challenged(state, sealed);
+  }
+
+  #challenged(state: Extract<State, { kind: 'sealing' }>, sealedChallenge: Uint8Array): Uint8Array {
+    const { content, challenge, relayNonce } = state;
     const challengeBytes = encodeMessage({
       type: 'CHALLENGE',
       relayPublicKey: this.#privateKey.publicKey.toDer(),
       relayNonce,
-      sealedChallenge: sealChallenge(
-        crypto,
-        state.clientKey,
-        challenge,
-        this.#privateKey,
-        state.registerBytes,
-      ),
+      sealedChallenge,
       treeHead: content.treeHead,
       consistencyProof: content.consistencyProof,
       ...(content.directory === undefined ? {} : { directory: content.directory }),
@@ -149,28 +251,66 @@ export class RelayHandshake {
   }
 
   /**
-   * Checks PROVE and derives the channel. Every failure — malformed frame, OAEP failure, wrong length,
-   * wrong challenge, wrong key confirmation — is the same SESSION_ERR_PROOF_FAILED (no oracle, docs/lessons.md #5).
+   * Checks PROVE and derives the channel: {@link beginProve}, the OAEP decryption inline, {@link finishProve}.
+   * Every failure — malformed frame, OAEP failure, wrong length, wrong challenge, wrong key confirmation — is
+   * the same SESSION_ERR_PROOF_FAILED (no oracle, docs/lessons.md #5).
    */
   onProve(payload: Uint8Array): SealedChannel {
+    const operation = this.beginProve(payload);
+    let opened: Uint8Array | undefined;
+    try {
+      opened = runRelayKeyOperation(this.#crypto, this.#privateKey, operation);
+    } catch {
+      opened = undefined;
+    }
+    return this.finishProve(opened);
+  }
+
+  /**
+   * First half of {@link onProve}, for a relay that decrypts elsewhere (docs/relay.md "Crypto workers"): parses
+   * PROVE and returns the decryption to run; {@link finishProve} continues with its result. A frame that is not
+   * a PROVE fails here with the same SESSION_ERR_PROOF_FAILED as every other PROVE failure.
+   */
+  beginProve(payload: Uint8Array): RelayKeyOperation {
     const state = this.#state;
     if (state.kind !== 'challenged') {
       throw new SessionError(SessionErrorCode.UnexpectedMessage, 'PROVE not expected now');
     }
     this.#state = { kind: 'failed' };
-    const crypto = this.#crypto;
-    let opened: Uint8Array | undefined;
-    let confirm: Uint8Array | undefined;
-    let sealed: Uint8Array | undefined;
+    let message: ReturnType<typeof decodeMessage> | undefined;
     try {
-      const message = decodeMessage(payload);
-      if (message.type === 'PROVE') {
-        ({ sealed, confirm } = message);
-        opened = crypto.rsaDecrypt(this.#privateKey, sealed, OAEP_LABEL_PROVE);
-      }
+      message = decodeMessage(payload);
     } catch {
-      opened = undefined;
+      message = undefined;
     }
+    if (message?.type !== 'PROVE') {
+      state.challenge.fill(0);
+      throw new SessionError(SessionErrorCode.ProofFailed, 'identity proof failed');
+    }
+    this.#state = {
+      kind: 'proving',
+      challenged: state,
+      payload: payload.slice(),
+      sealed: message.sealed,
+      confirm: message.confirm,
+    };
+    return { op: 'oaep-decrypt', ciphertext: message.sealed, label: OAEP_LABEL_PROVE };
+  }
+
+  /**
+   * Second half of {@link onProve}: `opened` is the decryption {@link beginProve} asked for, or undefined when it
+   * failed. Takes ownership of `opened` (wiped here). Every failure is SESSION_ERR_PROOF_FAILED.
+   */
+  finishProve(opened: Uint8Array | undefined): SealedChannel {
+    const proving = this.#state;
+    if (proving.kind !== 'proving') {
+      opened?.fill(0);
+      throw new SessionError(SessionErrorCode.UnexpectedMessage, 'no PROVE is being checked');
+    }
+    this.#state = { kind: 'failed' };
+    const crypto = this.#crypto;
+    const state = proving.challenged;
+    const { sealed, confirm, payload } = proving;
     const fail = (): never => {
       opened?.fill(0);
       state.challenge.fill(0);
@@ -178,8 +318,6 @@ export class RelayHandshake {
     };
     if (
       opened === undefined ||
-      confirm === undefined ||
-      sealed === undefined ||
       opened.length !== 2 * HANDSHAKE_SECRET_BYTES ||
       !bytesEqual(opened.subarray(0, HANDSHAKE_SECRET_BYTES), state.challenge)
     ) {
@@ -220,23 +358,15 @@ export class RelayHandshake {
 }
 
 /**
- * The sealed challenge (docs/session-protocol.md §1): `OAEP(pk_C, challenge ‖ SHA3-256(relay SPKI) ‖
- * SHA3-256(REGISTER), label "leitung/v1 bound-challenge")`. The client answers only when the key id is its
+ * The sealed challenge's plaintext (docs/session-protocol.md §1), sealed as `OAEP(pk_C, challenge ‖ SHA3-256(relay
+ * SPKI) ‖ SHA3-256(REGISTER), label "leitung/v1 bound-challenge")`. The client answers only when the key id is its
  * pinned relay's and the hash is of its own REGISTER, so the answer is useless on any other relay.
  */
-function sealChallenge(
+function challengePlaintext(
   crypto: LeitungCrypto,
-  clientKey: RsaPublicKey,
   challenge: Uint8Array,
   relayKey: RsaPrivateKey,
   registerBytes: Uint8Array,
 ): Uint8Array {
-  const plaintext = concat(
-    challenge,
-    crypto.sha3_256(relayKey.publicKey.toDer()),
-    crypto.sha3_256(registerBytes),
-  );
-  const sealed = crypto.rsaEncrypt(clientKey, plaintext, OAEP_LABEL_CHALLENGE);
-  plaintext.fill(0);
-  return sealed;
+  return concat(challenge, crypto.sha3_256(relayKey.publicKey.toDer()), crypto.sha3_256(registerBytes));
 }

@@ -7,6 +7,7 @@ import type { LeitungCrypto, RsaPrivateKey, RsaPublicKey } from '@leitung/crypto
 import { decodeMessage, encodeMessage, type Register } from '@leitung/wire';
 import { SessionError, SessionErrorCode } from './errors.js';
 import { LABEL_REGISTER_SEALED } from './handshake-labels.js';
+import { type RelayKeyOperation, runRelayKeyOperation } from './relay-handshake.js';
 
 /** The REGISTER_SEALED payload carrying `register` (a REGISTER payload) sealed to `relayKey`. */
 export function sealRegister(
@@ -29,11 +30,37 @@ export function openSealedRegister(
   privateKey: RsaPrivateKey,
   sealed: Uint8Array,
 ): { readonly register: Register; readonly bytes: Uint8Array } {
-  let bytes: Uint8Array;
+  let opened: Uint8Array | undefined;
+  try {
+    opened = runRelayKeyOperation(crypto, privateKey, sealedRegisterOperation(sealed));
+  } catch {
+    opened = undefined;
+  }
+  return registerFromOpened(opened);
+}
+
+/**
+ * The private-key work of opening REGISTER_SEALED's `sealed` field, for a relay that runs it elsewhere
+ * (docs/relay.md "Crypto workers"); {@link registerFromOpened} continues with its result.
+ */
+export function sealedRegisterOperation(sealed: Uint8Array): RelayKeyOperation {
+  return { op: 'open', sealed, associatedData: LABEL_REGISTER_SEALED };
+}
+
+/**
+ * The REGISTER inside an opened REGISTER_SEALED; `opened` is undefined when opening failed. Every failure (did
+ * not open, not a REGISTER) is SESSION_ERR_INVALID_ARGUMENT, as in {@link openSealedRegister}.
+ */
+export function registerFromOpened(opened: Uint8Array | undefined): {
+  readonly register: Register;
+  readonly bytes: Uint8Array;
+} {
+  if (opened === undefined) {
+    throw new SessionError(SessionErrorCode.InvalidArgument, 'sealed REGISTER does not open');
+  }
   let message: ReturnType<typeof decodeMessage>;
   try {
-    bytes = crypto.open(privateKey, sealed, LABEL_REGISTER_SEALED);
-    message = decodeMessage(bytes);
+    message = decodeMessage(opened);
   } catch (error) {
     throw new SessionError(SessionErrorCode.InvalidArgument, 'sealed REGISTER does not open', {
       cause: error,
@@ -42,5 +69,5 @@ export function openSealedRegister(
   if (message.type !== 'REGISTER') {
     throw new SessionError(SessionErrorCode.InvalidArgument, 'sealed REGISTER does not hold a REGISTER');
   }
-  return { register: message, bytes };
+  return { register: message, bytes: opened };
 }

@@ -6,7 +6,10 @@ import {
   type ClientHandshakeOptions,
   clientIdOf,
   RelayHandshake,
+  registerFromOpened,
+  runRelayKeyOperation,
   SessionError,
+  sealedRegisterOperation,
 } from '../src/index.js';
 import { codeOf, crypto, key, TestDirectory } from './fixtures.js';
 
@@ -227,6 +230,104 @@ describe('registration handshake (docs/session-protocol.md §1)', () => {
       r.challenge({ treeHead: dir.head(), consistencyProof: [] });
       expect(codeOf(() => r.onProve(bad))).toBe('SESSION_ERR_PROOF_FAILED');
     }
+  });
+
+  it('split PROVE check (beginProve → decrypt elsewhere → finishProve) works like onProve and fails the same way', () => {
+    const dir = new TestDirectory(relayKey);
+    const start = () => {
+      const client = new ClientHandshake({
+        crypto,
+        privateKey: aliceKey,
+        name: 'alice',
+        pinnedRelayFingerprint: relayKey.publicKey.fingerprint(),
+      });
+      const relay = new RelayHandshake({ crypto, privateKey: relayKey });
+      relay.onRegister(client.start());
+      const prove = client.onChallenge(relay.challenge({ treeHead: dir.head(), consistencyProof: [] }));
+      return { client, relay, prove };
+    };
+    const ok = start();
+    const operation = ok.relay.beginProve(ok.prove);
+    expect(operation.op).toBe('oaep-decrypt');
+    const relayChannel = ok.relay.finishProve(runRelayKeyOperation(crypto, relayKey, operation));
+    const entry = dir.add('alice', aliceKey.publicKey.toDer());
+    expect(ok.client.onWelcome(relayChannel.seal(welcomeFor(dir, entry, 0))).welcome.entry.name).toBe(
+      'alice',
+    );
+    // A decryption that failed elsewhere, or a wrong plaintext, is the one PROVE failure code.
+    const failed = start();
+    failed.relay.beginProve(failed.prove);
+    expect(codeOf(() => failed.relay.finishProve(undefined))).toBe('SESSION_ERR_PROOF_FAILED');
+    const wrong = start();
+    wrong.relay.beginProve(wrong.prove);
+    expect(codeOf(() => wrong.relay.finishProve(crypto.randomBytes(64)))).toBe('SESSION_ERR_PROOF_FAILED');
+    const garbage = start();
+    expect(codeOf(() => garbage.relay.beginProve(new Uint8Array([1, 2, 3])))).toBe(
+      'SESSION_ERR_PROOF_FAILED',
+    );
+    expect(codeOf(() => garbage.relay.finishProve(new Uint8Array(64)))).toBe(
+      'SESSION_ERR_UNEXPECTED_MESSAGE',
+    );
+    // The client's key checked and the challenge sealed elsewhere: the client answers it as usual.
+    const deferred = new ClientHandshake({
+      crypto,
+      privateKey: aliceKey,
+      name: 'alice',
+      pinnedRelayFingerprint: relayKey.publicKey.fingerprint(),
+    });
+    const later = new RelayHandshake({ crypto, privateKey: relayKey });
+    later.onRegister(deferred.start(), { checkKeyLater: true });
+    expect(codeOf(() => later.challenge({ treeHead: dir.head(), consistencyProof: [] }))).toBe(
+      'SESSION_ERR_UNEXPECTED_MESSAGE',
+    );
+    const refused = new RelayHandshake({ crypto, privateKey: relayKey });
+    refused.onRegister(
+      new ClientHandshake({
+        crypto,
+        privateKey: aliceKey,
+        name: 'alice',
+        pinnedRelayFingerprint: relayKey.publicKey.fingerprint(),
+      }).start(),
+      { checkKeyLater: true },
+    );
+    const sealing = refused.beginChallenge({ treeHead: dir.head(), consistencyProof: [] });
+    expect(sealing.op).toBe('seal-challenge');
+    expect(codeOf(() => refused.finishChallenge(undefined))).toBe('SESSION_ERR_INVALID_ARGUMENT');
+    if (sealing.op !== 'seal-challenge') throw new Error('expected seal-challenge');
+    // A key the crypto layer refuses (a truncated SPKI) fails the operation.
+    expect(() =>
+      runRelayKeyOperation(crypto, relayKey, {
+        ...sealing,
+        clientPublicKey: sealing.clientPublicKey.subarray(1),
+      }),
+    ).toThrow();
+    const ok2 = new RelayHandshake({ crypto, privateKey: relayKey });
+    const deferredClient = new ClientHandshake({
+      crypto,
+      privateKey: aliceKey,
+      name: 'alice',
+      pinnedRelayFingerprint: relayKey.publicKey.fingerprint(),
+    });
+    ok2.onRegister(deferredClient.start(), { checkKeyLater: true });
+    const sealOperation = ok2.beginChallenge({ treeHead: dir.head(), consistencyProof: [] });
+    const challengeBytes = ok2.finishChallenge(runRelayKeyOperation(crypto, relayKey, sealOperation));
+    const channel = ok2.onProve(deferredClient.onChallenge(challengeBytes));
+    expect(channel).toBeDefined();
+
+    // The sealed REGISTER opened elsewhere: the same REGISTER, and the same code when it did not open.
+    const sealingClient = new ClientHandshake({
+      crypto,
+      privateKey: aliceKey,
+      name: 'alice',
+      pinnedRelayFingerprint: relayKey.publicKey.fingerprint(),
+      relayPublicKey: relayKey.publicKey.toDer(),
+    });
+    const sealed = decodeMessage(sealingClient.start());
+    if (sealed.type !== 'REGISTER_SEALED') throw new Error('expected REGISTER_SEALED');
+    const opened = runRelayKeyOperation(crypto, relayKey, sealedRegisterOperation(sealed.sealed));
+    expect(registerFromOpened(opened).register.name).toBe('alice');
+    expect(codeOf(() => registerFromOpened(undefined))).toBe('SESSION_ERR_INVALID_ARGUMENT');
+    expect(codeOf(() => registerFromOpened(new Uint8Array([1, 2, 3])))).toBe('SESSION_ERR_INVALID_ARGUMENT');
   });
 
   it('sends REGISTER sealed to a known relay key: no name or key in clear, same transcript', () => {

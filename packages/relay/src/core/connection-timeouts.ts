@@ -19,7 +19,10 @@ export function connectionDeadlines(connection: Connection, limits: TimeoutLimit
   const phase = connection.phase;
   switch (phase.kind) {
     case 'awaiting-register':
+    case 'opening':
+    case 'sealing':
     case 'challenged':
+    case 'proving':
     case 'appending':
       deadlines.push({
         at: connection.openedAt + limits.handshakeTimeoutMs,

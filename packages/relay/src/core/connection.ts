@@ -9,6 +9,9 @@
  *
  * `appending` exists only in a relay cluster (docs/operations.md "Relay cluster"): a new binding is
  * appended through the cluster's shared log (Redis) before WELCOME, which the shell does asynchronously.
+ * `opening` (REGISTER_SEALED being opened), `sealing` (the client's key being checked and the challenge sealed to
+ * it) and `proving` (PROVE being decrypted) exist only on a relay with crypto workers (docs/relay.md "Crypto workers"): the shell runs the RSA private-key operation on a worker
+ * and hands the result back.
  */
 import type { RelayHandshake, SealedChannel } from '@leitung/session';
 import { FrameDecoder } from '@leitung/wire';
@@ -32,6 +35,23 @@ export type ConnectionPhase =
       /** Size of the tree head shown in CHALLENGE; WELCOME proves consistency from it. */
       readonly challengeSize: number;
     }
+  | { readonly kind: 'opening' }
+  | {
+      readonly kind: 'sealing';
+      readonly handshake: RelayHandshake;
+      readonly name: string;
+      readonly publicKey: Uint8Array;
+      readonly clientId: string;
+      readonly challengeSize: number;
+    }
+  | {
+      readonly kind: 'proving';
+      readonly handshake: RelayHandshake;
+      readonly name: string;
+      readonly publicKey: Uint8Array;
+      readonly clientId: string;
+      readonly challengeSize: number;
+    }
   | {
       readonly kind: 'appending';
       readonly channel: SealedChannel;
@@ -51,6 +71,7 @@ export type ConnectionPhase =
   | { readonly kind: 'closed' };
 
 export type ChallengedPhase = Extract<ConnectionPhase, { kind: 'challenged' }>;
+export type ProvingPhase = Extract<ConnectionPhase, { kind: 'proving' }>;
 export type AppendingPhase = Extract<ConnectionPhase, { kind: 'appending' }>;
 export type EstablishedPhase = Extract<ConnectionPhase, { kind: 'established' }>;
 
@@ -76,11 +97,14 @@ export interface Connection {
 export function clientIdOf(connection: Connection): string | undefined {
   const phase = connection.phase;
   switch (phase.kind) {
+    case 'sealing':
     case 'challenged':
+    case 'proving':
     case 'appending':
     case 'established':
       return phase.clientId;
     case 'awaiting-register':
+    case 'opening':
     case 'closed':
       return undefined;
   }

@@ -40,6 +40,7 @@ export interface CoreShared {
   readonly stats: RelayCoreStats;
   readonly outbox: Outbox;
   readonly asyncAppend: boolean;
+  readonly offloadKeyOperations: boolean;
   readonly clusterCalls: ClusterCalls | undefined;
   /** The current blocklist (replaced on SIGHUP). */
   readonly blocklist: () => BlockPolicy;
@@ -93,6 +94,7 @@ export function assembleCore(shared: CoreShared): CoreModules {
     blocklist: shared.blocklist,
     publicLoad: shared.publicLoad,
     asyncAppend: shared.asyncAppend,
+    offloadKeyOperations: shared.offloadKeyOperations,
     outbox,
     directoryService,
     connections,

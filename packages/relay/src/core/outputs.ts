@@ -2,6 +2,7 @@
  * What the sans-I/O {@link RelayCore} asks its shell to do, and what it reports. Each input returns a
  * list of outputs; the shell performs them in order.
  */
+import type { RelayKeyOperation } from '@leitung/session';
 import type { RelayErrorCode } from '../errors.js';
 
 /** A connection's id, chosen by the shell. */
@@ -70,8 +71,8 @@ export type RelayEventType = RelayEvent['type'];
 
 /**
  * One thing the {@link RelayCore} asks its shell to do, in order: `send` a frame to a connection, `close` one,
- * `append` a binding to the cluster's shared log (relay cluster only), `schedule` the next `tick`, or report an
- * `event`. Every core input returns a list of these (docs/architecture.md "Cores and shells").
+ * `append` a binding to the cluster's shared log (relay cluster only), run a `key-operation` on a crypto worker
+ * (relay with crypto workers only), `schedule` the next `tick`, or report an `event`. Every core input returns a list of these (docs/architecture.md "Cores and shells").
  */
 export type RelayOutput =
   /** Frame `payload` (encodeFrame) and write it to the connection. */
@@ -89,6 +90,13 @@ export type RelayOutput =
       readonly publicKey: Uint8Array;
       readonly time: number;
     }
+  /**
+   * Relay with crypto workers only (docs/relay.md "Crypto workers"): run `operation` (with the relay's key, or the
+   * client's key check and the challenge's sealing), then answer with `keyOperationCompleted` (its result, or
+   * undefined when it failed) or
+   * `keyOperationRefused` (queue full, worker lost). A connection has at most one operation pending.
+   */
+  | { readonly kind: 'key-operation'; readonly connId: ConnectionId; readonly operation: RelayKeyOperation }
   /** Call `tick` no later than `at` (ms, the core's clock). */
   | { readonly kind: 'schedule'; readonly at: number }
   /** Report an event (logs, metrics, the shell's event emitter). */

@@ -4,16 +4,27 @@
  * between PROVE and WELCOME while the shared log appends a new binding (docs/relay.md "Relay cluster
  * (Redis)"). Before REGISTER only PING (unsealed) and REGISTER are accepted. Nothing is committed before
  * PROVE's key confirmation verifies: not the directory entry (docs/lessons.md #8), not the registration
- * budget, not the replacement of an older connection.
+ * budget, not the replacement of an older connection. On a relay with crypto workers (docs/relay.md "Crypto
+ * workers") the RSA work — opening REGISTER_SEALED, checking the client's key and sealing the challenge to it,
+ * decrypting PROVE — leaves the core as `key-operation` outputs; the connection waits in `opening`, `sealing` or
+ * `proving` until the shell hands the result back (`keyOperationCompleted`), and every check after it is the one
+ * the inline path runs.
  */
 import { CryptoError, type LeitungCrypto, type RsaPrivateKey, toHex } from '@leitung/crypto';
-import { openSealedRegister, RelayHandshake, type SealedChannel, SessionError } from '@leitung/session';
+import {
+  openSealedRegister,
+  RelayHandshake,
+  registerFromOpened,
+  type SealedChannel,
+  SessionError,
+  sealedRegisterOperation,
+} from '@leitung/session';
 import { type ControlMessage, type DirectoryEntry, decodeMessage, WireError } from '@leitung/wire';
 import type { KeyDirectory } from '../directory/key-directory.js';
 import { RelayError, RelayErrorCode } from '../errors.js';
 import type { RegistrationBudget } from '../protection/registration-budget.js';
 import type { BlockPolicy } from './block-policy.js';
-import type { ChallengedPhase, Connection } from './connection.js';
+import type { ChallengedPhase, Connection, ProvingPhase } from './connection.js';
 import type { ConnectionTable } from './connection-table.js';
 import type { DirectoryService } from './directory-service.js';
 import type { Outbox } from './outbox.js';
@@ -50,6 +61,8 @@ export interface RegistrationOptions {
   readonly outbox: Outbox;
   /** Relay cluster: new bindings are appended through the shared log by the shell. */
   readonly asyncAppend: boolean;
+  /** Crypto workers: the RSA work of registration leaves the core as `key-operation` outputs. */
+  readonly offloadKeyOperations: boolean;
 }
 
 export class Registration {
@@ -83,15 +96,101 @@ export class Registration {
 
   /** PROVE: verified by the session layer, then the binding is committed (or appended in a cluster). */
   challenged(connection: Connection, phase: ChallengedPhase, payload: Uint8Array, now: number): void {
+    if (this.#options.offloadKeyOperations) {
+      let operation: ReturnType<RelayHandshake['beginProve']>;
+      try {
+        operation = phase.handshake.beginProve(payload);
+      } catch (error) {
+        if (!(error instanceof SessionError)) throw error;
+        this.#proofFailed(connection);
+        return;
+      }
+      connection.phase = { ...phase, kind: 'proving' };
+      this.#options.outbox.push({ kind: 'key-operation', connId: connection.id, operation });
+      return;
+    }
     let channel: SealedChannel;
     try {
       channel = phase.handshake.onProve(payload);
     } catch (error) {
       if (!(error instanceof SessionError)) throw error;
-      // One answer for every failure: no oracle on the OAEP decryption (docs/lessons.md #5).
-      this.#options.replies.refuse(connection, fatal(RelayErrorCode.ProofFailed, 'identity proof failed'));
+      this.#proofFailed(connection);
       return;
     }
+    this.#proved(connection, phase, channel, now);
+  }
+
+  /**
+   * Crypto workers: the result of a connection's `key-operation` (undefined when the operation failed).
+   * Takes ownership of `opened`. A result for a connection that is gone or moved on (handshake timeout) is wiped.
+   */
+  keyOperationCompleted(connId: ConnectionId, opened: Uint8Array | undefined, now: number): void {
+    const connection = this.#options.connections.get(connId);
+    const phase = connection?.phase;
+    if (connection === undefined || phase === undefined) {
+      opened?.fill(0);
+      return;
+    }
+    switch (phase.kind) {
+      case 'opening':
+        this.#sealedRegisterOpened(connection, opened, now);
+        return;
+      case 'sealing': {
+        let challenge: Uint8Array;
+        try {
+          challenge = phase.handshake.finishChallenge(opened);
+        } catch (error) {
+          if (!(error instanceof SessionError)) throw error;
+          this.#refuseKey(connection);
+          return;
+        }
+        const { handshake, name, publicKey, clientId, challengeSize } = phase;
+        connection.phase = { kind: 'challenged', handshake, name, publicKey, clientId, challengeSize };
+        this.#options.outbox.push({ kind: 'send', connId: connection.id, payload: challenge });
+        return;
+      }
+      case 'proving': {
+        let channel: SealedChannel;
+        try {
+          channel = phase.handshake.finishProve(opened);
+        } catch (error) {
+          if (!(error instanceof SessionError)) throw error;
+          this.#proofFailed(connection);
+          return;
+        }
+        this.#proved(connection, phase, channel, now);
+        return;
+      }
+      case 'awaiting-register':
+      case 'challenged':
+      case 'appending':
+      case 'established':
+      case 'closed':
+        opened?.fill(0);
+        return;
+    }
+  }
+
+  /** Crypto workers: a connection's `key-operation` could not run (queue full, worker lost): refused with `code`. */
+  keyOperationRefused(connId: ConnectionId, code: string, message: string): void {
+    const connection = this.#options.connections.get(connId);
+    const kind = connection?.phase.kind;
+    if (connection === undefined || (kind !== 'opening' && kind !== 'sealing' && kind !== 'proving')) return;
+    this.#options.replies.refuse(connection, fatal(code, message));
+  }
+
+  /** One answer for every PROVE failure: no oracle on the OAEP decryption (docs/lessons.md #5). */
+  #proofFailed(connection: Connection): void {
+    this.#options.replies.refuse(connection, fatal(RelayErrorCode.ProofFailed, 'identity proof failed'));
+  }
+
+  /** PROVE verified: the binding is committed (or appended in a cluster), then WELCOME. */
+  #proved(
+    connection: Connection,
+    phase: ChallengedPhase | ProvingPhase,
+    channel: SealedChannel,
+    now: number,
+  ): void {
     let committed: { readonly entry: DirectoryEntry; readonly created: boolean } | undefined;
     try {
       committed = this.#commit(connection, phase, channel, now);
@@ -158,6 +257,15 @@ export class Registration {
       );
       return;
     }
+    if (this.#options.offloadKeyOperations) {
+      connection.phase = { kind: 'opening' };
+      this.#options.outbox.push({
+        kind: 'key-operation',
+        connId: connection.id,
+        operation: sealedRegisterOperation(sealed),
+      });
+      return;
+    }
     let opened: ReturnType<typeof openSealedRegister>;
     try {
       opened = openSealedRegister(this.#options.crypto, this.#options.privateKey, sealed);
@@ -169,6 +277,23 @@ export class Registration {
     this.#register(connection, { ...opened.register, bytes: opened.bytes }, now, true);
   }
 
+  /** Crypto workers: REGISTER_SEALED opened on a worker; the same checks as {@link openSealedRegister}. */
+  #sealedRegisterOpened(connection: Connection, opened: Uint8Array | undefined, now: number): void {
+    let register: ReturnType<typeof registerFromOpened>;
+    try {
+      register = registerFromOpened(opened);
+    } catch (error) {
+      if (!(error instanceof SessionError)) throw error;
+      this.#options.replies.refuse(
+        connection,
+        fatal(RelayErrorCode.RegisterInvalid, 'the sealed REGISTER does not open'),
+      );
+      return;
+    }
+    connection.phase = { kind: 'awaiting-register' };
+    this.#register(connection, { ...register.register, bytes: register.bytes }, now, true);
+  }
+
   #register(connection: Connection, request: RegisterRequest, now: number, ipCharged = false): void {
     const clientId = this.#admit(connection, request, now, ipCharged);
     if (clientId === undefined) return;
@@ -176,19 +301,27 @@ export class Registration {
       crypto: this.#options.crypto,
       privateKey: this.#options.privateKey,
     });
+    const offload = this.#options.offloadKeyOperations;
     let challenge: Uint8Array;
     try {
-      handshake.onRegister(request.bytes);
+      handshake.onRegister(request.bytes, { checkKeyLater: offload });
       const content = this.#options.directoryService.challengeContent(request.knownTreeSize);
-      challenge = handshake.challenge(content);
-      connection.phase = {
-        kind: 'challenged',
+      const phase = {
         handshake,
         name: request.name,
         publicKey: request.publicKey,
         clientId,
         challengeSize: content.treeHead.size,
       };
+      if (offload) {
+        // Crypto workers: the key check (crypto.md §3) and the challenge's sealing run there too.
+        const operation = handshake.beginChallenge(content);
+        connection.phase = { kind: 'sealing', ...phase };
+        this.#options.outbox.push({ kind: 'key-operation', connId: connection.id, operation });
+        return;
+      }
+      challenge = handshake.challenge(content);
+      connection.phase = { kind: 'challenged', ...phase };
     } catch (error) {
       // A key the crypto layer refuses (not RSA-4096/65537, even modulus, small factor…) is a typed refusal,
       // never RELAY_ERR_INTERNAL (docs/session-protocol.md §1).
@@ -198,13 +331,17 @@ export class Registration {
         !(error instanceof CryptoError)
       )
         throw error;
-      this.#options.replies.refuse(
-        connection,
-        fatal(RelayErrorCode.RegisterInvalid, 'the key is not an acceptable RSA-4096 public key'),
-      );
+      this.#refuseKey(connection);
       return;
     }
     this.#options.outbox.push({ kind: 'send', connId: connection.id, payload: challenge });
+  }
+
+  #refuseKey(connection: Connection): void {
+    this.#options.replies.refuse(
+      connection,
+      fatal(RelayErrorCode.RegisterInvalid, 'the key is not an acceptable RSA-4096 public key'),
+    );
   }
 
   /**
@@ -251,7 +388,7 @@ export class Registration {
    */
   #commit(
     connection: Connection,
-    phase: ChallengedPhase,
+    phase: ChallengedPhase | ProvingPhase,
     channel: SealedChannel,
     now: number,
   ): { readonly entry: DirectoryEntry; readonly created: boolean } | undefined {

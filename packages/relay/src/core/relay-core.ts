@@ -61,6 +61,11 @@ export interface RelayCoreOptions {
    * by the shell (`append` output, then `appendCompleted` / `appendRefused`) instead of synchronously.
    */
   readonly asyncAppend?: boolean;
+  /**
+   * Crypto workers (docs/relay.md "Crypto workers"): the RSA work of registration leaves the core as `key-operation` outputs, answered by `keyOperationCompleted` / `keyOperationRefused`, instead of
+   * running inline.
+   */
+  readonly offloadKeyOperations?: boolean;
   /** Relay cluster: call state shared with the other relays (cross-relay calls and resumption). */
   readonly cluster?: ClusterCalls;
 }
@@ -108,6 +113,7 @@ export class RelayCore {
       stats: this.stats,
       outbox: this.#outbox,
       asyncAppend: options.asyncAppend ?? false,
+      offloadKeyOperations: options.offloadKeyOperations ?? false,
       clusterCalls: options.cluster,
       blocklist: () => this.#blocklist,
       publicLoad: () => this.publicLoad(),
@@ -292,6 +298,39 @@ export class RelayCore {
   }
 
   /**
+   * Crypto workers: the result of the connection's `key-operation` output — the plaintext, or the sealed challenge —
+   * `opened` undefined when the operation failed (docs/relay.md "Crypto workers"). The core takes ownership of
+   * `opened` and wipes what is secret in it.
+   */
+  keyOperationCompleted(connId: ConnectionId, opened: Uint8Array | undefined, now: number): RelayOutput[] {
+    return this.#outbox.run(() => {
+      const connection = this.#connections.get(connId);
+      try {
+        this.#registration.keyOperationCompleted(connId, opened, now);
+      } catch (error) {
+        // As in #frame: a bug or a storage failure while handling one peer must not take the relay down.
+        const code = error instanceof RelayError ? error.code : RelayErrorCode.Internal;
+        if (connection !== undefined && connection.phase.kind !== 'closed') {
+          this.#replies.refuse(connection, fatal(code, 'internal error'));
+        }
+      }
+    });
+  }
+
+  /**
+   * Crypto workers: the connection's `key-operation` could not run — `RELAY_ERR_CRYPTO_BUSY` (queue full) or
+   * `RELAY_ERR_CRYPTO_WORKER_LOST` (its worker died); the handshake is refused with that code.
+   */
+  keyOperationRefused(
+    connId: ConnectionId,
+    code: RelayErrorCode,
+    message: string,
+    _now: number,
+  ): RelayOutput[] {
+    return this.#outbox.run(() => this.#registration.keyOperationRefused(connId, code, message));
+  }
+
+  /**
    * Relay cluster: a call message of a client held by another relay, forwarded to this relay because
    * this relay carries the call (docs/operations.md "Relay cluster"). `party` is the identity the other
    * relay authenticated; a refusal goes back to that client as a non-fatal ERROR.
@@ -364,6 +403,12 @@ export class RelayCore {
           return;
         case 'established':
           this.#requests.sealedFrame(connection, phase, payload, now);
+          return;
+        case 'opening':
+        case 'sealing':
+        case 'proving':
+          // The client waits for CHALLENGE or WELCOME; nothing else is expected before it.
+          this.#replies.refuse(connection, fatal(RelayErrorCode.UnexpectedMessage, 'handshake in progress'));
           return;
         case 'appending':
           // The client waits for WELCOME; nothing else is expected before it.

@@ -7,6 +7,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { RelayCore } from '../core/relay-core.js';
 import { MEDIA_DROP_REASONS, type MediaRouter } from '../media/media-router.js';
+import type { CryptoWorkers } from './crypto-pool.js';
 
 const PREFIX = 'leitung_relay_';
 
@@ -14,6 +15,8 @@ export interface RelayMetricsSources {
   readonly core: RelayCore;
   /** Blocklist reloads so far, by result. */
   readonly blocklistReloads: () => { readonly ok: number; readonly failed: number };
+  /** The crypto workers' counters (docs/relay.md "Crypto workers"); undefined when the RSA runs inline. */
+  readonly cryptoWorkers?: () => CryptoWorkers | undefined;
   /** Relay cluster: shared-log entries refused, and whether replication is stopped at one. */
   readonly cluster?: () => { readonly refused: number; readonly halted: boolean };
   /** The WebSocket listener's figures (docs/relay.md "WebSocket listener"); undefined while it is off. */
@@ -184,6 +187,33 @@ function shellMetrics(registry: Registry, sources: RelayMetricsSources): void {
       'websocket_media_backlog_drops',
       'Media packets to a WebSocket leg dropped because its send buffer was full.',
       () => webSocket()?.backlogDrops ?? 0,
+    );
+  }
+  const crypto = sources.cryptoWorkers;
+  if (crypto !== undefined) {
+    gauge(
+      registry,
+      'crypto_operations_pending',
+      'Registration RSA operations queued or running on the crypto workers.',
+      () => crypto()?.pending ?? 0,
+    );
+    counter(
+      registry,
+      'crypto_operations',
+      'Registration RSA operations a crypto worker answered.',
+      () => crypto()?.completed ?? 0,
+    );
+    counter(
+      registry,
+      'crypto_operations_refused',
+      'Registration RSA operations refused: the crypto workers queue was full or no worker ran.',
+      () => crypto()?.refused ?? 0,
+    );
+    counter(
+      registry,
+      'crypto_worker_restarts',
+      'Crypto workers replaced after they died.',
+      () => crypto()?.restarts ?? 0,
     );
   }
   const cluster = sources.cluster;

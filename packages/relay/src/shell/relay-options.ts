@@ -58,6 +58,16 @@ export interface StartRelayOptions {
    * `worker` on a worker thread with its own loop, so registrations never delay media.
    */
   readonly mediaThread?: 'main' | 'worker';
+  /**
+   * Crypto workers (docs/relay.md "Crypto workers"): worker threads for the RSA private-key operations of
+   * registration, at most the machine's available cores. 0 (default) runs them inline on the relay's loop.
+   */
+  readonly cryptoWorkers?: number;
+  /**
+   * Registration decryptions queued or running on the crypto workers before new handshakes are refused with
+   * `RELAY_ERR_CRYPTO_BUSY` (default 128). Only with `cryptoWorkers` > 0.
+   */
+  readonly cryptoQueue?: number;
   /** Serve Prometheus metrics on 127.0.0.1 at this port (0 picks one); off when undefined. */
   readonly metricsPort?: number;
   /**

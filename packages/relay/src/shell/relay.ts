@@ -8,7 +8,7 @@
 
 import type { Server } from 'node:http';
 import { createServer as createTcpServer, type Socket, type Server as TcpServer } from 'node:net';
-import { toHex } from '@leitung/crypto';
+import { type RsaPrivateKey, toHex } from '@leitung/crypto';
 import { encodeFrame } from '@leitung/wire';
 import { EventEmitter } from 'eventemitter3';
 import type { Logger } from 'pino';
@@ -20,6 +20,7 @@ import type { LocalKeyDirectory } from '../directory/key-directory.js';
 import { RelayError, RelayErrorCode } from '../errors.js';
 import type { Blocklist } from '../protection/blocklist.js';
 import { readBlocklist } from './blocklist-file.js';
+import { CryptoPool, type CryptoWorkers } from './crypto-pool.js';
 import { logEvent } from './event-log.js';
 import { type MediaTransport, openMediaSocket } from './media-socket.js';
 import { MediaWorkerPlane } from './media-worker-plane.js';
@@ -81,6 +82,7 @@ export class Relay extends EventEmitter<RelayEvents> {
   #port = 0;
   #metricsPort: number | undefined;
   readonly #cluster: ClusterNode | undefined;
+  #cryptoPool: CryptoPool | undefined;
 
   /** @internal Use {@link startRelay}. */
   constructor(init: {
@@ -112,6 +114,7 @@ export class Relay extends EventEmitter<RelayEvents> {
     this.metrics = createRelayMetrics({
       core: this.core,
       blocklistReloads: () => ({ ...this.#reloads }),
+      cryptoWorkers: () => this.#cryptoPool,
       webSocket: () => {
         const listener = this.#webSocket;
         if (listener === undefined) return undefined;
@@ -224,7 +227,19 @@ export class Relay extends EventEmitter<RelayEvents> {
     webSocket?: RelayWebSocketOptions,
     mediaIo: 'auto' | 'batched' | 'dgram' = 'auto',
     mediaThread: 'main' | 'worker' = 'main',
+    cryptoWorkers?: { readonly size: number; readonly maxQueued: number; readonly privateKey: RsaPrivateKey },
   ): Promise<void> {
+    if (cryptoWorkers !== undefined) {
+      // Crypto workers (docs/relay.md "Crypto workers"): the core hands its RSA work out as key-operation outputs.
+      this.#cryptoPool = await CryptoPool.open({
+        ...cryptoWorkers,
+        onWorkerLost: (error) =>
+          this.#logger.warn(
+            { err: error?.message },
+            'a crypto worker died; replaced, its handshakes refused',
+          ),
+      });
+    }
     if (mediaThread === 'worker' && webSocket !== undefined) {
       // WebSocket media legs run through the relay's own router on this loop, which has no live bindings
       // while the worker forwards UDP (docs/relay.md "Media worker").
@@ -389,6 +404,9 @@ export class Relay extends EventEmitter<RelayEvents> {
         case 'append':
           this.#append(output);
           break;
+        case 'key-operation':
+          this.#keyOperation(output);
+          break;
         case 'event':
           // Refusals go through the summariser: a flood of them must not flood the log.
           if (output.event.type === 'request:refused') this.#refusals.record(output.event);
@@ -432,6 +450,49 @@ export class Relay extends EventEmitter<RelayEvents> {
     );
   }
 
+  /** The crypto workers' counters and threads, when the relay runs them (docs/relay.md "Crypto workers"). */
+  get cryptoWorkers(): CryptoWorkers | undefined {
+    return this.#cryptoPool;
+  }
+
+  /** Crypto workers: the operation runs on a worker; the core continues with its result (docs/relay.md). */
+  #keyOperation(output: Extract<RelayOutput, { kind: 'key-operation' }>): void {
+    const pool = this.#cryptoPool;
+    const { connId } = output;
+    if (pool === undefined) {
+      this.#perform(
+        this.core.keyOperationRefused(connId, RelayErrorCode.Internal, 'no crypto workers', this.#now()),
+      );
+      return;
+    }
+    const queued = pool.submit(output.operation, (result) => {
+      if (this.#closing !== undefined) {
+        if (result.kind === 'done') result.opened?.fill(0);
+        return;
+      }
+      this.#perform(
+        result.kind === 'done'
+          ? this.core.keyOperationCompleted(connId, result.opened, this.#now())
+          : this.core.keyOperationRefused(
+              connId,
+              RelayErrorCode.CryptoWorkerLost,
+              'the crypto worker failed; retry',
+              this.#now(),
+            ),
+      );
+    });
+    if (!queued) {
+      this.#perform(
+        this.core.keyOperationRefused(
+          connId,
+          RelayErrorCode.CryptoBusy,
+          'the relay is busy; retry',
+          this.#now(),
+        ),
+      );
+    }
+  }
+
   #schedule(at: number): void {
     if (this.#closing !== undefined || at >= this.#timerAt) return;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
@@ -457,6 +518,7 @@ export class Relay extends EventEmitter<RelayEvents> {
       new Promise<void>((resolve) => (this.#tcp ? this.#tcp.close(() => resolve()) : resolve())),
       this.#media?.close(),
       this.#webSocket?.close(),
+      this.#cryptoPool?.close(),
       new Promise<void>((resolve) => {
         if (this.#metricsServer === undefined) return resolve();
         this.#metricsServer.closeAllConnections();

@@ -6,6 +6,7 @@
  */
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { createCrypto, type LeitungCrypto, type RsaPrivateKey } from '@leitung/crypto';
 import { type Logger, pino } from 'pino';
@@ -40,6 +41,7 @@ export async function startRelay(options: StartRelayOptions): Promise<Relay> {
   const host = await resolveHost(options.host ?? '127.0.0.1');
   // Checked before anything is opened; `listen` uses the checked values.
   const webSocket = options.webSocket === undefined ? undefined : resolveWebSocketOptions(options.webSocket);
+  const cryptoWorkers = cryptoWorkerCount(options);
   // Ports first, then the data directory: nothing is created for a relay that cannot listen (docs/operations.md).
   await checkPortsFree([
     { listener: 'control', protocol: 'tcp', host, port: options.port ?? 5060 },
@@ -71,6 +73,7 @@ export async function startRelay(options: StartRelayOptions): Promise<Relay> {
     privateKey: key.privateKey,
     directory,
     blocklist,
+    offloadKeyOperations: cryptoWorkers > 0,
     ...(options.limits === undefined ? {} : { limits: options.limits }),
     ...(signalling === undefined ? {} : { signalling }),
     ...(cluster === undefined ? {} : { asyncAppend: true, cluster: cluster.signalling }),
@@ -97,6 +100,13 @@ export async function startRelay(options: StartRelayOptions): Promise<Relay> {
       options.webSocket,
       options.mediaIo ?? 'auto',
       options.mediaThread ?? 'main',
+      cryptoWorkers === 0
+        ? undefined
+        : {
+            size: cryptoWorkers,
+            maxQueued: options.cryptoQueue ?? DEFAULT_CRYPTO_QUEUE,
+            privateKey: key.privateKey,
+          },
     );
   } catch (error) {
     await relay.close();
@@ -104,6 +114,22 @@ export async function startRelay(options: StartRelayOptions): Promise<Relay> {
   }
   logStarted(logger, relay, options, key.created);
   return relay;
+}
+
+/** Default of `cryptoQueue` (docs/relay.md "Crypto workers"). */
+const DEFAULT_CRYPTO_QUEUE = 128;
+
+/** How many crypto workers to start (docs/relay.md "Crypto workers"): `cryptoWorkers`, at most the available cores. */
+function cryptoWorkerCount(options: StartRelayOptions): number {
+  const requested = options.cryptoWorkers ?? 0;
+  if (!Number.isInteger(requested) || requested < 0) {
+    throw new RelayError(RelayErrorCode.InvalidOption, 'cryptoWorkers must be an integer ≥ 0');
+  }
+  const queue = options.cryptoQueue ?? DEFAULT_CRYPTO_QUEUE;
+  if (!Number.isInteger(queue) || queue < 1) {
+    throw new RelayError(RelayErrorCode.InvalidOption, 'cryptoQueue must be an integer ≥ 1');
+  }
+  return Math.min(requested, availableParallelism());
 }
 
 /** The key directory on the configured store (SQLite in the data directory by default). */

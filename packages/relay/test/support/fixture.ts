@@ -2,7 +2,8 @@
  * Starts relays on ports 0 and stops everything a test started (afterEach). The media I/O path comes from
  * LEITUNG_RELAY_MEDIA_IO (`batched`, `dgram`; `auto` when unset) and its thread from LEITUNG_RELAY_MEDIA_THREAD (`worker`; the
  * relay's own loop when unset), so the media tests run against every path
- * (vitest.config.ts, docs/relay.md "Batched media I/O").
+ * (vitest.config.ts, docs/relay.md "Batched media I/O"). LEITUNG_RELAY_CRYPTO_WORKERS sets `cryptoWorkers`, so the
+ * registration tests also run with the RSA decryptions on crypto workers (docs/relay.md "Crypto workers").
  */
 import { afterEach } from 'vitest';
 import { type Relay, type StartRelayOptions, startRelay } from '../../src/index.js';
@@ -15,6 +16,12 @@ export interface Fixture {
   dataDir(): Promise<string>;
   /** Stops a relay early (its data dir stays for a restart). */
   stop(relay: Relay): Promise<void>;
+}
+
+/** The crypto workers the relays of this test run start (LEITUNG_RELAY_CRYPTO_WORKERS; 0, inline, when unset). */
+export function cryptoWorkersUnderTest(): number {
+  const workers = Number(process.env.LEITUNG_RELAY_CRYPTO_WORKERS ?? '0');
+  return Number.isInteger(workers) && workers > 0 ? workers : 0;
 }
 
 /** The media I/O path the relays of this test run use (LEITUNG_RELAY_MEDIA_IO). */
@@ -47,6 +54,7 @@ export function useFixture(): Fixture {
         port: 0,
         mediaPort: 0,
         mediaIo: mediaIoUnderTest(),
+        cryptoWorkers: cryptoWorkersUnderTest(),
         ...options,
         dataDir,
       });

@@ -1,7 +1,8 @@
 // Both parties of one media session on a thread of their own (test/media-worker.test.ts): they bind with the
 // grant's tokens (BIND → BIND_CHALLENGE → BIND_CONFIRM → BIND_ACK), then the caller sends a DATA packet every
 // 5 ms and the callee notes when each arrives. Running on its own event loop, the pair keeps sending and
-// timing while the test's main thread is blocked, so the gaps it reports are the relay's.
+// timing while the test's main thread is blocked, so the gaps it reports are the relay's. Each packet carries its
+// send time (the relay forwards DATA verbatim), so the callee also reports the p99 of the one-way latency.
 import { createSocket } from 'node:dgram';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createCrypto } from '@leitung/crypto';
@@ -41,21 +42,35 @@ const [caller, callee] = [await open(), await open()];
 await establish(caller, 0);
 await establish(callee, 1);
 const arrivals = [];
-callee.on('message', () => arrivals.push(performance.now()));
+const latencies = [];
+callee.on('message', (message) => {
+  const now = performance.now();
+  arrivals.push(now);
+  latencies.push(now - message.readDoubleLE(16));
+});
 parentPort.postMessage({ type: 'bound' });
 const packet = Buffer.alloc(100, 0xa5);
 packet[0] = 0x11;
 packet[1] = 0;
 packet.writeUInt32BE(sessionId, 2);
+// `stop` ends the sending early (the crypto workers test sends until its registration flood is over).
+let stopped = false;
+parentPort.on('message', (message) => {
+  if (message?.type === 'stop') stopped = true;
+});
+parentPort.unref();
 const started = performance.now();
 const timer = setInterval(() => {
+  packet.writeDoubleLE(performance.now(), 16);
   caller.send(packet, port, host);
-  if (performance.now() - started >= sendMs) {
+  if (stopped || performance.now() - started >= sendMs) {
     clearInterval(timer);
     setTimeout(() => {
       let gap = 0;
       for (let i = 1; i < arrivals.length; i++) gap = Math.max(gap, arrivals[i] - arrivals[i - 1]);
-      parentPort.postMessage({ type: 'done', received: arrivals.length, largestGapMs: gap });
+      latencies.sort((a, b) => a - b);
+      const p99LatencyMs = latencies[Math.floor(latencies.length * 0.99)] ?? Number.POSITIVE_INFINITY;
+      parentPort.postMessage({ type: 'done', received: arrivals.length, largestGapMs: gap, p99LatencyMs });
       caller.close();
       callee.close();
     }, 100);
