@@ -22,6 +22,7 @@ export {
   envelopeCorrelation,
   envelopeDb,
   estimateDelay,
+  pearsonCorrelation,
   type Samples,
   type SpectralOptions,
 } from './signal-analysis.js';

@@ -144,8 +144,12 @@ function bandEnergies(power: Float64Array, edges: readonly number[]): Float64Arr
 export function envelopeCorrelation(reference: Samples, degraded: Samples): number {
   const a = envelopeDb(reference);
   const b = envelopeDb(degraded);
+  return Math.min(a.length, b.length) < 2 ? 0 : pearsonCorrelation(a, b);
+}
+
+/** Pearson correlation of two series over the shorter one's length; 0 when either is constant. */
+export function pearsonCorrelation(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const n = Math.min(a.length, b.length);
-  if (n < 2) return 0;
   let ma = 0;
   let mb = 0;
   for (let i = 0; i < n; i++) {

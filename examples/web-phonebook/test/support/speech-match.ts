@@ -12,6 +12,7 @@ import {
   envelopeCorrelation,
   envelopeDb,
   estimateDelay,
+  pearsonCorrelation,
 } from '@leitung/audio/analysis';
 
 const RATE = 48_000;
@@ -55,36 +56,13 @@ function bestEnvelopeOffset(window: Float64Array, reference: Float64Array): numb
   let best = 0;
   let bestR = Number.NEGATIVE_INFINITY;
   for (let offset = 0; offset + window.length <= reference.length; offset++) {
-    const r = pearson(window, reference.subarray(offset, offset + window.length));
+    const r = pearsonCorrelation(window, reference.subarray(offset, offset + window.length));
     if (r > bestR) {
       bestR = r;
       best = offset;
     }
   }
   return best;
-}
-
-function pearson(a: Float64Array, b: Float64Array): number {
-  const n = a.length;
-  let ma = 0;
-  let mb = 0;
-  for (let i = 0; i < n; i++) {
-    ma += a[i]!;
-    mb += b[i]!;
-  }
-  ma /= n;
-  mb /= n;
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < n; i++) {
-    const x = a[i]! - ma;
-    const y = b[i]! - mb;
-    ab += x * y;
-    aa += x * x;
-    bb += y * y;
-  }
-  return aa > 0 && bb > 0 ? ab / Math.sqrt(aa * bb) : 0;
 }
 
 function rmsDb(samples: Int16Array): number {
