@@ -35,7 +35,7 @@ import {
   RsaPublicKey,
 } from './rsa-keys.js';
 import { type ScryptOptions, type ScryptParameters, scryptAsync, scryptSync } from './scrypt.js';
-import { open, seal } from './sealed-box.js';
+import { open, openUnwrapped, seal, sealedBoxWrappedSecret } from './sealed-box.js';
 import {
   generateX25519KeyPair,
   importX25519PrivateKey,
@@ -129,6 +129,23 @@ export interface LeitungCrypto {
   seal(recipient: RsaPublicKey, plaintext: Uint8Array, associatedData?: Uint8Array): Uint8Array;
   /** Any failure: CRYPTO_ERR_DECRYPT. */
   open(key: RsaPrivateKey, sealed: Uint8Array, associatedData?: Uint8Array): Uint8Array;
+  /**
+   * `open` in two halves, for a private key held elsewhere (WebCrypto, a worker; docs/crypto.md §7
+   * "Opening in two halves"): the wrapped secret and its OAEP label, to decrypt there (undefined when
+   * `sealed` is malformed)…
+   */
+  sealedBoxWrappedSecret(
+    sealed: Uint8Array,
+  ): { readonly ciphertext: Uint8Array; readonly label: Uint8Array } | undefined;
+  /**
+   * …and the rest with what it decrypted to, or `undefined` when that failed: same CRYPTO_ERR_DECRYPT on
+   * the same path as a bad tag (implicit rejection). Wipes `secret`.
+   */
+  openUnwrapped(
+    sealed: Uint8Array,
+    secret: Uint8Array | undefined,
+    associatedData?: Uint8Array,
+  ): Uint8Array;
 
   /** Control-frame cipher with two independent 32-byte keys. */
   createMessageCipher(encKey: Uint8Array, macKey: Uint8Array): MessageCipher;
@@ -248,6 +265,9 @@ export function bindCrypto(
     seal: (recipient, plaintext, associatedData) =>
       seal(backend, random, recipient, plaintext, associatedData),
     open: (key, sealed, associatedData) => open(backend, random, key, sealed, associatedData),
+    sealedBoxWrappedSecret,
+    openUnwrapped: (sealed, secret, associatedData) =>
+      openUnwrapped(backend, random, sealed, secret, associatedData),
 
     createMessageCipher: (encKey, macKey) => createMessageCipher(backend, random, encKey, macKey),
     createPacketCipher: (keyMaterial, options) => createPacketCipher(backend, keyMaterial, options),

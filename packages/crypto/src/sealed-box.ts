@@ -81,28 +81,64 @@ export function open(
   requireBytes('sealed', sealed);
   requireBytes('associatedData', associatedData);
   const handle = privateHandle(key, backend);
-  if (sealed.length < SEAL_OVERHEAD + AES_BLOCK || sealed[0] !== SEAL_VERSION) throw decryptFailed();
-  const header = sealed.subarray(0, 1 + RSA_MODULUS_BYTES);
+  const wrapped = sealedBoxWrappedSecret(sealed);
   let secret: Uint8Array | undefined;
-  try {
-    secret = backend.rsa.oaepDecrypt(handle, header.subarray(1), SEAL_LABEL);
-  } catch {
-    secret = undefined;
+  if (wrapped !== undefined) {
+    try {
+      secret = backend.rsa.oaepDecrypt(handle, wrapped.ciphertext, wrapped.label);
+    } catch {
+      secret = undefined;
+    }
   }
-  const unwrapped = secret !== undefined && secret.length === SEAL_SECRET_LENGTH;
-  if (!unwrapped) secret = randomBytes(SEAL_SECRET_LENGTH);
-  const keys = keysFromSecret(backend, secret!);
+  return openUnwrapped(backend, randomBytes, sealed, secret, associatedData);
+}
+
+/**
+ * The RSA half of `open` (docs/crypto.md §7 "Opening in two halves"): the wrapped secret of `sealed` and the
+ * OAEP label it was wrapped under, for a key held elsewhere (WebCrypto, a worker) to decrypt; undefined when
+ * `sealed` cannot be a sealed box (too short, unknown version). {@link openUnwrapped} finishes.
+ */
+export function sealedBoxWrappedSecret(
+  sealed: Uint8Array,
+): { readonly ciphertext: Uint8Array; readonly label: Uint8Array } | undefined {
+  requireBytes('sealed', sealed);
+  if (sealed.length < SEAL_OVERHEAD + AES_BLOCK || sealed[0] !== SEAL_VERSION) return undefined;
+  return { ciphertext: sealed.slice(1, 1 + RSA_MODULUS_BYTES), label: SEAL_LABEL.slice() };
+}
+
+/**
+ * The symmetric half of `open`: checks and decrypts `sealed` with the `secret` its wrapped secret decrypted
+ * to, or `undefined` when that decryption failed — then a random secret is used and the tag fails, so a bad
+ * OAEP and a bad tag take the same path and give the same CRYPTO_ERR_DECRYPT (implicit rejection). The
+ * caller's `secret` is wiped.
+ */
+export function openUnwrapped(
+  backend: CryptoBackend,
+  randomBytes: (length: number) => Uint8Array,
+  sealed: Uint8Array,
+  secret: Uint8Array | undefined,
+  associatedData: Uint8Array = EMPTY,
+): Uint8Array {
+  requireBytes('sealed', sealed);
+  requireBytes('associatedData', associatedData);
+  const wellFormed = sealed.length >= SEAL_OVERHEAD + AES_BLOCK && sealed[0] === SEAL_VERSION;
+  const unwrapped = wellFormed && secret !== undefined && secret.length === SEAL_SECRET_LENGTH;
+  const used = unwrapped ? secret : randomBytes(SEAL_SECRET_LENGTH);
+  if (!unwrapped) secret?.fill(0);
+  const keys = keysFromSecret(backend, used);
   try {
+    if (!wellFormed) throw decryptFailed();
+    const header = sealed.subarray(0, 1 + RSA_MODULUS_BYTES);
     const plaintext = verifyThenDecrypt(
       keys,
-      secret!.subarray(0, 16),
+      used.subarray(0, 16),
       sealed.subarray(header.length),
       concatBytes(header, associatedData),
     );
     if (!unwrapped || !plaintext) throw decryptFailed();
     return plaintext;
   } finally {
-    secret!.fill(0);
+    used.fill(0);
     keys.destroy();
   }
 }

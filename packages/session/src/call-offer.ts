@@ -23,6 +23,11 @@ import {
 import type { CallIdReplayGuard } from './call-id-replay-guard.js';
 import { SessionError, SessionErrorCode } from './errors.js';
 import { clientIdOf } from './identity.js';
+import {
+  type IdentityOperation,
+  type IdentityOperationResult,
+  runIdentityOperation,
+} from './identity-operation.js';
 import { LABEL_CALL_DATA } from './labels.js';
 import { deriveMediaKeys, type MediaKeys } from './media-keys.js';
 
@@ -97,9 +102,14 @@ export class PendingCall {
  * Input of `createCallOffer`: the caller's crypto, id and key, the callee's id and directory key, the codecs
  * offered, the clock (ms since the Unix epoch) and the tree head to gossip.
  */
-export interface CallOfferInput {
-  readonly crypto: LeitungCrypto;
+export interface CallOfferInput extends CallOfferDraftInput {
   readonly caller: { readonly id: Uint8Array; readonly privateKey: RsaPrivateKey };
+}
+
+/** Input of `beginCallOffer`: as {@link CallOfferInput}, without the caller's private key. */
+export interface CallOfferDraftInput {
+  readonly crypto: LeitungCrypto;
+  readonly caller: { readonly id: Uint8Array };
   readonly callee: { readonly id: Uint8Array; readonly publicKey: RsaPublicKey };
   readonly codecs: readonly number[];
   readonly now: number;
@@ -110,11 +120,24 @@ export interface CallOfferInput {
 }
 
 /** The CALL_REQUEST content and the caller's pending state. */
-export function createCallOffer(input: CallOfferInput): {
-  callId: Uint8Array;
-  sealedCallData: Uint8Array;
-  pending: PendingCall;
-} {
+export interface CallOffer {
+  readonly callId: Uint8Array;
+  readonly sealedCallData: Uint8Array;
+  readonly pending: PendingCall;
+}
+
+/** The CALL_REQUEST content and the caller's pending state. */
+export function createCallOffer(input: CallOfferInput): CallOffer {
+  const draft = beginCallOffer(input);
+  return draft.finish(runIdentityOperation(input.crypto, input.caller.privateKey, draft.operation));
+}
+
+/**
+ * The first half of `createCallOffer` (docs/session-protocol.md "Identity key operations"): the call data
+ * with its fresh secrets, and the signature the caller's identity key must make over it. `finish` with that
+ * signature seals the offer; `destroy` erases the secrets of an offer that will not be made.
+ */
+export function beginCallOffer(input: CallOfferDraftInput): CallOfferDraft {
   const { crypto } = input;
   const callId = input.callId ?? crypto.randomBytes(CALL_ID_BYTES);
   // Seed §2.3: the 48-byte secret (16-byte IV ‖ 32-byte key), all of it from the CSPRNG (docs/lessons.md #18).
@@ -132,13 +155,71 @@ export function createCallOffer(input: CallOfferInput): {
     codecs: input.codecs,
     ...(input.treeHead === undefined ? {} : { treeHead: input.treeHead }),
   };
-  const encoded = encodeCallData(data);
-  const signature = crypto.sign(input.caller.privateKey, concat(LABEL_CALL_DATA, encoded));
-  const plaintext = concat(lengthPrefixed(encoded), lengthPrefixed(signature));
-  const sealedCallData = crypto.seal(input.callee.publicKey, plaintext);
-  encoded.fill(0);
-  plaintext.fill(0);
-  return { callId, sealedCallData, pending: new PendingCall(data, ephemeral.privateKey, kem.privateKey) };
+  return new CallOfferDraft(crypto, input.callee.publicKey, data, ephemeral.privateKey, kem.privateKey);
+}
+
+/** An offer waiting for the caller's signature (see {@link beginCallOffer}). */
+export class CallOfferDraft {
+  /** What the caller's identity key must sign. */
+  readonly operation: IdentityOperation;
+  readonly #crypto: LeitungCrypto;
+  readonly #callee: RsaPublicKey;
+  readonly #data: CallData;
+  readonly #encoded: Uint8Array;
+  readonly #ephemeral: X25519PrivateKey;
+  readonly #kem: MlKemPrivateKey;
+  #state: 'open' | 'finished' | 'destroyed' = 'open';
+
+  constructor(
+    crypto: LeitungCrypto,
+    callee: RsaPublicKey,
+    data: CallData,
+    ephemeral: X25519PrivateKey,
+    kem: MlKemPrivateKey,
+  ) {
+    this.#crypto = crypto;
+    this.#callee = callee;
+    this.#data = data;
+    this.#encoded = encodeCallData(data);
+    this.#ephemeral = ephemeral;
+    this.#kem = kem;
+    this.operation = { op: 'pss-sign', message: concat(LABEL_CALL_DATA, this.#encoded) };
+  }
+
+  /**
+   * Seals the signed call data to the callee. A failed signature erases every secret and is
+   * SESSION_ERR_KEY_OPERATION; SESSION_ERR_DESTROYED after `finish` or `destroy`.
+   */
+  finish(signature: IdentityOperationResult): CallOffer {
+    if (this.#state !== 'open')
+      throw new SessionError(SessionErrorCode.Destroyed, 'offer already made or erased');
+    if (!signature.ok) {
+      this.destroy();
+      throw new SessionError(SessionErrorCode.KeyOperation, 'the identity key did not sign the call data', {
+        cause: signature.error,
+      });
+    }
+    this.#state = 'finished';
+    const plaintext = concat(lengthPrefixed(this.#encoded), lengthPrefixed(signature.value));
+    const sealedCallData = this.#crypto.seal(this.#callee, plaintext);
+    this.#encoded.fill(0);
+    plaintext.fill(0);
+    return {
+      callId: this.#data.callId,
+      sealedCallData,
+      pending: new PendingCall(this.#data, this.#ephemeral, this.#kem),
+    };
+  }
+
+  /** Erases the secrets of an offer that will not be made (the call ended while signing). Idempotent. */
+  destroy(): void {
+    if (this.#state !== 'open') return;
+    this.#state = 'destroyed';
+    this.#encoded.fill(0);
+    this.#data.secret.fill(0);
+    this.#ephemeral.destroy();
+    this.#kem.destroy();
+  }
 }
 
 /** A verified incoming offer, callee side. */
@@ -192,12 +273,17 @@ export class OpenedOffer {
  * key, the caller's inclusion-verified directory key, the clock (ms) and the replay guard (§3 of
  * docs/session-protocol.md).
  */
-export interface OpenOfferInput {
+export interface OpenOfferInput extends OpenedOfferCheck {
+  readonly callee: { readonly id: Uint8Array; readonly privateKey: RsaPrivateKey };
+}
+
+/** Input of `finishOpenCallOffer`: as {@link OpenOfferInput}, without the callee's private key. */
+export interface OpenedOfferCheck {
   readonly crypto: LeitungCrypto;
   readonly sealedCallData: Uint8Array;
   /** The call id the relay stated in INCOMING_CALL. */
   readonly statedCallId: Uint8Array;
-  readonly callee: { readonly id: Uint8Array; readonly privateKey: RsaPrivateKey };
+  readonly callee: { readonly id: Uint8Array };
   /** The caller id the relay stated in INCOMING_CALL (from its authenticated connection). */
   readonly statedCallerId: Uint8Array;
   /** The caller's key from the directory, inclusion-verified (and pinned) by the callee. */
@@ -208,10 +294,42 @@ export interface OpenOfferInput {
 
 /** Opens and checks an offer; each failed check has its own SessionError code. */
 export function openCallOffer(input: OpenOfferInput): OpenedOffer {
+  const operation = callOfferOpening(input.crypto, input.sealedCallData);
+  const unwrapped =
+    operation === undefined
+      ? undefined
+      : runIdentityOperation(input.crypto, input.callee.privateKey, operation);
+  return finishOpenCallOffer(input, unwrapped);
+}
+
+/**
+ * The first half of `openCallOffer` (docs/session-protocol.md "Identity key operations"): the decryption of
+ * the sealed call data's wrapped secret that the callee's identity key must run; undefined when the call
+ * data is not a sealed box at all (then `finishOpenCallOffer(input, undefined)` refuses it).
+ */
+export function callOfferOpening(
+  crypto: LeitungCrypto,
+  sealedCallData: Uint8Array,
+): IdentityOperation | undefined {
+  const wrapped = crypto.sealedBoxWrappedSecret(sealedCallData);
+  return wrapped === undefined ? undefined : { op: 'oaep-decrypt', ...wrapped };
+}
+
+/**
+ * The second half of `openCallOffer`: opens the call data with what its wrapped secret decrypted to, or
+ * fails as a bad tag would when it did not (one SESSION_ERR_CALL_DATA_INVALID, no oracle), then every check.
+ */
+export function finishOpenCallOffer(
+  input: OpenedOfferCheck,
+  unwrapped: IdentityOperationResult | undefined,
+): OpenedOffer {
   const { crypto } = input;
   let plaintext: Uint8Array;
   try {
-    plaintext = crypto.open(input.callee.privateKey, input.sealedCallData);
+    plaintext = crypto.openUnwrapped(
+      input.sealedCallData,
+      unwrapped?.ok === true ? unwrapped.value : undefined,
+    );
   } catch (error) {
     throw new SessionError(SessionErrorCode.CallDataInvalid, 'call data does not open for this callee', {
       cause: error,

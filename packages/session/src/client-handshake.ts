@@ -36,19 +36,34 @@ import {
   SEALED_CHALLENGE_BYTES,
 } from './handshake-labels.js';
 import { clientIdOf } from './identity.js';
+import {
+  type IdentityOperation,
+  type IdentityOperationResult,
+  runIdentityOperation,
+} from './identity-operation.js';
 import { checkDirectoryNameMap, checkOwnNameBinding } from './name-bindings.js';
 import { SealedChannel } from './sealed-channel.js';
 import { sealRegister } from './sealed-register.js';
 import { acceptTreeHead } from './tree-heads.js';
 
 /**
+ * The client's identity: its private key, or only its public key when the private key is held elsewhere
+ * (WebCrypto, a token): then the CHALLENGE is answered in two halves, `beginChallenge` and
+ * `finishChallenge` (docs/session-protocol.md "Identity key operations").
+ */
+export type HandshakeIdentity =
+  | { readonly privateKey: RsaPrivateKey; readonly publicKey?: undefined }
+  | { readonly publicKey: RsaPublicKey; readonly privateKey?: undefined };
+
+/**
  * What a client brings to registration: crypto, identity key, name, the relay fingerprint pinned from the
  * relay list and its last accepted tree head (docs/session-protocol.md §1).
  */
-export interface ClientHandshakeOptions {
+export type ClientHandshakeOptions = ClientHandshakeSettings & HandshakeIdentity;
+
+/** Everything but the identity in {@link ClientHandshakeOptions}. */
+export interface ClientHandshakeSettings {
   readonly crypto: LeitungCrypto;
-  /** The client's identity key. */
-  readonly privateKey: RsaPrivateKey;
   /** The name to register (NFC-normalised here). */
   readonly name: string;
   /** Hex SHA3-256 fingerprint of the relay's SPKI, from its relay-list entry (docs/design.md §2). */
@@ -87,6 +102,16 @@ type State =
   | { readonly kind: 'initial' }
   | { readonly kind: 'awaiting-challenge'; readonly register: Uint8Array; readonly clientNonce: Uint8Array }
   | {
+      /** CHALLENGE checked; its sealed challenge is with the identity key's holder. */
+      readonly kind: 'opening-challenge';
+      readonly register: Uint8Array;
+      readonly clientNonce: Uint8Array;
+      readonly relayPublicKey: RsaPublicKey;
+      readonly challenge: Challenge;
+      readonly payload: Uint8Array;
+      readonly flatRoot: string | undefined;
+    }
+  | {
       readonly kind: 'awaiting-welcome';
       readonly relayPublicKey: RsaPublicKey;
       readonly challengeHead: SignedTreeHead;
@@ -110,7 +135,7 @@ export class ClientHandshake {
   constructor(options: ClientHandshakeOptions) {
     this.#options = options;
     this.#name = options.name.normalize('NFC');
-    this.#spki = options.privateKey.publicKey.toDer();
+    this.#spki = (options.privateKey?.publicKey ?? options.publicKey)!.toDer();
     this.#clientId = clientIdOf(options.crypto, this.#spki);
   }
 
@@ -153,8 +178,22 @@ export class ClientHandshake {
     return sealRegister(crypto, key, register);
   }
 
-  /** Checks CHALLENGE (relay key pin, tree head, consistency, small-directory key list); returns PROVE. */
+  /**
+   * Checks CHALLENGE (relay key pin, tree head, consistency, small-directory key list); returns PROVE. Needs
+   * the private key: with only the public key, use `beginChallenge` and `finishChallenge`.
+   */
   onChallenge(payload: Uint8Array): Uint8Array {
+    const key = this.#options.privateKey;
+    if (key === undefined) throw unexpected('onChallenge needs the private key: use beginChallenge');
+    const operation = this.beginChallenge(payload);
+    return this.finishChallenge(runIdentityOperation(this.#options.crypto, key, operation));
+  }
+
+  /**
+   * The first half of `onChallenge`: every check of CHALLENGE, then the one operation the identity key
+   * must run — decrypting the sealed challenge (docs/session-protocol.md "Identity key operations").
+   */
+  beginChallenge(payload: Uint8Array): IdentityOperation {
     const state = this.#state;
     if (state.kind !== 'awaiting-challenge') throw unexpected('CHALLENGE not expected now');
     this.#state = { kind: 'failed' };
@@ -186,17 +225,33 @@ export class ClientHandshake {
       consistencyProof: challenge.consistencyProof,
     });
     // 4. Small directories: the full entry list must be exactly the signed directory (seed's flat root).
-    const directoryRoot = challenge.directory === undefined ? undefined : checkDirectory(crypto, challenge);
-
+    const flatRoot = challenge.directory === undefined ? undefined : checkDirectory(crypto, challenge);
+    this.#state = {
+      kind: 'opening-challenge',
+      register: state.register,
+      clientNonce: state.clientNonce,
+      relayPublicKey,
+      challenge,
+      payload,
+      flatRoot,
+    };
     // Only the owner of our private key can read the challenge (docs/lessons.md #8: identity enforced).
-    let opened: Uint8Array;
-    try {
-      opened = crypto.rsaDecrypt(this.#options.privateKey, challenge.sealedChallenge, OAEP_LABEL_CHALLENGE);
-    } catch (error) {
+    return { op: 'oaep-decrypt', ciphertext: challenge.sealedChallenge, label: OAEP_LABEL_CHALLENGE };
+  }
+
+  /** The second half of `onChallenge`: what the sealed challenge decrypted to (or why not); returns PROVE. */
+  finishChallenge(decrypted: IdentityOperationResult): Uint8Array {
+    const state = this.#state;
+    if (state.kind !== 'opening-challenge') throw unexpected('no challenge is being opened');
+    this.#state = { kind: 'failed' };
+    const { crypto } = this.#options;
+    const { challenge, payload, relayPublicKey } = state;
+    if (!decrypted.ok) {
       throw new SessionError(SessionErrorCode.UnexpectedMessage, 'challenge is not sealed to this client', {
-        cause: error,
+        cause: decrypted.error,
       });
     }
+    const opened = decrypted.value;
     // The challenge is only answered for the pinned relay and for our own REGISTER (docs/session-protocol.md
     // §1): a relay that forwards another relay's challenge, or an attacker who rewrote REGISTER, is caught
     // here, before anything is revealed.
@@ -243,7 +298,7 @@ export class ClientHandshake {
       relayPublicKey,
       challengeHead: challenge.treeHead,
       channel,
-      flatRoot: directoryRoot,
+      flatRoot: state.flatRoot,
     };
     return prove;
   }

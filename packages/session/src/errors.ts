@@ -77,6 +77,11 @@ export const SessionErrorCode = {
   MediaReplay: 'SESSION_ERR_MEDIA_REPLAY',
   /** Keys or secrets were already erased (call ended). */
   Destroyed: 'SESSION_ERR_DESTROYED',
+  /**
+   * The holder of the identity key (WebCrypto, a hardware token, a worker) failed to sign: the offer or
+   * rotation was not made (docs/session-protocol.md "Identity key operations"). `cause` says why.
+   */
+  KeyOperation: 'SESSION_ERR_KEY_OPERATION',
   /** A caller of this API passed a value that is out of range. */
   InvalidArgument: 'SESSION_ERR_INVALID_ARGUMENT',
 } as const;

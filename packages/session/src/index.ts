@@ -14,12 +14,19 @@ export {
 export { CallIdReplayGuard } from './call-id-replay-guard.js';
 export {
   acceptOffer,
+  beginCallOffer,
   CALL_KEY_EXCHANGE,
   CALL_OFFER_MAX_SKEW_MS,
+  type CallOffer,
+  CallOfferDraft,
+  type CallOfferDraftInput,
   type CallOfferInput,
+  callOfferOpening,
   completeCall,
   createCallOffer,
+  finishOpenCallOffer,
   OpenedOffer,
+  type OpenedOfferCheck,
   type OpenOfferInput,
   openCallOffer,
   PendingCall,
@@ -37,6 +44,8 @@ export {
   ClientHandshake,
   type ClientHandshakeOptions,
   type ClientHandshakeResult,
+  type ClientHandshakeSettings,
+  type HandshakeIdentity,
   verifyEntry,
 } from './client-handshake.js';
 export { nameSkeletons, namesConfusable, skeleton } from './confusables.js';
@@ -50,7 +59,14 @@ export {
 } from './handshake-labels.js';
 export { clientIdOf, logIdOf } from './identity.js';
 export {
+  type IdentityOperation,
+  type IdentityOperationResult,
+  runIdentityOperation,
+} from './identity-operation.js';
+export {
+  beginKeyRotation,
   checkKeyRotation,
+  type KeyRotationDraft,
   type RotatedBinding,
   type RotationStatementInput,
   rotationStatement,

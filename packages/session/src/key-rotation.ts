@@ -9,11 +9,16 @@
  * (`possession`) so the relay appends only keys their sender holds. The signature is part of the log
  * entry: anyone holding the old key (a contact's pin, a small directory) can check the step themselves.
  */
-import type { LeitungCrypto, RsaPrivateKey } from '@leitung/crypto';
+import type { LeitungCrypto, RsaPrivateKey, RsaPublicKey } from '@leitung/crypto';
 import type { DirectoryEntry } from '@leitung/wire';
 import { bytesEqual, concat, lengthPrefixed } from './bytes.js';
 import { SessionError, SessionErrorCode } from './errors.js';
 import { clientIdOf } from './identity.js';
+import {
+  type IdentityOperation,
+  type IdentityOperationResult,
+  runIdentityOperation,
+} from './identity-operation.js';
 import { LABEL_KEY_ROTATION } from './labels.js';
 
 const utf8 = new TextEncoder();
@@ -63,17 +68,50 @@ export function signKeyRotation(
     readonly nextKey: RsaPrivateKey;
   },
 ): SignedRotation {
+  const draft = beginKeyRotation(crypto, { ...input, previousKey: input.previousKey.publicKey });
+  return draft.finish(runIdentityOperation(crypto, input.previousKey, draft.operation));
+}
+
+/** A rotation waiting for the old key's signature (see {@link beginKeyRotation}). */
+export interface KeyRotationDraft {
+  /** What the old (current identity) key must sign. */
+  readonly operation: IdentityOperation;
+  /** ROTATE_KEY's fields with the old key's signature; SESSION_ERR_KEY_OPERATION when it failed. */
+  finish(signature: IdentityOperationResult): SignedRotation;
+}
+
+/**
+ * `signKeyRotation` in two halves, for a current identity key held elsewhere (docs/session-protocol.md
+ * "Identity key operations"): the new key signs for possession now, the old key's signature comes back to
+ * `finish`.
+ */
+export function beginKeyRotation(
+  crypto: LeitungCrypto,
+  input: {
+    readonly logId: Uint8Array;
+    readonly name: string;
+    readonly previousKey: RsaPublicKey;
+    readonly nextKey: RsaPrivateKey;
+  },
+): KeyRotationDraft {
   const publicKey = input.nextKey.publicKey.toDer();
   const statement = rotationStatement({
     logId: input.logId,
     name: input.name,
-    previous: clientIdOf(crypto, input.previousKey.publicKey),
+    previous: clientIdOf(crypto, input.previousKey),
     publicKey,
   });
+  const possession = crypto.sign(input.nextKey, statement);
   return {
-    publicKey,
-    signature: crypto.sign(input.previousKey, statement),
-    possession: crypto.sign(input.nextKey, statement),
+    operation: { op: 'pss-sign', message: statement },
+    finish(signature) {
+      if (!signature.ok) {
+        throw new SessionError(SessionErrorCode.KeyOperation, 'the identity key did not sign the rotation', {
+          cause: signature.error,
+        });
+      }
+      return { publicKey, signature: signature.value, possession };
+    },
   };
 }
 

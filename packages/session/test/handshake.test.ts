@@ -3,7 +3,7 @@ import { decodeMessage, encodeMessage, type SignedTreeHead } from '@leitung/wire
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   ClientHandshake,
-  type ClientHandshakeOptions,
+  type ClientHandshakeSettings,
   clientIdOf,
   RelayHandshake,
   registerFromOpened,
@@ -35,7 +35,7 @@ function handshake(
   dir: TestDirectory,
   clientKey: RsaPrivateKey,
   name: string,
-  options: Partial<ClientHandshakeOptions> & {
+  options: Partial<ClientHandshakeSettings> & {
     tamperChallenge?: (bytes: Uint8Array) => Uint8Array;
     tamperWelcome?: (welcome: ReturnType<typeof welcomeFor>) => ReturnType<typeof welcomeFor>;
     signingRelayKey?: RsaPrivateKey;
