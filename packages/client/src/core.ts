@@ -20,7 +20,12 @@
  */
 export type { MediaLaneReport } from './core/call-machine.js';
 export type { CallStateName } from './core/call-state.js';
-export { ClientCore, type ClientCoreOptions } from './core/client-core.js';
+export {
+  ClientCore,
+  type ClientCoreOptions,
+  type ClientCoreSettings,
+  type CoreIdentity,
+} from './core/client-core.js';
 export type { ClientStore, PinnedContact } from './core/client-store.js';
 export type { CommandResult, CoreOutput, MediaLaneOutput } from './core/core-outputs.js';
 export type { CoreTiming } from './core/core-timing.js';

@@ -8,7 +8,7 @@
  */
 import type { KeyLookupTarget } from '@leitung/wire';
 import type { MediaLaneOutput } from './core-outputs.js';
-import type { EventOutput, ResultOutput, SealStep } from './core-steps.js';
+import type { EventOutput, KeyOperationStep, ResultOutput, SealStep } from './core-steps.js';
 
 /** Why the call machine looks a key up: the callee of an outgoing call, or the caller of an incoming one. */
 export type CallLookupPurpose = 'call' | 'incoming';
@@ -21,6 +21,8 @@ export type CallAction =
   | EventOutput
   | ResultOutput
   | MediaLaneOutput
+  /** Sign our offer or open the caller's with the identity key, then go on (core-steps.ts). */
+  | KeyOperationStep
   /** Look `target` up with proof; the answer comes back as calleeVerified/callerVerified or lookupFailed. */
   | {
       readonly kind: 'lookup';

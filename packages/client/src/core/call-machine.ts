@@ -13,7 +13,9 @@ import {
   acceptOffer,
   CALL_KEY_EXCHANGE,
   CallIdReplayGuard,
+  type CallOfferDraft,
   completeCall,
+  type IdentityOperationResult,
   nameProblem,
 } from '@leitung/session';
 import type { CallEndReason, ControlMessageOf, MediaGrant } from '@leitung/wire';
@@ -21,7 +23,7 @@ import { bytesEqual, toHex } from '../bytes.js';
 import { ClientError, ClientErrorCode, errorCodeOf } from '../errors.js';
 import type { CallAction, CallLookupPurpose, SeenCallIds } from './call-actions.js';
 import { laneForGrant, laneReported, type MediaLaneReport } from './call-lane.js';
-import { type CallParty, openOffer, sealOffer } from './call-offers.js';
+import { type CallParty, draftOffer, offerOpening, openOffer } from './call-offers.js';
 import { type CallSnapshot, callSnapshotOf, shownAs } from './call-snapshot.js';
 import {
   activeCall,
@@ -212,13 +214,46 @@ export class CallMachine {
       const error = keyChanged(contact.name);
       return this.#unresolved(call, contact.name, error.code, error, now);
     }
-    const { calleeId, offer } = sealOffer(
+    const { calleeId, draft } = draftOffer(
       this.#options,
       callId,
       { publicKey: contact.publicKey, key },
       gossipHead,
       now,
     );
+    return [
+      {
+        kind: 'key-operation',
+        operation: draft.operation,
+        resume: (signature, later) => this.#offerSigned(call, contact, calleeId, draft, signature, later),
+      },
+    ];
+  }
+
+  /**
+   * Our identity key signed the offer of `call` (or failed to): seal and send it and ring — unless the call
+   * ended meanwhile (hung up while signing), when the draft's secrets are erased and nothing is sent.
+   */
+  #offerSigned(
+    call: Extract<CallState, { kind: 'outgoing-resolving' }>,
+    contact: VerifiedContact,
+    calleeId: Uint8Array,
+    draft: CallOfferDraft,
+    signature: IdentityOperationResult,
+    now: number,
+  ): CallAction[] {
+    if (this.#state !== call) {
+      draft.destroy();
+      return [];
+    }
+    let offer: ReturnType<CallOfferDraft['finish']>;
+    try {
+      offer = draft.finish(signature);
+    } catch (error) {
+      const err = error as Error;
+      return this.#unresolved(call, contact.name, errorCodeOf(err), err, now);
+    }
+    const { callId } = call;
     const peer: Peer = { clientId: contact.clientId, name: contact.name };
     return [
       seal({ type: 'CALL_REQUEST', callId, callee: calleeId, sealedCallData: offer.sealedCallData }),
@@ -279,7 +314,31 @@ export class CallMachine {
     const call = this.#state;
     if (call.kind !== 'incoming-verifying' || !bytesEqual(call.callId, callId)) return [];
     if (caller.keyChanged) return this.#refuseIncoming(callId, call.callerId, keyChanged(caller.name), now);
-    const opened = openOffer(this.#options, this.#replayGuard, call, key, now);
+    const operation = offerOpening(this.#options, call);
+    if (operation === undefined) return this.#offerOpened(call, caller, key, undefined, now);
+    return [
+      {
+        kind: 'key-operation',
+        operation,
+        resume: (unwrapped, later) => this.#offerOpened(call, caller, key, unwrapped, later),
+      },
+    ];
+  }
+
+  /**
+   * Our identity key decrypted the offer's wrapped secret (or failed to; undefined: the offer is no sealed
+   * box): check the offer and ring — unless the call ended meanwhile (the caller gave up), then nothing.
+   */
+  #offerOpened(
+    call: Extract<CallState, { kind: 'incoming-verifying' }>,
+    caller: VerifiedContact,
+    key: RsaPublicKey,
+    unwrapped: IdentityOperationResult | undefined,
+    now: number,
+  ): CallAction[] {
+    if (this.#state !== call) return [];
+    const { callId } = call;
+    const opened = openOffer(this.#options, this.#replayGuard, call, key, unwrapped, now);
     // Stored before the phone rings: an admitted id must be refused after a restart too.
     const actions: CallAction[] =
       opened.seen === undefined ? [] : [{ kind: 'seen-call-ids', entries: opened.seen }];

@@ -5,41 +5,52 @@
  * opened under the replay guard — whose entries are reported whatever the outcome, because an admitted
  * call id must be refused after a restart too.
  */
-import type { LeitungCrypto, RsaPrivateKey, RsaPublicKey } from '@leitung/crypto';
-import { type CallIdReplayGuard, createCallOffer, type OpenedOffer, openCallOffer } from '@leitung/session';
+import type { LeitungCrypto, RsaPublicKey } from '@leitung/crypto';
+import {
+  beginCallOffer,
+  type CallIdReplayGuard,
+  type CallOfferDraft,
+  callOfferOpening,
+  finishOpenCallOffer,
+  type IdentityOperation,
+  type IdentityOperationResult,
+  type OpenedOffer,
+} from '@leitung/session';
 import { toHex } from '../bytes.js';
 import type { SeenCallIds } from './call-actions.js';
 import type { CallState } from './call-state.js';
 import { asError } from './core-errors.js';
 
-/** This client as a party to calls: its keys and id, and the codecs it offers (preference order). */
+/**
+ * This client as a party to calls: its id and the codecs it offers (preference order). Its identity key
+ * signs and opens offers through key-operation steps (core-steps.ts), so the private key is not here.
+ */
 export interface CallParty {
   readonly crypto: LeitungCrypto;
-  readonly identity: RsaPrivateKey;
   readonly clientId: Uint8Array;
   readonly codecs: readonly number[];
 }
 
-/** Our offer to the callee whose verified key is `key` (SPKI DER `publicKey`). */
-export function sealOffer(
+/** Our offer to the callee whose verified key is `key` (SPKI DER `publicKey`), waiting for our signature. */
+export function draftOffer(
   party: CallParty,
   callId: Uint8Array,
   callee: { readonly publicKey: Uint8Array; readonly key: RsaPublicKey },
   gossipHead: Uint8Array | undefined,
   now: number,
-): { readonly calleeId: Uint8Array; readonly offer: ReturnType<typeof createCallOffer> } {
-  const { crypto, clientId, identity, codecs } = party;
+): { readonly calleeId: Uint8Array; readonly draft: CallOfferDraft } {
+  const { crypto, clientId, codecs } = party;
   const calleeId = crypto.sha3_256(callee.publicKey);
-  const offer = createCallOffer({
+  const draft = beginCallOffer({
     crypto,
-    caller: { id: clientId, privateKey: identity },
+    caller: { id: clientId },
     callee: { id: calleeId, publicKey: callee.key },
     codecs,
     now,
     callId,
     treeHead: gossipHead,
   });
-  return { calleeId, offer };
+  return { calleeId, draft };
 }
 
 /** The caller's offer opened (or the check it failed), and the guard's entries if they changed. */
@@ -47,15 +58,27 @@ export type OpenedIncoming =
   | { readonly ok: true; readonly offer: OpenedOffer; readonly seen: SeenCallIds | undefined }
   | { readonly ok: false; readonly error: Error; readonly seen: SeenCallIds | undefined };
 
-/** Opens the offer of the call being verified, from the caller whose verified key is `key`. */
+/** What our identity key must decrypt to open the call's offer; undefined when it is not a sealed box. */
+export function offerOpening(
+  party: CallParty,
+  call: Extract<CallState, { kind: 'incoming-verifying' }>,
+): IdentityOperation | undefined {
+  return callOfferOpening(party.crypto, call.sealedCallData);
+}
+
+/**
+ * Opens the offer of the call being verified, from the caller whose verified key is `key`, with what the
+ * identity key decrypted its wrapped secret to (`unwrapped`).
+ */
 export function openOffer(
   party: CallParty,
   guard: CallIdReplayGuard,
   call: Extract<CallState, { kind: 'incoming-verifying' }>,
   key: RsaPublicKey,
+  unwrapped: IdentityOperationResult | undefined,
   now: number,
 ): OpenedIncoming {
-  const { crypto, clientId, identity } = party;
+  const { crypto, clientId } = party;
   const before = guard.size;
   const seen = (): SeenCallIds | undefined => {
     const entries = guard.entries();
@@ -64,16 +87,19 @@ export function openOffer(
     return admitted || entries.length !== before ? entries : undefined;
   };
   try {
-    const offer = openCallOffer({
-      crypto,
-      sealedCallData: call.sealedCallData,
-      statedCallId: call.callId,
-      callee: { id: clientId, privateKey: identity },
-      statedCallerId: call.callerId,
-      callerPublicKey: key,
-      now,
-      replayGuard: guard,
-    });
+    const offer = finishOpenCallOffer(
+      {
+        crypto,
+        sealedCallData: call.sealedCallData,
+        statedCallId: call.callId,
+        callee: { id: clientId },
+        statedCallerId: call.callerId,
+        callerPublicKey: key,
+        now,
+        replayGuard: guard,
+      },
+      unwrapped,
+    );
     return { ok: true, offer, seen: seen() };
   } catch (error) {
     return { ok: false, error: asError(error), seen: seen() };

@@ -29,7 +29,8 @@
  * - every incoming call: caller key as above, then signature, ids, freshness, replay (openCallOffer);
  * - every accept: key confirmation (completeCall).
  */
-import type { LeitungCrypto, RsaPrivateKey } from '@leitung/crypto';
+import type { LeitungCrypto, RsaPrivateKey, RsaPublicKey } from '@leitung/crypto';
+import { type IdentityOperationResult, runIdentityOperation } from '@leitung/session';
 import type { ControlMessage, SignedTreeHead } from '@leitung/wire';
 import { bytesEqual, toHex } from '../bytes.js';
 import { ClientError, ClientErrorCode } from '../errors.js';
@@ -43,7 +44,7 @@ import type { Connection } from './connection-state.js';
 import { ContactPins } from './contact-pins.js';
 import { invalid, keyChanged, notConnected } from './core-errors.js';
 import type { CoreOutput } from './core-outputs.js';
-import { type CoreStep, settle } from './core-steps.js';
+import { type CoreStep, type KeyOperationStep, settle } from './core-steps.js';
 import { type CoreTiming, resolveTiming } from './core-timing.js';
 import { targetLabel } from './directory-view.js';
 import type { ConnectionStateName, ContactInfo } from './events.js';
@@ -57,12 +58,23 @@ import { RelayMessages } from './relay-messages.js';
 import type { Pending, RequestMessage } from './relay-requests.js';
 import { RequestTable } from './request-table.js';
 
+/**
+ * The client's RSA-4096 identity: its private key, run synchronously inside the core; or only its public
+ * key (`heldIdentity`) when the private key is held where it answers asynchronously — a page's
+ * non-extractable WebCrypto key, a token: then the core asks for each operation with a `key-operation`
+ * output and goes on at `keyOperationDone` (docs/client.md "Identity held elsewhere").
+ */
+export type CoreIdentity =
+  | { readonly identity: RsaPrivateKey; readonly heldIdentity?: undefined }
+  | { readonly heldIdentity: RsaPublicKey; readonly identity?: undefined };
+
 /** What a {@link ClientCore} is built with; clock and randomness come in with the inputs and `crypto`. */
-export interface ClientCoreOptions {
+export type ClientCoreOptions = ClientCoreSettings & CoreIdentity;
+
+/** Everything but the identity in {@link ClientCoreOptions}. */
+export interface ClientCoreSettings {
   /** Cryptography and the random source (@leitung/crypto's `createCrypto()`; tests may pass a fixed one). */
   readonly crypto: LeitungCrypto;
-  /** The client's RSA-4096 identity. */
-  readonly identity: RsaPrivateKey;
   /** The name to register (NFC-normalised). */
   readonly name: string;
   /** Tree heads and pinned contact keys (default: in memory). */
@@ -92,6 +104,11 @@ const DEFAULT_CODECS = [2, 1];
  */
 export class ClientCore {
   readonly #crypto: LeitungCrypto;
+  /** The identity's private key when this core runs its operations itself; undefined when held elsewhere. */
+  readonly #privateKey: RsaPrivateKey | undefined;
+  /** Key operations handed to the shell, by id, with what follows from each (core-steps.ts). */
+  readonly #keyOperations = new Map<number, KeyOperationStep['resume']>();
+  #nextKeyOperation = 1;
   readonly #name: string;
   readonly #store: ClientStore;
   readonly #clientId: Uint8Array;
@@ -110,11 +127,12 @@ export class ClientCore {
 
   constructor(options: ClientCoreOptions) {
     const crypto = options.crypto;
-    const identity = options.identity;
+    this.#privateKey = options.identity;
+    const identity = (options.identity?.publicKey ?? options.heldIdentity)!;
     this.#crypto = crypto;
     this.#name = options.name.normalize('NFC');
     this.#store = options.store ?? new MemoryStore();
-    this.#clientId = crypto.sha3_256(identity.publicKey.toDer());
+    this.#clientId = crypto.sha3_256(identity.toDer());
     this.#clientIdHex = toHex(this.#clientId);
     this.#timing = resolveTiming(options.timing);
     this.#lastSentSequence = options.lastSentSequence ?? (() => undefined);
@@ -130,7 +148,6 @@ export class ClientCore {
     });
     this.#calls = new CallMachine({
       crypto,
-      identity,
       clientId: this.#clientId,
       clientIdHex: this.#clientIdHex,
       codecs: options.codecs ?? DEFAULT_CODECS,
@@ -251,6 +268,18 @@ export class ClientCore {
   /** One frame payload from the control connection. */
   receive(payload: Uint8Array, now: number): CoreOutput[] {
     return this.#run(this.#control.receive(payload, now), now);
+  }
+
+  /**
+   * The identity key's answer to the `key-operation` output `id` (only with `heldIdentity`): what waited for
+   * it goes on — PROVE, a sealed offer, an opened offer, a rotation. Also when it failed: the step then
+   * fails with its own code. An unknown or repeated id gives no outputs.
+   */
+  keyOperationDone(id: number, result: IdentityOperationResult, now: number): CoreOutput[] {
+    const resume = this.#keyOperations.get(id);
+    if (resume === undefined) return [];
+    this.#keyOperations.delete(id);
+    return this.#run(resume(result, now), now);
   }
 
   /** Advances timers: handshake and request deadlines, keepalive, ring and resume timeouts. */
@@ -408,6 +437,17 @@ export class ClientCore {
       case 'seal':
         this.#run(this.#control.seal(step.message), now, out);
         return;
+      case 'key-operation': {
+        if (this.#privateKey !== undefined) {
+          const result = runIdentityOperation(this.#crypto, this.#privateKey, step.operation);
+          this.#run(step.resume(result, now), now, out);
+          return;
+        }
+        const id = this.#nextKeyOperation++;
+        this.#keyOperations.set(id, step.resume);
+        out.push({ kind: 'key-operation', id, operation: step.operation });
+        return;
+      }
       case 'fail':
         this.#run(this.#control.fail(step.error), now, out);
         return;

@@ -10,6 +10,7 @@
  * of the connection for the core to hand on (docs/architecture.md "Cores and shells").
  */
 import type { LeitungCrypto } from '@leitung/crypto';
+import type { IdentityOperationResult } from '@leitung/session';
 import { type ControlMessage, type ControlMessageOf, MESSAGE_SENDER } from '@leitung/wire';
 import { bytesEqual } from '../bytes.js';
 import { ClientError, ClientErrorCode, errorCodeOf } from '../errors.js';
@@ -17,7 +18,7 @@ import type { RelayEntry } from '../relays/relay-entry.js';
 import type { Connection, HandshakingConnection, ReadyConnection } from './connection-state.js';
 import { asError } from './core-errors.js';
 import type { CoreOutput } from './core-outputs.js';
-import { emit } from './core-steps.js';
+import { emit, type KeyOperationStep } from './core-steps.js';
 import type { CoreTiming } from './core-timing.js';
 import type { PhonebookPage } from './phonebook-sync.js';
 import type { HandshakeStep, RegistrationFlow } from './registration-flow.js';
@@ -31,7 +32,9 @@ export type ConnectionStep =
   /** A message a relay may send, opened from the sealed channel of `connection` (PONG is answered here). */
   | { readonly kind: 'message'; readonly connection: ReadyConnection; readonly message: ControlMessage }
   /** The connection is gone: fail its requests, keep a live call for CALL_RESUME. */
-  | { readonly kind: 'lost' };
+  | { readonly kind: 'lost' }
+  /** The identity key must open the sealed challenge; PROVE follows (core-steps.ts). */
+  | KeyOperationStep;
 
 export interface ConnectionMachineOptions {
   readonly crypto: LeitungCrypto;
@@ -158,18 +161,41 @@ export class ConnectionMachine {
     try {
       const step = this.#options.registration.onFrame(c, payload);
       switch (step.kind) {
-        case 'prove':
-          return [{ kind: 'send', payload: step.payload }];
+        case 'key-operation':
+          return [
+            {
+              kind: 'key-operation',
+              operation: step.operation,
+              resume: (result) => this.#proved(c, payload, result),
+            },
+          ];
         case 'registered':
           return this.#registered(c.relay, step, now);
       }
     } catch (error) {
-      const err = asError(error);
-      return [
-        ...this.#options.registration.failureEvents(c, payload, err).map(emit),
-        ...this.close(errorCodeOf(err) ?? ClientErrorCode.Protocol),
-      ];
+      return this.#handshakeFailed(c, payload, error);
     }
+  }
+
+  /**
+   * The identity key answered the challenge of `c`'s CHALLENGE `payload`: send PROVE — unless `c` is no
+   * longer the connection (closed, timed out, replaced meanwhile), when the answer is dropped.
+   */
+  #proved(c: HandshakingConnection, payload: Uint8Array, result: IdentityOperationResult): ConnectionStep[] {
+    if (this.#connection !== c || c.step !== 'proving') return [];
+    try {
+      return [{ kind: 'send', payload: this.#options.registration.proved(c, result) }];
+    } catch (error) {
+      return this.#handshakeFailed(c, payload, error);
+    }
+  }
+
+  #handshakeFailed(c: HandshakingConnection, payload: Uint8Array, error: unknown): ConnectionStep[] {
+    const err = asError(error);
+    return [
+      ...this.#options.registration.failureEvents(c, payload, err).map(emit),
+      ...this.close(errorCodeOf(err) ?? ClientErrorCode.Protocol),
+    ];
   }
 
   /** WELCOME verified: the connection is ready with the handshake's channel and directory view. */

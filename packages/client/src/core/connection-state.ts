@@ -14,7 +14,8 @@ export type Connection =
       readonly relay: RelayEntry;
       readonly handshake: ClientHandshake;
       readonly deadline: number;
-      step: 'challenge' | 'welcome';
+      /** `proving`: the identity key is opening the challenge (a key-operation step is out). */
+      step: 'challenge' | 'proving' | 'welcome';
     }
   | {
       readonly kind: 'ready';

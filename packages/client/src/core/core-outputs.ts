@@ -2,7 +2,7 @@
  * What the client core hands its shell (docs/client.md "Layers"): the outputs every input returns, in order
  * (docs/architecture.md "Cores and shells"), and the values commands settle with.
  */
-import type { MediaKeys } from '@leitung/session';
+import type { IdentityOperation, MediaKeys } from '@leitung/session';
 import type { MediaGrant } from '@leitung/wire';
 import type { ContactInfo, CoreEvent, Peer } from './events.js';
 
@@ -46,6 +46,12 @@ export type CoreOutput =
   | { readonly kind: 'persist' }
   /** The command started with `handle` finished. */
   | { readonly kind: 'result'; readonly handle: number; readonly result: CommandResult }
+  /**
+   * Only for a core built with `heldIdentity` (docs/client.md "Identity held elsewhere"): run `operation`
+   * with the identity's private key and hand the answer to `ClientCore.keyOperationDone(id, …)`, also when
+   * it failed. The protocol waits for it; the handshake and request deadlines keep running.
+   */
+  | { readonly kind: 'key-operation'; readonly id: number; readonly operation: IdentityOperation }
   | MediaLaneOutput;
 
 /**

@@ -6,6 +6,7 @@
  * request in the core's RequestTable, route a relay message. So a module never numbers a request, seals a
  * frame or holds an output queue, and the core never hands a module a callback.
  */
+import type { IdentityOperation, IdentityOperationResult } from '@leitung/session';
 import type { ControlMessage } from '@leitung/wire';
 import type { CallAction } from './call-actions.js';
 import type { ConnectionStep } from './connection-machine.js';
@@ -30,11 +31,30 @@ export interface RequestStep {
   readonly message?: RequestMessage;
 }
 
+/**
+ * Run `operation` with this client's identity key, then carry on with `resume` (docs/client.md "Identity
+ * held elsewhere"). The core runs it at once when it holds the key, so `resume` follows depth-first as any
+ * step; when the key is held elsewhere it hands the operation to the shell as a `key-operation` output and
+ * calls `resume` with the answer (`ClientCore.keyOperationDone`), whatever happened meanwhile — so `resume`
+ * first checks that what it continues is still current. A key-operation step is the last of its list.
+ */
+export interface KeyOperationStep {
+  readonly kind: 'key-operation';
+  readonly operation: IdentityOperation;
+  readonly resume: (result: IdentityOperationResult, now: number) => readonly CoreStep[];
+}
+
 export type EventOutput = Extract<CoreOutput, { kind: 'event' }>;
 export type ResultOutput = Extract<CoreOutput, { kind: 'result' }>;
 
 /** What the protocol modules (key-lookups.ts, head-gossip.ts, phonebook-sync.ts) return. */
-export type ProtocolStep = EventOutput | ResultOutput | { readonly kind: 'persist' } | SealStep | RequestStep;
+export type ProtocolStep =
+  | EventOutput
+  | ResultOutput
+  | { readonly kind: 'persist' }
+  | SealStep
+  | RequestStep
+  | KeyOperationStep;
 
 /** A fatal error on the connection (relay-messages.ts): report it and close (ConnectionMachine.fail). */
 export interface FailStep {
@@ -43,7 +63,12 @@ export interface FailStep {
 }
 
 /** Everything a module of the core may return; relay-messages.ts routes to all of them. */
-export type CoreStep = CoreOutput | ProtocolStep | ConnectionStep | CallAction | FailStep;
+export type CoreStep =
+  | Exclude<CoreOutput, { kind: 'key-operation' }>
+  | ProtocolStep
+  | ConnectionStep
+  | CallAction
+  | FailStep;
 
 export function emit(event: CoreEvent): EventOutput {
   return { kind: 'event', event };

@@ -9,7 +9,7 @@
  */
 import type { LeitungCrypto, RsaPrivateKey, RsaPublicKey } from '@leitung/crypto';
 import { encodeSignedTreeHead } from '@leitung/merkle';
-import { checkKeyRotation, clientIdOf, nameKey, SessionError, signKeyRotation } from '@leitung/session';
+import { beginKeyRotation, checkKeyRotation, clientIdOf, nameKey, SessionError } from '@leitung/session';
 import type { ControlMessageOf, DirectoryEntry, KeyLookupTarget } from '@leitung/wire';
 import { bytesEqual, hexBytes, toHex } from '../bytes.js';
 import { ClientError, ClientErrorCode } from '../errors.js';
@@ -35,8 +35,11 @@ export type LookupStep = ProtocolStep | CallAction;
 
 export interface KeyLookupsOptions {
   readonly crypto: LeitungCrypto;
-  /** This client's key, id and name: its rotation is signed with the key and comes back as its successor. */
-  readonly identity: RsaPrivateKey;
+  /**
+   * This client's key, id and name: its rotation is signed with the key (a key-operation step) and comes
+   * back as its successor.
+   */
+  readonly identity: RsaPublicKey;
   readonly clientId: Uint8Array;
   readonly name: string;
   /** The pinned keys (read here; ContactPins writes them). */
@@ -73,18 +76,32 @@ export class KeyLookups {
    */
   rotate(c: ReadyConnection, nextKey: RsaPrivateKey, handle: number): ProtocolStep[] {
     const { crypto, identity, name } = this.#options;
-    const signed = signKeyRotation(crypto, {
+    const draft = beginKeyRotation(crypto, {
       logId: c.directory.head.logId,
       name,
       previousKey: identity,
       nextKey,
     });
-    const target: KeyLookupTarget = { by: 'clientId', clientId: clientIdOf(crypto, signed.publicKey) };
     return [
       {
-        kind: 'request',
-        pending: { kind: 'lookup', target, purpose: { kind: 'rotation', handle } },
-        message: { type: 'ROTATE_KEY', ...signed },
+        kind: 'key-operation',
+        operation: draft.operation,
+        resume: (signature) => {
+          let signed: ReturnType<typeof draft.finish>;
+          try {
+            signed = draft.finish(signature);
+          } catch (error) {
+            return [settle(handle, { ok: false, error: asError(error) })];
+          }
+          const target: KeyLookupTarget = { by: 'clientId', clientId: clientIdOf(crypto, signed.publicKey) };
+          return [
+            {
+              kind: 'request',
+              pending: { kind: 'lookup', target, purpose: { kind: 'rotation', handle } },
+              message: { type: 'ROTATE_KEY', ...signed },
+            },
+          ];
+        },
       },
     ];
   }

@@ -8,11 +8,17 @@
  * conflict: directory-evidence.ts). Sans-I/O: it returns the next step, and the ConnectionMachine sends,
  * switches the connection and emits.
  */
-import type { LeitungCrypto, RsaPrivateKey } from '@leitung/crypto';
-import { ClientHandshake, type ClientHandshakeResult, SessionError } from '@leitung/session';
+import type { LeitungCrypto, RsaPublicKey } from '@leitung/crypto';
+import {
+  ClientHandshake,
+  type ClientHandshakeResult,
+  type IdentityOperation,
+  type IdentityOperationResult,
+  SessionError,
+} from '@leitung/session';
 import { decodeMessage, type SignedTreeHead } from '@leitung/wire';
 import { hexBytes } from '../bytes.js';
-import { errorCodeOf } from '../errors.js';
+import { ClientError, ClientErrorCode, errorCodeOf } from '../errors.js';
 import { logIdOfEntry, type RelayEntry } from '../relays/relay-entry.js';
 import type { ClientStore } from './client-store.js';
 import type { HandshakingConnection } from './connection-state.js';
@@ -22,7 +28,8 @@ import type { CoreEvent } from './events.js';
 
 export interface RegistrationFlowOptions {
   readonly crypto: LeitungCrypto;
-  readonly identity: RsaPrivateKey;
+  /** This client's identity key; its private half answers the challenge through a key-operation step. */
+  readonly identity: RsaPublicKey;
   /** The name to register (NFC-normalised). */
   readonly name: string;
   /** Where the last accepted head of each log is kept. */
@@ -31,8 +38,8 @@ export interface RegistrationFlowOptions {
 
 /** What the core does with a handshake frame that checked out. */
 export type HandshakeStep =
-  /** The CHALLENGE verified: send PROVE. */
-  | { readonly kind: 'prove'; readonly payload: Uint8Array }
+  /** The CHALLENGE verified: the identity key must open the sealed challenge, then `proved` gives PROVE. */
+  | { readonly kind: 'key-operation'; readonly operation: IdentityOperation }
   /** The WELCOME verified: the connection is ready with this channel and directory view (store changed). */
   | {
       readonly kind: 'registered';
@@ -58,7 +65,7 @@ export class RegistrationFlow {
     const { crypto, identity, name, store } = this.#options;
     return new ClientHandshake({
       crypto,
-      privateKey: identity,
+      publicKey: identity,
       name,
       pinnedRelayFingerprint: relay.fingerprint,
       relayPublicKey: this.#relayKeys.get(relay.fingerprint.toLowerCase()),
@@ -70,9 +77,13 @@ export class RegistrationFlow {
   /** Checks the next handshake frame (CHALLENGE, then WELCOME); throws what the check refused. */
   onFrame(c: HandshakingConnection, payload: Uint8Array): HandshakeStep {
     if (c.step === 'challenge') {
-      const prove = c.handshake.onChallenge(payload);
-      c.step = 'welcome';
-      return { kind: 'prove', payload: prove };
+      const operation = c.handshake.beginChallenge(payload);
+      c.step = 'proving';
+      return { kind: 'key-operation', operation };
+    }
+    if (c.step === 'proving') {
+      // Nothing may come before our PROVE: a relay that sends anything is not following the protocol.
+      throw new ClientError(ClientErrorCode.Protocol, 'relay sent a frame before PROVE');
     }
     const result = c.handshake.onWelcome(payload);
     const { crypto, store } = this.#options;
@@ -83,6 +94,13 @@ export class RegistrationFlow {
     store.setTreeHead(logId, result.treeHead);
     const directory = new DirectoryView(crypto, result.relayPublicKey, store, result.treeHead, logId);
     return { kind: 'registered', result, directory, change };
+  }
+
+  /** The identity key opened the challenge (or failed to): the PROVE payload; throws what was refused. */
+  proved(c: HandshakingConnection, result: IdentityOperationResult): Uint8Array {
+    const prove = c.handshake.finishChallenge(result);
+    c.step = 'welcome';
+    return prove;
   }
 
   /**

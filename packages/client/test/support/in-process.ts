@@ -8,10 +8,12 @@
  * carries them out, so tests call a core and then pump, as before.
  */
 import type { LeitungCrypto, RsaPrivateKey, X25519PrivateKey } from '@leitung/crypto';
+import type { IdentityOperation, IdentityOperationResult } from '@leitung/session';
 import {
   ClientCore,
-  type ClientCoreOptions,
+  type ClientCoreSettings,
   type CommandResult,
+  type CoreIdentity,
   type CoreOutput,
   MediaChannelCore,
 } from '../../src/core.js';
@@ -40,6 +42,8 @@ interface Node {
   readonly results: Map<number, CommandResult>;
   /** Outputs the core returned that `pump` has not carried out yet. */
   readonly outbox: CoreOutput[];
+  /** `key-operation` outputs of a held-identity core, waiting for `answerKeyOperations`. */
+  readonly keyOperations: { readonly id: number; readonly operation: IdentityOperation }[];
   open: boolean;
   persisted: number;
 }
@@ -88,7 +92,7 @@ export class InProcessNetwork {
   }
 
   /** Creates a core, connects and registers it (pumping until quiet). */
-  join(options: Omit<ClientCoreOptions, 'crypto'> & { crypto?: LeitungCrypto }): Node {
+  join(options: Omit<ClientCoreSettings, 'crypto'> & CoreIdentity & { crypto?: LeitungCrypto }): Node {
     const crypto = options.crypto ?? baseCrypto;
     const lane: Lane = { callId: undefined, channel: undefined, frames: [], decisions: [] };
     const core = new ClientCore({
@@ -106,6 +110,7 @@ export class InProcessNetwork {
       events: [],
       results: new Map(),
       outbox: [],
+      keyOperations: [],
       open: true,
       persisted: 0,
     };
@@ -160,6 +165,9 @@ export class InProcessNetwork {
             case 'result':
               node.results.set(out.handle, out.result);
               break;
+            case 'key-operation':
+              node.keyOperations.push({ id: out.id, operation: out.operation });
+              break;
           }
         }
       }
@@ -177,6 +185,19 @@ export class InProcessNetwork {
       if (!moved) return;
     }
     throw new Error('network did not settle');
+  }
+
+  /**
+   * Answers the node's waiting key operations (the holder of a held identity) with `answer`, in order,
+   * then pumps; returns how many were answered.
+   */
+  answerKeyOperations(node: Node, answer: (operation: IdentityOperation) => IdentityOperationResult): number {
+    const waiting = node.keyOperations.splice(0);
+    for (const { id, operation } of waiting) {
+      this.input(node, node.core.keyOperationDone(id, answer(operation), this.now));
+    }
+    this.pump();
+    return waiting.length;
   }
 
   /** Moves the clock and runs every core's timers and every media lane's. */
