@@ -1,0 +1,159 @@
+/**
+ * A core whose identity key is held elsewhere (docs/client.md "Identity held elsewhere"), in one process
+ * with a fake clock: every use of the private key leaves as a `key-operation` output and nothing that needs
+ * it happens before `keyOperationDone` — no PROVE, no CALL_REQUEST, no ringing — while deadlines keep
+ * running; an answer that comes after its step ended changes nothing and sends nothing; a holder that
+ * fails ends the step with the code a wrong key gives.
+ */
+import type { RsaPrivateKey } from '@leitung/crypto';
+import { type IdentityOperation, type IdentityOperationResult, runIdentityOperation } from '@leitung/session';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { crypto, key } from './support/fixtures.js';
+import { eventsOf, InProcessNetwork } from './support/in-process.js';
+
+let relayKey: RsaPrivateKey;
+let aliceKey: RsaPrivateKey;
+let bobKey: RsaPrivateKey;
+
+beforeAll(async () => {
+  [relayKey, aliceKey, bobKey] = await Promise.all([key('relay'), key('alice'), key('bob')]);
+});
+
+/** The holder of `k`: runs the operation as WebCrypto or a token would, here with the key in memory. */
+const holder = (k: RsaPrivateKey) => (operation: IdentityOperation) =>
+  runIdentityOperation(crypto, k, operation);
+const refusing = (): IdentityOperationResult => ({ ok: false, error: new Error('token removed') });
+
+/** Alice holds her key elsewhere; Bob holds his in the core. */
+function world() {
+  const net = new InProcessNetwork(relayKey);
+  const alice = net.join({ heldIdentity: aliceKey.publicKey, name: 'alice' });
+  return { net, alice };
+}
+
+/** Alice's holder opens her challenge: she is registered. */
+function registered(net: InProcessNetwork, node: ReturnType<InProcessNetwork['join']>) {
+  net.answerKeyOperations(node, holder(aliceKey));
+  return node;
+}
+
+describe('registration with a held identity', () => {
+  it('waits for the challenge to be opened, then registers', () => {
+    const { net, alice } = world();
+    expect(alice.core.connectionState).toBe('handshaking');
+    expect(alice.keyOperations.map((k) => k.operation.op)).toEqual(['oaep-decrypt']);
+    // Only REGISTER went out: the relay is still waiting for PROVE.
+    expect(eventsOf(alice, 'registration:complete')).toHaveLength(0);
+    net.advance(1_000);
+    expect(alice.core.connectionState).toBe('handshaking');
+    registered(net, alice);
+    expect(alice.core.connectionState).toBe('ready');
+    expect(eventsOf(alice, 'registration:complete')).toHaveLength(1);
+    expect(alice.core.clientId).toBe(
+      Buffer.from(crypto.sha3_256(aliceKey.publicKey.toDer())).toString('hex'),
+    );
+  });
+
+  it('the handshake deadline runs while the key works; a late answer sends nothing', () => {
+    const { net, alice } = world();
+    const [waiting] = alice.keyOperations.splice(0);
+    net.advance(15_001);
+    expect(eventsOf(alice, 'registration:failed').map((e) => e.code)).toEqual(['CLIENT_ERR_TIMEOUT']);
+    expect(alice.core.connectionState).toBe('closed');
+    const late = alice.core.keyOperationDone(waiting!.id, holder(aliceKey)(waiting!.operation), net.now);
+    expect(late).toEqual([]);
+    // Answered once, the id is spent.
+    expect(alice.core.keyOperationDone(waiting!.id, refusing(), net.now)).toEqual([]);
+  });
+
+  it('a holder that fails ends the registration as a wrong key does', () => {
+    const { net, alice } = world();
+    net.answerKeyOperations(alice, refusing);
+    expect(eventsOf(alice, 'registration:failed').map((e) => e.code)).toEqual([
+      'SESSION_ERR_UNEXPECTED_MESSAGE',
+    ]);
+    expect(alice.core.connectionState).toBe('closed');
+    const { net: net2, alice: alice2 } = world();
+    net2.answerKeyOperations(alice2, holder(bobKey));
+    expect(eventsOf(alice2, 'registration:failed').map((e) => e.code)).toEqual([
+      'SESSION_ERR_UNEXPECTED_MESSAGE',
+    ]);
+  });
+});
+
+describe('calls with a held identity', () => {
+  it('the caller signs through the holder; nothing is sent before; the call completes', () => {
+    const { net, alice } = world();
+    registered(net, alice);
+    const bob = net.join({ identity: bobKey, name: 'bob' });
+    const handle = net.command(alice, (h) => alice.core.placeCall(h, 'bob', net.now));
+    net.pump();
+    expect(alice.keyOperations.map((k) => k.operation.op)).toEqual(['pss-sign']);
+    expect(alice.core.callState).toBe('outgoing-resolving');
+    expect(bob.core.callState).toBe('idle');
+    net.answerKeyOperations(alice, holder(aliceKey));
+    expect(bob.core.callState).toBe('incoming-ringing');
+    net.input(bob, bob.core.answer(net.now));
+    net.pump();
+    expect(alice.results.get(handle)).toMatchObject({ ok: true, value: { peer: { name: 'bob' } } });
+    expect(alice.core.callState).toBe('active');
+  });
+
+  it('the callee opens the offer through the holder before it rings', () => {
+    const { net, alice } = world();
+    registered(net, alice);
+    const bob = net.join({ identity: bobKey, name: 'bob' });
+    const handle = net.command(bob, (h) => bob.core.placeCall(h, 'alice', net.now));
+    net.pump();
+    expect(alice.core.callState).toBe('incoming-verifying');
+    expect(alice.keyOperations.map((k) => k.operation.op)).toEqual(['oaep-decrypt']);
+    expect(eventsOf(alice, 'call:incoming')).toHaveLength(0);
+    net.answerKeyOperations(alice, holder(aliceKey));
+    expect(eventsOf(alice, 'call:incoming')).toHaveLength(1);
+    net.input(alice, alice.core.answer(net.now));
+    net.pump();
+    expect(bob.results.get(handle)).toMatchObject({ ok: true });
+  });
+
+  it('hung up while signing: no offer leaves, the late signature is dropped', () => {
+    const { net, alice } = world();
+    registered(net, alice);
+    const bob = net.join({ identity: bobKey, name: 'bob' });
+    const handle = net.command(alice, (h) => alice.core.placeCall(h, 'bob', net.now));
+    net.pump();
+    net.input(alice, alice.core.hangUp(net.now));
+    net.pump();
+    expect(alice.core.callState).toBe('ended');
+    expect(alice.results.get(handle)).toMatchObject({ ok: false });
+    expect(net.answerKeyOperations(alice, holder(aliceKey))).toBe(1);
+    expect(alice.core.callState).toBe('ended');
+    expect(bob.core.callState).toBe('idle');
+    expect(eventsOf(alice, 'call:outgoing')).toHaveLength(0);
+  });
+
+  it('a signature the holder refuses fails the call with SESSION_ERR_KEY_OPERATION', () => {
+    const { net, alice } = world();
+    registered(net, alice);
+    const bob = net.join({ identity: bobKey, name: 'bob' });
+    const handle = net.command(alice, (h) => alice.core.placeCall(h, 'bob', net.now));
+    net.pump();
+    net.answerKeyOperations(alice, refusing);
+    const result = alice.results.get(handle);
+    expect(result?.ok).toBe(false);
+    expect(result?.ok === false && (result.error as { code?: string }).code).toBe(
+      'SESSION_ERR_KEY_OPERATION',
+    );
+    expect(bob.core.callState).toBe('idle');
+  });
+
+  it('an offer the holder cannot open is refused with SESSION_ERR_CALL_DATA_INVALID and never rings', () => {
+    const { net, alice } = world();
+    registered(net, alice);
+    const bob = net.join({ identity: bobKey, name: 'bob' });
+    net.command(bob, (h) => bob.core.placeCall(h, 'alice', net.now));
+    net.pump();
+    net.answerKeyOperations(alice, refusing);
+    expect(eventsOf(alice, 'call:refused').map((e) => e.code)).toEqual(['SESSION_ERR_CALL_DATA_INVALID']);
+    expect(eventsOf(alice, 'call:incoming')).toHaveLength(0);
+  });
+});
