@@ -18,6 +18,8 @@
  * A page wires the vault itself: `new Client({ identity: vault.identity(), name, relays, store: vault,
  * persist: () => vault.save() })`.
  */
+
+export type { IdentityOperation } from '@leitung/session';
 export type {
   CallPhase,
   CallSnapshot,
@@ -68,6 +70,8 @@ export { parseRelayEntry, type RelayEntry } from './relays/relay-entry.js';
 export type { RelayStatus } from './relays/relay-selector.js';
 export { Client } from './shell/browser-client.js';
 export type { CallOptions, ClientEvents, ClientOptions } from './shell/client-options.js';
+export type { ClientIdentity, IdentityKeyHolder } from './shell/identity-holder.js';
+export { webCryptoIdentity } from './shell/web-crypto-identity.js';
 export {
   createWebSocketTransport,
   type WebSocketConstructor,

@@ -19,6 +19,8 @@
  * The sans-I/O cores and the pieces of the shell (ClientCore, MediaChannel, RelayPolicy, …) are in
  * `@leitung/client/core`; in-memory test doubles in `@leitung/client/testing`.
  */
+
+export type { IdentityOperation } from '@leitung/session';
 export type {
   CallPhase,
   CallSnapshot,
@@ -82,6 +84,7 @@ export {
   type RelayLostEvent,
   type RelaySwitchedEvent,
 } from './shell/client.js';
+export type { ClientIdentity, IdentityKeyHolder } from './shell/identity-holder.js';
 export {
   type ClientSetup,
   checkName,

@@ -141,11 +141,7 @@ export interface LeitungCrypto {
    * …and the rest with what it decrypted to, or `undefined` when that failed: same CRYPTO_ERR_DECRYPT on
    * the same path as a bad tag (implicit rejection). Wipes `secret`.
    */
-  openUnwrapped(
-    sealed: Uint8Array,
-    secret: Uint8Array | undefined,
-    associatedData?: Uint8Array,
-  ): Uint8Array;
+  openUnwrapped(sealed: Uint8Array, secret: Uint8Array | undefined, associatedData?: Uint8Array): Uint8Array;
 
   /** Control-frame cipher with two independent 32-byte keys. */
   createMessageCipher(encKey: Uint8Array, macKey: Uint8Array): MessageCipher;

@@ -68,6 +68,7 @@ export {
   SEAL_OVERHEAD,
   SEAL_SECRET_LENGTH,
   SEAL_VERSION,
+  spkiOfPkcs8,
   toHex,
   X25519_KEY_LENGTH,
   type X25519KeyPair,

@@ -41,7 +41,7 @@ export {
   RSA_SIGNATURE_LENGTH,
 } from './rsa.js';
 export type { GenerateRsaKeyPairOptions, KeygenPhase, KeygenProgress, RsaKeyPair } from './rsa-keygen.js';
-export { RSA_MODULUS_BITS, RsaPrivateKey, RsaPublicKey } from './rsa-keys.js';
+export { RSA_MODULUS_BITS, RsaPrivateKey, RsaPublicKey, spkiOfPkcs8 } from './rsa-keys.js';
 export { DEFAULT_SCRYPT_PARAMETERS, type ScryptOptions } from './scrypt.js';
 export { SEAL_OVERHEAD, SEAL_SECRET_LENGTH, SEAL_VERSION } from './sealed-box.js';
 export { X25519_KEY_LENGTH, type X25519KeyPair, X25519PrivateKey } from './x25519.js';

@@ -7,8 +7,10 @@
  * faulty signature, Boneh–DeMillo–Lipton 1997). Anything else is a typed error.
  */
 import type { CryptoBackend } from './backend.js';
-import { isBytes, toHex } from './bytes.js';
+import { concatBytes, isBytes, toHex } from './bytes.js';
 import {
+  encodeSequence,
+  encodeTlv,
   expect,
   objectIdentifier,
   octetString,
@@ -16,6 +18,7 @@ import {
   sequence,
   smallInteger,
   TAG_BIT_STRING,
+  TAG_INTEGER,
   TAG_NULL,
   unsignedInteger,
 } from './der.js';
@@ -359,5 +362,21 @@ export function wrapPrivateHandle(backend: CryptoBackend, handle: unknown): RsaP
     INTERNAL,
     { owner: backend, handles: new Map([[backend, handle]]), destroyed: false },
     publicKey,
+  );
+}
+
+/**
+ * The SubjectPublicKeyInfo (DER) of a PKCS#8 RSA private key, after every check `checkPkcs8` makes: for a
+ * private key imported where its public half cannot be read back — a non-extractable WebCrypto key
+ * (docs/crypto.md "WebCrypto RSA"). The result passes `importRsaPublicKey`.
+ */
+export function spkiOfPkcs8(pkcs8: Uint8Array): Uint8Array {
+  checkPkcs8(pkcs8);
+  const [, algorithm, privateKey] = sequence(parseDer(pkcs8));
+  const [, n, e] = sequence(parseDer(octetString(privateKey)));
+  const rsaPublicKey = encodeSequence(encodeTlv(TAG_INTEGER, n!.content), encodeTlv(TAG_INTEGER, e!.content));
+  return encodeSequence(
+    encodeTlv(algorithm!.tag, algorithm!.content),
+    encodeTlv(TAG_BIT_STRING, concatBytes(Uint8Array.of(0), rsaPublicKey)),
   );
 }

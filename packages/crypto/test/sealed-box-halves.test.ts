@@ -3,10 +3,10 @@
  * held elsewhere — here WebCrypto, as a page does — and `openUnwrapped` give what `open` gives, and every
  * failure of the RSA half ends as the one CRYPTO_ERR_DECRYPT a bad tag gives (implicit rejection).
  */
-import { createPrivateKey } from 'node:crypto';
+import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { testKeyPair } from '../../../scripts/test-keys.mjs';
-import { CryptoErrorCode, type RsaPrivateKey, webCryptoRsa } from '../src/index.js';
+import { CryptoErrorCode, type RsaPrivateKey, spkiOfPkcs8, webCryptoRsa } from '../src/index.js';
 import { BACKENDS, cryptoFor, flipBit } from './helpers.js';
 
 const te = new TextEncoder();
@@ -63,5 +63,19 @@ describe.each(BACKENDS.map((b) => [b.name, cryptoFor(b)] as const))('sealed box 
         expect.objectContaining({ code: CryptoErrorCode.Decrypt }),
       );
     }
+  });
+});
+
+describe('spkiOfPkcs8', () => {
+  it('is the public half Node derives, and refuses what checkPkcs8 refuses', async () => {
+    const pem = (await testKeyPair('bob')).privateKeyPem;
+    const pkcs8 = new Uint8Array(createPrivateKey(pem).export({ format: 'der', type: 'pkcs8' }));
+    const expected = new Uint8Array(
+      createPublicKey(createPrivateKey(pem)).export({ format: 'der', type: 'spki' }),
+    );
+    expect(spkiOfPkcs8(pkcs8)).toEqual(expected);
+    const broken = pkcs8.slice();
+    broken[broken.length - 5]! ^= 1; // inside qInv: the CRT form no longer holds
+    expect(() => spkiOfPkcs8(broken)).toThrow(expect.objectContaining({ code: CryptoErrorCode.KeyFormat }));
   });
 });

@@ -12,6 +12,7 @@
  */
 
 import type { LeitungCrypto, RsaPrivateKey } from '@leitung/crypto';
+import type { IdentityOperation, IdentityOperationResult } from '@leitung/session';
 import type { SignedTreeHead } from '@leitung/wire';
 import { EventEmitter } from 'eventemitter3';
 import type { MediaLaneReport } from '../core/call-machine.js';
@@ -44,6 +45,7 @@ import {
   relayManagerOptionsOf,
 } from './client-options.js';
 import { unrefTimer } from './event-loop.js';
+import { isKeyHolder } from './identity-holder.js';
 import { MediaLaneSlot, mediaTargetOf } from './media-lane-slot.js';
 import { OutputQueue } from './output-queue.js';
 import { aborted, PendingCommands, START_HANDLE, throwIfAborted } from './pending-commands.js';
@@ -482,7 +484,27 @@ export class ClientShell extends EventEmitter<ClientEvents> {
       case 'event':
         this.#onEvent(output.event);
         return;
+      case 'key-operation':
+        this.#runKeyOperation(output.id, output.operation);
+        return;
     }
+  }
+
+  /**
+   * Hands a key operation to the identity's holder and its answer — or its refusal — back to the core
+   * (docs/client.md "Identity held elsewhere"). The core emits these only for a holder.
+   */
+  #runKeyOperation(id: number, operation: IdentityOperation): void {
+    const identity = this.#options.identity;
+    if (!isKeyHolder(identity)) return;
+    const done = (result: IdentityOperationResult) => {
+      if (!this.#closed) this.#apply(this.#core.keyOperationDone(id, result, this.#now()));
+    };
+    identity.run(operation).then(
+      (value) => done({ ok: true, value }),
+      (error: unknown) =>
+        done({ ok: false, error: error instanceof Error ? error : new Error(String(error)) }),
+    );
   }
 
   #onEvent(event: CoreEvent): void {

@@ -12,6 +12,8 @@
 import type { LeitungCrypto, ScryptParameters } from '@leitung/crypto';
 import { createCrypto } from '@leitung/crypto/portable';
 import { ClientError, ClientErrorCode } from '../errors.js';
+import type { IdentityKeyHolder } from '../shell/identity-holder.js';
+import { webCryptoIdentity } from '../shell/web-crypto-identity.js';
 import { type IdbFactoryLike, inVaultTransaction, pageIndexedDb } from './indexed-db.js';
 import { UnlockedVault } from './unlocked-vault.js';
 import { encodeContents } from './vault-contents.js';
@@ -127,6 +129,7 @@ export class BrowserVault extends UnlockedVault {
   readonly id: string;
   /** The IndexedDB database holding the record. */
   readonly database: string;
+  readonly #crypto: LeitungCrypto;
 
   private constructor(
     place: Place,
@@ -137,6 +140,7 @@ export class BrowserVault extends UnlockedVault {
     super(crypto, state, (file) => writeRecord(place, file, false, hooks));
     this.id = place.id;
     this.database = place.database;
+    this.#crypto = crypto;
   }
 
   /**
@@ -180,6 +184,20 @@ export class BrowserVault extends UnlockedVault {
     if (bytes === undefined) throw new ClientError(ClientErrorCode.VaultNotFound, 'no vault with this id');
     const state = await unlockVault(crypto, bytes, passphrase);
     return new BrowserVault(place, crypto, state, options.saveHooks ?? {});
+  }
+
+  /**
+   * The stored identity as a non-extractable WebCrypto key (docs/client.md "Identity held elsewhere"): pass
+   * it as the Client's `identity`, and every private-key operation runs in the browser's own RSA. Imported
+   * afresh on each call. CLIENT_ERR_NO_IDENTITY when none is stored.
+   */
+  async webCryptoIdentity(): Promise<IdentityKeyHolder> {
+    const pkcs8 = this.identityPkcs8();
+    try {
+      return await webCryptoIdentity(this.#crypto, pkcs8);
+    } finally {
+      pkcs8.fill(0);
+    }
   }
 
   /** True when a vault is stored under `id`. */

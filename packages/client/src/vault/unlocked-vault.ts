@@ -80,6 +80,16 @@ export class UnlockedVault implements ClientStore {
   }
 
   /**
+   * A copy of the stored identity key's PKCS#8 DER, for a subclass that imports it elsewhere (BrowserVault
+   * into WebCrypto); the caller wipes it. CLIENT_ERR_NO_IDENTITY when none is stored.
+   */
+  protected identityPkcs8(): Uint8Array {
+    const stored = this.#live().identity;
+    if (!stored) throw new ClientError(ClientErrorCode.NoIdentity, 'the vault holds no identity key');
+    return stored.slice();
+  }
+
+  /**
    * Stores `key` as the identity (call `save()` to persist). The caller keeps ownership of `key`;
    * `identity()` returns the vault's own copy, which `close()` erases.
    */

@@ -1,0 +1,114 @@
+/**
+ * A Client whose identity is held elsewhere (docs/client.md "Identity held elsewhere") against the real
+ * `leitung-relay`: the key lives in WebCrypto as a page keeps it (Node has the same API), non-extractable,
+ * and the holder sees exactly the operations the protocol needs — one decryption per login, one signature
+ * per call placed, one decryption per call received. A holder with the wrong key cannot log in.
+ */
+import { createPrivateKey } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RsaPrivateKey } from '@leitung/crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { testKeyPair } from '../../../scripts/test-keys.mjs';
+import type { IdentityKeyHolder, IdentityOperation, MediaBoundEvent } from '../src/index.js';
+import { webCryptoIdentity } from '../src/shell/web-crypto-identity.js';
+import { ClientPool, crypto, key, nextEvent, nextFrame, rejection } from './support/fixtures.js';
+import { RealRelay, realRelayAvailable } from './support/real-relay.js';
+
+let bobKey: RsaPrivateKey;
+let base: string;
+const pool = new ClientPool();
+const relays: RealRelay[] = [];
+
+async function pkcs8Of(name: string): Promise<Uint8Array> {
+  const pem = (await testKeyPair(name)).privateKeyPem;
+  return new Uint8Array(createPrivateKey(pem).export({ format: 'der', type: 'pkcs8' }));
+}
+
+/** Alice's key in WebCrypto, with a log of the operations asked of it. */
+async function heldAlice(keyName = 'alice'): Promise<{ holder: IdentityKeyHolder; asked: string[] }> {
+  const inner = await webCryptoIdentity(crypto, await pkcs8Of(keyName));
+  const alicePublic = (await key('alice')).publicKey;
+  const asked: string[] = [];
+  return {
+    asked,
+    holder: {
+      publicKey: alicePublic,
+      run: (operation: IdentityOperation) => {
+        asked.push(operation.op);
+        return inner.run(operation);
+      },
+    },
+  };
+}
+
+beforeAll(async () => {
+  bobKey = await key('bob');
+  base = await mkdtemp(join(tmpdir(), 'leitung-held-identity-'));
+});
+
+afterEach(async () => {
+  await pool.closeAll();
+  await Promise.all(relays.splice(0).map((r) => r.stop()));
+});
+
+afterAll(async () => {
+  await rm(base, { recursive: true, force: true });
+});
+
+describe.skipIf(!realRelayAvailable)('a WebCrypto-held identity against the real relay', () => {
+  it('logs in, calls and is called, with media both ways; the holder is asked only what is needed', async () => {
+    const relay = await RealRelay.start(join(base, 'relay-1'), 'relay');
+    relays.push(relay);
+    const { holder, asked } = await heldAlice();
+    const alice = pool.make(holder, 'alice', [relay.entry]);
+    const bob = pool.make(bobKey, 'bob', [relay.entry]);
+    await alice.start();
+    await bob.start();
+    expect(asked).toEqual(['oaep-decrypt']);
+    expect(alice.clientId).toBe(
+      crypto.sha3_256(holder.publicKey.toDer()).reduce((h, b) => h + b.toString(16).padStart(2, '0'), ''),
+    );
+
+    // Alice calls: one signature.
+    const bound = [
+      nextEvent<MediaBoundEvent>(bob, 'media:bound'),
+      nextEvent<MediaBoundEvent>(alice, 'media:bound'),
+    ];
+    bob.once('call:incoming', () => bob.answer());
+    await alice.call('bob');
+    await Promise.all(bound);
+    const atBob = nextFrame(bob);
+    alice.sendFrame({ sequence: 0, timestamp: 0, payload: new TextEncoder().encode('from alice') });
+    expect(new TextDecoder().decode((await atBob).payload)).toBe('from alice');
+    expect(asked).toEqual(['oaep-decrypt', 'pss-sign']);
+    const ended = nextEvent(bob, 'call:ended');
+    alice.hangUp();
+    await ended;
+
+    // Bob calls: one decryption before Alice's phone rings.
+    alice.once('call:incoming', () => alice.answer());
+    const bothBound = [
+      nextEvent<MediaBoundEvent>(alice, 'media:bound'),
+      nextEvent<MediaBoundEvent>(bob, 'media:bound'),
+    ];
+    await bob.call('alice');
+    await Promise.all(bothBound);
+    const atAlice = nextFrame(alice);
+    bob.sendFrame({ sequence: 0, timestamp: 0, payload: new TextEncoder().encode('from bob') });
+    expect(new TextDecoder().decode((await atAlice).payload)).toBe('from bob');
+    expect(asked).toEqual(['oaep-decrypt', 'pss-sign', 'oaep-decrypt']);
+  });
+
+  it('a holder of another key cannot log in as its public key', async () => {
+    const relay = await RealRelay.start(join(base, 'relay-2'), 'relay');
+    relays.push(relay);
+    const { holder } = await heldAlice('carol');
+    const alice = pool.make(holder, 'alice', [relay.entry], { startAttempts: 1 });
+    const failed = nextEvent<{ code: string }>(alice, 'registration:failed');
+    const error = await rejection(alice.start());
+    expect(error.code).toBe('CLIENT_ERR_NO_RELAY');
+    expect((await failed).code).toBe('SESSION_ERR_UNEXPECTED_MESSAGE');
+  });
+});
