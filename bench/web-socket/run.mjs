@@ -17,8 +17,12 @@
 // - a third caller, "page": WebSockets with the portable crypto backend (node-forge + noble + BigInt RSA,
 //   the configuration a browser page runs), still under Node: the cost of the page's crypto without the
 //   browser.
+// - a fourth, "page + WebCrypto key": as "page", with the identity held by WebCrypto, non-extractable
+//   (`webCryptoIdentity`, docs/client.md "Identity held elsewhere") — what the web phonebook runs.
+import { createPrivateKey } from 'node:crypto';
 import { fork } from 'node:child_process';
 import { Client, createWebSocketTransport } from '@leitung/client';
+import { webCryptoIdentity } from '@leitung/client/browser';
 import { createCrypto, portableBackend } from '@leitung/crypto';
 import WebSocket from 'ws';
 import { testKeyPair } from '../../scripts/test-keys.mjs';
@@ -32,8 +36,8 @@ const crypto = createCrypto();
 const portable = createCrypto({ backend: portableBackend() });
 const here = new URL('.', import.meta.url);
 const webSockets = createWebSocketTransport({ WebSocket });
-const KINDS = ['tcp', 'websocket', 'page'];
-const TRANSPORTS = { tcp: undefined, websocket: webSockets, page: webSockets };
+const KINDS = ['tcp', 'websocket', 'page', 'held'];
+const TRANSPORTS = { tcp: undefined, websocket: webSockets, page: webSockets, held: webSockets };
 
 const relayProcess = fork(new URL('../call-setup/relay-process.mjs', here), ['--web-socket'], {
   stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
@@ -45,10 +49,15 @@ const [aliceKey, bobKey] = await Promise.all(
   ['alice', 'bob'].map(async (name) => crypto.importRsaPrivateKey((await testKeyPair(name)).privateKeyPem)),
 );
 const alicePortableKey = portable.importRsaPrivateKey((await testKeyPair('alice')).privateKeyPem);
-const aliceAs = (kind) =>
-  kind === 'page'
-    ? { identity: alicePortableKey, crypto: portable, transport: webSockets }
-    : { identity: aliceKey, crypto, transport: TRANSPORTS[kind] };
+const alicePkcs8 = new Uint8Array(
+  createPrivateKey((await testKeyPair('alice')).privateKeyPem).export({ format: 'der', type: 'pkcs8' }),
+);
+const aliceHeld = await webCryptoIdentity(portable, alicePkcs8);
+const aliceAs = (kind) => {
+  if (kind === 'page') return { identity: alicePortableKey, crypto: portable, transport: webSockets };
+  if (kind === 'held') return { identity: aliceHeld, crypto: portable, transport: webSockets };
+  return { identity: aliceKey, crypto, transport: TRANSPORTS[kind] };
+};
 
 const open = [];
 function client(identity, name, transport, clientCrypto = crypto) {
@@ -66,8 +75,8 @@ function client(identity, name, transport, clientCrypto = crypto) {
 const once = (emitter, event) => new Promise((resolve) => emitter.once(event, resolve));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-const registration = { tcp: [], websocket: [], page: [] };
-const callSetup = { tcp: [], websocket: [], page: [] };
+const registration = { tcp: [], websocket: [], page: [], held: [] };
+const callSetup = { tcp: [], websocket: [], page: [], held: [] };
 const aliceClient = (kind) => {
   const { identity, crypto: clientCrypto, transport } = aliceAs(kind);
   return client(identity, 'alice', transport, clientCrypto);
@@ -111,16 +120,14 @@ try {
 
 const row = (what, figures) => {
   const tcp = median(figures.tcp);
-  const ws = median(figures.websocket);
-  const page = median(figures.page);
-  return `| ${what.padEnd(36)} | ${tcp.toFixed(1).padStart(8)} | ${ws.toFixed(1).padStart(9)} | ${page.toFixed(1).padStart(20)} | ${(ws / tcp).toFixed(2).padStart(6)} | ${(page / tcp).toFixed(2).padStart(8)} |`;
+  const cells = KINDS.map((kind) => median(figures[kind]).toFixed(1).padStart(9));
+  const ratios = KINDS.slice(1).map((kind) => (median(figures[kind]) / tcp).toFixed(2).padStart(6));
+  return `| ${what.padEnd(36)} | ${cells.join(' | ')} | ${ratios.join(' | ')} |`;
 };
 console.log(`\n${ROUNDS} rounds per caller kind, medians (ms), loopback, relay in a child process\n`);
 console.log(
-  '| measure                              | TCP+UDP  | WebSocket | WebSocket + portable | ws/tcp | page/tcp |',
+  '| measure                              |   TCP+UDP | WebSocket | WS + portable | WS + portable + WebCrypto key | ws/tcp | portable/tcp | WebCrypto key/tcp |',
 );
-console.log(
-  '| ------------------------------------ | -------- | --------- | -------------------- | ------ | -------- |',
-);
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
 console.log(row('registration (login)', registration));
 console.log(row('call setup (dial → both media bound)', callSetup));

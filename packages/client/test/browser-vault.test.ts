@@ -291,6 +291,68 @@ describe.skipIf(!chromiumAvailable())('BrowserVault in Chromium', () => {
     }
   });
 
+  it('webCryptoIdentity holds the vault identity in WebCrypto, not extractable; Node checks what it signs and opens', async () => {
+    const sealed = crypto.seal(alice.publicKey, new TextEncoder().encode('sealed to alice'));
+    const wrapped = crypto.sealedBoxWrappedSecret(sealed)!;
+    const result = await page.evaluate(
+      async ({ passphrase, ciphertext, label, pkcs8 }) => {
+        const l = (globalThis as unknown as { leitung: PageApi }).leitung;
+        const vault = await l.BrowserVault.open('alice', passphrase);
+        const holder = await vault.webCryptoIdentity();
+        const message = new TextEncoder().encode('signed by the page');
+        const signature = await holder.run({ op: 'pss-sign', message });
+        const secret = await holder.run({
+          op: 'oaep-decrypt',
+          ciphertext: new Uint8Array(ciphertext),
+          label: new Uint8Array(label),
+        });
+        // The CryptoKeys behind a holder: imported non-extractable, so no script gets the key material out.
+        const rsa = l.webCryptoRsa();
+        const imported: { oaep: unknown; pss: unknown }[] = [];
+        await l.webCryptoIdentity(l.createCrypto(), new Uint8Array(pkcs8), {
+          ...rsa,
+          importPrivate: async (der, extractable) => {
+            const key = await rsa.importPrivate(der, extractable);
+            imported.push(key);
+            return key;
+          },
+        });
+        const keys = await Promise.all(
+          imported
+            .flatMap((k) => [k.oaep, k.pss] as { extractable: boolean }[])
+            .map(async (key) => ({
+              extractable: key.extractable,
+              exported: await globalThis.crypto.subtle
+                .exportKey('pkcs8', key as never)
+                .then(() => 'exported')
+                .catch((error: Error) => error.name),
+            })),
+        );
+        vault.close();
+        return {
+          fingerprint: holder.publicKey.fingerprint(),
+          signature: [...signature],
+          secret: [...secret],
+          keys,
+        };
+      },
+      {
+        passphrase: PASSPHRASE,
+        ciphertext: [...wrapped.ciphertext],
+        label: [...wrapped.label],
+        pkcs8: [...alice.toPkcs8Der()],
+      },
+    );
+    expect(result.fingerprint).toBe(alice.publicKey.fingerprint());
+    const signed = new TextEncoder().encode('signed by the page');
+    expect(crypto.verify(alice.publicKey, signed, new Uint8Array(result.signature))).toBe(true);
+    expect(new TextDecoder().decode(crypto.openUnwrapped(sealed, new Uint8Array(result.secret)))).toBe(
+      'sealed to alice',
+    );
+    expect(result.keys).toEqual(Array(2).fill({ extractable: false, exported: 'InvalidAccessError' }));
+    expect(pageErrors).toEqual([]);
+  });
+
   it('the browser Client takes the vault as its store, with the WebSocket transport and portable crypto by default', async () => {
     const result = await page.evaluate(async (passphrase) => {
       const l = (globalThis as unknown as { leitung: PageApi }).leitung;

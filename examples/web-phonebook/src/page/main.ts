@@ -4,7 +4,7 @@
  * The relay list comes from `relays.json` beside the page (the demo server writes it from the relay's
  * `--info-out`); it is pinned on the first run. `?record` keeps what the speaker played, for the tests.
  */
-import { BrowserVault, Client, createWebSocketTransport } from '@leitung/client/browser';
+import { BrowserVault, Client, createWebSocketTransport, warmUpCrypto } from '@leitung/client/browser';
 import { createCrypto } from '@leitung/crypto';
 import { BrowserAudio } from '../audio/browser-audio.js';
 import { loadCodecs, type PageCodecs } from '../audio/codecs.js';
@@ -40,9 +40,10 @@ const phone = new Phone({
   crypto,
   hasVault: await BrowserVault.exists(VAULT_ID),
   relays: () => fetchRelays(new URL('relays.json', base)),
-  makeClient: ({ vault, name, relays, codecs: offer, store }) =>
+  // The identity runs in the browser's own RSA, non-extractable (docs/client.md "Identity held elsewhere").
+  makeClient: async ({ vault, name, relays, codecs: offer, store }) =>
     new Client({
-      identity: vault.identity(),
+      identity: await vault.webCryptoIdentity(),
       name,
       relays,
       crypto,
@@ -73,3 +74,5 @@ if (record) {
 
 const root = document.getElementById('app');
 if (root !== null) mountView(root, phone);
+// The crypto code's first-use cost is paid now, while the passphrase is typed, not in the login handshake.
+setTimeout(() => warmUpCrypto(crypto), 0);

@@ -41,8 +41,8 @@ export interface PhoneOptions {
   readonly hasVault: boolean;
   /** The relay list this page was served with (pinned on the first run). */
   readonly relays: () => Promise<readonly RelayEntry[]>;
-  /** Builds the Client (browser defaults: WebSocket transport). */
-  readonly makeClient: (parts: ClientParts) => Client;
+  /** Builds the Client (browser defaults: WebSocket transport; the identity imported into WebCrypto). */
+  readonly makeClient: (parts: ClientParts) => Client | Promise<Client>;
   readonly codecs: () => Promise<PageCodecs>;
   readonly audio: () => Promise<BrowserAudio>;
   readonly marks: PhoneMarks;
@@ -132,14 +132,11 @@ export class Phone {
   async #register(vault: BrowserVault): Promise<void> {
     const name = vault.name ?? '';
     this.#show({ kind: 'registering', name });
-    const [codecs] = await Promise.all([this.#o.codecs(), this.#o.audio()]);
-    const client = this.#o.makeClient({
-      vault,
-      name,
-      relays: vault.relays(),
-      codecs: codecs.offer,
-      store: vault,
-    });
+    const codecs = await this.#o.codecs();
+    const [client] = await Promise.all([
+      this.#o.makeClient({ vault, name, relays: vault.relays(), codecs: codecs.offer, store: vault }),
+      this.#o.audio(),
+    ]);
     this.#client = client;
     this.#wire(client, codecs);
     const started = performance.now();

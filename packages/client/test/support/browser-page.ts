@@ -11,12 +11,15 @@ import { build } from 'esbuild';
 import type * as BrowserEntry from '../../src/browser.js';
 
 /** What the test page puts on `globalThis.leitung`: the browser entry plus the portable crypto. */
-export type PageApi = typeof BrowserEntry & { readonly createCrypto: typeof Portable.createCrypto };
+export type PageApi = typeof BrowserEntry & {
+  readonly createCrypto: typeof Portable.createCrypto;
+  readonly webCryptoRsa: typeof Portable.webCryptoRsa;
+};
 
 const PAGE_SCRIPT = `
 import * as client from '@leitung/client/browser';
-import { createCrypto } from '@leitung/crypto/portable';
-globalThis.leitung = { ...client, createCrypto };
+import { createCrypto, webCryptoRsa } from '@leitung/crypto/portable';
+globalThis.leitung = { ...client, createCrypto, webCryptoRsa };
 `;
 const PAGE_HTML =
   '<!doctype html><meta charset="utf-8"><title>leitung</title><script type="module" src="/page.js"></script>';
