@@ -203,6 +203,18 @@ describe.skipIf(!ready)('the web phonebook in Chromium, with the relay and a ter
     expectSpeechBothWays(await wavSamples(join(temp, 'bob-heard-2.wav')), heard);
   });
 
+  it('rejects a call from a terminal phonebook: the caller is told, and no audio flows', async () => {
+    const bob = terminal(['--call', 'alice', '--duration', '5']);
+    await page.waitForSelector('section.call[data-phase=ringing]', { timeout: 40_000 });
+    await page.getByRole('button', { name: 'Reject' }).click();
+    await page.waitForSelector('section.call[data-phase=ended]', { timeout: 10_000 });
+    expect(await bob.exited).not.toBe(0);
+    const error = bob.events.find((e) => e.event === 'error');
+    expect(String(error?.message)).toMatch(/rejected/i);
+    expect(bob.events.some((e) => e.event === 'media:bound' || e.event === 'media:first-frame')).toBe(false);
+    expect(await page.textContent('section.call h2')).toBe('You rejected the call from bob.');
+  });
+
   it('a later visit: a wrong passphrase is refused; unlocked, the vault still pins the contact verified in calls', async () => {
     await page.reload();
     await page.fill('#passphrase', 'not the passphrase at all');

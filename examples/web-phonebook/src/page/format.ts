@@ -31,7 +31,7 @@ export function endedLine(call: Extract<CallSnapshot, { phase: 'ended' }>): stri
     case 'hangup':
       return `Call with ${who} ended by ${by}.`;
     case 'rejected':
-      return `${who} rejected the call.`;
+      return call.by === 'local' ? `You rejected the call from ${who}.` : `${who} rejected the call.`;
     case 'busy':
       return `${who} is busy.`;
     case 'timeout':
