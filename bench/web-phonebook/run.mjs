@@ -46,6 +46,24 @@ try {
   );
   console.log('');
   console.log(
+    '| call connected (dial → both media lanes bound) | median | all rounds | vs terminal → terminal |',
+  );
+  console.log(
+    '| ---------------------------------------------- | ------ | ---------- | ---------------------- |',
+  );
+  const t2tConnected = median(f.terminalToTerminalConnectedMs);
+  for (const [what, xs] of [
+    ['page → terminal', f.pageToTerminalConnectedMs],
+    ['terminal → page', f.terminalToPageConnectedMs],
+    ['terminal → terminal', f.terminalToTerminalConnectedMs],
+  ]) {
+    const m = median(xs);
+    console.log(
+      `| ${what.padEnd(46)} | ${ms(m).padStart(6)} | ${xs.map((x) => x.toFixed(0)).join(' ')} | ${(m / t2tConnected).toFixed(2).padStart(22)} |`,
+    );
+  }
+  console.log('');
+  console.log(
     '| call setup (dial → first decoded frame at the callee) | median | all rounds | vs terminal → terminal |',
   );
   console.log(

@@ -36,6 +36,10 @@ export interface BenchFigures {
   readonly pageToTerminalMs: number[];
   readonly terminalToPageMs: number[];
   readonly terminalToTerminalMs: number[];
+  /** Dial → both sides' media lanes bound (the call is connected), the same three directions. */
+  readonly pageToTerminalConnectedMs: number[];
+  readonly terminalToPageConnectedMs: number[];
+  readonly terminalToTerminalConnectedMs: number[];
   /** Per call, when the terminal callee reached each step, ms after the dial: page caller, terminal caller. */
   readonly calleeStepsFromPage: CalleeSteps[];
   readonly calleeStepsFromTerminal: CalleeSteps[];
@@ -47,6 +51,11 @@ export interface CalleeSteps {
   readonly accepted: number;
   readonly bound: number;
   readonly firstFrame: number;
+}
+
+/** When a terminal phonebook's media lane was bound (its `media:bound` event), wall clock ms. */
+function boundAt(terminal: TerminalPhonebook): number {
+  return terminal.events.find((e) => e.event === 'media:bound')?.t ?? Number.NaN;
 }
 
 function calleeSteps(callee: TerminalPhonebook, dialAt: number): CalleeSteps {
@@ -92,6 +101,9 @@ export async function runBench(temp: string, rounds: number): Promise<BenchFigur
     pageToTerminalMs: [],
     terminalToPageMs: [],
     terminalToTerminalMs: [],
+    pageToTerminalConnectedMs: [],
+    terminalToPageConnectedMs: [],
+    terminalToTerminalConnectedMs: [],
     calleeStepsFromPage: [],
     calleeStepsFromTerminal: [],
   };
@@ -133,6 +145,10 @@ export async function runBench(temp: string, rounds: number): Promise<BenchFigur
       const first = await callee.waitFor('media:first-frame', 20_000);
       const dialAt = await page.evaluate(() => window.leitungMarks.dialAt);
       figures.pageToTerminalMs.push((first.firstDecodedAt as number) - (dialAt as number));
+      const pageBoundAt = await page.evaluate(() => window.leitungMarks.boundAt);
+      figures.pageToTerminalConnectedMs.push(
+        Math.max(boundAt(callee), pageBoundAt as number) - (dialAt as number),
+      );
       figures.calleeStepsFromPage.push(calleeSteps(callee, dialAt as number));
       await page.getByRole('button', { name: 'Hang up' }).click();
       await callee.exited;
@@ -150,6 +166,10 @@ export async function runBench(temp: string, rounds: number): Promise<BenchFigur
       const stats = await caller.waitFor('call:stats', 40_000);
       const firstAtPage = await page.evaluate(() => window.leitungMarks.firstFrameAt);
       figures.terminalToPageMs.push((firstAtPage as number) - (stats.dialAt as number));
+      const pageBound = await page.evaluate(() => window.leitungMarks.boundAt);
+      figures.terminalToPageConnectedMs.push(
+        Math.max(boundAt(caller), pageBound as number) - (stats.dialAt as number),
+      );
       await caller.exited;
 
       // terminal → terminal, the reference
@@ -166,6 +186,9 @@ export async function runBench(temp: string, rounds: number): Promise<BenchFigur
       const heard: EventLine = await answering.waitFor('media:first-frame', 40_000);
       const dialed = await dialing.waitFor('call:stats', 40_000);
       figures.terminalToTerminalMs.push((heard.firstDecodedAt as number) - (dialed.dialAt as number));
+      figures.terminalToTerminalConnectedMs.push(
+        Math.max(boundAt(answering), boundAt(dialing)) - (dialed.dialAt as number),
+      );
       figures.calleeStepsFromTerminal.push(calleeSteps(answering, dialed.dialAt as number));
       await Promise.all([dialing.exited, answering.exited]);
     }

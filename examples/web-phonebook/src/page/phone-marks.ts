@@ -12,6 +12,8 @@ export interface PhoneMarks {
   handshakeMs: number | undefined;
   /** When the last call was dialled. */
   dialAt: number | undefined;
+  /** When the last call's media lane was bound at the relay (`media:bound`). */
+  boundAt: number | undefined;
   /** When the last call's first authenticated frame was decoded. */
   firstFrameAt: number | undefined;
 }
@@ -22,6 +24,7 @@ export function emptyMarks(): PhoneMarks {
     registrationMs: undefined,
     handshakeMs: undefined,
     dialAt: undefined,
+    boundAt: undefined,
     firstFrameAt: undefined,
   };
 }

@@ -158,6 +158,7 @@ export class Phone {
     this.#resumeAudio();
     this.#o.marks.dialAt = performance.timeOrigin + performance.now();
     this.#o.marks.firstFrameAt = undefined;
+    this.#o.marks.boundAt = undefined;
     this.#notice = undefined;
     client.call(name).catch((error: unknown) => {
       this.#notice = `Call to ${name} failed: ${describe(error)}`;
@@ -234,7 +235,10 @@ export class Phone {
         if (client.currentCall?.phase === 'active') void this.#startAudio();
       }, this.#audioFailed);
     });
-    client.on('media:bound', () => void this.#startAudio());
+    client.on('media:bound', () => {
+      this.#o.marks.boundAt = performance.timeOrigin + performance.now();
+      void this.#startAudio();
+    });
     client.on('call:ended', (e) => {
       const audio = this.#callAudio;
       this.#callAudio = undefined;
