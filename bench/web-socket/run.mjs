@@ -19,8 +19,9 @@
 //   browser.
 // - a fourth, "page + WebCrypto key": as "page", with the identity held by WebCrypto, non-extractable
 //   (`webCryptoIdentity`, docs/client.md "Identity held elsewhere") — what the web phonebook runs.
-import { createPrivateKey } from 'node:crypto';
+
 import { fork } from 'node:child_process';
+import { createPrivateKey } from 'node:crypto';
 import { Client, createWebSocketTransport } from '@leitung/client';
 import { webCryptoIdentity } from '@leitung/client/browser';
 import { createCrypto, portableBackend } from '@leitung/crypto';

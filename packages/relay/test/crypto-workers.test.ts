@@ -177,7 +177,8 @@ describe('crypto workers (docs/relay.md "Crypto workers")', () => {
     const [first] = pool.workers;
     if (first === undefined) throw new Error('no crypto worker');
     const { done } = flood(relay, 24, 8);
-    await until(() => pool.pending >= 2, 'operations queued on the worker');
+    // One operation on the worker is enough; more are not guaranteed when the worker keeps up with the flood.
+    await until(() => pool.pending >= 1, 'an operation on the worker', 30_000);
     await first.terminate();
     const result = await done;
     expect(pool.restarts).toBe(1);

@@ -228,6 +228,7 @@ export class ClientShell extends EventEmitter<ClientEvents> {
     if (this.#closed) return;
     this.#apply(this.#core.close(this.#now()));
     this.#closed = true;
+    this.#transport.releasePreparedMedia?.();
     this.#execute(this.relays.policy.stop());
     this.#options.monitor?.stop();
     clearTimeout(this.#timer);
@@ -279,6 +280,7 @@ export class ClientShell extends EventEmitter<ClientEvents> {
     throwIfAborted(options.signal);
     const handle = this.#commands.nextHandle();
     const outputs = this.#core.placeCall(handle, target, this.#now());
+    if (this.#core.callState !== 'idle' && this.#core.callState !== 'ended') this.#prepareMedia();
     return this.#await<EstablishedCall>(handle, outputs, options.signal, () => {
       const call = this.#core.callState;
       return call !== 'idle' && call !== 'ended' ? this.#core.hangUp(this.#now()) : [];
@@ -524,6 +526,12 @@ export class ClientShell extends EventEmitter<ClientEvents> {
         }
         break;
       }
+      case 'call:incoming':
+        this.#prepareMedia();
+        break;
+      case 'call:ended':
+        this.#transport.releasePreparedMedia?.();
+        break;
       case 'directory:split-view':
         // A relay that shows another tree is ranked out (docs/design.md §4, docs/client.md "Relay cluster").
         this.#execute(this.relays.policy.splitView(event.relay));
@@ -532,6 +540,20 @@ export class ClientShell extends EventEmitter<ClientEvents> {
         break;
     }
     this.emit(event.type, event as never);
+  }
+
+  /**
+   * A call is starting: the transport may open its media socket to the control relay now (a WebSocket
+   * leg's TCP and HTTP upgrade, docs/client.md "Transports"), while the offer is made or the phone rings.
+   */
+  #prepareMedia(): void {
+    const relay = this.#core.relay;
+    if (relay === undefined || this.#transport.prepareMedia === undefined) return;
+    this.#transport.prepareMedia({
+      host: relay.host,
+      port: relay.mediaPort,
+      ...(relay.webSocket === undefined ? {} : { webSocket: relay.webSocket }),
+    });
   }
 
   /** The lane's reports go through the core, which owns the call state (docs/client.md "Call state"). */

@@ -62,4 +62,13 @@ export interface ClientTransport {
   openControl(relay: RelayEntry, handlers: ControlChannelHandlers, framing?: FrameOptions): ControlChannel;
   /** Opens one call's media socket. */
   readonly openMedia: OpenDatagramSocket;
+  /**
+   * A call is starting and will likely need media at `target` (the control relay's): the transport may
+   * open the socket now, so that `openMedia` for the same target finds it ready (docs/client.md
+   * "Transports": the WebSocket transport connects its `/media` leg ahead, taking TCP and the HTTP upgrade
+   * off the call's setup). Optional; a hint only.
+   */
+  prepareMedia?(target: MediaTarget): void;
+  /** The call ended: close what `prepareMedia` opened and no call took. */
+  releasePreparedMedia?(): void;
 }

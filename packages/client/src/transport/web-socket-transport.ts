@@ -8,6 +8,7 @@
 import { DEFAULT_MAX_FRAME_SIZE, type FrameOptions, WireErrorCode } from '@leitung/wire';
 import { ClientError, ClientErrorCode } from '../errors.js';
 import type { RelayEntry } from '../relays/relay-entry.js';
+import { unrefTimer } from '../shell/event-loop.js';
 import type {
   ClientTransport,
   ControlChannel,
@@ -120,15 +121,13 @@ class WebSocketControlChannel implements ControlChannel {
   }
 }
 
-/** One call's media socket over `<webSocket>/media`. */
+/** One call's media socket over `<webSocket>/media`: a new WebSocket, or one opened ahead (prepared). */
 class WebSocketMediaSocket implements DatagramSocket {
   readonly #socket: WebSocketLike;
   #queue: Uint8Array[] = [];
   #closed = false;
 
-  constructor(WebSocket: WebSocketConstructor, url: string, onDatagram: (data: Uint8Array) => void) {
-    const socket = new WebSocket(url);
-    socket.binaryType = 'arraybuffer';
+  constructor(socket: WebSocketLike, onDatagram: (data: Uint8Array) => void) {
     this.#socket = socket;
     socket.onopen = () => {
       if (this.#closed) return;
@@ -163,6 +162,27 @@ class WebSocketMediaSocket implements DatagramSocket {
   }
 }
 
+/** A media leg opened ahead of its call, unbound until a lane takes it. */
+interface PreparedLeg {
+  readonly url: string;
+  readonly socket: WebSocketLike;
+  readonly timer: ReturnType<typeof setTimeout>;
+}
+
+/**
+ * How long a prepared media leg waits for its call: below the relay's 30 s deadline for binding a leg
+ * (docs/relay.md "Limits"), so the relay never closes it under a lane that just took it.
+ */
+const PREPARED_LEG_MS = 25_000;
+/** `WebSocket.CONNECTING`. */
+const CONNECTING = 0;
+
+function newSocket(WebSocket: WebSocketConstructor, url: string): WebSocketLike {
+  const socket = new WebSocket(url);
+  socket.binaryType = 'arraybuffer';
+  return socket;
+}
+
 /** A media socket for a target without a WebSocket URL: sends nothing, so the lane reports its failure. */
 const NOWHERE: DatagramSocket = Object.freeze({ send: () => undefined, close: () => undefined });
 
@@ -179,6 +199,24 @@ export function createWebSocketTransport(options: WebSocketTransportOptions = {}
       'no WebSocket class: pass options.WebSocket (in Node 20, the ws package)',
     );
   }
+  let prepared: PreparedLeg | undefined;
+  const release = (): void => {
+    if (prepared === undefined) return;
+    clearTimeout(prepared.timer);
+    prepared.socket.close(CLOSE_NORMAL);
+    prepared = undefined;
+  };
+  /** The prepared leg for `url`, handed over if it is still opening or open. */
+  const take = (url: string): WebSocketLike | undefined => {
+    const leg = prepared;
+    if (leg === undefined || leg.url !== url) return undefined;
+    clearTimeout(leg.timer);
+    prepared = undefined;
+    const state = leg.socket.readyState;
+    if (state === CONNECTING || state === OPEN) return leg.socket;
+    leg.socket.close(CLOSE_NORMAL);
+    return undefined;
+  };
   return Object.freeze({
     name: 'websocket',
     supports: (relay: RelayEntry) => relay.webSocket !== undefined,
@@ -193,9 +231,23 @@ export function createWebSocketTransport(options: WebSocketTransportOptions = {}
         framing,
       );
     },
-    openMedia: (target: MediaTarget, onDatagram: (data: Uint8Array) => void) =>
-      target.webSocket === undefined
-        ? NOWHERE
-        : new WebSocketMediaSocket(WebSocket, endpointUrl(target.webSocket, 'media'), onDatagram),
+    openMedia: (target: MediaTarget, onDatagram: (data: Uint8Array) => void) => {
+      if (target.webSocket === undefined) return NOWHERE;
+      const url = endpointUrl(target.webSocket, 'media');
+      return new WebSocketMediaSocket(take(url) ?? newSocket(WebSocket, url), onDatagram);
+    },
+    prepareMedia: (target: MediaTarget) => {
+      if (target.webSocket === undefined) return;
+      const url = endpointUrl(target.webSocket, 'media');
+      if (prepared?.url === url && prepared.socket.readyState <= OPEN) return;
+      release();
+      const socket = newSocket(WebSocket, url);
+      // Nothing is read from a leg no lane has taken: the relay sends nothing to an unbound leg.
+      socket.onerror = () => undefined;
+      const timer = setTimeout(release, PREPARED_LEG_MS);
+      unrefTimer(timer);
+      prepared = { url, socket, timer };
+    },
+    releasePreparedMedia: release,
   });
 }
