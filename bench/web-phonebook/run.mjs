@@ -35,7 +35,6 @@ try {
   const loadAfter = loadavg()[0];
   const page = median(f.pageHandshakeMs);
   const terminal = median(f.terminalHandshakeMs);
-  const t2t = median(f.terminalToTerminalMs);
   console.log(
     `\n${rounds} rounds, medians (ms), loopback; load average ${loadBefore.toFixed(1)} → ${loadAfter.toFixed(1)}\n`,
   );
@@ -44,41 +43,32 @@ try {
   console.log(
     `| login handshake (connect → verified WELCOME)  | ${ms(page).padStart(9)} | ${ms(terminal).padStart(8)} | ${(page / terminal).toFixed(2).padStart(13)} |`,
   );
-  console.log('');
-  console.log(
-    '| call connected (dial → both media lanes bound) | median | all rounds | vs terminal → terminal |',
-  );
-  console.log(
-    '| ---------------------------------------------- | ------ | ---------- | ---------------------- |',
-  );
-  const t2tConnected = median(f.terminalToTerminalConnectedMs);
-  for (const [what, xs] of [
-    ['page → terminal', f.pageToTerminalConnectedMs],
-    ['terminal → page', f.terminalToPageConnectedMs],
-    ['terminal → terminal', f.terminalToTerminalConnectedMs],
-  ]) {
-    const m = median(xs);
-    console.log(
-      `| ${what.padEnd(46)} | ${ms(m).padStart(6)} | ${xs.map((x) => x.toFixed(0)).join(' ')} | ${(m / t2tConnected).toFixed(2).padStart(22)} |`,
-    );
-  }
-  console.log('');
-  console.log(
-    '| call setup (dial → first decoded frame at the callee) | median | all rounds | vs terminal → terminal |',
-  );
-  console.log(
-    '| ----------------------------------------------------- | ------ | ---------- | ---------------------- |',
-  );
-  for (const [what, xs] of [
-    ['page → terminal', f.pageToTerminalMs],
-    ['terminal → page', f.terminalToPageMs],
-    ['terminal → terminal', f.terminalToTerminalMs],
-  ]) {
-    const m = median(xs);
-    console.log(
-      `| ${what.padEnd(53)} | ${ms(m).padStart(6)} | ${xs.map((x) => x.toFixed(0)).join(' ')} | ${(m / t2t).toFixed(2).padStart(22)} |`,
-    );
-  }
+  // One table per definition of call setup: the three directions, and each against terminal → terminal.
+  const directions = (title, [pageToTerminal, terminalToPage, terminalToTerminal]) => {
+    const reference = median(terminalToTerminal);
+    console.log(`\n| ${title} | median | all rounds | vs terminal → terminal |`);
+    console.log('| --- | ------ | ---------- | ---------------------- |');
+    for (const [what, xs] of [
+      ['page → terminal', pageToTerminal],
+      ['terminal → page', terminalToPage],
+      ['terminal → terminal', terminalToTerminal],
+    ]) {
+      const m = median(xs);
+      console.log(
+        `| ${what} | ${ms(m).padStart(6)} | ${xs.map((x) => x.toFixed(0)).join(' ')} | ${(m / reference).toFixed(2).padStart(22)} |`,
+      );
+    }
+  };
+  directions('call connected (dial → both media lanes bound)', [
+    f.pageToTerminalConnectedMs,
+    f.terminalToPageConnectedMs,
+    f.terminalToTerminalConnectedMs,
+  ]);
+  directions('call setup (dial → first decoded frame at the callee)', [
+    f.pageToTerminalMs,
+    f.terminalToPageMs,
+    f.terminalToTerminalMs,
+  ]);
   console.log(
     "\nthe terminal callee's steps, ms after the dial (medians): incoming · accepted · media bound · first frame",
   );
