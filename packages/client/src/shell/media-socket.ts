@@ -50,3 +50,24 @@ export class MediaSocket implements DatagramSocket {
 /** The default {@link OpenDatagramSocket}: a real connected UDP socket. */
 export const openMediaSocket: OpenDatagramSocket = (target, onDatagram) =>
   new MediaSocket(target, onDatagram);
+
+let udpWarm = false;
+
+/**
+ * Opens and closes one connected UDP socket to `target`, once per process (docs/client.md "Transports"):
+ * the first UDP socket of a Node process costs ~4 ms more than later ones (Node's dgram and address-lookup
+ * paths load and start), and that should not fall on a call's media setup. Nothing is sent.
+ */
+export function warmUpMediaSocket(target: MediaTarget): void {
+  if (udpWarm) return;
+  udpWarm = true;
+  const socket = dgram.createSocket(net.isIPv6(target.host) ? 'udp6' : 'udp4');
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    socket.close();
+  };
+  socket.on('error', close);
+  socket.connect(target.port, target.host, close);
+}
