@@ -206,7 +206,8 @@ async function pageLogin(page: Page, origin: string): Promise<number> {
   await page.goto(origin);
   await page.fill('#passphrase', PASSPHRASE);
   await page.click('button[type=submit]');
-  await page.waitForSelector('header', { timeout: 60_000 });
+  // The handshake mark is set at `registration:complete`, which can come after the header first shows.
+  await page.waitForFunction(() => window.leitungMarks.handshakeMs !== undefined, null, { timeout: 60_000 });
   return (await page.evaluate(() => window.leitungMarks.handshakeMs)) as number;
 }
 

@@ -32,6 +32,8 @@ export class BrowserAudio {
   readonly #context: AudioContext;
   readonly #player: AudioWorkletNode;
   readonly #recorded: Int16Array[] = [];
+  /** The microphone opened ahead of a call (at dial), for that call's `microphone()` to take. */
+  #early: Promise<Microphone> | undefined;
 
   private constructor(context: AudioContext, player: AudioWorkletNode) {
     this.#context = context;
@@ -66,8 +68,38 @@ export class BrowserAudio {
     return this.#context.resume();
   }
 
-  /** Opens the microphone (asks for permission the first time) as a source of 20 ms frames. */
-  async microphone(): Promise<Microphone> {
+  /**
+   * Opens the microphone now for the call being dialled (the user's click), so that the call's
+   * `microphone()` finds it open: getUserMedia and the capture worklet take tens of ms, which otherwise
+   * fall between the callee's answer and the first frame. What it captures before the call runs is
+   * dropped, never sent (CallAudio.start).
+   */
+  openMicrophoneEarly(): void {
+    if (this.#early !== undefined) return;
+    const early = this.#openMicrophone();
+    this.#early = early;
+    early.catch(() => {
+      if (this.#early === early) this.#early = undefined;
+    });
+  }
+
+  /** The call ended before it took the early microphone: close it. */
+  async closeEarlyMicrophone(): Promise<void> {
+    const early = this.#early;
+    this.#early = undefined;
+    const microphone = await early?.catch(() => undefined);
+    await microphone?.close();
+  }
+
+  /** The microphone opened early for this call, or a newly opened one (asks for permission the first time). */
+  microphone(): Promise<Microphone> {
+    const early = this.#early;
+    this.#early = undefined;
+    return early ?? this.#openMicrophone();
+  }
+
+  /** Opens the microphone as a source of 20 ms frames. */
+  async #openMicrophone(): Promise<Microphone> {
     const stream = await navigator.mediaDevices.getUserMedia({
       audio: { channelCount: 1, echoCancellation: true, noiseSuppression: true, autoGainControl: true },
     });

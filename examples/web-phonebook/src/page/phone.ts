@@ -157,10 +157,13 @@ export class Phone {
     if (client === undefined) return;
     this.#resumeAudio();
     this.#o.marks.dialAt = performance.timeOrigin + performance.now();
+    // The microphone opens while the call is set up, not after the answer (browser-audio.ts).
+    void this.#o.audio().then((audio) => audio.openMicrophoneEarly(), this.#audioFailed);
     this.#o.marks.firstFrameAt = undefined;
     this.#o.marks.boundAt = undefined;
     this.#notice = undefined;
     client.call(name).catch((error: unknown) => {
+      void this.#o.audio().then((audio) => audio.closeEarlyMicrophone(), this.#audioFailed);
       this.#notice = `Call to ${name} failed: ${describe(error)}`;
       this.#refresh();
     });
@@ -242,6 +245,7 @@ export class Phone {
     client.on('call:ended', (e) => {
       const audio = this.#callAudio;
       this.#callAudio = undefined;
+      void this.#o.audio().then((a) => a.closeEarlyMicrophone(), this.#audioFailed);
       this.#stopQuality();
       audio?.stop().catch(this.#audioFailed);
       if (e.code !== undefined) this.#notice = `The call ended: ${e.reason} (${e.code})`;
