@@ -101,6 +101,31 @@ describe.skipIf(!realRelayAvailable)('a WebCrypto-held identity against the real
     expect(asked).toEqual(['oaep-decrypt', 'pss-sign', 'oaep-decrypt']);
   });
 
+  it('a holder that never signs fails the call after the request timeout; nothing is offered', async () => {
+    const relay = await RealRelay.start(join(base, 'relay-3'), 'relay');
+    relays.push(relay);
+    const { holder } = await heldAlice();
+    const stuck: IdentityKeyHolder = {
+      publicKey: holder.publicKey,
+      run: (operation) =>
+        operation.op === 'pss-sign' ? new Promise(() => undefined) : holder.run(operation),
+    };
+    const alice = pool.make(stuck, 'alice', [relay.entry], { timing: { requestTimeoutMs: 400 } });
+    const bob = pool.make(bobKey, 'bob', [relay.entry]);
+    await alice.start();
+    await bob.start();
+    let rang = false;
+    bob.on('call:incoming', () => {
+      rang = true;
+    });
+    const error = (await rejection(alice.call('bob'))) as { code?: string; cause?: { code?: string } };
+    expect(error.code).toBe('SESSION_ERR_KEY_OPERATION');
+    expect(error.cause?.code).toBe('CLIENT_ERR_TIMEOUT');
+    expect(alice.callState).toBe('ended');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(rang).toBe(false);
+  });
+
   it('a holder of another key cannot log in as its public key', async () => {
     const relay = await RealRelay.start(join(base, 'relay-2'), 'relay');
     relays.push(relay);

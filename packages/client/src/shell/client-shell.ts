@@ -19,6 +19,7 @@ import type { MediaLaneReport } from '../core/call-machine.js';
 import type { CallSnapshot } from '../core/call-snapshot.js';
 import type { CallStateName } from '../core/call-state.js';
 import { ClientCore } from '../core/client-core.js';
+import { resolveTiming } from '../core/core-timing.js';
 import type { CoreOutput, EstablishedCall, VerifiedContact } from '../core/core-outputs.js';
 import type {
   ConnectionStateName,
@@ -494,14 +495,25 @@ export class ClientShell extends EventEmitter<ClientEvents> {
 
   /**
    * Hands a key operation to the identity's holder and its answer — or its refusal — back to the core
-   * (docs/client.md "Identity held elsewhere"). The core emits these only for a holder.
+   * (docs/client.md "Identity held elsewhere"). The core emits these only for a holder. A holder that does
+   * not answer within the request timeout counts as refusing (CLIENT_ERR_TIMEOUT as the cause), so no step
+   * waits for ever; an answer after that is dropped by the core.
    */
   #runKeyOperation(id: number, operation: IdentityOperation): void {
     const identity = this.#options.identity;
     if (!isKeyHolder(identity)) return;
+    let settled = false;
     const done = (result: IdentityOperationResult) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
       if (!this.#closed) this.#apply(this.#core.keyOperationDone(id, result, this.#now()));
     };
+    const timer = setTimeout(() => {
+      const error = new ClientError(ClientErrorCode.Timeout, 'the identity key did not answer in time');
+      done({ ok: false, error });
+    }, resolveTiming(this.#options.timing).requestTimeoutMs);
+    unrefTimer(timer);
     identity.run(operation).then(
       (value) => done({ ok: true, value }),
       (error: unknown) =>
