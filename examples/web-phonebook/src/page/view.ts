@@ -20,7 +20,17 @@ export function mountView(root: HTMLElement, phone: Phone): void {
     last = key;
     root.replaceChildren(renderScreen(screen, phone));
   };
-  phone.onChange(render);
+  // Changes are drawn after the task that made them, once for several: a protocol step (REGISTER after
+  // `connection:state`, PROVE after the challenge) is sent before the screen is rebuilt, not after.
+  let pending = false;
+  phone.onChange(() => {
+    if (pending) return;
+    pending = true;
+    setTimeout(() => {
+      pending = false;
+      render();
+    }, 0);
+  });
   render();
 }
 
