@@ -12,7 +12,10 @@
  * quiet moment when the caller says so). A caller that can time-scale (`PullHints.timeScale`, as
  * `AudioReceiver` does) is asked to stretch or compress the next frames by one frame in all instead, and
  * the buffer then keeps to the quantile itself, 2 ms either way (packages/audio/README.md, "Jitter
- * buffer"). Late packets are discarded and counted, duplicates dropped, reordering undone; at most
+ * buffer"). A caller that also plays frames of any length (`PullHints.variableLength`) and pulls again when
+ * a frame has played is asked to play single frames up to 5 ms longer or shorter instead (`resizeSamples`),
+ * so the delay moves by parts of a frame and is held within a few ms of the quantile rather than on the
+ * grid of whole frames that 20 ms pulls leave it. Late packets are discarded and counted, duplicates dropped, reordering undone; at most
  * `maxPackets` frames are held, so memory never grows without bound.
  */
 import { FRAME_MS, FRAME_SAMPLES, SAMPLES_PER_MS } from './audio-format.js';
@@ -113,6 +116,12 @@ export type PlayoutDecision =
        * it), instead of a frame inserted or skipped.
        */
       readonly timeScale?: TimeScaleMove;
+      /**
+       * Only when the caller offered `variableLength`: play this frame that many samples longer (> 0, to grow
+       * the delay) or shorter (< 0, to shrink it) by time-scaling, at most {@link MAX_RESIZE_SAMPLES} either
+       * way, and pull again once it has played.
+       */
+      readonly resizeSamples?: number;
     }
   | {
       readonly kind: 'conceal';
@@ -147,6 +156,13 @@ export interface PullHints {
    * otherwise insert a concealed frame or skip one that is not quiet; when omitted it moves by whole frames.
    */
   readonly timeScale?: boolean;
+  /**
+   * Whether the caller plays each frame at the length it comes in and pulls again once it has played, so
+   * that `now` at each pull is when that slot starts to play (`AudioReceiver` with `variableFrames`). Implies
+   * `timeScale`. When true the buffer moves by resizing single frames (`resizeSamples`), by up to 5 ms each,
+   * and keeps its delay within a few ms of the quantile instead of on a 20 ms grid.
+   */
+  readonly variableLength?: boolean;
 }
 
 /**
@@ -206,6 +222,17 @@ type Phase =
   | { readonly kind: 'playing'; readonly nextTs: number };
 
 const MIN_HISTORY = 16;
+/** Most a frame is lengthened or shortened by one resize (`PullHints.variableLength`): 5 ms, 25 % of a frame. */
+export const MAX_RESIZE_SAMPLES = FRAME_SAMPLES / 4;
+/**
+ * With resized frames the delay is held in the band [need − NEED_HYSTERESIS_MS, need + this], ms: wide
+ * enough that a need that wanders by a few ms (it falls with a half-life) moves nothing, narrow enough to stay
+ * well under the next 20 ms step (docs/benchmarks.md, "Audio quality").
+ */
+const RESIZE_BAND_MS = 6;
+/** A resize aims this far above the need, ms, so that the next pull is not short again at once. */
+const RESIZE_AIM_MS = 1;
+
 /** Pulls (1 s) a shrink waits for a quiet moment before it drops a frame anyway. */
 const SHRINK_PATIENCE_PULLS = 50;
 const SEEN_WINDOW = 1024;
@@ -424,13 +451,28 @@ export class JitterBuffer {
     this.#bufferDelay = Math.max(0, offset - (this.#minTransit ?? offset));
     const error = this.#bufferDelay - this.#effectiveTarget();
     this.#sinceAdjust++;
-    const scaling = hints.timeScale === true;
+    const variable = hints.variableLength === true;
+    const scaling = hints.timeScale === true || variable;
     let move: TimeScaleMove | undefined;
+    let resize = 0;
 
+    if (variable) {
+      const step = this.#resizeStep(nextTs);
+      if (step === 'insert') {
+        this.#sinceAdjust = 0;
+        this.#stretched++;
+        return { kind: 'conceal', timestamp: wrapUint32(nextTs), reason: 'stretch', next: undefined };
+      }
+      resize = step;
+      if (resize !== 0) this.#sinceAdjust = 0;
+      if (resize > 0) this.#stretchedMs += resize / SAMPLES_PER_MS;
+      else this.#compressedMs -= resize / SAMPLES_PER_MS;
+    }
     // Moving by time-scaling is cheap: grow as soon as the delay is below the need, not half a frame below
     // the target.
     const short =
-      error < -FRAME_MS / 2 || (scaling && this.#bufferDelay < this.#effectiveNeed() - NEED_HYSTERESIS_MS);
+      !variable &&
+      (error < -FRAME_MS / 2 || (scaling && this.#bufferDelay < this.#effectiveNeed() - NEED_HYSTERESIS_MS));
     if (short) {
       // Stretching what plays is not heard; inserting a concealed frame is, but is there at once — what a
       // buffer needs that is far short, or whose frames are coming late right now.
@@ -460,6 +502,7 @@ export class JitterBuffer {
     if (
       tooMuch &&
       scaling &&
+      !variable &&
       !quiet &&
       shrinkNow &&
       move === undefined &&
@@ -475,6 +518,7 @@ export class JitterBuffer {
       this.#compressedMs += FRAME_MS;
     } else if (
       tooMuch &&
+      resize === 0 &&
       shrinkNow &&
       (!scaling || this.#bufferDelay - FRAME_MS >= this.#effectiveNeed() + NEED_HYSTERESIS_MS) &&
       this.#sinceAdjust >= this.#o.shrinkIntervalFrames &&
@@ -504,6 +548,7 @@ export class JitterBuffer {
         waitedMs: now - entry.arrival,
         ...(skippedPayload === undefined ? {} : { skipped: skippedPayload }),
         ...(move === undefined ? {} : { timeScale: move }),
+        ...(resize === 0 ? {} : { resizeSamples: resize }),
       };
     }
     const following = this.#oldest();
@@ -534,6 +579,34 @@ export class JitterBuffer {
       reason,
       next: this.#buffer.get(nextTs + FRAME_SAMPLES)?.payload,
     };
+  }
+
+  /**
+   * The move of a caller that plays frames of any length (`PullHints.variableLength`): samples to lengthen
+   * (> 0) or shorten (< 0) the frame of slot `ts` by, or `insert` a concealed frame. Grows where the time-scaled
+   * moves of whole frames do — more than `NEED_HYSTERESIS_MS` below the need, or half a frame below the target
+   * (whose floor keeps a margin for the loss reserve's FEC packet) — but only to just above that, instead of a
+   * whole frame up; shrinks when more than `RESIZE_BAND_MS` above the need and above the floor's band (so that
+   * a clean network, whose need is below the floor, never moves: packages/audio/README.md, "Jitter buffer"),
+   * towards the target. At most {@link MAX_RESIZE_SAMPLES} per frame; a delay more than a frame short of
+   * that, or a slot whose frame is not there, grows by an inserted frame, which is there at once.
+   */
+  #resizeStep(ts: number): number | 'insert' {
+    const need = this.#effectiveNeed();
+    const delay = this.#bufferDelay;
+    const have = this.#buffer.has(ts);
+    const growBelow = Math.max(need - NEED_HYSTERESIS_MS, this.#effectiveTarget() - FRAME_MS / 2);
+    if (delay < growBelow) {
+      const aim = growBelow + NEED_HYSTERESIS_MS + RESIZE_AIM_MS;
+      if (have && delay >= aim - STRETCH_LIMIT_FRAMES * FRAME_MS)
+        return Math.min(MAX_RESIZE_SAMPLES, Math.ceil((aim - delay) * SAMPLES_PER_MS));
+      return this.#sinceAdjust >= this.#o.growIntervalFrames ? 'insert' : 0;
+    }
+    const floorTarget = Math.min(this.#o.maxDelayMs, this.#o.minDelayMs + this.#reserve());
+    const upper = Math.max(need + RESIZE_BAND_MS, floorTarget + 0.75 * FRAME_MS);
+    if (delay <= upper || !have) return 0;
+    const aim = Math.max(need + RESIZE_BAND_MS / 2, this.#effectiveTarget());
+    return -Math.min(MAX_RESIZE_SAMPLES, Math.ceil((delay - aim) * SAMPLES_PER_MS));
   }
 
   /**
