@@ -1,6 +1,7 @@
 /**
  * Adaptive jitter buffer (docs/design.md §8), sans-I/O: frames and the receive time go in with `push`, and
- * once per 20 ms `pull` says what to play. The caller owns the clock: every method takes `now` in ms.
+ * each time the last frame has played (every 20 ms unless frames are resized) `pull` says what to play. The
+ * caller owns the clock: every method takes `now` in ms.
  *
  * Playout runs on the media clock: slot `t` is played when `now − t/48` reaches the playout offset. Let
  * o = arrival − media time be a packet's transit offset; the buffer keeps the offsets of the last
@@ -256,9 +257,9 @@ const NEED_HYSTERESIS_MS = 2;
 
 /**
  * The adaptive jitter buffer, sans-I/O (docs/design.md §8): `push(frame, now)` takes each arriving transport
- * frame, `pull(now)` once per 20 ms returns a {@link PlayoutDecision} for the next slot. It adapts its delay to
- * the observed transit variation, undoes reordering, drops duplicates and late frames, and never holds more
- * than `maxPackets` frames. The caller owns the clock. `AudioReceiver` wraps one together with the decoders.
+ * frame, `pull(now)` once per played frame (20 ms, or 15–25 ms when resized) returns a {@link PlayoutDecision}
+ * for the next slot. It adapts its delay to the observed transit variation, undoes reordering, drops
+ * duplicates and late frames, and never holds more than `maxPackets` frames. The caller owns the clock. `AudioReceiver` wraps one together with the decoders.
  */
 export class JitterBuffer {
   readonly #o: Required<JitterBufferOptions>;
@@ -387,7 +388,10 @@ export class JitterBuffer {
     return 'accepted';
   }
 
-  /** Decides what to play for the next 20 ms. Call once per frame period. */
+  /**
+   * Decides what to play for the next slot. Call once per frame period — with `variableLength`, when the
+   * last frame has played, whatever its length.
+   */
   pull(now: number, hints: PullHints = {}): PlayoutDecision {
     checkNow(now);
     const phase = this.#phase;
