@@ -226,13 +226,19 @@ const MIN_HISTORY = 16;
 /** Most a frame is lengthened or shortened by one resize (`PullHints.variableLength`): 5 ms, 25 % of a frame. */
 export const MAX_RESIZE_SAMPLES = FRAME_SAMPLES / 4;
 /**
- * With resized frames the delay is held in the band [need − NEED_HYSTERESIS_MS, need + this], ms: wide
+ * With resized frames the delay is held in the band [need + RESIZE_MIN_ABOVE_MS, need + this], ms: wide
  * enough that a need that wanders by a few ms (it falls with a half-life) moves nothing, narrow enough to stay
  * well under the next 20 ms step (docs/benchmarks.md, "Audio quality").
  */
-const RESIZE_BAND_MS = 6;
-/** A resize aims this far above the need, ms, so that the next pull is not short again at once. */
-const RESIZE_AIM_MS = 1;
+const RESIZE_BAND_MS = 8;
+/**
+ * Resized frames keep the delay at least this far above the need, ms: held right at the 95th percentile, up
+ * to 5 % of the frames come late and are concealed, and the stretcher may miss a length by half; a whole-frame
+ * move rounded up to the next 20 ms step and so left a margin by chance.
+ */
+const RESIZE_MIN_ABOVE_MS = 1;
+/** A growing resize aims this far above where growing starts, ms, so that the next pull is not short again. */
+const RESIZE_AIM_MS = 2;
 
 /** Pulls (1 s) a shrink waits for a quiet moment before it drops a frame anyway. */
 const SHRINK_PATIENCE_PULLS = 50;
@@ -587,21 +593,21 @@ export class JitterBuffer {
 
   /**
    * The move of a caller that plays frames of any length (`PullHints.variableLength`): samples to lengthen
-   * (> 0) or shorten (< 0) the frame of slot `ts` by, or `insert` a concealed frame. Grows where the time-scaled
-   * moves of whole frames do — more than `NEED_HYSTERESIS_MS` below the need, or half a frame below the target
-   * (whose floor keeps a margin for the loss reserve's FEC packet) — but only to just above that, instead of a
-   * whole frame up; shrinks when more than `RESIZE_BAND_MS` above the need and above the floor's band (so that
-   * a clean network, whose need is below the floor, never moves: packages/audio/README.md, "Jitter buffer"),
-   * towards the target. At most {@link MAX_RESIZE_SAMPLES} per frame; a delay more than a frame short of
+   * (> 0) or shorten (< 0) the frame of slot `ts` by, or `insert` a concealed frame. Grows when less than
+   * `RESIZE_MIN_ABOVE_MS` above the need, or half a frame below the target (whose floor keeps a margin for the
+   * loss reserve's FEC packet, as with whole-frame moves), but only to just above that instead of a whole frame
+   * up; shrinks when more than `RESIZE_BAND_MS` above the need and above the floor's band (so that a clean
+   * network, whose need is below the floor, never moves: packages/audio/README.md, "Jitter buffer"), to the
+   * middle of the band or the target. At most {@link MAX_RESIZE_SAMPLES} per frame; a delay more than a frame short of
    * that, or a slot whose frame is not there, grows by an inserted frame, which is there at once.
    */
   #resizeStep(ts: number): number | 'insert' {
     const need = this.#effectiveNeed();
     const delay = this.#bufferDelay;
     const have = this.#buffer.has(ts);
-    const growBelow = Math.max(need - NEED_HYSTERESIS_MS, this.#effectiveTarget() - FRAME_MS / 2);
+    const growBelow = Math.max(need + RESIZE_MIN_ABOVE_MS, this.#effectiveTarget() - FRAME_MS / 2);
     if (delay < growBelow) {
-      const aim = growBelow + NEED_HYSTERESIS_MS + RESIZE_AIM_MS;
+      const aim = growBelow + RESIZE_AIM_MS;
       if (have && delay >= aim - STRETCH_LIMIT_FRAMES * FRAME_MS)
         return Math.min(MAX_RESIZE_SAMPLES, Math.ceil((aim - delay) * SAMPLES_PER_MS));
       return this.#sinceAdjust >= this.#o.growIntervalFrames ? 'insert' : 0;
@@ -609,7 +615,7 @@ export class JitterBuffer {
     const floorTarget = Math.min(this.#o.maxDelayMs, this.#o.minDelayMs + this.#reserve());
     const upper = Math.max(need + RESIZE_BAND_MS, floorTarget + 0.75 * FRAME_MS);
     if (delay <= upper || !have) return 0;
-    const aim = Math.max(need + RESIZE_BAND_MS / 2, this.#effectiveTarget());
+    const aim = Math.max(need + (RESIZE_MIN_ABOVE_MS + RESIZE_BAND_MS) / 2, this.#effectiveTarget());
     return -Math.min(MAX_RESIZE_SAMPLES, Math.ceil((delay - aim) * SAMPLES_PER_MS));
   }
 
