@@ -11,7 +11,6 @@ import { decodePayload, opusPacketHasFec } from '../src/core.js';
 import {
   type AudioCodec,
   AudioReceiver,
-  AudioReceiveStream,
   AudioSender,
   createOpusCodec,
   createPcmSink,
@@ -21,8 +20,8 @@ import {
 } from '../src/index.js';
 import { loadOpusBackend } from '../src/node/index.js';
 import type { ImpairmentOptions } from '../src/testing.js';
-import { createMemoryTransportPair } from '../src/testing.js';
 import { predictedLags } from './support/alignment.js';
+import { runReceiveStreamUntil } from './support/receive-stream.js';
 import { simulate } from './support/simulate.js';
 import { hasSpeechTools, makeSpeech, syntheticSpeech } from './support/speech.js';
 
@@ -155,17 +154,8 @@ describe('clean network: the played PCM is libopus output, sample for sample', (
       },
       close: () => pcm.close(),
     };
-    const [, b] = createMemoryTransportPair();
-    const receive = new AudioReceiveStream({
-      receiver: new Recording({ codecs: [opus()] }),
-      transport: b,
-      sink,
-      clock,
-    });
-    const running = receive.run();
-    while (pulls.length < 20) await clock.sleep(20);
-    await receive.stop();
-    await running;
+    const receiver = new Recording({ codecs: [opus()] });
+    await runReceiveStreamUntil({ receiver, sink, clock }, () => pulls.length >= 20, 20);
     expect(pulls.slice(0, 20)).toEqual(Array.from({ length: 20 }, (_, k) => 20 * k));
   });
 });

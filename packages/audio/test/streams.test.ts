@@ -19,6 +19,7 @@ import {
   type StreamClock,
 } from '../src/index.js';
 import { createMemoryTransportPair } from '../src/testing.js';
+import { runReceiveStreamUntil } from './support/receive-stream.js';
 
 /** Virtual time: sleeps resolve in deadline order, one per macrotask, so the streams interleave. */
 function virtualClock(): StreamClock {
@@ -115,17 +116,8 @@ describe('send and receive streams (shells)', () => {
       }
     }
     const sink = createPcmSink();
-    const [, b] = createMemoryTransportPair();
-    const receive = new AudioReceiveStream({
-      receiver: new Resizing({ codecs: [createPcm16Codec()] }),
-      transport: b,
-      sink,
-      clock,
-    });
-    const running = receive.run();
-    while (pulls.length < 8) await clock.sleep(5);
-    await receive.stop();
-    await running;
+    const receiver = new Resizing({ codecs: [createPcm16Codec()] });
+    await runReceiveStreamUntil({ receiver, sink, clock }, () => pulls.length >= 8, 5);
     // 20, 25, 15 and 22.08 ms frames played back to back: each pull when the frames before it have played.
     let at = 0;
     const due = Array.from({ length: 8 }, (_, k) => {
