@@ -335,6 +335,12 @@ export class JitterBuffer {
   #stretched = 0;
   #stretchedMs = 0;
   #compressedMs = 0;
+  /**
+   * Delay grown by resized frames and not given back yet, in samples asked for (`PullHints.variableLength`):
+   * within the floor's band the buffer shrinks only by this much, so a need that rose for a moment (a call's
+   * first seconds) is given back while a clean network that never grew never moves.
+   */
+  #resizedNet = 0;
   #silent = 0;
 
   constructor(options: JitterBufferOptions = {}) {
@@ -474,6 +480,7 @@ export class JitterBuffer {
         return { kind: 'conceal', timestamp: wrapUint32(nextTs), reason: 'stretch', next: undefined };
       }
       resize = step;
+      this.#resizedNet = Math.max(0, this.#resizedNet + resize);
       if (resize !== 0) this.#sinceAdjust = 0;
       if (resize > 0) this.#stretchedMs += resize / SAMPLES_PER_MS;
       else this.#compressedMs -= resize / SAMPLES_PER_MS;
@@ -596,10 +603,11 @@ export class JitterBuffer {
    * (> 0) or shorten (< 0) the frame of slot `ts` by, or `insert` a concealed frame. Grows when less than
    * `RESIZE_MIN_ABOVE_MS` above the need, or half a frame below the target (whose floor keeps a margin for the
    * loss reserve's FEC packet, as with whole-frame moves), but only to just above that instead of a whole frame
-   * up; shrinks when more than `RESIZE_BAND_MS` above the need and above the floor's band (so that a clean
-   * network, whose need is below the floor, never moves: packages/audio/README.md, "Jitter buffer"), to the
-   * middle of the band or the target. At most {@link MAX_RESIZE_SAMPLES} per frame; a delay more than a frame short of
-   * that, or a slot whose frame is not there, grows by an inserted frame, which is there at once.
+   * up; shrinks when more than `RESIZE_BAND_MS` above the need, to the middle of the band or the target —
+   * within the floor's band (¾ of a frame over the floor) only by what resizing grew, so that a clean network,
+   * whose need is below the floor, never moves (packages/audio/README.md, "Jitter buffer"). At most
+   * {@link MAX_RESIZE_SAMPLES} per frame; a delay more than a frame short of where it grows to, or a slot whose
+   * frame is not there, grows by an inserted frame, which is there at once.
    */
   #resizeStep(ts: number): number | 'insert' {
     const need = this.#effectiveNeed();
@@ -612,11 +620,14 @@ export class JitterBuffer {
         return Math.min(MAX_RESIZE_SAMPLES, Math.ceil((aim - delay) * SAMPLES_PER_MS));
       return this.#sinceAdjust >= this.#o.growIntervalFrames ? 'insert' : 0;
     }
+    if (delay <= need + RESIZE_BAND_MS || !have) return 0;
     const floorTarget = Math.min(this.#o.maxDelayMs, this.#o.minDelayMs + this.#reserve());
-    const upper = Math.max(need + RESIZE_BAND_MS, floorTarget + 0.75 * FRAME_MS);
-    if (delay <= upper || !have) return 0;
     const aim = Math.max(need + (RESIZE_MIN_ABOVE_MS + RESIZE_BAND_MS) / 2, this.#effectiveTarget());
-    return -Math.min(MAX_RESIZE_SAMPLES, Math.ceil((delay - aim) * SAMPLES_PER_MS));
+    const room =
+      delay > floorTarget + 0.75 * FRAME_MS
+        ? delay - aim
+        : Math.min(delay - aim, this.#resizedNet / SAMPLES_PER_MS);
+    return room > 0 ? -Math.min(MAX_RESIZE_SAMPLES, Math.ceil(room * SAMPLES_PER_MS)) : 0;
   }
 
   /**
@@ -668,6 +679,7 @@ export class JitterBuffer {
     this.#history.length = 0;
     this.#historyNext = 0;
     this.#minTransit = undefined;
+    this.#resizedNet = 0;
     this.#lastPlayedSeq = undefined;
     this.#unresolvedSlots = 0;
     this.#lateStamps.clear();
