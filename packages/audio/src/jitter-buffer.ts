@@ -16,8 +16,8 @@
  * buffer"). A caller that also plays frames of any length (`PullHints.variableLength`) and pulls again when
  * a frame has played is asked to play single frames up to 5 ms longer or shorter instead (`resizeSamples`),
  * so the delay moves by parts of a frame and is held within a few ms of the quantile rather than on the
- * grid of whole frames that 20 ms pulls leave it. Late packets are discarded and counted, duplicates dropped, reordering undone; at most
- * `maxPackets` frames are held, so memory never grows without bound.
+ * grid of whole frames that 20 ms pulls leave it. Late packets are discarded and counted, duplicates
+ * dropped, reordering undone; at most `maxPackets` frames are held, so memory never grows without bound.
  */
 import { FRAME_MS, FRAME_SAMPLES, SAMPLES_PER_MS } from './audio-format.js';
 import { AudioError } from './errors.js';
@@ -189,9 +189,15 @@ export interface JitterBufferStats {
   readonly framesConcealed: number;
   /** Frames inserted to grow the delay. */
   readonly framesStretched: number;
-  /** Delay grown by time-stretching played frames instead of inserting one (20 ms per move), ms. */
+  /**
+   * Delay grown by time-stretching played frames instead of inserting one (20 ms per move, or what a resize
+   * asked for), ms.
+   */
   readonly stretchedMs: number;
-  /** Delay shrunk by compressing played frames instead of skipping one (20 ms per move), ms. */
+  /**
+   * Delay shrunk by compressing played frames instead of skipping one (20 ms per move, or what a resize
+   * asked for), ms.
+   */
   readonly compressedMs: number;
   /** Pulls answered with silence after playout started (drained buffer). */
   readonly framesSilent: number;
@@ -228,7 +234,7 @@ export const MAX_RESIZE_SAMPLES = FRAME_SAMPLES / 4;
 /**
  * With resized frames the delay is held in the band [need + RESIZE_MIN_ABOVE_MS, need + this], ms: wide
  * enough that a need that wanders by a few ms (it falls with a half-life) moves nothing, narrow enough to stay
- * well under the next 20 ms step (docs/benchmarks.md, "Audio quality").
+ * well under the next 20 ms step (docs/benchmarks.md, "audio quality", "Resized frames").
  */
 const RESIZE_BAND_MS = 8;
 /**
@@ -265,7 +271,8 @@ const NEED_HYSTERESIS_MS = 2;
  * The adaptive jitter buffer, sans-I/O (docs/design.md §8): `push(frame, now)` takes each arriving transport
  * frame, `pull(now)` once per played frame (20 ms, or 15–25 ms when resized) returns a {@link PlayoutDecision}
  * for the next slot. It adapts its delay to the observed transit variation, undoes reordering, drops
- * duplicates and late frames, and never holds more than `maxPackets` frames. The caller owns the clock. `AudioReceiver` wraps one together with the decoders.
+ * duplicates and late frames, and never holds more than `maxPackets` frames. The caller owns the clock.
+ * `AudioReceiver` wraps one together with the decoders.
  */
 export class JitterBuffer {
   readonly #o: Required<JitterBufferOptions>;
