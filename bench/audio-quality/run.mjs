@@ -26,7 +26,7 @@ const TEXT =
   'Bitte bleiben Sie am Apparat, während wir Sie mit Ihrem Gesprächspartner verbinden.';
 const BITRATE = 24_000;
 const NETWORK_MS = 20; // base one-way delay of the simulated network
-const PULL_PHASE_MS = 7; // the receiver's 20 ms clock is not in phase with the sender's
+const PULL_PHASE_MS = 7; // the receiver's playout clock is not in phase with the sender's
 const FEEDBACK_MS = 1000; // loss feedback period, as the phonebook's stats:update
 const REPEATS = Number(process.argv.find((a) => a.startsWith('--repeat='))?.slice(9) ?? 3); // calls per condition
 
@@ -101,9 +101,12 @@ try {
 function runPipeline(input, plan, backend) {
   const codec = createOpusCodec(backend, { bitrate: BITRATE });
   const sender = new AudioSender({ codec, initialSequence: 0, initialTimestamp: 0 });
-  const receiver = new AudioReceiver({ codecs: [codec] });
+  // Frames of 15–25 ms while the buffer moves, pulled each time the last one has played, as the phonebook's
+  // receive stream does (packages/audio/README.md, "Jitter buffer").
+  const receiver = new AudioReceiver({ codecs: [codec], variableFrames: true });
   const inFlight = [];
   const played = [];
+  let playedSamples = 0;
   const sent = [];
   const endMs = plan.length * 20 + 400;
   for (let t = 0; t <= endMs; t++) {
@@ -118,22 +121,32 @@ function runPipeline(input, plan, backend) {
     }
     inFlight.sort((a, b) => a.at - b.at);
     while (inFlight.length > 0 && inFlight[0].at <= t) receiver.receive(inFlight.shift().frame, t);
-    if (t >= PULL_PHASE_MS && (t - PULL_PHASE_MS) % 20 === 0) played.push(receiver.pull(t));
+    for (
+      let due = PULL_PHASE_MS + playedSamples / 48;
+      due < t + 1;
+      due = PULL_PHASE_MS + playedSamples / 48
+    ) {
+      const f = receiver.pull(due);
+      played.push(f);
+      playedSamples += f.pcm.length;
+    }
   }
   const lookahead = sender.lookaheadSamples;
   const stats = receiver.stats(endMs);
   sender.close();
   receiver.close();
-  const output = new Int16Array(played.length * FRAME_SAMPLES);
-  played.forEach((f, j) => {
-    output.set(f.pcm, j * FRAME_SAMPLES);
-  });
+  const output = new Int16Array(playedSamples);
+  const starts = [];
+  for (let at = 0, j = 0; j < played.length; at += played[j].pcm.length, j++) {
+    starts.push(at);
+    output.set(played[j].pcm, at);
+  }
   // Align at the lag most decoded frames play at (a full-reference measure needs one alignment; frames
   // inserted or dropped by the jitter buffer then count against the result, as a listener hears them).
   const lags = new Map();
   played.forEach((f, j) => {
     if (f.decision !== 'play') return;
-    const lag = j * FRAME_SAMPLES - f.timestamp + lookahead;
+    const lag = starts[j] - f.timestamp + lookahead;
     lags.set(lag, (lags.get(lag) ?? 0) + 1);
   });
   const lag = [...lags.entries()].sort((a, b) => b[1] - a[1])[0][0];
@@ -144,8 +157,8 @@ function runPipeline(input, plan, backend) {
   for (const f of played) {
     if (f.timestamp === undefined) continue;
     const at = f.timestamp - lookahead;
-    if (at >= 0 && at + FRAME_SAMPLES <= retimed.length) retimed.set(f.pcm, at);
-    else if (at < 0 && at + FRAME_SAMPLES > 0) retimed.set(f.pcm.subarray(-at), 0);
+    if (at >= 0 && at + f.pcm.length <= retimed.length) retimed.set(f.pcm, at);
+    else if (at < 0 && at + f.pcm.length > 0) retimed.set(f.pcm.subarray(-at), 0);
   }
   // Per-second alignment, as for the real programs: the only one that still fits once the buffer moves by
   // time-scaling (a frame's audio then no longer sits at one place its timestamp names).

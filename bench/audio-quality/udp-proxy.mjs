@@ -1,7 +1,10 @@
 // A UDP proxy in front of the relay's media port that impairs media DATA packets (protocol.md §5: type 1)
 // per a plan indexed by the packet's sequence number, separately for each direction (the D flag). Every
 // client address gets its own upstream socket, so the relay sees one address per client, as through a
-// NAT. BIND and BIND_ACK pass untouched: the bench measures the audio, not the binding's retries.
+// NAT. BIND and BIND_ACK pass untouched: the bench measures the audio, not the binding's retries. A packet
+// is impaired once, on its way to the relay: the relay forwards DATA verbatim (same session, direction and
+// sequence) back through this proxy to the other side, where impairing it again would apply the same plan
+// step twice (0–80 ms of extra delay for the 0–40 ms condition).
 import { createSocket } from 'node:dgram';
 
 export async function startUdpProxy(target) {
@@ -34,7 +37,7 @@ export async function startUdpProxy(target) {
     if (up === undefined) {
       up = createSocket('udp4');
       up.bind(0, '127.0.0.1');
-      up.on('message', (reply) => impair(reply, () => front.send(reply, from.port, from.address)));
+      up.on('message', (reply) => front.send(reply, from.port, from.address));
       upstreams.set(client, up);
     }
     const socket = up;

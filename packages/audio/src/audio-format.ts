@@ -32,6 +32,32 @@ export function assertFrame(pcm: unknown): asserts pcm is Int16Array {
   }
 }
 
+/**
+ * Fewest samples in a frame of playout (15 ms): an `AudioReceiver` with `variableFrames` shortens a frame by up
+ * to a quarter while its jitter buffer shrinks its delay, so sinks take 15–25 ms (packages/audio/README.md,
+ * "Jitter buffer").
+ */
+export const MIN_PLAYOUT_SAMPLES = (FRAME_SAMPLES * 3) / 4;
+/** Most samples in a frame of playout (25 ms): a frame lengthened by a quarter while the delay grows. */
+export const MAX_PLAYOUT_SAMPLES = (FRAME_SAMPLES * 5) / 4;
+
+/**
+ * Throws AUDIO_ERR_INVALID_FRAME unless `pcm` is an Int16Array of one frame of playout: what a sink takes,
+ * {@link MIN_PLAYOUT_SAMPLES}–{@link MAX_PLAYOUT_SAMPLES} samples (20 ms, or 15–25 ms while a receiver with
+ * `variableFrames` moves its delay).
+ */
+export function assertPlayoutFrame(pcm: unknown): asserts pcm is Int16Array {
+  if (!(pcm instanceof Int16Array)) {
+    throw new AudioError('AUDIO_ERR_INVALID_FRAME', 'a frame must be an Int16Array');
+  }
+  if (pcm.length < MIN_PLAYOUT_SAMPLES || pcm.length > MAX_PLAYOUT_SAMPLES) {
+    throw new AudioError(
+      'AUDIO_ERR_INVALID_FRAME',
+      `a frame of playout holds ${MIN_PLAYOUT_SAMPLES}–${MAX_PLAYOUT_SAMPLES} samples (15–25 ms at 48 kHz), got ${pcm.length}`,
+    );
+  }
+}
+
 /** Clamps and rounds a float sample to signed 16-bit. */
 export function toInt16(x: number): number {
   const r = Math.round(x);

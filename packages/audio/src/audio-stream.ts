@@ -6,7 +6,7 @@
  * lets data pile up. `close` releases everything (files, child processes) and is idempotent; after it,
  * `read` returns null and `write` rejects with AUDIO_ERR_CLOSED.
  */
-import { assertFrame, FRAME_SAMPLES } from './audio-format.js';
+import { assertPlayoutFrame, FRAME_SAMPLES } from './audio-format.js';
 import { AudioError } from './errors.js';
 
 /**
@@ -20,8 +20,10 @@ export interface AudioSource {
 }
 
 /**
- * A consumer of 20 ms frames of 48 kHz mono PCM (a speaker, a file, memory) with back-pressure: `write`
- * resolves once the sink can take the next frame.
+ * A consumer of frames of 48 kHz mono PCM (a speaker, a file, memory) with back-pressure: `write` resolves
+ * once the sink can take the next frame. Frames are 20 ms, or 15–25 ms (`MIN_PLAYOUT_SAMPLES`–
+ * `MAX_PLAYOUT_SAMPLES`) from a receive stream whose receiver moves its delay by resizing frames
+ * (`variableFrames`); a sink plays them back to back.
  */
 export interface AudioSink {
   /** Accepts one frame; resolves when the sink can take the next. */
@@ -94,17 +96,19 @@ export function createPcmSink(): PcmSink {
   return {
     write: async (frame) => {
       if (closed) throw new AudioError('AUDIO_ERR_CLOSED', 'the sink is closed');
-      assertFrame(frame);
+      assertPlayoutFrame(frame);
       chunks.push(frame.slice());
     },
     close: async () => {
       closed = true;
     },
     samples: () => {
-      const out = new Int16Array(chunks.length * FRAME_SAMPLES);
-      chunks.forEach((c, i) => {
-        out.set(c, i * FRAME_SAMPLES);
-      });
+      const out = new Int16Array(chunks.reduce((n, c) => n + c.length, 0));
+      let at = 0;
+      for (const c of chunks) {
+        out.set(c, at);
+        at += c.length;
+      }
       return out;
     },
     get frames() {

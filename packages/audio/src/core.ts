@@ -16,6 +16,7 @@ export {
   JitterBuffer,
   type JitterBufferOptions,
   type JitterBufferStats,
+  MAX_RESIZE_SAMPLES,
   type PlayoutDecision,
   type PullHints,
   type PushResult,

@@ -12,7 +12,14 @@
  * - `@leitung/audio/testing`: in-memory transports and a simulated lossy network;
  * - `@leitung/audio/analysis`: the E-model, wire-size model and signal measurements.
  */
-export { FRAME_MS, FRAME_SAMPLES, SAMPLE_RATE, SAMPLES_PER_MS } from './audio-format.js';
+export {
+  FRAME_MS,
+  FRAME_SAMPLES,
+  MAX_PLAYOUT_SAMPLES,
+  MIN_PLAYOUT_SAMPLES,
+  SAMPLE_RATE,
+  SAMPLES_PER_MS,
+} from './audio-format.js';
 export {
   type AudioSink,
   type AudioSource,

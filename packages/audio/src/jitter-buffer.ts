@@ -1,6 +1,7 @@
 /**
  * Adaptive jitter buffer (docs/design.md §8), sans-I/O: frames and the receive time go in with `push`, and
- * once per 20 ms `pull` says what to play. The caller owns the clock: every method takes `now` in ms.
+ * each time the last frame has played (every 20 ms unless frames are resized) `pull` says what to play. The
+ * caller owns the clock: every method takes `now` in ms.
  *
  * Playout runs on the media clock: slot `t` is played when `now − t/48` reaches the playout offset. Let
  * o = arrival − media time be a packet's transit offset; the buffer keeps the offsets of the last
@@ -12,8 +13,11 @@
  * quiet moment when the caller says so). A caller that can time-scale (`PullHints.timeScale`, as
  * `AudioReceiver` does) is asked to stretch or compress the next frames by one frame in all instead, and
  * the buffer then keeps to the quantile itself, 2 ms either way (packages/audio/README.md, "Jitter
- * buffer"). Late packets are discarded and counted, duplicates dropped, reordering undone; at most
- * `maxPackets` frames are held, so memory never grows without bound.
+ * buffer"). A caller that also plays frames of any length (`PullHints.variableLength`) and pulls again when
+ * a frame has played is asked to play single frames up to 5 ms longer or shorter instead (`resizeSamples`),
+ * so the delay moves by parts of a frame and is held within a few ms of the quantile rather than on the
+ * grid of whole frames that 20 ms pulls leave it. Late packets are discarded and counted, duplicates
+ * dropped, reordering undone; at most `maxPackets` frames are held, so memory never grows without bound.
  */
 import { FRAME_MS, FRAME_SAMPLES, SAMPLES_PER_MS } from './audio-format.js';
 import { AudioError } from './errors.js';
@@ -113,6 +117,12 @@ export type PlayoutDecision =
        * it), instead of a frame inserted or skipped.
        */
       readonly timeScale?: TimeScaleMove;
+      /**
+       * Only when the caller offered `variableLength`: play this frame that many samples longer (> 0, to grow
+       * the delay) or shorter (< 0, to shrink it) by time-scaling, at most {@link MAX_RESIZE_SAMPLES} either
+       * way, and pull again once it has played.
+       */
+      readonly resizeSamples?: number;
     }
   | {
       readonly kind: 'conceal';
@@ -147,6 +157,13 @@ export interface PullHints {
    * otherwise insert a concealed frame or skip one that is not quiet; when omitted it moves by whole frames.
    */
   readonly timeScale?: boolean;
+  /**
+   * Whether the caller plays each frame at the length it comes in and pulls again once it has played, so
+   * that `now` at each pull is when that slot starts to play (`AudioReceiver` with `variableFrames`). Implies
+   * `timeScale`. When true the buffer moves by resizing single frames (`resizeSamples`), by up to 5 ms each,
+   * and keeps its delay within a few ms of the quantile instead of on a 20 ms grid.
+   */
+  readonly variableLength?: boolean;
 }
 
 /**
@@ -172,9 +189,15 @@ export interface JitterBufferStats {
   readonly framesConcealed: number;
   /** Frames inserted to grow the delay. */
   readonly framesStretched: number;
-  /** Delay grown by time-stretching played frames instead of inserting one (20 ms per move), ms. */
+  /**
+   * Delay grown by time-stretching played frames instead of inserting one (20 ms per move, or what a resize
+   * asked for), ms.
+   */
   readonly stretchedMs: number;
-  /** Delay shrunk by compressing played frames instead of skipping one (20 ms per move), ms. */
+  /**
+   * Delay shrunk by compressing played frames instead of skipping one (20 ms per move, or what a resize
+   * asked for), ms.
+   */
   readonly compressedMs: number;
   /** Pulls answered with silence after playout started (drained buffer). */
   readonly framesSilent: number;
@@ -206,6 +229,23 @@ type Phase =
   | { readonly kind: 'playing'; readonly nextTs: number };
 
 const MIN_HISTORY = 16;
+/** Most a frame is lengthened or shortened by one resize (`PullHints.variableLength`): 5 ms, 25 % of a frame. */
+export const MAX_RESIZE_SAMPLES = FRAME_SAMPLES / 4;
+/**
+ * With resized frames the delay is held in the band [need + RESIZE_MIN_ABOVE_MS, need + this], ms: wide
+ * enough that a need that wanders by a few ms (it falls with a half-life) moves nothing, narrow enough to stay
+ * well under the next 20 ms step (docs/benchmarks.md, "audio quality", "Resized frames").
+ */
+const RESIZE_BAND_MS = 8;
+/**
+ * Resized frames keep the delay at least this far above the need, ms: held right at the 95th percentile, up
+ * to 5 % of the frames come late and are concealed, and the stretcher may miss a length by half; a whole-frame
+ * move rounded up to the next 20 ms step and so left a margin by chance.
+ */
+const RESIZE_MIN_ABOVE_MS = 1;
+/** A growing resize aims this far above where growing starts, ms, so that the next pull is not short again. */
+const RESIZE_AIM_MS = 2;
+
 /** Pulls (1 s) a shrink waits for a quiet moment before it drops a frame anyway. */
 const SHRINK_PATIENCE_PULLS = 50;
 const SEEN_WINDOW = 1024;
@@ -229,9 +269,10 @@ const NEED_HYSTERESIS_MS = 2;
 
 /**
  * The adaptive jitter buffer, sans-I/O (docs/design.md §8): `push(frame, now)` takes each arriving transport
- * frame, `pull(now)` once per 20 ms returns a {@link PlayoutDecision} for the next slot. It adapts its delay to
- * the observed transit variation, undoes reordering, drops duplicates and late frames, and never holds more
- * than `maxPackets` frames. The caller owns the clock. `AudioReceiver` wraps one together with the decoders.
+ * frame, `pull(now)` once per played frame (20 ms, or 15–25 ms when resized) returns a {@link PlayoutDecision}
+ * for the next slot. It adapts its delay to the observed transit variation, undoes reordering, drops
+ * duplicates and late frames, and never holds more than `maxPackets` frames. The caller owns the clock.
+ * `AudioReceiver` wraps one together with the decoders.
  */
 export class JitterBuffer {
   readonly #o: Required<JitterBufferOptions>;
@@ -301,6 +342,12 @@ export class JitterBuffer {
   #stretched = 0;
   #stretchedMs = 0;
   #compressedMs = 0;
+  /**
+   * Delay grown by resized frames and not given back yet, in samples asked for (`PullHints.variableLength`):
+   * within the floor's band the buffer shrinks only by this much, so a need that rose for a moment (a call's
+   * first seconds) is given back while a clean network that never grew never moves.
+   */
+  #resizedNet = 0;
   #silent = 0;
 
   constructor(options: JitterBufferOptions = {}) {
@@ -360,7 +407,10 @@ export class JitterBuffer {
     return 'accepted';
   }
 
-  /** Decides what to play for the next 20 ms. Call once per frame period. */
+  /**
+   * Decides what to play for the next slot. Call once per frame period — with `variableLength`, when the
+   * last frame has played, whatever its length.
+   */
   pull(now: number, hints: PullHints = {}): PlayoutDecision {
     checkNow(now);
     const phase = this.#phase;
@@ -424,13 +474,29 @@ export class JitterBuffer {
     this.#bufferDelay = Math.max(0, offset - (this.#minTransit ?? offset));
     const error = this.#bufferDelay - this.#effectiveTarget();
     this.#sinceAdjust++;
-    const scaling = hints.timeScale === true;
+    const variable = hints.variableLength === true;
+    const scaling = hints.timeScale === true || variable;
     let move: TimeScaleMove | undefined;
+    let resize = 0;
 
+    if (variable) {
+      const step = this.#resizeStep(nextTs);
+      if (step === 'insert') {
+        this.#sinceAdjust = 0;
+        this.#stretched++;
+        return { kind: 'conceal', timestamp: wrapUint32(nextTs), reason: 'stretch', next: undefined };
+      }
+      resize = step;
+      this.#resizedNet = Math.max(0, this.#resizedNet + resize);
+      if (resize !== 0) this.#sinceAdjust = 0;
+      if (resize > 0) this.#stretchedMs += resize / SAMPLES_PER_MS;
+      else this.#compressedMs -= resize / SAMPLES_PER_MS;
+    }
     // Moving by time-scaling is cheap: grow as soon as the delay is below the need, not half a frame below
     // the target.
     const short =
-      error < -FRAME_MS / 2 || (scaling && this.#bufferDelay < this.#effectiveNeed() - NEED_HYSTERESIS_MS);
+      !variable &&
+      (error < -FRAME_MS / 2 || (scaling && this.#bufferDelay < this.#effectiveNeed() - NEED_HYSTERESIS_MS));
     if (short) {
       // Stretching what plays is not heard; inserting a concealed frame is, but is there at once — what a
       // buffer needs that is far short, or whose frames are coming late right now.
@@ -460,6 +526,7 @@ export class JitterBuffer {
     if (
       tooMuch &&
       scaling &&
+      !variable &&
       !quiet &&
       shrinkNow &&
       move === undefined &&
@@ -475,6 +542,7 @@ export class JitterBuffer {
       this.#compressedMs += FRAME_MS;
     } else if (
       tooMuch &&
+      resize === 0 &&
       shrinkNow &&
       (!scaling || this.#bufferDelay - FRAME_MS >= this.#effectiveNeed() + NEED_HYSTERESIS_MS) &&
       this.#sinceAdjust >= this.#o.shrinkIntervalFrames &&
@@ -504,6 +572,7 @@ export class JitterBuffer {
         waitedMs: now - entry.arrival,
         ...(skippedPayload === undefined ? {} : { skipped: skippedPayload }),
         ...(move === undefined ? {} : { timeScale: move }),
+        ...(resize === 0 ? {} : { resizeSamples: resize }),
       };
     }
     const following = this.#oldest();
@@ -534,6 +603,38 @@ export class JitterBuffer {
       reason,
       next: this.#buffer.get(nextTs + FRAME_SAMPLES)?.payload,
     };
+  }
+
+  /**
+   * The move of a caller that plays frames of any length (`PullHints.variableLength`): samples to lengthen
+   * (> 0) or shorten (< 0) the frame of slot `ts` by, or `insert` a concealed frame. Grows when less than
+   * `RESIZE_MIN_ABOVE_MS` above the need, or half a frame below the target (whose floor keeps a margin for the
+   * loss reserve's FEC packet, as with whole-frame moves), but only to just above that instead of a whole frame
+   * up; shrinks when more than `RESIZE_BAND_MS` above the need, to the middle of the band or the target —
+   * within the floor's band (¾ of a frame over the floor) only by what resizing grew, so that a clean network,
+   * whose need is below the floor, never moves (packages/audio/README.md, "Jitter buffer"). At most
+   * {@link MAX_RESIZE_SAMPLES} per frame; a delay more than a frame short of where it grows to, or a slot whose
+   * frame is not there, grows by an inserted frame, which is there at once.
+   */
+  #resizeStep(ts: number): number | 'insert' {
+    const need = this.#effectiveNeed();
+    const delay = this.#bufferDelay;
+    const have = this.#buffer.has(ts);
+    const growBelow = Math.max(need + RESIZE_MIN_ABOVE_MS, this.#effectiveTarget() - FRAME_MS / 2);
+    if (delay < growBelow) {
+      const aim = growBelow + RESIZE_AIM_MS;
+      if (have && delay >= aim - STRETCH_LIMIT_FRAMES * FRAME_MS)
+        return Math.min(MAX_RESIZE_SAMPLES, Math.ceil((aim - delay) * SAMPLES_PER_MS));
+      return this.#sinceAdjust >= this.#o.growIntervalFrames ? 'insert' : 0;
+    }
+    if (delay <= need + RESIZE_BAND_MS || !have) return 0;
+    const floorTarget = Math.min(this.#o.maxDelayMs, this.#o.minDelayMs + this.#reserve());
+    const aim = Math.max(need + (RESIZE_MIN_ABOVE_MS + RESIZE_BAND_MS) / 2, this.#effectiveTarget());
+    const room =
+      delay > floorTarget + 0.75 * FRAME_MS
+        ? delay - aim
+        : Math.min(delay - aim, this.#resizedNet / SAMPLES_PER_MS);
+    return room > 0 ? -Math.min(MAX_RESIZE_SAMPLES, Math.ceil(room * SAMPLES_PER_MS)) : 0;
   }
 
   /**
@@ -585,6 +686,7 @@ export class JitterBuffer {
     this.#history.length = 0;
     this.#historyNext = 0;
     this.#minTransit = undefined;
+    this.#resizedNet = 0;
     this.#lastPlayedSeq = undefined;
     this.#unresolvedSlots = 0;
     this.#lateStamps.clear();

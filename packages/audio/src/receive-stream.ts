@@ -1,10 +1,11 @@
 /**
  * Shell around {@link AudioReceiver}: subscribes to a transport, feeds arrivals to the jitter buffer with
- * the clock's time, and every 20 ms pulls one frame into the sink, waiting for the sink's back-pressure.
+ * the clock's time, and pulls one frame into the sink each time the last one has played (every 20 ms, or
+ * 15–25 ms while a receiver with `variableFrames` resizes frames), waiting for the sink's back-pressure.
  * Emits `stats:update` periodically. The stream owns its receiver and sink: `stop` closes both and
  * unsubscribes from the transport (which stays open; its owner closes it).
  */
-import { FRAME_MS } from './audio-format.js';
+import { SAMPLES_PER_MS } from './audio-format.js';
 import type { AudioSink } from './audio-stream.js';
 import { AudioError, asDeviceFailure } from './errors.js';
 import type { FrameTransport } from './frame-transport.js';
@@ -36,8 +37,9 @@ export type AudioReceiveStreamEvents = {
 
 /**
  * The receive direction of a call as a running shell around {@link AudioReceiver}: feeds arriving frames into
- * the jitter buffer with the clock's time and every 20 ms writes one frame of audio into the sink, waiting for
- * the sink's back-pressure. `run()` starts it; `stop()` closes the receiver and the sink.
+ * the jitter buffer with the clock's time and writes one frame of audio into the sink each time the last has
+ * played (every 20 ms; 15–25 ms while a receiver with `variableFrames` resizes frames), waiting for the sink's
+ * back-pressure. `run()` starts it; `stop()` closes the receiver and the sink.
  */
 export class AudioReceiveStream extends TypedEmitter<AudioReceiveStreamEvents> {
   readonly #o: AudioReceiveStreamOptions;
@@ -78,22 +80,24 @@ export class AudioReceiveStream extends TypedEmitter<AudioReceiveStreamEvents> {
     const interval = this.#o.statsIntervalMs ?? 1000;
     const start = this.#clock.now();
     let lastStats = start;
-    let frames = 0;
+    /** Samples written so far: the schedule of the next pull, whatever the frames' lengths. */
+    let samples = 0;
     try {
       while (this.#state === 'running') {
         const now = this.#clock.now();
-        // The playout clock is the schedule (one frame per 20 ms from the start), not the moment this loop
+        // The playout clock is the schedule (the samples written so far, from the start), not the moment this loop
         // got the CPU: a pull delayed by a busy event loop would otherwise look like surplus delay and make
         // the jitter buffer drop a frame, then insert one when the loop catches up — both heard, on a
-        // network that did nothing wrong (packages/audio/README.md, "Jitter buffer").
-        const frame = this.#o.receiver.pull(Math.min(now, start + frames * FRAME_MS));
+        // network that did nothing wrong (packages/audio/README.md, "Jitter buffer"). A resized frame moves
+        // the schedule by its length, which is how the buffer's delay moves by part of a frame.
+        const frame = this.#o.receiver.pull(Math.min(now, start + samples / SAMPLES_PER_MS));
         await this.#o.sink.write(frame.pcm);
-        frames++;
+        samples += frame.pcm.length;
         if (now - lastStats >= interval) {
           lastStats = now;
           this.emit('stats:update', this.#o.receiver.stats(now));
         }
-        const wait = start + frames * FRAME_MS - this.#clock.now();
+        const wait = start + samples / SAMPLES_PER_MS - this.#clock.now();
         if (wait > 0 && this.#state === 'running') await this.#clock.sleep(wait);
       }
     } catch (cause) {

@@ -39,13 +39,22 @@ export interface AudioReceiverOptions {
    * audio is the decoder's output either way.
    */
   readonly timeStretch?: boolean;
+  /**
+   * Whether `pull` may return frames of 15–25 ms (`MIN_PLAYOUT_SAMPLES`–`MAX_PLAYOUT_SAMPLES`):
+   * the caller then plays each at its length and pulls again once it has played, as `AudioReceiveStream`
+   * does, and the jitter buffer moves its delay by resizing single frames by up to 5 ms instead of by whole
+   * frames, so the delay is held within a few ms of what the jitter needs rather than on a 20 ms grid.
+   * Default false: every frame is 20 ms. Needs `timeStretch`; a clean network never moves either way.
+   */
+  readonly variableFrames?: boolean;
 }
 
 /** Where a played frame came from. */
 export type PlayoutSource = 'decoded' | ConcealMethod;
 
 /**
- * One 20 ms frame of audio for the speaker, as {@link AudioReceiver.pull} returns it: the samples, where they
+ * One frame of audio for the speaker, as {@link AudioReceiver.pull} returns it — 20 ms, or 15–25 ms with
+ * `variableFrames` while the buffer moves its delay: the samples, where they
  * came from (decoded, FEC, PLC, fade or silence), the jitter buffer's decision and the media timestamp of the
  * slot it fills.
  */
@@ -144,6 +153,7 @@ export class AudioReceiver {
   #corrupt = 0;
   #closed = false;
   readonly #timeStretch: boolean;
+  readonly #variableFrames: boolean;
   /** Audio made but not yet played: frames a move lengthened or shortened, so pulls and slots part ways. */
   readonly #queue: Queued[] = [];
   #queuedSamples = 0;
@@ -161,6 +171,7 @@ export class AudioReceiver {
     this.#overhead = options.overhead ?? LEITUNG_MEDIA_OVERHEAD;
     this.#networkDelayMs = checkDelay(options.networkDelayMs ?? 0);
     this.#timeStretch = options.timeStretch ?? true;
+    this.#variableFrames = this.#timeStretch && (options.variableFrames ?? false);
   }
 
   /** Takes one frame from the transport at time `now` (ms). Bad frames are counted, never thrown. */
@@ -181,10 +192,12 @@ export class AudioReceiver {
   /**
    * Produces the next 20 ms of audio. Call once per frame period, driven by the playout clock. While the
    * jitter buffer moves by time-scaling, a pull may take two slots or none (the frame then reports the slot
-   * that fills most of it); otherwise each pull plays exactly one slot, as decoded.
+   * that fills most of it); otherwise each pull plays exactly one slot, as decoded. With `variableFrames`
+   * each pull plays exactly one slot, 15–25 ms long while the buffer moves: call again once it has played.
    */
   pull(now: number): PlayoutFrame {
     this.#assertOpen();
+    if (this.#variableFrames) return this.#playSlot(now);
     while (this.#queuedSamples < FRAME_SAMPLES) {
       const frame = this.#playSlot(now);
       const pcm = this.#scale(frame.pcm);
@@ -239,6 +252,7 @@ export class AudioReceiver {
       quiet: this.#quiet,
       fec: this.#current?.decoder.supportsFec ?? true,
       timeScale: this.#timeStretch,
+      variableLength: this.#variableFrames,
     });
     switch (decision.kind) {
       case 'play': {
@@ -254,7 +268,12 @@ export class AudioReceiver {
             this.#quiet = rms(pcm) < QUIET_RMS;
             if (decision.timeScale !== undefined)
               this.#moveLeft += decision.timeScale === 'stretch' ? FRAME_SAMPLES : -FRAME_SAMPLES;
-            return { pcm, source: 'decoded', decision: decision.kind, timestamp: decision.timestamp };
+            return {
+              pcm: resize(pcm, decision.resizeSamples),
+              source: 'decoded',
+              decision: decision.kind,
+              timestamp: decision.timestamp,
+            };
           } catch {
             // A payload that does not decode is concealed like a lost one.
           }
@@ -400,6 +419,16 @@ function spliceAfterSkip(skipped: Int16Array | undefined, pcm: Int16Array): Int1
     out[i] = Math.round(skipped[i]! * (1 - w) + pcm[i]! * w);
   }
   return out;
+}
+
+/**
+ * A frame lengthened or shortened by `samples` (WSOLA), within half of that of the length asked: the stretcher
+ * may miss it to line up a period, and the jitter buffer measures the delay that results at the next pull.
+ */
+function resize(pcm: Int16Array, samples: number | undefined): Int16Array {
+  if (samples === undefined || samples === 0) return pcm;
+  const slack = Math.min(MAX_SLACK_SAMPLES, Math.floor(Math.abs(samples) / 2));
+  return timeStretch(pcm, pcm.length + samples, { toleranceSamples: slack });
 }
 
 function rms(pcm: Int16Array): number {

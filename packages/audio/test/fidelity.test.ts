@@ -11,7 +11,6 @@ import { decodePayload, opusPacketHasFec } from '../src/core.js';
 import {
   type AudioCodec,
   AudioReceiver,
-  AudioReceiveStream,
   AudioSender,
   createOpusCodec,
   createPcmSink,
@@ -21,8 +20,8 @@ import {
 } from '../src/index.js';
 import { loadOpusBackend } from '../src/node/index.js';
 import type { ImpairmentOptions } from '../src/testing.js';
-import { createMemoryTransportPair } from '../src/testing.js';
 import { predictedLags } from './support/alignment.js';
+import { runReceiveStreamUntil } from './support/receive-stream.js';
 import { simulate } from './support/simulate.js';
 import { hasSpeechTools, makeSpeech, syntheticSpeech } from './support/speech.js';
 
@@ -34,10 +33,23 @@ beforeAll(async () => {
   input = hasSpeechTools ? await makeSpeech() : syntheticSpeech(9);
 });
 
-/** Samples where the played output differs from a lone decoder fed every sent packet in order. */
-function differingSamples(link: ImpairmentOptions, jitterBuffer?: JitterBufferOptions) {
+/**
+ * Samples where the played output differs from a lone decoder fed every sent packet in order; with
+ * `variableFrames` the receiver may resize frames to move its delay by part of one.
+ */
+function differingSamples(
+  link: ImpairmentOptions,
+  jitterBuffer?: JitterBufferOptions,
+  variableFrames = false,
+) {
   const codec = opus();
-  const r = simulate({ codec, input, link, ...(jitterBuffer === undefined ? {} : { jitterBuffer }) });
+  const r = simulate({
+    codec,
+    input,
+    link,
+    variableFrames,
+    ...(jitterBuffer === undefined ? {} : { jitterBuffer }),
+  });
   const decoder = codec.createDecoder();
   const reference = new Int16Array(r.sent.length * FRAME_SAMPLES);
   r.sent.forEach((f, k) => {
@@ -56,25 +68,38 @@ function differingSamples(link: ImpairmentOptions, jitterBuffer?: JitterBufferOp
 }
 
 describe('clean network: the played PCM is libopus output, sample for sample', () => {
-  it('with a constant transit time', () => {
-    const { differing, lagsSeen, r } = differingSamples({ seed: 1, delayMs: 30 });
-    expect(lagsSeen).toBe(1);
-    expect(r.receive.packetsDiscarded).toBe(0);
-    expect(r.frames.filter((f) => f.decision === 'play').length).toBe(r.sent.length);
-    expect(differing).toBe(0);
-  });
+  for (const variable of [false, true]) {
+    const frames = variable ? ' (variableFrames: moves by part of a frame)' : '';
+    it(`with a constant transit time${frames}`, () => {
+      const { differing, lagsSeen, r } = differingSamples({ seed: 1, delayMs: 30 }, undefined, variable);
+      expect(lagsSeen).toBe(1);
+      expect(r.receive.packetsDiscarded).toBe(0);
+      expect(r.receive.stretchedMs + r.receive.compressedMs).toBe(0);
+      expect(r.frames.filter((f) => f.decision === 'play').length).toBe(r.sent.length);
+      expect(differing).toBe(0);
+    });
 
-  it('with a few ms of transit variation (no loss, no reordering)', () => {
-    const { differing, lagsSeen } = differingSamples({ seed: 3, delayMs: 30, jitterMs: 4 });
-    expect(lagsSeen).toBe(1);
-    expect(differing).toBe(0);
-  });
+    it(`with a few ms of transit variation (no loss, no reordering)${frames}`, () => {
+      const { differing, lagsSeen, r } = differingSamples(
+        { seed: 3, delayMs: 30, jitterMs: 4 },
+        undefined,
+        variable,
+      );
+      expect(lagsSeen).toBe(1);
+      expect(r.receive.stretchedMs + r.receive.compressedMs).toBe(0);
+      expect(differing).toBe(0);
+    });
 
-  it('control: a buffer that starts deeper than it settles drops a frame, and the comparison sees it', () => {
-    const { differing, lagsSeen } = differingSamples({ seed: 1, delayMs: 30 }, { initialDelayMs: 40 });
-    expect(lagsSeen).toBeGreaterThan(1);
-    expect(differing).toBeGreaterThan(1000);
-  });
+    it(`control: a buffer that starts deeper than it settles moves, and the comparison sees it${frames}`, () => {
+      const { differing, lagsSeen } = differingSamples(
+        { seed: 1, delayMs: 30 },
+        { initialDelayMs: 40 },
+        variable,
+      );
+      expect(lagsSeen).toBeGreaterThan(1);
+      expect(differing).toBeGreaterThan(1000);
+    });
+  }
 
   it('a frame skipped to shrink the delay is still decoded: the frames after it are libopus output again', () => {
     const codec = opus();
@@ -129,17 +154,8 @@ describe('clean network: the played PCM is libopus output, sample for sample', (
       },
       close: () => pcm.close(),
     };
-    const [, b] = createMemoryTransportPair();
-    const receive = new AudioReceiveStream({
-      receiver: new Recording({ codecs: [opus()] }),
-      transport: b,
-      sink,
-      clock,
-    });
-    const running = receive.run();
-    while (pulls.length < 20) await clock.sleep(20);
-    await receive.stop();
-    await running;
+    const receiver = new Recording({ codecs: [opus()] });
+    await runReceiveStreamUntil({ receiver, sink, clock }, () => pulls.length >= 20, 20);
     expect(pulls.slice(0, 20)).toEqual(Array.from({ length: 20 }, (_, k) => 20 * k));
   });
 });
@@ -186,24 +202,28 @@ describe('loss robustness: measured loss → encoder FEC → rebuilt frames', ()
     return { available, used };
   }
 
-  it('rebuilds the lost frames whose FEC arrived, at 10 % random loss; without the loss reserve it is too late', () => {
-    const withReserve = simulate({ codec: opus(), input, link, lossFeedbackMs: 1000 });
-    const without = simulate({
-      codec: opus(),
-      input,
-      link,
-      lossFeedbackMs: 1000,
-      jitterBuffer: { lossReserveMs: 0 },
-    });
-    expect(withReserve.receive.packetsLost).toBeGreaterThan(20);
-    expect(withReserve.send.expectedLossPercent).toBeGreaterThan(3);
-    const a = fecUse(withReserve);
-    expect(a.available).toBeGreaterThan(3);
-    // All but the first loss (before the reserve was in place).
-    expect(a.used).toBeGreaterThanOrEqual(a.available - 1);
-    expect(withReserve.receive.framesRecoveredFec).toBe(a.used);
-    expect(fecUse(without).used).toBeLessThan(a.used / 2);
-  });
+  it.each([false, true])(
+    'rebuilds the lost frames whose FEC arrived, at 10 % random loss; without the loss reserve it is too late (variableFrames: %s)',
+    (variableFrames) => {
+      const withReserve = simulate({ codec: opus(), input, link, lossFeedbackMs: 1000, variableFrames });
+      const without = simulate({
+        codec: opus(),
+        input,
+        link,
+        lossFeedbackMs: 1000,
+        variableFrames,
+        jitterBuffer: { lossReserveMs: 0 },
+      });
+      expect(withReserve.receive.packetsLost).toBeGreaterThan(20);
+      expect(withReserve.send.expectedLossPercent).toBeGreaterThan(3);
+      const a = fecUse(withReserve);
+      expect(a.available).toBeGreaterThan(3);
+      // All but the first loss (before the reserve was in place).
+      expect(a.used).toBeGreaterThanOrEqual(a.available - 1);
+      expect(withReserve.receive.framesRecoveredFec).toBe(a.used);
+      expect(fecUse(without).used).toBeLessThan(a.used / 2);
+    },
+  );
 
   it('keeps FEC off on a clean network when the (zero) loss is fed back', () => {
     const r = simulate({ codec: opus(), input, link: { seed: 2, delayMs: 30 }, lossFeedbackMs: 1000 });

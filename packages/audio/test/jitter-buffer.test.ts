@@ -7,6 +7,7 @@ import {
   JITTER_BUFFER_DEFAULTS,
   JitterBuffer,
   type JitterBufferOptions,
+  MAX_RESIZE_SAMPLES,
   type PlayoutDecision,
   type PullHints,
 } from '../src/core.js';
@@ -360,5 +361,64 @@ describe('JitterBuffer: time-scaled moves (PullHints.timeScale)', () => {
     const whole = run(200, () => 0, deep, { quiet: false });
     expect(moves(whole)).toEqual([]);
     expect(whole.jb.stats().packetsDiscarded).toBeGreaterThan(0);
+  });
+});
+
+describe('JitterBuffer: resized frames (PullHints.variableLength)', () => {
+  /**
+   * A caller that plays each frame at the length the buffer asks for and pulls again when it has played:
+   * frame k sent at 20·k ms arrives `delay(k)` ms later; the first pull at 3 ms, each next one 20 ms plus
+   * the last `resizeSamples` / 48 later.
+   */
+  function runResized(frames: number, delay: (k: number) => number, hints: PullHints) {
+    const jb = new JitterBuffer();
+    const arrivals = Array.from({ length: frames }, (_, k) => ({ at: 20 * k + delay(k), f: frame(k) })).sort(
+      (a, b) => a.at - b.at,
+    );
+    const decisions: PlayoutDecision[] = [];
+    const delays: number[] = [];
+    let i = 0;
+    for (let due = 3; due < frames * 20; ) {
+      for (; i < arrivals.length && arrivals[i]!.at <= due; i++) jb.push(arrivals[i]!.f, arrivals[i]!.at);
+      const d = jb.pull(due, hints);
+      decisions.push(d);
+      delays.push(jb.stats().bufferDelayMs);
+      due += 20 + (d.kind === 'play' ? (d.resizeSamples ?? 0) : 0) / 48;
+    }
+    return { decisions, delays, jb };
+  }
+  const resizes = (ds: PlayoutDecision[]) =>
+    ds.flatMap((d) => (d.kind === 'play' && d.resizeSamples !== undefined ? [d.resizeSamples] : []));
+  const random = seededRandom(5);
+  const jitter = Array.from({ length: 600 }, () => 30 + 40 * random());
+
+  it('holds the delay a few ms above the 95th percentile, by frames at most 5 ms longer or shorter', () => {
+    const r = runResized(600, (k) => jitter[k]!, { timeScale: true, variableLength: true });
+    const asked = resizes(r.decisions);
+    expect(asked.length).toBeGreaterThan(0);
+    for (const s of asked) expect(Math.abs(s)).toBeLessThanOrEqual(MAX_RESIZE_SAMPLES);
+    expect(r.decisions.some((d) => d.kind === 'play' && d.timeScale !== undefined)).toBe(false);
+    const target = r.jb.stats().targetDelayMs;
+    const settled = r.delays.slice(300);
+    expect(Math.min(...settled)).toBeGreaterThan(target - 3);
+    expect(Math.max(...settled)).toBeLessThan(target + 7);
+    expect(r.jb.stats().packetsLate).toBeLessThan(6);
+  });
+
+  it('control: without the hint the same trace moves by whole frames and settles outside that band', () => {
+    const r = runResized(600, (k) => jitter[k]!, {});
+    expect(resizes(r.decisions)).toEqual([]);
+    const target = r.jb.stats().targetDelayMs;
+    const settled = r.delays.slice(300);
+    // Here a step below the percentile (half a frame is the most a whole-frame buffer sits short), where
+    // one frame in seven comes late.
+    expect(Math.min(...settled) <= target - 3 || Math.max(...settled) >= target + 7).toBe(true);
+    expect(r.jb.stats().packetsLate).toBeGreaterThan(60);
+  });
+
+  it('asks for nothing on a constant transit', () => {
+    const r = runResized(300, () => 30, { timeScale: true, variableLength: true });
+    expect(resizes(r.decisions)).toEqual([]);
+    expect(r.jb.stats().framesStretched + r.jb.stats().packetsDiscarded).toBe(0);
   });
 });

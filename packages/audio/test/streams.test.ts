@@ -9,12 +9,17 @@ import {
   createPcm16Codec,
   createPcmSink,
   createToneSource,
+  FRAME_SAMPLES,
+  MAX_PLAYOUT_SAMPLES,
   type MediaFrame,
+  MIN_PLAYOUT_SAMPLES,
+  type PlayoutFrame,
   type ReceiveStats,
   type SendStats,
   type StreamClock,
 } from '../src/index.js';
 import { createMemoryTransportPair } from '../src/testing.js';
+import { runReceiveStreamUntil } from './support/receive-stream.js';
 
 /** Virtual time: sleeps resolve in deadline order, one per macrotask, so the streams interleave. */
 function virtualClock(): StreamClock {
@@ -96,6 +101,37 @@ describe('send and receive streams (shells)', () => {
     await expect(sink.write(new Int16Array(960))).rejects.toMatchObject({ code: 'AUDIO_ERR_CLOSED' });
     expect(() => send.run()).toThrow(expect.objectContaining({ code: 'AUDIO_ERR_CLOSED' }));
     a.close();
+  });
+
+  it('pulls each time the last frame has played: resized frames move the schedule by their length', async () => {
+    const clock = virtualClock();
+    const lengths = [FRAME_SAMPLES, MAX_PLAYOUT_SAMPLES, MIN_PLAYOUT_SAMPLES, FRAME_SAMPLES + 100];
+    const pulls: number[] = [];
+    class Resizing extends AudioReceiver {
+      override pull(now: number): PlayoutFrame {
+        const frame = super.pull(now);
+        const pcm = new Int16Array(lengths[pulls.length % lengths.length]!);
+        pulls.push(now);
+        return { ...frame, pcm };
+      }
+    }
+    const sink = createPcmSink();
+    const receiver = new Resizing({ codecs: [createPcm16Codec()] });
+    await runReceiveStreamUntil({ receiver, sink, clock }, () => pulls.length >= 8, 5);
+    // 20, 25, 15 and 22.08 ms frames played back to back: each pull when the frames before it have played.
+    let at = 0;
+    const due = Array.from({ length: 8 }, (_, k) => {
+      const t = at / 48;
+      at += lengths[k % lengths.length]!;
+      return expect.closeTo(t, 9);
+    });
+    expect(pulls.slice(0, 8)).toEqual(due);
+    // The sink keeps them back to back, whatever their lengths.
+    const written = Array.from({ length: sink.frames }, (_, k) => lengths[k % lengths.length]!);
+    expect(sink.samples().length).toBe(written.reduce((a, n) => a + n, 0));
+    await expect(createPcmSink().write(new Int16Array(MIN_PLAYOUT_SAMPLES - 1))).rejects.toMatchObject({
+      code: 'AUDIO_ERR_INVALID_FRAME',
+    });
   });
 
   it('reports a failing sink as stream:failed and releases everything', async () => {

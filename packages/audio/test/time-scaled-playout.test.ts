@@ -63,6 +63,56 @@ describe('time-scaled playout on a jittered network', () => {
   });
 });
 
+describe('frames resized by part of a frame (variableFrames)', () => {
+  // The same link and clock. Whole-frame moves, time-scaled or not, leave the delay on the offsets 20 ms
+  // apart that the pull clock allows (… 32, 52 … ms above the fastest packet); resized frames move the pull
+  // clock itself, by up to 5 ms a frame, so the delay can settle just above the quantile.
+  const variable = (timeStretch: boolean) =>
+    simulate({
+      codec: opus(),
+      input,
+      link,
+      lossFeedbackMs: 1000,
+      pullPhaseMs: 3,
+      timeStretch,
+      variableFrames: true,
+    });
+
+  it('settles within a few ms above the 95th percentile, well below the next 20 ms step', () => {
+    const r = variable(true);
+    const s = r.receive;
+    const settled = r.bufferDelays.slice(Math.floor(r.bufferDelays.length / 2));
+    console.warn(
+      `[variable frames] stretched ${s.stretchedMs.toFixed(1)} ms, compressed ${s.compressedMs.toFixed(1)} ms, ` +
+        `inserted ${s.framesStretched}, dropped ${s.packetsDiscarded}, late ${s.packetsLate} of ${s.packetsReceived}; ` +
+        `settled ${Math.min(...settled).toFixed(1)}–${Math.max(...settled).toFixed(1)} ms, target ${s.targetDelayMs.toFixed(1)} ms`,
+    );
+    expect(s.stretchedMs).toBeGreaterThan(0);
+    expect(Math.max(...settled)).toBeLessThan(45);
+    expect(Math.min(...settled)).toBeGreaterThan(s.targetDelayMs - 3);
+    // At the 95th percentile up to 5 % may come late, by design (whole-frame moves sat 15 ms higher here).
+    expect(s.packetsLate).toBeLessThan(0.05 * s.packetsReceived);
+    // Every frame is 15–25 ms, and most are the decoder's 20 ms as they came.
+    for (const f of r.frames) expect(Math.abs(f.pcm.length - FRAME_SAMPLES)).toBeLessThanOrEqual(240);
+    expect(r.frames.filter((f) => f.pcm.length === FRAME_SAMPLES).length).toBeGreaterThan(
+      0.9 * r.frames.length,
+    );
+  });
+
+  it('control: with whole-frame moves the delay settles on the next step, above that bound', () => {
+    const r = run(true);
+    const settled = r.bufferDelays.slice(Math.floor(r.bufferDelays.length / 2));
+    expect(Math.min(...settled)).toBeGreaterThan(45);
+    for (const f of r.frames) expect(f.pcm.length).toBe(FRAME_SAMPLES);
+  });
+
+  it('without time-stretching, the receiver ignores variableFrames and plays 20 ms frames', () => {
+    const r = variable(false);
+    expect(r.receive.stretchedMs + r.receive.compressedMs).toBe(0);
+    for (const f of r.frames) expect(f.pcm.length).toBe(FRAME_SAMPLES);
+  });
+});
+
 describe('a time-scaled move', () => {
   it('adds exactly one frame: afterwards every frame is the decoder’s own again, one frame later', () => {
     // Constant transit; frame 100 never comes, so the loss reserve grows the delay by one frame, which the

@@ -137,7 +137,10 @@ export class CallMedia {
     this.#o = options;
     this.#controls = options.controls ?? { muted: false, volume: 100 };
     this.#sender = new AudioSender({ codec: options.codec });
-    this.#receiver = new MarkingReceiver({ codecs: options.receiveCodecs });
+    // Frames of 15–25 ms while the jitter buffer moves its delay, so that it moves by part of a frame and
+    // holds the delay near what the jitter needs (packages/audio/README.md, "Jitter buffer"); every sink here
+    // (device, WAV file, discard) plays or stores frames back to back.
+    this.#receiver = new MarkingReceiver({ codecs: options.receiveCodecs, variableFrames: true });
   }
 
   get sourceLabel(): string {

@@ -8,7 +8,13 @@
  * the player's output) and kept from the start of a call's audio, up to {@link RECORD_LIMIT_FRAMES}: the
  * tests read it back to check what the page's user heard.
  */
-import { AudioError, type AudioSink, type AudioSource } from '@leitung/audio';
+import {
+  AudioError,
+  type AudioSink,
+  type AudioSource,
+  MAX_PLAYOUT_SAMPLES,
+  MIN_PLAYOUT_SAMPLES,
+} from '@leitung/audio';
 import { floatToPcm16, pcm16ToFloat } from './pcm.js';
 import {
   CAPTURE_PROCESSOR,
@@ -157,8 +163,10 @@ export class BrowserAudio {
     return {
       write: async (frame) => {
         if (closed) throw new AudioError('AUDIO_ERR_CLOSED', 'the speaker is closed');
-        if (frame.length !== FRAME_SAMPLES) {
-          throw new AudioError('AUDIO_ERR_INVALID_ARGUMENT', 'a frame is 960 samples');
+        // 20 ms, or 15–25 ms while the receiver resizes frames to move its delay (`variableFrames`); the
+        // player plays them back to back whatever their length.
+        if (frame.length < MIN_PLAYOUT_SAMPLES || frame.length > MAX_PLAYOUT_SAMPLES) {
+          throw new AudioError('AUDIO_ERR_INVALID_ARGUMENT', 'a frame is 720–1200 samples (15–25 ms)');
         }
         const samples = pcm16ToFloat(frame);
         this.#player.port.postMessage(samples, [samples.buffer]);

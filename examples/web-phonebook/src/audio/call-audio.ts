@@ -53,7 +53,9 @@ export class CallAudio {
   constructor(options: CallAudioOptions) {
     this.#o = options;
     this.#sender = new AudioSender({ codec: options.codec });
-    this.#receiver = new AudioReceiver({ codecs: options.receiveCodecs });
+    // Frames of 15–25 ms while the jitter buffer moves its delay, so it moves by part of a frame
+    // (packages/audio/README.md, "Jitter buffer"); the speaker worklet plays them back to back.
+    this.#receiver = new AudioReceiver({ codecs: options.receiveCodecs, variableFrames: true });
     this.#unsubscribe = options.transport.onFrame((frame) => {
       this.#unsubscribe();
       this.#probeDecode(frame.payload);

@@ -12,7 +12,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
-import { assertFrame, FRAME_SAMPLES, SAMPLE_RATE } from '../audio-format.js';
+import { assertPlayoutFrame, FRAME_SAMPLES, SAMPLE_RATE } from '../audio-format.js';
 import type { AudioSink, AudioSource } from '../audio-stream.js';
 import { AudioError } from '../errors.js';
 import { int16FromLittleEndian, littleEndianFromInt16 } from '../wav.js';
@@ -123,7 +123,7 @@ export async function openCaptureDevice(options: DeviceOptions<CaptureTool> = {}
   return spawnPcmSource(tool.path, ['-q', '-d', ...RAW_FORMAT_SOX, '-'], soxEnv(device));
 }
 
-/** Opens the playback device (speaker) as a sink of 20 ms frames. */
+/** Opens the playback device (speaker) as a sink of 20 ms frames (15–25 ms while a receiver resizes them). */
 export async function openPlaybackDevice(options: DeviceOptions<PlaybackTool> = {}): Promise<ProcessSink> {
   const tool = pickTool(options, ['aplay', 'sox']);
   const device = options.device;
@@ -367,7 +367,7 @@ class ChildSink implements ProcessSink {
 
   async write(frame: Int16Array): Promise<void> {
     if (this.#closed) throw new AudioError('AUDIO_ERR_CLOSED', 'the playback sink is closed');
-    assertFrame(frame);
+    assertPlayoutFrame(frame);
     this.#throwIfFailed();
     const stdin = this.#watch.child.stdin!;
     if (stdin.write(littleEndianFromInt16(frame))) return;

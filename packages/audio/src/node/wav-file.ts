@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { type FileHandle, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { assertFrame, FRAME_MS, SAMPLE_RATE } from '../audio-format.js';
+import { assertPlayoutFrame, SAMPLE_RATE, SAMPLES_PER_MS } from '../audio-format.js';
 import type { AudioSink, AudioSource } from '../audio-stream.js';
 import { AudioError } from '../errors.js';
 import { FormatConverter } from '../format-converter.js';
@@ -162,7 +162,7 @@ class FileSink implements WavFileSink {
 
   async write(frame: Int16Array): Promise<void> {
     if (this.#state !== 'open') throw new AudioError('AUDIO_ERR_CLOSED', 'the WAV sink is closed');
-    assertFrame(frame);
+    assertPlayoutFrame(frame);
     if (this.#dataBytes + frame.length * 2 > 0xffffffff - 36) {
       throw new AudioError('AUDIO_ERR_FILE', 'WAV files end at 4 GiB');
     }
@@ -200,7 +200,7 @@ class FileSink implements WavFileSink {
 
   /** Media time written so far, ms. */
   get durationMs(): number {
-    return this.#frames * FRAME_MS;
+    return this.#dataBytes / 2 / SAMPLES_PER_MS;
   }
 }
 

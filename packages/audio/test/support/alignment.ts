@@ -8,12 +8,16 @@ import { FRAME_SAMPLES, type PlayoutFrame } from '../../src/index.js';
 
 /**
  * Predicted lag (samples the output trails the input) for each pull: the frame of media timestamp ts
- * plays at output offset 960·j and carries input delayed by the encoder lookahead.
+ * plays at the output offset where the frames before it end (960·j while all are 20 ms) and carries input
+ * delayed by the encoder lookahead.
  */
 export function predictedLags(frames: readonly PlayoutFrame[], lookahead: number): (number | undefined)[] {
-  return frames.map((f, j) =>
-    f.timestamp === undefined ? undefined : j * FRAME_SAMPLES - f.timestamp + lookahead,
-  );
+  let at = 0;
+  return frames.map((f) => {
+    const lag = f.timestamp === undefined ? undefined : at - f.timestamp + lookahead;
+    at += f.pcm.length;
+    return lag;
+  });
 }
 
 export interface WindowDelay {

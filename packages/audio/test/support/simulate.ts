@@ -1,6 +1,7 @@
 /**
  * A whole stream on virtual time: sender → impaired in-memory link → receiver, stepped in 1 ms ticks.
- * The sender captures frame k at 20·k ms; the receiver pulls every 20 ms at a phase of its own.
+ * The sender captures frame k at 20·k ms; the receiver pulls every 20 ms at a phase of its own — with
+ * `variableFrames`, each time the last frame has played, as `AudioReceiveStream` does (between ticks).
  */
 
 import type { JitterBufferOptions } from '../../src/core.js';
@@ -23,6 +24,8 @@ export interface SimulationOptions {
   readonly jitterBuffer?: JitterBufferOptions;
   /** The receiver's `timeStretch` option; default: the receiver's default. */
   readonly timeStretch?: boolean;
+  /** The receiver's `variableFrames` option; default: the receiver's default (20 ms frames). */
+  readonly variableFrames?: boolean;
   /** Phase of the receiver's pulls against the sender's clock, ms; default 7. */
   readonly pullPhaseMs?: number;
   /** Extra playout time after the last frame is sent, ms; default 400. */
@@ -57,6 +60,7 @@ export function simulate(options: SimulationOptions): SimulationResult {
     codecs: [codec],
     ...(options.jitterBuffer === undefined ? {} : { jitterBuffer: options.jitterBuffer }),
     ...(options.timeStretch === undefined ? {} : { timeStretch: options.timeStretch }),
+    ...(options.variableFrames === undefined ? {} : { variableFrames: options.variableFrames }),
   });
   const link = new ImpairedLink(linkOptions);
   const totalFrames = Math.ceil(input.length / FRAME_SAMPLES);
@@ -66,6 +70,8 @@ export function simulate(options: SimulationOptions): SimulationResult {
   let firstPlayPull = -1;
   let maxBufferDelayMs = 0;
   const sent: MediaFrame[] = [];
+  /** Samples played so far: the next pull is due `phase` + this / 48 ms after the start. */
+  let played = 0;
   for (let t = 0; t <= endMs; t++) {
     if (options.lossFeedbackMs !== undefined && t > 0 && t % options.lossFeedbackMs === 0) {
       sender.setExpectedLossPercent(receiver.stats(t).recentLossPercent);
@@ -81,21 +87,24 @@ export function simulate(options: SimulationOptions): SimulationResult {
       }
     }
     for (const frame of link.deliver(t)) receiver.receive(frame, t);
-    if (t >= phase && (t - phase) % 20 === 0) {
-      const out = receiver.pull(t);
+    for (let due = phase + played / 48; due < t + 1; due = phase + played / 48) {
+      const out = receiver.pull(due);
+      played += out.pcm.length;
       if (out.decision === 'play' && firstPlayPull < 0) firstPlayPull = frames.length;
       frames.push(out);
       if (firstPlayPull >= 0) {
-        const d = receiver.stats(t).bufferDelayMs;
+        const d = receiver.stats(due).bufferDelayMs;
         bufferDelays.push(d);
         maxBufferDelayMs = Math.max(maxBufferDelayMs, d);
       }
     }
   }
-  const output = new Int16Array(frames.length * FRAME_SAMPLES);
-  frames.forEach((f, i) => {
-    output.set(f.pcm, i * FRAME_SAMPLES);
-  });
+  const output = new Int16Array(played);
+  let at = 0;
+  for (const f of frames) {
+    output.set(f.pcm, at);
+    at += f.pcm.length;
+  }
   const result: SimulationResult = {
     output,
     frames,
