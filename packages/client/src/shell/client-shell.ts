@@ -19,8 +19,8 @@ import type { MediaLaneReport } from '../core/call-machine.js';
 import type { CallSnapshot } from '../core/call-snapshot.js';
 import type { CallStateName } from '../core/call-state.js';
 import { ClientCore } from '../core/client-core.js';
-import { resolveTiming } from '../core/core-timing.js';
 import type { CoreOutput, EstablishedCall, VerifiedContact } from '../core/core-outputs.js';
+import { resolveTiming } from '../core/core-timing.js';
 import type {
   ConnectionStateName,
   ContactInfo,
@@ -220,6 +220,10 @@ export class ClientShell extends EventEmitter<ClientEvents> {
       this.#execute(this.relays.policy.stop());
       this.#connection?.close();
     });
+    // The first relay of the list is the likely one: its control connection opens while the relays are
+    // probed (docs/client.md "Transports"), so the registration does not wait for it.
+    const first = this.#options.relays[0];
+    if (first !== undefined) this.#transport.prepareControl?.(first);
     this.#execute(this.relays.policy.start());
     return started;
   }
@@ -230,6 +234,7 @@ export class ClientShell extends EventEmitter<ClientEvents> {
     this.#apply(this.#core.close(this.#now()));
     this.#closed = true;
     this.#transport.releasePreparedMedia?.();
+    this.#transport.releasePreparedControl?.();
     this.#execute(this.relays.policy.stop());
     this.#options.monitor?.stop();
     clearTimeout(this.#timer);
@@ -524,6 +529,7 @@ export class ClientShell extends EventEmitter<ClientEvents> {
   #onEvent(event: CoreEvent): void {
     switch (event.type) {
       case 'registration:complete':
+        this.#transport.releasePreparedControl?.();
         this.#commands.resolve(START_HANDLE, event);
         this.#warmUp.schedule(this.crypto, () => this.#closed);
         this.#relayInput((now) => this.relays.policy.registered(event.relay, now));

@@ -65,6 +65,7 @@ export function probeOver(
           ),
       },
       { maxFrameSize: PROBE_MAX_FRAME },
+      'probe',
     );
     const timer = setTimeout(
       () => finish(new ClientError(ClientErrorCode.Timeout, 'relay probe timed out')),

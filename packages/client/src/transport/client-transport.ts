@@ -58,8 +58,17 @@ export interface ClientTransport {
   readonly name: string;
   /** True when `relay` can be reached this way (e.g. a WebSocket transport needs the entry's `webSocket`). */
   supports(relay: RelayEntry): boolean;
-  /** Opens a control channel to `relay`; `framing` caps the frame size (the prober takes less). */
-  openControl(relay: RelayEntry, handlers: ControlChannelHandlers, framing?: FrameOptions): ControlChannel;
+  /**
+   * Opens a control channel to `relay`; `framing` caps the frame size (the prober takes less). `purpose`
+   * says what it is for: a `probe` (one PING, then closed) never takes a connection `prepareControl` opened,
+   * which is kept for the registration (the default).
+   */
+  openControl(
+    relay: RelayEntry,
+    handlers: ControlChannelHandlers,
+    framing?: FrameOptions,
+    purpose?: 'registration' | 'probe',
+  ): ControlChannel;
   /** Opens one call's media socket. */
   readonly openMedia: OpenDatagramSocket;
   /**
@@ -71,4 +80,12 @@ export interface ClientTransport {
   prepareMedia?(target: MediaTarget): void;
   /** The call ended: close what `prepareMedia` opened and no call took. */
   releasePreparedMedia?(): void;
+  /**
+   * The client is about to register with `relay` (it is being probed): the transport may open the control
+   * connection now, so that `openControl` for it finds it open (docs/client.md "Transports"). Optional; a
+   * hint only. An untaken connection is closed by a hint for another relay, or after 10 s.
+   */
+  prepareControl?(relay: RelayEntry): void;
+  /** Registered (or closing): close what `prepareControl` opened and no registration took. */
+  releasePreparedControl?(): void;
 }

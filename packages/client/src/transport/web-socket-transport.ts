@@ -70,15 +70,8 @@ class WebSocketControlChannel implements ControlChannel {
   readonly #socket: WebSocketLike;
   #closed = false;
 
-  constructor(
-    WebSocket: WebSocketConstructor,
-    url: string,
-    handlers: ControlChannelHandlers,
-    framing: FrameOptions | undefined,
-  ) {
+  constructor(socket: WebSocketLike, handlers: ControlChannelHandlers, framing: FrameOptions | undefined) {
     const maxFrameSize = framing?.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;
-    const socket = new WebSocket(url);
-    socket.binaryType = 'arraybuffer';
     this.#socket = socket;
     let code: string | undefined;
     let reported = false;
@@ -91,6 +84,12 @@ class WebSocketControlChannel implements ControlChannel {
     socket.onopen = () => {
       if (!this.#closed) handlers.onOpen();
     };
+    // A prepared connection may be open already: it opens for the handlers on the next turn, as a new one would.
+    if (socket.readyState === OPEN) {
+      queueMicrotask(() => {
+        if (!this.#closed) handlers.onOpen();
+      });
+    }
     socket.onmessage = (event) => {
       if (this.#closed) return;
       const payload = bytesOf(event.data);
@@ -183,6 +182,55 @@ function newSocket(WebSocket: WebSocketConstructor, url: string): WebSocketLike 
   return socket;
 }
 
+/**
+ * One socket opened ahead of its use (docs/client.md "Transports"), waiting `holdMs` to be taken by the
+ * channel for its URL; replaced by a hint for another URL, closed when released or when the wait ends.
+ */
+class PreparedSocket {
+  readonly #WebSocket: WebSocketConstructor;
+  readonly #holdMs: number;
+  #leg: PreparedLeg | undefined;
+
+  constructor(WebSocket: WebSocketConstructor, holdMs: number) {
+    this.#WebSocket = WebSocket;
+    this.#holdMs = holdMs;
+  }
+
+  prepare(url: string): void {
+    if (this.#leg?.url === url && this.#leg.socket.readyState <= OPEN) return;
+    this.release();
+    const socket = newSocket(this.#WebSocket, url);
+    // Nothing is read from a socket no channel has taken: the relay sends nothing first.
+    socket.onerror = () => undefined;
+    const timer = setTimeout(() => this.release(), this.#holdMs);
+    unrefTimer(timer);
+    this.#leg = { url, socket, timer };
+  }
+
+  /** The prepared socket for `url`, handed over if it is still opening or open. */
+  take(url: string): WebSocketLike | undefined {
+    const leg = this.#leg;
+    if (leg === undefined || leg.url !== url) return undefined;
+    clearTimeout(leg.timer);
+    this.#leg = undefined;
+    const state = leg.socket.readyState;
+    if (state === CONNECTING || state === OPEN) return leg.socket;
+    leg.socket.close(CLOSE_NORMAL);
+    return undefined;
+  }
+
+  release(): void {
+    const leg = this.#leg;
+    if (leg === undefined) return;
+    this.#leg = undefined;
+    clearTimeout(leg.timer);
+    leg.socket.close(CLOSE_NORMAL);
+  }
+}
+
+/** How long a prepared control connection waits for its registration (the probe runs meanwhile). */
+const PREPARED_CONTROL_MS = 10_000;
+
 /** A media socket for a target without a WebSocket URL: sends nothing, so the lane reports its failure. */
 const NOWHERE: DatagramSocket = Object.freeze({ send: () => undefined, close: () => undefined });
 
@@ -199,55 +247,36 @@ export function createWebSocketTransport(options: WebSocketTransportOptions = {}
       'no WebSocket class: pass options.WebSocket (in Node 20, the ws package)',
     );
   }
-  let prepared: PreparedLeg | undefined;
-  const release = (): void => {
-    if (prepared === undefined) return;
-    clearTimeout(prepared.timer);
-    prepared.socket.close(CLOSE_NORMAL);
-    prepared = undefined;
-  };
-  /** The prepared leg for `url`, handed over if it is still opening or open. */
-  const take = (url: string): WebSocketLike | undefined => {
-    const leg = prepared;
-    if (leg === undefined || leg.url !== url) return undefined;
-    clearTimeout(leg.timer);
-    prepared = undefined;
-    const state = leg.socket.readyState;
-    if (state === CONNECTING || state === OPEN) return leg.socket;
-    leg.socket.close(CLOSE_NORMAL);
-    return undefined;
-  };
+  const control = new PreparedSocket(WebSocket, PREPARED_CONTROL_MS);
+  const media = new PreparedSocket(WebSocket, PREPARED_LEG_MS);
   return Object.freeze({
     name: 'websocket',
     supports: (relay: RelayEntry) => relay.webSocket !== undefined,
-    openControl: (relay: RelayEntry, handlers: ControlChannelHandlers, framing?: FrameOptions) => {
+    openControl: (
+      relay: RelayEntry,
+      handlers: ControlChannelHandlers,
+      framing?: FrameOptions,
+      purpose: 'registration' | 'probe' = 'registration',
+    ) => {
       if (relay.webSocket === undefined) {
         throw new ClientError(ClientErrorCode.InvalidArgument, 'this relay entry has no webSocket URL');
       }
-      return new WebSocketControlChannel(
-        WebSocket,
-        endpointUrl(relay.webSocket, 'control'),
-        handlers,
-        framing,
-      );
+      const url = endpointUrl(relay.webSocket, 'control');
+      const prepared = purpose === 'registration' ? control.take(url) : undefined;
+      return new WebSocketControlChannel(prepared ?? newSocket(WebSocket, url), handlers, framing);
     },
     openMedia: (target: MediaTarget, onDatagram: (data: Uint8Array) => void) => {
       if (target.webSocket === undefined) return NOWHERE;
       const url = endpointUrl(target.webSocket, 'media');
-      return new WebSocketMediaSocket(take(url) ?? newSocket(WebSocket, url), onDatagram);
+      return new WebSocketMediaSocket(media.take(url) ?? newSocket(WebSocket, url), onDatagram);
+    },
+    prepareControl: (relay: RelayEntry) => {
+      if (relay.webSocket !== undefined) control.prepare(endpointUrl(relay.webSocket, 'control'));
     },
     prepareMedia: (target: MediaTarget) => {
-      if (target.webSocket === undefined) return;
-      const url = endpointUrl(target.webSocket, 'media');
-      if (prepared?.url === url && prepared.socket.readyState <= OPEN) return;
-      release();
-      const socket = newSocket(WebSocket, url);
-      // Nothing is read from a leg no lane has taken: the relay sends nothing to an unbound leg.
-      socket.onerror = () => undefined;
-      const timer = setTimeout(release, PREPARED_LEG_MS);
-      unrefTimer(timer);
-      prepared = { url, socket, timer };
+      if (target.webSocket !== undefined) media.prepare(endpointUrl(target.webSocket, 'media'));
     },
-    releasePreparedMedia: release,
+    releasePreparedMedia: () => media.release(),
+    releasePreparedControl: () => control.release(),
   });
 }

@@ -1,12 +1,14 @@
 /**
- * The WebSocket transport's media leg opened ahead of its call (docs/client.md "Transports"), over a
+ * The WebSocket transport's sockets opened ahead of their use (docs/client.md "Transports"), over a
  * recording WebSocket class (the shell's socket handling only; the real relay is in
- * web-socket-transport.test.ts): the call's lane takes the prepared socket instead of opening another, a
- * second hint for the same relay opens nothing new, another target or a closed leg gets a fresh socket, and
- * an unused leg is closed when the call ends or after 25 s, below the relay's 30 s bind deadline.
+ * web-socket-transport.test.ts). Media legs: the call's lane takes the prepared socket instead of opening
+ * another, a second hint for the same relay opens nothing new, another target or a closed leg gets a fresh
+ * socket, and an unused leg is closed when the call ends or after 25 s, below the relay's 30 s bind
+ * deadline. Control: the registration takes the prepared connection (open already: it opens for the
+ * handlers on the next turn), a probe never does.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { WebSocketLike } from '../src/core.js';
+import type { ControlChannelHandlers, WebSocketLike } from '../src/core.js';
 import { createWebSocketTransport } from '../src/index.js';
 
 class RecordingSocket implements WebSocketLike {
@@ -105,5 +107,51 @@ describe('prepared media legs (WebSocket transport)', () => {
     // After that, a lane opens its own.
     t.openMedia(relay, () => undefined);
     expect(RecordingSocket.made).toHaveLength(3);
+  });
+});
+
+describe('prepared control connections (WebSocket transport)', () => {
+  const entry = {
+    host: '127.0.0.1',
+    port: 5060,
+    mediaPort: 5061,
+    fingerprint: 'ab'.repeat(32),
+    webSocket: 'ws://127.0.0.1:7000',
+  };
+  const handlers = (opened: string[], name: string): ControlChannelHandlers => ({
+    onOpen: () => opened.push(name),
+    onFrame: () => undefined,
+    onClose: () => undefined,
+  });
+
+  beforeEach(() => {
+    RecordingSocket.made = [];
+  });
+
+  it('the registration takes the prepared connection; the probe opens its own', async () => {
+    const t = createWebSocketTransport({ WebSocket: RecordingSocket });
+    t.prepareControl?.(entry);
+    expect(RecordingSocket.made.map((s) => s.url)).toEqual(['ws://127.0.0.1:7000/control']);
+    const opened: string[] = [];
+    t.openControl(entry, handlers(opened, 'probe'), { maxFrameSize: 256 }, 'probe');
+    expect(RecordingSocket.made).toHaveLength(2);
+    RecordingSocket.made[0]!.open();
+    const channel = t.openControl(entry, handlers(opened, 'registration'));
+    expect(RecordingSocket.made).toHaveLength(2);
+    // Open before it was taken: the handlers hear of it on the next turn, as with a new connection.
+    expect(opened).toEqual([]);
+    await Promise.resolve();
+    expect(opened).toEqual(['registration']);
+    channel.send(Uint8Array.of(1));
+    expect(RecordingSocket.made[0]!.sent).toEqual([Uint8Array.of(1)]);
+  });
+
+  it('an untaken connection is closed at release', () => {
+    const t = createWebSocketTransport({ WebSocket: RecordingSocket });
+    t.prepareControl?.(entry);
+    t.releasePreparedControl?.();
+    expect(RecordingSocket.made[0]!.closedWith).toBe(1000);
+    t.openControl(entry, handlers([], 'registration'));
+    expect(RecordingSocket.made).toHaveLength(2);
   });
 });
