@@ -81,7 +81,10 @@ try {
       `  ${who.padEnd(16)} ${step('incoming')} · ${step('accepted')} · ${step('bound')} · ${step('firstFrame')}`,
     );
   }
-  console.log(`\nRSA-4096 key generation in the page (first run): ${ms(f.pageKeygenMs)} ms`);
+  console.log(
+    `\npage start() → registered, the relay probe included (median): ${ms(median(f.pageRegistrationMs))} ms`,
+  );
+  console.log(`RSA-4096 key generation in the page (first run): ${ms(f.pageKeygenMs)} ms`);
   console.log(
     `page handshakes: ${f.pageHandshakeMs.map((x) => x.toFixed(0)).join(' ')}; terminal: ${f.terminalHandshakeMs.map((x) => x.toFixed(0)).join(' ')}`,
   );

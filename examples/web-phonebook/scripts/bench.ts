@@ -31,6 +31,8 @@ import {
 
 export interface BenchFigures {
   readonly pageHandshakeMs: number[];
+  /** The page's `start()` → registered, the relay probe included. */
+  readonly pageRegistrationMs: number[];
   readonly terminalHandshakeMs: number[];
   readonly pageKeygenMs: number | undefined;
   readonly pageToTerminalMs: number[];
@@ -96,6 +98,7 @@ export async function runBench(temp: string, rounds: number): Promise<BenchFigur
     );
   const figures: BenchFigures = {
     pageHandshakeMs: [],
+    pageRegistrationMs: [],
     terminalHandshakeMs: [],
     pageKeygenMs: undefined,
     pageToTerminalMs: [],
@@ -133,6 +136,9 @@ export async function runBench(temp: string, rounds: number): Promise<BenchFigur
       figures.terminalHandshakeMs.push(registered.handshakeMs as number);
       await login.exited;
       figures.pageHandshakeMs.push(await pageLogin(page, server.origin));
+      figures.pageRegistrationMs.push(
+        (await page.evaluate(() => window.leitungMarks.registrationMs)) as number,
+      );
     }
 
     for (let round = 0; round < rounds; round++) {
