@@ -6,8 +6,10 @@
  *   `handshakeMs` (reload, unlock) against the terminal phonebook's `handshakeMs` (`registration:complete`),
  *   the same definition on both; rounds alternate the two.
  * - call setup: dial → the callee's first authenticated, decrypted and decoded audio frame (the demo's
- *   definition), page → terminal, terminal → page and terminal → terminal. The terminal side is a freshly
- *   started headless phonebook in every call (its program exits after one call), the page stays open. Where
+ *   definition), and dial → both sides' media lanes bound; page → terminal, terminal → page and terminal →
+ *   terminal. The terminal side is a freshly started headless phonebook in every call (its program exits
+ *   after one call), the page stays open; a terminal callee runs 300 ms after registering before it is
+ *   called, as the callee of the terminal → terminal reference does while its caller starts. Where
  *   the page is called it answers from a MutationObserver in the page as soon as it rings — the terminal
  *   callee's `--auto-answer` — so no test driver's latency is counted.
  *
@@ -72,6 +74,8 @@ function calleeSteps(callee: TerminalPhonebook, dialAt: number): CalleeSteps {
 }
 
 const PASSPHRASE = 'a passphrase for the benchmark';
+/** How long a terminal callee runs after registering before the page dials it. */
+const SETTLE_MS = 300;
 
 export async function runBench(temp: string, rounds: number): Promise<BenchFigures> {
   const [bobKey, carolKey] = await Promise.all([
@@ -145,6 +149,9 @@ export async function runBench(temp: string, rounds: number): Promise<BenchFigur
       // page → terminal
       const callee = terminal('bob', ['--auto-answer', '--output', join(temp, 'bob.wav')]);
       await callee.waitFor('registration:complete', 40_000);
+      // A callee's phonebook has been running for a while when a call comes, as the terminal callee of the
+      // terminal → terminal reference has (the caller's process starts after it registered): let it settle.
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
       const button = page.getByRole('button', { name: 'Call bob' });
       await button.waitFor({ timeout: 20_000 });
       await button.click();

@@ -71,7 +71,7 @@ export type { RelayStatus } from './relays/relay-selector.js';
 export { Client } from './shell/browser-client.js';
 export type { CallOptions, ClientEvents, ClientOptions } from './shell/client-options.js';
 export { warmUpCrypto } from './shell/crypto-warm-up.js';
-export type { ClientIdentity, IdentityKeyHolder } from './shell/identity-holder.js';
+export type { IdentityKeyHolder } from './shell/identity-holder.js';
 export { webCryptoIdentity } from './shell/web-crypto-identity.js';
 export {
   createWebSocketTransport,

@@ -84,7 +84,7 @@ export {
   type RelayLostEvent,
   type RelaySwitchedEvent,
 } from './shell/client.js';
-export type { ClientIdentity, IdentityKeyHolder } from './shell/identity-holder.js';
+export type { IdentityKeyHolder } from './shell/identity-holder.js';
 export {
   type ClientSetup,
   checkName,

@@ -3,7 +3,7 @@
  * the core's (core/events.ts) plus the relay policy's and the security monitor's, all named `noun:verb`;
  * the options are passed on to the ClientCore and the relay policy as they are.
  */
-import type { LeitungCrypto } from '@leitung/crypto';
+import type { LeitungCrypto, RsaPrivateKey } from '@leitung/crypto';
 import type { ClientCoreOptions } from '../core/client-core.js';
 import type { ClientStore } from '../core/client-store.js';
 import type { CoreTiming } from '../core/core-timing.js';
@@ -17,7 +17,7 @@ import type { RelayLostEvent, RelaySwitchedEvent } from '../relays/relay-actions
 import type { RelayEntry } from '../relays/relay-entry.js';
 import type { RelaySelectorOptions } from '../relays/relay-selector.js';
 import type { ClientTransport } from '../transport/client-transport.js';
-import { type ClientIdentity, isKeyHolder } from './identity-holder.js';
+import { type IdentityKeyHolder, isKeyHolder } from './identity-holder.js';
 
 /**
  * Every event of the Client, by name, with its payload (docs/client.md "Events"): the core's events
@@ -40,7 +40,7 @@ export interface ClientOptions {
    * operations where the key is held (a page's non-extractable WebCrypto key: docs/client.md "Identity
    * held elsewhere").
    */
-  readonly identity: ClientIdentity;
+  readonly identity: RsaPrivateKey | IdentityKeyHolder;
   /** The name to register (NFC-normalised; must pass the directory's name policy). */
   readonly name: string;
   /** Relay-list entries `{host, port, mediaPort, fingerprint}`. */

@@ -7,6 +7,11 @@
 import type { RsaPrivateKey, RsaPublicKey } from '@leitung/crypto';
 import type { IdentityOperation } from '@leitung/session';
 
+/**
+ * A holder of the client's identity key (docs/client.md "Identity held elsewhere"): its public key, and the
+ * one asynchronous call that runs an operation with the private key. `webCryptoIdentity` (browser entry)
+ * makes one from a PKCS#8 key in WebCrypto.
+ */
 export interface IdentityKeyHolder {
   /** The identity's public key: the client id is its fingerprint. */
   readonly publicKey: RsaPublicKey;

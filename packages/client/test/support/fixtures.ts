@@ -9,13 +9,7 @@ import {
 } from '@leitung/session';
 import type { EventEmitter } from 'eventemitter3';
 import { testKeyPair } from '../../../../scripts/test-keys.mjs';
-import {
-  Client,
-  type ClientIdentity,
-  type ClientOptions,
-  type MediaFrame,
-  type RelayEntry,
-} from '../../src/index.js';
+import { Client, type ClientOptions, type MediaFrame, type RelayEntry } from '../../src/index.js';
 
 export const crypto: LeitungCrypto = createCrypto();
 
@@ -99,7 +93,7 @@ export class ClientPool {
   readonly clients: Client[] = [];
 
   make(
-    identity: ClientIdentity,
+    identity: ClientOptions['identity'],
     name: string,
     relays: readonly RelayEntry[],
     options: Partial<ClientOptions> = {},
