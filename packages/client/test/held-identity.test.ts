@@ -81,13 +81,22 @@ describe('registration with a held identity', () => {
   });
 });
 
+/** Alice (held identity, registered) and Bob (key in the core); `caller` dials the other. */
+function dialled(caller: 'alice' | 'bob') {
+  const { net, alice } = world();
+  registered(net, alice);
+  const bob = net.join({ identity: bobKey, name: 'bob' });
+  const from = caller === 'alice' ? alice : bob;
+  const handle = net.command(from, (h) =>
+    from.core.placeCall(h, caller === 'alice' ? 'bob' : 'alice', net.now),
+  );
+  net.pump();
+  return { net, alice, bob, handle };
+}
+
 describe('calls with a held identity', () => {
   it('the caller signs through the holder; nothing is sent before; the call completes', () => {
-    const { net, alice } = world();
-    registered(net, alice);
-    const bob = net.join({ identity: bobKey, name: 'bob' });
-    const handle = net.command(alice, (h) => alice.core.placeCall(h, 'bob', net.now));
-    net.pump();
+    const { net, alice, bob, handle } = dialled('alice');
     expect(alice.keyOperations.map((k) => k.operation.op)).toEqual(['pss-sign']);
     expect(alice.core.callState).toBe('outgoing-resolving');
     expect(bob.core.callState).toBe('idle');
@@ -100,11 +109,7 @@ describe('calls with a held identity', () => {
   });
 
   it('the callee opens the offer through the holder before it rings', () => {
-    const { net, alice } = world();
-    registered(net, alice);
-    const bob = net.join({ identity: bobKey, name: 'bob' });
-    const handle = net.command(bob, (h) => bob.core.placeCall(h, 'alice', net.now));
-    net.pump();
+    const { net, alice, bob, handle } = dialled('bob');
     expect(alice.core.callState).toBe('incoming-verifying');
     expect(alice.keyOperations.map((k) => k.operation.op)).toEqual(['oaep-decrypt']);
     expect(eventsOf(alice, 'call:incoming')).toHaveLength(0);
@@ -116,11 +121,7 @@ describe('calls with a held identity', () => {
   });
 
   it('hung up while signing: no offer leaves, the late signature is dropped', () => {
-    const { net, alice } = world();
-    registered(net, alice);
-    const bob = net.join({ identity: bobKey, name: 'bob' });
-    const handle = net.command(alice, (h) => alice.core.placeCall(h, 'bob', net.now));
-    net.pump();
+    const { net, alice, bob, handle } = dialled('alice');
     net.input(alice, alice.core.hangUp(net.now));
     net.pump();
     expect(alice.core.callState).toBe('ended');
@@ -132,11 +133,7 @@ describe('calls with a held identity', () => {
   });
 
   it('a signature the holder refuses fails the call with SESSION_ERR_KEY_OPERATION', () => {
-    const { net, alice } = world();
-    registered(net, alice);
-    const bob = net.join({ identity: bobKey, name: 'bob' });
-    const handle = net.command(alice, (h) => alice.core.placeCall(h, 'bob', net.now));
-    net.pump();
+    const { net, alice, bob, handle } = dialled('alice');
     net.answerKeyOperations(alice, refusing);
     const result = alice.results.get(handle);
     expect(result?.ok).toBe(false);
@@ -147,11 +144,7 @@ describe('calls with a held identity', () => {
   });
 
   it('an offer the holder cannot open is refused with SESSION_ERR_CALL_DATA_INVALID and never rings', () => {
-    const { net, alice } = world();
-    registered(net, alice);
-    const bob = net.join({ identity: bobKey, name: 'bob' });
-    net.command(bob, (h) => bob.core.placeCall(h, 'alice', net.now));
-    net.pump();
+    const { net, alice } = dialled('bob');
     net.answerKeyOperations(alice, refusing);
     expect(eventsOf(alice, 'call:refused').map((e) => e.code)).toEqual(['SESSION_ERR_CALL_DATA_INVALID']);
     expect(eventsOf(alice, 'call:incoming')).toHaveLength(0);
