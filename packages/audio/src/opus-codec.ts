@@ -58,11 +58,14 @@ export interface OpusCodecOptions {
 }
 
 /**
- * The Opus settings used where {@link OpusCodecOptions} leaves a field out: 24 kbit/s constant bitrate,
- * complexity 9, in-band FEC enabled but no loss planned until the receiver measures some, no DTX. Constant
- * bitrate and no DTX because packet sizes and gaps of an encrypted stream otherwise reveal what is said
- * (RFC 6562); 24 kbit/s is the lowest rate at which libopus codes wideband and still sends FEC (the package
- * README, "What each part does").
+ * The Opus settings used where {@link OpusCodecOptions} leaves a field out: VoIP application, voice signal,
+ * 24 kbit/s constant bitrate, complexity 9, in-band FEC enabled but no loss planned until the receiver
+ * measures some, no DTX. Constant bitrate and no DTX because packet sizes and gaps of an encrypted stream
+ * otherwise reveal what is said (RFC 6562); 24 kbit/s is the lowest rate at which libopus codes wideband and
+ * still sends FEC (the package README, "What each part does"). opusenc's choices (audio application,
+ * automatic signal, complexity 10) were measured against these on the quality bench and are not better on
+ * every loss condition; complexity 10 and the automatic signal code speech bit-identically here
+ * (docs/benchmarks.md, "Encoder settings against opus-tools").
  */
 export const OPUS_DEFAULTS: Required<OpusCodecOptions> = {
   application: 'voip',
