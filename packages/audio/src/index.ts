@@ -50,7 +50,7 @@ export {
   type SweepOptions,
   type ToneOptions,
 } from './generators.js';
-export type { OpusApplication, OpusBackend, OpusSignal } from './opus-backend.js';
+export type { OpusBackend } from './opus-backend.js';
 export { createOpusCodec, OPUS_DEFAULTS, type OpusCodecOptions } from './opus-codec.js';
 export { instantiateOpusWasm, type OpusWasmSource, opusWasmSimdSupported } from './opus-wasm.js';
 export { createPcm16Codec } from './pcm16-codec.js';
