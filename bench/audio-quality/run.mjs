@@ -5,30 +5,46 @@
 // the Bark spectral distance of @leitung/audio/analysis. Imports the BUILT packages: build first.
 // With --programs the same conditions also run through the real programs (relay + two headless phonebooks,
 // udp-proxy.mjs in front of the relay's media port), one call per condition.
-// Usage: node bench/audio-quality/run.mjs [--programs [--repeat=N]]   (30 s; --programs: N calls per condition,
-//        median reported, default 3, about 15 s per call)
+// Usage: node bench/audio-quality/run.mjs [--programs [--repeat=N]] [--application=voip|audio]
+//        [--signal=voice|auto] [--complexity=0..10] [--fec=true|false]   (30 s; --programs: N calls per condition, median
+//        reported, default 3, about 15 s per call; the Opus flags override OPUS_DEFAULTS in-process only)
 //        needs espeak-ng, sox and opus-tools
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AudioReceiver, AudioSender, createOpusCodec, decodeWav, FRAME_SAMPLES } from '@leitung/audio';
+import {
+  AudioReceiver,
+  AudioSender,
+  createOpusCodec,
+  decodeWav,
+  FRAME_SAMPLES,
+  OPUS_DEFAULTS,
+} from '@leitung/audio';
 import { barkSpectralDistance, estimateDelay } from '@leitung/audio/analysis';
-import { decodePayload, opusPacketHasFec, Resampler } from '@leitung/audio/core';
+import { decodePayload, opusPacketHasFec } from '@leitung/audio/core';
 import { findExecutable, loadOpusBackend } from '@leitung/audio/node';
+import { decodeIdeal, encodeFrames, opusencPackets, speechWav, to10k } from './codec-paths.mjs';
 import { CONDITIONS, seeded } from './impairment.mjs';
-import { readOggOpus } from './ogg-opus.mjs';
 import { raisePriority, startPrograms } from './programs.mjs';
-import { STOI_RATE, stoi } from './stoi.mjs';
+import { stoi } from './stoi.mjs';
 
-const TEXT =
-  'Guten Tag. Die Leitung verbindet Sprachanrufe über Relais, und jedes Paket ist versiegelt. ' +
-  'Bitte bleiben Sie am Apparat, während wir Sie mit Ihrem Gesprächspartner verbinden.';
 const BITRATE = 24_000;
 const NETWORK_MS = 20; // base one-way delay of the simulated network
 const PULL_PHASE_MS = 7; // the receiver's playout clock is not in phase with the sender's
 const FEEDBACK_MS = 1000; // loss feedback period, as the phonebook's stats:update
-const REPEATS = Number(process.argv.find((a) => a.startsWith('--repeat='))?.slice(9) ?? 3); // calls per condition
+const REPEATS = Number(flag('repeat') ?? 3); // calls per condition
+// Leitung's Opus settings in-process (pipeline and libopus alone): OPUS_DEFAULTS unless a flag says otherwise.
+const OPUS = {
+  bitrate: BITRATE,
+  application: flag('application'),
+  signal: flag('signal'),
+  complexity: flag('complexity') === undefined ? undefined : Number(flag('complexity')),
+  fec: flag('fec') === undefined ? undefined : flag('fec') === 'true',
+};
+
+function flag(name) {
+  return process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+}
 
 for (const tool of ['espeak-ng', 'sox', 'opusenc']) {
   if (!findExecutable(tool)) {
@@ -39,14 +55,17 @@ for (const tool of ['espeak-ng', 'sox', 'opusenc']) {
 
 const dir = mkdtempSync(join(tmpdir(), 'leitung-bench-quality-'));
 try {
-  const wav = join(dir, 'speech.wav');
-  execFileSync('espeak-ng', ['-v', 'de', '-w', join(dir, 'espeak.wav'), TEXT], { stdio: 'ignore' });
-  execFileSync('sox', [join(dir, 'espeak.wav'), '-D', '-r', '48000', '-c', '1', '-b', '16', wav]);
+  const wav = speechWav(dir);
   const input = (await decodeWav(readFileSync(wav))).samples;
   const frames = Math.ceil(input.length / FRAME_SAMPLES);
   const backend = loadOpusBackend();
+  const opus = {
+    ...OPUS_DEFAULTS,
+    ...Object.fromEntries(Object.entries(OPUS).filter(([, v]) => v !== undefined)),
+  };
   console.log(
-    `signal: espeak-ng -v de, ${(input.length / 48_000).toFixed(1)} s at 48 kHz; Opus ${BITRATE / 1000} kbit/s CBR; ` +
+    `signal: espeak-ng -v de, ${(input.length / 48_000).toFixed(1)} s at 48 kHz; Opus ${BITRATE / 1000} kbit/s CBR ` +
+      `(${opus.application}, signal ${opus.signal}, complexity ${opus.complexity}); ` +
       `network ${NETWORK_MS} ms + impairment; opus backend ${backend.name}\n`,
   );
   const encodedRef = new Map();
@@ -99,7 +118,7 @@ try {
 
 /** The Leitung pipeline on virtual time: sender → scheduled network → receiver, with loss feedback. */
 function runPipeline(input, plan, backend) {
-  const codec = createOpusCodec(backend, { bitrate: BITRATE });
+  const codec = createOpusCodec(backend, OPUS);
   const sender = new AudioSender({ codec, initialSequence: 0, initialTimestamp: 0 });
   // Frames of 15–25 ms while the buffer moves, pulled each time the last one has played, as the phonebook's
   // receive stream does (packages/audio/README.md, "Jitter buffer").
@@ -185,51 +204,16 @@ function runPipeline(input, plan, backend) {
  * for the condition's loss as an oracle would (the pipeline has to measure it first).
  */
 function encodeAlone(input, backend, expectLoss) {
-  const encoder = createOpusCodec(backend, {
-    bitrate: BITRATE,
-    expectedLossPercent: expectLoss,
-  }).createEncoder();
-  const packets = [];
-  for (let k = 0; k * FRAME_SAMPLES < input.length + encoder.lookaheadSamples; k++) {
-    const pcm = new Int16Array(FRAME_SAMPLES);
-    pcm.set(input.subarray(k * FRAME_SAMPLES, (k + 1) * FRAME_SAMPLES));
-    packets.push(encoder.encode(pcm).data);
-  }
-  const preSkip = encoder.lookaheadSamples;
-  encoder.close();
-  return { preSkip, packets };
+  return encodeFrames(input, createOpusCodec(backend, { ...OPUS, expectedLossPercent: expectLoss }));
 }
 
 function opusenc(wav, expectLoss) {
-  const out = join(dir, `ref-${expectLoss}.opus`);
-  execFileSync('opusenc', [
-    '--quiet',
-    '--bitrate',
-    String(BITRATE / 1000),
-    '--hard-cbr',
-    '--framesize',
-    '20',
-    '--expect-loss',
-    String(expectLoss),
-    wav,
-    out,
-  ]);
-  return readOggOpus(readFileSync(out));
+  return opusencPackets(wav, join(dir, `ref-${expectLoss}.opus`), BITRATE, expectLoss);
 }
 
-/**
- * libopus decoding of the opus-tools packets with the same drops, by an ideal receiver: no jitter, and the
- * next packet's FEC for every lost frame whenever that packet arrived.
- */
+/** libopus decoding of a path's packets with the condition's drops, by an ideal receiver (decodeIdeal). */
 function decodeReference({ preSkip, packets }, plan, backend, input) {
-  const decoder = createOpusCodec(backend).createDecoder();
-  const output = new Int16Array(packets.length * FRAME_SAMPLES);
-  packets.forEach((packet, k) => {
-    const lost = plan[k]?.drop ?? false;
-    const next = packets[k + 1] !== undefined && !(plan[k + 1]?.drop ?? false) ? packets[k + 1] : undefined;
-    output.set(lost ? decoder.conceal(next).pcm : decoder.decode(packet), k * FRAME_SAMPLES);
-  });
-  decoder.close();
+  const output = decodeIdeal(packets, (k) => plan[k]?.drop ?? false, backend);
   const aligned = output.subarray(preSkip, preSkip + input.length);
   // opusenc's pre-skip aligns its output with the input; check it.
   const { lagSamples } = estimateDelay(input.subarray(0, aligned.length), aligned, 480);
@@ -251,12 +235,6 @@ function score(reference, degraded) {
   const deg = new Int16Array(n);
   deg.set(degraded.subarray(0, n));
   return { stoi: stoi(to10k(reference), to10k(deg)), bark: barkSpectralDistance(reference, deg) };
-}
-
-function to10k(samples) {
-  const r = new Resampler(48_000, STOI_RATE);
-  const out = [...r.process(Float64Array.from(samples)), ...r.flush()];
-  return Float64Array.from(out);
 }
 
 /** One call per condition through the real programs; Bob's recording scored against Alice's input. */

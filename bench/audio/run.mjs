@@ -220,6 +220,11 @@ const cpuConfigs = [
   { label: 'Opus 24 kbit/s CBR (default)', codec: () => createOpusCodec(backend) },
   { label: 'Opus 24 kbit/s CBR, wasm encoder', codec: () => createOpusCodec(wasm) },
   { label: 'Opus 24 kbit/s CBR, complexity 5', codec: () => createOpusCodec(backend, { complexity: 5 }) },
+  { label: 'Opus 24 kbit/s CBR, complexity 10', codec: () => createOpusCodec(backend, { complexity: 10 }) },
+  {
+    label: 'Opus 24 kbit/s CBR, audio application',
+    codec: () => createOpusCodec(backend, { application: 'audio' }),
+  },
   { label: 'Opus 24 kbit/s VBR', codec: () => createOpusCodec(backend, { vbr: true }) },
   { label: 'Opus 16 kbit/s CBR', codec: () => createOpusCodec(backend, { bitrate: 16_000 }) },
   { label: 'Opus 32 kbit/s CBR', codec: () => createOpusCodec(backend, { bitrate: 32_000 }) },

@@ -22,7 +22,13 @@ export {
   type PushResult,
   type TimeScaleMove,
 } from './jitter-buffer.js';
-export type { OpusDecoderHandle, OpusEncoderHandle, OpusEncoderSettings } from './opus-backend.js';
+export type {
+  OpusApplication,
+  OpusDecoderHandle,
+  OpusEncoderHandle,
+  OpusEncoderSettings,
+  OpusSignal,
+} from './opus-backend.js';
 export { type OpusMode, opusPacketHasFec, opusPacketMode } from './opus-packet.js';
 export { instantiateOpusWasmSync } from './opus-wasm.js';
 export {

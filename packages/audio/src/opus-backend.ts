@@ -17,10 +17,30 @@ export const OPUS_CTL = {
 } as const;
 
 export const OPUS_APPLICATION_VOIP = 2048;
+export const OPUS_APPLICATION_AUDIO = 2049;
+export const OPUS_AUTO = -1000;
 export const OPUS_SIGNAL_VOICE = 3001;
+
+/** libopus application an encoder is created for (opus_encoder_init()'s `application`). */
+export type OpusApplication = 'voip' | 'audio';
+/** Signal hint for the encoder's mode decision (OPUS_SET_SIGNAL): speech, or left to libopus's analysis. */
+export type OpusSignal = 'voice' | 'auto';
+
+/** The libopus codes of an {@link OpusApplication}. */
+export const OPUS_APPLICATION_CODES: Readonly<Record<OpusApplication, number>> = {
+  voip: OPUS_APPLICATION_VOIP,
+  audio: OPUS_APPLICATION_AUDIO,
+};
+/** The libopus codes of an {@link OpusSignal}. */
+export const OPUS_SIGNAL_CODES: Readonly<Record<OpusSignal, number>> = {
+  voice: OPUS_SIGNAL_VOICE,
+  auto: OPUS_AUTO,
+};
 
 /** Encoder settings, validated by opus-codec.ts before a backend sees them. */
 export interface OpusEncoderSettings {
+  readonly application: OpusApplication;
+  readonly signal: OpusSignal;
   readonly bitrate: number;
   readonly complexity: number;
   readonly vbr: boolean;

@@ -18,11 +18,15 @@ import {
 } from './codec.js';
 import { OPUS_IMPAIRMENT, OPUS_LOW_RATE_IMPAIRMENT } from './e-model.js';
 import { AudioError } from './errors.js';
-import type {
-  OpusBackend,
-  OpusDecoderHandle,
-  OpusEncoderHandle,
-  OpusEncoderSettings,
+import {
+  OPUS_APPLICATION_CODES,
+  OPUS_SIGNAL_CODES,
+  type OpusApplication,
+  type OpusBackend,
+  type OpusDecoderHandle,
+  type OpusEncoderHandle,
+  type OpusEncoderSettings,
+  type OpusSignal,
 } from './opus-backend.js';
 import { opusPacketHasFec } from './opus-packet.js';
 
@@ -30,6 +34,10 @@ import { opusPacketHasFec } from './opus-packet.js';
  * Encoder settings of {@link createOpusCodec}; every field is optional and defaults to {@link OPUS_DEFAULTS}.
  */
 export interface OpusCodecOptions {
+  /** libopus application, `voip` or `audio` (opus_encoder_init()); default `voip`. */
+  readonly application?: OpusApplication;
+  /** Signal hint, `voice` or `auto` (OPUS_SET_SIGNAL); default `voice`. */
+  readonly signal?: OpusSignal;
   /** Target bitrate in bit/s, 6000–128000; default 24000 (docs/design.md §8: 16–32 kbit/s for speech). */
   readonly bitrate?: number;
   /** Encoder complexity 0–10; default 9. */
@@ -50,13 +58,18 @@ export interface OpusCodecOptions {
 }
 
 /**
- * The Opus settings used where {@link OpusCodecOptions} leaves a field out: 24 kbit/s constant bitrate,
- * complexity 9, in-band FEC enabled but no loss planned until the receiver measures some, no DTX. Constant
- * bitrate and no DTX because packet sizes and gaps of an encrypted stream otherwise reveal what is said
- * (RFC 6562); 24 kbit/s is the lowest rate at which libopus codes wideband and still sends FEC (the package
- * README, "What each part does").
+ * The Opus settings used where {@link OpusCodecOptions} leaves a field out: VoIP application, voice signal,
+ * 24 kbit/s constant bitrate, complexity 9, in-band FEC enabled but no loss planned until the receiver
+ * measures some, no DTX. Constant bitrate and no DTX because packet sizes and gaps of an encrypted stream
+ * otherwise reveal what is said (RFC 6562); 24 kbit/s is the lowest rate at which libopus codes wideband and
+ * still sends FEC (the package README, "What each part does"). opusenc's choices (audio application,
+ * automatic signal, complexity 10) were measured against these on the quality bench and are not better on
+ * every loss condition; complexity 10 and the automatic signal code speech bit-identically here
+ * (docs/benchmarks.md, "Encoder settings against opus-tools").
  */
 export const OPUS_DEFAULTS: Required<OpusCodecOptions> = {
+  application: 'voip',
+  signal: 'voice',
   bitrate: 24_000,
   complexity: 9,
   vbr: false,
@@ -82,6 +95,8 @@ export function createOpusCodec(backend: OpusBackend, options: OpusCodecOptions 
 
 function validate(options: OpusCodecOptions): OpusEncoderSettings {
   const s = { ...OPUS_DEFAULTS, ...definedOnly(options) };
+  checkChoice('application', s.application, OPUS_APPLICATION_CODES);
+  checkChoice('signal', s.signal, OPUS_SIGNAL_CODES);
   checkInt('bitrate', s.bitrate, 6000, 128_000);
   checkInt('complexity', s.complexity, 0, 10);
   checkInt('expectedLossPercent', s.expectedLossPercent, 0, 100);
@@ -95,6 +110,15 @@ function validate(options: OpusCodecOptions): OpusEncoderSettings {
 
 function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function checkChoice(name: string, value: unknown, choices: Readonly<Record<string, number>>): void {
+  if (typeof value !== 'string' || !Object.hasOwn(choices, value)) {
+    throw new AudioError(
+      'AUDIO_ERR_INVALID_ARGUMENT',
+      `Opus option ${name} must be one of ${Object.keys(choices).join(', ')}`,
+    );
+  }
 }
 
 function checkInt(name: string, value: unknown, min: number, max: number): void {

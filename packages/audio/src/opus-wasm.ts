@@ -8,9 +8,9 @@
 import { FRAME_SAMPLES, SAMPLE_RATE } from './audio-format.js';
 import { AudioError } from './errors.js';
 import {
-  OPUS_APPLICATION_VOIP,
+  OPUS_APPLICATION_CODES,
   OPUS_CTL,
-  OPUS_SIGNAL_VOICE,
+  OPUS_SIGNAL_CODES,
   type OpusBackend,
   type OpusDecoderHandle,
   type OpusEncoderHandle,
@@ -196,11 +196,15 @@ class WasmOpusBackend implements OpusBackend {
   createEncoder(settings: OpusEncoderSettings): OpusEncoderHandle {
     const w = this.#w;
     const st = this.#alloc(w.opus_encoder_get_size(1));
-    this.#check(w.opus_encoder_init(st, SAMPLE_RATE, 1, OPUS_APPLICATION_VOIP), 'encoder init', st);
+    this.#check(
+      w.opus_encoder_init(st, SAMPLE_RATE, 1, OPUS_APPLICATION_CODES[settings.application]),
+      'encoder init',
+      st,
+    );
     const set = (request: number, value: number): void => {
       this.#check(w.opus_encoder_ctl_set(st, request, value), 'encoder ctl', st);
     };
-    set(OPUS_CTL.setSignal, OPUS_SIGNAL_VOICE);
+    set(OPUS_CTL.setSignal, OPUS_SIGNAL_CODES[settings.signal]);
     set(OPUS_CTL.setBitrate, settings.bitrate);
     set(OPUS_CTL.setComplexity, settings.complexity);
     set(OPUS_CTL.setVbr, settings.vbr ? 1 : 0);

@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { barkSpectralDistance, envelopeCorrelation, estimateDelay } from '../src/analysis.js';
-import { instantiateOpusWasmSync, opusPacketHasFec, opusPacketMode } from '../src/core.js';
+import {
+  instantiateOpusWasmSync,
+  type OpusEncoderSettings,
+  opusPacketHasFec,
+  opusPacketMode,
+} from '../src/core.js';
 import {
   type AudioCodec,
   createOpusCodec,
@@ -49,6 +54,16 @@ describe.each(backends)('Opus on %s', (_name, load) => {
     const aligned = output.subarray(lag);
     expect(envelopeCorrelation(speech, aligned)).toBeGreaterThan(0.98);
     expect(barkSpectralDistance(speech, aligned)).toBeLessThan(4.5);
+  });
+
+  it('passes the application on to libopus: the audio application codes the same frames differently, at the same lookahead', () => {
+    const voip = roundTrip(createOpusCodec(backend)).packets;
+    const audio = roundTrip(createOpusCodec(backend, { application: 'audio' })).packets;
+    expect(audio.map((p) => p.length)).toEqual(voip.map((p) => p.length));
+    expect(audio.some((p, k) => !Buffer.from(p).equals(Buffer.from(voip[k] as Uint8Array)))).toBe(true);
+    const enc = createOpusCodec(backend, { application: 'audio' }).createEncoder();
+    expect(enc.lookaheadSamples).toBe(312);
+    enc.close();
   });
 
   it('reports the encoder lookahead (6.5 ms) and the codec delay', () => {
@@ -158,11 +173,39 @@ describe('Opus codec options and backends', () => {
       { complexity: 11 },
       { expectedLossPercent: -1 },
       { dtx: 'yes' as unknown as boolean },
+      { application: 'restricted_lowdelay' as 'voip' },
+      { application: 'toString' as 'voip' },
+      { signal: 'music' as 'voice' },
     ]) {
       expect(() => createOpusCodec(backend, bad)).toThrow(
         expect.objectContaining({ code: 'AUDIO_ERR_INVALID_ARGUMENT' }),
       );
     }
+  });
+
+  it('hands the backend the chosen defaults: VoIP application, voice signal, complexity 9, CBR, FEC, no DTX', () => {
+    // The in-process quality bench (docs/benchmarks.md, "Encoder settings against opus-tools") found the
+    // audio application, complexity 10 and the automatic signal no better on every condition: keep these.
+    const wasm = loadOpusWasmBackend();
+    const seen: OpusEncoderSettings[] = [];
+    const spy: OpusBackend = {
+      name: 'spy',
+      fec: wasm.fec,
+      createEncoder: (settings) => {
+        seen.push(settings);
+        return wasm.createEncoder(settings);
+      },
+      createDecoder: () => wasm.createDecoder(),
+    };
+    createOpusCodec(spy).createEncoder().close();
+    createOpusCodec(spy, { application: 'audio', signal: 'auto', complexity: 10 }).createEncoder().close();
+    expect(seen).toHaveLength(2);
+    const [chosen, other] = seen as [OpusEncoderSettings, OpusEncoderSettings];
+    // Spelled out, not OPUS_DEFAULTS: changing a default must fail here.
+    const { application, signal, bitrate, complexity, vbr, fec, expectedLossPercent, dtx } = chosen;
+    expect([application, signal, complexity]).toEqual(['voip', 'voice', 9]);
+    expect([bitrate, vbr, fec, expectedLossPercent, dtx]).toEqual([24_000, false, true, 0, false]);
+    expect([other.application, other.signal, other.complexity]).toEqual(['audio', 'auto', 10]);
   });
 
   it('rates Opus below 16 kbit/s with the narrowband impairment values', () => {

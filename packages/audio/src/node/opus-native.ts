@@ -10,7 +10,8 @@ import { createRequire } from 'node:module';
 import { AudioError } from '../errors.js';
 import {
   OPUS_CTL,
-  OPUS_SIGNAL_VOICE,
+  OPUS_SIGNAL_CODES,
+  type OpusApplication,
   type OpusBackend,
   type OpusDecoderHandle,
   type OpusEncoderHandle,
@@ -65,7 +66,7 @@ interface EvanEncoder {
   drop?(): void;
 }
 interface EvanOpus {
-  Encoder: new (options: { channels: 1; sample_rate: 48000; application: 'voip' }) => EvanEncoder;
+  Encoder: new (options: { channels: 1; sample_rate: 48000; application: OpusApplication }) => EvanEncoder;
 }
 
 function loadNativeEncoder(): EvanOpus | undefined {
@@ -109,8 +110,8 @@ export function loadOpusBackend(options: LoadOpusOptions = {}): OpusBackend {
 function nativeEncoder(native: EvanOpus, settings: OpusEncoderSettings): OpusEncoderHandle {
   let encoder: EvanEncoder | undefined;
   try {
-    encoder = new native.Encoder({ channels: 1, sample_rate: 48000, application: 'voip' });
-    encoder.ctl(OPUS_CTL.setSignal, OPUS_SIGNAL_VOICE);
+    encoder = new native.Encoder({ channels: 1, sample_rate: 48000, application: settings.application });
+    encoder.ctl(OPUS_CTL.setSignal, OPUS_SIGNAL_CODES[settings.signal]);
     encoder.ctl(OPUS_CTL.setBitrate, settings.bitrate);
     encoder.ctl(OPUS_CTL.setComplexity, settings.complexity);
     encoder.ctl(OPUS_CTL.setVbr, settings.vbr ? 1 : 0);
