@@ -126,6 +126,22 @@ describe.skipIf(!realRelayAvailable)('a WebCrypto-held identity against the real
     expect(rang).toBe(false);
   });
 
+  it('rotates its key: the holder signs the rotation, the relay takes it, the old key is refused', async () => {
+    const relay = await RealRelay.start(join(base, 'relay-4'), 'relay');
+    relays.push(relay);
+    const { holder, asked } = await heldAlice();
+    const alice = pool.make(holder, 'alice', [relay.entry]);
+    await alice.start();
+    const nextKey = await key('carol');
+    const entry = await alice.rotateKey(nextKey);
+    expect(entry.clientId).toBe(nextKey.publicKey.fingerprint());
+    expect(asked).toEqual(['oaep-decrypt', 'pss-sign']);
+    await alice.close();
+    // The old key (still in the holder) no longer logs in as alice.
+    const stale = pool.make(holder, 'alice', [relay.entry], { startAttempts: 1 });
+    expect((await rejection(stale.start())).code).toBe('CLIENT_ERR_NO_RELAY');
+  });
+
   it('a holder of another key cannot log in as its public key', async () => {
     const relay = await RealRelay.start(join(base, 'relay-2'), 'relay');
     relays.push(relay);

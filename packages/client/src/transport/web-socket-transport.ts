@@ -161,7 +161,7 @@ class WebSocketMediaSocket implements DatagramSocket {
   }
 }
 
-/** A media leg opened ahead of its call, unbound until a lane takes it. */
+/** A socket opened ahead of its use (a control connection or a media leg), until a channel takes it. */
 interface PreparedLeg {
   readonly url: string;
   readonly socket: WebSocketLike;
