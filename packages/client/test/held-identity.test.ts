@@ -9,7 +9,7 @@ import type { RsaPrivateKey } from '@leitung/crypto';
 import { type IdentityOperation, type IdentityOperationResult, runIdentityOperation } from '@leitung/session';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { crypto, key } from './support/fixtures.js';
-import { eventsOf, InProcessNetwork } from './support/in-process.js';
+import { eventsOf, InProcessNetwork, trackingCrypto } from './support/in-process.js';
 
 let relayKey: RsaPrivateKey;
 let aliceKey: RsaPrivateKey;
@@ -27,8 +27,9 @@ const refusing = (): IdentityOperationResult => ({ ok: false, error: new Error('
 /** Alice holds her key elsewhere; Bob holds his in the core. */
 function world() {
   const net = new InProcessNetwork(relayKey);
-  const alice = net.join({ heldIdentity: aliceKey.publicKey, name: 'alice' });
-  return { net, alice };
+  const tracking = trackingCrypto();
+  const alice = net.join({ heldIdentity: aliceKey.publicKey, name: 'alice', crypto: tracking.crypto });
+  return { net, alice, tracking };
 }
 
 /** Alice's holder opens her challenge: she is registered. */
@@ -83,7 +84,7 @@ describe('registration with a held identity', () => {
 
 /** Alice (held identity, registered) and Bob (key in the core); `caller` dials the other. */
 function dialled(caller: 'alice' | 'bob') {
-  const { net, alice } = world();
+  const { net, alice, tracking } = world();
   registered(net, alice);
   const bob = net.join({ identity: bobKey, name: 'bob' });
   const from = caller === 'alice' ? alice : bob;
@@ -91,7 +92,7 @@ function dialled(caller: 'alice' | 'bob') {
     from.core.placeCall(h, caller === 'alice' ? 'bob' : 'alice', net.now),
   );
   net.pump();
-  return { net, alice, bob, handle };
+  return { net, alice, bob, handle, tracking };
 }
 
 describe('calls with a held identity', () => {
@@ -121,15 +122,33 @@ describe('calls with a held identity', () => {
   });
 
   it('hung up while signing: no offer leaves, the late signature is dropped', () => {
-    const { net, alice, bob, handle } = dialled('alice');
+    const { net, alice, bob, handle, tracking } = dialled('alice');
     net.input(alice, alice.core.hangUp(net.now));
     net.pump();
+    // The draft's ephemeral key waits for the signature …
+    expect(tracking.ephemerals).toHaveLength(1);
+    expect(tracking.ephemerals[0]!.destroyed).toBe(false);
     expect(alice.core.callState).toBe('ended');
     expect(alice.results.get(handle)).toMatchObject({ ok: false });
     expect(net.answerKeyOperations(alice, holder(aliceKey))).toBe(1);
     expect(alice.core.callState).toBe('ended');
     expect(bob.core.callState).toBe('idle');
     expect(eventsOf(alice, 'call:outgoing')).toHaveLength(0);
+    // … and is erased when the late signature finds the call over.
+    expect(tracking.ephemerals[0]!.destroyed).toBe(true);
+  });
+
+  it('a frame from the relay while the challenge is being opened ends the connection', () => {
+    const { net, alice } = world();
+    net.input(alice, alice.core.receive(new Uint8Array([1, 2, 3]), net.now));
+    net.pump();
+    expect(eventsOf(alice, 'registration:failed').map((e) => e.code)).toEqual(['CLIENT_ERR_PROTOCOL']);
+    expect(alice.core.connectionState).toBe('closed');
+    // The late answer sends nothing.
+    const [waiting] = alice.keyOperations.splice(0);
+    expect(alice.core.keyOperationDone(waiting!.id, holder(aliceKey)(waiting!.operation), net.now)).toEqual(
+      [],
+    );
   });
 
   it('a signature the holder refuses fails the call with SESSION_ERR_KEY_OPERATION', () => {
