@@ -2,6 +2,12 @@ import type { LeitungCrypto } from '@leitung/crypto';
 import { runSoon } from './event-loop.js';
 
 /**
+ * The crypto objects whose call-key code already ran in this process. V8's first-use cost is paid per
+ * code path, so one warm-up per crypto object (its backend's functions) is enough.
+ */
+const warmed = new WeakSet<LeitungCrypto>();
+
+/**
  * Runs one throw-away ML-KEM-768 round (key generation, encapsulation, decapsulation) so the first call
  * of a freshly started process does not pay the pure-JS code's first-use cost on its critical path
  * (measured ≈ 50 ms once, ≈ 2 ms per round after that: docs/benchmarks.md "call setup"). Nothing of it
@@ -16,17 +22,42 @@ export function warmUpCallKeys(crypto: LeitungCrypto): void {
   } finally {
     pair.privateKey.destroy();
   }
+  warmed.add(crypto);
 }
 
-/** Runs {@link warmUpCallKeys} once per client, after its first registration, off the event in progress. */
+/**
+ * {@link warmUpCallKeys} in three steps, each after the I/O that is pending (`setImmediate`), so that it
+ * fits into the time a process waits anyway — `setupClient` runs it while the vault's scrypt works on
+ * libuv's thread pool (docs/client.md "Warm-up") — and delays an event that arrives meanwhile by one step
+ * at most. Skipped when this crypto object is warm already; stops, erasing what it made, once `stop()`
+ * says so.
+ */
+export async function warmUpCallKeysInSteps(crypto: LeitungCrypto, stop: () => boolean): Promise<void> {
+  const step = () => new Promise<boolean>((resolve) => runSoon(() => resolve(!stop())));
+  if (warmed.has(crypto) || !(await step())) return;
+  const pair = crypto.generateMlKemKeyPair();
+  try {
+    if (!(await step())) return;
+    const { cipherText } = crypto.mlKemEncapsulate(pair.publicKey);
+    if (!(await step())) return;
+    crypto.mlKemDecapsulate(pair.privateKey, cipherText).fill(0);
+    warmed.add(crypto);
+  } finally {
+    pair.privateKey.destroy();
+  }
+}
+
+/**
+ * Runs the call-key warm-up once per client, after its first registration, unless the process did it
+ * already (`setupClient`) or `skip()` says not to: the client closed, or a call began, which pays the
+ * first use itself — a throw-away round then would only add to that call's setup.
+ */
 export class CallKeyWarmUp {
   #scheduled = false;
 
-  schedule(crypto: LeitungCrypto, closed: () => boolean): void {
+  schedule(crypto: LeitungCrypto, skip: () => boolean): void {
     if (this.#scheduled) return;
     this.#scheduled = true;
-    runSoon(() => {
-      if (!closed()) warmUpCallKeys(crypto);
-    });
+    void warmUpCallKeysInSteps(crypto, skip);
   }
 }

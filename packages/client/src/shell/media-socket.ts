@@ -5,11 +5,20 @@
  * MediaChannel binds again after an address change, and how it moves to another relay (CALL_RESUME).
  */
 import dgram from 'node:dgram';
-import net from 'node:net';
 import type { DatagramSocket, MediaTarget, OpenDatagramSocket } from '../transport/client-transport.js';
 
 /** The media socket interfaces, defined with the transports (transport/client-transport.ts). */
 export type { DatagramSocket, MediaTarget, OpenDatagramSocket };
+
+/**
+ * The socket family for the relay's media address: an IPv6 literal is the only host form that contains a
+ * colon (IPv4 literals and DNS names never do). Not `net.isIPv6`: its regular expression costs ~8 ms on a
+ * process's first use and ~2 ms more when V8 recompiles it, and that fell on a call's media setup
+ * (docs/benchmarks.md "Web phonebook").
+ */
+function socketType(host: string): 'udp4' | 'udp6' {
+  return host.includes(':') ? 'udp6' : 'udp4';
+}
 
 export class MediaSocket implements DatagramSocket {
   readonly #socket: dgram.Socket;
@@ -18,7 +27,7 @@ export class MediaSocket implements DatagramSocket {
   #closed = false;
 
   constructor(target: MediaTarget, onDatagram: (data: Uint8Array) => void) {
-    const socket = dgram.createSocket(net.isIPv6(target.host) ? 'udp6' : 'udp4');
+    const socket = dgram.createSocket(socketType(target.host));
     // The socket's message callback: it calls the lane's receive function directly (the hop budget).
     socket.on('message', (msg) => onDatagram(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength)));
     socket.on('error', () => undefined);
@@ -61,7 +70,7 @@ let udpWarm = false;
 export function warmUpMediaSocket(target: MediaTarget): void {
   if (udpWarm) return;
   udpWarm = true;
-  const socket = dgram.createSocket(net.isIPv6(target.host) ? 'udp6' : 'udp4');
+  const socket = dgram.createSocket(socketType(target.host));
   let closed = false;
   const close = () => {
     if (closed) return;

@@ -19,6 +19,7 @@ import { SecurityMonitor } from '../monitor/security-monitor.js';
 import { parseRelayEntry, type RelayEntry } from '../relays/relay-entry.js';
 import { newRelayPins } from '../relays/relay-pins.js';
 import { SecureVault } from '../vault/secure-vault.js';
+import { warmUpCallKeysInSteps } from './call-key-warm-up.js';
 import { Client, type ClientOptions } from './client.js';
 
 /** File name of the vault in the data directory (mode 0600; docs/client.md "SecureVault"). */
@@ -120,9 +121,14 @@ export async function setupClient(options: SetupClientOptions): Promise<ClientSe
     ...(options.policy === undefined ? {} : { policy: options.policy }),
     ...(monitor === undefined ? {} : { monitor }),
   };
-  const vault = existing
-    ? await SecureVault.open(vaultPath, options.passphrase, vaultOptions)
-    : await SecureVault.create(vaultPath, options.passphrase, vaultOptions);
+  // The vault's scrypt runs on libuv's thread pool (native backend), leaving this thread idle for ~90 ms:
+  // the call keys' first-use cost is paid meanwhile instead of at the first dial (docs/client.md "Warm-up").
+  const [vault] = await Promise.all([
+    existing
+      ? SecureVault.open(vaultPath, options.passphrase, vaultOptions)
+      : SecureVault.create(vaultPath, options.passphrase, vaultOptions),
+    warmUpCallKeysInSteps(crypto, () => false),
+  ]);
   progress({ step: 'vault', created: !existing });
 
   try {
