@@ -169,3 +169,23 @@ describe('calls with a held identity', () => {
     expect(eventsOf(alice, 'call:incoming')).toHaveLength(0);
   });
 });
+
+describe('key rotation with a held identity', () => {
+  it('the connection drops while the holder signs: the rotation fails when the signature comes, not at the request timeout', () => {
+    const { net, alice } = world();
+    registered(net, alice);
+    const handle = net.command(alice, (h) => alice.core.rotateKey(h, bobKey, net.now));
+    net.pump();
+    expect(alice.keyOperations.map((k) => k.operation.op)).toEqual(['pss-sign']);
+    net.cut(alice);
+    expect(alice.results.get(handle)).toBeUndefined();
+    expect(net.answerKeyOperations(alice, holder(aliceKey))).toBe(1);
+    const result = alice.results.get(handle);
+    expect(result?.ok).toBe(false);
+    expect(result?.ok === false && (result.error as { code?: string }).code).toBe(
+      'CLIENT_ERR_CONNECTION_CLOSED',
+    );
+    // Nothing is left to time out.
+    expect(alice.core.nextTimeout()).toBeUndefined();
+  });
+});

@@ -39,7 +39,7 @@ import { CallMachine, type MediaLaneReport } from './call-machine.js';
 import type { CallSnapshot } from './call-snapshot.js';
 import type { CallStateName } from './call-state.js';
 import { type ClientStore, MemoryStore } from './client-store.js';
-import { ConnectionMachine, type ConnectionStep } from './connection-machine.js';
+import { ConnectionMachine } from './connection-machine.js';
 import type { Connection } from './connection-state.js';
 import { ContactPins } from './contact-pins.js';
 import { invalid, keyChanged, notConnected } from './core-errors.js';
@@ -491,7 +491,8 @@ export class ClientCore {
   }
 
   /** Numbers `pending` with its deadline and seals its message (a lookup without one: GET_PUBLIC_KEY). */
-  #request(pending: Pending, now: number, message?: RequestMessage): ConnectionStep[] {
+  #request(pending: Pending, now: number, message?: RequestMessage): CoreStep[] {
+    if (this.#connection.kind !== 'ready') return this.#messages.unsendable(pending, now);
     const requestId = this.#requests.add(pending, now + this.#timing.requestTimeoutMs);
     if (message) return this.#control.seal({ ...message, requestId } as ControlMessage);
     if (pending.kind === 'lookup') {

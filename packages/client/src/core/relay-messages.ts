@@ -58,8 +58,18 @@ export class RelayMessages {
 
   /** The connection is gone: every request with it. */
   dropAll(now: number): CoreStep[] {
-    const error = (): Error => new ClientError(ClientErrorCode.ConnectionClosed, 'connection closed');
-    return this.#options.requests.drain().flatMap((pending) => this.#failed(pending, error(), now));
+    return this.#options.requests
+      .drain()
+      .flatMap((pending) => this.#failed(pending, connectionClosed(), now));
+  }
+
+  /**
+   * A request that comes when no connection is ready — one that waited for the identity key (a rotation's
+   * signature) while the connection dropped: it fails at once, as if it had been sent and dropped, instead
+   * of waiting in the table for the request timeout.
+   */
+  unsendable(pending: Pending, now: number): CoreStep[] {
+    return this.#failed(pending, connectionClosed(), now);
   }
 
   #route(c: ReadyConnection, message: ControlMessage, now: number): CoreStep[] {
@@ -157,4 +167,8 @@ export class RelayMessages {
         return this.#options.lookups.failed(pending.purpose, error, now);
     }
   }
+}
+
+function connectionClosed(): Error {
+  return new ClientError(ClientErrorCode.ConnectionClosed, 'connection closed');
 }
