@@ -18,9 +18,11 @@ import { ClientError, ClientErrorCode } from '../errors.js';
 import { SecurityMonitor } from '../monitor/security-monitor.js';
 import { parseRelayEntry, type RelayEntry } from '../relays/relay-entry.js';
 import { newRelayPins } from '../relays/relay-pins.js';
+import { tcpUdpTransport } from '../transport/tcp-udp-transport.js';
 import { SecureVault } from '../vault/secure-vault.js';
 import { warmUpCallKeysInSteps } from './call-key-warm-up.js';
 import { Client, type ClientOptions } from './client.js';
+import { warmUpMediaSocket } from './media-socket.js';
 
 /** File name of the vault in the data directory (mode 0600; docs/client.md "SecureVault"). */
 export const VAULT_FILE = 'vault.leitung';
@@ -122,12 +124,13 @@ export async function setupClient(options: SetupClientOptions): Promise<ClientSe
     ...(monitor === undefined ? {} : { monitor }),
   };
   // The vault's scrypt runs on libuv's thread pool (native backend), leaving this thread idle for ~90 ms:
-  // the call keys' first-use cost is paid meanwhile instead of at the first dial (docs/client.md "Warm-up").
+  // the first-use costs of a call's keys and of the process's first UDP socket are paid meanwhile instead
+  // of at the first call (docs/client.md "Warm-up").
   const [vault] = await Promise.all([
     existing
       ? SecureVault.open(vaultPath, options.passphrase, vaultOptions)
       : SecureVault.create(vaultPath, options.passphrase, vaultOptions),
-    warmUpCallKeysInSteps(crypto, () => false),
+    warmUpCallKeysInSteps(crypto, () => false).then(() => warmUpUdp(options)),
   ]);
   progress({ step: 'vault', created: !existing });
 
@@ -176,6 +179,13 @@ export async function setupClient(options: SetupClientOptions): Promise<ClientSe
     vault.close();
     throw error;
   }
+}
+
+/** Warms the UDP path to the first relay given, when the client's media goes over UDP (the default transport). */
+function warmUpUdp(options: SetupClientOptions): void {
+  const relay = options.relays?.[0] ?? options.addRelays?.[0];
+  if (relay === undefined || (options.client?.transport ?? tcpUdpTransport) !== tcpUdpTransport) return;
+  warmUpMediaSocket({ host: relay.host, port: relay.mediaPort });
 }
 
 /**
