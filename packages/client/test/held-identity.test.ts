@@ -8,6 +8,7 @@
 import type { RsaPrivateKey } from '@leitung/crypto';
 import { type IdentityOperation, type IdentityOperationResult, runIdentityOperation } from '@leitung/session';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { CoreOutput } from '../src/core.js';
 import { crypto, key } from './support/fixtures.js';
 import { eventsOf, InProcessNetwork, trackingCrypto } from './support/in-process.js';
 
@@ -167,6 +168,93 @@ describe('calls with a held identity', () => {
     net.answerKeyOperations(alice, refusing);
     expect(eventsOf(alice, 'call:refused').map((e) => e.code)).toEqual(['SESSION_ERR_CALL_DATA_INVALID']);
     expect(eventsOf(alice, 'call:incoming')).toHaveLength(0);
+  });
+});
+
+/**
+ * Holds the frames `node` receives from the moment its holder is asked to decrypt an offer, until
+ * `release()`: the relay's answer to the caller lookup then waits, as over a slow link.
+ */
+function holdAfterDecryptAsked(net: InProcessNetwork, node: ReturnType<InProcessNetwork['join']>) {
+  const held: Uint8Array[] = [];
+  const receive = node.core.receive.bind(node.core);
+  const batches: CoreOutput[][] = [];
+  let holding = false;
+  node.core.receive = (payload: Uint8Array, now: number) => {
+    if (holding) {
+      held.push(payload);
+      return [];
+    }
+    const out = receive(payload, now);
+    batches.push(out);
+    if (out.some((o) => o.kind === 'key-operation' && o.operation.op === 'oaep-decrypt')) holding = true;
+    return out;
+  };
+  return {
+    batches,
+    held,
+    release() {
+      holding = false;
+      for (const payload of held.splice(0)) net.input(node, receive(payload, net.now));
+      net.pump();
+    },
+  };
+}
+
+describe('an incoming call to a held identity: the offer opens while the caller is looked up', () => {
+  it('the decryption is asked in the same step as the lookup, before its answer', () => {
+    const { net, alice } = world();
+    registered(net, alice);
+    const bob = net.join({ identity: bobKey, name: 'bob' });
+    const hold = holdAfterDecryptAsked(net, alice);
+    net.command(bob, (h) => bob.core.placeCall(h, 'alice', net.now));
+    net.pump();
+    const asked = hold.batches.find((b) => b.some((o) => o.kind === 'key-operation'))!;
+    // INCOMING_CALL gave both: the lookup (a sealed GET_PUBLIC_KEY) and the decryption.
+    expect(asked.map((o) => o.kind)).toEqual(['send', 'key-operation']);
+    expect(hold.held.length).toBeGreaterThan(0);
+    expect(alice.core.callState).toBe('incoming-verifying');
+    hold.release();
+    net.answerKeyOperations(alice, holder(aliceKey));
+    expect(eventsOf(alice, 'call:incoming')).toHaveLength(1);
+  });
+
+  it('the key answers first: nothing rings until the caller key is verified, then it rings', () => {
+    const { net, alice } = world();
+    registered(net, alice);
+    const bob = net.join({ identity: bobKey, name: 'bob' });
+    const hold = holdAfterDecryptAsked(net, alice);
+    const handle = net.command(bob, (h) => bob.core.placeCall(h, 'alice', net.now));
+    net.pump();
+    expect(net.answerKeyOperations(alice, holder(aliceKey))).toBe(1);
+    expect(eventsOf(alice, 'call:incoming')).toHaveLength(0);
+    expect(alice.core.callState).toBe('incoming-verifying');
+    hold.release();
+    expect(eventsOf(alice, 'call:incoming')).toHaveLength(1);
+    net.input(alice, alice.core.answer(net.now));
+    net.pump();
+    expect(bob.results.get(handle)).toMatchObject({ ok: true });
+  });
+
+  it('the call ends while the decrypted secret waits for the caller key: the secret is erased', () => {
+    const { net, alice } = world();
+    registered(net, alice);
+    const bob = net.join({ identity: bobKey, name: 'bob' });
+    const hold = holdAfterDecryptAsked(net, alice);
+    net.command(bob, (h) => bob.core.placeCall(h, 'alice', net.now));
+    net.pump();
+    const [asked] = alice.keyOperations.splice(0);
+    const result = holder(aliceKey)(asked!.operation);
+    expect(result.ok && result.value.some((b) => b !== 0)).toBe(true);
+    net.input(alice, alice.core.keyOperationDone(asked!.id, result, net.now));
+    net.pump();
+    // The caller gives up before the lookup's answer arrives.
+    net.input(bob, bob.core.hangUp(net.now));
+    net.pump();
+    hold.release();
+    expect(alice.core.callState).toBe('ended');
+    expect(eventsOf(alice, 'call:incoming')).toHaveLength(0);
+    expect(result.ok && result.value.every((b) => b === 0)).toBe(true);
   });
 });
 

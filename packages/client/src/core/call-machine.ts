@@ -31,6 +31,7 @@ import {
   callIdOf,
   endedCall,
   endedFrom,
+  eraseUnwrapped,
   isBusy,
   releaseCall,
 } from './call-state.js';
@@ -289,24 +290,37 @@ export class CallMachine {
         }),
       ];
     }
+    const call: Extract<CallState, { kind: 'incoming-verifying' }> = {
+      kind: 'incoming-verifying',
+      callId: message.callId,
+      callerId: message.caller,
+      callerName: message.callerName,
+      sealedCallData: message.sealedCallData,
+    };
+    const operation = offerOpening(this.#options, call);
+    const callId = message.callId;
     return [
-      ...this.#set(
-        {
-          kind: 'incoming-verifying',
-          callId: message.callId,
-          callerId: message.caller,
-          callerName: message.callerName,
-          sealedCallData: message.sealedCallData,
-        },
-        now,
-      ),
+      ...this.#set(operation === undefined ? { ...call, opened: { unwrapped: undefined } } : call, now),
       // The caller is who the relay authenticated (docs/lessons.md #7); its key must be proven like any other.
       {
         kind: 'lookup',
         target: { by: 'clientId', clientId: message.caller },
         purpose: 'incoming',
-        callId: message.callId,
+        callId,
       },
+      // The identity key decrypts the offer's wrapped secret while the lookup is out: a key held elsewhere
+      // (a page's WebCrypto) answers during that round trip instead of after it. Nothing of the offer is
+      // read, and nothing rings, before the caller's key is verified (#offerOpened).
+      ...(operation === undefined
+        ? []
+        : [
+            {
+              kind: 'key-operation' as const,
+              operation,
+              resume: (unwrapped: IdentityOperationResult, later: number) =>
+                this.#offerUnwrapped(callId, unwrapped, later),
+            },
+          ]),
     ];
   }
 
@@ -314,15 +328,24 @@ export class CallMachine {
     const call = this.#state;
     if (call.kind !== 'incoming-verifying' || !bytesEqual(call.callId, callId)) return [];
     if (caller.keyChanged) return this.#refuseIncoming(callId, call.callerId, keyChanged(caller.name), now);
-    const operation = offerOpening(this.#options, call);
-    if (operation === undefined) return this.#offerOpened(call, caller, key, undefined, now);
-    return [
-      {
-        kind: 'key-operation',
-        operation,
-        resume: (unwrapped, later) => this.#offerOpened(call, caller, key, unwrapped, later),
-      },
-    ];
+    if (call.opened !== undefined) return this.#offerOpened(call, caller, key, call.opened.unwrapped, now);
+    this.#state = { ...call, verified: { caller, key } };
+    return [];
+  }
+
+  /** The identity key answered: open the offer if the caller's key is verified already, else keep it for then. */
+  #offerUnwrapped(callId: Uint8Array, unwrapped: IdentityOperationResult, now: number): CallAction[] {
+    const call = this.#state;
+    if (call.kind !== 'incoming-verifying' || !bytesEqual(call.callId, callId)) {
+      // The call ended while the key worked: the secret is not needed any more.
+      if (unwrapped.ok) unwrapped.value.fill(0);
+      return [];
+    }
+    if (call.verified !== undefined) {
+      return this.#offerOpened(call, call.verified.caller, call.verified.key, unwrapped, now);
+    }
+    this.#state = { ...call, opened: { unwrapped } };
+    return [];
   }
 
   /**
@@ -375,6 +398,7 @@ export class CallMachine {
 
   /** An incoming offer failed a check: tell the user which, end the call at the relay. */
   #refuseIncoming(callId: Uint8Array, callerId: Uint8Array, error: Error, now: number): CallAction[] {
+    if (this.#state.kind === 'incoming-verifying') eraseUnwrapped(this.#state);
     return [
       ...this.#set(
         { ...endedCall(callId, 'incoming', undefined, 'error', errorCodeOf(error)), shown: false },

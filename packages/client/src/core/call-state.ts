@@ -9,12 +9,14 @@
  * While not idle/ended, a further INCOMING_CALL is answered "busy" (call waiting). The helpers below build
  * the active and ended states and release what an ending call holds, for the CallMachine (call-machine.ts).
  */
-import type { MediaKeys, OpenedOffer, PendingCall } from '@leitung/session';
+import type { RsaPublicKey } from '@leitung/crypto';
+import type { IdentityOperationResult, MediaKeys, OpenedOffer, PendingCall } from '@leitung/session';
 import type { CallEndReason, MediaGrant } from '@leitung/wire';
 import { toHex } from '../bytes.js';
 import type { AudioFlow } from '../media/audio-flow.js';
 import type { CallAction } from './call-actions.js';
 import type { MediaLaneStatus } from './call-snapshot.js';
+import type { VerifiedContact } from './core-outputs.js';
 import type { Peer } from './events.js';
 
 export type CallState =
@@ -42,6 +44,14 @@ export type CallState =
       readonly callerId: Uint8Array;
       readonly callerName: string;
       readonly sealedCallData: Uint8Array;
+      /**
+       * The identity key's decryption of the offer's wrapped secret, once it came (undefined inside: the
+       * offer is no sealed box). It runs while the caller's key is looked up (docs/client.md "Identity held
+       * elsewhere"); the secret waits here for the verified key and is erased if the call ends first.
+       */
+      readonly opened?: { readonly unwrapped: IdentityOperationResult | undefined };
+      /** The caller's verified key, when the lookup answered before the decryption did. */
+      readonly verified?: { readonly caller: VerifiedContact; readonly key: RsaPublicKey };
     }
   | {
       readonly kind: 'incoming-ringing';
@@ -199,6 +209,12 @@ export function endedFrom(
   };
 }
 
+/** Erases the decrypted secret an incoming call holds while its caller's key is being verified. */
+export function eraseUnwrapped(call: Extract<CallState, { kind: 'incoming-verifying' }>): void {
+  const unwrapped = call.opened?.unwrapped;
+  if (unwrapped?.ok === true) unwrapped.value.fill(0);
+}
+
 /**
  * Erases what an ending call holds — its pending offer (secret + ephemeral key), its opened offer (secret),
  * its media keys — and says what else must go: its lookups, its media lane.
@@ -208,6 +224,7 @@ export function releaseCall(call: LiveCall): CallAction[] {
     case 'outgoing-resolving':
       return [{ kind: 'cancel-lookups', purpose: 'call' }];
     case 'incoming-verifying':
+      eraseUnwrapped(call);
       return [{ kind: 'cancel-lookups', purpose: 'incoming' }];
     case 'outgoing-ringing':
       call.pending.destroy();
