@@ -201,14 +201,20 @@ function holdAfterDecryptAsked(net: InProcessNetwork, node: ReturnType<InProcess
   };
 }
 
+/** Bob (key in the core) calls Alice (held identity), whose received frames are held once her holder is asked. */
+function callToHeldAlice() {
+  const { net, alice } = world();
+  registered(net, alice);
+  const bob = net.join({ identity: bobKey, name: 'bob' });
+  const hold = holdAfterDecryptAsked(net, alice);
+  const handle = net.command(bob, (h) => bob.core.placeCall(h, 'alice', net.now));
+  net.pump();
+  return { net, alice, bob, hold, handle };
+}
+
 describe('an incoming call to a held identity: the offer opens while the caller is looked up', () => {
   it('the decryption is asked in the same step as the lookup, before its answer', () => {
-    const { net, alice } = world();
-    registered(net, alice);
-    const bob = net.join({ identity: bobKey, name: 'bob' });
-    const hold = holdAfterDecryptAsked(net, alice);
-    net.command(bob, (h) => bob.core.placeCall(h, 'alice', net.now));
-    net.pump();
+    const { net, alice, hold } = callToHeldAlice();
     const asked = hold.batches.find((b) => b.some((o) => o.kind === 'key-operation'))!;
     // INCOMING_CALL gave both: the lookup (a sealed GET_PUBLIC_KEY) and the decryption.
     expect(asked.map((o) => o.kind)).toEqual(['send', 'key-operation']);
@@ -220,12 +226,7 @@ describe('an incoming call to a held identity: the offer opens while the caller 
   });
 
   it('the key answers first: nothing rings until the caller key is verified, then it rings', () => {
-    const { net, alice } = world();
-    registered(net, alice);
-    const bob = net.join({ identity: bobKey, name: 'bob' });
-    const hold = holdAfterDecryptAsked(net, alice);
-    const handle = net.command(bob, (h) => bob.core.placeCall(h, 'alice', net.now));
-    net.pump();
+    const { net, alice, bob, hold, handle } = callToHeldAlice();
     expect(net.answerKeyOperations(alice, holder(aliceKey))).toBe(1);
     expect(eventsOf(alice, 'call:incoming')).toHaveLength(0);
     expect(alice.core.callState).toBe('incoming-verifying');
@@ -237,12 +238,7 @@ describe('an incoming call to a held identity: the offer opens while the caller 
   });
 
   it('the call ends while the decrypted secret waits for the caller key: the secret is erased', () => {
-    const { net, alice } = world();
-    registered(net, alice);
-    const bob = net.join({ identity: bobKey, name: 'bob' });
-    const hold = holdAfterDecryptAsked(net, alice);
-    net.command(bob, (h) => bob.core.placeCall(h, 'alice', net.now));
-    net.pump();
+    const { net, alice, bob, hold } = callToHeldAlice();
     const [asked] = alice.keyOperations.splice(0);
     const result = holder(aliceKey)(asked!.operation);
     expect(result.ok && result.value.some((b) => b !== 0)).toBe(true);
