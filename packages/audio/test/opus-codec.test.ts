@@ -12,7 +12,9 @@ import {
   createOpusCodec,
   FRAME_SAMPLES,
   instantiateOpusWasm,
+  OPUS_FEC_PLANNING,
   type OpusBackend,
+  plannedLossPercent,
 } from '../src/index.js';
 import { loadOpusBackend, loadOpusWasmBackend, opusWasmPath } from '../src/node/index.js';
 import { syntheticSpeech } from './support/speech.js';
@@ -206,6 +208,45 @@ describe('Opus codec options and backends', () => {
     expect([application, signal, complexity]).toEqual(['voip', 'voice', 9]);
     expect([bitrate, vbr, fec, expectedLossPercent, dtx]).toEqual([24_000, false, true, 0, false]);
     expect([other.application, other.signal, other.complexity]).toEqual(['audio', 'auto', 10]);
+  });
+
+  it('plans at least 10 % loss for FEC once 3 % is measured, and hands loss on unchanged without FEC', () => {
+    // The quality bench (docs/benchmarks.md, "Loss planning and FEC detection"): at 3–5 % real loss the
+    // SILK-with-FEC mode that libopus picks from 6 % planned loss conceals far better than hybrid without FEC.
+    expect(OPUS_FEC_PLANNING).toEqual({ fromPercent: 3, floorPercent: 10 });
+    expect([0, 1, 2, 3, 5, 10, 15].map((p) => plannedLossPercent(p, true))).toEqual([
+      0, 1, 2, 10, 10, 10, 15,
+    ]);
+    expect(plannedLossPercent(5, false)).toBe(5);
+    const wasm = loadOpusWasmBackend();
+    const created: number[] = [];
+    const set: number[] = [];
+    const spy: OpusBackend = {
+      name: 'spy',
+      fec: wasm.fec,
+      createEncoder: (settings) => {
+        created.push(settings.expectedLossPercent);
+        const handle = wasm.createEncoder(settings);
+        return {
+          lookahead: handle.lookahead,
+          encode: (pcm) => handle.encode(pcm),
+          setPacketLossPercent: (percent) => {
+            set.push(percent);
+            handle.setPacketLossPercent(percent);
+          },
+          close: () => handle.close(),
+        };
+      },
+      createDecoder: () => wasm.createDecoder(),
+    };
+    const enc = createOpusCodec(spy, { expectedLossPercent: 5 }).createEncoder();
+    for (const p of [2, 4, 12, 0]) enc.setExpectedLossPercent?.(p);
+    enc.close();
+    const noFec = createOpusCodec(spy, { fec: false, expectedLossPercent: 5 }).createEncoder();
+    noFec.setExpectedLossPercent?.(4);
+    noFec.close();
+    expect(created).toEqual([10, 5]);
+    expect(set).toEqual([2, 10, 12, 0, 4]);
   });
 
   it('rates Opus below 16 kbit/s with the narrowband impairment values', () => {
