@@ -2,7 +2,9 @@
 // encoder setting can win or lose there by where its few dozen lost frames happen to fall. This script
 // encodes the same espeak-ng sentence with each setting (and opusenc, as run.mjs does), drops frames
 // independently at each loss rate with SEEDS different seeds, decodes like run.mjs's ideal receiver (the
-// next packet's FEC when it arrived, else PLC) and prints the mean STOI. Codec only, no pipeline.
+// next packet's FEC when it arrived, else PLC) and prints the mean STOI. Codec only, no pipeline. Each
+// setting is told the rate as expectedLossPercent, which createOpusCodec plans as Leitung does (with FEC on,
+// at least 10 % from 3 %: docs/benchmarks.md, "Loss planning and FEC detection").
 // Imports the BUILT packages. Usage: node bench/audio-quality/encoder-seeds.mjs [--seeds=N]   (6 seeds by
 //        default, about 1 min; 24: about 3 min)
 //        needs espeak-ng, sox and opus-tools

@@ -9,6 +9,8 @@
 //        [--signal=voice|auto] [--complexity=0..10] [--fec=true|false]   (30 s; --programs: N calls per condition, median
 //        reported, default 3, about 15 s per call; the Opus flags override OPUS_DEFAULTS in-process only)
 //        needs espeak-ng, sox and opus-tools
+// libopus alone plans its loss as Leitung's encoder does (the condition's loss through plannedLossPercent:
+// at least 10 % from 3 % with FEC on). The same settings on the system's libopus: libopus-builds.mjs.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -18,21 +18,41 @@ export function opusPacketMode(packet: Uint8Array): OpusMode | undefined {
 }
 
 /**
- * True when a mono, single-frame (TOC code 0) SILK or hybrid packet sets the LBRR flag, i.e. holds an
- * FEC copy of the previous frame. For a 20 ms mono frame the SILK layer starts with two bits coded with
- * probability 1/2 each: the VAD flag, then the LBRR flag (RFC 6716 §4.2.3); decode them with the range
- * decoder of §4.1 (ec_dec_init / ec_dec_bit_logp). Other packet shapes answer false (never claimed).
+ * True when a mono, single-frame SILK or hybrid packet sets the LBRR flag, i.e. holds an FEC copy of the
+ * previous frame. For a 20 ms mono frame the SILK layer starts with two bits coded with probability 1/2
+ * each: the VAD flag, then the LBRR flag (RFC 6716 §4.2.3); decode them with the range decoder of §4.1
+ * (ec_dec_init / ec_dec_bit_logp). The frame starts after the TOC byte (code 0) or, in a code 3 packet of
+ * one frame, after the frame-count byte and the padding length (§3.2.5): libopus pads a constant-bitrate
+ * packet that way whenever the coded frame is shorter than the rate allows, as SILK frames with FEC at
+ * 24 kbit/s mostly are (docs/benchmarks.md, "audio quality"). Other packet shapes answer false (never claimed).
  */
 export function opusPacketHasFec(packet: Uint8Array): boolean {
   const toc = packet[0];
   if (toc === undefined || packet.length < 3) return false;
   const mode = opusPacketMode(packet);
   const stereo = (toc & 0x04) !== 0;
-  const code = toc & 0x03;
-  if (mode === 'celt' || stereo || code !== 0) return false;
-  const dec = new RangeDecoder(packet, 1);
+  if (mode === 'celt' || stereo) return false;
+  const start = singleFrameStart(packet);
+  if (start === undefined || start >= packet.length) return false;
+  const dec = new RangeDecoder(packet, start);
   dec.bit(); // VAD flag
   return dec.bit();
+}
+
+/** Where the one frame of a code 0 or code 3 (M = 1) packet starts (RFC 6716 §3.2.1, §3.2.5); else undefined. */
+function singleFrameStart(packet: Uint8Array): number | undefined {
+  const code = packet[0]! & 0x03;
+  if (code === 0) return 1;
+  if (code !== 3) return undefined;
+  const countByte = packet[1]!;
+  if ((countByte & 0x3f) !== 1) return undefined;
+  let at = 2;
+  if ((countByte & 0x40) !== 0) {
+    // Padding length: bytes of 255 add 254 and continue; the first byte below 255 ends it.
+    while (at < packet.length && packet[at] === 255) at++;
+    at++;
+  }
+  return at;
 }
 
 /** The range decoder of RFC 6716 §4.1, reduced to ec_dec_bit_logp(1). */

@@ -12,7 +12,9 @@ import {
   createOpusCodec,
   FRAME_SAMPLES,
   instantiateOpusWasm,
+  OPUS_FEC_PLANNING,
   type OpusBackend,
+  plannedLossPercent,
 } from '../src/index.js';
 import { loadOpusBackend, loadOpusWasmBackend, opusWasmPath } from '../src/node/index.js';
 import { syntheticSpeech } from './support/speech.js';
@@ -208,6 +210,45 @@ describe('Opus codec options and backends', () => {
     expect([other.application, other.signal, other.complexity]).toEqual(['audio', 'auto', 10]);
   });
 
+  it('plans at least 10 % loss for FEC once 3 % is measured, and hands loss on unchanged without FEC', () => {
+    // The quality bench (docs/benchmarks.md, "Loss planning and FEC detection"): at 3–5 % real loss the
+    // SILK-with-FEC mode that libopus picks from 6 % planned loss conceals far better than hybrid without FEC.
+    expect(OPUS_FEC_PLANNING).toEqual({ fromPercent: 3, floorPercent: 10 });
+    expect([0, 1, 2, 3, 5, 10, 15].map((p) => plannedLossPercent(p, true))).toEqual([
+      0, 1, 2, 10, 10, 10, 15,
+    ]);
+    expect(plannedLossPercent(5, false)).toBe(5);
+    const wasm = loadOpusWasmBackend();
+    const created: number[] = [];
+    const set: number[] = [];
+    const spy: OpusBackend = {
+      name: 'spy',
+      fec: wasm.fec,
+      createEncoder: (settings) => {
+        created.push(settings.expectedLossPercent);
+        const handle = wasm.createEncoder(settings);
+        return {
+          lookahead: handle.lookahead,
+          encode: (pcm) => handle.encode(pcm),
+          setPacketLossPercent: (percent) => {
+            set.push(percent);
+            handle.setPacketLossPercent(percent);
+          },
+          close: () => handle.close(),
+        };
+      },
+      createDecoder: () => wasm.createDecoder(),
+    };
+    const enc = createOpusCodec(spy, { expectedLossPercent: 5 }).createEncoder();
+    for (const p of [2, 4, 12, 0]) enc.setExpectedLossPercent?.(p);
+    enc.close();
+    const noFec = createOpusCodec(spy, { fec: false, expectedLossPercent: 5 }).createEncoder();
+    noFec.setExpectedLossPercent?.(4);
+    noFec.close();
+    expect(created).toEqual([10, 5]);
+    expect(set).toEqual([2, 10, 12, 0, 4]);
+  });
+
   it('rates Opus below 16 kbit/s with the narrowband impairment values', () => {
     const backend = loadOpusWasmBackend();
     expect(createOpusCodec(backend).impairment).toEqual({ ie: 0, bpl: 25.1 });
@@ -250,6 +291,49 @@ describe('Opus packet inspection', () => {
     expect(opusPacketHasFec(Uint8Array.of((9 << 3) | 4, 0xff, 0xff))).toBe(false); // stereo
     expect(opusPacketHasFec(Uint8Array.of((9 << 3) | 1, 0xff, 0xff))).toBe(false); // two frames
     expect(opusPacketHasFec(Uint8Array.of(9 << 3))).toBe(false); // too short
+    expect(opusPacketHasFec(Uint8Array.of((9 << 3) | 3, 0x02, 0xff, 0xff))).toBe(false); // code 3, two frames
+  });
+
+  // libopus pads a CBR packet whose frame came out short into a code 3 packet (RFC 6716 §3.2.5): at 24 kbit/s
+  // most SILK frames with FEC are sent that way (docs/benchmarks.md, "Loss planning and FEC detection").
+  const backend = loadOpusWasmBackend();
+  const withFec = roundTrip(createOpusCodec(backend, { expectedLossPercent: 10 })).packets;
+
+  it('finds the LBRR flag of a frame behind a code 3 header and its padding length, as libopus reads the frame', () => {
+    const codes = withFec.map((p) => p[0]! & 3);
+    expect(codes.filter((c) => c === 3).length).toBeGreaterThan(withFec.length / 4);
+    const plain = withFec.filter((p) => (p[0]! & 3) === 0);
+    const flagged = plain.find(opusPacketHasFec);
+    const unflagged = plain.find((p) => !opusPacketHasFec(p));
+    expect(flagged).toBeDefined();
+    expect(unflagged).toBeDefined();
+    for (const packet of [flagged!, unflagged!]) {
+      const toc = (packet[0]! & ~3) | 3;
+      const frame = packet.subarray(1);
+      const shapes = [
+        Uint8Array.of(toc, 0x01, ...frame), // one frame, no padding
+        Uint8Array.of(toc, 0x41, 3, ...frame, 0, 0, 0), // padded by 3 bytes
+        Uint8Array.of(toc, 0x41, 255, 255, 4, ...frame, ...new Uint8Array(512)), // 254 + 254 + 4
+      ];
+      const dec = createOpusCodec(backend).createDecoder();
+      const expected = dec.decode(packet);
+      dec.close();
+      for (const shaped of shapes) {
+        expect(opusPacketHasFec(shaped)).toBe(opusPacketHasFec(packet));
+        const d = createOpusCodec(backend).createDecoder();
+        expect(d.decode(shaped)).toEqual(expected);
+        d.close();
+      }
+    }
+  });
+
+  it('conceals a lost frame from the FEC of the next packet when libopus padded that packet', () => {
+    const k = withFec.findIndex((p, i) => i > 20 && (p[0]! & 3) === 3 && opusPacketHasFec(p)) - 1;
+    expect(k).toBeGreaterThan(19);
+    const dec = createOpusCodec(backend).createDecoder();
+    for (let i = 0; i < k; i++) dec.decode(withFec[i]!);
+    expect(dec.conceal(withFec[k + 1]!).method).toBe('fec');
+    dec.close();
   });
 });
 
