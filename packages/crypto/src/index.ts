@@ -10,8 +10,8 @@ import { bindCrypto, type CreateCryptoOptions, type LeitungCrypto } from './crea
 
 export { nativeBackend } from './backends/node.js';
 export { portableBackend } from './backends/portable.js';
+export type { SubtleLike } from './backends/subtle.js';
 export {
-  type SubtleLike,
   type WebCryptoRsa,
   type WebCryptoRsaPrivateKey,
   type WebCryptoRsaPublicKey,

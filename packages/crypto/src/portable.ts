@@ -8,8 +8,8 @@ import { portableBackend } from './backends/portable.js';
 import { bindCrypto, type CreateCryptoOptions, type LeitungCrypto } from './create-crypto.js';
 
 export { portableBackend } from './backends/portable.js';
+export type { SubtleLike } from './backends/subtle.js';
 export {
-  type SubtleLike,
   type WebCryptoRsa,
   type WebCryptoRsaPrivateKey,
   type WebCryptoRsaPublicKey,
