@@ -16,6 +16,17 @@ export {
   webCryptoRsa,
 } from './backends/web-crypto-rsa.js';
 export {
+  type WebCryptoAesKey,
+  type WebCryptoHmacKey,
+  type WebCryptoSymmetric,
+  webCryptoSymmetric,
+} from './backends/web-crypto-symmetric.js';
+export {
+  type WebCryptoX25519,
+  webCryptoX25519,
+  type X25519Implementation,
+} from './backends/web-crypto-x25519.js';
+export {
   type AesCipher,
   CRYPTO_ERROR_CODES,
   type CreateCryptoOptions,
