@@ -81,6 +81,16 @@ export {
   X25519PrivateKey,
   zeroize,
 } from './public-api.js';
+export {
+  type AsyncMessageCipher,
+  type WebCryptoMessageCipherOptions,
+  webCryptoMessageCipher,
+} from './web-crypto-message-cipher.js';
+export {
+  type AsyncPacketCipher,
+  type WebCryptoPacketCipherOptions,
+  webCryptoPacketCipher,
+} from './web-crypto-packet-cipher.js';
 
 /** The crypto API bound to a backend; the portable one unless `options.backend` says otherwise. */
 export function createCrypto(options?: CreateCryptoOptions): LeitungCrypto {
