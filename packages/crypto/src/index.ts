@@ -10,26 +10,10 @@ import { bindCrypto, type CreateCryptoOptions, type LeitungCrypto } from './crea
 
 export { nativeBackend } from './backends/node.js';
 export { portableBackend } from './backends/portable.js';
-export type { SubtleLike } from './backends/subtle.js';
-export {
-  type WebCryptoRsa,
-  type WebCryptoRsaPrivateKey,
-  type WebCryptoRsaPublicKey,
-  webCryptoRsa,
-} from './backends/web-crypto-rsa.js';
-export {
-  type WebCryptoAesKey,
-  type WebCryptoHmacKey,
-  type WebCryptoSymmetric,
-  webCryptoSymmetric,
-} from './backends/web-crypto-symmetric.js';
-export {
-  type WebCryptoX25519,
-  webCryptoX25519,
-  type X25519Implementation,
-} from './backends/web-crypto-x25519.js';
 export {
   type AesCipher,
+  type AsyncMessageCipher,
+  type AsyncPacketCipher,
   CRYPTO_ERROR_CODES,
   type CreateCryptoOptions,
   type CryptoBackend,
@@ -79,23 +63,29 @@ export {
   SEAL_OVERHEAD,
   SEAL_SECRET_LENGTH,
   SEAL_VERSION,
+  type SubtleLike,
   spkiOfPkcs8,
   toHex,
+  type WebCryptoAesKey,
+  type WebCryptoHmacKey,
+  type WebCryptoMessageCipherOptions,
+  type WebCryptoPacketCipherOptions,
+  type WebCryptoRsa,
+  type WebCryptoRsaPrivateKey,
+  type WebCryptoRsaPublicKey,
+  type WebCryptoSymmetric,
+  type WebCryptoX25519,
+  webCryptoMessageCipher,
+  webCryptoPacketCipher,
+  webCryptoRsa,
+  webCryptoSymmetric,
+  webCryptoX25519,
   X25519_KEY_LENGTH,
+  type X25519Implementation,
   type X25519KeyPair,
   X25519PrivateKey,
   zeroize,
 } from './public-api.js';
-export {
-  type AsyncMessageCipher,
-  type WebCryptoMessageCipherOptions,
-  webCryptoMessageCipher,
-} from './web-crypto-message-cipher.js';
-export {
-  type AsyncPacketCipher,
-  type WebCryptoPacketCipherOptions,
-  webCryptoPacketCipher,
-} from './web-crypto-packet-cipher.js';
 
 /** The crypto API bound to a backend; node:crypto unless `options.backend` says otherwise. */
 export function createCrypto(options?: CreateCryptoOptions): LeitungCrypto {

@@ -120,6 +120,19 @@ export function webCryptoSymmetric(subtle?: SubtleLike): WebCryptoSymmetric {
     return s.importKey('raw', ikm, HKDF, false, ['deriveBits', 'deriveKey']);
   };
 
+  /** HKDF-SHA256 into a non-extractable 256-bit key of `algorithm`, for `usages`. */
+  const hkdfKey = async (
+    ikm: Uint8Array,
+    salt: Uint8Array,
+    info: Uint8Array,
+    algorithm: object,
+    usages: string[],
+  ): Promise<unknown> => {
+    const input = await hkdfInput(ikm, salt, info);
+    const derived = { ...algorithm, length: DERIVED_KEY_BITS };
+    return s.deriveKey(hkdfParameters(salt, info), input as never, derived, false, usages);
+  };
+
   const hmac = async (key: WebCryptoHmacKey, data: Uint8Array | readonly Uint8Array[]) => {
     const handle = requireKey<WebCryptoHmacKey>(key, 'hmac-sha256').handle as never;
     const parts = dataParts(data);
@@ -172,28 +185,10 @@ export function webCryptoSymmetric(subtle?: SubtleLike): WebCryptoSymmetric {
       return new Uint8Array(await s.deriveBits(hkdfParameters(salt, info), input as never, length * 8));
     },
     async hkdfAesKey(ikm, salt, info) {
-      const input = await hkdfInput(ikm, salt, info);
-      const derived = { ...AES_CBC, length: DERIVED_KEY_BITS };
-      const handle = await s.deriveKey(
-        hkdfParameters(salt, info),
-        input as never,
-        derived,
-        false,
-        AES_USAGES,
-      );
-      return { kind: 'aes-cbc', handle };
+      return { kind: 'aes-cbc', handle: await hkdfKey(ikm, salt, info, AES_CBC, AES_USAGES) };
     },
     async hkdfHmacKey(ikm, salt, info) {
-      const input = await hkdfInput(ikm, salt, info);
-      const derived = { ...HMAC_SHA256, length: DERIVED_KEY_BITS };
-      const handle = await s.deriveKey(
-        hkdfParameters(salt, info),
-        input as never,
-        derived,
-        false,
-        HMAC_USAGES,
-      );
-      return { kind: 'hmac-sha256', handle };
+      return { kind: 'hmac-sha256', handle: await hkdfKey(ikm, salt, info, HMAC_SHA256, HMAC_USAGES) };
     },
   };
 }
