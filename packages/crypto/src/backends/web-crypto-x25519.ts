@@ -5,7 +5,7 @@
  * (RFC 7748 §6.1) through WebCrypto: a platform without X25519 fails the import, a faulty one the answer.
  *
  * Keys are the package's `X25519PrivateKey`s, whose scalar stays wipeable bytes (§8): each agreement
- * hands WebCrypto a short-lived PKCS#8 copy that is wiped as soon as it is imported, as the native backend
+ * hands WebCrypto a short-lived PKCS#8 copy that is wiped when the agreement ends, as the native backend
  * does with OpenSSL. The all-zero shared secret is refused by the same function as on the synchronous
  * path, so both give CRYPTO_ERR_ZERO_SHARED_SECRET for the same peer values. It imports no `node:*` module.
  */
