@@ -5,7 +5,6 @@
  * the scrypt-based encrypted-key import/export, which also have `…Sync` forms where that is cheap.
  */
 import type { CryptoBackend, HashName } from './backend.js';
-import { isBytes } from './bytes.js';
 import {
   decryptPkcs8,
   decryptPkcs8Sync,
@@ -25,6 +24,7 @@ import {
   mlKemEncapsulate,
 } from './ml-kem.js';
 import { createPacketCipher, type PacketCipher, type PacketCipherOptions } from './packet-cipher.js';
+import { checkedRandom } from './random.js';
 import { oaepDecrypt, oaepEncrypt, pssSign, pssVerify } from './rsa.js';
 import { type GenerateRsaKeyPairOptions, generateRsaKeyPair, type RsaKeyPair } from './rsa-keygen.js';
 import {
@@ -164,19 +164,6 @@ export interface LeitungCrypto {
   fingerprint(key: RsaPublicKey | string | Uint8Array): string;
   /** 60 digits in groups of 5 from two fingerprints, independent of their order. */
   safetyNumber(fingerprintA: string, fingerprintB: string): string;
-}
-
-function checkedRandom(source: (length: number) => Uint8Array): (length: number) => Uint8Array {
-  return (length) => {
-    if (!Number.isInteger(length) || length < 0 || length > 1 << 20) {
-      throw invalidArgument('random length must be 0..1048576');
-    }
-    const out = source(length);
-    if (!isBytes(out) || out.length !== length) {
-      throw new CryptoError(CryptoErrorCode.Unsupported, 'random source returned the wrong number of bytes');
-    }
-    return out;
-  };
 }
 
 function keyDecryptFailed(error: unknown): never {

@@ -12,7 +12,7 @@ import type { AesCipher, CryptoBackend, HmacKey } from './backend.js';
 import { concatBytes, requireBytes, u64be } from './bytes.js';
 import { constantTimeEqual } from './constant-time.js';
 import { invalidArgument } from './errors.js';
-import { AES_BLOCK, pad, unpad } from './pkcs7.js';
+import { isPaddedCiphertextLength, pad, unpad } from './pkcs7.js';
 
 export const ETM_KEY_LENGTH = 32;
 export const ETM_TAG_LENGTH = 32;
@@ -23,9 +23,7 @@ export class EtmKeys {
   readonly mac: HmacKey;
 
   constructor(backend: CryptoBackend, encKey: Uint8Array, macKey: Uint8Array) {
-    requireBytes('encKey', encKey, ETM_KEY_LENGTH);
-    requireBytes('macKey', macKey, ETM_KEY_LENGTH);
-    if (constantTimeEqual(encKey, macKey)) throw invalidArgument('encKey and macKey must be different keys');
+    requireEtmKeys(encKey, macKey);
     this.aes = backend.aes(encKey);
     this.mac = backend.hmacKey('sha256', macKey);
   }
@@ -36,8 +34,20 @@ export class EtmKeys {
   }
 }
 
+/** Two 32-byte keys that differ; CRYPTO_ERR_INVALID_ARGUMENT otherwise. */
+export function requireEtmKeys(encKey: Uint8Array, macKey: Uint8Array): void {
+  requireBytes('encKey', encKey, ETM_KEY_LENGTH);
+  requireBytes('macKey', macKey, ETM_KEY_LENGTH);
+  if (constantTimeEqual(encKey, macKey)) throw invalidArgument('encKey and macKey must be different keys');
+}
+
+/** What the tag covers, in order: u64be(len(ad)) ‖ ad ‖ iv ‖ ciphertext. */
+export function etmTagInput(ad: Uint8Array, iv: Uint8Array, ciphertext: Uint8Array): Uint8Array[] {
+  return [u64be(ad.length), ad, iv, ciphertext];
+}
+
 function tagOf(keys: EtmKeys, ad: Uint8Array, iv: Uint8Array, ciphertext: Uint8Array): Uint8Array {
-  return keys.mac.mac([u64be(ad.length), ad, iv, ciphertext]);
+  return keys.mac.mac(etmTagInput(ad, iv, ciphertext));
 }
 
 /** ciphertext ‖ tag(32) for `plaintext` under `iv`. */
@@ -61,7 +71,7 @@ export function verifyThenDecrypt(
   ad: Uint8Array,
 ): Uint8Array | undefined {
   const ciphertextLength = body.length - ETM_TAG_LENGTH;
-  if (ciphertextLength < AES_BLOCK || ciphertextLength % AES_BLOCK !== 0) return undefined;
+  if (!isPaddedCiphertextLength(ciphertextLength)) return undefined;
   const ciphertext = body.subarray(0, ciphertextLength);
   if (!constantTimeEqual(tagOf(keys, ad, iv, ciphertext), body.subarray(ciphertextLength))) return undefined;
   const padded = keys.aes.cbcDecrypt(iv, ciphertext);

@@ -21,7 +21,8 @@ export function hash(backend: CryptoBackend, name: HashName, data: Uint8Array): 
   return backend.hash(name, requireBytes('data', data));
 }
 
-function parts(data: Uint8Array | readonly Uint8Array[]): readonly Uint8Array[] {
+/** `data` as a list of parts (HMAC input); CRYPTO_ERR_INVALID_ARGUMENT for anything but bytes. */
+export function dataParts(data: Uint8Array | readonly Uint8Array[]): readonly Uint8Array[] {
   if (isBytes(data)) return [data];
   if (!Array.isArray(data) || !data.every(isBytes))
     throw invalidArgument('data must be a Uint8Array or an array of them');
@@ -37,7 +38,7 @@ export function hmac(
   requireHashName(name);
   const keyed = backend.hmacKey(name, requireBytes('key', key));
   try {
-    return keyed.mac(parts(data));
+    return keyed.mac(dataParts(data));
   } finally {
     keyed.destroy();
   }
@@ -55,12 +56,28 @@ export function hmacVerify(
   tag: Uint8Array,
   tagLength: number,
 ): boolean {
+  requireTagLength(tagLength);
+  requireBytes('tag', tag);
+  return truncatedTagMatches(hmac(backend, name, key, data), tag, tagLength);
+}
+
+/** `tagLength` must be 16..32 bytes (RFC 2104 §5: at least half the hash). */
+export function requireTagLength(tagLength: number): void {
   if (!Number.isInteger(tagLength) || tagLength < 16 || tagLength > HASH_LENGTH) {
     throw invalidArgument('tagLength must be 16..32 bytes');
   }
-  requireBytes('tag', tag);
-  const full = hmac(backend, name, key, data);
+}
+
+/** `tag` is exactly the first `tagLength` bytes of the full HMAC, compared in constant time. */
+export function truncatedTagMatches(full: Uint8Array, tag: Uint8Array, tagLength: number): boolean {
   return tag.length === tagLength && constantTimeEqual(full.subarray(0, tagLength), tag);
+}
+
+/** RFC 5869 §2.3: L ≤ 255·HashLen, and at least one byte. */
+export function requireHkdfLength(length: number): void {
+  if (!Number.isInteger(length) || length < 1 || length > 255 * HASH_LENGTH) {
+    throw invalidArgument(`HKDF length must be 1..${255 * HASH_LENGTH} bytes`);
+  }
 }
 
 /** HKDF-Extract-then-Expand (RFC 5869 §2.2–2.3). */
@@ -76,9 +93,7 @@ export function hkdf(
   requireBytes('ikm', ikm);
   requireBytes('salt', salt);
   requireBytes('info', info);
-  if (!Number.isInteger(length) || length < 1 || length > 255 * HASH_LENGTH) {
-    throw invalidArgument(`HKDF length must be 1..${255 * HASH_LENGTH} bytes`);
-  }
+  requireHkdfLength(length);
   // RFC 5869 §2.2: an absent salt is HashLen zero bytes.
   const extractor = backend.hmacKey(name, salt.length > 0 ? salt : new Uint8Array(HASH_LENGTH));
   const prk = extractor.mac([ikm]);

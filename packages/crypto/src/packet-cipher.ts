@@ -20,7 +20,7 @@ import { concatBytes, requireBytes, u64be, utf8 } from './bytes.js';
 import { constantTimeEqual } from './constant-time.js';
 import { authFailed, CryptoError, CryptoErrorCode, CryptoReplayError, invalidArgument } from './errors.js';
 import { hkdf } from './hashing.js';
-import { AES_BLOCK, pad, unpad } from './pkcs7.js';
+import { AES_BLOCK, isPaddedCiphertextLength, pad, unpad } from './pkcs7.js';
 import { DEFAULT_REPLAY_WINDOW, ReplayWindow, requireSequence } from './replay-window.js';
 
 /** Bytes of the truncated HMAC-SHA256 tag ending every media packet (RFC 2104 §5; docs/crypto.md §6). */
@@ -28,11 +28,61 @@ export const PACKET_TAG_LENGTH = 16;
 /** Smallest packet: one ciphertext block and the tag. */
 export const PACKET_MIN_LENGTH = AES_BLOCK + PACKET_TAG_LENGTH;
 
-const LABEL_ENC = utf8('leitung/v1 packet-enc');
-const LABEL_MAC = utf8('leitung/v1 packet-mac');
-const LABEL_IV = utf8('leitung/v1 packet-iv');
+/** HKDF infos of the three packet keys (docs/crypto.md §11); the salt is empty. */
+export const PACKET_KEY_INFO = {
+  enc: utf8('leitung/v1 packet-enc'),
+  mac: utf8('leitung/v1 packet-mac'),
+  iv: utf8('leitung/v1 packet-iv'),
+} as const;
+export const PACKET_KEY_SALT = new Uint8Array(0);
 const ZERO_BLOCK = new Uint8Array(AES_BLOCK);
-const NO_SALT = new Uint8Array(0);
+
+/** Packet key material is one direction's media key: 32 or 64 bytes (docs/session-protocol.md §3). */
+export function requirePacketKeyMaterial(keyMaterial: Uint8Array): void {
+  requireBytes('keyMaterial', keyMaterial);
+  if (keyMaterial.length !== 32 && keyMaterial.length !== 64) {
+    throw invalidArgument('packet key material must be 32 or 64 bytes');
+  }
+}
+
+/** The block the IV key encrypts for `seq`: u64be(0) ‖ u64be(seq). */
+export function ivBlock(seq: number): Uint8Array {
+  return concatBytes(new Uint8Array(8), u64be(seq));
+}
+
+/** What the packet tag covers, in order: u64be(len(header)) ‖ header ‖ u64be(seq) ‖ ciphertext. */
+export function packetTagInput(seq: number, ad: Uint8Array, ciphertext: Uint8Array): Uint8Array[] {
+  return [u64be(ad.length), ad, u64be(seq), ciphertext];
+}
+
+/** The ciphertext length of `packet`, or undefined when it cannot be a packet (length check before the tag). */
+export function packetCiphertextLength(packet: Uint8Array): number | undefined {
+  const length = packet.length - PACKET_TAG_LENGTH;
+  return isPaddedCiphertextLength(length) ? length : undefined;
+}
+
+/**
+ * The sealer's side of IV uniqueness (docs/crypto.md §6): each sequence number sealed must exceed the last
+ * one, which may come from an earlier cipher object for the same keys (`lastSealed`).
+ */
+export class SealedSequence {
+  #last = -1;
+
+  constructor(lastSealed?: number) {
+    if (lastSealed !== undefined) {
+      requireSequence(lastSealed);
+      this.#last = lastSealed;
+    }
+  }
+
+  /** Takes `seq` (a valid sequence number) or throws CRYPTO_ERR_SEQUENCE_REUSE. */
+  claim(seq: number): void {
+    if (seq <= this.#last) {
+      throw new CryptoError(CryptoErrorCode.SequenceReuse, 'sequence number not above the last one sealed');
+    }
+    this.#last = seq;
+  }
+}
 
 /**
  * Options of `createPacketCipher`: the replay window size and, after failover with unchanged keys, the last
@@ -68,22 +118,17 @@ class AesCbcHmacPacketCipher implements PacketCipher {
   readonly #enc: AesCipher;
   readonly #iv: AesCipher;
   readonly #mac: HmacKey;
-  #lastSealed = -1;
+  readonly #sealed: SealedSequence;
   #destroyed = false;
 
   constructor(backend: CryptoBackend, keyMaterial: Uint8Array, options: PacketCipherOptions) {
-    requireBytes('keyMaterial', keyMaterial);
-    if (keyMaterial.length !== 32 && keyMaterial.length !== 64) {
-      throw invalidArgument('packet key material must be 32 or 64 bytes');
-    }
+    requirePacketKeyMaterial(keyMaterial);
     this.replayWindow = new ReplayWindow(options.windowSize ?? DEFAULT_REPLAY_WINDOW);
-    if (options.lastSealed !== undefined) {
-      requireSequence(options.lastSealed);
-      this.#lastSealed = options.lastSealed;
-    }
-    const encKey = hkdf(backend, 'sha256', keyMaterial, NO_SALT, LABEL_ENC, 32);
-    const macKey = hkdf(backend, 'sha256', keyMaterial, NO_SALT, LABEL_MAC, 32);
-    const ivKey = hkdf(backend, 'sha256', keyMaterial, NO_SALT, LABEL_IV, 32);
+    this.#sealed = new SealedSequence(options.lastSealed);
+    const derive = (info: Uint8Array) => hkdf(backend, 'sha256', keyMaterial, PACKET_KEY_SALT, info, 32);
+    const encKey = derive(PACKET_KEY_INFO.enc);
+    const macKey = derive(PACKET_KEY_INFO.mac);
+    const ivKey = derive(PACKET_KEY_INFO.iv);
     this.#enc = backend.aes(encKey);
     this.#mac = backend.hmacKey('sha256', macKey);
     this.#iv = backend.aes(ivKey);
@@ -98,11 +143,11 @@ class AesCbcHmacPacketCipher implements PacketCipher {
 
   #ivFor(seq: number): Uint8Array {
     // One-block CBC with a zero IV is exactly ECB: AES(ivKey, block).
-    return this.#iv.cbcEncrypt(ZERO_BLOCK, concatBytes(new Uint8Array(8), u64be(seq)));
+    return this.#iv.cbcEncrypt(ZERO_BLOCK, ivBlock(seq));
   }
 
   #tag(seq: number, ad: Uint8Array, ciphertext: Uint8Array): Uint8Array {
-    return this.#mac.mac([u64be(ad.length), ad, u64be(seq), ciphertext]).subarray(0, PACKET_TAG_LENGTH);
+    return this.#mac.mac(packetTagInput(seq, ad, ciphertext)).subarray(0, PACKET_TAG_LENGTH);
   }
 
   seal(seq: number, associatedData: Uint8Array, plaintext: Uint8Array): Uint8Array {
@@ -110,10 +155,7 @@ class AesCbcHmacPacketCipher implements PacketCipher {
     requireSequence(seq);
     requireBytes('associatedData', associatedData);
     requireBytes('plaintext', plaintext);
-    if (seq <= this.#lastSealed) {
-      throw new CryptoError(CryptoErrorCode.SequenceReuse, 'sequence number not above the last one sealed');
-    }
-    this.#lastSealed = seq;
+    this.#sealed.claim(seq);
     const padded = pad(plaintext);
     const ciphertext = this.#enc.cbcEncrypt(this.#ivFor(seq), padded);
     padded.fill(0);
@@ -125,8 +167,8 @@ class AesCbcHmacPacketCipher implements PacketCipher {
     requireSequence(seq);
     requireBytes('associatedData', associatedData);
     requireBytes('packet', packet);
-    const ciphertextLength = packet.length - PACKET_TAG_LENGTH;
-    if (ciphertextLength < AES_BLOCK || ciphertextLength % AES_BLOCK !== 0) throw authFailed();
+    const ciphertextLength = packetCiphertextLength(packet);
+    if (ciphertextLength === undefined) throw authFailed();
     const ciphertext = packet.subarray(0, ciphertextLength);
     if (!constantTimeEqual(this.#tag(seq, associatedData, ciphertext), packet.subarray(ciphertextLength))) {
       throw authFailed();

@@ -5,6 +5,11 @@
  */
 export const AES_BLOCK = 16;
 
+/** A CBC ciphertext with PKCS#7 padding is at least one block and a whole number of blocks. */
+export function isPaddedCiphertextLength(length: number): boolean {
+  return length >= AES_BLOCK && length % AES_BLOCK === 0;
+}
+
 export function pad(data: Uint8Array): Uint8Array {
   const n = AES_BLOCK - (data.length % AES_BLOCK);
   const out = new Uint8Array(data.length + n);

@@ -15,6 +15,11 @@ import { CryptoError, CryptoErrorCode, invalidArgument } from './errors.js';
 /** Bytes of an X25519 private scalar, public value and shared secret (RFC 7748 §5). */
 export const X25519_KEY_LENGTH = 32;
 
+/** DER prefix of an X25519 PKCS#8 PrivateKeyInfo (RFC 8410 §7) around the raw 32-byte scalar. */
+export const X25519_PKCS8_PREFIX = Uint8Array.from([
+  0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20,
+]);
+
 interface State {
   readonly backend: CryptoBackend;
   readonly scalar: Uint8Array;
@@ -84,16 +89,32 @@ export function generateX25519KeyPair(
   }
 }
 
+/**
+ * The live scalar of `privateKey` (not a copy: wipe what you derive from it), after the checks every
+ * agreement makes — the key is ours and not destroyed, the peer value is 32 bytes. For the asynchronous
+ * agreement (backends/web-crypto-x25519.ts); not exported from the package.
+ */
+export function x25519Scalar(privateKey: X25519PrivateKey, peerPublicKey: Uint8Array): Uint8Array {
+  const state = privateKey instanceof X25519PrivateKey ? states.get(privateKey) : undefined;
+  if (!state) throw invalidArgument('expected an X25519PrivateKey');
+  if (state.destroyed) throw new CryptoError(CryptoErrorCode.KeyDestroyed, 'X25519 key was destroyed');
+  requireBytes('peerPublicKey', peerPublicKey, X25519_KEY_LENGTH);
+  return state.scalar;
+}
+
 export function x25519SharedSecret(
   backend: CryptoBackend,
   privateKey: X25519PrivateKey,
   peerPublicKey: Uint8Array,
 ): Uint8Array {
-  const state = privateKey instanceof X25519PrivateKey ? states.get(privateKey) : undefined;
-  if (!state) throw invalidArgument('expected an X25519PrivateKey');
-  if (state.destroyed) throw new CryptoError(CryptoErrorCode.KeyDestroyed, 'X25519 key was destroyed');
-  requireBytes('peerPublicKey', peerPublicKey, X25519_KEY_LENGTH);
-  const shared = backend.x25519(state.scalar, peerPublicKey);
+  return refuseZeroSecret(backend.x25519(x25519Scalar(privateKey, peerPublicKey), peerPublicKey));
+}
+
+/**
+ * `shared`, unless it is absent (the implementation refused a low-order point) or all zero: then
+ * CRYPTO_ERR_ZERO_SHARED_SECRET (RFC 7748 §6.1). Every X25519 path of the package ends here.
+ */
+export function refuseZeroSecret(shared: Uint8Array | undefined): Uint8Array {
   let nonZero = 0;
   for (const b of shared ?? []) nonZero |= b;
   if (!shared || nonZero === 0) {

@@ -34,15 +34,13 @@ import type {
   ScryptParameters,
 } from '../backend.js';
 import { concatBytes, plainBytes } from '../bytes.js';
+import { X25519_PKCS8_PREFIX } from '../x25519.js';
 
 const OAEP = constants.RSA_PKCS1_OAEP_PADDING;
 const PSS = constants.RSA_PKCS1_PSS_PADDING;
 const PSS_SALT_LENGTH = 32;
 
-// DER prefixes of X25519 keys (RFC 8410 §7): PKCS#8 PrivateKeyInfo and SPKI around the raw 32 bytes.
-const X25519_PKCS8_PREFIX = Uint8Array.from([
-  0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20,
-]);
+// DER prefix of X25519 SPKI (RFC 8410 §7) around the raw 32 bytes; the PKCS#8 one is in x25519.ts.
 const X25519_SPKI_PREFIX = Uint8Array.from([
   0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x03, 0x21, 0x00,
 ]);

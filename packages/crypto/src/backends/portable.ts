@@ -13,25 +13,12 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { sha3_256 } from '@noble/hashes/sha3.js';
 import forge from 'node-forge';
 import type { AesCipher, CryptoBackend, HashName, HmacKey, RsaBackend } from '../backend.js';
-import { CryptoError, CryptoErrorCode } from '../errors.js';
+import { platformRandomBytes as randomBytes } from '../random.js';
 import { BigIntRsaPrivateKey, publicOp } from './bigint-rsa.js';
 import { fromBinaryString, toBinaryString, toWords } from './forge-bytes.js';
 import { generateWithForge } from './forge-keygen.js';
 
 const PSS_SALT_LENGTH = 32;
-const MAX_RANDOM_CHUNK = 65536; // getRandomValues limit per call (WebCrypto §10.1.1)
-
-function randomBytes(length: number): Uint8Array {
-  const source = globalThis.crypto;
-  if (!source || typeof source.getRandomValues !== 'function') {
-    throw new CryptoError(CryptoErrorCode.Unsupported, 'no secure random source (crypto.getRandomValues)');
-  }
-  const out = new Uint8Array(length);
-  for (let i = 0; i < length; i += MAX_RANDOM_CHUNK)
-    source.getRandomValues(out.subarray(i, i + MAX_RANDOM_CHUNK));
-  return out;
-}
-
 function nobleHash(name: HashName) {
   return name === 'sha256' ? sha256 : sha3_256;
 }

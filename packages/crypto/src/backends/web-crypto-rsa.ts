@@ -10,23 +10,7 @@
  * injected randomness), and a key is bound to one algorithm, so each key is imported twice (OAEP and PSS).
  */
 import { CryptoError, CryptoErrorCode } from '../errors.js';
-
-/** The part of WebCrypto's `SubtleCrypto` used here (`globalThis.crypto.subtle` in browsers and Node 20). */
-export interface SubtleLike {
-  generateKey(algorithm: object, extractable: boolean, usages: string[]): Promise<unknown>;
-  importKey(
-    format: 'pkcs8' | 'spki',
-    data: Uint8Array,
-    algorithm: object,
-    extractable: boolean,
-    usages: string[],
-  ): Promise<unknown>;
-  exportKey(format: 'pkcs8' | 'spki', key: never): Promise<ArrayBuffer>;
-  encrypt(algorithm: object, key: never, data: Uint8Array): Promise<ArrayBuffer>;
-  decrypt(algorithm: object, key: never, data: Uint8Array): Promise<ArrayBuffer>;
-  sign(algorithm: object, key: never, data: Uint8Array): Promise<ArrayBuffer>;
-  verify(algorithm: object, key: never, signature: Uint8Array, data: Uint8Array): Promise<boolean>;
-}
+import { platformSubtle, type SubtleLike } from './subtle.js';
 
 /** A private key imported for WebCrypto: one handle per algorithm. */
 export interface WebCryptoRsaPrivateKey {
@@ -91,10 +75,7 @@ async function imported(run: () => Promise<unknown>): Promise<unknown> {
 
 /** RSA over `subtle` (default `globalThis.crypto.subtle`). CRYPTO_ERR_INVALID_ARGUMENT when there is none. */
 export function webCryptoRsa(subtle?: SubtleLike): WebCryptoRsa {
-  const s = subtle ?? (globalThis as { crypto?: { subtle?: SubtleLike } }).crypto?.subtle;
-  if (s === undefined) {
-    throw new CryptoError(CryptoErrorCode.InvalidArgument, 'this platform has no WebCrypto (crypto.subtle)');
-  }
+  const s = platformSubtle(subtle);
   return {
     async generate() {
       const pair = (await s.generateKey(

@@ -1,10 +1,33 @@
 /**
  * Runs in Chromium (test/browser-crypto.test.ts bundles it for the browser): the portable backend and
- * WebCrypto RSA against the Wycheproof RSA-4096 files, and an identity generated in the page for Node to
- * check (docs/crypto.md §12 "In a real browser"). Only this package's browser entry is imported, so the
- * bundle step fails if it reaches a Node module.
+ * WebCrypto RSA against the Wycheproof RSA-4096 files, an identity generated in the page for Node to
+ * check, the Wycheproof symmetric and X25519 files on Chromium's WebCrypto, which X25519 implementation
+ * the page got, and packets and control frames sealed and opened by the asynchronous ciphers for Node's
+ * native backend to compare (docs/crypto.md §12 "In a real browser"). Only this package's browser entry
+ * is imported, so the bundle step fails if it reaches a Node module.
  */
-import { CryptoError, createCrypto, portableBackend, webCryptoRsa } from '../../src/portable.js';
+import {
+  CryptoError,
+  createCrypto,
+  fromHex,
+  portableBackend,
+  webCryptoMessageCipher,
+  webCryptoPacketCipher,
+  webCryptoRsa,
+  webCryptoSymmetric,
+  webCryptoX25519,
+} from '../../src/portable.js';
+import {
+  type AesFile,
+  aesCbcVectors,
+  type HkdfFile,
+  type HmacFile,
+  hkdfVectors,
+  hmacVectors,
+  type VectorOutcome,
+  type X25519File,
+  x25519Vectors,
+} from '../web-crypto-vectors.js';
 
 interface Case {
   readonly tcId: number;
@@ -139,6 +162,105 @@ async function privateOpMs(n: number): Promise<{ portableSign: number; webCrypto
   };
 }
 
-const api = { oaep, pss, identity, privateOpMs };
+/** The Wycheproof symmetric and X25519 files on this page's WebCrypto (test/web-crypto-vectors.ts). */
+async function symmetricVectors(kind: 'aes-cbc' | 'hmac' | 'hkdf' | 'x25519'): Promise<VectorOutcome> {
+  const symmetric = webCryptoSymmetric();
+  switch (kind) {
+    case 'aes-cbc':
+      return aesCbcVectors((await vectors('aes_cbc_pkcs5_test.json')) as unknown as AesFile, symmetric);
+    case 'hmac':
+      return hmacVectors((await vectors('hmac_sha256_test.json')) as unknown as HmacFile, symmetric);
+    case 'hkdf':
+      return hkdfVectors((await vectors('hkdf_sha256_test.json')) as unknown as HkdfFile, symmetric);
+    case 'x25519':
+      return x25519Vectors(
+        (await vectors('x25519_test.json')) as unknown as X25519File,
+        webCryptoX25519(),
+        (raw) => crypto.importX25519PrivateKey(raw),
+      );
+  }
+}
+
+/** Which X25519 the page's agreements use, and — asked independently — whether the platform has one. */
+async function x25519Path(): Promise<{
+  implementation: string;
+  platformHasX25519: boolean;
+  userAgent: string;
+}> {
+  const platformHasX25519 = await globalThis.crypto.subtle
+    .generateKey({ name: 'X25519' }, false, ['deriveBits'])
+    .then(
+      () => true,
+      () => false,
+    );
+  return {
+    implementation: await webCryptoX25519().implementation(),
+    platformHasX25519,
+    userAgent: (globalThis as unknown as { navigator: { userAgent: string } }).navigator.userAgent,
+  };
+}
+
+/** A random source that hands out `source`'s bytes in order: the IVs Node chose, for identical output. */
+function readerOf(source: Uint8Array): (length: number) => Uint8Array {
+  let offset = 0;
+  return (length) => {
+    const out = source.slice(offset, offset + length);
+    offset += length;
+    return out;
+  };
+}
+
+/** One packet or control frame: sequence number (packets), associated data, plaintext, as hex. */
+export interface FrameInput {
+  readonly seq: number;
+  readonly ad: string;
+  readonly plaintext: string;
+}
+
+/**
+ * The asynchronous ciphers in the page, for Node to compare with its native ones: `frames` sealed (the
+ * control frames with the IVs given), `nativeSealed` — what Node's native ciphers sealed for the same
+ * frames — opened, and whether the portable synchronous ciphers in the page agree byte for byte.
+ */
+async function cipherRoundTrip(
+  keyMaterial: string,
+  encKey: string,
+  macKey: string,
+  ivs: string,
+  frames: readonly FrameInput[],
+  nativeSealed: { readonly packets: readonly string[]; readonly control: readonly string[] },
+): Promise<{
+  packets: string[];
+  control: string[];
+  openedPackets: string[];
+  openedControl: string[];
+  portableAgrees: boolean;
+}> {
+  const ivSource = fromHex(ivs);
+  const randomBytes = readerOf(ivSource);
+  const sealer = await webCryptoPacketCipher(fromHex(keyMaterial));
+  const opener = await webCryptoPacketCipher(fromHex(keyMaterial));
+  const control = await webCryptoMessageCipher(fromHex(encKey), fromHex(macKey), { randomBytes });
+  const portable = createCrypto({ backend: portableBackend(), randomBytes: readerOf(ivSource) });
+  const portablePackets = portable.createPacketCipher(fromHex(keyMaterial));
+  const portableControl = portable.createMessageCipher(fromHex(encKey), fromHex(macKey));
+  const out = { packets: [] as string[], control: [] as string[], openedPackets: [] as string[] };
+  const openedControl: string[] = [];
+  let portableAgrees = true;
+  for (const [i, frame] of frames.entries()) {
+    const [ad, plaintext] = [fromHex(frame.ad), fromHex(frame.plaintext)];
+    const packet = await sealer.seal(frame.seq, ad, plaintext);
+    const sealed = await control.seal(plaintext, ad);
+    portableAgrees &&= same(packet, portablePackets.seal(frame.seq, ad, plaintext));
+    portableAgrees &&= same(sealed, portableControl.seal(plaintext, ad));
+    out.packets.push(toHex(packet));
+    out.control.push(toHex(sealed));
+    out.openedPackets.push(toHex(await opener.open(frame.seq, ad, fromHex(nativeSealed.packets[i]!))));
+    openedControl.push(toHex(await control.open(fromHex(nativeSealed.control[i]!), ad)));
+  }
+  return { ...out, openedControl, portableAgrees };
+}
+
+const api = { oaep, pss, identity, privateOpMs, symmetricVectors, x25519Path, cipherRoundTrip };
 export type CryptoPage = typeof api;
 (globalThis as unknown as { leitungCrypto: CryptoPage }).leitungCrypto = api;
