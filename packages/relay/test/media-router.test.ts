@@ -222,6 +222,31 @@ describe('MediaRouter (docs/session-protocol.md §4)', () => {
     expect(router.rebinds).toBe(0);
   });
 
+  it('a connection (a WebSocket leg) binds with BIND → BIND_ACK; its wrong token or replayed counter still binds nothing', () => {
+    const { router, grant, bind, data, bindFully } = setup();
+    const leg = { address: 'ws:1', port: 0, connected: true };
+    expect(router.datagram(bind('caller', 1, { token: grant.calleeToken }), leg, T0)).toMatchObject({
+      kind: 'drop',
+      reason: 'bad-token',
+    });
+    const ack = router.datagram(bind('caller', 2), leg, T0);
+    expect(ack).toMatchObject({ kind: 'reply', address: 'ws:1', port: 0, binding: 'bound' });
+    expect(ack.kind === 'reply' && decodeMediaPacket(ack.bytes).type).toBe('BIND_ACK');
+    expect(router.datagram(bind('caller', 2), leg, T0)).toMatchObject({
+      kind: 'drop',
+      reason: 'replayed-counter',
+    });
+    // The same address without the flag is an unproven one, as from UDP: challenged, nothing moves.
+    const other = { address: 'ws:2', port: 0 };
+    expect(router.datagram(bind('caller', 3), other, T0)).toMatchObject({ binding: 'challenged' });
+    expect(bindFully('callee', 1, B)).toMatchObject({ binding: 'bound' });
+    expect(router.datagram(data('caller-to-callee'), leg, T0)).toMatchObject({ kind: 'forward', ...B });
+    expect(router.datagram(data('callee-to-caller'), B, T0)).toMatchObject({
+      kind: 'forward',
+      address: 'ws:1',
+    });
+  });
+
   it('accepts KEEPALIVE only from the bound address; it refreshes without moving', () => {
     const { router, bind, bindFully } = setup();
     bindFully('caller', 1, A);

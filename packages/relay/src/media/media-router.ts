@@ -88,6 +88,12 @@ export const MEDIA_DROP_REASONS: readonly MediaDropReason[] = [
 export interface MediaEndpoint {
   readonly address: string;
   readonly port: number;
+  /**
+   * True for a connection the relay accepted — a WebSocket media leg (docs/protocol.md "WebSocket
+   * transport"): TCP's handshake already proved that the peer receives what is sent to it, and nobody can
+   * send in its name, so a valid BIND from it is acknowledged at once instead of challenged.
+   */
+  readonly connected?: boolean;
 }
 
 /**
@@ -531,9 +537,10 @@ export class MediaRouter {
       session.activity[0] = now;
       return REFRESH;
     }
-    if (type === 'BIND' && !confirmed) {
+    if (type === 'BIND' && !confirmed && from.connected !== true) {
       // Return routability: the address gets a challenge as long as the BIND, and nothing else, until a
       // BIND_CONFIRM from it echoes the nonce. The confirmed address (if any) keeps its media meanwhile.
+      // A connection's address needs no such proof (MediaEndpoint.connected): its BIND binds below.
       this.challenges++;
       const challenge = buildBindChallenge({
         sessionId: session.id,

@@ -72,7 +72,7 @@ export interface MediaHooks {
 
 interface MediaLeg {
   readonly socket: WebSocket;
-  readonly endpoint: { readonly address: string; readonly port: 0 };
+  readonly endpoint: { readonly address: string; readonly port: 0; readonly connected: true };
   readonly key: string;
   readonly openedAt: number;
   bound: boolean;
@@ -358,7 +358,8 @@ export class WebSocketListener {
     const address = `${MEDIA_LEG_PREFIX}${this.#nextLeg++}`;
     const leg: MediaLeg = {
       socket,
-      endpoint: { address, port: 0 },
+      // A connection: its BIND is acknowledged without a challenge (MediaEndpoint.connected).
+      endpoint: { address, port: 0, connected: true },
       key,
       openedAt: now,
       bound: false,

@@ -59,6 +59,18 @@ export abstract class MediaEndpoint {
       throw new Error('expected BIND_ACK');
   }
 
+  /**
+   * BIND → BIND_ACK: the bind of a connection (a WebSocket leg), whose return routability its transport
+   * proved, so the relay acknowledges without a challenge (docs/protocol.md "WebSocket transport").
+   */
+  protected async connectedHandshake(grant: MediaGrant, send: (bytes: Uint8Array) => void): Promise<void> {
+    const before = this.received.length;
+    send(this.bind(grant));
+    if ((await this.waitFor(before + 1)) < before + 1) throw new Error('no BIND_ACK');
+    const type = decodeMediaPacket(this.received[before]!).type;
+    if (type !== 'BIND_ACK') throw new Error(`expected BIND_ACK, got ${type}`);
+  }
+
   /** Waits until `count` packets have arrived (or `ms` passed) and returns how many did. */
   async waitFor(count: number, ms = 2000): Promise<number> {
     const deadline = Date.now() + ms;

@@ -126,9 +126,9 @@ export class WsMediaLeg extends MediaEndpoint {
     this.socket.send(bytes);
   }
 
-  /** BIND → BIND_CHALLENGE → BIND_CONFIRM → BIND_ACK (docs/session-protocol.md §4.2), over the leg. */
+  /** BIND → BIND_ACK over the leg: a connection is not challenged (docs/protocol.md "WebSocket transport"). */
   establish(grant: MediaGrant): Promise<void> {
-    return this.handshake(grant, (bytes) => this.send(bytes));
+    return this.connectedHandshake(grant, (bytes) => this.send(bytes));
   }
 
   close(): void {
