@@ -51,13 +51,7 @@ export {
   type ToneOptions,
 } from './generators.js';
 export type { OpusBackend } from './opus-backend.js';
-export {
-  createOpusCodec,
-  OPUS_DEFAULTS,
-  OPUS_FEC_PLANNING,
-  type OpusCodecOptions,
-  plannedLossPercent,
-} from './opus-codec.js';
+export { createOpusCodec, OPUS_DEFAULTS, type OpusCodecOptions } from './opus-codec.js';
 export { instantiateOpusWasm, type OpusWasmSource, opusWasmSimdSupported } from './opus-wasm.js';
 export { createPcm16Codec } from './pcm16-codec.js';
 export {

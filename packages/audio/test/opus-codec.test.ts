@@ -3,18 +3,18 @@ import { describe, expect, it } from 'vitest';
 import { barkSpectralDistance, envelopeCorrelation, estimateDelay } from '../src/analysis.js';
 import {
   instantiateOpusWasmSync,
+  OPUS_FEC_PLANNING,
   type OpusEncoderSettings,
   opusPacketHasFec,
   opusPacketMode,
+  plannedLossPercent,
 } from '../src/core.js';
 import {
   type AudioCodec,
   createOpusCodec,
   FRAME_SAMPLES,
   instantiateOpusWasm,
-  OPUS_FEC_PLANNING,
   type OpusBackend,
-  plannedLossPercent,
 } from '../src/index.js';
 import { loadOpusBackend, loadOpusWasmBackend, opusWasmPath } from '../src/node/index.js';
 import { syntheticSpeech } from './support/speech.js';
