@@ -90,6 +90,15 @@ describe('command line', () => {
     for (const bad of ['0', '-1', 'abc', 'Infinity', '1e9'])
       expect(usageError('--duration', bad)).toBe('PHONEBOOK_ERR_USAGE');
     expect(usageError('--timeout', '0')).toBe('PHONEBOOK_ERR_USAGE');
+    for (const bad of ['0', '1.5', '1001', 'x'])
+      expect(usageError('--call', 'bob', '--calls', bad)).toBe('PHONEBOOK_ERR_USAGE');
+    expect(usageError('--headless', '--calls', '2')).toBe('PHONEBOOK_ERR_USAGE');
+  });
+
+  it('takes --calls N with --call or --auto-answer, 1 without it', () => {
+    expect(run('--call', 'bob').calls).toBe(1);
+    expect(run('--call', 'bob', '--calls', '5').calls).toBe(5);
+    expect(run('--auto-answer', '--calls', '1000').calls).toBe(1000);
   });
 
   it('takes the identity commands, which run without the UI and exclude each other and calls', () => {

@@ -172,6 +172,42 @@ describe('leitung-phonebook, headless', () => {
     expect(mallory.events.some((e) => e.event === 'call:accepted')).toBe(true);
   }, 60_000);
 
+  it('--calls N places and answers N calls in one process each, then exits 0', async () => {
+    const [erinKey, frankKey] = await Promise.all([
+      writeEncryptedIdentity(temp, 'erin'),
+      writeEncryptedIdentity(temp, 'frank'),
+    ]);
+    const common = ['--relays', relaysFile, '--passphrase-file', passFile];
+    const erin = startPhonebookProcess(
+      'erin',
+      [
+        ...common,
+        ...['--data', join(temp, 'erin'), '--name', 'erin', '--import-identity', erinKey],
+        ...['--auto-answer', '--calls', '3', '--timeout', '30'],
+      ],
+      env,
+    );
+    await erin.waitFor('registration:complete', 20_000);
+    const frank = startPhonebookProcess(
+      'frank',
+      [
+        ...common,
+        ...['--data', join(temp, 'frank'), '--name', 'frank', '--import-identity', frankKey],
+        ...['--call', 'erin', '--calls', '3', '--duration', '0.3', '--timeout', '30', '--tone'],
+      ],
+      env,
+    );
+    expect(await frank.process.exited).toBe(0);
+    expect(await erin.process.exited).toBe(0);
+    for (const side of [erin, frank]) {
+      const stats = side.events.filter((e) => e.event === 'call:stats');
+      expect(stats).toHaveLength(3);
+      expect(new Set(stats.map((e) => e.callId)).size).toBe(3);
+    }
+    // Every call carried audio to the callee: one first decoded frame per call.
+    expect(erin.events.filter((e) => e.event === 'media:first-frame')).toHaveLength(3);
+  }, 60_000);
+
   it('prints text lines without --json, lets an unanswered call time out, and stops cleanly on SIGTERM', async () => {
     const key = await writeEncryptedIdentity(temp, 'bob');
     const child = startChild(

@@ -29,6 +29,8 @@ export interface PhonebookOptions {
   readonly call: string | undefined;
   /** Headless: answer the first incoming call. */
   readonly autoAnswer: boolean;
+  /** Headless, with --call or --auto-answer: place (or answer) this many calls one after another. */
+  readonly calls: number;
   /** Hang up after this many seconds of call (from the moment the call is set up). */
   readonly durationS: number | undefined;
   /** Headless: give up (exit code 1) when no call is set up within this many seconds. */
@@ -75,6 +77,7 @@ const OPTIONS = {
   json: { type: 'boolean' },
   call: { type: 'string' },
   'auto-answer': { type: 'boolean' },
+  calls: { type: 'string' },
   duration: { type: 'string' },
   timeout: { type: 'string' },
   input: { type: 'string' },
@@ -103,6 +106,10 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   const call = nonEmpty('--call', values.call);
   const autoAnswer = values['auto-answer'] ?? false;
   if (call !== undefined && autoAnswer) throw usage('--call and --auto-answer exclude each other');
+  const calls = count('--calls', values.calls) ?? 1;
+  if (values.calls !== undefined && call === undefined && !autoAnswer) {
+    throw usage('--calls goes with --call or --auto-answer');
+  }
   const tone = values.tone ?? false;
   const input = nonEmpty('--input', values.input);
   if (tone && input !== undefined) throw usage('--tone and --input exclude each other');
@@ -144,6 +151,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
       json,
       call,
       autoAnswer,
+      calls,
       durationS: seconds('--duration', values.duration),
       timeoutS: seconds('--timeout', values.timeout) ?? 60,
       input: pathOf('--input', input),
@@ -172,6 +180,15 @@ function nonEmpty(flag: string, value: string | undefined): string | undefined {
 function pathOf(flag: string, value: string | undefined): string | undefined {
   const v = nonEmpty(flag, value);
   return v === undefined ? undefined : resolve(v);
+}
+
+/** A whole number of calls, 1–1000: enough for any script, small enough that a typo fails loudly. */
+function count(flag: string, value: string | undefined): number | undefined {
+  const v = nonEmpty(flag, value);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 1000) throw usage(`${flag} is a whole number, 1 ≤ n ≤ 1000`);
+  return n;
 }
 
 function seconds(flag: string, value: string | undefined): number | undefined {

@@ -52,8 +52,9 @@ Headless mode (for scripts and tests; any of these turns it on)
   --json                  events as JSON, one object per line, ending with the call statistics
   --call NAME             call NAME as soon as it is reachable
   --auto-answer           answer the first incoming call
-  --duration SECONDS      hang up after this long in the call
-  --timeout SECONDS       give up when no call is set up within this time (default 60); an
+  --calls N               with --call or --auto-answer: N calls one after another (default 1)
+  --duration SECONDS      hang up after this long in each call
+  --timeout SECONDS       give up when a call is not set up within this time (default 60); an
                           unreachable relay is tried again until this time has passed
 
   -h, --help              this text

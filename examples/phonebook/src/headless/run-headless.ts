@@ -6,7 +6,8 @@
  * calls, and while the relay answers CALL_END `offline` (or the name is not registered yet) it calls again
  * every second — or at once when the contact shows up online — until `--timeout`.
  * A call lasts `--duration` seconds (or until the other side hangs up); then the final statistics are
- * printed (`call:stats`) and the program exits. Everything it prints is an event (event-output.ts).
+ * printed (`call:stats`) and the program exits — or, with `--calls N`, places or awaits the next call
+ * until N calls have ended (a warm process's later calls, for scripts and bench/web-phonebook). Everything it prints is an event (event-output.ts).
  *
  * With `--rotate-key` it registers, rotates the identity key (docs/key-transparency.md, "Key rotation";
  * the new key is in the vault before the relay hears of it) and exits.
@@ -201,16 +202,30 @@ async function scenario(
   stopped: Promise<'stopped'>,
   timers: Timers,
 ): Promise<Outcome> {
-  const sleep = (ms: number) => timers.sleep(ms);
-  const deadline = sleep(options.timeoutS * 1000).then(() => 'timeout' as const);
   if (options.call === undefined && !options.autoAnswer) {
     // Stay online (reachable in the phonebook) until stopped or for --duration.
     const duration =
-      options.durationS === undefined ? new Promise<never>(() => {}) : sleep(options.durationS * 1000);
+      options.durationS === undefined ? new Promise<never>(() => {}) : timers.sleep(options.durationS * 1000);
     await Promise.race([stopped, duration]);
     return { exit: 0, why: 'stopped' };
   }
+  // --calls N: the same scenario N times in this process; the first failure ends the run.
+  for (let n = 1; ; n++) {
+    const outcome = await oneCall(options, session, stopped, timers);
+    if (outcome.why !== 'call-ended' || n >= options.calls) return outcome;
+  }
+}
 
+/** One call placed (--call) or answered (--auto-answer), from dialling or waiting to its end. */
+async function oneCall(
+  options: PhonebookOptions,
+  session: PhonebookSession,
+  stopped: Promise<'stopped'>,
+  timers: Timers,
+): Promise<Outcome> {
+  const sleep = (ms: number) => timers.sleep(ms);
+  // --timeout counts for each call from the moment this one is dialled or awaited.
+  const deadline = sleep(options.timeoutS * 1000).then(() => 'timeout' as const);
   if (options.call !== undefined) {
     const peer = options.call;
     if (sameName(peer, session.client.name)) {
@@ -354,6 +369,7 @@ function waitForState<T extends ReturnType<PhonebookSession['getState']>>(
 
 /** Timers that keep the process alive while it waits, all cleared when the scenario is over. */
 class Timers {
+  /** Timers of earlier calls (a --timeout that was not needed) stay until the scenario is over. */
   readonly #pending = new Set<NodeJS.Timeout>();
 
   sleep(ms: number): Promise<void> {
