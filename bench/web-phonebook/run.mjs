@@ -1,6 +1,7 @@
 // The web phonebook in Chromium next to the terminal phonebook, one run (docs/benchmarks.md "Web
 // phonebook"): login handshake page vs terminal, call setup page → terminal, terminal → page and
-// terminal → terminal. The scenario is examples/web-phonebook/scripts/bench.ts (bundled here with esbuild).
+// terminal → terminal, each with a freshly started terminal phonebook per call and between warm programs.
+// The scenario is examples/web-phonebook/scripts/bench.ts (bundled here with esbuild).
 //
 //   npm run build && node bench/web-phonebook/run.mjs [--rounds N]
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -69,18 +70,35 @@ try {
     f.terminalToPageMs,
     f.terminalToTerminalMs,
   ]);
+  // The same between warm programs: each terminal process's first call not counted (--calls).
+  directions('warm: call connected (dial → both media lanes bound)', [
+    f.warm.pageToTerminalConnectedMs,
+    f.warm.terminalToPageConnectedMs,
+    f.warm.terminalToTerminalConnectedMs,
+  ]);
+  directions('warm: call setup (dial → first decoded frame at the callee)', [
+    f.warm.pageToTerminalMs,
+    f.warm.terminalToPageMs,
+    f.warm.terminalToTerminalMs,
+  ]);
   console.log(
     "\nthe terminal callee's steps, ms after the dial (medians): incoming · accepted · media bound · first frame",
   );
   for (const [who, steps] of [
     ['page caller', f.calleeStepsFromPage],
     ['terminal caller', f.calleeStepsFromTerminal],
+    ['page caller, warm', f.warm.calleeStepsFromPage],
+    ['terminal caller, warm', f.warm.calleeStepsFromTerminal],
   ]) {
     const step = (k) => ms(median(steps.map((s) => s[k])));
     console.log(
-      `  ${who.padEnd(16)} ${step('incoming')} · ${step('accepted')} · ${step('bound')} · ${step('firstFrame')}`,
+      `  ${who.padEnd(22)} ${step('incoming')} · ${step('accepted')} · ${step('bound')} · ${step('firstFrame')}`,
     );
   }
+  const pageStep = (k) => ms(median(f.pageCallerSteps.map((s) => s[k])));
+  console.log(
+    `  the page caller, warm: offer sent ${pageStep('offerSent')} · answer confirmed ${pageStep('accepted')}`,
+  );
   console.log(
     `\npage start() → registered, the relay probe included (median): ${ms(median(f.pageRegistrationMs))} ms`,
   );

@@ -44,6 +44,23 @@ export interface BenchFigures {
   readonly pageToTerminalConnectedMs: number[];
   readonly terminalToPageConnectedMs: number[];
   readonly terminalToTerminalConnectedMs: number[];
+  /**
+   * The same two measures between warm programs: each terminal phonebook places or answers all its calls
+   * in one process (`--calls`), and its first call, which pays the process's first-use costs, is not
+   * counted. Page → terminal, terminal → page, terminal → terminal; connected and first decoded frame.
+   */
+  readonly warm: {
+    readonly pageToTerminalConnectedMs: number[];
+    readonly terminalToPageConnectedMs: number[];
+    readonly terminalToTerminalConnectedMs: number[];
+    readonly pageToTerminalMs: number[];
+    readonly terminalToPageMs: number[];
+    readonly terminalToTerminalMs: number[];
+    readonly calleeStepsFromPage: CalleeSteps[];
+    readonly calleeStepsFromTerminal: CalleeSteps[];
+  };
+  /** Page → terminal, warm: when the page sent its offer and saw the answer, ms after the dial. */
+  readonly pageCallerSteps: { readonly offerSent: number; readonly accepted: number }[];
   /** Per call, when the terminal callee reached each step, ms after the dial: page caller, terminal caller. */
   readonly calleeStepsFromPage: CalleeSteps[];
   readonly calleeStepsFromTerminal: CalleeSteps[];
@@ -57,14 +74,15 @@ export interface CalleeSteps {
   readonly firstFrame: number;
 }
 
-/** When a terminal phonebook's media lane was bound (its `media:bound` event), wall clock ms. */
-function boundAt(terminal: TerminalPhonebook): number {
-  return terminal.events.find((e) => e.event === 'media:bound')?.t ?? Number.NaN;
+/** When a terminal phonebook's `nth` call's media lane was bound (its `media:bound` event), wall clock ms. */
+function boundAt(terminal: TerminalPhonebook, nth = 1): number {
+  return terminal.events.filter((e) => e.event === 'media:bound')[nth - 1]?.t ?? Number.NaN;
 }
 
-function calleeSteps(callee: TerminalPhonebook, dialAt: number): CalleeSteps {
-  const at = (event: string) => (callee.events.find((e) => e.event === event)?.t ?? Number.NaN) - dialAt;
-  const first = callee.events.find((e) => e.event === 'media:first-frame');
+function calleeSteps(callee: TerminalPhonebook, dialAt: number, nth = 1): CalleeSteps {
+  const nthOf = (event: string) => callee.events.filter((e) => e.event === event)[nth - 1];
+  const at = (event: string) => (nthOf(event)?.t ?? Number.NaN) - dialAt;
+  const first = nthOf('media:first-frame');
   return {
     incoming: at('call:incoming'),
     accepted: at('call:accepted'),
@@ -113,6 +131,17 @@ export async function runBench(temp: string, rounds: number): Promise<BenchFigur
     terminalToTerminalConnectedMs: [],
     calleeStepsFromPage: [],
     calleeStepsFromTerminal: [],
+    pageCallerSteps: [],
+    warm: {
+      pageToTerminalConnectedMs: [],
+      terminalToPageConnectedMs: [],
+      terminalToTerminalConnectedMs: [],
+      pageToTerminalMs: [],
+      terminalToPageMs: [],
+      terminalToTerminalMs: [],
+      calleeStepsFromPage: [],
+      calleeStepsFromTerminal: [],
+    },
   };
   const browser = await launchMediaChromium();
   try {
@@ -205,6 +234,7 @@ export async function runBench(temp: string, rounds: number): Promise<BenchFigur
       figures.calleeStepsFromTerminal.push(calleeSteps(answering, dialed.dialAt as number));
       await Promise.all([dialing.exited, answering.exited]);
     }
+    await warmCalls(page, terminal, rounds, figures.warm, temp, figures.pageCallerSteps);
   } finally {
     await stopAllTerminalPhonebooks();
     await browser.close();
@@ -212,6 +242,91 @@ export async function runBench(temp: string, rounds: number): Promise<BenchFigur
     await server.close();
   }
   return figures;
+}
+
+/**
+ * `rounds` calls in each direction between programs that already made a call: one terminal phonebook
+ * process per direction with `--calls rounds + 1`, whose first call is not counted.
+ */
+async function warmCalls(
+  page: Page,
+  terminal: (name: string, extra: readonly string[]) => TerminalPhonebook,
+  rounds: number,
+  warm: BenchFigures['warm'],
+  temp: string,
+  pageSteps: BenchFigures['pageCallerSteps'],
+): Promise<void> {
+  const calls = rounds + 1;
+  // As in the calls above, what a terminal phonebook hears goes to a WAV file, not to a playback device.
+  const bobOut = ['--output', join(temp, 'bob.wav')];
+  // page → terminal
+  const callee = terminal('bob', ['--auto-answer', '--calls', String(calls), ...bobOut]);
+  await callee.waitFor('registration:complete', 40_000);
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+  for (let n = 1; n <= calls; n++) {
+    const button = page.getByRole('button', { name: 'Call bob' });
+    await button.waitFor({ timeout: 20_000 });
+    await button.click();
+    const first = await callee.waitFor('media:first-frame', 20_000, n).catch(async (error: unknown) => {
+      const screen = await page.evaluate(() => document.body.textContent);
+      throw new Error(`warm call ${n} to bob: ${String(error)}; the page shows: ${screen}`);
+    });
+    const marks = await page.evaluate(() => window.leitungMarks);
+    const dialAt = marks.dialAt as number;
+    if (n > 1) {
+      warm.pageToTerminalMs.push((first.firstDecodedAt as number) - dialAt);
+      warm.pageToTerminalConnectedMs.push(Math.max(boundAt(callee, n), marks.boundAt as number) - dialAt);
+      warm.calleeStepsFromPage.push(calleeSteps(callee, dialAt, n));
+      pageSteps.push({
+        offerSent: (marks.offerSentAt as number) - dialAt,
+        accepted: (marks.acceptedAt as number) - dialAt,
+      });
+    }
+    await page.getByRole('button', { name: 'Hang up' }).click();
+    await callee.waitFor('call:stats', 20_000, n);
+  }
+  await callee.exited;
+
+  // terminal → page: the page answers every call the moment it rings.
+  await autoAnswer(page, { every: true });
+  const caller = terminal('bob', ['--call', 'alice', '--calls', String(calls), '--duration', '1', ...bobOut]);
+  await caller.exited;
+  await page.evaluate(() => window.leitungBenchAnswer?.disconnect());
+  const pageCalls = await page.evaluate(() => window.leitungMarks.calls);
+  const stats = caller.events.filter((e) => e.event === 'call:stats');
+  for (let n = 2; n <= calls; n++) {
+    const call = stats[n - 1];
+    const atPage = pageCalls.find((c) => c.callId === call?.callId);
+    if (call === undefined || atPage === undefined)
+      throw new Error(`warm call ${n} to the page left no marks`);
+    const dialAt = call.dialAt as number;
+    warm.terminalToPageMs.push((atPage.firstFrameAt as number) - dialAt);
+    warm.terminalToPageConnectedMs.push(Math.max(boundAt(caller, n), atPage.boundAt as number) - dialAt);
+  }
+
+  // terminal → terminal
+  const answering = terminal('carol', [
+    ...['--auto-answer', '--calls', String(calls), '--output', join(temp, 'carol.wav')],
+  ]);
+  await answering.waitFor('registration:complete', 40_000);
+  const dialing = terminal('bob', [
+    '--call',
+    'carol',
+    '--calls',
+    String(calls),
+    '--duration',
+    '1',
+    ...bobOut,
+  ]);
+  await Promise.all([dialing.exited, answering.exited]);
+  const heard = answering.events.filter((e) => e.event === 'media:first-frame');
+  const dialed = dialing.events.filter((e) => e.event === 'call:stats');
+  for (let n = 2; n <= calls; n++) {
+    const dialAt = dialed[n - 1]?.dialAt as number;
+    warm.terminalToTerminalMs.push((heard[n - 1]?.firstDecodedAt as number) - dialAt);
+    warm.terminalToTerminalConnectedMs.push(Math.max(boundAt(answering, n), boundAt(dialing, n)) - dialAt);
+    warm.calleeStepsFromTerminal.push(calleeSteps(answering, dialAt, n));
+  }
 }
 
 /** Reloads the page, unlocks it and returns its login handshake (connect → verified WELCOME), ms. */
@@ -224,15 +339,30 @@ async function pageLogin(page: Page, origin: string): Promise<number> {
   return (await page.evaluate(() => window.leitungMarks.handshakeMs)) as number;
 }
 
-/** Clicks Answer inside the page the moment the incoming call shows, once. */
-async function autoAnswer(page: Page): Promise<void> {
-  await page.evaluate(() => {
+/**
+ * Clicks Answer inside the page the moment an incoming call shows: once, or (`every`) every time until
+ * `window.leitungBenchAnswer.disconnect()`.
+ */
+async function autoAnswer(page: Page, { every = false } = {}): Promise<void> {
+  await page.evaluate((every) => {
+    const clicked = new WeakSet<HTMLButtonElement>(); // a button is clicked once, whatever redraws follow
     const observer = new MutationObserver(() => {
-      const answer = [...document.querySelectorAll('button')].find((b) => b.textContent === 'Answer');
+      const answer = [...document.querySelectorAll('button')].find(
+        (b) => b.textContent === 'Answer' && !clicked.has(b),
+      );
       if (answer === undefined) return;
-      observer.disconnect();
+      if (!every) observer.disconnect();
+      clicked.add(answer);
       answer.click();
     });
     observer.observe(document.body, { childList: true, subtree: true });
-  });
+    window.leitungBenchAnswer = observer;
+  }, every);
+}
+
+declare global {
+  interface Window {
+    /** The bench's answering observer, while one runs. */
+    leitungBenchAnswer?: MutationObserver;
+  }
 }

@@ -12,10 +12,39 @@ export interface PhoneMarks {
   handshakeMs: number | undefined;
   /** When the last call was dialled. */
   dialAt: number | undefined;
+  /** When the last call's signed, sealed offer went out (`call:outgoing`; calls this page dialled). */
+  offerSentAt: number | undefined;
+  /** When the last call was answered and its keys confirmed (`call:accepted`). */
+  acceptedAt: number | undefined;
   /** When the last call's media lane was bound at the relay (`media:bound`). */
   boundAt: number | undefined;
   /** When the last call's first authenticated frame was decoded. */
   firstFrameAt: number | undefined;
+  /**
+   * The same two moments per call, by call id, for the calls of a run that follow each other faster
+   * than a reader polls (bench/web-phonebook's warm calls); the newest {@link MAX_CALL_MARKS} calls.
+   */
+  calls: CallMarks[];
+}
+
+export interface CallMarks {
+  readonly callId: string;
+  boundAt: number | undefined;
+  firstFrameAt: number | undefined;
+}
+
+/** Calls whose marks are kept: a page that stays open for days must not grow without bound. */
+export const MAX_CALL_MARKS = 64;
+
+/** The marks of call `callId`, created (and the oldest dropped beyond the bound) on first use. */
+export function callMarks(marks: PhoneMarks, callId: string): CallMarks {
+  let entry = marks.calls.find((c) => c.callId === callId);
+  if (entry === undefined) {
+    entry = { callId, boundAt: undefined, firstFrameAt: undefined };
+    marks.calls.push(entry);
+    if (marks.calls.length > MAX_CALL_MARKS) marks.calls.shift();
+  }
+  return entry;
 }
 
 export function emptyMarks(): PhoneMarks {
@@ -24,7 +53,10 @@ export function emptyMarks(): PhoneMarks {
     registrationMs: undefined,
     handshakeMs: undefined,
     dialAt: undefined,
+    offerSentAt: undefined,
+    acceptedAt: undefined,
     boundAt: undefined,
     firstFrameAt: undefined,
+    calls: [],
   };
 }

@@ -20,7 +20,7 @@ import type { BrowserAudio } from '../audio/browser-audio.js';
 import { CallAudio } from '../audio/call-audio.js';
 import type { PageCodecs } from '../audio/codecs.js';
 import { onePerName } from './contact-lines.js';
-import type { PhoneMarks } from './phone-marks.js';
+import { callMarks, type PhoneMarks } from './phone-marks.js';
 import type { KeyAlarm, PhoneScreen } from './phone-state.js';
 
 /** The page's one vault in the origin's IndexedDB (docs/client.md "In a browser"). */
@@ -161,6 +161,8 @@ export class Phone {
     void this.#o.audio().then((audio) => audio.openMicrophoneEarly(), this.#audioFailed);
     this.#o.marks.firstFrameAt = undefined;
     this.#o.marks.boundAt = undefined;
+    this.#o.marks.offerSentAt = undefined;
+    this.#o.marks.acceptedAt = undefined;
     this.#notice = undefined;
     client.call(name).catch((error: unknown) => {
       void this.#o.audio().then((audio) => audio.closeEarlyMicrophone(), this.#audioFailed);
@@ -221,7 +223,11 @@ export class Phone {
       this.#refresh();
     });
     client.on('call:state', () => this.#refresh());
-    client.on('call:accepted', () => {
+    client.on('call:outgoing', () => {
+      this.#o.marks.offerSentAt = performance.timeOrigin + performance.now();
+    });
+    client.on('call:accepted', ({ callId }) => {
+      this.#o.marks.acceptedAt = performance.timeOrigin + performance.now();
       void this.#o.audio().then((audio) => {
         if (this.#callAudio !== undefined || client.currentCall?.phase === 'ended') return;
         this.#callAudio = new CallAudio({
@@ -231,6 +237,7 @@ export class Phone {
           receiveCodecs: codecs.receive,
           onFirstFrame: (at) => {
             this.#o.marks.firstFrameAt = at;
+            callMarks(this.#o.marks, callId).firstFrameAt = at;
           },
           onFailure: this.#audioFailed,
         });
@@ -238,8 +245,10 @@ export class Phone {
         if (client.currentCall?.phase === 'active') void this.#startAudio();
       }, this.#audioFailed);
     });
-    client.on('media:bound', () => {
-      this.#o.marks.boundAt = performance.timeOrigin + performance.now();
+    client.on('media:bound', (e) => {
+      const at = performance.timeOrigin + performance.now();
+      this.#o.marks.boundAt = at;
+      callMarks(this.#o.marks, e.callId).boundAt = at;
       void this.#startAudio();
     });
     client.on('call:ended', (e) => {

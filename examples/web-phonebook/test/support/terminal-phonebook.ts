@@ -25,7 +25,8 @@ export type EventLine = { readonly event: string; readonly t: number } & Record<
 export interface TerminalPhonebook {
   readonly events: EventLine[];
   readonly exited: Promise<number | string>;
-  waitFor(event: string, timeoutMs: number): Promise<EventLine>;
+  /** The `nth` (from 1) event of that name, as soon as it is there. */
+  waitFor(event: string, timeoutMs: number, nth?: number): Promise<EventLine>;
   stderr(): string;
 }
 
@@ -71,10 +72,10 @@ export function startTerminalPhonebook(args: readonly string[], passphrase: stri
     events,
     exited,
     stderr: () => stderr,
-    waitFor: (event, timeoutMs) =>
+    waitFor: (event, timeoutMs, nth = 1) =>
       new Promise((resolve, reject) => {
         const check = () => {
-          const found = events.find((e) => e.event === event);
+          const found = events.filter((e) => e.event === event)[nth - 1];
           if (found !== undefined) {
             done();
             resolve(found);
