@@ -263,7 +263,12 @@ async function warmCalls(
   const callee = terminal('bob', ['--auto-answer', '--calls', String(calls), ...bobOut]);
   await callee.waitFor('registration:complete', 40_000);
   await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+  let lastDial = 0;
   for (let n = 1; n <= calls; n++) {
+    // The relay lets one identity start a call per second after a burst of 5 (RELAY_ERR_RATE_LIMITED,
+    // docs/relay.md "Limits and their defaults"); the page's calls are short, so they are spaced to stay within it.
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, lastDial + 1100 - Date.now())));
+    lastDial = Date.now();
     const button = page.getByRole('button', { name: 'Call bob' });
     await button.waitFor({ timeout: 20_000 });
     await button.click();
