@@ -48,12 +48,12 @@ describe('ML-KEM warm-up', () => {
   it('runs once per client, and not after the client closed', async () => {
     const t = tracked();
     const warmUp = new CallKeyWarmUp();
-    warmUp.schedule(t.crypto, () => false);
-    warmUp.schedule(t.crypto, () => false);
+    warmUp.schedule(t.crypto, undefined, () => false);
+    warmUp.schedule(t.crypto, undefined, () => false);
     await tick();
     expect(t.pairs).toHaveLength(1);
     const closed = tracked();
-    new CallKeyWarmUp().schedule(closed.crypto, () => true);
+    new CallKeyWarmUp().schedule(closed.crypto, undefined, () => true);
     await tick();
     expect(closed.pairs).toHaveLength(0);
   });
@@ -106,7 +106,7 @@ describe('warm-up in a client', () => {
     try {
       expect(t.pairs).toHaveLength(1);
       expect(t.pairs[0]!.privateKey.destroyed).toBe(true);
-      new CallKeyWarmUp().schedule(t.crypto, () => false);
+      new CallKeyWarmUp().schedule(t.crypto, undefined, () => false);
       await tick();
       await tick();
       expect(t.pairs).toHaveLength(1);

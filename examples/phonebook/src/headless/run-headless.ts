@@ -7,7 +7,8 @@
  * every second — or at once when the contact shows up online — until `--timeout`.
  * A call lasts `--duration` seconds (or until the other side hangs up); then the final statistics are
  * printed (`call:stats`) and the program exits — or, with `--calls N`, places or awaits the next call
- * until N calls have ended (a warm process's later calls, for scripts and bench/web-phonebook). Everything it prints is an event (event-output.ts).
+ * until N calls have ended (a warm process's later calls, for scripts and bench/web-phonebook).
+ * Everything it prints is an event (event-output.ts).
  *
  * With `--rotate-key` it registers, rotates the identity key (docs/key-transparency.md, "Key rotation";
  * the new key is in the vault before the relay hears of it) and exits.

@@ -1,4 +1,5 @@
-import type { LeitungCrypto } from '@leitung/crypto';
+import type { LeitungCrypto, RsaPrivateKey } from '@leitung/crypto';
+import { rehearseCall } from './call-rehearsal.js';
 import { runSoon } from './event-loop.js';
 
 /**
@@ -48,16 +49,21 @@ export async function warmUpCallKeysInSteps(crypto: LeitungCrypto, stop: () => b
 }
 
 /**
- * Runs the call-key warm-up once per client, after its first registration, unless the process did it
- * already (`setupClient`) or `skip()` says not to: the client closed, or a call began, which pays the
- * first use itself — a throw-away round then would only add to that call's setup.
+ * Runs the call-code warm-up once per client, after its first registration, unless `skip()` says not to:
+ * the client closed, or a call began, which pays the first use itself — a throw-away round then would
+ * only add to that call's setup. With the private key in this process, a whole call to itself
+ * ({@link rehearseCall}); with a key held elsewhere (a browser's WebCrypto key, whose every operation is
+ * a real request to its holder), only the call keys' round, unless the process did it already
+ * (`setupClient`).
  */
 export class CallKeyWarmUp {
   #scheduled = false;
 
-  schedule(crypto: LeitungCrypto, skip: () => boolean): void {
+  schedule(crypto: LeitungCrypto, identity: RsaPrivateKey | undefined, skip: () => boolean): void {
     if (this.#scheduled) return;
     this.#scheduled = true;
-    void warmUpCallKeysInSteps(crypto, skip);
+    void (identity === undefined
+      ? warmUpCallKeysInSteps(crypto, skip)
+      : rehearseCall(crypto, identity, skip));
   }
 }

@@ -531,7 +531,11 @@ export class ClientShell extends EventEmitter<ClientEvents> {
       case 'registration:complete':
         this.#transport.releasePreparedControl?.();
         this.#commands.resolve(START_HANDLE, event);
-        this.#warmUp.schedule(this.crypto, () => this.#closed || this.#core.callState !== 'idle');
+        this.#warmUp.schedule(
+          this.crypto,
+          isKeyHolder(this.#options.identity) ? undefined : this.#options.identity,
+          () => this.#closed || this.#core.callState !== 'idle',
+        );
         this.#relayInput((now) => this.relays.policy.registered(event.relay, now));
         break;
       case 'registration:failed':

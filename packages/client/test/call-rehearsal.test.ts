@@ -1,0 +1,128 @@
+/**
+ * The in-memory call to itself that a client with its private key runs after its first registration
+ * (shell/call-rehearsal.ts, docs/client.md "Warm-up"): every secret it makes is erased, it runs once per
+ * crypto object, it stops between steps when told (a call began, the client closed), and a client whose
+ * key is held elsewhere never runs it — its key operations are real requests to the holder.
+ */
+import { createPrivateKey } from 'node:crypto';
+import type { LeitungCrypto, MlKemKeyPair, RsaPrivateKey, X25519KeyPair } from '@leitung/crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { testKeyPair } from '../../../scripts/test-keys.mjs';
+import { rehearseCall } from '../src/shell/call-rehearsal.js';
+import { webCryptoIdentity } from '../src/shell/web-crypto-identity.js';
+import { crypto as baseCrypto, ClientPool, key } from './support/fixtures.js';
+import { RelayDouble } from './support/relay-double.js';
+
+function tracked() {
+  const kemPairs: MlKemKeyPair[] = [];
+  const ephemerals: X25519KeyPair[] = [];
+  const kemSecrets: Uint8Array[] = [];
+  const uses = { sign: 0, unwrap: 0 };
+  const crypto: LeitungCrypto = {
+    ...baseCrypto,
+    generateMlKemKeyPair: (seed?: Uint8Array) => {
+      const pair = baseCrypto.generateMlKemKeyPair(seed);
+      kemPairs.push(pair);
+      return pair;
+    },
+    mlKemDecapsulate: (k: MlKemKeyPair['privateKey'], cipherText: Uint8Array) => {
+      const secret = baseCrypto.mlKemDecapsulate(k, cipherText);
+      kemSecrets.push(secret);
+      return secret;
+    },
+    generateX25519KeyPair: () => {
+      const pair = baseCrypto.generateX25519KeyPair();
+      ephemerals.push(pair);
+      return pair;
+    },
+    sign: (k: RsaPrivateKey, message: Uint8Array) => {
+      uses.sign++;
+      return baseCrypto.sign(k, message);
+    },
+    rsaDecrypt: (k: RsaPrivateKey, ciphertext: Uint8Array, label?: Uint8Array) => {
+      uses.unwrap++;
+      return baseCrypto.rsaDecrypt(k, ciphertext, label);
+    },
+  };
+  return { crypto, kemPairs, ephemerals, kemSecrets, uses };
+}
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('call rehearsal', () => {
+  it('signs, seals, opens, answers and confirms a call to itself, and erases every secret', async () => {
+    const t = tracked();
+    expect(await rehearseCall(t.crypto, await key('alice'), () => false)).toBe(true);
+    expect(t.uses).toEqual({ sign: 1, unwrap: 1 });
+    expect(t.kemPairs).toHaveLength(1);
+    expect(t.kemPairs[0]!.privateKey.destroyed).toBe(true);
+    expect(t.ephemerals).toHaveLength(2); // the caller's and the callee's X25519 shares
+    expect(t.ephemerals.every((p) => p.privateKey.destroyed)).toBe(true);
+    expect(t.kemSecrets.every((s) => s.every((b) => b === 0))).toBe(true);
+  });
+
+  it('runs once per crypto object', async () => {
+    const t = tracked();
+    const alice = await key('alice');
+    expect(await rehearseCall(t.crypto, alice, () => false)).toBe(true);
+    expect(await rehearseCall(t.crypto, alice, () => false)).toBe(false);
+    expect(t.uses.sign).toBe(1);
+  });
+
+  it('stops between steps when told, erases what it made, and is not counted as done', async () => {
+    const t = tracked();
+    const alice = await key('alice');
+    // Told to stop once the offer exists: nothing is opened, the offer's secrets are erased.
+    expect(await rehearseCall(t.crypto, alice, () => t.uses.sign > 0)).toBe(false);
+    expect(t.uses).toEqual({ sign: 1, unwrap: 0 });
+    expect(t.kemPairs[0]!.privateKey.destroyed).toBe(true);
+    expect(t.ephemerals.every((p) => p.privateKey.destroyed)).toBe(true);
+    expect(await rehearseCall(t.crypto, alice, () => false)).toBe(true);
+    expect(t.uses).toEqual({ sign: 2, unwrap: 1 });
+  });
+});
+
+describe('call rehearsal in a client', () => {
+  const pool = new ClientPool();
+  let relay: RelayDouble | undefined;
+  afterEach(async () => {
+    await pool.closeAll();
+    await relay?.stop();
+    relay = undefined;
+  });
+
+  it('an idle client with its key rehearses once after registering; one whose key is held elsewhere does not', async () => {
+    const [relayKey, aliceKey] = await Promise.all([key('relay'), key('alice')]);
+    relay = await RelayDouble.start({ crypto: baseCrypto, key: relayKey });
+    const own = tracked();
+    const alice = pool.make(aliceKey, 'alice', [relay.entry], { crypto: own.crypto });
+    await alice.start();
+    const signedAtLogin = own.uses.sign;
+    for (let i = 0; i < 10 && own.uses.unwrap < 2; i++) await tick();
+    // The login's challenge was one decryption; the rehearsal adds one signature and one decryption.
+    expect(own.uses.sign - signedAtLogin).toBe(1);
+    expect(own.uses.unwrap).toBe(2);
+
+    const held = tracked();
+    const pem = (await testKeyPair('bob')).privateKeyPem;
+    const pkcs8 = new Uint8Array(createPrivateKey(pem).export({ format: 'der', type: 'pkcs8' }));
+    const holder = await webCryptoIdentity(baseCrypto, pkcs8);
+    const asked: string[] = [];
+    const bob = pool.make(
+      {
+        publicKey: holder.publicKey,
+        run: (operation) => {
+          asked.push(operation.op);
+          return holder.run(operation);
+        },
+      },
+      'bob',
+      [relay.entry],
+      { crypto: held.crypto },
+    );
+    await bob.start();
+    for (let i = 0; i < 10; i++) await tick();
+    expect(asked).toEqual(['oaep-decrypt']); // the login only
+    expect(held.uses.sign).toBe(0);
+  });
+});
