@@ -7,32 +7,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LeitungCrypto, MlKemKeyPair } from '@leitung/crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Client } from '../src/index.js';
 import { setupClient } from '../src/index.js';
 import { CallKeyWarmUp, warmUpCallKeys, warmUpCallKeysInSteps } from '../src/shell/call-key-warm-up.js';
 import { crypto as baseCrypto, ClientPool, key, nextEvent } from './support/fixtures.js';
 import { RelayDouble } from './support/relay-double.js';
-
-function tracked() {
-  const pairs: MlKemKeyPair[] = [];
-  const secrets: Uint8Array[] = [];
-  const crypto: LeitungCrypto = {
-    ...baseCrypto,
-    generateMlKemKeyPair: () => {
-      const pair = baseCrypto.generateMlKemKeyPair();
-      pairs.push(pair);
-      return pair;
-    },
-    mlKemDecapsulate: (key: MlKemKeyPair['privateKey'], cipherText: Uint8Array) => {
-      const secret = baseCrypto.mlKemDecapsulate(key, cipherText);
-      secrets.push(secret);
-      return secret;
-    },
-  };
-  return { crypto, pairs, secrets };
-}
+import { trackedCrypto as tracked } from './support/tracked-crypto.js';
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 

@@ -5,47 +5,13 @@
  * key is held elsewhere never runs it — its key operations are real requests to the holder.
  */
 import { createPrivateKey } from 'node:crypto';
-import type { LeitungCrypto, MlKemKeyPair, RsaPrivateKey, X25519KeyPair } from '@leitung/crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { testKeyPair } from '../../../scripts/test-keys.mjs';
 import { rehearseCall } from '../src/shell/call-rehearsal.js';
 import { webCryptoIdentity } from '../src/shell/web-crypto-identity.js';
 import { crypto as baseCrypto, ClientPool, key } from './support/fixtures.js';
 import { RelayDouble } from './support/relay-double.js';
-
-function tracked() {
-  const kemPairs: MlKemKeyPair[] = [];
-  const ephemerals: X25519KeyPair[] = [];
-  const kemSecrets: Uint8Array[] = [];
-  const uses = { sign: 0, unwrap: 0 };
-  const crypto: LeitungCrypto = {
-    ...baseCrypto,
-    generateMlKemKeyPair: (seed?: Uint8Array) => {
-      const pair = baseCrypto.generateMlKemKeyPair(seed);
-      kemPairs.push(pair);
-      return pair;
-    },
-    mlKemDecapsulate: (k: MlKemKeyPair['privateKey'], cipherText: Uint8Array) => {
-      const secret = baseCrypto.mlKemDecapsulate(k, cipherText);
-      kemSecrets.push(secret);
-      return secret;
-    },
-    generateX25519KeyPair: () => {
-      const pair = baseCrypto.generateX25519KeyPair();
-      ephemerals.push(pair);
-      return pair;
-    },
-    sign: (k: RsaPrivateKey, message: Uint8Array) => {
-      uses.sign++;
-      return baseCrypto.sign(k, message);
-    },
-    rsaDecrypt: (k: RsaPrivateKey, ciphertext: Uint8Array, label?: Uint8Array) => {
-      uses.unwrap++;
-      return baseCrypto.rsaDecrypt(k, ciphertext, label);
-    },
-  };
-  return { crypto, kemPairs, ephemerals, kemSecrets, uses };
-}
+import { trackedCrypto as tracked } from './support/tracked-crypto.js';
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -54,11 +20,11 @@ describe('call rehearsal', () => {
     const t = tracked();
     expect(await rehearseCall(t.crypto, await key('alice'), () => false)).toBe(true);
     expect(t.uses).toEqual({ sign: 1, unwrap: 1 });
-    expect(t.kemPairs).toHaveLength(1);
-    expect(t.kemPairs[0]!.privateKey.destroyed).toBe(true);
+    expect(t.pairs).toHaveLength(1);
+    expect(t.pairs[0]!.privateKey.destroyed).toBe(true);
     expect(t.ephemerals).toHaveLength(2); // the caller's and the callee's X25519 shares
     expect(t.ephemerals.every((p) => p.privateKey.destroyed)).toBe(true);
-    expect(t.kemSecrets.every((s) => s.every((b) => b === 0))).toBe(true);
+    expect(t.secrets.every((s) => s.every((b) => b === 0))).toBe(true);
   });
 
   it('runs once per crypto object', async () => {
@@ -75,7 +41,7 @@ describe('call rehearsal', () => {
     // Told to stop once the offer exists: nothing is opened, the offer's secrets are erased.
     expect(await rehearseCall(t.crypto, alice, () => t.uses.sign > 0)).toBe(false);
     expect(t.uses).toEqual({ sign: 1, unwrap: 0 });
-    expect(t.kemPairs[0]!.privateKey.destroyed).toBe(true);
+    expect(t.pairs[0]!.privateKey.destroyed).toBe(true);
     expect(t.ephemerals.every((p) => p.privateKey.destroyed)).toBe(true);
     expect(await rehearseCall(t.crypto, alice, () => false)).toBe(true);
     expect(t.uses).toEqual({ sign: 2, unwrap: 1 });
