@@ -46,6 +46,20 @@ describe('call rehearsal', () => {
     expect(await rehearseCall(t.crypto, alice, () => false)).toBe(true);
     expect(t.uses).toEqual({ sign: 2, unwrap: 1 });
   });
+
+  it('a key destroyed half-way (a rotation, a closed vault) ends it quietly, with its secrets erased', async () => {
+    const t = tracked();
+    const alice = t.crypto.importRsaPrivateKey((await testKeyPair('alice')).privateKeyPem);
+    let steps = 0;
+    const outcome = rehearseCall(t.crypto, alice, () => {
+      if (++steps === 2) alice.destroy(); // after the offer is made, before it is opened
+      return false;
+    });
+    await expect(outcome).resolves.toBe(false); // opening the offer with the destroyed key threw
+    expect(t.uses.sign).toBe(1);
+    expect(t.pairs[0]!.privateKey.destroyed).toBe(true);
+    expect(t.ephemerals.every((p) => p.privateKey.destroyed)).toBe(true);
+  });
 });
 
 describe('call rehearsal in a client', () => {

@@ -31,9 +31,24 @@ const REHEARSAL_SESSION = 1;
  *
  * It runs in steps, each after the I/O that is pending (`setImmediate`), and stops — erasing what it made
  * — as soon as `stop()` says so (a call began, the client closed): a real call then pays the rest itself.
- * Resolves true when all of it ran.
+ * Resolves true when all of it ran; false when it was stopped or failed, and it never rejects: a key
+ * destroyed meanwhile (a rotation, a closed vault) leaves a warm-up nothing to report — the first real call
+ * pays the first use instead and reports its own errors.
  */
 export async function rehearseCall(
+  crypto: LeitungCrypto,
+  identity: RsaPrivateKey,
+  stop: () => boolean,
+): Promise<boolean> {
+  try {
+    return await playCall(crypto, identity, stop);
+  } catch {
+    return false;
+  }
+}
+
+/** {@link rehearseCall}'s steps; every secret made is erased on every way out, thrown or not. */
+async function playCall(
   crypto: LeitungCrypto,
   identity: RsaPrivateKey,
   stop: () => boolean,
