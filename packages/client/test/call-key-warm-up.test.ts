@@ -24,6 +24,9 @@ describe('ML-KEM warm-up', () => {
     expect(t.pairs).toHaveLength(1);
     expect(t.pairs[0]!.privateKey.destroyed).toBe(true);
     expect(t.secrets[0]!.every((b) => b === 0)).toBe(true);
+    // And the X25519 pairs of its one agreement (where @noble runs it, the first pair builds its tables).
+    expect(t.ephemerals).toHaveLength(2);
+    expect(t.ephemerals.every((p) => p.privateKey.destroyed)).toBe(true);
   });
 
   it('runs once per client, and not after the client closed', async () => {

@@ -1,10 +1,12 @@
 /**
  * The page's crypto warm-up (docs/client.md "Identity held elsewhere"): its embedded signature verifies on
- * both backends — so the warm-up really runs the verification path to its end — and it keeps nothing.
+ * both backends — so the warm-up really runs the verification path to its end — and it keeps nothing: the
+ * call keys it makes (ML-KEM-768, X25519) are destroyed at once.
  */
 import { createCrypto, portableBackend } from '@leitung/crypto';
 import { describe, expect, it } from 'vitest';
 import { WARM_UP_MESSAGE, warmUpCrypto } from '../src/shell/crypto-warm-up.js';
+import { trackedCrypto } from './support/tracked-crypto.js';
 
 describe('warmUpCrypto', () => {
   it.each([
@@ -22,5 +24,15 @@ describe('warmUpCrypto', () => {
     } finally {
       WARM_UP_MESSAGE[0]! ^= 1;
     }
+  });
+
+  it('runs the call keys each round and destroys them', () => {
+    const t = trackedCrypto();
+    expect(warmUpCrypto(t.crypto, 2)).toBe(true);
+    expect(t.pairs).toHaveLength(2);
+    expect(t.pairs.every((p) => p.privateKey.destroyed)).toBe(true);
+    expect(t.secrets.every((s) => s.every((b) => b === 0))).toBe(true);
+    expect(t.ephemerals).toHaveLength(4);
+    expect(t.ephemerals.every((p) => p.privateKey.destroyed)).toBe(true);
   });
 });

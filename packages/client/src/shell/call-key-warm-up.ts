@@ -9,13 +9,20 @@ import { runSoon } from './event-loop.js';
 const warmed = new WeakSet<LeitungCrypto>();
 
 /**
- * Runs one throw-away ML-KEM-768 round (key generation, encapsulation, decapsulation) so the first call
- * of a freshly started process does not pay the pure-JS code's first-use cost on its critical path
- * (measured ≈ 50 ms once, ≈ 2 ms per round after that: docs/benchmarks.md "call setup"). Nothing of it
- * is used: the key pair is destroyed at once and every call still generates its own (docs/session-protocol.md
- * §3 "Hybrid call keys").
+ * Runs one throw-away round of the call keys — ML-KEM-768 key generation, encapsulation, decapsulation, and
+ * an X25519 key pair with one agreement — so the first call of a freshly started process does not pay
+ * their first-use cost on its critical path: ML-KEM is pure JavaScript (measured ≈ 50 ms once, ≈ 2 ms per
+ * round after that: docs/benchmarks.md "call setup"), and where X25519 is @noble's (a page), its first key
+ * pair computes the base point's table (~16 ms in Chromium). Nothing of it is used: the keys are destroyed
+ * at once and every call still generates its own (docs/session-protocol.md §3 "Hybrid call keys").
  */
 export function warmUpCallKeys(crypto: LeitungCrypto): void {
+  warmUpMlKem(crypto);
+  warmUpX25519(crypto);
+  warmed.add(crypto);
+}
+
+function warmUpMlKem(crypto: LeitungCrypto): void {
   const pair = crypto.generateMlKemKeyPair();
   try {
     const { cipherText } = crypto.mlKemEncapsulate(pair.publicKey);
@@ -23,11 +30,21 @@ export function warmUpCallKeys(crypto: LeitungCrypto): void {
   } finally {
     pair.privateKey.destroy();
   }
-  warmed.add(crypto);
+}
+
+function warmUpX25519(crypto: LeitungCrypto): void {
+  const own = crypto.generateX25519KeyPair();
+  const other = crypto.generateX25519KeyPair();
+  try {
+    crypto.x25519(own.privateKey, other.publicKey).fill(0);
+  } finally {
+    own.privateKey.destroy();
+    other.privateKey.destroy();
+  }
 }
 
 /**
- * {@link warmUpCallKeys} in three steps, each after the I/O that is pending (`setImmediate`), so that it
+ * {@link warmUpCallKeys} in four steps, each after the I/O that is pending (`setImmediate`), so that it
  * fits into the time a process waits anyway — `setupClient` runs it while the vault's scrypt works on
  * libuv's thread pool (docs/client.md "Warm-up") — and delays an event that arrives meanwhile by one step
  * at most. Skipped when this crypto object is warm already; stops, erasing what it made, once `stop()`
@@ -42,10 +59,12 @@ export async function warmUpCallKeysInSteps(crypto: LeitungCrypto, stop: () => b
     const { cipherText } = crypto.mlKemEncapsulate(pair.publicKey);
     if (!(await step())) return;
     crypto.mlKemDecapsulate(pair.privateKey, cipherText).fill(0);
-    warmed.add(crypto);
   } finally {
     pair.privateKey.destroy();
   }
+  if (!(await step())) return;
+  warmUpX25519(crypto);
+  warmed.add(crypto);
 }
 
 /**
