@@ -74,6 +74,11 @@ export class BrowserAudio {
     return this.#context.resume();
   }
 
+  /** Stops the rendering thread while no call needs it (opened ahead of the first call); `resume` restarts it. */
+  suspend(): Promise<void> {
+    return this.#context.state === 'running' ? this.#context.suspend() : Promise.resolve();
+  }
+
   /**
    * Opens the microphone now for the call being dialled (the user's click), so that the call's
    * `microphone()` finds it open: getUserMedia and the capture worklet take tens of ms, which otherwise

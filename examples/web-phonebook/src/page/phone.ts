@@ -150,6 +150,12 @@ export class Phone {
     this.#o.marks.registrationMs = performance.now() - started;
     this.#watch(client.contacts);
     this.#refresh();
+    // The speaker's AudioContext and worklets load now rather than in the first call's setup; the context
+    // stays suspended until a call resumes it. No microphone is opened here. A failure shows at the call.
+    void this.#o.audio().then(
+      (audio) => audio.suspend(),
+      () => undefined,
+    );
   }
 
   call(name: string): void {
