@@ -4,8 +4,9 @@
  * who assemble their own audio pipeline or shell instead of using the streams of `@leitung/audio`: the
  * adaptive jitter buffer and the WSOLA time-stretcher that plays its moves, the packetizer and the
  * payload format, RFC 3550 interarrival jitter, rate and format conversion for sources and sinks at other
- * rates, the Opus packet inspection concealment relies on, the encoder's loss planning for FEC, the encoder and decoder handles a libopus
- * backend returns, the PCM16 wire format and a streaming WAV header parser. Browser-safe like the root
+ * rates, the Opus packet inspection concealment relies on, the encoder's loss planning for FEC, the
+ * encoder and decoder handles a libopus backend returns, the PCM16 wire format and a streaming WAV header
+ * parser. Browser-safe like the root
  * entry point. Applications rarely need it.
  */
 export { FormatConverter, mixToMono } from './format-converter.js';

@@ -74,7 +74,7 @@ export class BrowserAudio {
     return this.#context.resume();
   }
 
-  /** Stops the rendering thread while no call needs it (opened ahead of the first call); `resume` restarts it. */
+  /** Stops the rendering thread while no call needs it (opened ahead of the first call); `resume` restarts. */
   suspend(): Promise<void> {
     return this.#context.state === 'running' ? this.#context.suspend() : Promise.resolve();
   }

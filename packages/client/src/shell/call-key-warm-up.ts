@@ -12,9 +12,10 @@ const warmed = new WeakSet<LeitungCrypto>();
  * Runs one throw-away round of the call keys — ML-KEM-768 key generation, encapsulation, decapsulation, and
  * an X25519 key pair with one agreement — so the first call of a freshly started process does not pay
  * their first-use cost on its critical path: ML-KEM is pure JavaScript (measured ≈ 50 ms once, ≈ 2 ms per
- * round after that: docs/benchmarks.md "call setup"), and where X25519 is `@noble/curves`' (a page), its first key
- * pair computes the base point's table (~16 ms in Chromium). Nothing of it is used: the keys are destroyed
- * at once and every call still generates its own (docs/session-protocol.md §3 "Hybrid call keys").
+ * round after that: docs/benchmarks.md "call setup"), and where X25519 is `@noble/curves`' (a page), its
+ * first key pair computes the base point's table (~16 ms in Chromium). Nothing of it is used: the keys are
+ * destroyed at once and every call still generates its own (docs/session-protocol.md §3 "Hybrid call
+ * keys").
  */
 export function warmUpCallKeys(crypto: LeitungCrypto): void {
   warmUpMlKem(crypto);

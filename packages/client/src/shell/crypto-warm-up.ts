@@ -1,9 +1,9 @@
 /**
  * Warms the portable crypto code of a page before its first login and its first call (docs/client.md
- * "Identity held elsewhere", docs/benchmarks.md "Web phonebook"). A page starts with every JavaScript function cold: its
- * first RSA-PSS verification, OAEP encryption, SHA3, HKDF and AES-CBC + HMAC run in V8's interpreter, and
- * the login handshake measured 20–25 ms of such first-use cost in Chromium. Run at page load (while the
- * passphrase is typed), this pays it off the critical path. It uses a fixed public key and a signature
+ * "Identity held elsewhere", docs/benchmarks.md "Web phonebook"). A page starts with every JavaScript
+ * function cold: its first RSA-PSS verification, OAEP encryption, SHA3, HKDF and AES-CBC + HMAC run in
+ * V8's interpreter, and the login handshake measured 20–25 ms of such first-use cost in Chromium. Run at
+ * page load (while the passphrase is typed), this pays it off the critical path. It uses a fixed public key and a signature
  * made for this purpose (RSA-4096, PSS-SHA-256, salt 32, over {@link WARM_UP_MESSAGE}); nothing secret,
  * and nothing it computes is kept. Returns whether the signature verified (a self-check of the backend).
  */
