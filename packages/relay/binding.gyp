@@ -2,8 +2,9 @@
   "targets": [
     {
       "target_name": "leitung_media_batch",
-      "sources": ["native/media_batch.c"],
-      "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"]
+      "sources": ["native/media_batch.c", "native/media_table.c"],
+      "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter", "-pthread"],
+      "libraries": ["-pthread"]
     }
   ]
 }

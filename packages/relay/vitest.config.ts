@@ -13,9 +13,10 @@ const REGISTRATION_FILES = [
 /** WebSocket media legs meet UDP sides in the relay's own router: both I/O paths, not the worker (docs/relay.md). */
 const WEB_SOCKET_FILES = ['test/web-socket.test.ts'];
 
-// Every test on the default media path (the batched addon where it was built at install), and the media files
-// once more on the node:dgram fallback (docs/relay.md "Batched media I/O") and on the media worker thread
-// (docs/relay.md "Media worker"): every path passes the same tests.
+// Every test on the default media path (the native plane where the addon was built at install), and the media
+// files once more on the addon's batched path on the event loop and on the node:dgram fallback (docs/relay.md
+// "Batched media I/O", "Native media plane") and on the media worker thread (docs/relay.md "Media worker"): every
+// path passes the same tests.
 // The projects copy the shared per-file settings instead of extending the root, because extending would
 // concatenate the `include` lists and run every file twice.
 const base = shared.test ?? {};
@@ -31,6 +32,14 @@ export default mergeConfig(
     test: {
       projects: [
         { test: { ...perProject, name: 'relay', include: base.include ?? ['test/**/*.test.ts'] } },
+        {
+          test: {
+            ...perProject,
+            name: 'relay-media-batched',
+            include: [...MEDIA_FILES, ...WEB_SOCKET_FILES],
+            env: { LEITUNG_RELAY_MEDIA_IO: 'batched' },
+          },
+        },
         {
           test: {
             ...perProject,

@@ -1,7 +1,8 @@
 /**
- * The media I/O paths (docs/relay.md "Batched media I/O"). This file and the other media test files run twice
- * (vitest.config.ts): on the default path (the recvmmsg/sendmmsg addon where it was built at install) and with
- * LEITUNG_RELAY_MEDIA_IO=dgram on node:dgram. Both must accept, forward and drop exactly the same datagrams.
+ * The media I/O paths (docs/relay.md "Batched media I/O", "Native media plane"). This file and the other media
+ * test files run on every path (vitest.config.ts): the default (the native plane where the addon was built at
+ * install), LEITUNG_RELAY_MEDIA_IO=batched (the addon on the event loop), LEITUNG_RELAY_MEDIA_IO=dgram
+ * (node:dgram) and the media worker. All must accept, forward and drop exactly the same datagrams.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -36,9 +37,13 @@ async function settled<T>(read: () => T, expected: T): Promise<T> {
   return read();
 }
 
-/** The path the relays of this run must take. */
+/** The path the relays of this run must take: `auto` is the native plane where the addon is built. */
 const expectedIo =
-  mediaIoUnderTest() === 'dgram' || !batchedMediaAvailable('127.0.0.1') ? 'dgram' : 'batched';
+  mediaIoUnderTest() === 'dgram' || !batchedMediaAvailable('127.0.0.1')
+    ? 'dgram'
+    : mediaIoUnderTest() === 'batched'
+      ? 'batched'
+      : 'native';
 
 /** A relay with a call whose two sides are bound, and a generous packet rate (bursts of hundreds). */
 async function boundCall() {

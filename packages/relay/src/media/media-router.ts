@@ -158,6 +158,23 @@ export interface MediaReplicaReport {
 /** Side index: 0 = caller (direction bit 0), 1 = callee. */
 type Side = 0 | 1;
 
+/**
+ * Where DATA between two UDP sides is checked and forwarded outside the router: the relay's native media plane
+ * (docs/relay.md "Native media plane"), a copy of the DATA path of {@link MediaRouter.datagram} on a thread of
+ * its own. While one is attached the router tells it every session it opens, every address a side confirms
+ * and every session it frees, and charges every packet it accepts to the plane's bucket for that side, so DATA
+ * forwarded there and control packets verified here share one budget per side. The plane's counters and
+ * activity come back through {@link MediaRouter.absorb}.
+ */
+export interface MediaDataPlane {
+  opened(sessionId: number, now: number): void;
+  /** A side's confirmed address; port 0 names a WebSocket media leg (docs/relay.md "WebSocket listener"). */
+  bound(sessionId: number, side: 0 | 1, endpoint: MediaEndpoint): void;
+  closed(sessionId: number): void;
+  /** One packet from the side's bucket; false when it is empty (or the session is unknown there). */
+  take(sessionId: number, side: 0 | 1, now: number): boolean;
+}
+
 type ForwardDecision = Extract<MediaDecision, { kind: 'forward' }>;
 
 interface MediaSession {
@@ -247,6 +264,7 @@ export class MediaRouter {
     MEDIA_DROP_REASONS.map((reason) => [reason, 0]),
   ) as Record<MediaDropReason, number>;
   #observer: ((change: MediaSessionChange) => void) | undefined;
+  #plane: MediaDataPlane | undefined;
   /** What the last replica report had counted: [packets, bytes, binds, rebinds, challenges, ...drops]. */
   readonly #reported = new Float64Array(5 + MEDIA_DROP_REASONS.length);
   #reportedAt = Number.NEGATIVE_INFINITY;
@@ -273,6 +291,11 @@ export class MediaRouter {
   /** The largest datagram accepted (bytes); longer ones are dropped as `oversize`. */
   get maxPacketSize(): number {
     return this.#options.maxPacketSize;
+  }
+
+  /** Packets per second and burst each side may send (`RelayLimits.mediaPacketsPerSide`). */
+  get packetsPerSide(): BucketLimit {
+    return this.#options.packetsPerSide;
   }
 
   /** Media sessions in existence. */
@@ -326,6 +349,21 @@ export class MediaRouter {
     this.#observer = observer;
   }
 
+  /**
+   * Attaches a data plane (undefined: detaches it; the router's own buckets count again). The plane learns the
+   * sessions that exist now and their confirmed addresses; their buckets start full there.
+   */
+  attachDataPlane(plane: MediaDataPlane | undefined, now: number): void {
+    this.#plane = plane;
+    if (plane === undefined) return;
+    for (const session of this.#sessions.values()) {
+      plane.opened(session.id, now);
+      session.endpoints.forEach((endpoint, side) => {
+        if (endpoint !== undefined) plane.bound(session.id, side as Side, endpoint);
+      });
+    }
+  }
+
   /** Replica side: a session granted by the relay's router, with its id and tokens. */
   adopt(grant: Extract<MediaSessionChange, { kind: 'grant' }>, now: number): void {
     const tokens = [Uint8Array.from(grant.callerToken), Uint8Array.from(grant.calleeToken)] as const;
@@ -353,6 +391,7 @@ export class MediaRouter {
       createdAt,
       activity: Float64Array.of(now),
     });
+    this.#plane?.opened(id, now);
   }
 
   /** Replica side: what changed since the last report, or undefined when nothing did. */
@@ -421,6 +460,7 @@ export class MediaRouter {
     this.#sessions.delete(sessionId);
     session.tokens[0].fill(0);
     session.tokens[1].fill(0);
+    this.#plane?.closed(sessionId);
     this.#observer?.({ kind: 'revoke', sessionId });
     return true;
   }
@@ -445,7 +485,7 @@ export class MediaRouter {
       if (bound.port !== from.port || bound.address !== from.address) return this.#drop('wrong-source');
       const forward = session.forwards[side];
       if (forward === undefined) return this.#drop('peer-unbound');
-      if (!session.buckets[side].take(now)) return this.#drop('rate');
+      if (!this.#take(session, side, now)) return this.#drop('rate');
       session.activity[0] = now;
       const totals = this.#totals;
       totals[0]! += 1;
@@ -531,7 +571,7 @@ export class MediaRouter {
       const nonce = packet.body.subarray(0, MEDIA_NONCE_SIZE);
       if (!this.#nonces.verify(nonce, session.id, side, from, now)) return this.#drop('bad-nonce');
     }
-    if (!session.buckets[side].take(now)) return this.#drop('rate');
+    if (!this.#take(session, side, now)) return this.#drop('rate');
     session.counters[side] = counter;
     if (type === 'KEEPALIVE') {
       session.activity[0] = now;
@@ -563,8 +603,10 @@ export class MediaRouter {
       binding = bound === undefined ? 'bound' : 'rebound';
       if (bound === undefined) this.binds++;
       else this.rebinds++;
-      session.endpoints[side] = { address: from.address, port: from.port };
+      const endpoint = { address: from.address, port: from.port };
+      session.endpoints[side] = endpoint;
       this.#rebuildForwards(session);
+      this.#plane?.bound(session.id, side, endpoint);
     }
     const ack = buildControlPacket(this.#crypto, {
       kind: 'BIND_ACK',
@@ -575,6 +617,12 @@ export class MediaRouter {
       nowMs: now,
     });
     return { kind: 'reply', bytes: ack, address: from.address, port: from.port, binding };
+  }
+
+  /** One packet from the side's budget: the data plane's bucket while one is attached, the router's otherwise. */
+  #take(session: MediaSession, side: Side, now: number): boolean {
+    const plane = this.#plane;
+    return plane === undefined ? session.buckets[side].take(now) : plane.take(session.id, side, now);
   }
 
   #rebuildForwards(session: MediaSession): void {

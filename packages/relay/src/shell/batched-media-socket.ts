@@ -1,14 +1,17 @@
 /**
- * The batched UDP shell around {@link MediaRouter} (docs/relay.md "Batched media I/O"). The addon receives up
- * to {@link MEDIA_BATCH_SIZE} datagrams per recvmmsg into shared slots; this file runs the router on a view of
- * each slot (every check of docs/relay.md "Media", no copy), writes the forwards into the shared send table,
- * and the addon sends them with one sendmmsg from the slots they arrived in. Replies (BIND_CHALLENGE,
- * BIND_ACK) go out one by one. IPv4 only; an IPv6 relay uses node:dgram.
+ * The addon's UDP shells around {@link MediaRouter} (docs/relay.md "Batched media I/O", "Native media plane").
+ * Batched: the addon receives up to {@link MEDIA_BATCH_SIZE} datagrams per recvmmsg into shared slots on the
+ * event loop; this file runs the router on a view of each slot (every check of docs/relay.md "Media", no copy),
+ * writes the forwards into the shared send table, and the addon sends them with one sendmmsg from the slots
+ * they arrived in. Native: a media thread in the addon decides and forwards DATA itself
+ * ({@link NativeDataPlane}) and hands only the rest to the same callback. Replies (BIND_CHALLENGE, BIND_ACK)
+ * go out one by one. IPv4 only; an IPv6 relay uses node:dgram.
  */
 import type { MediaEndpoint, MediaRouter } from '../media/media-router.js';
 import type { MediaSocketOptions, MediaTransport } from './dgram-media-socket.js';
 import { MEDIA_SOCKET_BUFFER_BYTES } from './dgram-media-socket.js';
 import type { NativeMediaAddon, NativeMediaHandle } from './native-media-addon.js';
+import { NativeDataPlane } from './native-media-plane.js';
 
 /** Datagrams per recvmmsg/sendmmsg. */
 export const MEDIA_BATCH_SIZE = 64;
@@ -43,22 +46,36 @@ class AddressCache {
   }
 }
 
-/** A media socket on the batched addon. */
+/** A media socket on the addon: batched on the event loop, or with the native plane's media thread. */
 export class BatchedMediaSocket implements MediaTransport {
-  readonly io = 'batched';
+  readonly io: 'batched' | 'native';
   readonly #addon: NativeMediaAddon;
   readonly #handle: NativeMediaHandle;
   readonly #addresses: AddressCache;
+  readonly #plane: NativeDataPlane | undefined;
+  readonly #now: () => number;
   #closed = false;
 
-  private constructor(addon: NativeMediaAddon, handle: NativeMediaHandle, addresses: AddressCache) {
+  private constructor(
+    addon: NativeMediaAddon,
+    handle: NativeMediaHandle,
+    addresses: AddressCache,
+    plane: NativeDataPlane | undefined,
+    now: () => number,
+  ) {
+    this.io = plane === undefined ? 'batched' : 'native';
     this.#addon = addon;
     this.#handle = handle;
     this.#addresses = addresses;
+    this.#plane = plane;
+    this.#now = now;
   }
 
-  /** Binds and starts forwarding; throws what bind throws (e.g. EADDRINUSE). */
-  static open(options: MediaSocketOptions, addon: NativeMediaAddon): BatchedMediaSocket {
+  /**
+   * Binds and starts forwarding; throws what bind throws (e.g. EADDRINUSE). `native`: DATA on the media thread,
+   * which reads the wall clock, so only with the default clock (`options.now` absent).
+   */
+  static open(options: MediaSocketOptions, addon: NativeMediaAddon, native = false): BatchedMediaSocket {
     const router: MediaRouter = options.router;
     const now = options.now ?? Date.now;
     const onBinding = options.onBinding;
@@ -110,6 +127,7 @@ export class BatchedMediaSocket implements MediaTransport {
       }
       return sends;
     };
+    const limit = router.packetsPerSide;
     addon.open(
       handle,
       options.host,
@@ -118,9 +136,12 @@ export class BatchedMediaSocket implements MediaTransport {
       MEDIA_BATCH_SIZE,
       slot,
       onBatch,
+      native ? [router.maxPacketSize, limit.perSecond, limit.burst] : undefined,
     );
     rx = new Uint8Array(handle.rx);
-    return new BatchedMediaSocket(addon, handle, addresses);
+    const plane = native ? new NativeDataPlane(addon, handle, router) : undefined;
+    plane?.start(now());
+    return new BatchedMediaSocket(addon, handle, addresses, plane, now);
   }
 
   /** Sends one datagram (a forward from a WebSocket media leg to a UDP side). */
@@ -142,6 +163,7 @@ export class BatchedMediaSocket implements MediaTransport {
   close(): Promise<void> {
     if (!this.#closed) {
       this.#closed = true;
+      this.#plane?.stop(this.#now());
       this.#addon.close(this.#handle);
     }
     return Promise.resolve();

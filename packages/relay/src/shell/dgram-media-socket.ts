@@ -13,8 +13,11 @@ import type { MediaRouter } from '../media/media-router.js';
 /** Requested SO_RCVBUF / SO_SNDBUF (the kernel may cap it; Linux doubles what it grants). */
 export const MEDIA_SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
 
-/** How a media socket moves datagrams: the batched addon (recvmmsg/sendmmsg) or node:dgram. */
-export type MediaIo = 'batched' | 'dgram';
+/**
+ * How a media socket moves datagrams: the addon's native plane (a media thread), the batched addon on the loop
+ * (recvmmsg/sendmmsg) or node:dgram.
+ */
+export type MediaIo = 'native' | 'batched' | 'dgram';
 
 /** What the relay shell needs of a media socket, whichever way it moves datagrams. */
 export interface MediaTransport {

@@ -31,7 +31,7 @@ export interface MediaWorkerPlaneOptions {
   readonly limits: RelayLimits;
   readonly host: string;
   readonly port: number;
-  readonly io: 'auto' | 'batched' | 'dgram';
+  readonly io: 'auto' | 'native' | 'batched' | 'dgram';
   readonly onBinding?: (binding: 'bound' | 'rebound', sessionId: number) => void;
   readonly onError?: (error: Error) => void;
 }

@@ -16,7 +16,7 @@ import { openMediaSocket } from './media-socket.js';
 export interface MediaWorkerData {
   readonly host: string;
   readonly port: number;
-  readonly io: 'auto' | 'batched' | 'dgram';
+  readonly io: 'auto' | 'native' | 'batched' | 'dgram';
   readonly limits: RelayLimits;
 }
 

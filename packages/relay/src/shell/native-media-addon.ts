@@ -32,14 +32,42 @@ export interface NativeMediaAddon {
     batch: number,
     slot: number,
     onBatch: (count: number) => number,
+    plane?: readonly [maxPacket: number, packetsPerSecond: number, burst: number],
   ): NativeMediaHandle;
   /** One datagram of the router's own; false when the kernel refused it. */
   sendTo(handle: NativeMediaHandle, bytes: Uint8Array, ip: number, port: number): boolean;
-  /** [datagrams received, datagrams sent, failed sends] since open. */
-  stats(handle: NativeMediaHandle): [number, number, number];
+  /** [datagrams received, datagrams sent, failed sends, datagrams the full queue to the loop shed] since open. */
+  stats(handle: NativeMediaHandle): [number, number, number, number];
   /** [SO_RCVBUF, SO_SNDBUF] as granted by the kernel. */
   bufferSizes(handle: NativeMediaHandle): [number, number];
   close(handle: NativeMediaHandle): void;
+  /** Native plane (opened with `plane`): a session the router opened; 0, or -1. */
+  planeOpen(handle: NativeMediaHandle, sessionId: number, now: number): number;
+  /** A side's confirmed address, `kind` 1 UDP or 2 WebSocket media leg; 0, or -1 for an unknown session. */
+  planeBind(
+    handle: NativeMediaHandle,
+    sessionId: number,
+    side: 0 | 1,
+    ip: number,
+    port: number,
+    kind: 1 | 2,
+  ): number;
+  planeClose(handle: NativeMediaHandle, sessionId: number): number;
+  /** One packet from the side's bucket: 1 taken, 0 empty, -1 unknown session. */
+  planeTake(handle: NativeMediaHandle, sessionId: number, side: 0 | 1, now: number): number;
+  /**
+   * Since the last report: [forwarded packets, forwarded bytes, drops by native code (NATIVE_DROP_REASONS), n,
+   * n × (session id, last activity)].
+   */
+  planeReport(handle: NativeMediaHandle): Float64Array;
+  /** The media thread's decision for one datagram: [code, IPv4, port] (0 forward, 1 to the loop, 2+ a drop). */
+  planeDecide(
+    handle: NativeMediaHandle,
+    bytes: Uint8Array,
+    ip: number,
+    port: number,
+    now: number,
+  ): [number, number, number];
 }
 
 let loaded: NativeMediaAddon | null | undefined;

@@ -48,11 +48,13 @@ export interface StartRelayOptions {
   /** Media UDP port; 0 picks a free one. Default 5061. */
   readonly mediaPort?: number;
   /**
-   * Media I/O (docs/relay.md "Batched media I/O"): `auto` (default) uses the recvmmsg/sendmmsg addon where it was
-   * built at install and the host is IPv4, node:dgram otherwise; `batched` fails with `RELAY_ERR_UNSUPPORTED`
-   * where the addon cannot serve; `dgram` always uses node:dgram.
+   * Media I/O (docs/relay.md "Batched media I/O", "Native media plane"). Where the addon was built at install and
+   * the host is IPv4, `auto` (default) runs the native plane: DATA checked and forwarded on a media thread of the
+   * addon's, with recvmmsg/sendmmsg, everything else through the router on the loop; with an injected `now` it
+   * takes `batched` (the addon on the event loop) instead, and node:dgram where the addon cannot serve. `native`
+   * and `batched` fail with `RELAY_ERR_UNSUPPORTED` where they cannot serve; `dgram` always uses node:dgram.
    */
-  readonly mediaIo?: 'auto' | 'batched' | 'dgram';
+  readonly mediaIo?: 'auto' | 'native' | 'batched' | 'dgram';
   /**
    * Where the media plane runs (docs/relay.md "Media worker"): `main` (default) on the relay's event loop, or
    * `worker` on a worker thread with its own loop, so registrations never delay media.

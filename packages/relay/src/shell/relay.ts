@@ -149,7 +149,7 @@ export class Relay extends EventEmitter<RelayEvents> {
    * How the media socket moves datagrams: `batched` (recvmmsg/sendmmsg addon) or `dgram` (docs/relay.md "Batched
    * media I/O"); undefined before listening.
    */
-  get mediaIo(): 'batched' | 'dgram' | undefined {
+  get mediaIo(): 'native' | 'batched' | 'dgram' | undefined {
     return this.#media?.io;
   }
 
@@ -225,7 +225,7 @@ export class Relay extends EventEmitter<RelayEvents> {
     mediaPort: number,
     metricsPort: number | undefined,
     webSocket?: RelayWebSocketOptions,
-    mediaIo: 'auto' | 'batched' | 'dgram' = 'auto',
+    mediaIo: 'auto' | 'native' | 'batched' | 'dgram' = 'auto',
     mediaThread: 'main' | 'worker' = 'main',
     cryptoWorkers?: { readonly size: number; readonly maxQueued: number; readonly privateKey: RsaPrivateKey },
   ): Promise<void> {

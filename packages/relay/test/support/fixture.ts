@@ -1,6 +1,6 @@
 /**
  * Starts relays on ports 0 and stops everything a test started (afterEach). The media I/O path comes from
- * LEITUNG_RELAY_MEDIA_IO (`batched`, `dgram`; `auto` when unset) and its thread from LEITUNG_RELAY_MEDIA_THREAD (`worker`; the
+ * LEITUNG_RELAY_MEDIA_IO (`native`, `batched`, `dgram`; `auto` when unset) and its thread from LEITUNG_RELAY_MEDIA_THREAD (`worker`; the
  * relay's own loop when unset), so the media tests run against every path
  * (vitest.config.ts, docs/relay.md "Batched media I/O"). LEITUNG_RELAY_CRYPTO_WORKERS sets `cryptoWorkers`, so the
  * registration tests also run with the RSA decryptions on crypto workers (docs/relay.md "Crypto workers").
@@ -25,9 +25,9 @@ export function cryptoWorkersUnderTest(): number {
 }
 
 /** The media I/O path the relays of this test run use (LEITUNG_RELAY_MEDIA_IO). */
-export function mediaIoUnderTest(): 'auto' | 'batched' | 'dgram' {
+export function mediaIoUnderTest(): 'auto' | 'native' | 'batched' | 'dgram' {
   const io = process.env.LEITUNG_RELAY_MEDIA_IO;
-  return io === 'batched' || io === 'dgram' ? io : 'auto';
+  return io === 'native' || io === 'batched' || io === 'dgram' ? io : 'auto';
 }
 
 export function useFixture(): Fixture {
