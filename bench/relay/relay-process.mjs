@@ -11,7 +11,8 @@ import { testKeyPair } from '../../scripts/test-keys.mjs';
 const dataDir = mkdtempSync(join(tmpdir(), 'leitung-bench-relay-'));
 // A cached test key saves the RSA-4096 generation (1–4 s); the benchmark does not depend on the key.
 writeFileSync(join(dataDir, 'relay-key.pem'), (await testKeyPair('relay')).privateKeyPem, { mode: 0o600 });
-// argv[2]: the media I/O path (docs/relay.md "Batched media I/O"): auto (batched where built), batched or dgram;
+// argv[2]: the media I/O path (docs/relay.md "Batched media I/O", "Native media plane"): auto (native where built),
+// native, batched or dgram;
 // argv[3]: where the media plane runs (docs/relay.md "Media worker"): main or worker;
 // argv[4]: crypto workers for registration's RSA (docs/relay.md "Crypto workers"), 0 (inline) by default;
 // argv[5]: their queue bound (`cryptoQueue`, the relay's default when absent).
@@ -65,5 +66,6 @@ process.send({
   fingerprint: relay.fingerprint,
   host: relay.host,
   mediaIo: relay.mediaIo,
+  mediaThreadNice: relay.mediaThreadNice ?? null,
   cryptoWorkers: relay.cryptoWorkers?.workers.length ?? 0,
 });

@@ -11,7 +11,7 @@
  * those are sent with one sendmmsg from the very slots they arrived in. Replies of the router's own
  * (BIND_CHALLENGE, BIND_ACK: rare) go out with sendTo.
  *
- * Native plane (a thread of its own): a media thread blocks in poll() on the socket, receives with recvmmsg,
+ * Native plane (a thread of its own): a media thread blocks in recvmmsg on the socket,
  * decides every DATA packet with the session table (media_table.c, a copy of the router's DATA path that the
  * router keeps up to date) and forwards with sendmmsg, without the event loop: a registration or any other work
  * on the loop no longer delays audio. What the table does not decide (BIND, KEEPALIVE, BIND_CONFIRM, DATA to or
@@ -20,17 +20,20 @@
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <math.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
+#include <semaphore.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -86,7 +89,9 @@ typedef struct media_socket {
   pthread_mutex_t lock;
   mt_table table;
   pthread_t thread;
-  int wake_fd;
+  sem_t started;
+  /* Asked for, then what the thread has (its nice value; Linux sets it per thread). */
+  int thread_nice;
   atomic_int stopping;
   unsigned char *queue;   /* QUEUE_SLOTS × slot bytes */
   uint32_t *queue_meta;   /* QUEUE_SLOTS × [length, IPv4, port] */
@@ -140,6 +145,7 @@ static void free_socket(media_socket *s) {
     free(s->queue_meta);
     mt_free(&s->table);
     pthread_mutex_destroy(&s->lock);
+    sem_destroy(&s->started);
   }
   free(s);
 }
@@ -167,10 +173,11 @@ static void prepare_send(io_arrays *io, uint32_t i, unsigned char *bytes, uint32
   io->out[i].msg_hdr.msg_namelen = sizeof io->targets[i];
 }
 
-static void send_prepared(media_socket *s, io_arrays *io, uint32_t count) {
+/* The loop never waits for the kernel (MSG_DONTWAIT); the media thread may, on its own time. */
+static void send_prepared(media_socket *s, io_arrays *io, uint32_t count, int flags) {
   uint32_t done = 0;
   while (done < count) {
-    int n = sendmmsg(s->fd, io->out + done, count - done, 0);
+    int n = sendmmsg(s->fd, io->out + done, count - done, flags);
     if (n > 0) {
       done += (uint32_t)n;
       s->sent += (uint64_t)n;
@@ -197,7 +204,7 @@ static void send_batch(media_socket *s, uint32_t count) {
     uint32_t length = s->rx_meta[3 * slot];
     prepare_send(io, i, s->rx + (size_t)slot * s->slot, length <= s->slot ? length : s->slot);
   }
-  send_prepared(s, io, count);
+  send_prepared(s, io, count, MSG_DONTWAIT);
 }
 
 /* Hands `count` datagrams in the shared slots to the JavaScript callback and sends the forwards it returns. */
@@ -228,14 +235,14 @@ static void deliver(media_socket *s, uint32_t count) {
   if (sends > 0) send_batch(s, sends);
 }
 
-/* The receive arrays' lengths and sources before a recvmmsg. */
-static int receive(media_socket *s, io_arrays *io) {
+/* One recvmmsg into `io` (its lengths and sources reset first). */
+static int receive(media_socket *s, io_arrays *io, int flags) {
   for (uint32_t i = 0; i < s->batch; i++) {
     io->in[i].msg_hdr.msg_namelen = sizeof io->sources[i];
     io->in[i].msg_hdr.msg_flags = 0;
     io->in[i].msg_len = 0;
   }
-  int count = recvmmsg(s->fd, io->in, s->batch, MSG_DONTWAIT, NULL);
+  int count = recvmmsg(s->fd, io->in, s->batch, flags, NULL);
   if (count > 0) s->received += (uint64_t)count;
   return count;
 }
@@ -249,7 +256,7 @@ static uint32_t received_length(media_socket *s, io_arrays *io, int i) {
 /* Batched mode: one batch through the JavaScript callback; returns whether the socket may have more. */
 static int pump(media_socket *s) {
   io_arrays *io = &s->loop_io;
-  int count = receive(s, io);
+  int count = receive(s, io, MSG_DONTWAIT);
   if (count <= 0) return 0;
   for (int i = 0; i < count; i++) {
     s->rx_meta[3 * i] = received_length(s, io, i);
@@ -275,11 +282,9 @@ static double now_ms(void) {
   return (double)ts.tv_sec * 1000 + (double)(ts.tv_nsec / 1000000);
 }
 
-/* Native plane, media thread: one batch decided by the table; returns whether the socket may have more. */
-static int plane_pump(media_socket *s) {
+/* Native plane, media thread: decides one received batch with the table, forwards, queues the rest for the loop. */
+static void plane_batch(media_socket *s, int count) {
   io_arrays *io = &s->thread_io;
-  int count = receive(s, io);
-  if (count <= 0) return 0;
   double now = now_ms();
   uint32_t sends = 0, queued = 0;
   pthread_mutex_lock(&s->lock);
@@ -309,25 +314,30 @@ static int plane_pump(media_socket *s) {
     }
   }
   pthread_mutex_unlock(&s->lock);
-  if (sends > 0) send_prepared(s, io, sends);
+  if (sends > 0) send_prepared(s, io, sends, 0);
   if (queued > 0) uv_async_send(&s->async);
-  return count == (int)s->batch;
 }
 
+/* The media thread: asks for its priority, then blocks in recvmmsg until a datagram comes (MSG_WAITFORONE: and
+ * takes whatever else is queued by then), like the batched bare forwarder of bench/relay: one system call per
+ * wake to receive, one to send. close() wakes it with shutdown(SHUT_RD); the receive timeout is the fallback. */
 static void *plane_thread(void *data) {
   media_socket *s = (media_socket *)data;
-  struct pollfd fds[2] = {{.fd = s->fd, .events = POLLIN}, {.fd = s->wake_fd, .events = POLLIN}};
+  /* Linux keeps the nice value per thread: this raises the media thread only, where the process may (root,
+   * CAP_SYS_NICE, or RLIMIT_NICE: systemd's LimitNICE=). Otherwise it keeps the process's. */
+  id_t tid = (id_t)syscall(SYS_gettid);
+  errno = 0;
+  int current = getpriority(PRIO_PROCESS, tid);
+  if (errno != 0) current = 0;
+  int wanted = s->thread_nice;
+  s->thread_nice = wanted < current && setpriority(PRIO_PROCESS, tid, wanted) == 0 ? wanted : current;
+  sem_post(&s->started);
   while (!atomic_load(&s->stopping)) {
-    int ready = poll(fds, 2, -1);
-    if (ready < 0) {
-      if (errno == EINTR) continue;
+    int count = receive(s, &s->thread_io, MSG_WAITFORONE);
+    if (count > 0) {
+      plane_batch(s, count);
+    } else if (count < 0 && errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK) {
       break;
-    }
-    if (fds[1].revents) break;
-    if (fds[0].revents & POLLIN) {
-      for (int i = 0; i < MAX_BATCHES_PER_WAKE && !atomic_load(&s->stopping); i++) {
-        if (!plane_pump(s)) break;
-      }
     }
   }
   return NULL;
@@ -377,11 +387,10 @@ static void stop(media_socket *s) {
   s->closing = 1;
   if (s->threaded) {
     atomic_store(&s->stopping, 1);
-    uint64_t one = 1;
-    ssize_t written = write(s->wake_fd, &one, sizeof one);
-    (void)written;
+    /* Wakes the thread out of recvmmsg (Linux wakes readers of an unconnected UDP socket too, and answers
+     * ENOTCONN, which changes nothing here). */
+    shutdown(s->fd, SHUT_RD);
     pthread_join(s->thread, NULL);
-    close(s->wake_fd);
     uv_close((uv_handle_t *)&s->async, on_handle_closed);
   } else {
     uv_poll_stop(&s->poll);
@@ -395,15 +404,19 @@ static void cleanup(void *data) {
   if (!s->closing) stop(s);
 }
 
-/* The media thread, with every signal blocked: Node's handlers belong to its own threads. */
+/* The media thread, with every signal blocked (Node's handlers belong to its own threads); returns once the
+ * thread has its priority. */
 static int start_thread(media_socket *s) {
   sigset_t all, previous;
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &previous);
   int error = pthread_create(&s->thread, NULL, plane_thread, s);
   pthread_sigmask(SIG_SETMASK, &previous, NULL);
-  if (error == 0) pthread_setname_np(s->thread, "leitung-media");
-  return error;
+  if (error != 0) return error;
+  pthread_setname_np(s->thread, "leitung-media");
+  while (sem_wait(&s->started) != 0 && errno == EINTR) {
+  }
+  return 0;
 }
 
 /* open(target, host, port, bufferBytes, batch, slot, callback[, plane]): binds, fills target with the shared
@@ -429,18 +442,19 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
     return NULL;
   }
   int threaded = 0;
-  double plane[3] = {0, 0, 0};
+  double plane[4] = {0, 0, 0, 0};
   if (argc >= 8) {
     napi_valuetype type;
     CALL(env, napi_typeof(env, argv[7], &type));
     if (type == napi_object) {
       threaded = 1;
-      for (uint32_t i = 0; i < 3; i++) {
+      for (uint32_t i = 0; i < 4; i++) {
         napi_value value;
         CALL(env, napi_get_element(env, argv[7], i, &value));
         CALL(env, napi_get_value_double(env, value, &plane[i]));
       }
-      if (!(plane[0] >= 1 && plane[0] < slot && plane[1] > 0 && plane[2] >= 1)) {
+      if (!(plane[0] >= 1 && plane[0] < slot && plane[1] > 0 && plane[2] >= 1 && plane[3] >= -20 &&
+            plane[3] <= 19)) {
         napi_throw_range_error(env, NULL, "plane limits out of range");
         return NULL;
       }
@@ -454,12 +468,17 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "not an IPv4 address");
     return NULL;
   }
-  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  /* The media thread blocks in recvmmsg; the loop's own receives and sends say MSG_DONTWAIT. */
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | (threaded ? 0 : SOCK_NONBLOCK), 0);
   if (fd < 0) {
     napi_throw_error(env, NULL, strerror(errno));
     return NULL;
   }
   int size = (int)buffer_bytes;
+  if (threaded) {
+    struct timeval timeout = {.tv_sec = 0, .tv_usec = 250000};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  }
   setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
   setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
   if (bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
@@ -484,7 +503,6 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
   s->fd = fd;
   s->batch = batch;
   s->slot = slot;
-  s->wake_fd = -1;
   s->rx = data;
   int failed = alloc_io(&s->loop_io, batch, slot, s->rx) != 0;
   if (!failed && threaded) {
@@ -492,12 +510,12 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
     pthread_mutex_init(&s->lock, NULL);
     s->queue = malloc((size_t)QUEUE_SLOTS * slot);
     s->queue_meta = calloc(QUEUE_SLOTS * 3, sizeof *s->queue_meta);
-    s->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    s->thread_nice = (int)plane[3];
+    sem_init(&s->started, 0, 0);
     failed = alloc_io(&s->thread_io, batch, slot, NULL) != 0 || s->queue == NULL || s->queue_meta == NULL ||
-             s->wake_fd < 0 || mt_init(&s->table, (uint32_t)plane[0], plane[1], plane[2]) != 0;
+             mt_init(&s->table, (uint32_t)plane[0], plane[1], plane[2]) != 0;
   }
   if (failed) {
-    if (s->wake_fd >= 0) close(s->wake_fd);
     free_socket(s);
     napi_throw_error(env, NULL, "out of memory");
     return NULL;
@@ -531,7 +549,6 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
     }
     if (start_thread(s) != 0) {
       s->closing = 1;
-      close(s->wake_fd);
       uv_close((uv_handle_t *)&s->async, on_handle_closed);
       napi_throw_error(env, NULL, "the media thread did not start");
       return NULL;
@@ -566,22 +583,23 @@ static napi_value send_to(napi_env env, napi_callback_info info) {
   CALL(env, napi_get_value_uint32(env, argv[3], &port));
   struct sockaddr_in to;
   set_target(&to, ip, port);
-  ssize_t n = sendto(s->fd, data, length, 0, (struct sockaddr *)&to, sizeof to);
+  ssize_t n = sendto(s->fd, data, length, MSG_DONTWAIT, (struct sockaddr *)&to, sizeof to);
   if (n < 0) s->send_failures++;
   CALL(env, napi_get_boolean(env, n >= 0, &result));
   return result;
 }
 
-/* stats(target) → [received, sent, sendFailures, queueDrops] since open. */
+/* stats(target) → [received, sent, sendFailures, queueDrops] since open, and the media thread's nice value
+ * (NaN without one). */
 static napi_value stats(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1], result, value;
   CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   media_socket *s = argc == 1 ? unwrap(env, argv[0]) : NULL;
-  CALL(env, napi_create_array_with_length(env, 4, &result));
-  double figures[4] = {s ? (double)s->received : 0, s ? (double)s->sent : 0, s ? (double)s->send_failures : 0,
-                       s ? (double)s->queue_drops : 0};
-  for (uint32_t i = 0; i < 4; i++) {
+  CALL(env, napi_create_array_with_length(env, 5, &result));
+  double figures[5] = {s ? (double)s->received : 0, s ? (double)s->sent : 0, s ? (double)s->send_failures : 0,
+                       s ? (double)s->queue_drops : 0, s && s->threaded ? (double)s->thread_nice : NAN};
+  for (uint32_t i = 0; i < 5; i++) {
     CALL(env, napi_create_double(env, figures[i], &value));
     CALL(env, napi_set_element(env, result, i, value));
   }

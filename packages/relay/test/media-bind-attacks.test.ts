@@ -141,7 +141,8 @@ describe('junk control packets (docs/session-protocol.md §4.3)', () => {
     // On the native plane DATA is forwarded by the media thread while the junk waits for the loop: give the
     // loop time to finish the queue before counting.
     const deadline = Date.now() + 2000;
-    while (drops['unconfirmed-rate'] + drops['bad-token'] < junkSent && Date.now() < deadline) await sleep(10);
+    while (drops['unconfirmed-rate'] + drops['bad-token'] < junkSent && Date.now() < deadline)
+      await sleep(10);
     expect(drops.rate).toBe(0);
     expect(drops['unconfirmed-rate'] + drops['bad-token']).toBe(junkSent);
     // The HMAC ran only for what the session's unconfirmed-control bucket let through.

@@ -3,6 +3,7 @@
  * decide every datagram exactly as the router does (the router is the specification), keep one packet budget
  * per side with the router's control packets, and keep forwarding while the relay's loop is blocked.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import type { RsaPrivateKey } from '@leitung/crypto';
 import { buildControlPacket, MediaSender } from '@leitung/session';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -68,7 +69,7 @@ function nativeRouter(native: NativeMediaAddon): {
 } {
   const withPlane = router();
   const handle = {} as NativeMediaHandle;
-  native.open(handle, '127.0.0.1', 0, 1 << 20, 64, 2048, () => 0, [1200, LIMIT.perSecond, LIMIT.burst]);
+  native.open(handle, '127.0.0.1', 0, 1 << 20, 64, 2048, () => 0, [1200, LIMIT.perSecond, LIMIT.burst, 0]);
   const plane = new NativeDataPlane(native, handle, withPlane);
   plane.start(T0);
   opened.push({ addon: native, handle, plane });
@@ -304,6 +305,21 @@ describeNative('native media plane in the relay', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     expect(relay.core.media.hasSession(sessionId)).toBe(false);
+  });
+
+  it('the media thread runs at the nice value it asked for where the process may raise it, and says what it has', async () => {
+    const relay = await fx.relay({ mediaIo: 'native', mediaThreadNice: -5 });
+    // Linux keeps the nice value per thread: read the thread's own (field 19 of its stat).
+    const tasks = readdirSync('/proc/self/task').filter(
+      (tid) => readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim() === 'leitung-media',
+    );
+    expect(tasks).toHaveLength(1);
+    const stat = readFileSync(`/proc/self/task/${tasks[0]}/stat`, 'utf8');
+    const nice = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    expect(relay.mediaThreadNice).toBe(nice);
+    const mayRaise = process.getuid?.() === 0;
+    if (mayRaise) expect(nice).toBe(-5);
+    else expect(nice).toBeGreaterThanOrEqual(-5);
   });
 
   it('mediaIo native with an injected clock is RELAY_ERR_UNSUPPORTED (the media thread reads the wall clock)', async () => {

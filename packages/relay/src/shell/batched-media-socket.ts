@@ -16,6 +16,13 @@ import { NativeDataPlane } from './native-media-plane.js';
 /** Datagrams per recvmmsg/sendmmsg. */
 export const MEDIA_BATCH_SIZE = 64;
 
+/**
+ * The nice value the native plane's media thread asks for: above the relay's other threads (nice 0, crypto
+ * workers 10), so a burst of registrations or anything else on the machine at nice 0 waits for audio, not the
+ * reverse (docs/relay.md "Native media plane").
+ */
+export const DEFAULT_MEDIA_THREAD_NICE = -10;
+
 /** Address strings seen recently, by IPv4 number and back; bounded, so a spoofing flood cannot grow them. */
 class AddressCache {
   readonly #byNumber = new Map<number, string>();
@@ -136,7 +143,14 @@ export class BatchedMediaSocket implements MediaTransport {
       MEDIA_BATCH_SIZE,
       slot,
       onBatch,
-      native ? [router.maxPacketSize, limit.perSecond, limit.burst] : undefined,
+      native
+        ? [
+            router.maxPacketSize,
+            limit.perSecond,
+            limit.burst,
+            options.threadNice ?? DEFAULT_MEDIA_THREAD_NICE,
+          ]
+        : undefined,
     );
     rx = new Uint8Array(handle.rx);
     const plane = native ? new NativeDataPlane(addon, handle, router) : undefined;
@@ -152,6 +166,13 @@ export class BatchedMediaSocket implements MediaTransport {
   /** The bound UDP port. */
   get port(): number {
     return this.#handle.port;
+  }
+
+  /** The media thread's nice value (native plane); undefined on the batched path. */
+  get threadNice(): number | undefined {
+    if (this.#plane === undefined) return undefined;
+    const nice = this.#addon.stats(this.#handle)[4];
+    return Number.isNaN(nice) ? undefined : nice;
   }
 
   /** The buffer sizes the kernel granted (bytes). */

@@ -28,6 +28,8 @@ export interface MediaTransport {
   readonly bufferSizes: { readonly receive: number; readonly send: number };
   /** Sends one datagram (a forward from a WebSocket media leg to a UDP side). */
   send(bytes: Uint8Array, port: number, address: string): void;
+  /** The native plane's media thread's nice value; undefined on the other paths. */
+  readonly threadNice?: number | undefined;
   close(): Promise<void>;
 }
 
@@ -46,6 +48,8 @@ export interface MediaSocketOptions {
   /** A BIND_CONFIRM created or moved a binding. */
   readonly onBinding?: (binding: 'bound' | 'rebound', sessionId: number) => void;
   readonly onError?: (error: Error) => void;
+  /** The nice value the native plane's media thread asks for (DEFAULT_MEDIA_THREAD_NICE when absent). */
+  readonly threadNice?: number;
 }
 
 /** A media socket on node:dgram: one router call and at most one send per datagram. */

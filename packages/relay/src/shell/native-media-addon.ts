@@ -32,12 +32,15 @@ export interface NativeMediaAddon {
     batch: number,
     slot: number,
     onBatch: (count: number) => number,
-    plane?: readonly [maxPacket: number, packetsPerSecond: number, burst: number],
+    plane?: readonly [maxPacket: number, packetsPerSecond: number, burst: number, threadNice: number],
   ): NativeMediaHandle;
   /** One datagram of the router's own; false when the kernel refused it. */
   sendTo(handle: NativeMediaHandle, bytes: Uint8Array, ip: number, port: number): boolean;
-  /** [datagrams received, datagrams sent, failed sends, datagrams the full queue to the loop shed] since open. */
-  stats(handle: NativeMediaHandle): [number, number, number, number];
+  /**
+   * [datagrams received, datagrams sent, failed sends, datagrams the full queue to the loop shed] since open, and
+   * the media thread's nice value (NaN without one).
+   */
+  stats(handle: NativeMediaHandle): [number, number, number, number, number];
   /** [SO_RCVBUF, SO_SNDBUF] as granted by the kernel. */
   bufferSizes(handle: NativeMediaHandle): [number, number];
   close(handle: NativeMediaHandle): void;

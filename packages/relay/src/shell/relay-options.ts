@@ -56,6 +56,12 @@ export interface StartRelayOptions {
    */
   readonly mediaIo?: 'auto' | 'native' | 'batched' | 'dgram';
   /**
+   * The nice value the native plane's media thread asks for (default -10): it
+   * is granted to root, with CAP_SYS_NICE, or within RLIMIT_NICE (systemd `LimitNICE=-10`), and otherwise the
+   * thread keeps the process's; {@link Relay.mediaThreadNice} says which (docs/relay.md "Native media plane").
+   */
+  readonly mediaThreadNice?: number;
+  /**
    * Where the media plane runs (docs/relay.md "Media worker"): `main` (default) on the relay's event loop, or
    * `worker` on a worker thread with its own loop, so registrations never delay media.
    */

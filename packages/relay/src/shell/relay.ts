@@ -19,6 +19,7 @@ import type { RelayCore } from '../core/relay-core.js';
 import type { LocalKeyDirectory } from '../directory/key-directory.js';
 import { RelayError, RelayErrorCode } from '../errors.js';
 import type { Blocklist } from '../protection/blocklist.js';
+import { DEFAULT_MEDIA_THREAD_NICE } from './batched-media-socket.js';
 import { readBlocklist } from './blocklist-file.js';
 import { CryptoPool, type CryptoWorkers } from './crypto-pool.js';
 import { logEvent } from './event-log.js';
@@ -140,6 +141,14 @@ export class Relay extends EventEmitter<RelayEvents> {
     return this.#port;
   }
 
+  /**
+   * The native plane's media thread's nice value (docs/relay.md "Native media plane"); undefined on the other
+   * media paths.
+   */
+  get mediaThreadNice(): number | undefined {
+    return this.#media?.threadNice;
+  }
+
   /** The media UDP port. */
   get mediaPort(): number {
     return this.#media?.port ?? 0;
@@ -227,6 +236,7 @@ export class Relay extends EventEmitter<RelayEvents> {
     webSocket?: RelayWebSocketOptions,
     mediaIo: 'auto' | 'native' | 'batched' | 'dgram' = 'auto',
     mediaThread: 'main' | 'worker' = 'main',
+    mediaThreadNice: number | undefined = undefined,
     cryptoWorkers?: { readonly size: number; readonly maxQueued: number; readonly privateKey: RsaPrivateKey },
   ): Promise<void> {
     if (cryptoWorkers !== undefined) {
@@ -266,9 +276,30 @@ export class Relay extends EventEmitter<RelayEvents> {
             onError,
           })
         : await openMediaSocket(
-            { router: this.core.media, host, port: mediaPort, now: this.#now, onBinding, onError, toLeg },
+            {
+              router: this.core.media,
+              host,
+              port: mediaPort,
+              now: this.#now,
+              onBinding,
+              onError,
+              toLeg,
+              ...(mediaThreadNice === undefined ? {} : { threadNice: mediaThreadNice }),
+            },
             mediaIo,
           );
+    const nice = this.#media.threadNice;
+    if (nice !== undefined) {
+      const wanted = mediaThreadNice ?? DEFAULT_MEDIA_THREAD_NICE;
+      if (nice > wanted) {
+        this.#logger.warn(
+          { nice, wanted },
+          'the media thread did not get its priority (needs root, CAP_SYS_NICE or LimitNICE=): audio may wait for other work',
+        );
+      } else {
+        this.#logger.info({ nice }, 'native media plane: media thread running');
+      }
+    }
     const tcp = createTcpServer({ noDelay: true }, (socket) => this.#accept(socket));
     tcp.on('error', (error) => this.#logger.error({ err: error.message }, 'control listener error'));
     this.#tcp = tcp;

@@ -100,6 +100,7 @@ export async function startRelay(options: StartRelayOptions): Promise<Relay> {
       options.webSocket,
       options.mediaIo ?? 'auto',
       options.mediaThread ?? 'main',
+      options.mediaThreadNice,
       cryptoWorkers === 0
         ? undefined
         : {
