@@ -48,10 +48,12 @@
  * a wake then came only every few handshakes and took too few datagrams (docs/benchmarks.md "relay"). */
 #define MAX_BATCHES_PER_WAKE 64
 
-/* Datagrams the media thread may hand to the loop before it drops more (native plane). Control packets are a
- * few per call per minute; under a flood of them the queue, like the kernel's buffer in the batched mode, sheds
- * what the loop cannot take, and DATA of bound sessions is not queued at all. */
-#define QUEUE_SLOTS 1024
+/* Datagrams the media thread may hand to the loop before it drops more (native plane): as many as the socket's
+ * 4 MiB receive buffer holds of BINDs (~5 000), so a thousand calls starting at once wait for the loop here as
+ * they would in the kernel on the batched path (a queue of 1 024 lost a third of 1 400 BINDs in bench/relay).
+ * Under a flood of control packets the queue, like the kernel's buffer, sheds what the loop cannot take; DATA of
+ * bound sessions is not queued at all. QUEUE_SLOTS × slot bytes are reserved, and touched only when used. */
+#define QUEUE_SLOTS 8192
 
 /* The media thread's own receive and send arrays (native plane). */
 typedef struct {

@@ -3,6 +3,7 @@
  * decide every datagram exactly as the router does (the router is the specification), keep one packet budget
  * per side with the router's control packets, and keep forwarding while the relay's loop is blocked.
  */
+import { createSocket } from 'node:dgram';
 import { readdirSync, readFileSync } from 'node:fs';
 import type { RsaPrivateKey } from '@leitung/crypto';
 import { buildControlPacket, MediaSender } from '@leitung/session';
@@ -320,6 +321,46 @@ describeNative('native media plane in the relay', () => {
     const mayRaise = process.getuid?.() === 0;
     if (mayRaise) expect(nice).toBe(-5);
     else expect(nice).toBeGreaterThanOrEqual(-5);
+  });
+
+  it('1 500 BINDs arriving at once all reach the router (the queue to the loop holds what the kernel would)', async () => {
+    const relay = await fx.relay({ mediaIo: 'native', limits: { maxMediaSessions: 1000 } });
+    const binds: Uint8Array[] = [];
+    for (let i = 0; i < 750; i++) {
+      const grant = relay.core.media.allocate(`burst-${i}`, Date.now())!;
+      for (const [side, token] of [
+        ['caller', grant.callerToken],
+        ['callee', grant.calleeToken],
+      ] as const) {
+        binds.push(
+          buildControlPacket(crypto, {
+            kind: 'BIND',
+            token,
+            sessionId: grant.sessionId,
+            side,
+            counter: 1,
+            nowMs: Date.now(),
+          }),
+        );
+      }
+    }
+    const socket = createSocket({ type: 'udp4', sendBufferSize: 4 << 20 });
+    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
+    try {
+      await Promise.all(
+        binds.map(
+          (bytes) =>
+            new Promise<void>((resolve) => socket.send(bytes, relay.mediaPort, relay.host, () => resolve())),
+        ),
+      );
+      const deadline = Date.now() + 5000;
+      while (relay.core.media.challenges < binds.length && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(relay.core.media.challenges).toBe(binds.length);
+    } finally {
+      socket.close();
+    }
   });
 
   it('mediaIo native with an injected clock is RELAY_ERR_UNSUPPORTED (the media thread reads the wall clock)', async () => {
