@@ -2,7 +2,7 @@
  * RSA-4096 key generation with progress for UIs. Native generation (OpenSSL, WebCrypto) reports nothing
  * while it searches for primes, so the progress is honest about what is known: a start, periodic
  * "still working" ticks with the elapsed time, and the end. There is no percentage because the time to find
- * two 2048-bit primes is random (0.3–3.9 s natively on the reference machine, TOOLCHAIN.md).
+ * two 2048-bit primes is random (0.3–3.9 s natively on the reference machine, docs/benchmarks.md "crypto").
  */
 import type { CryptoBackend } from './backend.js';
 import { CryptoError, CryptoErrorCode, invalidArgument } from './errors.js';

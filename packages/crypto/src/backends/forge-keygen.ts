@@ -1,6 +1,6 @@
 /**
  * Pure-JavaScript RSA key generation with node-forge, stepped so the event loop (and a UI) stays live.
- * Used only where neither node:crypto nor WebCrypto exists; it takes ~20 s for 4096 bits (TOOLCHAIN.md).
+ * Used only where neither node:crypto nor WebCrypto exists; it takes ~20 s for 4096 bits on the reference machine.
  */
 import forge from 'node-forge';
 import { toBinaryString } from './forge-bytes.js';

@@ -3,7 +3,7 @@
  * addon is not built, and the path for IPv6 (docs/relay.md "Batched media I/O"). Per datagram: one router call, then at
  * most one `send` of the received buffer itself (DATA is forwarded verbatim, never copied). Socket buffers
  * are raised to ~4 MiB: the default 208 KiB overflows near 100 k packets/s on this kind of machine
- * (TOOLCHAIN.md "UDP relaying"). The socket's address lookup is a synchronous identity function — every
+ * (docs/relay.md "Media"). The socket's address lookup is a synchronous identity function — every
  * destination is an IP address taken from a received datagram — which saves the DNS module's extra tick
  * per send.
  */
