@@ -214,6 +214,17 @@ async function registrationBurst(ready) {
   return JSON.parse(text);
 }
 
+/** The rows of `run` (one per step) while the burst registers at a Leitung relay beside it that carries no media. */
+async function besideBurst(name, run) {
+  const registrar = await leitung('native');
+  for (const n of STEPS) {
+    const [result, registrations] = await Promise.all([run(n), registrationBurst(registrar.ready)]);
+    result.note = burstNote(registrations);
+    row(name, n, result);
+  }
+  await registrar.stop();
+}
+
 /** One line on a burst's registrations for a row's note. */
 function burstNote(registrations) {
   const failures = Object.entries(registrations.failures)
@@ -463,15 +474,7 @@ try {
 if (wanted('direct')) for (const n of STEPS) row('direct', n, await direct(n));
 // The direct path while the burst registers at a Leitung relay beside it: the instrument's own latency under the
 // burst's CPU load, the floor of every burst row's p99 on this machine.
-if (wanted('direct-burst')) {
-  const registrar = await leitung('native');
-  for (const n of STEPS) {
-    const [result, registrations] = await Promise.all([direct(n), registrationBurst(registrar.ready)]);
-    result.note = burstNote(registrations);
-    row('direct-burst', n, result);
-  }
-  await registrar.stop();
-}
+if (wanted('direct-burst')) await besideBurst('direct-burst', direct);
 
 if (wanted('bare-c')) {
   const { child, port } = await startProcess(compile('bare-forwarder'), ['0']);
@@ -489,14 +492,7 @@ if (wanted('bare-c-mmsg')) {
 // carries no media): what the burst's CPU alone does to the latency on this machine, the floor for the burst rows.
 if (wanted('bare-burst')) {
   const { child, port } = await startProcess(compile('bare-forwarder-batched'), ['0']);
-  const run = bareRunner(child, port);
-  const registrar = await leitung('native');
-  for (const n of STEPS) {
-    const [result, registrations] = await Promise.all([run(n), registrationBurst(registrar.ready)]);
-    result.note = burstNote(registrations);
-    row('bare-burst', n, result);
-  }
-  await registrar.stop();
+  await besideBurst('bare-burst', bareRunner(child, port));
   child.kill();
 }
 if (wanted('bare-node')) {
