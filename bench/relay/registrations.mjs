@@ -62,6 +62,8 @@ async function measure(cryptoWorkers) {
     ['dgram', 'main', String(cryptoWorkers)],
     {
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      // Extra V8 flags for the relay, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it.
+      execArgv: (process.env.LEITUNG_BENCH_RELAY_NODE_ARGS ?? '').split(' ').filter(Boolean),
     },
   );
   const ready = await new Promise((resolve) => relay.on('message', (m) => m.type === 'ready' && resolve(m)));
