@@ -27,6 +27,7 @@ export {
   type ExpiredMediaSession,
   MEDIA_DROP_REASONS,
   type MediaBindingChange,
+  type MediaDataPlane,
   type MediaDecision,
   type MediaDropReason,
   type MediaEndpoint,
