@@ -50,6 +50,12 @@ Options:
   --new-names-global N new name bindings per hour from all addresses together (default 900, burst 100)
   --crypto-workers N   run the RSA decryptions of registration on N worker threads, at most one per
                        core (default 0: on the relay's own thread; docs/relay.md "Crypto workers")
+  --media-io MODE      auto (default: the native media plane where its addon was built, else node:dgram),
+                       native, batched or dgram (docs/relay.md "Native media plane", "Batched media I/O")
+  --media-thread-nice=N
+                       the nice value the native plane's media thread asks for, -20 to 19 (default -10;
+                       granted to root, with CAP_SYS_NICE or within LimitNICE=, else a warning); write
+                       a negative N with "=" (--media-thread-nice=-5)
   --log-level LEVEL    trace, debug, info, warn, error, fatal or silent (default info)
   --log-format FORMAT  pretty (readable lines) or json (one JSON object per line); default: pretty
                        when stderr is a terminal, json otherwise (files, journald, log shippers)
@@ -94,6 +100,8 @@ try {
       'new-names-per-address': { type: 'string' },
       'new-names-global': { type: 'string' },
       'crypto-workers': { type: 'string' },
+      'media-io': { type: 'string' },
+      'media-thread-nice': { type: 'string' },
       'log-level': { type: 'string' },
       'log-format': { type: 'string' },
       'log-metadata': { type: 'boolean' },
@@ -145,6 +153,17 @@ function perHour(value, name) {
 }
 const cryptoWorkers = args['crypto-workers'] ?? '0';
 if (!/^\d{1,3}$/.test(cryptoWorkers)) fail('--crypto-workers must be a whole number of threads (0-999)');
+const mediaIo = args['media-io'] ?? 'auto';
+if (!['auto', 'native', 'batched', 'dgram'].includes(mediaIo)) {
+  fail('--media-io must be auto, native, batched or dgram');
+}
+const mediaThreadNice = args['media-thread-nice'];
+if (
+  mediaThreadNice !== undefined &&
+  (!/^-?\d{1,2}$/.test(mediaThreadNice) || Number(mediaThreadNice) < -20 || Number(mediaThreadNice) > 19)
+) {
+  fail('--media-thread-nice must be a whole number from -20 to 19');
+}
 const limits = {};
 const perAddress = perHour(args['new-names-per-address'], '--new-names-per-address');
 const global = perHour(args['new-names-global'], '--new-names-global');
@@ -195,6 +214,8 @@ try {
         }),
     ...(args.blocklist === undefined ? {} : { blocklistFile: resolve(args.blocklist) }),
     cryptoWorkers: Number(cryptoWorkers),
+    mediaIo,
+    ...(mediaThreadNice === undefined ? {} : { mediaThreadNice: Number(mediaThreadNice) }),
     ...(Object.keys(limits).length === 0 ? {} : { limits }),
     ...(args.redis === undefined
       ? {}

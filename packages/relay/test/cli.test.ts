@@ -67,8 +67,18 @@ describe('leitung-relay program', () => {
       '--new-names-per-address',
       '--new-names-global',
       '--crypto-workers',
+      '--media-io',
+      '--media-thread-nice',
     ]) {
       expect(help.stdout).toContain(flag);
+    }
+    for (const [flag, value] of [
+      ['--media-io', 'fast'],
+      ['--media-thread-nice', '-21'],
+      ['--media-thread-nice', '20'],
+      ['--media-thread-nice', 'x'],
+    ]) {
+      expect(spawnSync(process.execPath, [MAIN, flag!, value!], { encoding: 'utf8' }).status).toBe(2);
     }
     for (const workers of ['-1', 'x', '1.5']) {
       const run = spawnSync(process.execPath, [MAIN, '--crypto-workers', workers], { encoding: 'utf8' });
