@@ -321,6 +321,12 @@ describeNative('native media plane in the relay', () => {
     const mayRaise = process.getuid?.() === 0;
     if (mayRaise) expect(nice).toBe(-5);
     else expect(nice).toBeGreaterThanOrEqual(-5);
+    // The alarm metric says whether the thread got it (docs/relay.md "Metrics").
+    const metrics = await relay.metrics.metrics();
+    expect(metrics).toMatch(
+      new RegExp(`^leitung_relay_media_thread_priority_missing ${nice > -5 ? 1 : 0}$`, 'm'),
+    );
+    expect(metrics).toMatch(/^leitung_relay_media_queue_drops_total 0$/m);
   });
 
   it('1 500 BINDs arriving at once all reach the router (the queue to the loop holds what the kernel would)', async () => {

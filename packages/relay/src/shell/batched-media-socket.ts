@@ -168,6 +168,11 @@ export class BatchedMediaSocket implements MediaTransport {
     return this.#handle.port;
   }
 
+  /** Datagrams the native plane's queue to the loop shed since open; undefined on the batched path. */
+  get queueDrops(): number | undefined {
+    return this.#plane === undefined ? undefined : this.#addon.stats(this.#handle)[3];
+  }
+
   /** The media thread's nice value (native plane); undefined on the batched path. */
   get threadNice(): number | undefined {
     if (this.#plane === undefined) return undefined;

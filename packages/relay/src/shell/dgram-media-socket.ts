@@ -30,6 +30,8 @@ export interface MediaTransport {
   send(bytes: Uint8Array, port: number, address: string): void;
   /** The native plane's media thread's nice value; undefined on the other paths. */
   readonly threadNice?: number | undefined;
+  /** Datagrams the native plane's queue to the loop shed since open; undefined on the other paths. */
+  readonly queueDrops?: number | undefined;
   close(): Promise<void>;
 }
 

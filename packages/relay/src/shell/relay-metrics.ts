@@ -17,6 +17,11 @@ export interface RelayMetricsSources {
   readonly blocklistReloads: () => { readonly ok: number; readonly failed: number };
   /** The crypto workers' counters (docs/relay.md "Crypto workers"); undefined when the RSA runs inline. */
   readonly cryptoWorkers?: () => CryptoWorkers | undefined;
+  /**
+   * The native media plane (docs/relay.md "Native media plane"): datagrams its queue to the loop shed, and
+   * whether its media thread was refused the priority it asked for; undefined on the other media paths.
+   */
+  readonly mediaPlane?: () => { readonly queueDrops: number; readonly priorityMissing: boolean } | undefined;
   /** Relay cluster: shared-log entries refused, and whether replication is stopped at one. */
   readonly cluster?: () => { readonly refused: number; readonly halted: boolean };
   /** The WebSocket listener's figures (docs/relay.md "WebSocket listener"); undefined while it is off. */
@@ -187,6 +192,22 @@ function shellMetrics(registry: Registry, sources: RelayMetricsSources): void {
       'websocket_media_backlog_drops',
       'Media packets to a WebSocket leg dropped because its send buffer was full.',
       () => webSocket()?.backlogDrops ?? 0,
+    );
+  }
+  const plane = sources.mediaPlane;
+  if (plane !== undefined) {
+    counter(
+      registry,
+      'media_queue_drops',
+      'Datagrams for the router (BIND, KEEPALIVE, BIND_CONFIRM, WebSocket legs) the native media plane shed: its queue to the loop was full.',
+      () => plane()?.queueDrops ?? 0,
+    );
+    // Alarm metric (docs/operations.md "Sizing"): audio may wait for other work on the machine.
+    gauge(
+      registry,
+      'media_thread_priority_missing',
+      '1 while the native media plane runs without the nice value it asked for (needs root, CAP_SYS_NICE or LimitNICE=).',
+      () => (plane()?.priorityMissing === true ? 1 : 0),
     );
   }
   const crypto = sources.cryptoWorkers;

@@ -72,6 +72,7 @@ export class Relay extends EventEmitter<RelayEvents> {
   readonly #reloads = { ok: 0, failed: 0 };
   #tcp: TcpServer | undefined;
   #media: MediaTransport | undefined;
+  #mediaThreadNiceWanted = DEFAULT_MEDIA_THREAD_NICE;
   #metricsServer: Server | undefined;
   /** The optional WebSocket listener (docs/relay.md "WebSocket listener") and the URL it publishes. */
   #webSocket: WebSocketListener | undefined;
@@ -116,6 +117,12 @@ export class Relay extends EventEmitter<RelayEvents> {
       core: this.core,
       blocklistReloads: () => ({ ...this.#reloads }),
       cryptoWorkers: () => this.#cryptoPool,
+      mediaPlane: () => {
+        const media = this.#media;
+        const nice = media?.threadNice;
+        if (media === undefined || nice === undefined) return undefined;
+        return { queueDrops: media.queueDrops ?? 0, priorityMissing: nice > this.#mediaThreadNiceWanted };
+      },
       webSocket: () => {
         const listener = this.#webSocket;
         if (listener === undefined) return undefined;
@@ -289,8 +296,9 @@ export class Relay extends EventEmitter<RelayEvents> {
             mediaIo,
           );
     const nice = this.#media.threadNice;
+    this.#mediaThreadNiceWanted = mediaThreadNice ?? DEFAULT_MEDIA_THREAD_NICE;
     if (nice !== undefined) {
-      const wanted = mediaThreadNice ?? DEFAULT_MEDIA_THREAD_NICE;
+      const wanted = this.#mediaThreadNiceWanted;
       if (nice > wanted) {
         this.#logger.warn(
           { nice, wanted },
