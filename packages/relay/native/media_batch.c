@@ -197,16 +197,18 @@ static void send_prepared(media_socket *s, io_arrays *io, uint32_t count, int fl
 /* The forwards JavaScript wrote into the send table, from the shared slots they arrived in. */
 static void send_batch(media_socket *s, uint32_t count) {
   io_arrays *io = &s->loop_io;
+  uint32_t prepared = 0;
   for (uint32_t i = 0; i < count; i++) {
     uint32_t slot = s->tx_meta[3 * i];
-    if (slot >= s->batch) slot = 0;
-    set_target(&io->targets[i], s->tx_meta[3 * i + 1], s->tx_meta[3 * i + 2]);
-    /* The length sits in memory JavaScript can write: never let it reach past the slot (no neighbouring
-     * datagram or heap bytes can leave in a forward). */
+    /* The table sits in memory JavaScript can write: an entry naming no slot of this batch is skipped, and a
+     * length never reaches past its slot (no neighbouring datagram or heap bytes can leave in a forward). */
+    if (slot >= s->batch) continue;
+    set_target(&io->targets[prepared], s->tx_meta[3 * i + 1], s->tx_meta[3 * i + 2]);
     uint32_t length = s->rx_meta[3 * slot];
-    prepare_send(io, i, s->rx + (size_t)slot * s->slot, length <= s->slot ? length : s->slot);
+    prepare_send(io, prepared, s->rx + (size_t)slot * s->slot, length <= s->slot ? length : s->slot);
+    prepared++;
   }
-  send_prepared(s, io, count, MSG_DONTWAIT);
+  send_prepared(s, io, prepared, MSG_DONTWAIT);
 }
 
 /* Hands `count` datagrams in the shared slots to the JavaScript callback and sends the forwards it returns. */

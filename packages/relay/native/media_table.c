@@ -1,7 +1,8 @@
 /*
- * The native media plane's session table and DATA decision: see media_table.h. Every rule cites the line of
- * the router it copies (packages/relay/src/media/media-router.ts, MediaRouter.datagram), and
- * test/native-media-plane.test.ts runs both on the same datagrams and compares every decision.
+ * The native media plane's session table and DATA decision: see media_table.h. The rules are those of
+ * MediaRouter.datagram's DATA path and of TokenBucket (packages/relay/src/media/media-router.ts,
+ * src/protection/token-bucket.ts), in the same order; test/native-media-plane.test.ts runs both on the same
+ * datagrams and compares every decision and counter.
  */
 #include "media_table.h"
 
