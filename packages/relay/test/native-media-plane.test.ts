@@ -369,6 +369,14 @@ describeNative('native media plane in the relay', () => {
     }
   });
 
+  it('a mediaThreadNice that is no nice value is RELAY_ERR_INVALID_OPTION, before anything is opened', async () => {
+    for (const mediaThreadNice of [-21, 20, 1.5, Number.NaN]) {
+      await expect(fx.relay({ mediaIo: 'native', mediaThreadNice })).rejects.toMatchObject({
+        code: 'RELAY_ERR_INVALID_OPTION',
+      });
+    }
+  });
+
   it('mediaIo native with an injected clock is RELAY_ERR_UNSUPPORTED (the media thread reads the wall clock)', async () => {
     await expect(fx.relay({ mediaIo: 'native', now: () => T0 })).rejects.toMatchObject({
       code: 'RELAY_ERR_UNSUPPORTED',

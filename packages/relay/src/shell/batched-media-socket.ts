@@ -11,7 +11,7 @@ import type { MediaEndpoint, MediaRouter } from '../media/media-router.js';
 import type { MediaSocketOptions, MediaTransport } from './dgram-media-socket.js';
 import { MEDIA_SOCKET_BUFFER_BYTES } from './dgram-media-socket.js';
 import type { NativeMediaAddon, NativeMediaHandle } from './native-media-addon.js';
-import { NativeDataPlane } from './native-media-plane.js';
+import { ipv4Number, NativeDataPlane } from './native-media-plane.js';
 
 /** Datagrams per recvmmsg/sendmmsg. */
 export const MEDIA_BATCH_SIZE = 64;
@@ -43,10 +43,7 @@ class AddressCache {
     let ip = this.#byString.get(text);
     if (ip === undefined) {
       if (this.#byString.size >= AddressCache.#LIMIT) this.#byString.clear();
-      const parts = text.split('.');
-      ip =
-        ((Number(parts[0]) << 24) | (Number(parts[1]) << 16) | (Number(parts[2]) << 8) | Number(parts[3])) >>>
-        0;
+      ip = ipv4Number(text);
       this.#byString.set(text, ip);
     }
     return ip;

@@ -56,9 +56,10 @@ export interface StartRelayOptions {
    */
   readonly mediaIo?: 'auto' | 'native' | 'batched' | 'dgram';
   /**
-   * The nice value the native plane's media thread asks for (default -10): it
-   * is granted to root, with CAP_SYS_NICE, or within RLIMIT_NICE (systemd `LimitNICE=-10`), and otherwise the
-   * thread keeps the process's; {@link Relay.mediaThreadNice} says which (docs/relay.md "Native media plane").
+   * The nice value the native plane's media thread asks for, a whole number from -20 to 19 (default -10;
+   * otherwise `RELAY_ERR_INVALID_OPTION`): it is granted to root, with CAP_SYS_NICE, or within RLIMIT_NICE
+   * (systemd `LimitNICE=-10`), and otherwise the thread keeps the process's; {@link Relay.mediaThreadNice} says
+   * which (docs/relay.md "Native media plane").
    */
   readonly mediaThreadNice?: number;
   /**

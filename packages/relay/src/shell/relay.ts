@@ -162,8 +162,9 @@ export class Relay extends EventEmitter<RelayEvents> {
   }
 
   /**
-   * How the media socket moves datagrams: `batched` (recvmmsg/sendmmsg addon) or `dgram` (docs/relay.md "Batched
-   * media I/O"); undefined before listening.
+   * How the media socket moves datagrams: `native` (DATA on the addon's media thread), `batched` (the
+   * recvmmsg/sendmmsg addon on the loop) or `dgram` (docs/relay.md "Native media plane", "Batched media I/O");
+   * undefined before listening.
    */
   get mediaIo(): 'native' | 'batched' | 'dgram' | undefined {
     return this.#media?.io;

@@ -42,6 +42,7 @@ export async function startRelay(options: StartRelayOptions): Promise<Relay> {
   // Checked before anything is opened; `listen` uses the checked values.
   const webSocket = options.webSocket === undefined ? undefined : resolveWebSocketOptions(options.webSocket);
   const cryptoWorkers = cryptoWorkerCount(options);
+  checkMediaThreadNice(options.mediaThreadNice);
   // Ports first, then the data directory: nothing is created for a relay that cannot listen (docs/operations.md).
   await checkPortsFree([
     { listener: 'control', protocol: 'tcp', host, port: options.port ?? 5060 },
@@ -115,6 +116,16 @@ export async function startRelay(options: StartRelayOptions): Promise<Relay> {
   }
   logStarted(logger, relay, options, key.created);
   return relay;
+}
+
+/** `mediaThreadNice` is a nice value: a whole number from -20 to 19 (setpriority(2)). */
+function checkMediaThreadNice(nice: number | undefined): void {
+  if (nice !== undefined && (!Number.isInteger(nice) || nice < -20 || nice > 19)) {
+    throw new RelayError(
+      RelayErrorCode.InvalidOption,
+      'mediaThreadNice must be a whole number from -20 to 19',
+    );
+  }
 }
 
 /** Default of `cryptoQueue` (docs/relay.md "Crypto workers"). */
