@@ -24,6 +24,7 @@ import {
   mlKemEncapsulate,
 } from './ml-kem.js';
 import { createPacketCipher, type PacketCipher, type PacketCipherOptions } from './packet-cipher.js';
+import { PublicKeyCache } from './public-key-cache.js';
 import { checkedRandom } from './random.js';
 import { oaepDecrypt, oaepEncrypt, pssSign, pssVerify } from './rsa.js';
 import { type GenerateRsaKeyPairOptions, generateRsaKeyPair, type RsaKeyPair } from './rsa-keygen.js';
@@ -193,6 +194,10 @@ export function bindCrypto(
     }
   };
 
+  // Keys that come back (a relay's returning clients, a client's contacts) are checked once (docs/crypto.md
+  // "Public key cache").
+  const publicKeys = new PublicKeyCache();
+
   const exportPkcs8 = (key: RsaPrivateKey): Uint8Array => {
     if (!(key instanceof RsaPrivateKey)) throw invalidArgument('expected an RsaPrivateKey');
     return key.toPkcs8Der();
@@ -213,7 +218,7 @@ export function bindCrypto(
     scryptSync: (passphrase, salt, options) => scryptSync(backend, passphrase, salt, options),
 
     generateRsaKeyPair: (options) => generateRsaKeyPair(backend, now, options),
-    importRsaPublicKey: (input) => importPublicKey(backend, input),
+    importRsaPublicKey: (input) => importPublicKey(backend, input, publicKeys),
     importRsaPrivateKey: (input) => importPrivateKey(backend, input),
     importEncryptedRsaPrivateKey: async (input, passphrase) =>
       fromPkcs8(await decryptPkcs8(backend, input, passphrase)),
@@ -263,7 +268,8 @@ export function bindCrypto(
     importX25519PrivateKey: (raw) => importX25519PrivateKey(backend, raw),
     x25519: (privateKey, peerPublicKey) => x25519SharedSecret(backend, privateKey, peerPublicKey),
 
-    fingerprint: (key) => (key instanceof RsaPublicKey ? key : importPublicKey(backend, key)).fingerprint(),
+    fingerprint: (key) =>
+      (key instanceof RsaPublicKey ? key : importPublicKey(backend, key, publicKeys)).fingerprint(),
     safetyNumber: (fingerprintA, fingerprintB) => safetyNumber(backend, fingerprintA, fingerprintB),
   };
 }

@@ -24,6 +24,7 @@ import {
 } from './der.js';
 import { CryptoError, CryptoErrorCode, invalidArgument } from './errors.js';
 import { decodePem, encodePem, pemLabel } from './pem.js';
+import type { PublicKeyCache } from './public-key-cache.js';
 
 /** The only RSA modulus size imported or generated: identity keys are RSA-4096 (docs/crypto.md §2, §3). */
 export const RSA_MODULUS_BITS = 4096;
@@ -311,9 +312,18 @@ function tryBackend<T>(parse: () => T): T {
   }
 }
 
-/** Public key from SPKI DER bytes or a "PUBLIC KEY" PEM string. */
-export function importPublicKey(backend: CryptoBackend, input: string | Uint8Array): RsaPublicKey {
+/**
+ * Public key from SPKI DER bytes or a "PUBLIC KEY" PEM string. With `cache`, a key imported from the same
+ * bytes before is handed out again without a second check (public-key-cache.ts), and a new one is kept.
+ */
+export function importPublicKey(
+  backend: CryptoBackend,
+  input: string | Uint8Array,
+  cache?: PublicKeyCache,
+): RsaPublicKey {
   const der = typeof input === 'string' ? decodePem(input, 'PUBLIC KEY') : requireKeyBytes(input);
+  const kept = cache?.get(der);
+  if (kept !== undefined) return kept;
   checkSpki(der);
   const handle = tryBackend(() => backend.rsa.importSpki(der));
   const canonical = backend.rsa.exportSpki(handle);
@@ -321,7 +331,9 @@ export function importPublicKey(backend: CryptoBackend, input: string | Uint8Arr
   if (canonical.length !== der.length || !canonical.every((b, i) => b === der[i])) {
     throw keyFormat('public key DER is not canonical');
   }
-  return newPublicKey(backend, handle, canonical);
+  const key = newPublicKey(backend, handle, canonical);
+  cache?.set(canonical, key);
+  return key;
 }
 
 function requireKeyBytes(input: unknown): Uint8Array {
