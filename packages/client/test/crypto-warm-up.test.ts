@@ -3,7 +3,7 @@
  * both backends — so the warm-up really runs the verification path to its end — and it keeps nothing: the
  * call keys it makes (ML-KEM-768, X25519) are destroyed at once.
  */
-import { createCrypto, portableBackend } from '@leitung/crypto';
+import { createCrypto, nativeBackend, portableBackend } from '@leitung/crypto';
 import { describe, expect, it } from 'vitest';
 import { WARM_UP_MESSAGE, warmUpCrypto } from '../src/shell/crypto-warm-up.js';
 import { trackedCrypto } from './support/tracked-crypto.js';
@@ -34,5 +34,22 @@ describe('warmUpCrypto', () => {
     expect(t.secrets.every((s) => s.every((b) => b === 0))).toBe(true);
     expect(t.ephemerals).toHaveLength(4);
     expect(t.ephemerals.every((p) => p.privateKey.destroyed)).toBe(true);
+  });
+
+  it("imports its key afresh every round, past the crypto object's key cache", () => {
+    const backend = nativeBackend();
+    let imports = 0;
+    const counting = {
+      ...backend,
+      rsa: {
+        ...backend.rsa,
+        importSpki: (der: Uint8Array) => {
+          imports++;
+          return backend.rsa.importSpki(der);
+        },
+      },
+    };
+    expect(warmUpCrypto(createCrypto({ backend: counting }), 3)).toBe(true);
+    expect(imports).toBe(3);
   });
 });

@@ -7,7 +7,7 @@
  * made for this purpose (RSA-4096, PSS-SHA-256, salt 32, over {@link WARM_UP_MESSAGE}); nothing secret,
  * and nothing it computes is kept. Returns whether the signature verified (a self-check of the backend).
  */
-import type { LeitungCrypto } from '@leitung/crypto';
+import { createCrypto, type LeitungCrypto } from '@leitung/crypto';
 import { fromBase64 } from '../vault/base64.js';
 import { warmUpCallKeys } from './call-key-warm-up.js';
 
@@ -55,7 +55,9 @@ export function warmUpCrypto(crypto: LeitungCrypto, rounds = 3): boolean {
   const bulk = new Uint8Array(BULK_BYTES).fill(0x5a);
   let verified = true;
   for (let round = 0; round < rounds; round++) {
-    const key = crypto.importRsaPublicKey(spki);
+    // A crypto object keeps the keys it imported (docs/crypto.md "Public key cache"): importing the same key
+    // into `crypto` again would skip the import's code, so each round imports into a fresh one on its backend.
+    const key = createCrypto({ backend: crypto.backend }).importRsaPublicKey(spki);
     verified &&= crypto.verify(key, WARM_UP_MESSAGE, signature);
     crypto.rsaEncrypt(key, crypto.sha3_256(bulk), WARM_UP_MESSAGE.subarray(0, 8));
     const keys = crypto.hkdf('sha256', crypto.sha3_256(spki), new Uint8Array(0), WARM_UP_MESSAGE, 64);
