@@ -68,3 +68,18 @@ export function fromHex(hex: string): Uint8Array {
     throw invalidArgument('not a hex string of even length');
   return hexToBytes(hex);
 }
+
+/**
+ * Byte equality for public data (keys, signatures, messages already sent in clear): stops at the first
+ * difference. Secrets are compared with `constantTimeEqual` (constant-time.ts).
+ */
+export function publicBytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The last `count` bytes of `bytes` as a string of char codes: a Map index for public byte strings. */
+export function tailIndex(bytes: Uint8Array, count: number): string {
+  return String.fromCharCode(...bytes.subarray(Math.max(0, bytes.length - count)));
+}

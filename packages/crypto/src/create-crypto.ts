@@ -37,6 +37,7 @@ import {
 } from './rsa-keys.js';
 import { type ScryptOptions, type ScryptParameters, scryptAsync, scryptSync } from './scrypt.js';
 import { open, openUnwrapped, seal, sealedBoxWrappedSecret } from './sealed-box.js';
+import { VerifiedSignatures } from './verified-signatures.js';
 import {
   generateX25519KeyPair,
   importX25519PrivateKey,
@@ -197,6 +198,9 @@ export function bindCrypto(
   // Keys that come back (a relay's returning clients, a client's contacts) are checked once (docs/crypto.md
   // "Public key cache").
   const publicKeys = new PublicKeyCache();
+  // The same signed tree head comes back in CHALLENGE, WELCOME and every lookup until the directory grows
+  // (docs/crypto.md "Verified signatures").
+  const verifiedSignatures = new VerifiedSignatures();
 
   const exportPkcs8 = (key: RsaPrivateKey): Uint8Array => {
     if (!(key instanceof RsaPrivateKey)) throw invalidArgument('expected an RsaPrivateKey');
@@ -248,7 +252,7 @@ export function bindCrypto(
     rsaEncrypt: (key, plaintext, label) => oaepEncrypt(backend, random, key, plaintext, label),
     rsaDecrypt: (key, ciphertext, label) => oaepDecrypt(backend, key, ciphertext, label),
     sign: (key, message) => pssSign(backend, random, key, message),
-    verify: (key, message, signature) => pssVerify(backend, key, message, signature),
+    verify: (key, message, signature) => pssVerify(backend, key, message, signature, verifiedSignatures),
 
     seal: (recipient, plaintext, associatedData) =>
       seal(backend, random, recipient, plaintext, associatedData),

@@ -6,6 +6,7 @@
  * immutable, so the one already checked can be handed out again; a hit is served only when every byte of
  * the DER matches the one that was checked.
  */
+import { publicBytesEqual, tailIndex } from './bytes.js';
 import type { RsaPublicKey } from './rsa-keys.js';
 
 /** How many keys a crypto object keeps: the last ones used (least recently used out first). */
@@ -29,9 +30,9 @@ export class PublicKeyCache {
 
   /** The key imported from exactly these bytes, if it is still kept. */
   get(der: Uint8Array): RsaPublicKey | undefined {
-    const index = indexOf(der);
+    const index = tailIndex(der, INDEX_BYTES);
     const entry = this.#entries.get(index);
-    if (entry === undefined || !sameBytes(entry.der, der)) return undefined;
+    if (entry === undefined || !publicBytesEqual(entry.der, der)) return undefined;
     this.#entries.delete(index);
     this.#entries.set(index, entry);
     return entry.key;
@@ -39,7 +40,7 @@ export class PublicKeyCache {
 
   /** Keeps `key`, imported and checked from `der` (copied: the caller may reuse its array). */
   set(der: Uint8Array, key: RsaPublicKey): void {
-    const index = indexOf(der);
+    const index = tailIndex(der, INDEX_BYTES);
     this.#entries.delete(index);
     this.#entries.set(index, { der: Uint8Array.from(der), key });
     if (this.#entries.size > this.#capacity) {
@@ -47,15 +48,4 @@ export class PublicKeyCache {
       this.#entries.delete(oldest);
     }
   }
-}
-
-function indexOf(der: Uint8Array): string {
-  return String.fromCharCode(...der.subarray(Math.max(0, der.length - INDEX_BYTES)));
-}
-
-/** Public bytes on both sides: a plain comparison (no secret to protect with constant time). */
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

@@ -16,6 +16,7 @@ import {
   type RsaPrivateKey,
   type RsaPublicKey,
 } from './rsa-keys.js';
+import type { VerifiedSignatures } from './verified-signatures.js';
 
 /** Longest OAEP plaintext for a 4096-bit key: k − 2·hLen − 2 (RFC 8017 §7.1.1). */
 export const RSA_OAEP_MAX_PLAINTEXT = RSA_MODULUS_BYTES - 2 * HASH_LENGTH - 2;
@@ -79,20 +80,29 @@ export function pssSign(
   return backend.rsa.pssSign(handle, message, salt);
 }
 
-/** True only for a PSS-SHA256 signature with exactly a 32-byte salt; never throws for a bad signature. */
+/**
+ * True only for a PSS-SHA256 signature with exactly a 32-byte salt; never throws for a bad signature. With
+ * `verified`, a triple that verified before is not checked again (verified-signatures.ts) and a new success
+ * is kept.
+ */
 export function pssVerify(
   backend: CryptoBackend,
   key: RsaPublicKey,
   message: Uint8Array,
   signature: Uint8Array,
+  verified?: VerifiedSignatures,
 ): boolean {
   requireBytes('message', message);
   requireBytes('signature', signature);
   const handle = publicHandle(key, backend);
   if (signature.length !== RSA_SIGNATURE_LENGTH) return false;
+  if (verified?.has(key, message, signature)) return true;
+  let valid: boolean;
   try {
-    return backend.rsa.pssVerify(handle, message, signature) === true;
+    valid = backend.rsa.pssVerify(handle, message, signature) === true;
   } catch {
     return false;
   }
+  if (valid) verified?.add(key, message, signature);
+  return valid;
 }
