@@ -3,7 +3,7 @@
  * path, key confirmation, channel tampering, protocol violations, phonebook paging and conflicts,
  * request and keepalive timeouts.
  */
-import type { RsaPrivateKey } from '@leitung/crypto';
+import { createCrypto, nativeBackend, type RsaPrivateKey } from '@leitung/crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MemoryStore } from '../src/testing.js';
 import { codeOf, crypto, key } from './support/fixtures.js';
@@ -356,6 +356,36 @@ describe('ClientCore channel and protocol', () => {
     net.pump();
     expect(alice.core.connectionState).toBe('ready');
     expect(alice.events.filter((e) => e.type.startsWith('media:'))).toEqual([]);
+  });
+
+  it('checks the signature of a tree head once: lookups showing the accepted head cost no verification', () => {
+    // A backend that counts its RSA-PSS verifications (docs/crypto.md "Verified signatures").
+    const backend = nativeBackend();
+    let checks = 0;
+    const counting = createCrypto({
+      backend: {
+        ...backend,
+        rsa: {
+          ...backend.rsa,
+          pssVerify: (handle, message, signature) => {
+            checks++;
+            return backend.rsa.pssVerify(handle, message, signature);
+          },
+        },
+      },
+    });
+    const net = new InProcessNetwork(relayKey);
+    net.join({ identity: bobKey, name: 'bob' });
+    const alice = net.join({ crypto: counting, identity: aliceKey, name: 'alice' });
+    expect(eventsOf(alice, 'registration:complete')).toHaveLength(1);
+    // CHALLENGE's head, and WELCOME's after alice's entry was appended: two heads, two checks.
+    expect(checks).toBe(2);
+    for (let i = 0; i < 3; i++) {
+      const handle = net.command(alice, (h) => alice.core.lookup(h, 'bob', net.now));
+      net.pump();
+      expect(alice.results.get(handle)).toMatchObject({ ok: true, value: { name: 'bob' } });
+    }
+    expect(checks).toBe(2);
   });
 
   it('reports the relay error code of a failed lookup, and times out a silent relay', () => {
