@@ -23,6 +23,11 @@ export class StoreWriter {
       return;
     }
     this.#writing = (async () => {
+      // The write begins once the outputs of the step that changed the store are carried out — its events
+      // first. A page's vault encrypts on the main thread (~4 ms), which the login's `registration:complete`
+      // and a call's next message would otherwise wait for (docs/client.md "Persistence"). Still the same
+      // task: nothing from the network is handled before the write has started.
+      await Promise.resolve();
       do {
         this.#again = false;
         try {
