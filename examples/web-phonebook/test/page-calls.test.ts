@@ -178,9 +178,13 @@ describe.skipIf(!ready)('the web phonebook in Chromium, with the relay and a ter
     });
     await page.waitForTimeout(CALL_S * 1000);
     const heard = await pageHeard();
+    // During a call the contacts offer no Call button…
+    expect(await page.getByRole('button', { name: 'Call bob' }).count()).toBe(0);
     await page.getByRole('button', { name: 'Hang up' }).click();
     expect(await bob.exited).toBe(0);
     await page.waitForSelector('section.call[data-phase=ended]', { timeout: 10_000 });
+    // …and once it ended, they offer it again.
+    await page.getByRole('button', { name: 'Call bob' }).waitFor({ timeout: 5_000 });
     expect(bob.events.find((e) => e.event === 'call:ended')?.by).toBe('remote');
     expectSpeechBothWays(await wavSamples(join(temp, 'bob-heard-1.wav')), heard);
   });
