@@ -341,7 +341,10 @@ static void *plane_thread(void *data) {
     if (count > 0) {
       plane_batch(s, count);
     } else if (count < 0 && errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK) {
-      break;
+      /* Any other error (ENOMEM under memory pressure, …) is no reason to stop forwarding audio for good: the
+       * thread waits 1 ms and receives again. Only close() ends it. */
+      struct timespec pause = {.tv_sec = 0, .tv_nsec = 1000000};
+      nanosleep(&pause, NULL);
     }
   }
   return NULL;
