@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Adds up the vitest JSON reports written by every suite of the last `npm test` run and prints one
 // closing line, "N passed, N failed, N skipped", so CI and humans see the whole run's total at a glance.
+// Failed tests are named after it, each with the first line of its failure: a CI log that keeps only its
+// tail still says which test failed and how.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -15,6 +17,7 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 let suites = 0;
+const failures = [];
 for (const file of reports) {
   if (!existsSync(file)) continue;
   const r = JSON.parse(readFileSync(file, 'utf8'));
@@ -22,7 +25,19 @@ for (const file of reports) {
   passed += r.numPassedTests ?? 0;
   failed += r.numFailedTests ?? 0;
   skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+  for (const suite of r.testResults ?? []) {
+    const path = suite.name ? suite.name.slice(root.length + 1) : file;
+    for (const test of suite.assertionResults ?? []) {
+      if (test.status !== 'failed') continue;
+      const first = String(test.failureMessages?.[0] ?? '').split('\n')[0];
+      failures.push(`  ✗ ${path} > ${test.fullName ?? test.title}\n      ${first.slice(0, 300)}`);
+    }
+    if ((suite.assertionResults ?? []).length === 0 && suite.status === 'failed') {
+      failures.push(`  ✗ ${path}: ${String(suite.message ?? '').split('\n')[0].slice(0, 300)}`);
+    }
+  }
 }
 console.log(`\n${suites} test suites reported`);
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
+if (failures.length > 0) console.log(`failed:\n${failures.join('\n')}`);
 process.exit(failed > 0 || suites === 0 ? 1 : 0);
