@@ -33,7 +33,8 @@ for (const file of reports) {
       failures.push(`  ✗ ${path} > ${test.fullName ?? test.title}\n      ${first.slice(0, 300)}`);
     }
     if ((suite.assertionResults ?? []).length === 0 && suite.status === 'failed') {
-      failures.push(`  ✗ ${path}: ${String(suite.message ?? '').split('\n')[0].slice(0, 300)}`);
+      const first = String(suite.message ?? '').split('\n')[0];
+      failures.push(`  ✗ ${path}: ${first.slice(0, 300)}`);
     }
   }
 }
