@@ -112,7 +112,9 @@ describe.skipIf(!ready)('the web phonebook in Chromium, with the relay and a ter
   const wavSamples = async (path: string) => (await decodeWav(new Uint8Array(await readFile(path)))).samples;
 
   /** Both directions carry the right sentence, and the wrong sentence does not match. */
-  const expectSpeechBothWays = (terminalHeard: Int16Array, pageHeardPcm: Int16Array) => {
+  const expectSpeechBothWays = async (terminalHeard: Int16Array, pageHeardPcm: Int16Array) => {
+    // The speaker worklet's counters say whether the page's main thread kept up (playout-queue.ts).
+    const playback = await page.evaluate(() => window.leitungPlayback?.());
     const toTerminal = matchSpeech(pageSpeech.samples, terminalHeard);
     const toPage = matchSpeech(terminalSpeech.samples, pageHeardPcm);
     const controls = [
@@ -121,7 +123,7 @@ describe.skipIf(!ready)('the web phonebook in Chromium, with the relay and a ter
     ];
     console.warn(
       `[web-phonebook] page → terminal ${fmt(toTerminal)}; terminal → page ${fmt(toPage)}; ` +
-        `controls ${controls.map(fmt).join(' / ')}`,
+        `controls ${controls.map(fmt).join(' / ')}; page's player ${JSON.stringify(playback)}`,
     );
     for (const m of [toTerminal, toPage]) {
       expect(m.windows).toBeGreaterThanOrEqual(3);
@@ -186,7 +188,7 @@ describe.skipIf(!ready)('the web phonebook in Chromium, with the relay and a ter
     // …and once it ended, they offer it again.
     await page.getByRole('button', { name: 'Call bob' }).waitFor({ timeout: 5_000 });
     expect(bob.events.find((e) => e.event === 'call:ended')?.by).toBe('remote');
-    expectSpeechBothWays(await wavSamples(join(temp, 'bob-heard-1.wav')), heard);
+    await expectSpeechBothWays(await wavSamples(join(temp, 'bob-heard-1.wav')), heard);
   });
 
   it('is called by a terminal phonebook: rings, answers, speech both ways, hang-up from the terminal', async () => {
@@ -204,7 +206,7 @@ describe.skipIf(!ready)('the web phonebook in Chromium, with the relay and a ter
     expect(await page.textContent('section.call h2')).toContain('ended by the other side');
     const heard = await pageHeard();
     expect(await bob.exited).toBe(0);
-    expectSpeechBothWays(await wavSamples(join(temp, 'bob-heard-2.wav')), heard);
+    await expectSpeechBothWays(await wavSamples(join(temp, 'bob-heard-2.wav')), heard);
   });
 
   it('rejects a call from a terminal phonebook: the caller is told, and no audio flows', async () => {

@@ -20,7 +20,10 @@ import {
   CAPTURE_PROCESSOR,
   CONTEXT_SAMPLE_RATE,
   FRAME_SAMPLES,
+  PLAYBACK_PREBUFFER_FRAMES,
   PLAYBACK_PROCESSOR,
+  PLAYBACK_RESET,
+  type PlaybackReport,
 } from './worklet-protocol.js';
 
 /** Frames of microphone audio that may wait for the send stream; older ones are dropped (200 ms). */
@@ -38,12 +41,16 @@ export class BrowserAudio {
   readonly #context: AudioContext;
   readonly #player: AudioWorkletNode;
   readonly #recorded: Int16Array[] = [];
+  #playback: PlaybackReport = { underruns: 0, dropped: 0, targetFrames: PLAYBACK_PREBUFFER_FRAMES };
   /** The microphone opened ahead of a call (at dial), for that call's `microphone()` to take. */
   #early: Promise<Microphone> | undefined;
 
   private constructor(context: AudioContext, player: AudioWorkletNode) {
     this.#context = context;
     this.#player = player;
+    player.port.onmessage = (event: MessageEvent<PlaybackReport>) => {
+      this.#playback = event.data;
+    };
   }
 
   /** Creates the context and loads the worklet module from `workletUrl`. */
@@ -161,10 +168,11 @@ export class BrowserAudio {
     };
   }
 
-  /** The speaker: each written frame is queued in the player worklet. The recording starts anew. */
+  /** The speaker: each written frame is queued in the player worklet. The player and the recording start anew. */
   speaker(): AudioSink {
     let closed = false;
     this.#recorded.length = 0;
+    this.#player.port.postMessage(PLAYBACK_RESET);
     return {
       write: async (frame) => {
         if (closed) throw new AudioError('AUDIO_ERR_CLOSED', 'the speaker is closed');
@@ -180,6 +188,11 @@ export class BrowserAudio {
         closed = true;
       },
     };
+  }
+
+  /** The player's counters since the context was opened, as of the last time it ran dry. */
+  playback(): PlaybackReport {
+    return this.#playback;
   }
 
   /** What the speaker played since the last call's audio started (with `record` on), 48 kHz mono. */

@@ -6,10 +6,21 @@
  *
  * - `leitung-capture`: mixes its input down to mono and posts 20 ms frames (960 samples at the context's
  *   48 kHz) to the main thread — the microphone, and the tap that records what is played.
- * - `leitung-playback`: plays 20 ms frames posted from the main thread, with a small pre-buffer against the
- *   main thread's timer jitter and a cap on what may queue (late audio is useless in a call).
+ * - `leitung-playback`: plays 20 ms frames posted from the main thread, with a pre-buffer against the
+ *   main thread's timer jitter that grows when it ran dry (playout-queue.ts) and a cap on what may queue
+ *   (late audio is useless in a call). It posts its counters to the main thread each time it ran dry, and
+ *   starts afresh when told a call's audio begins.
  */
-import { FRAME_SAMPLES, PLAYBACK_MAX_FRAMES, PLAYBACK_PREBUFFER_FRAMES } from './worklet-protocol.js';
+import { PlayoutQueue } from './playout-queue.js';
+import {
+  FRAME_SAMPLES,
+  PLAYBACK_MAX_FRAMES,
+  PLAYBACK_MAX_PREBUFFER_FRAMES,
+  PLAYBACK_PREBUFFER_FRAMES,
+  PLAYBACK_RELAX_SAMPLES,
+  PLAYBACK_RESET,
+  type PlaybackReport,
+} from './worklet-protocol.js';
 
 /** The AudioWorkletGlobalScope's API used here (TypeScript's DOM library does not describe that scope). */
 declare abstract class AudioWorkletProcessor {
@@ -45,42 +56,33 @@ class CaptureProcessor extends AudioWorkletProcessor {
 }
 
 class PlaybackProcessor extends AudioWorkletProcessor {
-  readonly #queue: Float32Array[] = [];
-  #current: Float32Array | undefined;
-  #offset = 0;
-  #primed = false;
+  readonly #queue = new PlayoutQueue({
+    baseFrames: PLAYBACK_PREBUFFER_FRAMES,
+    maxTargetFrames: PLAYBACK_MAX_PREBUFFER_FRAMES,
+    capFrames: PLAYBACK_MAX_FRAMES,
+    relaxSamples: PLAYBACK_RELAX_SAMPLES,
+  });
+  #underruns = 0;
 
   constructor() {
     super();
-    this.port.onmessage = (event: MessageEvent<Float32Array>) => {
-      this.#queue.push(event.data);
-      // Beyond the cap the oldest frames go: the delay stays bounded if the main thread runs ahead.
-      while (this.#queue.length > PLAYBACK_MAX_FRAMES) this.#queue.shift();
-      if (this.#queue.length >= PLAYBACK_PREBUFFER_FRAMES) this.#primed = true;
+    this.port.onmessage = (event: MessageEvent<Float32Array | typeof PLAYBACK_RESET>) => {
+      if (event.data === PLAYBACK_RESET) this.#queue.reset();
+      else this.#queue.push(event.data);
     };
   }
 
   process(_inputs: Float32Array[][], outputs: Float32Array[][]): boolean {
     const out = outputs[0]?.[0];
     if (out === undefined) return true;
-    let i = 0;
-    while (i < out.length) {
-      if (this.#current === undefined || this.#offset >= this.#current.length) {
-        this.#current = this.#primed ? this.#queue.shift() : undefined;
-        this.#offset = 0;
-        if (this.#current === undefined) {
-          // Ran dry: silence until the pre-buffer has filled again.
-          this.#primed = false;
-          out.fill(0, i);
-          break;
-        }
-      }
-      const n = Math.min(out.length - i, this.#current.length - this.#offset);
-      out.set(this.#current.subarray(this.#offset, this.#offset + n), i);
-      this.#offset += n;
-      i += n;
-    }
+    this.#queue.fill(out);
     for (let c = 1; c < (outputs[0]?.length ?? 0); c++) outputs[0]![c]!.set(out);
+    const counters = this.#queue.counters();
+    if (counters.underruns !== this.#underruns) {
+      this.#underruns = counters.underruns;
+      const report: PlaybackReport = counters;
+      this.port.postMessage(report);
+    }
     return true;
   }
 }

@@ -8,6 +8,7 @@ import { BrowserVault, Client, createWebSocketTransport, warmUpCrypto } from '@l
 import { createCrypto } from '@leitung/crypto';
 import { BrowserAudio } from '../audio/browser-audio.js';
 import { loadCodecs, type PageCodecs } from '../audio/codecs.js';
+import type { PlaybackReport } from '../audio/worklet-protocol.js';
 import { Phone, VAULT_ID } from './phone.js';
 import { emptyMarks, type PhoneMarks } from './phone-marks.js';
 import { fetchRelays } from './relay-list.js';
@@ -19,6 +20,8 @@ declare global {
     leitungMarks: PhoneMarks;
     /** With `?record`: what the speaker played so far, 48 kHz mono 16-bit PCM, base64. */
     leitungRecording?: () => Promise<string>;
+    /** With `?record`: the speaker worklet's counters (times it ran dry, frames dropped, its pre-buffer). */
+    leitungPlayback?: () => Promise<PlaybackReport>;
   }
 }
 
@@ -70,6 +73,7 @@ if (record) {
     }
     return btoa(binary);
   };
+  window.leitungPlayback = async () => (await openAudio()).playback();
 }
 
 const root = document.getElementById('app');
