@@ -5,7 +5,6 @@
  * RELAY_ERR_CRYPTO_WORKER_LOST; a full queue refuses with RELAY_ERR_CRYPTO_BUSY; close() stops every worker; and
  * media keeps flowing while a flood of handshakes runs.
  */
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, Worker } from 'node:worker_threads';
 import type { RsaPrivateKey } from '@leitung/crypto';
@@ -87,13 +86,6 @@ function flood(
     ...(nice === undefined ? {} : { nice }),
   });
   return { worker, done: message<FloodResult>(worker, 'done') };
-}
-
-/** CPU time (user + system, ms) of this process's main thread, from /proc (Linux; 10 ms ticks). */
-function relayThreadCpuMs(): number {
-  const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
@@ -234,8 +226,9 @@ describe('crypto workers (docs/relay.md "Crypto workers")', () => {
   });
 
   it('while 120 handshakes run the RSA work leaves the relay loop and media keeps flowing (p99 within a sanity bound of inline)', async () => {
-    // The relay runs on this test's thread; its CPU time is read per thread, which waiting for a core does not
-    // inflate on a loaded machine. The flood and the media peers run on threads of their own.
+    // Where the RSA work ran is read from the pool's counter, not from the relay thread's CPU time: that time
+    // moved by up to 40 % between two identical inline floods on this virtual machine (660 and 1 050 ms), so
+    // a CPU ratio passed without the workers as often as it failed with them under load.
     expect(isMainThread).toBe(true);
     const measure = async (cryptoWorkers: number) => {
       const relay = await fx.relay({ cryptoWorkers, mediaThread: 'main', limits: FLOOD_LIMITS });
@@ -251,21 +244,21 @@ describe('crypto workers (docs/relay.md "Crypto workers")', () => {
       });
       const mediaDone = message<{ received: number; p99LatencyMs: number }>(media, 'done');
       await message(media, 'bound');
-      const cpuBefore = relayThreadCpuMs();
       const registrations = await flood(relay, 120, 8, 15).done;
-      const relayCpuMs = relayThreadCpuMs() - cpuBefore;
+      const offloaded = relay.cryptoWorkers?.completed ?? 0;
       media.postMessage({ type: 'stop' });
       const result = await mediaDone;
       await fx.stop(relay);
-      return { registrations, relayCpuMs, ...result };
+      return { registrations, offloaded, ...result };
     };
     const inline = await measure(0);
     const pooled = await measure(2);
     expect(inline.registrations.registered).toBe(120);
     expect(pooled.registrations.registered).toBe(120);
-    // Inline, each registration costs the loop at least one RSA-4096 decryption (~4 ms); with the workers it keeps
-    // the client-key check and the challenge's encryption (~1 ms).
-    expect(pooled.relayCpuMs).toBeLessThan(0.6 * inline.relayCpuMs);
+    // Inline, every registration's RSA-4096 decryption (~4 ms) runs on the relay's loop; with the workers each
+    // one ran on a worker, and the loop keeps the client-key check and the challenge's encryption.
+    expect(inline.offloaded).toBe(0);
+    expect(pooled.offloaded).toBeGreaterThanOrEqual(120);
     expect(pooled.received).toBeGreaterThan(50);
     // Only a sanity bound (it catches media stalled for a flood's length, not milliseconds): both are measured on a
     // shared, loaded machine in the same test, where the other processes' load moves the p99 by tens of ms.
