@@ -4,7 +4,7 @@
 // Failed tests are named after it, each with the first line of its failure: a CI log that keeps only its
 // tail still says which test failed and how.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
 const reports = [join(root, 'tests', 'test-results', 'vitest.json')];
@@ -26,7 +26,7 @@ for (const file of reports) {
   failed += r.numFailedTests ?? 0;
   skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
   for (const suite of r.testResults ?? []) {
-    const path = suite.name ? suite.name.slice(root.length + 1) : file;
+    const path = relative(root, suite.name ?? file);
     for (const test of suite.assertionResults ?? []) {
       if (test.status !== 'failed') continue;
       const first = String(test.failureMessages?.[0] ?? '').split('\n')[0];

@@ -108,6 +108,11 @@ export class PlayoutQueue {
     this.#target = this.#limits.baseFrames;
   }
 
+  /** Times the queue ran dry while playing; read on every render quantum, so it allocates nothing. */
+  get underruns(): number {
+    return this.#underruns;
+  }
+
   counters(): PlayoutCounters {
     return { underruns: this.#underruns, dropped: this.#dropped, targetFrames: this.#target };
   }

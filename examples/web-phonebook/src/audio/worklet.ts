@@ -77,10 +77,10 @@ class PlaybackProcessor extends AudioWorkletProcessor {
     if (out === undefined) return true;
     this.#queue.fill(out);
     for (let c = 1; c < (outputs[0]?.length ?? 0); c++) outputs[0]![c]!.set(out);
-    const counters = this.#queue.counters();
-    if (counters.underruns !== this.#underruns) {
-      this.#underruns = counters.underruns;
-      const report: PlaybackReport = counters;
+    // Checked on every render quantum (128 samples): the report is built only when the queue ran dry again.
+    if (this.#queue.underruns !== this.#underruns) {
+      this.#underruns = this.#queue.underruns;
+      const report: PlaybackReport = this.#queue.counters();
       this.port.postMessage(report);
     }
     return true;
