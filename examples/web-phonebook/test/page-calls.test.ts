@@ -169,10 +169,29 @@ describe.skipIf(!ready)('the web phonebook in Chromium, with the relay and a ter
       ...['--input', terminalSpeech.path, '--output', join(temp, 'bob-heard-1.wav')],
     ]);
     await bob.waitFor('registration:complete', 40_000);
+    // When the page asks for the microphone, on the clock of its marks.
+    await page.evaluate(() => {
+      const devices = navigator.mediaDevices;
+      const getUserMedia = devices.getUserMedia.bind(devices);
+      const asked: number[] = [];
+      (window as unknown as { microphoneAskedAt: number[] }).microphoneAskedAt = asked;
+      devices.getUserMedia = (constraints) => {
+        asked.push(performance.timeOrigin + performance.now());
+        return getUserMedia(constraints);
+      };
+    });
     const call = page.getByRole('button', { name: 'Call bob' });
     await call.waitFor({ timeout: 20_000 });
     await call.click();
     await page.waitForSelector('section.call[data-phase=active]', { timeout: 20_000 });
+    // The microphone opens once the offer is out, while Bob's phone rings — not at the dial, when the key
+    // lookup has not answered yet and the call may still be refused (README "Architecture").
+    const { asked, offerSentAt } = await page.evaluate(() => ({
+      asked: (window as unknown as { microphoneAskedAt: number[] }).microphoneAskedAt,
+      offerSentAt: window.leitungMarks.offerSentAt,
+    }));
+    expect(asked).toHaveLength(1);
+    expect(asked[0]).toBeGreaterThanOrEqual(offerSentAt as number);
     const accepted = await bob.waitFor('call:accepted', 10_000);
     expect(await page.textContent('code.safety')).toBe(accepted.safetyNumber);
     await page.waitForFunction(() => document.querySelector('#quality')?.textContent?.includes('MOS'), null, {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { RsaPrivateKey } from '@leitung/crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { WebSocketConstructor } from '../src/core.js';
+import type { ClientTransport, WebSocketConstructor } from '../src/core.js';
 import { probeRelay } from '../src/core.js';
 import {
   type CallEndedEvent,
@@ -96,6 +96,24 @@ async function exchange(a: Client, b: Client, count: number): Promise<void> {
   }
 }
 
+/**
+ * The WebSocket transport with its media-leg hints recorded: for each hint, the call state the Client was in
+ * when it gave it.
+ */
+function hintRecorder(): { readonly transport: ClientTransport; readonly hints: string[]; client?: Client } {
+  const recorder: { transport: ClientTransport; hints: string[]; client?: Client } = {
+    hints: [],
+    transport: {
+      ...webSockets,
+      prepareMedia: (target) => {
+        recorder.hints.push(recorder.client?.callState ?? 'no client');
+        webSockets.prepareMedia?.(target);
+      },
+    },
+  };
+  return recorder;
+}
+
 describe.skipIf(!realRelayAvailable)('WebSocket transport against the real leitung-relay', () => {
   it('the relay-list entry names the listener; entries without it are refused for this transport', async () => {
     const r = await relay();
@@ -131,6 +149,29 @@ describe.skipIf(!realRelayAvailable)('WebSocket transport against the real leitu
     const ended = nextEvent<CallEndedEvent>(bob, 'call:ended');
     alice.hangUp();
     expect(await ended).toMatchObject({ reason: 'hangup', by: 'remote' });
+  });
+
+  it('a caller opens its media leg once its offer is out; a call refused before its offer opens none', async () => {
+    // docs/client.md "Media legs opened ahead": the key lookup goes first, alone on the connection, and a
+    // call that never rings (unknown name, changed key) costs the relay no leg.
+    const r = await relay();
+    const recorder = hintRecorder();
+    const alice = pool.make(aliceKey, 'alice', [r.entry], { transport: recorder.transport });
+    recorder.client = alice;
+    const bob = pool.make(bobKey, 'bob', [r.entry]);
+    await alice.start();
+    await bob.start();
+    await expect(alice.call('nobody')).rejects.toMatchObject({ code: expect.any(String) });
+    expect(recorder.hints).toEqual([]);
+    bob.once('call:incoming', () => bob.answer());
+    const bound = [
+      nextEvent<MediaBoundEvent>(alice, 'media:bound'),
+      nextEvent<MediaBoundEvent>(bob, 'media:bound'),
+    ];
+    await alice.call('bob');
+    await Promise.all(bound);
+    expect(recorder.hints).toEqual(['outgoing-ringing']);
+    await exchange(alice, bob, 2);
   });
 
   it('TCP+UDP caller → WebSocket callee: call, media both ways, hang-up by the callee', async () => {

@@ -87,7 +87,7 @@ export class BrowserAudio {
   }
 
   /**
-   * Opens the microphone now for the call being dialled (the user's click), so that the call's
+   * Opens the microphone now for the call whose offer just went out (phone.ts), so that the call's
    * `microphone()` finds it open: getUserMedia and the capture worklet take tens of ms, which otherwise
    * fall between the callee's answer and the first frame. What it captures before the call runs is
    * dropped, never sent (CallAudio.start).

@@ -163,8 +163,6 @@ export class Phone {
     if (client === undefined) return;
     this.#resumeAudio();
     this.#o.marks.dialAt = performance.timeOrigin + performance.now();
-    // The microphone opens while the call is set up, not after the answer (browser-audio.ts).
-    void this.#o.audio().then((audio) => audio.openMicrophoneEarly(), this.#audioFailed);
     this.#o.marks.firstFrameAt = undefined;
     this.#o.marks.boundAt = undefined;
     this.#o.marks.offerSentAt = undefined;
@@ -231,6 +229,10 @@ export class Phone {
     client.on('call:state', () => this.#refresh());
     client.on('call:outgoing', () => {
       this.#o.marks.offerSentAt = performance.timeOrigin + performance.now();
+      // The microphone opens while the callee's phone rings, not after the answer (browser-audio.ts), and
+      // not at the dial: the key lookup and the offer come first, and a call refused before its offer
+      // (unknown name, changed key) never opens it.
+      void this.#o.audio().then((audio) => audio.openMicrophoneEarly(), this.#audioFailed);
     });
     client.on('call:accepted', ({ callId }) => {
       this.#o.marks.acceptedAt = performance.timeOrigin + performance.now();

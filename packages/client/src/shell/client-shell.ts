@@ -286,7 +286,6 @@ export class ClientShell extends EventEmitter<ClientEvents> {
     throwIfAborted(options.signal);
     const handle = this.#commands.nextHandle();
     const outputs = this.#core.placeCall(handle, target, this.#now());
-    if (this.#core.callState !== 'idle' && this.#core.callState !== 'ended') this.#prepareMedia();
     return this.#await<EstablishedCall>(handle, outputs, options.signal, () => {
       const call = this.#core.callState;
       return call !== 'idle' && call !== 'ended' ? this.#core.hangUp(this.#now()) : [];
@@ -548,6 +547,9 @@ export class ClientShell extends EventEmitter<ClientEvents> {
         }
         break;
       }
+      // The caller's leg opens once its offer is out, not at the dial: the key lookup it waits for comes
+      // first, and a call refused before its offer (docs/client.md "Media legs opened ahead") opens none.
+      case 'call:outgoing':
       case 'call:incoming':
         this.#prepareMedia();
         break;
@@ -565,8 +567,8 @@ export class ClientShell extends EventEmitter<ClientEvents> {
   }
 
   /**
-   * A call is starting: the transport may open its media socket to the control relay now (a WebSocket
-   * leg's TCP and HTTP upgrade, docs/client.md "Transports"), while the offer is made or the phone rings.
+   * A call rings: the transport may open its media socket to the control relay now (a WebSocket leg's TCP
+   * and HTTP upgrade, docs/client.md "Transports"), while the callee's phone rings or before its user answers.
    */
   #prepareMedia(): void {
     const relay = this.#core.relay;
