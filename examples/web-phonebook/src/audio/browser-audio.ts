@@ -15,6 +15,7 @@ import {
   MAX_PLAYOUT_SAMPLES,
   MIN_PLAYOUT_SAMPLES,
 } from '@leitung/audio';
+import { CaptureQueue } from './capture-queue.js';
 import { floatToPcm16, pcm16ToFloat } from './pcm.js';
 import {
   CAPTURE_PROCESSOR,
@@ -33,8 +34,8 @@ const RECORD_LIMIT_FRAMES = 6000;
 
 export interface Microphone extends AudioSource {
   readonly label: string;
-  /** Drops the frames captured but not read yet. */
-  drop(): void;
+  /** Drops the frames captured but not read yet, except the newest (capture-queue.ts). */
+  keepNewest(): void;
 }
 
 export class BrowserAudio {
@@ -89,8 +90,8 @@ export class BrowserAudio {
   /**
    * Opens the microphone now for the call whose offer just went out (phone.ts), so that the call's
    * `microphone()` finds it open: getUserMedia and the capture worklet take tens of ms, which otherwise
-   * fall between the callee's answer and the first frame. What it captures before the call runs is
-   * dropped, never sent (CallAudio.start).
+   * fall between the callee's answer and the first frame. Of what it captures before the call runs,
+   * only the newest frame is sent (CallAudio.start, capture-queue.ts).
    */
   openMicrophoneEarly(): void {
     if (this.#early !== undefined) return;
@@ -128,42 +129,20 @@ export class BrowserAudio {
       numberOfOutputs: 0,
     });
     input.connect(capture);
-    const queue: Int16Array[] = [];
-    let waiting: ((frame: Int16Array | null) => void) | undefined;
+    const queue = new CaptureQueue<Int16Array>(CAPTURE_MAX_FRAMES);
+    capture.port.onmessage = (event: MessageEvent<Float32Array>) => queue.push(floatToPcm16(event.data));
     let closed = false;
-    capture.port.onmessage = (event: MessageEvent<Float32Array>) => {
-      const frame = floatToPcm16(event.data);
-      if (waiting !== undefined) {
-        const resolve = waiting;
-        waiting = undefined;
-        resolve(frame);
-        return;
-      }
-      queue.push(frame);
-      if (queue.length > CAPTURE_MAX_FRAMES) queue.shift();
-    };
     return {
       label: track?.label ?? 'microphone',
-      drop: () => {
-        queue.length = 0;
-      },
-      // The capture device keeps the time: `read` waits for its next frame (the send stream runs unpaced).
-      read: () => {
-        if (closed) return Promise.resolve(null);
-        const next = queue.shift();
-        if (next !== undefined) return Promise.resolve(next);
-        return new Promise((resolve) => {
-          waiting = resolve;
-        });
-      },
+      keepNewest: () => queue.keepNewest(),
+      read: () => queue.read(),
       close: async () => {
         if (closed) return;
         closed = true;
         input.disconnect();
         capture.port.onmessage = null;
         for (const t of stream.getTracks()) t.stop();
-        waiting?.(null);
-        waiting = undefined;
+        queue.close();
       },
     };
   }

@@ -73,11 +73,14 @@ export class CallAudio {
     return this.#prepared;
   }
 
-  /** Runs both streams (at `media:bound`); what the microphone captured before is dropped, not sent late. */
+  /**
+   * Runs both streams (at `media:bound`). Of what the microphone captured before, only the newest frame
+   * is sent, at once: the last ≤ 20 ms said, not a backlog sent late (capture-queue.ts).
+   */
   async start(): Promise<void> {
     await this.prepare();
     if (this.#streams === undefined || this.#running !== undefined || this.#stopped) return;
-    this.#microphone?.drop();
+    this.#microphone?.keepNewest();
     this.#running = Promise.all([this.#streams.send.run(), this.#streams.receive.run()]);
   }
 
