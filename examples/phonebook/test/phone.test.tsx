@@ -76,13 +76,41 @@ const WORKING: AudioEnvironment = {
   },
 };
 
-/** A microphone that plays a 300 Hz tone and a speaker that records; the first sink is the ring tone's. */
-function standInDevices(): DeviceAccess & { readonly sinks: RecordingSink[] } {
+/** A stand-in microphone as it was opened: closed yet, and how often a call dropped its backlog. */
+interface CaptureRecord {
+  closed: boolean;
+  keptNewest: number;
+}
+
+/**
+ * A microphone that plays a 300 Hz tone and a speaker that records; the first sink is the ring tone's.
+ * Each microphone opened is recorded in `captures`.
+ */
+function standInDevices(): DeviceAccess & {
+  readonly sinks: RecordingSink[];
+  readonly captures: CaptureRecord[];
+} {
   const sinks: RecordingSink[] = [];
+  const captures: CaptureRecord[] = [];
   return {
     sinks,
+    captures,
     probe: async () => WORKING,
-    openCapture: async () => createToneSource({ frequency: 300, amplitude: 0.3 }),
+    openCapture: async () => {
+      const tone = createToneSource({ frequency: 300, amplitude: 0.3 });
+      const record: CaptureRecord = { closed: false, keptNewest: 0 };
+      captures.push(record);
+      return {
+        read: () => tone.read(),
+        keepNewest: () => {
+          record.keptNewest++;
+        },
+        close: async () => {
+          record.closed = true;
+          await tone.close();
+        },
+      };
+    },
     openPlayback: async () => {
       const sink = recordingSink();
       sinks.push(sink);
@@ -345,5 +373,64 @@ describe('missed calls and call waiting', () => {
       expect.objectContaining({ peer: 'carol', direction: 'incoming', outcome: 'busy', seen: false }),
     ]);
     await Promise.all([idle(alice), idle(bob)]);
+  }, 60_000);
+});
+
+describe("the caller's microphone", () => {
+  it("opens while the callee's phone rings and is the one the call uses; unanswered, it is closed; a call refused before its offer opens none", async () => {
+    const [{ session: alice }, { session: bob }] = await Promise.all([start('alice'), start('bob')]);
+    await until(
+      () => String(bob.getState().sound.environment !== undefined),
+      (t) => t === 'true',
+      'the probe',
+    );
+    const captures = bobDevices.captures;
+    const before = captures.length;
+    const aliceRings = () =>
+      until(
+        () => alice.getState().call?.phase ?? 'none',
+        (p) => p === 'ringing',
+        "alice's phone ringing",
+      );
+
+    // Not answered: open while it rings, closed when the call ends.
+    void bob.call('alice');
+    await aliceRings();
+    expect(captures).toHaveLength(before + 1);
+    expect(captures[before]).toEqual({ closed: false, keptNewest: 0 });
+    alice.reject();
+    await Promise.all([idle(alice), idle(bob)]);
+    await until(
+      () => String(captures[before]!.closed),
+      (t) => t === 'true',
+      'the unused microphone closed',
+    );
+
+    // Answered: the call takes the microphone opened while it rang (no second one) and starts with its
+    // newest frame.
+    const bound = new Promise<void>((resolve) =>
+      bob.onEvent((e) => {
+        if (e.event === 'media:bound') resolve();
+      }),
+    );
+    void bob.call('alice');
+    await aliceRings();
+    expect(captures).toHaveLength(before + 2);
+    alice.answer();
+    await bound;
+    await until(
+      () => String(captures[before + 1]!.keptNewest),
+      (n) => n === '1',
+      'the backlog dropped',
+    );
+    expect(captures).toHaveLength(before + 2);
+    bob.hangUp();
+    await Promise.all([idle(alice), idle(bob)]);
+    expect(captures[before + 1]!.closed).toBe(true);
+
+    // Refused before its offer (no such name): no microphone.
+    await bob.call('nobody-by-this-name');
+    await idle(bob);
+    expect(captures).toHaveLength(before + 2);
   }, 60_000);
 });

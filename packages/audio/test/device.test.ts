@@ -56,6 +56,66 @@ describe('missing tools', () => {
   });
 });
 
+describe('a capture source opened ahead of its call', () => {
+  /**
+   * A stand-in recorder (Node itself, no sound card): frames 0–9, each sample holding its frame's number,
+   * then half of frame 10, then silence on a still open pipe — what a device opened while the phone
+   * rang has recorded when the call's audio starts.
+   */
+  const RECORDER = [
+    'const frame = (n, samples) => { const b = Buffer.alloc(samples * 2); for (let i = 0; i < samples; i++) b.writeInt16LE(n, i * 2); return b; };',
+    `for (let n = 0; n < 10; n++) process.stdout.write(frame(n, ${FRAME_SAMPLES}));`,
+    `process.stdout.write(frame(10, ${FRAME_SAMPLES / 2}));`,
+    'setTimeout(() => {}, 60000);',
+  ].join('\n');
+
+  async function waitUntil(done: () => boolean): Promise<void> {
+    const deadline = Date.now() + 5000;
+    while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  }
+
+  it('keeps only the newest whole frame and the start of the next, so the call starts without a backlog', async () => {
+    const source = await spawnPcmSource(process.execPath, ['-e', RECORDER]);
+    try {
+      // Let the recorder's 10.5 frames arrive (read nothing meanwhile, as while the phone rings).
+      const pid = source.pid!;
+      const written = () => Number(/wchar:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1] ?? 0);
+      await waitUntil(() => written() >= 10.5 * FRAME_SAMPLES * 2);
+      await new Promise((r) => setTimeout(r, 50));
+      source.keepNewest();
+      const first = await source.read();
+      expect(first).toHaveLength(FRAME_SAMPLES);
+      expect(new Set(first)).toEqual(new Set([9])); // the newest whole frame, not frame 0
+      // Half of frame 10 is there; the rest is not: the next read waits for the device.
+      let next: Int16Array | null | undefined;
+      const pending = source.read().then((f) => {
+        next = f;
+      });
+      await new Promise((r) => setTimeout(r, 100));
+      expect(next).toBeUndefined();
+      await source.close();
+      await pending;
+      expect(next).toBeNull();
+    } finally {
+      await source.close();
+    }
+  });
+
+  it('changes nothing when at most one frame waits', async () => {
+    const source = await spawnPcmSource(process.execPath, [
+      '-e',
+      `process.stdout.write(Buffer.alloc(${FRAME_SAMPLES * 2}, 1)); setTimeout(() => {}, 60000);`,
+    ]);
+    try {
+      source.keepNewest(); // nothing buffered yet
+      expect(await source.read()).toHaveLength(FRAME_SAMPLES);
+      source.keepNewest();
+    } finally {
+      await source.close();
+    }
+  });
+});
+
 describe.skipIf(!hasSox)('child-process sources and sinks (sox)', () => {
   it('reads a finite stream as 20 ms frames, then ends', async () => {
     const source = await spawnPcmSource('sox', ['-q', '-n', ...RAW, '-', 'synth', '0.5', 'sine', '440']);

@@ -21,6 +21,7 @@ import { CallMedia } from '../media/call-media.js';
 import { wallClock } from '../media/clock.js';
 import { sendCodecFor } from '../media/codecs.js';
 import { type AudioEnvironment, audioProblems, type DeviceAccess } from '../media/devices.js';
+import { EarlyMicrophone } from '../media/early-microphone.js';
 import { RingTone } from '../media/ring-tone.js';
 import { callFailure } from './call-failure.js';
 import {
@@ -107,6 +108,7 @@ export class PhonebookSession {
   readonly #controls: AudioControls;
   readonly #tracker = new CallTracker();
   #ring: RingTone | undefined;
+  readonly #earlyMicrophone = new EarlyMicrophone();
   #probing: Promise<void> | undefined;
 
   constructor(options: PhonebookSessionOptions) {
@@ -401,6 +403,7 @@ export class PhonebookSession {
     this.#closed = true;
     this.#dial?.abort.abort();
     await this.#ring?.stop();
+    await this.#earlyMicrophone.close();
     clearInterval(this.#ticker);
     await this.client.close();
     await this.#stopMedia();
@@ -483,7 +486,16 @@ export class PhonebookSession {
       this.#record({ at, peer: name, direction: 'incoming', durationMs: 0, outcome: 'busy', seen: false });
       this.#emit({ event: 'call:waiting', peer: name, callerId: e.callerId });
     });
-    c.on('call:outgoing', (e) => this.#emit({ event: 'call:ringing', peer: e.peer, callId: e.callId }));
+    c.on('call:outgoing', (e) => {
+      // The callee's phone rings: the caller's microphone opens now, not after the answer.
+      this.#earlyMicrophone.open(
+        e.callId,
+        this.#callAudio(),
+        (text) => this.#notice('warn', text),
+        this.#o.devices,
+      );
+      this.#emit({ event: 'call:ringing', peer: e.peer, callId: e.callId });
+    });
     c.on('call:incoming', (e) => {
       this.#offered = { callId: e.callId, codecs: e.codecs };
       this.#emit({ event: 'call:incoming', peer: e.peer, callId: e.callId, safetyNumber: e.safetyNumber });
@@ -567,6 +579,7 @@ export class PhonebookSession {
       audio: this.#callAudio(),
       controls: this.#controls,
       ...(this.#o.devices === undefined ? {} : { devices: this.#o.devices }),
+      microphone: this.#earlyMicrophone.take(e.callId),
       notify: (text) => this.#notice('warn', text),
       onFirstFrame: () => {
         const current = this.#media;
@@ -668,6 +681,7 @@ export class PhonebookSession {
       by: e.by,
       code: e.code,
     });
+    void this.#earlyMicrophone.release(e.callId);
     void this.#stopMedia();
   }
 

@@ -32,6 +32,11 @@ export interface AudioChoice {
 
 export interface OpenedSource {
   readonly source: AudioSource;
+  /**
+   * For a capture device: drops what it recorded and nobody read, all but the newest frame — called when
+   * the call's audio starts, for a microphone opened while the phone rang (early-microphone.ts).
+   */
+  readonly keepNewest?: () => void;
   /** What the user sees: `file speech.wav`, `tone 440 Hz`, `microphone`, `silence` (current value). */
   readonly label: string;
 }
@@ -63,6 +68,7 @@ export async function openCallSource(
     const device = await devices.openCapture(choice.inputDevice);
     const opened = {
       label: 'microphone',
+      keepNewest: () => device.keepNewest?.(),
       source: withFallbackSource(device, (text) => {
         opened.label = 'silence (microphone failed)';
         notify(text);

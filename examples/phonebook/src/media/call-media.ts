@@ -100,6 +100,8 @@ export interface CallMediaOptions {
   /** The system's devices (default: arecord/aplay or sox); tests pass stand-ins. */
   readonly devices?: DeviceAccess;
   readonly notify: Notify;
+  /** The microphone, opened while the callee's phone rang (early-microphone.ts); default: opened here. */
+  readonly microphone?: Promise<OpenedSource> | undefined;
   /** Called once the first frame has arrived and been decoded. */
   readonly onFirstFrame?: (marks: CallMarks) => void;
 }
@@ -164,6 +166,8 @@ export class CallMedia {
   async start(): Promise<void> {
     await this.prepare();
     if (this.#stopped || !this.#sendStream || !this.#receiveStream || this.#running) return;
+    // A microphone opened while the phone rang has recorded since: the call starts with its newest frame.
+    this.#opened?.source.keepNewest?.();
     this.#running = Promise.all([this.#sendStream.run(), this.#receiveStream.run()]);
   }
 
@@ -179,7 +183,7 @@ export class CallMedia {
       this.#o.onFirstFrame?.({ ...this.marks });
     });
     const [source, sink] = await Promise.all([
-      openCallSource(this.#o.audio, notify, this.#o.devices),
+      this.#o.microphone ?? openCallSource(this.#o.audio, notify, this.#o.devices),
       openCallSink(this.#o.audio, notify, this.#o.devices),
     ]);
     this.#opened = { source, sink };

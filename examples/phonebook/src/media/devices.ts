@@ -60,11 +60,17 @@ export interface AudioEnvironment {
   readonly output: DeviceSide;
 }
 
+/**
+ * A capture device's frames; a device opened ahead of its call (early-microphone.ts) can drop what it
+ * recorded meanwhile, all but the newest frame (@leitung/audio/node's `ProcessSource.keepNewest`).
+ */
+export type CaptureSource = AudioSource & { keepNewest?(): void };
+
 /** Opens the system's devices for calls, the ring tone and the audio check; tests pass stand-ins. */
 export interface DeviceAccess {
   /** Finds tools and devices and tries the chosen ones (once, at start-up, and when the choice changes). */
   probe(choice?: DeviceChoice): Promise<AudioEnvironment>;
-  openCapture(device: string | undefined): Promise<AudioSource>;
+  openCapture(device: string | undefined): Promise<CaptureSource>;
   openPlayback(device: string | undefined): Promise<AudioSink>;
 }
 

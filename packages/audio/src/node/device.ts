@@ -45,7 +45,14 @@ export interface ProcessHandle {
  * An audio source read from a child process's stdout ({@link openCaptureDevice}, {@link spawnPcmSource});
  * `close` kills the child.
  */
-export type ProcessSource = AudioSource & ProcessHandle;
+export interface ProcessSource extends AudioSource, ProcessHandle {
+  /**
+   * Drops what the child recorded and nobody read yet, except the newest whole frame (and the start of
+   * the next one): for a capture device opened ahead of a call, so that the call begins with the last
+   * 20 ms said instead of carrying the audio recorded meanwhile as delay for its whole length.
+   */
+  keepNewest(): void;
+}
 /**
  * An audio sink written into a child process's stdin ({@link openPlaybackDevice}, {@link spawnPcmSink});
  * `close` lets the child play what is queued, then stops it.
@@ -307,6 +314,25 @@ class ChildSource implements ProcessSource {
         this.#wake = resolve;
       });
     }
+  }
+
+  keepNewest(): void {
+    // Whole frames go, so what stays starts on a sample boundary: one whole frame, then the part of the
+    // next one that has arrived.
+    let drop = (Math.floor(this.#buffered / FRAME_BYTES) - 1) * FRAME_BYTES;
+    if (drop <= 0) return;
+    this.#buffered -= drop;
+    while (drop > 0) {
+      const head = this.#chunks[0]!;
+      if (head.length <= drop) {
+        this.#chunks.shift();
+        drop -= head.length;
+      } else {
+        this.#chunks[0] = head.subarray(drop);
+        drop = 0;
+      }
+    }
+    if (this.#buffered < SOURCE_BUFFER_BYTES && !this.#ended) this.#watch.child.stdout?.resume();
   }
 
   async close(): Promise<void> {
