@@ -1,8 +1,9 @@
 /**
  * The caller's microphone, opened while the callee's phone rings.
  *
- * A capture device is a child process (arecord or sox, @leitung/audio/node): starting it and the device
- * takes tens of ms, which would otherwise fall between the callee's answer and the caller's first frame.
+ * A capture device is a child process (arecord or sox, @leitung/audio/node): starting it (4–9 ms for the
+ * process alone, README "Audio") and the device would otherwise fall between the callee's answer and the
+ * caller's first frame.
  * So once the caller's offer is out (`call:outgoing`) the microphone opens, and the call takes it at
  * `call:accepted`. What it records meanwhile is not sent: when the call's audio starts, all but the
  * newest frame is dropped (`ProcessSource.keepNewest`, CallMedia.start), so no delay is carried into the
