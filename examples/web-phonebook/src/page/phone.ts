@@ -18,6 +18,7 @@ import {
 import type { LeitungCrypto } from '@leitung/crypto';
 import type { BrowserAudio } from '../audio/browser-audio.js';
 import { CallAudio } from '../audio/call-audio.js';
+import { warmUpCallAudio } from '../audio/call-audio-warm-up.js';
 import type { PageCodecs } from '../audio/codecs.js';
 import { onePerName } from './contact-lines.js';
 import { callMarks, type PhoneMarks } from './phone-marks.js';
@@ -156,6 +157,10 @@ export class Phone {
       (audio) => audio.suspend(),
       () => undefined,
     );
+    // The first call's audio code runs warm (call-audio-warm-up.ts). A call that begins stops it; a failure
+    // of a throw-away call is no user's concern (a real call's failure shows at that call).
+    const inCall = () => client.currentCall !== undefined && client.currentCall.phase !== 'ended';
+    warmUpCallAudio(codecs, { stop: inCall }).catch(() => undefined);
   }
 
   call(name: string): void {
