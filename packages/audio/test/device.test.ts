@@ -74,7 +74,7 @@ describe('a capture source opened ahead of its call', () => {
     while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   }
 
-  it('keeps only the newest whole frame and the start of the next, so the call starts without a backlog', async () => {
+  it('counts the whole frames waiting, and keeps only the newest and the start of the next, so the call starts without a backlog', async () => {
     const source = await spawnPcmSource(process.execPath, ['-e', RECORDER]);
     try {
       // Let the recorder's 10.5 frames arrive (read nothing meanwhile, as while the phone rings).
@@ -82,7 +82,9 @@ describe('a capture source opened ahead of its call', () => {
       const written = () => Number(/wchar:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1] ?? 0);
       await waitUntil(() => written() >= 10.5 * FRAME_SAMPLES * 2);
       await new Promise((r) => setTimeout(r, 50));
+      expect(source.waitingFrames).toBe(10); // whole frames only: half of frame 10 is not one
       source.keepNewest();
+      expect(source.waitingFrames).toBe(1);
       const first = await source.read();
       expect(first).toHaveLength(FRAME_SAMPLES);
       expect(new Set(first)).toEqual(new Set([9])); // the newest whole frame, not frame 0

@@ -13,7 +13,8 @@ import {
 } from '@leitung/audio';
 import { createWavFileSink, openWavFileSource } from '@leitung/audio/node';
 import { describeError } from '../errors.js';
-import { type DeviceAccess, systemDevices } from './devices.js';
+import { CaptureDrift } from './capture-drift.js';
+import { type CaptureSource, type DeviceAccess, systemDevices } from './devices.js';
 
 export interface AudioChoice {
   readonly input: string | undefined;
@@ -69,7 +70,7 @@ export async function openCallSource(
     const opened = {
       label: 'microphone',
       keepNewest: () => device.keepNewest?.(),
-      source: withFallbackSource(device, (text) => {
+      source: withFallbackSource(withDriftTrim(device), (text) => {
         opened.label = 'silence (microphone failed)';
         notify(text);
       }),
@@ -142,6 +143,22 @@ export function thenSilence(inner: AudioSource): AudioSource {
       closed = true;
       if (!ended) await inner.close();
     },
+  };
+}
+
+/**
+ * A device source whose backlog from clock drift is cut a frame at a time (capture-drift.ts); a source that
+ * does not tell its backlog is read as it is.
+ */
+export function withDriftTrim(device: CaptureSource): AudioSource {
+  const drift = new CaptureDrift();
+  return {
+    read: async () => {
+      const waiting = device.waitingFrames;
+      if (waiting !== undefined && drift.beforeRead(waiting)) await device.read();
+      return device.read();
+    },
+    close: () => device.close(),
   };
 }
 

@@ -62,9 +62,14 @@ export interface AudioEnvironment {
 
 /**
  * A capture device's frames; a device opened ahead of its call (early-microphone.ts) can drop what it
- * recorded meanwhile, all but the newest frame (@leitung/audio/node's `ProcessSource.keepNewest`).
+ * recorded meanwhile, all but the newest frame, and tells how many frames wait unread
+ * (@leitung/audio/node's `ProcessSource`).
  */
-export type CaptureSource = AudioSource & { keepNewest?(): void };
+export type CaptureSource = AudioSource & {
+  keepNewest?(): void;
+  /** Whole frames recorded and not read yet (capture-drift.ts). */
+  readonly waitingFrames?: number;
+};
 
 /** Opens the system's devices for calls, the ring tone and the audio check; tests pass stand-ins. */
 export interface DeviceAccess {

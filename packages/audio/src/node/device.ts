@@ -52,6 +52,11 @@ export interface ProcessSource extends AudioSource, ProcessHandle {
    * 20 ms said instead of carrying the audio recorded meanwhile as delay for its whole length.
    */
   keepNewest(): void;
+  /**
+   * Whole frames the child recorded that nobody has read yet: how far a reader paced by another clock
+   * lags behind the device (the device's clock drifts against the system's).
+   */
+  readonly waitingFrames: number;
 }
 /**
  * An audio sink written into a child process's stdin ({@link openPlaybackDevice}, {@link spawnPcmSink});
@@ -314,6 +319,10 @@ class ChildSource implements ProcessSource {
         this.#wake = resolve;
       });
     }
+  }
+
+  get waitingFrames(): number {
+    return Math.floor(this.#buffered / FRAME_BYTES);
   }
 
   keepNewest(): void {
