@@ -65,31 +65,30 @@ describe('CaptureDrift', () => {
   });
 });
 
+/** A source of silent frames that counts its reads; with `waitingFrames`, a device that reports a backlog. */
+function countingSource(waitingFrames?: number): AudioSource & { reads: number; waitingFrames?: number } {
+  const source: AudioSource & { reads: number; waitingFrames?: number } = {
+    reads: 0,
+    read: async () => {
+      source.reads++;
+      return new Int16Array(FRAME_SAMPLES);
+    },
+    close: async () => undefined,
+  };
+  if (waitingFrames !== undefined) source.waitingFrames = waitingFrames;
+  return source;
+}
+
 describe('withDriftTrim on a device source', () => {
   it('reads and discards one frame when a window never drained, and passes a plain source through', async () => {
-    let reads = 0;
-    const device = {
-      waitingFrames: 3,
-      read: async () => {
-        reads++;
-        return new Int16Array(FRAME_SAMPLES);
-      },
-      close: async () => undefined,
-    };
-    const trimmed = withDriftTrim(device);
-    for (let i = 0; i < DRIFT_WINDOW_READS; i++) await trimmed.read();
-    expect(reads).toBe(DRIFT_WINDOW_READS + 1);
-
-    let plainReads = 0;
-    const plain: AudioSource = {
-      read: async () => {
-        plainReads++;
-        return new Int16Array(FRAME_SAMPLES);
-      },
-      close: async () => undefined,
-    };
-    const passed = withDriftTrim(plain);
-    for (let i = 0; i < DRIFT_WINDOW_READS; i++) await passed.read();
-    expect(plainReads).toBe(DRIFT_WINDOW_READS);
+    for (const [waiting, expected] of [
+      [3, DRIFT_WINDOW_READS + 1],
+      [undefined, DRIFT_WINDOW_READS],
+    ] as const) {
+      const source = countingSource(waiting);
+      const trimmed = withDriftTrim(source);
+      for (let i = 0; i < DRIFT_WINDOW_READS; i++) await trimmed.read();
+      expect(source.reads).toBe(expected);
+    }
   });
 });
