@@ -5,9 +5,10 @@
  *
  * Why: in a freshly loaded page that code runs first in V8's baseline tiers and is optimised while it
  * runs — 50 frames took 338 ms to encode at first and 89–125 ms once optimised (libopus's SIMD build in
- * Node 20's V8, the same engine family as Chromium's). In the page's first call that happened on the main thread while received packets waited
- * there, and they came late: 6–12 late packets in the first call of the browser suite against 1–3 after
- * this warm-up, and the page's user heard it (docs/benchmarks.md "Web phonebook").
+ * Node 20's V8, the same engine family as Chromium's). In the page's first call that happened on the main
+ * thread while received packets waited there, and they came late: 6–12 late packets in the first call of
+ * the browser suite against 1–3 after this warm-up, and the page's user heard it (docs/benchmarks.md
+ * "Web phonebook").
  *
  * It runs in small steps, each its own task, so the page stays responsive, and it stops the moment a call
  * begins (that call then pays the rest itself). Nothing leaves the page and nothing is kept.
@@ -71,6 +72,7 @@ export async function warmUpCallAudio(
       playUntil(i * 20);
     }
     playUntil(FRAMES * 20 + 100);
+    // The call screen reads both sides' figures every second: their code is warmed too.
     sender.stats();
     return receiver.stats(playhead);
   } finally {
