@@ -13,6 +13,7 @@ import {
   acceptOffer,
   CALL_KEY_EXCHANGE,
   CallIdReplayGuard,
+  type CallOffer,
   type CallOfferDraft,
   completeCall,
   type IdentityOperationResult,
@@ -38,6 +39,7 @@ import {
 import { callFailure, keyChanged, specificCode } from './core-errors.js';
 import type { VerifiedContact } from './core-outputs.js';
 import { emit, seal, settle } from './core-steps.js';
+import { dropEarlyOffer, type EarlyOffer, earlyOfferConfirmed, sealEarlyOffer } from './early-offer.js';
 import type { Peer } from './events.js';
 
 export type { MediaLaneReport } from './call-lane.js';
@@ -199,8 +201,38 @@ export class CallMachine {
   // ─── call setup and signalling ──────────────────────────────────────────────────────────────────────
 
   /**
-   * The callee's key checked out: seal and send the offer. `gossipHead` is this side's last accepted
-   * signed tree head, encoded, to gossip in the offer (docs/key-transparency.md "Gossip in calls").
+   * Drafts the offer of the call just begun for the callee's pinned key (SPKI DER `publicKey`) with the
+   * accepted head `gossipHead`, while the lookup is out (early-offer.ts; docs/client.md "Offers drafted
+   * ahead"). Its signature is a background key operation: the core runs it after the lookup is sent.
+   */
+  draftAhead(callId: Uint8Array, publicKey: Uint8Array, gossipHead: Uint8Array, now: number): CallAction[] {
+    const call = this.#state;
+    if (call.kind !== 'outgoing-resolving' || !bytesEqual(call.callId, callId) || call.early) return [];
+    const key = this.#options.crypto.importRsaPublicKey(publicKey);
+    const { calleeId, draft } = draftOffer(this.#options, callId, { publicKey, key }, gossipHead, now);
+    const early: EarlyOffer = {
+      calleePublicKey: publicKey,
+      calleeKey: key,
+      calleeId,
+      gossipHead,
+      step: { kind: 'signing', draft },
+      confirmed: undefined,
+    };
+    call.early = early;
+    return [
+      {
+        kind: 'key-operation',
+        operation: draft.operation,
+        background: true,
+        resume: (signature, later) => this.#earlySigned(call, early, draft, signature, later),
+      },
+    ];
+  }
+
+  /**
+   * The callee's key checked out: seal and send the offer — the one drafted ahead if the lookup confirmed
+   * its key and head, else a new one. `gossipHead` is this side's last accepted signed tree head, encoded,
+   * to gossip in the offer (docs/key-transparency.md "Gossip in calls").
    */
   calleeVerified(
     callId: Uint8Array,
@@ -211,6 +243,20 @@ export class CallMachine {
   ): CallAction[] {
     const call = this.#state;
     if (call.kind !== 'outgoing-resolving' || !bytesEqual(call.callId, callId)) return [];
+    const early = call.early;
+    if (early !== undefined) {
+      if (gossipHead !== undefined && earlyOfferConfirmed(early, contact, gossipHead)) {
+        if (early.step.kind === 'signing') {
+          early.confirmed = contact;
+          return [];
+        }
+        call.early = undefined;
+        return this.#sendOffer(call, contact, early.calleeId, early.step.offer, now);
+      }
+      // Another key or another head than the draft's: it is erased unsent and the lookup's path drafts anew.
+      dropEarlyOffer(early);
+      call.early = undefined;
+    }
     if (contact.keyChanged) {
       const error = keyChanged(contact.name);
       return this.#unresolved(call, contact.name, error.code, error, now);
@@ -232,6 +278,37 @@ export class CallMachine {
   }
 
   /**
+   * Our identity key signed the offer drafted ahead (or failed to): seal it, and send it if the lookup
+   * confirmed it meanwhile. A failed signature drops it; the lookup's path then asks the key again. If the
+   * call ended or the lookup showed another key meanwhile, the draft was dropped and nothing happens.
+   */
+  #earlySigned(
+    call: Extract<CallState, { kind: 'outgoing-resolving' }>,
+    early: EarlyOffer,
+    draft: CallOfferDraft,
+    signature: IdentityOperationResult,
+    now: number,
+  ): CallAction[] {
+    if (this.#state !== call || call.early !== early) {
+      draft.destroy();
+      return [];
+    }
+    const offer = sealEarlyOffer(draft, signature);
+    const confirmed = early.confirmed;
+    if (offer === undefined) {
+      call.early = undefined;
+      if (confirmed === undefined) return [];
+      return this.calleeVerified(call.callId, confirmed, early.calleeKey, early.gossipHead, now);
+    }
+    if (confirmed === undefined) {
+      early.step = { kind: 'sealed', offer };
+      return [];
+    }
+    call.early = undefined;
+    return this.#sendOffer(call, confirmed, early.calleeId, offer, now);
+  }
+
+  /**
    * Our identity key signed the offer of `call` (or failed to): seal and send it and ring — unless the call
    * ended meanwhile (hung up while signing), when the draft's secrets are erased and nothing is sent.
    */
@@ -247,13 +324,24 @@ export class CallMachine {
       draft.destroy();
       return [];
     }
-    let offer: ReturnType<CallOfferDraft['finish']>;
+    let offer: CallOffer;
     try {
       offer = draft.finish(signature);
     } catch (error) {
       const err = error as Error;
       return this.#unresolved(call, contact.name, errorCodeOf(err), err, now);
     }
+    return this.#sendOffer(call, contact, calleeId, offer, now);
+  }
+
+  /** Sends the sealed offer of `call` and rings. */
+  #sendOffer(
+    call: Extract<CallState, { kind: 'outgoing-resolving' }>,
+    contact: VerifiedContact,
+    calleeId: Uint8Array,
+    offer: CallOffer,
+    now: number,
+  ): CallAction[] {
     const { callId } = call;
     const peer: Peer = { clientId: contact.clientId, name: contact.name };
     return [

@@ -5,7 +5,7 @@
  *   idle ─INCOMING_CALL→ incoming-verifying ─offer verified→ incoming-ringing ─answer→ active
  *
  * Every path to `ended` (reject, busy, timeout, hang-up, error, connection loss) erases the call's
- * secrets: the pending offer (caller secret + ephemeral key), the opened offer (secret) or the media keys.
+ * secrets: an offer drafted ahead, the pending offer (caller secret + ephemeral key), the opened offer (secret) or the media keys.
  * While not idle/ended, a further INCOMING_CALL is answered "busy" (call waiting). The helpers below build
  * the active and ended states and release what an ending call holds, for the CallMachine (call-machine.ts).
  */
@@ -17,6 +17,7 @@ import type { AudioFlow } from '../media/audio-flow.js';
 import type { CallAction } from './call-actions.js';
 import type { MediaLaneStatus } from './call-snapshot.js';
 import type { VerifiedContact } from './core-outputs.js';
+import { dropEarlyOffer, type EarlyOffer } from './early-offer.js';
 import type { Peer } from './events.js';
 
 export type CallState =
@@ -26,6 +27,8 @@ export type CallState =
       readonly callId: Uint8Array;
       readonly handle: number;
       readonly targetLabel: string;
+      /** The offer drafted for the callee's pinned key while the lookup is out (early-offer.ts). */
+      early?: EarlyOffer | undefined;
     }
   | {
       readonly kind: 'outgoing-ringing';
@@ -222,6 +225,8 @@ export function eraseUnwrapped(call: Extract<CallState, { kind: 'incoming-verify
 export function releaseCall(call: LiveCall): CallAction[] {
   switch (call.kind) {
     case 'outgoing-resolving':
+      if (call.early !== undefined) dropEarlyOffer(call.early);
+      call.early = undefined;
       return [{ kind: 'cancel-lookups', purpose: 'call' }];
     case 'incoming-verifying':
       eraseUnwrapped(call);

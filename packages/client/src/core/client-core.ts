@@ -30,15 +30,16 @@
  * - every accept: key confirmation (completeCall).
  */
 import type { LeitungCrypto, RsaPrivateKey, RsaPublicKey } from '@leitung/crypto';
+import { encodeSignedTreeHead } from '@leitung/merkle';
 import { type IdentityOperationResult, runIdentityOperation } from '@leitung/session';
-import type { ControlMessage, SignedTreeHead } from '@leitung/wire';
+import type { ControlMessage, KeyLookupTarget, SignedTreeHead } from '@leitung/wire';
 import { bytesEqual, toHex } from '../bytes.js';
 import { ClientError, ClientErrorCode } from '../errors.js';
 import type { RelayEntry } from '../relays/relay-entry.js';
 import { CallMachine, type MediaLaneReport } from './call-machine.js';
 import type { CallSnapshot } from './call-snapshot.js';
 import type { CallStateName } from './call-state.js';
-import { type ClientStore, MemoryStore } from './client-store.js';
+import { type ClientStore, MemoryStore, type PinnedContact } from './client-store.js';
 import { ConnectionMachine } from './connection-machine.js';
 import type { Connection } from './connection-state.js';
 import { ContactPins } from './contact-pins.js';
@@ -108,6 +109,8 @@ export class ClientCore {
   readonly #privateKey: RsaPrivateKey | undefined;
   /** Key operations handed to the shell, by id, with what follows from each (core-steps.ts). */
   readonly #keyOperations = new Map<number, KeyOperationStep['resume']>();
+  /** Background operations for the in-core key, handed to the shell as `deferred` outputs. */
+  readonly #deferred = new Map<number, KeyOperationStep>();
   #nextKeyOperation = 1;
   readonly #name: string;
   readonly #store: ClientStore;
@@ -282,6 +285,20 @@ export class ClientCore {
     return this.#run(resume(result, now), now);
   }
 
+  /**
+   * Runs the work of the `deferred` output `id` (with this core's own identity key): what waited for it goes
+   * on. An unknown or repeated id gives no outputs.
+   */
+  runDeferred(id: number, now: number): CoreOutput[] {
+    const step = this.#deferred.get(id);
+    if (step === undefined || this.#privateKey === undefined) return [];
+    this.#deferred.delete(id);
+    return this.#run(
+      step.resume(runIdentityOperation(this.#crypto, this.#privateKey, step.operation), now),
+      now,
+    );
+  }
+
   /** Advances timers: handshake and request deadlines, keepalive, ring and resume timeouts. */
   tick(now: number): CoreOutput[] {
     const out = this.#run(this.#control.tick(now), now);
@@ -330,13 +347,31 @@ export class ClientCore {
       return failed(handle, invalid('cannot call yourself'));
     }
     const callId = this.#crypto.randomBytes(16);
-    return this.#run(
+    const out = this.#run(
       [
         ...this.#calls.begin(handle, callId, targetLabel(resolved), now),
         { kind: 'request', pending: { kind: 'lookup', target: resolved, purpose: { kind: 'call', callId } } },
       ],
       now,
     );
+    // With the callee's key pinned, the offer is drafted and signed while the lookup is out; it is sent
+    // only if the lookup confirms that key (early-offer.ts; docs/client.md "Offers drafted ahead").
+    const pin = this.#pinnedCallee(resolved, known?.name);
+    const c = this.#connection;
+    if (pin !== undefined && c.kind === 'ready') {
+      const head = encodeSignedTreeHead(c.directory.head);
+      this.#run(this.#calls.draftAhead(callId, pin.publicKey, head, now), now, out);
+    }
+    return out;
+  }
+
+  /** The pinned key of the callee `target` (listed as `listedName`), if it has one and calls to it are not held. */
+  #pinnedCallee(target: KeyLookupTarget, listedName: string | undefined): PinnedContact | undefined {
+    const name = target.by === 'name' ? target.name : listedName;
+    if (name === undefined || this.#pins.blocked(name)) return undefined;
+    const pin = this.#store.contact(name);
+    if (pin === undefined) return undefined;
+    return target.by === 'name' || pin.clientId === toHex(target.clientId) ? pin : undefined;
   }
 
   /**
@@ -438,6 +473,12 @@ export class ClientCore {
         this.#run(this.#control.seal(step.message), now, out);
         return;
       case 'key-operation': {
+        if (this.#privateKey !== undefined && step.background) {
+          const id = this.#nextKeyOperation++;
+          this.#deferred.set(id, step);
+          out.push({ kind: 'deferred', id });
+          return;
+        }
         if (this.#privateKey !== undefined) {
           const result = runIdentityOperation(this.#crypto, this.#privateKey, step.operation);
           this.#run(step.resume(result, now), now, out);

@@ -52,6 +52,12 @@ export type CoreOutput =
    * it failed. The protocol waits for it; the handshake and request deadlines keep running.
    */
   | { readonly kind: 'key-operation'; readonly id: number; readonly operation: IdentityOperation }
+  /**
+   * Hand `id` back with `ClientCore.runDeferred(id, now)` once the outputs before this one are carried out:
+   * work the core holds back so that what it decided first is on its way (an offer signed with the
+   * in-core key while the callee's key lookup is on the wire; docs/client.md "Offers drafted ahead").
+   */
+  | { readonly kind: 'deferred'; readonly id: number }
   | MediaLaneOutput;
 
 /**

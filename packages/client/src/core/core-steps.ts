@@ -41,6 +41,12 @@ export interface RequestStep {
 export interface KeyOperationStep {
   readonly kind: 'key-operation';
   readonly operation: IdentityOperation;
+  /**
+   * Run after the outputs before it are carried out rather than depth-first: with the key in the core it
+   * goes to the shell as a `deferred` output (an offer signed ahead while the lookup it waits for is on
+   * the wire). A held key's operation is asynchronous anyway.
+   */
+  readonly background?: boolean;
   readonly resume: (result: IdentityOperationResult, now: number) => readonly CoreStep[];
 }
 

@@ -494,6 +494,10 @@ export class ClientShell extends EventEmitter<ClientEvents> {
       case 'key-operation':
         this.#runKeyOperation(output.id, output.operation);
         return;
+      case 'deferred':
+        // Its outputs queue behind the ones being carried out (output-queue.ts): the lookup goes out first.
+        this.#apply(this.#core.runDeferred(output.id, this.#now()));
+        return;
     }
   }
 

@@ -168,6 +168,9 @@ export class InProcessNetwork {
             case 'key-operation':
               node.keyOperations.push({ id: out.id, operation: out.operation });
               break;
+            case 'deferred':
+              this.input(node, node.core.runDeferred(out.id, this.now));
+              break;
           }
         }
       }

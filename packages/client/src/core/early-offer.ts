@@ -1,0 +1,61 @@
+/**
+ * An offer drafted at the dial for a contact whose key is pinned, while the lookup of that key is on the
+ * wire (docs/client.md "Offers drafted ahead"). The lookup still decides: the offer goes out only if the
+ * verified key is the pinned one it was sealed to and the accepted tree head it gossips is still the one
+ * accepted now (docs/key-transparency.md "Gossip in calls"). Anything else erases it unsent and the offer
+ * is drafted again from the lookup, as without a pin. So the signature and the sealing leave the call's
+ * critical path without sending anything the lookup has not confirmed.
+ */
+import type { RsaPublicKey } from '@leitung/crypto';
+import type { CallOffer, CallOfferDraft, IdentityOperationResult } from '@leitung/session';
+import { bytesEqual } from '../bytes.js';
+import type { VerifiedContact } from './core-outputs.js';
+
+export interface EarlyOffer {
+  /** SPKI DER of the pinned key the offer is sealed to. */
+  readonly calleePublicKey: Uint8Array;
+  readonly calleeKey: RsaPublicKey;
+  readonly calleeId: Uint8Array;
+  /** The accepted head, encoded, that the offer gossips. */
+  readonly gossipHead: Uint8Array;
+  /**
+   * `signing`: the identity key is signing the draft; `sealed`: the offer is ready to send. A failed
+   * signature drops the early offer (the lookup's path asks the key again and reports its failure).
+   */
+  step:
+    | { readonly kind: 'signing'; readonly draft: CallOfferDraft }
+    | { readonly kind: 'sealed'; readonly offer: CallOffer };
+  /** The lookup confirmed the pin while the signature was still being made. */
+  confirmed: VerifiedContact | undefined;
+}
+
+/** The signed draft sealed, or undefined when the signature failed (the draft's secrets are then erased). */
+export function sealEarlyOffer(
+  draft: CallOfferDraft,
+  signature: IdentityOperationResult,
+): CallOffer | undefined {
+  if (!signature.ok) {
+    draft.destroy();
+    return undefined;
+  }
+  return draft.finish(signature);
+}
+
+/** True when the lookup verified the key the offer is sealed to and the head it gossips is still accepted. */
+export function earlyOfferConfirmed(
+  early: EarlyOffer,
+  contact: VerifiedContact,
+  gossipHead: Uint8Array,
+): boolean {
+  return (
+    !contact.keyChanged &&
+    bytesEqual(early.calleePublicKey, contact.publicKey) &&
+    bytesEqual(early.gossipHead, gossipHead)
+  );
+}
+
+/** Erases an early offer that will not be sent: its draft's secrets, or its sealed offer's pending keys. */
+export function dropEarlyOffer(early: EarlyOffer): void {
+  if (early.step.kind === 'signing') early.step.draft.destroy();
+  else early.step.offer.pending.destroy();
+}

@@ -1,0 +1,200 @@
+/**
+ * Offers drafted ahead (docs/client.md "Offers drafted ahead"), in one process with a fake clock: for a
+ * callee whose key is pinned, the caller signs and seals its offer while the lookup is out — after the
+ * lookup has been sent — and sends it only once the lookup confirmed the pinned key and the head the
+ * offer gossips. Another key or a newer head erases it unsent.
+ */
+import type { RsaPrivateKey } from '@leitung/crypto';
+import { type IdentityOperation, runIdentityOperation } from '@leitung/session';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { CoreOutput } from '../src/core.js';
+import { MemoryStore } from '../src/testing.js';
+import { crypto, key } from './support/fixtures.js';
+import { eventsOf, InProcessNetwork, trackingCrypto } from './support/in-process.js';
+
+let relayKey: RsaPrivateKey;
+let aliceKey: RsaPrivateKey;
+let bobKey: RsaPrivateKey;
+let carolKey: RsaPrivateKey;
+
+beforeAll(async () => {
+  [relayKey, aliceKey, bobKey, carolKey] = await Promise.all([
+    key('relay'),
+    key('alice'),
+    key('bob'),
+    key('carol'),
+  ]);
+});
+
+const holder = (k: RsaPrivateKey) => (operation: IdentityOperation) =>
+  runIdentityOperation(crypto, k, operation);
+const kinds = (outputs: readonly CoreOutput[]) => outputs.map((o) => o.kind).filter((k) => k !== 'event');
+
+/** Alice (identity held elsewhere, or in the core) and Bob, registered; Alice called Bob once, so he is pinned. */
+function pinnedWorld(held: boolean) {
+  const net = new InProcessNetwork(relayKey);
+  const tracking = trackingCrypto();
+  const store = new MemoryStore();
+  const alice = held
+    ? net.join({ heldIdentity: aliceKey.publicKey, name: 'alice', crypto: tracking.crypto, store })
+    : net.join({ identity: aliceKey, name: 'alice', crypto: tracking.crypto, store });
+  if (held) net.answerKeyOperations(alice, holder(aliceKey));
+  const bob = net.join({ identity: bobKey, name: 'bob' });
+  const first = net.command(alice, (h) => alice.core.placeCall(h, 'bob', net.now));
+  net.pump();
+  if (held) net.answerKeyOperations(alice, holder(aliceKey));
+  net.input(bob, bob.core.answer(net.now));
+  net.pump();
+  expect(alice.results.get(first)).toMatchObject({ ok: true });
+  net.input(alice, alice.core.hangUp(net.now));
+  net.pump();
+  expect(store.contact('bob')).toBeDefined();
+  return { net, alice, bob, store, tracking };
+}
+
+describe('an offer drafted ahead for a pinned callee', () => {
+  it('is signed through a held key while the lookup is out, and sent only after the lookup', () => {
+    const { net, alice, bob } = pinnedWorld(true);
+    const handle = net.command(alice, (h) => {
+      const outputs = alice.core.placeCall(h, 'bob', net.now);
+      // The lookup goes out first, then the signature is asked for: both at the dial.
+      expect(kinds(outputs)).toEqual(['send', 'key-operation']);
+      const ask = outputs.find((o) => o.kind === 'key-operation');
+      if (ask?.kind !== 'key-operation') throw new Error('no key operation');
+      expect(ask.operation.op).toBe('pss-sign');
+      // Signed before the lookup answered: sealed, but nothing is sent yet.
+      const signed = alice.core.keyOperationDone(ask.id, holder(aliceKey)(ask.operation), net.now);
+      expect(kinds(signed)).toEqual([]);
+      expect(alice.core.callState).toBe('outgoing-resolving');
+      return outputs;
+    });
+    net.pump();
+    // The lookup confirmed the pin: the offer went out with no second signature (the one operation
+    // listed is the one answered above: spent).
+    const [answered, ...more] = alice.keyOperations.splice(0);
+    expect(more).toHaveLength(0);
+    expect(alice.core.keyOperationDone(answered!.id, holder(aliceKey)(answered!.operation), net.now)).toEqual(
+      [],
+    );
+    expect(bob.core.callState).toBe('incoming-ringing');
+    net.input(bob, bob.core.answer(net.now));
+    net.pump();
+    expect(alice.results.get(handle)).toMatchObject({ ok: true, value: { peer: { name: 'bob' } } });
+  });
+
+  it('waits for a signature that comes after the lookup', () => {
+    const { net, alice, bob } = pinnedWorld(true);
+    net.command(alice, (h) => alice.core.placeCall(h, 'bob', net.now));
+    net.pump();
+    expect(alice.core.callState).toBe('outgoing-resolving');
+    expect(bob.core.callState).toBe('ended'); // the first call's
+    expect(net.answerKeyOperations(alice, holder(aliceKey))).toBe(1);
+    expect(bob.core.callState).toBe('incoming-ringing');
+  });
+
+  it('with the key in the core, is signed after the lookup was handed out (a deferred output)', () => {
+    const { net, alice, bob } = pinnedWorld(false);
+    net.command(alice, (h) => {
+      const outputs = alice.core.placeCall(h, 'bob', net.now);
+      expect(kinds(outputs)).toEqual(['send', 'deferred']);
+      const deferred = outputs.at(-1);
+      if (deferred?.kind !== 'deferred') throw new Error('no deferred output');
+      expect(kinds(alice.core.runDeferred(deferred.id, net.now))).toEqual([]);
+      // Spent: a second run does nothing.
+      expect(alice.core.runDeferred(deferred.id, net.now)).toEqual([]);
+      return outputs;
+    });
+    net.pump();
+    expect(bob.core.callState).toBe('incoming-ringing');
+  });
+
+  it('after the callee rotated its key, the offer sealed to the old one is erased and the call reaches the new', () => {
+    const { net, alice, bob, tracking } = pinnedWorld(false);
+    // Bob's key rotation to a new key, signed by his old one (docs/key-transparency.md "Key rotation").
+    net.relay.directory.rotate(net.relay.directory.byName('bob')!, bobKey, carolKey);
+    net.cut(bob);
+    const newBob = net.join({ identity: carolKey, name: 'bob' });
+    const handle = net.command(alice, (h) => {
+      const outputs = alice.core.placeCall(h, 'bob', net.now);
+      expect(kinds(outputs)).toEqual(['send', 'deferred']); // drafted ahead for the old key
+      return outputs;
+    });
+    net.pump();
+    expect(eventsOf(alice, 'contact:key-rotated')).toHaveLength(1);
+    expect(newBob.core.callState).toBe('incoming-ringing');
+    net.input(newBob, newBob.core.answer(net.now));
+    net.pump();
+    expect(alice.results.get(handle)).toMatchObject({ ok: true, value: { peer: { name: 'bob' } } });
+    // The early offer's X25519 key is erased (and the live call's once the answer was checked).
+    expect(tracking.ephemerals.every((k) => k.destroyed)).toBe(true);
+  });
+
+  it('is erased unsent when the lookup shows another key than the pinned one under the same head', () => {
+    const net = new InProcessNetwork(relayKey);
+    const tracking = trackingCrypto();
+    const store = new MemoryStore();
+    const alice = net.join({ identity: aliceKey, name: 'alice', crypto: tracking.crypto, store });
+    const bob = net.join({ identity: bobKey, name: 'bob' });
+    const carol = net.join({ identity: carolKey, name: 'carol' });
+    // Alice accepts the newest head (a lookup of Carol), so only the key tells the early offer apart.
+    net.command(alice, (h) => alice.core.lookup(h, 'carol', net.now));
+    net.pump();
+    // A pin for "bob" that names Carol's key: the early offer is sealed to Carol and addressed to her.
+    store.pinContact({
+      name: 'bob',
+      clientId: carol.core.clientId,
+      publicKey: carolKey.publicKey.toDer(),
+      pinnedAt: net.now,
+    });
+    const handle = net.command(alice, (h) => {
+      const outputs = alice.core.placeCall(h, 'bob', net.now);
+      expect(kinds(outputs)).toEqual(['send', 'deferred']);
+      return outputs;
+    });
+    net.pump();
+    expect(alice.results.get(handle)).toMatchObject({
+      ok: false,
+      error: { code: 'CLIENT_ERR_CONTACT_KEY_CHANGED' },
+    });
+    expect(eventsOf(alice, 'contact:key-changed')).toHaveLength(1);
+    // Neither the pinned key nor the one the lookup showed got an offer.
+    expect(eventsOf(carol, 'call:incoming')).toHaveLength(0);
+    expect(eventsOf(bob, 'call:incoming')).toHaveLength(0);
+    expect(tracking.ephemerals.every((k) => k.destroyed)).toBe(true);
+  });
+
+  it('is drafted again when the lookup brings a newer tree head than the one it gossips', () => {
+    const { net, alice, bob } = pinnedWorld(true);
+    const sizeBefore = eventsOf(alice, 'contact:verified').at(-1)?.treeSize;
+    net.join({ identity: carolKey, name: 'carol' });
+    net.command(alice, (h) => alice.core.placeCall(h, 'bob', net.now));
+    net.pump();
+    expect(eventsOf(alice, 'contact:verified').at(-1)?.treeSize).toBe((sizeBefore ?? 0) + 1);
+    // The early signature (for the old head) and a new one (for the head accepted now).
+    expect(alice.keyOperations.map((k) => k.operation.op)).toEqual(['pss-sign', 'pss-sign']);
+    net.answerKeyOperations(alice, holder(aliceKey));
+    expect(bob.core.callState).toBe('incoming-ringing');
+  });
+
+  it('hung up while signing: the draft is erased and the late signature sends nothing', () => {
+    const { net, alice, tracking } = pinnedWorld(true);
+    net.command(alice, (h) => alice.core.placeCall(h, 'bob', net.now));
+    net.pump();
+    net.input(alice, alice.core.hangUp(net.now));
+    net.pump();
+    expect(tracking.ephemerals.every((k) => k.destroyed)).toBe(true);
+    const [late] = alice.keyOperations.splice(0);
+    expect(alice.core.keyOperationDone(late!.id, holder(aliceKey)(late!.operation), net.now)).toEqual([]);
+  });
+
+  it('an unpinned callee gets no early offer', () => {
+    const net = new InProcessNetwork(relayKey);
+    const alice = net.join({ identity: aliceKey, name: 'alice' });
+    net.join({ identity: bobKey, name: 'bob' });
+    net.command(alice, (h) => {
+      const outputs = alice.core.placeCall(h, 'bob', net.now);
+      expect(kinds(outputs)).toEqual(['send']);
+      return outputs;
+    });
+  });
+});
