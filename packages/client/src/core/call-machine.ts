@@ -397,14 +397,16 @@ export class CallMachine {
         callId,
       },
       // The identity key decrypts the offer's wrapped secret while the lookup is out: a key held elsewhere
-      // (a page's WebCrypto) answers during that round trip instead of after it. Nothing of the offer is
-      // read, and nothing rings, before the caller's key is verified (#offerOpened).
+      // (a page's WebCrypto) answers during that round trip instead of after it, and a key in the core
+      // works once the lookup has been handed to the shell (`background`), not before it is sent. Nothing
+      // of the offer is read, and nothing rings, before the caller's key is verified (#offerOpened).
       ...(operation === undefined
         ? []
         : [
             {
               kind: 'key-operation' as const,
               operation,
+              background: true,
               resume: (unwrapped: IdentityOperationResult, later: number) =>
                 this.#offerUnwrapped(callId, unwrapped, later),
             },
