@@ -165,15 +165,48 @@ describe('an offer drafted ahead for a pinned callee', () => {
 
   it('is drafted again when the lookup brings a newer tree head than the one it gossips', () => {
     const { net, alice, bob } = pinnedWorld(true);
-    const sizeBefore = eventsOf(alice, 'contact:verified').at(-1)?.treeSize;
-    net.join({ identity: carolKey, name: 'carol' });
-    net.command(alice, (h) => alice.core.placeCall(h, 'bob', net.now));
+    const sizeBefore = eventsOf(alice, 'contact:verified').at(-1)?.treeSize ?? 0;
+    // An append Alice was not told of (no PHONEBOOK_DELTA): her accepted head is older than the relay's.
+    net.relay.directory.add('dave', carolKey.publicKey.toDer());
+    net.command(alice, (h) => {
+      const outputs = alice.core.placeCall(h, 'bob', net.now);
+      expect(kinds(outputs)).toEqual(['send', 'key-operation']);
+      return outputs;
+    });
     net.pump();
-    expect(eventsOf(alice, 'contact:verified').at(-1)?.treeSize).toBe((sizeBefore ?? 0) + 1);
+    expect(eventsOf(alice, 'contact:verified').at(-1)?.treeSize).toBe(sizeBefore + 1);
     // The early signature (for the old head) and a new one (for the head accepted now).
     expect(alice.keyOperations.map((k) => k.operation.op)).toEqual(['pss-sign', 'pss-sign']);
     net.answerKeyOperations(alice, holder(aliceKey));
     expect(bob.core.callState).toBe('incoming-ringing');
+  });
+
+  it('is not drafted when the relay pushed an append since the head was last checked', () => {
+    const { net, alice, bob } = pinnedWorld(true);
+    net.join({ identity: carolKey, name: 'carol' }); // pushed to Alice as an `added` change
+    expect(
+      eventsOf(alice, 'phonebook:update')
+        .at(-1)
+        ?.changed.map((c) => c.name),
+    ).toEqual(['carol']);
+    net.command(alice, (h) => {
+      const outputs = alice.core.placeCall(h, 'bob', net.now);
+      expect(kinds(outputs)).toEqual(['send']);
+      return outputs;
+    });
+    net.pump();
+    // One signature, made after the lookup (whose head covers the append).
+    expect(alice.keyOperations.map((k) => k.operation.op)).toEqual(['pss-sign']);
+    net.answerKeyOperations(alice, holder(aliceKey));
+    expect(bob.core.callState).toBe('incoming-ringing');
+    // That lookup checked the head: the next call is drafted ahead again.
+    net.input(alice, alice.core.hangUp(net.now));
+    net.pump();
+    net.command(alice, (h) => {
+      const outputs = alice.core.placeCall(h, 'bob', net.now);
+      expect(kinds(outputs)).toEqual(['send', 'key-operation']);
+      return outputs;
+    });
   });
 
   it('hung up while signing: the draft is erased and the late signature sends nothing', () => {

@@ -109,6 +109,8 @@ export class ClientCore {
   readonly #privateKey: RsaPrivateKey | undefined;
   /** Key operations handed to the shell, by id, with what follows from each (core-steps.ts). */
   readonly #keyOperations = new Map<number, KeyOperationStep['resume']>();
+  /** The phonebook's `appended` when the accepted head was last checked against the relay's newest. */
+  #appendedAtHead = 0;
   /** Background operations for the in-core key, handed to the shell as `deferred` outputs. */
   readonly #deferred = new Map<number, KeyOperationStep>();
   #nextKeyOperation = 1;
@@ -355,10 +357,12 @@ export class ClientCore {
       now,
     );
     // With the callee's key pinned, the offer is drafted and signed while the lookup is out; it is sent
-    // only if the lookup confirms that key (early-offer.ts; docs/client.md "Offers drafted ahead").
+    // only if the lookup confirms that key and the head it gossips (early-offer.ts; docs/client.md "Offers
+    // drafted ahead"). Not when the relay pushed appends since the head was last checked: the lookup would
+    // show a newer head, and the signature would be made twice.
     const pin = this.#pinnedCallee(resolved, known?.name);
     const c = this.#connection;
-    if (pin !== undefined && c.kind === 'ready') {
+    if (pin !== undefined && c.kind === 'ready' && this.#phonebook.appended === this.#appendedAtHead) {
       const head = encodeSignedTreeHead(c.directory.head);
       this.#run(this.#calls.draftAhead(callId, pin.publicKey, head, now), now, out);
     }
@@ -459,9 +463,16 @@ export class ClientCore {
   /** One step of a module (core-steps.ts, call-actions.ts, connection-machine.ts). */
   #apply(step: CoreStep, now: number, out: CoreOutput[]): void {
     switch (step.kind) {
+      case 'event':
+        // The accepted head was checked against the relay's newest (WELCOME, a lookup answered, a head
+        // accepted): every append pushed so far is in it.
+        if (HEAD_CHECKED.has(step.event.type)) {
+          this.#appendedAtHead = this.#phonebook.appended;
+        }
+        out.push(step);
+        return;
       case 'send':
       case 'close':
-      case 'event':
       case 'persist':
       case 'result':
       case 'media:open':
@@ -548,6 +559,13 @@ export class ClientCore {
     return callId === undefined ? undefined : this.#lastSentSequence(callId);
   }
 }
+
+/** Events after which the accepted head includes every append the relay pushed before them. */
+const HEAD_CHECKED: ReadonlySet<string> = new Set([
+  'registration:complete',
+  'contact:verified',
+  'tree-head:accepted',
+]);
 
 /** A command refused before it started: it settles at once. */
 function failed(handle: number, error: Error): CoreOutput[] {

@@ -23,6 +23,7 @@ export class Phonebook {
   readonly #ownId: string;
   readonly #store: ClientStore;
   #total = 0;
+  #appended = 0;
   /** Lines dropped for a name that fails the policy, until the core reports them. */
   #rejected: ContactRejectedEvent[] = [];
 
@@ -50,6 +51,14 @@ export class Phonebook {
   /** Number of contacts the relay says the whole phonebook has. */
   get total(): number {
     return this.#total;
+  }
+
+  /**
+   * Directory entries the relay pushed as appended since this phonebook began (`added` and `rotated`
+   * changes): a tree head accepted before the last of them is no longer the newest.
+   */
+  get appended(): number {
+    return this.#appended;
   }
 
   get size(): number {
@@ -80,6 +89,7 @@ export class Phonebook {
     const changed: ContactInfo[] = [];
     for (const change of changes) {
       if (change.kind === 'added') this.#total += 1;
+      if (change.kind === 'added' || change.kind === 'rotated') this.#appended += 1;
       if (change.kind === 'rotated') this.#dropOtherKeysOf(change.contact);
       const line = this.#upsert(change.contact, change.kind === 'rotated' ? 'unverified' : 'key-changed');
       if (line) changed.push(freeze(line));
