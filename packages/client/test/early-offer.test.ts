@@ -4,7 +4,7 @@
  * lookup has been sent — and sends it only once the lookup confirmed the pinned key and the head the
  * offer gossips. Another key or a newer head erases it unsent.
  */
-import type { RsaPrivateKey } from '@leitung/crypto';
+import type { LeitungCrypto, MlKemKeyPair, RsaPrivateKey } from '@leitung/crypto';
 import { type IdentityOperation, runIdentityOperation } from '@leitung/session';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CoreOutput } from '../src/core.js';
@@ -229,5 +229,47 @@ describe('an offer drafted ahead for a pinned callee', () => {
       expect(kinds(outputs)).toEqual(['send']);
       return outputs;
     });
+  });
+});
+
+describe("the next offer's ML-KEM key pair, made ahead", () => {
+  /** A crypto object that records the ML-KEM key pairs it makes. */
+  function kemTracking(): { crypto: LeitungCrypto; pairs: MlKemKeyPair[] } {
+    const pairs: MlKemKeyPair[] = [];
+    return {
+      pairs,
+      crypto: {
+        ...crypto,
+        generateMlKemKeyPair: (seed) => {
+          const pair = crypto.generateMlKemKeyPair(seed);
+          pairs.push(pair);
+          return pair;
+        },
+      },
+    };
+  }
+
+  it('is made after registration and after each call, used by one offer, and erased when the core closes', () => {
+    const net = new InProcessNetwork(relayKey);
+    const t = kemTracking();
+    const alice = net.join({ identity: aliceKey, name: 'alice', crypto: t.crypto });
+    const bob = net.join({ identity: bobKey, name: 'bob' });
+    expect(t.pairs).toHaveLength(1);
+    const handle = net.command(alice, (h) => alice.core.placeCall(h, 'bob', net.now));
+    net.pump();
+    net.input(bob, bob.core.answer(net.now));
+    net.pump();
+    expect(alice.results.get(handle)).toMatchObject({ ok: true });
+    // The offer took the pair made ahead: no key generation while the call was set up.
+    expect(t.pairs).toHaveLength(1);
+    net.input(alice, alice.core.hangUp(net.now));
+    net.pump();
+    // The call's pair is erased; the next call's is made.
+    expect(t.pairs).toHaveLength(2);
+    expect(t.pairs[0]!.privateKey.destroyed).toBe(true);
+    expect(t.pairs[1]!.privateKey.destroyed).toBe(false);
+    net.input(alice, alice.core.close(net.now));
+    net.pump();
+    expect(t.pairs[1]!.privateKey.destroyed).toBe(true);
   });
 });

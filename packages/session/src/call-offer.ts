@@ -7,6 +7,7 @@
  */
 import type {
   LeitungCrypto,
+  MlKemKeyPair,
   MlKemPrivateKey,
   RsaPrivateKey,
   RsaPublicKey,
@@ -117,6 +118,11 @@ export interface CallOfferDraftInput {
   readonly callId?: Uint8Array;
   /** The caller's last accepted signed tree head, encoded: gossiped to the callee (call-data.ts). */
   readonly treeHead?: Uint8Array | undefined;
+  /**
+   * The offer's ML-KEM-768 key pair, made ahead of the call while nothing waited for it (its generation is
+   * most of an offer's draft); used for this offer only. A fresh one if omitted.
+   */
+  readonly kem?: MlKemKeyPair | undefined;
 }
 
 /** The CALL_REQUEST content and the caller's pending state. */
@@ -143,7 +149,7 @@ export function beginCallOffer(input: CallOfferDraftInput): CallOfferDraft {
   // Seed §2.3: the 48-byte secret (16-byte IV ‖ 32-byte key), all of it from the CSPRNG (docs/lessons.md #18).
   const secret = crypto.randomBytes(CALL_SECRET_BYTES);
   const ephemeral = crypto.generateX25519KeyPair();
-  const kem = crypto.generateMlKemKeyPair();
+  const kem = input.kem ?? crypto.generateMlKemKeyPair();
   const data: CallData = {
     callId,
     callerId: input.caller.id,

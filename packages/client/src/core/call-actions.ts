@@ -8,7 +8,7 @@
  */
 import type { KeyLookupTarget } from '@leitung/wire';
 import type { MediaLaneOutput } from './core-outputs.js';
-import type { EventOutput, KeyOperationStep, ResultOutput, SealStep } from './core-steps.js';
+import type { BackgroundStep, EventOutput, KeyOperationStep, ResultOutput, SealStep } from './core-steps.js';
 
 /** Why the call machine looks a key up: the callee of an outgoing call, or the caller of an incoming one. */
 export type CallLookupPurpose = 'call' | 'incoming';
@@ -23,6 +23,8 @@ export type CallAction =
   | MediaLaneOutput
   /** Sign our offer or open the caller's with the identity key, then go on (core-steps.ts). */
   | KeyOperationStep
+  /** Make the next offer's key pairs once the outputs before it are carried out (core-steps.ts). */
+  | BackgroundStep
   /** Look `target` up with proof; the answer comes back as calleeVerified/callerVerified or lookupFailed. */
   | {
       readonly kind: 'lookup';

@@ -8,7 +8,7 @@
  * relay's call messages in, and every input returns the {@link CallAction}s that follow from it
  * (call-actions.ts), in order, for the core to carry out (docs/architecture.md "Cores and shells").
  */
-import type { RsaPublicKey } from '@leitung/crypto';
+import type { MlKemKeyPair, RsaPublicKey } from '@leitung/crypto';
 import {
   acceptOffer,
   CALL_KEY_EXCHANGE,
@@ -64,6 +64,8 @@ export class CallMachine {
   /** What the user sees of the call (docs/client.md "Call state"), derived from `#state` only. */
   #snapshot: CallSnapshot | undefined;
   #mediaRelay: string | undefined;
+  /** The next offer's ML-KEM-768 key pair, made while nothing waited (prepareKeys); taken by one draft. */
+  #nextKem: MlKemKeyPair | undefined;
 
   constructor(options: CallMachineOptions) {
     this.#options = options;
@@ -99,6 +101,37 @@ export class CallMachine {
     const call = this.#state;
     if (call.kind === 'outgoing-ringing' || call.kind === 'incoming-ringing') return call.deadline;
     return call.kind === 'active' ? call.resumeDeadline : undefined;
+  }
+
+  /**
+   * Makes the next offer's ML-KEM-768 key pair (most of what drafting an offer costs) behind the outputs
+   * decided so far — after registration and after each call — so that the draft generates none (docs/
+   * client.md "Offers drafted ahead").
+   */
+  prepareKeys(): CallAction[] {
+    if (this.#nextKem !== undefined) return [];
+    return [
+      {
+        kind: 'background',
+        run: () => {
+          this.#nextKem ??= this.#options.crypto.generateMlKemKeyPair();
+          return [];
+        },
+      },
+    ];
+  }
+
+  /** Erases the key pair made ahead (the client closes). */
+  close(): void {
+    this.#nextKem?.privateKey.destroy();
+    this.#nextKem = undefined;
+  }
+
+  /** The key pair made ahead, for one offer; undefined when none is ready (the draft makes its own). */
+  #takeKem(): MlKemKeyPair | undefined {
+    const kem = this.#nextKem;
+    this.#nextKem = undefined;
+    return kem;
   }
 
   /** An outgoing call begins: the callee's key is being looked up (`calleeVerified` continues). */
@@ -209,7 +242,14 @@ export class CallMachine {
     const call = this.#state;
     if (call.kind !== 'outgoing-resolving' || !bytesEqual(call.callId, callId) || call.early) return [];
     const key = this.#options.crypto.importRsaPublicKey(publicKey);
-    const { calleeId, draft } = draftOffer(this.#options, callId, { publicKey, key }, gossipHead, now);
+    const { calleeId, draft } = draftOffer(
+      this.#options,
+      callId,
+      { publicKey, key },
+      gossipHead,
+      now,
+      this.#takeKem(),
+    );
     const early: EarlyOffer = {
       calleePublicKey: publicKey,
       calleeKey: key,
@@ -267,6 +307,7 @@ export class CallMachine {
       { publicKey: contact.publicKey, key },
       gossipHead,
       now,
+      this.#takeKem(),
     );
     return [
       {
@@ -634,6 +675,8 @@ export class CallMachine {
     const call = this.#state;
     if (call.kind === 'idle' || call.kind === 'ended') return [];
     const actions = releaseCall(call);
+    // The next call's ML-KEM key pair is made once this call's outputs are out.
+    actions.push(...this.prepareKeys());
     const ended = endedFrom(call, reason, by, options.code);
     const peer = ended.peer;
     actions.push(...this.#set(ended, now));

@@ -5,7 +5,7 @@
  * opened under the replay guard — whose entries are reported whatever the outcome, because an admitted
  * call id must be refused after a restart too.
  */
-import type { LeitungCrypto, RsaPublicKey } from '@leitung/crypto';
+import type { LeitungCrypto, MlKemKeyPair, RsaPublicKey } from '@leitung/crypto';
 import {
   beginCallOffer,
   type CallIdReplayGuard,
@@ -31,13 +31,17 @@ export interface CallParty {
   readonly codecs: readonly number[];
 }
 
-/** Our offer to the callee whose verified key is `key` (SPKI DER `publicKey`), waiting for our signature. */
+/**
+ * Our offer to the callee whose verified key is `key` (SPKI DER `publicKey`), waiting for our signature;
+ * with its ML-KEM-768 key pair `kem` made ahead, or a fresh one.
+ */
 export function draftOffer(
   party: CallParty,
   callId: Uint8Array,
   callee: { readonly publicKey: Uint8Array; readonly key: RsaPublicKey },
   gossipHead: Uint8Array | undefined,
   now: number,
+  kem?: MlKemKeyPair,
 ): { readonly calleeId: Uint8Array; readonly draft: CallOfferDraft } {
   const { crypto, clientId, codecs } = party;
   const calleeId = crypto.sha3_256(callee.publicKey);
@@ -49,6 +53,7 @@ export function draftOffer(
     now,
     callId,
     treeHead: gossipHead,
+    kem,
   });
   return { calleeId, draft };
 }

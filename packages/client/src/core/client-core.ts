@@ -111,8 +111,8 @@ export class ClientCore {
   readonly #keyOperations = new Map<number, KeyOperationStep['resume']>();
   /** The phonebook's `appended` when the accepted head was last checked against the relay's newest. */
   #appendedAtHead = 0;
-  /** Background operations for the in-core key, handed to the shell as `deferred` outputs. */
-  readonly #deferred = new Map<number, KeyOperationStep>();
+  /** Work handed to the shell as `deferred` outputs, until it hands it back (`runDeferred`). */
+  readonly #deferred = new Map<number, (now: number) => readonly CoreStep[]>();
   #nextKeyOperation = 1;
   readonly #name: string;
   readonly #store: ClientStore;
@@ -288,17 +288,14 @@ export class ClientCore {
   }
 
   /**
-   * Runs the work of the `deferred` output `id` (with this core's own identity key): what waited for it goes
-   * on. An unknown or repeated id gives no outputs.
+   * Runs the work of the `deferred` output `id` (an operation of this core's own identity key, key pairs
+   * made ahead): what waited for it goes on. An unknown or repeated id gives no outputs.
    */
   runDeferred(id: number, now: number): CoreOutput[] {
-    const step = this.#deferred.get(id);
-    if (step === undefined || this.#privateKey === undefined) return [];
+    const run = this.#deferred.get(id);
+    if (run === undefined) return [];
     this.#deferred.delete(id);
-    return this.#run(
-      step.resume(runIdentityOperation(this.#crypto, this.#privateKey, step.operation), now),
-      now,
-    );
+    return this.#run(run(now), now);
   }
 
   /** Advances timers: handshake and request deadlines, keepalive, ring and resume timeouts. */
@@ -312,6 +309,8 @@ export class ClientCore {
   close(now: number): CoreOutput[] {
     const hangUp = this.#calls.busy ? this.#calls.end('hangup', 'local', now, { notify: true }) : [];
     const out = this.#run(hangUp, now);
+    this.#calls.close();
+    this.#deferred.clear();
     return this.#run(this.#control.close(ClientErrorCode.ConnectionClosed), now, out);
   }
 
@@ -484,14 +483,16 @@ export class ClientCore {
         this.#run(this.#control.seal(step.message), now, out);
         return;
       case 'key-operation': {
-        if (this.#privateKey !== undefined && step.background) {
-          const id = this.#nextKeyOperation++;
-          this.#deferred.set(id, step);
-          out.push({ kind: 'deferred', id });
+        const key = this.#privateKey;
+        if (key !== undefined && step.background) {
+          this.#defer(
+            (later) => step.resume(runIdentityOperation(this.#crypto, key, step.operation), later),
+            out,
+          );
           return;
         }
-        if (this.#privateKey !== undefined) {
-          const result = runIdentityOperation(this.#crypto, this.#privateKey, step.operation);
+        if (key !== undefined) {
+          const result = runIdentityOperation(this.#crypto, key, step.operation);
           this.#run(step.resume(result, now), now, out);
           return;
         }
@@ -500,6 +501,9 @@ export class ClientCore {
         out.push({ kind: 'key-operation', id, operation: step.operation });
         return;
       }
+      case 'background':
+        this.#defer(step.run, out);
+        return;
       case 'fail':
         this.#run(this.#control.fail(step.error), now, out);
         return;
@@ -530,6 +534,7 @@ export class ClientCore {
         // What rides on the new connection starts over: presence and phonebook, then a live call's resume.
         this.#run(this.#sync.connectionStarted(step.phonebook), now, out);
         this.#run(this.#calls.resume(this.#lastSequence(), now), now, out);
+        this.#run(this.#calls.prepareKeys(), now, out);
         return;
       case 'message':
         this.#run(this.#messages.handle(step.connection, step.message, now), now, out);
@@ -540,6 +545,13 @@ export class ClientCore {
         this.#run(this.#calls.connectionLost(now), now, out);
         return;
     }
+  }
+
+  /** Hands `run` to the shell as a `deferred` output, behind the outputs decided so far. */
+  #defer(run: (now: number) => readonly CoreStep[], out: CoreOutput[]): void {
+    const id = this.#nextKeyOperation++;
+    this.#deferred.set(id, run);
+    out.push({ kind: 'deferred', id });
   }
 
   /** Numbers `pending` with its deadline and seals its message (a lookup without one: GET_PUBLIC_KEY). */

@@ -50,6 +50,15 @@ export interface KeyOperationStep {
   readonly resume: (result: IdentityOperationResult, now: number) => readonly CoreStep[];
 }
 
+/**
+ * Work the core puts behind the outputs decided so far (key pairs for the next offer, made while nothing
+ * waits): it goes to the shell as a `deferred` output, and `run` follows when the shell hands it back.
+ */
+export interface BackgroundStep {
+  readonly kind: 'background';
+  readonly run: (now: number) => readonly CoreStep[];
+}
+
 export type EventOutput = Extract<CoreOutput, { kind: 'event' }>;
 export type ResultOutput = Extract<CoreOutput, { kind: 'result' }>;
 
