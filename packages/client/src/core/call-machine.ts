@@ -64,7 +64,7 @@ export class CallMachine {
   /** What the user sees of the call (docs/client.md "Call state"), derived from `#state` only. */
   #snapshot: CallSnapshot | undefined;
   #mediaRelay: string | undefined;
-  /** The next offer's ML-KEM-768 key pair, made while nothing waited (prepareKeys); taken by one draft. */
+  /** The next offer's ML-KEM-768 key pair, made while nothing waited (prepareOfferKem); taken by one draft. */
   #nextKem: MlKemKeyPair | undefined;
 
   constructor(options: CallMachineOptions) {
@@ -108,7 +108,7 @@ export class CallMachine {
    * decided so far — after registration and after each call — so that the draft generates none (docs/
    * client.md "Offers drafted ahead").
    */
-  prepareKeys(): CallAction[] {
+  prepareOfferKem(): CallAction[] {
     if (this.#nextKem !== undefined) return [];
     return [
       {
@@ -676,7 +676,7 @@ export class CallMachine {
     if (call.kind === 'idle' || call.kind === 'ended') return [];
     const actions = releaseCall(call);
     // The next call's ML-KEM key pair is made once this call's outputs are out.
-    actions.push(...this.prepareKeys());
+    actions.push(...this.prepareOfferKem());
     const ended = endedFrom(call, reason, by, options.code);
     const peer = ended.peer;
     actions.push(...this.#set(ended, now));

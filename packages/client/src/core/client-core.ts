@@ -534,7 +534,7 @@ export class ClientCore {
         // What rides on the new connection starts over: presence and phonebook, then a live call's resume.
         this.#run(this.#sync.connectionStarted(step.phonebook), now, out);
         this.#run(this.#calls.resume(this.#lastSequence(), now), now, out);
-        this.#run(this.#calls.prepareKeys(), now, out);
+        this.#run(this.#calls.prepareOfferKem(), now, out);
         return;
       case 'message':
         this.#run(this.#messages.handle(step.connection, step.message, now), now, out);
