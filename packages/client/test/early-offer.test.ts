@@ -220,6 +220,25 @@ describe('an offer drafted ahead for a pinned callee', () => {
     expect(alice.core.keyOperationDone(late!.id, holder(aliceKey)(late!.operation), net.now)).toEqual([]);
   });
 
+  it('a core without deferred outputs, whose key would sign before the lookup leaves, drafts none', () => {
+    const net = new InProcessNetwork(relayKey);
+    const alice = net.join({ identity: aliceKey, name: 'alice', deferredOutputs: false });
+    const bob = net.join({ identity: bobKey, name: 'bob', deferredOutputs: false });
+    net.command(alice, (h) => alice.core.placeCall(h, 'bob', net.now));
+    net.pump();
+    net.input(bob, bob.core.answer(net.now));
+    net.pump();
+    net.input(alice, alice.core.hangUp(net.now));
+    net.pump();
+    net.command(alice, (h) => {
+      const outputs = alice.core.placeCall(h, 'bob', net.now); // Bob is pinned now
+      expect(kinds(outputs)).toEqual(['send']);
+      return outputs;
+    });
+    net.pump();
+    expect(bob.core.callState).toBe('incoming-ringing');
+  });
+
   it('an unpinned callee gets no early offer', () => {
     const net = new InProcessNetwork(relayKey);
     const alice = net.join({ identity: aliceKey, name: 'alice' });

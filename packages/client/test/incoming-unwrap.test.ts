@@ -36,4 +36,23 @@ describe('an incoming offer with the key in the core', () => {
     expect(bob.core.callState).toBe('incoming-ringing');
     expect(eventsOf(bob, 'call:incoming')).toHaveLength(1);
   });
+
+  it('a core built without deferred outputs decrypts at once and rings as before', () => {
+    const net = new InProcessNetwork(relayKey);
+    const alice = net.join({ identity: aliceKey, name: 'alice', deferredOutputs: false });
+    const bob = net.join({ identity: bobKey, name: 'bob', deferredOutputs: false });
+    const kinds: string[] = [];
+    for (const node of [alice, bob]) {
+      const receive = node.core.receive.bind(node.core);
+      node.core.receive = (payload: Uint8Array, now: number): CoreOutput[] => {
+        const outputs = receive(payload, now);
+        kinds.push(...outputs.map((o) => o.kind));
+        return outputs;
+      };
+    }
+    net.command(alice, (h) => alice.core.placeCall(h, 'bob', net.now));
+    net.pump();
+    expect(bob.core.callState).toBe('incoming-ringing');
+    expect(kinds).not.toContain('deferred');
+  });
 });

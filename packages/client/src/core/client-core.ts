@@ -91,6 +91,13 @@ export interface ClientCoreSettings {
    * budget), so only the lane knows its last sequence at the moment a WELCOME makes the core resume a call.
    */
   readonly lastSentSequence?: (callId: string) => number | undefined;
+  /**
+   * Hand work that may wait until the outputs before it are carried out to the shell as `deferred` outputs
+   * (`runDeferred`): an in-core key's operation behind the key lookup it overlaps, the next offer's key
+   * pair (docs/client.md "Offers drafted ahead"). Default false: the core does that work at once, before
+   * it returns — the same outputs, only without the overlap. The Client shell sets it.
+   */
+  readonly deferredOutputs?: boolean;
 }
 
 const DEFAULT_CODECS = [2, 1];
@@ -114,6 +121,7 @@ export class ClientCore {
   /** Work handed to the shell as `deferred` outputs, until it hands it back (`runDeferred`). */
   readonly #deferred = new Map<number, (now: number) => readonly CoreStep[]>();
   #nextKeyOperation = 1;
+  readonly #deferOutputs: boolean;
   readonly #name: string;
   readonly #store: ClientStore;
   readonly #clientId: Uint8Array;
@@ -133,6 +141,7 @@ export class ClientCore {
   constructor(options: ClientCoreOptions) {
     const crypto = options.crypto;
     this.#privateKey = options.identity;
+    this.#deferOutputs = options.deferredOutputs ?? false;
     const identity = (options.identity?.publicKey ?? options.heldIdentity)!;
     this.#crypto = crypto;
     this.#name = options.name.normalize('NFC');
@@ -358,10 +367,17 @@ export class ClientCore {
     // With the callee's key pinned, the offer is drafted and signed while the lookup is out; it is sent
     // only if the lookup confirms that key and the head it gossips (early-offer.ts; docs/client.md "Offers
     // drafted ahead"). Not when the relay pushed appends since the head was last checked: the lookup would
-    // show a newer head, and the signature would be made twice.
+    // show a newer head, and the signature would be made twice. Nor when an in-core key would sign before
+    // the lookup is even handed out (no `deferredOutputs`).
     const pin = this.#pinnedCallee(resolved, known?.name);
     const c = this.#connection;
-    if (pin !== undefined && c.kind === 'ready' && this.#phonebook.appended === this.#appendedAtHead) {
+    const overlaps = this.#privateKey === undefined || this.#deferOutputs;
+    if (
+      pin !== undefined &&
+      c.kind === 'ready' &&
+      overlaps &&
+      this.#phonebook.appended === this.#appendedAtHead
+    ) {
       const head = encodeSignedTreeHead(c.directory.head);
       this.#run(this.#calls.draftAhead(callId, pin.publicKey, head, now), now, out);
     }
@@ -487,6 +503,7 @@ export class ClientCore {
         if (key !== undefined && step.background) {
           this.#defer(
             (later) => step.resume(runIdentityOperation(this.#crypto, key, step.operation), later),
+            now,
             out,
           );
           return;
@@ -502,7 +519,7 @@ export class ClientCore {
         return;
       }
       case 'background':
-        this.#defer(step.run, out);
+        this.#defer(step.run, now, out);
         return;
       case 'fail':
         this.#run(this.#control.fail(step.error), now, out);
@@ -547,8 +564,15 @@ export class ClientCore {
     }
   }
 
-  /** Hands `run` to the shell as a `deferred` output, behind the outputs decided so far. */
-  #defer(run: (now: number) => readonly CoreStep[], out: CoreOutput[]): void {
+  /**
+   * Hands `run` to the shell as a `deferred` output, behind the outputs decided so far — or, for a shell
+   * that takes none (`deferredOutputs` unset), runs it at once.
+   */
+  #defer(run: (now: number) => readonly CoreStep[], now: number, out: CoreOutput[]): void {
+    if (!this.#deferOutputs) {
+      this.#run(run(now), now, out);
+      return;
+    }
     const id = this.#nextKeyOperation++;
     this.#deferred.set(id, run);
     out.push({ kind: 'deferred', id });

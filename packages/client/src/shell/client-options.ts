@@ -107,6 +107,8 @@ export function coreOptionsOf(
     ...(options.codecs === undefined ? {} : { codecs: options.codecs }),
     ...(options.timing === undefined ? {} : { timing: options.timing }),
     lastSentSequence,
+    // The shell carries out `deferred` outputs (client-shell.ts): key work overlaps the lookups it follows.
+    deferredOutputs: true,
   };
 }
 

@@ -96,6 +96,7 @@ export class InProcessNetwork {
     const crypto = options.crypto ?? baseCrypto;
     const lane: Lane = { callId: undefined, channel: undefined, frames: [], decisions: [] };
     const core = new ClientCore({
+      deferredOutputs: true,
       ...options,
       crypto,
       lastSentSequence: (callId) => (lane.callId === callId ? lane.channel?.lastSentSequence : undefined),
