@@ -209,6 +209,20 @@ describe('an offer drafted ahead for a pinned callee', () => {
     });
   });
 
+  it('refused by the holder: the early offer is dropped and the lookup path asks the key again', () => {
+    const { net, alice, bob, tracking } = pinnedWorld(true);
+    net.command(alice, (h) => alice.core.placeCall(h, 'bob', net.now));
+    net.pump(); // the lookup confirmed the pin; the early signature is still out
+    const refused = net.answerKeyOperations(alice, () => ({ ok: false, error: new Error('token removed') }));
+    expect(refused).toBe(1);
+    expect(bob.core.callState).toBe('ended'); // the first call's: nothing was offered
+    // A second signature, for an offer drafted from the lookup; the refused draft's secrets are erased.
+    expect(alice.keyOperations.map((k) => k.operation.op)).toEqual(['pss-sign']);
+    expect(tracking.ephemerals.slice(0, -1).every((k) => k.destroyed)).toBe(true);
+    net.answerKeyOperations(alice, holder(aliceKey));
+    expect(bob.core.callState).toBe('incoming-ringing');
+  });
+
   it('hung up while signing: the draft is erased and the late signature sends nothing', () => {
     const { net, alice, tracking } = pinnedWorld(true);
     net.command(alice, (h) => alice.core.placeCall(h, 'bob', net.now));
