@@ -31,15 +31,33 @@ export interface RelayProcessOptions {
   readonly timeoutMs?: number;
   /** Scheduling priority of the relay process (child-process.ts). */
   readonly priority?: number;
+  /** Chooses the metrics port (default: one free on 127.0.0.1 right now); tests pass one that is taken. */
+  readonly choosePort?: () => Promise<number>;
 }
+
+/** How often a start is tried again when the metrics port chosen for it was taken before the relay bound it. */
+const PORT_RACE_ATTEMPTS = 3;
 
 export async function startRelayProcess(options: RelayProcessOptions): Promise<RelayProcess> {
   await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
   if (options.keyPem !== undefined) {
     await writeFile(join(options.dataDir, 'relay-key.pem'), options.keyPem, { mode: 0o600 });
   }
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options, await (options.choosePort ?? freePort)());
+    } catch (error) {
+      // The port was free when chosen; another process (a parallel test suite) may bind it before the
+      // relay does. Only that is retried, with a new port; every other failure is the caller's to see.
+      const raced =
+        error instanceof PhonebookError && /EADDRINUSE|RELAY_ERR_PORT_UNAVAILABLE/.test(error.message);
+      if (!raced || attempt >= PORT_RACE_ATTEMPTS) throw error;
+    }
+  }
+}
+
+async function startOnce(options: RelayProcessOptions, metricsPort: number): Promise<RelayProcess> {
   const infoFile = join(options.dataDir, 'relay-info.json');
-  const metricsPort = await freePort();
   const child = startChild(
     'relay',
     process.execPath,
