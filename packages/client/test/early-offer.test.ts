@@ -223,6 +223,23 @@ describe('an offer drafted ahead for a pinned callee', () => {
     expect(bob.core.callState).toBe('incoming-ringing');
   });
 
+  it('a sealing that throws ends the call with an error, nothing escapes the core, every key is erased', () => {
+    const { net, alice, bob, tracking } = pinnedWorld(false);
+    (tracking.crypto as { seal: unknown }).seal = () => {
+      throw new Error('sealing failed');
+    };
+    const handle = net.command(alice, (h) => {
+      const outputs = alice.core.placeCall(h, 'bob', net.now);
+      expect(kinds(outputs)).toEqual(['send', 'deferred']);
+      return outputs;
+    });
+    net.pump();
+    // The early offer could not be sealed; the lookup's path drafted again, failed the same way, and said so.
+    expect(alice.results.get(handle)).toMatchObject({ ok: false });
+    expect(eventsOf(bob, 'call:incoming')).toHaveLength(1); // the first call's only
+    expect(tracking.ephemerals.every((k) => k.destroyed)).toBe(true);
+  });
+
   it('hung up while signing: the draft is erased and the late signature sends nothing', () => {
     const { net, alice, tracking } = pinnedWorld(true);
     net.command(alice, (h) => alice.core.placeCall(h, 'bob', net.now));
@@ -304,5 +321,20 @@ describe("the next offer's ML-KEM key pair, made ahead", () => {
     net.input(alice, alice.core.close(net.now));
     net.pump();
     expect(t.pairs[1]!.privateKey.destroyed).toBe(true);
+  });
+  it('a core closed during a call makes no pair for a next call, even one that runs such work at once', () => {
+    const net = new InProcessNetwork(relayKey);
+    const t = kemTracking();
+    const alice = net.join({ identity: aliceKey, name: 'alice', crypto: t.crypto, deferredOutputs: false });
+    const bob = net.join({ identity: bobKey, name: 'bob', deferredOutputs: false });
+    net.command(alice, (h) => alice.core.placeCall(h, 'bob', net.now));
+    net.pump();
+    net.input(bob, bob.core.answer(net.now));
+    net.pump();
+    expect(alice.core.callState).toBe('active');
+    net.input(alice, alice.core.close(net.now));
+    net.pump();
+    expect(t.pairs).toHaveLength(1);
+    expect(t.pairs[0]!.privateKey.destroyed).toBe(true);
   });
 });

@@ -194,7 +194,8 @@ export class CallOfferDraft {
 
   /**
    * Seals the signed call data to the callee. A failed signature erases every secret and is
-   * SESSION_ERR_KEY_OPERATION; SESSION_ERR_DESTROYED after `finish` or `destroy`.
+   * SESSION_ERR_KEY_OPERATION; a sealing that throws erases them too; SESSION_ERR_DESTROYED after `finish`
+   * or `destroy`.
    */
   finish(signature: IdentityOperationResult): CallOffer {
     if (this.#state !== 'open')
@@ -205,11 +206,19 @@ export class CallOfferDraft {
         cause: signature.error,
       });
     }
-    this.#state = 'finished';
     const plaintext = concat(lengthPrefixed(this.#encoded), lengthPrefixed(signature.value));
-    const sealedCallData = this.#crypto.seal(this.#callee, plaintext);
+    let sealedCallData: Uint8Array;
+    try {
+      sealedCallData = this.#crypto.seal(this.#callee, plaintext);
+    } catch (error) {
+      // Nothing was made: every secret goes, as for a failed signature.
+      this.destroy();
+      throw error;
+    } finally {
+      plaintext.fill(0);
+    }
+    this.#state = 'finished';
     this.#encoded.fill(0);
-    plaintext.fill(0);
     return {
       callId: this.#data.callId,
       sealedCallData,

@@ -23,6 +23,7 @@ import {
   type IdentityOperation,
   type IdentityOperationResult,
   RelayHandshake,
+  runIdentityOperation,
 } from '../src/index.js';
 import { codeOf, crypto, key, TestDirectory } from './fixtures.js';
 
@@ -160,6 +161,32 @@ describe('calls with keys held elsewhere', () => {
     expect(codeOf(() => offerDraft.finish({ ok: true, value: new Uint8Array(512) }))).toBe(
       'SESSION_ERR_DESTROYED',
     );
+  });
+
+  it('a sealing that throws erases the draft too: its keys are destroyed and it cannot be finished again', () => {
+    const made: { destroyed: boolean }[] = [];
+    const failing = {
+      ...crypto,
+      generateX25519KeyPair: () => {
+        const pair = crypto.generateX25519KeyPair();
+        made.push(pair.privateKey);
+        return pair;
+      },
+      seal: () => {
+        throw new Error('sealing failed');
+      },
+    };
+    const offerDraft = beginCallOffer({
+      crypto: failing,
+      caller: { id: aliceId() },
+      callee: { id: bobId(), publicKey: bob.publicKey },
+      codecs: [2],
+      now: NOW,
+    });
+    const signature = runIdentityOperation(crypto, alice, offerDraft.operation);
+    expect(() => offerDraft.finish(signature)).toThrow('sealing failed');
+    expect(made.map((k) => k.destroyed)).toEqual([true]);
+    expect(codeOf(() => offerDraft.finish(signature))).toBe('SESSION_ERR_DESTROYED');
   });
 
   it('a failed or wrong unwrap is SESSION_ERR_CALL_DATA_INVALID, as a tampered box is', async () => {

@@ -23,7 +23,7 @@ export type CallAction =
   | MediaLaneOutput
   /** Sign our offer or open the caller's with the identity key, then go on (core-steps.ts). */
   | KeyOperationStep
-  /** Make the next offer's key pairs once the outputs before it are carried out (core-steps.ts). */
+  /** Make the next offer's key pair once the outputs before it are carried out (core-steps.ts). */
   | BackgroundStep
   /** Look `target` up with proof; the answer comes back as calleeVerified/callerVerified or lookupFailed. */
   | {

@@ -66,6 +66,8 @@ export class CallMachine {
   #mediaRelay: string | undefined;
   /** The next offer's ML-KEM-768 key pair, made while nothing waited (prepareOfferKem); taken by one draft. */
   #nextKem: MlKemKeyPair | undefined;
+  /** Set by `close`: no key pair is made ahead any more. */
+  #closed = false;
 
   constructor(options: CallMachineOptions) {
     this.#options = options;
@@ -109,20 +111,21 @@ export class CallMachine {
    * client.md "Offers drafted ahead").
    */
   prepareOfferKem(): CallAction[] {
-    if (this.#nextKem !== undefined) return [];
+    if (this.#nextKem !== undefined || this.#closed) return [];
     return [
       {
         kind: 'background',
         run: () => {
-          this.#nextKem ??= this.#options.crypto.generateMlKemKeyPair();
+          if (!this.#closed) this.#nextKem ??= this.#options.crypto.generateMlKemKeyPair();
           return [];
         },
       },
     ];
   }
 
-  /** Erases the key pair made ahead (the client closes). */
+  /** Erases the key pair made ahead and makes none from now on (the client closes). */
   close(): void {
+    this.#closed = true;
     this.#nextKem?.privateKey.destroy();
     this.#nextKem = undefined;
   }

@@ -5,7 +5,8 @@
  *   idle ─INCOMING_CALL→ incoming-verifying ─offer verified→ incoming-ringing ─answer→ active
  *
  * Every path to `ended` (reject, busy, timeout, hang-up, error, connection loss) erases the call's
- * secrets: an offer drafted ahead, the pending offer (caller secret + ephemeral key), the opened offer (secret) or the media keys.
+ * secrets: an offer drafted ahead, the pending offer (caller secret + ephemeral key), the opened offer
+ * (secret) or the media keys.
  * While not idle/ended, a further INCOMING_CALL is answered "busy" (call waiting). The helpers below build
  * the active and ended states and release what an ending call holds, for the CallMachine (call-machine.ts).
  */

@@ -316,9 +316,10 @@ export class ClientCore {
 
   /** Closes the connection on purpose (ends a live call first). */
   close(now: number): CoreOutput[] {
+    // Closed first, so the hang-up makes no key pair for a next call.
+    this.#calls.close();
     const hangUp = this.#calls.busy ? this.#calls.end('hangup', 'local', now, { notify: true }) : [];
     const out = this.#run(hangUp, now);
-    this.#calls.close();
     this.#deferred.clear();
     return this.#run(this.#control.close(ClientErrorCode.ConnectionClosed), now, out);
   }
@@ -384,7 +385,7 @@ export class ClientCore {
     return out;
   }
 
-  /** The pinned key of the callee `target` (listed as `listedName`), if it has one and calls to it are not held. */
+  /** The pinned key of the callee `target` (listed as `listedName`), if any and calls to it are not held. */
   #pinnedCallee(target: KeyLookupTarget, listedName: string | undefined): PinnedContact | undefined {
     const name = target.by === 'name' ? target.name : listedName;
     if (name === undefined || this.#pins.blocked(name)) return undefined;

@@ -54,9 +54,9 @@ export type CoreOutput =
   | { readonly kind: 'key-operation'; readonly id: number; readonly operation: IdentityOperation }
   /**
    * Only for a core built with `deferredOutputs`: hand `id` back with `ClientCore.runDeferred(id, now)`
-   * once the outputs before this one are carried out:
-   * work the core holds back so that what it decided first is on its way (an offer signed with the
-   * in-core key while the callee's key lookup is on the wire; docs/client.md "Offers drafted ahead").
+   * once the outputs before this one are carried out. It is work the core holds back so that what it
+   * decided first is on its way (an offer signed with the in-core key while the callee's key lookup is on
+   * the wire; docs/client.md "Offers drafted ahead").
    */
   | { readonly kind: 'deferred'; readonly id: number }
   | MediaLaneOutput;

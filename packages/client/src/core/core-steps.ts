@@ -51,7 +51,7 @@ export interface KeyOperationStep {
 }
 
 /**
- * Work the core puts behind the outputs decided so far (key pairs for the next offer, made while nothing
+ * Work the core puts behind the outputs decided so far (the next offer's key pair, made while nothing
  * waits): it goes to the shell as a `deferred` output, and `run` follows when the shell hands it back.
  */
 export interface BackgroundStep {

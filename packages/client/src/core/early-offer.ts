@@ -29,7 +29,11 @@ export interface EarlyOffer {
   confirmed: VerifiedContact | undefined;
 }
 
-/** The signed draft sealed, or undefined when the signature failed (the draft's secrets are then erased). */
+/**
+ * The signed draft sealed, or undefined when the signature failed or the sealing threw (the draft's
+ * secrets are then erased): the lookup's path drafts again and reports what fails there, so nothing
+ * thrown here escapes a core input.
+ */
 export function sealEarlyOffer(
   draft: CallOfferDraft,
   signature: IdentityOperationResult,
@@ -38,7 +42,12 @@ export function sealEarlyOffer(
     draft.destroy();
     return undefined;
   }
-  return draft.finish(signature);
+  try {
+    return draft.finish(signature);
+  } catch {
+    draft.destroy();
+    return undefined;
+  }
 }
 
 /** True when the lookup verified the key the offer is sealed to and the head it gossips is still accepted. */
