@@ -338,3 +338,142 @@ describe("the next offer's ML-KEM key pair, made ahead", () => {
     expect(t.pairs[0]!.privateKey.destroyed).toBe(true);
   });
 });
+
+describe('an offer prepared before the dial (prepareCall)', () => {
+  /** Alice prepares her call to Bob (a held key's signature stays out until answered); nothing is sent. */
+  function prepared(net: InProcessNetwork, alice: ReturnType<typeof pinnedWorld>['alice']): void {
+    const outputs = alice.core.prepareCall('bob', net.now);
+    expect(kinds(outputs)).not.toContain('send');
+    net.input(alice, outputs);
+    net.pump();
+  }
+
+  it('is signed and sealed before the dial; the dial sends only the lookup and then this offer', () => {
+    const { net, alice, bob } = pinnedWorld(true);
+    prepared(net, alice);
+    expect(alice.keyOperations.map((k) => k.operation.op)).toEqual(['pss-sign']);
+    expect(net.answerKeyOperations(alice, holder(aliceKey))).toBe(1);
+    net.advance(2_000);
+    // Nothing reached the relay or Bob before the dial.
+    expect(eventsOf(bob, 'call:incoming')).toHaveLength(1); // the first call's
+    const handle = net.command(alice, (h) => {
+      const outputs = alice.core.placeCall(h, 'bob', net.now);
+      expect(kinds(outputs)).toEqual(['send']); // the lookup; no signature at the dial
+      return outputs;
+    });
+    net.pump();
+    expect(alice.keyOperations).toHaveLength(0);
+    expect(bob.core.callState).toBe('incoming-ringing');
+    net.input(bob, bob.core.answer(net.now));
+    net.pump();
+    expect(alice.results.get(handle)).toMatchObject({ ok: true, value: { peer: { name: 'bob' } } });
+  });
+
+  it('still signing at the dial: the call takes it and sends it once signed and confirmed', () => {
+    const { net, alice, bob } = pinnedWorld(true);
+    prepared(net, alice);
+    net.command(alice, (h) => alice.core.placeCall(h, 'bob', net.now));
+    net.pump();
+    expect(bob.core.callState).toBe('ended'); // the lookup confirmed the pin; the signature is still out
+    expect(net.answerKeyOperations(alice, holder(aliceKey))).toBe(1);
+    expect(bob.core.callState).toBe('incoming-ringing');
+    expect(alice.keyOperations).toHaveLength(0);
+  });
+
+  it('the same contact again keeps the prepared offer: one signature', () => {
+    const { net, alice } = pinnedWorld(true);
+    prepared(net, alice);
+    net.advance(500);
+    expect(kinds(alice.core.prepareCall('bob', net.now))).toEqual([]);
+    expect(alice.keyOperations).toHaveLength(1);
+  });
+
+  it('lapses after 10 s: erased unsent, and the dial drafts anew', () => {
+    const { net, alice, bob, tracking } = pinnedWorld(false);
+    prepared(net, alice);
+    const draftKey = tracking.ephemerals.at(-1);
+    expect(draftKey?.destroyed).toBe(false);
+    expect(alice.core.nextTimeout()).toBeLessThanOrEqual(net.now + 10_000);
+    net.advance(10_000);
+    expect(draftKey?.destroyed).toBe(true);
+    net.command(alice, (h) => {
+      const outputs = alice.core.placeCall(h, 'bob', net.now);
+      expect(kinds(outputs)).toEqual(['send', 'deferred']); // drafted at the dial again
+      return outputs;
+    });
+    net.pump();
+    expect(bob.core.callState).toBe('incoming-ringing');
+  });
+
+  it('is erased by a call to someone else, by preparing another contact, by a key rotation and at close', () => {
+    const { net, alice, tracking } = pinnedWorld(false);
+    const carol = net.join({ identity: carolKey, name: 'carol' });
+    // Alice's head covers Carol's entry (a lookup of Bob), but Carol is not pinned yet.
+    net.command(alice, (h) => alice.core.lookup(h, 'bob', net.now));
+    net.pump();
+    const drafted = () => tracking.ephemerals.at(-1);
+
+    prepared(net, alice);
+    const toBob = drafted();
+    net.command(alice, (h) => alice.core.placeCall(h, 'carol', net.now));
+    expect(toBob?.destroyed).toBe(true);
+    net.pump();
+    net.input(carol, carol.core.reject(net.now));
+    net.pump();
+
+    prepared(net, alice);
+    const again = drafted();
+    net.input(alice, alice.core.prepareCall('carol', net.now));
+    net.pump();
+    expect(again?.destroyed).toBe(true);
+    const toCarol = drafted();
+    expect(toCarol?.destroyed).toBe(false);
+
+    net.command(alice, (h) => alice.core.rotateKey(h, bobKey, net.now));
+    expect(toCarol?.destroyed).toBe(true);
+    net.pump();
+  });
+
+  it('is erased when the core closes', () => {
+    const { net, alice, tracking } = pinnedWorld(false);
+    prepared(net, alice);
+    const draftKey = tracking.ephemerals.at(-1);
+    net.input(alice, alice.core.close(net.now));
+    net.pump();
+    expect(draftKey?.destroyed).toBe(true);
+  });
+
+  it('the lookup at the dial still decides: a rotated callee gets a new offer, the prepared one is erased', () => {
+    const { net, alice, bob, tracking } = pinnedWorld(false);
+    prepared(net, alice);
+    net.relay.directory.rotate(net.relay.directory.byName('bob')!, bobKey, carolKey);
+    net.cut(bob);
+    const newBob = net.join({ identity: carolKey, name: 'bob' });
+    const handle = net.command(alice, (h) => alice.core.placeCall(h, 'bob', net.now));
+    net.pump();
+    expect(eventsOf(alice, 'contact:key-rotated')).toHaveLength(1);
+    expect(eventsOf(bob, 'call:incoming')).toHaveLength(1); // the first call's: the old key got nothing
+    net.input(newBob, newBob.core.answer(net.now));
+    net.pump();
+    expect(alice.results.get(handle)).toMatchObject({ ok: true });
+    expect(tracking.ephemerals.every((k) => k.destroyed)).toBe(true);
+  });
+
+  it('does nothing during a call, for an unpinned contact or when not registered; a malformed target throws', () => {
+    const { net, alice, bob } = pinnedWorld(true);
+    expect(alice.core.prepareCall('nobody-pinned', net.now)).toEqual([]);
+    expect(() => alice.core.prepareCall('', net.now)).toThrow(
+      expect.objectContaining({ code: 'CLIENT_ERR_INVALID_ARGUMENT' }),
+    );
+    net.command(alice, (h) => alice.core.placeCall(h, 'bob', net.now));
+    net.pump();
+    net.answerKeyOperations(alice, holder(aliceKey));
+    net.input(bob, bob.core.answer(net.now));
+    net.pump();
+    expect(alice.core.callState).toBe('active');
+    expect(alice.core.prepareCall('bob', net.now)).toEqual([]);
+    net.input(alice, alice.core.close(net.now));
+    net.pump();
+    expect(alice.core.prepareCall('bob', net.now)).toEqual([]);
+  });
+});

@@ -13,7 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { testKeyPair } from '../../../scripts/test-keys.mjs';
 import type { IdentityKeyHolder, IdentityOperation, MediaBoundEvent } from '../src/index.js';
 import { webCryptoIdentity } from '../src/shell/web-crypto-identity.js';
-import { ClientPool, crypto, key, nextEvent, nextFrame, rejection } from './support/fixtures.js';
+import { ClientPool, crypto, key, nextEvent, nextFrame, rejection, waitFor } from './support/fixtures.js';
 import { RealRelay, realRelayAvailable } from './support/real-relay.js';
 
 let bobKey: RsaPrivateKey;
@@ -99,6 +99,33 @@ describe.skipIf(!realRelayAvailable)('a WebCrypto-held identity against the real
     bob.sendFrame({ sequence: 0, timestamp: 0, payload: new TextEncoder().encode('from bob') });
     expect(new TextDecoder().decode((await atAlice).payload)).toBe('from bob');
     expect(asked).toEqual(['oaep-decrypt', 'pss-sign', 'oaep-decrypt']);
+  });
+
+  it('a call prepared before the dial: the holder signs at prepareCall, and the dial asks nothing', async () => {
+    const relay = await RealRelay.start(join(base, 'relay-prepared'), 'relay');
+    relays.push(relay);
+    const { holder, asked } = await heldAlice();
+    const alice = pool.make(holder, 'alice', [relay.entry]);
+    const bob = pool.make(bobKey, 'bob', [relay.entry]);
+    await alice.start();
+    await bob.start();
+    bob.on('call:incoming', () => bob.answer());
+    // The first call pins Bob's key; a call to an unpinned contact cannot be prepared.
+    alice.prepareCall('bob');
+    await alice.call('bob');
+    expect(asked).toEqual(['oaep-decrypt', 'pss-sign']);
+    const ended = nextEvent(bob, 'call:ended');
+    alice.hangUp();
+    await ended;
+
+    alice.prepareCall('bob');
+    await waitFor(() => asked.length === 3);
+    expect(asked).toEqual(['oaep-decrypt', 'pss-sign', 'pss-sign']);
+    const bound = nextEvent<MediaBoundEvent>(bob, 'media:bound');
+    await alice.call('bob');
+    await bound;
+    // The prepared offer went out: no signature at the dial.
+    expect(asked).toEqual(['oaep-decrypt', 'pss-sign', 'pss-sign']);
   });
 
   it('a holder that never signs fails the call after the request timeout; nothing is offered', async () => {

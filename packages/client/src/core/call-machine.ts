@@ -39,7 +39,15 @@ import {
 import { callFailure, keyChanged, specificCode } from './core-errors.js';
 import type { VerifiedContact } from './core-outputs.js';
 import { emit, seal, settle } from './core-steps.js';
-import { dropEarlyOffer, type EarlyOffer, earlyOfferConfirmed, sealEarlyOffer } from './early-offer.js';
+import {
+  dropEarlyOffer,
+  type EarlyOffer,
+  earlyOfferConfirmed,
+  PREPARED_OFFER_TTL_MS,
+  type PreparedOffer,
+  preparedFor,
+  sealEarlyOffer,
+} from './early-offer.js';
 import type { Peer } from './events.js';
 
 export type { MediaLaneReport } from './call-lane.js';
@@ -66,6 +74,8 @@ export class CallMachine {
   #mediaRelay: string | undefined;
   /** The next offer's ML-KEM-768 key pair, made while nothing waited (prepareOfferKem); taken by one draft. */
   #nextKem: MlKemKeyPair | undefined;
+  /** An offer drafted before the dial (`prepare`), kept for one call until it lapses. */
+  #prepared: PreparedOffer | undefined;
   /** Set by `close`: no key pair is made ahead any more. */
   #closed = false;
 
@@ -98,11 +108,18 @@ export class CallMachine {
     return isBusy(this.#state);
   }
 
-  /** When `tick` is due for this call (ring or resume deadline), if ever. */
+  /** When `tick` is due (ring or resume deadline, or a prepared offer lapsing), if ever. */
   nextTimeout(): number | undefined {
     const call = this.#state;
-    if (call.kind === 'outgoing-ringing' || call.kind === 'incoming-ringing') return call.deadline;
-    return call.kind === 'active' ? call.resumeDeadline : undefined;
+    const due =
+      call.kind === 'outgoing-ringing' || call.kind === 'incoming-ringing'
+        ? call.deadline
+        : call.kind === 'active'
+          ? call.resumeDeadline
+          : undefined;
+    const lapse = this.#prepared?.expiresAt;
+    if (lapse === undefined) return due;
+    return due === undefined ? lapse : Math.min(due, lapse);
   }
 
   /**
@@ -123,11 +140,52 @@ export class CallMachine {
     ];
   }
 
-  /** Erases the key pair made ahead and makes none from now on (the client closes). */
+  /** Erases the key pair and any offer made ahead, and makes none from now on (the client closes). */
   close(): void {
     this.#closed = true;
     this.#nextKem?.privateKey.destroy();
     this.#nextKem = undefined;
+    this.dropPrepared();
+  }
+
+  /**
+   * Drafts an offer before the dial for the pinned key `publicKey` (SPKI DER) with the accepted head
+   * `gossipHead`: the application expects a call to that contact (docs/client.md "Offers drafted ahead").
+   * Its signature is a background key operation. A call placed to that key within
+   * {@link PREPARED_OFFER_TTL_MS} takes it, and the lookup decides as for an offer drafted at the dial;
+   * otherwise it is erased unsent. One at a time: preparing another erases the one before; the same key
+   * and head again keeps it. Nothing while a call is up.
+   */
+  prepare(publicKey: Uint8Array, gossipHead: Uint8Array, now: number): CallAction[] {
+    if (this.#closed || isBusy(this.#state)) return [];
+    const held = this.#prepared;
+    if (held !== undefined && preparedFor(held, publicKey, gossipHead, now)) return [];
+    this.dropPrepared();
+    const callId = this.#options.crypto.randomBytes(16);
+    const { early, signing } = this.#draftEarly(callId, publicKey, gossipHead, now);
+    this.#prepared = { callId, expiresAt: now + PREPARED_OFFER_TTL_MS, early };
+    // A call to someone else meanwhile drafts with a key pair made ahead too.
+    return [signing, ...this.prepareOfferKem()];
+  }
+
+  /**
+   * The offer prepared for `publicKey` and `gossipHead`, for the call being placed to that key (its call id
+   * and its early offer, signed or still signing); undefined when none matches. Any other is erased.
+   */
+  takePrepared(publicKey: Uint8Array, gossipHead: Uint8Array, now: number): PreparedOffer | undefined {
+    const held = this.#prepared;
+    if (held === undefined) return undefined;
+    this.#prepared = undefined;
+    if (preparedFor(held, publicKey, gossipHead, now)) return held;
+    dropEarlyOffer(held.early);
+    return undefined;
+  }
+
+  /** Erases the offer prepared before the dial, if any: it will not be sent (e.g. our key was rotated). */
+  dropPrepared(): void {
+    const held = this.#prepared;
+    this.#prepared = undefined;
+    if (held !== undefined) dropEarlyOffer(held.early);
   }
 
   /** The key pair made ahead, for one offer; undefined when none is ready (the draft makes its own). */
@@ -137,9 +195,19 @@ export class CallMachine {
     return kem;
   }
 
-  /** An outgoing call begins: the callee's key is being looked up (`calleeVerified` continues). */
-  begin(handle: number, callId: Uint8Array, targetLabel: string, now: number): CallAction[] {
-    return this.#set({ kind: 'outgoing-resolving', callId, handle, targetLabel }, now);
+  /**
+   * An outgoing call begins: the callee's key is being looked up (`calleeVerified` continues). `early` is
+   * the offer prepared for it (`takePrepared`), whose call id is `callId`; any other prepared offer is erased.
+   */
+  begin(
+    handle: number,
+    callId: Uint8Array,
+    targetLabel: string,
+    now: number,
+    early?: EarlyOffer,
+  ): CallAction[] {
+    this.dropPrepared();
+    return this.#set({ kind: 'outgoing-resolving', callId, handle, targetLabel, early }, now);
   }
 
   /** A key lookup for this call failed. */
@@ -244,6 +312,18 @@ export class CallMachine {
   draftAhead(callId: Uint8Array, publicKey: Uint8Array, gossipHead: Uint8Array, now: number): CallAction[] {
     const call = this.#state;
     if (call.kind !== 'outgoing-resolving' || !bytesEqual(call.callId, callId) || call.early) return [];
+    const { early, signing } = this.#draftEarly(callId, publicKey, gossipHead, now);
+    call.early = early;
+    return [signing];
+  }
+
+  /** Drafts an early offer for `publicKey` and the background key operation that signs it. */
+  #draftEarly(
+    callId: Uint8Array,
+    publicKey: Uint8Array,
+    gossipHead: Uint8Array,
+    now: number,
+  ): { readonly early: EarlyOffer; readonly signing: CallAction } {
     const key = this.#options.crypto.importRsaPublicKey(publicKey);
     const { calleeId, draft } = draftOffer(
       this.#options,
@@ -261,15 +341,15 @@ export class CallMachine {
       step: { kind: 'signing', draft },
       confirmed: undefined,
     };
-    call.early = early;
-    return [
-      {
+    return {
+      early,
+      signing: {
         kind: 'key-operation',
         operation: draft.operation,
         background: true,
-        resume: (signature, later) => this.#earlySigned(call, early, draft, signature, later),
+        resume: (signature, later) => this.#earlySigned(early, draft, signature, later),
       },
-    ];
+    };
   }
 
   /**
@@ -322,19 +402,27 @@ export class CallMachine {
   }
 
   /**
-   * Our identity key signed the offer drafted ahead (or failed to): seal it, and send it if the lookup
-   * confirmed it meanwhile. A failed signature drops it; the lookup's path then asks the key again. If the
-   * call ended or the lookup showed another key meanwhile, the draft was dropped and nothing happens.
+   * Our identity key signed an offer drafted ahead (or failed to): seal it, and send it if the lookup
+   * confirmed it meanwhile. An offer prepared before the dial and not yet taken is kept sealed (or dropped
+   * when the signature failed). A failed signature drops it; the lookup's path then asks the key again. If
+   * the call ended, the lookup showed another key or the prepared offer was erased meanwhile, the draft was
+   * dropped and nothing happens.
    */
   #earlySigned(
-    call: Extract<CallState, { kind: 'outgoing-resolving' }>,
     early: EarlyOffer,
     draft: CallOfferDraft,
     signature: IdentityOperationResult,
     now: number,
   ): CallAction[] {
-    if (this.#state !== call || call.early !== early) {
-      draft.destroy();
+    const call = this.#state;
+    if (call.kind !== 'outgoing-resolving' || call.early !== early) {
+      if (this.#prepared?.early === early) {
+        const offer = sealEarlyOffer(draft, signature);
+        if (offer === undefined) this.#prepared = undefined;
+        else early.step = { kind: 'sealed', offer };
+      } else {
+        draft.destroy();
+      }
       return [];
     }
     const offer = sealEarlyOffer(draft, signature);
@@ -643,6 +731,14 @@ export class CallMachine {
   }
 
   tick(now: number): CallAction[] {
+    const held = this.#prepared;
+    if (held === undefined || now < held.expiresAt) return this.#tickCall(now);
+    // Not dialled in time: the prepared offer is erased unsent, and the next offer gets a new key pair.
+    this.dropPrepared();
+    return [...this.prepareOfferKem(), ...this.#tickCall(now)];
+  }
+
+  #tickCall(now: number): CallAction[] {
     const call = this.#state;
     switch (call.kind) {
       case 'outgoing-ringing':

@@ -357,32 +357,64 @@ export class ClientCore {
     if (resolved.by === 'clientId' && bytesEqual(resolved.clientId, this.#clientId)) {
       return failed(handle, invalid('cannot call yourself'));
     }
-    const callId = this.#crypto.randomBytes(16);
+    // With the callee's key pinned, the offer is drafted and signed before its lookup answers — before the
+    // dial when `prepareCall` said it was coming, else while the lookup is out — and sent only if the lookup
+    // confirms that key and the head it gossips (early-offer.ts; docs/client.md "Offers drafted ahead").
+    const pin = this.#pinnedCallee(resolved, known?.name);
+    const head = this.#draftHead();
+    const prepared =
+      pin === undefined || head === undefined
+        ? undefined
+        : this.#calls.takePrepared(pin.publicKey, head, now);
+    const callId = prepared?.callId ?? this.#crypto.randomBytes(16);
     const out = this.#run(
       [
-        ...this.#calls.begin(handle, callId, targetLabel(resolved), now),
+        ...this.#calls.begin(handle, callId, targetLabel(resolved), now, prepared?.early),
         { kind: 'request', pending: { kind: 'lookup', target: resolved, purpose: { kind: 'call', callId } } },
       ],
       now,
     );
-    // With the callee's key pinned, the offer is drafted and signed while the lookup is out; it is sent
-    // only if the lookup confirms that key and the head it gossips (early-offer.ts; docs/client.md "Offers
-    // drafted ahead"). Not when the relay pushed appends since the head was last checked: the lookup would
-    // show a newer head, and the signature would be made twice. Nor when an in-core key would sign before
-    // the lookup is even handed out (no `deferredOutputs`).
-    const pin = this.#pinnedCallee(resolved, known?.name);
-    const c = this.#connection;
+    // Drafted at the dial only where its signature follows the lookup onto the wire: not when an in-core key
+    // would sign before the lookup is even handed out (no `deferredOutputs`).
     const overlaps = this.#privateKey === undefined || this.#deferOutputs;
-    if (
-      pin !== undefined &&
-      c.kind === 'ready' &&
-      overlaps &&
-      this.#phonebook.appended === this.#appendedAtHead
-    ) {
-      const head = encodeSignedTreeHead(c.directory.head);
+    if (prepared === undefined && pin !== undefined && head !== undefined && overlaps) {
       this.#run(this.#calls.draftAhead(callId, pin.publicKey, head, now), now, out);
     }
     return out;
+  }
+
+  /**
+   * A hint that the user is about to call `target` (a pointer resting on its call button, the contact
+   * selected): when its key is pinned, the offer is drafted, signed and sealed now, so that `placeCall` to it
+   * within 10 s sends it as soon as the lookup confirms the key (docs/client.md "Offers drafted ahead").
+   * Nothing is sent. No effect while not registered or in a call, without a pin, or with calls to the
+   * contact held (a changed key); the offer is erased unsent when it lapses, when another is prepared, or
+   * when a call to someone else is placed.
+   */
+  prepareCall(target: string | { readonly clientId: string }, now: number): CoreOutput[] {
+    const resolved = lookupTarget(target);
+    if (!resolved) throw invalid('prepareCall needs a name or a 64-hex-digit client id');
+    if (this.#calls.busy) return [];
+    const known =
+      resolved.by === 'name'
+        ? this.#phonebook.byName(resolved.name)
+        : this.#phonebook.byId(toHex(resolved.clientId));
+    if (known?.verification === 'key-changed') return [];
+    const pin = this.#pinnedCallee(resolved, known?.name);
+    const head = this.#draftHead();
+    if (pin === undefined || head === undefined) return [];
+    return this.#run(this.#calls.prepare(pin.publicKey, head, now), now);
+  }
+
+  /**
+   * The accepted head, encoded, that an offer drafted before its lookup gossips — undefined when not
+   * registered, or when the relay pushed appends since the head was last checked: the lookup would then
+   * show a newer head, and the offer would be signed twice.
+   */
+  #draftHead(): Uint8Array | undefined {
+    const c = this.#connection;
+    if (c.kind !== 'ready' || this.#phonebook.appended !== this.#appendedAtHead) return undefined;
+    return encodeSignedTreeHead(c.directory.head);
   }
 
   /** The pinned key of the callee `target` (listed as `listedName`), if any and calls to it are not held. */
@@ -436,6 +468,8 @@ export class ClientCore {
     const c = this.#connection;
     if (c.kind !== 'ready') return failed(handle, notConnected());
     if (this.#calls.busy) return failed(handle, new ClientError(ClientErrorCode.Busy, 'end the call first'));
+    // An offer prepared now is signed with the key being replaced: no callee would accept it.
+    this.#calls.dropPrepared();
     return this.#run(this.#lookups.rotate(c, nextKey, handle), now);
   }
 

@@ -1,10 +1,12 @@
 /**
- * An offer drafted at the dial for a contact whose key is pinned, while the lookup of that key is on the
- * wire (docs/client.md "Offers drafted ahead"). The lookup still decides: the offer goes out only if the
- * verified key is the pinned one it was sealed to and the accepted tree head it gossips is still the one
- * accepted now (docs/key-transparency.md "Gossip in calls"). Anything else erases it unsent and the offer
- * is drafted again from the lookup, as without a pin. So the signature and the sealing leave the call's
- * critical path without sending anything the lookup has not confirmed.
+ * An offer drafted for a contact whose key is pinned before its lookup answered: at the dial, while the
+ * lookup of that key is on the wire, or before the dial when the application says a call is coming
+ * (`prepareCall`: a pointer resting on the call button) — docs/client.md "Offers drafted ahead". The lookup
+ * still decides: the offer goes out only if the verified key is the pinned one it was sealed to and the
+ * accepted tree head it gossips is still the one accepted now (docs/key-transparency.md "Gossip in
+ * calls"). Anything else erases it unsent and the offer is drafted again from the lookup, as without a pin.
+ * So the signature and the sealing leave the call's critical path without sending anything the lookup has
+ * not confirmed.
  */
 import type { RsaPublicKey } from '@leitung/crypto';
 import type { CallOffer, CallOfferDraft, IdentityOperationResult } from '@leitung/session';
@@ -27,6 +29,34 @@ export interface EarlyOffer {
     | { readonly kind: 'sealed'; readonly offer: CallOffer };
   /** The lookup confirmed the pin while the signature was still being made. */
   confirmed: VerifiedContact | undefined;
+}
+
+/**
+ * How long an offer prepared before the dial is kept for it (ms); then it is erased unsent. The callee
+ * refuses call data more than 30 s old (docs/session-protocol.md §3), and the secrets of an offer nobody
+ * sends should not outlive the user's hesitation by much.
+ */
+export const PREPARED_OFFER_TTL_MS = 10_000;
+
+/** An offer prepared before the dial (`CallMachine.prepare`): its call id, and when it is erased unsent. */
+export interface PreparedOffer {
+  readonly callId: Uint8Array;
+  readonly expiresAt: number;
+  readonly early: EarlyOffer;
+}
+
+/** True when `prepared` is still kept and was drafted for the key `publicKey` with the head `gossipHead`. */
+export function preparedFor(
+  prepared: PreparedOffer,
+  publicKey: Uint8Array,
+  gossipHead: Uint8Array,
+  now: number,
+): boolean {
+  return (
+    now < prepared.expiresAt &&
+    bytesEqual(prepared.early.calleePublicKey, publicKey) &&
+    bytesEqual(prepared.early.gossipHead, gossipHead)
+  );
 }
 
 /**

@@ -292,6 +292,17 @@ export class ClientShell extends EventEmitter<ClientEvents> {
     });
   }
 
+  /**
+   * Says that the user is about to call `target` — a pointer resting on its call button, the contact
+   * selected — so that a `call` to it within 10 s skips signing its offer (docs/client.md "Offers drafted
+   * ahead"). When the contact's key is pinned, the offer is drafted, signed and sealed now; nothing is sent
+   * until `call`, and only if the lookup then confirms that key. No effect while not registered or in a
+   * call, or for a contact without a pinned key. Throws CLIENT_ERR_INVALID_ARGUMENT for a malformed target.
+   */
+  prepareCall(target: string | { readonly clientId: string }): void {
+    this.#apply(this.#core.prepareCall(target, this.#now()));
+  }
+
   /** Accepts the ringing call (`call:incoming`). */
   answer(): void {
     this.#command(() => this.#core.answer(this.#now()));
