@@ -181,6 +181,15 @@ export class Phone {
     this.#refresh();
   }
 
+  /** The user is about to call `name` (the pointer on its call button): its offer is drafted now. */
+  prepareCall(name: string): void {
+    try {
+      this.#client?.prepareCall(name);
+    } catch {
+      // Only a hint: a name it cannot use changes nothing, and the click reports what is wrong with it.
+    }
+  }
+
   answer(): void {
     this.#resumeAudio();
     this.#client?.answer();
