@@ -4,7 +4,8 @@
  * ink clear the screen or the scrollback (ESC[2J / ESC[3J — counted on what ink would write to a real
  * terminal, with a control that does write them); `/` filters, Esc clears; `?` lists every key; quitting
  * during a call asks "Hang up and quit? y/n"; the call screen shows mute and volume; the header fits
- * 80 columns with a long name; missed calls and call waiting are said in words.
+ * 80 columns with a long name; missed calls and call waiting are said in words; the cursor resting on a
+ * contact prepares its call.
  *
  * Ink and the screens are imported after CI is cleared (support/terminal.ts): ink prints nothing in CI.
  */
@@ -182,6 +183,28 @@ describe('search, help and quitting', () => {
     expect(rowsOf(t.lastFrame()).length).toBeLessThanOrEqual(ROWS - 1);
     await press(t, ESC);
     await waitFor(screenText(t), (s) => s.includes('Contacts (3)'), 'back');
+  });
+
+  it('prepares the call to the contact the cursor rests on, not to those it passes, and none during a call', async () => {
+    const session = new FakeSession(fakeState({ contacts: fakeContacts(6) }));
+    const t = await show(session);
+    await waitFor(
+      () => session.prepared.join(' '),
+      (p) => p === 'contact-01',
+      'the first contact prepared',
+    );
+    // Down four times, faster than the cursor counts as resting: only where it stops is prepared.
+    await press(t, DOWN, DOWN, DOWN, DOWN);
+    await waitFor(
+      () => session.prepared.join(' '),
+      (p) => p === 'contact-01 contact-05',
+      'the fifth contact prepared',
+    );
+    session.set({ call: liveCall('contact-05') });
+    await waitFor(screenText(t), (s) => s.includes('In call with contact-05'), 'the call');
+    await press(t, DOWN);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(session.prepared).toEqual(['contact-01', 'contact-05']);
   });
 
   it('q during a call asks "Hang up and quit? y/n": n stays, y hangs up and quits', async () => {

@@ -126,6 +126,19 @@ describe('the phonebook screen, driven by keystrokes', () => {
       'hang-up on bob',
     );
 
+    // The cursor rests on Bob, now pinned, with no call up: his next call's offer is prepared.
+    const prepared: string[] = [];
+    const prepare = alice.client.prepareCall.bind(alice.client);
+    alice.client.prepareCall = (target) => {
+      prepared.push(String(target));
+      prepare(target);
+    };
+    await until(
+      () => prepared.join(' '),
+      (t) => t === 'bob',
+      'the call to bob prepared',
+    );
+
     // Once more, and Bob rejects with r.
     a.stdin.write(ENTER);
     await until(b.lastFrame, (t) => t.includes('Incoming call from alice'), 'the second incoming call');

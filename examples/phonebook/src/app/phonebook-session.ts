@@ -319,6 +319,11 @@ export class PhonebookSession {
     }
   }
 
+  /** The user may call `name` soon (the cursor rests on it): its offer is prepared (docs/client.md). */
+  prepareCall(name: string): void {
+    this.#try(() => this.client.prepareCall(name));
+  }
+
   answer(): void {
     this.#try(() => this.client.answer());
   }

@@ -27,6 +27,7 @@ import { HistoryScreen } from './history-screen.js';
 import { IncomingCall } from './incoming-call.js';
 import { KeyAlarms } from './key-alarm.js';
 import { keyAction, type ScreenName } from './keys.js';
+import { usePreparedCall } from './prepared-call.js';
 import { deviceOptions, SettingsScreen } from './settings-screen.js';
 import { frameHeight, useTerminalSize } from './terminal-size.js';
 
@@ -39,6 +40,7 @@ export type ScreenSession = Pick<
   | 'reject'
   | 'hangUp'
   | 'call'
+  | 'prepareCall'
   | 'lookup'
   | 'acceptKey'
   | 'dismissAlarm'
@@ -99,6 +101,7 @@ export function MainScreen({ session, onQuit }: MainScreenProps) {
     contacts.findIndex((c) => c.clientId === selection.current),
   );
   const call = state.call;
+  usePreparedCall(session, u.screen === 'main' && stage === 'none' ? contacts[index]?.name : undefined);
 
   useInput((input, key) => {
     // Read the session's current state, not this render's: the handler may lag a render behind.

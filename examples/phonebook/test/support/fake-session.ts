@@ -65,6 +65,8 @@ export function liveCall(name: string, secondsAgo = 5): CallSnapshot {
 export class FakeSession implements ScreenSession {
   state: PhonebookState;
   readonly commands: string[] = [];
+  /** The calls the screen prepared (`prepareCall`), in order. */
+  readonly prepared: string[] = [];
   readonly #listeners = new Set<() => void>();
 
   constructor(state: PhonebookState) {
@@ -94,6 +96,9 @@ export class FakeSession implements ScreenSession {
   }
   async call(name: string): Promise<void> {
     this.commands.push(`call ${name}`);
+  }
+  prepareCall(name: string): void {
+    this.prepared.push(name);
   }
   async lookup(name: string): Promise<void> {
     this.commands.push(`lookup ${name}`);
