@@ -15,6 +15,8 @@
  * fail. (Their envelope correlation, 0.6–0.87, is no control: the search picks the best of thousands of
  * offsets, which flatters a wrong sentence's envelope, so it is not asserted.)
  *
+ * A press on Call (held, then released) sends the key lookup while held and the offer first on release.
+ *
  * Skipped with a notice where Chromium, espeak-ng/sox or the built programs are missing.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -238,6 +240,45 @@ describe.skipIf(!ready)('the web phonebook in Chromium, with the relay and a ter
     expect(String(error?.message)).toMatch(/rejected/i);
     expect(bob.events.some((e) => e.event === 'media:bound' || e.event === 'media:first-frame')).toBe(false);
     expect(await page.textContent('section.call h2')).toBe('You rejected the call from bob.');
+  });
+
+  it('pressing Call looks the key up and signs the offer before the release, which sends the offer itself', async () => {
+    const bob = terminal(['--auto-answer', '--tone', '--output', join(temp, 'bob-heard-3.wav')]);
+    await bob.waitFor('registration:complete', 40_000);
+    // Every frame the page sends on its control WebSocket, with its size (the prototype, so the open one too).
+    await page.evaluate(() => {
+      const sent: { bytes: number; control: boolean }[] = [];
+      (window as unknown as { controlSent: typeof sent }).controlSent = sent;
+      const send = WebSocket.prototype.send;
+      WebSocket.prototype.send = function (this: WebSocket, data) {
+        const bytes = typeof data === 'string' ? data.length : ((data as ArrayBufferView).byteLength ?? 0);
+        sent.push({ bytes, control: this.url.endsWith('/control') });
+        return send.call(this, data);
+      };
+    });
+    const sentOnControl = () =>
+      page.evaluate(() =>
+        (window as unknown as { controlSent: { bytes: number; control: boolean }[] }).controlSent
+          .filter((f) => f.control)
+          .map((f) => f.bytes),
+      );
+    const call = page.getByRole('button', { name: 'Call bob' });
+    await call.hover();
+    await page.mouse.down();
+    // Held down: the key lookup goes out — a small frame — and nothing of the call.
+    await page.waitForTimeout(300);
+    const pressed = await sentOnControl();
+    expect(pressed.length).toBeGreaterThan(0);
+    expect(Math.max(...pressed)).toBeLessThan(400);
+    expect(bob.events.some((e) => e.event === 'call:incoming')).toBe(false);
+    await page.mouse.up();
+    await page.waitForSelector('section.call[data-phase=active]', { timeout: 20_000 });
+    // Released: the first frame is the CALL_REQUEST with its sealed offer (1.4 kB), not a lookup.
+    const released = (await sentOnControl()).slice(pressed.length);
+    expect(released[0]).toBeGreaterThan(1_000);
+    await page.getByRole('button', { name: 'Hang up' }).click();
+    expect(await bob.exited).toBe(0);
+    await page.waitForSelector('section.call[data-phase=ended]', { timeout: 10_000 });
   });
 
   it('a later visit: a wrong passphrase is refused; unlocked, the vault still pins the contact verified in calls', async () => {

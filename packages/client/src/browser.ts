@@ -69,7 +69,7 @@ export type { RelayLostEvent, RelaySwitchedEvent } from './relays/relay-actions.
 export { parseRelayEntry, type RelayEntry } from './relays/relay-entry.js';
 export type { RelayStatus } from './relays/relay-selector.js';
 export { Client } from './shell/browser-client.js';
-export type { CallOptions, ClientEvents, ClientOptions } from './shell/client-options.js';
+export type { CallOptions, ClientEvents, ClientOptions, PrepareCallOptions } from './shell/client-options.js';
 export { warmUpCrypto } from './shell/crypto-warm-up.js';
 export type { IdentityKeyHolder } from './shell/identity-holder.js';
 export { webCryptoIdentity } from './shell/web-crypto-identity.js';

@@ -81,6 +81,7 @@ export {
   Client,
   type ClientEvents,
   type ClientOptions,
+  type PrepareCallOptions,
   type RelayLostEvent,
   type RelaySwitchedEvent,
 } from './shell/client.js';

@@ -477,3 +477,116 @@ describe('an offer prepared before the dial (prepareCall)', () => {
     expect(alice.core.prepareCall('bob', net.now)).toEqual([]);
   });
 });
+
+describe('a lookup sent at the press (prepareCall with lookup)', () => {
+  const verifications = (node: Parameters<typeof eventsOf>[0]) => eventsOf(node, 'contact:verified').length;
+
+  it('answered before the release: the dial sends the offer at once, with no second lookup', () => {
+    const { net, alice, bob } = pinnedWorld(true);
+    const pressed = alice.core.prepareCall('bob', net.now, { lookup: true });
+    // The lookup goes out first; the signature follows it.
+    expect(kinds(pressed).slice(0, 2)).toEqual(['send', 'key-operation']);
+    net.input(alice, pressed);
+    net.pump();
+    net.answerKeyOperations(alice, holder(aliceKey));
+    const looked = verifications(alice);
+    expect(bob.core.callState).toBe('ended'); // the first call's: nothing offered before the release
+    net.advance(100);
+    const handle = net.command(alice, (h) => {
+      const outputs = alice.core.placeCall(h, 'bob', net.now);
+      expect(kinds(outputs)).toEqual(['send']); // the CALL_REQUEST itself
+      return outputs;
+    });
+    net.pump();
+    expect(verifications(alice)).toBe(looked);
+    expect(bob.core.callState).toBe('incoming-ringing');
+    net.input(bob, bob.core.answer(net.now));
+    net.pump();
+    expect(alice.results.get(handle)).toMatchObject({ ok: true, value: { peer: { name: 'bob' } } });
+  });
+
+  it('still on the wire at the release: it answers into the call, which sends no lookup of its own', () => {
+    const { net, alice, bob } = pinnedWorld(false);
+    net.input(alice, alice.core.prepareCall('bob', net.now, { lookup: true }));
+    const looked = verifications(alice);
+    net.command(alice, (h) => {
+      const outputs = alice.core.placeCall(h, 'bob', net.now);
+      expect(kinds(outputs)).toEqual([]);
+      return outputs;
+    });
+    net.pump();
+    expect(verifications(alice)).toBe(looked + 1);
+    expect(bob.core.callState).toBe('incoming-ringing');
+  });
+
+  it('answered 1 s or more before the dial: the dial looks the key up again', () => {
+    const { net, alice, bob } = pinnedWorld(false);
+    net.input(alice, alice.core.prepareCall('bob', net.now, { lookup: true }));
+    net.pump();
+    const looked = verifications(alice);
+    net.advance(1_000);
+    net.command(alice, (h) => {
+      const outputs = alice.core.placeCall(h, 'bob', net.now);
+      expect(kinds(outputs)).toEqual(['send']); // the lookup
+      return outputs;
+    });
+    net.pump();
+    expect(verifications(alice)).toBe(looked + 1);
+    expect(bob.core.callState).toBe('incoming-ringing');
+  });
+
+  it('still decides: a rotated callee gets a new offer at the dial, the old key nothing', () => {
+    const { net, alice, bob, tracking } = pinnedWorld(false);
+    net.relay.directory.rotate(net.relay.directory.byName('bob')!, bobKey, carolKey);
+    net.cut(bob);
+    const newBob = net.join({ identity: carolKey, name: 'bob' });
+    net.input(alice, alice.core.prepareCall('bob', net.now, { lookup: true }));
+    net.pump();
+    expect(eventsOf(alice, 'contact:key-rotated')).toHaveLength(1);
+    expect(eventsOf(newBob, 'call:incoming')).toHaveLength(0);
+    // The offer sealed to the old key is erased as soon as the lookup showed the new one.
+    expect(tracking.ephemerals.every((k) => k.destroyed)).toBe(true);
+    // Dialled by id: this world's relay pushed no `rotated` change, so the old key's line still claims the
+    // name (flagged), where a real relay's change would have removed it.
+    const target = { clientId: newBob.core.clientId };
+    const handle = net.command(alice, (h) => alice.core.placeCall(h, target, net.now));
+    net.pump();
+    expect(alice.results.get(handle)).toBeUndefined();
+    expect(eventsOf(bob, 'call:incoming')).toHaveLength(1); // the first call's
+    expect(newBob.core.callState).toBe('incoming-ringing');
+    net.input(newBob, newBob.core.answer(net.now));
+    net.pump();
+    expect(alice.results.get(handle)).toMatchObject({ ok: true });
+    expect(tracking.ephemerals.every((k) => k.destroyed)).toBe(true);
+  });
+
+  it('showing a changed key: the dial fails with the alarm, and nobody gets an offer', () => {
+    const net = new InProcessNetwork(relayKey);
+    const tracking = trackingCrypto();
+    const store = new MemoryStore();
+    const alice = net.join({ identity: aliceKey, name: 'alice', crypto: tracking.crypto, store });
+    const bob = net.join({ identity: bobKey, name: 'bob' });
+    const carol = net.join({ identity: carolKey, name: 'carol' });
+    net.command(alice, (h) => alice.core.lookup(h, 'carol', net.now));
+    net.pump();
+    // A pin for "bob" that names Carol's key: the prepared offer is sealed to Carol.
+    store.pinContact({
+      name: 'bob',
+      clientId: carol.core.clientId,
+      publicKey: carolKey.publicKey.toDer(),
+      pinnedAt: net.now,
+    });
+    net.input(alice, alice.core.prepareCall('bob', net.now, { lookup: true }));
+    net.pump();
+    expect(eventsOf(alice, 'contact:key-changed')).toHaveLength(1);
+    const handle = net.command(alice, (h) => alice.core.placeCall(h, 'bob', net.now));
+    net.pump();
+    expect(alice.results.get(handle)).toMatchObject({
+      ok: false,
+      error: { code: 'CLIENT_ERR_CONTACT_KEY_CHANGED' },
+    });
+    expect(eventsOf(carol, 'call:incoming')).toHaveLength(0);
+    expect(eventsOf(bob, 'call:incoming')).toHaveLength(0);
+    expect(tracking.ephemerals.every((k) => k.destroyed)).toBe(true);
+  });
+});

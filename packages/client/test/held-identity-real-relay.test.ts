@@ -101,7 +101,7 @@ describe.skipIf(!realRelayAvailable)('a WebCrypto-held identity against the real
     expect(asked).toEqual(['oaep-decrypt', 'pss-sign', 'oaep-decrypt']);
   });
 
-  it('a call prepared before the dial: the holder signs at prepareCall, and the dial asks nothing', async () => {
+  it('a call prepared before the dial: the holder signs at prepareCall, the dial asks nothing; pressed, it also looks up', async () => {
     const relay = await RealRelay.start(join(base, 'relay-prepared'), 'relay');
     relays.push(relay);
     const { holder, asked } = await heldAlice();
@@ -126,6 +126,20 @@ describe.skipIf(!realRelayAvailable)('a WebCrypto-held identity against the real
     await bound;
     // The prepared offer went out: no signature at the dial.
     expect(asked).toEqual(['oaep-decrypt', 'pss-sign', 'pss-sign']);
+    const hungUp = nextEvent(bob, 'call:ended');
+    alice.hangUp();
+    await hungUp;
+
+    // Pressed: the key lookup goes out with the preparation, and the dial that follows sends none.
+    let verified = 0;
+    alice.on('contact:verified', () => verified++);
+    alice.prepareCall('bob', { lookup: true });
+    await waitFor(() => verified === 1 && asked.length === 4);
+    const boundAgain = nextEvent<MediaBoundEvent>(bob, 'media:bound');
+    await alice.call('bob');
+    await boundAgain;
+    expect(verified).toBe(1);
+    expect(asked).toEqual(['oaep-decrypt', 'pss-sign', 'pss-sign', 'pss-sign']);
   });
 
   it('a holder that never signs fails the call after the request timeout; nothing is offered', async () => {

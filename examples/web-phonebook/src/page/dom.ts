@@ -20,7 +20,11 @@ export function h(
   return element;
 }
 
-export function button(label: string, onClick: () => void, props: Record<string, string> = {}): HTMLElement {
+export function button(
+  label: string,
+  onClick: (event: MouseEvent) => void,
+  props: Record<string, string> = {},
+): HTMLElement {
   const element = h('button', { type: 'button', ...props }, label);
   element.addEventListener('click', onClick);
   return element;

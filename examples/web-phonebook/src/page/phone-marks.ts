@@ -10,7 +10,7 @@ export interface PhoneMarks {
   registrationMs: number | undefined;
   /** Connect → verified WELCOME of the last registration (as the terminal phonebook's `handshakeMs`), ms. */
   handshakeMs: number | undefined;
-  /** When the last call was dialled. */
+  /** When the last call was dialled: the click event's time (its `timeStamp`), not when its handler ran. */
   dialAt: number | undefined;
   /** When the last call's signed, sealed offer went out (`call:outgoing`; calls this page dialled). */
   offerSentAt: number | undefined;

@@ -163,11 +163,12 @@ export class Phone {
     warmUpCallAudio(codecs, { stop: inCall }).catch(() => undefined);
   }
 
-  call(name: string): void {
+  /** Calls `name`; `clickedAt` is the click event's time (`event.timeStamp`), which the dial is timed from. */
+  call(name: string, clickedAt?: number): void {
     const client = this.#client;
     if (client === undefined) return;
     this.#resumeAudio();
-    this.#o.marks.dialAt = performance.timeOrigin + performance.now();
+    this.#o.marks.dialAt = performance.timeOrigin + (clickedAt ?? performance.now());
     this.#o.marks.firstFrameAt = undefined;
     this.#o.marks.boundAt = undefined;
     this.#o.marks.offerSentAt = undefined;
@@ -181,10 +182,13 @@ export class Phone {
     this.#refresh();
   }
 
-  /** The user is about to call `name` (the pointer on its call button): its offer is drafted now. */
-  prepareCall(name: string): void {
+  /**
+   * The user is about to call `name` (the pointer on its call button): its offer is drafted now; `pressed`
+   * (the button held down) looks its key up as well.
+   */
+  prepareCall(name: string, { pressed = false } = {}): void {
     try {
-      this.#client?.prepareCall(name);
+      this.#client?.prepareCall(name, { lookup: pressed });
     } catch {
       // Only a hint: a name it cannot use changes nothing, and the click reports what is wrong with it.
     }

@@ -154,14 +154,16 @@ function contactRow(contact: ContactInfo, phone: Phone, inCall: boolean): HTMLEl
 }
 
 /**
- * A contact's call button. A pointer resting on it, a press or keyboard focus comes before the click: the
- * offer is signed then, so the click only waits for the key lookup (docs/client.md "Offers drafted ahead").
+ * A contact's call button. A pointer resting on it or keyboard focus comes before the click: the offer is
+ * signed then. Pressed, the key lookup goes out too, and the click — on release — finds both done
+ * (docs/client.md "Offers prepared before the dial"). The dial is timed from the click event itself.
  */
 function callButton(name: string, phone: Phone): HTMLElement {
-  const element = button('Call', () => phone.call(name), { 'aria-label': `Call ${name}` });
-  for (const type of ['pointerenter', 'pointerdown', 'focus']) {
-    element.addEventListener(type, () => phone.prepareCall(name));
-  }
+  const element = button('Call', (event) => phone.call(name, event.timeStamp), {
+    'aria-label': `Call ${name}`,
+  });
+  for (const type of ['pointerenter', 'focus']) element.addEventListener(type, () => phone.prepareCall(name));
+  element.addEventListener('pointerdown', () => phone.prepareCall(name, { pressed: true }));
   return element;
 }
 

@@ -43,6 +43,7 @@ import {
   dropEarlyOffer,
   type EarlyOffer,
   earlyOfferConfirmed,
+  LOOKUP_AHEAD_MS,
   PREPARED_OFFER_TTL_MS,
   type PreparedOffer,
   preparedFor,
@@ -163,7 +164,7 @@ export class CallMachine {
     this.dropPrepared();
     const callId = this.#options.crypto.randomBytes(16);
     const { early, signing } = this.#draftEarly(callId, publicKey, gossipHead, now);
-    this.#prepared = { callId, expiresAt: now + PREPARED_OFFER_TTL_MS, early };
+    this.#prepared = { callId, expiresAt: now + PREPARED_OFFER_TTL_MS, early, lookup: { kind: 'none' } };
     // A call to someone else meanwhile drafts with a key pair made ahead too.
     return [signing, ...this.prepareOfferKem()];
   }
@@ -179,6 +180,23 @@ export class CallMachine {
     if (preparedFor(held, publicKey, gossipHead, now)) return held;
     dropEarlyOffer(held.early);
     return undefined;
+  }
+
+  /**
+   * The call id under which to look the prepared offer's callee up now (`prepareCall` with `lookup`: the
+   * call button pressed), or undefined when no offer is prepared, or a lookup for it is on the wire or was
+   * answered less than {@link LOOKUP_AHEAD_MS} ago. The answer comes back as `calleeVerified` (or
+   * `lookupFailed`) under that call id, before or after the dial.
+   */
+  lookupAhead(now: number): Uint8Array | undefined {
+    const held = this.#prepared;
+    if (held === undefined) return undefined;
+    const lookup = held.lookup;
+    if (lookup.kind === 'pending' || (lookup.kind === 'verified' && now - lookup.at < LOOKUP_AHEAD_MS)) {
+      return undefined;
+    }
+    held.lookup = { kind: 'pending' };
+    return held.callId;
   }
 
   /** Erases the offer prepared before the dial, if any: it will not be sent (e.g. our key was rotated). */
@@ -212,6 +230,12 @@ export class CallMachine {
 
   /** A key lookup for this call failed. */
   lookupFailed(purpose: CallLookupPurpose, callId: Uint8Array, error: Error, now: number): CallAction[] {
+    const held = this.#prepared;
+    if (purpose === 'call' && held !== undefined && bytesEqual(held.callId, callId)) {
+      // Looked up before the dial, and failed: the dial looks the key up itself (and reports what fails).
+      held.lookup = { kind: 'none' };
+      return [];
+    }
     const call = this.#state;
     if (purpose === 'call' && call.kind === 'outgoing-resolving' && bytesEqual(call.callId, callId)) {
       return this.#unresolved(call, call.targetLabel, specificCode(error), error, now);
@@ -364,6 +388,15 @@ export class CallMachine {
     gossipHead: Uint8Array | undefined,
     now: number,
   ): CallAction[] {
+    const held = this.#prepared;
+    if (held !== undefined && bytesEqual(held.callId, callId)) {
+      // Looked up before the dial: kept for a dial within LOOKUP_AHEAD_MS (`lookupTaken`) — unless it shows
+      // another key or head than the offer's, which can then never be sent: erased now.
+      if (gossipHead === undefined || !earlyOfferConfirmed(held.early, contact, gossipHead))
+        this.dropPrepared();
+      else held.lookup = { kind: 'verified', contact, key, gossipHead, at: now };
+      return [];
+    }
     const call = this.#state;
     if (call.kind !== 'outgoing-resolving' || !bytesEqual(call.callId, callId)) return [];
     const early = call.early;

@@ -48,6 +48,7 @@ import type { CoreOutput } from './core-outputs.js';
 import { type CoreStep, type KeyOperationStep, settle } from './core-steps.js';
 import { type CoreTiming, resolveTiming } from './core-timing.js';
 import { targetLabel } from './directory-view.js';
+import { lookupTaken } from './early-offer.js';
 import type { ConnectionStateName, ContactInfo } from './events.js';
 import { checkGossipedHead } from './head-gossip.js';
 import { KeyLookups, lookupTarget } from './key-lookups.js';
@@ -367,13 +368,30 @@ export class ClientCore {
         ? undefined
         : this.#calls.takePrepared(pin.publicKey, head, now);
     const callId = prepared?.callId ?? this.#crypto.randomBytes(16);
+    // A lookup sent at the press (`prepareCall` with `lookup`) is this call's lookup: still on the wire, it
+    // answers into this call; answered under the head accepted now and less than 1 s ago, it stands for it.
+    const ahead = prepared === undefined || head === undefined ? undefined : lookupTaken(prepared, head, now);
     const out = this.#run(
       [
         ...this.#calls.begin(handle, callId, targetLabel(resolved), now, prepared?.early),
-        { kind: 'request', pending: { kind: 'lookup', target: resolved, purpose: { kind: 'call', callId } } },
+        ...(ahead === undefined
+          ? [
+              {
+                kind: 'request',
+                pending: { kind: 'lookup', target: resolved, purpose: { kind: 'call', callId } },
+              } as const,
+            ]
+          : []),
       ],
       now,
     );
+    if (ahead?.kind === 'verified') {
+      this.#run(
+        this.#calls.calleeVerified(callId, ahead.contact, ahead.key, ahead.gossipHead, now),
+        now,
+        out,
+      );
+    }
     // Drafted at the dial only where its signature follows the lookup onto the wire: not when an in-core key
     // would sign before the lookup is even handed out (no `deferredOutputs`).
     const overlaps = this.#privateKey === undefined || this.#deferOutputs;
@@ -387,11 +405,17 @@ export class ClientCore {
    * A hint that the user is about to call `target` (a pointer resting on its call button, the contact
    * selected): when its key is pinned, the offer is drafted, signed and sealed now, so that `placeCall` to it
    * within 10 s sends it as soon as the lookup confirms the key (docs/client.md "Offers drafted ahead").
-   * Nothing is sent. No effect while not registered or in a call, without a pin, or with calls to the
+   * Nothing of the call is sent. With `lookup` (the call button pressed, not yet released) the callee's key
+   * lookup goes out now as well, under the prepared call's id: a `placeCall` while it is out waits for it,
+   * one within 1 s of its answer (under the same accepted head) uses that answer instead of looking up again. No effect while not registered or in a call, without a pin, or with calls to the
    * contact held (a changed key); the offer is erased unsent when it lapses, when another is prepared, or
    * when a call to someone else is placed.
    */
-  prepareCall(target: string | { readonly clientId: string }, now: number): CoreOutput[] {
+  prepareCall(
+    target: string | { readonly clientId: string },
+    now: number,
+    options: { readonly lookup?: boolean } = {},
+  ): CoreOutput[] {
     const resolved = lookupTarget(target);
     if (!resolved) throw invalid('prepareCall needs a name or a 64-hex-digit client id');
     if (this.#calls.busy) return [];
@@ -403,7 +427,23 @@ export class ClientCore {
     const pin = this.#pinnedCallee(resolved, known?.name);
     const head = this.#draftHead();
     if (pin === undefined || head === undefined) return [];
-    return this.#run(this.#calls.prepare(pin.publicKey, head, now), now);
+    const drafting = this.#calls.prepare(pin.publicKey, head, now);
+    const callId = options.lookup === true ? this.#calls.lookupAhead(now) : undefined;
+    // The lookup first: the signature, a background step, follows it onto the wire.
+    return this.#run(
+      [
+        ...(callId === undefined
+          ? []
+          : [
+              {
+                kind: 'request',
+                pending: { kind: 'lookup', target: resolved, purpose: { kind: 'call', callId } },
+              } as const,
+            ]),
+        ...drafting,
+      ],
+      now,
+    );
   }
 
   /**

@@ -38,11 +38,34 @@ export interface EarlyOffer {
  */
 export const PREPARED_OFFER_TTL_MS = 10_000;
 
+/**
+ * How long the answer to a key lookup sent before the dial (`prepareCall` with `lookup`: the call button
+ * pressed, not yet released) stands for the dial's own lookup (ms). A press is released well within it; an
+ * older answer is not used, and the dial looks the key up again.
+ */
+export const LOOKUP_AHEAD_MS = 1_000;
+
+/**
+ * The key lookup of a prepared offer's callee sent before the dial, under the offer's call id: none, on
+ * the wire, or answered and verified (the contact, its imported key and the head accepted then, encoded).
+ */
+export type LookupAhead =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'pending' }
+  | {
+      readonly kind: 'verified';
+      readonly contact: VerifiedContact;
+      readonly key: RsaPublicKey;
+      readonly gossipHead: Uint8Array;
+      readonly at: number;
+    };
+
 /** An offer prepared before the dial (`CallMachine.prepare`): its call id, and when it is erased unsent. */
 export interface PreparedOffer {
   readonly callId: Uint8Array;
   readonly expiresAt: number;
   readonly early: EarlyOffer;
+  lookup: LookupAhead;
 }
 
 /** True when `prepared` is still kept and was drafted for the key `publicKey` with the head `gossipHead`. */
@@ -97,4 +120,27 @@ export function earlyOfferConfirmed(
 export function dropEarlyOffer(early: EarlyOffer): void {
   if (early.step.kind === 'signing') early.step.draft.destroy();
   else early.step.offer.pending.destroy();
+}
+
+/**
+ * What a call placed with `prepared` does about its lookup: undefined — look the key up now; `pending` —
+ * the lookup sent at the press answers into the call; `verified` — that lookup's answer, less than
+ * {@link LOOKUP_AHEAD_MS} old and under the head accepted now (`gossipHead`), stands for the call's own.
+ */
+export function lookupTaken(
+  prepared: PreparedOffer,
+  gossipHead: Uint8Array,
+  now: number,
+): Exclude<LookupAhead, { kind: 'none' }> | undefined {
+  const lookup = prepared.lookup;
+  switch (lookup.kind) {
+    case 'none':
+      return undefined;
+    case 'pending':
+      return lookup;
+    case 'verified':
+      return now - lookup.at < LOOKUP_AHEAD_MS && bytesEqual(lookup.gossipHead, gossipHead)
+        ? lookup
+        : undefined;
+  }
 }

@@ -92,6 +92,15 @@ export interface CallOptions {
   readonly signal?: AbortSignal;
 }
 
+/** Options of `prepareCall` (docs/client.md "Offers prepared before the dial"). */
+export interface PrepareCallOptions {
+  /**
+   * The call is all but placed — its button pressed, not yet released: send the callee's key lookup now
+   * too, so that a `call` within 1 s of its answer does not wait for one. Default false: only the offer.
+   */
+  readonly lookup?: boolean;
+}
+
 /** The ClientCore's options from the Client's. */
 export function coreOptionsOf(
   options: ClientOptions,

@@ -43,6 +43,7 @@ import {
   type ClientEvents,
   type ClientOptions,
   coreOptionsOf,
+  type PrepareCallOptions,
   relayManagerOptionsOf,
 } from './client-options.js';
 import { unrefTimer } from './event-loop.js';
@@ -54,7 +55,7 @@ import { probeOver } from './probe-exchange.js';
 import { StoreWriter } from './store-writer.js';
 
 export type { RelayLostEvent, RelaySwitchedEvent } from '../relays/relay-actions.js';
-export type { CallOptions, ClientEvents, ClientOptions } from './client-options.js';
+export type { CallOptions, ClientEvents, ClientOptions, PrepareCallOptions } from './client-options.js';
 
 /**
  * What an entry point fills in for the options a {@link ClientOptions} leaves out (docs/client.md "Entry
@@ -296,11 +297,13 @@ export class ClientShell extends EventEmitter<ClientEvents> {
    * Says that the user is about to call `target` — a pointer resting on its call button, the contact
    * selected — so that a `call` to it within 10 s skips signing its offer (docs/client.md "Offers drafted
    * ahead"). When the contact's key is pinned, the offer is drafted, signed and sealed now; nothing is sent
-   * until `call`, and only if the lookup then confirms that key. No effect while not registered or in a
-   * call, or for a contact without a pinned key. Throws CLIENT_ERR_INVALID_ARGUMENT for a malformed target.
+   * until `call`, and only if the lookup then confirms that key. With `lookup: true` — the call button is
+   * pressed and not yet released — the key lookup goes out now as well: a `call` within 1 s of its answer
+   * uses it. No effect while not registered or in a call, or for a contact without a pinned key. Throws
+   * CLIENT_ERR_INVALID_ARGUMENT for a malformed target.
    */
-  prepareCall(target: string | { readonly clientId: string }): void {
-    this.#apply(this.#core.prepareCall(target, this.#now()));
+  prepareCall(target: string | { readonly clientId: string }, options: PrepareCallOptions = {}): void {
+    this.#apply(this.#core.prepareCall(target, this.#now(), options));
   }
 
   /** Accepts the ringing call (`call:incoming`). */

@@ -9,7 +9,7 @@ import type { ClientOptions } from './client-options.js';
 import { type ClientDefaults, ClientShell } from './client-shell.js';
 
 export type { RelayLostEvent, RelaySwitchedEvent } from '../relays/relay-actions.js';
-export type { CallOptions, ClientEvents, ClientOptions } from './client-options.js';
+export type { CallOptions, ClientEvents, ClientOptions, PrepareCallOptions } from './client-options.js';
 
 const NODE_DEFAULTS: ClientDefaults = {
   crypto: () => createCrypto(),
