@@ -30,7 +30,7 @@ try {
     outfile: file,
     logLevel: 'warning',
   });
-  const { runBench } = await import(pathToFileURL(file).href);
+  const { runBench, REST_MS, PRESS_MS } = await import(pathToFileURL(file).href);
   const loadBefore = loadavg()[0];
   const f = await runBench(temp, rounds);
   const loadAfter = loadavg()[0];
@@ -81,6 +81,14 @@ try {
     f.warm.terminalToPageMs,
     f.warm.terminalToTerminalMs,
   ]);
+  const xs = (values) => values.map((x) => x.toFixed(0)).join(' ');
+  console.log(
+    `\nthe page dials as a person clicks: the pointer resting ${REST_MS} ms on Call, then a ${PRESS_MS} ms press ` +
+      `(the offer prepared on the hover, the key lookup sent at the press). With an automated click instead ` +
+      `(pressed and released at once), warm page → terminal: connected ${ms(median(f.warm.pageToTerminalInstantConnectedMs))} ` +
+      `(${xs(f.warm.pageToTerminalInstantConnectedMs)}), first decoded frame ${ms(median(f.warm.pageToTerminalInstantMs))} ` +
+      `(${xs(f.warm.pageToTerminalInstantMs)}), offer sent ${ms(median(f.warm.pageInstantOfferSentMs))} ms after the click`,
+  );
   console.log(
     "\nthe terminal callee's steps, ms after the dial (medians): incoming · accepted · media bound · first frame",
   );

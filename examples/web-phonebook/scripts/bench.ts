@@ -12,6 +12,11 @@
  *   called, as the callee of the terminal → terminal reference does while its caller starts. Where
  *   the page is called it answers from a MutationObserver in the page as soon as it rings — the terminal
  *   callee's `--auto-answer` — so no test driver's latency is counted.
+ * - the page dials as a person clicks: the pointer rests on the Call button for REST_MS, then the button
+ *   is held down for PRESS_MS and released; the page prepares the call's offer on the hover and sends its
+ *   key lookup on the press (docs/client.md "Offers prepared before the dial"). The dial is the click
+ *   event's time (the release). Warm page → terminal calls alternate with an automated click (pointer
+ *   moved, pressed and released at once), which leaves the page no time to prepare: reported apart.
  *
  * Everything it starts is stopped, also on failure.
  */
@@ -58,6 +63,13 @@ export interface BenchFigures {
     readonly terminalToTerminalMs: number[];
     readonly calleeStepsFromPage: CalleeSteps[];
     readonly calleeStepsFromTerminal: CalleeSteps[];
+    /**
+     * Page → terminal again with an automated click instead of a person's (pressed and released at once,
+     * no pointer resting first): connected and first frame, and when the page sent its offer.
+     */
+    readonly pageToTerminalInstantConnectedMs: number[];
+    readonly pageToTerminalInstantMs: number[];
+    readonly pageInstantOfferSentMs: number[];
   };
   /** Page → terminal, warm: when the page sent its offer and saw the answer, ms after the dial. */
   readonly pageCallerSteps: { readonly offerSent: number; readonly accepted: number }[];
@@ -94,6 +106,20 @@ function calleeSteps(callee: TerminalPhonebook, dialAt: number, nth = 1): Callee
 const PASSPHRASE = 'a passphrase for the benchmark';
 /** How long a terminal callee runs after registering before the page dials it. */
 const SETTLE_MS = 300;
+/** How long the pointer rests on the Call button before a person's click. */
+export const REST_MS = 200;
+/** How long a person's click holds the button down (mouse down → up). */
+export const PRESS_MS = 80;
+
+/** Dials from the page as a person clicks (`person`), or with an automated click at once. */
+async function clickCall(page: Page, name: string, how: 'person' | 'instant'): Promise<void> {
+  const button = page.getByRole('button', { name: `Call ${name}` });
+  await button.waitFor({ timeout: 20_000 });
+  if (how === 'instant') return button.click();
+  await button.hover();
+  await new Promise((resolve) => setTimeout(resolve, REST_MS));
+  await button.click({ delay: PRESS_MS });
+}
 
 export async function runBench(temp: string, rounds: number): Promise<BenchFigures> {
   const [bobKey, carolKey] = await Promise.all([
@@ -141,6 +167,9 @@ export async function runBench(temp: string, rounds: number): Promise<BenchFigur
       terminalToTerminalMs: [],
       calleeStepsFromPage: [],
       calleeStepsFromTerminal: [],
+      pageToTerminalInstantConnectedMs: [],
+      pageToTerminalInstantMs: [],
+      pageInstantOfferSentMs: [],
     },
   };
   const browser = await launchMediaChromium();
@@ -181,9 +210,7 @@ export async function runBench(temp: string, rounds: number): Promise<BenchFigur
       // A callee's phonebook has been running for a while when a call comes, as the terminal callee of the
       // terminal → terminal reference has (the caller's process starts after it registered): let it settle.
       await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
-      const button = page.getByRole('button', { name: 'Call bob' });
-      await button.waitFor({ timeout: 20_000 });
-      await button.click();
+      await clickCall(page, 'bob', 'person');
       const first = await callee.waitFor('media:first-frame', 20_000);
       const dialAt = await page.evaluate(() => window.leitungMarks.dialAt);
       figures.pageToTerminalMs.push((first.firstDecodedAt as number) - (dialAt as number));
@@ -259,26 +286,32 @@ async function warmCalls(
   const calls = rounds + 1;
   // As in the calls above, what a terminal phonebook hears goes to a WAV file, not to a playback device.
   const bobOut = ['--output', join(temp, 'bob.wav')];
-  // page → terminal
-  const callee = terminal('bob', ['--auto-answer', '--calls', String(calls), ...bobOut]);
+  // page → terminal: after the uncounted first call, a person's click and an automated one in turn
+  // (`rounds` calls each), so that neither kind has the callee's later, warmer calls to itself.
+  const callee = terminal('bob', ['--auto-answer', '--calls', String(calls + rounds), ...bobOut]);
   await callee.waitFor('registration:complete', 40_000);
   await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
   let lastDial = 0;
-  for (let n = 1; n <= calls; n++) {
+  for (let n = 1; n <= calls + rounds; n++) {
+    const instant = n > 1 && n % 2 === 1;
     // The relay lets one identity start a call per second after a burst of 5 (RELAY_ERR_RATE_LIMITED,
     // docs/relay.md "Limits and their defaults"); the page's calls are short, so they are spaced to stay within it.
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, lastDial + 1100 - Date.now())));
     lastDial = Date.now();
-    const button = page.getByRole('button', { name: 'Call bob' });
-    await button.waitFor({ timeout: 20_000 });
-    await button.click();
+    await clickCall(page, 'bob', instant ? 'instant' : 'person');
     const first = await callee.waitFor('media:first-frame', 20_000, n).catch(async (error: unknown) => {
       const screen = await page.evaluate(() => document.body.textContent);
       throw new Error(`warm call ${n} to bob: ${String(error)}; the page shows: ${screen}`);
     });
     const marks = await page.evaluate(() => window.leitungMarks);
     const dialAt = marks.dialAt as number;
-    if (n > 1) {
+    if (instant) {
+      warm.pageToTerminalInstantMs.push((first.firstDecodedAt as number) - dialAt);
+      warm.pageToTerminalInstantConnectedMs.push(
+        Math.max(boundAt(callee, n), marks.boundAt as number) - dialAt,
+      );
+      warm.pageInstantOfferSentMs.push((marks.offerSentAt as number) - dialAt);
+    } else if (n > 1) {
       warm.pageToTerminalMs.push((first.firstDecodedAt as number) - dialAt);
       warm.pageToTerminalConnectedMs.push(Math.max(boundAt(callee, n), marks.boundAt as number) - dialAt);
       warm.calleeStepsFromPage.push(calleeSteps(callee, dialAt, n));

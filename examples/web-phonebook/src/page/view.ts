@@ -153,6 +153,9 @@ function contactRow(contact: ContactInfo, phone: Phone, inCall: boolean): HTMLEl
   );
 }
 
+/** How long a pointer rests on a call button before the call's offer is prepared (ms): not one passing by. */
+export const HOVER_INTENT_MS = 100;
+
 /**
  * A contact's call button. A pointer resting on it or keyboard focus comes before the click: the offer is
  * signed then. Pressed, the key lookup goes out too, and the click — on release — finds both done
@@ -162,8 +165,21 @@ function callButton(name: string, phone: Phone): HTMLElement {
   const element = button('Call', (event) => phone.call(name, event.timeStamp), {
     'aria-label': `Call ${name}`,
   });
-  for (const type of ['pointerenter', 'focus']) element.addEventListener(type, () => phone.prepareCall(name));
-  element.addEventListener('pointerdown', () => phone.prepareCall(name, { pressed: true }));
+  let resting: ReturnType<typeof setTimeout> | undefined;
+  const settle = () => {
+    clearTimeout(resting);
+    resting = undefined;
+  };
+  element.addEventListener('pointerenter', () => {
+    settle();
+    resting = setTimeout(() => phone.prepareCall(name), HOVER_INTENT_MS);
+  });
+  element.addEventListener('pointerleave', settle);
+  element.addEventListener('focus', () => phone.prepareCall(name));
+  element.addEventListener('pointerdown', () => {
+    settle();
+    phone.prepareCall(name, { pressed: true });
+  });
   return element;
 }
 
