@@ -52,6 +52,36 @@ function pinnedWorld(held: boolean) {
   return { net, alice, bob, store, tracking };
 }
 
+/**
+ * Alice, Bob and Carol registered, and Alice's pin for "bob" naming Carol's key (her accepted head is the
+ * newest, from a lookup of Carol): an offer drafted for the pin is sealed to Carol, while the directory
+ * shows Bob's key for the name.
+ */
+function misPinnedWorld() {
+  const net = new InProcessNetwork(relayKey);
+  const tracking = trackingCrypto();
+  const store = new MemoryStore();
+  const alice = net.join({ identity: aliceKey, name: 'alice', crypto: tracking.crypto, store });
+  const bob = net.join({ identity: bobKey, name: 'bob' });
+  const carol = net.join({ identity: carolKey, name: 'carol' });
+  net.command(alice, (h) => alice.core.lookup(h, 'carol', net.now));
+  net.pump();
+  store.pinContact({
+    name: 'bob',
+    clientId: carol.core.clientId,
+    publicKey: carolKey.publicKey.toDer(),
+    pinnedAt: net.now,
+  });
+  return { net, tracking, alice, bob, carol };
+}
+
+/** Bob rotates his key to Carol's key, signed by his old one, and comes back with it (a new node). */
+function rotateBob(net: InProcessNetwork, bob: ReturnType<InProcessNetwork['join']>) {
+  net.relay.directory.rotate(net.relay.directory.byName('bob')!, bobKey, carolKey);
+  net.cut(bob);
+  return net.join({ identity: carolKey, name: 'bob' });
+}
+
 describe('an offer drafted ahead for a pinned callee', () => {
   it('is signed through a held key while the lookup is out, and sent only after the lookup', () => {
     const { net, alice, bob } = pinnedWorld(true);
@@ -111,9 +141,7 @@ describe('an offer drafted ahead for a pinned callee', () => {
   it('after the callee rotated its key, the offer sealed to the old one is erased and the call reaches the new', () => {
     const { net, alice, bob, tracking } = pinnedWorld(false);
     // Bob's key rotation to a new key, signed by his old one (docs/key-transparency.md "Key rotation").
-    net.relay.directory.rotate(net.relay.directory.byName('bob')!, bobKey, carolKey);
-    net.cut(bob);
-    const newBob = net.join({ identity: carolKey, name: 'bob' });
+    const newBob = rotateBob(net, bob);
     const handle = net.command(alice, (h) => {
       const outputs = alice.core.placeCall(h, 'bob', net.now);
       expect(kinds(outputs)).toEqual(['send', 'deferred']); // drafted ahead for the old key
@@ -130,22 +158,8 @@ describe('an offer drafted ahead for a pinned callee', () => {
   });
 
   it('is erased unsent when the lookup shows another key than the pinned one under the same head', () => {
-    const net = new InProcessNetwork(relayKey);
-    const tracking = trackingCrypto();
-    const store = new MemoryStore();
-    const alice = net.join({ identity: aliceKey, name: 'alice', crypto: tracking.crypto, store });
-    const bob = net.join({ identity: bobKey, name: 'bob' });
-    const carol = net.join({ identity: carolKey, name: 'carol' });
-    // Alice accepts the newest head (a lookup of Carol), so only the key tells the early offer apart.
-    net.command(alice, (h) => alice.core.lookup(h, 'carol', net.now));
-    net.pump();
-    // A pin for "bob" that names Carol's key: the early offer is sealed to Carol and addressed to her.
-    store.pinContact({
-      name: 'bob',
-      clientId: carol.core.clientId,
-      publicKey: carolKey.publicKey.toDer(),
-      pinnedAt: net.now,
-    });
+    // The newest head accepted, so only the key tells the early offer apart; it is sealed to Carol.
+    const { net, tracking, alice, bob, carol } = misPinnedWorld();
     const handle = net.command(alice, (h) => {
       const outputs = alice.core.placeCall(h, 'bob', net.now);
       expect(kinds(outputs)).toEqual(['send', 'deferred']);
@@ -446,9 +460,7 @@ describe('an offer prepared before the dial (prepareCall)', () => {
   it('the lookup at the dial still decides: a rotated callee gets a new offer, the prepared one is erased', () => {
     const { net, alice, bob, tracking } = pinnedWorld(false);
     prepared(net, alice);
-    net.relay.directory.rotate(net.relay.directory.byName('bob')!, bobKey, carolKey);
-    net.cut(bob);
-    const newBob = net.join({ identity: carolKey, name: 'bob' });
+    const newBob = rotateBob(net, bob);
     const handle = net.command(alice, (h) => alice.core.placeCall(h, 'bob', net.now));
     net.pump();
     expect(eventsOf(alice, 'contact:key-rotated')).toHaveLength(1);
@@ -537,9 +549,7 @@ describe('a lookup sent at the press (prepareCall with lookup)', () => {
 
   it('still decides: a rotated callee gets a new offer at the dial, the old key nothing', () => {
     const { net, alice, bob, tracking } = pinnedWorld(false);
-    net.relay.directory.rotate(net.relay.directory.byName('bob')!, bobKey, carolKey);
-    net.cut(bob);
-    const newBob = net.join({ identity: carolKey, name: 'bob' });
+    const newBob = rotateBob(net, bob);
     net.input(alice, alice.core.prepareCall('bob', net.now, { lookup: true }));
     net.pump();
     expect(eventsOf(alice, 'contact:key-rotated')).toHaveLength(1);
@@ -561,21 +571,8 @@ describe('a lookup sent at the press (prepareCall with lookup)', () => {
   });
 
   it('showing a changed key: the dial fails with the alarm, and nobody gets an offer', () => {
-    const net = new InProcessNetwork(relayKey);
-    const tracking = trackingCrypto();
-    const store = new MemoryStore();
-    const alice = net.join({ identity: aliceKey, name: 'alice', crypto: tracking.crypto, store });
-    const bob = net.join({ identity: bobKey, name: 'bob' });
-    const carol = net.join({ identity: carolKey, name: 'carol' });
-    net.command(alice, (h) => alice.core.lookup(h, 'carol', net.now));
-    net.pump();
-    // A pin for "bob" that names Carol's key: the prepared offer is sealed to Carol.
-    store.pinContact({
-      name: 'bob',
-      clientId: carol.core.clientId,
-      publicKey: carolKey.publicKey.toDer(),
-      pinnedAt: net.now,
-    });
+    // The prepared offer is sealed to Carol, whose key Alice's pin for "bob" names.
+    const { net, tracking, alice, bob, carol } = misPinnedWorld();
     net.input(alice, alice.core.prepareCall('bob', net.now, { lookup: true }));
     net.pump();
     expect(eventsOf(alice, 'contact:key-changed')).toHaveLength(1);

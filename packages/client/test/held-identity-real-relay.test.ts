@@ -43,6 +43,18 @@ async function heldAlice(keyName = 'alice'): Promise<{ holder: IdentityKeyHolder
   };
 }
 
+/** A real relay in `dir` with Alice (her key held in WebCrypto) and Bob registered on it. */
+async function registeredPair(dir: string) {
+  const relay = await RealRelay.start(join(base, dir), 'relay');
+  relays.push(relay);
+  const { holder, asked } = await heldAlice();
+  const alice = pool.make(holder, 'alice', [relay.entry]);
+  const bob = pool.make(bobKey, 'bob', [relay.entry]);
+  await alice.start();
+  await bob.start();
+  return { holder, asked, alice, bob };
+}
+
 beforeAll(async () => {
   bobKey = await key('bob');
   base = await mkdtemp(join(tmpdir(), 'leitung-held-identity-'));
@@ -59,13 +71,7 @@ afterAll(async () => {
 
 describe.skipIf(!realRelayAvailable)('a WebCrypto-held identity against the real relay', () => {
   it('logs in, calls and is called, with media both ways; the holder is asked only what is needed', async () => {
-    const relay = await RealRelay.start(join(base, 'relay-1'), 'relay');
-    relays.push(relay);
-    const { holder, asked } = await heldAlice();
-    const alice = pool.make(holder, 'alice', [relay.entry]);
-    const bob = pool.make(bobKey, 'bob', [relay.entry]);
-    await alice.start();
-    await bob.start();
+    const { holder, asked, alice, bob } = await registeredPair('relay-1');
     expect(asked).toEqual(['oaep-decrypt']);
     expect(alice.clientId).toBe(
       crypto.sha3_256(holder.publicKey.toDer()).reduce((h, b) => h + b.toString(16).padStart(2, '0'), ''),
@@ -102,13 +108,7 @@ describe.skipIf(!realRelayAvailable)('a WebCrypto-held identity against the real
   });
 
   it('a call prepared before the dial: the holder signs at prepareCall, the dial asks nothing; pressed, it also looks up', async () => {
-    const relay = await RealRelay.start(join(base, 'relay-prepared'), 'relay');
-    relays.push(relay);
-    const { holder, asked } = await heldAlice();
-    const alice = pool.make(holder, 'alice', [relay.entry]);
-    const bob = pool.make(bobKey, 'bob', [relay.entry]);
-    await alice.start();
-    await bob.start();
+    const { asked, alice, bob } = await registeredPair('relay-prepared');
     bob.on('call:incoming', () => bob.answer());
     // The first call pins Bob's key; a call to an unpinned contact cannot be prepared.
     alice.prepareCall('bob');
