@@ -348,10 +348,7 @@ export class ClientCore {
     if (!resolved) return failed(handle, invalid('placeCall needs a name or a 64-hex-digit client id'));
     if (!this.#connected) return failed(handle, notConnected());
     if (this.#calls.busy) return failed(handle, new ClientError(ClientErrorCode.Busy, 'already in a call'));
-    const known =
-      resolved.by === 'name'
-        ? this.#phonebook.byName(resolved.name)
-        : this.#phonebook.byId(toHex(resolved.clientId));
+    const known = this.#listed(resolved);
     if (known?.verification === 'key-changed' || (known && this.#pins.blocked(known.name))) {
       return failed(handle, keyChanged(known.name));
     }
@@ -374,14 +371,7 @@ export class ClientCore {
     const out = this.#run(
       [
         ...this.#calls.begin(handle, callId, targetLabel(resolved), now, prepared?.early),
-        ...(ahead === undefined
-          ? [
-              {
-                kind: 'request',
-                pending: { kind: 'lookup', target: resolved, purpose: { kind: 'call', callId } },
-              } as const,
-            ]
-          : []),
+        ...(ahead === undefined ? [callLookup(resolved, callId)] : []),
       ],
       now,
     );
@@ -404,10 +394,11 @@ export class ClientCore {
   /**
    * A hint that the user is about to call `target` (a pointer resting on its call button, the contact
    * selected): when its key is pinned, the offer is drafted, signed and sealed now, so that `placeCall` to it
-   * within 10 s sends it as soon as the lookup confirms the key (docs/client.md "Offers drafted ahead").
-   * Nothing of the call is sent. With `lookup` (the call button pressed, not yet released) the callee's key
-   * lookup goes out now as well, under the prepared call's id: a `placeCall` while it is out waits for it,
-   * one within 1 s of its answer (under the same accepted head) uses that answer instead of looking up again. No effect while not registered or in a call, without a pin, or with calls to the
+   * within 10 s sends it as soon as the lookup confirms the key (docs/client.md "Offers prepared before the
+   * dial"). Nothing of the call is sent. With `lookup` (the call button pressed, not yet released) the
+   * callee's key lookup goes out now as well, under the prepared call's id: a `placeCall` while it is out
+   * waits for it, one within 1 s of its answer (under the same accepted head) uses that answer instead of
+   * looking up again. No effect while not registered or in a call, without a pin, or with calls to the
    * contact held (a changed key); the offer is erased unsent when it lapses, when another is prepared, or
    * when a call to someone else is placed.
    */
@@ -419,10 +410,7 @@ export class ClientCore {
     const resolved = lookupTarget(target);
     if (!resolved) throw invalid('prepareCall needs a name or a 64-hex-digit client id');
     if (this.#calls.busy) return [];
-    const known =
-      resolved.by === 'name'
-        ? this.#phonebook.byName(resolved.name)
-        : this.#phonebook.byId(toHex(resolved.clientId));
+    const known = this.#listed(resolved);
     if (known?.verification === 'key-changed') return [];
     const pin = this.#pinnedCallee(resolved, known?.name);
     const head = this.#draftHead();
@@ -430,20 +418,7 @@ export class ClientCore {
     const drafting = this.#calls.prepare(pin.publicKey, head, now);
     const callId = options.lookup === true ? this.#calls.lookupAhead(now) : undefined;
     // The lookup first: the signature, a background step, follows it onto the wire.
-    return this.#run(
-      [
-        ...(callId === undefined
-          ? []
-          : [
-              {
-                kind: 'request',
-                pending: { kind: 'lookup', target: resolved, purpose: { kind: 'call', callId } },
-              } as const,
-            ]),
-        ...drafting,
-      ],
-      now,
-    );
+    return this.#run([...(callId === undefined ? [] : [callLookup(resolved, callId)]), ...drafting], now);
   }
 
   /**
@@ -455,6 +430,13 @@ export class ClientCore {
     const c = this.#connection;
     if (c.kind !== 'ready' || this.#phonebook.appended !== this.#appendedAtHead) return undefined;
     return encodeSignedTreeHead(c.directory.head);
+  }
+
+  /** The phonebook's line for `target`, if it lists one. */
+  #listed(target: KeyLookupTarget): ContactInfo | undefined {
+    return target.by === 'name'
+      ? this.#phonebook.byName(target.name)
+      : this.#phonebook.byId(toHex(target.clientId));
   }
 
   /** The pinned key of the callee `target` (listed as `listedName`), if any and calls to it are not held. */
@@ -681,4 +663,9 @@ const HEAD_CHECKED: ReadonlySet<string> = new Set([
 /** A command refused before it started: it settles at once. */
 function failed(handle: number, error: Error): CoreOutput[] {
   return [settle(handle, { ok: false, error })];
+}
+
+/** The key lookup of the callee `target` for the call `callId` (its answer goes to the call machine). */
+function callLookup(target: KeyLookupTarget, callId: Uint8Array): CoreStep {
+  return { kind: 'request', pending: { kind: 'lookup', target, purpose: { kind: 'call', callId } } };
 }

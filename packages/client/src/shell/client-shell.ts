@@ -295,8 +295,8 @@ export class ClientShell extends EventEmitter<ClientEvents> {
 
   /**
    * Says that the user is about to call `target` — a pointer resting on its call button, the contact
-   * selected — so that a `call` to it within 10 s skips signing its offer (docs/client.md "Offers drafted
-   * ahead"). When the contact's key is pinned, the offer is drafted, signed and sealed now; nothing is sent
+   * selected — so that a `call` to it within 10 s skips signing its offer (docs/client.md "Offers prepared
+   * before the dial"). When the contact's key is pinned, the offer is drafted, signed and sealed now; nothing is sent
    * until `call`, and only if the lookup then confirms that key. With `lookup: true` — the call button is
    * pressed and not yet released — the key lookup goes out now as well: a `call` within 1 s of its answer
    * uses it. No effect while not registered or in a call, or for a contact without a pinned key. Throws
