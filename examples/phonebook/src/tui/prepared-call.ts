@@ -1,8 +1,8 @@
 /**
  * The terminal's "pointer on the call button": when the cursor has rested on a contact for a moment while
  * no call is up, a call to it may come, so its offer is drafted, signed and sealed now (`prepareCall`,
- * docs/client.md "Offers prepared before the dial"). Enter then waits only for the key lookup. Scrolling past
- * contacts signs nothing: only where the cursor stays.
+ * docs/client.md "Offers prepared before the dial"). Enter then waits only for the key lookup. Scrolling
+ * past contacts signs nothing: only where the cursor stays.
  */
 import { useEffect } from 'react';
 import type { PhonebookSession } from '../app/phonebook-session.js';
