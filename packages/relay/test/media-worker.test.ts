@@ -15,8 +15,10 @@ afterEach(stopPeerThreads);
 describe('media worker (docs/relay.md "Media worker")', () => {
   it('a blocked control loop does not stall media on the worker thread', async () => {
     const relay = await fx.relay({ mediaThread: 'worker' });
-    const { received, largestGapMs } = await largestGapWhileBlocked(relay);
-    expect(received).toBeGreaterThan(200);
+    const { sent, received, largestGapMs } = await largestGapWhileBlocked(relay);
+    // Media kept flowing: a sizeable run, nearly all of it forwarded, and no gap near the block's length.
+    expect(sent).toBeGreaterThan(100);
+    expect(received).toBeGreaterThanOrEqual(Math.floor(sent * 0.95));
     expect(largestGapMs).toBeLessThan(BLOCK_MS / 3);
   });
 

@@ -280,8 +280,10 @@ describeNative('native media plane in the relay', () => {
   it('a blocked control loop does not stall media forwarded by the media thread', async () => {
     const relay = await fx.relay({ mediaIo: 'native' });
     expect(relay.mediaIo).toBe('native');
-    const { received, largestGapMs } = await largestGapWhileBlocked(relay);
-    expect(received).toBeGreaterThan(200);
+    const { sent, received, largestGapMs } = await largestGapWhileBlocked(relay);
+    // Media kept flowing: a sizeable run, nearly all of it forwarded, and no gap near the block's length.
+    expect(sent).toBeGreaterThan(100);
+    expect(received).toBeGreaterThanOrEqual(Math.floor(sent * 0.95));
     expect(largestGapMs).toBeLessThan(BLOCK_MS / 3);
   });
 
