@@ -72,7 +72,13 @@ const timer = setInterval(() => {
       for (let i = 1; i < arrivals.length; i++) gap = Math.max(gap, arrivals[i] - arrivals[i - 1]);
       latencies.sort((a, b) => a - b);
       const p99LatencyMs = latencies[Math.floor(latencies.length * 0.99)] ?? Number.POSITIVE_INFINITY;
-      parentPort.postMessage({ type: 'done', sent, received: arrivals.length, largestGapMs: gap, p99LatencyMs });
+      parentPort.postMessage({
+        type: 'done',
+        sent,
+        received: arrivals.length,
+        largestGapMs: gap,
+        p99LatencyMs,
+      });
       caller.close();
       callee.close();
     }, 100);
